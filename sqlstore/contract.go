@@ -1,0 +1,216 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"orderhub"
+)
+
+const contractColumns = `c.id, c.vendor_id, c.external_order_id, c.promo_code, c.product_name, c.status, c.origin, c.source_id, c.quantity,
+	c.payment_method, c.payment_provider, c.start_date, c.delayed_starts_at, c.ends_at, c.user_id, c.payer_id, c.fingerprint,
+	c.extra_data, c.owner_data, c.vendor_data, c.created_at, c.confirmed_at, c.canceled_at, u.email`
+
+const contractFrom = ` FROM contracts c JOIN customers u ON u.id = c.user_id`
+
+type contractRow struct {
+	orderhub.Contract
+	fingerprint string
+}
+
+func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
+	r := &contractRow{}
+	c := &r.Contract
+	var ext, promo, source, extra, owner, vendor, email sql.NullString
+	var created int64
+	var confirmed, canceled sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.VendorID, &ext, &promo, &c.ProductName, &c.Status, &c.Origin, &source, &c.Quantity,
+		&c.PaymentMethod, &c.PaymentProvider, &c.StartDate, &c.DelayedContractStartsAt, &c.EndsAt, &c.UserID, &c.PayerID, &r.fingerprint,
+		&extra, &owner, &vendor, &created, &confirmed, &canceled, &email); err != nil {
+		return nil, err
+	}
+	c.ExternalOrderID, c.PromoCode, c.SourceID, c.UserEmail = ext.String, promo.String, source.String, email.String
+	for _, f := range []struct {
+		dst *json.RawMessage
+		src sql.NullString
+	}{{&c.ExtraData, extra}, {&c.OwnerData, owner}, {&c.VendorData, vendor}} {
+		if f.src.Valid {
+			*f.dst = json.RawMessage(f.src.String)
+		}
+	}
+	c.CreatedAt = fromMicros(created)
+	c.ConfirmedAt, c.CanceledAt = fromNullMicros(confirmed), fromNullMicros(canceled)
+	return r, nil
+}
+
+// PlaceVendorOrder applies a validated Vendor Order API request (seed 001) in one
+// transaction: the customers, the contract and their events, or — for a replay of an
+// order already placed — the replay rules: a pending contract is confirmed when the
+// replay asks to confirm, a confirmed one is skipped, and different content under the
+// same externalOrderId is a conflict.
+func (db *DB) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
+	var res *orderhub.VendorOrderResult
+	err := db.Write(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.placeVendorOrder(o, promo)
+		return err
+	})
+	return res, err
+}
+
+func (tx *Tx) placeVendorOrder(o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
+	cur, err := scanContract(tx.queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.external_order_id = $2`, o.VendorID, o.ExternalOrderID))
+	switch {
+	case err == nil:
+		return tx.replayVendorOrder(cur, o)
+	case err != sql.ErrNoRows:
+		return nil, err
+	}
+
+	user, err := tx.upsertCustomer(o.VendorID, CustomerMatch{Email: o.User.Email}, personCustomer(&o.User))
+	if err != nil {
+		return nil, err
+	}
+	payer := user
+	if o.Owner != nil {
+		if payer, err = tx.upsertCustomer(o.VendorID, CustomerMatch{Email: o.Owner.Email}, personCustomer(o.Owner)); err != nil {
+			return nil, err
+		}
+	}
+	c := &orderhub.Contract{
+		ID: orderhub.NewUUID(), VendorID: o.VendorID, ExternalOrderID: o.ExternalOrderID, PromoCode: o.PromoCode,
+		ProductName: promo.ProductName, Status: orderhub.ContractCreated, Origin: orderhub.OriginVendorOrder,
+		Quantity: o.Quantity, PaymentMethod: o.PaymentMethod, PaymentProvider: o.PaymentProvider, StartDate: o.StartDate,
+		UserID: user.ID, PayerID: payer.ID, UserEmail: user.Email,
+		ExtraData: o.User.Extra, OwnerData: o.OwnerData, VendorData: o.VendorData, CreatedAt: tx.now,
+	}
+	if o.Delayed {
+		c.DelayedContractStartsAt = o.StartDate
+	}
+	if o.Confirm {
+		c.Status = orderhub.ContractConfirmed
+		now := tx.now
+		c.ConfirmedAt = &now
+	}
+	if err := tx.insertContract(c, o.Fingerprint); err != nil {
+		return nil, err
+	}
+	if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractCreated, user.ID, c); err != nil {
+		return nil, err
+	}
+	res := &orderhub.VendorOrderResult{ContractID: c.ID, ResponseKey: orderhub.ResponseCreated, DelayedContractStartsAt: c.DelayedContractStartsAt}
+	if o.Confirm {
+		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, user.ID, c); err != nil {
+			return nil, err
+		}
+		res.ResponseKey = orderhub.ResponseCreatedConfirmed
+	}
+	return res, nil
+}
+
+func (tx *Tx) replayVendorOrder(cur *contractRow, o *orderhub.VendorOrder) (*orderhub.VendorOrderResult, error) {
+	if cur.fingerprint != o.Fingerprint {
+		return nil, orderhub.Errorf(orderhub.EConflict,
+			"externalOrderId %q was already used for a different order (promo code, customer or order details differ); use a unique externalOrderId for each new order.", o.ExternalOrderID)
+	}
+	res := &orderhub.VendorOrderResult{ContractID: cur.ID, DelayedContractStartsAt: cur.DelayedContractStartsAt}
+	switch {
+	case cur.Status == orderhub.ContractCreated && o.Confirm:
+		if _, err := tx.exec(`UPDATE contracts SET status = $2, confirmed_at = $3 WHERE id = $1`, cur.ID, orderhub.ContractConfirmed, micros(tx.now)); err != nil {
+			return nil, err
+		}
+		c := cur.Contract
+		c.Status = orderhub.ContractConfirmed
+		now := tx.now
+		c.ConfirmedAt = &now
+		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, c.UserID, &c); err != nil {
+			return nil, err
+		}
+		res.ResponseKey = orderhub.ResponseCreatedConfirmed
+	case cur.Status == orderhub.ContractCreated:
+		res.ResponseKey = orderhub.ResponseCreated
+	case cur.ConfirmedAt != nil:
+		res.ResponseKey = orderhub.ResponseSkippedConfirmed
+	default:
+		return nil, orderhub.Errorf(orderhub.EConflict, "The contract of externalOrderId %q is %s and cannot be confirmed.", o.ExternalOrderID, cur.Status)
+	}
+	return res, nil
+}
+
+// insertContract inserts a new contract. A concurrent insert of the same external
+// order id by another process makes the request run again (and see that contract).
+func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
+	var confirmed sql.NullInt64
+	if c.ConfirmedAt != nil {
+		confirmed = sql.NullInt64{Int64: micros(*c.ConfirmedAt), Valid: true}
+	}
+	var id string
+	err := tx.queryRow(`INSERT INTO contracts (id, vendor_id, external_order_id, promo_code, product_name, status, origin, source_id, quantity,
+		payment_method, payment_provider, start_date, delayed_starts_at, ends_at, user_id, payer_id, fingerprint, extra_data, owner_data, vendor_data,
+		created_at, confirmed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING RETURNING id`,
+		c.ID, c.VendorID, nullString(c.ExternalOrderID), nullString(c.PromoCode), c.ProductName, c.Status, c.Origin, nullString(c.SourceID), c.Quantity,
+		c.PaymentMethod, c.PaymentProvider, c.StartDate, c.DelayedContractStartsAt, c.EndsAt, c.UserID, c.PayerID, fingerprint,
+		nullString(string(c.ExtraData)), nullString(string(c.OwnerData)), nullString(string(c.VendorData)), micros(c.CreatedAt), confirmed).Scan(&id)
+	if err == sql.ErrNoRows {
+		return errRetry
+	}
+	return err
+}
+
+func personCustomer(p *orderhub.Person) *orderhub.Customer {
+	c := &orderhub.Customer{Email: p.Email, FullName: p.FullName, Phone: p.Phone, Address: p.Address, ExtraData: p.Extra}
+	if p.Address != nil {
+		c.FirstName, c.LastName = p.Address.FirstName, p.Address.LastName
+	}
+	return c
+}
+
+// GetContract returns one contract of a vendor.
+func (db *DB) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
+	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
+	}
+	return &r.Contract, nil
+}
+
+// ContractFilter selects contracts for ListContracts.
+type ContractFilter struct {
+	VendorID        string
+	ExternalOrderID string
+	UserID          string
+	Limit           int
+}
+
+// ListContracts returns a vendor's contracts, newest first.
+func (db *DB) ListContracts(ctx context.Context, f ContractFilter) ([]*orderhub.Contract, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+`
+		WHERE c.vendor_id = $1 AND ($2 = '' OR c.external_order_id = $2) AND ($3 = '' OR c.user_id = $3)
+		ORDER BY c.created_at DESC, c.id LIMIT $4`, f.VendorID, f.ExternalOrderID, f.UserID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*orderhub.Contract{}
+	for rows.Next() {
+		r, err := scanContract(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &r.Contract)
+	}
+	return out, rows.Err()
+}
+
+// CountContracts counts a vendor's contracts with an external order id (tests, ops).
+func (db *DB) CountContracts(ctx context.Context, vendorID, externalOrderID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID).Scan(&n)
+	return n, err
+}

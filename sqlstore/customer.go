@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"orderhub"
+)
+
+const customerColumns = `id, vendor_id, email, full_name, first_name, last_name, phone, publisher_user_id, address, billing_address, extra_data, created_at, updated_at`
+
+func scanCustomer(sc interface{ Scan(...any) error }) (*orderhub.Customer, error) {
+	c := &orderhub.Customer{}
+	var email, pub, addr, bill, extra sql.NullString
+	var created, updated int64
+	if err := sc.Scan(&c.ID, &c.VendorID, &email, &c.FullName, &c.FirstName, &c.LastName, &c.Phone, &pub, &addr, &bill, &extra, &created, &updated); err != nil {
+		return nil, err
+	}
+	c.Email, c.PublisherUserID = email.String, pub.String
+	if addr.Valid {
+		c.Address = &orderhub.Address{}
+		_ = json.Unmarshal([]byte(addr.String), c.Address)
+	}
+	if bill.Valid {
+		c.BillingAddress = &orderhub.Address{}
+		_ = json.Unmarshal([]byte(bill.String), c.BillingAddress)
+	}
+	if extra.Valid {
+		c.ExtraData = json.RawMessage(extra.String)
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return c, nil
+}
+
+func addressJSON(a *orderhub.Address) sql.NullString {
+	if a.IsZero() {
+		return sql.NullString{}
+	}
+	b, _ := json.Marshal(a)
+	return sql.NullString{String: string(b), Valid: true}
+}
+
+// CustomerMatch says how upsertCustomer finds an existing customer: by id, then by
+// publisher user id, then by e-mail (each only when set).
+type CustomerMatch struct {
+	ID              string
+	PublisherUserID string
+	Email           string
+}
+
+// upsertCustomer finds the vendor's customer by m, or creates one from in. An
+// existing customer takes the non-empty fields of in; a changed customer emits
+// customer-updated, a new one customer-created.
+func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
+	var cur *orderhub.Customer
+	var err error
+	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}} {
+		if k.val == "" {
+			continue
+		}
+		cur, err = scanCustomer(tx.queryRow(`SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2`, vendorID, k.val))
+		if err == nil {
+			break
+		}
+		if err != sql.ErrNoRows {
+			return nil, err
+		}
+		cur = nil
+	}
+	if cur == nil {
+		c := *in
+		c.ID = orderhub.NewUUID()
+		c.VendorID = vendorID
+		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+		if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			c.ID, vendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
+			addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(tx.now), micros(tx.now)); err != nil {
+			return nil, err
+		}
+		if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerCreated, c.ID, &c); err != nil {
+			return nil, err
+		}
+		return &c, nil
+	}
+	next := *cur
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&next.Email, in.Email)
+	set(&next.FullName, in.FullName)
+	set(&next.FirstName, in.FirstName)
+	set(&next.LastName, in.LastName)
+	set(&next.Phone, in.Phone)
+	set(&next.PublisherUserID, in.PublisherUserID)
+	if !in.Address.IsZero() {
+		next.Address = in.Address
+	}
+	if !in.BillingAddress.IsZero() {
+		next.BillingAddress = in.BillingAddress
+	}
+	if len(in.ExtraData) > 0 {
+		next.ExtraData = in.ExtraData
+	}
+	if customersEqual(cur, &next) {
+		return cur, nil
+	}
+	next.UpdatedAt = tx.now
+	if _, err := tx.exec(`UPDATE customers SET email = $2, full_name = $3, first_name = $4, last_name = $5, phone = $6, publisher_user_id = $7,
+		address = $8, billing_address = $9, extra_data = $10, updated_at = $11 WHERE id = $1`,
+		next.ID, nullString(next.Email), next.FullName, next.FirstName, next.LastName, next.Phone, nullString(next.PublisherUserID),
+		addressJSON(next.Address), addressJSON(next.BillingAddress), nullString(string(next.ExtraData)), micros(tx.now)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerUpdated, next.ID, &next); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+func customersEqual(a, b *orderhub.Customer) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// GetCustomer returns one customer of a vendor.
+func (db *DB) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
+	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
+	}
+	return c, nil
+}
+
+// FindCustomerByEmail returns a vendor's customer with that e-mail (case-insensitive).
+func (db *DB) FindCustomerByEmail(ctx context.Context, vendorID, email string) (*orderhub.Customer, error) {
+	e, _ := orderhub.NormalizeEmail(email)
+	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, vendorID, e))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "No customer with e-mail %q.", email)
+	}
+	return c, nil
+}

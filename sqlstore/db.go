@@ -1,0 +1,282 @@
+// Package sqlstore is orderhub's storage: SQLite (modernc.org/sqlite, no cgo) today,
+// PostgreSQL beside it, behind one narrow dialect seam. Every change is written by
+// one writer goroutine that groups concurrent requests into one transaction (group
+// commit): each request runs in its own savepoint, and all of them are answered after
+// the shared COMMIT, so durability (synchronous=FULL) does not cost throughput.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"orderhub"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database engine.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open orderhub database.
+type DB struct {
+	dialect Dialect
+	dsn     string
+	read    *sql.DB // readers (a pool)
+	wdb     *sql.DB // the writer's pool of one connection
+	w       *writer
+	log     *slog.Logger
+
+	// Now returns the current time; tests replace it. Set before first use.
+	Now func() time.Time
+
+	mu       sync.Mutex
+	onCommit []func()
+
+	// Metrics hooks (optional).
+	BatchObserver func(size int, dur time.Duration, err error)
+}
+
+// Options tune Open.
+type Options struct {
+	Logger *slog.Logger
+	// MaxBatch bounds how many write requests share one transaction (default 256).
+	MaxBatch int
+	// ReadConns is the size of the reader pool (default 8).
+	ReadConns int
+}
+
+// ParseDSN splits "sqlite:PATH", "sqlite://PATH", "postgres://…" or a plain path
+// (SQLite) into a dialect and a driver data source name.
+func ParseDSN(dsn string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres, dsn, nil
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite://"), nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite:"), nil
+	case strings.Contains(dsn, "://"):
+		return "", "", fmt.Errorf("unsupported database %q: use sqlite:PATH or postgres://…", dsn)
+	case dsn == "":
+		return "", "", errors.New("empty database name")
+	}
+	return SQLite, dsn, nil
+}
+
+// sqliteDSN builds the modernc DSN with orderhub's pragmas. Unknown keys are ignored
+// by the driver, so Open checks afterwards that the pragmas took effect.
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database named by dsn and applies migrations.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	dialect, src, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = 8
+	}
+	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now}
+	switch dialect {
+	case SQLite:
+		if db.wdb, err = sql.Open("sqlite", sqliteDSN(src, false)); err != nil {
+			return nil, err
+		}
+		if db.read, err = sql.Open("sqlite", sqliteDSN(src, true)); err != nil {
+			return nil, err
+		}
+	default:
+		if openPostgres == nil {
+			return nil, fmt.Errorf("this build has no PostgreSQL support")
+		}
+		if db.wdb, db.read, err = openPostgres(ctx, src, opt); err != nil {
+			return nil, err
+		}
+	}
+	db.wdb.SetMaxOpenConns(1)
+	db.wdb.SetMaxIdleConns(1)
+	db.wdb.SetConnMaxLifetime(0)
+	db.wdb.SetConnMaxIdleTime(0)
+	db.read.SetMaxOpenConns(opt.ReadConns)
+	db.read.SetMaxIdleConns(opt.ReadConns)
+
+	if err := db.migrate(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	if dialect == SQLite {
+		if err := db.checkPragmas(ctx); err != nil {
+			db.closeConns()
+			return nil, err
+		}
+	}
+	conn, err := db.wdb.Conn(ctx)
+	if err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	db.w = newWriter(db, conn, opt.MaxBatch)
+	go db.w.loop()
+	return db, nil
+}
+
+// openPostgres is set by the PostgreSQL dialect file.
+var openPostgres func(ctx context.Context, dsn string, opt Options) (writer, reader *sql.DB, err error)
+
+func (db *DB) checkPragmas(ctx context.Context) error {
+	for _, c := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"synchronous", "2"}, {"busy_timeout", "10000"},
+	} {
+		var got string
+		if err := db.wdb.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			return fmt.Errorf("check pragma %s: %w", c.pragma, err)
+		}
+		if strings.ToLower(got) != c.want {
+			return fmt.Errorf("sqlite pragma %s is %q, want %q", c.pragma, got, c.want)
+		}
+	}
+	return nil
+}
+
+// Pragma returns the value of a SQLite pragma on the writer connection (for tests).
+func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.w.do(ctx, func(tx *Tx) error {
+		return tx.queryRow("PRAGMA " + name).Scan(&v)
+	})
+	return v, err
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	gd := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dir, gd = "migrations/postgres", goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if postgresLocker != nil && db.dialect == Postgres {
+		opts = append(opts, postgresLocker())
+	}
+	p, err := goose.NewProvider(gd, db.wdb, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	for _, r := range res {
+		db.log.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path)
+	}
+	return nil
+}
+
+// postgresLocker is set by the PostgreSQL dialect file (a session lock for goose).
+var postgresLocker func() goose.ProviderOption
+
+// Dialect reports the database engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// OnCommit registers f to be called (in the writer goroutine, so it must not block)
+// after every commit that wrote at least one event. Delivery uses it to wake workers.
+func (db *DB) OnCommit(f func()) {
+	db.mu.Lock()
+	db.onCommit = append(db.onCommit, f)
+	db.mu.Unlock()
+}
+
+func (db *DB) committed() {
+	db.mu.Lock()
+	fs := db.onCommit
+	db.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
+
+// Close stops the writer (after the requests already queued) and closes the database.
+func (db *DB) Close() error {
+	if db.w != nil {
+		db.w.stop()
+	}
+	return db.closeConns()
+}
+
+func (db *DB) closeConns() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.wdb != nil {
+		errs = append(errs, db.wdb.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// micros converts a time to the stored form; fromMicros back.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// notFound turns sql.ErrNoRows into an *orderhub.Error with the given code.
+func notFound(err error, code, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return orderhub.Errorf(code, format, args...)
+	}
+	return err
+}

@@ -1,0 +1,303 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"orderhub"
+)
+
+// CreateVendor creates a vendor. An empty ID gets a generated one.
+func (db *DB) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
+	if v.ID == "" {
+		v.ID = orderhub.NewID("ven")
+	}
+	if err := validSlug("vendor id", v.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(v.Name) == "" {
+		v.Name = v.ID
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		v.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO vendors (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+			v.ID, v.Name, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "A vendor with id %q exists already.", v.ID)
+		}
+		return nil
+	})
+}
+
+// validSlug checks an identifier chosen by an operator: 1–64 characters of letters,
+// digits, '-', '_' and '.'.
+func validSlug(what, s string) error {
+	if len(s) == 0 || len(s) > 64 {
+		return orderhub.Errorf(orderhub.EInvalidRequest, "The %s must be 1 to 64 characters long.", what)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return orderhub.Errorf(orderhub.EInvalidRequest, "The %s %q may contain only letters, digits, '-', '_' and '.'.", what, s)
+		}
+	}
+	return nil
+}
+
+// GetVendor returns one vendor.
+func (db *DB) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
+	v := &orderhub.Vendor{}
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM vendors WHERE id = $1`, id).Scan(&v.ID, &v.Name, &created)
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", id)
+	}
+	v.CreatedAt = fromMicros(created)
+	return v, nil
+}
+
+// ListVendors returns all vendors, oldest first.
+func (db *DB) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created_at FROM vendors ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*orderhub.Vendor
+	for rows.Next() {
+		v := &orderhub.Vendor{}
+		var created int64
+		if err := rows.Scan(&v.ID, &v.Name, &created); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = fromMicros(created)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// HashSecret returns the stored form of a high-entropy generated secret (client
+// secrets, source secrets): hex SHA-256. Passwords chosen by people use a slow hash
+// instead; generated 256-bit secrets do not need one.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// SecretMatches compares a presented secret with a stored hash in constant time.
+func SecretMatches(secret, hash string) bool {
+	return subtle.ConstantTimeCompare([]byte(HashSecret(secret)), []byte(hash)) == 1
+}
+
+// CreateClient creates an OAuth client of a vendor and returns its secret, which is
+// stored only as a hash.
+func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret string, err error) {
+	if c.ID == "" {
+		c.ID = orderhub.NewID("cli")
+	}
+	if err := validSlug("client id", c.ID); err != nil {
+		return "", err
+	}
+	if len(c.Scopes) == 0 {
+		return "", orderhub.Errorf(orderhub.EInvalidRequest, "A client needs at least one scope (%s).", strings.Join(orderhub.KnownScopes, ", "))
+	}
+	for i, s := range c.Scopes {
+		s = orderhub.NormalizeScope(s)
+		c.Scopes[i] = s
+		known := false
+		for _, k := range orderhub.KnownScopes {
+			known = known || s == k
+		}
+		if !known {
+			return "", orderhub.Errorf(orderhub.EInvalidRequest, "Unknown scope %q; known scopes: %s.", s, strings.Join(orderhub.KnownScopes, ", "))
+		}
+	}
+	secret = "ohs_" + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	err = db.Write(ctx, func(tx *Tx) error {
+		var exists int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, c.VendorID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", c.VendorID)
+		}
+		c.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO oauth_clients (id, vendor_id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.VendorID, c.Name, HashSecret(secret), strings.Join(c.Scopes, " "), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "A client with id %q exists already.", c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// ClientWithSecret is a client and the hash of its secret (for authentication).
+type ClientWithSecret struct {
+	orderhub.Client
+	SecretHash string
+}
+
+const clientColumns = `id, vendor_id, name, secret_hash, scopes, created_at, revoked_at`
+
+func scanClient(sc interface{ Scan(...any) error }) (*ClientWithSecret, error) {
+	c := &ClientWithSecret{}
+	var scopes string
+	var created int64
+	var revoked sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.VendorID, &c.Name, &c.SecretHash, &scopes, &created, &revoked); err != nil {
+		return nil, err
+	}
+	c.Scopes = strings.Fields(scopes)
+	c.CreatedAt = fromMicros(created)
+	c.RevokedAt = fromNullMicros(revoked)
+	return c, nil
+}
+
+// GetClient returns a client with its secret hash.
+func (db *DB) GetClient(ctx context.Context, id string) (*ClientWithSecret, error) {
+	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Client %q not found.", id)
+	}
+	return c, nil
+}
+
+// ListClients returns the clients of a vendor (all vendors when vendorID is empty).
+func (db *DB) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Client, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*orderhub.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &c.Client)
+	}
+	return out, rows.Err()
+}
+
+// RevokeClient revokes a client: its secret stops working and its tokens are refused.
+func (db *DB) RevokeClient(ctx context.Context, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
+		}
+		return nil
+	})
+}
+
+// CreatePromoCode creates a promo code of a vendor.
+func (db *DB) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error {
+	if err := orderhub.ValidatePromoCode(p); err != nil {
+		return err
+	}
+	minor, _ := orderhub.ParseDecimal(p.Price)
+	return db.Write(ctx, func(tx *Tx) error {
+		var exists int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, p.VendorID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", p.VendorID)
+		}
+		p.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO promo_codes (vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (vendor_id, code) DO NOTHING`,
+			p.VendorID, p.Code, p.ProductName, minor, p.Currency, p.BillingPeriod, p.BindingMonths, p.Delivery, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "Promo code %q exists already for vendor %q.", p.Code, p.VendorID)
+		}
+		return nil
+	})
+}
+
+const promoColumns = `vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at`
+
+func scanPromo(sc interface{ Scan(...any) error }) (*orderhub.PromoCode, error) {
+	p := &orderhub.PromoCode{}
+	var minor, created int64
+	if err := sc.Scan(&p.VendorID, &p.Code, &p.ProductName, &minor, &p.Currency, &p.BillingPeriod, &p.BindingMonths, &p.Delivery, &created); err != nil {
+		return nil, err
+	}
+	p.Price = orderhub.FormatDecimal(minor)
+	p.CreatedAt = fromMicros(created)
+	return p, nil
+}
+
+// GetPromoCode returns a vendor's promo code.
+func (db *DB) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
+	p, err := scanPromo(db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
+	if err != nil {
+		return nil, notFound(err, orderhub.EPromoCodeNotFound, "Promo code %q is not configured for vendor %q.", code, vendorID)
+	}
+	return p, nil
+}
+
+// ListPromoCodes returns the promo codes of a vendor (all when vendorID is empty).
+func (db *DB) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.PromoCode, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*orderhub.PromoCode
+	for rows.Next() {
+		p, err := scanPromo(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Setting returns a stored setting, creating it with create() when absent. Used for
+// the token signing key, so that every process and restart signs with the same key.
+func (db *DB) Setting(ctx context.Context, key string, create func() (string, error)) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if err != sql.ErrNoRows {
+		return "", err
+	}
+	nv, err := create()
+	if err != nil {
+		return "", err
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, nv); err != nil {
+			return err
+		}
+		return tx.queryRow(`SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	})
+	return v, err
+}
+
+var _ = time.Now

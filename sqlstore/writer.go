@@ -1,0 +1,293 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"orderhub"
+)
+
+// ErrClosed is returned for writes after Close.
+var ErrClosed = errors.New("sqlstore: database closed")
+
+// errRetry asks the writer to run a request's function once more in a fresh
+// savepoint: returned when a concurrent writer (another process) won a race that the
+// function's own check could not see.
+var errRetry = errors.New("sqlstore: retry")
+
+type writeReq struct {
+	fn   func(*Tx) error
+	done chan error
+}
+
+// writer owns the one write connection. Requests queue on reqs; the loop takes all
+// that are waiting (up to max) into one transaction.
+type writer struct {
+	db    *DB
+	conn  *sql.Conn
+	reqs  chan *writeReq
+	max   int
+	stmts map[string]*sql.Stmt
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+func newWriter(db *DB, conn *sql.Conn, max int) *writer {
+	return &writer{
+		db: db, conn: conn, max: max,
+		reqs:  make(chan *writeReq, 4*max),
+		stmts: map[string]*sql.Stmt{},
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// do runs fn in a transaction shared with other concurrent requests and returns
+// after that transaction committed (nil) or fn's changes were rolled back (fn's
+// error, or the commit's).
+func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
+	r := &writeReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case w.reqs <- r:
+	case <-w.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the request runs; wait for its outcome even if ctx ends, so that the
+	// caller never reports failure for a change that committed.
+	return <-r.done
+}
+
+func (w *writer) stop() {
+	select {
+	case <-w.quit:
+	default:
+		close(w.quit)
+	}
+	<-w.done
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	defer func() {
+		for _, s := range w.stmts {
+			s.Close()
+		}
+		w.conn.Close()
+	}()
+	batch := make([]*writeReq, 0, w.max)
+	for {
+		var first *writeReq
+		select {
+		case first = <-w.reqs:
+		case <-w.quit:
+			// Drain what is queued, then stop.
+			for {
+				select {
+				case r := <-w.reqs:
+					w.run(append(batch[:0], r))
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < w.max {
+			select {
+			case r := <-w.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		w.run(batch)
+	}
+}
+
+func (w *writer) run(batch []*writeReq) {
+	start := time.Now()
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC()}
+	if err := w.begin(); err != nil {
+		w.fail(batch, fmt.Errorf("begin: %w", err), start)
+		return
+	}
+	single := len(batch) == 1
+	for i, r := range batch {
+		errs[i] = w.runOne(tx, r.fn, single)
+		if single && errs[i] != nil {
+			w.rollback()
+			r.done <- errs[i]
+			w.observe(1, start, nil)
+			return
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		w.rollback()
+		w.fail(batch, fmt.Errorf("commit: %w", err), start)
+		return
+	}
+	if tx.events > 0 {
+		w.db.committed()
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+	w.observe(len(batch), start, nil)
+}
+
+// runOne runs fn inside a savepoint (unless it is alone in its transaction), once
+// more if it asks to be retried.
+func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		if !single {
+			if _, err := w.conn.ExecContext(tx.ctx, "SAVEPOINT req"); err != nil {
+				return err
+			}
+		}
+		events := tx.events
+		err = safeCall(fn, tx)
+		if err == nil {
+			if !single {
+				if _, err := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		tx.events = events
+		if single {
+			if errors.Is(err, errRetry) && attempt == 0 {
+				// Without a savepoint the whole transaction has to start again.
+				w.rollback()
+				if berr := w.begin(); berr != nil {
+					return berr
+				}
+				continue
+			}
+			return err
+		}
+		if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
+			return rerr
+		}
+		if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
+			return rerr
+		}
+		if !errors.Is(err, errRetry) {
+			return err
+		}
+	}
+	if errors.Is(err, errRetry) {
+		err = orderhub.Errorf(orderhub.EConflict, "A concurrent request changed the same record; retry the request.")
+	}
+	return err
+}
+
+// safeCall turns a panic in a write function into an error, so that one bad request
+// cannot take the writer (and every other request) down.
+func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+func (w *writer) begin() error {
+	begin := "BEGIN IMMEDIATE"
+	if w.db.dialect == Postgres {
+		begin = "BEGIN"
+	}
+	_, err := w.conn.ExecContext(context.Background(), begin)
+	return err
+}
+
+func (w *writer) rollback() {
+	_, _ = w.conn.ExecContext(context.Background(), "ROLLBACK")
+}
+
+func (w *writer) fail(batch []*writeReq, err error, start time.Time) {
+	w.db.log.Error("write transaction failed", "err", err, "batch", len(batch))
+	e := &orderhub.Error{Code: orderhub.EUnavailable, Message: "The database could not commit the change; nothing was written. Retry the request."}
+	for _, r := range batch {
+		r.done <- errors.Join(e, err)
+	}
+	w.observe(len(batch), start, err)
+}
+
+func (w *writer) observe(n int, start time.Time, err error) {
+	if f := w.db.BatchObserver; f != nil {
+		f(n, time.Since(start), err)
+	}
+}
+
+func (w *writer) stmt(q string) (*sql.Stmt, error) {
+	if s, ok := w.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := w.conn.PrepareContext(context.Background(), q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", q, err)
+	}
+	w.stmts[q] = s
+	return s, nil
+}
+
+// Tx is a write transaction (really a savepoint within a shared transaction). It
+// carries one fixed time for everything it writes.
+type Tx struct {
+	w      *writer
+	ctx    context.Context
+	now    time.Time
+	events int
+}
+
+// Now is the transaction's time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	s, err := tx.w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(tx.ctx, args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	s, err := tx.w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(tx.ctx, args...)
+}
+
+// row is a *sql.Row or the error of preparing its statement.
+type row struct {
+	r   *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.r.Scan(dest...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) row {
+	s, err := tx.w.stmt(q)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{r: s.QueryRowContext(tx.ctx, args...)}
+}
+
+// Write runs fn as one write request (see writer.do).
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error { return db.w.do(ctx, fn) }
