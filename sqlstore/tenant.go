@@ -300,4 +300,80 @@ func (db *DB) Setting(ctx context.Context, key string, create func() (string, er
 	return v, err
 }
 
-var _ = time.Now
+// AdminToken is an admin API credential.
+type AdminToken struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"createdAt"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
+// CreateAdminToken creates an admin token and returns its secret (stored as a hash).
+func (db *DB) CreateAdminToken(ctx context.Context, name string) (*AdminToken, string, error) {
+	t := &AdminToken{ID: orderhub.NewID("adm"), Name: strings.TrimSpace(name)}
+	if t.Name == "" {
+		t.Name = "admin"
+	}
+	secret := "oha_" + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	err := db.Write(ctx, func(tx *Tx) error {
+		t.CreatedAt = tx.now
+		_, err := tx.exec(`INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)`, t.ID, t.Name, HashSecret(secret), micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
+
+// CheckAdminToken reports whether secret is a valid, unrevoked admin token.
+func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*AdminToken, error) {
+	t := &AdminToken{}
+	var created int64
+	var revoked sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, HashSecret(secret)).
+		Scan(&t.ID, &t.Name, &created, &revoked)
+	if err != nil {
+		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
+	}
+	if revoked.Valid {
+		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This admin token was revoked.")
+	}
+	t.CreatedAt = fromMicros(created)
+	return t, nil
+}
+
+// ListAdminTokens lists admin tokens (never their secrets).
+func (db *DB) ListAdminTokens(ctx context.Context) ([]*AdminToken, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*AdminToken
+	for rows.Next() {
+		t := &AdminToken{}
+		var created int64
+		var revoked sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.Name, &created, &revoked); err != nil {
+			return nil, err
+		}
+		t.CreatedAt, t.RevokedAt = fromMicros(created), fromNullMicros(revoked)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAdminToken revokes an admin token by id.
+func (db *DB) RevokeAdminToken(ctx context.Context, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Admin token %q not found.", id)
+		}
+		return nil
+	})
+}

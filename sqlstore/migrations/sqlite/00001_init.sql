@@ -13,6 +13,15 @@ CREATE TABLE vendors (
     created_at BIGINT NOT NULL
 );
 
+-- Admin API tokens (orderhub admin token create); stored as SHA-256 hashes.
+CREATE TABLE admin_tokens (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);
+
 CREATE TABLE oauth_clients (
     id          TEXT PRIMARY KEY,
     vendor_id   TEXT NOT NULL REFERENCES vendors(id),
@@ -104,4 +113,5 @@ DROP TABLE customers;
 DROP TABLE promo_codes;
 DROP TABLE oauth_clients;
 DROP TABLE vendors;
+DROP TABLE admin_tokens;
 DROP TABLE settings;

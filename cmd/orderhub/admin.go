@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// adminEnv is what an admin command runs with.
+type adminEnv struct {
+	ctx    context.Context
+	db     *sqlstore.DB
+	stdout io.Writer
+	json   bool
+}
+
+// print writes v as JSON (--json) or as a table of the given columns.
+func (e *adminEnv) print(v any, header []string, rows [][]string) error {
+	if e.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	if header != nil {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// adminCommand declares its flags on fs and returns the function that runs it.
+type adminCommand struct {
+	help  string
+	setup func(fs *flag.FlagSet) func(env *adminEnv) error
+}
+
+var adminCommands = map[string]map[string]adminCommand{}
+
+// registerAdmin adds `orderhub admin GROUP ACTION`.
+func registerAdmin(group, action, help string, setup func(fs *flag.FlagSet) func(env *adminEnv) error) {
+	if adminCommands[group] == nil {
+		adminCommands[group] = map[string]adminCommand{}
+	}
+	adminCommands[group][action] = adminCommand{help: help, setup: setup}
+}
+
+func adminUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: orderhub admin <group> <action> [--db DSN] [--json] [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	var groups []string
+	for g := range adminCommands {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		var actions []string
+		for a := range adminCommands[g] {
+			actions = append(actions, a)
+		}
+		sort.Strings(actions)
+		for _, a := range actions {
+			fmt.Fprintf(w, "  %-28s %s\n", g+" "+a, adminCommands[g][a].help)
+		}
+	}
+}
+
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		adminUsage(stdout)
+		return nil
+	}
+	if len(args) < 2 || adminCommands[args[0]] == nil {
+		adminUsage(stderr)
+		return errUsage
+	}
+	cmd, ok := adminCommands[args[0]][args[1]]
+	if !ok {
+		fmt.Fprintf(stderr, "unknown admin command %q\n", args[0]+" "+args[1])
+		adminUsage(stderr)
+		return errUsage
+	}
+	fs := newFlags("admin "+args[0]+" "+args[1], stderr)
+	dsn := dbFlag(fs, getenv)
+	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	runFn := cmd.setup(fs)
+	if err := parseFlags(fs, args[2:]); err != nil {
+		return ignoreHelp(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return errUsage
+	}
+	db, err := openDB(ctx, *dsn, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, json: *asJSON})
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func init() {
+	registerAdmin("vendors", "create", "create a vendor (--id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "vendor id (generated when empty)")
+		name := fs.String("name", "", "display name")
+		return func(e *adminEnv) error {
+			v := &orderhub.Vendor{ID: *id, Name: *name}
+			if err := e.db.CreateVendor(e.ctx, v); err != nil {
+				return err
+			}
+			return e.print(v, []string{"ID", "NAME"}, [][]string{{v.ID, v.Name}})
+		}
+	})
+	registerAdmin("vendors", "list", "list vendors", func(fs *flag.FlagSet) func(*adminEnv) error {
+		return func(e *adminEnv) error {
+			vs, err := e.db.ListVendors(e.ctx)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, v := range vs {
+				rows = append(rows, []string{v.ID, v.Name, fmtTime(v.CreatedAt)})
+			}
+			return e.print(nonNil(vs), []string{"ID", "NAME", "CREATED"}, rows)
+		}
+	})
+
+	registerAdmin("clients", "create", "create an OAuth client (--vendor, --scopes); prints the secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "client id (generated when empty)")
+		name := fs.String("name", "", "description")
+		scopes := fs.String("scopes", orderhub.ScopeVendorOrders, "space- or comma-separated scopes: "+strings.Join(orderhub.KnownScopes, ", "))
+		return func(e *adminEnv) error {
+			if *vendor == "" {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor is required")
+			}
+			c := &orderhub.Client{ID: *id, VendorID: *vendor, Name: *name, Scopes: strings.FieldsFunc(*scopes, func(r rune) bool { return r == ',' || r == ' ' })}
+			secret, err := e.db.CreateClient(e.ctx, c)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*orderhub.Client
+				ClientSecret string `json:"clientSecret"`
+			}{c, secret}
+			return e.print(out, []string{"CLIENT ID", "VENDOR", "SCOPES", "SECRET (shown once)"},
+				[][]string{{c.ID, c.VendorID, strings.Join(c.Scopes, " "), secret}})
+		}
+	})
+	registerAdmin("clients", "list", "list OAuth clients (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's clients")
+		return func(e *adminEnv) error {
+			cs, err := e.db.ListClients(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, c := range cs {
+				state := "active"
+				if c.RevokedAt != nil {
+					state = "revoked " + fmtTime(*c.RevokedAt)
+				}
+				rows = append(rows, []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), state})
+			}
+			return e.print(nonNil(cs), []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"}, rows)
+		}
+	})
+	registerAdmin("clients", "revoke", "revoke an OAuth client (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "client id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.RevokeClient(e.ctx, *id); err != nil {
+				return err
+			}
+			return e.print(map[string]string{"clientId": *id, "status": "revoked"}, nil, [][]string{{"revoked " + *id}})
+		}
+	})
+
+	registerAdmin("promos", "create", "create a promo code (--vendor, --code, --product, --price, --currency, --billing-period, --binding-months, --delivery)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		p := &orderhub.PromoCode{}
+		fs.StringVar(&p.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&p.Code, "code", "", "promo code (required)")
+		fs.StringVar(&p.ProductName, "product", "", "product name (required)")
+		fs.StringVar(&p.Price, "price", "", "price per billing period, e.g. 99.00 (required)")
+		fs.StringVar(&p.Currency, "currency", "SEK", "ISO 4217 currency")
+		fs.StringVar(&p.BillingPeriod, "billing-period", "month", "billing period: "+strings.Join(orderhub.BillingPeriods, ", "))
+		fs.IntVar(&p.BindingMonths, "binding-months", 0, "binding period in months")
+		fs.StringVar(&p.Delivery, "delivery", orderhub.DeliveryDigital, "digital, print or bundle (print + digital)")
+		return func(e *adminEnv) error {
+			if err := e.db.CreatePromoCode(e.ctx, p); err != nil {
+				return err
+			}
+			return e.print(p, promoHeader, [][]string{promoRow(p)})
+		}
+	})
+	registerAdmin("promos", "list", "list promo codes (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's promo codes")
+		return func(e *adminEnv) error {
+			ps, err := e.db.ListPromoCodes(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, p := range ps {
+				rows = append(rows, promoRow(p))
+			}
+			return e.print(nonNil(ps), promoHeader, rows)
+		}
+	})
+
+	registerAdmin("events", "list", "list outbox events (--vendor, --type, --key, --after SEQ, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		f := sqlstore.EventFilter{}
+		fs.StringVar(&f.VendorID, "vendor", "", "vendor id")
+		fs.StringVar(&f.Type, "type", "", "event type")
+		fs.StringVar(&f.OrderingKey, "key", "", "ordering key (customer or order id)")
+		fs.Int64Var(&f.AfterSeq, "after", 0, "only events with a larger sequence number")
+		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
+		return func(e *adminEnv) error {
+			evs, err := e.db.ListEvents(e.ctx, f)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, ev := range evs {
+				rows = append(rows, []string{ev.VendorID, fmt.Sprint(ev.Seq), ev.Type, ev.OrderingKey, ev.ID, fmtTime(ev.CreatedAt)})
+			}
+			return e.print(nonNil(evs), []string{"VENDOR", "SEQ", "TYPE", "KEY", "ID", "CREATED"}, rows)
+		}
+	})
+
+	registerAdmin("token", "create", "create an admin API token (--name); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		name := fs.String("name", "admin", "description")
+		return func(e *adminEnv) error {
+			t, secret, err := e.db.CreateAdminToken(e.ctx, *name)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*sqlstore.AdminToken
+				Token string `json:"token"`
+			}{t, secret}
+			return e.print(out, []string{"ID", "NAME", "TOKEN (shown once)"}, [][]string{{t.ID, t.Name, secret}})
+		}
+	})
+	registerAdmin("token", "list", "list admin tokens", func(fs *flag.FlagSet) func(*adminEnv) error {
+		return func(e *adminEnv) error {
+			ts, err := e.db.ListAdminTokens(e.ctx)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, t := range ts {
+				state := "active"
+				if t.RevokedAt != nil {
+					state = "revoked"
+				}
+				rows = append(rows, []string{t.ID, t.Name, fmtTime(t.CreatedAt), state})
+			}
+			return e.print(nonNil(ts), []string{"ID", "NAME", "CREATED", "STATE"}, rows)
+		}
+	})
+	registerAdmin("token", "revoke", "revoke an admin token (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "token id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.RevokeAdminToken(e.ctx, *id); err != nil {
+				return err
+			}
+			return e.print(map[string]string{"id": *id, "status": "revoked"}, nil, [][]string{{"revoked " + *id}})
+		}
+	})
+}
+
+var promoHeader = []string{"VENDOR", "CODE", "PRODUCT", "PRICE", "PERIOD", "BINDING", "DELIVERY"}
+
+func promoRow(p *orderhub.PromoCode) []string {
+	return []string{p.VendorID, p.Code, p.ProductName, p.Price + " " + p.Currency, p.BillingPeriod, fmt.Sprintf("%d months", p.BindingMonths), p.Delivery}
+}
+
+// nonNil makes an empty list print as [] in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"orderhub/sqlstore"
+)
+
+const usage = `usage: orderhub <command> [flags]
+
+commands:
+  serve     run the server (--db, --addr)
+  demo      run a self-contained demo: fresh SQLite database, demo vendor, credentials
+  migrate   apply database migrations (--db)
+  admin     manage vendors, clients, promo codes, tokens, events (orderhub admin help)
+  version   print the version
+`
+
+// errUsage marks a command-line mistake (already explained on stderr).
+var errUsage = errors.New("usage error")
+
+// run is the whole program: main only calls it, and tests call it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "orderhub", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+func version() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " " + s.Value[:12]
+			}
+		}
+	}
+	return v
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, treating -h as success-without-action.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// dbFlag adds the --db flag (default $ORDERHUB_DB, else ./orderhub.db).
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	def := getenv("ORDERHUB_DB")
+	if def == "" {
+		def = "sqlite:./orderhub.db"
+	}
+	return fs.String("db", def, "database: sqlite:PATH or postgres://… (env ORDERHUB_DB)")
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func openDB(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: log})
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", stderr)
+	dsn := dbFlag(fs, getenv)
+	if err := parseFlags(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	log, _ := newLogger(stderr, "info")
+	db, err := openDB(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stdout, "migrations applied:", *dsn)
+	return nil
+}
+
+func ignoreHelp(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}

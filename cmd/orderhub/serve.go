@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"orderhub/httpapi"
+	"orderhub/sqlstore"
+)
+
+// serveConfig is what serve and demo share.
+type serveConfig struct {
+	dsn       string
+	addr      string
+	logLevel  string
+	accessLog bool
+	// ready, when set, is called with the listening address once the server accepts
+	// connections.
+	ready func(addr string)
+	// seed, when set, runs after the database is open and before serving (demo).
+	seed func(ctx context.Context, db *sqlstore.DB, baseURL string) error
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	cfg := serveConfig{}
+	dsn := dbFlag(fs, getenv)
+	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "ORDERHUB_ADDR", "127.0.0.1:8080"), "listen address (env ORDERHUB_ADDR)")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
+	if err := parseFlags(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	cfg.dsn = *dsn
+	cfg.ready = func(addr string) { fmt.Fprintf(stdout, "orderhub listening on http://%s\n", addr) }
+	return serve(ctx, cfg, stderr)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
+	log, err := newLogger(stderr, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	baseURL := "http://" + ln.Addr().String()
+	if cfg.seed != nil {
+		if err := cfg.seed(ctx, db, baseURL); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api, err := httpapi.NewServer(ctx, httpapi.Config{
+		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(),
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("orderhub started", "addr", ln.Addr().String(), "db", redactDSN(cfg.dsn), "version", version())
+	if cfg.ready != nil {
+		cfg.ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("graceful shutdown incomplete", "err", err)
+	}
+	return nil
+}
+
+// redactDSN hides a password in a database URL for logging.
+func redactDSN(dsn string) string {
+	d, src, err := sqlstore.ParseDSN(dsn)
+	if err != nil || d != sqlstore.Postgres {
+		return dsn
+	}
+	if u, err := urlParse(src); err == nil {
+		return u.Redacted()
+	}
+	return "postgres://…"
+}

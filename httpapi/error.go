@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"orderhub"
+)
+
+// statuses is the one table from error codes to HTTP statuses. A code missing here
+// is answered as 500 (and is a bug: TestEveryErrorCodeHasAStatus guards it).
+var statuses = map[string]int{
+	orderhub.EInvalidRequest:         http.StatusBadRequest,
+	orderhub.EUserEmailRequired:      http.StatusBadRequest,
+	orderhub.EExternalOrderIDMissing: http.StatusBadRequest,
+	orderhub.EInvalidEmail:           http.StatusBadRequest,
+	orderhub.EInvalidPhone:           http.StatusBadRequest,
+	orderhub.EInvalidAddress:         http.StatusBadRequest,
+	orderhub.EInvalidDate:            http.StatusBadRequest,
+	orderhub.EInvalidQuantity:        http.StatusBadRequest,
+	orderhub.EInvalidPaymentMethod:   http.StatusBadRequest,
+	orderhub.EInvalidPaymentProvider: http.StatusBadRequest,
+	orderhub.EUnauthorized:           http.StatusUnauthorized,
+	orderhub.EForbidden:              http.StatusForbidden,
+	orderhub.ENotFound:               http.StatusNotFound,
+	orderhub.EPromoCodeNotFound:      http.StatusNotFound,
+	orderhub.EContractNotFound:       http.StatusNotFound,
+	orderhub.EConflict:               http.StatusConflict,
+	orderhub.EInvalidSMNO:            http.StatusUnprocessableEntity,
+	orderhub.EUnprocessable:          http.StatusUnprocessableEntity,
+	orderhub.EPayloadTooLarge:        http.StatusRequestEntityTooLarge,
+	orderhub.EUnsupportedMedia:       http.StatusUnsupportedMediaType,
+	orderhub.ETooManyRequests:        http.StatusTooManyRequests,
+	orderhub.EInternal:               http.StatusInternalServerError,
+	orderhub.EUnavailable:            http.StatusServiceUnavailable,
+}
+
+// RegisterStatus adds error codes of a surface to the table (called from init).
+func RegisterStatus(code string, status int) { statuses[code] = status }
+
+// ErrorBody is the error response of every orderhub API except /oauth/token:
+// seed 001's `{error, message}`, plus the field at fault when there is one.
+type ErrorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// statusOf returns the HTTP status for err.
+func statusOf(err error) int {
+	if st, ok := statuses[orderhub.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers err in the seed's error format. Errors that are not
+// *orderhub.Error are logged in full and answered as a generic internal error.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *orderhub.Error
+	body := ErrorBody{Error: orderhub.EInternal, Message: "Internal error."}
+	status := http.StatusInternalServerError
+	if errors.As(err, &e) {
+		body = ErrorBody{Error: e.Code, Message: e.Message, Field: e.Field}
+		status = statusOf(err)
+	}
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(60))
+	}
+	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="orderhub"`)
+	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON answers v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"InternalError","message":"Internal error."}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

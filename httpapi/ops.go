@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+func sqlContractFilter(vendorID, externalOrderID string) sqlstore.ContractFilter {
+	return sqlstore.ContractFilter{VendorID: vendorID, ExternalOrderID: externalOrderID}
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "The database is not reachable."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	if len(s.openapi) == 0 {
+		s.notFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.openapi)
+}

@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"orderhub"
+)
+
+// routes registers every route of orderhub's HTTP API.
+func (s *Server) routes() {
+	m := s.mux
+	// Ops.
+	m.HandleFunc("GET /healthz", s.handleHealthz)
+	m.HandleFunc("GET /readyz", s.handleReadyz)
+	m.HandleFunc("GET /openapi.json", s.handleOpenAPI)
+	m.Handle("GET /metrics", MetricsHandler(s.reg))
+
+	// OAuth2 (seed 001).
+	m.HandleFunc("POST /oauth/token", s.handleToken)
+
+	// Vendor Order API (seed 001).
+	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.requireScope(orderhub.ScopeVendorOrders, s.handleVendorOrder))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.requireScope(orderhub.ScopeVendorOrders, s.handleListContracts))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.requireScope(orderhub.ScopeVendorOrders, s.handleGetContract))
+
+	m.HandleFunc("/", s.notFound)
+}
+
+// MetricsHandler serves the Prometheus registry.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}

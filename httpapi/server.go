@@ -1,0 +1,145 @@
+// Package httpapi serves orderhub's HTTP surfaces: the OAuth2 token endpoint, the
+// seed-compatible APIs, the admin API and the ops endpoints. NewServer takes every
+// dependency explicitly; routes.go lists every route.
+package httpapi
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// MaxBodyBytes bounds request bodies (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// Config holds a Server's dependencies.
+type Config struct {
+	DB       *sqlstore.DB
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	// Now returns the current time (tests inject a clock). Default time.Now.
+	Now func() time.Time
+	// TokenTTL is the lifetime of access tokens (default 1 hour, as seed 001 says).
+	TokenTTL time.Duration
+	// OpenAPIJSON is served at /openapi.json when set.
+	OpenAPIJSON []byte
+	// AccessLog logs every request at info level (default: only failures).
+	AccessLog bool
+}
+
+// Server is orderhub's HTTP handler.
+type Server struct {
+	db      *sqlstore.DB
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	handler http.Handler
+	tokens  *tokenService
+	admins  *adminAuth
+	metrics *httpMetrics
+	openapi []byte
+	access  bool
+	reg     *prometheus.Registry
+}
+
+// NewServer builds the handler. It loads (or creates on first start) the token
+// signing key from the database, so every process and restart signs alike.
+func NewServer(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("httpapi: no database")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	seedHex, err := cfg.DB.Setting(ctx, "token_signing_key_ed25519", func() (string, error) {
+		seed := make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(seed); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(seed), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: signing key: %w", err)
+	}
+	seed, err := hex.DecodeString(seedHex)
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, errors.New("httpapi: stored signing key is malformed")
+	}
+	s := &Server{
+		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
+		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry,
+	}
+	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
+	s.admins = newAdminAuth(cfg.DB, cfg.Now)
+	s.metrics = newHTTPMetrics(cfg.Registry)
+	cfg.DB.BatchObserver = s.metrics.observeBatch
+	s.routes()
+	s.handler = s.recoverer(s.instrument(s.mux))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// readJSONBody reads a request body of at most MaxBodyBytes that is (or claims to
+// be) JSON.
+func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/plain") {
+			return nil, orderhub.Errorf(orderhub.EUnsupportedMedia, "Content-Type %q is not supported; send application/json.", ct)
+		}
+	}
+	return readBody(w, r)
+}
+
+// readBody reads a request body of at most MaxBodyBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, orderhub.Errorf(orderhub.EPayloadTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, orderhub.Errorf(orderhub.EPayloadTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
+		}
+		return nil, orderhub.Errorf(orderhub.EInvalidRequest, "The request body could not be read: %v.", err)
+	}
+	return body, nil
+}
+
+// boolQuery parses an optional boolean query parameter.
+func boolQuery(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	switch strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s must be true or false, got %q.", name, v)
+}

@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"orderhub"
+)
+
+// handleVendorOrder serves POST /payments/vendor/{vendorId}/promos/code/{promoCode}
+// (seed 001). Checks run in this order: token (401), vendor (403), body size (413),
+// promo code (404), body (400/422), then the order is placed in one transaction.
+func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := vendorPath(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	confirm, err := boolQuery(r, "confirm")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	promo, err := s.db.GetPromoCode(r.Context(), vendorID, r.PathValue("promoCode"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	o, err := orderhub.ParseVendorOrder(vendorID, promo.Code, confirm, body, s.now())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	res, err := s.db.PlaceVendorOrder(r.Context(), o, promo)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// ContractList is the answer of GET /payments/vendor/{vendorId}/contracts.
+type ContractList struct {
+	Data []*orderhub.Contract `json:"data"`
+}
+
+// handleListContracts serves GET /payments/vendor/{vendorId}/contracts?externalOrderId=…,
+// seed 001's "check before retrying": the contracts of an external order id (an
+// empty list when there is none), or the vendor's most recent contracts.
+func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := vendorPath(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cs, err := s.db.ListContracts(r.Context(), sqlContractFilter(vendorID, r.URL.Query().Get("externalOrderId")))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ContractList{Data: cs})
+}
+
+// handleGetContract serves GET /payments/vendor/{vendorId}/contracts/{contractId}.
+func (s *Server) handleGetContract(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := vendorPath(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	c, err := s.db.GetContract(r.Context(), vendorID, r.PathValue("contractId"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
