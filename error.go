@@ -33,6 +33,14 @@ const (
 	EInvalidSMNO       = "InvalidSMNOError"       // 422
 	EUnprocessable     = "UnprocessableEntityError"
 
+	// External purchases (seed 000): references in the payload that cannot be
+	// resolved (422).
+	EProductNotFound  = "ProductNotFoundError"  // unknown productId or unmapped sku+poId
+	EProductMismatch  = "ProductMismatchError"  // productId and the sku+poId mapping disagree
+	ESourceNotFound   = "SourceNotFoundError"   // unknown source, or a source of another vendor
+	EInvalidSource    = "InvalidSourceError"    // the source is not of type HOOK
+	ECustomerNotFound = "CustomerNotFoundError" // only userId given, and no such customer
+
 	// Transport and server errors.
 	EPayloadTooLarge  = "PayloadTooLargeError" // 413
 	EUnsupportedMedia = "UnsupportedMediaTypeError"
