@@ -42,7 +42,8 @@ const (
 	ECustomerNotFound = "CustomerNotFoundError" // only userId given, and no such customer
 
 	// Transport and server errors.
-	EPayloadTooLarge  = "PayloadTooLargeError" // 413
+	EMethodNotAllowed = "MethodNotAllowedError" // 405
+	EPayloadTooLarge  = "PayloadTooLargeError"  // 413
 	EUnsupportedMedia = "UnsupportedMediaTypeError"
 	ETooManyRequests  = "TooManyRequestsError"    // 429
 	EInternal         = "InternalError"           // 500

@@ -31,6 +31,7 @@ var statuses = map[string]int{
 	orderhub.EConflict:               http.StatusConflict,
 	orderhub.EInvalidSMNO:            http.StatusUnprocessableEntity,
 	orderhub.EUnprocessable:          http.StatusUnprocessableEntity,
+	orderhub.EMethodNotAllowed:       http.StatusMethodNotAllowed,
 	orderhub.EPayloadTooLarge:        http.StatusRequestEntityTooLarge,
 	orderhub.EUnsupportedMedia:       http.StatusUnsupportedMediaType,
 	orderhub.ETooManyRequests:        http.StatusTooManyRequests,

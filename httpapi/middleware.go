@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"orderhub"
@@ -97,7 +98,21 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// notFound answers unknown paths in the standard error format.
+// notFound answers unknown paths in the standard error format: 405 with an Allow
+// header when the path exists for other methods, else 404.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EMethodNotAllowed, "%s is not allowed on %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+		return
+	}
 	writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "No route for %s %s.", r.Method, r.URL.Path))
 }
