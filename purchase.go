@@ -231,7 +231,7 @@ func ParsePurchase(body []byte, now time.Time) (*Purchase, error) {
 		return nil, FieldError(EInvalidRequest, "email", "A customer is required: send userId, publisherUserId or email.")
 	}
 
-	p.Start = now.UTC()
+	p.Start = now.UTC().Truncate(time.Microsecond) // the store keeps microseconds
 	if startsAt != "" {
 		t, err := parseInstant("startsAt", startsAt)
 		if err != nil {
@@ -291,7 +291,7 @@ func parseInstant(field, s string) (time.Time, error) {
 	if err != nil || t.Year() < 1900 || t.Year() > 2200 {
 		return time.Time{}, FieldError(EInvalidDate, field, "%s %q is not an ISO 8601 date-time such as 2022-11-08T12:49:11.190Z.", field, s)
 	}
-	return t.UTC(), nil
+	return t.UTC().Truncate(time.Microsecond), nil
 }
 
 // Customer returns the customer record the purchase describes. Names fall back to

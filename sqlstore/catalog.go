@@ -1,0 +1,394 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"orderhub"
+)
+
+// requireVendor answers NotFound when the vendor does not exist.
+func (tx *Tx) requireVendor(vendorID string) error {
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, vendorID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", vendorID)
+	}
+	return nil
+}
+
+// getProduct returns a vendor's product or ProductNotFound.
+func (tx *Tx) getProduct(vendorID, id string) (*orderhub.Product, error) {
+	p, err := scanProduct(tx.queryRow(`SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.EProductNotFound, "Product %q is not a product of vendor %q.", id, vendorID)
+	}
+	return p, nil
+}
+
+const productColumns = `vendor_id, id, name, created_at`
+
+func scanProduct(sc interface{ Scan(...any) error }) (*orderhub.Product, error) {
+	p := &orderhub.Product{}
+	var created int64
+	if err := sc.Scan(&p.VendorID, &p.ID, &p.Name, &created); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = fromMicros(created)
+	return p, nil
+}
+
+// CreateProduct creates a product of a vendor. An empty ID gets a generated one.
+func (db *DB) CreateProduct(ctx context.Context, p *orderhub.Product) error {
+	if err := orderhub.ValidateProduct(p); err != nil {
+		return err
+	}
+	if p.ID == "" {
+		p.ID = orderhub.NewID("prd")
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(p.VendorID); err != nil {
+			return err
+		}
+		p.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO products (vendor_id, id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (vendor_id, id) DO NOTHING`,
+			p.VendorID, p.ID, p.Name, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "Product %q exists already for vendor %q.", p.ID, p.VendorID)
+		}
+		return nil
+	})
+}
+
+// GetProduct returns one product of a vendor.
+func (db *DB) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Product, error) {
+	p, err := scanProduct(db.read.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
+	}
+	return p, nil
+}
+
+// ListProducts returns the products of a vendor (all vendors when vendorID is empty).
+func (db *DB) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Product, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*orderhub.Product{}
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DeleteProduct deletes a product together with its purchase options and product
+// mappings. Purchases and contracts made with it keep their record.
+func (db *DB) DeleteProduct(ctx context.Context, vendorID, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND product_id = $2`, vendorID, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`DELETE FROM purchase_options WHERE vendor_id = $1 AND product_id = $2`, vendorID, id); err != nil {
+			return err
+		}
+		res, err := tx.exec(`DELETE FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Nothing else was deleted either: the product's rows cannot exist without it.
+			return orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
+		}
+		return nil
+	})
+}
+
+const optionColumns = `vendor_id, id, product_id, name, price_minor, currency, billing_period, created_at`
+
+func scanOption(sc interface{ Scan(...any) error }) (*orderhub.PurchaseOption, error) {
+	o := &orderhub.PurchaseOption{}
+	var price sql.NullInt64
+	var created int64
+	if err := sc.Scan(&o.VendorID, &o.ID, &o.ProductID, &o.Name, &price, &o.Currency, &o.BillingPeriod, &created); err != nil {
+		return nil, err
+	}
+	if price.Valid {
+		o.Price = orderhub.FormatDecimal(price.Int64)
+	}
+	o.CreatedAt = fromMicros(created)
+	return o, nil
+}
+
+// CreatePurchaseOption creates a purchase option of one of the vendor's products.
+// An empty ID gets a generated one.
+func (db *DB) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+	if err := orderhub.ValidatePurchaseOption(o); err != nil {
+		return err
+	}
+	if o.ID == "" {
+		o.ID = orderhub.NewID("po")
+	}
+	var price sql.NullInt64
+	if o.Price != "" {
+		minor, _ := orderhub.ParseDecimal(o.Price)
+		price = sql.NullInt64{Int64: minor, Valid: true}
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(o.VendorID); err != nil {
+			return err
+		}
+		if _, err := tx.getProduct(o.VendorID, o.ProductID); err != nil {
+			return err
+		}
+		o.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO purchase_options (`+optionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (vendor_id, id) DO NOTHING`,
+			o.VendorID, o.ID, o.ProductID, o.Name, price, o.Currency, o.BillingPeriod, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "Purchase option %q exists already for vendor %q.", o.ID, o.VendorID)
+		}
+		return nil
+	})
+}
+
+// ListPurchaseOptions returns a vendor's purchase options, of one product when
+// productID is set.
+func (db *DB) ListPurchaseOptions(ctx context.Context, vendorID, productID string) ([]*orderhub.PurchaseOption, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+optionColumns+` FROM purchase_options
+		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR product_id = $2) ORDER BY vendor_id, product_id, created_at, id`, vendorID, productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*orderhub.PurchaseOption{}
+	for rows.Next() {
+		o, err := scanOption(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DeletePurchaseOption deletes a purchase option. One that a product mapping
+// points at is a conflict: delete or change the mapping first.
+func (db *DB) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		var sku, poID string
+		err := tx.queryRow(`SELECT sku, po_id FROM product_mappings WHERE vendor_id = $1 AND purchase_option_id = $2 ORDER BY sku, po_id LIMIT 1`, vendorID, id).Scan(&sku, &poID)
+		switch {
+		case err == nil:
+			return orderhub.Errorf(orderhub.EConflict, "Purchase option %q is used by the product mapping sku %q, poId %q; delete that mapping first.", id, sku, poID)
+		case err != sql.ErrNoRows:
+			return err
+		}
+		res, err := tx.exec(`DELETE FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
+		}
+		return nil
+	})
+}
+
+const mappingColumns = `vendor_id, sku, po_id, product_id, purchase_option_id, created_at`
+
+func scanMapping(sc interface{ Scan(...any) error }) (*orderhub.ProductMapping, error) {
+	m := &orderhub.ProductMapping{}
+	var option sql.NullString
+	var created int64
+	if err := sc.Scan(&m.VendorID, &m.SKU, &m.POID, &m.ProductID, &option, &created); err != nil {
+		return nil, err
+	}
+	m.PurchaseOptionID = option.String
+	m.CreatedAt = fromMicros(created)
+	return m, nil
+}
+
+// CreateProductMapping maps a (sku, poId) pair onto a product of the vendor (and
+// optionally one of the product's purchase options).
+func (db *DB) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+	if err := orderhub.ValidateProductMapping(m); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(m.VendorID); err != nil {
+			return err
+		}
+		if _, err := tx.getProduct(m.VendorID, m.ProductID); err != nil {
+			return err
+		}
+		if m.PurchaseOptionID != "" {
+			var product string
+			err := tx.queryRow(`SELECT product_id FROM purchase_options WHERE vendor_id = $1 AND id = $2`, m.VendorID, m.PurchaseOptionID).Scan(&product)
+			if err != nil {
+				return notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", m.PurchaseOptionID, m.VendorID)
+			}
+			if product != m.ProductID {
+				return orderhub.FieldError(orderhub.EInvalidRequest, "purchaseOptionId", "Purchase option %q belongs to product %q, not %q.", m.PurchaseOptionID, product, m.ProductID)
+			}
+		}
+		m.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO product_mappings (`+mappingColumns+`) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (vendor_id, sku, po_id) DO NOTHING`,
+			m.VendorID, m.SKU, m.POID, m.ProductID, nullString(m.PurchaseOptionID), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "sku %q, poId %q is mapped already for vendor %q; delete that mapping first.", m.SKU, m.POID, m.VendorID)
+		}
+		return nil
+	})
+}
+
+// ListProductMappings returns a vendor's product mappings (all vendors when vendorID
+// is empty).
+func (db *DB) ListProductMappings(ctx context.Context, vendorID string) ([]*orderhub.ProductMapping, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*orderhub.ProductMapping{}
+	for rows.Next() {
+		m, err := scanMapping(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// DeleteProductMapping deletes the mapping of (sku, poId).
+func (db *DB) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
+		}
+		return nil
+	})
+}
+
+// SourceSecretPrefix starts every source secret, so that the purchase hook can tell
+// a source secret from an OAuth access token.
+const SourceSecretPrefix = "ohk_"
+
+const sourceColumns = `id, vendor_id, type, name, created_at`
+
+func scanSource(sc interface{ Scan(...any) error }) (*orderhub.Source, error) {
+	s := &orderhub.Source{}
+	var created int64
+	if err := sc.Scan(&s.ID, &s.VendorID, &s.Type, &s.Name, &created); err != nil {
+		return nil, err
+	}
+	s.CreatedAt = fromMicros(created)
+	return s, nil
+}
+
+// CreateSource creates an external source of a vendor and returns its secret, which
+// is stored only as a hash and cannot be shown again. An empty ID gets a generated
+// one; ids are unique across vendors, and stay taken after a delete.
+func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret string, err error) {
+	if err := orderhub.ValidateSource(s); err != nil {
+		return "", err
+	}
+	if s.ID == "" {
+		s.ID = orderhub.NewID("src")
+	}
+	secret = SourceSecretPrefix + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	err = db.Write(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(s.VendorID); err != nil {
+			return err
+		}
+		s.CreatedAt = tx.now
+		res, err := tx.exec(`INSERT INTO sources (id, vendor_id, type, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+			s.ID, s.VendorID, s.Type, s.Name, HashSecret(secret), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "A source with id %q exists (or existed) already; choose another id.", s.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// GetSource returns a live (not deleted) source.
+func (db *DB) GetSource(ctx context.Context, id string) (*orderhub.Source, error) {
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Source %q not found.", id)
+	}
+	return s, nil
+}
+
+// SourceBySecret returns the live source whose secret is secret, or Unauthorized.
+func (db *DB) SourceBySecret(ctx context.Context, secret string) (*orderhub.Source, error) {
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, HashSecret(secret)))
+	if err != nil {
+		return nil, notFound(err, orderhub.EUnauthorized, "Invalid source secret.")
+	}
+	return s, nil
+}
+
+// ListSources returns the live sources of a vendor (all vendors when vendorID is
+// empty), of one type when typ is set.
+func (db *DB) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhub.Source, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources
+		WHERE deleted_at IS NULL AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR type = $2) ORDER BY vendor_id, created_at, id`, vendorID, typ)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*orderhub.Source{}
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSource deletes a source of a vendor (of any vendor when vendorID is empty):
+// its secret stops working at once. Its purchases keep their record, so the id
+// stays taken.
+func (db *DB) DeleteSource(ctx context.Context, vendorID, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE sources SET deleted_at = $3 WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
+		}
+		return nil
+	})
+}
