@@ -1,0 +1,1255 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderhub"
+)
+
+// Outbound delivery storage: endpoints, the fan-out of events into deliveries, the
+// batched claim and completion used by the delivery workers, replay and listings.
+//
+// Ordering. Every (endpoint, ordering key) pair is a queue ordered by the event's
+// per-vendor seq. Exactly one active (pending or failed) delivery of a queue — the
+// one with the lowest seq — is its head (ready = 1), and only heads are claimed. When
+// a head leaves the active states (delivered, dead or canceled) the next one becomes
+// the head in the same transaction. A failing key therefore holds back only itself;
+// a dead delivery no longer blocks the ones after it (as in Svix), and can be replayed.
+// Events with an empty ordering key are not ordered: each is its own head.
+
+// Endpoint kinds.
+const (
+	EndpointWebhook = "webhook" // a plain Standard Webhooks receiver
+	EndpointZapier  = "zapier"  // a Zapier REST-hook subscription
+)
+
+// Delivery statuses. Pending and failed are active: they will be attempted.
+const (
+	DeliveryPending   = "pending"   // not attempted yet
+	DeliveryFailed    = "failed"    // the last attempt failed; another one is scheduled
+	DeliveryDelivered = "delivered" // a 2xx answer was received
+	DeliveryDead      = "dead"      // retries exhausted or the endpoint was disabled; replayable
+	DeliveryCanceled  = "canceled"  // the endpoint was deleted (by an operator or a 410 Gone)
+)
+
+// EventEndpointDisabled is appended when an endpoint is disabled automatically after
+// failing without a success for too long.
+const EventEndpointDisabled = "endpoint-disabled"
+
+// DefaultSecretOverlap is how long a rotated-out secret keeps signing.
+const DefaultSecretOverlap = 24 * time.Hour
+
+const secretPrefix = "whsec_"
+
+// Endpoint is a delivery target of a vendor.
+type Endpoint struct {
+	ID          string   `json:"id"`
+	VendorID    string   `json:"vendorId"`
+	Kind        string   `json:"kind"`
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	EventTypes  []string `json:"eventTypes"` // empty: every event type
+	Enabled     bool     `json:"enabled"`
+	// DisabledReason says why a disabled (or deleted) endpoint stopped receiving.
+	DisabledReason string `json:"disabledReason,omitempty"`
+	// PreviousSecretExpiresAt is set during a rotation's overlap, while the old secret
+	// still signs beside the new one.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+	FailingSince            *time.Time `json:"failingSince,omitempty"`
+	LastSuccessAt           *time.Time `json:"lastSuccessAt,omitempty"`
+	CreatedAt               time.Time  `json:"createdAt"`
+	UpdatedAt               time.Time  `json:"updatedAt"`
+	DeletedAt               *time.Time `json:"deletedAt,omitempty"`
+	// Secret is the signing secret (whsec_…). It is filled in only by CreateEndpoint
+	// and RotateEndpointSecret: it is shown once.
+	Secret string `json:"secret,omitempty"`
+}
+
+// Delivery is one event to one endpoint.
+type Delivery struct {
+	ID            string     `json:"id"`
+	VendorID      string     `json:"vendorId"`
+	EndpointID    string     `json:"endpointId"`
+	EventID       string     `json:"eventId"`
+	EventType     string     `json:"eventType"`
+	OrderingKey   string     `json:"orderingKey"`
+	Seq           int64      `json:"seq"`
+	Status        string     `json:"status"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"` // active deliveries only
+	InFlightUntil *time.Time `json:"inFlightUntil,omitempty"` // lease of a running attempt
+	LastStatus    int        `json:"lastStatus,omitempty"`
+	LastError     string     `json:"lastError,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+}
+
+// Attempt is one try to deliver a delivery.
+type Attempt struct {
+	ID           string    `json:"id"`
+	DeliveryID   string    `json:"deliveryId"`
+	EndpointID   string    `json:"endpointId"`
+	Attempt      int       `json:"attempt"`
+	StartedAt    time.Time `json:"startedAt"`
+	LatencyMS    float64   `json:"latencyMs"`
+	StatusCode   int       `json:"statusCode"` // 0: no response
+	ResponseBody string    `json:"responseBody,omitempty"`
+	Error        string    `json:"error,omitempty"`
+}
+
+func init() { eventHooks = append(eventHooks, fanOut) }
+
+// ---- endpoints ----
+
+// NewEndpointSecret returns a fresh signing secret: whsec_ + base64 of 32 random bytes.
+func NewEndpointSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return secretPrefix + base64.StdEncoding.EncodeToString(b[:])
+}
+
+// SecretKey decodes a whsec_ secret into its HMAC key.
+func SecretKey(secret string) ([]byte, error) {
+	if !strings.HasPrefix(secret, secretPrefix) {
+		return nil, errors.New("a signing secret starts with whsec_")
+	}
+	return base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
+}
+
+func validSecret(s string) error {
+	key, err := SecretKey(s)
+	if err != nil || len(key) < 24 || len(key) > 64 {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "secret", "A signing secret is whsec_ followed by the base64 of 24 to 64 random bytes.")
+	}
+	return nil
+}
+
+// ValidateEndpointURL checks that u is an absolute http or https URL. Whether its host
+// may be reached is decided when connecting (see the delivery package).
+func ValidateEndpointURL(u string) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.Hostname() == "" {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL must be an absolute http:// or https:// URL.")
+	}
+	if p.User != nil {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL must not contain credentials.")
+	}
+	if len(u) > 2048 {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL is longer than 2048 characters.")
+	}
+	return nil
+}
+
+func normalizeEventTypes(types []string) ([]string, error) {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range types {
+		t = strings.TrimSpace(t)
+		if t == "" || t == "*" {
+			if t == "*" {
+				return []string{}, nil
+			}
+			continue
+		}
+		if strings.ContainsAny(t, " \t\n,") || len(t) > 100 {
+			return nil, orderhub.FieldError(orderhub.EInvalidRequest, "eventTypes", "Event type %q is not a valid event type name.", t)
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func validKind(k string) error {
+	if k != EndpointWebhook && k != EndpointZapier {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q is not webhook or zapier.", k)
+	}
+	return nil
+}
+
+// CreateEndpoint creates an endpoint of e.VendorID. An empty Kind is webhook, an empty
+// Secret gets a generated one; on return e carries its id, times and secret.
+func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
+	if e.ID == "" {
+		e.ID = orderhub.NewID("ep")
+	}
+	if err := validSlug("endpoint id", e.ID); err != nil {
+		return err
+	}
+	if e.Kind == "" {
+		e.Kind = EndpointWebhook
+	}
+	if err := validKind(e.Kind); err != nil {
+		return err
+	}
+	if err := ValidateEndpointURL(e.URL); err != nil {
+		return err
+	}
+	types, err := normalizeEventTypes(e.EventTypes)
+	if err != nil {
+		return err
+	}
+	e.EventTypes = types
+	if len(e.Description) > 1000 {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description is longer than 1000 characters.")
+	}
+	if e.Secret == "" {
+		e.Secret = NewEndpointSecret()
+	} else if err := validSecret(e.Secret); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		var exists int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, e.VendorID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", e.VendorID)
+		}
+		e.Enabled, e.CreatedAt, e.UpdatedAt = true, tx.now, tx.now
+		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
+			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), e.Secret, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "An endpoint with id %q exists already.", e.ID)
+		}
+		return nil
+	})
+}
+
+const endpointColumns = `id, vendor_id, kind, url, description, event_types, prev_secret_until, enabled, disabled_reason,
+	failing_since, last_success_at, created_at, updated_at, deleted_at`
+
+func scanEndpoint(sc interface{ Scan(...any) error }) (*Endpoint, error) {
+	e := &Endpoint{}
+	var types string
+	var enabled int
+	var created, updated int64
+	var prevUntil, failing, success, deleted sql.NullInt64
+	if err := sc.Scan(&e.ID, &e.VendorID, &e.Kind, &e.URL, &e.Description, &types, &prevUntil, &enabled, &e.DisabledReason,
+		&failing, &success, &created, &updated, &deleted); err != nil {
+		return nil, err
+	}
+	e.EventTypes = strings.Fields(types)
+	e.Enabled = enabled == 1
+	e.PreviousSecretExpiresAt = fromNullMicros(prevUntil)
+	e.FailingSince, e.LastSuccessAt, e.DeletedAt = fromNullMicros(failing), fromNullMicros(success), fromNullMicros(deleted)
+	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return e, nil
+}
+
+func endpointNotFound(id string) error {
+	return orderhub.Errorf(orderhub.ENotFound, "Endpoint %q not found.", id)
+}
+
+// GetEndpoint returns an endpoint (deleted ones too) of a vendor; an empty vendorID
+// matches any vendor (operators).
+func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*Endpoint, error) {
+	e, err := scanEndpoint(db.read.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, endpointNotFound(id)
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+// EndpointFilter selects endpoints for ListEndpoints.
+type EndpointFilter struct {
+	VendorID       string // empty: every vendor
+	Kind           string
+	IncludeDeleted bool
+}
+
+// ListEndpoints returns endpoints, oldest first.
+func (db *DB) ListEndpoints(ctx context.Context, f EndpointFilter) ([]*Endpoint, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
+		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = 1 OR deleted_at IS NULL)
+		ORDER BY created_at, id`, f.VendorID, f.Kind, boolInt(f.IncludeDeleted))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Endpoint{}
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// EndpointUpdate changes the fields that are set.
+type EndpointUpdate struct {
+	URL         *string   `json:"url,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	EventTypes  *[]string `json:"eventTypes,omitempty"`
+	Kind        *string   `json:"kind,omitempty"`
+}
+
+// UpdateEndpoint changes an endpoint's URL, description, event types or kind. Event
+// type changes apply to events appended afterwards.
+func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u EndpointUpdate) (*Endpoint, error) {
+	if u.URL != nil {
+		if err := ValidateEndpointURL(*u.URL); err != nil {
+			return nil, err
+		}
+	}
+	if u.Kind != nil {
+		if err := validKind(*u.Kind); err != nil {
+			return nil, err
+		}
+	}
+	if u.Description != nil && len(*u.Description) > 1000 {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description is longer than 1000 characters.")
+	}
+	var types *string
+	if u.EventTypes != nil {
+		t, err := normalizeEventTypes(*u.EventTypes)
+		if err != nil {
+			return nil, err
+		}
+		s := strings.Join(t, " ")
+		types = &s
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.liveEndpoint(vendorID, id); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE endpoints SET url = COALESCE($2, url), description = COALESCE($3, description),
+			event_types = COALESCE($4, event_types), kind = COALESCE($5, kind), updated_at = $6 WHERE id = $1`,
+			id, u.URL, u.Description, types, u.Kind, micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetEndpoint(ctx, vendorID, id)
+}
+
+// liveEndpoint checks that an endpoint of the vendor exists and is not deleted.
+func (tx *Tx) liveEndpoint(vendorID, id string) error {
+	var deleted sql.NullInt64
+	err := tx.queryRow(`SELECT deleted_at FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID).Scan(&deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return endpointNotFound(id)
+	}
+	if err != nil {
+		return err
+	}
+	if deleted.Valid {
+		return orderhub.Errorf(orderhub.EConflict, "Endpoint %q was deleted.", id)
+	}
+	return nil
+}
+
+// RotateEndpointSecret gives an endpoint a new signing secret (newSecret, or a
+// generated one when empty). The old secret keeps signing beside the new one for
+// overlap (DefaultSecretOverlap when zero; a negative overlap drops it at once).
+// The returned endpoint carries the new secret.
+func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret string, overlap time.Duration) (*Endpoint, error) {
+	if newSecret == "" {
+		newSecret = NewEndpointSecret()
+	} else if err := validSecret(newSecret); err != nil {
+		return nil, err
+	}
+	if overlap == 0 {
+		overlap = DefaultSecretOverlap
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.liveEndpoint(vendorID, id); err != nil {
+			return err
+		}
+		var prev sql.NullString
+		var until sql.NullInt64
+		if overlap > 0 {
+			if err := tx.queryRow(`SELECT secret FROM endpoints WHERE id = $1`, id).Scan(&prev.String); err != nil {
+				return err
+			}
+			prev.Valid = true
+			until = sql.NullInt64{Int64: micros(tx.now.Add(overlap)), Valid: true}
+		}
+		_, err := tx.exec(`UPDATE endpoints SET secret = $2, prev_secret = $3, prev_secret_until = $4, updated_at = $5 WHERE id = $1`,
+			id, newSecret, prev, until, micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := db.GetEndpoint(ctx, vendorID, id)
+	if err != nil {
+		return nil, err
+	}
+	e.Secret = newSecret
+	return e, nil
+}
+
+// EndpointSecret returns an endpoint's current signing secret (for operators who lost
+// it; the admin surfaces decide who may call this).
+func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, error) {
+	var s string
+	err := db.read.QueryRowContext(ctx, `SELECT secret FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", endpointNotFound(id)
+	}
+	return s, err
+}
+
+// SetEndpointEnabled enables or disables an endpoint. Disabling stops its active
+// deliveries (they become dead, so that they can be replayed after enabling it
+// again) and it receives no new ones; enabling clears its failure streak.
+func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*Endpoint, error) {
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.liveEndpoint(vendorID, id); err != nil {
+			return err
+		}
+		if enabled {
+			_, err := tx.exec(`UPDATE endpoints SET enabled = 1, disabled_reason = '', failing_since = NULL, updated_at = $2 WHERE id = $1`, id, micros(tx.now))
+			return err
+		}
+		if reason == "" {
+			reason = "disabled by an operator"
+		}
+		return tx.disableEndpoint(id, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetEndpoint(ctx, vendorID, id)
+}
+
+func (tx *Tx) disableEndpoint(id, reason string) error {
+	if _, err := tx.exec(`UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1`, id, reason, micros(tx.now)); err != nil {
+		return err
+	}
+	_, err := tx.exec(`UPDATE deliveries SET status = 'dead', ready = 0, locked_by = NULL, locked_until = NULL, last_error = $2, updated_at = $3
+		WHERE endpoint_id = $1 AND status IN ('pending', 'failed')`, id, "endpoint disabled: "+reason, micros(tx.now))
+	return err
+}
+
+// DeleteEndpoint deletes an endpoint: it receives nothing more and its active
+// deliveries are canceled. Its history (deliveries, attempts) is kept.
+func (db *DB) DeleteEndpoint(ctx context.Context, vendorID, id, reason string) error {
+	if reason == "" {
+		reason = "deleted by an operator"
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		if err := tx.liveEndpoint(vendorID, id); err != nil {
+			return err
+		}
+		return tx.deleteEndpoint(id, reason)
+	})
+}
+
+func (tx *Tx) deleteEndpoint(id, reason string) error {
+	now := micros(tx.now)
+	if _, err := tx.exec(`UPDATE endpoints SET enabled = 0, disabled_reason = $2, deleted_at = $3, prev_secret = NULL, prev_secret_until = NULL, updated_at = $3
+		WHERE id = $1 AND deleted_at IS NULL`, id, reason, now); err != nil {
+		return err
+	}
+	_, err := tx.exec(`UPDATE deliveries SET status = 'canceled', ready = 0, locked_by = NULL, locked_until = NULL, last_error = $2, updated_at = $3
+		WHERE endpoint_id = $1 AND status IN ('pending', 'failed')`, id, "endpoint deleted: "+reason, now)
+	return err
+}
+
+// ---- fan-out ----
+
+// fanOut runs in the transaction of every appended event: one delivery per enabled
+// endpoint of the event's vendor whose filter matches.
+func fanOut(tx *Tx, ev *orderhub.Event) error {
+	rows, err := tx.query(`SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, ev.VendorID)
+	if err != nil {
+		return err
+	}
+	var targets []string
+	for rows.Next() {
+		var id, types string
+		if err := rows.Scan(&id, &types); err != nil {
+			rows.Close()
+			return err
+		}
+		if typeMatches(types, ev.Type) {
+			targets = append(targets, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, ep := range targets {
+		if err := tx.insertDelivery(ep, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func typeMatches(types, typ string) bool {
+	if types == "" {
+		return true
+	}
+	for _, t := range strings.Fields(types) {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// insertDelivery adds a pending delivery, the head of its queue when the queue has no
+// other active delivery.
+func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) error {
+	now := micros(tx.now)
+	_, err := tx.exec(`INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
+			CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
+			$8, $8, $8)`,
+		orderhub.NewID("dlv"), vendorID, endpointID, eventID, eventType, key, seq, now)
+	return err
+}
+
+// promote makes the lowest-seq active delivery of a queue its head, unless the queue
+// has a head already.
+func (tx *Tx) promote(endpointID, key string) error {
+	if key == "" {
+		return nil
+	}
+	_, err := tx.exec(`UPDATE deliveries SET ready = 1 WHERE id = (
+			SELECT id FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') ORDER BY seq LIMIT 1)
+		AND NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') AND ready = 1)`,
+		endpointID, key)
+	return err
+}
+
+// reorder puts a queue back in seq order after a replay: a head that is not in
+// flight steps back, and the lowest-seq active delivery becomes the head.
+func (tx *Tx) reorder(endpointID, key string) error {
+	if key == "" {
+		return nil
+	}
+	if _, err := tx.exec(`UPDATE deliveries SET ready = 0 WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed')
+		AND ready = 1 AND locked_by IS NULL`, endpointID, key); err != nil {
+		return err
+	}
+	return tx.promote(endpointID, key)
+}
+
+// AppendEvent appends one event to the outbox on its own (its deliveries are fanned
+// out in the same transaction). Operators use it to send test events.
+func (db *DB) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string, data json.RawMessage) (*orderhub.Event, error) {
+	if strings.TrimSpace(typ) == "" || strings.ContainsAny(typ, " \t\n,") {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "type", "An event type is a non-empty name without spaces or commas.")
+	}
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	if !json.Valid(data) {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "data", "The event data is not valid JSON.")
+	}
+	var ev *orderhub.Event
+	err := db.Write(ctx, func(tx *Tx) error {
+		var err error
+		ev, err = tx.appendEvent(vendorID, typ, orderingKey, data)
+		return err
+	})
+	return ev, err
+}
+
+// ---- claim and complete ----
+
+// ClaimRequest asks for due deliveries.
+type ClaimRequest struct {
+	Owner       string        // names the claimer (locked_by)
+	Limit       int           // at most this many deliveries
+	PerEndpoint int           // at most this many per endpoint (0: no limit)
+	Lease       time.Duration // how long the claim holds; afterwards the delivery is due again
+	// Exclude lists endpoints not to claim for (their concurrency cap is reached).
+	Exclude []string
+}
+
+// ClaimedDelivery is a leased delivery with everything needed to send it.
+type ClaimedDelivery struct {
+	ID          string
+	VendorID    string
+	EndpointID  string
+	EventID     string
+	EventType   string
+	OrderingKey string
+	Seq         int64
+	// Attempts made before this one (in the current retry series).
+	Attempts    int
+	Owner       string
+	LockedUntil time.Time
+	EventData   json.RawMessage
+	EventTime   time.Time
+	URL         string
+	Kind        string
+	// Secrets sign the message: the current secret first, then the previous one while
+	// a rotation's overlap lasts.
+	Secrets []string
+}
+
+// claimSQL leases the due heads: the earliest due first, at most PerEndpoint per
+// endpoint, skipping excluded endpoints. The lease moves next_attempt_at to its end.
+// On PostgreSQL the innermost SELECT takes FOR UPDATE SKIP LOCKED.
+func (db *DB) claimSQL() string {
+	excl := `instr($4, ',' || endpoint_id || ',') = 0`
+	if db.dialect == Postgres {
+		excl = `strpos($4, ',' || endpoint_id || ',') = 0`
+	}
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, next_attempt_at = $2, updated_at = $3
+		WHERE id IN (
+			SELECT id FROM (
+				SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
+				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
+					WHERE ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3 AND ` + excl + `
+					ORDER BY next_attempt_at LIMIT $5` + lock + `) c
+			) r WHERE rn <= $6 ORDER BY next_attempt_at LIMIT $7)
+		RETURNING id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, attempts`
+}
+
+// ClaimDeliveries leases up to r.Limit due deliveries in one write transaction and
+// returns them with their events and endpoints.
+func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDelivery, error) {
+	if r.Limit <= 0 {
+		return nil, nil
+	}
+	per := r.PerEndpoint
+	if per <= 0 {
+		per = r.Limit
+	}
+	excl := ","
+	if len(r.Exclude) > 0 {
+		excl = "," + strings.Join(r.Exclude, ",") + ","
+	}
+	var out []*ClaimedDelivery
+	q := db.claimSQL()
+	err := db.Write(ctx, func(tx *Tx) error {
+		out = out[:0]
+		until := tx.now.Add(r.Lease)
+		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*r.Limit, per, r.Limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: fromMicros(micros(until))}
+			if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	if err := db.loadClaimed(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadClaimed reads the events and endpoints of claimed deliveries (both committed
+// before the claim) from the reader pool, keeping the write transaction short.
+func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
+	byID := make(map[string]*ClaimedDelivery, len(cs))
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	now := micros(db.Now())
+	const chunk = 200
+	for start := 0; start < len(cs); start += chunk {
+		part := cs[start:min(start+chunk, len(cs))]
+		var b strings.Builder
+		args := make([]any, 0, len(part))
+		for i, c := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i+1))
+			args = append(args, c.ID)
+		}
+		rows, err := db.read.QueryContext(ctx, `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
+			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
+			WHERE d.id IN (`+b.String()+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, data, secret string
+			var created int64
+			var prev sql.NullString
+			var prevUntil sql.NullInt64
+			var url, kind string
+			if err := rows.Scan(&id, &data, &created, &url, &kind, &secret, &prev, &prevUntil); err != nil {
+				rows.Close()
+				return err
+			}
+			c := byID[id]
+			if c == nil {
+				continue
+			}
+			c.EventData, c.EventTime, c.URL, c.Kind = json.RawMessage(data), fromMicros(created), url, kind
+			c.Secrets = []string{secret}
+			if prev.Valid && prev.String != "" && prevUntil.Valid && prevUntil.Int64 > now {
+				c.Secrets = append(c.Secrets, prev.String)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for _, c := range cs {
+		if c.URL == "" {
+			return fmt.Errorf("claimed delivery %s has no event or endpoint", c.ID)
+		}
+	}
+	return nil
+}
+
+// Outcome is what an attempt means for its delivery.
+type Outcome int
+
+// Outcomes of an attempt.
+const (
+	OutcomeDelivered Outcome = iota // 2xx
+	OutcomeRetry                    // failed; try again after RetryIn
+	OutcomeDead                     // failed and the schedule is exhausted
+	OutcomeGone                     // 410 Gone: delete the endpoint
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeDelivered:
+		return "delivered"
+	case OutcomeRetry:
+		return "retry"
+	case OutcomeDead:
+		return "dead"
+	case OutcomeGone:
+		return "gone"
+	}
+	return "unknown"
+}
+
+// AttemptResult reports one finished attempt of a claimed delivery.
+type AttemptResult struct {
+	Claim        *ClaimedDelivery
+	StartedAt    time.Time
+	Latency      time.Duration
+	StatusCode   int    // 0: no response
+	ResponseBody string // the first KiB
+	Error        string
+	Outcome      Outcome
+	RetryIn      time.Duration // for OutcomeRetry
+}
+
+// CompleteOptions tune CompleteDeliveries.
+type CompleteOptions struct {
+	// DisableAfter disables an endpoint that has failed without a success for this
+	// long (0: never) and appends an endpoint-disabled event.
+	DisableAfter time.Duration
+}
+
+// CompleteReport says what a completion batch changed besides the deliveries.
+type CompleteReport struct {
+	Disabled []string // endpoints disabled for failing too long
+	Deleted  []string // endpoints deleted after a 410 Gone
+	// Stale counts results whose lease had been lost (the delivery was claimed again,
+	// or stopped); their attempts are recorded but change nothing else.
+	Stale int
+}
+
+// CompleteDeliveries records a batch of attempts and applies their outcomes in one
+// write transaction.
+func (db *DB) CompleteDeliveries(ctx context.Context, results []*AttemptResult, opt CompleteOptions) (CompleteReport, error) {
+	var rep CompleteReport
+	err := db.Write(ctx, func(tx *Tx) error {
+		rep = CompleteReport{}
+		now := micros(tx.now)
+		succeeded := map[string]bool{}
+		failed := map[string]bool{}
+		gone := map[string]bool{}
+		for _, r := range results {
+			c := r.Claim
+			attempt := c.Attempts + 1
+			body := r.ResponseBody
+			if len(body) > 1024 {
+				body = body[:1024]
+			}
+			if _, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				orderhub.NewID("att"), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, strings.ToValidUTF8(body, "\uFFFD"), r.Error); err != nil {
+				return err
+			}
+			var status string
+			var next, delivered sql.NullInt64
+			ready := 1
+			switch r.Outcome {
+			case OutcomeDelivered:
+				status, ready = DeliveryDelivered, 0
+				delivered = sql.NullInt64{Int64: now, Valid: true}
+				succeeded[c.EndpointID] = true
+			case OutcomeRetry:
+				status = DeliveryFailed
+				next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
+				failed[c.EndpointID] = true
+			case OutcomeDead:
+				status, ready = DeliveryDead, 0
+				failed[c.EndpointID] = true
+			case OutcomeGone:
+				status, ready = DeliveryCanceled, 0
+				gone[c.EndpointID] = true
+			}
+			var lastStatus sql.NullInt64
+			if r.StatusCode != 0 {
+				lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
+			}
+			res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
+				locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
+				WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
+				c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, r.Error, delivered, now)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				rep.Stale++
+				continue
+			}
+			if ready == 0 {
+				if err := tx.promote(c.EndpointID, c.OrderingKey); err != nil {
+					return err
+				}
+			}
+		}
+		for id := range succeeded {
+			if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {
+				return err
+			}
+		}
+		for id := range failed {
+			if succeeded[id] || gone[id] {
+				continue
+			}
+			var since sql.NullInt64
+			var enabled int
+			var vendorID, url string
+			err := tx.queryRow(`UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1
+				RETURNING failing_since, enabled, vendor_id, url`, id, now).Scan(&since, &enabled, &vendorID, &url)
+			if err != nil {
+				return err
+			}
+			if opt.DisableAfter <= 0 || enabled == 0 || !since.Valid || tx.now.Sub(fromMicros(since.Int64)) < opt.DisableAfter {
+				continue
+			}
+			reason := fmt.Sprintf("no successful delivery since %s", fromMicros(since.Int64).Format(time.RFC3339))
+			if err := tx.disableEndpoint(id, reason); err != nil {
+				return err
+			}
+			data := map[string]any{"endpointId": id, "url": url, "reason": reason,
+				"failingSince": fromMicros(since.Int64).Format(time.RFC3339Nano), "disabledAt": tx.now.Format(time.RFC3339Nano)}
+			if _, err := tx.appendEvent(vendorID, EventEndpointDisabled, id, data); err != nil {
+				return err
+			}
+			rep.Disabled = append(rep.Disabled, id)
+		}
+		for id := range gone {
+			if err := tx.deleteEndpoint(id, "the receiver answered 410 Gone"); err != nil {
+				return err
+			}
+			rep.Deleted = append(rep.Deleted, id)
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// NextDeliveryDue returns when the earliest head becomes due (ok false: none).
+func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error) {
+	var next sql.NullInt64
+	err = db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')`).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, false, err
+	}
+	return fromMicros(next.Int64), true, nil
+}
+
+// DeliveryStats describes the queue.
+type DeliveryStats struct {
+	Active        int64      // pending + failed deliveries
+	OldestPending *time.Time // creation time of the oldest active delivery
+}
+
+// DeliveryQueueStats returns the queue's depth and the age of its oldest entry.
+func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
+	var s DeliveryStats
+	var oldest sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM deliveries WHERE status IN ('pending', 'failed')`).Scan(&s.Active, &oldest)
+	s.OldestPending = fromNullMicros(oldest)
+	return s, err
+}
+
+// ---- replay ----
+
+// ReplayDelivery puts one delivery back in its queue with a fresh retry schedule: a
+// delivered or dead one is sent again, an active one is made due now. A replayed
+// delivery rejoins its key's queue in seq order; only a head already in flight stays
+// ahead of it. (Later events that were delivered already are not sent again: a replay
+// of an old event necessarily arrives after them.)
+func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*Delivery, error) {
+	err := db.Write(ctx, func(tx *Tx) error {
+		var endpointID, key, status string
+		err := tx.queryRow(`SELECT endpoint_id, ordering_key, status FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID).
+			Scan(&endpointID, &key, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return orderhub.Errorf(orderhub.ENotFound, "Delivery %q not found.", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.replayableEndpoint(endpointID); err != nil {
+			return err
+		}
+		now := micros(tx.now)
+		switch status {
+		case DeliveryPending, DeliveryFailed:
+			_, err := tx.exec(`UPDATE deliveries SET next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND locked_by IS NULL`, id, now)
+			return err
+		case DeliveryCanceled:
+			return orderhub.Errorf(orderhub.EConflict, "Delivery %q was canceled with its endpoint and cannot be replayed.", id)
+		}
+		if _, err := tx.exec(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
+			next_attempt_at = $2, last_error = '', delivered_at = NULL, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		return tx.reorder(endpointID, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetDelivery(ctx, vendorID, id)
+}
+
+func (tx *Tx) replayableEndpoint(id string) error {
+	var enabled int
+	var deleted sql.NullInt64
+	if err := tx.queryRow(`SELECT enabled, deleted_at FROM endpoints WHERE id = $1`, id).Scan(&enabled, &deleted); err != nil {
+		return notFound(err, orderhub.ENotFound, "Endpoint %q not found.", id)
+	}
+	if deleted.Valid {
+		return orderhub.Errorf(orderhub.EConflict, "Endpoint %q was deleted; its deliveries cannot be replayed.", id)
+	}
+	if enabled == 0 {
+		return orderhub.Errorf(orderhub.EConflict, "Endpoint %q is disabled; enable it before replaying.", id)
+	}
+	return nil
+}
+
+// ReplayDead replays every dead delivery of an endpoint and returns how many.
+func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int, error) {
+	n := 0
+	err := db.Write(ctx, func(tx *Tx) error {
+		n = 0
+		if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
+			return err
+		}
+		if err := tx.replayableEndpoint(endpointID); err != nil {
+			return err
+		}
+		rows, err := tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
+			next_attempt_at = $2, last_error = '', updated_at = $2 WHERE endpoint_id = $1 AND status = 'dead' RETURNING ordering_key`, endpointID, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		keys, err := collectKeys(rows, &n)
+		if err != nil {
+			return err
+		}
+		for k := range keys {
+			if err := tx.reorder(endpointID, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+func collectKeys(rows *sql.Rows, n *int) (map[string]bool, error) {
+	defer rows.Close()
+	keys := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		*n++
+		keys[k] = true
+	}
+	return keys, rows.Err()
+}
+
+// ReplaySince sends again everything of a vendor since a time: the finished
+// (delivered or dead) deliveries of events created since then, and deliveries for
+// matching events that have none yet (for example events appended while the endpoint
+// was disabled). An empty endpointID means every enabled endpoint of the vendor. It
+// returns how many deliveries were queued.
+func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, since time.Time) (int, error) {
+	if vendorID == "" && endpointID == "" {
+		return 0, orderhub.Errorf(orderhub.EInvalidRequest, "Replaying since a time needs a vendor or an endpoint.")
+	}
+	n := 0
+	err := db.Write(ctx, func(tx *Tx) error {
+		n = 0
+		var targets []string
+		if endpointID != "" {
+			if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
+				return err
+			}
+			if err := tx.replayableEndpoint(endpointID); err != nil {
+				return err
+			}
+			if vendorID == "" {
+				if err := tx.queryRow(`SELECT vendor_id FROM endpoints WHERE id = $1`, endpointID).Scan(&vendorID); err != nil {
+					return err
+				}
+			}
+			targets = []string{endpointID}
+		} else {
+			rows, err := tx.query(`SELECT id FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, vendorID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				targets = append(targets, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for _, ep := range targets {
+			m, err := tx.replayEndpointSince(vendorID, ep, since)
+			if err != nil {
+				return err
+			}
+			n += m
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (tx *Tx) replayEndpointSince(vendorID, endpointID string, since time.Time) (int, error) {
+	n := 0
+	now := micros(tx.now)
+	var types string
+	if err := tx.queryRow(`SELECT event_types FROM endpoints WHERE id = $1`, endpointID).Scan(&types); err != nil {
+		return 0, err
+	}
+	// Events without a delivery to this endpoint.
+	rows, err := tx.query(`SELECT e.id, e.type, e.ordering_key, e.seq FROM events e
+		WHERE e.vendor_id = $1 AND e.created_at >= $2 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = $3 AND d.seq = e.seq)
+		ORDER BY e.seq`, vendorID, micros(since), endpointID)
+	if err != nil {
+		return 0, err
+	}
+	type missing struct {
+		id, typ, key string
+		seq          int64
+	}
+	var add []missing
+	for rows.Next() {
+		var m missing
+		if err := rows.Scan(&m.id, &m.typ, &m.key, &m.seq); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if typeMatches(types, m.typ) {
+			add = append(add, m)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	// Finished deliveries first, so that new ones queue behind them in seq order.
+	rows, err = tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
+		next_attempt_at = $3, last_error = '', delivered_at = NULL, updated_at = $3
+		WHERE endpoint_id = $1 AND created_at >= $2 AND status IN ('delivered', 'dead') RETURNING ordering_key`, endpointID, micros(since), now)
+	if err != nil {
+		return 0, err
+	}
+	keys, err := collectKeys(rows, &n)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range add {
+		if err := tx.insertDelivery(endpointID, vendorID, m.id, m.typ, m.key, m.seq); err != nil {
+			return 0, err
+		}
+		keys[m.key] = true
+		n++
+	}
+	for k := range keys {
+		if err := tx.reorder(endpointID, k); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// ---- listings ----
+
+const deliveryColumns = `id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, attempts, next_attempt_at,
+	locked_until, last_status, last_error, created_at, updated_at, delivered_at`
+
+func scanDelivery(sc interface{ Scan(...any) error }) (*Delivery, error) {
+	d := &Delivery{}
+	var next, created, updated int64
+	var locked, lastStatus, delivered sql.NullInt64
+	if err := sc.Scan(&d.ID, &d.VendorID, &d.EndpointID, &d.EventID, &d.EventType, &d.OrderingKey, &d.Seq, &d.Status, &d.Attempts, &next,
+		&locked, &lastStatus, &d.LastError, &created, &updated, &delivered); err != nil {
+		return nil, err
+	}
+	if d.Status == DeliveryPending || d.Status == DeliveryFailed {
+		if locked.Valid {
+			d.InFlightUntil = fromNullMicros(locked)
+		} else {
+			t := fromMicros(next)
+			d.NextAttemptAt = &t
+		}
+	}
+	d.LastStatus = int(lastStatus.Int64)
+	d.CreatedAt, d.UpdatedAt, d.DeliveredAt = fromMicros(created), fromMicros(updated), fromNullMicros(delivered)
+	return d, nil
+}
+
+// GetDelivery returns one delivery of a vendor (any vendor when vendorID is empty).
+func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*Delivery, error) {
+	d, err := scanDelivery(db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Delivery %q not found.", id)
+	}
+	return d, nil
+}
+
+// DeliveryFilter selects deliveries for ListDeliveries. Empty fields match anything.
+type DeliveryFilter struct {
+	VendorID    string
+	EndpointID  string
+	EventID     string
+	Status      string // one of the Delivery* statuses, or "active" (pending + failed)
+	OrderingKey string
+	Since       time.Time // created at or after
+	BeforeSeq   int64     // paging with EndpointID: seq below this
+	Limit       int       // default 100, at most 1000
+}
+
+// ListDeliveries returns deliveries, newest first.
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	switch f.Status {
+	case "", "active", DeliveryPending, DeliveryFailed, DeliveryDelivered, DeliveryDead, DeliveryCanceled:
+	default:
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "status", "Status %q is not one of pending, failed, delivered, dead, canceled, active.", f.Status)
+	}
+	var since int64
+	if !f.Since.IsZero() {
+		since = micros(f.Since)
+	}
+	before := f.BeforeSeq
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries
+		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR endpoint_id = $2) AND ($3 = '' OR event_id = $3)
+		AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
+		AND created_at >= $6 AND seq < $7
+		ORDER BY created_at DESC, seq DESC LIMIT $8`
+	if f.EndpointID != "" {
+		q = `SELECT ` + deliveryColumns + ` FROM deliveries
+		WHERE ($1 = '' OR vendor_id = $1) AND endpoint_id = $2 AND ($3 = '' OR event_id = $3)
+		AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
+		AND created_at >= $6 AND seq < $7
+		ORDER BY seq DESC LIMIT $8`
+	}
+	rows, err := db.read.QueryContext(ctx, q, f.VendorID, f.EndpointID, f.EventID, f.Status, f.OrderingKey, since, before, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ListAttempts returns the attempts of a delivery of a vendor, oldest first.
+func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]*Attempt, error) {
+	if _, err := db.GetDelivery(ctx, vendorID, deliveryID); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error
+		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY started_at, id`, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Attempt{}
+	for rows.Next() {
+		a := &Attempt{}
+		var started, latency int64
+		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.EndpointID, &a.Attempt, &started, &latency, &a.StatusCode, &a.ResponseBody, &a.Error); err != nil {
+			return nil, err
+		}
+		a.StartedAt = fromMicros(started)
+		a.LatencyMS = float64(latency) / 1000
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
