@@ -21,7 +21,7 @@ func newClock(db *sqlstore.DB) *clock {
 	return c
 }
 
-func (c *clock) now() time.Time           { return time.UnixMicro(c.us.Load()).UTC() }
+func (c *clock) now() time.Time          { return time.UnixMicro(c.us.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.us.Add(d.Microseconds()) }
 
 func deliverySetup(t *testing.T) (*sqlstore.DB, *clock) {
@@ -427,7 +427,7 @@ func TestReplaySince(t *testing.T) {
 	clk.advance(time.Hour)
 	since := clk.now()
 	e1 := appendEv(t, db, "acme", "t", "a") // before the endpoint existed
-	appendEv(t, db, "acme", "u", "a") // filtered out by the endpoint
+	appendEv(t, db, "acme", "u", "a")       // filtered out by the endpoint
 	ep := mkEndpoint(t, db, "acme", "t")
 	e3 := appendEv(t, db, "acme", "t", "a")
 	cs := claim(t, db, 10)
