@@ -95,7 +95,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)
 	s.metrics = newHTTPMetrics(cfg.Registry)
-	cfg.DB.BatchObserver = s.metrics.observeBatch
+	cfg.DB.SetBatchObserver(s.metrics.observeBatch)
 	s.routes()
 	s.handler = s.recoverer(s.instrument(s.mux))
 	return s, nil

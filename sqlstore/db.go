@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -51,8 +52,13 @@ type DB struct {
 	mu       sync.Mutex
 	onCommit []func()
 
-	// Metrics hooks (optional).
-	BatchObserver func(size int, dur time.Duration, err error)
+	observer atomic.Pointer[func(size int, dur time.Duration, err error)]
+}
+
+// SetBatchObserver registers f to observe every group commit (metrics): its size,
+// duration and error. It may be called while the database is in use.
+func (db *DB) SetBatchObserver(f func(size int, dur time.Duration, err error)) {
+	db.observer.Store(&f)
 }
 
 // Options tune Open.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -115,14 +116,25 @@ func (w *writer) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC()}
 	if err := w.begin(); err != nil {
-		w.fail(batch, fmt.Errorf("begin: %w", err), start)
-		return
+		// A connection lost while idle (a database restart or failover) shows up
+		// here; nothing has been done yet, so reconnect and begin once more.
+		if w.healthy() || w.reconnect() != nil {
+			w.fail(batch, fmt.Errorf("begin: %w", err), start)
+			return
+		}
+		if err := w.begin(); err != nil {
+			w.fail(batch, fmt.Errorf("begin: %w", err), start)
+			return
+		}
 	}
 	single := len(batch) == 1
 	for i, r := range batch {
 		errs[i] = w.runOne(tx, r.fn, single)
 		if single && errs[i] != nil {
 			w.rollback()
+			if !w.healthy() {
+				_ = w.reconnect()
+			}
 			r.done <- errs[i]
 			w.observe(1, start, nil)
 			return
@@ -131,6 +143,9 @@ func (w *writer) run(batch []*writeReq) {
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("commit: %w", err), start)
+		if !w.healthy() {
+			_ = w.reconnect()
+		}
 		return
 	}
 	if tx.events > 0 {
@@ -203,10 +218,44 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 func (w *writer) begin() error {
 	begin := "BEGIN IMMEDIATE"
 	if w.db.dialect == Postgres {
-		begin = "BEGIN"
+		begin = pgBegin
 	}
 	_, err := w.conn.ExecContext(context.Background(), begin)
 	return err
+}
+
+// healthy reports whether the writer's connection is still usable. Drivers that
+// cannot tell (modernc SQLite) are taken at their word; pgx knows when its connection
+// died.
+func (w *writer) healthy() bool {
+	ok := true
+	err := w.conn.Raw(func(dc any) error {
+		if v, is := dc.(driver.Validator); is {
+			ok = v.IsValid()
+		}
+		return nil
+	})
+	return ok && err == nil
+}
+
+// reconnect replaces a dead writer connection (and forgets the statements prepared
+// on it). On failure the dead connection stays, and the next batch tries again.
+func (w *writer) reconnect() error {
+	for _, s := range w.stmts {
+		s.Close()
+	}
+	clear(w.stmts)
+	w.conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := w.db.wdb.Conn(ctx)
+	if err != nil {
+		w.db.log.Error("writer cannot reconnect to the database", "err", err)
+		return err
+	}
+	w.db.log.Warn("writer reconnected to the database")
+	w.conn = c
+	return nil
 }
 
 func (w *writer) rollback() {
@@ -223,8 +272,8 @@ func (w *writer) fail(batch []*writeReq, err error, start time.Time) {
 }
 
 func (w *writer) observe(n int, start time.Time, err error) {
-	if f := w.db.BatchObserver; f != nil {
-		f(n, time.Since(start), err)
+	if f := w.db.observer.Load(); f != nil {
+		(*f)(n, time.Since(start), err)
 	}
 }
 
