@@ -26,6 +26,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.requireScope(orderhub.ScopeVendorOrders, s.handleListContracts))
 	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.requireScope(orderhub.ScopeVendorOrders, s.handleGetContract))
 
+	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
+	s.purchaseRoutes(m)
+
 	m.HandleFunc("/", s.notFound)
 }
 

@@ -1,0 +1,242 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// The admin API of the catalog and external sources (seed 000), per vendor:
+//
+//	GET, POST   /admin/v1/vendors/{vendorId}/products
+//	DELETE      /admin/v1/vendors/{vendorId}/products/{productId}
+//	GET, POST   /admin/v1/vendors/{vendorId}/purchase-options        (?productId=)
+//	DELETE      /admin/v1/vendors/{vendorId}/purchase-options/{optionId}
+//	GET, POST   /admin/v1/vendors/{vendorId}/product-mappings
+//	DELETE      /admin/v1/vendors/{vendorId}/product-mappings?sku=…&poId=…
+//	GET, POST   /admin/v1/vendors/{vendorId}/sources                 (secret shown once)
+//	DELETE      /admin/v1/vendors/{vendorId}/sources/{sourceId}
+//	GET         /admin/v1/vendors/{vendorId}/purchases
+//
+// Lists answer {"data": [...]}; creates answer 201 with the object; deletes 204.
+
+func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
+	const v = "/admin/v1/vendors/{vendorId}"
+	m.HandleFunc("GET "+v+"/products", s.requireAdmin(s.handleAdminListProducts))
+	m.HandleFunc("POST "+v+"/products", s.requireAdmin(s.handleAdminCreateProduct))
+	m.HandleFunc("DELETE "+v+"/products/{productId}", s.requireAdmin(s.handleAdminDeleteProduct))
+	m.HandleFunc("GET "+v+"/purchase-options", s.requireAdmin(s.handleAdminListOptions))
+	m.HandleFunc("POST "+v+"/purchase-options", s.requireAdmin(s.handleAdminCreateOption))
+	m.HandleFunc("DELETE "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminDeleteOption))
+	m.HandleFunc("GET "+v+"/product-mappings", s.requireAdmin(s.handleAdminListMappings))
+	m.HandleFunc("POST "+v+"/product-mappings", s.requireAdmin(s.handleAdminCreateMapping))
+	m.HandleFunc("DELETE "+v+"/product-mappings", s.requireAdmin(s.handleAdminDeleteMapping))
+	m.HandleFunc("GET "+v+"/sources", s.requireAdmin(s.handleAdminListSources))
+	m.HandleFunc("POST "+v+"/sources", s.requireAdmin(s.handleAdminCreateSource))
+	m.HandleFunc("DELETE "+v+"/sources/{sourceId}", s.requireAdmin(s.handleAdminDeleteSource))
+	m.HandleFunc("GET "+v+"/purchases", s.requireAdmin(s.handleAdminListPurchases))
+}
+
+// DataList is the shape of admin list answers.
+type DataList[T any] struct {
+	Data []T `json:"data"`
+}
+
+// adminVendor returns the {vendorId} of the path after checking that it exists.
+func (s *Server) adminVendor(r *http.Request) (string, error) {
+	v, err := s.db.GetVendor(r.Context(), r.PathValue("vendorId"))
+	if err != nil {
+		return "", err
+	}
+	return v.ID, nil
+}
+
+// decodeAdmin reads and decodes a JSON body into v.
+func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	return orderhub.DecodeJSON(body, v)
+}
+
+// adminList answers a vendor's list from list(vendorID).
+func adminList[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(vendorID string) ([]T, error)) {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	items, err := list(vendorID)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, DataList[T]{Data: items})
+}
+
+// adminDelete runs del and answers 204.
+func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, del func(vendorID string) error) {
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = del(vendorID)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleAdminListProducts(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.Product, error) { return s.db.ListProducts(r.Context(), vendorID) })
+}
+
+func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
+	if err == nil {
+		err = s.db.CreateProduct(r.Context(), p)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) {
+	s.adminDelete(w, r, func(vendorID string) error {
+		return s.db.DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
+	})
+}
+
+func (s *Server) handleAdminListOptions(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
+		return s.db.ListPurchaseOptions(r.Context(), vendorID, r.URL.Query().Get("productId"))
+	})
+}
+
+func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID            string `json:"id"`
+		ProductID     string `json:"productId"`
+		Name          string `json:"name"`
+		Price         string `json:"price"`
+		Currency      string `json:"currency"`
+		BillingPeriod string `json:"billingPeriod"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
+	if err == nil {
+		err = s.db.CreatePurchaseOption(r.Context(), o)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, o)
+}
+
+func (s *Server) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) {
+	s.adminDelete(w, r, func(vendorID string) error {
+		return s.db.DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
+	})
+}
+
+func (s *Server) handleAdminListMappings(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.ProductMapping, error) {
+		return s.db.ListProductMappings(r.Context(), vendorID)
+	})
+}
+
+func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		SKU              string `json:"sku"`
+		POID             string `json:"poId"`
+		ProductID        string `json:"productId"`
+		PurchaseOptionID string `json:"purchaseOptionId"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
+	if err == nil {
+		err = s.db.CreateProductMapping(r.Context(), m)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sku, poID := q.Get("sku"), q.Get("poId")
+	if sku == "" || poID == "" {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "Name the mapping to delete with the query parameters sku and poId."))
+		return
+	}
+	s.adminDelete(w, r, func(vendorID string) error { return s.db.DeleteProductMapping(r.Context(), vendorID, sku, poID) })
+}
+
+func (s *Server) handleAdminListSources(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.Source, error) {
+		return s.db.ListSources(r.Context(), vendorID, r.URL.Query().Get("type"))
+	})
+}
+
+// CreatedSource is the answer of creating a source: the only time its secret is
+// shown.
+type CreatedSource struct {
+	*orderhub.Source
+	Secret string `json:"secret"`
+}
+
+func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
+	var secret string
+	if err == nil {
+		secret, err = s.db.CreateSource(r.Context(), src)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, CreatedSource{Source: src, Secret: secret})
+}
+
+func (s *Server) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) {
+	s.adminDelete(w, r, func(vendorID string) error { return s.db.DeleteSource(r.Context(), vendorID, r.PathValue("sourceId")) })
+}
+
+func (s *Server) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
+		return s.db.ListPurchases(r.Context(), sqlstore.PurchaseFilter{VendorID: vendorID, SourceID: r.URL.Query().Get("source")})
+	})
+}

@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// External purchases (seed 000): the purchase hook and the Zapier dropdown lists.
+//
+//	POST /hooks/purchases   the External Purchase payload, verbatim
+//	GET  /hooks/sources     the caller's HOOK sources as [{id, name}]
+//	GET  /hooks/vendors     the caller's vendor as [{id, name}]
+//
+// Callers authenticate with Authorization: Bearer and either a source secret
+// (ohk_…, shown once when the source is created) or an OAuth access token of the
+// vendor with the scope externalPurchases.
+
+func init() {
+	for code, status := range map[string]int{
+		orderhub.EProductNotFound:  http.StatusUnprocessableEntity,
+		orderhub.EProductMismatch:  http.StatusUnprocessableEntity,
+		orderhub.ESourceNotFound:   http.StatusUnprocessableEntity,
+		orderhub.EInvalidSource:    http.StatusUnprocessableEntity,
+		orderhub.ECustomerNotFound: http.StatusUnprocessableEntity,
+	} {
+		RegisterStatus(code, status)
+	}
+}
+
+// purchaseRoutes registers the purchase hook, its dropdown lists and the admin API
+// of the catalog and sources.
+func (s *Server) purchaseRoutes(m *http.ServeMux) {
+	m.HandleFunc("POST /hooks/purchases", s.handlePurchaseHook)
+	m.HandleFunc("GET /hooks/sources", s.handleHookSources)
+	m.HandleFunc("GET /hooks/vendors", s.handleHookVendors)
+	s.adminCatalogRoutes(m)
+}
+
+// hookCaller is an authenticated caller of the purchase hook.
+type hookCaller struct {
+	VendorID string
+	// Source is set when the caller authenticated with a source secret.
+	Source *orderhub.Source
+}
+
+// authHook authenticates a purchase-hook request: a source secret, or an access
+// token with the externalPurchases scope.
+func (s *Server) authHook(r *http.Request) (*hookCaller, error) {
+	tok, ok := bearer(r)
+	if !ok || tok == "" {
+		return nil, orderhub.Errorf(orderhub.EUnauthorized, "Missing credentials: send Authorization: Bearer <source secret> or an access token with the scope %q.", orderhub.ScopeExternalPurchases)
+	}
+	if strings.HasPrefix(tok, sqlstore.SourceSecretPrefix) {
+		src, err := s.db.SourceBySecret(r.Context(), tok)
+		if err != nil {
+			return nil, err
+		}
+		if src.Type != orderhub.SourceTypeHook {
+			return nil, orderhub.Errorf(orderhub.EForbidden, "Source %q is of type %s; only %s sources may call the purchase hook.", src.ID, src.Type, orderhub.SourceTypeHook)
+		}
+		return &hookCaller{VendorID: src.VendorID, Source: src}, nil
+	}
+	p, err := s.tokens.verify(r.Context(), tok)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasScope(orderhub.ScopeExternalPurchases) {
+		return nil, orderhub.Errorf(orderhub.EForbidden, "The access token lacks the scope %q.", orderhub.ScopeExternalPurchases)
+	}
+	return &hookCaller{VendorID: p.VendorID}, nil
+}
+
+// handlePurchaseHook serves POST /hooks/purchases. Checks run in this order:
+// credentials (401/403), body size and type (413/415), payload (400), vendor and
+// source of the caller (403), then the purchase is recorded in one transaction
+// (422 for unknown references, 409 for a publisherPurchaseId reused with other
+// content). A new purchase answers 201, a replay of one answers 200 with the
+// original answer.
+func (s *Server) handlePurchaseHook(w http.ResponseWriter, r *http.Request) {
+	caller, err := s.authHook(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	p, err := orderhub.ParsePurchase(body, s.now())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if p.VendorID != caller.VendorID {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EForbidden, "vendorId", "These credentials are not authorized for vendor %q.", p.VendorID))
+		return
+	}
+	if caller.Source != nil && p.SourceID != caller.Source.ID {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EForbidden, "source", "This secret belongs to source %q; the payload names source %q.", caller.Source.ID, p.SourceID))
+		return
+	}
+	res, err := s.db.RecordPurchase(r.Context(), p)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Replayed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, res)
+}
+
+// handleHookSources serves GET /hooks/sources: the caller's HOOK sources, shaped
+// for a Zapier dynamic dropdown.
+func (s *Server) handleHookSources(w http.ResponseWriter, r *http.Request) {
+	caller, err := s.authHook(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	srcs, err := s.db.ListSources(r.Context(), caller.VendorID, orderhub.SourceTypeHook)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := make([]orderhub.DropdownItem, 0, len(srcs))
+	for _, src := range srcs {
+		out = append(out, orderhub.DropdownItem{ID: src.ID, Name: src.Name})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleHookVendors serves GET /hooks/vendors: the caller's vendor (credentials
+// belong to exactly one), shaped for a Zapier dynamic dropdown.
+func (s *Server) handleHookVendors(w http.ResponseWriter, r *http.Request) {
+	caller, err := s.authHook(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	v, err := s.db.GetVendor(r.Context(), caller.VendorID)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, []orderhub.DropdownItem{{ID: v.ID, Name: v.Name}})
+}
