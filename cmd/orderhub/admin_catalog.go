@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// Admin commands of the catalog, external sources and purchases (seed 000), and the
+// demo's catalog.
+
+// requireFlag answers a usage error naming a missing flag.
+func requireFlag(name, value string) error {
+	if value == "" {
+		return orderhub.Errorf(orderhub.EInvalidRequest, "--%s is required", name)
+	}
+	return nil
+}
+
+func deleted(e *adminEnv, what string, id string) error {
+	return e.print(map[string]string{"deleted": what, "id": id}, nil, [][]string{{"deleted " + what + " " + id}})
+}
+
+func init() {
+	registerAdmin("products", "create", "create a product (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		p := &orderhub.Product{}
+		fs.StringVar(&p.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&p.ID, "id", "", "product id (generated when empty)")
+		fs.StringVar(&p.Name, "name", "", "product name (required)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", p.VendorID); err != nil {
+				return err
+			}
+			if err := e.db.CreateProduct(e.ctx, p); err != nil {
+				return err
+			}
+			return e.print(p, productHeader, [][]string{productRow(p)})
+		}
+	})
+	registerAdmin("products", "list", "list products (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's products")
+		return func(e *adminEnv) error {
+			ps, err := e.db.ListProducts(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, p := range ps {
+				rows = append(rows, productRow(p))
+			}
+			return e.print(ps, productHeader, rows)
+		}
+	})
+	registerAdmin("products", "delete", "delete a product with its purchase options and mappings (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "product id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.DeleteProduct(e.ctx, *vendor, *id); err != nil {
+				return err
+			}
+			return deleted(e, "product", *id)
+		}
+	})
+
+	registerAdmin("purchase-options", "create", "create a purchase option (--vendor, --product, --id, --name, --price, --currency, --billing-period)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		o := &orderhub.PurchaseOption{}
+		fs.StringVar(&o.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&o.ProductID, "product", "", "product id (required)")
+		fs.StringVar(&o.ID, "id", "", "purchase option id (generated when empty)")
+		fs.StringVar(&o.Name, "name", "", "name (required)")
+		fs.StringVar(&o.Price, "price", "", "price per billing period, e.g. 99.00 (optional)")
+		fs.StringVar(&o.Currency, "currency", "", "ISO 4217 currency (with --price)")
+		fs.StringVar(&o.BillingPeriod, "billing-period", "", "billing period (optional)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", o.VendorID); err != nil {
+				return err
+			}
+			if err := e.db.CreatePurchaseOption(e.ctx, o); err != nil {
+				return err
+			}
+			return e.print(o, optionHeader, [][]string{optionRow(o)})
+		}
+	})
+	registerAdmin("purchase-options", "list", "list purchase options (--vendor, --product)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's purchase options")
+		product := fs.String("product", "", "only this product's purchase options")
+		return func(e *adminEnv) error {
+			opts, err := e.db.ListPurchaseOptions(e.ctx, *vendor, *product)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, o := range opts {
+				rows = append(rows, optionRow(o))
+			}
+			return e.print(opts, optionHeader, rows)
+		}
+	})
+	registerAdmin("purchase-options", "delete", "delete a purchase option no mapping uses (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "purchase option id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
+				return err
+			}
+			return deleted(e, "purchase option", *id)
+		}
+	})
+
+	registerAdmin("mappings", "create", "map a publisher's sku + poId to a product (--vendor, --sku, --po-id, --product, --option)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		m := &orderhub.ProductMapping{}
+		fs.StringVar(&m.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&m.SKU, "sku", "", "the publisher's SKU (required)")
+		fs.StringVar(&m.POID, "po-id", "", "the publisher's purchase option id, poId (required)")
+		fs.StringVar(&m.ProductID, "product", "", "product id (required)")
+		fs.StringVar(&m.PurchaseOptionID, "option", "", "purchase option id of the product (optional)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", m.VendorID); err != nil {
+				return err
+			}
+			if err := e.db.CreateProductMapping(e.ctx, m); err != nil {
+				return err
+			}
+			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
+		}
+	})
+	registerAdmin("mappings", "list", "list product mappings (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's mappings")
+		return func(e *adminEnv) error {
+			ms, err := e.db.ListProductMappings(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, m := range ms {
+				rows = append(rows, mappingRow(m))
+			}
+			return e.print(ms, mappingHeader, rows)
+		}
+	})
+	registerAdmin("mappings", "delete", "delete a product mapping (--vendor, --sku, --po-id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		sku := fs.String("sku", "", "SKU (required)")
+		poID := fs.String("po-id", "", "poId (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.DeleteProductMapping(e.ctx, *vendor, *sku, *poID); err != nil {
+				return err
+			}
+			return deleted(e, "mapping", *sku+"/"+*poID)
+		}
+	})
+
+	registerAdmin("sources", "create", "create an external source (--vendor, --id, --name, --type HOOK); prints its secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		s := &orderhub.Source{}
+		fs.StringVar(&s.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&s.ID, "id", "", "source id (generated when empty)")
+		fs.StringVar(&s.Name, "name", "", "name shown in Zapier's dropdown (required)")
+		fs.StringVar(&s.Type, "type", orderhub.SourceTypeHook, "source type")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", s.VendorID); err != nil {
+				return err
+			}
+			secret, err := e.db.CreateSource(e.ctx, s)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*orderhub.Source
+				Secret string `json:"secret"`
+			}{s, secret}
+			return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
+		}
+	})
+	registerAdmin("sources", "list", "list external sources (--vendor, --type)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's sources")
+		typ := fs.String("type", "", "only sources of this type")
+		return func(e *adminEnv) error {
+			ss, err := e.db.ListSources(e.ctx, *vendor, *typ)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, s := range ss {
+				rows = append(rows, []string{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)})
+			}
+			return e.print(ss, []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}, rows)
+		}
+	})
+	registerAdmin("sources", "delete", "delete an external source; its secret stops working (--id, --vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (optional check)")
+		id := fs.String("id", "", "source id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.DeleteSource(e.ctx, *vendor, *id); err != nil {
+				return err
+			}
+			return deleted(e, "source", *id)
+		}
+	})
+
+	registerAdmin("purchases", "list", "list external purchases (--vendor, --source, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		f := sqlstore.PurchaseFilter{}
+		fs.StringVar(&f.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&f.SourceID, "source", "", "only this source's purchases")
+		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", f.VendorID); err != nil {
+				return err
+			}
+			ps, err := e.db.ListPurchases(e.ctx, f)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, p := range ps {
+				rows = append(rows, []string{p.PurchaseID, p.SourceID, p.PublisherPurchaseID, p.ProductID, p.CustomerID, p.ContractID, fmtTime(p.CreatedAt)})
+			}
+			return e.print(ps, []string{"ID", "SOURCE", "PUBLISHER ID", "PRODUCT", "CUSTOMER", "CONTRACT", "CREATED"}, rows)
+		}
+	})
+
+	demoSeeders = append(demoSeeders, seedDemoCatalog)
+}
+
+var (
+	productHeader = []string{"VENDOR", "ID", "NAME", "CREATED"}
+	optionHeader  = []string{"VENDOR", "ID", "PRODUCT", "NAME", "PRICE", "PERIOD"}
+	mappingHeader = []string{"VENDOR", "SKU", "PO ID", "PRODUCT", "OPTION"}
+)
+
+func productRow(p *orderhub.Product) []string {
+	return []string{p.VendorID, p.ID, p.Name, fmtTime(p.CreatedAt)}
+}
+
+func optionRow(o *orderhub.PurchaseOption) []string {
+	price := "-"
+	if o.Price != "" {
+		price = o.Price + " " + o.Currency
+	}
+	return []string{o.VendorID, o.ID, o.ProductID, o.Name, price, o.BillingPeriod}
+}
+
+func mappingRow(m *orderhub.ProductMapping) []string {
+	return []string{m.VendorID, m.SKU, m.POID, m.ProductID, m.PurchaseOptionID}
+}
+
+// The demo's catalog reuses the ids of seed 000's sample payload, so that the
+// sample works against the demo with only vendorId changed.
+const (
+	demoProductID = "product-1234"
+	demoSourceID  = "sesamy-source-id-1234"
+)
+
+// seedDemoCatalog adds a product with two purchase options, a mapping of the
+// seed's sku + poId and a HOOK source, and puts the source's secret and a ready
+// hook call into the demo credentials.
+func seedDemoCatalog(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
+	vendor := creds.VendorID
+	if err := db.CreateProduct(ctx, &orderhub.Product{VendorID: vendor, ID: demoProductID, Name: "Digital subscription"}); err != nil {
+		return err
+	}
+	for _, o := range []orderhub.PurchaseOption{
+		{ID: "monthly", Name: "Monthly", Price: "99.00", Currency: "SEK", BillingPeriod: "month"},
+		{ID: "yearly", Name: "Yearly", Price: "990.00", Currency: "SEK", BillingPeriod: "year"},
+	} {
+		o.VendorID, o.ProductID = vendor, demoProductID
+		if err := db.CreatePurchaseOption(ctx, &o); err != nil {
+			return err
+		}
+	}
+	if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: vendor, SKU: "1234", POID: "1234", ProductID: demoProductID, PurchaseOptionID: "monthly"}); err != nil {
+		return err
+	}
+	secret, err := db.CreateSource(ctx, &orderhub.Source{VendorID: vendor, ID: demoSourceID, Name: "Demo shop (Zapier)"})
+	if err != nil {
+		return err
+	}
+	creds.Extra["hook_source_id"] = demoSourceID
+	creds.Extra["hook_source_secret"] = secret
+	creds.Extra["purchase_hook_example"] = fmt.Sprintf(`
+curl -s -X POST %s/hooks/purchases -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
+  -d '{"source":"%s","vendorId":"%s","publisherPurchaseId":"purchase-id-1234","sku":"1234","poId":"1234",
+       "startsAt":"2022-11-08T12:49:11.190Z","endsAt":"2022-12-08T12:49:11.190Z","firstName":"John","lastName":"James",
+       "email":"zapier@sesamy.com","publisherUserId":"user-id-1234","notes":"Note..","productId":"%s",
+       "deliveryAddressStreet":"Sveavägen 59","deliveryAddressCity":"Stockholm","deliveryAddressZip":"113 59","deliveryAddressCountry":"SE"}'`,
+		creds.BaseURL, secret, demoSourceID, vendor, demoProductID)
+	return nil
+}
