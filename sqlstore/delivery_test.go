@@ -24,16 +24,15 @@ func newClock(db *sqlstore.DB) *clock {
 func (c *clock) now() time.Time          { return time.UnixMicro(c.us.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.us.Add(d.Microseconds()) }
 
-func deliverySetup(t *testing.T) (*sqlstore.DB, *clock) {
+func deliverySetup(t *testing.T, db *sqlstore.DB) *clock {
 	t.Helper()
-	db := openTestDB(t)
 	c := newClock(db)
 	for _, v := range []string{"acme", "globex"} {
 		if err := db.CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return db, c
+	return c
 }
 
 func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *sqlstore.Endpoint {
@@ -89,376 +88,388 @@ func keysOf(cs []*sqlstore.ClaimedDelivery) map[string]int64 {
 }
 
 func TestEndpointLifecycle(t *testing.T) {
-	db, clk := deliverySetup(t)
-	ctx := context.Background()
-	e := mkEndpoint(t, db, "acme", "contract-created", "contract-created", " ")
-	if len(e.Secret) < 40 || e.Secret[:6] != "whsec_" || !e.Enabled || e.Kind != sqlstore.EndpointWebhook {
-		t.Fatalf("created endpoint: %+v", e)
-	}
-	if len(e.EventTypes) != 1 {
-		t.Fatalf("event types not normalised: %q", e.EventTypes)
-	}
-	for _, bad := range []*sqlstore.Endpoint{
-		{VendorID: "acme", URL: "ftp://example.com/x"},
-		{VendorID: "acme", URL: "/relative"},
-		{VendorID: "acme", URL: "https://u:p@example.com/"},
-		{VendorID: "acme", URL: "https://example.com/", Kind: "email"},
-		{VendorID: "acme", URL: "https://example.com/", Secret: "whsec_short"},
-	} {
-		if err := db.CreateEndpoint(ctx, bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
-			t.Errorf("create %+v: %v, want invalid request", bad, err)
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		e := mkEndpoint(t, db, "acme", "contract-created", "contract-created", " ")
+		if len(e.Secret) < 40 || e.Secret[:6] != "whsec_" || !e.Enabled || e.Kind != sqlstore.EndpointWebhook {
+			t.Fatalf("created endpoint: %+v", e)
 		}
-	}
-	if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
-		t.Errorf("unknown vendor: %v", err)
-	}
+		if len(e.EventTypes) != 1 {
+			t.Fatalf("event types not normalised: %q", e.EventTypes)
+		}
+		for _, bad := range []*sqlstore.Endpoint{
+			{VendorID: "acme", URL: "ftp://example.com/x"},
+			{VendorID: "acme", URL: "/relative"},
+			{VendorID: "acme", URL: "https://u:p@example.com/"},
+			{VendorID: "acme", URL: "https://example.com/", Kind: "email"},
+			{VendorID: "acme", URL: "https://example.com/", Secret: "whsec_short"},
+		} {
+			if err := db.CreateEndpoint(ctx, bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+				t.Errorf("create %+v: %v, want invalid request", bad, err)
+			}
+		}
+		if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Errorf("unknown vendor: %v", err)
+		}
 
-	// Vendor scoping.
-	if _, err := db.GetEndpoint(ctx, "globex", e.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
-		t.Fatalf("other vendor sees endpoint: %v", err)
-	}
-	got, err := db.GetEndpoint(ctx, "acme", e.ID)
-	if err != nil || got.Secret != "" || got.URL != e.URL {
-		t.Fatalf("get: %+v %v (the secret is shown once)", got, err)
-	}
+		// Vendor scoping.
+		if _, err := db.GetEndpoint(ctx, "globex", e.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("other vendor sees endpoint: %v", err)
+		}
+		got, err := db.GetEndpoint(ctx, "acme", e.ID)
+		if err != nil || got.Secret != "" || got.URL != e.URL {
+			t.Fatalf("get: %+v %v (the secret is shown once)", got, err)
+		}
 
-	url, desc := "https://example.org/new", "orders"
-	types := []string{"*"}
-	up, err := db.UpdateEndpoint(ctx, "acme", e.ID, sqlstore.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
-	if err != nil || up.URL != url || up.Description != desc || len(up.EventTypes) != 0 {
-		t.Fatalf("update: %+v %v", up, err)
-	}
+		url, desc := "https://example.org/new", "orders"
+		types := []string{"*"}
+		up, err := db.UpdateEndpoint(ctx, "acme", e.ID, sqlstore.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
+		if err != nil || up.URL != url || up.Description != desc || len(up.EventTypes) != 0 {
+			t.Fatalf("update: %+v %v", up, err)
+		}
 
-	// Rotation: both secrets sign during the overlap, then only the new one.
-	rot, err := db.RotateEndpointSecret(ctx, "acme", e.ID, "", time.Hour)
-	if err != nil || rot.Secret == "" || rot.Secret == e.Secret || rot.PreviousSecretExpiresAt == nil {
-		t.Fatalf("rotate: %+v %v", rot, err)
-	}
-	appendEv(t, db, "acme", "x", "k1")
-	cs := claim(t, db, 10)
-	if len(cs) != 1 || len(cs[0].Secrets) != 2 || cs[0].Secrets[0] != rot.Secret || cs[0].Secrets[1] != e.Secret {
-		t.Fatalf("claim during overlap: %+v", cs)
-	}
-	complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-	clk.advance(2 * time.Hour)
-	appendEv(t, db, "acme", "x", "k1")
-	cs = claim(t, db, 10)
-	if len(cs) != 1 || len(cs[0].Secrets) != 1 || cs[0].Secrets[0] != rot.Secret {
-		t.Fatalf("claim after overlap: %+v", cs)
-	}
-	if s, err := db.EndpointSecret(ctx, "acme", e.ID); err != nil || s != rot.Secret {
-		t.Fatalf("secret: %q %v", s, err)
-	}
+		// Rotation: both secrets sign during the overlap, then only the new one.
+		rot, err := db.RotateEndpointSecret(ctx, "acme", e.ID, "", time.Hour)
+		if err != nil || rot.Secret == "" || rot.Secret == e.Secret || rot.PreviousSecretExpiresAt == nil {
+			t.Fatalf("rotate: %+v %v", rot, err)
+		}
+		appendEv(t, db, "acme", "x", "k1")
+		cs := claim(t, db, 10)
+		if len(cs) != 1 || len(cs[0].Secrets) != 2 || cs[0].Secrets[0] != rot.Secret || cs[0].Secrets[1] != e.Secret {
+			t.Fatalf("claim during overlap: %+v", cs)
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		clk.advance(2 * time.Hour)
+		appendEv(t, db, "acme", "x", "k1")
+		cs = claim(t, db, 10)
+		if len(cs) != 1 || len(cs[0].Secrets) != 1 || cs[0].Secrets[0] != rot.Secret {
+			t.Fatalf("claim after overlap: %+v", cs)
+		}
+		if s, err := db.EndpointSecret(ctx, "acme", e.ID); err != nil || s != rot.Secret {
+			t.Fatalf("secret: %q %v", s, err)
+		}
 
-	// Disabling stops active deliveries (dead, replayable) and new fan-out.
-	dis, err := db.SetEndpointEnabled(ctx, "acme", e.ID, false, "maintenance")
-	if err != nil || dis.Enabled || dis.DisabledReason != "maintenance" {
-		t.Fatalf("disable: %+v %v", dis, err)
-	}
-	ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryDead})
-	if err != nil || len(ds) != 1 {
-		t.Fatalf("dead after disable: %v %v", ds, err)
-	}
-	// The in-flight attempt finishing after the disable changes nothing but is recorded.
-	if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 1 {
-		t.Fatalf("completion after disable: %+v", rep)
-	}
-	appendEv(t, db, "acme", "x", "k2")
-	if n := len(claim(t, db, 10)); n != 0 {
-		t.Fatalf("disabled endpoint got %d deliveries", n)
-	}
-	if _, err := db.ReplayDead(ctx, "acme", e.ID); orderhub.ErrorCode(err) != orderhub.EConflict {
-		t.Fatalf("replay on disabled endpoint: %v", err)
-	}
-	if en, err := db.SetEndpointEnabled(ctx, "acme", e.ID, true, ""); err != nil || !en.Enabled || en.DisabledReason != "" {
-		t.Fatalf("enable: %+v %v", en, err)
-	}
-	if n, err := db.ReplayDead(ctx, "acme", e.ID); err != nil || n != 1 {
-		t.Fatalf("replay dead: %d %v", n, err)
-	}
+		// Disabling stops active deliveries (dead, replayable) and new fan-out.
+		dis, err := db.SetEndpointEnabled(ctx, "acme", e.ID, false, "maintenance")
+		if err != nil || dis.Enabled || dis.DisabledReason != "maintenance" {
+			t.Fatalf("disable: %+v %v", dis, err)
+		}
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryDead})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("dead after disable: %v %v", ds, err)
+		}
+		// The in-flight attempt finishing after the disable changes nothing but is recorded.
+		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 1 {
+			t.Fatalf("completion after disable: %+v", rep)
+		}
+		appendEv(t, db, "acme", "x", "k2")
+		if n := len(claim(t, db, 10)); n != 0 {
+			t.Fatalf("disabled endpoint got %d deliveries", n)
+		}
+		if _, err := db.ReplayDead(ctx, "acme", e.ID); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("replay on disabled endpoint: %v", err)
+		}
+		if en, err := db.SetEndpointEnabled(ctx, "acme", e.ID, true, ""); err != nil || !en.Enabled || en.DisabledReason != "" {
+			t.Fatalf("enable: %+v %v", en, err)
+		}
+		if n, err := db.ReplayDead(ctx, "acme", e.ID); err != nil || n != 1 {
+			t.Fatalf("replay dead: %d %v", n, err)
+		}
 
-	// Delete cancels what is active; the endpoint stays listed only on request.
-	if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); orderhub.ErrorCode(err) != orderhub.EConflict {
-		t.Fatalf("second delete: %v", err)
-	}
-	ds, _ = db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryCanceled})
-	if len(ds) != 1 {
-		t.Fatalf("canceled after delete: %d", len(ds))
-	}
-	if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
-		t.Fatalf("deleted endpoint listed: %+v", l)
-	}
-	if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
-		t.Fatalf("deleted endpoint not listed with IncludeDeleted: %+v", l)
-	}
+		// Delete cancels what is active; the endpoint stays listed only on request.
+		if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("second delete: %v", err)
+		}
+		ds, _ = db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryCanceled})
+		if len(ds) != 1 {
+			t.Fatalf("canceled after delete: %d", len(ds))
+		}
+		if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
+			t.Fatalf("deleted endpoint listed: %+v", l)
+		}
+		if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
+			t.Fatalf("deleted endpoint not listed with IncludeDeleted: %+v", l)
+		}
+	})
 }
 
 func TestFanOutMatchesVendorAndType(t *testing.T) {
-	db, _ := deliverySetup(t)
-	ctx := context.Background()
-	all := mkEndpoint(t, db, "acme")
-	created := mkEndpoint(t, db, "acme", "contract-created")
-	other := mkEndpoint(t, db, "globex")
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		all := mkEndpoint(t, db, "acme")
+		created := mkEndpoint(t, db, "acme", "contract-created")
+		other := mkEndpoint(t, db, "globex")
 
-	e1 := appendEv(t, db, "acme", "contract-created", "c1")
-	e2 := appendEv(t, db, "acme", "customer-created", "c1")
-	e3 := appendEv(t, db, "globex", "contract-created", "c9")
+		e1 := appendEv(t, db, "acme", "contract-created", "c1")
+		e2 := appendEv(t, db, "acme", "customer-created", "c1")
+		e3 := appendEv(t, db, "globex", "contract-created", "c9")
 
-	count := func(ep string) []*sqlstore.Delivery {
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep})
-		if err != nil {
-			t.Fatal(err)
+		count := func(ep string) []*sqlstore.Delivery {
+			ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ds
 		}
-		return ds
-	}
-	if ds := count(all.ID); len(ds) != 2 || ds[0].EventID != e2.ID || ds[1].EventID != e1.ID {
-		t.Fatalf("all-types endpoint: %+v", ds)
-	}
-	if ds := count(created.ID); len(ds) != 1 || ds[0].EventID != e1.ID || ds[0].Status != sqlstore.DeliveryPending {
-		t.Fatalf("filtered endpoint: %+v", ds)
-	}
-	if ds := count(other.ID); len(ds) != 1 || ds[0].EventID != e3.ID || ds[0].VendorID != "globex" {
-		t.Fatalf("other vendor's endpoint: %+v", ds)
-	}
-	if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
-		t.Fatalf("vendor filter: %d", len(ds))
-	}
-	// Claimed deliveries carry the event and endpoint.
-	cs := claim(t, db, 10)
-	if len(cs) != 3 {
-		t.Fatalf("claimed %d, want 3 (c1 queues on 'all' hold back customer-created)", len(cs))
-	}
-	for _, c := range cs {
-		if c.URL == "" || len(c.EventData) == 0 || c.EventTime.IsZero() || len(c.Secrets) != 1 {
-			t.Fatalf("claim incomplete: %+v", c)
+		if ds := count(all.ID); len(ds) != 2 || ds[0].EventID != e2.ID || ds[1].EventID != e1.ID {
+			t.Fatalf("all-types endpoint: %+v", ds)
 		}
-	}
+		if ds := count(created.ID); len(ds) != 1 || ds[0].EventID != e1.ID || ds[0].Status != sqlstore.DeliveryPending {
+			t.Fatalf("filtered endpoint: %+v", ds)
+		}
+		if ds := count(other.ID); len(ds) != 1 || ds[0].EventID != e3.ID || ds[0].VendorID != "globex" {
+			t.Fatalf("other vendor's endpoint: %+v", ds)
+		}
+		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
+			t.Fatalf("vendor filter: %d", len(ds))
+		}
+		// Claimed deliveries carry the event and endpoint.
+		cs := claim(t, db, 10)
+		if len(cs) != 3 {
+			t.Fatalf("claimed %d, want 3 (c1 queues on 'all' hold back customer-created)", len(cs))
+		}
+		for _, c := range cs {
+			if c.URL == "" || len(c.EventData) == 0 || c.EventTime.IsZero() || len(c.Secrets) != 1 {
+				t.Fatalf("claim incomplete: %+v", c)
+			}
+		}
+	})
 }
 
 func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
-	db, _ := deliverySetup(t)
-	ep := mkEndpoint(t, db, "acme")
-	a1 := appendEv(t, db, "acme", "t", "a")
-	a2 := appendEv(t, db, "acme", "t", "a")
-	a3 := appendEv(t, db, "acme", "t", "a")
-	b1 := appendEv(t, db, "acme", "t", "b")
-	appendEv(t, db, "acme", "t", "") // unordered: each is its own head
-	appendEv(t, db, "acme", "t", "")
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ep := mkEndpoint(t, db, "acme")
+		a1 := appendEv(t, db, "acme", "t", "a")
+		a2 := appendEv(t, db, "acme", "t", "a")
+		a3 := appendEv(t, db, "acme", "t", "a")
+		b1 := appendEv(t, db, "acme", "t", "b")
+		appendEv(t, db, "acme", "t", "") // unordered: each is its own head
+		appendEv(t, db, "acme", "t", "")
 
-	cs := claim(t, db, 100)
-	k := keysOf(cs)
-	if len(cs) != 4 || k["a"] != a1.Seq || k["b"] != b1.Seq {
-		t.Fatalf("first claim: %v (want heads a1, b1 and both unordered)", k)
-	}
-	var a, rest []*sqlstore.ClaimedDelivery
-	for _, c := range cs {
-		if c.OrderingKey == "a" {
-			a = append(a, c)
-		} else {
-			rest = append(rest, c)
+		cs := claim(t, db, 100)
+		k := keysOf(cs)
+		if len(cs) != 4 || k["a"] != a1.Seq || k["b"] != b1.Seq {
+			t.Fatalf("first claim: %v (want heads a1, b1 and both unordered)", k)
 		}
-	}
-	// Nothing more is claimable while the heads are in flight.
-	if n := len(claim(t, db, 100)); n != 0 {
-		t.Fatalf("claimed %d while heads in flight", n)
-	}
-	// Key a fails: it stays the head, a2 waits; b and the unordered ones complete.
-	complete(t, db, sqlstore.CompleteOptions{}, a, sqlstore.OutcomeRetry)
-	complete(t, db, sqlstore.CompleteOptions{}, rest, sqlstore.OutcomeDelivered)
-	if n := len(claim(t, db, 100)); n != 0 {
-		t.Fatalf("claimed %d while a1 waits for its retry", n)
-	}
-	d, err := db.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
-	if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryFailed || d[0].Attempts != 1 || d[0].NextAttemptAt == nil || d[0].LastStatus != 500 {
-		t.Fatalf("a1 after failure: %+v %v", d[0], err)
-	}
-	// Replaying an active delivery makes it due now.
-	if _, err := db.ReplayDelivery(context.Background(), "acme", d[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	cs = claim(t, db, 100)
-	if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 1 {
-		t.Fatalf("retry claim: %+v", cs)
-	}
-	// a1 goes dead: it no longer blocks a2.
-	complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDead)
-	cs = claim(t, db, 100)
-	if len(cs) != 1 || cs[0].EventID != a2.ID {
-		t.Fatalf("after a1 dead: %+v", cs)
-	}
-	complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-	// Replaying dead a1 while a3 is the head: a1 queues behind it.
-	cs = claim(t, db, 100)
-	if len(cs) != 1 || cs[0].EventID != a3.ID {
-		t.Fatalf("a3: %+v", cs)
-	}
-	if n, err := db.ReplayDead(context.Background(), "acme", ep.ID); err != nil || n != 1 {
-		t.Fatalf("replay dead: %d %v", n, err)
-	}
-	if n := len(claim(t, db, 100)); n != 0 {
-		t.Fatalf("replayed a1 overtook in-flight a3")
-	}
-	complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-	cs = claim(t, db, 100)
-	if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 0 {
-		t.Fatalf("replayed a1: %+v", cs)
-	}
-	atts, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
-	if err != nil || len(atts) != 2 || atts[0].StatusCode != 500 || atts[0].ResponseBody != "boom" {
-		t.Fatalf("attempts: %+v %v", atts, err)
-	}
-	if _, err := db.ListAttempts(context.Background(), "globex", cs[0].ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
-		t.Fatalf("attempts across vendors: %v", err)
-	}
+		var a, rest []*sqlstore.ClaimedDelivery
+		for _, c := range cs {
+			if c.OrderingKey == "a" {
+				a = append(a, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		// Nothing more is claimable while the heads are in flight.
+		if n := len(claim(t, db, 100)); n != 0 {
+			t.Fatalf("claimed %d while heads in flight", n)
+		}
+		// Key a fails: it stays the head, a2 waits; b and the unordered ones complete.
+		complete(t, db, sqlstore.CompleteOptions{}, a, sqlstore.OutcomeRetry)
+		complete(t, db, sqlstore.CompleteOptions{}, rest, sqlstore.OutcomeDelivered)
+		if n := len(claim(t, db, 100)); n != 0 {
+			t.Fatalf("claimed %d while a1 waits for its retry", n)
+		}
+		d, err := db.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
+		if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryFailed || d[0].Attempts != 1 || d[0].NextAttemptAt == nil || d[0].LastStatus != 500 {
+			t.Fatalf("a1 after failure: %+v %v", d[0], err)
+		}
+		// Replaying an active delivery makes it due now.
+		if _, err := db.ReplayDelivery(context.Background(), "acme", d[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		cs = claim(t, db, 100)
+		if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 1 {
+			t.Fatalf("retry claim: %+v", cs)
+		}
+		// a1 goes dead: it no longer blocks a2.
+		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDead)
+		cs = claim(t, db, 100)
+		if len(cs) != 1 || cs[0].EventID != a2.ID {
+			t.Fatalf("after a1 dead: %+v", cs)
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		// Replaying dead a1 while a3 is the head: a1 queues behind it.
+		cs = claim(t, db, 100)
+		if len(cs) != 1 || cs[0].EventID != a3.ID {
+			t.Fatalf("a3: %+v", cs)
+		}
+		if n, err := db.ReplayDead(context.Background(), "acme", ep.ID); err != nil || n != 1 {
+			t.Fatalf("replay dead: %d %v", n, err)
+		}
+		if n := len(claim(t, db, 100)); n != 0 {
+			t.Fatalf("replayed a1 overtook in-flight a3")
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		cs = claim(t, db, 100)
+		if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 0 {
+			t.Fatalf("replayed a1: %+v", cs)
+		}
+		atts, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
+		if err != nil || len(atts) != 2 || atts[0].StatusCode != 500 || atts[0].ResponseBody != "boom" {
+			t.Fatalf("attempts: %+v %v", atts, err)
+		}
+		if _, err := db.ListAttempts(context.Background(), "globex", cs[0].ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("attempts across vendors: %v", err)
+		}
+	})
 }
 
 func TestClaimLeaseExpiresAndCaps(t *testing.T) {
-	db, clk := deliverySetup(t)
-	ctx := context.Background()
-	e1 := mkEndpoint(t, db, "acme")
-	e2 := mkEndpoint(t, db, "globex")
-	for i := range 5 {
-		appendEv(t, db, "acme", "t", string(rune('a'+i)))
-		appendEv(t, db, "globex", "t", string(rune('a'+i)))
-	}
-	cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) != 2 || cs[0].EndpointID != e1.ID || cs[1].EndpointID != e1.ID {
-		t.Fatalf("per-endpoint cap and exclusion: %+v", cs)
-	}
-	// A crashed worker: its lease expires and the deliveries are due again.
-	clk.advance(31 * time.Second)
-	again, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(again) != 10 {
-		t.Fatalf("after lease expiry claimed %d, want 10", len(again))
-	}
-	// The first worker's late completion is stale; the second one's counts.
-	if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 2 {
-		t.Fatalf("stale completion: %+v", rep)
-	}
-	if rep := complete(t, db, sqlstore.CompleteOptions{}, again, sqlstore.OutcomeDelivered); rep.Stale != 0 {
-		t.Fatalf("completion: %+v", rep)
-	}
-	st, err := db.DeliveryQueueStats(ctx)
-	if err != nil || st.Active != 0 || st.OldestPending != nil {
-		t.Fatalf("stats: %+v %v", st, err)
-	}
-	if _, ok, err := db.NextDeliveryDue(ctx); ok || err != nil {
-		t.Fatalf("next due on empty queue: %v %v", ok, err)
-	}
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		e1 := mkEndpoint(t, db, "acme")
+		e2 := mkEndpoint(t, db, "globex")
+		for i := range 5 {
+			appendEv(t, db, "acme", "t", string(rune('a'+i)))
+			appendEv(t, db, "globex", "t", string(rune('a'+i)))
+		}
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 2 || cs[0].EndpointID != e1.ID || cs[1].EndpointID != e1.ID {
+			t.Fatalf("per-endpoint cap and exclusion: %+v", cs)
+		}
+		// A crashed worker: its lease expires and the deliveries are due again.
+		clk.advance(31 * time.Second)
+		again, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again) != 10 {
+			t.Fatalf("after lease expiry claimed %d, want 10", len(again))
+		}
+		// The first worker's late completion is stale; the second one's counts.
+		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 2 {
+			t.Fatalf("stale completion: %+v", rep)
+		}
+		if rep := complete(t, db, sqlstore.CompleteOptions{}, again, sqlstore.OutcomeDelivered); rep.Stale != 0 {
+			t.Fatalf("completion: %+v", rep)
+		}
+		st, err := db.DeliveryQueueStats(ctx)
+		if err != nil || st.Active != 0 || st.OldestPending != nil {
+			t.Fatalf("stats: %+v %v", st, err)
+		}
+		if _, ok, err := db.NextDeliveryDue(ctx); ok || err != nil {
+			t.Fatalf("next due on empty queue: %v %v", ok, err)
+		}
+	})
 }
 
 func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
-	db, clk := deliverySetup(t)
-	ctx := context.Background()
-	gone := mkEndpoint(t, db, "acme", "t")
-	flaky := mkEndpoint(t, db, "acme", "t")
-	watcher := mkEndpoint(t, db, "acme", sqlstore.EventEndpointDisabled)
-	appendEv(t, db, "acme", "t", "a")
-	appendEv(t, db, "acme", "t", "a")
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		gone := mkEndpoint(t, db, "acme", "t")
+		flaky := mkEndpoint(t, db, "acme", "t")
+		watcher := mkEndpoint(t, db, "acme", sqlstore.EventEndpointDisabled)
+		appendEv(t, db, "acme", "t", "a")
+		appendEv(t, db, "acme", "t", "a")
 
-	var g, f []*sqlstore.ClaimedDelivery
-	for _, c := range claim(t, db, 100) {
-		if c.EndpointID == gone.ID {
-			g = append(g, c)
-		} else {
-			f = append(f, c)
+		var g, f []*sqlstore.ClaimedDelivery
+		for _, c := range claim(t, db, 100) {
+			if c.EndpointID == gone.ID {
+				g = append(g, c)
+			} else {
+				f = append(f, c)
+			}
 		}
-	}
-	rep := complete(t, db, sqlstore.CompleteOptions{}, g, sqlstore.OutcomeGone)
-	if len(rep.Deleted) != 1 || rep.Deleted[0] != gone.ID {
-		t.Fatalf("gone: %+v", rep)
-	}
-	ge, _ := db.GetEndpoint(ctx, "acme", gone.ID)
-	if ge.DeletedAt == nil || ge.Enabled {
-		t.Fatalf("gone endpoint not deleted: %+v", ge)
-	}
-	if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: gone.ID, Status: sqlstore.DeliveryCanceled}); len(ds) != 2 {
-		t.Fatalf("gone endpoint's deliveries: %d canceled", len(ds))
-	}
+		rep := complete(t, db, sqlstore.CompleteOptions{}, g, sqlstore.OutcomeGone)
+		if len(rep.Deleted) != 1 || rep.Deleted[0] != gone.ID {
+			t.Fatalf("gone: %+v", rep)
+		}
+		ge, _ := db.GetEndpoint(ctx, "acme", gone.ID)
+		if ge.DeletedAt == nil || ge.Enabled {
+			t.Fatalf("gone endpoint not deleted: %+v", ge)
+		}
+		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: gone.ID, Status: sqlstore.DeliveryCanceled}); len(ds) != 2 {
+			t.Fatalf("gone endpoint's deliveries: %d canceled", len(ds))
+		}
 
-	opt := sqlstore.CompleteOptions{DisableAfter: 5 * 24 * time.Hour}
-	rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
-	if len(rep.Disabled) != 0 {
-		t.Fatalf("disabled too early: %+v", rep)
-	}
-	fe, _ := db.GetEndpoint(ctx, "acme", flaky.ID)
-	if fe.FailingSince == nil {
-		t.Fatalf("failure streak not recorded")
-	}
-	clk.advance(5*24*time.Hour + time.Second)
-	f = claim(t, db, 100)
-	if len(f) != 1 || f[0].EndpointID != flaky.ID {
-		t.Fatalf("retry claim: %+v", f)
-	}
-	rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
-	if len(rep.Disabled) != 1 || rep.Disabled[0] != flaky.ID {
-		t.Fatalf("not disabled after 5 days: %+v", rep)
-	}
-	fe, _ = db.GetEndpoint(ctx, "acme", flaky.ID)
-	if fe.Enabled || fe.DisabledReason == "" {
-		t.Fatalf("flaky endpoint: %+v", fe)
-	}
-	evs, _ := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Type: sqlstore.EventEndpointDisabled})
-	if len(evs) != 1 || evs[0].OrderingKey != flaky.ID {
-		t.Fatalf("endpoint-disabled event: %+v", evs)
-	}
-	ws, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: watcher.ID})
-	if len(ws) != 1 || ws[0].EventType != sqlstore.EventEndpointDisabled {
-		t.Fatalf("endpoint-disabled not fanned out: %+v", ws)
-	}
-	if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
-		t.Fatalf("disabled endpoint still has active deliveries: %+v", ds)
-	}
+		opt := sqlstore.CompleteOptions{DisableAfter: 5 * 24 * time.Hour}
+		rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
+		if len(rep.Disabled) != 0 {
+			t.Fatalf("disabled too early: %+v", rep)
+		}
+		fe, _ := db.GetEndpoint(ctx, "acme", flaky.ID)
+		if fe.FailingSince == nil {
+			t.Fatalf("failure streak not recorded")
+		}
+		clk.advance(5*24*time.Hour + time.Second)
+		f = claim(t, db, 100)
+		if len(f) != 1 || f[0].EndpointID != flaky.ID {
+			t.Fatalf("retry claim: %+v", f)
+		}
+		rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
+		if len(rep.Disabled) != 1 || rep.Disabled[0] != flaky.ID {
+			t.Fatalf("not disabled after 5 days: %+v", rep)
+		}
+		fe, _ = db.GetEndpoint(ctx, "acme", flaky.ID)
+		if fe.Enabled || fe.DisabledReason == "" {
+			t.Fatalf("flaky endpoint: %+v", fe)
+		}
+		evs, _ := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Type: sqlstore.EventEndpointDisabled})
+		if len(evs) != 1 || evs[0].OrderingKey != flaky.ID {
+			t.Fatalf("endpoint-disabled event: %+v", evs)
+		}
+		ws, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: watcher.ID})
+		if len(ws) != 1 || ws[0].EventType != sqlstore.EventEndpointDisabled {
+			t.Fatalf("endpoint-disabled not fanned out: %+v", ws)
+		}
+		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
+			t.Fatalf("disabled endpoint still has active deliveries: %+v", ds)
+		}
+	})
 }
 
 func TestReplaySince(t *testing.T) {
-	db, clk := deliverySetup(t)
-	ctx := context.Background()
-	appendEv(t, db, "acme", "t", "a") // before the endpoint existed, and before "since"
-	clk.advance(time.Hour)
-	since := clk.now()
-	e1 := appendEv(t, db, "acme", "t", "a") // before the endpoint existed
-	appendEv(t, db, "acme", "u", "a")       // filtered out by the endpoint
-	ep := mkEndpoint(t, db, "acme", "t")
-	e3 := appendEv(t, db, "acme", "t", "a")
-	cs := claim(t, db, 10)
-	if len(cs) != 1 || cs[0].EventID != e3.ID {
-		t.Fatalf("claim: %+v", cs)
-	}
-	complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-
-	n, err := db.ReplaySince(ctx, "acme", ep.ID, since)
-	if err != nil || n != 2 {
-		t.Fatalf("replay since: %d %v (want e3 again and the missing e1)", n, err)
-	}
-	var got []string
-	for {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		appendEv(t, db, "acme", "t", "a") // before the endpoint existed, and before "since"
+		clk.advance(time.Hour)
+		since := clk.now()
+		e1 := appendEv(t, db, "acme", "t", "a") // before the endpoint existed
+		appendEv(t, db, "acme", "u", "a")       // filtered out by the endpoint
+		ep := mkEndpoint(t, db, "acme", "t")
+		e3 := appendEv(t, db, "acme", "t", "a")
 		cs := claim(t, db, 10)
-		if len(cs) == 0 {
-			break
+		if len(cs) != 1 || cs[0].EventID != e3.ID {
+			t.Fatalf("claim: %+v", cs)
 		}
-		if len(cs) != 1 {
-			t.Fatalf("one key, but %d claimed at once", len(cs))
-		}
-		got = append(got, cs[0].EventID)
 		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-	}
-	if len(got) != 2 || got[0] != e1.ID || got[1] != e3.ID {
-		t.Fatalf("replayed in order %v, want [%s %s]", got, e1.ID, e3.ID)
-	}
-	if n, err := db.ReplaySince(ctx, "acme", "", since); err != nil || n != 2 {
-		t.Fatalf("replay since for the vendor: %d %v", n, err)
-	}
-	if _, err := db.ReplaySince(ctx, "globex", ep.ID, since); orderhub.ErrorCode(err) != orderhub.ENotFound {
-		t.Fatalf("replay across vendors: %v", err)
-	}
+
+		n, err := db.ReplaySince(ctx, "acme", ep.ID, since)
+		if err != nil || n != 2 {
+			t.Fatalf("replay since: %d %v (want e3 again and the missing e1)", n, err)
+		}
+		var got []string
+		for {
+			cs := claim(t, db, 10)
+			if len(cs) == 0 {
+				break
+			}
+			if len(cs) != 1 {
+				t.Fatalf("one key, but %d claimed at once", len(cs))
+			}
+			got = append(got, cs[0].EventID)
+			complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		}
+		if len(got) != 2 || got[0] != e1.ID || got[1] != e3.ID {
+			t.Fatalf("replayed in order %v, want [%s %s]", got, e1.ID, e3.ID)
+		}
+		if n, err := db.ReplaySince(ctx, "acme", "", since); err != nil || n != 2 {
+			t.Fatalf("replay since for the vendor: %d %v", n, err)
+		}
+		if _, err := db.ReplaySince(ctx, "globex", ep.ID, since); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("replay across vendors: %v", err)
+		}
+	})
 }

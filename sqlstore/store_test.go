@@ -11,17 +11,6 @@ import (
 	"orderhub/sqlstore"
 )
 
-// openTestDB opens a fresh SQLite database in a temp dir.
-func openTestDB(t *testing.T) *sqlstore.DB {
-	t.Helper()
-	db, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func seedVendor(t *testing.T, db *sqlstore.DB) (*orderhub.Vendor, *orderhub.PromoCode) {
 	t.Helper()
 	ctx := context.Background()
@@ -36,8 +25,9 @@ func seedVendor(t *testing.T, db *sqlstore.DB) (*orderhub.Vendor, *orderhub.Prom
 	return v, p
 }
 
+// SQLite only: the pragmas of the DSN took effect.
 func TestPragmasTookEffect(t *testing.T) {
-	db := openTestDB(t)
+	db := openDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))
 	for name, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000"} {
 		got, err := db.Pragma(context.Background(), name)
 		if err != nil || got != want {
@@ -57,79 +47,81 @@ func order(t *testing.T, ext string, confirm bool) *orderhub.VendorOrder {
 }
 
 func TestPlaceVendorOrderReplayRules(t *testing.T) {
-	db := openTestDB(t)
-	_, promo := seedVendor(t, db)
-	ctx := context.Background()
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		_, promo := seedVendor(t, db)
+		ctx := context.Background()
 
-	r1, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
-	if err != nil || r1.ResponseKey != orderhub.ResponseCreated {
-		t.Fatalf("first: %+v %v", r1, err)
-	}
-	r2, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
-	if err != nil || r2.ResponseKey != orderhub.ResponseCreated || r2.ContractID != r1.ContractID {
-		t.Fatalf("replay pending: %+v %v", r2, err)
-	}
-	r3, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
-	if err != nil || r3.ResponseKey != orderhub.ResponseCreatedConfirmed || r3.ContractID != r1.ContractID {
-		t.Fatalf("replay confirm: %+v %v", r3, err)
-	}
-	r4, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
-	if err != nil || r4.ResponseKey != orderhub.ResponseSkippedConfirmed || r4.ContractID != r1.ContractID {
-		t.Fatalf("replay confirmed: %+v %v", r4, err)
-	}
-	other := order(t, "O-1", true)
-	other.Fingerprint = "different"
-	if _, err := db.PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
-		t.Fatalf("conflict: %v", err)
-	}
-	evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for i, e := range evs {
-		if e.Seq != int64(i+1) {
-			t.Errorf("event %d has seq %d", i, e.Seq)
+		r1, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		if err != nil || r1.ResponseKey != orderhub.ResponseCreated {
+			t.Fatalf("first: %+v %v", r1, err)
 		}
-		types = append(types, e.Type)
-	}
-	want := []string{"customer-created", "contract-created", "contract-confirmed"}
-	if len(types) != len(want) {
-		t.Fatalf("events %v, want %v", types, want)
-	}
-	for i := range want {
-		if types[i] != want[i] {
+		r2, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		if err != nil || r2.ResponseKey != orderhub.ResponseCreated || r2.ContractID != r1.ContractID {
+			t.Fatalf("replay pending: %+v %v", r2, err)
+		}
+		r3, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		if err != nil || r3.ResponseKey != orderhub.ResponseCreatedConfirmed || r3.ContractID != r1.ContractID {
+			t.Fatalf("replay confirm: %+v %v", r3, err)
+		}
+		r4, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		if err != nil || r4.ResponseKey != orderhub.ResponseSkippedConfirmed || r4.ContractID != r1.ContractID {
+			t.Fatalf("replay confirmed: %+v %v", r4, err)
+		}
+		other := order(t, "O-1", true)
+		other.Fingerprint = "different"
+		if _, err := db.PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("conflict: %v", err)
+		}
+		evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for i, e := range evs {
+			if e.Seq != int64(i+1) {
+				t.Errorf("event %d has seq %d", i, e.Seq)
+			}
+			types = append(types, e.Type)
+		}
+		want := []string{"customer-created", "contract-created", "contract-confirmed"}
+		if len(types) != len(want) {
 			t.Fatalf("events %v, want %v", types, want)
 		}
-	}
+		for i := range want {
+			if types[i] != want[i] {
+				t.Fatalf("events %v, want %v", types, want)
+			}
+		}
+	})
 }
 
 func TestGroupCommitConcurrentOrders(t *testing.T) {
-	db := openTestDB(t)
-	_, promo := seedVendor(t, db)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	ids := make([]string, 50)
-	for i := range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := db.PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			ids[i] = r.ContractID
-		}()
-	}
-	wg.Wait()
-	for _, id := range ids {
-		if id != ids[0] {
-			t.Fatalf("different contract ids: %v", ids)
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		_, promo := seedVendor(t, db)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		ids := make([]string, 50)
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := db.PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids[i] = r.ContractID
+			}()
 		}
-	}
-	n, _ := db.CountContracts(ctx, "acme", "SAME")
-	if n != 1 {
-		t.Fatalf("%d contracts", n)
-	}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("different contract ids: %v", ids)
+			}
+		}
+		n, _ := db.CountContracts(ctx, "acme", "SAME")
+		if n != 1 {
+			t.Fatalf("%d contracts", n)
+		}
+	})
 }
