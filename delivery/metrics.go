@@ -1,0 +1,56 @@
+package delivery
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	outcomes      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	queueDepth    prometheus.Gauge
+	oldestAge     prometheus.Gauge
+	inFlight      prometheus.Gauge
+	failureStreak *prometheus.GaugeVec
+	lostLeases    prometheus.Counter
+	endpointsOff  *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_delivery_attempts_total",
+			Help: "Delivery attempts by outcome: delivered, retry, dead (schedule exhausted), gone (410, endpoint removed).",
+		}, []string{"outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "orderhub_delivery_attempt_duration_seconds",
+			Help:    "Duration of delivery attempts by response class (2xx, 3xx, 4xx, 5xx, error).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
+		}, []string{"class"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderhub_delivery_queue_depth",
+			Help: "Active (pending or failed, not yet delivered or dead) deliveries.",
+		}),
+		oldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderhub_delivery_oldest_pending_age_seconds",
+			Help: "Age of the oldest active delivery (0 when the queue is empty).",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderhub_delivery_in_flight",
+			Help: "Deliveries claimed by this process and not yet completed.",
+		}),
+		failureStreak: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orderhub_delivery_endpoint_failure_streak",
+			Help: "Consecutive failed attempts per endpoint seen by this process (0 after a success).",
+		}, []string{"endpoint"}),
+		lostLeases: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_delivery_lost_leases_total",
+			Help: "Attempts whose lease had expired or whose delivery was stopped before they completed.",
+		}),
+		endpointsOff: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_delivery_endpoints_stopped_total",
+			Help: "Endpoints stopped by the delivery engine, by reason (disabled: failing too long; gone: 410).",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failureStreak, m.lostLeases, m.endpointsOff)
+	return m
+}

@@ -1,0 +1,191 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderhub/sqlstore"
+)
+
+// Payload is the JSON body of every delivery (Standard Webhooks' {type, timestamp,
+// data} plus the event id, which Zapier deduplicates on).
+type Payload struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	Timestamp string          `json:"timestamp"` // the event's time, RFC 3339 UTC
+	Data      json.RawMessage `json:"data"`
+}
+
+// Body returns the request body of a claimed delivery.
+func Body(c *sqlstore.ClaimedDelivery) ([]byte, error) {
+	data := c.EventData
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	return json.Marshal(Payload{ID: c.EventID, Type: c.EventType, Timestamp: c.EventTime.UTC().Format(time.RFC3339Nano), Data: data})
+}
+
+// Sign returns the webhook-signature header value for a message: one "v1,<base64
+// HMAC-SHA256(key, id.timestamp.body)>" per secret, space-separated (several during a
+// secret rotation's overlap).
+func Sign(secrets []string, msgID string, ts time.Time, body []byte) (string, error) {
+	prefix := msgID + "." + strconv.FormatInt(ts.Unix(), 10) + "."
+	var sb strings.Builder
+	for i, s := range secrets {
+		key, err := sqlstore.SecretKey(s)
+		if err != nil {
+			return "", fmt.Errorf("signing secret %d: %w", i, err)
+		}
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(prefix))
+		h.Write(body)
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString("v1,")
+		sb.WriteString(base64.StdEncoding.EncodeToString(h.Sum(nil)))
+	}
+	return sb.String(), nil
+}
+
+const maxResponseKept = 1024
+
+// attempt sends one claimed delivery and classifies the answer.
+func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqlstore.AttemptResult {
+	r := &sqlstore.AttemptResult{Claim: c, StartedAt: e.cfg.Clock()}
+	start := time.Now()
+	status, respBody, retryAfter, err := e.send(ctx, c, r.StartedAt)
+	r.Latency = time.Since(start)
+	r.StatusCode, r.ResponseBody = status, respBody
+	class := "error"
+	switch {
+	case err != nil:
+		r.Error = err.Error()
+	case status >= 200 && status < 300:
+		class = "2xx"
+	default:
+		class = strconv.Itoa(status/100) + "xx"
+		r.Error = "HTTP " + strconv.Itoa(status)
+	}
+	e.m.latency.WithLabelValues(class).Observe(r.Latency.Seconds())
+
+	n := c.Attempts + 1 // this attempt's number
+	switch {
+	case err == nil && status >= 200 && status < 300:
+		r.Outcome = sqlstore.OutcomeDelivered
+	case err == nil && status == http.StatusGone:
+		r.Outcome = sqlstore.OutcomeGone
+	case n >= len(e.cfg.Schedule):
+		r.Outcome = sqlstore.OutcomeDead
+	default:
+		r.Outcome = sqlstore.OutcomeRetry
+		r.RetryIn = e.retryDelay(n, retryAfter)
+	}
+	return r
+}
+
+// retryDelay is the wait before attempt n+1: the schedule's step with up to Jitter of
+// it added, or the receiver's Retry-After (capped) when that is longer.
+func (e *Engine) retryDelay(n int, retryAfter time.Duration) time.Duration {
+	d := e.cfg.Schedule[n]
+	if d > 0 && e.cfg.Jitter > 0 {
+		d += time.Duration(rand.Float64() * e.cfg.Jitter * float64(d))
+	}
+	if retryAfter > e.cfg.MaxRetryAfter {
+		retryAfter = e.cfg.MaxRetryAfter
+	}
+	return max(d, retryAfter)
+}
+
+// send POSTs the delivery and returns the status, the first KiB of the response body
+// and the Retry-After it asked for.
+func (e *Engine) send(ctx context.Context, c *sqlstore.ClaimedDelivery, now time.Time) (int, string, time.Duration, error) {
+	body, err := Body(c)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	sig, err := Sign(c.Secrets, c.EventID, now, body)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", 0, fmt.Errorf("bad endpoint URL: %w", unwrapURLError(err))
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return 0, "", 0, errors.New("the endpoint URL is not http or https")
+	}
+	h := req.Header
+	h["Content-Type"] = []string{"application/json"}
+	h["User-Agent"] = []string{e.cfg.UserAgent}
+	h["Webhook-Id"] = []string{c.EventID}
+	h["Webhook-Timestamp"] = []string{strconv.FormatInt(now.Unix(), 10)}
+	h["Webhook-Signature"] = []string{sig}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return 0, "", 0, fmt.Errorf("no response within %s", e.cfg.Timeout)
+		}
+		return 0, "", 0, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	kept, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseKept))
+	// Read a little more so that the connection can be reused; a receiver sending
+	// more than that gets its connection closed.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(kept), parseRetryAfter(resp.Header.Get("Retry-After"), now), nil
+}
+
+// unwrapURLError drops net/http's "Post \"URL\": " prefix: endpoint URLs may carry
+// tokens and attempt errors are shown to operators and logged.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		var blocked *BlockedAddressError
+		if errors.As(op.Err, &blocked) {
+			return blocked
+		}
+	}
+	return err
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > 1<<31 {
+			n = 1 << 31
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
