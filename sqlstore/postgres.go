@@ -115,6 +115,14 @@ func pgConfig(dsn string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
+// pgConnAlive reports whether a pgx database/sql connection is still open: pgx closes
+// it on a network error or a FATAL error from the server (a terminated backend, a
+// shutdown), after which the writer needs a new one.
+func pgConnAlive(dc any) bool {
+	c, ok := dc.(*stdlib.Conn)
+	return !ok || !c.Conn().IsClosed()
+}
+
 // pgSessionLocker is goose's session lock, but blocking (pg_advisory_lock) rather
 // than goose's polling every few seconds, so that processes started together do not
 // wait longer than the migrations take.

@@ -233,6 +233,9 @@ func (w *writer) healthy() bool {
 		if v, is := dc.(driver.Validator); is {
 			ok = v.IsValid()
 		}
+		if w.db.dialect == Postgres {
+			ok = pgConnAlive(dc)
+		}
 		return nil
 	})
 	return ok && err == nil
