@@ -54,7 +54,10 @@ type testHub struct {
 	Secret   string
 	Other    struct{ VendorID, ClientID, Secret string }
 	Admin    string // admin token
-	dsn      string
+	// ValidateSpec makes every exchange through do be checked against
+	// docs/openapi.yaml (validateAgainstSpec in openapi_test.go). Opt-in.
+	ValidateSpec bool
+	dsn          string
 }
 
 func newTestHub(t *testing.T) *testHub {
@@ -207,7 +210,11 @@ func (h *testHub) do(method, path, contentType string, body []byte, header map[s
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	return &response{t: h.t, Status: res.StatusCode, Header: res.Header, Body: b, Req: req}
+	out := &response{t: h.t, Status: res.StatusCode, Header: res.Header, Body: b, Req: req}
+	if h.ValidateSpec {
+		validateAgainstSpec(h.t, out)
+	}
+	return out
 }
 
 // jsonReq sends a JSON request with a bearer token.
