@@ -44,7 +44,7 @@ func (c *testClock) Add(d time.Duration) {
 // one vendor ("acme"), a client with every scope, the seed's promo codes, and a
 // second vendor ("other") with its own client for isolation tests.
 type testHub struct {
-	t        *testing.T
+	t        testing.TB
 	DB       *sqlstore.DB
 	Server   *httptest.Server
 	URL      string
@@ -60,7 +60,7 @@ type testHub struct {
 	dsn          string
 }
 
-func newTestHub(t *testing.T) *testHub {
+func newTestHub(t testing.TB) *testHub {
 	t.Helper()
 	h := &testHub{t: t, Clock: &testClock{t: time.Now().UTC()}, dsn: "sqlite:" + filepath.Join(t.TempDir(), "hub.db")}
 	h.start()
@@ -166,7 +166,7 @@ func (h *testHub) tokenFor(clientID, secret, scope string) string {
 
 // response is a completed HTTP exchange.
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	Status int
 	Header http.Header
 	Body   []byte

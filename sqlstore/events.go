@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"orderhub"
 )
@@ -19,9 +20,11 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		}
 	}
 	ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: orderingKey, Data: raw, CreatedAt: tx.now}
-	if err := tx.queryRow(`UPDATE vendors SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`, vendorID).Scan(&ev.Seq); err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
+	seq, err := tx.nextSeq(vendorID)
+	if err != nil {
+		return nil, err
 	}
+	ev.Seq = seq
 	if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
 		return nil, err
@@ -33,6 +36,68 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		}
 	}
 	return ev, nil
+}
+
+// nextSeq returns the vendor's next event sequence number. The first use of a
+// vendor in a transaction reads (and on PostgreSQL locks) its row; the numbers are
+// then counted here and written back by flushSeqs before COMMIT.
+func (tx *Tx) nextSeq(vendorID string) (int64, error) {
+	if tx.seqs == nil {
+		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
+	}
+	cur, ok := tx.seqs[vendorID]
+	if !ok {
+		base, known := tx.seqBase[vendorID]
+		if !known {
+			q := `SELECT event_seq FROM vendors WHERE id = $1`
+			if tx.w.db.dialect == Postgres {
+				q += ` FOR UPDATE`
+			}
+			if err := tx.queryRow(q, vendorID).Scan(&base); err != nil {
+				return 0, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
+			}
+			tx.seqBase[vendorID] = base
+		}
+		cur = base
+	}
+	cur++
+	tx.seqs[vendorID] = cur
+	return cur, nil
+}
+
+// saveSeqs and restoreSeqs keep the counted sequences in step with a savepoint.
+func (tx *Tx) saveSeqs() map[string]int64 {
+	if len(tx.seqs) == 0 {
+		return nil
+	}
+	return maps.Clone(tx.seqs)
+}
+
+func (tx *Tx) restoreSeqs(saved map[string]int64) {
+	if len(tx.seqs) == 0 && saved == nil {
+		return
+	}
+	tx.seqs = saved
+	if tx.seqs == nil {
+		tx.seqs = map[string]int64{}
+	}
+}
+
+// resetSeqs forgets everything after a rolled-back transaction.
+func (tx *Tx) resetSeqs() { tx.seqs, tx.seqBase = nil, nil }
+
+// flushSeqs writes the advanced sequences back, once per vendor.
+func (tx *Tx) flushSeqs() error {
+	for v, cur := range tx.seqs {
+		if cur == tx.seqBase[v] {
+			continue
+		}
+		if _, err := tx.exec(`UPDATE vendors SET event_seq = $2 WHERE id = $1`, v, cur); err != nil {
+			return err
+		}
+	}
+	tx.resetSeqs()
+	return nil
 }
 
 // eventHooks run in the transaction of every appended event (delivery fan-out).

@@ -140,6 +140,14 @@ func (w *writer) run(batch []*writeReq) {
 			return
 		}
 	}
+	if err := tx.flushSeqs(); err != nil {
+		w.rollback()
+		w.fail(batch, fmt.Errorf("event sequence: %w", err), start)
+		if !w.healthy() {
+			_ = w.reconnect()
+		}
+		return
+	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("commit: %w", err), start)
@@ -166,7 +174,7 @@ func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 				return err
 			}
 		}
-		events := tx.events
+		events, seqs := tx.events, tx.saveSeqs()
 		err = safeCall(fn, tx)
 		if err == nil {
 			if !single {
@@ -177,10 +185,12 @@ func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			return nil
 		}
 		tx.events = events
+		tx.restoreSeqs(seqs)
 		if single {
 			if errors.Is(err, errRetry) && attempt == 0 {
 				// Without a savepoint the whole transaction has to start again.
 				w.rollback()
+				tx.resetSeqs()
 				if berr := w.begin(); berr != nil {
 					return berr
 				}
@@ -299,6 +309,10 @@ type Tx struct {
 	ctx    context.Context
 	now    time.Time
 	events int
+	// seqs holds each vendor's event sequence as this transaction advanced it;
+	// seqBase the value read from the database. flushSeqs writes them back once
+	// per vendor before COMMIT (instead of an UPDATE per event).
+	seqs, seqBase map[string]int64
 }
 
 // Now is the transaction's time.
