@@ -233,6 +233,9 @@ func validateAgainstSpec(t testing.TB, res *response) {
 		t.Error(err)
 		return
 	}
+	if undocumentedRoute(res.Req) {
+		return
+	}
 	chk := checkAgainstSpec(c, res)
 	what := res.Req.Method + " " + res.Req.URL.RequestURI()
 	if chk.Response != nil {
@@ -303,23 +306,29 @@ var specExemptRoutes = map[string]string{
 // paths were added to docs/openapi.yaml. The list only shrinks: a new route must
 // come with its path, and a route documented while still listed here fails the
 // test until its line is deleted.
-var specUndocumentedRoutes = map[string]string{
-	"POST /hooks/purchases":                                           "purchase hooks (seed 000)",
-	"GET /hooks/sources":                                              "purchase hooks (seed 000)",
-	"GET /hooks/vendors":                                              "purchase hooks (seed 000)",
-	"GET /admin/v1/vendors/{vendorId}/products":                       "catalog admin",
-	"POST /admin/v1/vendors/{vendorId}/products":                      "catalog admin",
-	"DELETE /admin/v1/vendors/{vendorId}/products/{productId}":        "catalog admin",
-	"GET /admin/v1/vendors/{vendorId}/purchase-options":               "catalog admin",
-	"POST /admin/v1/vendors/{vendorId}/purchase-options":              "catalog admin",
-	"DELETE /admin/v1/vendors/{vendorId}/purchase-options/{optionId}": "catalog admin",
-	"GET /admin/v1/vendors/{vendorId}/product-mappings":               "catalog admin",
-	"POST /admin/v1/vendors/{vendorId}/product-mappings":              "catalog admin",
-	"DELETE /admin/v1/vendors/{vendorId}/product-mappings":            "catalog admin",
-	"GET /admin/v1/vendors/{vendorId}/sources":                        "catalog admin",
-	"POST /admin/v1/vendors/{vendorId}/sources":                       "catalog admin",
-	"DELETE /admin/v1/vendors/{vendorId}/sources/{sourceId}":          "catalog admin",
-	"GET /admin/v1/vendors/{vendorId}/purchases":                      "catalog admin",
+var specUndocumentedRoutes = map[string]string{}
+
+// undocumentedMux matches requests against specUndocumentedRoutes.
+var undocumentedMux = sync.OnceValue(func() *http.ServeMux {
+	m := http.NewServeMux()
+	for p := range specUndocumentedRoutes {
+		m.HandleFunc(p, func(http.ResponseWriter, *http.Request) {})
+	}
+	return m
+})
+
+// undocumentedRoute reports whether a request goes to the path of a route listed
+// in specUndocumentedRoutes (with any method): validateAgainstSpec has no
+// contract to check it against.
+func undocumentedRoute(r *http.Request) bool {
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(context.Background())
+		probe.Method = m
+		if _, pattern := undocumentedMux().Handler(probe); pattern != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // registeredRoutes returns the pattern of every HandleFunc/Handle call in package
