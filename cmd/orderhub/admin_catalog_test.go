@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// runCLI runs the program in-process and returns stdout, stderr and the error.
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestAdminCatalogCommands(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	mustRun := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+		return out
+	}
+	mustRun("vendors", "create", "--id", "acme", "--name", "Acme")
+	mustRun("products", "create", "--vendor", "acme", "--id", "daily", "--name", "Daily")
+	mustRun("purchase-options", "create", "--vendor", "acme", "--product", "daily", "--id", "m", "--name", "Monthly", "--price", "99", "--currency", "sek", "--billing-period", "month")
+	if out := mustRun("mappings", "create", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--product", "daily", "--option", "m"); !strings.Contains(out, "S1") {
+		t.Fatalf("mapping table:\n%s", out)
+	}
+
+	var src struct {
+		ID, VendorID, Type, Name, Secret string
+	}
+	if err := json.Unmarshal([]byte(mustRun("sources", "create", "--vendor", "acme", "--id", "zap", "--name", "Zap", "--json")), &src); err != nil {
+		t.Fatal(err)
+	}
+	if src.ID != "zap" || src.Type != orderhub.SourceTypeHook || !strings.HasPrefix(src.Secret, sqlstore.SourceSecretPrefix) {
+		t.Fatalf("source %+v", src)
+	}
+	if out := mustRun("sources", "list", "--vendor", "acme"); !strings.Contains(out, "zap") || strings.Contains(out, src.Secret) {
+		t.Fatalf("sources list:\n%s", out)
+	}
+
+	var options []orderhub.PurchaseOption
+	if err := json.Unmarshal([]byte(mustRun("purchase-options", "list", "--vendor", "acme", "--json")), &options); err != nil || len(options) != 1 || options[0].Price != "99.00" || options[0].Currency != "SEK" {
+		t.Fatalf("options %+v %v", options, err)
+	}
+	var mappings []orderhub.ProductMapping
+	if err := json.Unmarshal([]byte(mustRun("mappings", "list", "--vendor", "acme", "--json")), &mappings); err != nil || len(mappings) != 1 || mappings[0].PurchaseOptionID != "m" {
+		t.Fatalf("mappings %+v %v", mappings, err)
+	}
+	if out := mustRun("purchases", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("purchases %s", out)
+	}
+
+	// Refusals are clear errors, never a panic.
+	for _, args := range [][]string{
+		{"products", "create", "--vendor", "acme", "--id", "daily", "--name", "Again"},
+		{"products", "create", "--name", "No vendor"},
+		{"purchase-options", "delete", "--vendor", "acme", "--id", "m"},
+		{"mappings", "create", "--vendor", "acme", "--sku", "S2", "--po-id", "P2", "--product", "nope"},
+		{"sources", "create", "--vendor", "acme", "--name", "x", "--type", "FTP"},
+		{"purchases", "list"},
+	} {
+		_, _, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		if err == nil || orderhub.ErrorCode(err) == orderhub.EInternal {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+
+	mustRun("mappings", "delete", "--vendor", "acme", "--sku", "S1", "--po-id", "P1")
+	mustRun("purchase-options", "delete", "--vendor", "acme", "--id", "m")
+	mustRun("products", "delete", "--vendor", "acme", "--id", "daily")
+	mustRun("sources", "delete", "--id", "zap")
+	if out := mustRun("products", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("products after delete: %s", out)
+	}
+}
+
+func TestDemoSeedsTheCatalog(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	creds, err := seedDemo(ctx, db, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := creds.Extra["hook_source_secret"].(string)
+	src, err := db.SourceBySecret(ctx, secret)
+	if err != nil || src.ID != demoSourceID || src.VendorID != creds.VendorID {
+		t.Fatalf("demo source %+v %v", src, err)
+	}
+	opts, _ := db.ListPurchaseOptions(ctx, creds.VendorID, demoProductID)
+	maps, _ := db.ListProductMappings(ctx, creds.VendorID)
+	if len(opts) != 2 || len(maps) != 1 || maps[0].SKU != "1234" || maps[0].POID != "1234" {
+		t.Fatalf("demo catalog: options %+v mappings %+v", opts, maps)
+	}
+
+	// The printed credentials carry the secret, and the example payload works.
+	var out bytes.Buffer
+	printDemo(&out, creds)
+	if !strings.Contains(out.String(), secret) {
+		t.Fatalf("demo output lacks the source secret:\n%s", out.String())
+	}
+	example, _ := creds.Extra["purchase_hook_example"].(string)
+	start, end := strings.Index(example, "-d '"), strings.LastIndex(example, "'")
+	if start < 0 || end <= start {
+		t.Fatalf("no payload in the example %q", example)
+	}
+	p, err := orderhub.ParsePurchase([]byte(example[start+4:end]), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.RecordPurchase(ctx, p)
+	if err != nil || res.ProductID != demoProductID || res.PurchaseOptionID != "monthly" {
+		t.Fatalf("demo purchase %+v %v", res, err)
+	}
+}
