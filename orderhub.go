@@ -85,8 +85,10 @@ type Address struct {
 	LastName  string `json:"lastName,omitempty"`
 	Co        string `json:"co,omitempty"`
 	Street    string `json:"street,omitempty"`
+	Street2   string `json:"street2,omitempty"`
 	Zip       string `json:"zip,omitempty"`
 	City      string `json:"city,omitempty"`
+	State     string `json:"state,omitempty"`
 	Country   string `json:"country,omitempty"`
 }
 
@@ -157,6 +159,15 @@ const (
 	EventCustomerUpdated   = "customer-updated"
 	EventContractCreated   = "contract-created"
 	EventContractConfirmed = "contract-confirmed"
+	EventContractCanceled  = "contract-canceled"
+
+	EventOrderCreated        = "order-created"
+	EventOrderUpdated        = "order-updated"
+	EventShippingCreated     = "shipping-created"
+	EventShippingUpdated     = "shipping-updated"
+	EventTransactionApproved = "transaction-approved"
+	EventTransactionDeclined = "transaction-declined"
+	EventSurveyCreated       = "survey-created"
 )
 
 // Event is an immutable fact, written in the same transaction as the change it

@@ -42,11 +42,12 @@ func addressJSON(a *orderhub.Address) sql.NullString {
 }
 
 // CustomerMatch says how upsertCustomer finds an existing customer: by id, then by
-// publisher user id, then by e-mail (each only when set).
+// publisher user id, then by e-mail, then by phone (each only when set).
 type CustomerMatch struct {
 	ID              string
 	PublisherUserID string
 	Email           string
+	Phone           string
 }
 
 // upsertCustomer finds the vendor's customer by m, or creates one from in. An
@@ -55,7 +56,7 @@ type CustomerMatch struct {
 func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
 	var cur *orderhub.Customer
 	var err error
-	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}} {
+	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {
 		if k.val == "" {
 			continue
 		}
