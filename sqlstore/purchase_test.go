@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -431,6 +432,47 @@ func TestSourceSecrets(t *testing.T) {
 		}
 		if err := db.DeleteSource(ctx, "", "sesamy-source-id-1234"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("second delete: %v", err)
+		}
+	})
+}
+
+// Concurrent copies of one purchase (a retrying Zap) make one purchase, one
+// contract and one set of events; every copy answers the same ids.
+func TestRecordPurchaseConcurrentReplays(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		catalogFixture(t, db)
+		ctx := context.Background()
+		const n = 30
+		p := parsePurchase(t, nil)
+		results := make([]*orderhub.PurchaseResult, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = db.RecordPurchase(ctx, p)
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("copy %d: %v", i, errs[i])
+			}
+			if results[i].PurchaseID != results[0].PurchaseID || results[i].ContractID != results[0].ContractID {
+				t.Fatalf("copy %d answered %+v, copy 0 %+v", i, results[i], results[0])
+			}
+			if !results[i].Replayed {
+				created++
+			}
+		}
+		if created != 1 {
+			t.Fatalf("%d copies claim to have created the purchase", created)
+		}
+		ps, _ := db.ListPurchases(ctx, sqlstore.PurchaseFilter{VendorID: "vendor-id-1234"})
+		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); len(ps) != 1 || got != "customer-created,contract-created,contract-confirmed" {
+			t.Fatalf("%d purchases, events %s", len(ps), got)
 		}
 	})
 }
