@@ -37,8 +37,7 @@ import (
 // Store is what the engine needs from the database (implemented by *sqlstore.DB).
 type Store interface {
 	OnCommit(func())
-	ClaimDeliveries(ctx context.Context, r sqlstore.ClaimRequest) ([]*sqlstore.ClaimedDelivery, error)
-	CompleteDeliveries(ctx context.Context, rs []*sqlstore.AttemptResult, opt sqlstore.CompleteOptions) (sqlstore.CompleteReport, error)
+	CompleteAndClaim(ctx context.Context, rs []*sqlstore.AttemptResult, opt sqlstore.CompleteOptions, claim *sqlstore.ClaimRequest) (sqlstore.CompleteReport, []*sqlstore.ClaimedDelivery, error)
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
 	DeliveryQueueStats(ctx context.Context) (sqlstore.DeliveryStats, error)
 }
@@ -86,6 +85,38 @@ type Config struct {
 	// Transport replaces the HTTP transport (tests); the SSRF guard is then the
 	// transport's business.
 	Transport http.RoundTripper
+	// Senders deliver the endpoints of other kinds than webhook and zapier
+	// (connectors speaking a third party's protocol), keyed by endpoint kind.
+	Senders map[string]Sender
+	// Bodies build the request body for an HTTP endpoint kind (e.g. zapier hooks get
+	// their trigger's item shape); kinds without one get Body's Standard Webhooks
+	// payload.
+	Bodies map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error)
+}
+
+// Sender delivers one claimed delivery in a protocol of its own.
+type Sender interface {
+	Send(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult
+}
+
+// SenderFunc adapts a function to Sender.
+type SenderFunc func(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult
+
+// Send calls f.
+func (f SenderFunc) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult {
+	return f(ctx, c)
+}
+
+// SendResult is the outcome of one Sender attempt. A nil Err with a 2xx StatusCode
+// (or StatusCode 0 and no Err: "nothing to send for this event") is a success; a
+// Permanent failure (bad credentials, a rejected payload) goes dead at once instead
+// of being retried; anything else is retried on the schedule.
+type SendResult struct {
+	StatusCode int
+	Response   string // the first KiB, for operators
+	RetryAfter time.Duration
+	Err        error
+	Permanent  bool
 }
 
 func (c *Config) defaults() {
@@ -144,7 +175,7 @@ type Engine struct {
 	m      *metrics
 	wake   chan struct{}
 
-	streak map[string]int // consecutive failures per endpoint; owned by the completer
+	streak map[string]int // consecutive failures per endpoint; owned by the dispatcher
 }
 
 // New returns an engine over st. It registers its wake-up on st's commits.
@@ -162,7 +193,7 @@ func New(st Store, cfg Config) *Engine {
 			DialContext:           d.DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          cfg.Workers * 2,
-			MaxIdleConnsPerHost:   cfg.PerEndpoint,
+			MaxIdleConnsPerHost:   cfg.Workers, // several endpoints may share a host
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   cfg.Timeout,
 			ExpectContinueTimeout: time.Second,
@@ -186,17 +217,32 @@ func (e *Engine) Wake() {
 	}
 }
 
+// dispatcher owns the process's share of the queue. One goroutine runs it; workers
+// report to it, and it alternates one write transaction at a time with the store:
+// record the attempts finished since the last one, then claim as many deliveries as
+// there are free slots (sqlstore.CompleteAndClaim). While a write runs, finished
+// attempts accumulate for the next one, so batches grow with the load.
 type dispatcher struct {
 	e        *Engine
 	queued   map[string][]*sqlstore.ClaimedDelivery // per endpoint, waiting for its cap
 	inflight map[string]int                         // per endpoint, sending
 	outs     map[string]int                         // per endpoint, queued + sending
 	total    int                                    // claimed and not finished in this process
-	done     chan string                            // a worker finished (its endpoint id)
-	results  chan *sqlstore.AttemptResult
+	results  chan *sqlstore.AttemptResult           // from the workers
+	pending  []*sqlstore.AttemptResult              // finished, not yet recorded
+	written  chan written
+	writing  bool
+	stopping bool
 	wg       sync.WaitGroup
 	ctx      context.Context // of the attempts: not cancelled by shutdown
-	stopping context.Context // Run's: once done, queued deliveries are not started
+}
+
+type written struct {
+	results []*sqlstore.AttemptResult
+	limit   int // claim limit asked for
+	rep     sqlstore.CompleteReport
+	claimed []*sqlstore.ClaimedDelivery
+	err     error
 }
 
 // Run delivers until ctx is cancelled. It then stops claiming, lets the attempts in
@@ -205,26 +251,17 @@ type dispatcher struct {
 func (e *Engine) Run(ctx context.Context) error {
 	d := &dispatcher{
 		e: e, queued: map[string][]*sqlstore.ClaimedDelivery{}, inflight: map[string]int{}, outs: map[string]int{},
-		done: make(chan string, e.cfg.Workers), results: make(chan *sqlstore.AttemptResult, e.cfg.Workers),
-		ctx: context.WithoutCancel(ctx), stopping: ctx,
+		results: make(chan *sqlstore.AttemptResult, e.cfg.Workers), written: make(chan written, 1),
+		ctx: context.WithoutCancel(ctx),
 	}
-	completerDone := make(chan struct{})
-	go func() {
-		defer close(completerDone)
-		e.complete(d.results)
-	}()
 	statsCtx, stopStats := context.WithCancel(context.Background())
 	statsDone := make(chan struct{})
 	go func() {
 		defer close(statsDone)
 		e.statsLoop(statsCtx)
 	}()
-
 	d.loop(ctx)
-
 	d.wg.Wait()
-	close(d.results)
-	<-completerDone
 	stopStats()
 	<-statsDone
 	e.m.inFlight.Set(0)
@@ -233,44 +270,91 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (d *dispatcher) loop(ctx context.Context) {
 	e := d.e
-	minBatch := max(1, e.cfg.Workers/8)
+	minBatch := max(1, e.cfg.Workers/2)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	need := true  // a claim may find something
-	full := false // the last claim was full: more is due
+	done := ctx.Done()
+	need := true     // a claim may find something
+	full := false    // the last claim was full: more is due
+	backoff := false // the last write failed: wait for the timer
 	for {
-		free := e.cfg.Workers - d.total
-		if need && free > 0 && (free >= minBatch || d.total < minBatch) {
-			need = false
-			n, err := d.claim(ctx, free)
-			switch {
-			case err != nil:
-				if ctx.Err() != nil {
-					return
+		if !d.writing && !backoff {
+			limit := 0
+			if free := e.cfg.Workers - d.total; !d.stopping && need && free > 0 &&
+				(free >= minBatch || d.total < minBatch || len(d.pending) > 0) {
+				limit = free
+			}
+			if limit > 0 || len(d.pending) > 0 {
+				if limit > 0 {
+					need = false
 				}
-				e.log.Error("claiming deliveries failed", "err", err)
-				resetTimer(timer, e.cfg.Poll)
-			case n == free:
-				full = true
-			default:
-				full = false
-				resetTimer(timer, d.untilNextDue(ctx))
+				d.write(limit)
 			}
 		}
-		select {
-		case <-ctx.Done():
+		if d.stopping && !d.writing && d.total == 0 && len(d.pending) == 0 {
 			return
+		}
+		select {
+		case <-done:
+			d.stopping, done = true, nil
 		case <-e.wake:
 			need = true
 		case <-timer.C:
-			need = true
+			need, backoff = true, false
 			timer.Reset(e.cfg.Poll)
-		case ep := <-d.done:
-			if d.finished(ep) || full {
+		case r := <-d.results:
+			d.pending = append(d.pending, r)
+			if d.finished(r.Claim.EndpointID) || full {
 				need = true
+			}
+		case w := <-d.written:
+			d.writing = false
+			if w.err != nil {
+				if !d.stopping || len(w.results) > 0 {
+					e.log.Error("delivery store write failed; retrying", "err", w.err, "attempts", len(w.results))
+				}
+				d.pending = append(w.results, d.pending...)
+				backoff = true
+				resetTimer(timer, 200*time.Millisecond)
+				continue
+			}
+			e.report(w.results, w.rep)
+			d.claimed(w.claimed)
+			if len(w.results) > 0 && w.limit == 0 {
+				need = true // promoted heads wait for the next claim
+			}
+			if w.limit > 0 {
+				full = len(w.claimed) == w.limit
+				if !full {
+					resetTimer(timer, d.untilNextDue(ctx))
+				}
 			}
 		}
 	}
+}
+
+// write starts the next write transaction: the pending results, and a claim of up to
+// limit deliveries (none when limit is 0).
+func (d *dispatcher) write(limit int) {
+	e := d.e
+	results := d.pending
+	d.pending = nil
+	d.writing = true
+	var req *sqlstore.ClaimRequest
+	if limit > 0 {
+		req = &sqlstore.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease}
+		for ep, n := range d.outs {
+			if n >= e.cfg.PerEndpoint {
+				req.Exclude = append(req.Exclude, ep)
+			}
+		}
+	}
+	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
+	go func() {
+		// Not cancelled by shutdown: finished attempts must be recorded.
+		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
+		d.written <- written{results: results, limit: limit, rep: rep, claimed: claimed, err: err}
+	}()
 }
 
 func resetTimer(t *time.Timer, d time.Duration) {
@@ -301,32 +385,20 @@ func (d *dispatcher) untilNextDue(ctx context.Context) time.Duration {
 	return wait + time.Millisecond
 }
 
-// claim leases up to limit deliveries, skipping endpoints at their cap, and starts
-// what may start.
-func (d *dispatcher) claim(ctx context.Context, limit int) (int, error) {
-	e := d.e
-	var exclude []string
-	for ep, n := range d.outs {
-		if n >= e.cfg.PerEndpoint {
-			exclude = append(exclude, ep)
-		}
-	}
-	cs, err := e.st.ClaimDeliveries(ctx, sqlstore.ClaimRequest{
-		Owner: e.cfg.Owner, Limit: limit, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease, Exclude: exclude,
-	})
-	if err != nil {
-		return 0, err
-	}
+// claimed queues newly claimed deliveries and starts what may start.
+func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 	for _, c := range cs {
 		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], c)
 		d.outs[c.EndpointID]++
 		d.total++
 	}
-	e.m.inFlight.Set(float64(d.total))
+	d.e.m.inFlight.Set(float64(d.total))
+	if d.stopping {
+		return
+	}
 	for ep := range d.queued {
 		d.start(ep)
 	}
-	return len(cs), nil
 }
 
 // start sends the endpoint's queued deliveries while it is under its cap.
@@ -340,9 +412,7 @@ func (d *dispatcher) start(ep string) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			r := d.e.attempt(d.ctx, c)
-			d.results <- r
-			d.done <- c.EndpointID
+			d.results <- d.e.attempt(d.ctx, c)
 		}()
 	}
 	if len(q) == 0 {
@@ -366,52 +436,19 @@ func (d *dispatcher) finished(ep string) bool {
 	}
 	d.total--
 	d.e.m.inFlight.Set(float64(d.total))
-	if d.stopping.Err() == nil {
+	if !d.stopping {
 		d.start(ep)
+	} else if q := d.queued[ep]; len(q) > 0 && d.inflight[ep] == 0 {
+		// Shutting down: queued deliveries are not started; their leases expire.
+		d.total -= len(q)
+		d.outs[ep] -= len(q)
+		delete(d.queued, ep)
 	}
 	return wasCapped && d.outs[ep] < d.e.cfg.PerEndpoint
 }
 
-// complete records finished attempts in batches: whatever has arrived while the
-// previous batch was being written goes into the next transaction.
-func (e *Engine) complete(results <-chan *sqlstore.AttemptResult) {
-	const maxBatch = 512
-	batch := make([]*sqlstore.AttemptResult, 0, maxBatch)
-	for r := range results {
-		batch = append(batch[:0], r)
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r, ok := <-results:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		e.completeBatch(batch)
-	}
-}
-
-func (e *Engine) completeBatch(batch []*sqlstore.AttemptResult) {
-	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
-	var rep sqlstore.CompleteReport
-	var err error
-	for try := 0; try < 3; try++ {
-		// Completions must be written even while shutting down.
-		rep, err = e.st.CompleteDeliveries(context.Background(), batch, opt)
-		if err == nil {
-			break
-		}
-		e.log.Error("recording delivery attempts failed", "err", err, "attempts", len(batch), "try", try+1)
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
-	}
-	if err != nil {
-		// The leases will expire and the deliveries be sent again: at least once.
-		return
-	}
+// report updates metrics and logs from a recorded batch of attempts.
+func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteReport) {
 	e.m.lostLeases.Add(float64(rep.Stale))
 	for _, r := range batch {
 		c := r.Claim
@@ -441,8 +478,6 @@ func (e *Engine) completeBatch(batch []*sqlstore.AttemptResult) {
 		e.m.endpointsOff.WithLabelValues("disabled").Inc()
 		e.log.Warn("endpoint disabled after failing too long", "endpoint", id, "after", e.cfg.DisableAfter)
 	}
-	// Finished heads let the next deliveries of their keys become due.
-	e.Wake()
 }
 
 // statsLoop refreshes the queue gauges.

@@ -68,7 +68,23 @@ const maxResponseKept = 1024
 func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqlstore.AttemptResult {
 	r := &sqlstore.AttemptResult{Claim: c, StartedAt: e.cfg.Clock()}
 	start := time.Now()
-	status, respBody, retryAfter, err := e.send(ctx, c, r.StartedAt)
+	var status int
+	var respBody string
+	var retryAfter time.Duration
+	var err error
+	permanent := false
+	if s := e.cfg.Senders[c.Kind]; s != nil {
+		res := s.Send(ctx, c)
+		status, respBody, retryAfter, err, permanent = res.StatusCode, res.Response, res.RetryAfter, res.Err, res.Permanent
+		if err == nil && status == 0 {
+			status = http.StatusNoContent // nothing to send: done
+		}
+		if len(respBody) > maxResponseKept {
+			respBody = respBody[:maxResponseKept]
+		}
+	} else {
+		status, respBody, retryAfter, err = e.send(ctx, c, r.StartedAt)
+	}
 	r.Latency = time.Since(start)
 	r.StatusCode, r.ResponseBody = status, respBody
 	class := "error"
@@ -87,9 +103,9 @@ func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqls
 	switch {
 	case err == nil && status >= 200 && status < 300:
 		r.Outcome = sqlstore.OutcomeDelivered
-	case err == nil && status == http.StatusGone:
+	case err == nil && status == http.StatusGone && e.cfg.Senders[c.Kind] == nil:
 		r.Outcome = sqlstore.OutcomeGone
-	case n >= len(e.cfg.Schedule):
+	case permanent, n >= len(e.cfg.Schedule):
 		r.Outcome = sqlstore.OutcomeDead
 	default:
 		r.Outcome = sqlstore.OutcomeRetry
@@ -114,7 +130,11 @@ func (e *Engine) retryDelay(n int, retryAfter time.Duration) time.Duration {
 // send POSTs the delivery and returns the status, the first KiB of the response body
 // and the Retry-After it asked for.
 func (e *Engine) send(ctx context.Context, c *sqlstore.ClaimedDelivery, now time.Time) (int, string, time.Duration, error) {
-	body, err := Body(c)
+	build := Body
+	if b := e.cfg.Bodies[c.Kind]; b != nil {
+		build = b
+	}
+	body, err := build(c)
 	if err != nil {
 		return 0, "", 0, err
 	}

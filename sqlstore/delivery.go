@@ -173,9 +173,16 @@ func normalizeEventTypes(types []string) ([]string, error) {
 	return out, nil
 }
 
+// endpointKinds are the endpoint kinds that can be created: webhook, zapier and the
+// connector kinds registered with RegisterEndpointKind.
+var endpointKinds = map[string]bool{EndpointWebhook: true, EndpointZapier: true}
+
+// RegisterEndpointKind adds a connector's endpoint kind (call from init).
+func RegisterEndpointKind(kind string) { endpointKinds[kind] = true }
+
 func validKind(k string) error {
-	if k != EndpointWebhook && k != EndpointZapier {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q is not webhook or zapier.", k)
+	if !endpointKinds[k] {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q is not one of webhook, zapier or a connector kind.", k)
 	}
 	return nil
 }
@@ -478,6 +485,14 @@ func (tx *Tx) deleteEndpoint(id, reason string) error {
 	return err
 }
 
+// sortableID returns prefix_ + 14 hex digits of the time in microseconds + 10 random
+// hex digits: unique, and increasing with time so that inserts append to indexes.
+func sortableID(prefix string, t time.Time) string {
+	var r [5]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%s_%014x%x", prefix, t.UnixMicro(), r[:])
+}
+
 // ---- fan-out ----
 
 // fanOut runs in the transaction of every appended event: one delivery per enabled
@@ -530,7 +545,7 @@ func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key strin
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
 			CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
 			$8, $8, $8)`,
-		orderhub.NewID("dlv"), vendorID, endpointID, eventID, eventType, key, seq, now)
+		sortableID("dlv", tx.now), vendorID, endpointID, eventID, eventType, key, seq, now)
 	return err
 }
 
@@ -641,9 +656,41 @@ func (db *DB) claimSQL() string {
 // ClaimDeliveries leases up to r.Limit due deliveries in one write transaction and
 // returns them with their events and endpoints.
 func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDelivery, error) {
-	if r.Limit <= 0 {
-		return nil, nil
+	_, out, err := db.CompleteAndClaim(ctx, nil, CompleteOptions{}, &r)
+	return out, err
+}
+
+// CompleteAndClaim records finished attempts and then claims due deliveries (when
+// claim is not nil), in one write transaction: heads promoted by the completions are
+// claimed at once, and a row touched by both is written once.
+func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, opt CompleteOptions, claim *ClaimRequest) (CompleteReport, []*ClaimedDelivery, error) {
+	var rep CompleteReport
+	var out []*ClaimedDelivery
+	q := db.claimSQL()
+	err := db.Write(ctx, func(tx *Tx) error {
+		rep, out = CompleteReport{}, out[:0]
+		if len(results) > 0 {
+			if err := tx.complete(results, opt, &rep); err != nil {
+				return err
+			}
+		}
+		if claim != nil && claim.Limit > 0 {
+			return tx.claim(q, claim, &out)
+		}
+		return nil
+	})
+	if err != nil {
+		return CompleteReport{}, nil, err
 	}
+	if len(out) > 0 {
+		if err := db.loadClaimed(ctx, out); err != nil {
+			return rep, nil, err
+		}
+	}
+	return rep, out, nil
+}
+
+func (tx *Tx) claim(q string, r *ClaimRequest, out *[]*ClaimedDelivery) error {
 	per := r.PerEndpoint
 	if per <= 0 {
 		per = r.Limit
@@ -652,32 +699,20 @@ func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDe
 	if len(r.Exclude) > 0 {
 		excl = "," + strings.Join(r.Exclude, ",") + ","
 	}
-	var out []*ClaimedDelivery
-	q := db.claimSQL()
-	err := db.Write(ctx, func(tx *Tx) error {
-		out = out[:0]
-		until := tx.now.Add(r.Lease)
-		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*r.Limit, per, r.Limit)
-		if err != nil {
+	until := fromMicros(micros(tx.now.Add(r.Lease)))
+	rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*r.Limit, per, r.Limit)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: until}
+		if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: fromMicros(micros(until))}
-			if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	if err != nil || len(out) == 0 {
-		return nil, err
+		*out = append(*out, c)
 	}
-	if err := db.loadClaimed(ctx, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // loadClaimed reads the events and endpoints of claimed deliveries (both committed
@@ -795,105 +830,105 @@ type CompleteReport struct {
 // CompleteDeliveries records a batch of attempts and applies their outcomes in one
 // write transaction.
 func (db *DB) CompleteDeliveries(ctx context.Context, results []*AttemptResult, opt CompleteOptions) (CompleteReport, error) {
-	var rep CompleteReport
-	err := db.Write(ctx, func(tx *Tx) error {
-		rep = CompleteReport{}
-		now := micros(tx.now)
-		succeeded := map[string]bool{}
-		failed := map[string]bool{}
-		gone := map[string]bool{}
-		for _, r := range results {
-			c := r.Claim
-			attempt := c.Attempts + 1
-			body := r.ResponseBody
-			if len(body) > 1024 {
-				body = body[:1024]
-			}
-			if _, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				orderhub.NewID("att"), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, strings.ToValidUTF8(body, "\uFFFD"), r.Error); err != nil {
-				return err
-			}
-			var status string
-			var next, delivered sql.NullInt64
-			ready := 1
-			switch r.Outcome {
-			case OutcomeDelivered:
-				status, ready = DeliveryDelivered, 0
-				delivered = sql.NullInt64{Int64: now, Valid: true}
-				succeeded[c.EndpointID] = true
-			case OutcomeRetry:
-				status = DeliveryFailed
-				next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
-				failed[c.EndpointID] = true
-			case OutcomeDead:
-				status, ready = DeliveryDead, 0
-				failed[c.EndpointID] = true
-			case OutcomeGone:
-				status, ready = DeliveryCanceled, 0
-				gone[c.EndpointID] = true
-			}
-			var lastStatus sql.NullInt64
-			if r.StatusCode != 0 {
-				lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
-			}
-			res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
-				locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
-				WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
-				c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, r.Error, delivered, now)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				rep.Stale++
-				continue
-			}
-			if ready == 0 {
-				if err := tx.promote(c.EndpointID, c.OrderingKey); err != nil {
-					return err
-				}
-			}
-		}
-		for id := range succeeded {
-			if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {
-				return err
-			}
-		}
-		for id := range failed {
-			if succeeded[id] || gone[id] {
-				continue
-			}
-			var since sql.NullInt64
-			var enabled int
-			var vendorID, url string
-			err := tx.queryRow(`UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1
-				RETURNING failing_since, enabled, vendor_id, url`, id, now).Scan(&since, &enabled, &vendorID, &url)
-			if err != nil {
-				return err
-			}
-			if opt.DisableAfter <= 0 || enabled == 0 || !since.Valid || tx.now.Sub(fromMicros(since.Int64)) < opt.DisableAfter {
-				continue
-			}
-			reason := fmt.Sprintf("no successful delivery since %s", fromMicros(since.Int64).Format(time.RFC3339))
-			if err := tx.disableEndpoint(id, reason); err != nil {
-				return err
-			}
-			data := map[string]any{"endpointId": id, "url": url, "reason": reason,
-				"failingSince": fromMicros(since.Int64).Format(time.RFC3339Nano), "disabledAt": tx.now.Format(time.RFC3339Nano)}
-			if _, err := tx.appendEvent(vendorID, EventEndpointDisabled, id, data); err != nil {
-				return err
-			}
-			rep.Disabled = append(rep.Disabled, id)
-		}
-		for id := range gone {
-			if err := tx.deleteEndpoint(id, "the receiver answered 410 Gone"); err != nil {
-				return err
-			}
-			rep.Deleted = append(rep.Deleted, id)
-		}
-		return nil
-	})
+	rep, _, err := db.CompleteAndClaim(ctx, results, opt, nil)
 	return rep, err
+}
+
+func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *CompleteReport) error {
+	now := micros(tx.now)
+	succeeded := map[string]bool{}
+	failed := map[string]bool{}
+	gone := map[string]bool{}
+	for _, r := range results {
+		c := r.Claim
+		attempt := c.Attempts + 1
+		body := r.ResponseBody
+		if len(body) > 1024 {
+			body = body[:1024]
+		}
+		if _, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			sortableID("att", tx.now), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, strings.ToValidUTF8(body, "\uFFFD"), r.Error); err != nil {
+			return err
+		}
+		var status string
+		var next, delivered sql.NullInt64
+		ready := 1
+		switch r.Outcome {
+		case OutcomeDelivered:
+			status, ready = DeliveryDelivered, 0
+			delivered = sql.NullInt64{Int64: now, Valid: true}
+			succeeded[c.EndpointID] = true
+		case OutcomeRetry:
+			status = DeliveryFailed
+			next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
+			failed[c.EndpointID] = true
+		case OutcomeDead:
+			status, ready = DeliveryDead, 0
+			failed[c.EndpointID] = true
+		case OutcomeGone:
+			status, ready = DeliveryCanceled, 0
+			gone[c.EndpointID] = true
+		}
+		var lastStatus sql.NullInt64
+		if r.StatusCode != 0 {
+			lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
+		}
+		res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
+			locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
+			WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
+			c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, r.Error, delivered, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			rep.Stale++
+			continue
+		}
+		if ready == 0 {
+			if err := tx.promote(c.EndpointID, c.OrderingKey); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range succeeded {
+		if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+	}
+	for id := range failed {
+		if succeeded[id] || gone[id] {
+			continue
+		}
+		var since sql.NullInt64
+		var enabled int
+		var vendorID, url string
+		err := tx.queryRow(`UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1
+			RETURNING failing_since, enabled, vendor_id, url`, id, now).Scan(&since, &enabled, &vendorID, &url)
+		if err != nil {
+			return err
+		}
+		if opt.DisableAfter <= 0 || enabled == 0 || !since.Valid || tx.now.Sub(fromMicros(since.Int64)) < opt.DisableAfter {
+			continue
+		}
+		reason := fmt.Sprintf("no successful delivery since %s", fromMicros(since.Int64).Format(time.RFC3339))
+		if err := tx.disableEndpoint(id, reason); err != nil {
+			return err
+		}
+		data := map[string]any{"endpointId": id, "url": url, "reason": reason,
+			"failingSince": fromMicros(since.Int64).Format(time.RFC3339Nano), "disabledAt": tx.now.Format(time.RFC3339Nano)}
+		if _, err := tx.appendEvent(vendorID, EventEndpointDisabled, id, data); err != nil {
+			return err
+		}
+		rep.Disabled = append(rep.Disabled, id)
+	}
+	for id := range gone {
+		if err := tx.deleteEndpoint(id, "the receiver answered 410 Gone"); err != nil {
+			return err
+		}
+		rep.Deleted = append(rep.Deleted, id)
+	}
+	return nil
 }
 
 // NextDeliveryDue returns when the earliest head becomes due (ok false: none).
@@ -1179,11 +1214,11 @@ type DeliveryFilter struct {
 	Status      string // one of the Delivery* statuses, or "active" (pending + failed)
 	OrderingKey string
 	Since       time.Time // created at or after
-	BeforeSeq   int64     // paging with EndpointID: seq below this
+	BeforeSeq   int64     // paging: seq below this (seq is per vendor)
 	Limit       int       // default 100, at most 1000
 }
 
-// ListDeliveries returns deliveries, newest first.
+// ListDeliveries returns deliveries, newest (highest seq) first.
 func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
@@ -1201,17 +1236,22 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries
-		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR endpoint_id = $2) AND ($3 = '' OR event_id = $3)
-		AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
-		AND created_at >= $6 AND seq < $7
-		ORDER BY created_at DESC, seq DESC LIMIT $8`
-	if f.EndpointID != "" {
+	// One of three fixed statements, each served by an index: an event's deliveries
+	// (vendor, seq), an endpoint's (endpoint, seq), or a vendor's or everyone's.
+	const rest = ` AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
+		AND created_at >= $6 AND seq < $7 ORDER BY seq DESC, created_at DESC LIMIT $8`
+	var q string
+	switch {
+	case f.EventID != "":
+		q = `SELECT ` + deliveryColumns + ` FROM deliveries d
+		WHERE vendor_id = (SELECT vendor_id FROM events WHERE id = $3) AND seq = (SELECT seq FROM events WHERE id = $3)
+		AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR endpoint_id = $2)` + rest
+	case f.EndpointID != "":
 		q = `SELECT ` + deliveryColumns + ` FROM deliveries
-		WHERE ($1 = '' OR vendor_id = $1) AND endpoint_id = $2 AND ($3 = '' OR event_id = $3)
-		AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
-		AND created_at >= $6 AND seq < $7
-		ORDER BY seq DESC LIMIT $8`
+		WHERE ($1 = '' OR vendor_id = $1) AND endpoint_id = $2 AND $3 = ''` + rest
+	default:
+		q = `SELECT ` + deliveryColumns + ` FROM deliveries
+		WHERE ($1 = '' OR vendor_id = $1) AND $2 = '' AND $3 = ''` + rest
 	}
 	rows, err := db.read.QueryContext(ctx, q, f.VendorID, f.EndpointID, f.EventID, f.Status, f.OrderingKey, since, before, f.Limit)
 	if err != nil {
