@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -43,9 +45,29 @@ type DataList[T any] struct {
 	Data []T `json:"data"`
 }
 
+// storable reports whether s can name a stored record: valid UTF-8 without control
+// characters (PostgreSQL refuses NUL and invalid UTF-8 in text parameters, so
+// such values are answered as "no such record" before they reach the store).
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// pathID returns a path value that names a record, or NotFound.
+func pathID(r *http.Request, name, what string) (string, error) {
+	v := r.PathValue(name)
+	if !storable(v) {
+		return "", orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, v)
+	}
+	return v, nil
+}
+
 // adminVendor returns the {vendorId} of the path after checking that it exists.
 func (s *Server) adminVendor(r *http.Request) (string, error) {
-	v, err := s.db.GetVendor(r.Context(), r.PathValue("vendorId"))
+	id, err := pathID(r, "vendorId", "Vendor")
+	if err != nil {
+		return "", err
+	}
+	v, err := s.db.GetVendor(r.Context(), id)
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +146,11 @@ func (s *Server) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request
 
 func (s *Server) handleAdminListOptions(w http.ResponseWriter, r *http.Request) {
 	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
-		return s.db.ListPurchaseOptions(r.Context(), vendorID, r.URL.Query().Get("productId"))
+		product := r.URL.Query().Get("productId")
+		if !storable(product) {
+			return nil, nil // no product has such an id
+		}
+		return s.db.ListPurchaseOptions(r.Context(), vendorID, product)
 	})
 }
 
@@ -193,12 +219,21 @@ func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request
 		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "Name the mapping to delete with the query parameters sku and poId."))
 		return
 	}
-	s.adminDelete(w, r, func(vendorID string) error { return s.db.DeleteProductMapping(r.Context(), vendorID, sku, poID) })
+	s.adminDelete(w, r, func(vendorID string) error {
+		if !storable(sku) || !storable(poID) {
+			return orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
+		}
+		return s.db.DeleteProductMapping(r.Context(), vendorID, sku, poID)
+	})
 }
 
 func (s *Server) handleAdminListSources(w http.ResponseWriter, r *http.Request) {
 	adminList(s, w, r, func(vendorID string) ([]*orderhub.Source, error) {
-		return s.db.ListSources(r.Context(), vendorID, r.URL.Query().Get("type"))
+		typ := r.URL.Query().Get("type")
+		if !storable(typ) {
+			return nil, nil
+		}
+		return s.db.ListSources(r.Context(), vendorID, typ)
 	})
 }
 
@@ -232,11 +267,21 @@ func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) {
-	s.adminDelete(w, r, func(vendorID string) error { return s.db.DeleteSource(r.Context(), vendorID, r.PathValue("sourceId")) })
+	s.adminDelete(w, r, func(vendorID string) error {
+		id, err := pathID(r, "sourceId", "Source")
+		if err != nil {
+			return err
+		}
+		return s.db.DeleteSource(r.Context(), vendorID, id)
+	})
 }
 
 func (s *Server) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) {
 	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
-		return s.db.ListPurchases(r.Context(), sqlstore.PurchaseFilter{VendorID: vendorID, SourceID: r.URL.Query().Get("source")})
+		source := r.URL.Query().Get("source")
+		if !storable(source) {
+			return nil, nil
+		}
+		return s.db.ListPurchases(r.Context(), sqlstore.PurchaseFilter{VendorID: vendorID, SourceID: source})
 	})
 }

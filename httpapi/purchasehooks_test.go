@@ -677,6 +677,16 @@ func TestAdminCatalogAPI(t *testing.T) {
 	h.admin("DELETE", v+"/sources/"+created.ID, nil).expect(204, "")
 	h.admin("DELETE", v+"/sources/"+created.ID, nil).expect(404, orderhub.ENotFound)
 
+	// Values no record can have (NUL, invalid UTF-8) are "not found", never a 500.
+	h.admin("GET", "/admin/v1/vendors/%FF/products", nil).expect(404, orderhub.ENotFound)
+	h.admin("DELETE", v+"/products/%00", nil).expect(404, orderhub.ENotFound)
+	h.admin("DELETE", v+"/sources/%FF", nil).expect(404, orderhub.ENotFound)
+	h.admin("DELETE", v+"/product-mappings?sku=%00&poId=%FF", nil).expect(404, orderhub.ENotFound)
+	h.admin("GET", v+"/purchase-options?productId=%FF", nil).expect(200, "").JSON(&options)
+	if len(options.Data) != 0 {
+		t.Fatalf("options of an impossible product: %+v", options)
+	}
+
 	// Purchases are listed per vendor.
 	var purchases struct{ Data []orderhub.PurchaseResult }
 	h.admin("GET", v+"/purchases", nil).expect(200, "").JSON(&purchases)
