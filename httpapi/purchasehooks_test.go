@@ -404,6 +404,22 @@ func TestPurchaseHookFields(t *testing.T) {
 	if err != nil || cu.Address == nil || cu.BillingAddress == nil {
 		t.Fatalf("customer %+v %v", cu, err)
 	}
+	wantDelivery := orderhub.Address{Co: "c/o Berg", Street: "Storgatan 1", City: "Lund", Zip: "222 22", Country: "SE"}
+	wantBilling := orderhub.Address{FirstName: "Bo", LastName: "Ek", Street: "Box 1", City: "Umeå", Zip: "901 00", Country: "SE"}
+	if *cu.Address != wantDelivery || *cu.BillingAddress != wantBilling || cu.FirstName != "Anna" || cu.LastName != "Berg" || cu.PublisherUserID != "U-F" {
+		t.Fatalf("stored customer %+v, addresses %+v / %+v", cu, *cu.Address, *cu.BillingAddress)
+	}
+	// Notes and publisherPurchaseId are stored with the contract.
+	var withNotes purchaseAnswer
+	h.hook(h.AcmeSecret, acmePurchase(map[string]any{"publisherPurchaseId": "F-with notes", "publisherUserId": "U-F", "notes": "Line one\nline two"})).expect(200, "").JSON(&withNotes)
+	c, err := h.DB.GetContract(ctx, "acme", withNotes.ContractID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vd map[string]string
+	if err := json.Unmarshal(c.VendorData, &vd); err != nil || vd["notes"] != "Line one\nline two" || vd["publisherPurchaseId"] != "F-with notes" {
+		t.Fatalf("vendorData %s", c.VendorData)
+	}
 }
 
 func TestPurchaseHookStartsAtDefaultsToNow(t *testing.T) {
