@@ -1,0 +1,186 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// Several instances (several *sqlstore.DB on one database, as several processes have)
+// share the delivery queue: on both engines (SQLite: processes on one file;
+// PostgreSQL: processes on one server).
+
+// forEachEngineShared runs f per engine with n handles on one fresh database.
+func forEachEngineShared(t *testing.T, n int, f func(t *testing.T, dbs []*sqlstore.DB)) {
+	t.Helper()
+	for _, e := range engines {
+		t.Run(e, func(t *testing.T) {
+			t.Parallel()
+			dsn := testDSN(t)
+			dbs := make([]*sqlstore.DB, n)
+			for i := range dbs {
+				dbs[i] = openDSN(t, dsn)
+			}
+			f(t, dbs)
+		})
+	}
+}
+
+// Three instances claim and complete concurrently: a delivery is never held by two
+// instances at once, every delivery is delivered exactly once, and each ordering key
+// is delivered in seq order across the instances.
+func TestInstancesShareDeliveryQueue(t *testing.T) {
+	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
+		ctx := context.Background()
+		db := dbs[0]
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		ep := mkEndpoint(t, db, "acme")
+		const keys, perKey = 6, 12
+		// Events are appended through every instance, keys interleaved, while the
+		// instances claim and complete: a new event of a key races with the
+		// completion of the key's head in another instance.
+		appended := make(chan struct{})
+		go func() {
+			defer close(appended)
+			for i := range perKey {
+				for k := range keys {
+					if _, err := dbs[(i+k)%len(dbs)].AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+		var mu sync.Mutex
+		inFlight := map[string]string{} // delivery id → instance
+		lastSeq := map[string]int64{}   // key → seq of the last delivered
+		delivered := map[string]int{}   // delivery id → times delivered
+		var wg sync.WaitGroup
+		for i, inst := range dbs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				owner := fmt.Sprintf("instance-%d", i)
+				idle := 0
+				for {
+					select {
+					case <-appended:
+						if idle >= 20 {
+							return
+						}
+					default:
+					}
+					cs, err := inst.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(cs) == 0 {
+						idle++
+						time.Sleep(2 * time.Millisecond)
+						continue
+					}
+					idle = 0
+					mu.Lock()
+					for _, c := range cs {
+						if other, ok := inFlight[c.ID]; ok {
+							t.Errorf("%s claimed %s while %s holds it", owner, c.ID, other)
+						}
+						inFlight[c.ID] = owner
+						if c.Seq <= lastSeq[c.OrderingKey] {
+							t.Errorf("%s: key %s seq %d claimed after seq %d was delivered", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
+						}
+					}
+					mu.Unlock()
+					// Record the outcome before completing: once completed, the next
+					// head of the key may be claimed by another instance at once.
+					mu.Lock()
+					for _, c := range cs {
+						delete(inFlight, c.ID)
+						lastSeq[c.OrderingKey] = c.Seq
+						delivered[c.ID]++
+					}
+					mu.Unlock()
+					rep := complete(t, inst, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+					if rep.Stale != 0 {
+						t.Errorf("%s: %d stale completions", owner, rep.Stale)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if len(delivered) != keys*perKey {
+			t.Fatalf("%d deliveries delivered, want %d", len(delivered), keys*perKey)
+		}
+		for id, n := range delivered {
+			if n != 1 {
+				t.Fatalf("delivery %s delivered %d times", id, n)
+			}
+		}
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Status != sqlstore.DeliveryDelivered {
+				t.Fatalf("delivery %s is %s", d.ID, d.Status)
+			}
+		}
+	})
+}
+
+// An instance dies holding leases: the others leave those deliveries (and the keys
+// behind them) alone until the lease expires, then finish them; the dead instance's
+// late completion changes nothing.
+func TestInstanceCrashLeaseExpires(t *testing.T) {
+	forEachEngineShared(t, 2, func(t *testing.T, dbs []*sqlstore.DB) {
+		ctx := context.Background()
+		crashed, survivor := dbs[0], dbs[1]
+		clk := newClock(crashed)
+		survivor.Now = clk.now
+		if err := crashed.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		mkEndpoint(t, crashed, "acme")
+		for _, k := range []string{"a", "a", "b"} {
+			appendEv(t, crashed, "acme", "t", k)
+		}
+		held, err := crashed.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "crashed", Limit: 1, Lease: 30 * time.Second})
+		if err != nil || len(held) != 1 || held[0].OrderingKey != "a" {
+			t.Fatalf("crashed instance's claim: %+v %v", held, err)
+		}
+		// Before the lease expires the survivor gets key b only: a's head is leased
+		// and a's second event waits behind it.
+		clk.advance(29 * time.Second)
+		cs, err := survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "b" {
+			t.Fatalf("claim during the lease: %+v %v", cs, err)
+		}
+		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		clk.advance(2 * time.Second)
+		cs, err = survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		if err != nil || len(cs) != 1 || cs[0].ID != held[0].ID {
+			t.Fatalf("claim after the lease expired: %+v %v", cs, err)
+		}
+		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		if rep := complete(t, crashed, sqlstore.CompleteOptions{}, held, sqlstore.OutcomeDelivered); rep.Stale != 1 {
+			t.Fatalf("late completion of the crashed instance: %+v", rep)
+		}
+		cs, err = survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "a" || cs[0].Seq <= held[0].Seq {
+			t.Fatalf("next event of key a: %+v %v", cs, err)
+		}
+		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		st, err := survivor.DeliveryQueueStats(ctx)
+		if err != nil || st.Active != 0 {
+			t.Fatalf("queue after recovery: %+v %v", st, err)
+		}
+	})
+}
