@@ -99,7 +99,6 @@ func sqliteDSN(path string, readOnly bool) string {
 	// Savepoint (sub)journals in memory: every request of a group commit runs in a
 	// savepoint, and a file-backed subjournal costs a write syscall per touched page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-32768)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	}
