@@ -631,7 +631,7 @@ type ClaimedDelivery struct {
 }
 
 // claimSQL leases the due heads: the earliest due first, at most PerEndpoint per
-// endpoint, skipping excluded endpoints. The lease moves next_attempt_at to its end.
+// endpoint, skipping excluded endpoints and unexpired leases.
 // On PostgreSQL the innermost SELECT takes FOR UPDATE SKIP LOCKED.
 func (db *DB) claimSQL() string {
 	excl := `instr($4, ',' || endpoint_id || ',') = 0`
@@ -642,12 +642,13 @@ func (db *DB) claimSQL() string {
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, next_attempt_at = $2, updated_at = $3
+	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
 				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
-					WHERE ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3 AND ` + excl + `
+					WHERE ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3)
+					AND ` + excl + `
 					ORDER BY next_attempt_at LIMIT $5` + lock + `) c
 			) r WHERE rn <= $6 ORDER BY next_attempt_at LIMIT $7)
 		RETURNING id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, attempts`
@@ -931,10 +932,15 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	return nil
 }
 
-// NextDeliveryDue returns when the earliest head becomes due (ok false: none).
+// NextDeliveryDue returns when the earliest head that is not leased becomes due (ok
+// false: none). Leased heads become due again when their lease expires.
 func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	err = db.read.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')`).Scan(&next)
+	err = db.read.QueryRowContext(ctx, `SELECT next_attempt_at FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')
+		AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at LIMIT 1`, micros(db.Now())).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
 	if err != nil || !next.Valid {
 		return time.Time{}, false, err
 	}
