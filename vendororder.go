@@ -287,6 +287,9 @@ func DecodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Errorf(EInvalidRequest, "The request body is empty; a JSON object is required.")
 	}
+	if bytes.Contains(body, []byte(`\u0000`)) || bytes.IndexByte(body, 0) >= 0 {
+		return Errorf(EInvalidRequest, "The request body contains a NUL character (\\u0000), which text fields cannot hold.")
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	if err := d.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"orderhub"
 )
@@ -65,7 +67,13 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		if !cleanText(r.URL.Path) || !cleanText(r.URL.RawQuery) {
+			// PostgreSQL text cannot hold NUL, and identifiers are UTF-8: refuse such
+			// paths before any handler passes them to the database.
+			writeError(rec, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "The request path or query contains a NUL character or invalid UTF-8."))
+		} else {
+			next.ServeHTTP(rec, r)
+		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
@@ -80,6 +88,20 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 				"path", r.URL.Path, "status", rec.status, "duration_ms", float64(d.Microseconds())/1000)
 		}
 	})
+}
+
+// cleanText reports whether s (decoded path, raw query) is valid UTF-8 without NUL
+// characters, also after percent-decoding.
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		return false
+	}
+	if strings.IndexByte(s, '%') >= 0 {
+		if u, err := url.QueryUnescape(s); err == nil {
+			return utf8.ValidString(u) && strings.IndexByte(u, 0) < 0
+		}
+	}
+	return true
 }
 
 // recoverer turns a handler panic into a logged 500 with the standard error body.

@@ -49,6 +49,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	tokens  *tokenService
+	promos  *promoCache
 	admins  *adminAuth
 	metrics *httpMetrics
 	openapi []byte
@@ -94,6 +95,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)
+	s.promos = &promoCache{db: cfg.DB, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)
 	cfg.DB.SetBatchObserver(s.metrics.observeBatch)
 	s.routes()

@@ -1,10 +1,54 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"sync"
+	"time"
 
 	"orderhub"
+	"orderhub/sqlstore"
 )
+
+// promoCacheTTL bounds how long a promo code found once is served from memory.
+// Promo codes cannot be changed or deleted; misses are not cached, so a new code
+// works at once.
+const promoCacheTTL = 30 * time.Second
+
+type cachedPromo struct {
+	p  *orderhub.PromoCode
+	at time.Time
+}
+
+// promoCache keeps the promo codes of recent orders, sparing each order a read.
+type promoCache struct {
+	db  *sqlstore.DB
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[[2]string]cachedPromo
+}
+
+func (c *promoCache) get(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
+	k := [2]string{vendorID, code}
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < promoCacheTTL && !now.Before(e.at) {
+		return e.p, nil
+	}
+	p, err := c.db.GetPromoCode(ctx, vendorID, code)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[[2]string]cachedPromo{}
+	}
+	c.m[k] = cachedPromo{p: p, at: now}
+	c.mu.Unlock()
+	return p, nil
+}
 
 // handleVendorOrder serves POST /payments/vendor/{vendorId}/promos/code/{promoCode}
 // (seed 001). Checks run in this order: token (401), vendor (403), body size (413),
@@ -25,7 +69,7 @@ func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	promo, err := s.db.GetPromoCode(r.Context(), vendorID, r.PathValue("promoCode"))
+	promo, err := s.promos.get(r.Context(), vendorID, r.PathValue("promoCode"))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -258,6 +258,8 @@ func TestValidationErrors(t *testing.T) {
 		{"vendorData not object", body(map[string]any{"vendorData": "x"}), "", 400, "InvalidRequestError"},
 		{"extraData not object", body(map[string]any{"userData": map[string]any{"email": "a@example.com", "extraData": []int{1}}}), "", 400, "InvalidRequestError"},
 		{"bad confirm", body(nil), "?confirm=yes", 400, "InvalidRequestError"},
+		{"NUL in a field", body(map[string]any{"externalOrderId": "A\u0000B"}), "", 400, "InvalidRequestError"},
+		{"NUL in the query", body(nil), "?confirm=%00", 400, "InvalidRequestError"},
 		{"too large", big, "", 413, "PayloadTooLargeError"},
 	}
 	for _, c := range cases {
@@ -267,6 +269,10 @@ func TestValidationErrors(t *testing.T) {
 	}
 	t.Run("form body", func(t *testing.T) {
 		h.do("POST", orderPath, "application/x-www-form-urlencoded", []byte("a=b"), map[string]string{"Authorization": "Bearer " + tok}).expect(415, "UnsupportedMediaTypeError")
+	})
+	t.Run("NUL in the path", func(t *testing.T) {
+		h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMO%00CODE", tok, body(nil)).expect(400, "InvalidRequestError")
+		h.jsonReq("GET", "/payments/vendor/acme/contracts/%C3%28", tok, nil).expect(400, "InvalidRequestError")
 	})
 	t.Run("unknown promo code", func(t *testing.T) {
 		r := h.jsonReq("POST", "/payments/vendor/acme/promos/code/NOPE", tok, body(nil)).expect(404, "PromoCodeNotFoundError")
