@@ -1,0 +1,828 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"orderhub"
+)
+
+// Admin listings (the admin API, the `orderhub admin` CLI and the web console share
+// these), the console's users and sessions, its dashboard figures and a customer's
+// timeline.
+//
+// Every listing is newest first and pages with an opaque cursor (keyset pagination):
+// a cursor names the last row of a page by its sort key, and the next page holds the
+// rows strictly after it. Rows inserted meanwhile sort before the cursor (they are
+// newer), so paging on never repeats or skips a row.
+
+// Page asks for one page of a listing.
+type Page struct {
+	Cursor string // from a previous answer's NextCursor; empty: the first page
+	Limit  int    // 1..MaxPageLimit; 0: DefaultPageLimit
+}
+
+// Page sizes.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 500
+)
+
+// PageOf is one page of a listing.
+type PageOf[T any] struct {
+	Data []T `json:"data"`
+	// NextCursor fetches the next page; empty on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// AdminFilter selects rows of an admin listing. Empty fields match anything; each
+// listing documents the fields it reads and refuses the others' values silently
+// (they are simply not consulted).
+type AdminFilter struct {
+	VendorID        string
+	CustomerID      string // orders; contracts (as user or payer)
+	Email           string // customers; orders and contracts by their customer's e-mail
+	ExternalOrderID string // orders, contracts
+	Type            string // events
+	OrderingKey     string // events
+	Status          string // orders, contracts (exact); clients: active | revoked
+	From, To        time.Time
+}
+
+// cursor is the decoded form of Page.Cursor.
+type cursor struct {
+	List string `json:"l"`
+	T    int64  `json:"t"`
+	K    string `json:"k"`
+	K2   string `json:"k2,omitempty"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decode parses p's cursor for list and validates the limit.
+func (p Page) decode(list string) (*cursor, int, error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = DefaultPageLimit
+	}
+	if limit < 1 || limit > MaxPageLimit {
+		return nil, 0, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and %d, got %d.", MaxPageLimit, p.Limit)
+	}
+	if p.Cursor == "" {
+		return nil, limit, nil
+	}
+	bad := orderhub.FieldError(orderhub.EInvalidRequest, "cursor", "cursor is not a cursor of this %s listing; pass the next_cursor of a previous answer unchanged.", list)
+	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil || len(b) > 4096 {
+		return nil, 0, bad
+	}
+	c := &cursor{}
+	if json.Unmarshal(b, c) != nil || c.List != list || !storableText(c.K) || !storableText(c.K2) {
+		return nil, 0, bad
+	}
+	return c, limit, nil
+}
+
+// storableText reports whether s can be a text parameter on both engines
+// (PostgreSQL refuses NUL bytes and invalid UTF-8).
+func storableText(s string) bool {
+	return !strings.ContainsRune(s, 0) && strings.ToValidUTF8(s, "\uFFFD") == s
+}
+
+// query builds a WHERE clause with $N placeholders.
+type query struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition; each ? in cond becomes the next $N, bound to args.
+func (q *query) add(cond string, args ...any) {
+	var b strings.Builder
+	i := 0
+	for _, r := range cond {
+		if r == '?' {
+			q.args = append(q.args, args[i])
+			i++
+			b.WriteString("$" + strconv.Itoa(len(q.args)))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	q.conds = append(q.conds, b.String())
+}
+
+func (q *query) where() string {
+	if len(q.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(q.conds, " AND ")
+}
+
+// timeRange adds from <= col < to.
+func (q *query) timeRange(col string, f AdminFilter) {
+	if !f.From.IsZero() {
+		q.add(col+" >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		q.add(col+" < ?", micros(f.To))
+	}
+}
+
+// listPage runs a keyset-paginated query: base selects the columns and joins, q the
+// conditions; the rows are ordered by (tcol, kcol) descending; key extracts a row's
+// cursor.
+func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, tcol, kcol string, p Page,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) cursor) (*PageOf[T], error) {
+	c, limit, err := p.decode(list)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		q.add("("+tcol+" < ? OR ("+tcol+" = ? AND "+kcol+" < ?))", c.T, c.T, c.K)
+	}
+	sqlText := base + q.where() + " ORDER BY " + tcol + " DESC, " + kcol + " DESC LIMIT " + strconv.Itoa(limit+1)
+	rows, err := db.read.QueryContext(ctx, sqlText, q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := &PageOf[T]{Data: []T{}}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out.Data = append(out.Data, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out.Data) > limit {
+		out.Data = out.Data[:limit]
+		k := key(out.Data[limit-1])
+		k.List = list
+		out.NextCursor = k.encode()
+	}
+	return out, nil
+}
+
+// AdminListVendors lists vendors, newest first.
+func (db *DB) AdminListVendors(ctx context.Context, p Page) (*PageOf[*orderhub.Vendor], error) {
+	return listPage(ctx, db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
+		func(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
+			v := &orderhub.Vendor{}
+			var created int64
+			if err := sc.Scan(&v.ID, &v.Name, &created); err != nil {
+				return nil, err
+			}
+			v.CreatedAt = fromMicros(created)
+			return v, nil
+		}, func(v *orderhub.Vendor) cursor { return cursor{T: micros(v.CreatedAt), K: v.ID} })
+}
+
+// AdminListClients lists OAuth clients (never their secrets), newest first.
+// Filter: VendorID, Status (active | revoked).
+func (db *DB) AdminListClients(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Client], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("vendor_id = ?", f.VendorID)
+	}
+	switch f.Status {
+	case "":
+	case "active":
+		q.add("revoked_at IS NULL")
+	case "revoked":
+		q.add("revoked_at IS NOT NULL")
+	default:
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "status", "status must be active or revoked, got %q.", f.Status)
+	}
+	q.timeRange("created_at", f)
+	return listPage(ctx, db, "clients", `SELECT `+clientColumns+` FROM oauth_clients`, q, "created_at", "id", p,
+		func(sc interface{ Scan(...any) error }) (*orderhub.Client, error) {
+			c, err := scanClient(sc)
+			if err != nil {
+				return nil, err
+			}
+			return &c.Client, nil
+		}, func(c *orderhub.Client) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
+}
+
+// AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
+func (db *DB) AdminListPromoCodes(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.PromoCode], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("vendor_id = ?", f.VendorID)
+	}
+	q.timeRange("created_at", f)
+	// The key is (vendor, code): vendor ids are slugs (no spaces), so "vendor code"
+	// orders like the pair.
+	return listPage(ctx, db, "promo-codes", `SELECT `+promoColumns+` FROM promo_codes`, q, "created_at", "(vendor_id || ' ' || code)", p,
+		scanPromo, func(pc *orderhub.PromoCode) cursor { return cursor{T: micros(pc.CreatedAt), K: pc.VendorID + " " + pc.Code} })
+}
+
+// normalizedEmail lowercases an e-mail filter the way customers are stored.
+func normalizedEmail(s string) string {
+	if e, ok := orderhub.NormalizeEmail(s); ok {
+		return e
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// AdminListCustomers lists customers, newest first. Filter: VendorID, Email, From, To.
+func (db *DB) AdminListCustomers(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Customer], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("vendor_id = ?", f.VendorID)
+	}
+	if f.Email != "" {
+		q.add("email = ?", normalizedEmail(f.Email))
+	}
+	q.timeRange("created_at", f)
+	return listPage(ctx, db, "customers", `SELECT `+customerColumns+` FROM customers`, q, "created_at", "id", p,
+		scanCustomer, func(c *orderhub.Customer) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
+}
+
+// AdminListOrders lists orders, newest first. Filter: VendorID, CustomerID, Email (the
+// customer's), ExternalOrderID, Status, From, To.
+func (db *DB) AdminListOrders(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Order], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("vendor_id = ?", f.VendorID)
+	}
+	if f.CustomerID != "" {
+		q.add("customer_id = ?", f.CustomerID)
+	}
+	if f.Email != "" {
+		q.add("customer_id IN (SELECT id FROM customers WHERE email = ?)", normalizedEmail(f.Email))
+	}
+	if f.ExternalOrderID != "" {
+		q.add("external_order_id = ?", f.ExternalOrderID)
+	}
+	if f.Status != "" {
+		q.add("status = ?", strings.ToUpper(f.Status))
+	}
+	q.timeRange("created_at", f)
+	return listPage(ctx, db, "orders", `SELECT `+orderColumns+` FROM orders`, q, "created_at", "id", p,
+		scanOrder, func(o *orderhub.Order) cursor { return cursor{T: micros(o.CreatedAt), K: o.ID} })
+}
+
+// AdminListContracts lists contracts, newest first. Filter: VendorID, CustomerID (as
+// user or payer), Email (the user's or the payer's), ExternalOrderID, Status, From, To.
+func (db *DB) AdminListContracts(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Contract], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("c.vendor_id = ?", f.VendorID)
+	}
+	if f.CustomerID != "" {
+		q.add("(c.user_id = ? OR c.payer_id = ?)", f.CustomerID, f.CustomerID)
+	}
+	if f.Email != "" {
+		e := normalizedEmail(f.Email)
+		q.add("(u.email = ? OR c.payer_id IN (SELECT id FROM customers WHERE email = ?))", e, e)
+	}
+	if f.ExternalOrderID != "" {
+		q.add("c.external_order_id = ?", f.ExternalOrderID)
+	}
+	if f.Status != "" {
+		q.add("c.status = ?", strings.ToUpper(f.Status))
+	}
+	q.timeRange("c.created_at", f)
+	return listPage(ctx, db, "contracts", `SELECT `+contractColumns+contractFrom, q, "c.created_at", "c.id", p,
+		func(sc interface{ Scan(...any) error }) (*orderhub.Contract, error) {
+			r, err := scanContract(sc)
+			if err != nil {
+				return nil, err
+			}
+			return &r.Contract, nil
+		}, func(c *orderhub.Contract) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
+}
+
+const eventColumns = `id, vendor_id, seq, type, ordering_key, data, created_at`
+
+func scanEvent(sc interface{ Scan(...any) error }) (*orderhub.Event, error) {
+	ev := &orderhub.Event{}
+	var data string
+	var created int64
+	if err := sc.Scan(&ev.ID, &ev.VendorID, &ev.Seq, &ev.Type, &ev.OrderingKey, &data, &created); err != nil {
+		return nil, err
+	}
+	ev.Data = json.RawMessage(data)
+	ev.CreatedAt = fromMicros(created)
+	return ev, nil
+}
+
+// AdminListEvents lists outbox events, newest first. Filter: VendorID, Type,
+// OrderingKey, From, To.
+func (db *DB) AdminListEvents(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Event], error) {
+	q := &query{}
+	if f.VendorID != "" {
+		q.add("vendor_id = ?", f.VendorID)
+	}
+	if f.Type != "" {
+		q.add("type = ?", f.Type)
+	}
+	if f.OrderingKey != "" {
+		q.add("ordering_key = ?", f.OrderingKey)
+	}
+	q.timeRange("created_at", f)
+	// Events are ordered by their commit position (pos, unique): the cursor's T.
+	pg, err := listPage(ctx, db, "events", `SELECT `+eventColumns+`, pos FROM events`, q, "pos", "id", p,
+		func(sc interface{ Scan(...any) error }) (*eventWithPos, error) {
+			e := &eventWithPos{}
+			var data string
+			var created int64
+			if err := sc.Scan(&e.ID, &e.VendorID, &e.Seq, &e.Type, &e.OrderingKey, &data, &created, &e.pos); err != nil {
+				return nil, err
+			}
+			e.Data = json.RawMessage(data)
+			e.CreatedAt = fromMicros(created)
+			return e, nil
+		}, func(e *eventWithPos) cursor { return cursor{T: e.pos, K: e.ID} })
+	if err != nil {
+		return nil, err
+	}
+	out := &PageOf[*orderhub.Event]{Data: make([]*orderhub.Event, len(pg.Data)), NextCursor: pg.NextCursor}
+	for i, e := range pg.Data {
+		out.Data[i] = &e.Event
+	}
+	return out, nil
+}
+
+type eventWithPos struct {
+	orderhub.Event
+	pos int64
+}
+
+// ---- single records, any vendor (ids are global) ----
+
+// AdminGetCustomer returns a customer by id.
+func (db *DB) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Customer, error) {
+	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
+	}
+	return c, nil
+}
+
+// AdminGetOrder returns an order by id.
+func (db *DB) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, error) {
+	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
+	}
+	return o, nil
+}
+
+// AdminGetContract returns a contract by id.
+func (db *DB) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
+	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
+	}
+	return &r.Contract, nil
+}
+
+// AdminGetEvent returns an event by id.
+func (db *DB) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, error) {
+	ev, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Event %q not found.", id)
+	}
+	return ev, nil
+}
+
+// ---- customer timeline ----
+
+// TimelineEntry is one thing that happened to a customer.
+type TimelineEntry struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"` // customer, order, contract, event, delivery
+	ID       string    `json:"id"`
+	VendorID string    `json:"vendorId"`
+	Title    string    `json:"title"`
+	Status   string    `json:"status,omitempty"`
+	// Ref is a related record: the event of a delivery, the endpoint it went to.
+	Ref string `json:"ref,omitempty"`
+}
+
+// CustomerTimeline returns everything that happened to a customer, newest first, at
+// most limit entries (1..1000): the customer record, its orders and contracts (as
+// user or payer), the events keyed by it and their deliveries.
+func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]TimelineEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and 1000, got %d.", limit)
+	}
+	c, err := db.AdminGetCustomer(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	out := []TimelineEntry{{At: c.CreatedAt, Kind: "customer", ID: c.ID, VendorID: c.VendorID, Title: "customer created"}}
+	add := func(q string, scan func(sc interface{ Scan(...any) error }) (TimelineEntry, error), args ...any) error {
+		rows, err := db.read.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	}
+	lim := strconv.Itoa(limit)
+	err = add(`SELECT id, vendor_id, number, COALESCE(external_order_id, ''), status, total, currency, created_at FROM orders
+		WHERE customer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
+		var e TimelineEntry
+		var number, total, created int64
+		var ext, cur string
+		if err := sc.Scan(&e.ID, &e.VendorID, &number, &ext, &e.Status, &total, &cur, &created); err != nil {
+			return e, err
+		}
+		e.Kind, e.At = "order", fromMicros(created)
+		e.Title = fmt.Sprintf("order #%d %s %s %s", number, ext, orderhub.FormatDecimal(total), cur)
+		return e, nil
+	}, customerID)
+	if err != nil {
+		return nil, err
+	}
+	err = add(`SELECT id, vendor_id, COALESCE(external_order_id, ''), product_name, status, created_at FROM contracts
+		WHERE user_id = $1 OR payer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
+		var e TimelineEntry
+		var ext, product string
+		var created int64
+		if err := sc.Scan(&e.ID, &e.VendorID, &ext, &product, &e.Status, &created); err != nil {
+			return e, err
+		}
+		e.Kind, e.At = "contract", fromMicros(created)
+		e.Title = strings.TrimSpace("contract " + product + " " + ext)
+		return e, nil
+	}, customerID)
+	if err != nil {
+		return nil, err
+	}
+	err = add(`SELECT id, type, seq, created_at FROM events WHERE vendor_id = $1 AND ordering_key = $2 ORDER BY seq DESC LIMIT `+lim,
+		func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
+			var e TimelineEntry
+			var seq, created int64
+			if err := sc.Scan(&e.ID, &e.Title, &seq, &created); err != nil {
+				return e, err
+			}
+			e.Kind, e.At, e.VendorID = "event", fromMicros(created), c.VendorID
+			e.Title = fmt.Sprintf("event %s (seq %d)", e.Title, seq)
+			return e, nil
+		}, c.VendorID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	err = add(`SELECT id, endpoint_id, event_type, status, attempts, updated_at FROM deliveries WHERE vendor_id = $1 AND ordering_key = $2
+		ORDER BY seq DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
+		var e TimelineEntry
+		var typ string
+		var attempts int
+		var updated int64
+		if err := sc.Scan(&e.ID, &e.Ref, &typ, &e.Status, &attempts, &updated); err != nil {
+			return e, err
+		}
+		e.Kind, e.At, e.VendorID = "delivery", fromMicros(updated), c.VendorID
+		e.Title = fmt.Sprintf("delivery of %s to %s (%d attempts)", typ, e.Ref, attempts)
+		return e, nil
+	}, c.VendorID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.After(out[j].At)
+		}
+		return timelineRank[out[i].Kind] > timelineRank[out[j].Kind]
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// timelineRank orders entries of the same instant: what caused comes before what
+// followed (shown newest first, so the higher rank is first).
+var timelineRank = map[string]int{"customer": 0, "order": 1, "contract": 1, "event": 2, "delivery": 3}
+
+// ---- dashboard ----
+
+// Dashboard holds the console's live figures.
+type Dashboard struct {
+	Now time.Time `json:"now"`
+	// Per-minute counts over the last len(...) minutes, oldest first; the last bucket
+	// is the current (partial) minute.
+	OrdersPerMinute     []int64 `json:"ordersPerMinute"`
+	ContractsPerMinute  []int64 `json:"contractsPerMinute"`
+	DeliveriesPerMinute []int64 `json:"deliveriesPerMinute"`
+	QueueDepth          int64   `json:"queueDepth"` // pending + failed deliveries
+	// OldestPending is the creation time of the oldest pending or failed delivery.
+	OldestPending *time.Time `json:"oldestPending,omitempty"`
+	Dead          int64      `json:"dead"`
+	// Failing lists the endpoints and connectors that are failing (since their
+	// last success) or disabled.
+	Failing []*Endpoint `json:"failing"`
+}
+
+// DashboardStats computes the dashboard over the last minutes (1..120).
+func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, error) {
+	if minutes < 1 || minutes > 120 {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be between 1 and 120, got %d.", minutes)
+	}
+	now := db.Now().UTC()
+	d := &Dashboard{Now: now}
+	end := now.Truncate(time.Minute).Add(time.Minute)
+	start := end.Add(-time.Duration(minutes) * time.Minute)
+	per := func(q string) ([]int64, error) {
+		counts := make([]int64, minutes)
+		rows, err := db.read.QueryContext(ctx, q, micros(start), int64(time.Minute/time.Microsecond))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b, n int64
+			if err := rows.Scan(&b, &n); err != nil {
+				return nil, err
+			}
+			if b >= 0 && b < int64(minutes) {
+				counts[b] = n
+			}
+		}
+		return counts, rows.Err()
+	}
+	var err error
+	if d.OrdersPerMinute, err = per(`SELECT (created_at - $1) / $2 AS b, COUNT(*) FROM orders WHERE created_at >= $1 GROUP BY 1`); err != nil {
+		return nil, err
+	}
+	if d.ContractsPerMinute, err = per(`SELECT (created_at - $1) / $2 AS b, COUNT(*) FROM contracts WHERE created_at >= $1 GROUP BY 1`); err != nil {
+		return nil, err
+	}
+	if d.DeliveriesPerMinute, err = per(`SELECT (delivered_at - $1) / $2 AS b, COUNT(*) FROM deliveries WHERE delivered_at >= $1 GROUP BY 1`); err != nil {
+		return nil, err
+	}
+	qs, err := db.DeliveryQueueStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.QueueDepth, d.OldestPending = qs.Active, qs.OldestPending
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'dead'`).Scan(&d.Dead); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL)
+		ORDER BY COALESCE(failing_since, updated_at) LIMIT 100`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	d.Failing = []*Endpoint{}
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		d.Failing = append(d.Failing, e)
+	}
+	return d, rows.Err()
+}
+
+// ---- test events ----
+
+// EventEndpointTest is the type of the event "send test event" delivers to one
+// endpoint (and to no other).
+const EventEndpointTest = "endpoint-test"
+
+// SendTestEvent appends an endpoint-test event of the endpoint's vendor and queues
+// its delivery to that endpoint only. It returns the delivery.
+func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*Delivery, error) {
+	var deliveryID string
+	err := db.Write(ctx, func(tx *Tx) error {
+		var vendor string
+		var enabled int
+		var deleted sql.NullInt64
+		err := tx.queryRow(`SELECT vendor_id, enabled, deleted_at FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, endpointID, vendorID).
+			Scan(&vendor, &enabled, &deleted)
+		if err != nil || deleted.Valid {
+			return notFound(orNoRows(err), orderhub.ENotFound, "Endpoint %q not found.", endpointID)
+		}
+		if enabled == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "Endpoint %q is disabled; enable it before sending a test event.", endpointID)
+		}
+		seq, err := tx.nextSeq(vendor)
+		if err != nil {
+			return err
+		}
+		id := orderhub.NewID("evt")
+		data, _ := json.Marshal(map[string]any{"endpointId": endpointID, "test": true, "sentAt": tx.now})
+		if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, '', $5, $6)`,
+			id, vendor, seq, EventEndpointTest, string(data), micros(tx.now)); err != nil {
+			return err
+		}
+		tx.events++
+		if err := tx.insertDelivery(endpointID, vendor, id, EventEndpointTest, "", seq); err != nil {
+			return err
+		}
+		return tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND seq = $2`, endpointID, seq).Scan(&deliveryID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetDelivery(ctx, "", deliveryID)
+}
+
+func orNoRows(err error) error {
+	if err == nil {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+// ---- console users and sessions ----
+
+// ConsoleUser is an operator of the web console.
+type ConsoleUser struct {
+	ID         string     `json:"id"`
+	Username   string     `json:"username"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	DisabledAt *time.Time `json:"disabledAt,omitempty"`
+}
+
+// ConsoleSession is a logged-in console session.
+type ConsoleSession struct {
+	UserID    string
+	Username  string
+	CSRFToken string
+	ExpiresAt time.Time
+}
+
+// MinConsolePassword is the shortest console password accepted.
+const MinConsolePassword = 12
+
+// bcryptCost is the work factor of console password hashes (bcrypt's default, ~50 ms
+// here); tests may lower it.
+var bcryptCost = bcrypt.DefaultCost
+
+// CreateConsoleUser creates a console user with a password (stored as a bcrypt hash).
+func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*ConsoleUser, error) {
+	username = strings.TrimSpace(username)
+	if err := validSlug("username", username); err != nil {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "username", "username must be 1-64 letters, digits, '.', '_' or '-', got %q.", username)
+	}
+	if len(password) < MinConsolePassword || len(password) > 72 {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "password", "The password must be %d to 72 bytes long.", MinConsolePassword)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	u := &ConsoleUser{ID: orderhub.NewID("cu"), Username: username}
+	err = db.Write(ctx, func(tx *Tx) error {
+		u.CreatedAt = tx.now
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM console_users WHERE username = $1`, username).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return orderhub.FieldError(orderhub.EConflict, "username", "Console user %q exists already.", username)
+		}
+		_, err := tx.exec(`INSERT INTO console_users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`, u.ID, username, string(hash), micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// ListConsoleUsers lists console users (never their password hashes).
+func (db *DB) ListConsoleUsers(ctx context.Context) ([]*ConsoleUser, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, username, created_at, disabled_at FROM console_users ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*ConsoleUser{}
+	for rows.Next() {
+		u := &ConsoleUser{}
+		var created int64
+		var disabled sql.NullInt64
+		if err := rows.Scan(&u.ID, &u.Username, &created, &disabled); err != nil {
+			return nil, err
+		}
+		u.CreatedAt, u.DisabledAt = fromMicros(created), fromNullMicros(disabled)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetConsoleUserDisabled disables (ending its sessions) or enables a console user.
+func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		var id string
+		if err := tx.queryRow(`SELECT id FROM console_users WHERE username = $1`, username).Scan(&id); err != nil {
+			return notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
+		}
+		if !disabled {
+			_, err := tx.exec(`UPDATE console_users SET disabled_at = NULL WHERE id = $1`, id)
+			return err
+		}
+		if _, err := tx.exec(`UPDATE console_users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1`, id, micros(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(`DELETE FROM console_sessions WHERE user_id = $1`, id)
+		return err
+	})
+}
+
+// dummyHash is compared against when a username is unknown, so that a login takes
+// as long for a missing user as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("orderhub-no-such-user"), bcrypt.MinCost)
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ConsoleLogin checks a username and password and opens a session of the given
+// lifetime. It returns the session token (for the cookie; stored only as a hash).
+// A wrong username or password is EUnauthorized, without saying which.
+func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *ConsoleSession, error) {
+	bad := orderhub.Errorf(orderhub.EUnauthorized, "Wrong username or password.")
+	if !storableText(username) || len(username) > 64 {
+		return "", nil, bad
+	}
+	var id, hash string
+	var disabled sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM console_users WHERE username = $1`, username).Scan(&id, &hash, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return "", nil, bad
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled.Valid {
+		return "", nil, bad
+	}
+	token := randomToken()
+	s := &ConsoleSession{UserID: id, Username: username, CSRFToken: randomToken()}
+	err = db.Write(ctx, func(tx *Tx) error {
+		s.ExpiresAt = tx.now.Add(ttl)
+		// Expired sessions are swept at each login.
+		if _, err := tx.exec(`DELETE FROM console_sessions WHERE expires_at < $1`, micros(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(`INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			HashSecret(token), id, s.CSRFToken, micros(tx.now), micros(s.ExpiresAt))
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, s, nil
+}
+
+// ConsoleSessionByToken returns the live session of a session token.
+func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*ConsoleSession, error) {
+	s := &ConsoleSession{}
+	var expires int64
+	var disabled sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, s.csrf_token, s.expires_at, u.disabled_at
+		FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = $1`, HashSecret(token)).
+		Scan(&s.UserID, &s.Username, &s.CSRFToken, &expires, &disabled)
+	if err != nil {
+		return nil, notFound(err, orderhub.EUnauthorized, "Not logged in.")
+	}
+	s.ExpiresAt = fromMicros(expires)
+	if disabled.Valid || !db.Now().Before(s.ExpiresAt) {
+		return nil, orderhub.Errorf(orderhub.EUnauthorized, "The session has expired; log in again.")
+	}
+	return s, nil
+}
+
+// ConsoleLogout ends a session.
+func (db *DB) ConsoleLogout(ctx context.Context, token string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`DELETE FROM console_sessions WHERE token_hash = $1`, HashSecret(token))
+		return err
+	})
+}
