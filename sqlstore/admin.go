@@ -231,7 +231,9 @@ func (db *DB) AdminListPromoCodes(ctx context.Context, f AdminFilter, p Page) (*
 	// The key is (vendor, code): vendor ids are slugs (no spaces), so "vendor code"
 	// orders like the pair.
 	return listPage(ctx, db, "promo-codes", `SELECT `+promoColumns+` FROM promo_codes`, q, "created_at", "(vendor_id || ' ' || code)", p,
-		scanPromo, func(pc *orderhub.PromoCode) cursor { return cursor{T: micros(pc.CreatedAt), K: pc.VendorID + " " + pc.Code} })
+		scanPromo, func(pc *orderhub.PromoCode) cursor {
+			return cursor{T: micros(pc.CreatedAt), K: pc.VendorID + " " + pc.Code}
+		})
 }
 
 // normalizedEmail lowercases an e-mail filter the way customers are stored.
