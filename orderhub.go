@@ -219,9 +219,11 @@ func ValidatePromoCode(p *PromoCode) error {
 	if strings.TrimSpace(p.ProductName) == "" {
 		return Errorf(EInvalidRequest, "A promo code needs a product name.")
 	}
-	if _, err := ParseDecimal(p.Price); err != nil {
+	minor, err := ParseDecimal(p.Price)
+	if err != nil {
 		return Errorf(EInvalidRequest, "Price: %v.", err)
 	}
+	p.Price = FormatDecimal(minor)
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	if len(p.Currency) != 3 || strings.Trim(p.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return Errorf(EInvalidRequest, "Currency %q is not an ISO 4217 code such as SEK or EUR.", p.Currency)

@@ -136,7 +136,8 @@ func TestParsePurchaseErrors(t *testing.T) {
 		{"unassigned billing country", with(t, map[string]any{"billingAddressCountry": "XX"}), orderhub.EInvalidAddress, "billingAddressCountry", "ISO 3166-1 alpha-2"},
 		{"long publisherPurchaseId", with(t, map[string]any{"publisherPurchaseId": strings.Repeat("x", 256)}), orderhub.EInvalidRequest, "publisherPurchaseId", "at most 255"},
 		{"long notes", with(t, map[string]any{"notes": strings.Repeat("n", orderhub.MaxNotes+1)}), orderhub.EInvalidRequest, "notes", "at most 4000"},
-		{"control character", with(t, map[string]any{"firstName": "Jo\u0000hn"}), orderhub.EInvalidRequest, "firstName", "control characters"},
+		{"control character", with(t, map[string]any{"firstName": "Jo\u0007hn"}), orderhub.EInvalidRequest, "firstName", "control characters"},
+		{"NUL character", with(t, map[string]any{"firstName": "Jo\u0000hn"}), orderhub.EInvalidRequest, "", "NUL"},
 		{"long zip", with(t, map[string]any{"billingAddressZip": strings.Repeat("1", 33)}), orderhub.EInvalidRequest, "billingAddressZip", "at most 32"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"orderhub"
@@ -117,7 +118,7 @@ client id:     %[3]s
 client secret: %[4]s
 admin token:   %[6]s
 promo codes:   %[5]s
-
+%[9]s
 Try it — the seed's "Complete Example", against this demo:
 
 ACCESS_TOKEN=$(curl -s -X POST %[1]s/oauth/token \
@@ -157,8 +158,19 @@ curl -s -X POST "%[1]s/payments/vendor/%[2]s/promos/code/DIGITAL12?confirm=true"
 
 # check before retrying:
 curl -s "%[1]s/payments/vendor/%[2]s/contracts?externalOrderId=ORDER-2025-001234" -H "Authorization: Bearer $ACCESS_TOKEN"
-`, c.BaseURL, c.VendorID, c.ClientID, c.ClientSecret, strings.Join(c.PromoCodes, ", "), c.AdminToken, c.Scope, c.Database)
-	for k, v := range c.Extra {
-		fmt.Fprintf(w, "%s: %v\n", k, v)
+`, c.BaseURL, c.VendorID, c.ClientID, c.ClientSecret, strings.Join(c.PromoCodes, ", "), c.AdminToken, c.Scope, c.Database, extras(c.Extra))
+}
+
+// extras formats the credentials other surfaces added, in a stable order.
+func extras(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %v\n", k, m[k])
+	}
+	return b.String()
 }
