@@ -1,0 +1,301 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"orderhub"
+)
+
+// SALESmanago connector accounts (seed 002). Each account is also a delivery endpoint
+// of kind salesmanago with the same id, so that everything sent to SALESmanago rides
+// the delivery engine: durable, retried, ordered per key, dead letters, replay.
+//
+// Two kinds of events reach an account's endpoint:
+//   - orderhub's own events (customer-created, contract-confirmed, …) through the
+//     ordinary fan-out, filtered by the endpoint's event types (the automatic sync:
+//     the types the account's mapping uses);
+//   - seed 002's forwarded requests (salesmanago.* events), written by
+//     AppendSalesmanagoRequest with a delivery to that one endpoint only: no other
+//     endpoint of the vendor ever receives them.
+
+// EndpointSalesmanago is the endpoint kind of SALESmanago accounts.
+const EndpointSalesmanago = "salesmanago"
+
+// Event types of seed 002's forwarded requests.
+const (
+	EventSMContactUpsert  = "salesmanago.contact.upsert"
+	EventSMContactDelete  = "salesmanago.contact.delete"
+	EventSMEventAdd       = "salesmanago.event.add"
+	EventSMProductsUpsert = "salesmanago.products.upsert"
+)
+
+// smNoSync is the event-type filter of an account that syncs nothing automatically
+// (an empty filter would match every event).
+const smNoSync = "salesmanago.none"
+
+func init() { RegisterEndpointKind(EndpointSalesmanago) }
+
+// SalesmanagoAccountRecord is an account with its sealed secrets (never written to
+// JSON) and the state of its endpoint.
+type SalesmanagoAccountRecord struct {
+	orderhub.SalesmanagoAccount
+	SealedSecret string `json:"-"`
+	SealedAPIKey string `json:"-"`
+	// Enabled and DisabledReason are the endpoint's.
+	Enabled        bool   `json:"enabled"`
+	DisabledReason string `json:"disabledReason,omitempty"`
+}
+
+const smColumns = `a.id, a.vendor_id, a.group_key, a.name, a.base_url, a.v3_base_url, a.client_id, a.api_secret, a.owner_email, a.api_key,
+	a.catalog_id, a.mapping, a.created_at, a.updated_at, e.enabled, e.disabled_reason`
+
+const smFrom = ` FROM salesmanago_accounts a JOIN endpoints e ON e.id = a.id`
+
+func scanSM(sc interface{ Scan(...any) error }) (*SalesmanagoAccountRecord, error) {
+	r := &SalesmanagoAccountRecord{}
+	a := &r.SalesmanagoAccount
+	var mapping string
+	var created, updated int64
+	var enabled int
+	if err := sc.Scan(&a.ID, &a.VendorID, &a.GroupKey, &a.Name, &a.BaseURL, &a.V3BaseURL, &a.ClientID, &r.SealedSecret, &a.Owner, &r.SealedAPIKey,
+		&a.CatalogID, &mapping, &created, &updated, &enabled, &r.DisabledReason); err != nil {
+		return nil, err
+	}
+	a.Mapping = &orderhub.SalesmanagoMapping{}
+	if err := json.Unmarshal([]byte(mapping), a.Mapping); err != nil {
+		return nil, err
+	}
+	a.HasAPIKey = r.SealedAPIKey != ""
+	a.EndpointID = a.ID
+	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	r.Enabled = enabled == 1
+	return r, nil
+}
+
+func smEventTypes(m *orderhub.SalesmanagoMapping) string {
+	types := m.SyncedEventTypes()
+	if len(types) == 0 {
+		return smNoSync
+	}
+	return strings.Join(types, " ")
+}
+
+// CreateSalesmanagoAccount creates an account of in.VendorID and its endpoint in one
+// transaction. in must be validated (orderhub.ValidateSalesmanagoAccount) and carry
+// its id (the secrets are sealed with it); sealedSecret and sealedAPIKey are the
+// sealed apiSecret and v3 key ("" for none).
+func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*SalesmanagoAccountRecord, error) {
+	if err := validSlug("account id", in.ID); err != nil {
+		return nil, err
+	}
+	if sealedSecret == "" {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "apiSecret", "apiSecret is required.")
+	}
+	m := in.Mapping
+	if m == nil {
+		m = &orderhub.SalesmanagoMapping{}
+	}
+	mapping, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		var exists int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, in.VendorID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", in.VendorID)
+		}
+		if err := tx.queryRow(`SELECT COUNT(*) FROM salesmanago_accounts WHERE group_key = $1 AND deleted_at IS NULL`, in.GroupKey).Scan(&exists); err != nil {
+			return err
+		}
+		if exists > 0 {
+			return orderhub.FieldError(orderhub.EConflict, "groupKey", "groupKey %q is taken; group keys are unique across vendors.", in.GroupKey)
+		}
+		now := micros(tx.now)
+		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
+			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), NewEndpointSecret(), now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.FieldError(orderhub.EConflict, "id", "An account or endpoint with id %q exists already.", in.ID)
+		}
+		_, err = tx.exec(`INSERT INTO salesmanago_accounts (id, vendor_id, group_key, name, base_url, v3_base_url, client_id, api_secret, owner_email,
+			api_key, catalog_id, mapping, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+			in.ID, in.VendorID, in.GroupKey, in.Name, in.BaseURL, in.V3BaseURL, in.ClientID, sealedSecret, in.Owner, sealedAPIKey,
+			in.CatalogID, string(mapping), now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetSalesmanagoAccount(ctx, in.VendorID, in.ID)
+}
+
+func smNotFound(id string) error {
+	return orderhub.Errorf(orderhub.ENotFound, "SALESmanago account %q not found.", id)
+}
+
+// GetSalesmanagoAccount returns a live account of a vendor (any vendor when vendorID
+// is empty).
+func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*SalesmanagoAccountRecord, error) {
+	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.id = $1 AND ($2 = '' OR a.vendor_id = $2) AND a.deleted_at IS NULL`, id, vendorID))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, smNotFound(id)
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// SalesmanagoAccountByGroupKey returns the live account with a group key, of any
+// vendor: the caller checks that it is the caller's.
+func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*SalesmanagoAccountRecord, error) {
+	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.group_key = $1 AND a.deleted_at IS NULL`, groupKey))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "group_key %q is not a SALESmanago account.", groupKey)
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// ListSalesmanagoAccounts returns the live accounts of a vendor (every vendor when
+// vendorID is empty), oldest first.
+func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*SalesmanagoAccountRecord, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
+		ORDER BY a.created_at, a.id`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*SalesmanagoAccountRecord{}
+	for rows.Next() {
+		r, err := scanSM(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)
+// and its endpoint's event types; it applies to events appended afterwards.
+func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*SalesmanagoAccountRecord, error) {
+	if m == nil {
+		m = &orderhub.SalesmanagoMapping{}
+	}
+	mapping, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE salesmanago_accounts SET mapping = $3, updated_at = $4 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
+			id, vendorID, string(mapping), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return smNotFound(id)
+		}
+		_, err = tx.exec(`UPDATE endpoints SET event_types = $2, updated_at = $3 WHERE id = $1`, id, smEventTypes(m), micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetSalesmanagoAccount(ctx, vendorID, id)
+}
+
+// DeleteSalesmanagoAccount deletes an account and its endpoint: its group key is free
+// again, and its active deliveries are canceled (the history is kept).
+func (db *DB) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE salesmanago_accounts SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
+			id, vendorID, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return smNotFound(id)
+		}
+		return tx.deleteEndpoint(id, "SALESmanago account deleted")
+	})
+}
+
+// SalesmanagoRequest is a forwarded seed 002 request written to the outbox.
+type SalesmanagoRequest struct {
+	Event      *orderhub.Event
+	DeliveryID string
+}
+
+// AppendSalesmanagoRequest writes one of seed 002's forwarded requests as an event
+// of type typ (EventSM…) with its one delivery, to the account's endpoint only, in
+// one transaction. The account must be the vendor's, live and enabled.
+func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*SalesmanagoRequest, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	var out *SalesmanagoRequest
+	err = db.Write(ctx, func(tx *Tx) error {
+		var enabled int
+		var reason string
+		err := tx.queryRow(`SELECT e.enabled, e.disabled_reason`+smFrom+` WHERE a.id = $1 AND a.vendor_id = $2 AND a.deleted_at IS NULL`,
+			accountID, vendorID).Scan(&enabled, &reason)
+		if errors.Is(err, sql.ErrNoRows) {
+			return smNotFound(accountID)
+		}
+		if err != nil {
+			return err
+		}
+		if enabled == 0 {
+			return orderhub.Errorf(orderhub.EConflict, "Forwarding to SALESmanago account %q is disabled (%s); an operator must enable its endpoint.", accountID, reason)
+		}
+		ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: orderingKey, Data: raw, CreatedAt: tx.now}
+		if ev.Seq, err = tx.nextSeq(vendorID); err != nil {
+			return err
+		}
+		// Written without the fan-out hooks: this event is for this endpoint alone.
+		if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
+			return err
+		}
+		tx.events++
+		if err := tx.insertDelivery(accountID, vendorID, ev.ID, typ, orderingKey, ev.Seq); err != nil {
+			return err
+		}
+		var dlv string
+		if err := tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND vendor_id = $2 AND seq = $3`, accountID, vendorID, ev.Seq).Scan(&dlv); err != nil {
+			return err
+		}
+		out = &SalesmanagoRequest{Event: ev, DeliveryID: dlv}
+		return nil
+	})
+	return out, err
+}
+
+// GetSalesmanagoRequestEvent returns one forwarded request (a salesmanago.* event) of a vendor.
+func (db *DB) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID string) (*orderhub.Event, error) {
+	ev := &orderhub.Event{}
+	var data string
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, vendor_id, seq, type, ordering_key, data, created_at FROM events
+		WHERE id = $1 AND vendor_id = $2 AND type LIKE 'salesmanago.%'`, eventID, vendorID).
+		Scan(&ev.ID, &ev.VendorID, &ev.Seq, &ev.Type, &ev.OrderingKey, &data, &created)
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "SALESmanago request %q not found.", eventID)
+	}
+	ev.Data, ev.CreatedAt = json.RawMessage(data), fromMicros(created)
+	return ev, nil
+}
