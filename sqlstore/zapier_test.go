@@ -1,0 +1,224 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+func init() { sqlstore.BcryptCost = bcrypt.MinCost } // fast hashes in tests
+
+func TestZapierUsersAndLogin(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
+			t.Fatal(err)
+		}
+		u := &orderhub.ZapierUser{VendorID: "acme", Email: " Zap@Example.COM ", Name: "Zed"}
+		if err := db.CreateZapierUser(ctx, u, "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != "zap@example.com" || u.ID == "" {
+			t.Fatalf("user %+v", u)
+		}
+		// E-mails are unique across vendors; passwords and e-mails are validated.
+		if err := db.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "other", Email: "zap@example.com"}, "another pass"); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("duplicate e-mail: %v", err)
+		}
+		if err := db.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "acme", Email: "short@example.com"}, "short"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+			t.Fatalf("short password: %v", err)
+		}
+		if err := db.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "acme", Email: "not-an-email"}, "long enough"); orderhub.ErrorCode(err) != orderhub.EInvalidEmail {
+			t.Fatalf("bad e-mail: %v", err)
+		}
+		if err := db.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "nope", Email: "x@example.com"}, "long enough"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("unknown vendor: %v", err)
+		}
+
+		for _, bad := range []struct{ email, pw string }{{"zap@example.com", "wrong password"}, {"nobody@example.com", "correct horse"}, {"", ""}} {
+			if _, _, _, err := db.ZapierLogin(ctx, bad.email, bad.pw, "zapier", time.Hour); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+				t.Fatalf("login %q: %v", bad.email, err)
+			}
+		}
+		got, tok, sess, err := db.ZapierLogin(ctx, "ZAP@example.com", "correct horse", "zapier", time.Hour)
+		if err != nil || got.ID != u.ID || sess.VendorID != "acme" || sess.IntegrationUUID == "" || len(tok) < 40 {
+			t.Fatalf("login: %+v %q %+v %v", got, tok, sess, err)
+		}
+		// One integration uuid per vendor and integration.
+		_, tok2, sess2, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour)
+		if err != nil || sess2.IntegrationUUID != sess.IntegrationUUID || tok2 == tok {
+			t.Fatalf("second login: %+v %v", sess2, err)
+		}
+		s, su, err := db.ZapierSessionByToken(ctx, tok)
+		if err != nil || s.UserID != u.ID || su.Email != u.Email || s.IntegrationUUID != sess.IntegrationUUID {
+			t.Fatalf("session: %+v %+v %v", s, su, err)
+		}
+		for _, bad := range []string{"", "ohz_nope", tok + "x", "Bearer " + tok} {
+			if _, _, err := db.ZapierSessionByToken(ctx, bad); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+				t.Fatalf("token %q: %v", bad, err)
+			}
+		}
+		if err := db.RevokeZapierSession(ctx, tok2); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.ZapierSessionByToken(ctx, tok2); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+			t.Fatalf("revoked token: %v", err)
+		}
+		// Expiry.
+		_, short, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := db.Now
+		db.Now = func() time.Time { return now().Add(2 * time.Second) }
+		if _, _, err := db.ZapierSessionByToken(ctx, short); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+			t.Fatalf("expired token: %v", err)
+		}
+		db.Now = now
+
+		users, err := db.ListZapierUsers(ctx, "acme")
+		if err != nil || len(users) != 1 {
+			t.Fatalf("users %+v %v", users, err)
+		}
+		if others, _ := db.ListZapierUsers(ctx, "other"); len(others) != 0 {
+			t.Fatal("another vendor lists the user")
+		}
+		if err := db.DeleteZapierUser(ctx, "other", u.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("delete by another vendor: %v", err)
+		}
+		if err := db.DeleteZapierUser(ctx, "acme", u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.ZapierSessionByToken(ctx, tok); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+			t.Fatalf("token of a deleted user: %v", err)
+		}
+	})
+}
+
+func TestZapierChannels(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
+			t.Fatal(err)
+		}
+		u := &orderhub.ZapierUser{VendorID: "acme", Email: "zap@example.com"}
+		if err := db.CreateZapierUser(ctx, u, "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, sess, err := db.ZapierLogin(ctx, u.Email, "correct horse", "zapier", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := &orderhub.ZapierChannel{VendorID: "acme", IntegrationUUID: sess.IntegrationUUID, UserID: u.ID, Alias: "Zapier - Order created",
+			Event: "order-created", URL: "https://hooks.zapier.com/hooks/standard/1/abc/", EventTypes: []string{orderhub.EventOrderCreated}}
+		if err := db.CreateZapierChannel(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+		// The channel is a zapier endpoint that receives exactly its event type.
+		ep, err := db.GetEndpoint(ctx, "acme", ch.ID)
+		if err != nil || ep.Kind != sqlstore.EndpointZapier || ep.URL != ch.URL || len(ep.EventTypes) != 1 || ep.EventTypes[0] != "order-created" {
+			t.Fatalf("endpoint %+v %v", ep, err)
+		}
+		if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "1", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID})
+		if err != nil || len(ds) != 1 || ds[0].EventType != "order-created" {
+			t.Fatalf("deliveries %+v %v", ds, err)
+		}
+
+		// Another vendor's integration, a bad URL: refused, nothing written.
+		bad := *ch
+		bad.ID, bad.VendorID = "", "other"
+		if err := db.CreateZapierChannel(ctx, &bad); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor's integration: %v", err)
+		}
+		bad = *ch
+		bad.ID, bad.URL = "", "ftp://x"
+		if err := db.CreateZapierChannel(ctx, &bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+			t.Fatalf("bad url: %v", err)
+		}
+		if eps, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "other"}); len(eps) != 0 {
+			t.Fatalf("endpoints written for a refused channel: %+v", eps)
+		}
+
+		got, err := db.GetZapierChannel(ctx, "acme", ch.ID)
+		if err != nil || got.Alias != ch.Alias || got.Event != "order-created" || got.URL != ch.URL {
+			t.Fatalf("get %+v %v", got, err)
+		}
+		if _, err := db.GetZapierChannel(ctx, "other", ch.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor gets the channel: %v", err)
+		}
+		if l, _ := db.ListZapierChannels(ctx, "acme"); len(l) != 1 {
+			t.Fatalf("list %+v", l)
+		}
+		if err := db.DeleteZapierChannel(ctx, "other", ch.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor deletes the channel: %v", err)
+		}
+		if err := db.DeleteZapierChannel(ctx, "acme", ch.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Deleting again succeeds (Zapier may unsubscribe after a 410 removed it).
+		if err := db.DeleteZapierChannel(ctx, "acme", ch.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteZapierChannel(ctx, "acme", "no-such-channel"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("unknown channel: %v", err)
+		}
+		if _, err := db.GetZapierChannel(ctx, "acme", ch.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("deleted channel: %v", err)
+		}
+		if ep, _ := db.GetEndpoint(ctx, "acme", ch.ID); ep.DeletedAt == nil {
+			t.Fatal("endpoint not deleted")
+		}
+		// A deleted channel receives nothing more.
+		if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "2", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
+			t.Fatal(err)
+		}
+		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID}); len(ds) != 1 {
+			t.Fatalf("deliveries after unsubscribe: %+v", ds)
+		}
+	})
+}
+
+func TestCustomerStatsAndGetTransaction(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		c, err := db.UpsertCustomer(ctx, "acme", sqlstore.CustomerMatch{Email: "c@example.com"}, &orderhub.Customer{Email: "c@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range []*orderhub.Transaction{
+			{VendorID: "acme", CustomerID: c.ID, Status: "approved", Amount: 1250, Currency: "SEK"},
+			{VendorID: "acme", CustomerID: c.ID, Status: "approved", Amount: 750, Currency: "SEK"},
+			{VendorID: "acme", CustomerID: c.ID, Status: "declined", Amount: 9900, Currency: "SEK"},
+		} {
+			if err := db.RecordTransaction(ctx, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ltv, n, err := db.CustomerStats(ctx, "acme", c.ID)
+		if err != nil || ltv != 2000 || n != 0 {
+			t.Fatalf("stats %v %v %v", ltv, n, err)
+		}
+		if ltv, _, _ := db.CustomerStats(ctx, "other", c.ID); ltv != 0 {
+			t.Fatal("another vendor's stats see the transactions")
+		}
+		l, _ := db.ListTransactions(ctx, sqlstore.ListFilter{VendorID: "acme"})
+		got, err := db.GetTransaction(ctx, "acme", l[0].ID)
+		if err != nil || got.ID != l[0].ID {
+			t.Fatalf("get %+v %v", got, err)
+		}
+		if _, err := db.GetTransaction(ctx, "other", l[0].ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor's transaction: %v", err)
+		}
+	})
+}
