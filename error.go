@@ -48,6 +48,10 @@ const (
 	ETooManyRequests  = "TooManyRequestsError"    // 429
 	EInternal         = "InternalError"           // 500
 	EUnavailable      = "ServiceUnavailableError" // 503
+
+	// A third party behind orderhub (SALESmanago) failed or did not answer in time.
+	EUpstream        = "UpstreamError"        // 502
+	EUpstreamTimeout = "UpstreamTimeoutError" // 504
 )
 
 // Error is orderhub's one error type: a stable machine-readable code and a message

@@ -29,6 +29,9 @@ func (s *Server) routes() {
 	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
 	s.purchaseRoutes(m)
 
+	// SALESmanago integration API (seed 002) and its account admin API.
+	s.salesmanagoRoutes(m)
+
 	m.HandleFunc("/", s.notFound)
 }
 

@@ -39,6 +39,8 @@ type Config struct {
 	OpenAPIJSON []byte
 	// AccessLog logs every request at info level (default: only failures).
 	AccessLog bool
+	// Salesmanago configures the SALESmanago surface (seed 002).
+	Salesmanago SalesmanagoOptions
 }
 
 // Server is orderhub's HTTP handler.
@@ -54,6 +56,7 @@ type Server struct {
 	metrics *httpMetrics
 	openapi []byte
 	access  bool
+	sm      SalesmanagoOptions
 	reg     *prometheus.Registry
 }
 
@@ -92,6 +95,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry,
+		sm: cfg.Salesmanago,
 	}
 	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)

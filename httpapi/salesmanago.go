@@ -1,0 +1,421 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"orderhub"
+	"orderhub/connector/salesmanago"
+	"orderhub/sqlstore"
+)
+
+// The SALESmanago integration API (seed 002) and its admin API.
+//
+//	POST   /salesmanago/contacts          upsert a contact      → 202 {requestId}
+//	DELETE /salesmanago/contacts          delete a contact      → 202 {requestId}
+//	POST   /salesmanago/events            add an external event → 202 {requestId}
+//	POST   /salesmanago/products          upsert products       → 202 {requestId}
+//	GET    /salesmanago/contact/{sm_id}   a contact, looked up synchronously
+//	GET    /salesmanago/requests/{id}     the outcome of an accepted write
+//
+// Callers use a vendor OAuth token with the scope salesmanago; group_key picks one
+// of the vendor's accounts (unknown: 404; another vendor's: 403). Writes are
+// validated as the seed states, written to the outbox with one delivery to the
+// account's endpoint (ordered per contact e-mail; products per account), and sent
+// by the delivery engine as real SALESmanago calls.
+//
+// Admin (Bearer admin token):
+//
+//	GET, POST   /admin/v1/vendors/{vendorId}/salesmanago/accounts
+//	GET, DELETE /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}
+//	PUT         /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}/mapping
+//	POST        /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}/test
+
+// SalesmanagoOptions configure the SALESmanago surface.
+type SalesmanagoOptions struct {
+	// Sealer seals account secrets (nil: stored as-is).
+	Sealer *salesmanago.Sealer
+	// HTTPClient calls SALESmanago for lookups and connection tests (nil: default).
+	HTTPClient *http.Client
+	// LookupTimeout bounds GET /salesmanago/contact/{sm_id} (default 5 s).
+	LookupTimeout time.Duration
+}
+
+func init() {
+	RegisterStatus(orderhub.EUpstream, http.StatusBadGateway)
+	RegisterStatus(orderhub.EUpstreamTimeout, http.StatusGatewayTimeout)
+}
+
+func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
+	scope := orderhub.ScopeSalesmanago
+	m.HandleFunc("POST /salesmanago/contacts", s.requireScope(scope, s.handleSMContact))
+	m.HandleFunc("DELETE /salesmanago/contacts", s.requireScope(scope, s.handleSMDelete))
+	m.HandleFunc("POST /salesmanago/events", s.requireScope(scope, s.handleSMEvent))
+	m.HandleFunc("POST /salesmanago/products", s.requireScope(scope, s.handleSMProducts))
+	m.HandleFunc("GET /salesmanago/contact/{smId}", s.requireScope(scope, s.handleSMLookup))
+	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.requireScope(scope, s.handleSMRequest))
+
+	const a = "/admin/v1/vendors/{vendorId}/salesmanago/accounts"
+	m.HandleFunc("GET "+a, s.requireAdmin(s.handleAdminListSM))
+	m.HandleFunc("POST "+a, s.requireAdmin(s.handleAdminCreateSM))
+	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.handleAdminGetSM))
+	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.handleAdminDeleteSM))
+	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.handleAdminSMMapping))
+	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.handleAdminTestSM))
+}
+
+// smAccount resolves a request's group_key to the caller's account. Without a
+// group_key, a vendor with exactly one account uses it.
+func (s *Server) smAccount(r *http.Request, groupKey string) (*sqlstore.SalesmanagoAccountRecord, error) {
+	p := principalFrom(r)
+	if groupKey == "" {
+		accts, err := s.db.ListSalesmanagoAccounts(r.Context(), p.VendorID)
+		if err != nil {
+			return nil, err
+		}
+		switch len(accts) {
+		case 0:
+			return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "Vendor %q has no SALESmanago account.", p.VendorID)
+		case 1:
+			return accts[0], nil
+		}
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "group_key", "group_key is required: vendor %q has %d SALESmanago accounts.", p.VendorID, len(accts))
+	}
+	if !storable(groupKey) {
+		return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "group_key %q is not a SALESmanago account.", groupKey)
+	}
+	rec, err := s.db.SalesmanagoAccountByGroupKey(r.Context(), groupKey)
+	if err != nil {
+		return nil, err
+	}
+	if rec.VendorID != p.VendorID {
+		return nil, orderhub.FieldError(orderhub.EForbidden, "group_key", "group_key %q is not an account of this client's vendor.", groupKey)
+	}
+	return rec, nil
+}
+
+// SalesmanagoAccepted is the answer to an accepted write.
+type SalesmanagoAccepted struct {
+	RequestID string `json:"requestId"`
+	Type      string `json:"type"`
+	GroupKey  string `json:"groupKey"`
+	Status    string `json:"status"`
+	StatusURL string `json:"statusUrl"`
+}
+
+func (s *Server) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) {
+	req, err := s.db.AppendSalesmanagoRequest(r.Context(), rec.VendorID, rec.ID, typ, key, data)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, SalesmanagoAccepted{RequestID: req.Event.ID, Type: typ, GroupKey: rec.GroupKey,
+		Status: sqlstore.DeliveryPending, StatusURL: "/salesmanago/requests/" + req.Event.ID})
+}
+
+func (s *Server) handleSMContact(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	in, err := orderhub.ParseSalesmanagoContact(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	rec, err := s.smAccount(r, in.GroupKey)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.smAccept(w, r, rec, sqlstore.EventSMContactUpsert, "contact:"+in.Data.Email,
+		salesmanago.ForwardedContact{GroupKey: rec.GroupKey, Contact: in.Data})
+}
+
+func (s *Server) handleSMDelete(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	in, err := orderhub.ParseSalesmanagoDelete(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	rec, err := s.smAccount(r, in.GroupKey)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.smAccept(w, r, rec, sqlstore.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
+}
+
+func (s *Server) handleSMEvent(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	in, err := orderhub.ParseSalesmanagoEvent(body, s.now())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	rec, err := s.smAccount(r, in.GroupKey)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	key := "contact:" + in.Data.Email
+	if in.Data.Email == "" {
+		key = "contactId:" + in.Data.ContactID
+	}
+	s.smAccept(w, r, rec, sqlstore.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
+}
+
+func (s *Server) handleSMProducts(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	in, err := orderhub.ParseSalesmanagoProducts(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	rec, err := s.smAccount(r, in.GroupKey)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if !rec.HasAPIKey || rec.CatalogID == "" {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "group_key",
+			"SALESmanago account %q has no product catalog (v3 API key and catalog id); an operator must add them.", rec.GroupKey))
+		return
+	}
+	s.smAccept(w, r, rec, sqlstore.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
+}
+
+func (s *Server) smLookupTimeout() time.Duration {
+	if s.sm.LookupTimeout > 0 {
+		return s.sm.LookupTimeout
+	}
+	return 5 * time.Second
+}
+
+// handleSMLookup serves GET /salesmanago/contact/{smId}: a synchronous
+// /api/contact/basicById call with a short timeout.
+func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("smId")
+	if !storable(id) || strings.TrimSpace(id) == "" || len(id) > 255 {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q.", id))
+		return
+	}
+	rec, err := s.smAccount(r, strings.TrimSpace(r.URL.Query().Get("group_key")))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cl, err := salesmanago.ClientFor(rec, s.sm.Sealer, s.sm.HTTPClient)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cl.Timeout = s.smLookupTimeout()
+	ctx, cancel := context.WithTimeout(r.Context(), cl.Timeout)
+	defer cancel()
+	contacts, err := cl.ContactsByID(ctx, id)
+	if err != nil {
+		switch {
+		case salesmanago.IsTimeout(err):
+			err = orderhub.Errorf(orderhub.EUpstreamTimeout, "SALESmanago did not answer within %s.", cl.Timeout)
+		default:
+			err = orderhub.Errorf(orderhub.EUpstream, "SALESmanago failed: %s", strings.TrimPrefix(err.Error(), "SALESmanago "))
+		}
+		writeError(w, r, s.log, err)
+		return
+	}
+	for _, c := range contacts {
+		if c.ContactID == id {
+			writeJSON(w, http.StatusOK, c)
+			return
+		}
+	}
+	writeError(w, r, s.log, orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q in account %q.", id, rec.GroupKey))
+}
+
+// SalesmanagoRequestStatus is the outcome of an accepted write.
+type SalesmanagoRequestStatus struct {
+	RequestID     string              `json:"requestId"`
+	Type          string              `json:"type"`
+	AcceptedAt    time.Time           `json:"acceptedAt"`
+	Status        string              `json:"status"` // pending, failed (will retry), delivered, dead, canceled
+	Attempts      int                 `json:"attempts"`
+	LastStatus    int                 `json:"lastStatus,omitempty"`
+	LastError     string              `json:"lastError,omitempty"`
+	NextAttemptAt *time.Time          `json:"nextAttemptAt,omitempty"`
+	DeliveredAt   *time.Time          `json:"deliveredAt,omitempty"`
+	History       []*sqlstore.Attempt `json:"history"`
+}
+
+func (s *Server) handleSMRequest(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	id := r.PathValue("requestId")
+	if !storable(id) {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "SALESmanago request %q not found.", id))
+		return
+	}
+	ev, err := s.db.GetSalesmanagoRequestEvent(r.Context(), p.VendorID, id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	ds, err := s.db.ListDeliveries(r.Context(), sqlstore.DeliveryFilter{VendorID: p.VendorID, EventID: ev.ID, Limit: 10})
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := SalesmanagoRequestStatus{RequestID: ev.ID, Type: ev.Type, AcceptedAt: ev.CreatedAt, Status: sqlstore.DeliveryCanceled, History: []*sqlstore.Attempt{}}
+	if len(ds) > 0 {
+		d := ds[0]
+		out.Status, out.Attempts, out.LastStatus, out.LastError = d.Status, d.Attempts, d.LastStatus, d.LastError
+		out.NextAttemptAt, out.DeliveredAt = d.NextAttemptAt, d.DeliveredAt
+		if out.History, err = s.db.ListAttempts(r.Context(), p.VendorID, d.ID); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ---- admin ----
+
+// SalesmanagoAccountCreated is the answer to creating an account.
+type SalesmanagoAccountCreated struct {
+	*sqlstore.SalesmanagoAccountRecord
+	// SecretsEncrypted says whether the secrets were encrypted (ORDERHUB_SECRET_KEY
+	// set) or stored as-is.
+	SecretsEncrypted bool `json:"secretsEncrypted"`
+}
+
+func (s *Server) handleAdminListSM(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*sqlstore.SalesmanagoAccountRecord, error) {
+		return s.db.ListSalesmanagoAccounts(r.Context(), vendorID)
+	})
+}
+
+func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var in orderhub.SalesmanagoAccountInput
+	if err := decodeAdmin(w, r, &in); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	rec, err := CreateSalesmanagoAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, SalesmanagoAccountCreated{rec, s.sm.Sealer.Encrypts()})
+}
+
+// CreateSalesmanagoAccount validates an account, seals its secrets and stores it
+// (the admin API and CLI share it).
+func CreateSalesmanagoAccount(ctx context.Context, db *sqlstore.DB, sealer *salesmanago.Sealer, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
+	in.VendorID = vendorID
+	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
+		return nil, err
+	}
+	if in.ID == "" {
+		in.ID = orderhub.NewID("sm")
+	}
+	secret, err := sealer.Seal(in.APISecret, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := sealer.Seal(in.APIKey, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return db.CreateSalesmanagoAccount(ctx, in, secret, key)
+}
+
+func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(r, "accountId", "SALESmanago account")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.GetSalesmanagoAccount(r.Context(), vendorID, id)
+}
+
+func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.adminSMAccount(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {
+	s.adminDelete(w, r, func(vendorID string) error {
+		id, err := pathID(r, "accountId", "SALESmanago account")
+		if err != nil {
+			return err
+		}
+		return s.db.DeleteSalesmanagoAccount(r.Context(), vendorID, id)
+	})
+}
+
+func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.adminSMAccount(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var m orderhub.SalesmanagoMapping
+	if err := decodeAdmin(w, r, &m); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if err := orderhub.ValidateSalesmanagoMapping(&m); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out, err := s.db.UpdateSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleAdminTestSM tests an account's credentials against SALESmanago; the answer
+// is 200 with ok and the reasons either way.
+func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.adminSMAccount(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cl, err := salesmanago.ClientFor(rec, s.sm.Sealer, s.sm.HTTPClient)
+	if err != nil {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnprocessable, "%v", err))
+		return
+	}
+	cl.Timeout = 2 * s.smLookupTimeout()
+	writeJSON(w, http.StatusOK, cl.Test(r.Context(), rec.CatalogID))
+}
