@@ -29,6 +29,9 @@ func (s *Server) routes() {
 	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
 	s.purchaseRoutes(m)
 
+	// Order events (seed 004), Yespo-shaped contacts, ignored events, Yespo accounts.
+	s.orderEventRoutes(m)
+
 	// SALESmanago integration API (seed 002) and its account admin API.
 	s.salesmanagoRoutes(m)
 

@@ -39,6 +39,8 @@ type Config struct {
 	OpenAPIJSON []byte
 	// AccessLog logs every request at info level (default: only failures).
 	AccessLog bool
+	// Yespo serves the Yespo account admin API (connector/yespo); nil: not configured.
+	Yespo YespoAdmin
 	// Salesmanago configures the SALESmanago surface (seed 002).
 	Salesmanago SalesmanagoOptions
 }
@@ -56,6 +58,7 @@ type Server struct {
 	metrics *httpMetrics
 	openapi []byte
 	access  bool
+	yespo   YespoAdmin
 	sm      SalesmanagoOptions
 	reg     *prometheus.Registry
 }
@@ -94,7 +97,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry,
+		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
 		sm: cfg.Salesmanago,
 	}
 	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)

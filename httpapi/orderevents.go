@@ -1,0 +1,333 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// Order events (seed 004), in Yespo's own format so that a shop sending them to
+// Yespo can point at orderhub instead (vendor OAuth token, scope events):
+//
+//	POST /api/v1/event     {eventTypeKey, keyValue, params:[{name, value}]}
+//	POST /api/v1/contact   a contact in Yespo's shape (created or updated)
+//
+// Yespo answers 200 to an event it ignores (a required parameter missing, an unknown
+// contact or order). orderhub answers 200 too, for compatibility, but says so in the
+// body ({"status":"ignored","reason":…}), keeps the event with its reason (admin:
+// GET /admin/v1/vendors/{vendorId}/ignored-events) and counts it
+// (orderhub_order_events_ignored_total). With ?strict=true an ignored event is
+// answered as an error instead (4xx, the reason as the error code).
+//
+// The Yespo account of a vendor (where orderhub forwards its order changes) is
+// managed by the admin API:
+//
+//	GET, PUT, DELETE /admin/v1/vendors/{vendorId}/yespo
+//	POST             /admin/v1/vendors/{vendorId}/yespo/test   (Yespo's account/info)
+
+func init() {
+	for code, status := range map[string]int{
+		orderhub.EOrderEventParamRequired: http.StatusBadRequest,
+		orderhub.EOrderEventParamInvalid:  http.StatusBadRequest,
+		orderhub.EOrderTotalMismatch:      http.StatusUnprocessableEntity,
+		orderhub.EOrderNotFound:           http.StatusNotFound,
+		orderhub.EContactNotFound:         http.StatusUnprocessableEntity,
+		orderhub.EUnsupportedEventType:    http.StatusUnprocessableEntity,
+	} {
+		RegisterStatus(code, status)
+	}
+}
+
+// YespoAdmin is what the Yespo account admin API needs from connector/yespo (set in
+// Config.Yespo by cmd/orderhub): sealing the API key and calling Yespo.
+type YespoAdmin interface {
+	// SaveAccount creates or updates a vendor's account (an empty apiKey keeps the
+	// stored one).
+	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error)
+	// TestAccount calls Yespo's GET /api/v1/account/info with the vendor's key and
+	// returns its answer.
+	TestAccount(ctx context.Context, vendorID string) (json.RawMessage, error)
+	// KeyEncrypted reports whether a stored key is sealed (AES-GCM) rather than
+	// stored as-is.
+	KeyEncrypted(sealed string) bool
+}
+
+// OrderEventAnswer is the 200 answer of POST /api/v1/event.
+type OrderEventAnswer struct {
+	Status          string `json:"status"`            // accepted or ignored
+	Outcome         string `json:"outcome,omitempty"` // created, updated, unchanged (accepted)
+	EventTypeKey    string `json:"eventTypeKey"`
+	ExternalOrderID string `json:"externalOrderId,omitempty"`
+	OrderID         string `json:"orderId,omitempty"`
+	OrderStatus     string `json:"orderStatus,omitempty"`
+	Reason          string `json:"reason,omitempty"` // an error code (ignored)
+	Message         string `json:"message,omitempty"`
+	Field           string `json:"field,omitempty"`
+	IgnoredEventID  string `json:"ignoredEventId,omitempty"`
+}
+
+type orderEventMetrics struct {
+	events  *prometheus.CounterVec
+	ignored *prometheus.CounterVec
+}
+
+func (s *Server) orderEventRoutes(m *http.ServeMux) {
+	om := &orderEventMetrics{
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_order_events_total", Help: "Order events (POST /api/v1/event) by event type and outcome (created, updated, unchanged, ignored).",
+		}, []string{"type", "outcome"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_order_events_ignored_total", Help: "Order events ignored as Yespo would (and kept), by reason.",
+		}, []string{"reason"}),
+	}
+	s.reg.MustRegister(om.events, om.ignored)
+	m.HandleFunc("POST /api/v1/event", s.requireScope(orderhub.ScopeEvents, s.handleOrderEvent(om)))
+	m.HandleFunc("POST /api/v1/contact", s.requireScope(orderhub.ScopeEvents, s.handleYespoContact))
+	const a = "/admin/v1/vendors/{vendorId}"
+	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.handleIgnoredEvents))
+	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.handleGetYespo))
+	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.handlePutYespo))
+	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.handleDeleteYespo))
+	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.handleTestYespo))
+}
+
+func eventTypeLabel(t string) string {
+	switch t {
+	case orderhub.YespoOrderCreated, orderhub.YespoOrderUpdated, orderhub.YespoOrderDelivered, orderhub.YespoOrderCancelled:
+		return t
+	}
+	return "other"
+}
+
+// handleOrderEvent serves POST /api/v1/event. Checks: token (401/403), strict flag,
+// body (413 over Yespo's 20 KB, 415, 400 for malformed JSON or Yespo's limits on
+// eventTypeKey and keyValue); then the event is applied or ignored in one
+// transaction.
+func (s *Server) handleOrderEvent(om *orderEventMetrics) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalFrom(r)
+		strict, err := boolQuery(r, "strict")
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		body, err := readJSONBody(w, r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		ev, err := orderhub.ParseOrderEvent(body)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		res, err := s.db.ApplyOrderEvent(r.Context(), p.VendorID, ev, body)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		om.events.WithLabelValues(eventTypeLabel(ev.Type), res.Outcome).Inc()
+		ans := OrderEventAnswer{EventTypeKey: ev.Type, ExternalOrderID: ev.ExternalOrderID}
+		if res.Outcome == sqlstore.OrderEventIgnored {
+			om.ignored.WithLabelValues(res.Reason.Code).Inc()
+			s.log.InfoContext(r.Context(), "order event ignored", "vendor", p.VendorID, "type", ev.Type, "reason", res.Reason.Code, "ignored_event", res.Ignored.ID)
+			if strict {
+				writeError(w, r, s.log, res.Reason)
+				return
+			}
+			ans.Status, ans.Reason, ans.Message, ans.Field, ans.IgnoredEventID = "ignored", res.Reason.Code, res.Reason.Message, res.Reason.Field, res.Ignored.ID
+			writeJSON(w, http.StatusOK, ans)
+			return
+		}
+		ans.Status, ans.Outcome, ans.OrderID, ans.OrderStatus = "accepted", res.Outcome, res.Order.ID, res.Order.Status
+		writeJSON(w, http.StatusOK, ans)
+	}
+}
+
+// YespoContactAnswer is the answer of POST /api/v1/contact.
+type YespoContactAnswer struct {
+	ID                 string `json:"id"` // orderhub's customer id; matches the ContactId parameter of events
+	ExternalCustomerID string `json:"externalCustomerId,omitempty"`
+	Created            bool   `json:"created"`
+}
+
+// handleYespoContact serves POST /api/v1/contact: a contact in Yespo's shape becomes
+// (or updates) a customer of the caller's vendor.
+func (s *Server) handleYespoContact(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	c, err := orderhub.ParseYespoContact(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cust, created, err := s.db.UpsertYespoContact(r.Context(), p.VendorID, c)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, YespoContactAnswer{ID: cust.ID, ExternalCustomerID: cust.PublisherUserID, Created: created})
+}
+
+// handleIgnoredEvents serves GET /admin/v1/vendors/{vendorId}/ignored-events
+// (?reason=<error code>&limit=1..1000): {"data": [...]}, the most recently seen first.
+func (s *Server) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	f := sqlstore.IgnoredEventFilter{VendorID: vendorID}
+	q := r.URL.Query()
+	for k := range q {
+		if k != "reason" && k != "limit" {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, k, "Unknown query parameter %q (reason, limit).", k))
+			return
+		}
+	}
+	f.Reason = q.Get("reason")
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be 1 to 1000."))
+			return
+		}
+		f.Limit = n
+	}
+	list, err := s.db.ListIgnoredEvents(r.Context(), f)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": list})
+}
+
+// YespoAccountView is a Yespo account as the admin API shows it: never the key.
+type YespoAccountView struct {
+	VendorID        string    `json:"vendorId"`
+	BaseURL         string    `json:"baseUrl"`
+	EndpointID      string    `json:"endpointId"`
+	APIKeySet       bool      `json:"apiKeySet"`
+	APIKeyEncrypted bool      `json:"apiKeyEncrypted"`
+	CreatedAt       time.Time `json:"createdAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
+func (s *Server) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
+	v := YespoAccountView{VendorID: a.VendorID, BaseURL: a.BaseURL, EndpointID: a.EndpointID, APIKeySet: a.SealedKey != "", CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	if s.yespo != nil {
+		v.APIKeyEncrypted = s.yespo.KeyEncrypted(a.SealedKey)
+	}
+	return v
+}
+
+func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	a, err := s.db.GetYespoAccount(r.Context(), vendorID)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.yespoView(a))
+}
+
+func (s *Server) yespoConfigured() error {
+	if s.yespo == nil {
+		return orderhub.Errorf(orderhub.EUnavailable, "The Yespo connector is not configured in this server.")
+	}
+	return nil
+}
+
+// handlePutYespo serves PUT /admin/v1/vendors/{vendorId}/yespo with {baseUrl,
+// apiKey}: creates or updates the account (apiKey may be left out on updates).
+func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = s.yespoConfigured()
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var in struct {
+		BaseURL *string `json:"baseUrl"`
+		APIKey  *string `json:"apiKey"`
+	}
+	if err := orderhub.DecodeJSON(body, &in); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if in.BaseURL == nil || strings.TrimSpace(*in.BaseURL) == "" {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl is required, e.g. https://yespo.io."))
+		return
+	}
+	key := ""
+	if in.APIKey != nil {
+		key = strings.TrimSpace(*in.APIKey)
+		if key == "" || len(key) > 1024 {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "apiKey", "apiKey must be 1 to 1024 characters."))
+			return
+		}
+	}
+	a, err := s.yespo.SaveAccount(r.Context(), vendorID, *in.BaseURL, key)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.yespoView(a))
+}
+
+func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = s.db.DeleteYespoAccount(r.Context(), vendorID)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleTestYespo serves POST /admin/v1/vendors/{vendorId}/yespo/test: {ok: true,
+// accountInfo} when Yespo accepts the key, {ok: false, message} otherwise.
+func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = s.yespoConfigured()
+	}
+	if err == nil {
+		_, err = s.db.GetYespoAccount(r.Context(), vendorID)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	info, err := s.yespo.TestAccount(r.Context(), vendorID)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "accountInfo": info})
+}
