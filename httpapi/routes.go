@@ -35,6 +35,9 @@ func (s *Server) routes() {
 	// SALESmanago integration API (seed 002) and its account admin API.
 	s.salesmanagoRoutes(m)
 
+	// Admin API of the core entities and the web console (issue 9).
+	s.adminCoreRoutes(m)
+
 	m.HandleFunc("/", s.notFound)
 }
 
