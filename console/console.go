@@ -1,0 +1,322 @@
+// Package console is orderhub's admin web console, served at /console: server-rendered
+// html/template pages over the store, with embedded static files (no CDN; it works
+// offline) and a little JavaScript for live counters and confirm dialogs.
+//
+// Operators log in with a console user's password (orderhub admin console-user
+// create; bcrypt hash). A session is a random token in an HttpOnly, SameSite=Lax
+// cookie (Secure over TLS) whose hash is stored with the session's CSRF token; every
+// form carries that token (synchronizer token pattern) and every POST is refused
+// without it. The login form, before any session exists, is protected by a
+// double-submit token.
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Prefix is where the console is mounted.
+const Prefix = "/console"
+
+const (
+	sessionCookie = "orderhub_console"
+	loginCookie   = "orderhub_console_login"
+	// SessionTTL is how long a console session lasts.
+	SessionTTL = 12 * time.Hour
+)
+
+// Config holds the console's dependencies.
+type Config struct {
+	DB     *sqlstore.DB
+	Logger *slog.Logger
+	// SecureCookies marks cookies Secure even when the request did not arrive over
+	// TLS here (behind a TLS-terminating proxy). Requests over TLS, or with
+	// X-Forwarded-Proto: https, always get Secure cookies.
+	SecureCookies bool
+}
+
+type console struct {
+	db     *sqlstore.DB
+	log    *slog.Logger
+	secure bool
+	pages  map[string]*template.Template
+	mux    *http.ServeMux
+}
+
+// Handler returns the console's handler; mount it at Prefix + "/".
+func Handler(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux()}
+	c.pages = pages()
+	c.routes()
+	return c
+}
+
+// pages parses the templates once per process.
+var pages = sync.OnceValue(parsePages)
+
+func parsePages() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"time":    fmtTime,
+		"ago":     ago,
+		"money":   func(m orderhub.Money) string { return orderhub.FormatDecimal(int64(m)) },
+		"join":    strings.Join,
+		"excerpt": excerpt,
+		"statusClass": func(s string) string {
+			switch strings.ToLower(s) {
+			case "delivered", "confirmed", "active", "ok", "healthy":
+				return "ok"
+			case "dead", "canceled", "cancelled", "disabled", "revoked", "failing":
+				return "bad"
+			case "failed", "pending":
+				return "warn"
+			}
+			return ""
+		},
+		"q": url.QueryEscape,
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		pages[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+	}
+	return pages
+}
+
+func fmtTime(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return "—"
+		}
+		return v.UTC().Format("2006-01-02 15:04:05Z")
+	case *time.Time:
+		if v == nil {
+			return "—"
+		}
+		return fmtTime(*v)
+	}
+	return fmt.Sprint(t)
+}
+
+func ago(t any) string {
+	var tm time.Time
+	switch v := t.(type) {
+	case time.Time:
+		tm = v
+	case *time.Time:
+		if v == nil {
+			return "—"
+		}
+		tm = *v
+	}
+	if tm.IsZero() {
+		return "—"
+	}
+	d := time.Since(tm).Round(time.Second)
+	if d < 0 {
+		return "in " + (-d).String()
+	}
+	return d.String() + " ago"
+}
+
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	c.mux.ServeHTTP(w, r)
+}
+
+// ---- sessions and CSRF ----
+
+type ctxKey struct{}
+
+// session returns the request's console session (set by auth).
+func session(r *http.Request) *sqlstore.ConsoleSession {
+	s, _ := r.Context().Value(ctxKey{}).(*sqlstore.ConsoleSession)
+	return s
+}
+
+func (c *console) secureRequest(r *http.Request) bool {
+	return c.secure || r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func (c *console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: Prefix + "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.secureRequest(r),
+	})
+}
+
+// auth requires a session; without one, pages redirect to the login page and POSTs
+// are refused. POSTs must also carry the session's CSRF token.
+func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var s *sqlstore.ConsoleSession
+		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && len(ck.Value) < 200 {
+			s, _ = c.db.ConsoleSessionByToken(r.Context(), ck.Value)
+		}
+		if s == nil {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			c.fail(w, r, http.StatusUnauthorized, "Not logged in", "Your session has ended. Log in again.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if !sameOrigin(r) {
+				c.fail(w, r, http.StatusForbidden, "Cross-site request refused", "This form was posted from another site.")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if err := r.ParseForm(); err != nil {
+				c.fail(w, r, http.StatusBadRequest, "Bad form", "The form could not be read.")
+				return
+			}
+			tok := r.PostForm.Get("csrf")
+			if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.CSRFToken)) != 1 {
+				c.fail(w, r, http.StatusForbidden, "CSRF token missing or wrong", "The form's security token is missing or stale. Reload the page and try again.")
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+	}
+}
+
+// sameOrigin refuses POSTs whose Origin (sent by browsers) names another host.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return o == ""
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ---- rendering ----
+
+// view is what every page template gets.
+type view struct {
+	Title   string
+	Nav     string
+	User    string
+	CSRF    string
+	Flash   string
+	Error   string
+	Data    any
+	Vendors []*orderhub.Vendor
+}
+
+func (c *console) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := c.pages[page]
+	if !ok {
+		panic("console: no page " + page)
+	}
+	if s := session(r); s != nil {
+		v.User, v.CSRF = s.Username, s.CSRFToken
+	}
+	if v.Flash == "" {
+		v.Flash = r.URL.Query().Get("flash")
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, v); err != nil {
+		c.log.Error("console: render", "page", page, "err", err)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// fail renders an error page.
+func (c *console) fail(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	c.render(w, r, status, "error", &view{Title: title, Error: msg})
+}
+
+// failErr renders an error from the store: domain errors with their status and
+// message, anything else as an internal error (logged in full).
+func (c *console) failErr(w http.ResponseWriter, r *http.Request, err error) {
+	var e *orderhub.Error
+	if errors.As(err, &e) {
+		status := http.StatusBadRequest
+		switch e.Code {
+		case orderhub.ENotFound, orderhub.EContractNotFound, orderhub.EPromoCodeNotFound:
+			status = http.StatusNotFound
+		case orderhub.EConflict:
+			status = http.StatusConflict
+		case orderhub.EUnauthorized:
+			status = http.StatusUnauthorized
+		}
+		c.fail(w, r, status, http.StatusText(status), e.Message)
+		return
+	}
+	c.log.Error("console", "path", r.URL.Path, "err", err)
+	c.fail(w, r, http.StatusInternalServerError, "Internal error", "Something went wrong; the server log has the details.")
+}
+
+// back redirects after a POST (post/redirect/get) with a flash message.
+func back(w http.ResponseWriter, r *http.Request, path, flash string) {
+	u := Prefix + path
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + "flash=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}

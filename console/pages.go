@@ -1,0 +1,688 @@
+package console
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+func (c *console) routes() {
+	m := c.mux
+	const p = Prefix
+	static, _ := fs.Sub(staticFS, "static")
+	m.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET "+p+"/login", c.handleLoginForm)
+	m.HandleFunc("POST "+p+"/login", c.handleLogin)
+	m.HandleFunc("POST "+p+"/logout", c.auth(c.handleLogout))
+
+	m.HandleFunc("GET "+p+"/{$}", c.auth(c.handleDashboard))
+	m.HandleFunc("GET "+p+"/stats.json", c.auth(c.handleStats))
+	m.HandleFunc("GET "+p+"/search", c.auth(c.handleSearch))
+	m.HandleFunc("GET "+p+"/customers/{id}", c.auth(c.handleCustomer))
+	m.HandleFunc("GET "+p+"/orders/{id}", c.auth(c.handleOrder))
+	m.HandleFunc("GET "+p+"/contracts/{id}", c.auth(c.handleContract))
+	m.HandleFunc("GET "+p+"/events/{id}", c.auth(c.handleEvent))
+
+	m.HandleFunc("GET "+p+"/endpoints", c.auth(c.handleEndpoints))
+	m.HandleFunc("GET "+p+"/endpoints/{id}", c.auth(c.handleEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/{action}", c.auth(c.handleEndpointAction))
+	m.HandleFunc("GET "+p+"/deliveries/{id}", c.auth(c.handleDelivery))
+	m.HandleFunc("POST "+p+"/deliveries/{id}/replay", c.auth(c.handleReplay))
+	m.HandleFunc("GET "+p+"/dead-letters", c.auth(c.handleDeadLetters))
+	m.HandleFunc("POST "+p+"/dead-letters/replay", c.auth(c.handleBulkReplay))
+	m.HandleFunc("GET "+p+"/ignored", c.auth(c.handleIgnored))
+
+	m.HandleFunc("GET "+p+"/catalog", c.auth(c.handleCatalog))
+	m.HandleFunc("GET "+p+"/credentials", c.auth(c.handleCredentials))
+	m.HandleFunc("POST "+p+"/clients/{id}/revoke", c.auth(c.handleRevokeClient))
+
+	m.HandleFunc(p+"/", c.auth(func(w http.ResponseWriter, r *http.Request) {
+		c.fail(w, r, http.StatusNotFound, "Not found", "There is no console page at "+r.URL.Path+".")
+	}))
+}
+
+// ---- login ----
+
+func (c *console) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	c.loginPage(w, r, http.StatusOK, "")
+}
+
+func (c *console) loginPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	tok := randomToken()
+	c.setCookie(w, r, loginCookie, tok, 3600)
+	next := r.URL.Query().Get("next")
+	if r.Method == http.MethodPost {
+		next = r.PostForm.Get("next")
+	}
+	c.render(w, r, status, "login", &view{Title: "Log in", CSRF: tok, Error: msg, Data: map[string]string{"Next": safeNext(next)}})
+}
+
+// safeNext keeps a post-login redirect inside the console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, Prefix+"/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return Prefix + "/"
+	}
+	return next
+}
+
+func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.loginPage(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	ck, err := r.Cookie(loginCookie)
+	tok := r.PostForm.Get("csrf")
+	if !sameOrigin(r) || err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(tok)) != 1 {
+		c.loginPage(w, r, http.StatusForbidden, "The login form's security token is missing or stale (CSRF). Try again.")
+		return
+	}
+	token, _, err := c.db.ConsoleLogin(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
+			c.log.Warn("console: failed login", "username", excerpt(r.PostForm.Get("username"), 64), "remote", r.RemoteAddr)
+			c.loginPage(w, r, http.StatusUnauthorized, "Wrong username or password.")
+			return
+		}
+		c.failErr(w, r, err)
+		return
+	}
+	c.setCookie(w, r, loginCookie, "", -1)
+	c.setCookie(w, r, sessionCookie, token, int(SessionTTL.Seconds()))
+	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		if err := c.db.ConsoleLogout(r.Context(), ck.Value); err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+	}
+	c.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+}
+
+// ---- dashboard ----
+
+func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request) {
+	d, err := c.db.DashboardStats(r.Context(), 15)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "dashboard", &view{Title: "Dashboard", Nav: "dashboard", Data: dashboardView(d)})
+}
+
+type dashView struct {
+	*sqlstore.Dashboard
+	OrdersNow, ContractsNow, DeliveriesNow int64
+	Max                                    int64
+}
+
+func dashboardView(d *sqlstore.Dashboard) *dashView {
+	v := &dashView{Dashboard: d, Max: 1}
+	last := func(s []int64) int64 {
+		if len(s) == 0 {
+			return 0
+		}
+		return s[len(s)-1]
+	}
+	v.OrdersNow, v.ContractsNow, v.DeliveriesNow = last(d.OrdersPerMinute), last(d.ContractsPerMinute), last(d.DeliveriesPerMinute)
+	for _, s := range [][]int64{d.OrdersPerMinute, d.ContractsPerMinute, d.DeliveriesPerMinute} {
+		for _, n := range s {
+			v.Max = max(v.Max, n)
+		}
+	}
+	return v
+}
+
+// handleStats feeds the dashboard's live counters (static/console.js polls it).
+func (c *console) handleStats(w http.ResponseWriter, r *http.Request) {
+	d, err := c.db.DashboardStats(r.Context(), 15)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	out := map[string]any{
+		"ordersPerMinute": d.OrdersPerMinute, "contractsPerMinute": d.ContractsPerMinute, "deliveriesPerMinute": d.DeliveriesPerMinute,
+		"queueDepth": d.QueueDepth, "dead": d.Dead, "failing": len(d.Failing), "oldestPending": ago(d.OldestPending),
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// ---- search ----
+
+type searchView struct {
+	Q         string
+	Customers []*orderhub.Customer
+	Orders    []*orderhub.Order
+	Contracts []*orderhub.Contract
+}
+
+// handleSearch finds customers, orders and contracts by e-mail, externalOrderId, or
+// an order, contract or customer id. A single hit opens its page.
+func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	v := &searchView{Q: q}
+	if q == "" || len(q) > 300 || !validText(q) {
+		if q != "" {
+			v.Q = ""
+		}
+		c.render(w, r, http.StatusOK, "search", &view{Title: "Search", Nav: "search", Data: v})
+		return
+	}
+	ctx := r.Context()
+	page := sqlstore.Page{Limit: 50}
+	add := func(err error) bool {
+		if err != nil {
+			c.failErr(w, r, err)
+			return false
+		}
+		return true
+	}
+	if strings.Contains(q, "@") {
+		cs, err := c.db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: q}, page)
+		if !add(err) {
+			return
+		}
+		v.Customers = cs.Data
+		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: q}, page)
+		if !add(err) {
+			return
+		}
+		v.Orders = os.Data
+		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{Email: q}, page)
+		if !add(err) {
+			return
+		}
+		v.Contracts = cts.Data
+	} else {
+		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{ExternalOrderID: q}, page)
+		if !add(err) {
+			return
+		}
+		v.Orders = os.Data
+		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{ExternalOrderID: q}, page)
+		if !add(err) {
+			return
+		}
+		v.Contracts = cts.Data
+		if o, err := c.db.AdminGetOrder(ctx, q); err == nil {
+			v.Orders = append(v.Orders, o)
+		}
+		if ct, err := c.db.AdminGetContract(ctx, q); err == nil {
+			v.Contracts = append(v.Contracts, ct)
+		}
+		if cu, err := c.db.AdminGetCustomer(ctx, q); err == nil {
+			v.Customers = append(v.Customers, cu)
+		}
+	}
+	c.render(w, r, http.StatusOK, "search", &view{Title: "Search: " + q, Nav: "search", Data: v})
+}
+
+func validText(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) && strings.ToValidUTF8(s, "") == s
+}
+
+// pathID returns the {id} path value, or renders not found.
+func (c *console) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 200 || !validText(id) {
+		c.fail(w, r, http.StatusNotFound, "Not found", "No such record.")
+		return "", false
+	}
+	return id, true
+}
+
+// ---- customers, orders, contracts, events ----
+
+type customerView struct {
+	Customer  *orderhub.Customer
+	Timeline  []sqlstore.TimelineEntry
+	Orders    []*orderhub.Order
+	Contracts []*orderhub.Contract
+}
+
+func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	cu, err := c.db.AdminGetCustomer(ctx, id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	tl, err := c.db.CustomerTimeline(ctx, id, 300)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{CustomerID: id}, sqlstore.Page{Limit: 100})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{CustomerID: id}, sqlstore.Page{Limit: 100})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	title := cu.Email
+	if title == "" {
+		title = cu.ID
+	}
+	c.render(w, r, http.StatusOK, "customer", &view{Title: "Customer " + title, Nav: "search", Data: &customerView{Customer: cu, Timeline: tl, Orders: os.Data, Contracts: cts.Data}})
+}
+
+type recordView struct {
+	Kind     string
+	ID       string
+	VendorID string
+	Customer string
+	JSON     string
+	Events   []*orderhub.Event
+}
+
+func prettyJSON(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
+
+func (c *console) handleOrder(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	o, err := c.db.AdminGetOrder(r.Context(), id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "record", &view{Title: "Order " + o.ID, Nav: "search", Data: &recordView{Kind: "Order", ID: o.ID, VendorID: o.VendorID, Customer: o.CustomerID, JSON: prettyJSON(o)}})
+}
+
+func (c *console) handleContract(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	ct, err := c.db.AdminGetContract(r.Context(), id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "record", &view{Title: "Contract " + ct.ID, Nav: "search", Data: &recordView{Kind: "Contract", ID: ct.ID, VendorID: ct.VendorID, Customer: ct.UserID, JSON: prettyJSON(ct)}})
+}
+
+func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	ev, err := c.db.AdminGetEvent(r.Context(), id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	ds, err := c.db.ListDeliveries(r.Context(), sqlstore.DeliveryFilter{EventID: ev.ID, VendorID: ev.VendorID})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "event", &view{Title: "Event " + ev.Type, Nav: "search", Data: map[string]any{"Event": ev, "JSON": prettyJSON(ev.Data), "Deliveries": ds}})
+}
+
+// ---- endpoints and connectors ----
+
+type endpointRow struct {
+	*sqlstore.Endpoint
+	Health    string
+	Connector bool
+}
+
+func health(e *sqlstore.Endpoint) string {
+	switch {
+	case e.DeletedAt != nil:
+		return "deleted"
+	case !e.Enabled:
+		return "disabled"
+	case e.FailingSince != nil:
+		return "failing"
+	}
+	return "healthy"
+}
+
+func isConnector(kind string) bool {
+	return kind != sqlstore.EndpointWebhook && kind != sqlstore.EndpointZapier
+}
+
+func (c *console) handleEndpoints(w http.ResponseWriter, r *http.Request) {
+	vendor := r.URL.Query().Get("vendor")
+	if !validText(vendor) {
+		vendor = ""
+	}
+	eps, err := c.db.ListEndpoints(r.Context(), sqlstore.EndpointFilter{VendorID: vendor})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	var hooks, conns []endpointRow
+	for _, e := range eps {
+		row := endpointRow{Endpoint: e, Health: health(e), Connector: isConnector(e.Kind)}
+		if row.Connector {
+			conns = append(conns, row)
+		} else {
+			hooks = append(hooks, row)
+		}
+	}
+	c.render(w, r, http.StatusOK, "endpoints", &view{Title: "Endpoints and connectors", Nav: "endpoints", Data: map[string]any{"Endpoints": hooks, "Connectors": conns, "Vendor": vendor}})
+}
+
+type deliveryRow struct {
+	*sqlstore.Delivery
+	Last *sqlstore.Attempt
+}
+
+func (c *console) handleEndpoint(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	c.endpointPage(w, r, id, "")
+}
+
+// endpointPage renders an endpoint; secret is a just-rotated secret, shown once.
+func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secret string) {
+	ctx := r.Context()
+	e, err := c.db.GetEndpoint(ctx, "", id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	ds, err := c.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: id, Limit: 25})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	rows := make([]deliveryRow, 0, len(ds))
+	for _, d := range ds {
+		row := deliveryRow{Delivery: d}
+		if d.Attempts > 0 {
+			as, err := c.db.ListAttempts(ctx, "", d.ID)
+			if err != nil {
+				c.failErr(w, r, err)
+				return
+			}
+			if len(as) > 0 {
+				row.Last = as[len(as)-1]
+			}
+		}
+		rows = append(rows, row)
+	}
+	dead, err := c.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: id, Status: sqlstore.DeliveryDead, Limit: 1000})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "endpoint", &view{Title: "Endpoint " + e.ID, Nav: "endpoints", Data: map[string]any{
+		"Endpoint": endpointRow{Endpoint: e, Health: health(e), Connector: isConnector(e.Kind)}, "Deliveries": rows, "Dead": len(dead), "Secret": secret,
+	}})
+}
+
+func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	var err error
+	flash := ""
+	switch r.PathValue("action") {
+	case "enable":
+		_, err = c.db.SetEndpointEnabled(ctx, "", id, true, "")
+		flash = "Endpoint enabled."
+	case "disable":
+		_, err = c.db.SetEndpointEnabled(ctx, "", id, false, "disabled by "+session(r).Username+" in the console")
+		flash = "Endpoint disabled; its pending deliveries are dead and can be replayed after enabling it."
+	case "rotate":
+		e, err := c.db.RotateEndpointSecret(ctx, "", id, "", 0)
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		c.endpointPage(w, r, id, e.Secret)
+		return
+	case "test":
+		var d *sqlstore.Delivery
+		d, err = c.db.SendTestEvent(ctx, "", id)
+		if err == nil {
+			back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
+			return
+		}
+	case "replay-dead":
+		var n int
+		n, err = c.db.ReplayDead(ctx, "", id)
+		flash = strconv.Itoa(n) + " dead deliveries queued again."
+	default:
+		c.fail(w, r, http.StatusNotFound, "Not found", "Unknown endpoint action.")
+		return
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	back(w, r, "/endpoints/"+url.PathEscape(id), flash)
+}
+
+// ---- deliveries ----
+
+func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	d, err := c.db.GetDelivery(ctx, "", id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	as, err := c.db.ListAttempts(ctx, "", id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	e, err := c.db.GetEndpoint(ctx, "", d.EndpointID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	ev, err := c.db.AdminGetEvent(ctx, d.EventID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	sort.SliceStable(as, func(i, j int) bool { return as[i].StartedAt.After(as[j].StartedAt) })
+	c.render(w, r, http.StatusOK, "delivery", &view{Title: "Delivery " + d.ID, Nav: "endpoints", Data: map[string]any{
+		"Delivery": d, "Attempts": as, "Endpoint": e, "Event": ev, "Payload": prettyJSON(ev.Data),
+		"Replayable": d.Status != sqlstore.DeliveryCanceled,
+	}})
+}
+
+func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := c.db.ReplayDelivery(r.Context(), "", id); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	back(w, r, "/deliveries/"+url.PathEscape(id), "Delivery queued again.")
+}
+
+func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := sqlstore.DeliveryFilter{Status: sqlstore.DeliveryDead, Limit: 200}
+	if v := r.URL.Query().Get("vendor"); validText(v) {
+		f.VendorID = v
+	}
+	ds, err := c.db.ListDeliveries(ctx, f)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "dead", &view{Title: "Dead letters", Nav: "dead", Data: map[string]any{"Deliveries": ds}})
+}
+
+// handleBulkReplay replays the selected dead deliveries (the "id" fields).
+func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
+	ids := r.PostForm["id"]
+	if len(ids) == 0 {
+		back(w, r, "/dead-letters", "Nothing selected.")
+		return
+	}
+	if len(ids) > 1000 {
+		c.fail(w, r, http.StatusBadRequest, "Too many", "Replay at most 1000 deliveries at once.")
+		return
+	}
+	n := 0
+	var problems []string
+	for _, id := range ids {
+		if !validText(id) || len(id) > 200 {
+			continue
+		}
+		if _, err := c.db.ReplayDelivery(r.Context(), "", id); err != nil {
+			var e *orderhub.Error
+			if !errors.As(err, &e) {
+				c.failErr(w, r, err)
+				return
+			}
+			problems = append(problems, id+": "+e.Message)
+			continue
+		}
+		n++
+	}
+	msg := strconv.Itoa(n) + " deliveries queued again."
+	if len(problems) > 0 {
+		msg += " Not replayed: " + strings.Join(problems, "; ")
+	}
+	back(w, r, "/dead-letters", msg)
+}
+
+// ---- catalog and credentials ----
+
+func (c *console) vendors(r *http.Request) ([]*orderhub.Vendor, error) {
+	pg, err := c.db.AdminListVendors(r.Context(), sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	return pg.Data, nil
+}
+
+// vendorParam returns the ?vendor= of the request, or the first vendor.
+func vendorParam(r *http.Request, vs []*orderhub.Vendor) string {
+	v := r.URL.Query().Get("vendor")
+	for _, x := range vs {
+		if x.ID == v {
+			return v
+		}
+	}
+	if len(vs) > 0 {
+		return vs[len(vs)-1].ID
+	}
+	return ""
+}
+
+func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	vendor := vendorParam(r, vs)
+	data := map[string]any{"Vendor": vendor}
+	if vendor != "" {
+		promos, err := c.db.AdminListPromoCodes(ctx, sqlstore.AdminFilter{VendorID: vendor}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		products, err := c.db.ListProducts(ctx, vendor)
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		options, err := c.db.ListPurchaseOptions(ctx, vendor, "")
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		mappings, err := c.db.ListProductMappings(ctx, vendor)
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		sources, err := c.db.ListSources(ctx, vendor, "")
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		data["Promos"], data["Products"], data["Options"], data["Mappings"], data["Sources"] = promos.Data, products, options, mappings, sources
+	}
+	c.render(w, r, http.StatusOK, "catalog", &view{Title: "Catalog", Nav: "catalog", Vendors: vs, Data: data})
+}
+
+func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	clients, err := c.db.AdminListClients(ctx, sqlstore.AdminFilter{}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	tokens, err := c.db.ListAdminTokens(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	users, err := c.db.ListConsoleUsers(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "credentials", &view{Title: "Credentials", Nav: "credentials", Vendors: vs, Data: map[string]any{
+		"Clients": clients.Data, "Tokens": tokens, "Users": users,
+	}})
+}
+
+func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := c.db.RevokeClient(r.Context(), id); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	back(w, r, "/credentials", "Client "+id+" revoked.")
+}

@@ -1,0 +1,343 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderhub"
+	"orderhub/console"
+	"orderhub/sqlstore"
+)
+
+// The admin API of the core entities, across vendors (admin token):
+//
+//	GET, POST /admin/v1/vendors                    GET /admin/v1/vendors/{vendorId}
+//	GET, POST /admin/v1/clients                    (create answers the secret once)
+//	GET       /admin/v1/clients/{clientId}         POST /admin/v1/clients/{clientId}/revoke
+//	GET, POST /admin/v1/promo-codes
+//	GET       /admin/v1/customers                  GET /admin/v1/customers/{customerId}
+//	GET       /admin/v1/customers/{customerId}/timeline
+//	GET       /admin/v1/orders                     GET /admin/v1/orders/{orderId}
+//	GET       /admin/v1/contracts                  GET /admin/v1/contracts/{contractId}
+//	GET       /admin/v1/events                     GET /admin/v1/events/{eventId}
+//	GET       /admin/v1/dashboard
+//
+// Lists answer {"data": [...], "next_cursor": "..."} newest first; pass next_cursor
+// back as ?cursor= for the next page (limit 1..500, default 50). Filters are query
+// parameters (vendor, email, externalOrderId, customerId, type, orderingKey, status,
+// from, to as RFC 3339); an unknown parameter is refused, so that a misspelt filter
+// never silently lists everything. The same store functions serve `orderhub admin`.
+
+func (s *Server) adminCoreRoutes(m *http.ServeMux) {
+	const a = "/admin/v1"
+	m.HandleFunc("GET "+a+"/vendors", s.requireAdmin(s.handleAdminListVendors))
+	m.HandleFunc("POST "+a+"/vendors", s.requireAdmin(s.handleAdminCreateVendor))
+	m.HandleFunc("GET "+a+"/vendors/{vendorId}", s.requireAdmin(s.handleAdminGetVendor))
+	m.HandleFunc("GET "+a+"/clients", s.requireAdmin(s.handleAdminListClients))
+	m.HandleFunc("POST "+a+"/clients", s.requireAdmin(s.handleAdminCreateClient))
+	m.HandleFunc("GET "+a+"/clients/{clientId}", s.requireAdmin(s.handleAdminGetClient))
+	m.HandleFunc("POST "+a+"/clients/{clientId}/revoke", s.requireAdmin(s.handleAdminRevokeClient))
+	m.HandleFunc("GET "+a+"/promo-codes", s.requireAdmin(s.handleAdminListPromoCodes))
+	m.HandleFunc("POST "+a+"/promo-codes", s.requireAdmin(s.handleAdminCreatePromoCode))
+	m.HandleFunc("GET "+a+"/customers", s.requireAdmin(s.handleAdminListCustomers))
+	m.HandleFunc("GET "+a+"/customers/{customerId}", s.requireAdmin(s.handleAdminGetCustomer))
+	m.HandleFunc("GET "+a+"/customers/{customerId}/timeline", s.requireAdmin(s.handleAdminCustomerTimeline))
+	m.HandleFunc("GET "+a+"/orders", s.requireAdmin(s.handleAdminListOrders))
+	m.HandleFunc("GET "+a+"/orders/{orderId}", s.requireAdmin(s.handleAdminGetOrder))
+	m.HandleFunc("GET "+a+"/contracts", s.requireAdmin(s.handleAdminListContracts))
+	m.HandleFunc("GET "+a+"/contracts/{contractId}", s.requireAdmin(s.handleAdminGetContract))
+	m.HandleFunc("GET "+a+"/events", s.requireAdmin(s.handleAdminListEvents))
+	m.HandleFunc("GET "+a+"/events/{eventId}", s.requireAdmin(s.handleAdminGetEvent))
+	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(s.handleAdminDashboard))
+
+	// The web console (HTML pages with their own login; docs/console.md).
+	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log}))
+}
+
+// AdminQuery parses the paging and filter parameters of an admin listing; allowed
+// names the filters the listing takes (cursor and limit are always allowed). The
+// console uses it too.
+func AdminQuery(q url.Values, allowed ...string) (sqlstore.AdminFilter, sqlstore.Page, error) {
+	var f sqlstore.AdminFilter
+	var p sqlstore.Page
+	for name, vs := range q {
+		if name != "cursor" && name != "limit" && !slices.Contains(allowed, name) {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown query parameter %q; this list takes %s.", name, strings.Join(append([]string{"cursor", "limit"}, allowed...), ", "))
+		}
+		if len(vs) > 1 {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s is given %d times.", name, len(vs))
+		}
+		if !storable(vs[0]) {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s contains control characters or invalid UTF-8.", name)
+		}
+		if len(vs[0]) > 1000 {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s is longer than 1000 characters.", name)
+		}
+	}
+	p.Cursor = q.Get("cursor")
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > sqlstore.MaxPageLimit {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d, got %q.", sqlstore.MaxPageLimit, v)
+		}
+		p.Limit = n
+	}
+	f.VendorID = q.Get("vendor")
+	f.Email = q.Get("email")
+	f.ExternalOrderID = q.Get("externalOrderId")
+	f.CustomerID = q.Get("customerId")
+	f.Type = q.Get("type")
+	f.OrderingKey = q.Get("orderingKey")
+	f.Status = q.Get("status")
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		v := q.Get(t.name)
+		if v == "" {
+			continue
+		}
+		tm, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, t.name, "%s must be an RFC 3339 time such as 2026-11-23T08:00:00Z, got %q.", t.name, v)
+		}
+		*t.dst = tm
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, p, orderhub.FieldError(orderhub.EInvalidRequest, "to", "to must be after from.")
+	}
+	return f, p, nil
+}
+
+// adminPage answers one page of a listing.
+func adminPage[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(sqlstore.AdminFilter, sqlstore.Page) (*sqlstore.PageOf[T], error), allowed ...string) {
+	f, p, err := AdminQuery(r.URL.Query(), allowed...)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	pg, err := list(f, p)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pg)
+}
+
+// adminGet answers one record named by a path value.
+func adminGet[T any](s *Server, w http.ResponseWriter, r *http.Request, name, what string, get func(id string) (T, error)) {
+	id, err := pathID(r, name, what)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	v, err := get(id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleAdminListVendors(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(_ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
+		return s.db.AdminListVendors(r.Context(), p)
+	})
+}
+
+func (s *Server) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	err := decodeAdmin(w, r, &in)
+	v := &orderhub.Vendor{ID: in.ID, Name: in.Name}
+	if err == nil {
+		err = s.db.CreateVendor(r.Context(), v)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *Server) handleAdminGetVendor(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "vendorId", "Vendor", func(id string) (*orderhub.Vendor, error) { return s.db.GetVendor(r.Context(), id) })
+}
+
+func (s *Server) handleAdminListClients(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
+		return s.db.AdminListClients(r.Context(), f, p)
+	}, "vendor", "status", "from", "to")
+}
+
+// CreatedClient is a client as created: its secret is shown this once.
+type CreatedClient struct {
+	*orderhub.Client
+	ClientSecret string `json:"clientSecret"`
+}
+
+func (s *Server) handleAdminCreateClient(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID       string   `json:"clientId"`
+		VendorID string   `json:"vendorId"`
+		Name     string   `json:"name"`
+		Scopes   []string `json:"scopes"`
+	}
+	err := decodeAdmin(w, r, &in)
+	if err == nil && in.VendorID == "" {
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
+	}
+	if err == nil && len(in.Scopes) == 0 {
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "scopes", "scopes is required: one or more of %s.", strings.Join(orderhub.KnownScopes, ", "))
+	}
+	c := &orderhub.Client{ID: in.ID, VendorID: in.VendorID, Name: in.Name, Scopes: in.Scopes}
+	var secret string
+	if err == nil {
+		secret, err = s.db.CreateClient(r.Context(), c)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, CreatedClient{Client: c, ClientSecret: secret})
+}
+
+func (s *Server) handleAdminGetClient(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
+		c, err := s.db.GetClient(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return &c.Client, nil
+	})
+}
+
+func (s *Server) handleAdminRevokeClient(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
+		if err := s.db.RevokeClient(r.Context(), id); err != nil {
+			return nil, err
+		}
+		c, err := s.db.GetClient(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return &c.Client, nil
+	})
+}
+
+func (s *Server) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
+		return s.db.AdminListPromoCodes(r.Context(), f, p)
+	}, "vendor", "from", "to")
+}
+
+func (s *Server) handleAdminCreatePromoCode(w http.ResponseWriter, r *http.Request) {
+	var p orderhub.PromoCode
+	err := decodeAdmin(w, r, &p)
+	if err == nil && p.VendorID == "" {
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
+	}
+	if err == nil {
+		p.CreatedAt = time.Time{}
+		err = s.db.CreatePromoCode(r.Context(), &p)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, &p)
+}
+
+func (s *Server) handleAdminListCustomers(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
+		return s.db.AdminListCustomers(r.Context(), f, p)
+	}, "vendor", "email", "from", "to")
+}
+
+func (s *Server) handleAdminGetCustomer(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "customerId", "Customer", func(id string) (*orderhub.Customer, error) { return s.db.AdminGetCustomer(r.Context(), id) })
+}
+
+// Timeline is the answer of the customer timeline.
+type Timeline struct {
+	Customer *orderhub.Customer       `json:"customer"`
+	Data     []sqlstore.TimelineEntry `json:"data"`
+}
+
+func (s *Server) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Request) {
+	limit := 200
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to 1000, got %q.", v))
+			return
+		}
+		limit = n
+	}
+	adminGet(s, w, r, "customerId", "Customer", func(id string) (*Timeline, error) {
+		c, err := s.db.AdminGetCustomer(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		tl, err := s.db.CustomerTimeline(r.Context(), id, limit)
+		if err != nil {
+			return nil, err
+		}
+		return &Timeline{Customer: c, Data: tl}, nil
+	})
+}
+
+func (s *Server) handleAdminListOrders(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
+		return s.db.AdminListOrders(r.Context(), f, p)
+	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
+}
+
+func (s *Server) handleAdminGetOrder(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "orderId", "Order", func(id string) (*orderhub.Order, error) { return s.db.AdminGetOrder(r.Context(), id) })
+}
+
+func (s *Server) handleAdminListContracts(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
+		return s.db.AdminListContracts(r.Context(), f, p)
+	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
+}
+
+func (s *Server) handleAdminGetContract(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "contractId", "Contract", func(id string) (*orderhub.Contract, error) { return s.db.AdminGetContract(r.Context(), id) })
+}
+
+func (s *Server) handleAdminListEvents(w http.ResponseWriter, r *http.Request) {
+	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
+		return s.db.AdminListEvents(r.Context(), f, p)
+	}, "vendor", "type", "orderingKey", "from", "to")
+}
+
+func (s *Server) handleAdminGetEvent(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.db.AdminGetEvent(r.Context(), id) })
+}
+
+func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request) {
+	minutes := 15
+	if v := r.URL.Query().Get("minutes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 120 {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be a whole number from 1 to 120, got %q.", v))
+			return
+		}
+		minutes = n
+	}
+	d, err := s.db.DashboardStats(r.Context(), minutes)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
