@@ -168,16 +168,27 @@ func (w *writer) run(batch []*writeReq) {
 // runOne runs fn inside a savepoint (unless it is alone in its transaction), once
 // more if it asks to be retried.
 func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
+	// On PostgreSQL every statement is a round trip, so the savepoint commands are
+	// merged: a successful request's RELEASE is sent with the next request's
+	// SAVEPOINT (or left to COMMIT), a failed one's ROLLBACK TO with its RELEASE.
+	pg := w.db.dialect == Postgres
 	for attempt := 0; attempt < 2; attempt++ {
 		if !single {
-			if _, err := w.conn.ExecContext(tx.ctx, "SAVEPOINT req"); err != nil {
+			sp := "SAVEPOINT req"
+			if pg && tx.spOpen {
+				sp = "RELEASE SAVEPOINT req; SAVEPOINT req"
+			}
+			if _, err := w.conn.ExecContext(tx.ctx, sp); err != nil {
 				return err
 			}
+			tx.spOpen = false
 		}
 		events, seqs := tx.events, tx.saveSeqs()
 		err = safeCall(fn, tx)
 		if err == nil {
-			if !single {
+			if pg && !single {
+				tx.spOpen = true
+			} else if !single {
 				if _, err := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); err != nil {
 					return err
 				}
@@ -198,11 +209,17 @@ func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			}
 			return err
 		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
-			return rerr
-		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
-			return rerr
+		if pg {
+			if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req; RELEASE SAVEPOINT req"); rerr != nil {
+				return rerr
+			}
+		} else {
+			if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
+				return rerr
+			}
+			if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
+				return rerr
+			}
 		}
 		if !errors.Is(err, errRetry) {
 			return err
@@ -313,6 +330,8 @@ type Tx struct {
 	// seqBase the value read from the database. flushSeqs writes them back once
 	// per vendor before COMMIT (instead of an UPDATE per event).
 	seqs, seqBase map[string]int64
+	// spOpen: the last request's savepoint is not released yet (PostgreSQL).
+	spOpen bool
 }
 
 // Now is the transaction's time.
