@@ -47,6 +47,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	credsFile := fs.String("print-credentials", "", "also write the demo credentials as JSON to this file")
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request")
+	cfg.delivery = deliveryFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}

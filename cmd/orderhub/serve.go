@@ -28,6 +28,8 @@ type serveConfig struct {
 	ready func(addr string)
 	// seed, when set, runs after the database is open and before serving (demo).
 	seed func(ctx context.Context, db *sqlstore.DB, baseURL string) error
+	// delivery configures the delivery workers (admin_delivery.go).
+	delivery *deliveryOptions
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -37,6 +39,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "ORDERHUB_ADDR", "127.0.0.1:8080"), "listen address (env ORDERHUB_ADDR)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
+	cfg.delivery = deliveryFlags(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -84,6 +87,11 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopDelivery, err := startDelivery(ctx, cfg.delivery, db, log, reg)
+	if err != nil {
+		return err
+	}
+	defer stopDelivery()
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

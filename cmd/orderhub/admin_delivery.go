@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub"
+	"orderhub/delivery"
+	"orderhub/sqlstore"
+)
+
+// Outbound delivery in the CLI: the workers started by serve and demo, and
+// `orderhub admin endpoints …` / `orderhub admin deliveries …`.
+
+// deliveryOptions are the delivery flags of serve and demo.
+type deliveryOptions struct {
+	enabled      bool
+	allowPrivate bool
+	workers      int
+	perEndpoint  int
+	timeout      time.Duration
+	schedule     string
+	disableAfter time.Duration
+}
+
+// deliveryFlags declares the delivery flags on fs.
+func deliveryFlags(fs *flag.FlagSet, allowPrivateDefault bool) *deliveryOptions {
+	o := &deliveryOptions{}
+	fs.BoolVar(&o.enabled, "deliver", true, "run the delivery workers in this process")
+	fs.BoolVar(&o.allowPrivate, "allow-private-targets", allowPrivateDefault, "let endpoints reach loopback, private and link-local addresses")
+	fs.IntVar(&o.workers, "delivery-workers", 64, "concurrent delivery attempts")
+	fs.IntVar(&o.perEndpoint, "delivery-per-endpoint", 16, "concurrent delivery attempts per endpoint")
+	fs.DurationVar(&o.timeout, "delivery-timeout", 15*time.Second, "timeout of one delivery attempt (a claim's lease is 3 times this)")
+	fs.StringVar(&o.schedule, "delivery-schedule", "", "comma-separated waits before each attempt, e.g. 0,5s,5m (default Svix's: 0,5s,5m,30m,2h,5h,10h,10h)")
+	fs.DurationVar(&o.disableAfter, "disable-failing-after", 5*24*time.Hour, "disable an endpoint failing without a success for this long")
+	return o
+}
+
+func parseSchedule(s string) ([]time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []time.Duration
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "0" {
+			out = append(out, 0)
+			continue
+		}
+		d, err := time.ParseDuration(p)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("--delivery-schedule: %q is not a duration", p)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// startDelivery runs the delivery engine until the returned stop is called (stop
+// waits for attempts in flight to be recorded).
+func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+	if o == nil || !o.enabled {
+		return func() {}, nil
+	}
+	sched, err := parseSchedule(o.schedule)
+	if err != nil {
+		return nil, err
+	}
+	eng := delivery.New(db, delivery.Config{
+		Workers: o.workers, PerEndpoint: o.perEndpoint, Timeout: o.timeout, Schedule: sched,
+		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Logger: log.With("component", "delivery"), Registry: reg,
+	})
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = eng.Run(ctx)
+	}()
+	log.Info("delivery workers started", "workers", o.workers, "per_endpoint", o.perEndpoint, "allow_private_targets", o.allowPrivate)
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+var endpointHeader = []string{"ID", "VENDOR", "KIND", "URL", "EVENT TYPES", "STATE"}
+
+func endpointRow(ep *sqlstore.Endpoint) []string {
+	types := strings.Join(ep.EventTypes, " ")
+	if types == "" {
+		types = "*"
+	}
+	state := "enabled"
+	switch {
+	case ep.DeletedAt != nil:
+		state = "deleted: " + ep.DisabledReason
+	case !ep.Enabled:
+		state = "disabled: " + ep.DisabledReason
+	case ep.FailingSince != nil:
+		state = "failing since " + fmtTime(*ep.FailingSince)
+	}
+	return []string{ep.ID, ep.VendorID, ep.Kind, ep.URL, types, state}
+}
+
+var deliveryHeader = []string{"ID", "ENDPOINT", "SEQ", "EVENT TYPE", "KEY", "STATUS", "ATTEMPTS", "LAST", "NEXT / DELIVERED"}
+
+func deliveryRow(d *sqlstore.Delivery) []string {
+	last := ""
+	if d.LastStatus != 0 {
+		last = strconv.Itoa(d.LastStatus)
+	}
+	if d.LastError != "" && d.LastStatus == 0 {
+		last = d.LastError
+	}
+	when := ""
+	switch {
+	case d.DeliveredAt != nil && d.Status == sqlstore.DeliveryDelivered:
+		when = fmtTime(*d.DeliveredAt)
+	case d.InFlightUntil != nil:
+		when = "in flight"
+	case d.NextAttemptAt != nil:
+		when = fmtTime(*d.NextAttemptAt)
+	}
+	return []string{d.ID, d.EndpointID, strconv.FormatInt(d.Seq, 10), d.EventType, d.OrderingKey, d.Status, strconv.Itoa(d.Attempts), last, when}
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+func parseSince(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, orderhub.Errorf(orderhub.EInvalidRequest, "--since %q is neither an RFC 3339 time nor a duration such as 2h", s)
+	}
+	return t, nil
+}
+
+func required(name, v string) error {
+	if v == "" {
+		return orderhub.Errorf(orderhub.EInvalidRequest, "--%s is required", name)
+	}
+	return nil
+}
+
+func init() {
+	registerAdmin("endpoints", "create", "create a webhook or Zapier endpoint (--vendor, --url, --kind, --types); prints its signing secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		ep := &sqlstore.Endpoint{}
+		fs.StringVar(&ep.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&ep.ID, "id", "", "endpoint id (generated when empty)")
+		fs.StringVar(&ep.URL, "url", "", "http(s) URL to POST events to (required)")
+		fs.StringVar(&ep.Kind, "kind", sqlstore.EndpointWebhook, "webhook or zapier")
+		fs.StringVar(&ep.Description, "description", "", "description")
+		fs.StringVar(&ep.Secret, "secret", "", "signing secret whsec_… (generated when empty)")
+		types := fs.String("types", "", "comma-separated event types (empty or *: every type)")
+		return func(e *adminEnv) error {
+			if err := required("vendor", ep.VendorID); err != nil {
+				return err
+			}
+			ep.EventTypes = splitList(*types)
+			if err := e.db.CreateEndpoint(e.ctx, ep); err != nil {
+				return err
+			}
+			return e.print(ep, append(endpointHeader, "SECRET (shown once)"), [][]string{append(endpointRow(ep), ep.Secret)})
+		}
+	})
+	registerAdmin("endpoints", "list", "list endpoints (--vendor, --kind, --deleted)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		f := sqlstore.EndpointFilter{}
+		fs.StringVar(&f.VendorID, "vendor", "", "only this vendor's endpoints")
+		fs.StringVar(&f.Kind, "kind", "", "only webhook or zapier endpoints")
+		fs.BoolVar(&f.IncludeDeleted, "deleted", false, "include deleted endpoints")
+		return func(e *adminEnv) error {
+			eps, err := e.db.ListEndpoints(e.ctx, f)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, ep := range eps {
+				rows = append(rows, endpointRow(ep))
+			}
+			return e.print(nonNil(eps), endpointHeader, rows)
+		}
+	})
+	registerAdmin("endpoints", "get", "show an endpoint (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		return func(e *adminEnv) error {
+			ep, err := e.db.GetEndpoint(e.ctx, "", *id)
+			if err != nil {
+				return err
+			}
+			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+		}
+	})
+	registerAdmin("endpoints", "update", "change an endpoint (--id; --url, --types, --description, --kind)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		url := fs.String("url", "", "new URL")
+		types := fs.String("types", "", "new comma-separated event types (* for every type)")
+		desc := fs.String("description", "", "new description")
+		kind := fs.String("kind", "", "new kind: webhook or zapier")
+		return func(e *adminEnv) error {
+			u := sqlstore.EndpointUpdate{}
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "url":
+					u.URL = url
+				case "description":
+					u.Description = desc
+				case "kind":
+					u.Kind = kind
+				case "types":
+					t := splitList(*types)
+					u.EventTypes = &t
+				}
+			})
+			ep, err := e.db.UpdateEndpoint(e.ctx, "", *id, u)
+			if err != nil {
+				return err
+			}
+			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+		}
+	})
+	registerAdmin("endpoints", "rotate", "give an endpoint a new signing secret (--id, --overlap); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		overlap := fs.Duration("overlap", sqlstore.DefaultSecretOverlap, "how long the old secret keeps signing too (0s: stop at once)")
+		secret := fs.String("secret", "", "the new secret whsec_… (generated when empty)")
+		return func(e *adminEnv) error {
+			ov := *overlap
+			if ov == 0 {
+				ov = -1
+			}
+			ep, err := e.db.RotateEndpointSecret(e.ctx, "", *id, *secret, ov)
+			if err != nil {
+				return err
+			}
+			until := "now"
+			if ep.PreviousSecretExpiresAt != nil {
+				until = fmtTime(*ep.PreviousSecretExpiresAt)
+			}
+			return e.print(ep, []string{"ID", "OLD SECRET SIGNS UNTIL", "NEW SECRET (shown once)"}, [][]string{{ep.ID, until, ep.Secret}})
+		}
+	})
+	registerAdmin("endpoints", "secret", "print an endpoint's current signing secret (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		return func(e *adminEnv) error {
+			s, err := e.db.EndpointSecret(e.ctx, "", *id)
+			if err != nil {
+				return err
+			}
+			return e.print(map[string]string{"id": *id, "secret": s}, nil, [][]string{{s}})
+		}
+	})
+	registerAdmin("endpoints", "disable", "disable an endpoint (--id, --reason); its active deliveries become dead", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		reason := fs.String("reason", "", "why")
+		return func(e *adminEnv) error {
+			ep, err := e.db.SetEndpointEnabled(e.ctx, "", *id, false, *reason)
+			if err != nil {
+				return err
+			}
+			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+		}
+	})
+	registerAdmin("endpoints", "enable", "enable an endpoint again (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		return func(e *adminEnv) error {
+			ep, err := e.db.SetEndpointEnabled(e.ctx, "", *id, true, "")
+			if err != nil {
+				return err
+			}
+			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+		}
+	})
+	registerAdmin("endpoints", "delete", "delete an endpoint (--id); its active deliveries are canceled", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "endpoint id (required)")
+		return func(e *adminEnv) error {
+			if err := e.db.DeleteEndpoint(e.ctx, "", *id, ""); err != nil {
+				return err
+			}
+			return e.print(map[string]string{"id": *id, "status": "deleted"}, nil, [][]string{{"deleted " + *id}})
+		}
+	})
+
+	registerAdmin("deliveries", "list", "list deliveries, newest first (--vendor, --endpoint, --event, --status, --key, --since, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		f := sqlstore.DeliveryFilter{}
+		fs.StringVar(&f.VendorID, "vendor", "", "vendor id")
+		fs.StringVar(&f.EndpointID, "endpoint", "", "endpoint id")
+		fs.StringVar(&f.EventID, "event", "", "event id")
+		fs.StringVar(&f.Status, "status", "", "pending, failed, delivered, dead, canceled or active (pending + failed)")
+		fs.StringVar(&f.OrderingKey, "key", "", "ordering key (customer or order id)")
+		since := fs.String("since", "", "created since: RFC 3339 time or a duration ago (e.g. 2h)")
+		fs.Int64Var(&f.BeforeSeq, "before-seq", 0, "page: only deliveries of events with a lower sequence number")
+		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
+		return func(e *adminEnv) error {
+			var err error
+			if f.Since, err = parseSince(*since); err != nil {
+				return err
+			}
+			ds, err := e.db.ListDeliveries(e.ctx, f)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, d := range ds {
+				rows = append(rows, deliveryRow(d))
+			}
+			return e.print(nonNil(ds), deliveryHeader, rows)
+		}
+	})
+	registerAdmin("deliveries", "attempts", "list the attempts of a delivery (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "delivery id (required)")
+		return func(e *adminEnv) error {
+			as, err := e.db.ListAttempts(e.ctx, "", *id)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, a := range as {
+				body := strings.Join(strings.Fields(a.ResponseBody), " ")
+				if len(body) > 60 {
+					body = body[:60] + "…"
+				}
+				rows = append(rows, []string{strconv.Itoa(a.Attempt), fmtTime(a.StartedAt), strconv.Itoa(a.StatusCode), fmt.Sprintf("%.1f ms", a.LatencyMS), a.Error, body})
+			}
+			return e.print(nonNil(as), []string{"#", "STARTED", "STATUS", "LATENCY", "ERROR", "RESPONSE"}, rows)
+		}
+	})
+	registerAdmin("deliveries", "replay", "send again: one delivery (--id), an endpoint's dead ones (--endpoint --dead), or everything since a time (--since, with --endpoint or --vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "delivery id")
+		endpoint := fs.String("endpoint", "", "endpoint id")
+		vendor := fs.String("vendor", "", "vendor id (with --since: every enabled endpoint of the vendor)")
+		dead := fs.Bool("dead", false, "replay every dead delivery of --endpoint")
+		since := fs.String("since", "", "replay everything since: RFC 3339 time or a duration ago (e.g. 2h)")
+		return func(e *adminEnv) error {
+			var n int
+			var err error
+			switch {
+			case *id != "":
+				if _, err = e.db.ReplayDelivery(e.ctx, "", *id); err == nil {
+					n = 1
+				}
+			case *dead:
+				if err = required("endpoint", *endpoint); err == nil {
+					n, err = e.db.ReplayDead(e.ctx, *vendor, *endpoint)
+				}
+			case *since != "":
+				var t time.Time
+				if t, err = parseSince(*since); err == nil {
+					n, err = e.db.ReplaySince(e.ctx, *vendor, *endpoint, t)
+				}
+			default:
+				err = orderhub.Errorf(orderhub.EInvalidRequest, "say what to replay: --id, --endpoint with --dead, or --since")
+			}
+			if err != nil {
+				return err
+			}
+			return e.print(map[string]int{"queued": n}, nil, [][]string{{fmt.Sprintf("%d deliveries queued", n)}})
+		}
+	})
+}
