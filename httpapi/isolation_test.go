@@ -99,7 +99,7 @@ const adminRoutePrefix = "/admin/v1/"
 
 // isolationFixture creates acme's data through the API and returns the ids the
 // placeholders name.
-func isolationFixture(t *testing.T, h *testHub) map[string]string {
+func isolationFixture(t testing.TB, h *testHub) map[string]string {
 	t.Helper()
 	ids := map[string]string{"externalOrder": "ISO-1"}
 	tok := h.token("")
@@ -181,7 +181,7 @@ func isolationFixture(t *testing.T, h *testHub) map[string]string {
 	return ids
 }
 
-func zapierLogin(t *testing.T, h *testHub, email, password string) (token, integration string) {
+func zapierLogin(t testing.TB, h *testHub, email, password string) (token, integration string) {
 	t.Helper()
 	var lr struct {
 		Data struct {

@@ -336,7 +336,7 @@ func undocumentedRoute(r *http.Request) bool {
 // httpapi (routes.go and the surfaces' files). Patterns may be string constant
 // expressions ("GET "+prefix+"/x" with prefix a constant); a pattern the scan
 // cannot evaluate fails the test rather than escaping it.
-func registeredRoutes(t *testing.T) []string {
+func registeredRoutes(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
