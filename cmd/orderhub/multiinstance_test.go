@@ -34,7 +34,7 @@ var (
 )
 
 // orderhubBinary builds the orderhub binary once per test run.
-func orderhubBinary(t *testing.T) string {
+func orderhubBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "orderhub-bin-")
@@ -89,7 +89,7 @@ func (s *syncBuffer) String() string {
 
 // startInstances starts n serve processes on dsn at once and waits until each
 // listens. Extra arguments go to every `serve`.
-func startInstances(t *testing.T, dsn string, n int, extra ...string) []*instance {
+func startInstances(t testing.TB, dsn string, n int, extra ...string) []*instance {
 	t.Helper()
 	bin := orderhubBinary(t)
 	insts := make([]*instance, n)
@@ -169,7 +169,7 @@ func logs(insts []*instance) string {
 }
 
 // admin runs `orderhub admin … --json --db dsn` and decodes its output into out.
-func admin(t *testing.T, dsn string, out any, args ...string) {
+func admin(t testing.TB, dsn string, out any, args ...string) {
 	t.Helper()
 	cmd := exec.Command(orderhubBinary(t), append(append([]string{"admin"}, args...), "--json", "--db", dsn)...)
 	var stderr bytes.Buffer
@@ -187,7 +187,7 @@ func admin(t *testing.T, dsn string, out any, args ...string) {
 
 // fixture creates vendor acme with a promo code and an OAuth client; it returns the
 // client's credentials.
-func fixture(t *testing.T, dsn string) (clientID, secret string) {
+func fixture(t testing.TB, dsn string) (clientID, secret string) {
 	t.Helper()
 	admin(t, dsn, nil, "vendors", "create", "--id", "acme", "--name", "Acme")
 	admin(t, dsn, nil, "promos", "create", "--vendor", "acme", "--code", "PROMOCODE", "--product", "Digital 12m", "--price", "99.00", "--binding-months", "12")
@@ -204,7 +204,7 @@ func fixture(t *testing.T, dsn string) (clientID, secret string) {
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 
-func token(t *testing.T, base, clientID, secret string) string {
+func token(t testing.TB, base, clientID, secret string) string {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}}
 	res, err := httpClient.PostForm(base+"/oauth/token", form)
@@ -228,7 +228,7 @@ type orderReply struct {
 	raw         string
 }
 
-func placeOrder(base, tok, ext, email string) (*orderReply, error) {
+func placeOrder(client *http.Client, base, tok, ext, email string) (*orderReply, error) {
 	body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM",
 		"userData":{"email":%q,"fullName":"Anna Andersson"}}`, ext, email)
 	req, err := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
@@ -237,7 +237,7 @@ func placeOrder(base, tok, ext, email string) (*orderReply, error) {
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := httpClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +283,7 @@ func TestMultiInstanceSameOrderOneContract(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				replies[j], errs[j] = placeOrder(in.url, tok, ext, email)
+				replies[j], errs[j] = placeOrder(httpClient, in.url, tok, ext, email)
 			}()
 		}
 		close(start)
