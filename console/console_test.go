@@ -1,0 +1,338 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"orderhub/sqlstore"
+)
+
+// client is a browser-like HTTP client: a cookie jar, no redirects followed.
+type client struct {
+	t   *testing.T
+	b   *bed
+	hc  *http.Client
+	jar *cookiejar.Jar
+}
+
+func newClient(t *testing.T, b *bed) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, b: b, jar: jar, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type resPage struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func (c *client) do(method, path string, form url.Values, hdr map[string]string) *resPage {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.b.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &resPage{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (p *resPage) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page: %s", p.Body)
+	}
+	return m[1]
+}
+
+func cookie(p *resPage, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// login logs in and returns the dashboard's CSRF token.
+func (c *client) login() string {
+	c.t.Helper()
+	lp := c.do("GET", "/console/login", nil, nil)
+	res := c.do("POST", "/console/login", url.Values{"csrf": {lp.csrf(c.t)}, "username": {testUser}, "password": {testPassword}, "next": {"/console/"}}, nil)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/" {
+		c.t.Fatalf("login: %d %v %s", res.Status, res.Header, res.Body)
+	}
+	dash := c.do("GET", "/console/", nil, nil)
+	if dash.Status != 200 || !strings.Contains(dash.Body, "Dashboard") {
+		c.t.Fatalf("dashboard: %d %s", dash.Status, dash.Body)
+	}
+	return dash.csrf(c.t)
+}
+
+func TestConsoleLoginSessionAndLogout(t *testing.T) {
+	b := newBed(t)
+	c := newClient(t, b)
+
+	// Without a session, pages redirect to the login page, and POSTs are refused.
+	res := c.do("GET", "/console/customers/x", nil, nil)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/login?next=%2Fconsole%2Fcustomers%2Fx" {
+		t.Fatalf("anonymous page: %d %v", res.Status, res.Header)
+	}
+	if res := c.do("POST", "/console/logout", url.Values{}, nil); res.Status != http.StatusUnauthorized {
+		t.Fatalf("anonymous POST: %d", res.Status)
+	}
+	if res := c.do("GET", "/console", nil, nil); res.Status/100 != 3 || res.Header.Get("Location") != "/console/" {
+		t.Fatalf("/console: %d %v", res.Status, res.Header)
+	}
+
+	lp := c.do("GET", "/console/login", nil, nil)
+	lc := cookie(lp, "orderhub_console_login")
+	if lp.Status != 200 || lc == nil || !lc.HttpOnly || lc.SameSite != http.SameSiteLaxMode || lc.Path != "/console/" {
+		t.Fatalf("login page: %d %+v", lp.Status, lc)
+	}
+	if csp := lp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || lp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("security headers: %v", lp.Header)
+	}
+	tok := lp.csrf(t)
+
+	// A wrong password, an unknown user and a missing or wrong login token are refused.
+	for _, tc := range []struct{ name, user, password, csrf string }{
+		{"wrong password", testUser, "not the password", "page"},
+		{"unknown user", "mallory", testPassword, "page"},
+		{"no csrf", testUser, testPassword, ""},
+		{"wrong csrf", testUser, testPassword, "forged"},
+	} {
+		name := tc.name
+		form := url.Values{"username": {tc.user}, "password": {tc.password}}
+		switch tc.csrf {
+		case "page":
+			form.Set("csrf", tok)
+		case "forged":
+			form.Set("csrf", tc.csrf)
+		}
+		res := c.do("POST", "/console/login", form, nil)
+		want := http.StatusUnauthorized
+		if strings.Contains(name, "csrf") {
+			want = http.StatusForbidden
+		}
+		if res.Status != want || cookie(res, "orderhub_console") != nil {
+			t.Fatalf("%s: %d %s", name, res.Status, res.Body)
+		}
+		if want == http.StatusUnauthorized && !strings.Contains(res.Body, "Wrong username or password.") {
+			t.Fatalf("%s: %s", name, res.Body)
+		}
+		tok = res.csrf(t) // each login page has a fresh token
+	}
+
+	res = c.do("POST", "/console/login", url.Values{"csrf": {tok}, "username": {testUser}, "password": {testPassword}, "next": {"https://evil.example/"}}, nil)
+	sc := cookie(res, "orderhub_console")
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/" || sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteLaxMode || sc.Secure {
+		t.Fatalf("login: %d %v %+v", res.Status, res.Header, sc)
+	}
+	dash := c.do("GET", "/console/", nil, nil)
+	if dash.Status != 200 || !strings.Contains(dash.Body, "queue depth") || !strings.Contains(dash.Body, testUser) {
+		t.Fatalf("dashboard: %d %s", dash.Status, dash.Body)
+	}
+	stats := c.do("GET", "/console/stats.json", nil, nil)
+	if stats.Status != 200 || !strings.Contains(stats.Body, `"dead":2`) {
+		t.Fatalf("stats: %d %s", stats.Status, stats.Body)
+	}
+
+	// Behind a TLS proxy the session cookie is Secure.
+	c2 := newClient(t, b)
+	lp = c2.do("GET", "/console/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
+	res = c2.do("POST", "/console/login", url.Values{"csrf": {lp.csrf(t)}, "username": {testUser}, "password": {testPassword}}, map[string]string{"X-Forwarded-Proto": "https"})
+	if sc := cookie(res, "orderhub_console"); sc == nil || !sc.Secure {
+		t.Fatalf("secure cookie: %+v", sc)
+	}
+
+	// Logging out needs the CSRF token, and ends the session on the server.
+	if res := c.do("POST", "/console/logout", url.Values{}, nil); res.Status != http.StatusForbidden {
+		t.Fatalf("logout without csrf: %d", res.Status)
+	}
+	res = c.do("POST", "/console/logout", url.Values{"csrf": {dash.csrf(t)}}, nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", res.Status)
+	}
+	if _, err := b.DB.ConsoleSessionByToken(context.Background(), sc.Value); err == nil {
+		t.Fatal("the session survived logout")
+	}
+	if res := c.do("GET", "/console/", nil, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("after logout: %d", res.Status)
+	}
+}
+
+func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
+	b := newBed(t)
+	c := newClient(t, b)
+	tok := c.login()
+	dead := b.deliveries(sqlstore.DeliveryDead)[0]
+	path := "/console/deliveries/" + dead.ID + "/replay"
+	for name, try := range map[string]struct {
+		form url.Values
+		hdr  map[string]string
+	}{
+		"missing":      {url.Values{}, nil},
+		"wrong":        {url.Values{"csrf": {tok + "x"}}, nil},
+		"cross-origin": {url.Values{"csrf": {tok}}, map[string]string{"Origin": "https://evil.example"}},
+	} {
+		res := c.do("POST", path, try.form, try.hdr)
+		if res.Status != http.StatusForbidden {
+			t.Fatalf("%s: %d %s", name, res.Status, res.Body)
+		}
+	}
+	// Another session's token does not work either.
+	other := newClient(t, b).login()
+	if res := c.do("POST", path, url.Values{"csrf": {other}}, nil); res.Status != http.StatusForbidden {
+		t.Fatalf("another session's token: %d", res.Status)
+	}
+	if d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID); d.Status != sqlstore.DeliveryDead {
+		t.Fatalf("a refused replay changed the delivery: %+v", d)
+	}
+	// Every form of every page carries the token.
+	for _, p := range []string{"/console/", "/console/endpoints/" + b.Endpoint.ID, "/console/deliveries/" + dead.ID, "/console/dead-letters", "/console/credentials"} {
+		pg := c.do("GET", p, nil, nil)
+		forms := strings.Count(pg.Body, `method="post"`)
+		if pg.Status != 200 || forms == 0 || strings.Count(pg.Body, `name="csrf" value="`+tok+`"`) != forms {
+			t.Fatalf("%s: %d, %d POST forms, tokens: %d", p, pg.Status, forms, strings.Count(pg.Body, `name="csrf"`))
+		}
+	}
+	// With the token the replay is accepted, and the receiver (now up) gets it.
+	b.ReceiverStatus.Store(200)
+	res := c.do("POST", path, url.Values{"csrf": {tok}}, map[string]string{"Origin": b.URL})
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/deliveries/"+dead.ID+"?flash=") {
+		t.Fatalf("replay: %d %v %s", res.Status, res.Header, res.Body)
+	}
+	b.waitFor("the replayed delivery delivered", func() bool {
+		d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID)
+		return d.Status == sqlstore.DeliveryDelivered
+	})
+}
+
+func TestConsolePages(t *testing.T) {
+	b := newBed(t)
+	c := newClient(t, b)
+	tok := c.login()
+	ctx := context.Background()
+	cust := b.Order.CustomerID
+	dead := b.deliveries(sqlstore.DeliveryDead)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/console/search?q=ANNA%40example.com", 200, []string{testOrder, cust, "Anna &lt;b&gt;Andersson&lt;/b&gt;"}},
+		{"/console/search?q=" + testOrder, 200, []string{"/console/orders/" + b.Order.ID}},
+		{"/console/search?q=" + b.Order.ID, 200, []string{testOrder}},
+		{"/console/search?q=%3Cscript%3E", 200, []string{"&lt;script&gt;", "No orders."}},
+		{"/console/customers/" + cust, 200, []string{"Timeline", "order-created", "customer-created", "delivery of order-created", "dead"}},
+		{"/console/orders/" + b.Order.ID, 200, []string{testOrder, "Annual subscription"}},
+		{"/console/endpoints", 200, []string{b.Endpoint.ID, "failing", "CRM webhook"}},
+		{"/console/endpoints/" + b.Endpoint.ID, 200, []string{"Recent deliveries", "HTTP 500", "Replay 2 dead", "Send test event"}},
+		{"/console/deliveries/" + dead[0].ID, 200, []string{"crm is down for maintenance", "HTTP 500", "ms", "Replay"}},
+		{"/console/dead-letters", 200, []string{dead[0].ID, dead[1].ID, "Replay selected"}},
+		{"/console/ignored", 200, []string{"Nothing ignored."}},
+		{"/console/catalog", 200, []string{"PROMOCODE", "Digital 12 months"}},
+		{"/console/credentials", 200, []string{"Webshop", "paymentsContractThirdPartyOnboarding", testUser}},
+		{"/console/customers/nope", 404, []string{"not found"}},
+		{"/console/nowhere", 404, []string{"There is no console page"}},
+		{"/console/static/console.css", 200, []string{"--accent"}},
+	} {
+		p := c.do("GET", tc.path, nil, nil)
+		if p.Status != tc.status {
+			t.Fatalf("%s: %d %s", tc.path, p.Status, p.Body)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(p.Body, w) {
+				t.Fatalf("%s lacks %q:\n%s", tc.path, w, p.Body)
+			}
+		}
+	}
+
+	// Endpoint actions: rotate shows the new secret once; disable, enable, test event.
+	post := func(path string) *resPage {
+		t.Helper()
+		return c.do("POST", path, url.Values{"csrf": {tok}}, nil)
+	}
+	before, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
+	rot := post("/console/endpoints/" + b.Endpoint.ID + "/rotate")
+	after, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
+	if rot.Status != 200 || after == before || !strings.Contains(rot.Body, after) {
+		t.Fatalf("rotate: %d", rot.Status)
+	}
+	if p := c.do("GET", "/console/endpoints/"+b.Endpoint.ID, nil, nil); strings.Contains(p.Body, after) {
+		t.Fatal("the secret is shown again")
+	}
+	if p := post("/console/endpoints/" + b.Endpoint.ID + "/disable"); p.Status != http.StatusSeeOther {
+		t.Fatalf("disable: %d %s", p.Status, p.Body)
+	}
+	if e, _ := b.DB.GetEndpoint(ctx, "", b.Endpoint.ID); e.Enabled {
+		t.Fatal("not disabled")
+	}
+	if p := post("/console/endpoints/" + b.Endpoint.ID + "/test"); p.Status != http.StatusConflict {
+		t.Fatalf("test event to a disabled endpoint: %d", p.Status)
+	}
+	if p := post("/console/endpoints/" + b.Endpoint.ID + "/enable"); p.Status != http.StatusSeeOther {
+		t.Fatalf("enable: %d", p.Status)
+	}
+	b.ReceiverStatus.Store(204)
+	p := post("/console/endpoints/" + b.Endpoint.ID + "/test")
+	loc := p.Header.Get("Location")
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/deliveries/") {
+		t.Fatalf("test event: %d %v", p.Status, p.Header)
+	}
+	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/console/deliveries/")
+	b.waitFor("the test event delivered", func() bool {
+		d, _ := b.DB.GetDelivery(ctx, "", id)
+		return d.Status == sqlstore.DeliveryDelivered && d.EventType == sqlstore.EventEndpointTest
+	})
+	if p := post("/console/endpoints/" + b.Endpoint.ID + "/explode"); p.Status != http.StatusNotFound {
+		t.Fatalf("unknown action: %d", p.Status)
+	}
+
+	// Bulk replay of the dead letters (disabling made none dead: both were dead already).
+	ids := url.Values{"csrf": {tok}}
+	for _, d := range b.deliveries(sqlstore.DeliveryDead) {
+		ids.Add("id", d.ID)
+	}
+	ids.Add("id", "dlv_nope")
+	res := c.do("POST", "/console/dead-letters/replay", ids, nil)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "2+deliveries+queued") || !strings.Contains(res.Header.Get("Location"), "dlv_nope") {
+		t.Fatalf("bulk replay: %d %v", res.Status, res.Header)
+	}
+	b.waitFor("every delivery delivered", func() bool {
+		return len(b.deliveries(sqlstore.DeliveryDead)) == 0 && len(b.deliveries(sqlstore.DeliveryDelivered)) == 3
+	})
+
+	// Revoking a client from the credentials page.
+	cls, _ := b.DB.ListClients(ctx, "acme")
+	if p := post("/console/clients/" + cls[0].ID + "/revoke"); p.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", p.Status)
+	}
+	if cl, _ := b.DB.GetClient(ctx, cls[0].ID); cl.RevokedAt == nil {
+		t.Fatal("not revoked")
+	}
+}
