@@ -1,0 +1,336 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// The admin API of outbound delivery, per vendor (admin token):
+//
+//	GET, POST   /admin/v1/vendors/{vendorId}/endpoints                  (create answers the secret once)
+//	GET, PATCH, DELETE /admin/v1/vendors/{vendorId}/endpoints/{endpointId}
+//	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/rotate-secret   {secret?, overlapSeconds?}
+//	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/disable         {reason?}
+//	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/enable
+//	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/replay          {dead: true} or {since}
+//	GET         /admin/v1/vendors/{vendorId}/deliveries                 (?endpointId, eventId, status, orderingKey, since, beforeSeq, limit)
+//	GET         /admin/v1/vendors/{vendorId}/deliveries/{deliveryId}    (with its attempts)
+//	POST        /admin/v1/vendors/{vendorId}/deliveries/{deliveryId}/replay
+//	POST        /admin/v1/vendors/{vendorId}/replay                     {since}: every enabled endpoint
+//
+// Lists answer {"data": [...]}; replays answer {"queued": n}.
+
+func (s *Server) adminDeliveryRoutes(m *http.ServeMux) {
+	const v = "/admin/v1/vendors/{vendorId}"
+	const ep = v + "/endpoints/{endpointId}"
+	m.HandleFunc("GET "+v+"/endpoints", s.requireAdmin(s.handleAdminListEndpoints))
+	m.HandleFunc("POST "+v+"/endpoints", s.requireAdmin(s.handleAdminCreateEndpoint))
+	m.HandleFunc("GET "+ep, s.requireAdmin(s.handleAdminGetEndpoint))
+	m.HandleFunc("PATCH "+ep, s.requireAdmin(s.handleAdminUpdateEndpoint))
+	m.HandleFunc("DELETE "+ep, s.requireAdmin(s.handleAdminDeleteEndpoint))
+	m.HandleFunc("POST "+ep+"/rotate-secret", s.requireAdmin(s.handleAdminRotateEndpoint))
+	m.HandleFunc("POST "+ep+"/disable", s.requireAdmin(s.handleAdminDisableEndpoint))
+	m.HandleFunc("POST "+ep+"/enable", s.requireAdmin(s.handleAdminEnableEndpoint))
+	m.HandleFunc("POST "+ep+"/replay", s.requireAdmin(s.handleAdminReplayEndpoint))
+	m.HandleFunc("GET "+v+"/deliveries", s.requireAdmin(s.handleAdminListDeliveries))
+	m.HandleFunc("GET "+v+"/deliveries/{deliveryId}", s.requireAdmin(s.handleAdminGetDelivery))
+	m.HandleFunc("POST "+v+"/deliveries/{deliveryId}/replay", s.requireAdmin(s.handleAdminReplayDelivery))
+	m.HandleFunc("POST "+v+"/replay", s.requireAdmin(s.handleAdminReplayVendor))
+}
+
+// adminEndpoint returns the vendor and endpoint of the path.
+func (s *Server) adminEndpoint(r *http.Request) (vendorID, endpointID string, err error) {
+	if vendorID, err = s.adminVendor(r); err != nil {
+		return "", "", err
+	}
+	endpointID, err = pathID(r, "endpointId", "Endpoint")
+	return vendorID, endpointID, err
+}
+
+// answer writes v (or err) with the given status.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+func (s *Server) handleAdminListEndpoints(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := onlyParams(q, "kind", "deleted"); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	deleted, err := boolQuery(r, "deleted")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	adminList(s, w, r, func(vendorID string) ([]*sqlstore.Endpoint, error) {
+		return s.db.ListEndpoints(r.Context(), sqlstore.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
+	})
+}
+
+func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ID          string   `json:"id"`
+		URL         string   `json:"url"`
+		Kind        string   `json:"kind"`
+		Description string   `json:"description"`
+		EventTypes  []string `json:"eventTypes"`
+		Secret      string   `json:"secret"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
+	if err == nil {
+		err = s.db.CreateEndpoint(r.Context(), ep)
+	}
+	s.answer(w, r, http.StatusCreated, ep, err)
+}
+
+func (s *Server) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) {
+	vendorID, id, err := s.adminEndpoint(r)
+	var ep *sqlstore.Endpoint
+	if err == nil {
+		ep, err = s.db.GetEndpoint(r.Context(), vendorID, id)
+	}
+	s.answer(w, r, http.StatusOK, ep, err)
+}
+
+func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in sqlstore.EndpointUpdate
+	vendorID, id, err := s.adminEndpoint(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	var ep *sqlstore.Endpoint
+	if err == nil {
+		ep, err = s.db.UpdateEndpoint(r.Context(), vendorID, id, in)
+	}
+	s.answer(w, r, http.StatusOK, ep, err)
+}
+
+func (s *Server) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
+	vendorID, id, err := s.adminEndpoint(r)
+	if err == nil {
+		err = s.db.DeleteEndpoint(r.Context(), vendorID, id, "")
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeOptional decodes a JSON body when there is one.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeAdmin(w, r, v)
+}
+
+func (s *Server) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Secret         string `json:"secret"`
+		OverlapSeconds *int64 `json:"overlapSeconds"`
+	}
+	vendorID, id, err := s.adminEndpoint(r)
+	if err == nil {
+		err = decodeOptional(w, r, &in)
+	}
+	overlap := sqlstore.DefaultSecretOverlap
+	if err == nil && in.OverlapSeconds != nil {
+		switch o := *in.OverlapSeconds; {
+		case o < 0 || o > 30*24*3600:
+			err = orderhub.FieldError(orderhub.EInvalidRequest, "overlapSeconds", "overlapSeconds must be 0 to 2592000 (30 days).")
+		case o == 0:
+			overlap = -1 // the old secret stops at once
+		default:
+			overlap = time.Duration(o) * time.Second
+		}
+	}
+	var ep *sqlstore.Endpoint
+	if err == nil {
+		ep, err = s.db.RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, overlap)
+	}
+	s.answer(w, r, http.StatusOK, ep, err)
+}
+
+func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	vendorID, id, err := s.adminEndpoint(r)
+	if err == nil {
+		err = decodeOptional(w, r, &in)
+	}
+	if err == nil && (len(in.Reason) > 500 || !storable(in.Reason)) {
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "reason", "The reason must be text of at most 500 characters.")
+	}
+	var ep *sqlstore.Endpoint
+	if err == nil {
+		ep, err = s.db.SetEndpointEnabled(r.Context(), vendorID, id, false, in.Reason)
+	}
+	s.answer(w, r, http.StatusOK, ep, err)
+}
+
+func (s *Server) handleAdminEnableEndpoint(w http.ResponseWriter, r *http.Request) {
+	vendorID, id, err := s.adminEndpoint(r)
+	var ep *sqlstore.Endpoint
+	if err == nil {
+		ep, err = s.db.SetEndpointEnabled(r.Context(), vendorID, id, true, "")
+	}
+	s.answer(w, r, http.StatusOK, ep, err)
+}
+
+// Replayed says how many deliveries a replay queued.
+type Replayed struct {
+	Queued int `json:"queued"`
+}
+
+type replayRequest struct {
+	Dead  bool   `json:"dead"`
+	Since string `json:"since"` // RFC 3339
+}
+
+func (in *replayRequest) since() (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, in.Since)
+	if err != nil {
+		return time.Time{}, orderhub.FieldError(orderhub.EInvalidRequest, "since", "since must be an RFC 3339 time such as 2026-11-23T08:00:00Z.")
+	}
+	return t, nil
+}
+
+func (s *Server) handleAdminReplayEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in replayRequest
+	vendorID, id, err := s.adminEndpoint(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	n := 0
+	if err == nil {
+		switch {
+		case in.Dead && in.Since == "":
+			n, err = s.db.ReplayDead(r.Context(), vendorID, id)
+		case !in.Dead && in.Since != "":
+			var t time.Time
+			if t, err = in.since(); err == nil {
+				n, err = s.db.ReplaySince(r.Context(), vendorID, id, t)
+			}
+		default:
+			err = orderhub.Errorf(orderhub.EInvalidRequest, `Send {"dead": true} to replay the endpoint's dead deliveries, or {"since": "<RFC 3339 time>"} to replay everything since then.`)
+		}
+	}
+	s.answer(w, r, http.StatusOK, Replayed{Queued: n}, err)
+}
+
+func (s *Server) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request) {
+	var in replayRequest
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	var t time.Time
+	if err == nil {
+		t, err = in.since()
+	}
+	n := 0
+	if err == nil {
+		n, err = s.db.ReplaySince(r.Context(), vendorID, "", t)
+	}
+	s.answer(w, r, http.StatusOK, Replayed{Queued: n}, err)
+}
+
+// onlyParams refuses query parameters other than the allowed ones (a misspelt filter
+// must not silently list everything).
+func onlyParams(q url.Values, allowed ...string) error {
+	for name, vs := range q {
+		if !slices.Contains(allowed, name) {
+			return orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown query parameter %q; this list takes %s.", name, strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 || !storable(vs[0]) || len(vs[0]) > 1000 {
+			return orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s must be given once, as text of at most 1000 characters.", name)
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleAdminListDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	err := onlyParams(q, "endpointId", "eventId", "status", "orderingKey", "since", "beforeSeq", "limit")
+	f := sqlstore.DeliveryFilter{EndpointID: q.Get("endpointId"), EventID: q.Get("eventId"), Status: q.Get("status"), OrderingKey: q.Get("orderingKey")}
+	if err == nil && q.Get("since") != "" {
+		if f.Since, err = time.Parse(time.RFC3339Nano, q.Get("since")); err != nil {
+			err = orderhub.FieldError(orderhub.EInvalidRequest, "since", "since must be an RFC 3339 time such as 2026-11-23T08:00:00Z.")
+		}
+	}
+	for _, p := range []struct {
+		name string
+		max  int64
+		set  func(int64)
+	}{{"beforeSeq", 1<<62 - 1, func(n int64) { f.BeforeSeq = n }}, {"limit", 1000, func(n int64) { f.Limit = int(n) }}} {
+		if v := q.Get(p.name); err == nil && v != "" {
+			n, perr := strconv.ParseInt(v, 10, 64)
+			if perr != nil || n < 1 || n > p.max {
+				err = orderhub.FieldError(orderhub.EInvalidRequest, p.name, "%s must be a whole number from 1 to %d.", p.name, p.max)
+				break
+			}
+			p.set(n)
+		}
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	adminList(s, w, r, func(vendorID string) ([]*sqlstore.Delivery, error) {
+		f.VendorID = vendorID
+		return s.db.ListDeliveries(r.Context(), f)
+	})
+}
+
+// DeliveryWithAttempts is a delivery and every attempt made for it.
+type DeliveryWithAttempts struct {
+	Delivery *sqlstore.Delivery  `json:"delivery"`
+	Attempts []*sqlstore.Attempt `json:"attempts"`
+}
+
+func (s *Server) handleAdminGetDelivery(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	var id string
+	if err == nil {
+		id, err = pathID(r, "deliveryId", "Delivery")
+	}
+	out := DeliveryWithAttempts{}
+	if err == nil {
+		out.Delivery, err = s.db.GetDelivery(r.Context(), vendorID, id)
+	}
+	if err == nil {
+		out.Attempts, err = s.db.ListAttempts(r.Context(), vendorID, id)
+	}
+	s.answer(w, r, http.StatusOK, out, err)
+}
+
+func (s *Server) handleAdminReplayDelivery(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	var id string
+	if err == nil {
+		id, err = pathID(r, "deliveryId", "Delivery")
+	}
+	var d *sqlstore.Delivery
+	if err == nil {
+		d, err = s.db.ReplayDelivery(r.Context(), vendorID, id)
+	}
+	s.answer(w, r, http.StatusOK, d, err)
+}
