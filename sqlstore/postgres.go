@@ -72,14 +72,16 @@ func openPG(ctx context.Context, dsn string, opt Options) (writer, reader *sql.D
 	if err != nil {
 		return nil, nil, err
 	}
-	wcfg.RuntimeParams["application_name"] = "orderhub-writer"
-	wcfg.RuntimeParams["idle_in_transaction_session_timeout"] = pgIdleInTx
+	setDefault(wcfg, "application_name", "orderhub-writer")
+	setDefault(wcfg, "idle_in_transaction_session_timeout", pgIdleInTx)
 
 	rcfg, err := pgConfig(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
-	rcfg.RuntimeParams["application_name"] = "orderhub-reader"
+	setDefault(rcfg, "application_name", "orderhub-reader")
+	// Readers never write: a read-only session makes sure nothing writes around the
+	// writer (and its lock).
 	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
 
 	writer = stdlib.OpenDB(*wcfg)
@@ -109,10 +111,15 @@ func pgConfig(dsn string) (*pgx.ConnConfig, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	if _, ok := cfg.RuntimeParams["timezone"]; !ok {
-		cfg.RuntimeParams["timezone"] = "UTC"
-	}
+	setDefault(cfg, "timezone", "UTC")
 	return cfg, nil
+}
+
+// setDefault sets a session parameter unless the DSN set it.
+func setDefault(cfg *pgx.ConnConfig, name, value string) {
+	if _, ok := cfg.RuntimeParams[name]; !ok {
+		cfg.RuntimeParams[name] = value
+	}
 }
 
 // pgConnAlive reports whether a pgx database/sql connection is still open: pgx closes
