@@ -27,7 +27,10 @@ func FuzzHTTP(f *testing.F) {
 	var targets []fuzzTarget
 	for _, p := range registeredRoutes(f) {
 		rt, ok := isolationRoutes[p]
-		method, path, _ := strings.Cut(p, " ")
+		method, path, hasMethod := strings.Cut(p, " ")
+		if !hasMethod || rt.guard == guardConsole { // the catch-all, the console's subtree
+			continue
+		}
 		if !ok && strings.HasPrefix(path, adminRoutePrefix) {
 			rt, ok = isoRoute{guard: guardAdmin, body: adminBody(method)}, true
 		}
@@ -45,6 +48,12 @@ func FuzzHTTP(f *testing.F) {
 		}
 		if p == "POST /oauth/token" {
 			tg.seed = "grant_type=client_credentials&client_id=" + h.ClientID + "&client_secret=wrong"
+		}
+		// A surface this test hub does not configure (e.g. the Yespo connector)
+		// answers 503 ServiceUnavailableError by design: nothing to fuzz there.
+		if res := h.do(tg.method, tg.path, "application/json", []byte(tg.seed), map[string]string{"Authorization": tg.auth}); res.Status == 503 {
+			f.Logf("not fuzzed: %s %s answers 503 in the test hub: %s", tg.method, tg.path, res.Body)
+			continue
 		}
 		targets = append(targets, tg)
 	}

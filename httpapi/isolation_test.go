@@ -1,10 +1,13 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -35,6 +38,8 @@ const (
 	guardAdmin guard = "admin"
 	// guardZapier: a Zapier login token (requireZapier).
 	guardZapier guard = "zapier"
+	// guardConsole: a console login session (cookie) and, for POST, a CSRF token.
+	guardConsole guard = "console"
 	// guardNone: no credentials by design (exempt, with a reason).
 	guardNone guard = "none"
 )
@@ -82,6 +87,19 @@ var isolationRoutes = map[string]isoRoute{
 	"POST /api/v1/event":   {guard: guardOAuth, scope: orderhub.ScopeEvents, body: `{"eventTypeKey":"orderCancelled","keyValue":"victim@example.com","params":[{"name":"externalOrderId","value":"{acme.externalOrder}"},{"name":"EmailAddress","value":"victim@example.com"}]}`},
 	"POST /api/v1/contact": {guard: guardOAuth, scope: orderhub.ScopeEvents, body: `{"externalCustomerId":"victim","firstName":"Evil","channels":[{"type":"email","value":"victim@example.com"}]}`},
 
+	// SALESmanago API (seed 002): the vendor is the token's; group_key picks one of
+	// its accounts, and acme's group_key with another vendor's token is refused.
+	"POST /salesmanago/contacts":            {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, body: `{"data":{"email":"victim@example.com","name":"Evil"},"group_key":"{acme.groupKey}"}`},
+	"DELETE /salesmanago/contacts":          {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, body: `{"email":"victim@example.com","group_key":"{acme.groupKey}"}`},
+	"POST /salesmanago/events":              {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, body: `{"data":{"email":"victim@example.com","contactExtEventType":"PURCHASE","value":1},"group_key":"{acme.groupKey}"}`},
+	"POST /salesmanago/products":            {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, body: `{"data":[{"id":"EVIL","name":"Evil","price":1}],"group_key":"{acme.groupKey}"}`},
+	"GET /salesmanago/contact/{smId}":       {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, path: "/salesmanago/contact/victim-sm-id?group_key={acme.groupKey}"},
+	"GET /salesmanago/requests/{requestId}": {guard: guardOAuth, scope: orderhub.ScopeSalesmanago, path: "/salesmanago/requests/{acme.smRequest}"},
+
+	// Web console: its own cookie sessions and CSRF tokens (console package);
+	// isolationConsolePaths lists the pages and actions called.
+	"/console/": {guard: guardConsole},
+
 	// Zapier API (seed 003).
 	"GET /api/check": {guard: guardZapier},
 	"POST /api/integrations/{integration_uuid}/channels":            {guard: guardZapier, path: "/api/integrations/{acme.integration}/channels", body: `{"url":"https://hooks.zapier.com/hooks/standard/1/evil","method":"POST","alias":"evil","event":"new_order"}`},
@@ -90,6 +108,16 @@ var isolationRoutes = map[string]isoRoute{
 	"POST /api/zapier/store-customer-order":                         {guard: guardZapier, body: `{"event":"customer","source":"zapier","contact":{"email":"victim@example.com","first_name":"Evil","last_name":"Doe"},"phone":{"country":"SE","number":"+46701234567"}}`},
 	"PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}": {guard: guardZapier, path: "/api/zapier/update-shipping-tracking-info/{acme.shipping}", body: `{"carrier":"dhl","tracking_number":"EVIL"}`},
 	"POST /api/zapier/subscriptions/{subscription_uuid}/cancel":     {guard: guardZapier, path: "/api/zapier/subscriptions/{acme.contract}/cancel", body: `{}`},
+}
+
+// isolationConsolePaths are the console pages and actions the matrix calls (the
+// console's routes live in package console, behind the one /console/ route).
+var isolationConsolePaths = []string{
+	"GET /console/", "GET /console/stats.json", "GET /console/search?q=victim", "GET /console/customers/{acme.customer}",
+	"GET /console/orders/{acme.order}", "GET /console/contracts/{acme.contract}", "GET /console/events/{acme.event}",
+	"GET /console/endpoints", "GET /console/dead-letters", "GET /console/ignored", "GET /console/catalog", "GET /console/credentials",
+	"POST /console/logout", "POST /console/endpoints/victim/disable", "POST /console/deliveries/victim/replay",
+	"POST /console/dead-letters/replay", "POST /console/clients/{acme.client}/revoke",
 }
 
 // adminRoutePrefix: every /admin/v1 route is guarded by requireAdmin; the matrix
@@ -150,6 +178,25 @@ func isolationFixture(t testing.TB, h *testHub) map[string]string {
 		if len(ords.Data) > 0 {
 			ids["order"] = ords.Data[0].ID
 		}
+	}
+
+	ids["client"] = h.ClientID
+	// A SALESmanago account of acme (its server a closed loopback port: nothing
+	// here may reach the real SALESmanago), and a request id of it.
+	ids["groupKey"], ids["smRequest"] = "acme-main", "00000000-0000-4000-8000-000000000001"
+	if r := h.jsonReq("POST", "/admin/v1/vendors/acme/salesmanago/accounts", h.Admin,
+		`{"groupKey":"acme-main","name":"Acme SM","baseUrl":"http://127.0.0.1:9","v3BaseUrl":"http://127.0.0.1:9","clientId":"acme-client","apiSecret":"s3cret","owner":"owner@acme.example"}`); r.Status == 201 {
+		var rq struct {
+			RequestID string `json:"requestId"`
+		}
+		if r := h.jsonReq("POST", "/salesmanago/contacts", tok, `{"data":{"email":"victim@example.com"},"group_key":"acme-main"}`); r.Status == 202 {
+			r.JSON(&rq)
+			ids["smRequest"] = rq.RequestID
+		} else {
+			t.Logf("SALESmanago fixture request: %d %s", r.Status, r.Body)
+		}
+	} else if r.Status != 404 && r.Status != 405 {
+		t.Logf("SALESmanago fixture account: %d %s", r.Status, r.Body)
 	}
 
 	// Zapier users and sessions, when the surface is registered.
@@ -225,6 +272,17 @@ func adminBody(method string) string {
 	return ""
 }
 
+// openFingerprintDB opens the hub's SQLite file read-only, for dbFingerprint.
+func openFingerprintDB(t *testing.T, h *testHub) *sql.DB {
+	t.Helper()
+	fp, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(h.dsn, "sqlite:")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fp.Close() })
+	return fp
+}
+
 // dbFingerprint hashes the rows of every table (vendor == ""), or only the rows of
 // one vendor in the tables that have a vendor_id column.
 func dbFingerprint(t *testing.T, db *sql.DB, vendor string) string {
@@ -278,12 +336,39 @@ func dbFingerprint(t *testing.T, db *sql.DB, vendor string) string {
 	return hex.EncodeToString(sum.Sum(nil))
 }
 
+// noRedirect does not follow redirects: the console answers 303 to its login page.
+var noRedirect = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// isoDo sends one request of the matrix.
+func isoDo(t *testing.T, h *testHub, method, path, ct string, body []byte, hdr map[string]string) *response {
+	t.Helper()
+	req, err := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &response{t: t, Status: res.StatusCode, Header: res.Header, Body: b, Req: req}
+}
+
 // attempt is one call of the matrix.
 type attempt struct {
 	name   string
 	auth   string // Authorization header value ("" for none)
 	path   string
-	status []int // acceptable statuses
+	status []int  // acceptable statuses
+	method string // overrides the pattern's method
+	cookie string // a Cookie header
 	// ownData: the credential's vendor may act on its own data (a 2xx is allowed);
 	// acme's rows must not change and the answer must not name acme.
 	ownData bool
@@ -292,11 +377,7 @@ type attempt struct {
 func TestIsolationMatrix(t *testing.T) {
 	h := newTestHub(t)
 	ids := isolationFixture(t, h)
-	fp, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(h.dsn, "sqlite:")+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fp.Close()
+	fp := openFingerprintDB(t, h)
 
 	patterns := registeredRoutes(t)
 	sort.Strings(patterns)
@@ -402,6 +483,20 @@ func TestIsolationMatrix(t *testing.T) {
 			if ids["zapier"] != "" {
 				as = append(as, attempt{name: "Zapier token", auth: bearerOf(ids["zapier"]), path: path, status: refused})
 			}
+		case guardConsole:
+			as = as[:0]
+			for _, cp := range isolationConsolePaths {
+				m, p, _ := strings.Cut(cp, " ")
+				p = expand(p, ids)
+				st := []int{401, 403}
+				if m == "GET" {
+					st = []int{303}
+				}
+				for _, c := range []struct{ name, auth string }{{"console: no session", ""}, {"console: admin token", bearerOf(h.Admin)}, {"console: vendor token", bearerOf(acmeAll)}} {
+					as = append(as, attempt{name: c.name, method: m, auth: c.auth, path: p, status: st})
+				}
+				as = append(as, attempt{name: "console: forged session cookie", method: m, cookie: "orderhub_console=forged", path: p, status: st})
+			}
 		case guardZapier:
 			as = append(as,
 				attempt{name: "vendor access token", auth: bearerOf(acmeAll), path: path, status: refused},
@@ -414,6 +509,9 @@ func TestIsolationMatrix(t *testing.T) {
 	run := func(pattern string, rt isoRoute, a attempt) {
 		t.Helper()
 		method, _, _ := strings.Cut(pattern, " ")
+		if a.method != "" {
+			method = a.method
+		}
 		body := expand(rt.body, ids)
 		if rt.guard == guardAdmin {
 			body = adminBody(method)
@@ -422,12 +520,15 @@ func TestIsolationMatrix(t *testing.T) {
 		if a.auth != "" {
 			hdr["Authorization"] = a.auth
 		}
+		if a.cookie != "" {
+			hdr["Cookie"] = a.cookie
+		}
 		ct := rt.ctype
 		if ct == "" && body != "" {
 			ct = "application/json"
 		}
 		before, beforeAcme := dbFingerprint(t, fp, ""), dbFingerprint(t, fp, "acme")
-		res := h.do(method, a.path, ct, []byte(body), hdr)
+		res := isoDo(t, h, method, a.path, ct, []byte(body), hdr)
 		after, afterAcme := dbFingerprint(t, fp, ""), dbFingerprint(t, fp, "acme")
 		where := fmt.Sprintf("%s %s (%s)", method, a.path, a.name)
 		if !slices.Contains(a.status, res.Status) {

@@ -76,6 +76,9 @@ type tokenService struct {
 	ttl time.Duration
 	now func() time.Time
 
+	// rate bounds the token requests of each client address (ratelimit.go).
+	rate *rateLimiter
+
 	mu       sync.Mutex
 	verified map[string]cachedToken
 	clients  map[string]clientState
@@ -86,6 +89,7 @@ func newTokenService(db *sqlstore.DB, key ed25519.PrivateKey, ttl time.Duration,
 	return &tokenService{
 		db: db, key: key, pub: key.Public().(ed25519.PublicKey), ttl: ttl, now: now,
 		verified: map[string]cachedToken{}, clients: map[string]clientState{}, failed: map[string]*failures{},
+		rate: newRateLimiter(tokenRate, tokenBurst),
 	}
 }
 
@@ -177,6 +181,10 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, *
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	if wait := s.tokens.rate.take(peerHost(r), s.now()); wait > 0 {
+		writeOAuthError(w, &oauthError{status: 429, code: "too_many_requests", description: "Too many token requests from this address; retry later.", retryAfter: wait})
+		return
+	}
 	tr, oe := parseTokenRequest(w, r)
 	if oe != nil {
 		writeOAuthError(w, oe)
