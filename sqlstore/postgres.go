@@ -34,10 +34,11 @@ import (
 // when their turn comes. Reads never take the lock.
 
 const (
-	// pgWriterLock is the advisory lock key of the write path (crc32("orderhub-writer")).
+	// pgWriterLock is the advisory lock key of the write path ("orhw" in ASCII).
 	pgWriterLock = 0x6f726877
 	// pgMigrateLock serialises "orderhub migrate" and the migrations run by Open in
-	// several processes starting at once (a session lock, held while goose runs).
+	// several processes starting at once (a session lock, held while goose runs;
+	// "orhm" in ASCII).
 	pgMigrateLock = 0x6f72686d
 )
 
