@@ -20,6 +20,7 @@ type adminEnv struct {
 	ctx    context.Context
 	db     *sqlstore.DB
 	stdout io.Writer
+	stderr io.Writer
 	json   bool
 }
 
@@ -107,7 +108,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	return runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, json: *asJSON})
+	return runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON})
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -124,20 +125,6 @@ func init() {
 			return e.print(v, []string{"ID", "NAME"}, [][]string{{v.ID, v.Name}})
 		}
 	})
-	registerAdmin("vendors", "list", "list vendors", func(fs *flag.FlagSet) func(*adminEnv) error {
-		return func(e *adminEnv) error {
-			vs, err := e.db.ListVendors(e.ctx)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, v := range vs {
-				rows = append(rows, []string{v.ID, v.Name, fmtTime(v.CreatedAt)})
-			}
-			return e.print(nonNil(vs), []string{"ID", "NAME", "CREATED"}, rows)
-		}
-	})
-
 	registerAdmin("clients", "create", "create an OAuth client (--vendor, --scopes); prints the secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "client id (generated when empty)")
@@ -158,24 +145,6 @@ func init() {
 			}{c, secret}
 			return e.print(out, []string{"CLIENT ID", "VENDOR", "SCOPES", "SECRET (shown once)"},
 				[][]string{{c.ID, c.VendorID, strings.Join(c.Scopes, " "), secret}})
-		}
-	})
-	registerAdmin("clients", "list", "list OAuth clients (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "only this vendor's clients")
-		return func(e *adminEnv) error {
-			cs, err := e.db.ListClients(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, c := range cs {
-				state := "active"
-				if c.RevokedAt != nil {
-					state = "revoked " + fmtTime(*c.RevokedAt)
-				}
-				rows = append(rows, []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), state})
-			}
-			return e.print(nonNil(cs), []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"}, rows)
 		}
 	})
 	registerAdmin("clients", "revoke", "revoke an OAuth client (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -205,41 +174,6 @@ func init() {
 			return e.print(p, promoHeader, [][]string{promoRow(p)})
 		}
 	})
-	registerAdmin("promos", "list", "list promo codes (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "only this vendor's promo codes")
-		return func(e *adminEnv) error {
-			ps, err := e.db.ListPromoCodes(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, p := range ps {
-				rows = append(rows, promoRow(p))
-			}
-			return e.print(nonNil(ps), promoHeader, rows)
-		}
-	})
-
-	registerAdmin("events", "list", "list outbox events (--vendor, --type, --key, --after SEQ, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		f := sqlstore.EventFilter{}
-		fs.StringVar(&f.VendorID, "vendor", "", "vendor id")
-		fs.StringVar(&f.Type, "type", "", "event type")
-		fs.StringVar(&f.OrderingKey, "key", "", "ordering key (customer or order id)")
-		fs.Int64Var(&f.AfterSeq, "after", 0, "only events with a larger sequence number")
-		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
-		return func(e *adminEnv) error {
-			evs, err := e.db.ListEvents(e.ctx, f)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, ev := range evs {
-				rows = append(rows, []string{ev.VendorID, fmt.Sprint(ev.Seq), ev.Type, ev.OrderingKey, ev.ID, fmtTime(ev.CreatedAt)})
-			}
-			return e.print(nonNil(evs), []string{"VENDOR", "SEQ", "TYPE", "KEY", "ID", "CREATED"}, rows)
-		}
-	})
-
 	registerAdmin("token", "create", "create an admin API token (--name); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		name := fs.String("name", "admin", "description")
 		return func(e *adminEnv) error {

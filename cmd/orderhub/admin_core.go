@@ -1,0 +1,232 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// The core admin listings (vendors, clients, promo codes, customers, orders,
+// contracts, events) page with the same store functions as GET /admin/v1/… and the
+// console: newest first, --limit per page, --cursor for the next page (printed after
+// the table, or to stderr with --json, whose stdout stays a JSON array).
+
+// listFlags declares --cursor, --limit and the named filters on fs.
+type listFlags struct {
+	page     sqlstore.Page
+	filter   sqlstore.AdminFilter
+	from, to string
+}
+
+func newListFlags(fs *flag.FlagSet, filters ...string) *listFlags {
+	l := &listFlags{}
+	fs.StringVar(&l.page.Cursor, "cursor", "", "the next page: the cursor printed after the previous page")
+	fs.IntVar(&l.page.Limit, "limit", sqlstore.DefaultPageLimit, fmt.Sprintf("rows per page (1-%d)", sqlstore.MaxPageLimit))
+	for _, f := range filters {
+		switch f {
+		case "vendor":
+			fs.StringVar(&l.filter.VendorID, "vendor", "", "only this vendor's")
+		case "email":
+			fs.StringVar(&l.filter.Email, "email", "", "the customer's e-mail")
+		case "external-order-id":
+			fs.StringVar(&l.filter.ExternalOrderID, "external-order-id", "", "the externalOrderId")
+		case "customer":
+			fs.StringVar(&l.filter.CustomerID, "customer", "", "the customer's id")
+		case "status":
+			fs.StringVar(&l.filter.Status, "status", "", "the status")
+		case "type":
+			fs.StringVar(&l.filter.Type, "type", "", "the event type")
+		case "key":
+			fs.StringVar(&l.filter.OrderingKey, "key", "", "the ordering key (customer or order id)")
+		case "time":
+			fs.StringVar(&l.from, "from", "", "created at or after (RFC 3339)")
+			fs.StringVar(&l.to, "to", "", "created before (RFC 3339)")
+		}
+	}
+	return l
+}
+
+// parse validates the time flags.
+func (l *listFlags) parse() error {
+	if l.page.Limit < 1 || l.page.Limit > sqlstore.MaxPageLimit {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "--limit must be from 1 to %d, got %d", sqlstore.MaxPageLimit, l.page.Limit)
+	}
+	for _, t := range []struct {
+		name, v string
+		dst     *time.Time
+	}{{"from", l.from, &l.filter.From}, {"to", l.to, &l.filter.To}} {
+		if t.v == "" {
+			continue
+		}
+		tm, err := time.Parse(time.RFC3339Nano, t.v)
+		if err != nil {
+			return orderhub.FieldError(orderhub.EInvalidRequest, t.name, "--%s must be an RFC 3339 time such as 2026-11-23T08:00:00Z, got %q", t.name, t.v)
+		}
+		*t.dst = tm
+	}
+	return nil
+}
+
+// printPage prints one page and, when there is more, how to get the next one.
+func printPage[T any](e *adminEnv, pg *sqlstore.PageOf[T], header []string, row func(T) []string) error {
+	rows := [][]string{}
+	for _, v := range pg.Data {
+		rows = append(rows, row(v))
+	}
+	if err := e.print(pg.Data, header, rows); err != nil {
+		return err
+	}
+	if pg.NextCursor != "" {
+		w := e.stdout
+		if e.json {
+			w = e.stderr
+		}
+		fmt.Fprintf(w, "more: --cursor %s\n", pg.NextCursor)
+	}
+	return nil
+}
+
+// adminList registers a paged listing command.
+func adminList[T any](group, help string, filters []string, list func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[T], error),
+	header []string, row func(T) []string) {
+	registerAdmin(group, "list", help, func(fs *flag.FlagSet) func(*adminEnv) error {
+		l := newListFlags(fs, filters...)
+		return func(e *adminEnv) error {
+			if err := l.parse(); err != nil {
+				return err
+			}
+			pg, err := list(e, l.filter, l.page)
+			if err != nil {
+				return err
+			}
+			return printPage(e, pg, header, row)
+		}
+	})
+}
+
+func init() {
+	adminList("vendors", "list vendors (--limit, --cursor)", nil,
+		func(e *adminEnv, _ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
+			return e.db.AdminListVendors(e.ctx, p)
+		}, []string{"ID", "NAME", "CREATED"},
+		func(v *orderhub.Vendor) []string { return []string{v.ID, v.Name, fmtTime(v.CreatedAt)} })
+	adminList("clients", "list OAuth clients, never their secrets (--vendor, --status active|revoked, --limit, --cursor)", []string{"vendor", "status", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
+			return e.db.AdminListClients(e.ctx, f, p)
+		}, []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"},
+		func(c *orderhub.Client) []string {
+			state := "active"
+			if c.RevokedAt != nil {
+				state = "revoked " + fmtTime(*c.RevokedAt)
+			}
+			return []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), state}
+		})
+	adminList("promos", "list promo codes (--vendor, --limit, --cursor)", []string{"vendor", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
+			return e.db.AdminListPromoCodes(e.ctx, f, p)
+		}, promoHeader, promoRow)
+	adminList("events", "list outbox events, newest first (--vendor, --type, --key, --from, --to, --limit, --cursor)", []string{"vendor", "type", "key", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
+			return e.db.AdminListEvents(e.ctx, f, p)
+		}, []string{"VENDOR", "SEQ", "TYPE", "KEY", "ID", "CREATED"},
+		func(ev *orderhub.Event) []string {
+			return []string{ev.VendorID, fmt.Sprint(ev.Seq), ev.Type, ev.OrderingKey, ev.ID, fmtTime(ev.CreatedAt)}
+		})
+	adminList("customers", "list customers (--vendor, --email, --from, --to, --limit, --cursor)", []string{"vendor", "email", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
+			return e.db.AdminListCustomers(e.ctx, f, p)
+		}, []string{"CUSTOMER", "VENDOR", "EMAIL", "NAME", "CREATED"},
+		func(c *orderhub.Customer) []string { return []string{c.ID, c.VendorID, c.Email, c.FullName, fmtTime(c.CreatedAt)} })
+	adminList("orders", "list orders (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
+		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
+			return e.db.AdminListOrders(e.ctx, f, p)
+		}, []string{"ORDER", "VENDOR", "NUMBER", "EXTERNAL ID", "STATUS", "TOTAL", "CUSTOMER", "CREATED"},
+		func(o *orderhub.Order) []string {
+			return []string{o.ID, o.VendorID, fmt.Sprint(o.Number), o.ExternalOrderID, o.Status, orderhub.FormatDecimal(int64(o.Total)) + " " + o.Currency, o.CustomerID, fmtTime(o.CreatedAt)}
+		})
+	adminList("contracts", "list contracts (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
+		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
+		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
+			return e.db.AdminListContracts(e.ctx, f, p)
+		}, []string{"CONTRACT", "VENDOR", "EXTERNAL ID", "PRODUCT", "STATUS", "USER", "CREATED"},
+		func(c *orderhub.Contract) []string {
+			return []string{c.ID, c.VendorID, c.ExternalOrderID, c.ProductName, c.Status, c.UserEmail, fmtTime(c.CreatedAt)}
+		})
+
+	registerAdmin("customers", "timeline", "everything that happened to a customer (--id, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "customer id (required)")
+		limit := fs.Int("limit", 200, "at most this many entries (1-1000)")
+		return func(e *adminEnv) error {
+			tl, err := e.db.CustomerTimeline(e.ctx, *id, *limit)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, t := range tl {
+				rows = append(rows, []string{fmtTime(t.At), t.Kind, t.ID, t.Status, t.Title})
+			}
+			return e.print(tl, []string{"AT", "KIND", "ID", "STATUS", "WHAT"}, rows)
+		}
+	})
+
+	registerAdmin("console-user", "create", "create a web console user (--username; --password, or one is generated and printed once)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		username := fs.String("username", "", "login name (required)")
+		password := fs.String("password", "", fmt.Sprintf("password, at least %d characters (generated when empty)", sqlstore.MinConsolePassword))
+		return func(e *adminEnv) error {
+			pw, generated := *password, false
+			if pw == "" {
+				var b [18]byte
+				_, _ = rand.Read(b[:])
+				pw, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
+			}
+			u, err := e.db.CreateConsoleUser(e.ctx, *username, pw)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*sqlstore.ConsoleUser
+				Password string `json:"password,omitempty"`
+			}{ConsoleUser: u}
+			shown := "(as given)"
+			if generated {
+				out.Password, shown = pw, pw
+			}
+			return e.print(out, []string{"ID", "USERNAME", "PASSWORD (shown once)"}, [][]string{{u.ID, u.Username, shown}})
+		}
+	})
+	registerAdmin("console-user", "list", "list web console users", func(fs *flag.FlagSet) func(*adminEnv) error {
+		return func(e *adminEnv) error {
+			us, err := e.db.ListConsoleUsers(e.ctx)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, u := range us {
+				state := "active"
+				if u.DisabledAt != nil {
+					state = "disabled " + fmtTime(*u.DisabledAt)
+				}
+				rows = append(rows, []string{u.ID, u.Username, fmtTime(u.CreatedAt), state})
+			}
+			return e.print(us, []string{"ID", "USERNAME", "CREATED", "STATE"}, rows)
+		}
+	})
+	for _, action := range []string{"disable", "enable"} {
+		registerAdmin("console-user", action, action+" a web console user (--username); disabling ends their sessions", func(fs *flag.FlagSet) func(*adminEnv) error {
+			username := fs.String("username", "", "login name (required)")
+			return func(e *adminEnv) error {
+				if err := e.db.SetConsoleUserDisabled(e.ctx, strings.TrimSpace(*username), action == "disable"); err != nil {
+					return err
+				}
+				return e.print(map[string]string{"username": *username, "status": action + "d"}, nil, [][]string{{action + "d " + *username}})
+			}
+		})
+	}
+}
