@@ -142,7 +142,9 @@ func init() {
 		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
 			return e.db.AdminListCustomers(e.ctx, f, p)
 		}, []string{"CUSTOMER", "VENDOR", "EMAIL", "NAME", "CREATED"},
-		func(c *orderhub.Customer) []string { return []string{c.ID, c.VendorID, c.Email, c.FullName, fmtTime(c.CreatedAt)} })
+		func(c *orderhub.Customer) []string {
+			return []string{c.ID, c.VendorID, c.Email, c.FullName, fmtTime(c.CreatedAt)}
+		})
 	adminList("orders", "list orders (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
 		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
 		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
