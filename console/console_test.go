@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -280,10 +282,10 @@ func TestConsolePages(t *testing.T) {
 	before, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
 	rot := post("/console/endpoints/" + b.Endpoint.ID + "/rotate")
 	after, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
-	if rot.Status != 200 || after == before || !strings.Contains(rot.Body, after) {
+	if rot.Status != 200 || after == before || !strings.Contains(html.UnescapeString(rot.Body), after) {
 		t.Fatalf("rotate: %d", rot.Status)
 	}
-	if p := c.do("GET", "/console/endpoints/"+b.Endpoint.ID, nil, nil); strings.Contains(p.Body, after) {
+	if p := c.do("GET", "/console/endpoints/"+b.Endpoint.ID, nil, nil); strings.Contains(html.UnescapeString(p.Body), after) {
 		t.Fatal("the secret is shown again")
 	}
 	if p := post("/console/endpoints/" + b.Endpoint.ID + "/disable"); p.Status != http.StatusSeeOther {
@@ -326,6 +328,26 @@ func TestConsolePages(t *testing.T) {
 	b.waitFor("every delivery delivered", func() bool {
 		return len(b.deliveries(sqlstore.DeliveryDead)) == 0 && len(b.deliveries(sqlstore.DeliveryDelivered)) == 3
 	})
+
+	// A SALESmanago account is a connector: listed as one, with its account (never
+	// its secrets) on its page.
+	in := &orderhub.SalesmanagoAccountInput{ID: "sm_main", GroupKey: "acme-main", Name: "Main shop", BaseURL: "https://app3.salesmanago.com",
+		ClientID: "cid-123", APISecret: "api-secret-value", Owner: "owner@shop.example"}
+	in.VendorID = "acme"
+	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.DB.CreateSalesmanagoAccount(ctx, in, "v1:sealed-secret", ""); err != nil {
+		t.Fatal(err)
+	}
+	eps := c.do("GET", "/console/endpoints", nil, nil)
+	if i := strings.Index(eps.Body, "Connectors (SALESmanago"); i < 0 || !strings.Contains(eps.Body[i:], "sm_main") {
+		t.Fatalf("connectors:\n%s", eps.Body)
+	}
+	smp := c.do("GET", "/console/endpoints/sm_main", nil, nil)
+	if smp.Status != 200 || !strings.Contains(smp.Body, "Main shop") || !strings.Contains(smp.Body, "cid-123") || strings.Contains(smp.Body, "sealed") || strings.Contains(smp.Body, "api-secret-value") {
+		t.Fatalf("connector page: %d\n%s", smp.Status, smp.Body)
+	}
 
 	// Revoking a client from the credentials page.
 	cls, _ := b.DB.ListClients(ctx, "acme")

@@ -440,6 +440,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 	}
 	c.render(w, r, http.StatusOK, "endpoint", &view{Title: "Endpoint " + e.ID, Nav: "endpoints", Data: map[string]any{
 		"Endpoint": endpointRow{Endpoint: e, Health: health(e), Connector: isConnector(e.Kind)}, "Deliveries": rows, "Dead": len(dead), "Secret": secret,
+		"Account": c.connectorAccount(r, e),
 	}})
 }
 
@@ -486,6 +487,26 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back(w, r, "/endpoints/"+url.PathEscape(id), flash)
+}
+
+// connectorAccount describes the third-party account behind a connector endpoint
+// (never its credentials), or nil.
+func (c *console) connectorAccount(r *http.Request, e *sqlstore.Endpoint) [][2]string {
+	switch e.Kind {
+	case "salesmanago":
+		a, err := c.db.GetSalesmanagoAccount(r.Context(), e.VendorID, e.ID)
+		if err != nil {
+			return nil
+		}
+		return [][2]string{{"SALESmanago account", a.Name}, {"Group key", a.GroupKey}, {"Server", a.BaseURL}, {"Client id", a.ClientID}, {"Owner", a.Owner}}
+	case "yespo":
+		a, err := c.db.YespoAccountByEndpoint(r.Context(), e.ID)
+		if err != nil {
+			return nil
+		}
+		return [][2]string{{"Yespo account of", a.VendorID}, {"Server", a.BaseURL}}
+	}
+	return nil
 }
 
 // ---- deliveries ----
@@ -670,8 +691,17 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
+	var zapier []*orderhub.ZapierUser
+	for _, v := range vs {
+		zs, err := c.db.ListZapierUsers(ctx, v.ID)
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		zapier = append(zapier, zs...)
+	}
 	c.render(w, r, http.StatusOK, "credentials", &view{Title: "Credentials", Nav: "credentials", Vendors: vs, Data: map[string]any{
-		"Clients": clients.Data, "Tokens": tokens, "Users": users,
+		"Clients": clients.Data, "Tokens": tokens, "Users": users, "Zapier": zapier,
 	}})
 }
 
