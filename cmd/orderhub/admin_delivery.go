@@ -65,7 +65,7 @@ func parseSchedule(s string) ([]time.Duration, error) {
 
 // startDelivery runs the delivery engine until the returned stop is called (stop
 // waits for attempts in flight to be recorded).
-func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer, senders map[string]delivery.Sender) (stop func(), err error) {
 	if o == nil || !o.enabled {
 		return func() {}, nil
 	}
@@ -76,6 +76,7 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 	eng := delivery.New(db, delivery.Config{
 		Workers: o.workers, PerEndpoint: o.perEndpoint, Timeout: o.timeout, Schedule: sched,
 		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Logger: log.With("component", "delivery"), Registry: reg,
+		Senders: senders,
 	})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

@@ -52,6 +52,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return ignoreHelp(err)
 	}
 	cfg.dsn = *dbPath
+	cfg.getenv = getenv
 	if cfg.dsn == "" {
 		dir, err := os.MkdirTemp("", "orderhub-demo-")
 		if err != nil {

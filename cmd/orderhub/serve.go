@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"orderhub/delivery"
 	"orderhub/httpapi"
 	"orderhub/sqlstore"
 )
@@ -30,7 +31,23 @@ type serveConfig struct {
 	seed func(ctx context.Context, db *sqlstore.DB, baseURL string) error
 	// delivery configures the delivery workers (admin_delivery.go).
 	delivery *deliveryOptions
+	// getenv reads the environment (connector secrets such as ORDERHUB_SECRET_KEY).
+	getenv func(string) string
 }
+
+// connectorEnv is what a connector's wiring gets: it adds its delivery Senders and
+// its part of the API's configuration.
+type connectorEnv struct {
+	db      *sqlstore.DB
+	getenv  func(string) string
+	log     *slog.Logger
+	api     *httpapi.Config
+	senders map[string]delivery.Sender
+}
+
+// connectors wire the connectors into serve (appended from init() in each
+// connector's own file, e.g. admin_yespo.go).
+var connectors []func(e *connectorEnv) error
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
@@ -44,6 +61,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return ignoreHelp(err)
 	}
 	cfg.dsn = *dsn
+	cfg.getenv = getenv
 	cfg.ready = func(addr string) { fmt.Fprintf(stdout, "orderhub listening on http://%s\n", addr) }
 	return serve(ctx, cfg, stderr)
 }
@@ -81,13 +99,24 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api, err := httpapi.NewServer(ctx, httpapi.Config{
+	apiCfg := httpapi.Config{
 		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(),
-	})
+	}
+	getenv := cfg.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	senders := map[string]delivery.Sender{}
+	for _, wire := range connectors {
+		if err := wire(&connectorEnv{db: db, getenv: getenv, log: log, api: &apiCfg, senders: senders}); err != nil {
+			return err
+		}
+	}
+	api, err := httpapi.NewServer(ctx, apiCfg)
 	if err != nil {
 		return err
 	}
-	stopDelivery, err := startDelivery(ctx, cfg.delivery, db, log, reg)
+	stopDelivery, err := startDelivery(ctx, cfg.delivery, db, log, reg, senders)
 	if err != nil {
 		return err
 	}

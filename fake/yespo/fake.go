@@ -17,6 +17,8 @@
 //
 // Faults can be injected (Fail: a status, a Retry-After, or a delay long enough to
 // time a client out), and every request is recorded (Requests), failed ones too.
+// GET /_fake/state (no auth; not part of Yespo's API) shows the contacts, orders,
+// accepted and ignored events, for people trying the demo.
 package yespo
 
 import (
@@ -223,6 +225,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Body = body
 	} else if len(body) > 0 {
 		rec.Body, _ = json.Marshal(string(body))
+	}
+	if r.Method == http.MethodGet && r.URL.Path == "/_fake/state" {
+		s.serveState(w)
+		return
 	}
 	if f := s.takeFault(r.URL.Path); f != nil {
 		if f.Delay > 0 {
@@ -452,4 +458,36 @@ func (s *Server) Summary() string {
 		b.WriteString(e.EventTypeKey + ":" + e.Param("externalOrderId"))
 	}
 	return b.String()
+}
+
+func (s *Server) serveState(w http.ResponseWriter) {
+	s.mu.Lock()
+	type ev struct {
+		EventTypeKey string                     `json:"eventTypeKey"`
+		KeyValue     string                     `json:"keyValue"`
+		Params       map[string]json.RawMessage `json:"params"`
+		ContactID    int                        `json:"contactId"`
+	}
+	type ign struct {
+		EventTypeKey string          `json:"eventTypeKey"`
+		Reason       string          `json:"reason"`
+		Message      string          `json:"message"`
+		Body         json.RawMessage `json:"body"`
+	}
+	st := struct {
+		Contacts []*Contact        `json:"contacts"`
+		Orders   map[string]*Order `json:"orders"`
+		Events   []ev              `json:"events"`
+		Ignored  []ign             `json:"ignored"`
+	}{Contacts: s.contacts, Orders: s.orders}
+	for _, e := range s.events {
+		st.Events = append(st.Events, ev{e.EventTypeKey, e.KeyValue, e.Params, e.ContactID})
+	}
+	for _, i := range s.ignored {
+		st.Ignored = append(st.Ignored, ign{i.EventTypeKey, i.Reason, i.Message, i.Body})
+	}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
 }

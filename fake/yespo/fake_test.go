@@ -95,6 +95,15 @@ func TestFakeOrderRules(t *testing.T) {
 	if o, _ := f.Order("O-1"); o.Status != orderhub.OrderCancelled || f.Summary() != "orderCreated:O-1 orderCancelled:O-1" || len(f.Ignored()) != 3 {
 		t.Fatalf("%+v %s %+v", o, f.Summary(), f.Ignored())
 	}
+	res, err := http.Get(c.url + "/_fake/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(state), `"orderCancelled"`) || !strings.Contains(string(state), orderhub.EOrderNotFound) {
+		t.Fatalf("state %s", state)
+	}
 	// orderUpdated creates a missing order.
 	upd := strings.Replace(strings.Replace(created, "orderCreated", "orderUpdated", 1), "O-1", "O-3", 1)
 	c.do("POST", "/api/v1/event", upd)

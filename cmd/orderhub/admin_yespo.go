@@ -1,0 +1,167 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"orderhub/connector/yespo"
+	"orderhub/sqlstore"
+)
+
+// Yespo in the CLI: the connector's wiring into serve (its delivery Sender and the
+// account admin API), and `orderhub admin yespo …`.
+
+func init() {
+	connectors = append(connectors, wireYespo)
+
+	registerAdmin("yespo", "set", "connect a vendor's Yespo account (--vendor, --base-url, --api-key-env NAME | --api-key-file PATH)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		base := fs.String("base-url", "https://yespo.io", "Yespo base URL (https://yespo.io or https://esputnik.com)")
+		keyEnv := fs.String("api-key-env", "", "read the API key from this environment variable")
+		keyFile := fs.String("api-key-file", "", "read the API key from this file (first line)")
+		return func(e *adminEnv) error {
+			key, err := readSecretFlag(*keyEnv, *keyFile)
+			if err != nil {
+				return err
+			}
+			c, err := yespoConnector(e.db)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				if _, err := e.db.GetYespoAccount(e.ctx, *vendor); err != nil {
+					return fmt.Errorf("a new account needs --api-key-env or --api-key-file: %w", err)
+				}
+			}
+			a, err := c.SaveAccount(e.ctx, *vendor, *base, key)
+			if err != nil {
+				return err
+			}
+			return printYespo(e, a)
+		}
+	})
+	registerAdmin("yespo", "show", "show a vendor's Yespo account (never the API key)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		return func(e *adminEnv) error {
+			a, err := e.db.GetYespoAccount(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			return printYespo(e, a)
+		}
+	})
+	registerAdmin("yespo", "test", "test a vendor's Yespo account (Yespo's account/info with the stored key)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		return func(e *adminEnv) error {
+			c, err := yespoConnector(e.db)
+			if err != nil {
+				return err
+			}
+			info, err := c.TestAccount(e.ctx, *vendor)
+			if err != nil {
+				return fmt.Errorf("connection test failed: %w", err)
+			}
+			if e.json {
+				_, err := fmt.Fprintf(e.stdout, "%s\n", info)
+				return err
+			}
+			_, err = fmt.Fprintf(e.stdout, "ok: Yespo accepted the key; account/info: %s\n", info)
+			return err
+		}
+	})
+	registerAdmin("yespo", "delete", "delete a vendor's Yespo account and its delivery endpoint", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		return func(e *adminEnv) error {
+			if err := e.db.DeleteYespoAccount(e.ctx, *vendor); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(e.stdout, "deleted the Yespo account of %s\n", *vendor)
+			return err
+		}
+	})
+	registerAdmin("yespo", "ignored", "list order events ignored as Yespo would (--vendor, --reason, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		reason := fs.String("reason", "", "only this reason (an error code, e.g. ContactNotFoundError)")
+		limit := fs.Int("limit", 50, "at most this many (1..1000)")
+		return func(e *adminEnv) error {
+			if _, err := e.db.GetVendor(e.ctx, *vendor); err != nil {
+				return err
+			}
+			list, err := e.db.ListIgnoredEvents(e.ctx, sqlstore.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
+			if err != nil {
+				return err
+			}
+			var rows [][]string
+			for _, r := range list {
+				rows = append(rows, []string{r.ID, fmtTime(r.LastSeenAt), r.EventType, r.ExternalOrderID, r.Reason, strconv.FormatInt(r.Count, 10), r.Message})
+			}
+			return e.print(list, []string{"ID", "LAST SEEN", "TYPE", "ORDER", "REASON", "COUNT", "MESSAGE"}, rows)
+		}
+	})
+}
+
+// wireYespo adds the Yespo Sender to the delivery engine and the account admin API
+// to the server. ORDERHUB_SECRET_KEY seals API keys; without it they are stored
+// as-is (logged once as a warning).
+func wireYespo(e *connectorEnv) error {
+	sealer, err := yespo.SealerFromEnv(e.getenv)
+	if err != nil {
+		return err
+	}
+	if !sealer.Encrypts() && e.log != nil {
+		e.log.Warn("ORDERHUB_SECRET_KEY is not set: Yespo API keys are stored unencrypted")
+	}
+	e.api.Yespo = yespo.NewConnector(e.db, sealer, nil)
+	e.senders[sqlstore.EndpointYespo] = yespo.NewSender(e.db, sealer, nil)
+	return nil
+}
+
+// yespoConnector is the connector of the admin CLI (the key from the environment).
+func yespoConnector(db *sqlstore.DB) (*yespo.Connector, error) {
+	sealer, err := yespo.SealerFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return yespo.NewConnector(db, sealer, nil), nil
+}
+
+// readSecretFlag reads a secret from an environment variable or a file, never from
+// the command line (it would show in ps and shell history).
+func readSecretFlag(envName, file string) (string, error) {
+	switch {
+	case envName != "" && file != "":
+		return "", errors.New("give --api-key-env or --api-key-file, not both")
+	case envName != "":
+		v := strings.TrimSpace(os.Getenv(envName))
+		if v == "" {
+			return "", fmt.Errorf("the environment variable %s is empty", envName)
+		}
+		return v, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if v := strings.TrimSpace(line); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("%s holds no API key", file)
+	}
+	return "", nil
+}
+
+func printYespo(e *adminEnv, a *sqlstore.YespoAccount) error {
+	view := map[string]any{"vendorId": a.VendorID, "baseUrl": a.BaseURL, "endpointId": a.EndpointID, "apiKeySet": a.SealedKey != "",
+		"apiKeyEncrypted": yespo.IsSealed(a.SealedKey), "createdAt": a.CreatedAt, "updatedAt": a.UpdatedAt}
+	enc := "no (ORDERHUB_SECRET_KEY not set)"
+	if yespo.IsSealed(a.SealedKey) {
+		enc = "yes"
+	}
+	return e.print(view, []string{"VENDOR", "BASE URL", "ENDPOINT", "KEY ENCRYPTED", "UPDATED"},
+		[][]string{{a.VendorID, a.BaseURL, a.EndpointID, enc, fmtTime(a.UpdatedAt)}})
+}
