@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -755,8 +756,11 @@ func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disab
 }
 
 // dummyHash is compared against when a username is unknown, so that a login takes
-// as long for a missing user as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("orderhub-no-such-user"), bcrypt.MinCost)
+// as long for a missing user as for a wrong password (same cost; made on first use).
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("orderhub-no-such-user"), bcryptCost)
+	return h
+})
 
 func randomToken() string {
 	var b [32]byte
@@ -776,7 +780,7 @@ func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl t
 	var disabled sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM console_users WHERE username = $1`, username).Scan(&id, &hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return "", nil, bad
 	}
 	if err != nil {
