@@ -1281,7 +1281,7 @@ func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error
-		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY started_at, id`, deliveryID)
+		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
 	if err != nil {
 		return nil, err
 	}

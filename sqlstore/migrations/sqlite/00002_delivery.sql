@@ -61,18 +61,21 @@ CREATE INDEX deliveries_key ON deliveries(endpoint_id, ordering_key, seq) WHERE 
 -- to their indexes instead of touching random pages.
 CREATE INDEX deliveries_vendor_seq ON deliveries(vendor_id, seq);
 
+-- One row per attempt, clustered by delivery: the primary key is the only index
+-- (attempt ids are time-ordered, so an attempt's row lands beside its delivery's
+-- earlier ones).
 CREATE TABLE delivery_attempts (
-    id            TEXT PRIMARY KEY,
     delivery_id   TEXT NOT NULL REFERENCES deliveries(id),
+    id            TEXT NOT NULL,
     endpoint_id   TEXT NOT NULL,
     attempt       INTEGER NOT NULL,
     started_at    BIGINT NOT NULL,
     latency_us    BIGINT NOT NULL,
     status_code   INTEGER NOT NULL,   -- 0 when no response arrived
     response_body TEXT NOT NULL,      -- the first KiB
-    error         TEXT NOT NULL
-);
-CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id, started_at);
+    error         TEXT NOT NULL,
+    PRIMARY KEY (delivery_id, id)
+) WITHOUT ROWID;
 
 -- +goose Down
 DROP TABLE delivery_attempts;
