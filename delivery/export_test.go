@@ -1,0 +1,7 @@
+package delivery
+
+// Internals exported to the external tests.
+var (
+	BlockedReason   = blockedReason
+	ParseRetryAfter = parseRetryAfter
+)
