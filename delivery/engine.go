@@ -387,15 +387,18 @@ func (d *dispatcher) untilNextDue(ctx context.Context) time.Duration {
 
 // claimed queues newly claimed deliveries and starts what may start.
 func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
+	if d.stopping {
+		// A claim that finished after shutdown began: nothing is started (the
+		// leases expire and the deliveries are claimed again), and nothing is
+		// counted, or Run would wait for them forever.
+		return
+	}
 	for _, c := range cs {
 		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], c)
 		d.outs[c.EndpointID]++
 		d.total++
 	}
 	d.e.m.inFlight.Set(float64(d.total))
-	if d.stopping {
-		return
-	}
 	for ep := range d.queued {
 		d.start(ep)
 	}
