@@ -20,6 +20,7 @@ commands:
   demo      run a self-contained demo: fresh SQLite database, demo vendor, credentials
   migrate   apply database migrations (--db)
   admin     manage vendors, clients, promo codes, tokens, events (orderhub admin help)
+  bench     load scenarios against a hub, spawned or running (orderhub bench -h)
   version   print the version
 `
 
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", version())
 		return nil

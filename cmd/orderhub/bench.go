@@ -1,0 +1,727 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// orderhub bench: load scenarios against a hub over loopback.
+//
+//	orderhub bench --scenario orders --mode closed --duration 10s
+//	orderhub bench --scenario mixed --mode open --rate 3000 --out docs/benchmarks.md
+//
+// By default it spawns the hub itself: this binary's `serve` on a fresh SQLite
+// database in a temporary directory (--spawn), so that it can read the server's peak
+// RSS (VmHWM) and CPU time from /proc. --url benches a hub that is already running;
+// its database (--db) is needed to create the fixtures (vendor, client, promo code,
+// product, source, endpoints).
+//
+// Modes: closed-loop (--concurrency workers send back to back: the maximum
+// throughput) and open-loop (--rate arrivals a second whatever the answers; each
+// latency counts from the request's intended send time, so a stalled server shows
+// in the percentiles instead of slowing the generator down — no coordinated
+// omission). Scenarios: orders (seed 001 Vendor Order API, a new externalOrderId
+// each), purchases (seed 000 purchase hook, a new publisherPurchaseId each), mixed
+// (70 % orders, 20 % purchases, 10 % contract reads, with --receivers webhook
+// endpoints in this process: end-to-end latency from the order's answer to the
+// webhook's arrival).
+
+type benchConfig struct {
+	scenario    string
+	mode        string
+	rate        float64
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	url         string
+	dsn         string
+	binary      string
+	receivers   int
+	drain       time.Duration
+	out         string
+	label       string
+	serveArgs   string
+}
+
+const benchVendor = "bench"
+
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	c := benchConfig{}
+	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases or mixed")
+	fs.StringVar(&c.mode, "mode", "closed", "closed (max throughput, --concurrency workers) or open (--rate arrivals a second)")
+	fs.Float64Var(&c.rate, "rate", 2000, "open-loop arrival rate (requests a second)")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured duration")
+	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "load before the measurement starts (not counted)")
+	fs.IntVar(&c.concurrency, "concurrency", 64, "closed loop: workers; open loop: the most requests in flight (and connections)")
+	fs.StringVar(&c.url, "url", "", "bench the hub at this URL (default: spawn one)")
+	fs.StringVar(&c.dsn, "db", "", "the hub's database, for the fixtures (default with spawn: a fresh SQLite file)")
+	fs.StringVar(&c.binary, "binary", "", "the orderhub binary to spawn (default: this one)")
+	fs.IntVar(&c.receivers, "receivers", 2, "mixed: webhook endpoints (receivers in this process)")
+	fs.DurationVar(&c.drain, "drain", 30*time.Second, "mixed: how long to wait for the webhooks after the load")
+	fs.StringVar(&c.out, "out", "", "append the results as a Markdown section to this file (e.g. docs/benchmarks.md)")
+	fs.StringVar(&c.label, "label", "", "a note for the results (e.g. the machine's load)")
+	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the benchHub serve, space-separated")
+	if err := parseFlags(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	switch c.scenario {
+	case "orders", "purchases", "mixed":
+	default:
+		fmt.Fprintf(stderr, "bench: unknown --scenario %q (orders, purchases, mixed)\n", c.scenario)
+		return errUsage
+	}
+	if c.mode != "open" && c.mode != "closed" {
+		fmt.Fprintf(stderr, "bench: unknown --mode %q (open, closed)\n", c.mode)
+		return errUsage
+	}
+	if c.concurrency < 1 || c.duration <= 0 || (c.mode == "open" && c.rate <= 0) {
+		fmt.Fprintln(stderr, "bench: --concurrency, --duration and --rate must be positive")
+		return errUsage
+	}
+	if c.url != "" && c.dsn == "" {
+		fmt.Fprintln(stderr, "bench: --url needs --db (the hub's database) for the fixtures")
+		return errUsage
+	}
+	rep, err := bench(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rep.text())
+	if c.out != "" {
+		f, err := os.OpenFile(c.out, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := f.WriteString(rep.markdown()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchFixture is what the load needs.
+type benchFixture struct {
+	clientID, clientSecret, sourceID, sourceSecret, productID string
+}
+
+func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURLs []string) (*benchFixture, error) {
+	f := &benchFixture{productID: "bench-product", sourceID: "bench-source"}
+	if _, err := db.GetVendor(ctx, benchVendor); err != nil {
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: benchVendor, Name: "Bench Media"}); err != nil {
+			return nil, err
+		}
+		if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: benchVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
+			return nil, err
+		}
+		if err := db.CreateProduct(ctx, &orderhub.Product{ID: f.productID, VendorID: benchVendor, Name: "Bench product"}); err != nil {
+			return nil, err
+		}
+	}
+	cl := &orderhub.Client{VendorID: benchVendor, Scopes: append([]string(nil), orderhub.KnownScopes...)}
+	secret, err := db.CreateClient(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	f.clientID, f.clientSecret = cl.ID, secret
+	src := &orderhub.Source{ID: orderhub.NewID("bsrc"), VendorID: benchVendor, Type: orderhub.SourceTypeHook, Name: "Bench source"}
+	if f.sourceSecret, err = db.CreateSource(ctx, src); err != nil {
+		return nil, err
+	}
+	f.sourceID = src.ID
+	for i, u := range receiverURLs {
+		ep := &sqlstore.Endpoint{VendorID: benchVendor, Kind: sqlstore.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
+			EventTypes: []string{orderhub.EventContractConfirmed}}
+		if err := db.CreateEndpoint(ctx, ep); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// benchHub is a hub process started by the bench.
+type benchHub struct {
+	cmd  *exec.Cmd
+	url  string
+	done chan struct{}
+	log  bytes.Buffer
+	mu   sync.Mutex
+}
+
+func (s *benchHub) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log.Len() < 1<<20 {
+		s.log.Write(p)
+	}
+	return len(p), nil
+}
+
+func spawnBenchHub(c benchConfig) (*benchHub, error) {
+	bin := c.binary
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"serve", "--db", c.dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--allow-private-targets"}
+	args = append(args, strings.Fields(c.serveArgs)...)
+	s := &benchHub{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	s.cmd.Stderr = s
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "orderhub listening on "); ok {
+				ready <- a
+			}
+		}
+		close(ready)
+	}()
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	select {
+	case a, ok := <-ready:
+		if !ok {
+			<-s.done
+			return nil, fmt.Errorf("the hub exited before listening:\n%s", s.log.String())
+		}
+		s.url = a
+	case <-time.After(60 * time.Second):
+		s.stop()
+		return nil, errors.New("the hub did not start within 60 s")
+	}
+	return s, nil
+}
+
+func (s *benchHub) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// benchProcStatus reads a "Key:  N kB" line of /proc/PID/status, in bytes.
+func benchProcStatus(pid int, key string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// benchProcCPU is the user+system CPU time of a process (clock ticks of 10 ms).
+func benchProcCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond
+}
+
+// benchReceiver is an in-process webhook endpoint noting when each contract's webhook
+// arrived.
+type benchReceiver struct {
+	srv      *http.Server
+	url      string
+	mu       sync.Mutex
+	arrivals map[string]time.Time // contract id → first arrival
+	count    atomic.Int64
+}
+
+func newBenchReceiver() (*benchReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &benchReceiver{url: "http://" + ln.Addr().String() + "/hook", arrivals: map[string]time.Time{}}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		now := time.Now()
+		body, _ := io.ReadAll(req.Body)
+		var p struct {
+			Data struct {
+				ContractID string `json:"contractId"`
+			} `json:"data"`
+		}
+		if json.Unmarshal(body, &p) == nil && p.Data.ContractID != "" {
+			r.mu.Lock()
+			if _, ok := r.arrivals[p.Data.ContractID]; !ok {
+				r.arrivals[p.Data.ContractID] = now
+			}
+			r.mu.Unlock()
+		}
+		r.count.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = r.srv.Serve(ln) }()
+	return r, nil
+}
+
+// benchReport is the outcome of one run.
+type benchReport struct {
+	cfg                     benchConfig
+	started                 time.Time
+	measured                time.Duration
+	ok, errs, status5xx     int64
+	statuses                map[int]int64
+	lat                     []time.Duration // of 2xx answers
+	e2e                     []time.Duration
+	e2eMissing, e2eExpected int
+	drainedIn               time.Duration
+	peakRSS, steadyRSS      int64
+	serverCPU               time.Duration
+	benchCPU                time.Duration
+	errSample               string
+	commit, goVersion       string
+}
+
+func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
+	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit()}
+	var recvs []*benchReceiver
+	var urls []string
+	if c.scenario == "mixed" {
+		for range c.receivers {
+			r, err := newBenchReceiver()
+			if err != nil {
+				return nil, err
+			}
+			defer r.srv.Close()
+			recvs = append(recvs, r)
+			urls = append(urls, r.url)
+		}
+	}
+	if c.dsn == "" {
+		dir, err := os.MkdirTemp("", "orderhub-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	db, err := openDB(ctx, c.dsn, nil)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := benchSetup(ctx, db, c, urls)
+	db.Close()
+	if err != nil {
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	base := c.url
+	pid := 0
+	if base == "" {
+		hub, err := spawnBenchHub(c)
+		if err != nil {
+			return nil, err
+		}
+		defer hub.stop()
+		base, pid = hub.url, hub.cmd.Process.Pid
+	}
+	base = strings.TrimRight(base, "/")
+
+	tr := &http.Transport{MaxIdleConns: c.concurrency, MaxIdleConnsPerHost: c.concurrency, MaxConnsPerHost: c.concurrency, IdleConnTimeout: time.Minute}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	defer tr.CloseIdleConnections()
+	tok, err := benchToken(client, base, fx)
+	if err != nil {
+		return nil, err
+	}
+
+	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	var seq atomic.Int64
+	var accMu sync.Mutex
+	accepted := map[string]time.Time{} // contract id → answer time (mixed)
+	var lastContract atomic.Value
+	lastContract.Store("")
+	// one sends request n and returns the status (0: transport error).
+	one := func(n int64) (int, string) {
+		kind := c.scenario
+		if kind == "mixed" {
+			switch m := n % 10; {
+			case m < 7:
+				kind = "orders"
+			case m < 9:
+				kind = "purchases"
+			default:
+				kind = "read"
+			}
+		}
+		var req *http.Request
+		switch kind {
+		case "orders":
+			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
+			req, _ = http.NewRequest("POST", base+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+		case "purchases":
+			body := fmt.Sprintf(`{"source":%q,"vendorId":%q,"publisherPurchaseId":"P-%s-%d","productId":%q,"startsAt":"2026-01-01T00:00:00Z","firstName":"Bench","lastName":"User","email":"p%d@bench.example","publisherUserId":"pu-%d","deliveryAddressStreet":"Sveavägen 59","deliveryAddressCity":"Stockholm","deliveryAddressZip":"113 59","deliveryAddressCountry":"SE"}`,
+				fx.sourceID, benchVendor, runID, n, fx.productID, n%50000, n%50000)
+			req, _ = http.NewRequest("POST", base+"/hooks/purchases", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+fx.sourceSecret)
+		default:
+			id, _ := lastContract.Load().(string)
+			if id == "" {
+				req, _ = http.NewRequest("GET", base+"/payments/vendor/"+benchVendor+"/contracts?limit=10", nil)
+			} else {
+				req, _ = http.NewRequest("GET", base+"/payments/vendor/"+benchVendor+"/contracts/"+id, nil)
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if kind == "orders" && res.StatusCode == 200 && c.scenario == "mixed" {
+			var r struct {
+				ContractID string `json:"contractId"`
+			}
+			if json.Unmarshal(b, &r) == nil && r.ContractID != "" {
+				now := time.Now()
+				accMu.Lock()
+				accepted[r.ContractID] = now
+				accMu.Unlock()
+				lastContract.Store(r.ContractID)
+			}
+		}
+		if res.StatusCode >= 300 {
+			return res.StatusCode, fmt.Sprintf("%d %s", res.StatusCode, bytes.TrimSpace(b))
+		}
+		return res.StatusCode, ""
+	}
+
+	type result struct {
+		lat    []time.Duration
+		status map[int]int64
+		errs   int64
+		sample string
+	}
+	start := time.Now()
+	measureFrom := start.Add(c.warmup)
+	end := measureFrom.Add(c.duration)
+	var rssMax int64
+	rssStop := make(chan struct{})
+	var rssWG sync.WaitGroup
+	if pid != 0 {
+		rssWG.Add(1)
+		go func() {
+			defer rssWG.Done()
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-rssStop:
+					return
+				case <-t.C:
+					if time.Now().After(measureFrom) {
+						rssMax = max(rssMax, benchProcStatus(pid, "VmRSS"))
+					}
+				}
+			}
+		}()
+	}
+	var cpu0 time.Duration
+	cpuTaken := false
+	takeCPU := func() {
+		if pid != 0 && !cpuTaken && time.Now().After(measureFrom) {
+			cpuTaken = true
+			cpu0 = benchProcCPU(pid)
+		}
+	}
+	benchCPU0 := benchProcCPU(os.Getpid())
+	results := make([]result, c.concurrency)
+	var wg sync.WaitGroup
+	if c.mode == "closed" {
+		for w := range c.concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := result{status: map[int]int64{}}
+				for {
+					t0 := time.Now()
+					if !t0.Before(end) || ctx.Err() != nil {
+						break
+					}
+					st, msg := one(seq.Add(1))
+					if t0.Before(measureFrom) {
+						continue
+					}
+					r.status[st]++
+					if st >= 200 && st < 300 {
+						r.lat = append(r.lat, time.Since(t0))
+					} else if r.sample == "" {
+						r.sample = msg
+					}
+				}
+				results[w] = r
+			}()
+		}
+		for time.Now().Before(measureFrom) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		takeCPU()
+		wg.Wait()
+	} else {
+		// Open loop: request i is due at start + i/rate; a worker takes it when free
+		// and its latency counts from when it was due.
+		due := make(chan time.Time, c.concurrency*4)
+		for w := range c.concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := result{status: map[int]int64{}}
+				for intended := range due {
+					st, msg := one(seq.Add(1))
+					if intended.Before(measureFrom) {
+						continue
+					}
+					r.status[st]++
+					if st >= 200 && st < 300 {
+						r.lat = append(r.lat, time.Since(intended))
+					} else if r.sample == "" {
+						r.sample = msg
+					}
+				}
+				results[w] = r
+			}()
+		}
+		interval := float64(time.Second) / c.rate
+		for i := int64(0); ; {
+			now := time.Now()
+			if !now.Before(end) || ctx.Err() != nil {
+				break
+			}
+			takeCPU()
+			for n := int64(float64(now.Sub(start)) / interval); i <= n; i++ {
+				due <- start.Add(time.Duration(float64(i) * interval))
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		close(due)
+		wg.Wait()
+	}
+	rep.measured = time.Since(measureFrom)
+	if pid != 0 {
+		rep.serverCPU = benchProcCPU(pid) - cpu0
+	}
+	rep.benchCPU = benchProcCPU(os.Getpid()) - benchCPU0
+	for _, r := range results {
+		rep.lat = append(rep.lat, r.lat...)
+		for st, n := range r.status {
+			rep.statuses[st] += n
+			switch {
+			case st >= 200 && st < 300:
+				rep.ok += n
+			case st >= 500:
+				rep.status5xx += n
+				rep.errs += n
+			default:
+				rep.errs += n
+			}
+		}
+		if rep.errSample == "" {
+			rep.errSample = r.sample
+		}
+	}
+	slices.Sort(rep.lat)
+
+	// Webhooks: wait for every accepted order's contract-confirmed at each benchReceiver.
+	if len(recvs) > 0 {
+		drainStart := time.Now()
+		for {
+			done := true
+			accMu.Lock()
+			for _, r := range recvs {
+				r.mu.Lock()
+				for id := range accepted {
+					if _, ok := r.arrivals[id]; !ok {
+						done = false
+						break
+					}
+				}
+				r.mu.Unlock()
+			}
+			accMu.Unlock()
+			if done || time.Since(drainStart) > c.drain {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		rep.drainedIn = time.Since(drainStart)
+		accMu.Lock()
+		for _, r := range recvs {
+			r.mu.Lock()
+			for id, at := range accepted {
+				rep.e2eExpected++
+				got, ok := r.arrivals[id]
+				if !ok {
+					rep.e2eMissing++
+					continue
+				}
+				// The webhook may arrive before the client has read the answer.
+				rep.e2e = append(rep.e2e, max(0, got.Sub(at)))
+			}
+			r.mu.Unlock()
+		}
+		accMu.Unlock()
+		slices.Sort(rep.e2e)
+	}
+	close(rssStop)
+	rssWG.Wait()
+	if pid != 0 {
+		rep.peakRSS = benchProcStatus(pid, "VmHWM")
+		rep.steadyRSS = rssMax
+	}
+	rep.started = start
+	return rep, nil
+}
+
+func benchToken(client *http.Client, base string, fx *benchFixture) (string, error) {
+	form := "grant_type=client_credentials&client_id=" + fx.clientID + "&client_secret=" + fx.clientSecret
+	res, err := client.Post(base+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var t struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&t); err != nil || res.StatusCode != 200 {
+		return "", fmt.Errorf("token: status %d (%v)", res.StatusCode, err)
+	}
+	return t.AccessToken, nil
+}
+
+// benchCommit is the build's VCS revision, or git's HEAD.
+func benchCommit() string {
+	if v := version(); strings.Contains(v, " ") {
+		return strings.TrimSpace(v[strings.IndexByte(v, ' '):])
+	}
+	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return "unknown"
+}
+
+func benchPct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(d)))) - 1
+	return d[max(0, min(i, len(d)-1))]
+}
+
+func benchMS(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) }
+
+func benchMB(b int64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) }
+
+func (r *benchReport) throughput() float64 { return float64(r.ok) / r.measured.Seconds() }
+
+func (r *benchReport) modeText() string {
+	if r.cfg.mode == "open" {
+		return fmt.Sprintf("open loop, %.0f/s offered, ≤ %d in flight", r.cfg.rate, r.cfg.concurrency)
+	}
+	return fmt.Sprintf("closed loop, %d workers", r.cfg.concurrency)
+}
+
+func (r *benchReport) text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s, %s, %s measured after %s warm-up\n", r.cfg.scenario, r.modeText(), r.measured.Round(time.Millisecond), r.cfg.warmup)
+	fmt.Fprintf(&b, "throughput  %.0f/s (2xx)   errors %d (5xx %d)   statuses %v\n", r.throughput(), r.errs, r.status5xx, r.statuses)
+	fmt.Fprintf(&b, "latency ms  p50 %s  p95 %s  p99 %s  max %s\n", benchMS(benchPct(r.lat, 50)), benchMS(benchPct(r.lat, 95)), benchMS(benchPct(r.lat, 99)), benchMS(benchPct(r.lat, 100)))
+	if r.e2eExpected > 0 {
+		fmt.Fprintf(&b, "end-to-end ms (answer → webhook)  p50 %s  p95 %s  p99 %s  max %s; %d of %d webhooks missing after %s\n",
+			benchMS(benchPct(r.e2e, 50)), benchMS(benchPct(r.e2e, 95)), benchMS(benchPct(r.e2e, 99)), benchMS(benchPct(r.e2e, 100)), r.e2eMissing, r.e2eExpected, r.drainedIn.Round(time.Millisecond))
+	}
+	if r.peakRSS > 0 {
+		fmt.Fprintf(&b, "server RSS  peak (VmHWM) %s MB, highest sampled under load %s MB; server CPU %.0f%% of one core, bench CPU %.0f%%\n",
+			benchMB(r.peakRSS), benchMB(r.steadyRSS), 100*r.serverCPU.Seconds()/r.measured.Seconds(), 100*r.benchCPU.Seconds()/r.measured.Seconds())
+	}
+	if r.errSample != "" {
+		fmt.Fprintf(&b, "first error: %.300s\n", r.errSample)
+	}
+	return b.String()
+}
+
+func (r *benchReport) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### %s — %s, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.cfg.scenario, r.modeText())
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "Machine: %d cores (%s), %s, commit %s, SQLite (benchHub `serve`, fresh database). ", runtime.NumCPU(), host, r.goVersion, r.commit)
+	if r.cfg.url != "" {
+		fmt.Fprintf(&b, "Hub at %s. ", r.cfg.url)
+	}
+	if r.cfg.label != "" {
+		b.WriteString(r.cfg.label)
+	}
+	b.WriteString("\n\n| measure | value |\n|---|---|\n")
+	fmt.Fprintf(&b, "| measured | %s after %s warm-up |\n", r.measured.Round(time.Millisecond), r.cfg.warmup)
+	fmt.Fprintf(&b, "| throughput (2xx) | %.0f/s |\n", r.throughput())
+	fmt.Fprintf(&b, "| errors | %d (5xx: %d) |\n", r.errs, r.status5xx)
+	fmt.Fprintf(&b, "| latency p50 / p95 / p99 / max | %s / %s / %s / %s ms |\n", benchMS(benchPct(r.lat, 50)), benchMS(benchPct(r.lat, 95)), benchMS(benchPct(r.lat, 99)), benchMS(benchPct(r.lat, 100)))
+	if r.e2eExpected > 0 {
+		fmt.Fprintf(&b, "| end-to-end (answer → webhook) p50 / p95 / p99 / max | %s / %s / %s / %s ms |\n", benchMS(benchPct(r.e2e, 50)), benchMS(benchPct(r.e2e, 95)), benchMS(benchPct(r.e2e, 99)), benchMS(benchPct(r.e2e, 100)))
+		fmt.Fprintf(&b, "| webhooks missing after the drain | %d of %d (drained in %s) |\n", r.e2eMissing, r.e2eExpected, r.drainedIn.Round(time.Millisecond))
+	}
+	if r.peakRSS > 0 {
+		fmt.Fprintf(&b, "| server peak RSS (VmHWM) | %s MB |\n", benchMB(r.peakRSS))
+		fmt.Fprintf(&b, "| server CPU / bench CPU | %.0f%% / %.0f%% of one core |\n", 100*r.serverCPU.Seconds()/r.measured.Seconds(), 100*r.benchCPU.Seconds()/r.measured.Seconds())
+	}
+	if r.errSample != "" {
+		fmt.Fprintf(&b, "\nFirst error: `%.200s`\n", strings.ReplaceAll(r.errSample, "`", "'"))
+	}
+	return b.String()
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// `orderhub bench` runs each scenario against a spawned hub (the real binary) and
+// reports numbers; the figures themselves are docs/benchmarks.md's business, the
+// test only checks that every scenario runs cleanly and reports what it promises.
+func TestBenchCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := orderhubBinary(t)
+	out := filepath.Join(t.TempDir(), "bench.md")
+	for _, args := range [][]string{
+		{"--scenario", "orders", "--mode", "closed", "--concurrency", "4"},
+		{"--scenario", "purchases", "--mode", "open", "--rate", "100"},
+		{"--scenario", "mixed", "--mode", "open", "--rate", "100", "--receivers", "2"},
+	} {
+		stdout, stderr, err := runCLI(t, append([]string{"bench", "--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", out}, args...)...)
+		if err != nil {
+			t.Fatalf("bench %v: %v\n%s", args, err, stderr)
+		}
+		for _, want := range []string{"throughput", "errors 0 (5xx 0)", "p99", "peak (VmHWM)"} {
+			if !strings.Contains(stdout, want) {
+				t.Fatalf("bench %v: no %q in\n%s", args, want, stdout)
+			}
+		}
+		if m := regexp.MustCompile(`throughput +([0-9]+)/s`).FindStringSubmatch(stdout); m == nil || m[1] == "0" {
+			t.Fatalf("bench %v: no throughput in\n%s", args, stdout)
+		}
+		if args[1] == "mixed" && !strings.Contains(stdout, "0 of ") {
+			t.Fatalf("bench mixed: webhooks missing:\n%s", stdout)
+		}
+	}
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(md), "\n### "); n != 3 || !strings.Contains(string(md), "| server peak RSS (VmHWM) |") || !strings.Contains(string(md), "| end-to-end (answer → webhook)") {
+		t.Fatalf("markdown:\n%s", md)
+	}
+	if _, stderr, err := runCLI(t, "bench", "--scenario", "nope"); err == nil || !strings.Contains(stderr, "unknown --scenario") {
+		t.Fatalf("bad scenario: %v %s", err, stderr)
+	}
+}
