@@ -320,33 +320,12 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	rec, err := CreateSalesmanagoAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
+	rec, err := salesmanago.CreateAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, SalesmanagoAccountCreated{rec, s.sm.Sealer.Encrypts()})
-}
-
-// CreateSalesmanagoAccount validates an account, seals its secrets and stores it
-// (the admin API and CLI share it).
-func CreateSalesmanagoAccount(ctx context.Context, db *sqlstore.DB, sealer *salesmanago.Sealer, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
-	in.VendorID = vendorID
-	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
-		return nil, err
-	}
-	if in.ID == "" {
-		in.ID = orderhub.NewID("sm")
-	}
-	secret, err := sealer.Seal(in.APISecret, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	key, err := sealer.Seal(in.APIKey, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return db.CreateSalesmanagoAccount(ctx, in, secret, key)
 }
 
 func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {

@@ -82,6 +82,10 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		adminUsage(stdout)
 		return nil
 	}
+	// Three-word commands: group "salesmanago accounts", action "create".
+	if len(args) >= 3 && adminCommands[args[0]+" "+args[1]] != nil {
+		args = append([]string{args[0] + " " + args[1]}, args[2:]...)
+	}
 	if len(args) < 2 || adminCommands[args[0]] == nil {
 		adminUsage(stderr)
 		return errUsage
