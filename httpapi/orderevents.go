@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -15,7 +16,9 @@ import (
 )
 
 // Order events (seed 004), in Yespo's own format so that a shop sending them to
-// Yespo can point at orderhub instead (vendor OAuth token, scope events):
+// Yespo can point at orderhub instead. Auth: an OAuth access token with the scope
+// events, or — as Yespo's clients send it — HTTP Basic with the client id as the
+// user name and the client secret as the password (Yespo: any user, the API key):
 //
 //	POST /api/v1/event     {eventTypeKey, keyValue, params:[{name, value}]}
 //	POST /api/v1/contact   a contact in Yespo's shape (created or updated)
@@ -89,14 +92,68 @@ func (s *Server) orderEventRoutes(m *http.ServeMux) {
 		}, []string{"reason"}),
 	}
 	s.reg.MustRegister(om.events, om.ignored)
-	m.HandleFunc("POST /api/v1/event", s.requireScope(orderhub.ScopeEvents, s.handleOrderEvent(om)))
-	m.HandleFunc("POST /api/v1/contact", s.requireScope(orderhub.ScopeEvents, s.handleYespoContact))
+	m.HandleFunc("POST /api/v1/event", s.requireEventsAuth(s.handleOrderEvent(om)))
+	m.HandleFunc("POST /api/v1/contact", s.requireEventsAuth(s.handleYespoContact))
 	const a = "/admin/v1/vendors/{vendorId}"
 	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.handleIgnoredEvents))
 	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.handleGetYespo))
 	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.handlePutYespo))
 	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.handleDeleteYespo))
 	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.handleTestYespo))
+}
+
+// requireEventsAuth accepts a bearer access token with the scope events, or HTTP
+// Basic client credentials (client id, client secret) of a client holding that
+// scope — what a Yespo client sends. Failed secrets count towards the token
+// endpoint's per-client lockout.
+func (s *Server) requireEventsAuth(h http.HandlerFunc) http.HandlerFunc {
+	withBearer := s.requireScope(orderhub.ScopeEvents, h)
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if !ok {
+			withBearer(w, r)
+			return
+		}
+		p, err := s.basicClient(r.Context(), id, secret)
+		if err != nil {
+			if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Basic realm="orderhub", Bearer realm="orderhub"`)
+			}
+			writeError(w, r, s.log, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+	}
+}
+
+func (s *Server) basicClient(ctx context.Context, id, secret string) (*Principal, error) {
+	bad := orderhub.Errorf(orderhub.EUnauthorized, "Invalid client credentials: send HTTP Basic with your client id and client secret, or a bearer access token.")
+	if id == "" || secret == "" || len(id) > 255 || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return nil, bad
+	}
+	now := s.now()
+	if wait := s.tokens.throttled(id, now); wait > 0 {
+		return nil, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed authentication attempts for this client; retry in %d seconds.", int(wait.Seconds())+1)
+	}
+	c, err := s.db.GetClient(ctx, id)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.ENotFound {
+			return nil, bad
+		}
+		return nil, err
+	}
+	if !sqlstore.SecretMatches(secret, c.SecretHash) {
+		s.tokens.fail(id, now)
+		return nil, bad
+	}
+	if c.RevokedAt != nil {
+		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This client has been revoked.")
+	}
+	p := &Principal{ClientID: c.ID, VendorID: c.VendorID, Scopes: c.Scopes}
+	if !p.HasScope(orderhub.ScopeEvents) {
+		return nil, orderhub.Errorf(orderhub.EForbidden, "The client lacks the scope %q.", orderhub.ScopeEvents)
+	}
+	return p, nil
 }
 
 func eventTypeLabel(t string) string {

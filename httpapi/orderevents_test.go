@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -394,6 +395,41 @@ func TestOrderEventRequests(t *testing.T) {
 	h.event(yevent(orderhub.YespoOrderCreated, "externalOrderId", `"x"`, "blob", jq(strings.Repeat("x", 20<<10))), false).expect(413, orderhub.EPayloadTooLarge)
 	h.jsonReq("POST", "/api/v1/event?strict=maybe", h.tok, valid).expect(400, orderhub.EInvalidRequest)
 	h.do("POST", "/api/v1/event", "text/csv", []byte(valid), map[string]string{"Authorization": "Bearer " + h.tok}).expect(415, orderhub.EUnsupportedMedia)
+	// Yespo's clients send HTTP Basic: client id and secret work as user and API key.
+	basic := func(user, pass, path, body string) *response {
+		req := map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}
+		return h.do("POST", path, "application/json", []byte(body), req)
+	}
+	var a eventAnswer
+	basic(h.ClientID, h.Secret, "/api/v1/event", valid).expect(200, "").JSON(&a)
+	if a.Status != "ignored" || a.Reason != orderhub.EOrderNotFound {
+		t.Fatalf("%+v", a)
+	}
+	if b := basic(h.ClientID, h.Secret, "/api/v1/contact", `{"externalCustomerId":"basic-1"}`).expect(200, "").Body; !strings.Contains(string(b), `"created":true`) {
+		t.Fatalf("%s", b)
+	}
+	if _, err := h.DB.FindCustomer(context.Background(), h.VendorID, sqlstore.CustomerMatch{PublisherUserID: "basic-1"}); err != nil {
+		t.Fatal("the Basic-auth contact is not the client's vendor's")
+	}
+	if res := basic(h.ClientID, "wrong", "/api/v1/event", valid).expect(401, orderhub.EUnauthorized); !strings.Contains(res.Header.Get("WWW-Authenticate"), "Basic") {
+		t.Fatal(res.Header)
+	}
+	basic("nobody", "x", "/api/v1/event", valid).expect(401, orderhub.EUnauthorized)
+	noEvents := &orderhub.Client{VendorID: h.VendorID, Scopes: []string{orderhub.ScopeVendorOrders}}
+	sec, err := h.DB.CreateClient(context.Background(), noEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic(noEvents.ID, sec, "/api/v1/event", valid).expect(403, orderhub.EForbidden)
+	// Wrong secrets lock the client out for a while, as at the token endpoint.
+	for i := 0; i < 30; i++ {
+		if res := basic(noEvents.ID, "guess", "/api/v1/event", valid); res.Status == 429 {
+			break
+		} else if i == 29 {
+			t.Fatal("no lockout after 30 wrong secrets")
+		}
+	}
+	basic(noEvents.ID, sec, "/api/v1/event", valid).expect(429, orderhub.ETooManyRequests)
 	// Contacts.
 	h.jsonReq("POST", "/api/v1/contact", h.tok, `{"firstName":"No Id"}`).expect(400, orderhub.EInvalidRequest)
 	h.jsonReq("POST", "/api/v1/contact", h.tok, `{"channels":[{"type":"email","value":"not-an-email"}]}`).expect(400, orderhub.EInvalidEmail)
