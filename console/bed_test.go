@@ -39,6 +39,8 @@ type bed struct {
 	// ReceiverStatus is what the webhook receiver answers.
 	ReceiverStatus atomic.Int32
 	Received       atomic.Int32
+	// Skew is added to the server's clock (the login throttle's time).
+	Skew atomic.Int64
 }
 
 func newBed(t testing.TB) *bed {
@@ -51,7 +53,8 @@ func newBed(t testing.TB) *bed {
 		t.Fatal(err)
 	}
 	b.DB = db
-	srv, err := httpapi.NewServer(ctx, httpapi.Config{DB: db, Registry: prometheus.NewRegistry()})
+	srv, err := httpapi.NewServer(ctx, httpapi.Config{DB: db, Registry: prometheus.NewRegistry(),
+		Now: func() time.Time { return time.Now().Add(time.Duration(b.Skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -301,6 +302,24 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("bulk replay: %q", f)
 	}
 	bd.waitFor("everything delivered", func() bool { return len(bd.deliveries(sqlstore.DeliveryDelivered)) == 2 })
+
+	// The dashboard's counters are live: two new dead letters show up without a reload.
+	bd.ReceiverStatus.Store(500)
+	b.do(chromedp.Navigate(bd.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#live")))
+	if dead := b.text(`[data-k="dead"]`); dead != "0" {
+		t.Fatalf("dead letters after the replays: %q", dead)
+	}
+	if _, _, err := bd.DB.UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "WEB-1002", Source: "webshop",
+		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "bob@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for b.text(`[data-k="dead"]`) != "2" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the live counter still shows %q dead letters", b.text(`[data-k="dead"]`))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	// Log out: the console is closed again.
 	b.do(

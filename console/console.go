@@ -55,6 +55,8 @@ type Config struct {
 	// TLS here (behind a TLS-terminating proxy). Requests over TLS, or with
 	// X-Forwarded-Proto: https, always get Secure cookies.
 	SecureCookies bool
+	// Now returns the current time (default time.Now); it times the login throttle.
+	Now func() time.Time
 }
 
 type console struct {
@@ -63,6 +65,7 @@ type console struct {
 	secure bool
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	logins *throttle
 }
 
 // Handler returns the console's handler; mount it at Prefix + "/".
@@ -70,7 +73,10 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux()}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: newThrottle(cfg.Now)}
 	c.pages = pages()
 	c.routes()
 	return c

@@ -8,8 +8,10 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -60,6 +62,13 @@ func (c *client) do(method, path string, form url.Values, hdr map[string]string)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (p *resPage) csrfOrEmpty() string {
+	if m := csrfField.FindStringSubmatch(p.Body); m != nil {
+		return m[1]
+	}
+	return ""
+}
 
 func (p *resPage) csrf(t *testing.T) string {
 	t.Helper()
@@ -356,5 +365,32 @@ func TestConsolePages(t *testing.T) {
 	}
 	if cl, _ := b.DB.GetClient(ctx, cls[0].ID); cl.RevokedAt == nil {
 		t.Fatal("not revoked")
+	}
+}
+
+func TestConsoleThrottlesFailedLogins(t *testing.T) {
+	b := newBed(t)
+	c := newClient(t, b)
+	tok := c.do("GET", "/console/login", nil, nil).csrf(t)
+	try := func(password string) *resPage {
+		t.Helper()
+		res := c.do("POST", "/console/login", url.Values{"csrf": {tok}, "username": {testUser}, "password": {password}}, nil)
+		tok = res.csrfOrEmpty()
+		return res
+	}
+	for i := range 10 {
+		if res := try("guess " + strconv.Itoa(i)); res.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, res.Status)
+		}
+	}
+	// Blocked now, even with the right password, and for other users from the address.
+	res := try(testPassword)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Body, "Too many failed logins") || cookie(res, "orderhub_console") != nil {
+		t.Fatalf("11th attempt: %d %v", res.Status, res.Header)
+	}
+	// After the window the right password works again.
+	b.Skew.Store(int64(16 * time.Minute))
+	if res := try(testPassword); res.Status != http.StatusSeeOther || cookie(res, "orderhub_console") == nil {
+		t.Fatalf("after the window: %d %s", res.Status, res.Body)
 	}
 }

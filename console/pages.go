@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -86,9 +87,16 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginPage(w, r, http.StatusForbidden, "The login form's security token is missing or stale (CSRF). Try again.")
 		return
 	}
+	keys := loginKeys(r, r.PostForm.Get("username"))
+	if wait := c.logins.blocked(keys); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		c.loginPage(w, r, http.StatusTooManyRequests, "Too many failed logins. Try again in "+wait.Round(time.Minute).String()+".")
+		return
+	}
 	token, _, err := c.db.ConsoleLogin(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
+			c.logins.failed(keys)
 			c.log.Warn("console: failed login", "username", excerpt(r.PostForm.Get("username"), 64), "remote", r.RemoteAddr)
 			c.loginPage(w, r, http.StatusUnauthorized, "Wrong username or password.")
 			return
@@ -96,6 +104,7 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
+	c.logins.succeeded(keys)
 	c.setCookie(w, r, loginCookie, "", -1)
 	c.setCookie(w, r, sessionCookie, token, int(SessionTTL.Seconds()))
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)

@@ -55,7 +55,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(s.handleAdminDashboard))
 
 	// The web console (HTML pages with their own login; docs/console.md).
-	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log}))
+	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
 }
 
 // AdminQuery parses the paging and filter parameters of an admin listing; allowed
