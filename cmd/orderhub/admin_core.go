@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"flag"
@@ -110,7 +111,24 @@ func adminList[T any](group, help string, filters []string, list func(e *adminEn
 	})
 }
 
+// seedDemoConsole gives the demo a console user with a generated password.
+func seedDemoConsole(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
+	pw := randomPassword()
+	if _, err := db.CreateConsoleUser(ctx, "admin", pw); err != nil {
+		return err
+	}
+	creds.Extra["console"] = fmt.Sprintf("%s/console/  (user admin, password %s)", creds.BaseURL, pw)
+	return nil
+}
+
+func randomPassword() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 func init() {
+	demoSeeders = append(demoSeeders, seedDemoConsole)
 	adminList("vendors", "list vendors (--limit, --cursor)", nil,
 		func(e *adminEnv, _ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
 			return e.db.AdminListVendors(e.ctx, p)
@@ -184,9 +202,7 @@ func init() {
 		return func(e *adminEnv) error {
 			pw, generated := *password, false
 			if pw == "" {
-				var b [18]byte
-				_, _ = rand.Read(b[:])
-				pw, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
+				pw, generated = randomPassword(), true
 			}
 			u, err := e.db.CreateConsoleUser(e.ctx, *username, pw)
 			if err != nil {

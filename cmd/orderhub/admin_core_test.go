@@ -141,3 +141,25 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 		t.Fatalf("enabled again: %v", err)
 	}
 }
+
+func TestDemoHasAConsoleUser(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	creds, err := seedDemo(ctx, db, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _ := creds.Extra["console"].(string)
+	_, pw, ok := strings.Cut(line, "password ")
+	pw = strings.TrimSuffix(pw, ")")
+	if !ok || !strings.HasPrefix(line, "http://127.0.0.1:8080/console/") {
+		t.Fatalf("demo console line %q", line)
+	}
+	if _, _, err := db.ConsoleLogin(ctx, "admin", pw, time.Hour); err != nil {
+		t.Fatalf("demo console login: %v", err)
+	}
+}
