@@ -75,8 +75,8 @@ func TestBodyLimitOnEveryRoute(t *testing.T) {
 		if !ok && strings.HasPrefix(path, adminRoutePrefix) {
 			rt, ok = isoRoute{guard: guardAdmin}, true
 		}
-		if !hasMethod || method == "GET" || !ok || (method == "DELETE" && rt.body == "") {
-			continue // DELETEs without a body read none
+		if !hasMethod || method == "GET" || !ok || rt.noBody || (method == "DELETE" && rt.body == "") {
+			continue // routes that read no body, DELETEs without one
 		}
 		tg := target{pattern: p, method: method, path: pathOf(p, rt, ids)}
 		switch rt.guard {

@@ -52,6 +52,8 @@ type isoRoute struct {
 	path  string // a concrete path; empty: the pattern's path with acme's ids
 	body  string
 	ctype string // default application/json when body is set
+	// noBody: the route reads no request body (the body-limit test leaves it out).
+	noBody bool
 	// reason explains a guardNone exemption.
 	reason string
 }
@@ -102,12 +104,12 @@ var isolationRoutes = map[string]isoRoute{
 
 	// Zapier API (seed 003).
 	"GET /api/check": {guard: guardZapier},
-	"POST /api/integrations/{integration_uuid}/channels":            {guard: guardZapier, path: "/api/integrations/{acme.integration}/channels", body: `{"url":"https://hooks.zapier.com/hooks/standard/1/evil","method":"POST","alias":"evil","event":"new_order"}`},
+	"POST /api/integrations/{integration_uuid}/channels":            {guard: guardZapier, path: "/api/integrations/{acme.integration}/channels", body: `{"url":"https://hooks.zapier.com/hooks/standard/1/evil","method":"zapier","alias":"evil","event":"order-created"}`},
 	"DELETE /api/channels/{id}":                                     {guard: guardZapier, path: "/api/channels/{acme.channel}"},
 	"GET /api/zapier/{list}":                                        {guard: guardZapier, path: "/api/zapier/orders"},
 	"POST /api/zapier/store-customer-order":                         {guard: guardZapier, body: `{"event":"customer","source":"zapier","contact":{"email":"victim@example.com","first_name":"Evil","last_name":"Doe"},"phone":{"country":"SE","number":"+46701234567"}}`},
 	"PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}": {guard: guardZapier, path: "/api/zapier/update-shipping-tracking-info/{acme.shipping}", body: `{"carrier":"dhl","tracking_number":"EVIL"}`},
-	"POST /api/zapier/subscriptions/{subscription_uuid}/cancel":     {guard: guardZapier, path: "/api/zapier/subscriptions/{acme.contract}/cancel", body: `{}`},
+	"POST /api/zapier/subscriptions/{subscription_uuid}/cancel":     {guard: guardZapier, path: "/api/zapier/subscriptions/{acme.contract}/cancel", noBody: true},
 }
 
 // isolationConsolePaths are the console pages and actions the matrix calls (the
@@ -205,11 +207,13 @@ func isolationFixture(t testing.TB, h *testHub) map[string]string {
 		h.jsonReq("POST", "/admin/v1/vendors/other/zapier-users", h.Admin, `{"email":"zap@other.example","name":"Zap","password":"correct horse battery"}`).expect(201, "")
 		ids["otherZapier"], _ = zapierLogin(t, h, "zap@other.example", "correct horse battery")
 		var ch struct {
-			ID any `json:"id"`
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
 		}
 		h.jsonReq("POST", "/api/integrations/"+ids["integration"]+"/channels", ids["zapier"],
-			`{"url":"https://hooks.zapier.com/hooks/standard/1/acme","method":"POST","alias":"acme","event":"new_order"}`).expect(201, "").JSON(&ch)
-		ids["channel"] = fmt.Sprint(ch.ID)
+			`{"url":"https://hooks.zapier.com/hooks/standard/1/acme","method":"zapier","alias":"acme","event":"order-created"}`).expect(200, "").JSON(&ch)
+		ids["channel"] = ch.Data.ID
 		if ids["order"] != "" {
 			var sh struct {
 				ID string `json:"id"`
