@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -392,5 +393,53 @@ func TestConsoleThrottlesFailedLogins(t *testing.T) {
 	b.Skew.Store(int64(16 * time.Minute))
 	if res := try(testPassword); res.Status != http.StatusSeeOther || cookie(res, "orderhub_console") == nil {
 		t.Fatalf("after the window: %d %s", res.Status, res.Body)
+	}
+}
+
+// An order event that orderhub ignored (Yespo's rules) is listed with its reason.
+func TestConsoleShowsIgnoredEvents(t *testing.T) {
+	b := newBed(t)
+	ctx := context.Background()
+	cl := &orderhub.Client{VendorID: "acme", Scopes: []string{orderhub.ScopeEvents}}
+	secret, err := b.DB.CreateClient(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{}
+	res, err := hc.PostForm(b.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ID}, "client_secret": {secret}, "scope": {orderhub.ScopeEvents}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %d %v", res.StatusCode, err)
+	}
+	body := `{"eventTypeKey":"orderCreated","keyValue":"380501234567","params":[{"name":"phone","value":"380501234567"}]}`
+	req, _ := http.NewRequest("POST", b.URL+"/api/v1/event", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	for range 2 { // the same event twice: counted, not listed twice
+		res, err := hc.Do(req.Clone(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		req.Body = io.NopCloser(strings.NewReader(body))
+		if res.StatusCode != 200 {
+			t.Fatalf("event: %d", res.StatusCode)
+		}
+	}
+	c := newClient(t, b)
+	c.login()
+	p := c.do("GET", "/console/ignored?vendor=acme", nil, nil)
+	if p.Status != 200 || !strings.Contains(p.Body, orderhub.EOrderEventParamRequired) || !strings.Contains(p.Body, "<td>2</td>") || !strings.Contains(p.Body, "orderCreated") {
+		t.Fatalf("ignored events page: %d\n%s", p.Status, p.Body)
+	}
+	if p := c.do("GET", "/console/ignored?vendor=acme&reason=NoSuchReason", nil, nil); !strings.Contains(p.Body, "Nothing ignored.") {
+		t.Fatalf("reason filter:\n%s", p.Body)
 	}
 }
