@@ -13,7 +13,12 @@ import (
 	"orderhub/connector/salesmanago"
 	"orderhub/delivery"
 	fake "orderhub/fake/salesmanago"
+	"orderhub/sqlstore"
 )
+
+func sqlstoreFilter(vendor, endpoint string) sqlstore.DeliveryFilter {
+	return sqlstore.DeliveryFilter{VendorID: vendor, EndpointID: endpoint}
+}
 
 // The SALESmanago surface (seed 002) end to end: real HTTP into orderhub, the real
 // delivery engine with the SALESmanago Sender, and the fake SALESmanago server
@@ -467,5 +472,44 @@ func TestSalesmanagoContactBeforeEventUnderFailures(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("event@example.com upserted %d times, want 1", n)
+	}
+}
+
+func TestSalesmanagoSyncsOrdersWithTheDefaultMapping(t *testing.T) {
+	b := newSMBed(t, nil)
+	ctx := context.Background()
+	o, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-77", Status: orderhub.OrderInitialized,
+		Customer: orderhub.Customer{Email: "shopper@example.com", FirstName: "Sam", LastName: "Shopper"}, Currency: "SEK", Total: 25990,
+		Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: "Mug", Quantity: 1, Cost: 12990}, {Name: "Cup, large", Quantity: 1, Cost: 13000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A customer without an e-mail is not a SALESmanago contact: nothing is sent.
+	if _, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-78", Status: orderhub.OrderInitialized,
+		Customer: orderhub.Customer{Phone: "+46700000001"}, Total: 100}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the order's PURCHASE", func() bool { return len(b.Fake.Events(smFakeAccount.ClientID)) == 1 })
+	ev := b.Fake.Events(smFakeAccount.ClientID)[0]
+	if ev.Type != "PURCHASE" || ev.Email != "shopper@example.com" || ev.Fields["externalId"] != "SHOP-77" || ev.Fields["value"] != json.Number("259.9") ||
+		ev.Fields["products"] != "SKU-1,Cup  large" || ev.Fields["description"] != fmt.Sprintf("Order %d", o.Number) {
+		t.Fatalf("order PURCHASE %+v", ev.Fields)
+	}
+	if c, ok := b.Fake.Contact(smFakeAccount.ClientID, "shopper@example.com"); !ok || c.Name != "Sam Shopper" {
+		t.Fatalf("contact %+v", c)
+	}
+	// Both orders' deliveries settle (the one without e-mail as "nothing to send"),
+	// and an unmapped event type (order-updated) does not reach the account.
+	eventually(t, "every delivery to settle", func() bool {
+		ds, _ := b.DB.ListDeliveries(ctx, sqlstoreFilter("acme", "sm_acme"))
+		for _, d := range ds {
+			if d.Status != "delivered" {
+				return false
+			}
+		}
+		return len(ds) == 4 // 2 × customer-created, 2 × order-created
+	})
+	if n := len(b.Fake.Requests("/api/contact/upsert")); n != 1 {
+		t.Fatalf("%d contact upserts, want 1", n)
 	}
 }
