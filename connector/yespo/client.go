@@ -31,14 +31,20 @@ type Client struct {
 	Timeout time.Duration
 }
 
-// DefaultHTTPClient is the HTTP client connectors use (keep-alive, no global state).
+// DefaultHTTPClient is the connector's HTTP client: keep-alive, no global state, and
+// no redirects followed (a redirect is answered as the failure it is, and the API
+// key is never sent on to another URL).
 func DefaultHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-	}}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // APIError is a non-2xx answer of Yespo.
@@ -54,16 +60,19 @@ func (e *APIError) Error() string {
 	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
 		msg += " (the API key is wrong or lacks the permission)"
 	}
+	if e.Status >= 300 && e.Status < 400 {
+		msg += " (a redirect: check the account's base URL)"
+	}
 	if b := strings.TrimSpace(e.Body); b != "" {
 		msg += ": " + b
 	}
 	return msg
 }
 
-// Permanent reports whether retrying cannot help: bad credentials or a rejected
-// request (4xx other than 408 and 429).
+// Permanent reports whether retrying cannot help: bad credentials, a rejected
+// request (4xx other than 408 and 429) or a redirect (a wrong base URL).
 func (e *APIError) Permanent() bool {
-	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
+	return e.Status >= 300 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
 }
 
 func (c *Client) call(ctx context.Context, method, path string, body any) ([]byte, error) {
