@@ -396,3 +396,14 @@ func FuzzParseOrderEvent(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseOrderEvent(b *testing.B) {
+	body := []byte(strings.Replace(seedExample, `"258.0"`, `"990.0"`, 1))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := ParseOrderEvent(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
