@@ -144,18 +144,25 @@ func (q *query) timeRange(col string, f AdminFilter) {
 }
 
 // listPage runs a keyset-paginated query: base selects the columns and joins, q the
-// conditions; the rows are ordered by (tcol, kcol) descending; key extracts a row's
-// cursor.
+// conditions; the rows are ordered by (tcol, kcol) descending, or by tcol alone when
+// kcol is empty (tcol is then unique); key extracts a row's cursor.
 func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, tcol, kcol string, p Page,
 	scan func(interface{ Scan(...any) error }) (T, error), key func(T) cursor) (*PageOf[T], error) {
 	c, limit, err := p.decode(list)
 	if err != nil {
 		return nil, err
 	}
-	if c != nil {
+	order := " ORDER BY " + tcol + " DESC"
+	switch {
+	case kcol == "" && c != nil: // tcol is unique
+		q.add(tcol+" < ?", c.T)
+	case c != nil:
 		q.add("("+tcol+" < ? OR ("+tcol+" = ? AND "+kcol+" < ?))", c.T, c.T, c.K)
 	}
-	sqlText := base + q.where() + " ORDER BY " + tcol + " DESC, " + kcol + " DESC LIMIT " + strconv.Itoa(limit+1)
+	if kcol != "" {
+		order += ", " + kcol + " DESC"
+	}
+	sqlText := base + q.where() + order + " LIMIT " + strconv.Itoa(limit+1)
 	rows, err := db.read.QueryContext(ctx, sqlText, q.args...)
 	if err != nil {
 		return nil, err
@@ -295,7 +302,7 @@ func (db *DB) AdminListContracts(ctx context.Context, f AdminFilter, p Page) (*P
 	}
 	if f.Email != "" {
 		e := normalizedEmail(f.Email)
-		q.add("(u.email = ? OR c.payer_id IN (SELECT id FROM customers WHERE email = ?))", e, e)
+		q.add("(c.user_id IN (SELECT id FROM customers WHERE email = ?) OR c.payer_id IN (SELECT id FROM customers WHERE email = ?))", e, e)
 	}
 	if f.ExternalOrderID != "" {
 		q.add("c.external_order_id = ?", f.ExternalOrderID)
@@ -342,8 +349,14 @@ func (db *DB) AdminListEvents(ctx context.Context, f AdminFilter, p Page) (*Page
 		q.add("ordering_key = ?", f.OrderingKey)
 	}
 	q.timeRange("created_at", f)
-	// Events are ordered by their commit position (pos, unique): the cursor's T.
-	pg, err := listPage(ctx, db, "events", `SELECT `+eventColumns+`, pos FROM events`, q, "pos", "id", p,
+	// Events are ordered by their commit position: a vendor's by its seq (unique per
+	// vendor; the (vendor_id, seq) indexes give the order), everyone's by pos. The
+	// cursor's T is the seq or the pos.
+	list, tcol := "events", "pos"
+	if f.VendorID != "" {
+		list, tcol = "vendor-events", "seq"
+	}
+	pg, err := listPage(ctx, db, list, `SELECT `+eventColumns+`, pos FROM events`, q, tcol, "", p,
 		func(sc interface{ Scan(...any) error }) (*eventWithPos, error) {
 			e := &eventWithPos{}
 			var data string
@@ -354,7 +367,12 @@ func (db *DB) AdminListEvents(ctx context.Context, f AdminFilter, p Page) (*Page
 			e.Data = json.RawMessage(data)
 			e.CreatedAt = fromMicros(created)
 			return e, nil
-		}, func(e *eventWithPos) cursor { return cursor{T: e.pos, K: e.ID} })
+		}, func(e *eventWithPos) cursor {
+			if f.VendorID != "" {
+				return cursor{T: e.Seq}
+			}
+			return cursor{T: e.pos}
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +512,9 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 	if err != nil {
 		return nil, err
 	}
-	err = add(`SELECT id, endpoint_id, event_type, status, attempts, updated_at FROM deliveries WHERE vendor_id = $1 AND ordering_key = $2
+	// Through the events' seqs, so that the (vendor_id, seq) index finds them.
+	err = add(`SELECT id, endpoint_id, event_type, status, attempts, updated_at FROM deliveries WHERE vendor_id = $1
+		AND seq IN (SELECT seq FROM events WHERE vendor_id = $1 AND ordering_key = $2 ORDER BY seq DESC LIMIT `+lim+`)
 		ORDER BY seq DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
 		var e TimelineEntry
 		var typ string

@@ -26,10 +26,12 @@ CREATE INDEX orders_external ON orders(external_order_id) WHERE external_order_i
 CREATE INDEX orders_created ON orders(created_at);
 CREATE INDEX contracts_external ON contracts(external_order_id) WHERE external_order_id IS NOT NULL;
 CREATE INDEX contracts_created ON contracts(created_at);
+CREATE INDEX contracts_payer ON contracts(payer_id);
 CREATE INDEX deliveries_delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
 
 -- +goose Down
 DROP INDEX deliveries_delivered;
+DROP INDEX contracts_payer;
 DROP INDEX contracts_created;
 DROP INDEX contracts_external;
 DROP INDEX orders_created;
