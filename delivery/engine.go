@@ -268,6 +268,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
+// maxWriteFailures is how many times in a row a write may fail before the attempts
+// it records are dropped.
+const maxWriteFailures = 5
+
 func (d *dispatcher) loop(ctx context.Context) {
 	e := d.e
 	minBatch := max(1, e.cfg.Workers/2)
@@ -277,6 +281,7 @@ func (d *dispatcher) loop(ctx context.Context) {
 	need := true     // a claim may find something
 	full := false    // the last claim was full: more is due
 	backoff := false // the last write failed: wait for the timer
+	failures := 0    // consecutive failed writes
 	for {
 		if !d.writing && !backoff {
 			limit := 0
@@ -310,14 +315,27 @@ func (d *dispatcher) loop(ctx context.Context) {
 		case w := <-d.written:
 			d.writing = false
 			if w.err != nil {
-				if !d.stopping || len(w.results) > 0 {
-					e.log.Error("delivery store write failed; retrying", "err", w.err, "attempts", len(w.results))
+				failures++
+				if failures >= maxWriteFailures && len(w.results) > 0 {
+					// Give up on recording these attempts rather than stall every
+					// endpoint behind them: their leases expire and the deliveries
+					// are sent again (at least once).
+					e.log.Error("delivery store write keeps failing; dropping attempt records", "err", w.err, "attempts", len(w.results), "failures", failures)
+					failures = 0
+				} else {
+					if !d.stopping || len(w.results) > 0 {
+						e.log.Error("delivery store write failed; retrying", "err", w.err, "attempts", len(w.results))
+					}
+					d.pending = append(w.results, d.pending...)
 				}
-				d.pending = append(w.results, d.pending...)
+				if d.stopping && len(d.pending) == 0 {
+					continue
+				}
 				backoff = true
 				resetTimer(timer, 200*time.Millisecond)
 				continue
 			}
+			failures = 0
 			e.report(w.results, w.rep)
 			d.claimed(w.claimed)
 			if len(w.results) > 0 && w.limit == 0 {

@@ -775,6 +775,13 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
 	return nil
 }
 
+// receiverText makes text from a receiver storable in both engines: valid UTF-8
+// without NUL (which PostgreSQL refuses in text), so that one odd response can never
+// make a completion batch fail.
+func receiverText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // Outcome is what an attempt means for its delivery.
 type Outcome int
 
@@ -847,9 +854,10 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		if len(body) > 1024 {
 			body = body[:1024]
 		}
+		body, errText := receiverText(body), receiverText(r.Error)
 		if _, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			sortableID("att", tx.now), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, strings.ToValidUTF8(body, "\uFFFD"), r.Error); err != nil {
+			sortableID("att", tx.now), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, body, errText); err != nil {
 			return err
 		}
 		var status string
@@ -878,7 +886,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
 			locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
 			WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
-			c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, r.Error, delivered, now)
+			c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, errText, delivered, now)
 		if err != nil {
 			return err
 		}

@@ -473,3 +473,27 @@ func TestReplaySince(t *testing.T) {
 		}
 	})
 }
+
+// A receiver's answer with NUL bytes and invalid UTF-8 is stored (cleaned) on both
+// engines: one odd response must never make a completion batch fail.
+func TestAttemptTextIsCleaned(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		mkEndpoint(t, db, "acme")
+		appendEv(t, db, "acme", "t", "k")
+		cs := claim(t, db, 10)
+		if len(cs) != 1 {
+			t.Fatalf("claimed %d", len(cs))
+		}
+		_, err := db.CompleteDeliveries(context.Background(), []*sqlstore.AttemptResult{{
+			Claim: cs[0], StartedAt: time.Now(), StatusCode: 500, ResponseBody: "a\x00b\xffc", Error: "bad\x00", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Minute,
+		}}, sqlstore.CompleteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
+		if err != nil || len(as) != 1 || as[0].ResponseBody != "a\uFFFDb\uFFFDc" || as[0].Error != "bad\uFFFD" {
+			t.Fatalf("attempts: %+v %v", as, err)
+		}
+	})
+}
