@@ -498,27 +498,15 @@ func sortableID(prefix string, t time.Time) string {
 // fanOut runs in the transaction of every appended event: one delivery per enabled
 // endpoint of the event's vendor whose filter matches.
 func fanOut(tx *Tx, ev *orderhub.Event) error {
-	rows, err := tx.query(`SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, ev.VendorID)
+	eps, err := tx.liveEndpoints(ev.VendorID)
 	if err != nil {
 		return err
 	}
-	var targets []string
-	for rows.Next() {
-		var id, types string
-		if err := rows.Scan(&id, &types); err != nil {
-			rows.Close()
-			return err
+	for _, ep := range eps {
+		if !typeMatches(ep.types, ev.Type) {
+			continue
 		}
-		if typeMatches(types, ev.Type) {
-			targets = append(targets, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, ep := range targets {
-		if err := tx.insertDelivery(ep, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+		if err := tx.insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
 			return err
 		}
 	}

@@ -148,7 +148,7 @@ func (w *writer) run(batch []*writeReq) {
 		}
 		return
 	}
-	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := w.commit(tx); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("commit: %w", err), start)
 		if !w.healthy() {
@@ -168,27 +168,19 @@ func (w *writer) run(batch []*writeReq) {
 // runOne runs fn inside a savepoint (unless it is alone in its transaction), once
 // more if it asks to be retried.
 func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
-	// On PostgreSQL every statement is a round trip, so the savepoint commands are
-	// merged: a successful request's RELEASE is sent with the next request's
-	// SAVEPOINT (or left to COMMIT), a failed one's ROLLBACK TO with its RELEASE.
-	pg := w.db.dialect == Postgres
+	if w.db.dialect == Postgres {
+		return w.runOnePG(tx, fn, single)
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		if !single {
-			sp := "SAVEPOINT req"
-			if pg && tx.spOpen {
-				sp = "RELEASE SAVEPOINT req; SAVEPOINT req"
-			}
-			if _, err := w.conn.ExecContext(tx.ctx, sp); err != nil {
+			if _, err := w.conn.ExecContext(tx.ctx, "SAVEPOINT req"); err != nil {
 				return err
 			}
-			tx.spOpen = false
 		}
 		events, seqs := tx.events, tx.saveSeqs()
 		err = safeCall(fn, tx)
 		if err == nil {
-			if pg && !single {
-				tx.spOpen = true
-			} else if !single {
+			if !single {
 				if _, err := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); err != nil {
 					return err
 				}
@@ -209,17 +201,11 @@ func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			}
 			return err
 		}
-		if pg {
-			if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req; RELEASE SAVEPOINT req"); rerr != nil {
-				return rerr
-			}
-		} else {
-			if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
-				return rerr
-			}
-			if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
-				return rerr
-			}
+		if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
+			return rerr
+		}
+		if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
+			return rerr
 		}
 		if !errors.Is(err, errRetry) {
 			return err
@@ -288,6 +274,14 @@ func (w *writer) reconnect() error {
 	return nil
 }
 
+func (w *writer) commit(tx *Tx) error {
+	if w.db.dialect == Postgres {
+		return tx.pgCommit()
+	}
+	_, err := w.conn.ExecContext(context.Background(), "COMMIT")
+	return err
+}
+
 func (w *writer) rollback() {
 	_, _ = w.conn.ExecContext(context.Background(), "ROLLBACK")
 }
@@ -330,14 +324,22 @@ type Tx struct {
 	// seqBase the value read from the database. flushSeqs writes them back once
 	// per vendor before COMMIT (instead of an UPDATE per event).
 	seqs, seqBase map[string]int64
-	// spOpen: the last request's savepoint is not released yet (PostgreSQL).
-	spOpen bool
+	// PostgreSQL pipelining (pgpipeline.go): the queued statements, the first
+	// error of a queued statement in the current request, whether the last
+	// request's savepoint is still to be released, and the cached fan-out targets.
+	pgq         []pgStmt
+	pgErr       error
+	spOpen      bool
+	pgEndpoints map[string][]endpointTarget // fan-out targets per vendor
 }
 
 // Now is the transaction's time.
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if tx.w.db.dialect == Postgres {
+		return tx.pgExec(q, args)
+	}
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return nil, err
@@ -346,6 +348,12 @@ func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if tx.w.db.dialect == Postgres {
+		tx.pgNote(q)
+		if err := tx.pgFlush(); err != nil {
+			return nil, err
+		}
+	}
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return nil, err
@@ -353,9 +361,11 @@ func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	return s.QueryContext(tx.ctx, args...)
 }
 
-// row is a *sql.Row or the error of preparing its statement.
+// row is a *sql.Row, a pipelined PostgreSQL row, or the error of preparing its
+// statement.
 type row struct {
 	r   *sql.Row
+	pg  *pgRow
 	err error
 }
 
@@ -363,10 +373,16 @@ func (r row) Scan(dest ...any) error {
 	if r.err != nil {
 		return r.err
 	}
+	if r.pg != nil {
+		return r.pg.Scan(dest...)
+	}
 	return r.r.Scan(dest...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) row {
+	if tx.w.db.dialect == Postgres {
+		return row{pg: &pgRow{tx: tx, q: q, args: args}}
+	}
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return row{err: err}

@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +107,187 @@ func TestBatchIsolatesFailedStatements(t *testing.T) {
 			defer mu.Unlock()
 			if len(batches) < 2 || batches[len(batches)-2] != n {
 				t.Fatalf("batch sizes %v: the %d queued requests did not share one batch", batches, n)
+			}
+		})
+	}
+}
+
+// openEngine opens a fresh database of the named engine.
+func openEngine(t *testing.T, engine string) *DB {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+	if engine == "postgres" {
+		dsn = pgtest.Start(t)
+	}
+	db, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// holdWriter runs the requests in one batch: it keeps the writer busy until all of
+// them are queued, in order.
+func holdWriter(t *testing.T, db *DB, reqs ...func(*Tx) error) []error {
+	t.Helper()
+	ctx := context.Background()
+	gate, running := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- db.Write(ctx, func(*Tx) error {
+			close(running)
+			<-gate
+			return nil
+		})
+	}()
+	<-running
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, fn := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Write(ctx, fn)
+		}()
+		for len(db.w.reqs) < i+1 { // queue them in order
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	close(gate)
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	return errs
+}
+
+// Within one batch, fan-out sees the endpoints as every earlier request left them:
+// created by an earlier request, or gone again with a request that was rolled back
+// (on PostgreSQL the fan-out targets are cached per transaction).
+func TestFanOutSeesEndpointChangesWithinBatch(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			db := openEngine(t, engine)
+			ctx := context.Background()
+			if err := db.Write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(`INSERT INTO vendors (id, name, created_at) VALUES ('acme', 'Acme', 0)`)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			insertEndpoint := func(tx *Tx, id string) error {
+				_, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, event_types, secret, created_at, updated_at)
+					VALUES ($1, 'acme', 'webhook', 'https://example.com/', '', 'whsec_x', 0, 0)`, id)
+				return err
+			}
+			appendEv := func(key string) func(*Tx) error {
+				return func(tx *Tx) error {
+					_, err := tx.appendEvent("acme", "t", key, map[string]string{})
+					return err
+				}
+			}
+			errFailed := errors.New("request failed on purpose")
+			errs := holdWriter(t, db,
+				appendEv("before"), // no endpoint yet
+				func(tx *Tx) error { return insertEndpoint(tx, "ep1") },
+				appendEv("after-create"), // → ep1
+				func(tx *Tx) error { // ep2 exists inside this request only
+					if err := insertEndpoint(tx, "ep2"); err != nil {
+						return err
+					}
+					if _, err := tx.appendEvent("acme", "t", "inside", map[string]string{}); err != nil {
+						return err
+					}
+					return errFailed
+				},
+				appendEv("after-rollback"), // → ep1 only
+			)
+			for i, err := range errs {
+				if (i == 3) != (err != nil) || (i == 3 && !errors.Is(err, errFailed)) {
+					t.Fatalf("request %d: %v", i, err)
+				}
+			}
+			rows, err := db.read.QueryContext(ctx, `SELECT e.ordering_key, d.endpoint_id FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY e.seq, d.endpoint_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var k, ep string
+				if err := rows.Scan(&k, &ep); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, k+"→"+ep)
+			}
+			if want := "after-create→ep1 after-rollback→ep1"; strings.Join(got, " ") != want {
+				t.Fatalf("deliveries %q, want %q", strings.Join(got, " "), want)
+			}
+		})
+	}
+}
+
+// A statement error surfaces in the request that caused it, even when its queued
+// statement is sent later (PostgreSQL pipelining), and even when the function turns
+// the failure into an error of its own.
+func TestQueuedStatementErrorsBelongToTheirRequest(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			db := openEngine(t, engine)
+			ctx := context.Background()
+			if err := db.Write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'x')`)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			errNotFound := errors.New("derived: not found")
+			errs := holdWriter(t, db,
+				func(tx *Tx) error { // fine
+					_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('a', '1')`)
+					return err
+				},
+				func(tx *Tx) error { // fails at its last statement, which nobody waits for
+					if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('b', '1')`); err != nil {
+						return err
+					}
+					_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'y')`)
+					return err
+				},
+				func(tx *Tx) error { // a failed statement read back as "nothing changed"
+					res, _ := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'z')`)
+					if n, _ := res.RowsAffected(); n == 0 {
+						return errNotFound
+					}
+					return nil
+				},
+				func(tx *Tx) error { // fine, after two failures
+					_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('c', '1')`)
+					return err
+				},
+			)
+			if errs[0] != nil || errs[1] == nil || errs[2] == nil || errs[3] != nil {
+				t.Fatalf("errors %v", errs)
+			}
+			if engine == "postgres" && errors.Is(errs[2], errNotFound) {
+				t.Fatalf("request 2 reported %v, not the database's error", errs[2])
+			}
+			var keys []string
+			rows, err := db.read.QueryContext(ctx, `SELECT key || '=' || value FROM settings ORDER BY key`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, k)
+			}
+			if want := "a=1 c=1 dup=x"; strings.Join(keys, " ") != want {
+				t.Fatalf("settings %q, want %q", strings.Join(keys, " "), want)
 			}
 		})
 	}
