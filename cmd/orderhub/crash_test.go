@@ -18,6 +18,7 @@ import (
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/sqlstore/pgtest"
 )
 
 // TestCrashRepeatedKills extends TestDeliveryCrashSafety (one kill, deliveries) to
@@ -30,12 +31,24 @@ import (
 //   - every committed event reached each receiver at least once, the first arrivals
 //     in sequence order per ordering key.
 //
-// Default: 4 kills (≈ 15–25 s). ORDERHUB_CRASH_KILLS=N runs N kills (a longer run).
+// Default: 4 kills on SQLite, 2 on PostgreSQL (≈ 20–30 s each). ORDERHUB_CRASH_KILLS=N
+// runs N kills (a longer run); ORDERHUB_CRASH_SEED=S replays the kill moments.
 func TestCrashRepeatedKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	kills := 4
+	crashRepeatedKills(t, "sqlite:"+filepath.Join(t.TempDir(), "crash.db"), 4)
+}
+
+// TestCrashRepeatedKillsPostgres is the same on PostgreSQL (a throwaway cluster).
+func TestCrashRepeatedKillsPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	crashRepeatedKills(t, pgtest.NewCluster(t).CreateDB(t), 2)
+}
+
+func crashRepeatedKills(t *testing.T, dsn string, kills int) {
 	if v, err := strconv.Atoi(os.Getenv("ORDERHUB_CRASH_KILLS")); err == nil && v > 0 {
 		kills = v
 	}
@@ -46,7 +59,6 @@ func TestCrashRepeatedKills(t *testing.T) {
 	t.Logf("kills %d, seed %d (ORDERHUB_CRASH_SEED reproduces the kill moments)", kills, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "crash.db")
 	clientID, secret := fixture(t, dsn)
 
 	// Two receivers, each an endpoint of acme for every event type. Receiver 1
@@ -172,7 +184,7 @@ func TestCrashRepeatedKills(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+		time.Sleep(time.Duration(300+rng.IntN(1700)) * time.Millisecond)
 		if err := inst.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
