@@ -782,3 +782,16 @@ func smURL(field, u string) error {
 	}
 	return nil
 }
+
+// SalesmanagoAccountPatch changes the fields of an account that are set (rotating
+// its credentials keeps its id and endpoint, so dead deliveries can be replayed).
+type SalesmanagoAccountPatch struct {
+	Name      *string `json:"name,omitempty"`
+	BaseURL   *string `json:"baseUrl,omitempty"`
+	V3BaseURL *string `json:"v3BaseUrl,omitempty"`
+	ClientID  *string `json:"clientId,omitempty"`
+	APISecret *string `json:"apiSecret,omitempty"`
+	Owner     *string `json:"owner,omitempty"`
+	APIKey    *string `json:"apiKey,omitempty"`
+	CatalogID *string `json:"catalogId,omitempty"`
+}

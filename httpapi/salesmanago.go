@@ -29,7 +29,7 @@ import (
 // Admin (Bearer admin token):
 //
 //	GET, POST   /admin/v1/vendors/{vendorId}/salesmanago/accounts
-//	GET, DELETE /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}
+//	GET, PATCH, DELETE /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}
 //	PUT         /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}/mapping
 //	POST        /admin/v1/vendors/{vendorId}/salesmanago/accounts/{accountId}/test
 
@@ -61,6 +61,7 @@ func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a, s.requireAdmin(s.handleAdminListSM))
 	m.HandleFunc("POST "+a, s.requireAdmin(s.handleAdminCreateSM))
 	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.handleAdminGetSM))
+	m.HandleFunc("PATCH "+a+"/{accountId}", s.requireAdmin(s.handleAdminUpdateSM))
 	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.handleAdminDeleteSM))
 	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.handleAdminSMMapping))
 	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.handleAdminTestSM))
@@ -347,6 +348,27 @@ func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)
+}
+
+// handleAdminUpdateSM changes an account's settings or rotates its secrets; the id
+// and endpoint stay, so its dead deliveries can be replayed afterwards.
+func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.adminSMAccount(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var p orderhub.SalesmanagoAccountPatch
+	if err := decodeAdmin(w, r, &p); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out, err := salesmanago.UpdateAccount(r.Context(), s.db, s.sm.Sealer, rec.VendorID, rec.ID, &p)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {

@@ -71,6 +71,7 @@ func newSMBed(t *testing.T, mapping *orderhub.SalesmanagoMapping) *smBed {
 
 	b.Sender = salesmanago.NewSender(h.DB, nil, nil)
 	b.Sender.Timeout = 500 * time.Millisecond
+	b.Sender.AccountCacheTTL = -1 // account changes apply at once
 	eng := delivery.New(h.DB, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, Timeout: 2 * time.Second, AllowPrivateTargets: true,
@@ -371,6 +372,16 @@ func TestSalesmanagoRetriesAndDeadLetters(t *testing.T) {
 	if tr.OK || !strings.Contains(tr.V2Error, "wrong sha") {
 		t.Fatalf("test of bad credentials %+v", tr)
 	}
+	// Fixing the secret keeps the account and its endpoint: the dead request is
+	// replayed and arrives.
+	b.jsonReq("PATCH", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad", b.Admin, map[string]any{"apiSecret": "x", "owner": "nope"}).
+		expect(400, "InvalidEmailError")
+	b.jsonReq("PATCH", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad", b.Admin, map[string]any{"apiSecret": smFakeAccount.APISecret}).expect(200, "")
+	b.jsonReq("POST", "/admin/v1/vendors/acme/endpoints/sm_bad/replay", b.Admin, map[string]any{"dead": true}).expect(200, "")
+	eventually(t, "the replayed request", func() bool {
+		_, ok := b.Fake.Contact(smFakeAccount.ClientID, "x@example.com")
+		return ok
+	})
 	b.jsonReq("POST", "/admin/v1/vendors/acme/salesmanago/accounts/sm_acme/test", b.Admin, nil).expect(200, "").JSON(&tr)
 	if !tr.OK || !tr.CatalogFound {
 		t.Fatalf("test of good credentials %+v", tr)

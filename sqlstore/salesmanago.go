@@ -299,3 +299,28 @@ func (db *DB) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID 
 	ev.Data, ev.CreatedAt = json.RawMessage(data), fromMicros(created)
 	return ev, nil
 }
+
+// UpdateSalesmanagoAccount stores an account's changed settings: in is the whole
+// validated account (its secrets ignored); sealedSecret and sealedAPIKey replace the
+// stored secrets when not nil. The endpoint's URL follows the base URL.
+func (db *DB) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*SalesmanagoAccountRecord, error) {
+	err := db.Write(ctx, func(tx *Tx) error {
+		now := micros(tx.now)
+		res, err := tx.exec(`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,
+			api_secret = COALESCE($9, api_secret), api_key = COALESCE($10, api_key), updated_at = $11
+			WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
+			id, vendorID, in.Name, in.BaseURL, in.V3BaseURL, in.ClientID, in.Owner, in.CatalogID, sealedSecret, sealedAPIKey, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return smNotFound(id)
+		}
+		_, err = tx.exec(`UPDATE endpoints SET url = $2, updated_at = $3 WHERE id = $1`, id, in.BaseURL, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetSalesmanagoAccount(ctx, vendorID, id)
+}

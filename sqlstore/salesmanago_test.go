@@ -64,6 +64,24 @@ func TestSalesmanagoAccounts(t *testing.T) {
 			t.Fatalf("other vendor lists %d accounts", len(l))
 		}
 
+		// Updating keeps the secrets unless new ones are given, and moves the endpoint.
+		upd := smInput("sm_a", "acme", "acme-main")
+		upd.BaseURL, upd.Owner = "https://app1.salesmanago.com", "new@shop.example"
+		got, err = db.UpdateSalesmanagoAccount(ctx, "acme", "sm_a", upd, nil, nil)
+		if err != nil || got.BaseURL != upd.BaseURL || got.Owner != upd.Owner || got.SealedSecret != "v1:sealed-secret" || got.SealedAPIKey != "v1:sealed-key" {
+			t.Fatalf("update without secrets: %+v %v", got, err)
+		}
+		newSecret, noKey := "v1:rotated", ""
+		if got, err = db.UpdateSalesmanagoAccount(ctx, "acme", "sm_a", upd, &newSecret, &noKey); err != nil || got.SealedSecret != newSecret || got.HasAPIKey {
+			t.Fatalf("update with secrets: %+v %v", got, err)
+		}
+		if ep, _ := db.GetEndpoint(ctx, "acme", "sm_a"); ep.URL != upd.BaseURL {
+			t.Fatalf("endpoint URL %q", ep.URL)
+		}
+		if _, err := db.UpdateSalesmanagoAccount(ctx, "other", "sm_a", upd, nil, nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("update by another vendor: %v", err)
+		}
+
 		// A webhook of every event type, to check that forwarded requests reach only
 		// their account.
 		hook := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example/x"}

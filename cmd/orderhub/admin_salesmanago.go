@@ -75,6 +75,54 @@ func init() {
 			return printSMAccounts(e, l, l)
 		}
 	})
+	registerAdmin(g, "update", "change an account's settings or rotate its secrets, keeping its id and endpoint (--vendor, --id, and any of --name, --base-url, --v3-base-url, --client-id, --owner, --catalog-id, --api-secret-env|--api-secret-file, --api-key-env|--api-key-file)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id")
+		id := fs.String("id", "", "account id")
+		fs.String("name", "", "description")
+		fs.String("base-url", "", "the account's v2 server")
+		fs.String("v3-base-url", "", "API v3 base URL")
+		fs.String("client-id", "", "SALESmanago clientId")
+		fs.String("owner", "", "the SALESmanago user's e-mail")
+		fs.String("catalog-id", "", "v3 product catalog id")
+		secretEnv := fs.String("api-secret-env", "", "read the new apiSecret from this environment variable")
+		secretFile := fs.String("api-secret-file", "", "read the new apiSecret from this file (first line)")
+		keyEnv := fs.String("api-key-env", "", "read the new v3 API key from this environment variable")
+		keyFile := fs.String("api-key-file", "", "read the new v3 API key from this file (first line)")
+		return func(e *adminEnv) error {
+			p := &orderhub.SalesmanagoAccountPatch{}
+			fields := map[string]**string{"name": &p.Name, "base-url": &p.BaseURL, "v3-base-url": &p.V3BaseURL, "client-id": &p.ClientID,
+				"owner": &p.Owner, "catalog-id": &p.CatalogID}
+			fs.Visit(func(f *flag.Flag) {
+				if dst, ok := fields[f.Name]; ok {
+					v := f.Value.String()
+					*dst = &v
+				}
+			})
+			secret, err := smSecretFlag("--api-secret", *secretEnv, *secretFile)
+			if err != nil {
+				return err
+			}
+			if secret != "" {
+				p.APISecret = &secret
+			}
+			key, err := smSecretFlag("--api-key", *keyEnv, *keyFile)
+			if err != nil {
+				return err
+			}
+			if key != "" {
+				p.APIKey = &key
+			}
+			sealer, err := salesmanago.SealerFromEnv(os.Getenv)
+			if err != nil {
+				return err
+			}
+			rec, err := salesmanago.UpdateAccount(e.ctx, e.db, sealer, *vendor, *id, p)
+			if err != nil {
+				return err
+			}
+			return printSMAccounts(e, rec, []*sqlstore.SalesmanagoAccountRecord{rec})
+		}
+	})
 	registerAdmin(g, "mapping", "replace an account's field mapping (--vendor, --id, --mapping|--mapping-file)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		id := fs.String("id", "", "account id")

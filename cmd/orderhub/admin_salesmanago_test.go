@@ -84,6 +84,17 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	if out, err := cli("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(out, "wrong sha") {
 		t.Fatalf("test with a stale secret: %v\n%s", err, out)
 	}
+	// Rotating the secret keeps the account; the test passes again.
+	t.Setenv("TEST_SM_SECRET", "rotated")
+	if out := must("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--api-secret-env", "TEST_SM_SECRET", "--name", "Main"); !strings.Contains(out, "sm_acme") {
+		t.Fatalf("update:\n%s", out)
+	}
+	if out := must("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") {
+		t.Fatalf("test after rotation:\n%s", out)
+	}
+	if _, err := cli("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--owner", "not-an-email"); err == nil {
+		t.Fatal("an invalid owner was accepted")
+	}
 	if out := must("salesmanago", "accounts", "mapping", "--vendor", "acme", "--id", "sm_acme", "--mapping", `{"syncContacts":false,"events":{"order-created":{"type":"PURCHASE"}}}`); !strings.Contains(out, "order-created") || strings.Contains(out, "customer-created") {
 		t.Fatalf("mapping:\n%s", out)
 	}

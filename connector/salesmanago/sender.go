@@ -45,6 +45,9 @@ type Sender struct {
 	Timeout time.Duration
 	// Now is the clock of requestTime (default time.Now).
 	Now func() time.Time
+	// AccountCacheTTL is how long an account (its settings and secrets) is reused
+	// before it is read again (default 5 s; negative: read for every delivery).
+	AccountCacheTTL time.Duration
 
 	mu       sync.Mutex
 	accounts map[string]cachedAccount
@@ -75,7 +78,7 @@ func NewSender(store Store, sealer *Sealer, hc *http.Client) *Sender {
 	if sealer == nil {
 		sealer = &Sealer{}
 	}
-	return &Sender{store: store, sealer: sealer, http: hc, Timeout: 15 * time.Second, Now: time.Now,
+	return &Sender{store: store, sealer: sealer, http: hc, Timeout: 15 * time.Second, Now: time.Now, AccountCacheTTL: accountCacheTTL,
 		accounts: map[string]cachedAccount{}, known: map[string]knownContact{}}
 }
 
@@ -97,7 +100,7 @@ func (s *Sender) account(ctx context.Context, c *sqlstore.ClaimedDelivery) (*sql
 	s.mu.Lock()
 	ca, ok := s.accounts[c.EndpointID]
 	s.mu.Unlock()
-	if ok && now.Sub(ca.at) < accountCacheTTL {
+	if ok && now.Sub(ca.at) < s.AccountCacheTTL {
 		return ca.rec, nil
 	}
 	rec, err := s.store.GetSalesmanagoAccount(ctx, c.VendorID, c.EndpointID)
@@ -128,6 +131,15 @@ func (s *Sender) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) delivery
 		return delivery.SendResult{Err: err}
 	}
 	cl.Timeout, cl.Now = s.Timeout, s.Now
+	// Finish within the claim's lease (a delivery may take several calls, e.g.
+	// products in batches): after it, the delivery could be claimed again.
+	if !c.LockedUntil.IsZero() {
+		if d := time.Until(c.LockedUntil) - time.Second; d > time.Second {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+	}
 	out, err := s.send(ctx, cl, rec, c)
 	if err != nil {
 		res := delivery.SendResult{Err: err}
