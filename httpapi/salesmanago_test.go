@@ -524,3 +524,34 @@ func TestSalesmanagoSyncsOrdersWithTheDefaultMapping(t *testing.T) {
 		t.Fatalf("%d contact upserts, want 1", n)
 	}
 }
+
+// An external purchase (seed 000) is a confirmed contract: a contact and a PURCHASE.
+func TestSalesmanagoSyncsAnExternalPurchase(t *testing.T) {
+	b := newSMBed(t, nil)
+	res := b.jsonReq("POST", "/admin/v1/vendors/acme/sources", b.Admin, map[string]any{"id": "acme-shop", "name": "Acme shop"}).expect(201, "")
+	var src struct{ Secret string }
+	res.JSON(&src)
+	b.jsonReq("POST", "/admin/v1/vendors/acme/products", b.Admin, map[string]any{"id": "daily", "name": "Daily"}).expect(201, "")
+	b.jsonReq("POST", "/admin/v1/vendors/acme/product-mappings", b.Admin, map[string]any{"sku": "SKU-D", "poId": "PO-1", "productId": "daily"}).expect(201, "")
+	var p struct {
+		ContractID string `json:"contractId"`
+	}
+	b.jsonReq("POST", hookPath, src.Secret, acmePurchase(nil)).expect(201, "").JSON(&p)
+	eventually(t, "the purchase's PURCHASE", func() bool { return len(b.Fake.Events(smFakeAccount.ClientID)) == 1 })
+	ev := b.Fake.Events(smFakeAccount.ClientID)[0]
+	c, ok := b.Fake.Contact(smFakeAccount.ClientID, "anna@example.com")
+	if !ok || c.Name != "Anna Berg" || ev.Type != "PURCHASE" || ev.Email != "anna@example.com" || ev.Fields["externalId"] != p.ContractID ||
+		ev.Fields["description"] != "Daily" || c.LastRequestID > ev.RequestID {
+		t.Fatalf("contact %+v, event %+v", c, ev)
+	}
+	// Another vendor's admin API does not see acme's account.
+	b.jsonReq("GET", "/admin/v1/vendors/other/salesmanago/accounts/sm_acme", b.Admin, nil).expect(404, "NotFoundError")
+	b.jsonReq("DELETE", "/admin/v1/vendors/other/salesmanago/accounts/sm_acme", b.Admin, nil).expect(404, "NotFoundError")
+	var list struct {
+		Data []map[string]any `json:"data"`
+	}
+	b.jsonReq("GET", "/admin/v1/vendors/other/salesmanago/accounts", b.Admin, nil).expect(200, "").JSON(&list)
+	if len(list.Data) != 1 || list.Data[0]["id"] != "sm_other" {
+		t.Fatalf("other's accounts %+v", list.Data)
+	}
+}
