@@ -224,7 +224,8 @@ func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	cl, err := salesmanago.ClientFor(rec, s.sm.Sealer, s.sm.HTTPClient)
 	if err != nil {
-		writeError(w, r, s.log, err)
+		s.log.ErrorContext(r.Context(), "SALESmanago account secrets cannot be opened", "account", rec.ID, "err", err)
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "SALESmanago account %q cannot be used now (its credentials cannot be read); an operator must check the server's configuration.", rec.GroupKey))
 		return
 	}
 	cl.Timeout = s.smLookupTimeout()
