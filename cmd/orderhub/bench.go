@@ -325,6 +325,8 @@ type benchReport struct {
 	benchCPU                time.Duration
 	errSample               string
 	commit, goVersion       string
+	// Group commit over the window, from the server's /metrics.
+	commits, batchMean, commitMean, writerBusy float64
 }
 
 func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
@@ -474,11 +476,15 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}()
 	}
 	var cpu0 time.Duration
+	var m0 map[string]float64
 	cpuTaken := false
 	takeCPU := func() {
-		if pid != 0 && !cpuTaken && time.Now().After(measureFrom) {
+		if !cpuTaken && time.Now().After(measureFrom) {
 			cpuTaken = true
-			cpu0 = benchProcCPU(pid)
+			if pid != 0 {
+				cpu0 = benchProcCPU(pid)
+			}
+			m0 = benchMetrics(client, base)
 		}
 	}
 	benchCPU0 := benchProcCPU(os.Getpid())
@@ -558,6 +564,15 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	if pid != 0 {
 		rep.serverCPU = benchProcCPU(pid) - cpu0
 	}
+	if m1 := benchMetrics(client, base); m0 != nil && m1 != nil {
+		const b, d = "orderhub_db_commit_batch_size", "orderhub_db_commit_duration_seconds"
+		if n := m1[b+"_count"] - m0[b+"_count"]; n > 0 {
+			rep.commits = n
+			rep.batchMean = (m1[b+"_sum"] - m0[b+"_sum"]) / n
+			rep.commitMean = (m1[d+"_sum"] - m0[d+"_sum"]) / n
+			rep.writerBusy = (m1[d+"_sum"] - m0[d+"_sum"]) / rep.measured.Seconds()
+		}
+	}
 	rep.benchCPU = benchProcCPU(os.Getpid()) - benchCPU0
 	for _, r := range results {
 		rep.lat = append(rep.lat, r.lat...)
@@ -630,6 +645,31 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	return rep, nil
 }
 
+// benchMetrics reads the unlabelled samples of the hub's /metrics (nil when it
+// cannot).
+func benchMetrics(client *http.Client, base string) map[string]float64 {
+	res, err := client.Get(base + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer res.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+			continue
+		}
+		if name, v, ok := strings.Cut(line, " "); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				out[name] = f
+			}
+		}
+	}
+	return out
+}
+
 func benchToken(client *http.Client, base string, fx *benchFixture) (string, error) {
 	form := "grant_type=client_credentials&client_id=" + fx.clientID + "&client_secret=" + fx.clientSecret
 	res, err := client.Post(base+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(form))
@@ -687,6 +727,9 @@ func (r *benchReport) text() string {
 		fmt.Fprintf(&b, "end-to-end ms (answer → webhook)  p50 %s  p95 %s  p99 %s  max %s; %d of %d webhooks missing after %s\n",
 			benchMS(benchPct(r.e2e, 50)), benchMS(benchPct(r.e2e, 95)), benchMS(benchPct(r.e2e, 99)), benchMS(benchPct(r.e2e, 100)), r.e2eMissing, r.e2eExpected, r.drainedIn.Round(time.Millisecond))
 	}
+	if r.commits > 0 {
+		fmt.Fprintf(&b, "group commit  %.0f commits, %.1f writes each, %.2f ms each; the writer was busy %.0f%% of the time\n", r.commits, r.batchMean, 1000*r.commitMean, 100*r.writerBusy)
+	}
 	if r.peakRSS > 0 {
 		fmt.Fprintf(&b, "server RSS  peak (VmHWM) %s MB, highest sampled under load %s MB; server CPU %.0f%% of one core, bench CPU %.0f%%\n",
 			benchMB(r.peakRSS), benchMB(r.steadyRSS), 100*r.serverCPU.Seconds()/r.measured.Seconds(), 100*r.benchCPU.Seconds()/r.measured.Seconds())
@@ -716,6 +759,9 @@ func (r *benchReport) markdown() string {
 	if r.e2eExpected > 0 {
 		fmt.Fprintf(&b, "| end-to-end (answer → webhook) p50 / p95 / p99 / max | %s / %s / %s / %s ms |\n", benchMS(benchPct(r.e2e, 50)), benchMS(benchPct(r.e2e, 95)), benchMS(benchPct(r.e2e, 99)), benchMS(benchPct(r.e2e, 100)))
 		fmt.Fprintf(&b, "| webhooks missing after the drain | %d of %d (drained in %s) |\n", r.e2eMissing, r.e2eExpected, r.drainedIn.Round(time.Millisecond))
+	}
+	if r.commits > 0 {
+		fmt.Fprintf(&b, "| group commit | %.1f writes per commit, %.2f ms per commit, writer busy %.0f%% |\n", r.batchMean, 1000*r.commitMean, 100*r.writerBusy)
 	}
 	if r.peakRSS > 0 {
 		fmt.Fprintf(&b, "| server peak RSS (VmHWM) | %s MB |\n", benchMB(r.peakRSS))
