@@ -555,3 +555,32 @@ func TestSalesmanagoSyncsAnExternalPurchase(t *testing.T) {
 		t.Fatalf("other's accounts %+v", list.Data)
 	}
 }
+
+// Secrets that cannot be opened (sealed under a key this server lacks): the lookup
+// answers 503, forwarding is retried (a configuration fix heals it), never dead at once.
+func TestSalesmanagoUnopenableSecrets(t *testing.T) {
+	b := newSMBed(t, nil)
+	in := &orderhub.SalesmanagoAccountInput{ID: "sm_sealed", GroupKey: "acme-sealed", BaseURL: b.FakeURL, ClientID: smFakeAccount.ClientID,
+		APISecret: "x", Owner: smFakeAccount.Owner}
+	in.VendorID = "acme"
+	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.DB.CreateSalesmanagoAccount(context.Background(), in, "v1:c2VhbGVkIGVsc2V3aGVyZQ==", ""); err != nil {
+		t.Fatal(err)
+	}
+	res := b.jsonReq("GET", "/salesmanago/contact/c-1?group_key=acme-sealed", b.Tok, nil).expect(503, "ServiceUnavailableError")
+	if strings.Contains(string(res.Body), "v1:") {
+		t.Fatalf("503 body shows the stored secret: %s", res.Body)
+	}
+	id := b.accept("POST", "/salesmanago/contacts", map[string]any{"group_key": "acme-sealed", "data": map[string]any{"email": "s@example.com"}})
+	var st smStatus
+	eventually(t, "a failed attempt", func() bool {
+		st = smStatus{}
+		b.jsonReq("GET", "/salesmanago/requests/"+id, b.Tok, nil).expect(200, "").JSON(&st)
+		return st.Attempts >= 2
+	})
+	if !strings.Contains(st.LastError, "ORDERHUB_SECRET_KEY") || len(b.Fake.Requests("")) != 0 {
+		t.Fatalf("unopenable secrets: %+v", st)
+	}
+}
