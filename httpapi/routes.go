@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	// Admin API of outbound delivery: endpoints, deliveries, replay (issue 3).
 	s.adminDeliveryRoutes(m)
 
+	// Zapier API (seed 003) and its admin API (users, shippings, transactions, surveys).
+	s.zapierRoutes(m)
+
 	m.HandleFunc("/", s.notFound)
 }
 

@@ -61,6 +61,7 @@ type Server struct {
 	yespo   YespoAdmin
 	sm      SalesmanagoOptions
 	reg     *prometheus.Registry
+	zapier  *zapierState // the Zapier API (zapier.go)
 }
 
 // NewServer builds the handler. It loads (or creates on first start) the token

@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"orderhub"
+)
+
+// The admin API behind the Zapier API (seed 003), per vendor:
+//
+//	GET, POST  /admin/v1/vendors/{vendorId}/zapier-users            (password only in the POST)
+//	DELETE     /admin/v1/vendors/{vendorId}/zapier-users/{userId}   (ends the user's sessions)
+//	GET        /admin/v1/vendors/{vendorId}/zapier-channels         live REST-hook subscriptions
+//	POST       /admin/v1/vendors/{vendorId}/orders/{orderId}/shippings    → shipping-created
+//	POST       /admin/v1/vendors/{vendorId}/transactions                  → transaction-approved/-declined
+//	POST       /admin/v1/vendors/{vendorId}/surveys                       → survey-created
+//
+// Shippings, transactions (e.g. from a payment provider) and surveys come into
+// orderhub here; the Zapier triggers then deliver them.
+
+func (s *Server) adminZapierRoutes(m *http.ServeMux) {
+	const v = "/admin/v1/vendors/{vendorId}"
+	m.HandleFunc("GET "+v+"/zapier-users", s.requireAdmin(s.handleAdminListZapierUsers))
+	m.HandleFunc("POST "+v+"/zapier-users", s.requireAdmin(s.handleAdminCreateZapierUser))
+	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminDeleteZapierUser))
+	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.handleAdminListZapierChannels))
+	m.HandleFunc("POST "+v+"/orders/{orderId}/shippings", s.requireAdmin(s.handleAdminCreateShipping))
+	m.HandleFunc("POST "+v+"/transactions", s.requireAdmin(s.handleAdminRecordTransaction))
+	m.HandleFunc("POST "+v+"/surveys", s.requireAdmin(s.handleAdminCreateSurvey))
+}
+
+func (s *Server) handleAdminListZapierUsers(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.ZapierUser, error) {
+		return s.db.ListZapierUsers(r.Context(), vendorID)
+	})
+}
+
+func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
+	if err == nil {
+		err = s.db.CreateZapierUser(r.Context(), u, in.Password)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Request) {
+	s.adminDelete(w, r, func(vendorID string) error {
+		id, err := pathID(r, "userId", "Zapier user")
+		if err != nil {
+			return err
+		}
+		return s.db.DeleteZapierUser(r.Context(), vendorID, id)
+	})
+}
+
+func (s *Server) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Request) {
+	adminList(s, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
+		return s.db.ListZapierChannels(r.Context(), vendorID)
+	})
+}
+
+// adminText checks an optional text field of an admin request.
+func adminText(field, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	if len(v) > max || !storable(v) {
+		return "", orderhub.FieldError(orderhub.EInvalidRequest, field, "%s must be text of at most %d characters.", field, max)
+	}
+	return v, nil
+}
+
+func (s *Server) handleAdminCreateShipping(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Carrier        string `json:"carrier"`
+		TrackingNumber string `json:"trackingNumber"`
+		TrackingURL    string `json:"trackingUrl"`
+		ExternalID     string `json:"externalId"`
+	}
+	vendorID, err := s.adminVendor(r)
+	var orderID string
+	if err == nil {
+		orderID, err = pathID(r, "orderId", "Order")
+	}
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID}
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *string
+		max  int
+	}{{"carrier", in.Carrier, &sh.Carrier, 100}, {"trackingNumber", in.TrackingNumber, &sh.TrackingNumber, 200}, {"trackingUrl", in.TrackingURL, &sh.TrackingURL, 2048}, {"externalId", in.ExternalID, &sh.ExternalID, 200}} {
+		if err == nil {
+			*f.dst, err = adminText(f.name, f.v, f.max)
+		}
+	}
+	if err == nil {
+		err = s.db.CreateShipping(r.Context(), sh)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sh)
+}
+
+func (s *Server) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		CustomerID string          `json:"customerId"`
+		OrderID    string          `json:"orderId"`
+		ContractID string          `json:"contractId"`
+		Status     string          `json:"status"`
+		Amount     *orderhub.Money `json:"amount"`
+		Currency   string          `json:"currency"`
+		Provider   string          `json:"provider"`
+		ExternalID string          `json:"externalId"`
+		Message    string          `json:"message"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency}
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *string
+		max  int
+	}{{"customerId", in.CustomerID, &t.CustomerID, 100}, {"orderId", in.OrderID, &t.OrderID, 100}, {"contractId", in.ContractID, &t.ContractID, 100},
+		{"provider", in.Provider, &t.Provider, 100}, {"externalId", in.ExternalID, &t.ExternalID, 200}, {"message", in.Message, &t.Message, 1000}} {
+		if err == nil {
+			*f.dst, err = adminText(f.name, f.v, f.max)
+		}
+	}
+	switch {
+	case err != nil:
+	case t.CustomerID == "":
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "customerId", "customerId is required.")
+	case in.Amount == nil:
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "amount", "amount is required.")
+	case *in.Amount < 0:
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "amount", "amount must not be negative.")
+	default:
+		t.Amount = *in.Amount
+		err = s.db.RecordTransaction(r.Context(), t)
+	}
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.ENotFound {
+			var e *orderhub.Error
+			if errors.As(err, &e) && e.Field != "" {
+				err = orderhub.FieldError(orderhub.EUnprocessable, e.Field, "%s", e.Message)
+			}
+		}
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Title           string          `json:"title"`
+		Description     string          `json:"description"`
+		Take            string          `json:"take"`
+		CaptureName     bool            `json:"captureName"`
+		CapturePhone    bool            `json:"capturePhone"`
+		CaptureAtEnd    bool            `json:"captureAtEnd"`
+		Status          *bool           `json:"status"`
+		StartQuestionID *string         `json:"startQuestionId"`
+		LeadCapture     string          `json:"leadCapture"`
+		Metadata        json.RawMessage `json:"metadata"`
+	}
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	sv := &orderhub.Survey{VendorID: vendorID, CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status}
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *string
+		max  int
+	}{{"title", in.Title, &sv.Title, 500}, {"description", in.Description, &sv.Description, 5000}, {"take", in.Take, &sv.Take, 50}, {"leadCapture", in.LeadCapture, &sv.LeadCapture, 50}} {
+		if err == nil {
+			*f.dst, err = adminText(f.name, f.v, f.max)
+		}
+	}
+	if err == nil && in.StartQuestionID != nil {
+		var q string
+		if q, err = adminText("startQuestionId", *in.StartQuestionID, 100); err == nil && q != "" {
+			sv.StartQuestionID = &q
+		}
+	}
+	if err == nil && len(in.Metadata) > 0 && string(in.Metadata) != "null" {
+		if in.Metadata[0] != '{' {
+			err = orderhub.FieldError(orderhub.EInvalidRequest, "metadata", "metadata must be a JSON object.")
+		}
+		sv.Metadata = in.Metadata
+	}
+	if err == nil {
+		err = s.db.CreateSurvey(r.Context(), sv)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sv)
+}

@@ -1,0 +1,648 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+	"orderhub/zapier"
+)
+
+// The Zapier API (seed 003), called by the orderhub Zapier app:
+//
+//	POST   /api/login                                       e-mail + password → session token
+//	GET    /api/check                                       is the token valid?
+//	POST   /api/integrations/{integration_uuid}/channels    subscribe a REST hook
+//	DELETE /api/channels/{id}                               unsubscribe it
+//	GET    /api/zapier/{list}                               perform lists (newest first)
+//	POST   /api/zapier/store-customer-order                 lead with customer / order note
+//	PUT    /api/zapier/update-shipping-tracking-info/{shipping_uuid}
+//	POST   /api/zapier/subscriptions/{subscription_uuid}/cancel
+//
+// Every call but login sends Authorization: Bearer <token>. The token is an opaque
+// random string (ohz_…) stored as a SHA-256 hash; it names a user, hence a vendor,
+// and every query is confined to that vendor.
+
+// ZapierSessionTTL is the lifetime of a login (the app logs in again on 401).
+const ZapierSessionTTL = 30 * 24 * time.Hour
+
+// Login throttling: after this many failures within loginWindow per e-mail (or
+// per client address), logins are refused with 429 until the window ends.
+const (
+	maxLoginFailuresPerEmail = 5
+	maxLoginFailuresPerIP    = 30
+	loginWindow              = time.Minute
+)
+
+// ZapierIntegration is the integration name the app logs in with.
+const ZapierIntegration = "zapier"
+
+type zapierState struct {
+	mapper *zapier.Mapper
+
+	mu     sync.Mutex
+	failed map[string]*failures
+}
+
+const zapierSessionKey ctxKey = 100
+
+// zapierCaller is the authenticated user of a Zapier API request.
+type zapierCaller struct {
+	session *orderhub.ZapierSession
+	user    *orderhub.ZapierUser
+}
+
+func zapierFrom(r *http.Request) *zapierCaller {
+	c, _ := r.Context().Value(zapierSessionKey).(*zapierCaller)
+	return c
+}
+
+func (s *Server) zapierRoutes(m *http.ServeMux) {
+	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now}, failed: map[string]*failures{}}
+	m.HandleFunc("POST /api/login", s.handleZapierLogin)
+	m.HandleFunc("GET /api/check", s.requireZapier(s.handleZapierCheck))
+	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.requireZapier(s.handleZapierSubscribe))
+	m.HandleFunc("DELETE /api/channels/{id}", s.requireZapier(s.handleZapierUnsubscribe))
+	m.HandleFunc("GET /api/zapier/{list}", s.requireZapier(s.handleZapierList))
+	m.HandleFunc("POST /api/zapier/store-customer-order", s.requireZapier(s.handleZapierStoreLead))
+	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.requireZapier(s.handleZapierTracking))
+	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.requireZapier(s.handleZapierCancel))
+	s.adminZapierRoutes(m)
+}
+
+// ZapierBody returns the delivery body builder of zapier endpoints (for
+// delivery.Config.Bodies["zapier"]): the hook body of an event is its item.
+func ZapierBody(db *sqlstore.DB) func(*sqlstore.ClaimedDelivery) ([]byte, error) {
+	m := &zapier.Mapper{Store: db, Now: db.Now}
+	return func(c *sqlstore.ClaimedDelivery) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.Body(ctx, c.VendorID, c.EventType, c.EventData)
+	}
+}
+
+// requireZapier wraps h with Zapier session authentication.
+func (s *Server) requireZapier(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer(r)
+		if !ok || tok == "" {
+			writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnauthorized, "Missing token: log in with POST /api/login and send Authorization: Bearer <token>."))
+			return
+		}
+		sess, user, err := s.db.ZapierSessionByToken(r.Context(), tok)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		c := &zapierCaller{session: sess, user: user}
+		ctx := context.WithValue(r.Context(), zapierSessionKey, c)
+		ctx = context.WithValue(ctx, principalKey, &Principal{VendorID: sess.VendorID, UserID: user.ID})
+		h(w, r.WithContext(ctx))
+	}
+}
+
+// ---- login ----
+
+// ZapierUserBody is the `user` of the login and check answers.
+type ZapierUserBody struct {
+	ID     string                `json:"id"`
+	Email  string                `json:"email"`
+	Name   string                `json:"name"`
+	Vendor orderhub.DropdownItem `json:"vendor"`
+}
+
+// ZapierSessionData is the `data` of the login and check answers.
+type ZapierSessionData struct {
+	User            ZapierUserBody `json:"user"`
+	Token           string         `json:"token,omitempty"`
+	Expires         int64          `json:"expires"`
+	SetupFinished   bool           `json:"setup_finished"`
+	IntegrationUUID string         `json:"integration_uuid"`
+}
+
+func (s *Server) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *orderhub.ZapierSession, token string) (*ZapierSessionData, error) {
+	v, err := s.db.GetVendor(ctx, u.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	return &ZapierSessionData{
+		User:  ZapierUserBody{ID: u.ID, Email: u.Email, Name: u.Name, Vendor: orderhub.DropdownItem{ID: v.ID, Name: v.Name}},
+		Token: token, Expires: sess.ExpiresAt.Unix(), SetupFinished: true, IntegrationUUID: sess.IntegrationUUID,
+	}, nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginWait returns how long logins for these keys are refused (0: not throttled).
+func (z *zapierState) loginWait(now time.Time, email, ip string) time.Duration {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	var wait time.Duration
+	for key, limit := range map[string]int{"e:" + email: maxLoginFailuresPerEmail, "i:" + ip: maxLoginFailuresPerIP} {
+		f := z.failed[key]
+		if f == nil {
+			continue
+		}
+		if now.Sub(f.start) >= loginWindow || now.Before(f.start) {
+			delete(z.failed, key)
+			continue
+		}
+		if f.n >= limit {
+			wait = max(wait, loginWindow-now.Sub(f.start))
+		}
+	}
+	return wait
+}
+
+func (z *zapierState) loginFailed(now time.Time, email, ip string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if len(z.failed) > 100_000 {
+		clear(z.failed)
+	}
+	for _, key := range []string{"e:" + email, "i:" + ip} {
+		f := z.failed[key]
+		if f == nil || now.Sub(f.start) >= loginWindow {
+			f = &failures{start: now}
+			z.failed[key] = f
+		}
+		f.n++
+	}
+}
+
+func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var req struct {
+		Email       *string `json:"email"`
+		Password    *string `json:"password"`
+		Integration *string `json:"integration"`
+	}
+	if err := orderhub.DecodeJSON(body, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"email", req.Email}, {"password", req.Password}, {"integration", req.Integration}} {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
+			return
+		}
+	}
+	if *req.Integration != ZapierIntegration {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "integration", "Unknown integration %q; the Zapier app logs in with %q.", *req.Integration, ZapierIntegration))
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(*req.Email))
+	ip := clientIP(r)
+	now := s.now()
+	if wait := s.zapier.loginWait(now, email, ip); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed logins; wait before trying again."))
+		return
+	}
+	u, token, sess, err := s.db.ZapierLogin(r.Context(), email, *req.Password, ZapierIntegration, ZapierSessionTTL)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
+			s.zapier.loginFailed(now, email, ip)
+		}
+		writeError(w, r, s.log, err)
+		return
+	}
+	data, err := s.sessionData(r.Context(), u, sess, token)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+func (s *Server) handleZapierCheck(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	data, err := s.sessionData(r.Context(), c.user, c.session, "")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+// ---- channels ----
+
+// ChannelMetadata is the `metadata` of a channel answer.
+type ChannelMetadata struct {
+	Alias  string `json:"alias"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Event  string `json:"event"`
+}
+
+func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	integ := r.PathValue("integration_uuid")
+	if !storable(integ) {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", integ))
+		return
+	}
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var req struct {
+		URL    *string `json:"url"`
+		Method *string `json:"method"`
+		Alias  *string `json:"alias"`
+		Event  *string `json:"event"`
+	}
+	if err := orderhub.DecodeJSON(body, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"url", req.URL}, {"method", req.Method}, {"alias", req.Alias}, {"event", req.Event}} {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
+			return
+		}
+	}
+	if *req.Method != "zapier" {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "method", "The method must be \"zapier\", got %q.", *req.Method))
+		return
+	}
+	ev, ok := zapier.LookupEvent(strings.TrimSpace(*req.Event))
+	if !ok {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "event", "Unknown event %q; the events are %s.", *req.Event, strings.Join(zapier.EventNames(), ", ")))
+		return
+	}
+	alias := strings.TrimSpace(*req.Alias)
+	if len(alias) > 255 || !storable(alias) {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "alias", "The alias must be text of at most 255 characters."))
+		return
+	}
+	url := strings.TrimSpace(*req.URL)
+	if !storable(url) {
+		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "url", "The url must be an absolute http:// or https:// URL."))
+		return
+	}
+	ch := &orderhub.ZapierChannel{
+		VendorID: c.session.VendorID, IntegrationUUID: integ, UserID: c.user.ID, Alias: alias, Event: ev.Name,
+		URL: url, EventTypes: ev.Types,
+	}
+	if err := s.db.CreateZapierChannel(r.Context(), ch); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"data":    map[string]any{"id": ch.ID, "metadata": ChannelMetadata{Alias: ch.Alias, Method: "zapier", URL: ch.URL, Event: ch.Event}},
+		"message": "Integration Channel created",
+	})
+}
+
+func (s *Server) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	id, err := pathID(r, "id", "Channel")
+	if err == nil {
+		err = s.db.DeleteZapierChannel(r.Context(), c.session.VendorID, id)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": "Integration Channel deleted", "data": nil})
+}
+
+// ---- perform lists ----
+
+// zapierListLimit bounds perform lists (Zapier shows a few samples).
+const (
+	zapierListDefault = 25
+	zapierListMax     = 100
+)
+
+func (s *Server) handleZapierList(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	name := r.PathValue("list")
+	kind, ok := zapier.Lists[name]
+	if !ok {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Unknown list %q; the lists are %s.", name, strings.Join(zapier.ListNames, ", ")))
+		return
+	}
+	limit := zapierListDefault
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > zapierListMax {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d.", zapierListMax))
+			return
+		}
+		limit = n
+	}
+	items, err := s.zapierList(r.Context(), c.session.VendorID, name, kind, limit)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items)
+}
+
+// zapierList returns a list's items: each record marshalled and mapped exactly as
+// a hook body is (zapier.Mapper.Item).
+func (s *Server) zapierList(ctx context.Context, vendorID, name, kind string, limit int) ([]any, error) {
+	f := sqlstore.ListFilter{VendorID: vendorID, Limit: limit}
+	var records []any
+	collect := func(n int, at func(int) any) {
+		for i := range n {
+			records = append(records, at(i))
+		}
+	}
+	switch name {
+	case "customers":
+		l, err := s.db.ListCustomers(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "orders":
+		l, err := s.db.ListOrders(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "shippings":
+		l, err := s.db.ListShippings(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "subscriptions":
+		l, err := s.db.ListContracts(ctx, sqlstore.ContractFilter{VendorID: vendorID, Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "surveys":
+		l, err := s.db.ListSurveys(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "transactions":
+		l, err := s.db.ListTransactions(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	case "transaction-histories":
+		l, err := s.db.ListTransactionHistories(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		collect(len(l), func(i int) any { return l[i] })
+	}
+	out := make([]any, 0, len(records))
+	for _, rec := range records {
+		it, err := s.zapierItem(ctx, vendorID, kind, rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// zapierItem maps one record through its JSON, as the delivery of its event does.
+func (s *Server) zapierItem(ctx context.Context, vendorID, kind string, rec any) (any, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	return s.zapier.mapper.Item(ctx, vendorID, kind, b)
+}
+
+// ---- actions ----
+
+// leadContact and leadPhone echo the seed's contact and phone objects.
+type leadContact struct {
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+}
+
+type leadPhone struct {
+	Country string `json:"country"`
+	Number  string `json:"number"`
+}
+
+type leadOrder struct {
+	ID       json.RawMessage `json:"id"`
+	Type     string          `json:"type"`
+	UserID   json.RawMessage `json:"user_id"`
+	Date     string          `json:"date"`
+	Shipping orderhub.Money  `json:"shipping"`
+	Taxes    orderhub.Money  `json:"taxes"`
+	Total    orderhub.Money  `json:"total"`
+	Items    []leadItem      `json:"items"`
+}
+
+type leadItem struct {
+	Name     string         `json:"name"`
+	Title    string         `json:"title"`
+	Quantity int            `json:"quantity"`
+	Price    orderhub.Money `json:"price"`
+}
+
+func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	vendorID := c.session.VendorID
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	l, err := orderhub.ParseZapierLead(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cust := orderhub.Customer{
+		Email: l.Email, FirstName: l.FirstName, LastName: l.LastName, FullName: l.FirstName + " " + l.LastName, Phone: l.PhoneNumber,
+	}
+	contact := leadContact{Email: l.Email, FirstName: l.FirstName, LastName: l.LastName}
+	phone := leadPhone{Country: l.PhoneCountry, Number: l.PhoneNumber}
+	if l.Event == orderhub.LeadCustomer {
+		saved, err := s.db.UpsertCustomer(r.Context(), vendorID, sqlstore.CustomerMatch{Email: l.Email}, &cust)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Event      string      `json:"event"`
+			Source     string      `json:"source"`
+			Contact    leadContact `json:"contact"`
+			Phone      leadPhone   `json:"phone"`
+			CustomerID string      `json:"customer_id"`
+		}{l.Event, l.Source, contact, phone, saved.ID})
+		return
+	}
+	o := l.Order
+	var subtotal orderhub.Money
+	for _, it := range o.Items {
+		subtotal += it.Cost * orderhub.Money(it.Quantity)
+	}
+	meta, _ := json.Marshal(map[string]any{"type": o.Type, "user_id": o.UserID})
+	cust.BillingAddress = l.BillingAddress
+	cust.Address = l.ShippingAddress
+	if cust.Address == nil {
+		cust.Address = l.BillingAddress
+	}
+	saved, _, err := s.db.UpsertOrder(r.Context(), &orderhub.OrderInput{
+		VendorID: vendorID, ExternalOrderID: o.ExternalID, Customer: cust, Source: l.Source, Date: o.Date,
+		Subtotal: subtotal, Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total, Items: o.Items,
+		BillingAddress: l.BillingAddress, ShippingAddress: l.ShippingAddress, Metadata: meta,
+	})
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	echo := leadOrder{ID: o.ID, Type: o.Type, UserID: o.UserID, Date: o.Date, Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total}
+	for _, it := range o.Items {
+		echo.Items = append(echo.Items, leadItem{Name: it.Name, Title: it.Title, Quantity: it.Quantity, Price: it.Cost})
+	}
+	addr := func(a *orderhub.Address) *zapier.AddressItem {
+		if a == nil {
+			return nil
+		}
+		return &zapier.AddressItem{FirstName: a.FirstName, LastName: a.LastName, Line1: a.Street, Line2: a.Street2, City: a.City, State: a.State, ZipCode: a.Zip, Country: a.Country}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success": true, "msg": "received successfully", "err": "",
+		"data": struct {
+			Event           string              `json:"event"`
+			Source          string              `json:"source"`
+			Contact         leadContact         `json:"contact"`
+			Phone           leadPhone           `json:"phone"`
+			BillingAddress  *zapier.AddressItem `json:"billing_address"`
+			ShippingAddress *zapier.AddressItem `json:"shipping_address"`
+			Order           leadOrder           `json:"order"`
+			CustomerID      string              `json:"customer_id"`
+			OrderUUID       string              `json:"order_uuid"`
+		}{l.Event, l.Source, contact, phone, addr(l.BillingAddress), addr(l.ShippingAddress), echo, saved.CustomerID, saved.ID},
+	})
+}
+
+func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	vendorID := c.session.VendorID
+	id, err := pathID(r, "shipping_uuid", "Shipping")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var req struct {
+		Carrier        *string `json:"carrier"`
+		TrackingNumber *string `json:"tracking_number"`
+		TrackingURL    *string `json:"tracking_url"`
+	}
+	if err := orderhub.DecodeJSON(body, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	vals := map[string]string{}
+	for _, f := range []struct {
+		name string
+		v    *string
+		req  bool
+		max  int
+	}{{"carrier", req.Carrier, true, 100}, {"tracking_number", req.TrackingNumber, true, 200}, {"tracking_url", req.TrackingURL, false, 2048}} {
+		v := ""
+		if f.v != nil {
+			v = strings.TrimSpace(*f.v)
+		}
+		switch {
+		case f.req && v == "":
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
+			return
+		case len(v) > f.max || !storable(v):
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field must be text of at most %d characters.", f.name, f.max))
+			return
+		}
+		vals[f.name] = v
+	}
+	if u := vals["tracking_url"]; u != "" {
+		if err := sqlstore.ValidateEndpointURL(u); err != nil {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "tracking_url", "The tracking_url field must be an absolute http:// or https:// URL."))
+			return
+		}
+	}
+	sh, err := s.db.UpdateShippingTracking(r.Context(), vendorID, id, vals["carrier"], vals["tracking_number"], vals["tracking_url"])
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindShipping, sh)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) handleZapierCancel(w http.ResponseWriter, r *http.Request) {
+	c := zapierFrom(r)
+	vendorID := c.session.VendorID
+	id, err := pathID(r, "subscription_uuid", "Subscription")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	// The seed's call has no body; an empty JSON object is accepted too.
+	body, err := readJSONBody(w, r)
+	if err == nil && len(strings.TrimSpace(string(body))) > 0 {
+		var empty struct{}
+		err = orderhub.DecodeJSON(body, &empty)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	ct, err := s.db.CancelContract(r.Context(), vendorID, id)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.EContractNotFound {
+			err = orderhub.Errorf(orderhub.ENotFound, "Subscription %q not found.", id)
+		}
+		writeError(w, r, s.log, err)
+		return
+	}
+	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindSubscription, ct)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, it)
+}
