@@ -348,6 +348,8 @@ func (db *DB) UpsertYespoContact(ctx context.Context, vendorID string, p *orderh
 		m := CustomerMatch{}
 		if target != nil {
 			m.ID = target.ID
+			// Keep what other surfaces stored (e.g. a vendor order's extraData).
+			in.ExtraData = mergeMetadata(target.ExtraData, in.ExtraData)
 		}
 		var err error
 		if c, err = tx.upsertCustomer(vendorID, m, &in); err != nil {

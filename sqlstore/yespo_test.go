@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -106,8 +107,13 @@ func TestApplyOrderEvent(t *testing.T) {
 		if _, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV2"}}); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
-		if c2, isNew, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann"}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
+		if c2, isNew, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann", ExtraData: json.RawMessage(`{"seller":"tm"}`)}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
 			t.Fatalf("update contact: %+v %v %v", c2, isNew, err)
+		}
+		// Extra data of the contact is merged, not replaced.
+		c3, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", ExtraData: json.RawMessage(`{"yespoFields":[1]}`)}})
+		if err != nil || !strings.Contains(string(c3.ExtraData), "seller") || !strings.Contains(string(c3.ExtraData), "yespoFields") {
+			t.Fatalf("extra data %s %v", c3.ExtraData, err)
 		}
 	})
 }
