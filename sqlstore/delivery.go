@@ -1139,7 +1139,7 @@ func (tx *Tx) replayEndpointSince(vendorID, endpointID string, since time.Time) 
 			rows.Close()
 			return 0, err
 		}
-		if typeMatches(types, m.typ) {
+		if typeMatches(types, m.typ) && !directedEvent(m.typ) {
 			add = append(add, m)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -104,6 +105,17 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		}
 		if _, err := db.GetSalesmanagoRequestEvent(ctx, "other", req.Event.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("another vendor's request: %v", err)
+		}
+
+		// Replaying everything since a time gives the webhook no forwarded request.
+		if _, err := db.ReplaySince(ctx, "acme", hook.ID, req.Event.CreatedAt.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReplaySince(ctx, "acme", "", req.Event.CreatedAt.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: req.Event.ID}); len(ds) != 1 || ds[0].EndpointID != "sm_a" {
+			t.Fatalf("after replays, a forwarded request went to %+v", ds)
 		}
 
 		// orderhub's own events reach the account through the fan-out, by its types.
