@@ -795,3 +795,22 @@ type SalesmanagoAccountPatch struct {
 	APIKey    *string `json:"apiKey,omitempty"`
 	CatalogID *string `json:"catalogId,omitempty"`
 }
+
+// DecodeStrictJSON is DecodeJSON that also refuses fields v does not have (naming
+// the first one): for settings, where a misspelt field must not be ignored.
+func DecodeStrictJSON(body []byte, v any) error {
+	if err := DecodeJSON(body, v); err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, "unknown field "); i >= 0 {
+			name := strings.Trim(msg[i+len("unknown field "):], `"`)
+			return FieldError(EInvalidRequest, name, "Unknown field %q.", name)
+		}
+		return Errorf(EInvalidRequest, "The request body is not valid: %v.", err)
+	}
+	return nil
+}

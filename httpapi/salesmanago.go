@@ -318,7 +318,7 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in orderhub.SalesmanagoAccountInput
-	if err := decodeAdmin(w, r, &in); err != nil {
+	if err := decodeSMAdmin(w, r, &in); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -360,7 +360,7 @@ func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p orderhub.SalesmanagoAccountPatch
-	if err := decodeAdmin(w, r, &p); err != nil {
+	if err := decodeSMAdmin(w, r, &p); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -389,7 +389,7 @@ func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m orderhub.SalesmanagoMapping
-	if err := decodeAdmin(w, r, &m); err != nil {
+	if err := decodeSMAdmin(w, r, &m); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -420,4 +420,13 @@ func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) {
 	}
 	cl.Timeout = 2 * s.smLookupTimeout()
 	writeJSON(w, http.StatusOK, cl.Test(r.Context(), rec.CatalogID))
+}
+
+// decodeSMAdmin reads an admin body strictly: a misspelt setting is an error.
+func decodeSMAdmin(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	return orderhub.DecodeStrictJSON(body, v)
 }

@@ -372,6 +372,25 @@ func TestSalesmanagoRetriesAndDeadLetters(t *testing.T) {
 	if tr.OK || !strings.Contains(tr.V2Error, "wrong sha") {
 		t.Fatalf("test of bad credentials %+v", tr)
 	}
+	// Settings are read strictly: a misspelt field is an error, not ignored.
+	b.jsonReq("PUT", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad/mapping", b.Admin, map[string]any{"tag": []string{"X"}}).expect(400, "InvalidRequestError")
+	b.jsonReq("PUT", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad/mapping", b.Admin, map[string]any{"events": map[string]any{"order-created": map[string]any{"type": "BUY"}}}).
+		expect(400, "InvalidRequestError")
+	b.jsonReq("PUT", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad/mapping", b.Admin, map[string]any{"events": map[string]any{"survey-created": map[string]any{"type": "SURVEY"}}}).
+		expect(400, "InvalidRequestError")
+	b.jsonReq("PUT", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad/mapping", b.Admin, map[string]any{"properties": map[string]any{"x": "order.total"}}).
+		expect(400, "InvalidRequestError")
+	b.jsonReq("PUT", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad/mapping", b.Admin, map[string]any{"tags": []string{"VIP"}, "events": map[string]any{"transaction-approved": map[string]any{"type": "TRANSACTION", "details": map[string]any{"detail1": "data.provider"}}}}).
+		expect(200, "")
+	b.jsonReq("POST", "/admin/v1/vendors/acme/salesmanago/accounts", b.Admin, map[string]any{"groupKey": "acme-main", "baseUrl": b.FakeURL, "clientId": "c", "apiSecret": "s", "owner": "o@x.se"}).
+		expect(409, "ConflictError")
+	b.jsonReq("POST", "/admin/v1/vendors/acme/salesmanago/accounts", b.Admin, map[string]any{"groupKey": "g", "baseUrl": "ftp://x", "clientId": "c", "apiSecret": "s", "owner": "o@x.se"}).
+		expect(400, "InvalidRequestError")
+	b.jsonReq("POST", "/admin/v1/vendors/acme/salesmanago/accounts", b.Admin, map[string]any{"groupKey": "g", "baseUrl": b.FakeURL, "clientId": "c", "apiSecret": "s", "owner": "o@x.se", "catalogId": "c"}).
+		expect(400, "InvalidRequestError")
+	b.jsonReq("POST", "/admin/v1/vendors/nope/salesmanago/accounts", b.Admin, map[string]any{"groupKey": "g", "baseUrl": b.FakeURL, "clientId": "c", "apiSecret": "s", "owner": "o@x.se"}).
+		expect(404, "NotFoundError")
+	b.jsonReq("GET", "/admin/v1/vendors/acme/salesmanago/accounts", "", nil).expect(401, "Unauthorized")
 	// Fixing the secret keeps the account and its endpoint: the dead request is
 	// replayed and arrives.
 	b.jsonReq("PATCH", "/admin/v1/vendors/acme/salesmanago/accounts/sm_bad", b.Admin, map[string]any{"apiSecret": "x", "owner": "nope"}).

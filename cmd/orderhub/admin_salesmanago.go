@@ -257,7 +257,7 @@ func smMappingFlag(inline, file string) (*orderhub.SalesmanagoMapping, error) {
 		return nil, nil
 	}
 	var m orderhub.SalesmanagoMapping
-	if err := orderhub.DecodeJSON(raw, &m); err != nil {
+	if err := orderhub.DecodeStrictJSON(raw, &m); err != nil {
 		return nil, fmt.Errorf("the mapping: %s", orderhub.ErrorMessage(err))
 	}
 	return &m, nil
