@@ -16,7 +16,9 @@ import (
 // through 1 and 3 `orderhub serve` processes on one durable PostgreSQL (fsync=on,
 // synchronous_commit=on), each order a new customer (customer + contract + 3 outbox
 // events). Clients spread the orders round-robin over the instances over keep-alive
-// HTTP connections. The load generator runs on the same machine. Results:
+// HTTP connections. The load generator runs on the same machine. Besides orders/s it
+// reports the CPU time an order costs in orderhub, in PostgreSQL and in the load
+// generator (meaningful on a machine shared with other work). Results:
 // docs/benchmarks.md.
 //
 //	go test -run '^$' -bench PostgresInstances -benchtime 20000x ./cmd/orderhub/
@@ -40,6 +42,13 @@ func BenchmarkPostgresInstances(b *testing.B) {
 				}
 				var next, failures atomic.Int64
 				lat := make([][]time.Duration, conc)
+				hubCPU := func() (d time.Duration) {
+					for _, in := range insts {
+						d += pgtest.ProcessCPU(in.cmd.Process.Pid)
+					}
+					return d
+				}
+				hub0, pg0, self0 := hubCPU(), cluster.CPU(), selfCPU()
 				b.ResetTimer()
 				start := time.Now()
 				var wg sync.WaitGroup
@@ -67,6 +76,9 @@ func BenchmarkPostgresInstances(b *testing.B) {
 				wg.Wait()
 				elapsed := time.Since(start)
 				b.StopTimer()
+				hubUS := float64((hubCPU() - hub0).Microseconds()) / float64(b.N)
+				pgUS := float64((cluster.CPU() - pg0).Microseconds()) / float64(b.N)
+				clientUS := float64((selfCPU() - self0).Microseconds()) / float64(b.N)
 				if f := failures.Load(); f > 0 {
 					b.Fatalf("%d of %d orders failed\n%s", f, b.N, logs(insts))
 				}
@@ -75,6 +87,16 @@ func BenchmarkPostgresInstances(b *testing.B) {
 				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "orders/s")
 				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50_ms")
 				b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99_ms")
+				// CPU per order: the orderhub processes, PostgreSQL (server and
+				// backends), this load generator. On a machine shared with other work
+				// these say more than orders/s: 2 idle cores could serve at most
+				// 2 s / (hub + pg CPU per order) orders a second.
+				b.ReportMetric(hubUS, "hub_cpu_us/order")
+				b.ReportMetric(pgUS, "pg_cpu_us/order")
+				b.ReportMetric(clientUS, "client_cpu_us/order")
+				if hubUS+pgUS > 0 {
+					b.ReportMetric(2e6/(hubUS+pgUS), "2core_bound_orders/s")
+				}
 			})
 		}
 	}

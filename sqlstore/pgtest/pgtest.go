@@ -265,6 +265,10 @@ func (c *Cluster) Log() string {
 	return c.log.String()
 }
 
+// PID is the process id of the server (the postmaster); its backends are its
+// children.
+func (c *Cluster) PID() int { return c.cmd.Process.Pid }
+
 // SocketDir is the directory of the server's unix socket.
 func (c *Cluster) SocketDir() string { return c.dir }
 
