@@ -76,7 +76,7 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 	eng := delivery.New(db, delivery.Config{
 		Workers: o.workers, PerEndpoint: o.perEndpoint, Timeout: o.timeout, Schedule: sched,
 		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Logger: log.With("component", "delivery"), Registry: reg,
-		Senders: senders,
+		Senders: senders, Bodies: deliveryBodies(db),
 	})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

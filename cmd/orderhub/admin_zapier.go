@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"orderhub"
+	"orderhub/httpapi"
+	"orderhub/sqlstore"
+)
+
+// The Zapier API (seed 003) in the CLI: `orderhub admin users create|list|delete`
+// manage the vendor's Zapier users, `orderhub admin zapier-channels list` shows
+// their REST-hook subscriptions; the demo gets a Zapier user; and zapier endpoints
+// get their item-shaped bodies from the delivery engine.
+
+// deliveryBodies are the delivery engine's body builders of HTTP endpoint kinds.
+func deliveryBodies(db *sqlstore.DB) map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error) {
+	return map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error){sqlstore.EndpointZapier: httpapi.ZapierBody(db)}
+}
+
+var zapierUserHeader = []string{"ID", "VENDOR", "EMAIL", "NAME", "CREATED"}
+
+func zapierUserRow(u *orderhub.ZapierUser) []string {
+	return []string{u.ID, u.VendorID, u.Email, u.Name, fmtTime(u.CreatedAt)}
+}
+
+func init() {
+	registerAdmin("users", "create", "create a Zapier user of a vendor (--vendor, --email, --name, --password; generated and shown once when omitted)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		u := &orderhub.ZapierUser{}
+		fs.StringVar(&u.VendorID, "vendor", "", "vendor id (required)")
+		fs.StringVar(&u.Email, "email", "", "login e-mail, unique across vendors (required)")
+		fs.StringVar(&u.Name, "name", "", "display name")
+		password := fs.String("password", "", "password (8 to 72 bytes; visible in the process list: omit it to get a generated one)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", u.VendorID); err != nil {
+				return err
+			}
+			if err := requireFlag("email", u.Email); err != nil {
+				return err
+			}
+			pw, generated := *password, false
+			if pw == "" {
+				pw, generated = randomPassword(), true
+			}
+			if err := e.db.CreateZapierUser(e.ctx, u, pw); err != nil {
+				return err
+			}
+			if !generated {
+				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
+			}
+			out := struct {
+				*orderhub.ZapierUser
+				Password string `json:"password"`
+			}{u, pw}
+			return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), pw)})
+		}
+	})
+	registerAdmin("users", "list", "list Zapier users (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "only this vendor's users")
+		return func(e *adminEnv) error {
+			us, err := e.db.ListZapierUsers(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, u := range us {
+				rows = append(rows, zapierUserRow(u))
+			}
+			return e.print(us, zapierUserHeader, rows)
+		}
+	})
+	registerAdmin("users", "delete", "delete a Zapier user and end their sessions (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "user id (required)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			if err := requireFlag("id", *id); err != nil {
+				return err
+			}
+			if err := e.db.DeleteZapierUser(e.ctx, *vendor, *id); err != nil {
+				return err
+			}
+			return deleted(e, "Zapier user", *id)
+		}
+	})
+	registerAdmin("zapier-channels", "list", "list a vendor's live Zapier channels (REST-hook subscriptions) (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			cs, err := e.db.ListZapierChannels(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{}
+			for _, c := range cs {
+				rows = append(rows, []string{c.ID, c.Event, c.Alias, c.URL, fmtTime(c.CreatedAt)})
+			}
+			return e.print(cs, []string{"ID", "EVENT", "ALIAS", "URL", "CREATED"}, rows)
+		}
+	})
+	demoSeeders = append(demoSeeders, seedDemoZapier)
+}
+
+// Demo Zapier user (seed 003's example login e-mail); its password is generated.
+const demoZapierEmail = "admin@thiio.com"
+
+func seedDemoZapier(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
+	pw := randomPassword()
+	u := &orderhub.ZapierUser{VendorID: creds.VendorID, Email: demoZapierEmail, Name: "Demo Zapier user"}
+	if err := db.CreateZapierUser(ctx, u, pw); err != nil {
+		return err
+	}
+	creds.Extra["zapier_email"] = u.Email
+	creds.Extra["zapier_password"] = pw
+	creds.Extra["zapier_login_example"] = strings.TrimSpace(fmt.Sprintf(`
+curl -s -X POST %s/api/login -H "Content-Type: application/json" -H "Accept: application/json" \
+  -d '{"email":"%s","password":"%s","integration":"zapier"}'`, creds.BaseURL, u.Email, pw))
+	return nil
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+func TestAdminZapierUserCommands(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	cli := func(args ...string) (string, error) {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		if err != nil {
+			return errOut, err
+		}
+		return out, nil
+	}
+	mustRun := func(args ...string) string {
+		t.Helper()
+		out, err := cli(args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	mustRun("vendors", "create", "--id", "acme", "--name", "Acme")
+	mustRun("vendors", "create", "--id", "other", "--name", "Other")
+	if out := mustRun("users", "create", "--vendor", "acme", "--email", "Zap@Acme.example", "--name", "Zap", "--password", "correct horse"); !strings.Contains(out, "zap@acme.example") || strings.Contains(out, "correct horse") {
+		t.Fatalf("create:\n%s", out)
+	}
+	var gen struct {
+		ID, Email, Password string
+	}
+	if err := json.Unmarshal([]byte(mustRun("users", "create", "--vendor", "other", "--email", "gen@other.example", "--json")), &gen); err != nil || len(gen.Password) < 20 {
+		t.Fatalf("generated password: %+v %v", gen, err)
+	}
+	if _, err := cli("users", "create", "--vendor", "other", "--email", "zap@acme.example", "--password", "another pass"); err == nil {
+		t.Fatal("a second user with the same e-mail")
+	}
+	if _, err := cli("users", "create", "--vendor", "acme", "--email", "x@acme.example", "--password", "short"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if _, err := cli("users", "create", "--email", "x@acme.example"); err == nil {
+		t.Fatal("no --vendor was accepted")
+	}
+	var users []orderhub.ZapierUser
+	out := mustRun("users", "list", "--vendor", "acme", "--json")
+	if err := json.Unmarshal([]byte(out), &users); err != nil || len(users) != 1 || users[0].Email != "zap@acme.example" || strings.Contains(out, "hash") {
+		t.Fatalf("list %s %v", out, err)
+	}
+
+	// The users can log in (the stored hash matches), each to their vendor.
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _, s, err := db.ZapierLogin(ctx, "zap@acme.example", "correct horse", "zapier", time.Hour); err != nil || u.VendorID != "acme" || s.IntegrationUUID == "" {
+		t.Fatalf("login %+v %v", u, err)
+	}
+	if u, _, _, err := db.ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err != nil || u.VendorID != "other" {
+		t.Fatalf("login with the generated password: %v", err)
+	}
+	db.Close()
+
+	if out := mustRun("zapier-channels", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("channels %s", out)
+	}
+	if _, err := cli("users", "delete", "--vendor", "other", "--id", users[0].ID); err == nil {
+		t.Fatal("another vendor deleted the user")
+	}
+	mustRun("users", "delete", "--vendor", "acme", "--id", users[0].ID)
+	if out := mustRun("users", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("after delete %s", out)
+	}
+}
+
+// The demo has a Zapier user, and serve delivers to a Zapier channel the item
+// shape of its event (delivery.Config.Bodies["zapier"] is wired).
+func TestDemoZapierUserAndHookDelivery(t *testing.T) {
+	got := make(chan []byte, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer hook.Close()
+
+	credsFile := filepath.Join(t.TempDir(), "creds.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--print-credentials", credsFile},
+			func(string) string { return "" }, &syncBuffer{}, &syncBuffer{})
+	}()
+	var creds demoCredentials
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil {
+			if res, err := http.Get(creds.BaseURL + "/healthz"); err == nil {
+				res.Body.Close()
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("demo did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	email, _ := creds.Extra["zapier_email"].(string)
+	password, _ := creds.Extra["zapier_password"].(string)
+	if email != demoZapierEmail || password == "" || !strings.Contains(creds.Extra["zapier_login_example"].(string), password) {
+		t.Fatalf("demo credentials %+v", creds.Extra)
+	}
+	call := func(method, path, token, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, creds.BaseURL+path, bytes.NewReader([]byte(body)))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+		}
+		var v map[string]any
+		_ = json.Unmarshal(b, &v)
+		return v
+	}
+	login := call("POST", "/api/login", "", `{"email":"`+email+`","password":"`+password+`","integration":"zapier"}`)["data"].(map[string]any)
+	token, integration := login["token"].(string), login["integration_uuid"].(string)
+	call("POST", "/api/integrations/"+integration+"/channels", token, `{"url":"`+hook.URL+`","method":"zapier","alias":"Zapier - New order","event":"order-created"}`)
+	call("POST", "/api/zapier/store-customer-order", token, `{"event":"order","contact":{"email":"j@example.com","first_name":"J","last_name":"D"},"phone":{"country":"US","number":"+15124713434"},
+		"billing_address":{"first_name":"J","last_name":"D","line1":"1 Road","line2":"","city":"Austin","state":"TX","zip_code":"78758","country":"US"},
+		"order":{"id":1,"type":"success","user_id":1,"date":"2024-08-14","shipping":0,"taxes":0,"total":50,"items":[{"name":"P","title":"P","quantity":1,"price":50}]}}`)
+	select {
+	case b := <-got:
+		var it map[string]any
+		if err := json.Unmarshal(b, &it); err != nil || it["external_id"] != "1" || it["total"] != 50.0 || it["env"] != "live" || it["id"] == nil {
+			t.Fatalf("hook body %s", b)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the hook received nothing")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not shut down")
+	}
+}
