@@ -67,10 +67,10 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		rec := &statusRecorder{ResponseWriter: w}
-		if !cleanText(r.URL.Path) || !cleanText(r.URL.RawQuery) {
-			// PostgreSQL text cannot hold NUL, and identifiers are UTF-8: refuse such
-			// paths before any handler passes them to the database.
-			writeError(rec, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "The request path or query contains a NUL character or invalid UTF-8."))
+		if !cleanText(r.URL.Path) {
+			// No record has an id with NUL or invalid UTF-8 (and PostgreSQL text cannot
+			// hold NUL): answer such paths before any handler passes them to the database.
+			writeError(rec, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Not found: the path contains a NUL character or invalid UTF-8."))
 		} else {
 			next.ServeHTTP(rec, r)
 		}
@@ -90,8 +90,8 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// cleanText reports whether s (decoded path, raw query) is valid UTF-8 without NUL
-// characters, also after percent-decoding.
+// cleanText reports whether s (a decoded path or a query value) is valid UTF-8
+// without NUL characters, also after percent-decoding.
 func cleanText(s string) bool {
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
 		return false

@@ -101,7 +101,13 @@ func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	cs, err := s.db.ListContracts(r.Context(), sqlContractFilter(vendorID, r.URL.Query().Get("externalOrderId")))
+	ext := r.URL.Query().Get("externalOrderId")
+	if !cleanText(ext) {
+		// No order id holds NUL or invalid UTF-8: nothing to look up.
+		writeJSON(w, http.StatusOK, ContractList{Data: []*orderhub.Contract{}})
+		return
+	}
+	cs, err := s.db.ListContracts(r.Context(), sqlContractFilter(vendorID, ext))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -271,8 +271,13 @@ func TestValidationErrors(t *testing.T) {
 		h.do("POST", orderPath, "application/x-www-form-urlencoded", []byte("a=b"), map[string]string{"Authorization": "Bearer " + tok}).expect(415, "UnsupportedMediaTypeError")
 	})
 	t.Run("NUL in the path", func(t *testing.T) {
-		h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMO%00CODE", tok, body(nil)).expect(400, "InvalidRequestError")
-		h.jsonReq("GET", "/payments/vendor/acme/contracts/%C3%28", tok, nil).expect(400, "InvalidRequestError")
+		h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMO%00CODE", tok, body(nil)).expect(404, "NotFoundError")
+		h.jsonReq("GET", "/payments/vendor/acme/contracts/%C3%28", tok, nil).expect(404, "NotFoundError")
+		var list ContractListT
+		h.jsonReq("GET", "/payments/vendor/acme/contracts?externalOrderId=%00", tok, nil).expect(200, "").JSON(&list)
+		if len(list.Data) != 0 {
+			t.Fatalf("NUL external order id: %+v", list)
+		}
 	})
 	t.Run("unknown promo code", func(t *testing.T) {
 		r := h.jsonReq("POST", "/payments/vendor/acme/promos/code/NOPE", tok, body(nil)).expect(404, "PromoCodeNotFoundError")
@@ -319,6 +324,11 @@ func TestAuthErrors(t *testing.T) {
 	}
 	h.Clock.Add(3 * time.Second)
 	h.jsonReq("GET", "/payments/vendor/acme/contracts", fresh, nil).expect(401, "Unauthorized")
+}
+
+// ContractListT is the answer of the contracts look-up.
+type ContractListT struct {
+	Data []orderhub.Contract `json:"data"`
 }
 
 func TestCheckBeforeRetrying(t *testing.T) {
