@@ -550,6 +550,19 @@ func (tx *Tx) promote(endpointID, key string) error {
 	return err
 }
 
+// promoteAfter makes the next delivery of a queue its head after the head finished
+// (was delivered, went dead or was canceled). The finished delivery was the queue's
+// only head, so unlike promote there is no head to look for.
+func (tx *Tx) promoteAfter(endpointID, key string) error {
+	if key == "" {
+		return nil
+	}
+	_, err := tx.exec(`UPDATE deliveries SET ready = 1 WHERE id = (
+			SELECT id FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') ORDER BY seq LIMIT 1)`,
+		endpointID, key)
+	return err
+}
+
 // reorder puts a queue back in seq order after a replay: a head that is not in
 // flight steps back, and the lowest-seq active delivery becomes the head.
 func (tx *Tx) reorder(endpointID, key string) error {
@@ -883,7 +896,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 			continue
 		}
 		if ready == 0 {
-			if err := tx.promote(c.EndpointID, c.OrderingKey); err != nil {
+			if err := tx.promoteAfter(c.EndpointID, c.OrderingKey); err != nil {
 				return err
 			}
 		}
@@ -953,7 +966,12 @@ type DeliveryStats struct {
 func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
 	var s DeliveryStats
 	var oldest sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM deliveries WHERE status IN ('pending', 'failed')`).Scan(&s.Active, &oldest)
+	// The count reads the deliveries_key index alone; the oldest active delivery is
+	// a head (each queue's oldest is its head), found through deliveries_due.
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')`).Scan(&s.Active); err != nil {
+		return s, err
+	}
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')`).Scan(&oldest)
 	s.OldestPending = fromNullMicros(oldest)
 	return s, err
 }
