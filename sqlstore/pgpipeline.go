@@ -127,9 +127,9 @@ func (r pgLazyResult) RowsAffected() (int64, error) {
 	return r.res.tag.RowsAffected(), nil
 }
 
-// pgSend sends the queued statements and then, when q is not empty, the statement q
+// pgSend sends the queued statements and then, when last is not nil, the query last
 // whose single row scan reads, all in one round trip. An error of a queued statement
-// is returned and kept in tx.pgErr; q's own error (sql.ErrNoRows included) is only
+// is returned and kept in tx.pgErr; last's own error (sql.ErrNoRows included) is only
 // returned.
 func (tx *Tx) pgSend(last *pgStmt, scan func(pgx.Row) error) error {
 	if len(tx.pgq) == 0 && last == nil {
