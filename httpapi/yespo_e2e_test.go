@@ -121,11 +121,13 @@ func TestYespoForwardsVendorOrderLifecycle(t *testing.T) {
 	var r orderResult
 	h.jsonReq("POST", orderPath+"?confirm=true", h.token(orderhub.ScopeVendorOrders), body(map[string]any{"externalOrderId": "VO-77",
 		"userData": map[string]any{"email": "Anna@Example.com", "fullName": "Anna Andersson", "phone": "+46701234567"}})).expect(200, "").JSON(&r)
-	// The cancellation (the Zapier cancel action had not landed when this was
-	// written; CancelContract is what it calls).
-	if _, err := h.DB.CancelContract(context.Background(), "acme", r.ContractID); err != nil {
+	// The cancellation, through the Zapier API's cancel action.
+	if err := h.DB.CreateZapierUser(context.Background(), &orderhub.ZapierUser{VendorID: h.VendorID, Email: "ops@acme.example"}, "zapier-pass-1"); err != nil {
 		t.Fatal(err)
 	}
+	var login loginAnswer
+	h.jsonReq("POST", "/api/login", "", map[string]string{"email": "ops@acme.example", "password": "zapier-pass-1", "integration": "zapier"}).expect(200, "").JSON(&login)
+	h.jsonReq("POST", "/api/zapier/subscriptions/"+r.ContractID+"/cancel", login.Data.Token, nil).expect(200, "")
 	waitUntil(t, "orderCancelled at Yespo", func() bool {
 		return strings.HasSuffix(f.Summary(), "orderCancelled:VO-77")
 	})
