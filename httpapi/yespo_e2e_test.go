@@ -157,6 +157,14 @@ func TestYespoForwardsVendorOrderLifecycle(t *testing.T) {
 		t.Fatalf("contacts %+v, first event %+v", cs, ev)
 	}
 
+	// A Zapier order is forwarded too (its items have no url/imageUrl, which Yespo
+	// requires, so the order goes without them).
+	h.jsonReq("POST", "/api/zapier/store-customer-order", login.Data.Token, seedOrderLead).expect(200, "")
+	waitUntil(t, "the Zapier order at Yespo", func() bool { _, ok := f.Order("123"); return ok })
+	if o, _ := f.Order("123"); o.Total != 12000 || len(o.Items) != 0 || o.Date != "2024-08-14T00:00:00" || o.Status != orderhub.OrderInitialized {
+		t.Fatalf("%+v", o)
+	}
+
 	// Order events received by orderhub are forwarded too.
 	tok := h.token(orderhub.ScopeEvents)
 	h.jsonReq("POST", "/api/v1/contact", tok, `{"externalCustomerId":"AV13760","channels":[{"type":"sms","value":"380501234567"}]}`).expect(200, "")
