@@ -105,7 +105,7 @@ func (m *Mapper) subscription(ctx context.Context, vendorID string, c *orderhub.
 		CanceledAt: nullableTime(c.CanceledAt), Customer: p,
 		Product: &ProductItem{Name: c.ProductName},
 	}
-	if len(c.VendorData) > 0 && json.Valid(c.VendorData) {
+	if isObject(c.VendorData) {
 		it.Metadata = c.VendorData
 	}
 	b := Billing(c, promo, m.now())

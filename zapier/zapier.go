@@ -9,6 +9,7 @@
 package zapier
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -229,6 +230,12 @@ func nullable(s string) *string {
 	return &s
 }
 
+// isObject reports whether raw is a JSON object (metadata fields are an object or null).
+func isObject(raw json.RawMessage) bool {
+	b := bytes.TrimSpace(raw)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
 func isNotFound(err error) bool {
 	switch orderhub.ErrorCode(err) {
 	case orderhub.ENotFound, orderhub.EPromoCodeNotFound, orderhub.EContractNotFound:
@@ -389,7 +396,7 @@ func (m *Mapper) order(ctx context.Context, vendorID string, o *orderhub.Order) 
 		UpdatedAt: dateTime(o.UpdatedAt), Customer: p, Items: make([]LineItem, 0, len(o.Items)),
 		BillingAddress: addressItem(o.BillingAddress), ShippingAddress: addressItem(o.ShippingAddress),
 	}
-	if len(o.Metadata) > 0 && json.Valid(o.Metadata) {
+	if isObject(o.Metadata) {
 		it.Metadata = o.Metadata
 		var meta struct {
 			Type string `json:"type"`
@@ -463,7 +470,7 @@ func surveyItem(s *orderhub.Survey) *SurveyItem {
 		CaptureAtEnd: s.CaptureAtEnd, Status: s.Status, StartQuestionID: s.StartQuestionID, LeadCapture: s.LeadCapture,
 		Metadata: json.RawMessage("null"), CreatedAt: dateTime(s.CreatedAt),
 	}
-	if len(s.Metadata) > 0 && json.Valid(s.Metadata) {
+	if isObject(s.Metadata) {
 		it.Metadata = s.Metadata
 	}
 	return it
