@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,10 @@ import (
 // Benchmarks against a loopback receiver (results in docs/benchmarks.md):
 //
 //	go test -run '^$' -bench Throughput -benchtime 20000x ./delivery/
-//	go test -run '^$' -bench Latency -benchtime 10000x ./delivery/
+//	go test -run '^$' -bench Latency -benchtime 10000x ./delivery/ [-args -rate 1000]
+
+// latencyRate is BenchmarkLatency's order rate (go test … -args -rate 500).
+var latencyRate = flag.Int("rate", 1000, "BenchmarkLatency: orders per second")
 
 func benchDB(b *testing.B) *sqlstore.DB {
 	b.Helper()
@@ -114,9 +118,9 @@ func BenchmarkThroughput(b *testing.B) {
 }
 
 // BenchmarkLatency: Vendor Order API orders (seed 001: customer-created,
-// contract-created, contract-confirmed; three deliveries each) placed at 1,000 per
-// second, open loop; reports the latency from the order's commit to the receipt of
-// its contract-created webhook. b.N orders.
+// contract-created, contract-confirmed; three deliveries each) placed at -rate per
+// second (default 1,000), open loop; reports the latency from the order's commit to
+// the receipt of its contract-created webhook. b.N orders.
 func BenchmarkLatency(b *testing.B) {
 	db := benchDB(b)
 	promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
@@ -147,13 +151,13 @@ func BenchmarkLatency(b *testing.B) {
 	}
 	startEngine(b, db, delivery.Config{})
 
-	const rate = 1000 // orders per second
+	rate := *latencyRate
 	committed := make([]time.Time, b.N)
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		if d := time.Until(start.Add(time.Duration(i) * time.Second / rate)); d > 0 {
+		if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))); d > 0 {
 			time.Sleep(d)
 		}
 		wg.Add(1)
