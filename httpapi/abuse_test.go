@@ -125,9 +125,9 @@ func TestBodyLimitOnEveryRoute(t *testing.T) {
 	limited := 0
 	for _, tg := range targets {
 		for _, chunked := range []bool{false, true} {
-			before := dbFingerprint(t, fp, "")
+			before := dbVersion(t, fp)
 			status, body := send(tg, chunked)
-			after := dbFingerprint(t, fp, "")
+			after := dbVersion(t, fp)
 			where := tg.method + " " + tg.path
 			if chunked {
 				where += " (chunked)"
@@ -142,7 +142,7 @@ func TestBodyLimitOnEveryRoute(t *testing.T) {
 			case status >= 500 || status < 400:
 				t.Errorf("%s: answered %d to an oversized body: %s", where, status, body)
 			default:
-				t.Logf("%s: %d without reading the body (%s)", where, status, strings.TrimSpace(body))
+				t.Logf("%s: %d without reading the body (%.120s)", where, status, strings.TrimSpace(body))
 			}
 			if before != after {
 				t.Errorf("%s: an oversized body changed the database (status %d)", where, status)
