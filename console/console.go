@@ -66,6 +66,7 @@ type console struct {
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
 	logins *throttle
+	dash   *sqlstore.DashboardCache
 }
 
 // Handler returns the console's handler; mount it at Prefix + "/".
@@ -77,6 +78,7 @@ func Handler(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: newThrottle(cfg.Now)}
+	c.dash = sqlstore.NewDashboardCache(cfg.DB, 2*time.Second)
 	c.pages = pages()
 	c.routes()
 	return c

@@ -124,7 +124,7 @@ func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
 // ---- dashboard ----
 
 func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	d, err := c.db.DashboardStats(r.Context(), 15)
+	d, err := c.dash.Get(r.Context(), 15)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -157,7 +157,7 @@ func dashboardView(d *sqlstore.Dashboard) *dashView {
 
 // handleStats feeds the dashboard's live counters (static/console.js polls it).
 func (c *console) handleStats(w http.ResponseWriter, r *http.Request) {
-	d, err := c.db.DashboardStats(r.Context(), 15)
+	d, err := c.dash.Get(r.Context(), 15)
 	if err != nil {
 		c.failErr(w, r, err)
 		return

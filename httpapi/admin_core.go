@@ -52,7 +52,8 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/contracts/{contractId}", s.requireAdmin(s.handleAdminGetContract))
 	m.HandleFunc("GET "+a+"/events", s.requireAdmin(s.handleAdminListEvents))
 	m.HandleFunc("GET "+a+"/events/{eventId}", s.requireAdmin(s.handleAdminGetEvent))
-	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(s.handleAdminDashboard))
+	dash := sqlstore.NewDashboardCache(s.db, 2*time.Second)
+	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(func(w http.ResponseWriter, r *http.Request) { s.handleAdminDashboard(w, r, dash) }))
 
 	// The web console (HTML pages with their own login; docs/console.md).
 	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
@@ -324,7 +325,7 @@ func (s *Server) handleAdminGetEvent(w http.ResponseWriter, r *http.Request) {
 	adminGet(s, w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.db.AdminGetEvent(r.Context(), id) })
 }
 
-func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request, dash *sqlstore.DashboardCache) {
 	minutes := 15
 	if v := r.URL.Query().Get("minutes"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -334,7 +335,7 @@ func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		minutes = n
 	}
-	d, err := s.db.DashboardStats(r.Context(), minutes)
+	d, err := dash.Get(r.Context(), minutes)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -627,6 +627,44 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, erro
 	return d, rows.Err()
 }
 
+// DashboardCache serves DashboardStats from memory for ttl, so that many operators
+// polling the console's live counters cost one computation per ttl (the per-minute
+// counts read every row of the window through the indexes).
+type DashboardCache struct {
+	db  *DB
+	ttl time.Duration
+
+	mu   sync.Mutex
+	at   map[int]time.Time
+	last map[int]*Dashboard
+}
+
+// NewDashboardCache returns a cache of db's dashboard.
+func NewDashboardCache(db *DB, ttl time.Duration) *DashboardCache {
+	return &DashboardCache{db: db, ttl: ttl, at: map[int]time.Time{}, last: map[int]*Dashboard{}}
+}
+
+// Get returns the dashboard over the last minutes, at most ttl old. Callers wait
+// for one computation at a time.
+func (c *DashboardCache) Get(ctx context.Context, minutes int) (*Dashboard, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.db.Now()
+	if d, ok := c.last[minutes]; ok && now.Sub(c.at[minutes]) < c.ttl && !now.Before(c.at[minutes]) {
+		return d, nil
+	}
+	d, err := c.db.DashboardStats(ctx, minutes)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.last) > 200 {
+		clear(c.last)
+		clear(c.at)
+	}
+	c.last[minutes], c.at[minutes] = d, now
+	return d, nil
+}
+
 // ---- test events ----
 
 // EventEndpointTest is the type of the event "send test event" delivers to one

@@ -28,8 +28,11 @@ CREATE INDEX contracts_external ON contracts(external_order_id) WHERE external_o
 CREATE INDEX contracts_created ON contracts(created_at);
 CREATE INDEX contracts_payer ON contracts(payer_id);
 CREATE INDEX deliveries_delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
+-- Dead letters are few: a partial index counts and lists them without a scan.
+CREATE INDEX deliveries_dead ON deliveries(updated_at) WHERE status = 'dead';
 
 -- +goose Down
+DROP INDEX deliveries_dead;
 DROP INDEX deliveries_delivered;
 DROP INDEX contracts_payer;
 DROP INDEX contracts_created;
