@@ -131,20 +131,28 @@ func TestDemoScriptWorksWhenPasted(t *testing.T) {
 	}
 	credsFile := filepath.Join(t.TempDir(), "creds.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncBuffer{}
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--print-credentials", credsFile},
-			func(string) string { return "" }, stdout, &syncBuffer{})
+			func(string) string { return "" }, stdout, stderr)
 	}()
 	var creds demoCredentials
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: under the race detector on a loaded 2-core CI machine, start-up
+	// (migrations, the demo's fake connectors) can take many seconds.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), "Complete Example") {
 			break
 		}
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended before it was up: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("demo did not start: %s", stdout.String())
+			cancel()
+			t.Fatalf("demo did not start\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
