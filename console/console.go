@@ -43,6 +43,7 @@ const Prefix = "/console"
 const (
 	sessionCookie = "orderhub_console"
 	loginCookie   = "orderhub_console_login"
+	flashCookie   = "orderhub_console_flash"
 	// SessionTTL is how long a console session lasts.
 	SessionTTL = 12 * time.Hour
 )
@@ -275,8 +276,9 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if s := session(r); s != nil {
 		v.User, v.CSRF = s.Username, s.CSRFToken
 	}
-	if v.Flash == "" {
-		v.Flash = r.URL.Query().Get("flash")
+	if ck, err := r.Cookie(flashCookie); err == nil && v.Flash == "" {
+		v.Flash, _ = url.QueryUnescape(ck.Value)
+		c.setCookie(w, r, flashCookie, "", -1)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, v); err != nil {
@@ -316,15 +318,12 @@ func (c *console) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	c.fail(w, r, http.StatusInternalServerError, "Internal error", "Something went wrong; the server log has the details.")
 }
 
-// back redirects after a POST (post/redirect/get) with a flash message.
-func back(w http.ResponseWriter, r *http.Request, path, flash string) {
-	u := Prefix + path
+// back redirects after a POST (post/redirect/get) with a flash message for the next
+// page. The message travels in a short-lived cookie rather than the URL, so that
+// nobody can craft a console link that displays text of their choosing.
+func (c *console) back(w http.ResponseWriter, r *http.Request, path, flash string) {
 	if flash != "" {
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
-		}
-		u += sep + "flash=" + url.QueryEscape(flash)
+		c.setCookie(w, r, flashCookie, url.QueryEscape(excerpt(flash, 2000)), 60)
 	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	http.Redirect(w, r, Prefix+path, http.StatusSeeOther)
 }

@@ -480,7 +480,7 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		var d *sqlstore.Delivery
 		d, err = c.db.SendTestEvent(ctx, "", id)
 		if err == nil {
-			back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
+			c.back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
 			return
 		}
 	case "replay-dead":
@@ -495,7 +495,7 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	back(w, r, "/endpoints/"+url.PathEscape(id), flash)
+	c.back(w, r, "/endpoints/"+url.PathEscape(id), flash)
 }
 
 // connectorAccount describes the third-party account behind a connector endpoint
@@ -562,7 +562,7 @@ func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	back(w, r, "/deliveries/"+url.PathEscape(id), "Delivery queued again.")
+	c.back(w, r, "/deliveries/"+url.PathEscape(id), "Delivery queued again.")
 }
 
 func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
@@ -583,7 +583,7 @@ func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 	ids := r.PostForm["id"]
 	if len(ids) == 0 {
-		back(w, r, "/dead-letters", "Nothing selected.")
+		c.back(w, r, "/dead-letters", "Nothing selected.")
 		return
 	}
 	if len(ids) > 1000 {
@@ -611,7 +611,7 @@ func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 	if len(problems) > 0 {
 		msg += " Not replayed: " + strings.Join(problems, "; ")
 	}
-	back(w, r, "/dead-letters", msg)
+	c.back(w, r, "/dead-letters", msg)
 }
 
 // ---- catalog and credentials ----
@@ -723,5 +723,5 @@ func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	back(w, r, "/credentials", "Client "+id+" revoked.")
+	c.back(w, r, "/credentials", "Client "+id+" revoked.")
 }
