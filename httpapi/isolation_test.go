@@ -6,8 +6,13 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -118,8 +123,106 @@ var isolationConsolePaths = []string{
 	"GET /console/", "GET /console/stats.json", "GET /console/search?q=victim", "GET /console/customers/{acme.customer}",
 	"GET /console/orders/{acme.order}", "GET /console/contracts/{acme.contract}", "GET /console/events/{acme.event}",
 	"GET /console/endpoints", "GET /console/dead-letters", "GET /console/ignored", "GET /console/catalog", "GET /console/credentials",
+	"GET /console/endpoints/victim", "GET /console/deliveries/victim", "GET /console/no-such-page",
 	"POST /console/logout", "POST /console/endpoints/victim/disable", "POST /console/deliveries/victim/replay",
 	"POST /console/dead-letters/replay", "POST /console/clients/{acme.client}/revoke",
+}
+
+// consoleExempt are the console's routes that need no session, with the reason.
+var consoleExempt = map[string]string{
+	"GET /console/static/": "the console's CSS and JavaScript, public by design",
+	"GET /console/login":   "the login form",
+	"POST /console/login":  "the login itself: it authenticates by password, with failure throttling (console/throttle.go)",
+}
+
+// consoleRoutes returns the patterns the console package registers on its own mux
+// (behind httpapi's one /console/ route), scanned like registeredRoutes.
+func consoleRoutes(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob("../console/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, f)
+	}
+	pkgConsts := map[string]ast.Expr{}
+	for _, f := range parsed {
+		for _, d := range f.Decls {
+			collectConsts(d, pkgConsts)
+		}
+	}
+	var patterns []string
+	for _, f := range parsed {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			locals := map[string]ast.Expr{}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if ds, ok := n.(*ast.DeclStmt); ok {
+					collectConsts(ds.Decl, locals)
+				}
+				return true
+			})
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) != 2 {
+					return true
+				}
+				if sel, ok := call.Fun.(*ast.SelectorExpr); !ok || (sel.Sel.Name != "HandleFunc" && sel.Sel.Name != "Handle") {
+					return true
+				}
+				p, ok := constString(call.Args[0], locals, pkgConsts, 0)
+				if !ok {
+					t.Errorf("%s: a console route pattern the isolation matrix cannot read", fset.Position(call.Pos()))
+					return true
+				}
+				patterns = append(patterns, p)
+				return true
+			})
+		}
+	}
+	return patterns
+}
+
+// checkConsoleCoverage fails for every console route that no path of
+// isolationConsolePaths reaches and that is not exempt.
+func checkConsoleCoverage(t *testing.T) {
+	t.Helper()
+	routes := consoleRoutes(t)
+	if !slices.Contains(routes, "POST /console/login") {
+		t.Errorf("found no route POST /console/login among %q: the console route scan is broken", routes)
+	}
+	for _, p := range routes {
+		if _, ok := consoleExempt[p]; ok {
+			continue
+		}
+		m := http.NewServeMux()
+		m.HandleFunc(p, func(http.ResponseWriter, *http.Request) {})
+		covered := false
+		for _, cp := range isolationConsolePaths {
+			method, path, _ := strings.Cut(cp, " ")
+			req := httptest.NewRequest(method, path, nil)
+			if _, pat := m.Handler(req); pat == p {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			t.Errorf("console route %q is not in the isolation matrix: add a path that reaches it to isolationConsolePaths (httpapi/isolation_test.go), or exempt it in consoleExempt with a reason", p)
+		}
+	}
 }
 
 // adminRoutePrefix: every /admin/v1 route is guarded by requireAdmin; the matrix
@@ -407,6 +510,9 @@ func TestIsolationMatrix(t *testing.T) {
 			continue
 		}
 		t.Errorf("route %q is not in the isolation matrix: add a line to isolationRoutes (httpapi/isolation_test.go) saying how it is guarded", p)
+	}
+	if slices.Contains(patterns, "/console/") {
+		checkConsoleCoverage(t)
 	}
 	for p := range isolationRoutes {
 		if !slices.Contains(patterns, p) {
