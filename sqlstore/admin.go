@@ -574,32 +574,26 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, erro
 	d := &Dashboard{Now: now}
 	end := now.Truncate(time.Minute).Add(time.Minute)
 	start := end.Add(-time.Duration(minutes) * time.Minute)
-	per := func(q string) ([]int64, error) {
+	// One COUNT per minute over an index range: cheaper than a GROUP BY, which sorts.
+	per := func(table, col string) ([]int64, error) {
 		counts := make([]int64, minutes)
-		rows, err := db.read.QueryContext(ctx, q, micros(start), int64(time.Minute/time.Microsecond))
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var b, n int64
-			if err := rows.Scan(&b, &n); err != nil {
+		q := `SELECT COUNT(*) FROM ` + table + ` WHERE ` + col + ` >= $1 AND ` + col + ` < $2`
+		for i := range counts {
+			from := start.Add(time.Duration(i) * time.Minute)
+			if err := db.read.QueryRowContext(ctx, q, micros(from), micros(from.Add(time.Minute))).Scan(&counts[i]); err != nil {
 				return nil, err
 			}
-			if b >= 0 && b < int64(minutes) {
-				counts[b] = n
-			}
 		}
-		return counts, rows.Err()
+		return counts, nil
 	}
 	var err error
-	if d.OrdersPerMinute, err = per(`SELECT (created_at - $1) / $2 AS b, COUNT(*) FROM orders WHERE created_at >= $1 GROUP BY 1`); err != nil {
+	if d.OrdersPerMinute, err = per("orders", "created_at"); err != nil {
 		return nil, err
 	}
-	if d.ContractsPerMinute, err = per(`SELECT (created_at - $1) / $2 AS b, COUNT(*) FROM contracts WHERE created_at >= $1 GROUP BY 1`); err != nil {
+	if d.ContractsPerMinute, err = per("contracts", "created_at"); err != nil {
 		return nil, err
 	}
-	if d.DeliveriesPerMinute, err = per(`SELECT (delivered_at - $1) / $2 AS b, COUNT(*) FROM deliveries WHERE delivered_at >= $1 GROUP BY 1`); err != nil {
+	if d.DeliveriesPerMinute, err = per("deliveries", "delivered_at"); err != nil {
 		return nil, err
 	}
 	qs, err := db.DeliveryQueueStats(ctx)
