@@ -168,7 +168,7 @@ func (b *bundle) event(t *testing.T, vendor, typ, key string, n int) *orderhub.E
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -352,7 +352,7 @@ func TestGoneRemovesEndpoint(t *testing.T) {
 
 func TestTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
-	b := setup(t, delivery.Config{AllowPrivateTargets: true, Timeout: 100 * time.Millisecond})
+	b := setup(t, delivery.Config{AllowPrivateTargets: true, Timeout: 300 * time.Millisecond})
 	block := make(chan struct{})
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -368,9 +368,16 @@ func TestTimeoutIsRetried(t *testing.T) {
 	ep := b.endpoint(t, "acme", srv.URL)
 	ev := b.event(t, "acme", "t", "k", 1)
 	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	// The first attempt timed out; on a starved machine a later one may too, but
+	// the last one succeeded.
 	as := b.attempts(t, ep.ID, ev.ID)
-	if len(as) != 2 || as[0].StatusCode != 0 || !strings.Contains(as[0].Error, "no response within 100ms") || as[1].StatusCode != 200 {
+	if len(as) < 2 || as[len(as)-1].StatusCode != 200 {
 		t.Fatalf("attempts: %+v", as)
+	}
+	for _, a := range as[:len(as)-1] {
+		if a.StatusCode != 0 || !strings.Contains(a.Error, "no response within 300ms") {
+			t.Fatalf("attempt before the success: %+v", a)
+		}
 	}
 }
 
