@@ -83,7 +83,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&c.drain, "drain", 30*time.Second, "mixed: how long to wait for the webhooks after the load")
 	fs.StringVar(&c.out, "out", "", "append the results as a Markdown section to this file (e.g. docs/benchmarks.md)")
 	fs.StringVar(&c.label, "label", "", "a note for the results (e.g. the machine's load)")
-	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the benchHub serve, space-separated")
+	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the spawned serve, space-separated")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -325,6 +325,7 @@ type benchReport struct {
 	benchCPU                time.Duration
 	errSample               string
 	commit, goVersion       string
+	engine                  string // the database, for the report
 	// Group commit over the window, from the server's /metrics.
 	commits, batchMean, commitMean, writerBusy float64
 }
@@ -351,6 +352,13 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 		defer os.RemoveAll(dir)
 		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	rep.engine = "SQLite"
+	if d, _, err := sqlstore.ParseDSN(c.dsn); err == nil && d == sqlstore.Postgres {
+		rep.engine = "PostgreSQL"
+	}
+	if c.url == "" {
+		rep.engine += " (spawned `serve`, fresh database)"
 	}
 	db, err := openDB(ctx, c.dsn, nil)
 	if err != nil {
@@ -744,7 +752,7 @@ func (r *benchReport) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n### %s — %s, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.cfg.scenario, r.modeText())
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "Machine: %d cores (%s), %s, commit %s, SQLite (benchHub `serve`, fresh database). ", runtime.NumCPU(), host, r.goVersion, r.commit)
+	fmt.Fprintf(&b, "Machine: %d cores (%s), %s, commit %s, %s. ", runtime.NumCPU(), host, r.goVersion, r.commit, r.engine)
 	if r.cfg.url != "" {
 		fmt.Fprintf(&b, "Hub at %s. ", r.cfg.url)
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"orderhub/sqlstore/pgtest"
 )
 
 // `orderhub bench` runs each scenario against a spawned hub (the real binary) and
@@ -48,4 +50,25 @@ func TestBenchCommand(t *testing.T) {
 	if _, stderr, err := runCLI(t, "bench", "--scenario", "nope"); err == nil || !strings.Contains(stderr, "unknown --scenario") {
 		t.Fatalf("bad scenario: %v %s", err, stderr)
 	}
+}
+
+// TestBenchPostgres runs the bench against a spawned hub on a throwaway PostgreSQL
+// cluster with durable commits (fsync and synchronous_commit on), for
+// docs/benchmarks.md. Not a CI test: ORDERHUB_BENCH_PG="--scenario orders --mode
+// closed" runs it with those bench arguments; ORDERHUB_BENCH_OUT appends the results.
+func TestBenchPostgres(t *testing.T) {
+	args := strings.Fields(os.Getenv("ORDERHUB_BENCH_PG"))
+	if len(args) == 0 {
+		t.Skip("a benchmark: set ORDERHUB_BENCH_PG to the bench arguments")
+	}
+	dsn := pgtest.NewCluster(t, "fsync=on", "synchronous_commit=on").CreateDB(t)
+	args = append([]string{"bench", "--binary", orderhubBinary(t), "--db", dsn}, args...)
+	if out := os.Getenv("ORDERHUB_BENCH_OUT"); out != "" {
+		args = append(args, "--out", out)
+	}
+	stdout, stderr, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	t.Log("\n" + stdout)
 }
