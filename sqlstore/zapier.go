@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,7 +28,12 @@ var BcryptCost = bcrypt.DefaultCost
 
 // zapierDummyHash is compared against when a login names an unknown e-mail, so that the
 // answer takes as long as for a known one.
-var zapierDummyHash, _ = bcrypt.GenerateFromPassword([]byte("orderhub dummy password"), bcrypt.DefaultCost)
+// It is made on first use (a bcrypt hash takes tens of milliseconds), at the cost
+// of the current BcryptCost.
+var zapierDummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("orderhub dummy password"), BcryptCost)
+	return h
+})
 
 // Password limits: bcrypt reads at most 72 bytes.
 const (
@@ -154,7 +160,7 @@ var ErrZapierLogin = orderhub.Errorf(orderhub.EUnauthorized, "The e-mail or pass
 func (db *DB) ZapierLogin(ctx context.Context, email, password, integration string, ttl time.Duration) (*orderhub.ZapierUser, string, *orderhub.ZapierSession, error) {
 	e, ok := orderhub.NormalizeEmail(email)
 	var u *orderhub.ZapierUser
-	hash := string(zapierDummyHash)
+	hash := string(zapierDummyHash())
 	if ok {
 		var created int64
 		var h string
