@@ -3,7 +3,10 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +72,40 @@ func TestNewClusterStopsAndCleansUp(t *testing.T) {
 	}
 	if _, err := os.Stat(c.SocketDir()); !os.IsNotExist(err) {
 		t.Fatalf("cluster directory left behind: %v", err)
+	}
+}
+
+// fakeTB records what unavailable decides instead of stopping a test.
+type fakeTB struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (f *fakeTB) Helper()                           {}
+func (f *fakeTB) Skipf(format string, args ...any)  { f.skipped = fmt.Sprintf(format, args...) }
+func (f *fakeTB) Fatalf(format string, args ...any) { f.failed = fmt.Sprintf(format, args...) }
+
+// Without PostgreSQL binaries the tests skip loudly, but fail when CI=true; any other
+// problem starting a cluster fails.
+func TestUnavailableSkipsLoudlyButFailsInCI(t *testing.T) {
+	for _, c := range []struct {
+		ci       string
+		err      error
+		wantSkip bool
+	}{
+		{"", errNoBinaries, true},
+		{"false", errNoBinaries, true},
+		{"true", errNoBinaries, false},
+		{"", errors.New("initdb: exit status 1"), false},
+	} {
+		t.Setenv("CI", c.ci)
+		f := &fakeTB{}
+		unavailable(f, c.err)
+		if c.wantSkip && (!strings.Contains(f.skipped, "SKIPPING POSTGRESQL TESTS") || f.failed != "") {
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a loud skip", c.ci, c.err, f.skipped, f.failed)
+		}
+		if !c.wantSkip && (f.failed == "" || f.skipped != "") {
+			t.Errorf("CI=%q, %v: skipped %q, failed %q; want a failure", c.ci, c.err, f.skipped, f.failed)
+		}
 	}
 }
