@@ -88,7 +88,7 @@ func ClientFor(rec *sqlstore.SalesmanagoAccountRecord, sealer *Sealer, hc *http.
 		sealer = &Sealer{}
 	}
 	a := rec.SalesmanagoAccount
-	cred, err := sealer.credentials(a.ID, a.BaseURL, a.V3BaseURL, a.ClientID, a.Owner, rec.SealedSecret, rec.SealedAPIKey)
+	cred, err := credentials(sealer, a.ID, a.BaseURL, a.V3BaseURL, a.ClientID, a.Owner, rec.SealedSecret, rec.SealedAPIKey)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (s *Sender) client(ctx context.Context, c *sqlstore.ClaimedDelivery) (*Clie
 	if acct.VendorID != c.VendorID {
 		return nil, errors.New("the endpoint's Yespo account belongs to another vendor")
 	}
-	key, err := s.sealer.Open(acct.SealedKey, acct.VendorID)
+	key, err := openKey(s.sealer, acct.SealedKey, acct.VendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (x *Connector) SaveAccount(ctx context.Context, vendorID, baseURL, apiKey s
 	sealed := ""
 	if apiKey != "" {
 		var err error
-		if sealed, err = x.Sealer.Seal(apiKey, vendorID); err != nil {
+		if sealed, err = sealKey(x.Sealer, apiKey, vendorID); err != nil {
 			return nil, err
 		}
 	}
@@ -266,7 +266,7 @@ func (x *Connector) TestAccount(ctx context.Context, vendorID string) (json.RawM
 	if err != nil {
 		return nil, err
 	}
-	key, err := x.Sealer.Open(a.SealedKey, vendorID)
+	key, err := openKey(x.Sealer, a.SealedKey, vendorID)
 	if err != nil {
 		return nil, err
 	}
