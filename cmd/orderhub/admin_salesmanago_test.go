@@ -126,7 +126,7 @@ func TestDemoSyncsToFakeSalesmanago(t *testing.T) {
 		<-done
 	}()
 	var creds demoCredentials
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), "salesmanago_fake_requests") {
 			break
@@ -170,7 +170,7 @@ func TestDemoSyncsToFakeSalesmanago(t *testing.T) {
 	}
 	fakeSaw := func(what string, want ...string) {
 		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 			res, err := http.Get(requests)
 			if err != nil {
 				t.Fatal(err)

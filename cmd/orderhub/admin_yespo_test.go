@@ -96,7 +96,7 @@ func TestDemoForwardsToFakeYespo(t *testing.T) {
 		<-done
 	}()
 	var creds demoCredentials
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), "yespo_fake_state") {
 			break
@@ -129,7 +129,7 @@ func TestDemoForwardsToFakeYespo(t *testing.T) {
 		t.Fatalf("vendor order: %v %v", res.StatusCode, err)
 	}
 	res.Body.Close()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		res, err := http.Get(state)
 		if err != nil {
 			t.Fatal(err)

@@ -162,7 +162,7 @@ func TestDemoZapierUserAndHookDelivery(t *testing.T) {
 		if err := json.Unmarshal(b, &it); err != nil || it["external_id"] != "1" || it["total"] != 50.0 || it["env"] != "live" || it["id"] == nil {
 			t.Fatalf("hook body %s", b)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(90 * time.Second):
 		t.Fatal("the hook received nothing")
 	}
 	cancel()

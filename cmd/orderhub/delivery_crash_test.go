@@ -106,7 +106,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 			}
 		}()
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		mu.Lock()
 		n := len(got)

@@ -152,7 +152,7 @@ func (in *instance) stop() {
 	_ = in.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-in.done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(90 * time.Second):
 		_ = in.cmd.Process.Kill()
 		<-in.done
 	}
