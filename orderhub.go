@@ -184,11 +184,16 @@ type Event struct {
 	CreatedAt   time.Time       `json:"createdAt"`
 }
 
-// NewUUID returns a random (version 4) UUID string.
+// NewUUID returns a time-ordered (version 7) UUID string: 48 bits of Unix
+// milliseconds, then random bits. Ids of records created close together sort
+// together, so inserts touch the right edge of each B-tree index instead of a random
+// page: far fewer pages to write per commit than with random (version 4) UUIDs.
 func NewUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
+	_, _ = rand.Read(b[6:])
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])
@@ -203,12 +208,26 @@ func NewUUID() string {
 	return string(s[:])
 }
 
-// NewID returns a random identifier with a type prefix, e.g. "evt_3f9c…".
+// NewID returns a time-ordered identifier with a type prefix, e.g. "evt_0195…":
+// 48 bits of Unix milliseconds and 48 random bits, in hex. Not a secret: use
+// NewSecret for credentials.
 func NewID(prefix string) string {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	_, _ = rand.Read(b[6:])
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
+
+// RandomHex returns n random bytes in hex.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewSecret returns a credential: prefix followed by 192 random bits in hex.
+func NewSecret(prefix string) string { return prefix + RandomHex(24) }
 
 // ValidatePromoCode checks a promo code's fields and normalises them.
 func ValidatePromoCode(p *PromoCode) error {

@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -153,7 +152,7 @@ func (c *Config) defaults() {
 	}
 	if c.Owner == "" {
 		host, _ := os.Hostname()
-		c.Owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), strings.TrimPrefix(orderhub.NewID("w"), "w_")[:8])
+		c.Owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), orderhub.RandomHex(4))
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"orderhub"
 )
@@ -317,7 +316,7 @@ func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret stri
 	if s.ID == "" {
 		s.ID = orderhub.NewID("src")
 	}
-	secret = SourceSecretPrefix + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	secret = orderhub.NewSecret(SourceSecretPrefix)
 	err = db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(s.VendorID); err != nil {
 			return err

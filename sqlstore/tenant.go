@@ -119,7 +119,7 @@ func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret stri
 			return "", orderhub.Errorf(orderhub.EInvalidRequest, "Unknown scope %q; known scopes: %s.", s, strings.Join(orderhub.KnownScopes, ", "))
 		}
 	}
-	secret = "ohs_" + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	secret = orderhub.NewSecret("ohs_")
 	err = db.Write(ctx, func(tx *Tx) error {
 		var exists int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, c.VendorID).Scan(&exists); err != nil {
@@ -314,7 +314,7 @@ func (db *DB) CreateAdminToken(ctx context.Context, name string) (*AdminToken, s
 	if t.Name == "" {
 		t.Name = "admin"
 	}
-	secret := "oha_" + strings.TrimPrefix(orderhub.NewID("x"), "x_") + strings.TrimPrefix(orderhub.NewID("x"), "x_")
+	secret := orderhub.NewSecret("oha_")
 	err := db.Write(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.now
 		_, err := tx.exec(`INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)`, t.ID, t.Name, HashSecret(secret), micros(tx.now))
