@@ -6,13 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -139,61 +135,7 @@ var consoleExempt = map[string]string{
 // (behind httpapi's one /console/ route), scanned like registeredRoutes.
 func consoleRoutes(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob("../console/*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	var parsed []*ast.File
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parsed = append(parsed, f)
-	}
-	pkgConsts := map[string]ast.Expr{}
-	for _, f := range parsed {
-		for _, d := range f.Decls {
-			collectConsts(d, pkgConsts)
-		}
-	}
-	var patterns []string
-	for _, f := range parsed {
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
-				continue
-			}
-			locals := map[string]ast.Expr{}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				if ds, ok := n.(*ast.DeclStmt); ok {
-					collectConsts(ds.Decl, locals)
-				}
-				return true
-			})
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok || len(call.Args) != 2 {
-					return true
-				}
-				if sel, ok := call.Fun.(*ast.SelectorExpr); !ok || (sel.Sel.Name != "HandleFunc" && sel.Sel.Name != "Handle") {
-					return true
-				}
-				p, ok := constString(call.Args[0], locals, pkgConsts, 0)
-				if !ok {
-					t.Errorf("%s: a console route pattern the isolation matrix cannot read", fset.Position(call.Pos()))
-					return true
-				}
-				patterns = append(patterns, p)
-				return true
-			})
-		}
-	}
-	return patterns
+	return routesIn(t, "../console/*.go")
 }
 
 // checkConsoleCoverage fails for every console route that no path of
