@@ -74,6 +74,9 @@ func BenchmarkPlaceVendorOrder(b *testing.B) {
 			// shared with other work a steadier measure than orders/s.
 			b.ReportMetric(float64((pgtest.ProcessCPU(os.Getpid())-self0).Microseconds())/float64(b.N), "go_cpu_us/order")
 			b.ReportMetric(float64((serverCPU()-server0).Microseconds())/float64(b.N), "pg_cpu_us/order")
+			if fb := db.OptimisticFallbacks(); fb > 0 {
+				b.ReportMetric(float64(fb), "fallbacks")
+			}
 			if nb := batches.Load(); nb > 0 {
 				b.ReportMetric(float64(batched.Load())/float64(nb), "orders/batch")
 			}

@@ -51,16 +51,41 @@ func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
 // same externalOrderId is a conflict.
 func (db *DB) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
 	var res *orderhub.VendorOrderResult
-	err := db.Write(ctx, func(tx *Tx) error {
+	hint := &writeHint{vendorID: o.VendorID, externalOrderIDs: []string{o.ExternalOrderID}, emails: []string{o.User.Email}}
+	if o.Owner != nil && o.Owner.Email != "" {
+		hint.emails = append(hint.emails, o.Owner.Email)
+	}
+	err := db.w.doHinted(ctx, func(tx *Tx) error {
 		var err error
 		res, err = tx.placeVendorOrder(o, promo)
 		return err
-	})
+	}, hint)
 	return res, err
 }
 
+// contractByExternalID returns the vendor's contract with an external order id (from
+// the batch's cache when it knows), or sql.ErrNoRows.
+func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
+	if r, ok := tx.cachedContract(vendorID, ext); ok {
+		if r == nil {
+			return nil, sql.ErrNoRows
+		}
+		return r, nil
+	}
+	r, err := scanContract(tx.queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.external_order_id = $2`, vendorID, ext))
+	if tx.cache != nil {
+		switch {
+		case err == nil:
+			tx.cacheContract(r)
+		case err == sql.ErrNoRows:
+			tx.cache.contracts[cacheKey(vendorID, ext)] = nil
+		}
+	}
+	return r, err
+}
+
 func (tx *Tx) placeVendorOrder(o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
-	cur, err := scanContract(tx.queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.external_order_id = $2`, o.VendorID, o.ExternalOrderID))
+	cur, err := tx.contractByExternalID(o.VendorID, o.ExternalOrderID)
 	switch {
 	case err == nil:
 		return tx.replayVendorOrder(cur, o)
@@ -124,6 +149,7 @@ func (tx *Tx) replayVendorOrder(cur *contractRow, o *orderhub.VendorOrder) (*ord
 		c.Status = orderhub.ContractConfirmed
 		now := tx.now
 		c.ConfirmedAt = &now
+		tx.cacheContract(&contractRow{Contract: c, fingerprint: cur.fingerprint})
 		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, c.UserID, &c); err != nil {
 			return nil, err
 		}
@@ -141,6 +167,15 @@ func (tx *Tx) replayVendorOrder(cur *contractRow, o *orderhub.VendorOrder) (*ord
 // insertContract inserts a new contract. A concurrent insert of the same external
 // order id by another process makes the request run again (and see that contract).
 func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
+	if tx.bulkOn() {
+		// The batch's cache said no such contract, and nobody else writes under the
+		// writer lock; should it be wrong, the bulk insert fails and the batch runs
+		// again on the careful path.
+		tx.bulkContract(c, fingerprint)
+		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
+		return nil
+	}
+	defer tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	var confirmed sql.NullInt64
 	if c.ConfirmedAt != nil {
 		confirmed = sql.NullInt64{Int64: micros(*c.ConfirmedAt), Valid: true}

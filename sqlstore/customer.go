@@ -60,7 +60,18 @@ func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Cust
 		if k.val == "" {
 			continue
 		}
+		if k.col == "email" {
+			if c, ok := tx.cachedCustomer(vendorID, k.val); ok {
+				if cur = c; cur != nil {
+					break
+				}
+				continue
+			}
+		}
 		cur, err = scanCustomer(tx.queryRow(`SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2`, vendorID, k.val))
+		if k.col == "email" && tx.cache != nil && (err == nil || err == sql.ErrNoRows) {
+			tx.cache.customers[cacheKey(vendorID, k.val)] = cur
+		}
 		if err == nil {
 			break
 		}
@@ -74,11 +85,14 @@ func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Cust
 		c.ID = orderhub.NewUUID()
 		c.VendorID = vendorID
 		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-		if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		if tx.bulkOn() {
+			tx.bulkCustomer(&c)
+		} else if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			c.ID, vendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
 			addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(tx.now), micros(tx.now)); err != nil {
 			return nil, err
 		}
+		tx.cacheCustomer(nil, &c)
 		if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerCreated, c.ID, &c); err != nil {
 			return nil, err
 		}
@@ -115,6 +129,7 @@ func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Cust
 		addressJSON(next.Address), addressJSON(next.BillingAddress), nullString(string(next.ExtraData)), micros(tx.now)); err != nil {
 		return nil, err
 	}
+	tx.cacheCustomer(cur, &next)
 	if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerUpdated, next.ID, &next); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,8 @@ type DB struct {
 	mu       sync.Mutex
 	onCommit []func()
 
-	observer atomic.Pointer[func(size int, dur time.Duration, err error)]
+	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
+	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 }
 
 // SetBatchObserver registers f to observe every group commit (metrics): its size,

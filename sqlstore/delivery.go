@@ -528,6 +528,10 @@ func typeMatches(types, typ string) bool {
 // insertDelivery adds a pending delivery, the head of its queue when the queue has no
 // other active delivery.
 func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) error {
+	if tx.bulkOn() {
+		tx.bulkDelivery(endpointID, vendorID, eventID, eventType, key, seq)
+		return nil
+	}
 	now := micros(tx.now)
 	_, err := tx.exec(`INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',

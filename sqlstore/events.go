@@ -25,7 +25,9 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		return nil, err
 	}
 	ev.Seq = seq
-	if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	if tx.bulkOn() {
+		tx.bulkEvent(ev)
+	} else if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,8 @@ type pgResult struct {
 
 // pgQueue queues a statement for the next round trip.
 func (tx *Tx) pgQueue(q string, args ...any) *pgResult {
+	tx.pgWriteOut()
+	tx.writes++
 	r := &pgResult{}
 	tx.pgq = append(tx.pgq, pgStmt{q: q, args: args, res: r})
 	return r
@@ -132,6 +134,7 @@ func (r pgLazyResult) RowsAffected() (int64, error) {
 // is returned and kept in tx.pgErr; last's own error (sql.ErrNoRows included) is only
 // returned.
 func (tx *Tx) pgSend(last *pgStmt, scan func(pgx.Row) error) error {
+	tx.pgWriteOut()
 	if len(tx.pgq) == 0 && last == nil {
 		return nil
 	}

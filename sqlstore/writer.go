@@ -21,6 +21,7 @@ var errRetry = errors.New("sqlstore: retry")
 
 type writeReq struct {
 	fn   func(*Tx) error
+	hint *writeHint // what fn will look up (optimistic batches on PostgreSQL), or nil
 	done chan error
 }
 
@@ -50,7 +51,12 @@ func newWriter(db *DB, conn *sql.Conn, max int) *writer {
 // after that transaction committed (nil) or fn's changes were rolled back (fn's
 // error, or the commit's).
 func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
-	r := &writeReq{fn: fn, done: make(chan error, 1)}
+	return w.doHinted(ctx, fn, nil)
+}
+
+// doHinted is do for a request that names what it will look up (see pgbulk.go).
+func (w *writer) doHinted(ctx context.Context, fn func(*Tx) error, hint *writeHint) error {
+	r := &writeReq{fn: fn, hint: hint, done: make(chan error, 1)}
 	select {
 	case w.reqs <- r:
 	case <-w.quit:
@@ -111,21 +117,16 @@ func (w *writer) loop() {
 }
 
 func (w *writer) run(batch []*writeReq) {
+	if w.db.dialect == Postgres && hinted(batch) && w.runPGOptimistic(batch) {
+		return
+	}
 	start := time.Now()
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC()}
-	if err := w.begin(); err != nil {
-		// A connection lost while idle (a database restart or failover) shows up
-		// here; nothing has been done yet, so reconnect and begin once more.
-		if w.healthy() || w.reconnect() != nil {
-			w.fail(batch, fmt.Errorf("begin: %w", err), start)
-			return
-		}
-		if err := w.begin(); err != nil {
-			w.fail(batch, fmt.Errorf("begin: %w", err), start)
-			return
-		}
+	if err := w.beginOrReconnect(); err != nil {
+		w.fail(batch, fmt.Errorf("begin: %w", err), start)
+		return
 	}
 	single := len(batch) == 1
 	for i, r := range batch {
@@ -163,6 +164,29 @@ func (w *writer) run(batch []*writeReq) {
 		r.done <- errs[i]
 	}
 	w.observe(len(batch), start, nil)
+}
+
+func hinted(batch []*writeReq) bool {
+	for _, r := range batch {
+		if r.hint != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// beginOrReconnect begins a write transaction. A connection lost while idle (a
+// database restart or failover) shows up here; nothing has been done yet, so it
+// reconnects and begins once more.
+func (w *writer) beginOrReconnect() error {
+	err := w.begin()
+	if err == nil {
+		return nil
+	}
+	if w.healthy() || w.reconnect() != nil {
+		return err
+	}
+	return w.begin()
 }
 
 // runOne runs fn inside a savepoint (unless it is alone in its transaction), once
@@ -331,6 +355,13 @@ type Tx struct {
 	pgErr       error
 	spOpen      bool
 	pgEndpoints map[string][]endpointTarget // fan-out targets per vendor
+	// Optimistic batches on PostgreSQL (pgbulk.go): what the batch read up front,
+	// the inserts collected so far, whether the running request is optimistic, and
+	// a count of the statements and rows queued (did a request write anything?).
+	cache      *pgCache
+	bulk       *pgBulk
+	optimistic bool
+	writes     int
 }
 
 // Now is the transaction's time.

@@ -1,0 +1,499 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"orderhub"
+)
+
+// Optimistic batches on PostgreSQL.
+//
+// The careful write path (runOnePG) gives every request its own savepoint and sends
+// its statements before the next request starts, so that a failing request rolls
+// back alone. That costs at least one round trip per request, a subtransaction per
+// request (which PostgreSQL tracks per backend: more than 64 in one transaction
+// slows every snapshot), and one executor run per row written.
+//
+// Requests that declare what they will read (writeReq.hint: PlaceVendorOrder) can run
+// optimistically instead:
+//
+//  1. after BEGIN and the writer lock, one round trip reads everything the batch's
+//     hints name: the vendors' event sequences (locked), the contracts of the
+//     external order ids, the customers of the e-mails, the vendors' endpoints.
+//     Under the writer lock nobody else writes, so these answers stay true for the
+//     rest of the transaction; every write of an optimistic request updates them;
+//  2. the requests run without savepoints. Their inserts (customers, contracts,
+//     events, deliveries) are collected per table and written as one INSERT …
+//     SELECT FROM unnest(…) per table; other statements queue as in the careful
+//     path. Nothing is sent until a read misses the cache or the batch commits;
+//  3. a request that fails before writing anything (a replay conflict, say) is
+//     answered with its error and leaves nothing behind. Anything else — a request
+//     that fails after queuing writes, a database error, a failed COMMIT on a live
+//     connection — rolls the whole transaction back and runs the batch again on the
+//     careful path, which answers each request as it always did. The bulk inserts
+//     have no ON CONFLICT clause, so a row the cache did not foresee fails the batch
+//     (and goes to the careful path) rather than being skipped silently.
+//
+// A request without a hint in an optimistic batch runs on the careful path in the
+// same transaction; from then on the caches are dropped (it may write rows they
+// describe) and later requests read from the database.
+
+// writeHint names what a request will look up, so that a batch can read it for all
+// of its requests in one round trip.
+type writeHint struct {
+	vendorID         string
+	externalOrderIDs []string
+	emails           []string
+}
+
+// pgCache holds what the batch read up front. A key that is present with a nil
+// value is known to be absent.
+type pgCache struct {
+	contracts map[string]*contractRow       // vendor \x00 external order id
+	customers map[string]*orderhub.Customer // vendor \x00 e-mail
+}
+
+func cacheKey(vendorID, k string) string { return vendorID + "\x00" + k }
+
+// pgBulk collects an optimistic batch's inserts, column by column.
+type pgBulk struct {
+	cust struct {
+		id, vendor, full, first, last, phone []string
+		email, pub, addr, bill, extra        []*string
+		at                                   []int64
+	}
+	con struct {
+		id, vendor, product, status, origin, pm, pp, start, delayed, ends, user, payer, fp []string
+		ext, promo, source, extra, owner, vdata                                            []*string
+		qty, created                                                                       []int64
+		confirmed                                                                          []*int64
+	}
+	ev struct {
+		id, vendor, typ, key, data []string
+		seq, at                    []int64
+	}
+	dlv struct {
+		id, vendor, endpoint, event, typ, key []string
+		seq                                   []int64
+		first                                 []int32
+		at                                    []int64
+	}
+	// heads holds the (endpoint, ordering key) queues that got a delivery in this
+	// transaction: a later delivery of the same queue is not its head.
+	heads map[string]bool
+	n     int // rows collected since the last write-out
+}
+
+func ptr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// bulkOn reports whether the running request collects its inserts (an optimistic
+// request).
+func (tx *Tx) bulkOn() bool { return tx.bulk != nil && tx.optimistic }
+
+func (tx *Tx) bulkCustomer(c *orderhub.Customer) {
+	b := &tx.bulk.cust
+	b.id = append(b.id, c.ID)
+	b.vendor = append(b.vendor, c.VendorID)
+	b.email = append(b.email, ptr(nullString(c.Email)))
+	b.full = append(b.full, c.FullName)
+	b.first = append(b.first, c.FirstName)
+	b.last = append(b.last, c.LastName)
+	b.phone = append(b.phone, c.Phone)
+	b.pub = append(b.pub, ptr(nullString(c.PublisherUserID)))
+	b.addr = append(b.addr, ptr(addressJSON(c.Address)))
+	b.bill = append(b.bill, ptr(addressJSON(c.BillingAddress)))
+	b.extra = append(b.extra, ptr(nullString(string(c.ExtraData))))
+	b.at = append(b.at, micros(tx.now))
+	tx.bulk.n++
+	tx.writes++
+}
+
+func (tx *Tx) bulkContract(c *orderhub.Contract, fingerprint string) {
+	b := &tx.bulk.con
+	b.id = append(b.id, c.ID)
+	b.vendor = append(b.vendor, c.VendorID)
+	b.ext = append(b.ext, ptr(nullString(c.ExternalOrderID)))
+	b.promo = append(b.promo, ptr(nullString(c.PromoCode)))
+	b.product = append(b.product, c.ProductName)
+	b.status = append(b.status, c.Status)
+	b.origin = append(b.origin, c.Origin)
+	b.source = append(b.source, ptr(nullString(c.SourceID)))
+	b.qty = append(b.qty, int64(c.Quantity))
+	b.pm = append(b.pm, c.PaymentMethod)
+	b.pp = append(b.pp, c.PaymentProvider)
+	b.start = append(b.start, c.StartDate)
+	b.delayed = append(b.delayed, c.DelayedContractStartsAt)
+	b.ends = append(b.ends, c.EndsAt)
+	b.user = append(b.user, c.UserID)
+	b.payer = append(b.payer, c.PayerID)
+	b.fp = append(b.fp, fingerprint)
+	b.extra = append(b.extra, ptr(nullString(string(c.ExtraData))))
+	b.owner = append(b.owner, ptr(nullString(string(c.OwnerData))))
+	b.vdata = append(b.vdata, ptr(nullString(string(c.VendorData))))
+	b.created = append(b.created, micros(c.CreatedAt))
+	var conf *int64
+	if c.ConfirmedAt != nil {
+		v := micros(*c.ConfirmedAt)
+		conf = &v
+	}
+	b.confirmed = append(b.confirmed, conf)
+	tx.bulk.n++
+	tx.writes++
+}
+
+func (tx *Tx) bulkEvent(ev *orderhub.Event) {
+	b := &tx.bulk.ev
+	b.id = append(b.id, ev.ID)
+	b.vendor = append(b.vendor, ev.VendorID)
+	b.seq = append(b.seq, ev.Seq)
+	b.typ = append(b.typ, ev.Type)
+	b.key = append(b.key, ev.OrderingKey)
+	b.data = append(b.data, string(ev.Data))
+	b.at = append(b.at, micros(tx.now))
+	tx.bulk.n++
+	tx.writes++
+}
+
+func (tx *Tx) bulkDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) {
+	b := &tx.bulk.dlv
+	first := int32(1)
+	if key != "" {
+		q := endpointID + "\x00" + key
+		if tx.bulk.heads[q] {
+			first = 0
+		}
+		if tx.bulk.heads == nil {
+			tx.bulk.heads = map[string]bool{}
+		}
+		tx.bulk.heads[q] = true
+	}
+	b.id = append(b.id, sortableID("dlv", tx.now))
+	b.vendor = append(b.vendor, vendorID)
+	b.endpoint = append(b.endpoint, endpointID)
+	b.event = append(b.event, eventID)
+	b.typ = append(b.typ, eventType)
+	b.key = append(b.key, key)
+	b.seq = append(b.seq, seq)
+	b.first = append(b.first, first)
+	b.at = append(b.at, micros(tx.now))
+	tx.bulk.n++
+	tx.writes++
+}
+
+// The bulk statements. Rows are inserted in the order they were collected (WITH
+// ORDINALITY … ORDER BY), so that events get their pos in sequence order. A delivery
+// that is not the first of its queue in this batch is not a head; the first one is
+// the head when the queue has no active delivery before this statement.
+const (
+	bulkCustomersSQL = `INSERT INTO customers (` + customerColumns + `)
+		SELECT u.id, u.vendor_id, u.email, u.full_name, u.first_name, u.last_name, u.phone, u.pub, u.addr, u.bill, u.extra, u.at, u.at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+			WITH ORDINALITY AS u(id, vendor_id, email, full_name, first_name, last_name, phone, pub, addr, bill, extra, at, ord)
+		ORDER BY u.ord`
+	bulkContractsSQL = `INSERT INTO contracts (id, vendor_id, external_order_id, promo_code, product_name, status, origin, source_id, quantity,
+		payment_method, payment_provider, start_date, delayed_starts_at, ends_at, user_id, payer_id, fingerprint, extra_data, owner_data, vendor_data,
+		created_at, confirmed_at)
+		SELECT c.id, c.vendor_id, c.ext, c.promo, c.product, c.status, c.origin, c.source, c.qty, c.pm, c.pp, c.start, c.delayed, c.ends,
+			c.user_id, c.payer, c.fp, c.extra, c.owner, c.vdata, c.created, c.confirmed
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[],
+			$12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], $22::bigint[])
+			WITH ORDINALITY AS c(id, vendor_id, ext, promo, product, status, origin, source, qty, pm, pp, start, delayed, ends,
+				user_id, payer, fp, extra, owner, vdata, created, confirmed, ord)
+		ORDER BY c.ord`
+	bulkEventsSQL = `INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at)
+		SELECT e.id, e.vendor_id, e.seq, e.type, e.key, e.data, e.at
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+			WITH ORDINALITY AS e(id, vendor_id, seq, type, key, data, at, ord)
+		ORDER BY e.ord`
+	bulkDeliveriesSQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+		SELECT d.id, d.vendor_id, d.endpoint_id, d.event_id, d.event_type, d.key, d.seq, 'pending',
+			CASE WHEN d.key = '' THEN 1 WHEN d.first = 0 THEN 0
+				WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed')) THEN 1
+				ELSE 0 END,
+			d.at, d.at, d.at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[])
+			WITH ORDINALITY AS d(id, vendor_id, endpoint_id, event_id, event_type, key, seq, first, at, ord)
+		ORDER BY d.ord`
+)
+
+// pgWriteOut turns the collected rows into queued statements, in an order that keeps
+// the foreign keys happy (customers before the contracts that name them, events
+// before their deliveries). It runs before any other statement is queued and before
+// anything is sent, so statements keep their order.
+func (tx *Tx) pgWriteOut() {
+	if tx.bulk == nil || tx.bulk.n == 0 {
+		return
+	}
+	b := tx.bulk
+	add := func(q string, args ...any) { tx.pgq = append(tx.pgq, pgStmt{q: q, args: args, res: &pgResult{}}) }
+	if c := &b.cust; len(c.id) > 0 {
+		add(bulkCustomersSQL, c.id, c.vendor, c.email, c.full, c.first, c.last, c.phone, c.pub, c.addr, c.bill, c.extra, c.at)
+	}
+	if c := &b.con; len(c.id) > 0 {
+		add(bulkContractsSQL, c.id, c.vendor, c.ext, c.promo, c.product, c.status, c.origin, c.source, c.qty, c.pm, c.pp,
+			c.start, c.delayed, c.ends, c.user, c.payer, c.fp, c.extra, c.owner, c.vdata, c.created, c.confirmed)
+	}
+	if e := &b.ev; len(e.id) > 0 {
+		add(bulkEventsSQL, e.id, e.vendor, e.seq, e.typ, e.key, e.data, e.at)
+	}
+	if d := &b.dlv; len(d.id) > 0 {
+		add(bulkDeliveriesSQL, d.id, d.vendor, d.endpoint, d.event, d.typ, d.key, d.seq, d.first, d.at)
+	}
+	heads := b.heads
+	*b = pgBulk{heads: heads} // the slices now belong to the queued statements
+}
+
+// prefetch reads, in one round trip, what the hinted requests of a batch will look
+// up, and starts the caches with it.
+func (tx *Tx) prefetch(batch []*writeReq) error {
+	type keys struct{ exts, emails []string }
+	byVendor := map[string]*keys{}
+	var vendors []string
+	for _, r := range batch {
+		h := r.hint
+		if h == nil {
+			continue
+		}
+		k := byVendor[h.vendorID]
+		if k == nil {
+			k = &keys{}
+			byVendor[h.vendorID] = k
+			vendors = append(vendors, h.vendorID)
+		}
+		k.exts = append(k.exts, h.externalOrderIDs...)
+		k.emails = append(k.emails, h.emails...)
+	}
+	c := &pgCache{contracts: map[string]*contractRow{}, customers: map[string]*orderhub.Customer{}}
+	if tx.seqBase == nil {
+		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
+	}
+	if tx.pgEndpoints == nil {
+		tx.pgEndpoints = map[string][]endpointTarget{}
+	}
+	// Each key is looked up on its own (LATERAL … LIMIT 1 keeps the planner from
+	// turning the look-ups into one scan with a filter), and the look-ups are planned
+	// for their arguments each time: a generic plan made while the tables were empty
+	// (a new database, before autovacuum's first ANALYZE) would scan them whole for
+	// ever after. Equality on every column of a unique index is then an index look-up
+	// whatever the statistics say. Planning costs a few hundred µs per batch.
+	b := &pgx.Batch{}
+	b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
+	for _, v := range vendors {
+		k := byVendor[v]
+		for _, e := range k.exts {
+			c.contracts[cacheKey(v, e)] = nil
+		}
+		for _, e := range k.emails {
+			c.customers[cacheKey(v, e)] = nil
+		}
+		b.Queue(`SELECT event_seq FROM vendors WHERE id = $1 FOR UPDATE`, v).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var seq int64
+				if err := rows.Scan(&seq); err != nil {
+					return err
+				}
+				tx.seqBase[v] = seq
+			}
+			return rows.Err()
+		})
+		b.Queue(`SELECT l.* FROM unnest($2::text[]) AS k(ext) CROSS JOIN LATERAL (
+			SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.external_order_id = k.ext LIMIT 1) l`, v, k.exts).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				r, err := scanContract(rows)
+				if err != nil {
+					return err
+				}
+				c.contracts[cacheKey(v, r.ExternalOrderID)] = r
+			}
+			return rows.Err()
+		})
+		b.Queue(`SELECT l.* FROM unnest($2::text[]) AS k(email) CROSS JOIN LATERAL (
+			SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = k.email LIMIT 1) l`, v, k.emails).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				cu, err := scanCustomer(rows)
+				if err != nil {
+					return err
+				}
+				c.customers[cacheKey(v, cu.Email)] = cu
+			}
+			return rows.Err()
+		})
+		b.Queue(`SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, v).Query(func(rows pgx.Rows) error {
+			eps := []endpointTarget{}
+			for rows.Next() {
+				var e endpointTarget
+				if err := rows.Scan(&e.id, &e.types); err != nil {
+					return err
+				}
+				eps = append(eps, e)
+			}
+			tx.pgEndpoints[v] = eps
+			return rows.Err()
+		})
+	}
+	b.Queue(`SET LOCAL plan_cache_mode = auto`)
+	err := tx.w.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: the writer's connection is a %T, not pgx", dc)
+		}
+		return sc.Conn().SendBatch(tx.ctx, b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("prefetch: %w", err)
+	}
+	tx.cache = c
+	tx.bulk = &pgBulk{}
+	return nil
+}
+
+// dropOptimistic forgets the caches before a request on the careful path.
+func (tx *Tx) dropOptimistic() {
+	tx.pgWriteOut()
+	tx.cache = nil
+	if tx.bulk != nil {
+		tx.bulk.heads = nil
+	}
+}
+
+// cachedContract looks a contract up in the cache: ok reports whether the cache
+// knows; r is nil when the contract does not exist.
+func (tx *Tx) cachedContract(vendorID, ext string) (r *contractRow, ok bool) {
+	if tx.cache == nil {
+		return nil, false
+	}
+	r, ok = tx.cache.contracts[cacheKey(vendorID, ext)]
+	return r, ok
+}
+
+func (tx *Tx) cacheContract(r *contractRow) {
+	if tx.cache != nil && r.ExternalOrderID != "" {
+		tx.cache.contracts[cacheKey(r.VendorID, r.ExternalOrderID)] = r
+	}
+}
+
+func (tx *Tx) cachedCustomer(vendorID, email string) (c *orderhub.Customer, ok bool) {
+	if tx.cache == nil {
+		return nil, false
+	}
+	c, ok = tx.cache.customers[cacheKey(vendorID, email)]
+	return c, ok
+}
+
+// cacheCustomer records a customer as written (prev: as it was, nil when new).
+func (tx *Tx) cacheCustomer(prev, c *orderhub.Customer) {
+	if tx.cache == nil {
+		return
+	}
+	if prev != nil && prev.Email != "" && prev.Email != c.Email {
+		tx.cache.customers[cacheKey(c.VendorID, prev.Email)] = nil
+	}
+	if c.Email != "" {
+		cp := *c
+		tx.cache.customers[cacheKey(c.VendorID, c.Email)] = &cp
+	}
+}
+
+// runOptimistic runs one hinted request without a savepoint. clean reports whether
+// the transaction is still good: false when the request wrote something and then
+// failed, or a statement failed; the batch then goes to the careful path.
+func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean bool) {
+	events, seqs, writes := tx.events, tx.saveSeqs(), tx.writes
+	tx.pgErr = nil
+	tx.optimistic = true
+	err = safeCall(fn, tx)
+	tx.optimistic = false
+	if tx.pgErr != nil {
+		return tx.pgErr, false
+	}
+	if err == nil {
+		return nil, true
+	}
+	if tx.writes != writes || errors.Is(err, errRetry) {
+		return err, false
+	}
+	tx.events = events
+	tx.restoreSeqs(seqs)
+	return err, true
+}
+
+// runPGOptimistic runs a batch with hinted requests optimistically. It returns false
+// when the batch has to run again on the careful path (nothing was committed).
+func (w *writer) runPGOptimistic(batch []*writeReq) bool {
+	start := time.Now()
+	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC()}
+	if err := w.beginOrReconnect(); err != nil {
+		return false // the careful path reports it
+	}
+	if err := tx.prefetch(batch); err != nil {
+		w.rollback()
+		return false
+	}
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		if r.hint != nil && tx.cache != nil {
+			var clean bool
+			if errs[i], clean = w.runOptimistic(tx, r.fn); !clean {
+				return w.abandon(tx, "a request failed after writing")
+			}
+			continue
+		}
+		// Careful path inside this transaction: send what is queued first, so that
+		// its errors are not taken for this request's.
+		if err := tx.pgFlush(); err != nil {
+			return w.abandon(tx, "a queued write failed")
+		}
+		tx.dropOptimistic()
+		errs[i] = w.runOne(tx, r.fn, false)
+	}
+	if err := tx.flushSeqs(); err != nil {
+		return w.abandon(tx, "event sequence")
+	}
+	if err := w.commit(tx); err != nil {
+		w.rollback()
+		if w.healthy() {
+			w.db.log.Debug("optimistic batch failed at commit; running it on the careful path", "err", err, "batch", len(batch))
+			w.db.fallbacks.Add(1)
+			return false
+		}
+		_ = w.reconnect()
+		w.fail(batch, fmt.Errorf("commit: %w", err), start)
+		return true
+	}
+	if tx.events > 0 {
+		w.db.committed()
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+	w.observe(len(batch), start, nil)
+	return true
+}
+
+// abandon rolls an optimistic batch back so that it runs again on the careful path.
+func (w *writer) abandon(tx *Tx, why string) bool {
+	w.db.log.Debug("optimistic batch abandoned; running it on the careful path", "why", why)
+	tx.pgq = tx.pgq[:0]
+	w.rollback()
+	w.db.fallbacks.Add(1)
+	if !w.healthy() {
+		_ = w.reconnect()
+	}
+	return false
+}
+
+// OptimisticFallbacks counts the batches that ran optimistically on PostgreSQL, were
+// rolled back and ran again on the careful path (tests, metrics).
+func (db *DB) OptimisticFallbacks() int64 { return db.fallbacks.Load() }
