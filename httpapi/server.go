@@ -106,6 +106,11 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s.promos = &promoCache{db: cfg.DB, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)
 	cfg.DB.SetBatchObserver(s.metrics.observeBatch)
+	db := cfg.DB
+	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "orderhub_db_optimistic_fallbacks_total",
+		Help: "PostgreSQL: optimistic write batches rolled back and run again request by request (a request failed after writing, or a statement failed).",
+	}, func() float64 { return float64(db.OptimisticFallbacks()) }))
 	s.routes()
 	s.handler = s.recoverer(s.instrument(s.mux))
 	return s, nil

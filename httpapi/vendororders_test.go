@@ -421,7 +421,7 @@ func TestOpsEndpoints(t *testing.T) {
 	m := h.jsonReq("GET", "/metrics", "", nil).expect(200, "")
 	for _, want := range []string{
 		`orderhub_http_requests_total{route="POST /payments/vendor/{vendorId}/promos/code/{promoCode}",status="200"} 1`,
-		"orderhub_http_request_duration_seconds_bucket", "orderhub_db_commit_batch_size_count", `orderhub_db_commits_total{outcome="ok"}`,
+		"orderhub_http_request_duration_seconds_bucket", "orderhub_db_commit_batch_size_count", `orderhub_db_commits_total{outcome="ok"}`, "orderhub_db_optimistic_fallbacks_total",
 	} {
 		if !contains(string(m.Body), want) {
 			t.Errorf("metrics lack %q", want)
