@@ -429,14 +429,11 @@ func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean boo
 	return err, true
 }
 
-// runPGOptimistic runs a batch with hinted requests optimistically. It returns false
-// when the batch has to run again on the careful path (nothing was committed).
-func (w *writer) runPGOptimistic(batch []*writeReq) bool {
-	start := time.Now()
+// runPGOptimistic runs a batch with hinted requests optimistically, in the write
+// transaction run began. It returns false when the batch has to run again on the
+// careful path (the transaction was rolled back, nothing was committed).
+func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC()}
-	if err := w.beginOrReconnect(); err != nil {
-		return false // the careful path reports it
-	}
 	if err := tx.prefetch(batch); err != nil {
 		w.rollback()
 		return false

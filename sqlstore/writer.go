@@ -102,31 +102,38 @@ func (w *writer) loop() {
 				}
 			}
 		}
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < w.max {
-			select {
-			case r := <-w.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		w.run(batch)
+		w.run(w.fill(append(batch[:0], first)))
 	}
 }
 
 func (w *writer) run(batch []*writeReq) {
-	if w.db.dialect == Postgres && hinted(batch) && w.runPGOptimistic(batch) {
-		return
-	}
 	start := time.Now()
+	began := false
+	if w.db.dialect == Postgres {
+		// Begin (and wait for the writer lock, which other instances may hold)
+		// first, then take in what queued meanwhile: with several instances the
+		// wait is when a queue fills, and a bigger batch costs little more to commit.
+		if err := w.beginOrReconnect(); err != nil {
+			w.fail(batch, fmt.Errorf("begin: %w", err), start)
+			return
+		}
+		began = true
+		batch = w.fill(batch)
+		if hinted(batch) {
+			if w.runPGOptimistic(batch, start) {
+				return
+			}
+			began = false // rolled back: run it again request by request
+		}
+	}
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC()}
-	if err := w.beginOrReconnect(); err != nil {
-		w.fail(batch, fmt.Errorf("begin: %w", err), start)
-		return
+	if !began {
+		if err := w.beginOrReconnect(); err != nil {
+			w.fail(batch, fmt.Errorf("begin: %w", err), start)
+			return
+		}
 	}
 	single := len(batch) == 1
 	for i, r := range batch {
@@ -164,6 +171,19 @@ func (w *writer) run(batch []*writeReq) {
 		r.done <- errs[i]
 	}
 	w.observe(len(batch), start, nil)
+}
+
+// fill adds the requests that are waiting to batch, up to the batch limit.
+func (w *writer) fill(batch []*writeReq) []*writeReq {
+	for len(batch) < w.max {
+		select {
+		case r := <-w.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func hinted(batch []*writeReq) bool {
