@@ -175,7 +175,6 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 		return nil
 	}
-	defer tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	var confirmed sql.NullInt64
 	if c.ConfirmedAt != nil {
 		confirmed = sql.NullInt64{Int64: micros(*c.ConfirmedAt), Valid: true}
@@ -191,6 +190,9 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		nullString(string(c.ExtraData)), nullString(string(c.OwnerData)), nullString(string(c.VendorData)), micros(c.CreatedAt), confirmed).Scan(&id)
 	if err == sql.ErrNoRows {
 		return errRetry
+	}
+	if err == nil {
+		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	}
 	return err
 }

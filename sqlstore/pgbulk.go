@@ -343,7 +343,7 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 			return rows.Err()
 		})
 	}
-	b.Queue(`SET LOCAL plan_cache_mode = auto`)
+	b.Queue(`SET LOCAL plan_cache_mode TO DEFAULT`)
 	err := tx.w.conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -402,6 +402,13 @@ func (tx *Tx) cacheCustomer(prev, c *orderhub.Customer) {
 	}
 	if c.Email != "" {
 		cp := *c
+		// As the database gives it back: a zero address is stored as NULL.
+		if cp.Address.IsZero() {
+			cp.Address = nil
+		}
+		if cp.BillingAddress.IsZero() {
+			cp.BillingAddress = nil
+		}
 		tx.cache.customers[cacheKey(c.VendorID, c.Email)] = &cp
 	}
 }
@@ -433,9 +440,14 @@ func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean boo
 // transaction run began. It returns false when the batch has to run again on the
 // careful path (the transaction was rolled back, nothing was committed).
 func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
-	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC()}
+	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC().Truncate(time.Microsecond)}
 	if err := tx.prefetch(batch); err != nil {
+		w.db.log.Debug("optimistic batch: prefetch failed; running it on the careful path", "err", err)
 		w.rollback()
+		w.db.fallbacks.Add(1)
+		if !w.healthy() {
+			_ = w.reconnect()
+		}
 		return false
 	}
 	// The hinted requests run first, the others after them. Every request of a

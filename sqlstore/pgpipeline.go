@@ -203,7 +203,15 @@ type pgRow struct {
 
 func (r *pgRow) Scan(dest ...any) error {
 	r.tx.pgNote(r.q)
-	return r.tx.pgSend(&pgStmt{q: r.q, args: r.args}, func(row pgx.Row) error { return row.Scan(dest...) })
+	if !strings.HasPrefix(strings.TrimSpace(r.q), "SELECT") {
+		r.tx.writes++ // INSERT/UPDATE … RETURNING
+	}
+	err := r.tx.pgSend(&pgStmt{q: r.q, args: r.args}, func(row pgx.Row) error { return row.Scan(dest...) })
+	if err != nil && err != sql.ErrNoRows && r.tx.optimistic && r.tx.pgErr == nil {
+		// Without a savepoint a failed statement aborts the whole transaction.
+		r.tx.pgErr = err
+	}
+	return err
 }
 
 // pgFlush sends what is queued (the end of a request).
@@ -266,8 +274,12 @@ func (w *writer) runOnePG(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 
 // pgCommit sends what is still queued (the vendor sequences) with COMMIT.
 func (tx *Tx) pgCommit() error {
-	tx.pgQueue("COMMIT")
+	res := tx.pgQueue("COMMIT")
 	err := tx.pgFlush()
 	tx.pgErr = nil
+	if err == nil && res.tag.String() == "ROLLBACK" {
+		// COMMIT of a transaction a failed statement aborted rolls it back.
+		err = errors.New("sqlstore: the transaction was aborted; COMMIT rolled it back")
+	}
 	return err
 }

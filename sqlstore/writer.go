@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"orderhub"
@@ -65,8 +66,20 @@ func (w *writer) doHinted(ctx context.Context, fn func(*Tx) error, hint *writeHi
 		return ctx.Err()
 	}
 	// Once queued the request runs; wait for its outcome even if ctx ends, so that the
-	// caller never reports failure for a change that committed.
-	return <-r.done
+	// caller never reports failure for a change that committed. A request queued just
+	// after the writer drained its queue and stopped never runs: the writer answers
+	// every request it ran before it is done, so then it is ErrClosed.
+	select {
+	case err := <-r.done:
+		return err
+	case <-w.done:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 func (w *writer) stop() {
@@ -128,7 +141,7 @@ func (w *writer) run(batch []*writeReq) {
 	}
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC()}
+	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC().Truncate(time.Microsecond)}
 	if !began {
 		if err := w.beginOrReconnect(); err != nil {
 			w.fail(batch, fmt.Errorf("begin: %w", err), start)
@@ -278,6 +291,12 @@ func (w *writer) begin() error {
 		begin = pgBegin
 	}
 	_, err := w.conn.ExecContext(context.Background(), begin)
+	if err != nil && w.db.dialect == Postgres {
+		// BEGIN went through but waiting for the writer lock failed (lock_timeout,
+		// statement_timeout, a cancel): end the aborted transaction, or every later
+		// BEGIN on this connection fails.
+		w.rollback()
+	}
 	return err
 }
 
@@ -404,12 +423,20 @@ func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 		if err := tx.pgFlush(); err != nil {
 			return nil, err
 		}
+		if !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
+			tx.writes++ // UPDATE … RETURNING and the like
+		}
 	}
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryContext(tx.ctx, args...)
+	rows, err := s.QueryContext(tx.ctx, args...)
+	if err != nil && tx.optimistic && tx.pgErr == nil {
+		// Without a savepoint a failed statement aborts the whole transaction.
+		tx.pgErr = err
+	}
+	return rows, err
 }
 
 // row is a *sql.Row, a pipelined PostgreSQL row, or the error of preparing its

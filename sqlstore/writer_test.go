@@ -295,3 +295,51 @@ func TestQueuedStatementErrorsBelongToTheirRequest(t *testing.T) {
 		})
 	}
 }
+
+// PostgreSQL: a write whose wait for the writer lock fails (here lock_timeout, while
+// another session holds the lock) fails alone; the writer's connection is not left
+// in an aborted transaction, and writes succeed again once the lock is free.
+func TestWriterRecoversFromFailedLockWait(t *testing.T) {
+	dsn := pgtest.Start(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := Open(context.Background(), dsn+sep+"lock_timeout=300ms", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	holder, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	conn, err := holder.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A reader session is read-only, but advisory locks are not writes.
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(pgWriterLock)); err != nil {
+		t.Fatal(err)
+	}
+	write := func() error {
+		return db.Write(ctx, func(tx *Tx) error {
+			_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ($1, 'v') ON CONFLICT (key) DO UPDATE SET value = 'v'`, fmt.Sprint(time.Now().UnixNano()))
+			return err
+		})
+	}
+	if err := write(); err == nil {
+		t.Fatal("a write succeeded while another session held the writer lock")
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(pgWriterLock)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := write(); err != nil {
+			t.Fatalf("write %d after the lock was released: %v", i, err)
+		}
+	}
+}
