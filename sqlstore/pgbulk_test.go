@@ -57,6 +57,21 @@ func bulkOrder(t *testing.T, vendor, ext, email, name string, confirm bool) *ord
 	return o
 }
 
+// acmeWithPromo opens a fresh database with vendor acme and its promo code DIGI12.
+func acmeWithPromo(t *testing.T, engine string) (*DB, *orderhub.PromoCode) {
+	t.Helper()
+	db := openEngine(t, engine)
+	ctx := context.Background()
+	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
+	if err := db.CreatePromoCode(ctx, promo); err != nil {
+		t.Fatal(err)
+	}
+	return db, promo
+}
+
 type placed struct {
 	res *orderhub.VendorOrderResult
 	err error
@@ -70,15 +85,8 @@ type placed struct {
 func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			db := openEngine(t, engine)
+			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
-			if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-				t.Fatal(err)
-			}
-			promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-			if err := db.CreatePromoCode(ctx, promo); err != nil {
-				t.Fatal(err)
-			}
 			ep := &Endpoint{VendorID: "acme", URL: "https://example.com/hook"}
 			if err := db.CreateEndpoint(ctx, ep); err != nil {
 				t.Fatal(err)
@@ -239,15 +247,8 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 func TestOptimisticBatchFallsBack(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			db := openEngine(t, engine)
+			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
-			if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-				t.Fatal(err)
-			}
-			promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-			if err := db.CreatePromoCode(ctx, promo); err != nil {
-				t.Fatal(err)
-			}
 			fallbacks := db.OptimisticFallbacks()
 			orders := []*orderhub.VendorOrder{
 				bulkOrder(t, "acme", "A-1", "a1@example.com", "A", true),

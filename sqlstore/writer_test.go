@@ -131,38 +131,14 @@ func openEngine(t *testing.T, engine string) *DB {
 }
 
 // holdWriter runs the requests in one batch: it keeps the writer busy until all of
-// them are queued, in order.
+// them are queued, in order (see holdCalls).
 func holdWriter(t *testing.T, db *DB, reqs ...func(*Tx) error) []error {
 	t.Helper()
-	ctx := context.Background()
-	gate, running := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- db.Write(ctx, func(*Tx) error {
-			close(running)
-			<-gate
-			return nil
-		})
-	}()
-	<-running
-	errs := make([]error, len(reqs))
-	var wg sync.WaitGroup
+	calls := make([]func() error, len(reqs))
 	for i, fn := range reqs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = db.Write(ctx, fn)
-		}()
-		for len(db.w.reqs) < i+1 { // queue them in order
-			time.Sleep(100 * time.Microsecond)
-		}
+		calls[i] = func() error { return db.Write(context.Background(), fn) }
 	}
-	close(gate)
-	wg.Wait()
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
-	return errs
+	return holdCalls(t, db, calls...)
 }
 
 // Within one batch, fan-out sees the endpoints as every earlier request left them:
