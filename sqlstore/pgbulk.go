@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -440,7 +439,7 @@ func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean boo
 // transaction run began. It returns false when the batch has to run again on the
 // careful path (the transaction was rolled back, nothing was committed).
 func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
-	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC().Truncate(time.Microsecond)}
+	tx := w.newTx()
 	if err := tx.prefetch(batch); err != nil {
 		w.db.log.Debug("optimistic batch: prefetch failed; running it on the careful path", "err", err)
 		w.rollback()

@@ -62,10 +62,13 @@ func (tx *Tx) pgExec(q string, args []any) (pgLazyResult, error) {
 
 // pgNote forgets the cached endpoints when a statement may change endpoints.
 func (tx *Tx) pgNote(q string) {
-	if tx.pgEndpoints != nil && strings.Contains(q, "endpoints") && !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
+	if tx.pgEndpoints != nil && strings.Contains(q, "endpoints") && !isSelect(q) {
 		tx.pgEndpoints = nil
 	}
 }
+
+// isSelect reports whether q only reads (a SELECT, FOR UPDATE included).
+func isSelect(q string) bool { return strings.HasPrefix(strings.TrimSpace(q), "SELECT") }
 
 // endpointTarget is an enabled endpoint as fan-out sees it.
 type endpointTarget struct{ id, types string }
@@ -203,7 +206,7 @@ type pgRow struct {
 
 func (r *pgRow) Scan(dest ...any) error {
 	r.tx.pgNote(r.q)
-	if !strings.HasPrefix(strings.TrimSpace(r.q), "SELECT") {
+	if !isSelect(r.q) {
 		r.tx.writes++ // INSERT/UPDATE … RETURNING
 	}
 	err := r.tx.pgSend(&pgStmt{q: r.q, args: r.args}, func(row pgx.Row) error { return row.Scan(dest...) })

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"orderhub"
@@ -139,9 +138,8 @@ func (w *writer) run(batch []*writeReq) {
 			began = false // rolled back: run it again request by request
 		}
 	}
-	ctx := context.Background()
 	errs := make([]error, len(batch))
-	tx := &Tx{w: w, ctx: ctx, now: w.db.Now().UTC().Truncate(time.Microsecond)}
+	tx := w.newTx()
 	if !began {
 		if err := w.beginOrReconnect(); err != nil {
 			w.fail(batch, fmt.Errorf("begin: %w", err), start)
@@ -184,6 +182,12 @@ func (w *writer) run(batch []*writeReq) {
 		r.done <- errs[i]
 	}
 	w.observe(len(batch), start, nil)
+}
+
+// newTx starts the state of a write transaction; its time is kept to the
+// microsecond, as it is stored.
+func (w *writer) newTx() *Tx {
+	return &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC().Truncate(time.Microsecond)}
 }
 
 // fill adds the requests that are waiting to batch, up to the batch limit.
@@ -423,7 +427,7 @@ func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 		if err := tx.pgFlush(); err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
+		if !isSelect(q) {
 			tx.writes++ // UPDATE … RETURNING and the like
 		}
 	}
