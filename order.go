@@ -116,7 +116,7 @@ type Order struct {
 	Status          string          `json:"status"`
 	Currency        string          `json:"currency,omitempty"`
 	Date            string          `json:"date,omitempty"` // as sent, e.g. 2020-05-14T10:11:00
-	Subtotal        Money           `json:"subtotal"`
+	Subtotal        Money           `json:"subtotal"`       // derived: see ItemsSubtotal
 	Shipping        Money           `json:"shipping"`
 	Taxes           Money           `json:"taxes"`
 	Discount        Money           `json:"discount"`
@@ -142,7 +142,6 @@ type OrderInput struct {
 	Status          string
 	Currency        string
 	Date            string
-	Subtotal        Money
 	Shipping        Money
 	Taxes           Money
 	Discount        Money
@@ -153,6 +152,19 @@ type OrderInput struct {
 	PaymentMethod   string
 	DeliveryMethod  string
 	Metadata        json.RawMessage
+}
+
+// ItemsSubtotal is an order's subtotal: the sum of quantity × cost over its items
+// (cost is the unit price after item discounts, before shipping, taxes and the
+// order-level discount). It is the one definition of the derived field, whatever
+// surface the order came from: the store sets Order.Subtotal from it on every write
+// and every read, so no surface supplies its own.
+func ItemsSubtotal(items []OrderItem) Money {
+	var sum Money
+	for _, it := range items {
+		sum += Money(it.Quantity) * it.Cost
+	}
+	return sum
 }
 
 // Shipping is a shipment of an order.

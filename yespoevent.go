@@ -432,10 +432,7 @@ func CheckOrderTotal(items []OrderItem, total, shipping, taxes, discount Money) 
 	if len(items) == 0 {
 		return nil
 	}
-	var sum Money
-	for _, it := range items {
-		sum += Money(it.Quantity) * it.Cost
-	}
+	sum := ItemsSubtotal(items)
 	if got := sum + shipping + taxes - discount; got != total {
 		extra := ""
 		if shipping != 0 || taxes != 0 || discount != 0 {

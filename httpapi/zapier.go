@@ -506,10 +506,6 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := l.Order
-	var subtotal orderhub.Money
-	for _, it := range o.Items {
-		subtotal += it.Cost * orderhub.Money(it.Quantity)
-	}
 	meta, _ := json.Marshal(map[string]any{"type": o.Type, "user_id": o.UserID})
 	cust.BillingAddress = l.BillingAddress
 	cust.Address = l.ShippingAddress
@@ -518,7 +514,7 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 	}
 	saved, _, err := s.db.UpsertOrder(r.Context(), &orderhub.OrderInput{
 		VendorID: vendorID, ExternalOrderID: o.ExternalID, Customer: cust, Source: l.Source, Date: o.Date,
-		Subtotal: subtotal, Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total, Items: o.Items,
+		Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total, Items: o.Items,
 		BillingAddress: l.BillingAddress, ShippingAddress: l.ShippingAddress, Metadata: meta,
 	})
 	if err != nil {

@@ -25,6 +25,9 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 	o.ExternalOrderID = ext.String
 	o.Items = []orderhub.OrderItem{}
 	_ = json.Unmarshal([]byte(items), &o.Items)
+	// Derived, never trusted from the row: rows written before the subtotal was
+	// derived in one place (Yespo-event orders) hold 0.
+	o.Subtotal = orderhub.ItemsSubtotal(o.Items)
 	if bill.Valid {
 		o.BillingAddress = &orderhub.Address{}
 		_ = json.Unmarshal([]byte(bill.String), o.BillingAddress)
@@ -72,13 +75,14 @@ func (tx *Tx) upsertOrder(in *orderhub.OrderInput) (*orderhub.Order, bool, error
 	}
 	next := orderhub.Order{
 		VendorID: in.VendorID, ExternalOrderID: in.ExternalOrderID, CustomerID: cust.ID, Source: in.Source, Status: in.Status,
-		Currency: in.Currency, Date: in.Date, Subtotal: in.Subtotal, Shipping: in.Shipping, Taxes: in.Taxes, Discount: in.Discount,
+		Currency: in.Currency, Date: in.Date, Shipping: in.Shipping, Taxes: in.Taxes, Discount: in.Discount,
 		Total: in.Total, Items: in.Items, BillingAddress: in.BillingAddress, ShippingAddress: in.ShippingAddress,
 		PaymentMethod: in.PaymentMethod, DeliveryMethod: in.DeliveryMethod, Metadata: in.Metadata,
 	}
 	if next.Items == nil {
 		next.Items = []orderhub.OrderItem{}
 	}
+	next.Subtotal = orderhub.ItemsSubtotal(next.Items)
 	if next.Status == "" {
 		next.Status = orderhub.OrderInitialized
 	}
@@ -138,7 +142,7 @@ func mergeOrder(dst, src *orderhub.Order) {
 	set(&dst.Date, src.Date)
 	set(&dst.PaymentMethod, src.PaymentMethod)
 	set(&dst.DeliveryMethod, src.DeliveryMethod)
-	for _, m := range []struct{ d, s *orderhub.Money }{{&dst.Subtotal, &src.Subtotal}, {&dst.Shipping, &src.Shipping}, {&dst.Taxes, &src.Taxes}, {&dst.Discount, &src.Discount}, {&dst.Total, &src.Total}} {
+	for _, m := range []struct{ d, s *orderhub.Money }{{&dst.Shipping, &src.Shipping}, {&dst.Taxes, &src.Taxes}, {&dst.Discount, &src.Discount}, {&dst.Total, &src.Total}} {
 		if *m.s != 0 {
 			*m.d = *m.s
 		}
@@ -146,6 +150,7 @@ func mergeOrder(dst, src *orderhub.Order) {
 	if len(src.Items) > 0 {
 		dst.Items = src.Items
 	}
+	dst.Subtotal = orderhub.ItemsSubtotal(dst.Items)
 	if !src.BillingAddress.IsZero() {
 		dst.BillingAddress = src.BillingAddress
 	}
