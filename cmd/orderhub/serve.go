@@ -31,6 +31,8 @@ type serveConfig struct {
 	seed func(ctx context.Context, db *sqlstore.DB, baseURL string) error
 	// delivery configures the delivery workers (admin_delivery.go).
 	delivery *deliveryOptions
+	// retention configures pruning (retention.go); nil: none.
+	retention *retentionOptions
 	// getenv reads the environment (connector secrets such as ORDERHUB_SECRET_KEY).
 	getenv func(string) string
 }
@@ -57,8 +59,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
 	cfg.delivery = deliveryFlags(fs, false)
+	cfg.retention = retentionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
+	}
+	if err := cfg.retention.check(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
 	}
 	cfg.dsn = *dsn
 	cfg.getenv = getenv
@@ -121,6 +128,11 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer stopDelivery()
+	stopRetention, err := startRetention(ctx, cfg.retention, db, log, reg)
+	if err != nil {
+		return err
+	}
+	defer stopRetention()
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub/sqlstore"
+)
+
+// retentionOptions are serve's --retention-* flags (docs/operations.md).
+type retentionOptions struct {
+	delivered, dead days
+	interval        time.Duration
+	batch           int
+	pause           time.Duration
+}
+
+// days is a duration flag that also takes whole days ("30d").
+type days time.Duration
+
+func (d *days) String() string { return formatDays(time.Duration(*d)) }
+
+func (d *days) Set(s string) error {
+	v, err := parseDays(s)
+	if err != nil {
+		return err
+	}
+	*d = days(v)
+	return nil
+}
+
+// parseDays parses "30d", "12h", "90m", "0": a Go duration or a whole number of days;
+// negative durations are refused.
+func parseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 0 || v > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days (e.g. 30d)", s)
+		}
+		d = time.Duration(v) * 24 * time.Hour
+	} else if s == "0" {
+		d = 0
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q is not a duration (e.g. 30d, 12h, 10m, or 0 to keep for ever)", s)
+		}
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q: a retention limit must not be negative", s)
+	}
+	return d, nil
+}
+
+func formatDays(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+func retentionFlags(fs *flag.FlagSet) *retentionOptions {
+	o := &retentionOptions{delivered: days(sqlstore.DefaultRetainDelivered), dead: days(sqlstore.DefaultRetainDead)}
+	fs.Var(&o.delivered, "retention-delivered", "delete delivered and canceled deliveries, their attempts, and events without deliveries older than this (30d, 12h, …; 0 keeps them)")
+	fs.Var(&o.dead, "retention-dead", "delete dead letters (and their attempts) that died longer ago than this unless replayed (0 keeps them)")
+	fs.DurationVar(&o.interval, "retention-interval", 10*time.Minute, "how often this process prunes (0: never; with several instances one is enough)")
+	fs.IntVar(&o.batch, "retention-batch", sqlstore.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
+	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "pause between two pruning transactions")
+	return o
+}
+
+func (o *retentionOptions) check() error {
+	if o.batch < 1 || o.batch > 1000 {
+		return fmt.Errorf("--retention-batch %d: use 1 to 1000", o.batch)
+	}
+	if o.interval < 0 || o.pause < 0 {
+		return fmt.Errorf("--retention-interval and --retention-pause must not be negative")
+	}
+	return nil
+}
+
+// retentionMetrics registers the retention and database size metrics.
+type retentionMetrics struct {
+	pruned   *prometheus.CounterVec
+	passes   *prometheus.CounterVec
+	duration prometheus.Gauge
+}
+
+func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionMetrics {
+	m := &retentionMetrics{
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_retention_pruned_total",
+			Help: "Rows deleted by retention: kind is delivered (delivered and canceled deliveries), dead (dead letters), attempts or events.",
+		}, []string{"kind"}),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_retention_passes_total",
+			Help: "Retention passes by outcome (ok, error).",
+		}, []string{"outcome"}),
+		duration: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderhub_retention_last_pass_seconds",
+			Help: "How long the last retention pass took.",
+		}),
+	}
+	for _, k := range []string{"delivered", "dead", "attempts", "events"} {
+		m.pruned.WithLabelValues(k)
+	}
+	space := func(f func(sqlstore.SpaceStats) int64) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			s, err := db.Space(ctx)
+			if err != nil {
+				return 0
+			}
+			return float64(f(s))
+		}
+	}
+	reg.MustRegister(m.pruned, m.passes, m.duration,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "orderhub_db_size_bytes",
+			Help: "Size of the database (SQLite: the main file without its WAL; PostgreSQL: pg_database_size).",
+		}, space(func(s sqlstore.SpaceStats) int64 { return s.Bytes })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "orderhub_db_free_bytes",
+			Help: "SQLite: bytes of free pages inside the database file, reused before the file grows (0 on PostgreSQL).",
+		}, space(func(s sqlstore.SpaceStats) int64 { return s.FreeBytes })))
+	return m
+}
+
+func (m *retentionMetrics) observe(st sqlstore.PruneStats, d time.Duration, err error) {
+	m.pruned.WithLabelValues("delivered").Add(float64(st.Delivered))
+	m.pruned.WithLabelValues("dead").Add(float64(st.Dead))
+	m.pruned.WithLabelValues("attempts").Add(float64(st.Attempts))
+	m.pruned.WithLabelValues("events").Add(float64(st.Events))
+	m.duration.Set(d.Seconds())
+	if err != nil {
+		m.passes.WithLabelValues("error").Inc()
+	} else {
+		m.passes.WithLabelValues("ok").Inc()
+	}
+}
+
+// startRetention prunes in the background until the returned stop is called.
+func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+	if o == nil {
+		return func() {}, nil
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	m := newRetentionMetrics(reg, db)
+	if o.interval == 0 || (o.delivered == 0 && o.dead == 0) {
+		log.Info("retention off", "interval", o.interval.String(), "delivered", o.delivered.String(), "dead", o.dead.String())
+		return func() {}, nil
+	}
+	r := sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Batch: o.batch, Pause: o.pause}
+	log = log.With("component", "retention")
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.RunRetention(ctx, r, o.interval, func(st sqlstore.PruneStats, d time.Duration, err error) {
+			m.observe(st, d, err)
+			if err == nil && st != (sqlstore.PruneStats{}) {
+				log.Info("pruned", "delivered", st.Delivered, "dead", st.Dead, "attempts", st.Attempts, "events", st.Events, "took", d.String())
+			}
+		})
+	}()
+	log.Info("retention started", "delivered", o.delivered.String(), "dead", o.dead.String(), "interval", o.interval.String(), "batch", o.batch)
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+// retentionRow is a vendor override as the admin commands print it: a duration, "0"
+// (keep for ever) or "default".
+type retentionRow struct {
+	VendorID  string `json:"vendorId"`
+	Delivered string `json:"delivered"`
+	Dead      string `json:"dead"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+func overrideText(d *time.Duration) string {
+	switch {
+	case d == nil:
+		return "default"
+	case *d == 0:
+		return "0"
+	}
+	return formatDays(*d)
+}
+
+// optionalDays is a --flag that may be left out (nil).
+func optionalDays(fs *flag.FlagSet, name, usage string) **time.Duration {
+	var p *time.Duration
+	fs.Func(name, usage, func(s string) error {
+		d, err := parseDays(s)
+		if err != nil {
+			return err
+		}
+		p = &d
+		return nil
+	})
+	return &p
+}
+
+func init() {
+	registerAdmin("retention", "list", "list the vendors' retention overrides", func(fs *flag.FlagSet) func(*adminEnv) error {
+		return func(e *adminEnv) error {
+			vs, err := e.db.ListVendorRetention(e.ctx)
+			if err != nil {
+				return err
+			}
+			out := []retentionRow{}
+			var rows [][]string
+			for _, v := range vs {
+				r := retentionRow{VendorID: v.VendorID, Delivered: overrideText(v.Delivered), Dead: overrideText(v.Dead), UpdatedAt: fmtTime(v.UpdatedAt)}
+				out = append(out, r)
+				rows = append(rows, []string{r.VendorID, r.Delivered, r.Dead, r.UpdatedAt})
+			}
+			return e.print(out, []string{"VENDOR", "DELIVERED", "DEAD", "UPDATED"}, rows)
+		}
+	})
+	registerAdmin("retention", "set", "override a vendor's retention (--vendor, --delivered, --dead; 0 keeps for ever)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		delivered := optionalDays(fs, "delivered", "age after which delivered deliveries and events go (30d, 12h; 0 keeps them; left out: the server's default)")
+		dead := optionalDays(fs, "dead", "age after which dead letters go (0 keeps them; left out: the server's default)")
+		return func(e *adminEnv) error {
+			if *vendor == "" {
+				return fmt.Errorf("--vendor is required")
+			}
+			if *delivered == nil && *dead == nil {
+				return fmt.Errorf("give --delivered, --dead or both (retention clear removes an override)")
+			}
+			if err := e.db.SetVendorRetention(e.ctx, *vendor, *delivered, *dead); err != nil {
+				return err
+			}
+			r := retentionRow{VendorID: *vendor, Delivered: overrideText(*delivered), Dead: overrideText(*dead), UpdatedAt: fmtTime(time.Now())}
+			return e.print(r, []string{"VENDOR", "DELIVERED", "DEAD", "UPDATED"}, [][]string{{r.VendorID, r.Delivered, r.Dead, r.UpdatedAt}})
+		}
+	})
+	registerAdmin("retention", "clear", "remove a vendor's retention override (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		return func(e *adminEnv) error {
+			if *vendor == "" {
+				return fmt.Errorf("--vendor is required")
+			}
+			if err := e.db.SetVendorRetention(e.ctx, *vendor, nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "retention override of %s removed\n", *vendor)
+			return nil
+		}
+	})
+	registerAdmin("retention", "prune", "run one retention pass now (--retention-delivered, --retention-dead as on serve)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		o := retentionFlags(fs)
+		return func(e *adminEnv) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			st, err := e.db.Prune(e.ctx, sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Batch: o.batch, Pause: o.pause})
+			if err != nil {
+				return err
+			}
+			return e.print(st, []string{"DELIVERED", "DEAD", "ATTEMPTS", "EVENTS"},
+				[][]string{{fmt.Sprint(st.Delivered), fmt.Sprint(st.Dead), fmt.Sprint(st.Attempts), fmt.Sprint(st.Events)}})
+		}
+	})
+}
