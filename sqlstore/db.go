@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +71,35 @@ type Options struct {
 	MaxBatch int
 	// ReadConns is the size of the reader pool (default 8).
 	ReadConns int
+	// MustExist refuses to create a database: a SQLite file must exist and not be
+	// empty, and either engine must already hold orderhub's schema (migrations
+	// still bring it up to date). The admin commands open databases this way.
+	MustExist bool
+}
+
+// DescribeDSN names a database for messages: SQLite as sqlite:ABSOLUTE-PATH (a
+// relative path means nothing without the directory it was resolved in),
+// PostgreSQL without its password.
+func DescribeDSN(dsn string) string {
+	d, src, err := ParseDSN(dsn)
+	switch {
+	case err != nil:
+		return dsn
+	case d == Postgres:
+		if u, err := url.Parse(src); err == nil {
+			return u.Redacted()
+		}
+		return "postgres://…"
+	}
+	if abs, err := filepath.Abs(src); err == nil {
+		src = abs
+	}
+	return "sqlite:" + src
+}
+
+// errNoDatabase is what Open with MustExist returns for a database orderhub never set up.
+func errNoDatabase(dsn, why string) error {
+	return fmt.Errorf("database %s %s: start `orderhub serve` or run `orderhub migrate` on it first, or name the right one with --db or ORDERHUB_DB", DescribeDSN(dsn), why)
 }
 
 // ParseDSN splits "sqlite:PATH", "sqlite://PATH", "postgres://…" or a plain path
@@ -124,6 +155,20 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now}
 	switch dialect {
 	case SQLite:
+		if opt.MustExist {
+			// Before the driver's first connection, which would create the file.
+			st, err := os.Stat(src)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return nil, errNoDatabase(dsn, "does not exist")
+			case err != nil:
+				return nil, fmt.Errorf("database %s: %w", DescribeDSN(dsn), err)
+			case st.IsDir():
+				return nil, errNoDatabase(dsn, "is a directory")
+			case st.Size() == 0:
+				return nil, errNoDatabase(dsn, "is an empty file")
+			}
+		}
 		if db.wdb, err = sql.Open("sqlite", sqliteDSN(src, false)); err != nil {
 			return nil, err
 		}
@@ -145,6 +190,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	db.read.SetMaxOpenConns(opt.ReadConns)
 	db.read.SetMaxIdleConns(opt.ReadConns)
 
+	if opt.MustExist {
+		if err := db.checkSchema(ctx, dsn); err != nil {
+			db.closeConns()
+			return nil, err
+		}
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.closeConns()
 		return nil, err
@@ -216,6 +267,23 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	for _, r := range res {
 		db.log.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path)
+	}
+	return nil
+}
+
+// checkSchema fails unless migrations ran on the database before (goose's version
+// table exists).
+func (db *DB) checkSchema(ctx context.Context, dsn string) error {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '` + goose.DefaultTablename + `'`
+	if db.dialect == Postgres {
+		q = `SELECT COUNT(*) FROM (SELECT to_regclass('` + goose.DefaultTablename + `') AS t) r WHERE t IS NOT NULL`
+	}
+	var n int
+	if err := db.wdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("database %s: %w", DescribeDSN(dsn), err)
+	}
+	if n == 0 {
+		return errNoDatabase(dsn, "holds no orderhub schema")
 	}
 	return nil
 }

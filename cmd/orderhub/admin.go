@@ -82,19 +82,9 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		adminUsage(stdout)
 		return nil
 	}
-	// Three-word commands: group "salesmanago accounts", action "create".
-	if len(args) >= 3 && adminCommands[args[0]+" "+args[1]] != nil {
-		args = append([]string{args[0] + " " + args[1]}, args[2:]...)
-	}
-	if len(args) < 2 || adminCommands[args[0]] == nil {
-		adminUsage(stderr)
-		return errUsage
-	}
-	cmd, ok := adminCommands[args[0]][args[1]]
-	if !ok {
-		fmt.Fprintf(stderr, "unknown admin command %q\n", args[0]+" "+args[1])
-		adminUsage(stderr)
-		return errUsage
+	cmd, args, err := findAdmin(args)
+	if err != nil {
+		return err
 	}
 	fs := newFlags("admin "+args[0]+" "+args[1], stderr)
 	dsn := dbFlag(fs, getenv)
@@ -104,15 +94,82 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return ignoreHelp(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
-		return errUsage
+		return usageErrorf("unexpected arguments: %s (every value goes with a flag, e.g. --id X; `orderhub admin %s -h` lists them)", strings.Join(fs.Args(), " "), args[0]+" "+args[1])
 	}
-	db, err := openDB(ctx, *dsn, nil)
+	// An admin command works on an existing database: it never creates one (a
+	// mistyped --db, or a relative path run from another directory, would otherwise
+	// make an empty database and report everything as not found), and its errors
+	// say which database they are about.
+	db, err := sqlstore.Open(ctx, *dsn, sqlstore.Options{MustExist: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON})
+	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON}); err != nil {
+		return fmt.Errorf("%w (database %s)", err, sqlstore.DescribeDSN(*dsn))
+	}
+	return nil
+}
+
+// findAdmin returns the command named by the first two words of args (three for
+// groups such as "salesmanago accounts") and the rest of args. A name that is not a
+// command is a usage error naming it, with the closest command when one is near.
+func findAdmin(args []string) (adminCommand, []string, error) {
+	if len(args) >= 3 && adminCommands[args[0]+" "+args[1]] != nil {
+		args = append([]string{args[0] + " " + args[1]}, args[2:]...)
+	}
+	if len(args) >= 2 {
+		if cmd, ok := adminCommands[args[0]][args[1]]; ok {
+			return cmd, args, nil
+		}
+	}
+	var words []string // the words before the first flag
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") || len(words) == 3 {
+			break
+		}
+		words = append(words, a)
+	}
+	const hint = "`orderhub admin help` lists every command"
+	if len(words) == 1 && adminCommands[words[0]] != nil {
+		return adminCommand{}, nil, usageErrorf("%q needs an action: orderhub admin %s %s", words[0], words[0], strings.Join(adminActions(words[0]), "|"))
+	}
+	typed := strings.Join(words, " ")
+	if typed == "" {
+		return adminCommand{}, nil, usageErrorf("missing admin command; %s", hint)
+	}
+	// The nearest command, comparing each with as many typed words as it has.
+	best, bestD := "", -1
+	for g, actions := range adminCommands {
+		for a := range actions {
+			name := g + " " + a
+			n := len(strings.Fields(name))
+			if n > len(words) {
+				continue
+			}
+			d := editDistance(strings.Join(words[:n], " "), name)
+			if d <= max(2, len(name)/4) && (bestD < 0 || d < bestD || d == bestD && name < best) {
+				best, bestD = name, d
+			}
+		}
+	}
+	msg := fmt.Sprintf("unknown admin command %q", typed)
+	if g := words[0]; adminCommands[g] != nil {
+		msg += fmt.Sprintf(" (%q has %s)", g, strings.Join(adminActions(g), ", "))
+	}
+	if best != "" {
+		return adminCommand{}, nil, usageErrorf("%s; did you mean `orderhub admin %s`? %s", msg, best, hint)
+	}
+	return adminCommand{}, nil, usageErrorf("%s; %s", msg, hint)
+}
+
+func adminActions(group string) []string {
+	var as []string
+	for a := range adminCommands[group] {
+		as = append(as, a)
+	}
+	sort.Strings(as)
+	return as
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -22,7 +22,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 }
 
 func TestAdminCatalogCommands(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	mustRun := func(args ...string) string {
 		t.Helper()
 		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)

@@ -17,7 +17,7 @@ import (
 // store functions as the admin API (GET /admin/v1/…), so a CLI cursor pages the
 // same way.
 func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	cli := func(args ...string) (string, string, error) {
 		t.Helper()
 		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,7 +10,7 @@ import (
 )
 
 func TestAdminDeliveryCommands(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	adminJSON := func(out any, args ...string) {
 		t.Helper()
 		stdout, stderr, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn, "--json")...)

@@ -25,7 +25,7 @@ func TestAdminYespoCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	cli := func(args ...string) (string, error) {
 		t.Helper()
 		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)

@@ -24,7 +24,7 @@ import (
 func init() { sqlstore.BcryptCost = bcrypt.MinCost }
 
 func TestAdminZapierUserCommands(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	cli := func(args ...string) (string, error) {
 		t.Helper()
 		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)

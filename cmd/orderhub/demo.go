@@ -24,6 +24,8 @@ type demoCredentials struct {
 	PromoCodes   []string `json:"promo_codes"`
 	AdminToken   string   `json:"admin_token"`
 	Database     string   `json:"database"`
+	// temporary: the database is the demo's own, removed when it stops.
+	temporary bool
 	// Extra holds credentials that other surfaces add to the demo.
 	Extra map[string]any `json:"extra,omitempty"`
 }
@@ -43,7 +45,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlags("demo", stderr)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address")
-	dbPath := fs.String("db", "", "database (default: a fresh SQLite file in a new temp dir)")
+	dbPath := fs.String("db", "", "database (default: a fresh SQLite file in a new temp dir, removed when the demo stops)")
 	credsFile := fs.String("print-credentials", "", "also write the demo credentials as JSON to this file")
 	fs.StringVar(&cfg.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request")
@@ -58,6 +60,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
+		// serve has closed the database when this runs.
+		defer os.RemoveAll(dir)
 		cfg.dsn = "sqlite:" + filepath.Join(dir, "orderhub.db")
 	}
 	var creds *demoCredentials
@@ -68,6 +72,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		creds.Database = cfg.dsn
+		creds.temporary = *dbPath == ""
 		if *credsFile != "" {
 			b, _ := json.MarshalIndent(creds, "", "  ")
 			if err := os.WriteFile(*credsFile, append(b, '\n'), 0o600); err != nil {
@@ -113,7 +118,7 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, baseURL string) (*demoCreden
 
 func printDemo(w io.Writer, c *demoCredentials) {
 	fmt.Fprintf(w, `orderhub demo is running at %[1]s  (Ctrl-C to stop)
-database:      %[8]s
+database:      %[8]s%[10]s
 
 vendor id:     %[2]s
 client id:     %[3]s
@@ -160,7 +165,14 @@ curl -s -X POST "%[1]s/payments/vendor/%[2]s/promos/code/DIGITAL12?confirm=true"
 
 # check before retrying:
 curl -s "%[1]s/payments/vendor/%[2]s/contracts?externalOrderId=ORDER-2025-001234" -H "Authorization: Bearer $ACCESS_TOKEN"
-`, c.BaseURL, c.VendorID, c.ClientID, c.ClientSecret, strings.Join(c.PromoCodes, ", "), c.AdminToken, c.Scope, c.Database, extras(c.Extra))
+`, c.BaseURL, c.VendorID, c.ClientID, c.ClientSecret, strings.Join(c.PromoCodes, ", "), c.AdminToken, c.Scope, c.Database, extras(c.Extra), tempNote(c.temporary))
+}
+
+func tempNote(temporary bool) string {
+	if temporary {
+		return "  (removed when the demo stops; --db sqlite:FILE keeps one)"
+	}
+	return ""
 }
 
 // extras formats the credentials other surfaces added, in a stable order.

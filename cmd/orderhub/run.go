@@ -52,8 +52,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
-	return errUsage
+	if c := closest(cmd, []string{"serve", "demo", "migrate", "admin", "bench", "version", "help"}); c != "" {
+		return usageErrorf("unknown command %q; did you mean `orderhub %s`? `orderhub help` lists the commands", cmd, c)
+	}
+	return usageErrorf("unknown command %q; `orderhub help` lists the commands", cmd)
 }
 
 func version() string {
@@ -103,7 +105,16 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: readableDurations})), nil
+}
+
+// readableDurations logs every time.Duration as Go writes it ("5.417s", "2h0m0s")
+// instead of slog's JSON default, an integer of nanoseconds.
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 func openDB(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, error) {

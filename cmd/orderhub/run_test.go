@@ -17,7 +17,7 @@ func TestUsageAndVersion(t *testing.T) {
 	if _, _, err := runCLI(t); !errors.Is(err, errUsage) {
 		t.Fatalf("no command: %v", err)
 	}
-	if _, errOut, err := runCLI(t, "frobnicate"); !errors.Is(err, errUsage) || !strings.Contains(errOut, "unknown command") {
+	if _, errOut, err := runCLI(t, "frobnicate"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "unknown command") {
 		t.Fatalf("unknown command: %v %s", err, errOut)
 	}
 	out, _, err := runCLI(t, "version")
