@@ -92,6 +92,9 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
+	if err == nil && in.Kind != "" {
+		err = plainEndpointKind(in.Kind)
+	}
 	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 	if err == nil {
 		err = s.db.CreateEndpoint(r.Context(), ep)
@@ -115,6 +118,14 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 		err = decodeAdmin(w, r, &in)
 	}
 	var ep *sqlstore.Endpoint
+	if err == nil && in.Kind != nil {
+		if err = plainEndpointKind(*in.Kind); err == nil {
+			var cur *sqlstore.Endpoint
+			if cur, err = s.db.GetEndpoint(r.Context(), vendorID, id); err == nil && cur.Kind != *in.Kind && plainEndpointKind(cur.Kind) != nil {
+				err = orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint %q is the delivery endpoint of a %s account; its kind cannot change (delete the account instead).", id, cur.Kind)
+			}
+		}
+	}
 	if err == nil {
 		ep, err = s.db.UpdateEndpoint(r.Context(), vendorID, id, in)
 	}
@@ -131,6 +142,17 @@ func (s *Server) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// plainEndpointKind refuses the connector kinds (salesmanago, yespo) where the
+// endpoint API creates or changes endpoints: a connector's endpoint comes and goes
+// with its account (the SALESmanago and Yespo admin APIs). Lists and reads show
+// every kind.
+func plainEndpointKind(kind string) error {
+	if kind != sqlstore.EndpointWebhook && kind != sqlstore.EndpointZapier {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q cannot be set here: the endpoint API makes webhook and zapier endpoints; salesmanago and yespo endpoints are made with their account.", kind)
+	}
+	return nil
 }
 
 // decodeOptional decodes a JSON body when there is one.

@@ -22,6 +22,10 @@ var fuzzContentTypes = []string{"application/json", "application/x-www-form-urle
 // route is fuzzed as soon as it is listed there.
 func FuzzHTTP(f *testing.F) {
 	h := newTestHub(f)
+	// The seeds are one generic body per method, with fields the contract does not
+	// list (the admin APIs ignore unknown fields): this test is about robustness,
+	// the contract tests are elsewhere.
+	h.ValidateSpec = false
 	ids := isolationFixture(f, h)
 	acme := h.token("")
 	var targets []fuzzTarget

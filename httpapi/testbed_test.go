@@ -55,14 +55,16 @@ type testHub struct {
 	Other    struct{ VendorID, ClientID, Secret string }
 	Admin    string // admin token
 	// ValidateSpec makes every exchange through do be checked against
-	// docs/openapi.yaml (validateAgainstSpec in openapi_test.go). Opt-in.
+	// docs/openapi.yaml (validateAgainstSpec in openapi_test.go). On by default:
+	// every test's exchanges are contract checks too; a test that sends what the
+	// contract cannot describe (floods, raw bytes) turns it off for those.
 	ValidateSpec bool
 	dsn          string
 }
 
 func newTestHub(t testing.TB) *testHub {
 	t.Helper()
-	h := &testHub{t: t, Clock: &testClock{t: time.Now().UTC()}, dsn: "sqlite:" + filepath.Join(t.TempDir(), "hub.db")}
+	h := &testHub{t: t, Clock: &testClock{t: time.Now().UTC()}, dsn: "sqlite:" + filepath.Join(t.TempDir(), "hub.db"), ValidateSpec: true}
 	h.start()
 	ctx := context.Background()
 	h.VendorID = "acme"

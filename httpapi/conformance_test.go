@@ -1,0 +1,167 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub"
+	"orderhub/connector/yespo"
+	"orderhub/docs"
+	fakeyespo "orderhub/fake/yespo"
+	"orderhub/httpapi"
+)
+
+// withYespoAccount serves the hub again (same database) with the Yespo connector
+// configured, and connects acme's Yespo account (a fake, never called here): acme
+// then has an endpoint of kind yespo. No delivery engine runs.
+func withYespoAccount(t *testing.T, h *testHub) {
+	t.Helper()
+	f := fakeyespo.New("yespo-api-key")
+	if _, err := f.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	sealer, err := yespo.NewSealer("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := docs.OpenAPIJSON()
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	h.URL = ts.URL
+	h.jsonReq("PUT", "/admin/v1/vendors/acme/yespo", h.Admin, map[string]string{"baseUrl": f.URL() + "/api/v1", "apiKey": "yespo-api-key"}).expect(200, "")
+}
+
+// TestEveryAdminResponseShapeMatchesTheSpec fills a hub with a record of every kind
+// the admin API shows — endpoints of every kind (webhook, zapier, salesmanago,
+// yespo), orders, contracts and customers from several surfaces, events,
+// deliveries, ignored events, purchases, catalog, Zapier users — and reads every
+// GET route of the admin API, lists and single records, checking each answer
+// against docs/openapi.yaml. A new admin GET route without a way to fill its path
+// parameters fails the test, so the walk keeps covering the whole admin API.
+func TestEveryAdminResponseShapeMatchesTheSpec(t *testing.T) {
+	ph := newPurchaseHub(t)
+	h := ph.testHub
+	h.ValidateSpec = true
+	withYespoAccount(t, h)
+	admin := func(method, path string, body any, status int) *response {
+		t.Helper()
+		return h.jsonReq(method, path, h.Admin, body).expect(status, "")
+	}
+
+	// Endpoints of every kind.
+	admin("POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"id": "ep_hook", "url": "https://hooks.example/orderhub", "description": "Shop"}, 201)
+	admin("POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"id": "ep_zap", "url": "https://hooks.zapier.com/hooks/standard/1/abc", "kind": "zapier"}, 201)
+	admin("POST", "/admin/v1/vendors/acme/salesmanago/accounts", map[string]any{"id": "sm_acme", "groupKey": "acme-main", "baseUrl": "https://app3.salesmanago.com",
+		"clientId": "acme-client", "apiSecret": "acme-api-secret", "owner": "owner@acme.example"}, 201)
+	admin("POST", "/admin/v1/vendors/acme/zapier-users", map[string]string{"email": "zap@acme.example", "name": "Zap", "password": "s3cret-pass"}, 201)
+
+	// Orders, contracts, customers, events (and so deliveries) from several surfaces.
+	h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", h.token(""), specOrder("ORD-1", nil)).expect(200, "")
+	evTok := h.token(orderhub.ScopeEvents)
+	h.jsonReq("POST", "/api/v1/contact", evTok, `{"externalCustomerId":"C-1","firstName":"Ann","channels":[{"type":"email","value":"ann@example.com"}]}`).expect(200, "")
+	h.jsonReq("POST", "/api/v1/event", evTok, yevent(orderhub.YespoOrderCreated, yCreated("Y-1", "C-1")...)).expect(200, "")
+	h.jsonReq("POST", "/api/v1/event", evTok, yevent(orderhub.YespoOrderCreated, "externalOrderId", `"Y-2"`)).expect(200, "") // ignored
+	h.do("POST", hookPath, "application/json", []byte(seedPurchase), map[string]string{"Authorization": "Bearer " + ph.SeedSecret}).expect(201, "")
+
+	// Ids for the path parameters, from the lists themselves.
+	ids := map[string]string{"clientId": h.ClientID, "accountId": "sm_acme"}
+	first := func(path, param string) {
+		t.Helper()
+		var l struct{ Data []map[string]any }
+		admin("GET", path, nil, 200).JSON(&l)
+		if len(l.Data) == 0 {
+			t.Fatalf("GET %s is empty: the walk would not see an item's shape", path)
+		}
+		for _, k := range []string{"id", param} {
+			if id, ok := l.Data[0][k].(string); ok && id != "" {
+				ids[param] = id
+				return
+			}
+		}
+		t.Fatalf("GET %s: no id in %v", path, l.Data[0])
+	}
+	first("/admin/v1/customers", "customerId")
+	first("/admin/v1/orders", "orderId")
+	first("/admin/v1/contracts", "contractId")
+	first("/admin/v1/events", "eventId")
+	first("/admin/v1/vendors/acme/deliveries", "deliveryId")
+	first("/admin/v1/vendors/acme/endpoints", "endpointId")
+
+	// Every kind is listed (and each one validated against Endpoint).
+	var eps struct{ Data []struct{ ID, Kind string } }
+	admin("GET", "/admin/v1/vendors/acme/endpoints", nil, 200).JSON(&eps)
+	var kinds []string
+	for _, e := range eps.Data {
+		kinds = append(kinds, e.Kind)
+		admin("GET", "/admin/v1/vendors/acme/endpoints/"+e.ID, nil, 200)
+		admin("GET", "/admin/v1/vendors/acme/endpoints?kind="+e.Kind, nil, 200)
+	}
+	sort.Strings(kinds)
+	if !slices.Equal(slices.Compact(kinds), []string{"salesmanago", "webhook", "yespo", "zapier"}) {
+		t.Errorf("endpoint kinds listed: %v, want all four", kinds)
+	}
+
+	param := regexp.MustCompile(`\{([A-Za-z]+)\}`)
+	walked := 0
+	for _, p := range registeredRoutes(t) {
+		method, path, _ := strings.Cut(p, " ")
+		if method != "GET" || !strings.HasPrefix(path, "/admin/") {
+			continue
+		}
+		for _, vendor := range []string{"acme", "vendor-id-1234"} {
+			var missing []string
+			url := param.ReplaceAllStringFunc(path, func(m string) string {
+				name := m[1 : len(m)-1]
+				if name == "vendorId" {
+					return vendor
+				}
+				v, ok := ids[name]
+				if !ok {
+					missing = append(missing, name)
+				}
+				return v
+			})
+			if len(missing) > 0 {
+				t.Errorf("%s: no id for %v; teach this test to make one", p, missing)
+				break
+			}
+			res := h.jsonReq("GET", url, h.Admin, nil)
+			switch {
+			case res.Status == 200:
+				walked++
+			case res.Status == 404 && vendor != "acme":
+				// vendor-id-1234 has no Yespo account, SALESmanago account sm_acme…
+			default:
+				t.Errorf("GET %s → %d: %s", url, res.Status, res.Body)
+			}
+			if !strings.Contains(path, "{vendorId}") {
+				break
+			}
+		}
+	}
+	if walked < 25 {
+		t.Errorf("walked %d admin GET answers; the route scan found too few", walked)
+	}
+
+	// The connector kinds are made with their accounts, not with the endpoint API.
+	h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://x.example", "kind": "yespo"}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/ep_hook", h.Admin, map[string]any{"kind": "salesmanago"}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/sm_acme", h.Admin, map[string]any{"kind": "webhook"}).expect(400, orderhub.EInvalidRequest)
+	var ep struct{ Kind string }
+	admin("PATCH", "/admin/v1/vendors/acme/endpoints/ep_hook", map[string]any{"kind": "zapier"}, 200).JSON(&ep)
+	if ep.Kind != "zapier" {
+		t.Errorf("kind %q after PATCH", ep.Kind)
+	}
+}
