@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ func TestParseDays(t *testing.T) {
 }
 
 func TestAdminRetentionCommands(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	cli := func(args ...string) (string, string, error) {
 		t.Helper()
 		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
