@@ -19,6 +19,7 @@ commands:
   serve     run the server (--db, --addr)
   demo      run a self-contained demo: fresh SQLite database, demo vendor, credentials
   migrate   apply database migrations (--db)
+  backup    copy a live SQLite database to a file (--db, --to, --force)
   admin     manage vendors, clients, promo codes, tokens, events (orderhub admin help)
   bench     load scenarios against a hub, spawned or running (orderhub bench -h)
   version   print the version
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
