@@ -47,6 +47,9 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "live.db")
+	if _, errOut, err := runCLI(t, "migrate", "--db", dsn); err != nil {
+		t.Fatal(err, errOut)
+	}
 	clientID, secret := fixture(t, dsn)
 
 	var mu sync.Mutex
