@@ -402,15 +402,31 @@ func ParseOrderEvent(body []byte) (*OrderEvent, error) {
 	if ev.Order.Date == "" {
 		missing = append(missing, "date")
 	}
-	if len(missing) > 0 {
-		ev.CreateIgnored = FieldError(EOrderEventParamRequired, missing[0], "Creating an order requires the parameters externalOrderId, totalCost, status, date and a contact (externalCustomerId, email or phone); missing: %s.", strings.Join(missing, ", "))
-	} else if ext == "" && email == "" && phone == "" {
-		ev.CreateIgnored = FieldError(EOrderEventParamRequired, "externalCustomerId", "Creating an order requires a contact id: externalCustomerId, email or phone.")
+	// The contact: any identifier counts — the order's externalCustomerId, email or
+	// phone, or one of Yespo's default identifier parameters (Email, Phone,
+	// ContactKey, …, names in any case), as Yespo itself finds the contact.
+	if len(ev.Contacts) == 0 {
+		missing = append(missing, "a contact identifier")
+	}
+	switch {
+	case len(missing) == 1 && len(ev.Contacts) == 0:
+		ev.CreateIgnored = Errorf(EOrderEventParamRequired, "Creating an order requires a contact identifier, and the event has none: send externalCustomerId, email or phone, or one of Yespo's default identifier parameters (%s; names in any case).", yespoContactParamNames())
+	case len(missing) > 0:
+		ev.CreateIgnored = FieldError(EOrderEventParamRequired, missing[0], "Creating an order requires the parameters externalOrderId, totalCost, status, date and a contact identifier (externalCustomerId, email, phone or a Yespo default identifier); missing: %s.", strings.Join(missing, ", "))
 	}
 	if ev.Type == YespoOrderCreated && ev.CreateIgnored != nil {
 		ev.Ignored, ev.CreateIgnored = ev.CreateIgnored, nil
 	}
 	return ev, nil
+}
+
+// yespoContactParamNames lists YespoContactParams' names.
+func yespoContactParamNames() string {
+	names := make([]string, 0, len(YespoContactParams))
+	for _, p := range YespoContactParams {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (ev *OrderEvent) contact(kind string) string {

@@ -197,11 +197,24 @@ func TestOrderEventSeedExample(t *testing.T) {
 func TestOrderEventRequiredParams(t *testing.T) {
 	h := newYespoHub(t)
 	h.contact(`{"externalCustomerId":"C1","channels":[{"type":"email","value":"c1@example.com"}]}`)
-	for _, name := range []string{"externalOrderId", "totalCost", "status", "date", "externalCustomerId"} {
+	for _, name := range []string{"externalOrderId", "totalCost", "status", "date"} {
 		h.ignored(yevent(orderhub.YespoOrderCreated, dropParam(yCreated("R-1", "C1"), name)...), orderhub.EOrderEventParamRequired, name, 400)
+	}
+	// Without any contact identifier the error says so, naming no one parameter.
+	if a := h.ignored(yevent(orderhub.YespoOrderCreated, dropParam(yCreated("R-1", "C1"), "externalCustomerId")...), orderhub.EOrderEventParamRequired, "", 400); !strings.Contains(a.Message, "contact identifier") {
+		t.Errorf("no contact: %q", a.Message)
 	}
 	// email or phone stand in for externalCustomerId.
 	h.accept(yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("R-2", "C1"), "externalCustomerId"), "email", `"C1@Example.com"`)...), "created")
+	// So do Yespo's default identifiers as Yespo writes them (Email, Phone: names in
+	// any case, the e-mail value in any case).
+	h.accept(yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("R-2b", "C1"), "externalCustomerId"), "Email", `"C1@EXAMPLE.com"`)...), "created")
+	h.contact(`{"externalCustomerId":"C2","channels":[{"type":"sms","value":"+380501234567"}]}`)
+	h.accept(yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("R-2c", "C1"), "externalCustomerId"), "Phone", `"+380501234567"`)...), "created")
+	// An identifier that matches no contact is named in the error.
+	if a := h.ignored(yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("R-2d", "C1"), "externalCustomerId"), "EMAIL", `"nobody@example.com"`)...), orderhub.EContactNotFound, "", 422); !strings.Contains(a.Message, "EMAIL=nobody@example.com") {
+		t.Errorf("unknown contact: %q", a.Message)
+	}
 	// Each item field is required.
 	for _, f := range []string{"externalItemId", "name", "quantity", "cost", "url", "imageUrl"} {
 		var item map[string]any
