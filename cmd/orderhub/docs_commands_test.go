@@ -190,6 +190,10 @@ func shellWords(s string) []string {
 	}
 	var out []string
 	for _, w := range words {
+		if (w == "…" || w == "...") && len(out) > 0 && strings.HasPrefix(out[len(out)-1], "-") {
+			out = append(out, "…") // an elided value (`--db …`), or more flags after a bool
+			continue
+		}
 		if w == "|" || w == "&&" || w == ";" || w == ">" || w == "2>" || strings.HasPrefix(w, "…") || w == "..." || strings.HasPrefix(w, "$(") {
 			break
 		}
@@ -245,7 +249,22 @@ func parseAdminArgs(args []string) error {
 	dbFlag(fs, func(string) string { return "" })
 	fs.Bool("json", false, "")
 	cmd.setup(fs)
-	if err := fs.Parse(args[2:]); err != nil {
+	// An elided value stands for any value; after a bool flag, "…" means more flags.
+	var rest []string
+	for i, a := range args[2:] {
+		if a == "…" {
+			name, _, _ := strings.Cut(strings.TrimLeft(args[2+i-1], "-"), "=")
+			prev := fs.Lookup(name)
+			if prev == nil {
+				continue // the parse below names the unknown flag
+			}
+			if b, ok := prev.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		rest = append(rest, a)
+	}
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
