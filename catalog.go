@@ -86,13 +86,11 @@ func validExternalID(field, s string) error {
 	if s == "" {
 		return FieldError(EInvalidRequest, field, "%s is required.", field)
 	}
-	if len(s) > MaxExternalID || !utf8.ValidString(s) || strings.ContainsFunc(s, isControl) {
+	if len(s) > MaxExternalID || !IsLineText(s) {
 		return FieldError(EInvalidRequest, field, "%s must be at most %d characters of text without control characters.", field, MaxExternalID)
 	}
 	return nil
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // validName trims and checks a display name: required, at most 200 characters.
 func validName(field string, s *string) error {
@@ -100,7 +98,7 @@ func validName(field string, s *string) error {
 	if *s == "" {
 		return FieldError(EInvalidRequest, field, "%s is required.", field)
 	}
-	if utf8.RuneCountInString(*s) > 200 || !utf8.ValidString(*s) || strings.ContainsFunc(*s, isControl) {
+	if utf8.RuneCountInString(*s) > 200 || !IsLineText(*s) {
 		return FieldError(EInvalidRequest, field, "%s must be at most 200 characters of text without control characters.", field)
 	}
 	return nil

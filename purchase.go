@@ -155,13 +155,20 @@ func ParsePurchase(body []byte, now time.Time) (*Purchase, error) {
 	}
 	p := &Purchase{}
 	var err error
+	// Free text (notes, the c/o and street lines) may hold line breaks; the
+	// other fields are line text (see text.go).
 	text := func(dst *string, field string, v wireText, max int) {
 		if err != nil {
 			return
 		}
 		s := strings.TrimSpace(string(v))
-		if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) || strings.ContainsFunc(s, isControlExceptNewline) {
-			err = FieldError(EInvalidRequest, field, "%s must be at most %d characters of text without control characters.", field, max)
+		free := field == "notes" || strings.HasSuffix(field, "AddressCo") || strings.HasSuffix(field, "AddressStreet")
+		if rule := TextRule(s, free); rule != "" {
+			err = FieldError(EInvalidRequest, field, "%s %s.", field, rule)
+			return
+		}
+		if utf8.RuneCountInString(s) > max {
+			err = FieldError(EInvalidRequest, field, "%s must be at most %d characters.", field, max)
 			return
 		}
 		*dst = s
@@ -278,8 +285,6 @@ func ParsePurchase(body []byte, now time.Time) (*Purchase, error) {
 	p.Fingerprint = hex.EncodeToString(sum[:])
 	return p, nil
 }
-
-func isControlExceptNewline(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }
 
 // parseInstant parses an ISO 8601 date-time (RFC 3339, with or without fractional
 // seconds) or a plain date (midnight UTC), between the years 1900 and 2200.

@@ -236,8 +236,8 @@ func (o *smObject) str(f string, max int, required bool, dst *string) error {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return FieldError(EInvalidRequest, o.name(f), "%s must be a string, got %s.", o.name(f), jsonTypeOf(raw))
 	}
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		return FieldError(EInvalidRequest, o.name(f), "%s must be text without NUL characters.", o.name(f))
+	if rule := TextRule(s, true); rule != "" {
+		return FieldError(EInvalidRequest, o.name(f), "%s %s.", o.name(f), rule)
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return FieldError(EInvalidRequest, o.name(f), "%s is required and must not be blank.", o.name(f))
@@ -737,7 +737,7 @@ func ValidateSalesmanagoAccount(in *SalesmanagoAccountInput) error {
 			return err
 		}
 	}
-	if utf8.RuneCountInString(in.Name) > 200 || strings.ContainsFunc(in.Name, isControl) {
+	if utf8.RuneCountInString(in.Name) > 200 || !IsLineText(in.Name) {
 		return FieldError(EInvalidRequest, "name", "name must be at most 200 characters without control characters.")
 	}
 	in.BaseURL = strings.TrimRight(strings.TrimSpace(in.BaseURL), "/")
@@ -760,7 +760,7 @@ func ValidateSalesmanagoAccount(in *SalesmanagoAccountInput) error {
 		if f.required && *f.v == "" {
 			return FieldError(EInvalidRequest, f.name, "%s is required.", f.name)
 		}
-		if len(*f.v) > 255 || strings.ContainsFunc(*f.v, isControl) {
+		if len(*f.v) > 255 || !IsLineText(*f.v) {
 			return FieldError(EInvalidRequest, f.name, "%s must be at most 255 characters without control characters.", f.name)
 		}
 	}

@@ -113,6 +113,9 @@ func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, tod
 	if len(o.ExternalOrderID) > 255 {
 		return nil, FieldError(EInvalidRequest, "externalOrderId", "externalOrderId must be at most 255 characters.")
 	}
+	if rule := TextRule(o.ExternalOrderID, false); rule != "" {
+		return nil, FieldError(EInvalidRequest, "externalOrderId", "externalOrderId %s.", rule)
+	}
 	if w.UserData == nil || w.UserData.Email == nil || strings.TrimSpace(*w.UserData.Email) == "" {
 		return nil, FieldError(EUserEmailRequired, "userData.email", "User email is required for promo contract creation")
 	}
@@ -192,6 +195,9 @@ func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, tod
 
 func parsePerson(w *wirePerson, field string) (*Person, error) {
 	p := &Person{FullName: strings.TrimSpace(w.FullName)}
+	if rule := TextRule(p.FullName, false); rule != "" {
+		return nil, FieldError(EInvalidRequest, field+".fullName", "%s.fullName %s.", field, rule)
+	}
 	if w.Email != nil && strings.TrimSpace(*w.Email) != "" {
 		e, ok := NormalizeEmail(*w.Email)
 		if !ok {
@@ -211,6 +217,14 @@ func parsePerson(w *wirePerson, field string) (*Person, error) {
 			FirstName: strings.TrimSpace(a.FirstName), LastName: strings.TrimSpace(a.LastName),
 			Co: strings.TrimSpace(a.Co), Street: strings.TrimSpace(a.Street),
 			Zip: strings.TrimSpace(a.Zip), City: strings.TrimSpace(a.City),
+		}
+		for _, f := range []struct {
+			name, v string
+			free    bool
+		}{{"firstName", addr.FirstName, false}, {"lastName", addr.LastName, false}, {"co", addr.Co, true}, {"street", addr.Street, true}, {"zip", addr.Zip, false}, {"city", addr.City, false}} {
+			if rule := TextRule(f.v, f.free); rule != "" {
+				return nil, FieldError(EInvalidAddress, field+".address."+f.name, "%s.address.%s %s.", field, f.name, rule)
+			}
 		}
 		if a.Country != "" {
 			c, ok := NormalizeCountry(strings.TrimSpace(a.Country))

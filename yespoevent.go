@@ -132,6 +132,9 @@ func CheckYespoKey(field, v string, max int) error {
 	if utf8.RuneCountInString(v) > max {
 		return FieldError(EInvalidRequest, field, "%s must be at most %d characters.", field, max)
 	}
+	if rule := TextRule(v, false); rule != "" {
+		return FieldError(EInvalidRequest, field, "%s %s.", field, rule)
+	}
 	if i := strings.IndexAny(v, YespoForbiddenChars); i >= 0 {
 		return FieldError(EInvalidRequest, field, "%s contains the character %q, which Yespo forbids (forbidden: %s).", field, v[i:i+1], YespoForbiddenChars)
 	}
@@ -230,6 +233,9 @@ func ParseOrderEvent(body []byte) (*OrderEvent, error) {
 			return "", true, FieldError(EOrderEventParamInvalid, name, "Parameter %s must be a string or a number.", name)
 		}
 		s = strings.TrimSpace(s)
+		if rule := TextRule(s, false); rule != "" {
+			return "", true, FieldError(EOrderEventParamInvalid, name, "Parameter %s %s.", name, rule)
+		}
 		return s, s != "", nil
 	}
 	fail := func(e *Error) (*OrderEvent, error) { ev.Ignored = e; return ev, nil }
@@ -515,6 +521,8 @@ func parseYespoItems(raw json.RawMessage) ([]OrderItem, *Error) {
 			s = strings.TrimSpace(s)
 			if len(s) > max {
 				e = FieldError(EOrderEventParamInvalid, f+"."+k, "%s.%s must be at most %d characters.", f, k, max)
+			} else if rule := TextRule(s, k == "description"); rule != "" {
+				e = FieldError(EOrderEventParamInvalid, f+"."+k, "%s.%s %s.", f, k, rule)
 			}
 			return s
 		}
@@ -675,6 +683,9 @@ func ParseYespoContact(body []byte) (*ParsedYespoContact, error) {
 		if len(f.v) > 255 {
 			return nil, FieldError(EInvalidRequest, f.name, "%s must be at most 255 characters.", f.name)
 		}
+		if rule := TextRule(f.v, false); rule != "" {
+			return nil, FieldError(EInvalidRequest, f.name, "%s %s.", f.name, rule)
+		}
 	}
 	for i, ch := range w.Channels {
 		f := "channels[" + strconv.Itoa(i) + "]"
@@ -712,6 +723,14 @@ func ParseYespoContact(body []byte) (*ParsedYespoContact, error) {
 	}
 	if a := w.Address; a != nil && (*a != YespoAddress{}) {
 		c.Address = &Address{City: strings.TrimSpace(a.Town), State: strings.TrimSpace(a.Region), Street: strings.TrimSpace(a.Address), Zip: strings.TrimSpace(a.Postcode)}
+		for _, f := range []struct {
+			name, v string
+			free    bool
+		}{{"town", c.Address.City, false}, {"region", c.Address.State, false}, {"address", c.Address.Street, true}, {"postcode", c.Address.Zip, false}} {
+			if rule := TextRule(f.v, f.free); rule != "" {
+				return nil, FieldError(EInvalidRequest, "address."+f.name, "address.%s %s.", f.name, rule)
+			}
+		}
 	}
 	extra := map[string]any{}
 	if len(w.Fields) > 0 {

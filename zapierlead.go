@@ -134,6 +134,9 @@ func need(v scalar, field string, max int) (string, error) {
 	if len(t) > max {
 		return "", FieldError(EUnprocessable, field, "The %s field must be at most %d characters.", field, max)
 	}
+	if rule := TextRule(t, true); rule != "" {
+		return "", FieldError(EUnprocessable, field, "The %s field %s.", field, rule)
+	}
 	return t, nil
 }
 
@@ -141,6 +144,9 @@ func optional(v scalar, field string, max int) (string, error) {
 	t := v.text()
 	if len(t) > max {
 		return "", FieldError(EUnprocessable, field, "The %s field must be at most %d characters.", field, max)
+	}
+	if rule := TextRule(t, true); rule != "" {
+		return "", FieldError(EUnprocessable, field, "The %s field %s.", field, rule)
 	}
 	return t, nil
 }

@@ -241,9 +241,8 @@ func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "search", &view{Title: "Search: " + q, Nav: "search", Data: v})
 }
 
-func validText(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) && strings.ToValidUTF8(s, "") == s
-}
+// validText: query values and ids are line text (text.go).
+func validText(s string) bool { return orderhub.IsLineText(s) }
 
 // pathID returns the {id} path value, or renders not found.
 func (c *console) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -45,12 +43,10 @@ type DataList[T any] struct {
 	Data []T `json:"data"`
 }
 
-// storable reports whether s can name a stored record: valid UTF-8 without control
-// characters (PostgreSQL refuses NUL and invalid UTF-8 in text parameters, so
-// such values are answered as "no such record" before they reach the store).
-func storable(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
-}
+// storable reports whether s can name a stored record: line text (text.go), so
+// values with NUL or invalid UTF-8, which PostgreSQL refuses in text parameters,
+// are answered as "no such record" before they reach the store.
+func storable(s string) bool { return orderhub.IsLineText(s) }
 
 // pathID returns a path value that names a record, or NotFound.
 func pathID(r *http.Request, name, what string) (string, error) {

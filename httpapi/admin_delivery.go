@@ -198,7 +198,7 @@ func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		err = decodeOptional(w, r, &in)
 	}
-	if err == nil && (len(in.Reason) > 500 || !storable(in.Reason)) {
+	if err == nil && (len(in.Reason) > 500 || !orderhub.IsFreeText(in.Reason)) {
 		err = orderhub.FieldError(orderhub.EInvalidRequest, "reason", "The reason must be text of at most 500 characters.")
 	}
 	var ep *sqlstore.Endpoint

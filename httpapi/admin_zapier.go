@@ -75,11 +75,15 @@ func (s *Server) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Re
 	})
 }
 
-// adminText checks an optional text field of an admin request.
+// adminText checks an optional text field of an admin request: message and
+// description are free text, the others line text (text.go's rules).
 func adminText(field, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
-	if len(v) > max || !storable(v) {
+	if len(v) > max {
 		return "", orderhub.FieldError(orderhub.EInvalidRequest, field, "%s must be text of at most %d characters.", field, max)
+	}
+	if rule := orderhub.TextRule(v, field == "message" || field == "description"); rule != "" {
+		return "", orderhub.FieldError(orderhub.EInvalidRequest, field, "%s %s.", field, rule)
 	}
 	return v, nil
 }

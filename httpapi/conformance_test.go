@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -164,4 +165,88 @@ func TestEveryAdminResponseShapeMatchesTheSpec(t *testing.T) {
 	if ep.Kind != "zapier" {
 		t.Errorf("kind %q after PATCH", ep.Kind)
 	}
+}
+
+// TestTextRulesOnEverySurface: free text holds tab, CR and LF (what an HTML
+// textarea submits) on every surface, stored as sent; no surface takes other
+// control characters; identifiers and names are one line.
+func TestTextRulesOnEverySurface(t *testing.T) {
+	const crlf = "Line one\r\nLine two\twith a tab"
+	ctl := "a" + string(rune(1))
+	fieldIs := func(t *testing.T, res *response, want string) {
+		t.Helper()
+		var e struct{ Field string }
+		res.JSON(&e)
+		if e.Field != want {
+			t.Errorf("field %q, want %q: %s", e.Field, want, res.Body)
+		}
+	}
+	t.Run("purchases (seed 000), vendor orders (001), order events (004), admin", func(t *testing.T) {
+		h := newPurchaseHub(t)
+		send := func(mod map[string]any) *response {
+			var p map[string]any
+			if err := json.Unmarshal([]byte(seedPurchase), &p); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range mod {
+				p[k] = v
+			}
+			b, _ := json.Marshal(p)
+			return h.do("POST", hookPath, "application/json", b, map[string]string{"Authorization": "Bearer " + h.SeedSecret})
+		}
+		var pa purchaseAnswer
+		send(map[string]any{"publisherPurchaseId": "crlf", "notes": crlf, "deliveryAddressStreet": "c/o Ann\r\nSveavägen 59"}).expect(201, "").JSON(&pa)
+		if b := string(h.jsonReq("GET", "/admin/v1/contracts/"+pa.ContractID, h.Admin, nil).expect(200, "").Body); !strings.Contains(b, `Line one\r\nLine two\twith a tab`) {
+			t.Errorf("the notes were not kept as sent: %s", b)
+		}
+		for field, v := range map[string]string{"notes": ctl, "firstName": "Ann\nBee", "publisherPurchaseId": "x\ty"} {
+			fieldIs(t, send(map[string]any{"publisherPurchaseId": "bad", field: v}).expect(400, orderhub.EInvalidRequest), field)
+		}
+
+		tok := h.token("")
+		order := func(id string, edit func(o, u map[string]any)) *response {
+			return h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMOCODE", tok, specOrder(id, edit))
+		}
+		order("VO-crlf", func(o, u map[string]any) { u["address"].(map[string]any)["street"] = "c/o Ann\r\nStorgatan 1" }).expect(200, "")
+		fieldIs(t, order("VO-"+ctl, nil).expect(400, orderhub.EInvalidRequest), "externalOrderId")
+		fieldIs(t, order("VO-2", func(o, u map[string]any) { u["fullName"] = "Anna\nAndersson" }).expect(400, orderhub.EInvalidRequest), "userData.fullName")
+		fieldIs(t, order("VO-3", func(o, u map[string]any) { u["address"].(map[string]any)["city"] = ctl }).expect(400, orderhub.EInvalidAddress), "userData.address.city")
+
+		evTok := h.token(orderhub.ScopeEvents)
+		h.jsonReq("POST", "/api/v1/contact", evTok, `{"externalCustomerId":"C-1","channels":[{"type":"email","value":"ann@example.com"}],"address":{"address":"c/o Ann\r\nMain St 1"}}`).expect(200, "")
+		fieldIs(t, h.jsonReq("POST", "/api/v1/contact", evTok, `{"externalCustomerId":"C-2","firstName":"A\u0001"}`).expect(400, orderhub.EInvalidRequest), "firstName")
+		item := `{"externalItemId":"A1","name":"Thing","quantity":1,"cost":"21","url":"https://shop.example/a1","imageUrl":"https://shop.example/a1.png","description":` + jq(crlf) + `}`
+		var a eventAnswer
+		h.jsonReq("POST", "/api/v1/event", evTok, yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("Y-1", "C-1"), "items"), "items", "["+item+"]")...)).expect(200, "").JSON(&a)
+		if a.Status != "accepted" {
+			t.Errorf("CRLF in an item description: %+v", a)
+		}
+		h.jsonReq("POST", "/api/v1/event?strict=true", evTok, yevent(orderhub.YespoOrderCreated, yCreated("Y-\u0001", "C-1")...)).expect(400, orderhub.EOrderEventParamInvalid)
+
+		h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"id": "ep_1", "url": "https://hooks.example/x", "description": crlf}).expect(201, "")
+		fieldIs(t, h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://hooks.example/x", "description": ctl}).expect(400, orderhub.EInvalidRequest), "description")
+		h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints/ep_1/disable", h.Admin, map[string]any{"reason": "Moved.\r\nSee ticket 12."}).expect(200, "")
+	})
+	t.Run("Zapier (seed 003)", func(t *testing.T) {
+		h := newZapierHub(t)
+		lead := func(edit func(l map[string]any)) *response {
+			var l map[string]any
+			if err := json.Unmarshal([]byte(seedOrderLead), &l); err != nil {
+				t.Fatal(err)
+			}
+			edit(l)
+			return h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, l)
+		}
+		lead(func(l map[string]any) { l["shipping_address"].(map[string]any)["line2"] = "Suite 5\r\nBuilding B" }).expect(200, "")
+		fieldIs(t, lead(func(l map[string]any) { l["contact"].(map[string]any)["first_name"] = ctl }).expect(422, orderhub.EUnprocessable), "contact.first_name")
+	})
+	t.Run("SALESmanago (seed 002)", func(t *testing.T) {
+		b := newSMBed(t, nil)
+		b.accept("POST", "/salesmanago/contacts", map[string]any{"group_key": "acme-main", "data": map[string]any{"email": "anna@example.com"}})
+		id := b.accept("POST", "/salesmanago/events", map[string]any{"group_key": "acme-main", "data": map[string]any{"email": "anna@example.com", "contactExtEventType": "PURCHASE", "description": crlf}})
+		if st := b.settled(t, id); st.Status != "delivered" {
+			t.Errorf("CRLF description: %+v", st)
+		}
+		fieldIs(t, b.jsonReq("POST", "/salesmanago/events", b.Tok, map[string]any{"group_key": "acme-main", "data": map[string]any{"email": "anna@example.com", "contactExtEventType": "PURCHASE", "description": ctl}}).expect(400, orderhub.EInvalidRequest), "data.description")
+	})
 }

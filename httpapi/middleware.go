@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"orderhub"
 )
@@ -70,7 +69,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if !cleanText(r.URL.Path) {
 			// No record has an id with NUL or invalid UTF-8 (and PostgreSQL text cannot
 			// hold NUL): answer such paths before any handler passes them to the database.
-			writeError(rec, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Not found: the path contains a NUL character or invalid UTF-8."))
+			writeError(rec, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Not found: the path contains a control character (NUL, tab, CR, LF, …) or invalid UTF-8, which no id holds."))
 		} else {
 			next.ServeHTTP(rec, r)
 		}
@@ -90,15 +89,15 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// cleanText reports whether s (a decoded path or a query value) is valid UTF-8
-// without NUL characters, also after percent-decoding.
+// cleanText reports whether s (a decoded path or a query value) is line text
+// (text.go: valid UTF-8 without control characters), also after percent-decoding.
 func cleanText(s string) bool {
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+	if !orderhub.IsLineText(s) {
 		return false
 	}
 	if strings.IndexByte(s, '%') >= 0 {
 		if u, err := url.QueryUnescape(s); err == nil {
-			return utf8.ValidString(u) && strings.IndexByte(u, 0) < 0
+			return orderhub.IsLineText(u)
 		}
 	}
 	return true

@@ -98,11 +98,9 @@ func (p Page) decode(list string) (*cursor, int, error) {
 	return c, limit, nil
 }
 
-// storableText reports whether s can be a text parameter on both engines
-// (PostgreSQL refuses NUL bytes and invalid UTF-8).
-func storableText(s string) bool {
-	return !strings.ContainsRune(s, 0) && strings.ToValidUTF8(s, "\uFFFD") == s
-}
+// storableText reports whether s can be a key or a name: line text (text.go),
+// which PostgreSQL can hold (no NUL, valid UTF-8).
+func storableText(s string) bool { return orderhub.IsLineText(s) }
 
 // query builds a WHERE clause with $N placeholders.
 type query struct {

@@ -213,6 +213,9 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 	if len(e.Description) > 1000 {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description is longer than 1000 characters.")
 	}
+	if !orderhub.IsFreeText(e.Description) {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description %s.", orderhub.TextRule(e.Description, true))
+	}
 	if e.Secret == "" {
 		e.Secret = NewEndpointSecret()
 	} else if err := validSecret(e.Secret); err != nil {
@@ -335,6 +338,9 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u Endpoin
 	}
 	if u.Description != nil && len(*u.Description) > 1000 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description is longer than 1000 characters.")
+	}
+	if u.Description != nil && !orderhub.IsFreeText(*u.Description) {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description %s.", orderhub.TextRule(*u.Description, true))
 	}
 	var types *string
 	if u.EventTypes != nil {
