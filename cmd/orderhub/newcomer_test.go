@@ -5,11 +5,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"orderhub/delivery"
 )
 
 // What a newcomer trips over on the command line (issue 16).
@@ -168,5 +172,59 @@ func TestDemoRemovesItsTemporaryDatabase(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Fatalf("the demo left %v in the temp dir", ents)
+	}
+}
+
+// TestReceiveVerifiesSignatures: `orderhub receive` answers a correctly signed
+// delivery with --status and a forged or unsigned one with 401, saying which.
+func TestReceiveVerifiesSignatures(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	if _, _, err := runCLI(t, "receive", "--secret", "hunter2"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "whsec_") {
+		t.Fatalf("a bad --secret: %v", err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"receive", "--addr", addr, "--secret", secret, "--status", "202"}, func(string) string { return "" }, out, out)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitFor(t, "the receiver", func() bool { return strings.Contains(out.String(), "listening") }, out)
+
+	body := []byte(`{"id":"evt_1","type":"order-created","timestamp":"2026-12-02T08:00:00Z","data":{}}`)
+	post := func(sign string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks", bytes.NewReader(body))
+		now := time.Now()
+		sig, err := delivery.Sign([]string{sign}, "evt_1", now, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("webhook-id", "evt_1")
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("webhook-signature", sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := post(secret); st != 202 {
+		t.Errorf("signed delivery answered %d", st)
+	}
+	if st := post("whsec_b3RoZXItb3RoZXItb3RoZXItb3RoZXI="); st != 401 {
+		t.Errorf("forged delivery answered %d", st)
+	}
+	got := out.String()
+	if !strings.Contains(got, "order-created webhook-id=evt_1: signature verified; answered 202") ||
+		!strings.Contains(got, "REJECTED: no webhook-signature matches") || !strings.Contains(got, string(body)) {
+		t.Errorf("receiver output:\n%s", got)
 	}
 }

@@ -22,6 +22,7 @@ commands:
   backup    copy a live SQLite database to a file (--db, --to, --force)
   admin     manage vendors, clients, promo codes, tokens, events (orderhub admin help)
   bench     load scenarios against a hub, spawned or running (orderhub bench -h)
+  receive   a local webhook receiver that checks signatures and prints deliveries (--addr, --secret)
   version   print the version
 `
 
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
+	case "receive":
+		return runReceive(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", version())
 		return nil
@@ -55,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	if c := closest(cmd, []string{"serve", "demo", "migrate", "admin", "bench", "version", "help"}); c != "" {
+	if c := closest(cmd, []string{"serve", "demo", "migrate", "backup", "admin", "bench", "receive", "version", "help"}); c != "" {
 		return usageErrorf("unknown command %q; did you mean `orderhub %s`? `orderhub help` lists the commands", cmd, c)
 	}
 	return usageErrorf("unknown command %q; `orderhub help` lists the commands", cmd)
