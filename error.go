@@ -32,6 +32,7 @@ const (
 	EConflict          = "ConflictError"          // 409
 	EInvalidSMNO       = "InvalidSMNOError"       // 422
 	EUnprocessable     = "UnprocessableEntityError"
+	EQuotaExceeded     = "QuotaExceededError" // 409: a create would go over a vendor's quota (quota.go)
 
 	// External purchases (seed 000): references in the payload that cannot be
 	// resolved (422).

@@ -673,6 +673,12 @@ func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		data["Promos"], data["Products"], data["Options"], data["Mappings"], data["Sources"] = promos.Data, products, options, mappings, sources
+		quotas, err := c.db.GetVendorQuotas(ctx, vendor)
+		if err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		data["Quotas"] = quotas.Quotas
 	}
 	c.render(w, r, http.StatusOK, "catalog", &view{Title: "Catalog", Nav: "catalog", Vendors: vs, Data: data})
 }

@@ -29,6 +29,7 @@ var statuses = map[string]int{
 	orderhub.EPromoCodeNotFound:      http.StatusNotFound,
 	orderhub.EContractNotFound:       http.StatusNotFound,
 	orderhub.EConflict:               http.StatusConflict,
+	orderhub.EQuotaExceeded:          http.StatusConflict,
 	orderhub.EInvalidSMNO:            http.StatusUnprocessableEntity,
 	orderhub.EUnprocessable:          http.StatusUnprocessableEntity,
 	orderhub.EMethodNotAllowed:       http.StatusMethodNotAllowed,

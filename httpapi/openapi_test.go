@@ -666,6 +666,9 @@ func TestResponsesMatchTheSpec(t *testing.T) {
 	get := func(path, token string) func(h *testHub) *response {
 		return func(h *testHub) *response { return h.jsonReq("GET", path, token, nil) }
 	}
+	putQuota := func(body any) func(h *testHub) *response {
+		return func(h *testHub) *response { return h.jsonReq("PUT", "/admin/v1/vendors/acme/quotas", h.Admin, body) }
+	}
 	tokenReq := func(ct string, body []byte, hdr map[string]string) func(h *testHub) *response {
 		return func(h *testHub) *response { return h.do("POST", "/oauth/token", ct, body, hdr) }
 	}
@@ -879,6 +882,15 @@ func TestResponsesMatchTheSpec(t *testing.T) {
 			return h.jsonReq("GET", "/payments/vendor/other/contracts/"+seedContract, tok, nil)
 		},
 			status: 403, code: "Forbidden", request: conforms},
+
+		// Quotas (issue 14, docs/quotas.md).
+		{name: "quotas: get", do: get("/admin/v1/vendors/acme/quotas", h.Admin), status: 200, request: conforms},
+		{name: "quotas: set", do: putQuota(map[string]any{"webhookEndpoints": 0, "products": nil}), status: 200, request: conforms},
+		{name: "quotas: unknown quota", do: putQuota(map[string]any{"nope": 1}), status: 400, code: "InvalidRequestError", field: "nope", request: breaks},
+		{name: "quotas: negative limit", do: putQuota(map[string]any{"products": -1}), status: 400, code: "InvalidRequestError", field: "products", request: breaks},
+		{name: "endpoint: QuotaExceededError", do: post("/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://hooks.example.com/quota"}),
+			status: 409, code: "QuotaExceededError", request: conforms},
+		{name: "quotas: back to the default", do: putQuota(map[string]any{"webhookEndpoints": nil}), status: 200, request: conforms},
 
 		// Last: the clock moves past the tokens' lifetime.
 		{name: "order: Unauthorized, expired token", do: func(h *testHub) *response {

@@ -38,6 +38,9 @@ func (s *Server) routes() {
 	// Admin API of the core entities and the web console (issue 9).
 	s.adminCoreRoutes(m)
 
+	// Per-vendor quotas and their usage (issue 14).
+	s.adminQuotaRoutes(m)
+
 	// Admin API of outbound delivery: endpoints, deliveries, replay (issue 3).
 	s.adminDeliveryRoutes(m)
 

@@ -64,7 +64,13 @@ type testHub struct {
 
 func newTestHub(t testing.TB) *testHub {
 	t.Helper()
-	h := &testHub{t: t, Clock: &testClock{t: time.Now().UTC()}, dsn: "sqlite:" + filepath.Join(t.TempDir(), "hub.db"), ValidateSpec: true}
+	return newTestHubAt(t, "sqlite:"+filepath.Join(t.TempDir(), "hub.db"))
+}
+
+// newTestHubAt is newTestHub on the database dsn (a fresh one).
+func newTestHubAt(t testing.TB, dsn string) *testHub {
+	t.Helper()
+	h := &testHub{t: t, Clock: &testClock{t: time.Now().UTC()}, dsn: dsn, ValidateSpec: true}
 	h.start()
 	ctx := context.Background()
 	h.VendorID = "acme"

@@ -52,6 +52,9 @@ func (db *DB) CreateProduct(ctx context.Context, p *orderhub.Product) error {
 		if err := tx.requireVendor(p.VendorID); err != nil {
 			return err
 		}
+		if err := tx.checkQuota(p.VendorID, orderhub.QuotaProducts, ""); err != nil {
+			return err
+		}
 		p.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO products (vendor_id, id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (vendor_id, id) DO NOTHING`,
 			p.VendorID, p.ID, p.Name, micros(tx.now))
@@ -319,6 +322,9 @@ func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret stri
 	secret = orderhub.NewSecret(SourceSecretPrefix)
 	err = db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(s.VendorID); err != nil {
+			return err
+		}
+		if err := tx.checkQuota(s.VendorID, orderhub.QuotaSources, ""); err != nil {
 			return err
 		}
 		s.CreatedAt = tx.now

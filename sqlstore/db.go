@@ -56,6 +56,8 @@ type DB struct {
 
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
+
+	quotas atomic.Pointer[map[string]int] // server-wide quota defaults (quota.go)
 }
 
 // SetBatchObserver registers f to observe every group commit (metrics): its size,
@@ -253,7 +255,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// Migration numbers are handed out to parallel changes, so a database may have
+	// applied a higher number before a lower one lands: apply the missing ones.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	if postgresLocker != nil && db.dialect == Postgres {
 		opts = append(opts, postgresLocker())
 	}

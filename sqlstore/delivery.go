@@ -229,6 +229,14 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", e.VendorID)
 		}
+		if e.Kind == EndpointWebhook {
+			if err := tx.checkQuota(e.VendorID, orderhub.QuotaWebhookEndpoints, ""); err != nil {
+				return err
+			}
+		}
+		if err := tx.checkQuota(e.VendorID, orderhub.QuotaEndpoints, ""); err != nil {
+			return err
+		}
 		e.Enabled, e.CreatedAt, e.UpdatedAt = true, tx.now, tx.now
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,

@@ -111,6 +111,12 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", in.VendorID)
 		}
+		if err := tx.checkQuota(in.VendorID, orderhub.QuotaSalesmanagoAccounts, ""); err != nil {
+			return err
+		}
+		if err := tx.checkQuota(in.VendorID, orderhub.QuotaEndpoints, ""); err != nil {
+			return err
+		}
 		if err := tx.queryRow(`SELECT COUNT(*) FROM salesmanago_accounts WHERE group_key = $1 AND deleted_at IS NULL`, in.GroupKey).Scan(&exists); err != nil {
 			return err
 		}

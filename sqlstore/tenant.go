@@ -128,6 +128,9 @@ func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret stri
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", c.VendorID)
 		}
+		if err := tx.checkQuota(c.VendorID, orderhub.QuotaOAuthClients, ""); err != nil {
+			return err
+		}
 		c.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO oauth_clients (id, vendor_id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
 			c.ID, c.VendorID, c.Name, HashSecret(secret), strings.Join(c.Scopes, " "), micros(tx.now))
@@ -221,6 +224,9 @@ func (db *DB) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error 
 		}
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", p.VendorID)
+		}
+		if err := tx.checkQuota(p.VendorID, orderhub.QuotaPromoCodes, ""); err != nil {
+			return err
 		}
 		p.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO promo_codes (vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at)

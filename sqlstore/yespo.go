@@ -437,6 +437,9 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", vendorID)
 		}
+		if err := tx.checkQuota(vendorID, orderhub.QuotaEndpoints, ""); err != nil {
+			return err
+		}
 		epID := orderhub.NewID("ep")
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,

@@ -81,6 +81,9 @@ func (db *DB) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, pass
 		if n == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", u.VendorID)
 		}
+		if err := tx.checkQuota(u.VendorID, orderhub.QuotaZapierUsers, ""); err != nil {
+			return err
+		}
 		u.CreatedAt = tx.now
 		var id string
 		err := tx.queryRow(`INSERT INTO zapier_users (id, vendor_id, email, name, password_hash, created_at, updated_at)
@@ -288,6 +291,12 @@ func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChanne
 		}
 		if n == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", ch.IntegrationUUID)
+		}
+		if err := tx.checkQuota(ch.VendorID, orderhub.QuotaZapierChannelsPerUser, ch.UserID); err != nil {
+			return err
+		}
+		if err := tx.checkQuota(ch.VendorID, orderhub.QuotaEndpoints, ""); err != nil {
+			return err
 		}
 		ch.CreatedAt = tx.now
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)

@@ -35,6 +35,8 @@ type serveConfig struct {
 	retention *retentionOptions
 	// getenv reads the environment (connector secrets such as ORDERHUB_SECRET_KEY).
 	getenv func(string) string
+	// quotas are the server-wide quota defaults set with -quota (quota.go).
+	quotas map[string]int
 }
 
 // connectorEnv is what a connector's wiring gets: it adds its delivery Senders and
@@ -60,6 +62,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
 	cfg.delivery = deliveryFlags(fs, false)
 	cfg.retention = retentionFlags(fs)
+	cfg.quotas = quotaFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -91,6 +94,9 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.SetQuotaDefaults(cfg.quotas); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -1,0 +1,184 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"maps"
+
+	"orderhub"
+)
+
+// Quotas (orderhub.QuotaDefs, docs/quotas.md). Each create that a quota bounds
+// calls tx.checkQuota inside its own write transaction, before its INSERT: the
+// writer runs one transaction at a time (on PostgreSQL under a cluster-wide
+// advisory lock), so concurrent creates, from one instance or several, cannot
+// together go over a limit.
+
+// quotaUsage counts what a quota limits for a vendor ($1). The per-user quota
+// counts the busiest user here; quotaUserUsage counts one user ($1).
+var quotaUsage = map[string]string{
+	orderhub.QuotaEndpoints:        `SELECT COUNT(*) FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL`,
+	orderhub.QuotaWebhookEndpoints: `SELECT COUNT(*) FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL AND kind = '` + EndpointWebhook + `'`,
+	orderhub.QuotaZapierChannelsPerUser: `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM zapier_channels c JOIN endpoints e ON e.id = c.id
+		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL GROUP BY c.user_id) per_user`,
+	orderhub.QuotaZapierUsers:         `SELECT COUNT(*) FROM zapier_users WHERE vendor_id = $1`,
+	orderhub.QuotaOAuthClients:        `SELECT COUNT(*) FROM oauth_clients WHERE vendor_id = $1 AND revoked_at IS NULL`,
+	orderhub.QuotaSalesmanagoAccounts: `SELECT COUNT(*) FROM salesmanago_accounts WHERE vendor_id = $1 AND deleted_at IS NULL`,
+	orderhub.QuotaSources:             `SELECT COUNT(*) FROM sources WHERE vendor_id = $1 AND deleted_at IS NULL`,
+	orderhub.QuotaPromoCodes:          `SELECT COUNT(*) FROM promo_codes WHERE vendor_id = $1`,
+	orderhub.QuotaProducts:            `SELECT COUNT(*) FROM products WHERE vendor_id = $1`,
+}
+
+const quotaUserUsage = `SELECT COUNT(*) FROM zapier_channels c JOIN endpoints e ON e.id = c.id WHERE c.user_id = $1 AND e.deleted_at IS NULL`
+
+// SetQuotaDefaults sets the server-wide defaults (`serve -quota`): limits names
+// the quotas that differ from the built-in defaults. Call it before serving.
+func (db *DB) SetQuotaDefaults(limits map[string]int) error {
+	m := orderhub.DefaultQuotas()
+	for name, n := range limits {
+		if err := orderhub.ValidateQuotaLimit("", name, n); err != nil {
+			return err
+		}
+		m[name] = n
+	}
+	db.quotas.Store(&m)
+	return nil
+}
+
+// QuotaDefaults returns the server-wide defaults in force.
+func (db *DB) QuotaDefaults() map[string]int {
+	if m := db.quotas.Load(); m != nil {
+		return maps.Clone(*m)
+	}
+	return orderhub.DefaultQuotas()
+}
+
+func (db *DB) quotaDefault(name string) int {
+	if m := db.quotas.Load(); m != nil {
+		return (*m)[name]
+	}
+	d, _ := orderhub.LookupQuota(name)
+	return d.Default
+}
+
+// checkQuota fails with EQuotaExceeded when one more of what quota name counts
+// would go over vendorID's limit. user is the Zapier user of the per-user quota.
+func (tx *Tx) checkQuota(vendorID, name, user string) error {
+	limit := tx.w.db.quotaDefault(name)
+	var override int
+	switch err := tx.queryRow(`SELECT value FROM vendor_quotas WHERE vendor_id = $1 AND name = $2`, vendorID, name).Scan(&override); {
+	case err == nil:
+		limit = override
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	q, arg := quotaUsage[name], vendorID
+	if name == orderhub.QuotaZapierChannelsPerUser {
+		q, arg = quotaUserUsage, user
+	}
+	var used int
+	if err := tx.queryRow(q, arg).Scan(&used); err != nil {
+		return err
+	}
+	if used >= limit {
+		return orderhub.QuotaError(vendorID, name, user, limit, used)
+	}
+	return nil
+}
+
+// VendorQuota is one quota of a vendor: its limit and how much of it is used.
+type VendorQuota struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// PerUser: the limit applies to each Zapier user; Used is the busiest user's.
+	PerUser  bool `json:"perUser"`
+	Limit    int  `json:"limit"`
+	Default  int  `json:"default"`
+	Override *int `json:"override"`
+	Used     int  `json:"used"`
+}
+
+// VendorQuotas are the quotas of a vendor.
+type VendorQuotas struct {
+	VendorID string        `json:"vendorId"`
+	Quotas   []VendorQuota `json:"quotas"`
+}
+
+// GetVendorQuotas returns every quota of a vendor with its usage.
+func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*VendorQuotas, error) {
+	if _, err := db.GetVendor(ctx, vendorID); err != nil {
+		return nil, err
+	}
+	overrides := map[string]int{}
+	rows, err := db.read.QueryContext(ctx, `SELECT name, value FROM vendor_quotas WHERE vendor_id = $1`, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v int
+		if err := rows.Scan(&name, &v); err != nil {
+			return nil, err
+		}
+		overrides[name] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := &VendorQuotas{VendorID: vendorID, Quotas: make([]VendorQuota, 0, len(orderhub.QuotaDefs))}
+	for _, d := range orderhub.QuotaDefs {
+		q := VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
+		q.Limit = q.Default
+		if v, ok := overrides[d.Name]; ok {
+			q.Override, q.Limit = &v, v
+		}
+		if err := db.read.QueryRowContext(ctx, quotaUsage[d.Name], vendorID).Scan(&q.Used); err != nil {
+			return nil, err
+		}
+		out.Quotas = append(out.Quotas, q)
+	}
+	return out, nil
+}
+
+// SetVendorQuotas changes a vendor's overrides: a name with a limit sets its
+// override, a name with nil removes it (back to the server-wide default). Lowering
+// a limit below the usage keeps what exists and refuses new creates.
+func (db *DB) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*VendorQuotas, error) {
+	for name, v := range set {
+		n := 0
+		if v != nil {
+			n = *v
+		}
+		if err := orderhub.ValidateQuotaLimit(name, name, n); err != nil {
+			return nil, err
+		}
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(vendorID); err != nil {
+			return err
+		}
+		for _, name := range orderhub.QuotaNames() {
+			v, ok := set[name]
+			switch {
+			case !ok:
+			case v == nil:
+				if _, err := tx.exec(`DELETE FROM vendor_quotas WHERE vendor_id = $1 AND name = $2`, vendorID, name); err != nil {
+					return err
+				}
+			default:
+				if _, err := tx.exec(`INSERT INTO vendor_quotas (vendor_id, name, value, updated_at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (vendor_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+					vendorID, name, *v, micros(tx.now)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetVendorQuotas(ctx, vendorID)
+}
