@@ -13,7 +13,7 @@ import (
 
 // `orderhub admin quotas show|set` change the overrides the API enforces.
 func TestAdminQuotaCommands(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	dsn := migratedDSN(t)
 	cli := func(args ...string) (string, string, error) {
 		t.Helper()
 		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
@@ -71,7 +71,7 @@ func TestServeQuotaFlag(t *testing.T) {
 	if _, _, err := runCLI(t, "serve", "--quota", "nope=1", "--db", "sqlite:"+filepath.Join(t.TempDir(), "x.db")); err == nil {
 		t.Fatal("serve accepted an unknown quota")
 	}
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "serve.db")
+	dsn := migratedDSN(t)
 	admin := func(args ...string) string {
 		t.Helper()
 		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
