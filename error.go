@@ -53,6 +53,10 @@ const (
 	// A third party behind orderhub (SALESmanago) failed or did not answer in time.
 	EUpstream        = "UpstreamError"        // 502
 	EUpstreamTimeout = "UpstreamTimeoutError" // 504
+
+	// A target URL (webhook, Zapier hook, connector base URL) that the outbound
+	// guard refuses: an internal address, or plain http for a connector.
+	ETargetRefused = "TargetRefusedError" // 422
 )
 
 // Error is orderhub's one error type: a stable machine-readable code and a message

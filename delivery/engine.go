@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -30,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"orderhub"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -70,8 +70,11 @@ type Config struct {
 	// take one more).
 	Lease time.Duration
 	// AllowPrivateTargets lets endpoints reach loopback, private and link-local
-	// addresses (tests, the demo, trusted networks).
+	// addresses (tests, the demo, trusted networks); used when Guard is nil.
 	AllowPrivateTargets bool
+	// Guard is the outbound transport's guard (package netguard; default one from
+	// AllowPrivateTargets).
+	Guard *netguard.Guard
 	// UserAgent of every request (default "orderhub-webhooks/1").
 	UserAgent string
 	// Owner names this process in leases (default host/pid/random).
@@ -183,20 +186,15 @@ func New(st Store, cfg Config) *Engine {
 	e := &Engine{st: st, cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registry), wake: make(chan struct{}, 1), streak: map[string]int{}}
 	tr := cfg.Transport
 	if tr == nil {
-		d := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
-		if !cfg.AllowPrivateTargets {
-			d.Control = dialControl
+		g := cfg.Guard
+		if g == nil {
+			g = netguard.New(netguard.Options{AllowPrivate: cfg.AllowPrivateTargets, DialTimeout: cfg.Timeout})
 		}
-		tr = &http.Transport{
-			Proxy:                 nil, // a proxy would connect on our behalf, past the guard
-			DialContext:           d.DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          cfg.Workers * 2,
-			MaxIdleConnsPerHost:   cfg.Workers, // several endpoints may share a host
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   cfg.Timeout,
-			ExpectContinueTimeout: time.Second,
-		}
+		tr = g.Transport(func(t *http.Transport) {
+			t.MaxIdleConns = cfg.Workers * 2
+			t.MaxIdleConnsPerHost = cfg.Workers // several endpoints may share a host
+			t.TLSHandshakeTimeout = cfg.Timeout
+		})
 	}
 	e.client = &http.Client{
 		Transport: tr,

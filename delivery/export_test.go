@@ -2,6 +2,5 @@ package delivery
 
 // Internals exported to the external tests.
 var (
-	BlockedReason   = blockedReason
 	ParseRetryAfter = parseRetryAfter
 )

@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -105,13 +105,28 @@ func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqls
 		r.Outcome = sqlstore.OutcomeDelivered
 	case err == nil && status == http.StatusGone && e.cfg.Senders[c.Kind] == nil:
 		r.Outcome = sqlstore.OutcomeGone
-	case permanent, n >= len(e.cfg.Schedule):
+	case permanent, n >= len(e.cfg.Schedule), isPermanent(err):
 		r.Outcome = sqlstore.OutcomeDead
 	default:
 		r.Outcome = sqlstore.OutcomeRetry
 		r.RetryIn = e.retryDelay(n, retryAfter)
 	}
 	return r
+}
+
+// permanentError is a failure retrying cannot fix (a malformed endpoint URL).
+type permanentError struct{ error }
+
+func (p permanentError) Unwrap() error { return p.error }
+
+// isPermanent reports whether an attempt's error makes the delivery dead at once,
+// whatever the schedule: a target the outbound guard refuses (an internal
+// address, or a host resolving to no allowed address: the same next time), or a
+// malformed endpoint URL. A receiver's 410 Gone removes the endpoint instead, and
+// a connector's Sender flags its protocol's permanent answers (SendResult.Permanent).
+func isPermanent(err error) bool {
+	var p permanentError
+	return err != nil && (netguard.IsRefused(err) || errors.As(err, &p))
 }
 
 // retryDelay is the wait before attempt n+1: the schedule's step with up to Jitter of
@@ -146,10 +161,10 @@ func (e *Engine) send(ctx context.Context, c *sqlstore.ClaimedDelivery, now time
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, "", 0, fmt.Errorf("bad endpoint URL: %w", unwrapURLError(err))
+		return 0, "", 0, permanentError{fmt.Errorf("bad endpoint URL: %w", unwrapURLError(err))}
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return 0, "", 0, errors.New("the endpoint URL is not http or https")
+		return 0, "", 0, permanentError{errors.New("the endpoint URL is not http or https")}
 	}
 	h := req.Header
 	h["Content-Type"] = []string{"application/json"}
@@ -179,12 +194,9 @@ func unwrapURLError(err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	var op *net.OpError
-	if errors.As(err, &op) {
-		var blocked *BlockedAddressError
-		if errors.As(op.Err, &blocked) {
-			return blocked
-		}
+	var refused *netguard.RefusedError
+	if errors.As(err, &refused) {
+		return refused
 	}
 	return err
 }

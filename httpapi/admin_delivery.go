@@ -97,6 +97,9 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 	}
 	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 	if err == nil {
+		err = s.guard.CheckURL(r.Context(), "url", in.URL, false)
+	}
+	if err == nil {
 		err = s.db.CreateEndpoint(r.Context(), ep)
 	}
 	s.answer(w, r, http.StatusCreated, ep, err)
@@ -116,6 +119,9 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
+	}
+	if err == nil && in.URL != nil {
+		err = s.guard.CheckURL(r.Context(), "url", *in.URL, false)
 	}
 	var ep *sqlstore.Endpoint
 	if err == nil && in.Kind != nil {

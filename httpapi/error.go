@@ -32,6 +32,7 @@ var statuses = map[string]int{
 	orderhub.EQuotaExceeded:          http.StatusConflict,
 	orderhub.EInvalidSMNO:            http.StatusUnprocessableEntity,
 	orderhub.EUnprocessable:          http.StatusUnprocessableEntity,
+	orderhub.ETargetRefused:          http.StatusUnprocessableEntity,
 	orderhub.EMethodNotAllowed:       http.StatusMethodNotAllowed,
 	orderhub.EPayloadTooLarge:        http.StatusRequestEntityTooLarge,
 	orderhub.EUnsupportedMedia:       http.StatusUnsupportedMediaType,

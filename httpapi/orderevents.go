@@ -339,6 +339,10 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl is required, e.g. https://yespo.io."))
 		return
 	}
+	if err := s.guard.CheckURL(r.Context(), "baseUrl", *in.BaseURL, true); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	key := ""
 	if in.APIKey != nil {
 		key = strings.TrimSpace(*in.APIKey)

@@ -322,7 +322,11 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	rec, err := salesmanago.CreateAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
+	err = s.checkSMTargets(r, &in.BaseURL, &in.V3BaseURL)
+	var rec *sqlstore.SalesmanagoAccountRecord
+	if err == nil {
+		rec, err = salesmanago.CreateAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -364,7 +368,11 @@ func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out, err := salesmanago.UpdateAccount(r.Context(), s.db, s.sm.Sealer, rec.VendorID, rec.ID, &p)
+	err = s.checkSMTargets(r, p.BaseURL, p.V3BaseURL)
+	var out *sqlstore.SalesmanagoAccountRecord
+	if err == nil {
+		out, err = salesmanago.UpdateAccount(r.Context(), s.db, s.sm.Sealer, rec.VendorID, rec.ID, &p)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -429,4 +437,20 @@ func decodeSMAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 		return err
 	}
 	return orderhub.DecodeStrictJSON(body, v)
+}
+
+// checkSMTargets applies the outbound guard's registration rules to an account's
+// base URLs (nil or empty: not given).
+func (s *Server) checkSMTargets(r *http.Request, base, v3 *string) error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"baseUrl", base}, {"v3BaseUrl", v3}} {
+		if f.v != nil && *f.v != "" {
+			if err := s.guard.CheckURL(r.Context(), f.name, *f.v, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

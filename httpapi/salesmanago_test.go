@@ -13,6 +13,7 @@ import (
 	"orderhub/connector/salesmanago"
 	"orderhub/delivery"
 	fake "orderhub/fake/salesmanago"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -69,7 +70,7 @@ func newSMBed(t *testing.T, mapping *orderhub.SalesmanagoMapping) *smBed {
 	h.jsonReq("POST", "/admin/v1/vendors/other/salesmanago/accounts", h.Admin, map[string]any{"id": "sm_other", "groupKey": "other-main",
 		"baseUrl": hs.URL, "clientId": "other-client", "apiSecret": "x", "owner": "o@other.example"}).expect(201, "")
 
-	b.Sender = salesmanago.NewSender(h.DB, nil, nil)
+	b.Sender = salesmanago.NewSender(h.DB, nil, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	b.Sender.Timeout = 500 * time.Millisecond
 	b.Sender.AccountCacheTTL = -1 // account changes apply at once
 	eng := delivery.New(h.DB, delivery.Config{

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"orderhub"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -43,6 +44,10 @@ type Config struct {
 	Yespo YespoAdmin
 	// Salesmanago configures the SALESmanago surface (seed 002).
 	Salesmanago SalesmanagoOptions
+	// Guard checks target URLs when they are registered (webhook endpoints, Zapier
+	// hooks, connector base URLs) and carries the API's own outbound calls
+	// (connector lookups and tests). Default: private targets refused.
+	Guard *netguard.Guard
 }
 
 // Server is orderhub's HTTP handler.
@@ -62,6 +67,7 @@ type Server struct {
 	sm      SalesmanagoOptions
 	reg     *prometheus.Registry
 	zapier  *zapierState // the Zapier API (zapier.go)
+	guard   *netguard.Guard
 }
 
 // NewServer builds the handler. It loads (or creates on first start) the token
@@ -82,6 +88,12 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
 	}
+	if cfg.Guard == nil {
+		cfg.Guard = netguard.Default()
+	}
+	if cfg.Salesmanago.HTTPClient == nil {
+		cfg.Salesmanago.HTTPClient = cfg.Guard.Client()
+	}
 	seedHex, err := cfg.DB.Setting(ctx, "token_signing_key_ed25519", func() (string, error) {
 		seed := make([]byte, ed25519.SeedSize)
 		if _, err := rand.Read(seed); err != nil {
@@ -99,7 +111,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
-		sm: cfg.Salesmanago,
+		sm: cfg.Salesmanago, guard: cfg.Guard,
 	}
 	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)

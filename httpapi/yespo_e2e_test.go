@@ -15,6 +15,7 @@ import (
 	"orderhub/docs"
 	fakeyespo "orderhub/fake/yespo"
 	"orderhub/httpapi"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -31,15 +32,15 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := yespo.NewConnector(h.DB, sealer, nil)
+	conn := yespo.NewConnector(h.DB, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	h.URL = ts.URL
-	snd := yespo.NewSender(h.DB, sealer, nil)
+	snd := yespo.NewSender(h.DB, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	eng := delivery.New(h.DB, delivery.Config{

@@ -306,6 +306,10 @@ func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "url", "The url must be an absolute http:// or https:// URL."))
 		return
 	}
+	if err := s.guard.CheckURL(r.Context(), "url", url, false); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	ch := &orderhub.ZapierChannel{
 		VendorID: c.session.VendorID, IntegrationUUID: integ, UserID: c.user.ID, Alias: alias, Event: ev.Name,
 		URL: url, EventTypes: ev.Types,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -23,6 +25,7 @@ import (
 type deliveryOptions struct {
 	enabled      bool
 	allowPrivate bool
+	proxy        string
 	workers      int
 	perEndpoint  int
 	timeout      time.Duration
@@ -34,7 +37,8 @@ type deliveryOptions struct {
 func deliveryFlags(fs *flag.FlagSet, allowPrivateDefault bool) *deliveryOptions {
 	o := &deliveryOptions{}
 	fs.BoolVar(&o.enabled, "deliver", true, "run the delivery workers in this process")
-	fs.BoolVar(&o.allowPrivate, "allow-private-targets", allowPrivateDefault, "let endpoints reach loopback, private and link-local addresses")
+	fs.BoolVar(&o.allowPrivate, "allow-private-targets", allowPrivateDefault, "let webhooks, Zapier hooks and connectors reach loopback, private and link-local addresses (also at registration)")
+	fs.StringVar(&o.proxy, "outbound-proxy", "", "send every outbound call (webhooks, hooks, connectors) through this HTTP proxy URL (default: none; the environment's HTTP_PROXY is never used)")
 	fs.IntVar(&o.workers, "delivery-workers", 64, "concurrent delivery attempts")
 	fs.IntVar(&o.perEndpoint, "delivery-per-endpoint", 16, "concurrent delivery attempts per endpoint")
 	fs.DurationVar(&o.timeout, "delivery-timeout", 15*time.Second, "timeout of one delivery attempt (a claim's lease is 3 times this)")
@@ -65,7 +69,7 @@ func parseSchedule(s string) ([]time.Duration, error) {
 
 // startDelivery runs the delivery engine until the returned stop is called (stop
 // waits for attempts in flight to be recorded).
-func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer, senders map[string]delivery.Sender) (stop func(), err error) {
+func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer, senders map[string]delivery.Sender, guard *netguard.Guard) (stop func(), err error) {
 	if o == nil || !o.enabled {
 		return func() {}, nil
 	}
@@ -75,7 +79,7 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 	}
 	eng := delivery.New(db, delivery.Config{
 		Workers: o.workers, PerEndpoint: o.perEndpoint, Timeout: o.timeout, Schedule: sched,
-		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Logger: log.With("component", "delivery"), Registry: reg,
+		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Guard: guard, Logger: log.With("component", "delivery"), Registry: reg,
 		Senders: senders, Bodies: deliveryBodies(db),
 	})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -166,12 +170,16 @@ func init() {
 		fs.StringVar(&ep.Kind, "kind", sqlstore.EndpointWebhook, "webhook or zapier")
 		fs.StringVar(&ep.Description, "description", "", "description")
 		fs.StringVar(&ep.Secret, "secret", "", "signing secret whsec_… (generated when empty)")
+		allow := allowPrivateFlag(fs)
 		types := fs.String("types", "", "comma-separated event types (empty or *: every type)")
 		return func(e *adminEnv) error {
 			if err := required("vendor", ep.VendorID); err != nil {
 				return err
 			}
 			ep.EventTypes = splitList(*types)
+			if err := checkTarget(e.ctx, *allow, "url", ep.URL, false); err != nil {
+				return err
+			}
 			if err := e.db.CreateEndpoint(e.ctx, ep); err != nil {
 				return err
 			}
@@ -211,6 +219,7 @@ func init() {
 		types := fs.String("types", "", "new comma-separated event types (* for every type)")
 		desc := fs.String("description", "", "new description")
 		kind := fs.String("kind", "", "new kind: webhook or zapier")
+		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
 			u := sqlstore.EndpointUpdate{}
 			fs.Visit(func(f *flag.Flag) {
@@ -226,6 +235,11 @@ func init() {
 					u.EventTypes = &t
 				}
 			})
+			if u.URL != nil {
+				if err := checkTarget(e.ctx, *allow, "url", *u.URL, false); err != nil {
+					return err
+				}
+			}
 			ep, err := e.db.UpdateEndpoint(e.ctx, "", *id, u)
 			if err != nil {
 				return err
@@ -370,4 +384,36 @@ func init() {
 			return e.print(map[string]int{"queued": n}, nil, [][]string{{fmt.Sprintf("%d deliveries queued", n)}})
 		}
 	})
+}
+
+// outboundGuard is the one outbound guard of serve and demo (package netguard):
+// webhooks, Zapier hooks, connectors and the API's test calls all use it.
+func outboundGuard(o *deliveryOptions) (*netguard.Guard, error) {
+	opt := netguard.Options{}
+	if o != nil {
+		opt.AllowPrivate = o.allowPrivate
+		if o.timeout > 0 {
+			opt.DialTimeout = o.timeout
+		}
+		if o.proxy != "" {
+			u, err := url.Parse(o.proxy)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("--outbound-proxy: %q is not an http:// or https:// URL", o.proxy)
+			}
+			opt.Proxy = u
+		}
+	}
+	return netguard.New(opt), nil
+}
+
+// allowPrivateFlag declares --allow-private-targets on an admin command that
+// registers a target URL.
+func allowPrivateFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-private-targets", false, "accept a loopback, private or link-local target (as serve --allow-private-targets delivers to)")
+}
+
+// checkTarget applies the outbound guard's registration rules to a target URL given
+// to the admin CLI.
+func checkTarget(ctx context.Context, allowPrivate bool, field, raw string, requireHTTPS bool) error {
+	return netguard.New(netguard.Options{AllowPrivate: allowPrivate}).CheckURL(ctx, field, raw, requireHTTPS)
 }

@@ -31,6 +31,12 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	if _, stderr, err := runCLI(t, "admin", "endpoints", "create", "--vendor", "acme", "--url", "ftp://x", "--db", dsn); err == nil || !strings.Contains(stderr+err.Error(), "http") {
 		t.Fatalf("bad URL accepted: %v %s", err, stderr)
 	}
+	// A private target needs --allow-private-targets, as serve's deliveries do.
+	if _, stderr, err := runCLI(t, "admin", "endpoints", "create", "--vendor", "acme", "--url", "http://10.0.0.7/hook", "--db", dsn); err == nil || !strings.Contains(stderr+err.Error(), "private address; rule:") {
+		t.Fatalf("private target accepted: %v %s", err, stderr)
+	}
+	adminJSON(&v, "vendors", "create", "--id", "beta")
+	adminJSON(&v, "endpoints", "create", "--vendor", "beta", "--url", "http://10.0.0.7/hook", "--allow-private-targets")
 
 	var up sqlstore.Endpoint
 	adminJSON(&up, "endpoints", "update", "--id", ep.ID, "--types", "*", "--description", "all events")

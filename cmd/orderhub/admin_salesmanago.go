@@ -10,6 +10,7 @@ import (
 	"orderhub"
 	"orderhub/connector/salesmanago"
 	"orderhub/httpapi"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -37,8 +38,14 @@ func init() {
 		keyFile := fs.String("api-key-file", "", "read the v3 API key from this file (first line)")
 		mapping := fs.String("mapping", "", "the field mapping as JSON (see docs/salesmanago.md)")
 		mappingFile := fs.String("mapping-file", "", "read the field mapping JSON from this file")
+		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
 			var err error
+			for f, v := range map[string]string{"--base-url": in.BaseURL, "--v3-base-url": in.V3BaseURL} {
+				if err := checkTarget(e.ctx, *allow, f, v, true); err != nil {
+					return err
+				}
+			}
 			if in.APISecret, err = smSecretFlag("--api-secret", *secretEnv, *secretFile); err != nil {
 				return err
 			}
@@ -87,6 +94,7 @@ func init() {
 		secretEnv := fs.String("api-secret-env", "", "read the new apiSecret from this environment variable")
 		secretFile := fs.String("api-secret-file", "", "read the new apiSecret from this file (first line)")
 		keyEnv := fs.String("api-key-env", "", "read the new v3 API key from this environment variable")
+		allow := allowPrivateFlag(fs)
 		keyFile := fs.String("api-key-file", "", "read the new v3 API key from this file (first line)")
 		return func(e *adminEnv) error {
 			p := &orderhub.SalesmanagoAccountPatch{}
@@ -115,6 +123,13 @@ func init() {
 			sealer, err := salesmanago.SealerFromEnv(os.Getenv)
 			if err != nil {
 				return err
+			}
+			for f, v := range map[string]*string{"--base-url": p.BaseURL, "--v3-base-url": p.V3BaseURL} {
+				if v != nil {
+					if err := checkTarget(e.ctx, *allow, f, *v, true); err != nil {
+						return err
+					}
+				}
 			}
 			rec, err := salesmanago.UpdateAccount(e.ctx, e.db, sealer, *vendor, *id, p)
 			if err != nil {
@@ -159,6 +174,7 @@ func init() {
 	registerAdmin(g, "test", "test an account's credentials against SALESmanago (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		id := fs.String("id", "", "account id")
+		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
 			rec, err := e.db.GetSalesmanagoAccount(e.ctx, *vendor, *id)
 			if err != nil {
@@ -168,7 +184,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			cl, err := salesmanago.ClientFor(rec, sealer, nil)
+			cl, err := salesmanago.ClientFor(rec, sealer, netguard.New(netguard.Options{AllowPrivate: *allow}).Client())
 			if err != nil {
 				return err
 			}
@@ -211,8 +227,8 @@ func wireSalesmanago(e *connectorEnv) error {
 	if !sealer.Encrypts() && e.log != nil {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: SALESmanago account secrets are stored unencrypted")
 	}
-	e.api.Salesmanago = httpapi.SalesmanagoOptions{Sealer: sealer}
-	e.senders[sqlstore.EndpointSalesmanago] = salesmanago.NewSender(e.db, sealer, nil)
+	e.api.Salesmanago = httpapi.SalesmanagoOptions{Sealer: sealer, HTTPClient: e.guard.Client()}
+	e.senders[sqlstore.EndpointSalesmanago] = salesmanago.NewSender(e.db, sealer, e.guard.Client())
 	return nil
 }
 

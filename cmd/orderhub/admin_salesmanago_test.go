@@ -47,7 +47,7 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	create := []string{"salesmanago", "accounts", "create", "--vendor", "acme", "--id", "sm_acme", "--group-key", "acme-main", "--base-url", u,
+	create := []string{"salesmanago", "accounts", "create", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme", "--group-key", "acme-main", "--base-url", u,
 		"--v3-base-url", u, "--client-id", "cid", "--owner", "owner@acme.example", "--catalog-id", "cat"}
 	if _, err := cli(create...); err == nil {
 		t.Fatal("an account without its apiSecret was accepted")
@@ -70,18 +70,18 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 		list[0]["groupKey"] != "acme-main" || list[0]["hasApiKey"] != true {
 		t.Fatalf("list: %v %v", list, err)
 	}
-	if out := must("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") ||
+	if out := must("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") ||
 		!strings.Contains(out, "API v3 (products):         ok") {
 		t.Fatalf("test:\n%s", out)
 	}
 	// The secrets were encrypted with ORDERHUB_SECRET_KEY: without it they cannot be used.
 	t.Setenv("ORDERHUB_SECRET_KEY", "")
-	if _, err := cli("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(err.Error(), "ORDERHUB_SECRET_KEY") {
+	if _, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(err.Error(), "ORDERHUB_SECRET_KEY") {
 		t.Fatalf("test without the key: %v", err)
 	}
 	t.Setenv("ORDERHUB_SECRET_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 	f.AddAccount(fakesm.Account{ClientID: "cid", APISecret: "rotated", Owner: "owner@acme.example", APIKey: key, Catalogs: []string{"cat"}})
-	if out, err := cli("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(out, "wrong sha") {
+	if out, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(out, "wrong sha") {
 		t.Fatalf("test with a stale secret: %v\n%s", err, out)
 	}
 	// Rotating the secret keeps the account; the test passes again.
@@ -89,7 +89,7 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	if out := must("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--api-secret-env", "TEST_SM_SECRET", "--name", "Main"); !strings.Contains(out, "sm_acme") {
 		t.Fatalf("update:\n%s", out)
 	}
-	if out := must("salesmanago", "accounts", "test", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") {
+	if out := must("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") {
 		t.Fatalf("test after rotation:\n%s", out)
 	}
 	if _, err := cli("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--owner", "not-an-email"); err == nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"orderhub/connector/yespo"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -23,7 +24,11 @@ func init() {
 		base := fs.String("base-url", "https://yespo.io", "Yespo base URL (https://yespo.io or https://esputnik.com)")
 		keyEnv := fs.String("api-key-env", "", "read the API key from this environment variable")
 		keyFile := fs.String("api-key-file", "", "read the API key from this file (first line)")
+		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
+			if err := checkTarget(e.ctx, *allow, "--base-url", *base, true); err != nil {
+				return err
+			}
 			key, err := readSecretFlag(*keyEnv, *keyFile)
 			if err != nil {
 				return err
@@ -56,11 +61,13 @@ func init() {
 	})
 	registerAdmin("yespo", "test", "test a vendor's Yespo account (Yespo's account/info with the stored key)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
+		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
 			c, err := yespoConnector(e.db)
 			if err != nil {
 				return err
 			}
+			c.HTTP = netguard.New(netguard.Options{AllowPrivate: *allow}).Client()
 			info, err := c.TestAccount(e.ctx, *vendor)
 			if err != nil {
 				return fmt.Errorf("connection test failed: %w", err)
@@ -115,8 +122,8 @@ func wireYespo(e *connectorEnv) error {
 	if !sealer.Encrypts() && e.log != nil {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: Yespo API keys are stored unencrypted")
 	}
-	e.api.Yespo = yespo.NewConnector(e.db, sealer, nil)
-	e.senders[sqlstore.EndpointYespo] = yespo.NewSender(e.db, sealer, nil)
+	e.api.Yespo = yespo.NewConnector(e.db, sealer, e.guard.Client())
+	e.senders[sqlstore.EndpointYespo] = yespo.NewSender(e.db, sealer, e.guard.Client())
 	return nil
 }
 

@@ -43,20 +43,20 @@ func TestAdminYespoCommands(t *testing.T) {
 		return out
 	}
 	must("vendors", "create", "--id", "acme", "--name", "Acme")
-	if _, err := cli("yespo", "set", "--vendor", "acme", "--base-url", u); err == nil {
+	if _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u); err == nil {
 		t.Fatal("a new account without a key was accepted")
 	}
-	if _, err := cli("yespo", "set", "--vendor", "acme", "--base-url", u, "--api-key-env", "TEST_YESPO_KEY", "--api-key-file", "x"); err == nil {
+	if _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u, "--api-key-env", "TEST_YESPO_KEY", "--api-key-file", "x"); err == nil {
 		t.Fatal("two key sources accepted")
 	}
-	if out := must("yespo", "set", "--vendor", "acme", "--base-url", u+"/api/v1", "--api-key-env", "TEST_YESPO_KEY"); !strings.Contains(out, u) || !strings.Contains(out, "yes") {
+	if out := must("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u+"/api/v1", "--api-key-env", "TEST_YESPO_KEY"); !strings.Contains(out, u) || !strings.Contains(out, "yes") {
 		t.Fatalf("set:\n%s", out)
 	}
 	var view map[string]any
 	if err := json.Unmarshal([]byte(must("yespo", "show", "--vendor", "acme", "--json")), &view); err != nil || view["apiKeyEncrypted"] != true || view["baseUrl"] != u {
 		t.Fatalf("show: %v %v", view, err)
 	}
-	if out := must("yespo", "test", "--vendor", "acme"); !strings.Contains(out, "ok") || !strings.Contains(out, "organisationName") {
+	if out := must("yespo", "test", "--allow-private-targets", "--vendor", "acme"); !strings.Contains(out, "ok") || !strings.Contains(out, "organisationName") {
 		t.Fatalf("test:\n%s", out)
 	}
 	// A key from a file; a wrong key fails the test without printing it.
@@ -64,8 +64,8 @@ func TestAdminYespoCommands(t *testing.T) {
 	if err := os.WriteFile(kf, []byte("wrong-key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	must("yespo", "set", "--vendor", "acme", "--base-url", u, "--api-key-file", kf)
-	if _, err := cli("yespo", "test", "--vendor", "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
+	must("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u, "--api-key-file", kf)
+	if _, err := cli("yespo", "test", "--allow-private-targets", "--vendor", "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("wrong key: %v", err)
 	}
 	if out := must("yespo", "ignored", "--vendor", "acme"); !strings.Contains(out, "REASON") {

@@ -82,7 +82,7 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		defer recvs[i].Close()
-		admin(t, dsn, nil, "endpoints", "create", "--vendor", "acme", "--url", recvs[i].URL+"/hook"+strconv.Itoa(i))
+		admin(t, dsn, nil, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", recvs[i].URL+"/hook"+strconv.Itoa(i))
 	}
 
 	// Orders: ext id → the contract the 2xx named; uncertain: sent, no answer.

@@ -67,7 +67,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 	}))
 	defer recv.Close()
 	var ep sqlstore.Endpoint
-	admin(t, dsn, &ep, "endpoints", "create", "--vendor", "acme", "--url", recv.URL+"/hook")
+	admin(t, dsn, &ep, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", recv.URL+"/hook")
 	wh, err := standardwebhooks.NewWebhook(ep.Secret)
 	if err != nil {
 		t.Fatal(err)

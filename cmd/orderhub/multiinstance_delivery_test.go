@@ -169,7 +169,7 @@ func TestMultiInstanceDelivery(t *testing.T) {
 	// Lease = 3 × delivery timeout = 9 s.
 	insts := startInstances(t, dsn, 3, "--allow-private-targets", "--delivery-timeout", "3s", "--delivery-schedule", "0,1s,1s,1s,1s,1s,1s,1s")
 	clientID, secret := fixture(t, dsn)
-	admin(t, dsn, nil, "endpoints", "create", "--vendor", "acme", "--url", hook.URL+"/hook")
+	admin(t, dsn, nil, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", hook.URL+"/hook")
 	tok := token(t, insts[0].url, clientID, secret)
 	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"orderhub/delivery"
 	"orderhub/httpapi"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -47,6 +48,7 @@ type connectorEnv struct {
 	log     *slog.Logger
 	api     *httpapi.Config
 	senders map[string]delivery.Sender
+	guard   *netguard.Guard // the outbound guard every connector's HTTP client uses
 }
 
 // connectors wire the connectors into serve (appended from init() in each
@@ -119,9 +121,14 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
+	guard, err := outboundGuard(cfg.delivery)
+	if err != nil {
+		return err
+	}
+	apiCfg.Guard = guard
 	senders := map[string]delivery.Sender{}
 	for _, wire := range connectors {
-		if err := wire(&connectorEnv{db: db, getenv: getenv, log: log, api: &apiCfg, senders: senders}); err != nil {
+		if err := wire(&connectorEnv{db: db, getenv: getenv, log: log, api: &apiCfg, senders: senders, guard: guard}); err != nil {
 			return err
 		}
 	}
@@ -129,7 +136,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stopDelivery, err := startDelivery(ctx, cfg.delivery, db, log, reg, senders)
+	stopDelivery, err := startDelivery(ctx, cfg.delivery, db, log, reg, senders, guard)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func TestSoakNoGrowth(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer recv.Close()
-	admin(t, dsn, nil, "endpoints", "create", "--vendor", "acme", "--url", recv.URL+"/hook")
+	admin(t, dsn, nil, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", recv.URL+"/hook")
 	inst := startInstances(t, dsn, 1, "--allow-private-targets")[0]
 	tok := token(t, inst.url, clientID, secret)
 	pid := inst.cmd.Process.Pid

@@ -15,12 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"orderhub/netguard"
 )
 
 // Credentials identify a SALESmanago account.
@@ -54,19 +55,11 @@ func NewClient(cred Credentials, hc *http.Client) *Client {
 	return &Client{cred: cred, http: hc, Timeout: 15 * time.Second, Now: time.Now}
 }
 
-// DefaultHTTPClient is an HTTP client with keep-alive that does not follow redirects.
-func DefaultHTTPClient() *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 16,
-			IdleConnTimeout:     90 * time.Second,
-			TLSHandshakeTimeout: 10 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
+// DefaultHTTPClient is the connector's HTTP client when none is given: the
+// outbound guard's (package netguard) with private targets refused, no proxy from
+// the environment and no redirects followed (a redirect is answered as the failure
+// it is, and the credentials are never sent on to another URL).
+func DefaultHTTPClient() *http.Client { return netguard.Default().Client() }
 
 // Error is a failed call.
 type Error struct {

@@ -14,6 +14,7 @@ import (
 
 	"orderhub/connector/salesmanago"
 	fake "orderhub/fake/salesmanago"
+	"orderhub/netguard"
 )
 
 var acct = fake.Account{ClientID: "client-1", APISecret: "s3cret", Owner: "owner@shop.example", APIKey: "v3-key", Catalogs: []string{"cat-1"}}
@@ -24,7 +25,7 @@ func newClient(t *testing.T) (*salesmanago.Client, *fakeServer) {
 	hs := httptest.NewServer(f)
 	t.Cleanup(hs.Close)
 	cl := salesmanago.NewClient(salesmanago.Credentials{BaseURL: hs.URL, V3BaseURL: hs.URL, ClientID: acct.ClientID,
-		APISecret: acct.APISecret, Owner: acct.Owner, APIKey: acct.APIKey}, nil)
+		APISecret: acct.APISecret, Owner: acct.Owner, APIKey: acct.APIKey}, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	return cl, &fakeServer{f, hs.URL}
 }
 
@@ -113,7 +114,7 @@ func TestFailureClassification(t *testing.T) {
 		}
 	}
 	// Bad credentials: HTTP 200 success:false "Not authenticated" — permanent.
-	bad := salesmanago.NewClient(salesmanago.Credentials{BaseURL: f.url, ClientID: acct.ClientID, APISecret: "wrong", Owner: acct.Owner}, nil)
+	bad := salesmanago.NewClient(salesmanago.Credentials{BaseURL: f.url, ClientID: acct.ClientID, APISecret: "wrong", Owner: acct.Owner}, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	if _, err := bad.UpsertContact(ctx, up); !salesmanago.IsPermanent(err) || !strings.Contains(err.Error(), "wrong sha") {
 		t.Fatalf("bad secret: %v", err)
 	}
@@ -141,7 +142,7 @@ func TestProductsAreBatchedBy100(t *testing.T) {
 		t.Fatal("not every product stored")
 	}
 	// A wrong v3 key is permanent.
-	bad := salesmanago.NewClient(salesmanago.Credentials{V3BaseURL: f.url, APIKey: "nope"}, nil)
+	bad := salesmanago.NewClient(salesmanago.Credentials{V3BaseURL: f.url, APIKey: "nope"}, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	if err := bad.UpsertProducts(context.Background(), "cat-1", ps[:1]); !salesmanago.IsPermanent(err) {
 		t.Fatalf("bad key: %v", err)
 	}
@@ -155,7 +156,7 @@ func TestConnectionTest(t *testing.T) {
 	if r := cl.Test(context.Background(), "cat-9"); r.OK || r.V3Error == "" {
 		t.Fatalf("unknown catalog: %+v", r)
 	}
-	bad := salesmanago.NewClient(salesmanago.Credentials{BaseURL: f.url, ClientID: acct.ClientID, APISecret: "x", Owner: acct.Owner}, nil)
+	bad := salesmanago.NewClient(salesmanago.Credentials{BaseURL: f.url, ClientID: acct.ClientID, APISecret: "x", Owner: acct.Owner}, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	if r := bad.Test(context.Background(), ""); r.OK || !strings.Contains(r.V2Error, "Not authenticated") {
 		t.Fatalf("bad secret: %+v", r)
 	}

@@ -12,13 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"orderhub"
+	"orderhub/netguard"
 )
 
 // Client calls one Yespo account. Auth is HTTP Basic: any user name, the API key as
@@ -31,21 +31,11 @@ type Client struct {
 	Timeout time.Duration
 }
 
-// DefaultHTTPClient is the connector's HTTP client: keep-alive, no global state, and
-// no redirects followed (a redirect is answered as the failure it is, and the API
-// key is never sent on to another URL).
-func DefaultHTTPClient() *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 16,
-			IdleConnTimeout:     90 * time.Second,
-			TLSHandshakeTimeout: 10 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
+// DefaultHTTPClient is the connector's HTTP client when none is given: the
+// outbound guard's (package netguard) with private targets refused, no proxy from
+// the environment and no redirects followed (a redirect is answered as the failure
+// it is, and the credentials are never sent on to another URL).
+func DefaultHTTPClient() *http.Client { return netguard.Default().Client() }
 
 // APIError is a non-2xx answer of Yespo.
 type APIError struct {
@@ -104,7 +94,7 @@ func (c *Client) call(ctx context.Context, method, path string, body any) ([]byt
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = DefaultHTTPClient()
 	}
 	res, err := hc.Do(req)
 	if err != nil {

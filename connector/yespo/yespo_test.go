@@ -12,6 +12,7 @@ import (
 	"orderhub/connector/yespo"
 	"orderhub/delivery"
 	fake "orderhub/fake/yespo"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
 
@@ -127,11 +128,11 @@ func newBed(t *testing.T) *bed {
 		t.Fatal(err)
 	}
 	sealer, _ := yespo.NewSealer("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-	conn := yespo.NewConnector(db, sealer, nil)
+	conn := yespo.NewConnector(db, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	if _, err := conn.SaveAccount(ctx, "acme", u+"/api/v1/", "the-key"); err != nil {
 		t.Fatal(err)
 	}
-	snd := yespo.NewSender(db, sealer, nil)
+	snd := yespo.NewSender(db, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond
 	eng := delivery.New(db, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
