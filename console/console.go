@@ -29,6 +29,7 @@ import (
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/throttle"
 )
 
 //go:embed templates/*.html
@@ -36,6 +37,13 @@ var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
+
+// loginThrottle limits failed logins (package throttle): 10 failures for one
+// username from one address within 15 minutes refuse that username from that
+// address, 30 from one address refuse the address, until the window ends (429,
+// without checking the password). The user, from another address, still logs in;
+// unknown usernames count like wrong passwords.
+var loginThrottle = throttle.Config{PerPair: 10, PerSource: 30, Window: 15 * time.Minute}
 
 // Prefix is where the console is mounted.
 const Prefix = "/console"
@@ -66,7 +74,7 @@ type console struct {
 	secure bool
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
-	logins *throttle
+	logins *throttle.Limiter // failed logins (package throttle)
 	dash   *sqlstore.DashboardCache
 }
 
@@ -78,7 +86,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: newThrottle(cfg.Now)}
+	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: throttle.New(loginThrottle, cfg.Now)}
 	c.dash = sqlstore.NewDashboardCache(cfg.DB, 2*time.Second)
 	c.pages = pages()
 	c.routes()

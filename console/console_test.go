@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -451,5 +452,43 @@ func TestConsoleShowsIgnoredEvents(t *testing.T) {
 	}
 	if p := c.do("GET", "/console/ignored?vendor=acme&reason=NoSuchReason", nil, nil); !strings.Contains(p.Body, "Nothing ignored.") {
 		t.Fatalf("reason filter:\n%s", p.Body)
+	}
+}
+
+// Issue 15: a stranger's failed logins, from one address, do not lock the user
+// out from another; an unknown username answers exactly like a real one.
+func TestConsoleLockoutIsPerAddress(t *testing.T) {
+	b := newBed(t)
+	fromAddr := func(ip string) *client {
+		c := newClient(t, b)
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+		c.hc.Transport = &http.Transport{DialContext: d.DialContext}
+		return c
+	}
+	attempts := func(c *client, user string, n int) string {
+		tok := c.do("GET", "/console/login", nil, nil).csrf(t)
+		var s []string
+		for i := range n {
+			res := c.do("POST", "/console/login", url.Values{"csrf": {tok}, "username": {user}, "password": {"guess " + strconv.Itoa(i)}}, nil)
+			tok = res.csrfOrEmpty()
+			if tok == "" {
+				tok = c.do("GET", "/console/login", nil, nil).csrf(t)
+			}
+			s = append(s, strconv.Itoa(res.Status))
+		}
+		return strings.Join(s, " ")
+	}
+	known := attempts(fromAddr("127.0.0.2"), testUser, 12)
+	if !strings.HasSuffix(known, "401 429 429") {
+		t.Fatalf("a real username: %s", known)
+	}
+	if unknown := attempts(fromAddr("127.0.0.3"), "nobody", 12); unknown != known {
+		t.Fatalf("an unknown username answers %s, a real one %s", unknown, known)
+	}
+	victim := fromAddr("127.0.0.4")
+	tok := victim.do("GET", "/console/login", nil, nil).csrf(t)
+	res := victim.do("POST", "/console/login", url.Values{"csrf": {tok}, "username": {testUser}, "password": {testPassword}}, nil)
+	if res.Status != http.StatusSeeOther || cookie(res, "orderhub_console") == nil {
+		t.Fatalf("the real user, from another address, got %d while an attacker was throttled", res.Status)
 	}
 }

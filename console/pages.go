@@ -14,6 +14,7 @@ import (
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/throttle"
 )
 
 func (c *console) routes() {
@@ -87,8 +88,8 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginPage(w, r, http.StatusForbidden, "The login form's security token is missing or stale (CSRF). Try again.")
 		return
 	}
-	keys := loginKeys(r, r.PostForm.Get("username"))
-	if wait := c.logins.blocked(keys); wait > 0 {
+	user, src := strings.ToLower(excerpt(r.PostForm.Get("username"), 64)), throttle.Source(r)
+	if wait := c.logins.Wait(user, src); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		c.loginPage(w, r, http.StatusTooManyRequests, "Too many failed logins. Try again in "+wait.Round(time.Minute).String()+".")
 		return
@@ -96,7 +97,7 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 	token, _, err := c.db.ConsoleLogin(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
-			c.logins.failed(keys)
+			c.logins.Failed(user, src) // an unknown user too: no oracle
 			c.log.Warn("console: failed login", "username", excerpt(r.PostForm.Get("username"), 64), "remote", r.RemoteAddr)
 			c.loginPage(w, r, http.StatusUnauthorized, "Wrong username or password.")
 			return
@@ -104,7 +105,7 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	c.logins.succeeded(keys)
+	c.logins.Succeeded(user, src)
 	c.setCookie(w, r, loginCookie, "", -1)
 	c.setCookie(w, r, sessionCookie, token, int(SessionTTL.Seconds()))
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)

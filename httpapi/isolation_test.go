@@ -128,7 +128,7 @@ var isolationConsolePaths = []string{
 var consoleExempt = map[string]string{
 	"GET /console/static/": "the console's CSS and JavaScript, public by design",
 	"GET /console/login":   "the login form",
-	"POST /console/login":  "the login itself: it authenticates by password, with failure throttling (console/throttle.go)",
+	"POST /console/login":  "the login itself: it authenticates by password, with failure throttling (package throttle)",
 }
 
 // consoleRoutes returns the patterns the console package registers on its own mux

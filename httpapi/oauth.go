@@ -18,14 +18,21 @@ import (
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/throttle"
 )
 
 const tokenIssuer = "orderhub"
 
-// Throttling of bad client secrets: after maxSecretFailures failures within
-// failureWindow, a client's token requests are refused with 429 until the window ends.
+// Throttling of bad client credentials (package throttle), shared by the token
+// endpoint and HTTP Basic on the order events API: after maxSecretFailures
+// failures for one client id from one address within failureWindow, that client id
+// is refused from that address, and after maxSourceFailures failures from one
+// address (whatever the client ids) the address is, until the window ends. The
+// real client, from its own address, is not affected; unknown client ids count
+// exactly like wrong secrets.
 const (
 	maxSecretFailures = 5
+	maxSourceFailures = 20
 	failureWindow     = time.Minute
 )
 
@@ -61,11 +68,6 @@ type clientState struct {
 	checked time.Time
 }
 
-type failures struct {
-	n     int
-	start time.Time
-}
-
 // tokenService issues and verifies signed (EdDSA JWT) access tokens. Verified
 // tokens are cached for their lifetime; a client's revocation is checked on every
 // request through a cache of clientCacheTTL.
@@ -79,17 +81,20 @@ type tokenService struct {
 	// rate bounds the token requests of each client address (ratelimit.go).
 	rate *rateLimiter
 
+	// fails throttles failed client authentications (throttle.Limiter).
+	fails *throttle.Limiter
+
 	mu       sync.Mutex
 	verified map[string]cachedToken
 	clients  map[string]clientState
-	failed   map[string]*failures
 }
 
 func newTokenService(db *sqlstore.DB, key ed25519.PrivateKey, ttl time.Duration, now func() time.Time) *tokenService {
 	return &tokenService{
 		db: db, key: key, pub: key.Public().(ed25519.PublicKey), ttl: ttl, now: now,
-		verified: map[string]cachedToken{}, clients: map[string]clientState{}, failed: map[string]*failures{},
-		rate: newRateLimiter(tokenRate, tokenBurst),
+		verified: map[string]cachedToken{}, clients: map[string]clientState{},
+		rate:  newRateLimiter(tokenRate, tokenBurst),
+		fails: throttle.New(throttle.Config{PerPair: maxSecretFailures, PerSource: maxSourceFailures, Window: failureWindow}, now),
 	}
 }
 
@@ -190,7 +195,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oe)
 		return
 	}
-	tok, scopes, oe := s.tokens.issue(r.Context(), tr)
+	tok, scopes, oe := s.tokens.issue(r.Context(), tr, throttle.Source(r))
 	if oe != nil {
 		writeOAuthError(w, oe)
 		return
@@ -207,22 +212,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 var errInvalidClient = &oauthError{status: 401, code: "invalid_client", description: "Client authentication failed."}
 
-func (ts *tokenService) issue(ctx context.Context, tr *tokenRequest) (string, []string, *oauthError) {
+func (ts *tokenService) issue(ctx context.Context, tr *tokenRequest, source string) (string, []string, *oauthError) {
 	now := ts.now()
-	if wait := ts.throttled(tr.clientID, now); wait > 0 {
-		return "", nil, &oauthError{status: 429, code: "too_many_requests", description: "Too many failed authentication attempts for this client; retry later.", retryAfter: wait}
+	if wait := ts.fails.Wait(tr.clientID, source); wait > 0 {
+		return "", nil, &oauthError{status: 429, code: "too_many_requests", description: "Too many failed authentication attempts from this address; retry later.", retryAfter: wait}
 	}
 	c, err := ts.db.GetClient(ctx, tr.clientID)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.ENotFound {
+			ts.fails.Failed(tr.clientID, source) // as a wrong secret: no oracle
 			return "", nil, errInvalidClient
 		}
 		return "", nil, &oauthError{status: 503, code: "temporarily_unavailable", description: "The server could not check the client; retry."}
 	}
 	if !sqlstore.SecretMatches(tr.clientSecret, c.SecretHash) {
-		ts.fail(tr.clientID, now)
+		ts.fails.Failed(tr.clientID, source)
 		return "", nil, errInvalidClient
 	}
+	ts.fails.Succeeded(tr.clientID, source)
 	if c.RevokedAt != nil {
 		return "", nil, &oauthError{status: 401, code: "invalid_client", description: "This client has been revoked."}
 	}
@@ -251,34 +258,6 @@ func (ts *tokenService) issue(ctx context.Context, tr *tokenRequest) (string, []
 		return "", nil, &oauthError{status: 500, code: "server_error", description: "The token could not be signed."}
 	}
 	return tok, granted, nil
-}
-
-func (ts *tokenService) throttled(clientID string, now time.Time) time.Duration {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	f := ts.failed[clientID]
-	if f == nil {
-		return 0
-	}
-	if now.Sub(f.start) >= failureWindow {
-		delete(ts.failed, clientID)
-		return 0
-	}
-	if f.n >= maxSecretFailures {
-		return failureWindow - now.Sub(f.start)
-	}
-	return 0
-}
-
-func (ts *tokenService) fail(clientID string, now time.Time) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	f := ts.failed[clientID]
-	if f == nil || now.Sub(f.start) >= failureWindow {
-		f = &failures{start: now}
-		ts.failed[clientID] = f
-	}
-	f.n++
 }
 
 var errBadToken = orderhub.Errorf(orderhub.EUnauthorized, "Invalid or expired token.")

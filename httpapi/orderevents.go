@@ -13,6 +13,7 @@ import (
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/throttle"
 )
 
 // Order events (seed 004), in Yespo's own format so that a shop sending them to
@@ -114,7 +115,7 @@ func (s *Server) requireEventsAuth(h http.HandlerFunc) http.HandlerFunc {
 			withBearer(w, r)
 			return
 		}
-		p, err := s.basicClient(r.Context(), id, secret)
+		p, err := s.basicClient(r.Context(), id, secret, throttle.Source(r))
 		if err != nil {
 			if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Basic realm="orderhub", Bearer realm="orderhub"`)
@@ -126,26 +127,28 @@ func (s *Server) requireEventsAuth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) basicClient(ctx context.Context, id, secret string) (*Principal, error) {
+func (s *Server) basicClient(ctx context.Context, id, secret, source string) (*Principal, error) {
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Invalid client credentials: send HTTP Basic with your client id and client secret, or a bearer access token.")
 	if id == "" || secret == "" || len(id) > 255 || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
 		return nil, bad
 	}
-	now := s.now()
-	if wait := s.tokens.throttled(id, now); wait > 0 {
-		return nil, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed authentication attempts for this client; retry in %d seconds.", int(wait.Seconds())+1)
+	fails := s.tokens.fails
+	if wait := fails.Wait(id, source); wait > 0 {
+		return nil, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed authentication attempts from this address; retry in %d seconds.", int(wait.Seconds())+1)
 	}
 	c, err := s.db.GetClient(ctx, id)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.ENotFound {
+			fails.Failed(id, source) // as a wrong secret: no oracle
 			return nil, bad
 		}
 		return nil, err
 	}
 	if !sqlstore.SecretMatches(secret, c.SecretHash) {
-		s.tokens.fail(id, now)
+		fails.Failed(id, source)
 		return nil, bad
 	}
+	fails.Succeeded(id, source)
 	if c.RevokedAt != nil {
 		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This client has been revoked.")
 	}

@@ -3,15 +3,14 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
+	"orderhub/throttle"
 	"orderhub/zapier"
 )
 
@@ -33,8 +32,11 @@ import (
 // ZapierSessionTTL is the lifetime of a login (the app logs in again on 401).
 const ZapierSessionTTL = 30 * 24 * time.Hour
 
-// Login throttling: after this many failures within loginWindow per e-mail (or
-// per client address), logins are refused with 429 until the window ends.
+// Login throttling (package throttle): after maxLoginFailuresPerEmail failures for
+// one e-mail from one address within loginWindow, that e-mail is refused from that
+// address, and after maxLoginFailuresPerIP failures from one address (whatever the
+// e-mails) the address is, with 429 until the window ends. The user, from another
+// address, still logs in; unknown e-mails count like wrong passwords.
 const (
 	maxLoginFailuresPerEmail = 5
 	maxLoginFailuresPerIP    = 30
@@ -47,8 +49,7 @@ const ZapierIntegration = "zapier"
 type zapierState struct {
 	mapper *zapier.Mapper
 
-	mu     sync.Mutex
-	failed map[string]*failures
+	logins *throttle.Limiter
 }
 
 const zapierSessionKey ctxKey = 100
@@ -65,7 +66,8 @@ func zapierFrom(r *http.Request) *zapierCaller {
 }
 
 func (s *Server) zapierRoutes(m *http.ServeMux) {
-	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now}, failed: map[string]*failures{}}
+	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
+		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}
 	m.HandleFunc("POST /api/login", s.handleZapierLogin)
 	m.HandleFunc("GET /api/check", s.requireZapier(s.handleZapierCheck))
 	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.requireZapier(s.handleZapierSubscribe))
@@ -138,51 +140,6 @@ func (s *Server) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *
 	}, nil
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// loginWait returns how long logins for these keys are refused (0: not throttled).
-func (z *zapierState) loginWait(now time.Time, email, ip string) time.Duration {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	var wait time.Duration
-	for key, limit := range map[string]int{"e:" + email: maxLoginFailuresPerEmail, "i:" + ip: maxLoginFailuresPerIP} {
-		f := z.failed[key]
-		if f == nil {
-			continue
-		}
-		if now.Sub(f.start) >= loginWindow || now.Before(f.start) {
-			delete(z.failed, key)
-			continue
-		}
-		if f.n >= limit {
-			wait = max(wait, loginWindow-now.Sub(f.start))
-		}
-	}
-	return wait
-}
-
-func (z *zapierState) loginFailed(now time.Time, email, ip string) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	if len(z.failed) > 100_000 {
-		clear(z.failed)
-	}
-	for _, key := range []string{"e:" + email, "i:" + ip} {
-		f := z.failed[key]
-		if f == nil || now.Sub(f.start) >= loginWindow {
-			f = &failures{start: now}
-			z.failed[key] = f
-		}
-		f.n++
-	}
-}
-
 func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
 	body, err := readJSONBody(w, r)
 	if err != nil {
@@ -212,9 +169,8 @@ func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(*req.Email))
-	ip := clientIP(r)
-	now := s.now()
-	if wait := s.zapier.loginWait(now, email, ip); wait > 0 {
+	ip := throttle.Source(r)
+	if wait := s.zapier.logins.Wait(email, ip); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 		writeError(w, r, s.log, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed logins; wait before trying again."))
 		return
@@ -222,11 +178,12 @@ func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
 	u, token, sess, err := s.db.ZapierLogin(r.Context(), email, *req.Password, ZapierIntegration, ZapierSessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
-			s.zapier.loginFailed(now, email, ip)
+			s.zapier.logins.Failed(email, ip)
 		}
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.zapier.logins.Succeeded(email, ip)
 	data, err := s.sessionData(r.Context(), u, sess, token)
 	if err != nil {
 		writeError(w, r, s.log, err)
