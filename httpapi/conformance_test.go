@@ -17,6 +17,7 @@ import (
 	"orderhub/docs"
 	fakeyespo "orderhub/fake/yespo"
 	"orderhub/httpapi"
+	"orderhub/netguard"
 )
 
 // withYespoAccount serves the hub again (same database) with the Yespo connector
@@ -34,7 +35,7 @@ func withYespoAccount(t *testing.T, h *testHub) {
 		t.Fatal(err)
 	}
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil)})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,9 @@ func TestStrangersCannotLockClientsOut(t *testing.T) {
 	if zknown != known {
 		t.Fatalf("Zapier login, real e-mail: %s", zknown)
 	}
-	if got := statuses(func(i int) int { return login(from(t, "127.0.0.7"), "nobody@acme.example", fmt.Sprint("guess-guess", i)) }); got != zknown {
+	if got := statuses(func(i int) int {
+		return login(from(t, "127.0.0.7"), "nobody@acme.example", fmt.Sprint("guess-guess", i))
+	}); got != zknown {
 		t.Fatalf("Zapier login, unknown e-mail: %s, real: %s", got, zknown)
 	}
 	if st := login(victim, "admin@acme.example", "123456789"); st != 200 {
