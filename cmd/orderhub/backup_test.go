@@ -62,7 +62,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer recv.Close()
-	admin(t, dsn, nil, "endpoints", "create", "--vendor", "acme", "--url", recv.URL+"/hook")
+	admin(t, dsn, nil, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", recv.URL+"/hook")
 
 	live := startInstances(t, dsn, 1, "--deliver=false")[0]
 	tok := token(t, live.url, clientID, secret)
