@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -66,18 +65,16 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseMoney reads a decimal amount ("258.0", "-3", "1e2") with at most two
-// significant decimals.
+// ParseMoney reads a decimal amount exactly ("258.0", "-3", "1e2": see
+// ParseAmount) with at most two significant decimals and MaxMoneyDigits integer
+// digits.
 func ParseMoney(s string) (Money, error) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15 {
-		return 0, fmt.Errorf("%q is not an amount", s)
+	a, err := ParseAmount(s)
+	if err != nil {
+		return 0, err
 	}
-	c := math.Round(f * 100)
-	if math.Abs(c-f*100) > 1e-6*math.Max(1, math.Abs(f*100)) {
-		return 0, fmt.Errorf("%q has more than two decimals", s)
-	}
-	return Money(c), nil
+	m, err := a.Minor()
+	return Money(m), err
 }
 
 // String formats m with two decimals.

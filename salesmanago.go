@@ -249,8 +249,10 @@ func (o *smObject) str(f string, max int, required bool, dst *string) error {
 	return nil
 }
 
-// number reads an optional JSON number (never a string) with at most intDigits
-// digits before the point and decimals after it.
+// number reads an optional JSON number (never a string) exactly, with at most
+// intDigits digits before the point and decimals after it — SALESmanago's own
+// limits — and returns it normalised (ParseAmount: "1e3" → 1000, "12.50" → 12.5),
+// the form that is stored and forwarded.
 func (o *smObject) number(f string, intDigits, decimals int) (*json.Number, error) {
 	raw, ok := o.fields[f]
 	if !ok || isNull(raw) {
@@ -260,28 +262,15 @@ func (o *smObject) number(f string, intDigits, decimals int) (*json.Number, erro
 	if raw[0] == '"' || raw[0] == '{' || raw[0] == '[' || raw[0] == 't' || raw[0] == 'f' {
 		return nil, FieldError(EInvalidRequest, o.name(f), "%s must be a number, got %s.", o.name(f), jsonTypeOf(raw))
 	}
-	n := json.Number(raw)
-	v, err := n.Float64()
+	a, err := ParseAmount(string(raw))
 	if err != nil {
 		return nil, FieldError(EInvalidRequest, o.name(f), "%s must be a number.", o.name(f))
 	}
-	if err := checkDigits(o.name(f), v, intDigits, decimals); err != nil {
-		return nil, err
+	if why := a.Fits(intDigits, decimals); why != "" {
+		return nil, FieldError(EInvalidRequest, o.name(f), "%s %s (SALESmanago takes at most %d digits before the decimal point and %d after it).", o.name(f), why, intDigits, decimals)
 	}
+	n := json.Number(a.String())
 	return &n, nil
-}
-
-func checkDigits(field string, v float64, intDigits, decimals int) error {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	s = strings.TrimPrefix(s, "-")
-	ip, fp, _ := strings.Cut(s, ".")
-	if len(strings.TrimLeft(ip, "0")) > intDigits {
-		return FieldError(EInvalidRequest, field, "%s has more than %d digits before the decimal point.", field, intDigits)
-	}
-	if len(fp) > decimals {
-		return FieldError(EInvalidRequest, field, "%s has more than %d decimals.", field, decimals)
-	}
-	return nil
 }
 
 // integer reads an optional JSON integer.

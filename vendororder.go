@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -346,25 +345,15 @@ func jsonKind(goKind string) string {
 	return goKind
 }
 
-// ParseDecimal checks a non-negative decimal amount with at most two decimals and
-// returns it in minor units (e.g. "99.5" → 9950).
+// ParseDecimal checks a non-negative decimal amount (ParseAmount's forms) with at
+// most two decimals and returns it in minor units (e.g. "99.5" → 9950).
 func ParseDecimal(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || (hasFrac && frac == "") || strings.TrimLeft(whole, "0123456789") != "" || strings.TrimLeft(frac, "0123456789") != "" {
-		return 0, fmt.Errorf("%q is not a decimal amount with at most two decimals", s)
+	a, err := ParseAmount(s)
+	if err != nil || a.Neg {
+		return 0, fmt.Errorf("%q is not a non-negative decimal amount with at most two decimals", s)
 	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is out of range", s)
-	}
-	return n, nil
+	return a.Minor()
 }
 
 // FormatDecimal formats minor units as a decimal with two decimals.
-func FormatDecimal(minor int64) string {
-	return fmt.Sprintf("%d.%02d", minor/100, minor%100)
-}
+func FormatDecimal(minor int64) string { return Money(minor).String() }

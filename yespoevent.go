@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -492,6 +491,7 @@ func parseYespoItems(raw json.RawMessage) ([]OrderItem, *Error) {
 		return nil, FieldError(EOrderEventParamInvalid, "items", "An order has at most %d items.", MaxOrderItems)
 	}
 	out := make([]OrderItem, 0, len(list))
+	var sum Money
 	for i, m := range list {
 		f := "items[" + strconv.Itoa(i) + "]"
 		if m == nil {
@@ -545,17 +545,21 @@ func parseYespoItems(raw json.RawMessage) ([]OrderItem, *Error) {
 			}
 		}
 		q, ok := scalarString(m["quantity"])
-		qf, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
-		if !ok || err != nil || qf != math.Trunc(qf) || qf < 1 || qf > 1e6 {
+		qn, whole := WholeNumber(q, 1_000_000)
+		if !ok || !whole {
 			return nil, FieldError(EOrderEventParamInvalid, f+".quantity", "%s.quantity must be a whole number from 1 to 1000000.", f)
 		}
-		it.Quantity = int(qf)
+		it.Quantity = qn
 		c, _ := scalarString(m["cost"])
 		cost, err := ParseMoney(c)
 		if err != nil || cost < 0 || cost > 1e13 {
 			return nil, FieldError(EOrderEventParamInvalid, f+".cost", "%s.cost must be a non-negative amount with at most two decimals (the unit price after discounts).", f)
 		}
 		it.Cost = cost
+		// Σ quantity × cost must stay a Money amount (and an int64).
+		if sum, ok = AddLine(sum, it.Quantity, cost); !ok {
+			return nil, FieldError(EOrderEventParamInvalid, f+".cost", "The items add up to more than %s, the largest amount orderhub keeps.", MaxMoney)
+		}
 		// Other fields are kept; nested arrays and objects stay serialized, as in
 		// Yespo ("nesting up to the second level").
 		extra := map[string]any{}

@@ -288,6 +288,7 @@ func ParseZapierLead(body []byte) (*ZapierLead, error) {
 	if len(*ro.Items) > 1000 {
 		return nil, FieldError(EUnprocessable, "order.items", "An order may have at most 1000 items.")
 	}
+	var sum Money
 	for i, ri := range *ro.Items {
 		p := "order.items." + strconv.Itoa(i) + "."
 		var it OrderItem
@@ -301,13 +302,17 @@ func ParseZapierLead(body []byte) (*ZapierLead, error) {
 		if err != nil {
 			return nil, err
 		}
-		n, perr := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(q, ".0"), ".00"))
-		if perr != nil || n < 1 || n > 1_000_000 {
+		n, whole := WholeNumber(q, 1_000_000)
+		if !whole {
 			return nil, FieldError(EUnprocessable, p+"quantity", "The %squantity field must be a whole number from 1 to 1000000, got %q.", p, q)
 		}
 		it.Quantity = n
 		if it.Cost, err = needMoney(ri.Price, p+"price"); err != nil {
 			return nil, err
+		}
+		var ok bool
+		if sum, ok = AddLine(sum, it.Quantity, it.Cost); !ok {
+			return nil, FieldError(EUnprocessable, p+"price", "The items add up to more than %s, the largest amount orderhub keeps.", MaxMoney)
 		}
 		o.Items = append(o.Items, it)
 	}

@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -249,5 +251,110 @@ func TestTextRulesOnEverySurface(t *testing.T) {
 			t.Errorf("CRLF description: %+v", st)
 		}
 		fieldIs(t, b.jsonReq("POST", "/salesmanago/events", b.Tok, map[string]any{"group_key": "acme-main", "data": map[string]any{"email": "anna@example.com", "contactExtEventType": "PURCHASE", "description": ctl}}).expect(400, orderhub.EInvalidRequest), "data.description")
+	})
+}
+
+// TestAmountsAreExactOnEverySurface: amounts are read as exact decimals,
+// normalised, checked with the limits of the protocol they are delivered with,
+// stored and forwarded exactly — never through float64.
+func TestAmountsAreExactOnEverySurface(t *testing.T) {
+	t.Run("SALESmanago (seed 002) in and out", func(t *testing.T) {
+		b := newSMBed(t, &orderhub.SalesmanagoMapping{Events: map[string]orderhub.SalesmanagoEventMapping{"order-created": {Type: "PURCHASE"}}})
+		b.accept("POST", "/salesmanago/contacts", map[string]any{"group_key": "acme-main", "data": map[string]any{"email": "anna@example.com"}})
+		event := func(value string) string {
+			return `{"group_key":"acme-main","data":{"email":"anna@example.com","contactExtEventType":"PURCHASE","value":` + value + `}}`
+		}
+		for _, c := range []struct{ sent, delivered string }{
+			{"1234567890123456789.12", "1234567890123456789.12"}, // the seed's range: 19 digits + 2 decimals
+			{"9999999999999999999.99", "9999999999999999999.99"}, // its top (float64 makes it 1e19: 20 digits)
+			{"1e3", "1000"}, {"2.5E1", "25"}, {"12.50", "12.5"}, // normalised to what SALESmanago takes
+		} {
+			id := b.accept("POST", "/salesmanago/events", event(c.sent))
+			if st := b.settled(t, id); st.Status != "delivered" {
+				t.Errorf("value %s: %+v", c.sent, st)
+				continue
+			}
+			found := false
+			for _, ev := range b.Fake.Events(smFakeAccount.ClientID) {
+				found = found || ev.Fields["value"] == json.Number(c.delivered)
+			}
+			if !found {
+				t.Errorf("value %s did not reach SALESmanago as %s", c.sent, c.delivered)
+			}
+		}
+		for _, v := range []string{"12345678901234567890", "1e-3", "0.001", "1e19"} {
+			fieldIs := b.jsonReq("POST", "/salesmanago/events", b.Tok, event(v)).expect(400, orderhub.EInvalidRequest)
+			var e struct{ Field string }
+			fieldIs.JSON(&e)
+			if e.Field != "data.value" {
+				t.Errorf("value %s: field %q", v, e.Field)
+			}
+		}
+		// The fake's request log (the demo's view) shows amounts exactly as sent.
+		res, err := http.Get(b.FakeURL + "/_fake/requests")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(log), `"value":1234567890123456789.12`) {
+			t.Errorf("the fake's request log does not show the amount exactly: %.3000s", log)
+		}
+		// An order's total goes out as stored: 999 999 999 999 999.99 is not a float64.
+		ctx := context.Background()
+		big := orderhub.Money(99999999999999999)
+		if _, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "BIG-1", Source: "test", Total: big,
+			Customer: orderhub.Customer{Email: "big@example.com"}, Items: []orderhub.OrderItem{{Name: "Yacht", Quantity: 1, Cost: big}}}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the order's PURCHASE event", func() bool {
+			for _, ev := range b.Fake.Events(smFakeAccount.ClientID) {
+				if ev.Email == "big@example.com" {
+					if ev.Fields["value"] != json.Number("999999999999999.99") {
+						t.Fatalf("order total sent as %v", ev.Fields["value"])
+					}
+					return true
+				}
+			}
+			return false
+		})
+	})
+	t.Run("order events (seed 004), catalog (seed 000), admin", func(t *testing.T) {
+		h := newPurchaseHub(t)
+		evTok := h.token(orderhub.ScopeEvents)
+		h.jsonReq("POST", "/api/v1/contact", evTok, `{"externalCustomerId":"C-1","channels":[{"type":"email","value":"ann@example.com"}]}`).expect(200, "")
+		item := func(cost string) string {
+			return `[{"externalItemId":"A1","name":"Thing","quantity":"1e0","cost":` + cost + `,"url":"https://shop.example/a1","imageUrl":"https://shop.example/a1.png"}]`
+		}
+		for _, c := range []struct{ id, total, shipping, cost, want string }{
+			{"Y-big", `"999999999999999.99"`, `"999899999999999.99"`, `"1e11"`, `"total":999999999999999.99`},
+			{"Y-exp", `2.1e1`, `0`, `"21"`, `"total":21,`},
+			{"Y-cents", `"0.3"`, `0`, `0.30`, `"total":0.3,`},
+		} {
+			kv := append(dropParam(dropParam(yCreated(c.id, "C-1"), "items"), "totalCost"), "totalCost", c.total, "shipping", c.shipping, "items", item(c.cost))
+			var a eventAnswer
+			h.jsonReq("POST", "/api/v1/event", evTok, yevent(orderhub.YespoOrderCreated, kv...)).expect(200, "").JSON(&a)
+			if a.Status != "accepted" {
+				t.Errorf("%s: %+v", c.id, a)
+				continue
+			}
+			if b := string(h.jsonReq("GET", "/admin/v1/orders/"+a.OrderID, h.Admin, nil).expect(200, "").Body); !strings.Contains(b, c.want) {
+				t.Errorf("%s: want %s in %s", c.id, c.want, b)
+			}
+		}
+		var po struct{ Price string }
+		h.jsonReq("POST", "/admin/v1/vendors/acme/purchase-options", h.Admin, map[string]any{"id": "exp", "productId": "daily", "name": "Exp", "price": "1e2", "currency": "SEK"}).expect(201, "").JSON(&po)
+		if po.Price != "100.00" {
+			t.Errorf("price 1e2 stored as %q", po.Price)
+		}
+		h.jsonReq("POST", "/admin/v1/vendors/acme/purchase-options", h.Admin, map[string]any{"id": "bad", "productId": "daily", "name": "Bad", "price": "1e-3", "currency": "SEK"}).expect(400, orderhub.EInvalidRequest)
+	})
+	t.Run("Zapier (seed 003)", func(t *testing.T) {
+		h := newZapierHub(t)
+		lead := strings.Replace(strings.Replace(seedOrderLead, `"total": 120`, `"total": "999999999999999.99"`, 1), `"price": 50}`, `"price": 5e1}`, 1)
+		res := h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, lead).expect(200, "")
+		if !strings.Contains(string(res.Body), `"total":999999999999999.99`) || !strings.Contains(string(res.Body), `"price":50`) {
+			t.Errorf("lead echo: %s", res.Body)
+		}
 	})
 }

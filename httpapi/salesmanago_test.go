@@ -186,7 +186,7 @@ func TestSalesmanagoInboundValidation(t *testing.T) {
 		{"event type unknown", "POST", "/salesmanago/events", event(map[string]any{"contactExtEventType": "BUY"}), 400, "InvalidRequestError", "data.contactExtEventType", "PURCHASE, CART, VISIT, PHONE_CALL, OTHER, RESERVATION, CANCELLED, ACTIVATION, MEETING, OFFER, DOWNLOAD, LOGIN, TRANSACTION"},
 		{"event type of the real API only", "POST", "/salesmanago/events", event(map[string]any{"contactExtEventType": "RETURN"}), 400, "InvalidRequestError", "data.contactExtEventType", "not one of"},
 		{"value a string", "POST", "/salesmanago/events", event(map[string]any{"value": "12.5"}), 400, "InvalidRequestError", "data.value", "must be a number, got a string"},
-		{"value 3 decimals", "POST", "/salesmanago/events", event(map[string]any{"value": 1.125}), 400, "InvalidRequestError", "data.value", "more than 2 decimals"},
+		{"value 3 decimals", "POST", "/salesmanago/events", event(map[string]any{"value": 1.125}), 400, "InvalidRequestError", "data.value", "has 3 decimals; the limit is 2"},
 		{"event without contact", "POST", "/salesmanago/events", event(map[string]any{"email": nil}), 400, "InvalidRequestError", "data.email", "required"},
 		{"description too long", "POST", "/salesmanago/events", event(map[string]any{"description": long(2049)}), 400, "InvalidRequestError", "data.description", "limit is 2048"},
 		{"products too long", "POST", "/salesmanago/events", event(map[string]any{"products": long(513)}), 400, "InvalidRequestError", "data.products", "limit is 512"},

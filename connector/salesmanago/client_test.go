@@ -65,7 +65,7 @@ func TestCallsAreSignedAndMapped(t *testing.T) {
 		if b["sha"] != hex.EncodeToString(sum[:]) || b["clientId"] != acct.ClientID || b["owner"] != acct.Owner {
 			t.Errorf("%s: auth fields %v", r.Path, b)
 		}
-		if ms, _ := b["requestTime"].(float64); ms < 1e12 || time.Since(time.UnixMilli(int64(ms))) > time.Minute {
+		if ms, _ := b["requestTime"].(json.Number).Int64(); ms < 1e12 || time.Since(time.UnixMilli(ms)) > time.Minute {
 			t.Errorf("%s: requestTime %v is not now in ms", r.Path, b["requestTime"])
 		}
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || r.Header.Get("Accept") != "application/json" {
@@ -78,7 +78,7 @@ func TestCallsAreSignedAndMapped(t *testing.T) {
 	}
 	ev := f.Requests("/api/contact/addContactExtEvent")[0].JSON()
 	ce := ev["contactEvent"].(map[string]any)
-	if ev["email"] != "anna@x.se" || ev["forceOptIn"] != true || ce["detail1"] != "web" || ce["value"] != 12.5 || ce["products"] != "p1,p2" {
+	if ev["email"] != "anna@x.se" || ev["forceOptIn"] != true || ce["detail1"] != "web" || ce["value"] != json.Number("12.50") || ce["products"] != "p1,p2" {
 		t.Fatalf("event body %v", ev)
 	}
 }

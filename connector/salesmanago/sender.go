@@ -1,6 +1,7 @@
 package salesmanago
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -289,8 +290,8 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 	if cu.Email == "" {
 		return "", nil
 	}
-	var data map[string]any
-	if err := json.Unmarshal(c.EventData, &data); err != nil {
+	data, err := decodeExact(c.EventData)
+	if err != nil {
 		return "", &payloadError{"bad event data: " + err.Error()}
 	}
 	custJSON, _ := json.Marshal(cu)
@@ -321,9 +322,18 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 }
 
 func decodeMap(b []byte) map[string]any {
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
+	m, _ := decodeExact(b)
 	return m
+}
+
+// decodeExact decodes a JSON object keeping numbers exact (json.Number): amounts
+// are forwarded as they were stored, never through float64.
+func decodeExact(b []byte) (map[string]any, error) {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	err := d.Decode(&m)
+	return m, err
 }
 
 // ---- known contacts ----
@@ -383,8 +393,8 @@ func (f fieldSource) resolve(path string) string {
 		return ""
 	case string:
 		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		return v.String()
 	case bool:
 		return strconv.FormatBool(v)
 	default:

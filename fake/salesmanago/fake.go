@@ -102,11 +102,19 @@ type Request struct {
 	Fault    string // the injected fault that answered it, if any
 }
 
-// JSON decodes the request body.
+// JSON decodes the request body, numbers as json.Number: amounts exactly as sent.
 func (r Request) JSON() map[string]any {
-	var m map[string]any
-	_ = json.Unmarshal(r.Body, &m)
+	m, _ := decodeExact(r.Body)
 	return m
+}
+
+// decodeExact decodes a JSON object with numbers kept exact (json.Number).
+func decodeExact(b []byte) (map[string]any, error) {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	err := d.Decode(&m)
+	return m, err
 }
 
 // Fault is an injected failure, used by the next matching requests.
@@ -405,10 +413,11 @@ func (s *Server) serveInspect(w http.ResponseWriter) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// redactBody hides the signature fields of a recorded v2 body.
+// redactBody hides the signature fields of a recorded v2 body; every other value,
+// amounts included, is shown exactly as it was sent.
 func redactBody(b []byte) json.RawMessage {
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
+	m, err := decodeExact(b)
+	if err != nil {
 		return b
 	}
 	for _, k := range []string{"sha", "apiKey"} {
