@@ -170,8 +170,19 @@ func TestConsoleInABrowser(t *testing.T) {
 	if dead := b.text(`[data-k="dead"]`); dead != "2" {
 		t.Fatalf("dashboard dead letters: %q", dead)
 	}
-	if failing := b.text("#failing"); !strings.Contains(failing, bd.Endpoint.ID) {
+	if failing := b.text("#failing"); !strings.Contains(failing, bd.Endpoint.Description) {
 		t.Fatalf("failing endpoints: %q", failing)
+	}
+	if minutes := b.text("#activity tr.minutes"); !strings.Contains(minutes, "UTC") || !strings.HasSuffix(strings.TrimSpace(minutes), "now") {
+		t.Fatalf("the activity chart's time labels: %q", minutes)
+	}
+	// The browser finds the icon (the page's SVG, and /favicon.ico at the root).
+	for _, u := range []string{"/console/static/favicon.svg", "/favicon.ico"} {
+		st, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`fetch("`+u+`").then(r => r.ok && r.headers.get("content-type").startsWith("image/") ? r.status : -r.status)`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || st != 200 {
+			t.Fatalf("the browser fetching %s: %d %v", u, st, err)
+		}
 	}
 	b.screenshot("02-dashboard")
 

@@ -103,6 +103,14 @@ func parsePages() map[string]*template.Template {
 		"money":   func(m orderhub.Money) string { return orderhub.FormatDecimal(int64(m)) },
 		"join":    strings.Join,
 		"excerpt": excerpt,
+		// endpoint names an endpoint by its description when it has one (names:
+		// endpointNames), by its id otherwise.
+		"endpoint": func(names map[string]string, id string) string {
+			if n := names[id]; n != "" {
+				return n
+			}
+			return id
+		},
 		"statusClass": func(s string) string {
 			switch strings.ToLower(s) {
 			case "delivered", "confirmed", "active", "ok", "healthy":

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -137,6 +138,9 @@ type dashView struct {
 	*sqlstore.Dashboard
 	OrdersNow, ContractsNow, DeliveriesNow int64
 	Max                                    int64
+	// Minutes label the per-minute columns, oldest first: each minute's start (UTC,
+	// 15:04), the last one "now" (the current, partial minute).
+	Minutes []string
 }
 
 func dashboardView(d *sqlstore.Dashboard) *dashView {
@@ -148,6 +152,15 @@ func dashboardView(d *sqlstore.Dashboard) *dashView {
 		return s[len(s)-1]
 	}
 	v.OrdersNow, v.ContractsNow, v.DeliveriesNow = last(d.OrdersPerMinute), last(d.ContractsPerMinute), last(d.DeliveriesPerMinute)
+	n := len(d.OrdersPerMinute)
+	cur := d.Now.UTC().Truncate(time.Minute)
+	for i := range n {
+		label := cur.Add(-time.Duration(n-1-i) * time.Minute).Format("15:04")
+		if i == n-1 {
+			label = "now"
+		}
+		v.Minutes = append(v.Minutes, label)
+	}
 	for _, s := range [][]int64{d.OrdersPerMinute, d.ContractsPerMinute, d.DeliveriesPerMinute} {
 		for _, n := range s {
 			v.Max = max(v.Max, n)
@@ -290,6 +303,19 @@ func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
+	// Deliveries name their endpoint as the operator does.
+	var ds []*sqlstore.Delivery
+	for _, e := range tl {
+		if e.Kind == "delivery" && e.Ref != "" {
+			ds = append(ds, &sqlstore.Delivery{EndpointID: e.Ref})
+		}
+	}
+	names := c.endpointNames(ctx, ds)
+	for i, e := range tl {
+		if n := names[e.Ref]; e.Kind == "delivery" && n != "" {
+			tl[i].Title = strings.Replace(e.Title, " to "+e.Ref+" ", " to "+n+" ", 1)
+		}
+	}
 	title := cu.Email
 	if title == "" {
 		title = cu.ID
@@ -352,10 +378,36 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "event", &view{Title: "Event " + ev.Type, Nav: "search", Data: map[string]any{"Event": ev, "JSON": prettyJSON(ev.Data), "Deliveries": ds}})
+	c.render(w, r, http.StatusOK, "event", &view{Title: "Event " + ev.Type, Nav: "search", Data: map[string]any{"Event": ev, "JSON": prettyJSON(ev.Data), "Deliveries": ds,
+		"Names": c.endpointNames(r.Context(), ds)}})
 }
 
 // ---- endpoints and connectors ----
+
+// endpointNames maps the endpoints of ds to their descriptions, for pages that would
+// otherwise show bare ids ("CRM webhook" rather than ep_01a2…). Endpoints without a
+// description, or that cannot be read, are left out: the page shows their id.
+func (c *console) endpointNames(ctx context.Context, ds []*sqlstore.Delivery) map[string]string {
+	names := map[string]string{}
+	for _, d := range ds {
+		if _, seen := names[d.EndpointID]; seen || len(names) >= 100 {
+			continue
+		}
+		names[d.EndpointID] = ""
+		if e, err := c.db.GetEndpoint(ctx, "", d.EndpointID); err == nil {
+			names[d.EndpointID] = e.Description
+		}
+	}
+	return names
+}
+
+// endpointTitle is how a page heading names an endpoint.
+func endpointTitle(e *sqlstore.Endpoint) string {
+	if e.Description != "" {
+		return e.Description
+	}
+	return e.ID
+}
 
 type endpointRow struct {
 	*sqlstore.Endpoint
@@ -447,7 +499,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 		c.failErr(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "endpoint", &view{Title: "Endpoint " + e.ID, Nav: "endpoints", Data: map[string]any{
+	c.render(w, r, http.StatusOK, "endpoint", &view{Title: "Endpoint " + endpointTitle(e), Nav: "endpoints", Data: map[string]any{
 		"Endpoint": endpointRow{Endpoint: e, Health: health(e), Connector: isConnector(e.Kind)}, "Deliveries": rows, "Dead": len(dead), "Secret": secret,
 		"Account": c.connectorAccount(r, e),
 	}})
@@ -576,7 +628,7 @@ func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "dead", &view{Title: "Dead letters", Nav: "dead", Data: map[string]any{"Deliveries": ds}})
+	c.render(w, r, http.StatusOK, "dead", &view{Title: "Dead letters", Nav: "dead", Data: map[string]any{"Deliveries": ds, "Names": c.endpointNames(ctx, ds)}})
 }
 
 // handleBulkReplay replays the selected dead deliveries (the "id" fields).

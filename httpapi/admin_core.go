@@ -57,6 +57,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 
 	// The web console (HTML pages with their own login; docs/console.md).
 	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
+	m.HandleFunc("GET /favicon.ico", console.Favicon)
 }
 
 // AdminQuery parses the paging and filter parameters of an admin listing; allowed
