@@ -299,8 +299,8 @@ func TestOpenAPIJSONIsServedAndEqualsTheYAML(t *testing.T) {
 
 // specExemptRoutes are routes that need not be in the contract, with the reason.
 var specExemptRoutes = map[string]string{
-	"/":         "the catch-all answering 404 NotFoundError and 405 MethodNotAllowedError; checked by checkUnrouted",
-	"/console/": "the web console: HTML pages with their own login and CSRF tokens, documented in docs/console.md",
+	"/":                "the catch-all answering 404 NotFoundError and 405 MethodNotAllowedError; checked by checkUnrouted",
+	"/console/":        "the web console: HTML pages with their own login and CSRF tokens, documented in docs/console.md",
 	"GET /favicon.ico": "the console's icon (image/x-icon), which browsers fetch at the root of the host; docs/console.md",
 }
 
