@@ -1,7 +1,8 @@
 // Package delivery sends orderhub's outbox to its subscribers: it claims due
 // deliveries from the store in batches, signs them (Standard Webhooks), POSTs them
-// with a bounded worker pool and a per-endpoint concurrency cap, and records every
-// attempt in batched completions.
+// with a bounded worker pool shared fairly between vendors and a per-endpoint
+// concurrency that follows the endpoint's health, and records every attempt in
+// batched completions. docs/delivery.md explains the scheduling model.
 //
 // Guarantees (with the store's queue rules, see sqlstore/delivery.go):
 //   - at least once: a claim is a lease; when a process dies its leases expire and
@@ -10,7 +11,11 @@
 //     claimed, so the next event of a key is sent after the previous one finished
 //     (delivered, or dead: a dead delivery no longer blocks, as in Svix);
 //   - no head-of-line blocking: a failing key waits for its retry alone, and an
-//     endpoint at its concurrency cap is skipped by claims, so others proceed.
+//     endpoint at its concurrency cap is skipped by claims, so others proceed;
+//   - fairness: vendors with due work share the workers equally (sqlstore
+//     ClaimRequest), and a slow, hanging or failing endpoint gets fewer slots down to
+//     none while its circuit is open (health.go), so one vendor's bad receivers
+//     cannot hold the workers another vendor's deliveries need.
 //
 // A commit that wrote events wakes the dispatcher at once (DB.OnCommit); a slow poll
 // catches other processes' writes, and a timer set to the next due retry fires
@@ -47,10 +52,22 @@ var DefaultSchedule = []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * 
 
 // Config tunes an Engine. Zero fields take the defaults.
 type Config struct {
-	// Workers bounds the attempts in flight in this process (default 64).
+	// Workers is the pool of attempts in flight in this process (default 64) that
+	// the vendors with due work share equally. A vendor below its share may borrow
+	// beyond it while others hold more than theirs, up to 2 × Workers in all.
 	Workers int
-	// PerEndpoint bounds the attempts in flight to one endpoint (default 16).
+	// PerEndpoint bounds the attempts in flight to one endpoint (default 16); a
+	// healthy endpoint works up to it from 1 (see health.go).
 	PerEndpoint int
+	// SlowAfter: an attempt running longer is slow; its endpoint gets fewer slots
+	// (default Timeout/4, at most 2 s).
+	SlowAfter time.Duration
+	// BreakAfter failed attempts in a row open an endpoint's circuit (default 5;
+	// negative: never).
+	BreakAfter int
+	// BreakFor is how long a circuit first stays open, doubling each time the probe
+	// fails (default the schedule's first retry wait, or 5 s).
+	BreakFor time.Duration
 	// Timeout bounds one attempt, connection included (default 15 s).
 	Timeout time.Duration
 	// Schedule[i] is the wait before attempt i+1; its length is the number of
@@ -150,6 +167,18 @@ func (c *Config) defaults() {
 	if c.Lease < c.Timeout+time.Second {
 		c.Lease = 3 * c.Timeout
 	}
+	if c.SlowAfter <= 0 {
+		c.SlowAfter = min(c.Timeout/4, 2*time.Second)
+	}
+	if c.BreakAfter == 0 {
+		c.BreakAfter = 5
+	}
+	if c.BreakFor <= 0 {
+		c.BreakFor = 5 * time.Second
+		if len(c.Schedule) > 1 && c.Schedule[1] > 0 {
+			c.BreakFor = c.Schedule[1]
+		}
+	}
 	if c.UserAgent == "" {
 		c.UserAgent = "orderhub-webhooks/1"
 	}
@@ -220,23 +249,36 @@ func (e *Engine) Wake() {
 // there are free slots (sqlstore.CompleteAndClaim). While a write runs, finished
 // attempts accumulate for the next one, so batches grow with the load.
 type dispatcher struct {
-	e        *Engine
-	queued   map[string][]*sqlstore.ClaimedDelivery // per endpoint, waiting for its cap
-	inflight map[string]int                         // per endpoint, sending
-	outs     map[string]int                         // per endpoint, queued + sending
-	total    int                                    // claimed and not finished in this process
-	results  chan *sqlstore.AttemptResult           // from the workers
-	pending  []*sqlstore.AttemptResult              // finished, not yet recorded
-	written  chan written
-	writing  bool
-	stopping bool
-	wg       sync.WaitGroup
-	ctx      context.Context // of the attempts: not cancelled by shutdown
+	e          *Engine
+	queued     map[string][]*sqlstore.ClaimedDelivery // per endpoint, waiting for a slot
+	inflight   map[string]int                         // per endpoint, sending
+	running    map[string][]run                       // per endpoint, the attempts sending
+	outs       map[string]int                         // per endpoint, queued + sending
+	vendorOuts map[string]int                         // per vendor, queued + sending
+	total      int                                    // claimed and not finished in this process
+	health     *healthTable
+	rr         string                       // the vendor served first by the last claim
+	results    chan *sqlstore.AttemptResult // from the workers
+	pending    []*sqlstore.AttemptResult    // finished (or given back), not yet recorded
+	pauses     []sqlstore.EndpointPause     // circuits opened, not yet recorded
+	written    chan written
+	writing    bool
+	stopping   bool
+	wg         sync.WaitGroup
+	ctx        context.Context // of the attempts: not cancelled by shutdown
+}
+
+// run is an attempt being sent.
+type run struct {
+	id    string
+	start time.Time
 }
 
 type written struct {
 	results []*sqlstore.AttemptResult
+	pauses  []sqlstore.EndpointPause
 	limit   int // claim limit asked for
+	borrow  int // and borrowing allowed
 	rep     sqlstore.CompleteReport
 	claimed []*sqlstore.ClaimedDelivery
 	err     error
@@ -247,8 +289,9 @@ type written struct {
 // started keep their lease and are sent again after it expires.
 func (e *Engine) Run(ctx context.Context) error {
 	d := &dispatcher{
-		e: e, queued: map[string][]*sqlstore.ClaimedDelivery{}, inflight: map[string]int{}, outs: map[string]int{},
-		results: make(chan *sqlstore.AttemptResult, e.cfg.Workers), written: make(chan written, 1),
+		e: e, queued: map[string][]*sqlstore.ClaimedDelivery{}, inflight: map[string]int{}, running: map[string][]run{},
+		outs: map[string]int{}, vendorOuts: map[string]int{}, health: newHealthTable(&e.cfg),
+		results: make(chan *sqlstore.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
 		ctx: context.WithoutCancel(ctx),
 	}
 	statsCtx, stopStats := context.WithCancel(context.Background())
@@ -276,21 +319,23 @@ func (d *dispatcher) loop(ctx context.Context) {
 	defer timer.Stop()
 	done := ctx.Done()
 	need := true     // a claim may find something
-	full := false    // the last claim was full: more is due
 	backoff := false // the last write failed: wait for the timer
 	failures := 0    // consecutive failed writes
 	for {
 		if !d.writing && !backoff {
-			limit := 0
-			if free := e.cfg.Workers - d.total; !d.stopping && need && free > 0 &&
-				(free >= minBatch || d.total < minBatch || len(d.pending) > 0) {
-				limit = free
+			limit, borrow := 0, 0
+			if !d.stopping && need {
+				if free := e.cfg.Workers - d.total; free > 0 && (free >= minBatch || d.total < minBatch || len(d.pending) > 0) {
+					limit = free
+				}
+				// Vendors below their share may borrow while the pool is full.
+				borrow = max(0, 2*e.cfg.Workers-d.total-limit)
 			}
-			if limit > 0 || len(d.pending) > 0 {
-				if limit > 0 {
+			if limit > 0 || borrow > 0 || len(d.pending) > 0 || len(d.pauses) > 0 {
+				if limit > 0 || borrow > 0 {
 					need = false
 				}
-				d.write(limit)
+				d.write(limit, borrow)
 			}
 		}
 		if d.stopping && !d.writing && d.total == 0 && len(d.pending) == 0 {
@@ -306,9 +351,8 @@ func (d *dispatcher) loop(ctx context.Context) {
 			timer.Reset(e.cfg.Poll)
 		case r := <-d.results:
 			d.pending = append(d.pending, r)
-			if d.finished(r.Claim.EndpointID) || full {
-				need = true
-			}
+			d.finished(r)
+			need = true
 		case w := <-d.written:
 			d.writing = false
 			if w.err != nil {
@@ -325,6 +369,7 @@ func (d *dispatcher) loop(ctx context.Context) {
 					}
 					d.pending = append(w.results, d.pending...)
 				}
+				d.pauses = append(w.pauses, d.pauses...)
 				if d.stopping && len(d.pending) == 0 {
 					continue
 				}
@@ -338,9 +383,10 @@ func (d *dispatcher) loop(ctx context.Context) {
 			if len(w.results) > 0 && w.limit == 0 {
 				need = true // promoted heads wait for the next claim
 			}
-			if w.limit > 0 {
-				full = len(w.claimed) == w.limit
-				if !full {
+			if w.limit > 0 || w.borrow > 0 {
+				if full := w.limit > 0 && len(w.claimed) >= w.limit; full {
+					need = true
+				} else {
 					resetTimer(timer, d.untilNextDue(ctx))
 				}
 			}
@@ -348,28 +394,46 @@ func (d *dispatcher) loop(ctx context.Context) {
 	}
 }
 
-// write starts the next write transaction: the pending results, and a claim of up to
-// limit deliveries (none when limit is 0).
-func (d *dispatcher) write(limit int) {
+// write starts the next write transaction: the pending results and pauses, and a
+// claim of up to limit deliveries plus borrow for vendors below their share (none
+// when both are 0).
+func (d *dispatcher) write(limit, borrow int) {
 	e := d.e
-	results := d.pending
-	d.pending = nil
+	results, pauses := d.pending, d.pauses
+	d.pending, d.pauses = nil, nil
 	d.writing = true
 	var req *sqlstore.ClaimRequest
-	if limit > 0 {
-		req = &sqlstore.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease}
+	if limit > 0 || borrow > 0 {
+		req = &sqlstore.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, Borrow: borrow, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease,
+			Workers: e.cfg.Workers, InFlight: make(map[string]int, len(d.vendorOuts)), After: d.rr}
+		for v, n := range d.vendorOuts {
+			req.InFlight[v] = n
+		}
+		now := time.Now()
 		for ep, n := range d.outs {
-			if n >= e.cfg.PerEndpoint {
+			if n >= d.health.slots(ep, now, d.oldest(ep)) {
 				req.Exclude = append(req.Exclude, ep)
 			}
 		}
+		d.health.sweep(now)
 	}
-	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
+	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0), Pause: pauses}
 	go func() {
 		// Not cancelled by shutdown: finished attempts must be recorded.
 		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
-		d.written <- written{results: results, limit: limit, rep: rep, claimed: claimed, err: err}
+		d.written <- written{results: results, pauses: pauses, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
 	}()
+}
+
+// oldest is when the longest-running attempt to ep started (zero: none runs).
+func (d *dispatcher) oldest(ep string) time.Time {
+	var t time.Time
+	for _, r := range d.running[ep] {
+		if t.IsZero() || r.start.Before(t) {
+			t = r.start
+		}
+	}
+	return t
 }
 
 func resetTimer(t *time.Timer, d time.Duration) {
@@ -408,9 +472,19 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 		// counted, or Run would wait for them forever.
 		return
 	}
+	if len(cs) > 0 {
+		d.rr = cs[0].VendorID // the next claim starts with the vendor after it
+	}
+	now := time.Now()
 	for _, c := range cs {
+		if open, until := d.health.open(c.EndpointID, now); open {
+			// Claimed while its circuit is open (a new head): give it back.
+			d.pending = append(d.pending, release(c, until.Sub(now)))
+			continue
+		}
 		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], c)
 		d.outs[c.EndpointID]++
+		d.vendorOuts[c.VendorID]++
 		d.total++
 	}
 	d.e.m.inFlight.Set(float64(d.total))
@@ -419,14 +493,22 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 	}
 }
 
-// start sends the endpoint's queued deliveries while it is under its cap.
+// release is the result that gives a claimed delivery back unattempted, due again
+// after wait.
+func release(c *sqlstore.ClaimedDelivery, wait time.Duration) *sqlstore.AttemptResult {
+	return &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased, RetryIn: wait}
+}
+
+// start sends the endpoint's queued deliveries while it has free slots.
 func (d *dispatcher) start(ep string) {
 	q := d.queued[ep]
-	for len(q) > 0 && d.inflight[ep] < d.e.cfg.PerEndpoint {
+	now := time.Now()
+	for len(q) > 0 && d.inflight[ep] < d.health.slots(ep, now, d.oldest(ep)) {
 		c := q[0]
 		q[0] = nil
 		q = q[1:]
 		d.inflight[ep]++
+		d.running[ep] = append(d.running[ep], run{id: c.ID, start: now})
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
@@ -440,29 +522,66 @@ func (d *dispatcher) start(ep string) {
 	}
 }
 
-// finished accounts for a finished attempt and reports whether its endpoint just
-// dropped below its cap (so claims may include it again).
-func (d *dispatcher) finished(ep string) bool {
+// finished accounts for a finished attempt, updates its endpoint's health and starts
+// what may start.
+func (d *dispatcher) finished(r *sqlstore.AttemptResult) {
+	c := r.Claim
+	ep := c.EndpointID
 	d.inflight[ep]--
 	if d.inflight[ep] == 0 {
 		delete(d.inflight, ep)
 	}
-	wasCapped := d.outs[ep] >= d.e.cfg.PerEndpoint
-	d.outs[ep]--
-	if d.outs[ep] == 0 {
-		delete(d.outs, ep)
+	rs := d.running[ep]
+	for i := range rs {
+		if rs[i].id == c.ID {
+			rs = append(rs[:i], rs[i+1:]...)
+			break
+		}
 	}
-	d.total--
+	if len(rs) == 0 {
+		delete(d.running, ep)
+	} else {
+		d.running[ep] = rs
+	}
+	d.untrack(c, 1)
+	now := time.Now()
+	if until := d.health.record(r, now); !until.IsZero() {
+		d.opened(ep, until, now)
+	}
 	d.e.m.inFlight.Set(float64(d.total))
 	if !d.stopping {
 		d.start(ep)
 	} else if q := d.queued[ep]; len(q) > 0 && d.inflight[ep] == 0 {
 		// Shutting down: queued deliveries are not started; their leases expire.
-		d.total -= len(q)
-		d.outs[ep] -= len(q)
+		for _, c := range q {
+			d.untrack(c, 1)
+		}
 		delete(d.queued, ep)
 	}
-	return wasCapped && d.outs[ep] < d.e.cfg.PerEndpoint
+}
+
+// untrack takes n deliveries like c out of the in-flight counts.
+func (d *dispatcher) untrack(c *sqlstore.ClaimedDelivery, n int) {
+	if d.outs[c.EndpointID] -= n; d.outs[c.EndpointID] <= 0 {
+		delete(d.outs, c.EndpointID)
+	}
+	if d.vendorOuts[c.VendorID] -= n; d.vendorOuts[c.VendorID] <= 0 {
+		delete(d.vendorOuts, c.VendorID)
+	}
+	d.total -= n
+}
+
+// opened handles an endpoint whose circuit just opened: the store holds its waiting
+// deliveries back until then, and the ones queued here are given back.
+func (d *dispatcher) opened(ep string, until, now time.Time) {
+	d.e.m.circuitOpens.Inc()
+	d.e.log.Warn("endpoint circuit open: no attempts until the probe", "endpoint", ep, "until", until)
+	d.pauses = append(d.pauses, sqlstore.EndpointPause{EndpointID: ep, Until: until})
+	for _, c := range d.queued[ep] {
+		d.pending = append(d.pending, release(c, until.Sub(now)))
+		d.untrack(c, 1)
+	}
+	delete(d.queued, ep)
 }
 
 // report updates metrics and logs from a recorded batch of attempts.
@@ -470,6 +589,10 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 	e.m.lostLeases.Add(float64(rep.Stale))
 	for _, r := range batch {
 		c := r.Claim
+		if r.Outcome == sqlstore.OutcomeReleased {
+			e.m.released.Inc()
+			continue
+		}
 		e.m.outcomes.WithLabelValues(r.Outcome.String()).Inc()
 		switch r.Outcome {
 		case sqlstore.OutcomeDelivered:

@@ -110,7 +110,13 @@ var fast = []time.Duration{0, 20 * time.Millisecond, 40 * time.Millisecond, 40 *
 
 func setup(t *testing.T, cfg delivery.Config) *bundle {
 	t.Helper()
-	db, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "d.db"), sqlstore.Options{})
+	return setupOn(t, "sqlite:"+filepath.Join(t.TempDir(), "d.db"), cfg)
+}
+
+// setupOn is setup on the database dsn names.
+func setupOn(t *testing.T, dsn string, cfg delivery.Config) *bundle {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

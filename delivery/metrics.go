@@ -13,6 +13,8 @@ type metrics struct {
 	failureStreak *prometheus.GaugeVec
 	lostLeases    prometheus.Counter
 	endpointsOff  *prometheus.CounterVec
+	circuitOpens  prometheus.Counter
+	released      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -50,7 +52,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "orderhub_delivery_endpoints_stopped_total",
 			Help: "Endpoints stopped by the delivery engine, by reason (disabled: failing too long; gone: 410).",
 		}, []string{"reason"}),
+		circuitOpens: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_delivery_circuit_opens_total",
+			Help: "Times an endpoint's circuit opened (failed attempts in a row, or a failed probe): no attempts to it until the next probe.",
+		}),
+		released: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_delivery_released_total",
+			Help: "Claimed deliveries given back unattempted because their endpoint's circuit opened.",
+		}),
 	}
-	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failureStreak, m.lostLeases, m.endpointsOff)
+	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failureStreak, m.lostLeases, m.endpointsOff,
+		m.circuitOpens, m.released)
 	return m
 }

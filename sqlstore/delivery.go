@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -618,13 +619,32 @@ func (db *DB) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string
 // ---- claim and complete ----
 
 // ClaimRequest asks for due deliveries.
+//
+// Claims are fair between vendors: the vendors with due work (and those with
+// deliveries in flight at the claimer, InFlight) share the claimer's pool (Workers)
+// equally. Vendors are visited in turn, starting after After (round robin), and each
+// gets up to its share less what it has in flight; a vendor with a huge backlog
+// cannot fill a claim. Free slots nobody else wants go to vendors with more due
+// work, so one vendor alone can use the whole pool. When the pool is full because
+// some vendors hold more than their share, a vendor below its share may still get up
+// to its share from Borrow: it never waits for slots held by another vendor.
 type ClaimRequest struct {
 	Owner       string        // names the claimer (locked_by)
-	Limit       int           // at most this many deliveries
+	Limit       int           // at most this many deliveries (the free slots), Borrow aside
 	PerEndpoint int           // at most this many per endpoint (0: no limit)
 	Lease       time.Duration // how long the claim holds; afterwards the delivery is due again
 	// Exclude lists endpoints not to claim for (their concurrency cap is reached).
 	Exclude []string
+	// Workers is the pool the vendors share (0: Limit).
+	Workers int
+	// InFlight counts the claimer's deliveries per vendor, claimed and not finished.
+	InFlight map[string]int
+	// Borrow is how many deliveries beyond Limit may be claimed for vendors below
+	// their share.
+	Borrow int
+	// After is the vendor served first in the previous claim: this claim starts with
+	// the next one.
+	After string
 }
 
 // ClaimedDelivery is a leased delivery with everything needed to send it.
@@ -649,8 +669,9 @@ type ClaimedDelivery struct {
 	Secrets []string
 }
 
-// claimSQL leases the due heads: the earliest due first, at most PerEndpoint per
-// endpoint, skipping excluded endpoints and unexpired leases.
+// claimSQL leases the due heads of one vendor ($8): the earliest due first, at most
+// PerEndpoint per endpoint, skipping excluded endpoints and unexpired leases. The
+// vendor's heads are a range of deliveries_vendor_due.
 // On PostgreSQL the innermost SELECT takes FOR UPDATE SKIP LOCKED.
 func (db *DB) claimSQL() string {
 	excl := `instr($4, ',' || endpoint_id || ',') = 0`
@@ -666,11 +687,41 @@ func (db *DB) claimSQL() string {
 			SELECT id FROM (
 				SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
 				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
-					WHERE ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3)
-					AND ` + excl + `
+					WHERE vendor_id = $8 AND ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3
+					AND (locked_until IS NULL OR locked_until <= $3) AND ` + excl + `
 					ORDER BY next_attempt_at LIMIT $5` + lock + `) c
 			) r WHERE rn <= $6 ORDER BY next_attempt_at LIMIT $7)
 		RETURNING id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, attempts`
+}
+
+// dueVendorsSQL lists the vendors with a due head (leased or not), in id order. It
+// skips from one vendor to the next through deliveries_vendor_due (a loose index
+// scan): two index lookups per vendor with active heads, whatever their number.
+const dueVendorsSQL = `WITH RECURSIVE v(id) AS (
+		SELECT MIN(vendor_id) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')
+		UNION ALL
+		SELECT (SELECT MIN(vendor_id) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed') AND vendor_id > v.id)
+		FROM v WHERE v.id IS NOT NULL)
+	SELECT id FROM v WHERE id IS NOT NULL
+		AND (SELECT MIN(next_attempt_at) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed') AND vendor_id = v.id) <= $1`
+
+// dueVendors lists the vendors with due work (read from the reader pool, before the
+// write transaction: a vendor that became due just after is found by the next claim).
+func (db *DB) dueVendors(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, dueVendorsSQL, micros(db.Now()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // ClaimDeliveries leases up to r.Limit due deliveries in one write transaction and
@@ -682,20 +733,35 @@ func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDe
 
 // CompleteAndClaim records finished attempts and then claims due deliveries (when
 // claim is not nil), in one write transaction: heads promoted by the completions are
-// claimed at once, and a row touched by both is written once.
+// claimed at once, and a row touched by both is written once. With nothing to record
+// and nothing a claim could take, it does not write at all.
 func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, opt CompleteOptions, claim *ClaimRequest) (CompleteReport, []*ClaimedDelivery, error) {
 	var rep CompleteReport
 	var out []*ClaimedDelivery
+	var plan *claimPlan
+	if claim != nil && claim.Limit+max(claim.Borrow, 0) > 0 {
+		due, err := db.dueVendors(ctx)
+		if err != nil {
+			return rep, nil, err
+		}
+		plan = newClaimPlan(claim, due)
+		if plan.empty() {
+			plan = nil
+		}
+	}
+	if plan == nil && len(results) == 0 && len(opt.Pause) == 0 {
+		return rep, nil, nil
+	}
 	q := db.claimSQL()
 	err := db.Write(ctx, func(tx *Tx) error {
 		rep, out = CompleteReport{}, out[:0]
-		if len(results) > 0 {
+		if len(results) > 0 || len(opt.Pause) > 0 {
 			if err := tx.complete(results, opt, &rep); err != nil {
 				return err
 			}
 		}
-		if claim != nil && claim.Limit > 0 {
-			return tx.claim(q, claim, &out)
+		if plan != nil {
+			return tx.claim(q, claim, plan, &out)
 		}
 		return nil
 	})
@@ -710,29 +776,110 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, op
 	return rep, out, nil
 }
 
-func (tx *Tx) claim(q string, r *ClaimRequest, out *[]*ClaimedDelivery) error {
+// claimPlan is the order in which a claim visits the vendors and what each may get.
+type claimPlan struct {
+	r     *ClaimRequest
+	order []string // vendors with due work, round robin from after ClaimRequest.After
+	share int      // each vendor's share of the pool
+	hard  int      // Limit + Borrow: the most this claim takes
+}
+
+func newClaimPlan(r *ClaimRequest, due []string) *claimPlan {
+	p := &claimPlan{r: r, hard: r.Limit + max(r.Borrow, 0)}
+	// Round robin: the first vendor after r.After (due is in id order).
+	first := 0
+	for first < len(due) && due[first] <= r.After {
+		first++
+	}
+	p.order = append(append(p.order, due[first:]...), due[:first]...)
+	active := len(due)
+	for v, n := range r.InFlight {
+		if n > 0 && !slices.Contains(due, v) {
+			active++
+		}
+	}
+	workers := r.Workers
+	if workers <= 0 {
+		workers = r.Limit
+	}
+	p.share = max(1, workers/max(1, active))
+	return p
+}
+
+// room is how many deliveries vendor v may get in the fair pass.
+func (p *claimPlan) room(v string) int { return p.share - p.r.InFlight[v] }
+
+// empty reports that the claim can take nothing: no due work, or no free slots and
+// every vendor with due work at its share.
+func (p *claimPlan) empty() bool {
+	if p.r.Limit > 0 {
+		return len(p.order) == 0
+	}
+	for _, v := range p.order {
+		if p.room(v) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDelivery) error {
 	per := r.PerEndpoint
 	if per <= 0 {
-		per = r.Limit
+		per = p.hard
 	}
 	excl := ","
 	if len(r.Exclude) > 0 {
 		excl = "," + strings.Join(r.Exclude, ",") + ","
 	}
 	until := fromMicros(micros(tx.now.Add(r.Lease)))
-	rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*r.Limit, per, r.Limit)
-	if err != nil {
-		return err
+	vendor := func(v string, limit int) (int, error) {
+		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*limit, per, limit, v)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: until}
+			if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
+				return n, err
+			}
+			*out = append(*out, c)
+			n++
+		}
+		return n, rows.Err()
 	}
-	defer rows.Close()
-	for rows.Next() {
-		c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: until}
-		if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
+	// The fair pass: each vendor up to its share (borrowing if the pool is full).
+	var more []string // vendors that may have more due work
+	for _, v := range p.order {
+		room := min(p.room(v), p.hard-len(*out))
+		if room <= 0 {
+			if p.room(v) <= 0 {
+				more = append(more, v)
+			}
+			continue
+		}
+		n, err := vendor(v, room)
+		if err != nil {
 			return err
 		}
-		*out = append(*out, c)
+		if n == room {
+			more = append(more, v)
+		}
 	}
-	return rows.Err()
+	// The spare pass: free slots nobody claimed go to vendors with more due work,
+	// in the same round-robin order (never borrowed).
+	for _, v := range more {
+		room := r.Limit - len(*out)
+		if room <= 0 {
+			break
+		}
+		if _, err := vendor(v, room); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadClaimed reads the events and endpoints of claimed deliveries (both committed
@@ -810,6 +957,10 @@ const (
 	OutcomeRetry                    // failed; try again after RetryIn
 	OutcomeDead                     // failed and the schedule is exhausted
 	OutcomeGone                     // 410 Gone: delete the endpoint
+	// OutcomeReleased gives a claimed delivery back unattempted (its endpoint's
+	// circuit opened while it waited): the lease ends, no attempt is recorded, and
+	// it is due again after RetryIn.
+	OutcomeReleased
 )
 
 func (o Outcome) String() string {
@@ -822,6 +973,8 @@ func (o Outcome) String() string {
 		return "dead"
 	case OutcomeGone:
 		return "gone"
+	case OutcomeReleased:
+		return "released"
 	}
 	return "unknown"
 }
@@ -843,6 +996,15 @@ type CompleteOptions struct {
 	// DisableAfter disables an endpoint that has failed without a success for this
 	// long (0: never) and appends an endpoint-disabled event.
 	DisableAfter time.Duration
+	// Pause holds back endpoints whose circuit opened: their heads that are not in
+	// flight are not due before Until (no attempt is spent on them).
+	Pause []EndpointPause
+}
+
+// EndpointPause holds back an endpoint's deliveries until a time.
+type EndpointPause struct {
+	EndpointID string
+	Until      time.Time
 }
 
 // CompleteReport says what a completion batch changed besides the deliveries.
@@ -866,8 +1028,32 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	succeeded := map[string]bool{}
 	failed := map[string]bool{}
 	gone := map[string]bool{}
+	for _, p := range opt.Pause {
+		// Heads not in flight. "ordering_key >= ''" (always true) steers SQLite to
+		// deliveries_key (the endpoint's active deliveries) rather than to the
+		// (endpoint_id, seq) index of its whole history.
+		until := micros(p.Until)
+		if _, err := tx.exec(`UPDATE deliveries SET next_attempt_at = $2, updated_at = $3
+			WHERE endpoint_id = $1 AND ordering_key >= '' AND status IN ('pending', 'failed') AND ready = 1 AND next_attempt_at < $2
+			AND (locked_until IS NULL OR locked_until <= $3)`, p.EndpointID, until, now); err != nil {
+			return err
+		}
+	}
 	for _, r := range results {
 		c := r.Claim
+		if r.Outcome == OutcomeReleased {
+			res, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL,
+				next_attempt_at = CASE WHEN next_attempt_at < $4 THEN $4 ELSE next_attempt_at END, updated_at = $5
+				WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
+				c.ID, c.Owner, micros(c.LockedUntil), micros(tx.now.Add(r.RetryIn)), now)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				rep.Stale++
+			}
+			continue
+		}
 		attempt := c.Attempts + 1
 		body := r.ResponseBody
 		if len(body) > 1024 {

@@ -1,0 +1,130 @@
+package delivery
+
+import (
+	"time"
+
+	"orderhub/sqlstore"
+)
+
+// Endpoint health: how many attempts an endpoint may have in flight in this process.
+// The dispatcher owns it (one goroutine); see docs/delivery.md.
+//
+//   - Slow start: an endpoint starts with 1 slot; every fast success doubles its
+//     slots up to PerEndpoint.
+//   - A success slower than SlowAfter halves its slots; a failed attempt (no answer,
+//     timeout, non-2xx) drops them to 1.
+//   - While one of its attempts has been running longer than SlowAfter (a hanging
+//     receiver), no further attempt starts and claims skip it.
+//   - Circuit breaker: after BreakAfter failed attempts in a row the circuit opens
+//     for BreakFor: no attempt is made, the endpoint's waiting deliveries are held
+//     back in the store until then (no retry is spent), and deliveries claimed
+//     meanwhile are given back. Then it is half-open: one attempt (the probe) goes
+//     out; a success closes the circuit, a failure opens it again for twice as long
+//     (up to maxBreakDoublings doublings).
+type health struct {
+	limit     int       // slots while closed (1…PerEndpoint)
+	failures  int       // failed attempts in a row
+	opens     int       // times opened since the last success
+	openUntil time.Time // open until then; half-open afterwards (zero: closed)
+	seen      time.Time // last use, to forget idle endpoints
+}
+
+// maxBreakDoublings bounds the growth of an open circuit's duration (BreakFor × 2^n).
+const maxBreakDoublings = 6
+
+// healthTable is the dispatcher's per-endpoint health.
+type healthTable struct {
+	cfg   *Config
+	eps   map[string]*health
+	swept time.Time
+}
+
+func newHealthTable(cfg *Config) *healthTable {
+	return &healthTable{cfg: cfg, eps: map[string]*health{}}
+}
+
+func (t *healthTable) get(ep string, now time.Time) *health {
+	h := t.eps[ep]
+	if h == nil {
+		h = &health{limit: 1}
+		t.eps[ep] = h
+	}
+	h.seen = now
+	return h
+}
+
+// open reports whether ep's circuit is open at now (and until when).
+func (t *healthTable) open(ep string, now time.Time) (bool, time.Time) {
+	h := t.eps[ep]
+	if h == nil || h.openUntil.IsZero() || !now.Before(h.openUntil) {
+		return false, time.Time{}
+	}
+	return true, h.openUntil
+}
+
+// slots is how many attempts ep may have in flight at now; oldest is when its
+// longest-running attempt started (zero: none runs).
+func (t *healthTable) slots(ep string, now, oldest time.Time) int {
+	h := t.eps[ep]
+	if h == nil {
+		return 1
+	}
+	switch {
+	case !h.openUntil.IsZero() && now.Before(h.openUntil):
+		return 0 // open
+	case !h.openUntil.IsZero():
+		return 1 // half-open: one probe
+	case !oldest.IsZero() && now.Sub(oldest) > t.cfg.SlowAfter:
+		return 1 // an attempt hangs: nothing more until it ends
+	}
+	return h.limit
+}
+
+// record updates ep's health with a finished attempt. It returns the time until
+// which the circuit opened (zero: it did not open now).
+func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time {
+	ep := r.Claim.EndpointID
+	switch r.Outcome {
+	case sqlstore.OutcomeReleased:
+		return time.Time{}
+	case sqlstore.OutcomeGone:
+		delete(t.eps, ep)
+		return time.Time{}
+	}
+	h := t.get(ep, now)
+	if r.Outcome == sqlstore.OutcomeDelivered {
+		h.failures, h.opens, h.openUntil = 0, 0, time.Time{}
+		if r.Latency > t.cfg.SlowAfter {
+			h.limit = max(1, h.limit/2)
+		} else {
+			h.limit = min(t.cfg.PerEndpoint, 2*h.limit)
+		}
+		return time.Time{}
+	}
+	h.limit = 1
+	h.failures++
+	halfOpen := !h.openUntil.IsZero() && !now.Before(h.openUntil)
+	if t.cfg.BreakAfter <= 0 || (!halfOpen && h.failures < t.cfg.BreakAfter) {
+		return time.Time{}
+	}
+	if !h.openUntil.IsZero() && now.Before(h.openUntil) {
+		return time.Time{} // open already (an attempt started before it opened)
+	}
+	h.openUntil = now.Add(t.cfg.BreakFor << min(h.opens, maxBreakDoublings))
+	h.opens++
+	return h.openUntil
+}
+
+// sweep forgets endpoints unused for an hour that are closed and at 1 slot anyway:
+// the table stays as large as the set of endpoints recently delivered to.
+func (t *healthTable) sweep(now time.Time) {
+	if now.Sub(t.swept) < time.Minute {
+		return
+	}
+	t.swept = now
+	for ep, h := range t.eps {
+		if now.Sub(h.seen) > time.Hour && (h.openUntil.IsZero() || now.After(h.openUntil)) {
+			delete(t.eps, ep)
+		}
+	}
+}
