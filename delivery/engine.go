@@ -259,8 +259,7 @@ type dispatcher struct {
 	health     *healthTable
 	rr         string                       // the vendor served first by the last claim
 	results    chan *sqlstore.AttemptResult // from the workers
-	pending    []*sqlstore.AttemptResult    // finished (or given back), not yet recorded
-	pauses     []sqlstore.EndpointPause     // circuits opened, not yet recorded
+	pending    []*sqlstore.AttemptResult    // finished (or failed at once), not yet recorded
 	written    chan written
 	writing    bool
 	stopping   bool
@@ -276,7 +275,6 @@ type run struct {
 
 type written struct {
 	results []*sqlstore.AttemptResult
-	pauses  []sqlstore.EndpointPause
 	limit   int // claim limit asked for
 	borrow  int // and borrowing allowed
 	rep     sqlstore.CompleteReport
@@ -331,7 +329,7 @@ func (d *dispatcher) loop(ctx context.Context) {
 				// Vendors below their share may borrow while the pool is full.
 				borrow = max(0, 2*e.cfg.Workers-d.total-limit)
 			}
-			if limit > 0 || borrow > 0 || len(d.pending) > 0 || len(d.pauses) > 0 {
+			if limit > 0 || borrow > 0 || len(d.pending) > 0 {
 				if limit > 0 || borrow > 0 {
 					need = false
 				}
@@ -369,7 +367,6 @@ func (d *dispatcher) loop(ctx context.Context) {
 					}
 					d.pending = append(w.results, d.pending...)
 				}
-				d.pauses = append(w.pauses, d.pauses...)
 				if d.stopping && len(d.pending) == 0 {
 					continue
 				}
@@ -394,13 +391,12 @@ func (d *dispatcher) loop(ctx context.Context) {
 	}
 }
 
-// write starts the next write transaction: the pending results and pauses, and a
-// claim of up to limit deliveries plus borrow for vendors below their share (none
-// when both are 0).
+// write starts the next write transaction: the pending results, and a claim of up to
+// limit deliveries plus borrow for vendors below their share (none when both are 0).
 func (d *dispatcher) write(limit, borrow int) {
 	e := d.e
-	results, pauses := d.pending, d.pauses
-	d.pending, d.pauses = nil, nil
+	results := d.pending
+	d.pending = nil
 	d.writing = true
 	var req *sqlstore.ClaimRequest
 	if limit > 0 || borrow > 0 {
@@ -417,11 +413,11 @@ func (d *dispatcher) write(limit, borrow int) {
 		}
 		d.health.sweep(now)
 	}
-	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0), Pause: pauses}
+	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
 	go func() {
 		// Not cancelled by shutdown: finished attempts must be recorded.
 		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
-		d.written <- written{results: results, pauses: pauses, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
+		d.written <- written{results: results, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
 	}()
 }
 
@@ -477,9 +473,10 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 	}
 	now := time.Now()
 	for _, c := range cs {
-		if open, until := d.health.open(c.EndpointID, now); open {
-			// Claimed while its circuit is open (a new head): give it back.
-			d.pending = append(d.pending, release(c, until.Sub(now)))
+		ep := c.EndpointID
+		if wait, ok := d.health.blocked(ep, now, d.outs[ep]); ok {
+			// Its circuit is open, or half-open with the probe out: not sent.
+			d.pending = append(d.pending, d.e.shortCircuit(c, wait))
 			continue
 		}
 		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], c)
@@ -493,10 +490,23 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 	}
 }
 
-// release is the result that gives a claimed delivery back unattempted, due again
-// after wait.
-func release(c *sqlstore.ClaimedDelivery, wait time.Duration) *sqlstore.AttemptResult {
-	return &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased, RetryIn: wait}
+// circuitOpenError is the error recorded for an attempt not made because its
+// endpoint's circuit was open.
+const circuitOpenError = "not sent: the endpoint's circuit is open after failing attempts in a row"
+
+// shortCircuit fails a delivery at once, without a request, because its endpoint's
+// circuit is open: an attempt like any failed one (it follows the retry schedule),
+// retried no sooner than wait (when the next probe may go).
+func (e *Engine) shortCircuit(c *sqlstore.ClaimedDelivery, wait time.Duration) *sqlstore.AttemptResult {
+	e.m.shortCircuits.Inc()
+	r := &sqlstore.AttemptResult{Claim: c, StartedAt: e.cfg.Clock(), Error: circuitOpenError}
+	if n := c.Attempts + 1; n >= len(e.cfg.Schedule) {
+		r.Outcome = sqlstore.OutcomeDead
+	} else {
+		r.Outcome = sqlstore.OutcomeRetry
+		r.RetryIn = max(e.retryDelay(n, 0), wait)
+	}
+	return r
 }
 
 // start sends the endpoint's queued deliveries while it has free slots.
@@ -571,14 +581,13 @@ func (d *dispatcher) untrack(c *sqlstore.ClaimedDelivery, n int) {
 	d.total -= n
 }
 
-// opened handles an endpoint whose circuit just opened: the store holds its waiting
-// deliveries back until then, and the ones queued here are given back.
+// opened handles an endpoint whose circuit just opened: the deliveries queued here
+// for it fail at once.
 func (d *dispatcher) opened(ep string, until, now time.Time) {
 	d.e.m.circuitOpens.Inc()
-	d.e.log.Warn("endpoint circuit open: no attempts until the probe", "endpoint", ep, "until", until)
-	d.pauses = append(d.pauses, sqlstore.EndpointPause{EndpointID: ep, Until: until})
+	d.e.log.Warn("endpoint circuit open: deliveries fail at once until the probe", "endpoint", ep, "until", until)
 	for _, c := range d.queued[ep] {
-		d.pending = append(d.pending, release(c, until.Sub(now)))
+		d.pending = append(d.pending, d.e.shortCircuit(c, until.Sub(now)))
 		d.untrack(c, 1)
 	}
 	delete(d.queued, ep)
@@ -589,10 +598,6 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 	e.m.lostLeases.Add(float64(rep.Stale))
 	for _, r := range batch {
 		c := r.Claim
-		if r.Outcome == sqlstore.OutcomeReleased {
-			e.m.released.Inc()
-			continue
-		}
 		e.m.outcomes.WithLabelValues(r.Outcome.String()).Inc()
 		switch r.Outcome {
 		case sqlstore.OutcomeDelivered:
@@ -601,6 +606,9 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 				e.m.failureStreak.WithLabelValues(c.EndpointID).Set(0)
 			}
 		case sqlstore.OutcomeRetry, sqlstore.OutcomeDead:
+			if r.Error == circuitOpenError {
+				continue // counted in orderhub_delivery_short_circuited_total
+			}
 			e.streak[c.EndpointID]++
 			e.m.failureStreak.WithLabelValues(c.EndpointID).Set(float64(e.streak[c.EndpointID]))
 			e.log.Info("delivery attempt failed", "delivery", c.ID, "endpoint", c.EndpointID, "event", c.EventID,

@@ -16,11 +16,11 @@ import (
 //   - While one of its attempts has been running longer than SlowAfter (a hanging
 //     receiver), no further attempt starts and claims skip it.
 //   - Circuit breaker: after BreakAfter failed attempts in a row the circuit opens
-//     for BreakFor: no attempt is made, the endpoint's waiting deliveries are held
-//     back in the store until then (no retry is spent), and deliveries claimed
-//     meanwhile are given back. Then it is half-open: one attempt (the probe) goes
-//     out; a success closes the circuit, a failure opens it again for twice as long
-//     (up to maxBreakDoublings doublings).
+//     for BreakFor: its deliveries fail at once without a request (an attempt like
+//     any failed one, retried on the schedule, but not before the next probe), so it
+//     holds no worker. Then it is half-open: one attempt (the probe) goes out, and
+//     others claimed meanwhile fail at once; a success closes the circuit, a failure
+//     opens it again for twice as long (up to maxBreakDoublings doublings).
 type health struct {
 	limit     int       // slots while closed (1…PerEndpoint)
 	failures  int       // failed attempts in a row
@@ -53,13 +53,20 @@ func (t *healthTable) get(ep string, now time.Time) *health {
 	return h
 }
 
-// open reports whether ep's circuit is open at now (and until when).
-func (t *healthTable) open(ep string, now time.Time) (bool, time.Time) {
+// blocked reports whether a delivery claimed for ep must not be sent, with out of
+// its deliveries queued or sending here: the circuit is open, or half-open with the
+// probe out. wait is how long until a probe may go.
+func (t *healthTable) blocked(ep string, now time.Time, out int) (wait time.Duration, ok bool) {
 	h := t.eps[ep]
-	if h == nil || h.openUntil.IsZero() || !now.Before(h.openUntil) {
-		return false, time.Time{}
+	switch {
+	case h == nil || h.openUntil.IsZero():
+		return 0, false
+	case now.Before(h.openUntil):
+		return h.openUntil.Sub(now), true
+	case out > 0:
+		return t.cfg.BreakFor, true
 	}
-	return true, h.openUntil
+	return 0, false
 }
 
 // slots is how many attempts ep may have in flight at now; oldest is when its
@@ -84,10 +91,7 @@ func (t *healthTable) slots(ep string, now, oldest time.Time) int {
 // which the circuit opened (zero: it did not open now).
 func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time {
 	ep := r.Claim.EndpointID
-	switch r.Outcome {
-	case sqlstore.OutcomeReleased:
-		return time.Time{}
-	case sqlstore.OutcomeGone:
+	if r.Outcome == sqlstore.OutcomeGone {
 		delete(t.eps, ep)
 		return time.Time{}
 	}

@@ -14,7 +14,7 @@ type metrics struct {
 	lostLeases    prometheus.Counter
 	endpointsOff  *prometheus.CounterVec
 	circuitOpens  prometheus.Counter
-	released      prometheus.Counter
+	shortCircuits prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -56,12 +56,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "orderhub_delivery_circuit_opens_total",
 			Help: "Times an endpoint's circuit opened (failed attempts in a row, or a failed probe): no attempts to it until the next probe.",
 		}),
-		released: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "orderhub_delivery_released_total",
-			Help: "Claimed deliveries given back unattempted because their endpoint's circuit opened.",
+		shortCircuits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_delivery_short_circuited_total",
+			Help: "Deliveries failed at once without a request because their endpoint's circuit was open (also counted as retry or dead attempts).",
 		}),
 	}
 	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failureStreak, m.lostLeases, m.endpointsOff,
-		m.circuitOpens, m.released)
+		m.circuitOpens, m.shortCircuits)
 	return m
 }

@@ -749,13 +749,13 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, op
 			plan = nil
 		}
 	}
-	if plan == nil && len(results) == 0 && len(opt.Pause) == 0 {
+	if plan == nil && len(results) == 0 {
 		return rep, nil, nil
 	}
 	q := db.claimSQL()
 	err := db.Write(ctx, func(tx *Tx) error {
 		rep, out = CompleteReport{}, out[:0]
-		if len(results) > 0 || len(opt.Pause) > 0 {
+		if len(results) > 0 {
 			if err := tx.complete(results, opt, &rep); err != nil {
 				return err
 			}
@@ -957,10 +957,6 @@ const (
 	OutcomeRetry                    // failed; try again after RetryIn
 	OutcomeDead                     // failed and the schedule is exhausted
 	OutcomeGone                     // 410 Gone: delete the endpoint
-	// OutcomeReleased gives a claimed delivery back unattempted (its endpoint's
-	// circuit opened while it waited): the lease ends, no attempt is recorded, and
-	// it is due again after RetryIn.
-	OutcomeReleased
 )
 
 func (o Outcome) String() string {
@@ -973,8 +969,6 @@ func (o Outcome) String() string {
 		return "dead"
 	case OutcomeGone:
 		return "gone"
-	case OutcomeReleased:
-		return "released"
 	}
 	return "unknown"
 }
@@ -996,15 +990,6 @@ type CompleteOptions struct {
 	// DisableAfter disables an endpoint that has failed without a success for this
 	// long (0: never) and appends an endpoint-disabled event.
 	DisableAfter time.Duration
-	// Pause holds back endpoints whose circuit opened: their heads that are not in
-	// flight are not due before Until (no attempt is spent on them).
-	Pause []EndpointPause
-}
-
-// EndpointPause holds back an endpoint's deliveries until a time.
-type EndpointPause struct {
-	EndpointID string
-	Until      time.Time
 }
 
 // CompleteReport says what a completion batch changed besides the deliveries.
@@ -1028,32 +1013,8 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	succeeded := map[string]bool{}
 	failed := map[string]bool{}
 	gone := map[string]bool{}
-	for _, p := range opt.Pause {
-		// Heads not in flight. "ordering_key >= ''" (always true) steers SQLite to
-		// deliveries_key (the endpoint's active deliveries) rather than to the
-		// (endpoint_id, seq) index of its whole history.
-		until := micros(p.Until)
-		if _, err := tx.exec(`UPDATE deliveries SET next_attempt_at = $2, updated_at = $3
-			WHERE endpoint_id = $1 AND ordering_key >= '' AND status IN ('pending', 'failed') AND ready = 1 AND next_attempt_at < $2
-			AND (locked_until IS NULL OR locked_until <= $3)`, p.EndpointID, until, now); err != nil {
-			return err
-		}
-	}
 	for _, r := range results {
 		c := r.Claim
-		if r.Outcome == OutcomeReleased {
-			res, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL,
-				next_attempt_at = CASE WHEN next_attempt_at < $4 THEN $4 ELSE next_attempt_at END, updated_at = $5
-				WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
-				c.ID, c.Owner, micros(c.LockedUntil), micros(tx.now.Add(r.RetryIn)), now)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				rep.Stale++
-			}
-			continue
-		}
 		attempt := c.Attempts + 1
 		body := r.ResponseBody
 		if len(body) > 1024 {
