@@ -63,6 +63,8 @@ type benchConfig struct {
 	out         string
 	label       string
 	serveArgs   string
+	webhooks    bool          // orders: webhook receivers as in mixed
+	sampleDB    time.Duration // soak: sample the SQLite file sizes this often (bench_soak.go)
 }
 
 const benchVendor = "bench"
@@ -84,6 +86,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.out, "out", "", "append the results as a Markdown section to this file (e.g. docs/benchmarks.md)")
 	fs.StringVar(&c.label, "label", "", "a note for the results (e.g. the machine's load)")
 	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the spawned serve, space-separated")
+	fs.BoolVar(&c.webhooks, "webhooks", false, "orders: also deliver every event to --receivers webhook endpoints in this process, as mixed does")
+	fs.DurationVar(&c.sampleDB, "sample-db", 0, "soak: sample the size of the SQLite database (file, WAL, free pages) this often while the load runs")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -328,13 +332,14 @@ type benchReport struct {
 	engine                  string // the database, for the report
 	// Group commit over the window, from the server's /metrics.
 	commits, batchMean, commitMean, writerBusy float64
+	samples                                    []dbSample // --sample-db
 }
 
 func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
 	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit()}
 	var recvs []*benchReceiver
 	var urls []string
-	if c.scenario == "mixed" {
+	if c.scenario == "mixed" || c.webhooks {
 		for range c.receivers {
 			r, err := newBenchReceiver()
 			if err != nil {
@@ -435,7 +440,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if kind == "orders" && res.StatusCode == 200 && c.scenario == "mixed" {
+		if kind == "orders" && res.StatusCode == 200 && len(recvs) > 0 {
 			var r struct {
 				ContractID string `json:"contractId"`
 			}
@@ -496,6 +501,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 	}
 	benchCPU0 := benchProcCPU(os.Getpid())
+	stopSampling := sampleDB(c, client, base, start, rep)
 	results := make([]result, c.concurrency)
 	var wg sync.WaitGroup
 	if c.mode == "closed" {
@@ -569,6 +575,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		wg.Wait()
 	}
 	rep.measured = time.Since(measureFrom)
+	stopSampling()
 	if pid != 0 {
 		rep.serverCPU = benchProcCPU(pid) - cpu0
 	}
@@ -745,6 +752,7 @@ func (r *benchReport) text() string {
 	if r.errSample != "" {
 		fmt.Fprintf(&b, "first error: %.300s\n", r.errSample)
 	}
+	b.WriteString(r.samplesText())
 	return b.String()
 }
 
@@ -778,5 +786,6 @@ func (r *benchReport) markdown() string {
 	if r.errSample != "" {
 		fmt.Fprintf(&b, "\nFirst error: `%.200s`\n", strings.ReplaceAll(r.errSample, "`", "'"))
 	}
+	b.WriteString(r.samplesMarkdown())
 	return b.String()
 }

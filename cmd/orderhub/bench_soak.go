@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"orderhub/sqlstore"
+)
+
+// The soak side of orderhub bench (--sample-db): while the load runs, the size of the
+// SQLite database — main file, WAL, the free pages inside the file — and what
+// retention pruned are sampled, so that a long run shows whether the file levels off
+// (scripts/soak-retention runs it with and without pruning; docs/reliability.md).
+
+// dbSample is one sample.
+type dbSample struct {
+	at                  time.Duration // since the load started
+	file, wal, free     int64         // bytes
+	prunedDeliveries    float64       // orderhub_retention_pruned_total{kind="delivered"}
+	prunedEvents        float64       // … {kind="events"}
+	deliveriesPerSecond float64       // orderhub_delivery_attempts_total rate since the last sample
+	attempts            float64
+}
+
+// sampleDB samples every c.sampleDB until the returned stop is called (a no-op unless
+// --sample-db is set and the database is a SQLite file).
+func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, rep *benchReport) (stop func()) {
+	d, path, err := sqlstore.ParseDSN(c.dsn)
+	if c.sampleDB <= 0 || err != nil || d != sqlstore.SQLite {
+		return func() {}
+	}
+	size := func(p string) int64 {
+		if st, err := os.Stat(p); err == nil {
+			return st.Size()
+		}
+		return 0
+	}
+	take := func() {
+		m := scrapeAll(client, base)
+		s := dbSample{at: time.Since(start), file: size(path), wal: size(path + "-wal"),
+			free:             int64(m["orderhub_db_free_bytes"]),
+			prunedDeliveries: m[`orderhub_retention_pruned_total{kind="delivered"}`],
+			prunedEvents:     m[`orderhub_retention_pruned_total{kind="events"}`],
+		}
+		for k, v := range m {
+			if strings.HasPrefix(k, "orderhub_delivery_attempts_total") {
+				s.attempts += v
+			}
+		}
+		if n := len(rep.samples); n > 0 {
+			p := rep.samples[n-1]
+			s.deliveriesPerSecond = (s.attempts - p.attempts) / (s.at - p.at).Seconds()
+		}
+		rep.samples = append(rep.samples, s)
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(c.sampleDB)
+		defer t.Stop()
+		take()
+		for {
+			select {
+			case <-quit:
+				take()
+				return
+			case <-t.C:
+				take()
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
+
+// scrapeAll reads every sample of /metrics, labelled ones under their full name.
+func scrapeAll(client *http.Client, base string) map[string]float64 {
+	out := map[string]float64{}
+	res, err := client.Get(base + "/metrics")
+	if err != nil {
+		return out
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		if i := strings.LastIndexByte(line, ' '); i > 0 {
+			if f, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+				out[line[:i]] = f
+			}
+		}
+	}
+	return out
+}
+
+// growth is how much the file (with its WAL) grew in each half of the run.
+func (r *benchReport) growth() (first, second int64) {
+	n := len(r.samples)
+	if n < 3 {
+		return 0, 0
+	}
+	total := func(s dbSample) int64 { return s.file + s.wal }
+	mid := r.samples[n/2]
+	return total(mid) - total(r.samples[0]), total(r.samples[n-1]) - total(mid)
+}
+
+func (r *benchReport) samplesText() string {
+	if len(r.samples) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("database size over the run (t s: file MB + WAL MB, free MB; pruned deliveries, events; deliveries/s)\n")
+	for _, s := range r.samples {
+		fmt.Fprintf(&b, "  %5.0f: %7s + %6s, free %6s; pruned %.0f, %.0f; %.0f/s\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
+	}
+	first, second := r.growth()
+	fmt.Fprintf(&b, "file + WAL grew %s MB in the first half of the run, %s MB in the second\n", benchMB(first), benchMB(second))
+	return b.String()
+}
+
+func (r *benchReport) samplesMarkdown() string {
+	if len(r.samples) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n| t (s) | file MB | WAL MB | free MB | deliveries pruned | events pruned | deliveries/s |\n|---|---|---|---|---|---|---|\n")
+	for _, s := range r.samples {
+		fmt.Fprintf(&b, "| %.0f | %s | %s | %s | %.0f | %.0f | %.0f |\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
+	}
+	first, second := r.growth()
+	fmt.Fprintf(&b, "\nFile + WAL grew %s MB in the first half of the run, %s MB in the second.\n", benchMB(first), benchMB(second))
+	return b.String()
+}
