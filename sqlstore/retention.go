@@ -40,6 +40,7 @@ const (
 	DefaultRetainDelivered = 30 * 24 * time.Hour
 	DefaultRetainDead      = 90 * 24 * time.Hour
 	DefaultPruneBatch      = 100
+	DefaultPauseFactor     = 4
 )
 
 // Retention says what Prune deletes.
@@ -53,8 +54,13 @@ type Retention struct {
 	// Batch is how many deliveries or events one write request deletes at most
 	// (default DefaultPruneBatch).
 	Batch int
-	// Pause is the wait between two write requests of a pass (default none).
+	// Pause is the least wait between two write requests of a pass. The wait is also
+	// at least PauseFactor times how long the last request took (from queueing to
+	// commit), so that pruning takes at most about 1/(1+PauseFactor) of the writer
+	// however loaded the machine is.
 	Pause time.Duration
+	// PauseFactor: see Pause (default DefaultPauseFactor; negative: none).
+	PauseFactor float64
 }
 
 // PruneStats counts what a pass deleted.
@@ -147,6 +153,12 @@ func (db *DB) Prune(ctx context.Context, r Retention) (PruneStats, error) {
 	if r.Batch <= 0 {
 		r.Batch = DefaultPruneBatch
 	}
+	switch {
+	case r.PauseFactor == 0:
+		r.PauseFactor = DefaultPauseFactor
+	case r.PauseFactor < 0:
+		r.PauseFactor = 0
+	}
 	var total PruneStats
 	type vendor struct {
 		id              string
@@ -207,6 +219,7 @@ type pruner struct {
 	dead        int64 // dead letters that died before
 	stats       PruneStats
 	wroteBefore bool
+	lastWrite   time.Duration // how long the last write request took
 }
 
 // prunable is the condition, in SQL, for a delivery that may be deleted ($1 the
@@ -373,8 +386,9 @@ func (p *pruner) inList(from int, ids []string) (string, []any) {
 
 // pause waits between two write requests of a pass.
 func (p *pruner) pause(ctx context.Context) error {
-	if p.wroteBefore && p.r.Pause > 0 {
-		t := time.NewTimer(p.r.Pause)
+	wait := max(p.r.Pause, time.Duration(p.r.PauseFactor*float64(p.lastWrite)))
+	if p.wroteBefore && wait > 0 {
+		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -394,6 +408,8 @@ func (p *pruner) deleteDeliveries(ctx context.Context, ids []string) error {
 	}
 	in, args := p.inList(3, ids)
 	var st PruneStats
+	start := time.Now()
+	defer func() { p.lastWrite = time.Since(start) }()
 	err := p.db.w.do(ctx, func(tx *Tx) error {
 		st = PruneStats{}
 		rows, err := tx.query(`SELECT id, status FROM deliveries WHERE id IN (`+in+`) AND `+prunable,
@@ -497,6 +513,8 @@ func (p *pruner) deleteEvents(ctx context.Context, ids []string) error {
 	}
 	in, args := p.inList(2, ids)
 	var n int64
+	start := time.Now()
+	defer func() { p.lastWrite = time.Since(start) }()
 	err := p.db.w.do(ctx, func(tx *Tx) error {
 		n = 0
 		rows, err := tx.query(`SELECT id FROM events e WHERE id IN (`+in+`) AND created_at < $1

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,6 +27,7 @@ type dbSample struct {
 	prunedEvents        float64       // … {kind="events"}
 	deliveriesPerSecond float64       // orderhub_delivery_attempts_total rate since the last sample
 	attempts            float64
+	outbox, kept        int64 // bytes of pages (dbstat) of events, deliveries, attempts and their indexes; of everything else
 }
 
 // sampleDB samples every c.sampleDB until the returned stop is called (a no-op unless
@@ -41,6 +43,12 @@ func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, 
 		}
 		return 0
 	}
+	// A read-only connection of our own for dbstat (a reader: it never blocks the
+	// hub's writer).
+	stat, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return func() {}
+	}
 	take := func() {
 		m := scrapeAll(client, base)
 		s := dbSample{at: time.Since(start), file: size(path), wal: size(path + "-wal"),
@@ -53,6 +61,7 @@ func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, 
 				s.attempts += v
 			}
 		}
+		s.outbox, s.kept = tableBytes(stat)
 		if n := len(rep.samples); n > 0 {
 			p := rep.samples[n-1]
 			s.deliveriesPerSecond = (s.attempts - p.attempts) / (s.at - p.at).Seconds()
@@ -80,7 +89,32 @@ func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, 
 	return func() {
 		close(quit)
 		wg.Wait()
+		stat.Close()
 	}
+}
+
+// tableBytes sums the pages of the outbox tables (events, deliveries,
+// delivery_attempts, with their indexes) and of all other tables, from dbstat.
+func tableBytes(db *sql.DB) (outbox, kept int64) {
+	rows, err := db.Query(`SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name`)
+	if err != nil {
+		return 0, 0
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int64
+		if rows.Scan(&name, &n) != nil {
+			return 0, 0
+		}
+		switch name {
+		case "events", "deliveries", "delivery_attempts":
+			outbox += n
+		default:
+			kept += n
+		}
+	}
+	return outbox, kept
 }
 
 // scrapeAll reads every sample of /metrics, labelled ones under their full name.
@@ -107,15 +141,22 @@ func scrapeAll(client *http.Client, base string) map[string]float64 {
 	return out
 }
 
-// growth is how much the file (with its WAL) grew in each half of the run.
-func (r *benchReport) growth() (first, second int64) {
+// growth is how much f grew in each half of the run.
+func (r *benchReport) growth(f func(dbSample) int64) (first, second int64) {
 	n := len(r.samples)
 	if n < 3 {
 		return 0, 0
 	}
-	total := func(s dbSample) int64 { return s.file + s.wal }
 	mid := r.samples[n/2]
-	return total(mid) - total(r.samples[0]), total(r.samples[n-1]) - total(mid)
+	return f(mid) - f(r.samples[0]), f(r.samples[n-1]) - f(mid)
+}
+
+func (r *benchReport) growthText() string {
+	f1, f2 := r.growth(func(s dbSample) int64 { return s.file + s.wal })
+	o1, o2 := r.growth(func(s dbSample) int64 { return s.outbox })
+	k1, k2 := r.growth(func(s dbSample) int64 { return s.kept })
+	return fmt.Sprintf("Growth in the first / second half of the run: file + WAL %s / %s MB; outbox tables %s / %s MB; other tables %s / %s MB.\n",
+		benchMB(f1), benchMB(f2), benchMB(o1), benchMB(o2), benchMB(k1), benchMB(k2))
 }
 
 func (r *benchReport) samplesText() string {
@@ -123,12 +164,12 @@ func (r *benchReport) samplesText() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("database size over the run (t s: file MB + WAL MB, free MB; pruned deliveries, events; deliveries/s)\n")
+	b.WriteString("database size over the run (t s: file MB + WAL MB, free MB; outbox MB, other tables MB; pruned deliveries, events; deliveries/s)\n")
 	for _, s := range r.samples {
-		fmt.Fprintf(&b, "  %5.0f: %7s + %6s, free %6s; pruned %.0f, %.0f; %.0f/s\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
+		fmt.Fprintf(&b, "  %5.0f: %7s + %6s, free %6s; outbox %6s, other %6s; pruned %.0f, %.0f; %.0f/s\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free),
+			benchMB(s.outbox), benchMB(s.kept), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
 	}
-	first, second := r.growth()
-	fmt.Fprintf(&b, "file + WAL grew %s MB in the first half of the run, %s MB in the second\n", benchMB(first), benchMB(second))
+	b.WriteString(r.growthText())
 	return b.String()
 }
 
@@ -137,11 +178,11 @@ func (r *benchReport) samplesMarkdown() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n| t (s) | file MB | WAL MB | free MB | deliveries pruned | events pruned | deliveries/s |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n| t (s) | file MB | WAL MB | free MB | outbox tables MB | other tables MB | deliveries pruned | events pruned | deliveries/s |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.samples {
-		fmt.Fprintf(&b, "| %.0f | %s | %s | %s | %.0f | %.0f | %.0f |\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
+		fmt.Fprintf(&b, "| %.0f | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f |\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free),
+			benchMB(s.outbox), benchMB(s.kept), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
 	}
-	first, second := r.growth()
-	fmt.Fprintf(&b, "\nFile + WAL grew %s MB in the first half of the run, %s MB in the second.\n", benchMB(first), benchMB(second))
+	b.WriteString("\n" + r.growthText())
 	return b.String()
 }

@@ -74,7 +74,7 @@ func retentionFlags(fs *flag.FlagSet) *retentionOptions {
 	fs.Var(&o.dead, "retention-dead", "delete dead letters (and their attempts) that died longer ago than this unless replayed (0 keeps them)")
 	fs.DurationVar(&o.interval, "retention-interval", 10*time.Minute, "how often this process prunes (0: never; with several instances one is enough)")
 	fs.IntVar(&o.batch, "retention-batch", sqlstore.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
-	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "pause between two pruning transactions")
+	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "least pause between two pruning transactions (the pause is also at least 4 times the last one's duration)")
 	return o
 }
 
