@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -46,7 +47,9 @@ import (
 // each), purchases (seed 000 purchase hook, a new publisherPurchaseId each), mixed
 // (70 % orders, 20 % purchases, 10 % contract reads, with --receivers webhook
 // endpoints in this process: end-to-end latency from the order's answer to the
-// webhook's arrival).
+// webhook's arrival), noisy-neighbour (bench_noisy.go: a victim vendor's orders and
+// webhooks, quiet and while an attacker vendor's hanging receivers and order flood
+// load the same hub).
 
 type benchConfig struct {
 	scenario    string
@@ -65,6 +68,11 @@ type benchConfig struct {
 	serveArgs   string
 	webhooks    bool          // orders: webhook receivers as in mixed
 	sampleDB    time.Duration // soak: sample the SQLite file sizes this often (bench_soak.go)
+	// noisy-neighbour
+	attackEndpoints, attackChannels int
+	attackRate                      float64
+	recvs                           []*benchReceiver // receivers made by the caller
+	pid                             int              // the hub's process when the caller spawned it
 }
 
 const benchVendor = "bench"
@@ -72,7 +80,7 @@ const benchVendor = "bench"
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	c := benchConfig{}
-	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases or mixed")
+	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases, mixed or noisy-neighbour")
 	fs.StringVar(&c.mode, "mode", "closed", "closed (max throughput, --concurrency workers) or open (--rate arrivals a second)")
 	fs.Float64Var(&c.rate, "rate", 2000, "open-loop arrival rate (requests a second)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured duration")
@@ -88,13 +96,26 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the spawned serve, space-separated")
 	fs.BoolVar(&c.webhooks, "webhooks", false, "orders: also deliver every event to --receivers webhook endpoints in this process, as mixed does")
 	fs.DurationVar(&c.sampleDB, "sample-db", 0, "soak: sample the size of the SQLite database (file, WAL, free pages) this often while the load runs")
+	fs.IntVar(&c.attackEndpoints, "attack-endpoints", 100, "noisy-neighbour: the attacker's hanging webhook endpoints (as many as its quota allows)")
+	fs.IntVar(&c.attackChannels, "attack-channels", 3000, "noisy-neighbour: the attacker's hanging Zapier channels (as many as its quotas allow)")
+	fs.Float64Var(&c.attackRate, "attack-rate", 20, "noisy-neighbour: the attacker's orders a second")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
 	switch c.scenario {
 	case "orders", "purchases", "mixed":
+	case noisyScenario:
+		rateSet := false
+		fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
+		if !rateSet {
+			c.rate = 100 // the victim's steady rate
+		}
+		if c.attackEndpoints < 0 || c.attackChannels < 0 || c.attackRate <= 0 {
+			fmt.Fprintln(stderr, "bench: --attack-endpoints and --attack-channels must not be negative, --attack-rate must be positive")
+			return errUsage
+		}
 	default:
-		fmt.Fprintf(stderr, "bench: unknown --scenario %q (orders, purchases, mixed)\n", c.scenario)
+		fmt.Fprintf(stderr, "bench: unknown --scenario %q (orders, purchases, mixed, noisy-neighbour)\n", c.scenario)
 		return errUsage
 	}
 	if c.mode != "open" && c.mode != "closed" {
@@ -109,7 +130,16 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "bench: --url needs --db (the hub's database) for the fixtures")
 		return errUsage
 	}
-	rep, err := bench(ctx, c, stderr)
+	var rep interface {
+		text() string
+		markdown() string
+	}
+	var err error
+	if c.scenario == noisyScenario {
+		rep, err = benchNoisy(ctx, c, stderr)
+	} else {
+		rep, err = bench(ctx, c, stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -337,7 +367,7 @@ type benchReport struct {
 
 func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
 	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit()}
-	var recvs []*benchReceiver
+	recvs := c.recvs
 	var urls []string
 	if c.scenario == "mixed" || c.webhooks {
 		for range c.receivers {
@@ -375,7 +405,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
 	base := c.url
-	pid := 0
+	pid := c.pid
 	if base == "" {
 		hub, err := spawnBenchHub(c)
 		if err != nil {
@@ -403,6 +433,9 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	// one sends request n and returns the status (0: transport error).
 	one := func(n int64) (int, string) {
 		kind := c.scenario
+		if kind == noisyScenario {
+			kind = "orders"
+		}
 		if kind == "mixed" {
 			switch m := n % 10; {
 			case m < 7:

@@ -47,6 +47,22 @@ func TestBenchCommand(t *testing.T) {
 	if n := strings.Count(string(md), "\n### "); n != 3 || !strings.Contains(string(md), "| server peak RSS (VmHWM) |") || !strings.Contains(string(md), "| end-to-end (answer → webhook)") {
 		t.Fatalf("markdown:\n%s", md)
 	}
+	// noisy-neighbour: the victim quiet and under a (small) attack, both reported.
+	noisyOut := filepath.Join(t.TempDir(), "noisy.md")
+	stdout, stderr, err := runCLI(t, "bench", "--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", noisyOut,
+		"--scenario", "noisy-neighbour", "--rate", "50", "--attack-endpoints", "3", "--attack-channels", "2", "--attack-rate", "5")
+	if err != nil {
+		t.Fatalf("bench noisy-neighbour: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"3 hanging webhook endpoints + 2 hanging Zapier channels", "--- the victim alone", "--- the victim under attack",
+		"order p99", "webhook end-to-end p99", "webhooks missing: quiet 0 of", "errors 0 (5xx 0)"} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("bench noisy-neighbour: no %q in\n%s", want, stdout)
+		}
+	}
+	if md, err := os.ReadFile(noisyOut); err != nil || !strings.Contains(string(md), "noisy-neighbour") || !strings.Contains(string(md), "| webhook end-to-end p99 |") {
+		t.Fatalf("noisy-neighbour markdown: %v\n%s", err, md)
+	}
 	if _, stderr, err := runCLI(t, "bench", "--scenario", "nope"); err == nil || !strings.Contains(stderr, "unknown --scenario") {
 		t.Fatalf("bad scenario: %v %s", err, stderr)
 	}
