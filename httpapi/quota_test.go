@@ -115,6 +115,13 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 		t.Fatalf("after reset: %+v", got)
 	}
 	createEndpoint(h, "acme", 8).expect(http.StatusCreated, "")
+
+	// Turning a zapier endpoint into a webhook counts as one more webhook.
+	var zep sqlstore.Endpoint
+	h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://hooks.zapier.com/z", "kind": "zapier"}).expect(http.StatusCreated, "").JSON(&zep)
+	putQuotas(h, "acme", map[string]any{orderhub.QuotaWebhookEndpoints: 5})
+	expectQuota(t, h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/"+zep.ID, h.Admin, map[string]any{"kind": "webhook"}), "acme", orderhub.QuotaWebhookEndpoints, 5)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/"+zep.ID, h.Admin, map[string]any{"description": "still zapier"}).expect(http.StatusOK, "")
 }
 
 func TestQuotaAdminAPIRefusesBadInput(t *testing.T) {

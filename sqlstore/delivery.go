@@ -364,6 +364,18 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u Endpoin
 		if err := tx.liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
+		if u.Kind != nil && *u.Kind == EndpointWebhook {
+			// Turning another kind into a webhook adds one to the webhookEndpoints quota.
+			var kind, owner string
+			if err := tx.queryRow(`SELECT kind, vendor_id FROM endpoints WHERE id = $1`, id).Scan(&kind, &owner); err != nil {
+				return err
+			}
+			if kind != EndpointWebhook {
+				if err := tx.checkQuota(owner, orderhub.QuotaWebhookEndpoints, ""); err != nil {
+					return err
+				}
+			}
+		}
 		_, err := tx.exec(`UPDATE endpoints SET url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types), kind = COALESCE($5, kind), updated_at = $6 WHERE id = $1`,
 			id, u.URL, u.Description, types, u.Kind, micros(tx.now))
