@@ -50,7 +50,7 @@ var QuotaDefs = []QuotaDef{
 		Why: "every event of the vendor fans out to at most this many deliveries"},
 	{Name: QuotaWebhookEndpoints, Counts: "live webhook endpoints", Default: 50,
 		Why: "each endpoint is one more delivery of every event it subscribes to"},
-	{Name: QuotaZapierChannelsPerUser, Counts: "live Zapier channels (REST-hook subscriptions) of one Zapier user", PerUser: true, Default: 100,
+	{Name: QuotaZapierChannelsPerUser, Counts: "live Zapier channels (REST-hook subscriptions)", PerUser: true, Default: 100,
 		Why: "each channel is one more delivery of every event it subscribes to"},
 	{Name: QuotaZapierUsers, Counts: "Zapier users", Default: 50,
 		Why: "each user can subscribe channels and log in (bcrypt checks)"},

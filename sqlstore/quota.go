@@ -129,7 +129,11 @@ func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*VendorQuot
 	}
 	out := &VendorQuotas{VendorID: vendorID, Quotas: make([]VendorQuota, 0, len(orderhub.QuotaDefs))}
 	for _, d := range orderhub.QuotaDefs {
-		q := VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
+		per := ""
+		if d.PerUser {
+			per = " per Zapier user"
+		}
+		q := VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + per + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
 		q.Limit = q.Default
 		if v, ok := overrides[d.Name]; ok {
 			q.Override, q.Limit = &v, v
