@@ -153,6 +153,9 @@ func (e *Engine) send(ctx context.Context, c *sqlstore.ClaimedDelivery, now time
 	if err != nil {
 		return 0, "", 0, err
 	}
+	if c.SecretError != "" {
+		return 0, "", 0, errors.New(c.SecretError) // fixed by configuration: retried
+	}
 	sig, err := Sign(c.Secrets, c.EventID, now, body)
 	if err != nil {
 		return 0, "", 0, err

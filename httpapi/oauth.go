@@ -65,6 +65,7 @@ type cachedToken struct {
 type clientState struct {
 	revoked bool
 	vendor  string
+	scopes  []string
 	checked time.Time
 }
 
@@ -279,6 +280,12 @@ func (ts *tokenService) verify(ctx context.Context, tok string) (*Principal, err
 			}
 			return nil, errBadToken
 		}
+		// A token lives at most as long as this server issues them: one claiming a
+		// longer life (or no issue time, or one in the future) was not issued here.
+		if claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > ts.ttl+time.Second ||
+			claims.IssuedAt.After(now.Add(time.Minute)) {
+			return nil, errBadToken
+		}
 		ct = cachedToken{p: &Principal{ClientID: claims.Subject, VendorID: claims.VendorID, Scopes: strings.Fields(claims.Scope)}, exp: claims.ExpiresAt.Time}
 		ts.mu.Lock()
 		if len(ts.verified) > 100_000 {
@@ -315,7 +322,7 @@ func (ts *tokenService) checkClient(ctx context.Context, p *Principal, now time.
 		case err != nil:
 			return err
 		default:
-			st = clientState{revoked: c.RevokedAt != nil, vendor: c.VendorID, checked: now}
+			st = clientState{revoked: c.RevokedAt != nil, vendor: c.VendorID, scopes: c.Scopes, checked: now}
 		}
 		ts.mu.Lock()
 		ts.clients[p.ClientID] = st
@@ -323,6 +330,11 @@ func (ts *tokenService) checkClient(ctx context.Context, p *Principal, now time.
 	}
 	if st.revoked || st.vendor != p.VendorID {
 		return orderhub.Errorf(orderhub.EUnauthorized, "The client of this token has been revoked.")
+	}
+	for _, sc := range p.Scopes {
+		if !slices.Contains(st.scopes, sc) {
+			return orderhub.Errorf(orderhub.EUnauthorized, "The token carries the scope %q, which its client no longer holds; obtain a new token.", sc)
+		}
 	}
 	return nil
 }

@@ -5,9 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +18,7 @@ import (
 
 	"orderhub"
 	"orderhub/netguard"
+	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
 
@@ -48,6 +46,9 @@ type Config struct {
 	// hooks, connector base URLs) and carries the API's own outbound calls
 	// (connector lookups and tests). Default: private targets refused.
 	Guard *netguard.Guard
+	// Sealer seals the token signing key at rest (ORDERHUB_SECRET_KEY; nil: stored
+	// as-is).
+	Sealer *sealing.Sealer
 }
 
 // Server is orderhub's HTTP handler.
@@ -94,26 +95,19 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Salesmanago.HTTPClient == nil {
 		cfg.Salesmanago.HTTPClient = cfg.Guard.Client()
 	}
-	seedHex, err := cfg.DB.Setting(ctx, "token_signing_key_ed25519", func() (string, error) {
-		seed := make([]byte, ed25519.SeedSize)
-		if _, err := rand.Read(seed); err != nil {
-			return "", err
-		}
-		return hex.EncodeToString(seed), nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: signing key: %w", err)
+	if cfg.Sealer == nil {
+		cfg.Sealer = &sealing.Sealer{}
 	}
-	seed, err := hex.DecodeString(seedHex)
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, errors.New("httpapi: stored signing key is malformed")
+	key, err := loadSigningKey(ctx, cfg.DB, cfg.Sealer, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: %w", err)
 	}
 	s := &Server{
 		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
 		sm: cfg.Salesmanago, guard: cfg.Guard,
 	}
-	s.tokens = newTokenService(cfg.DB, ed25519.NewKeyFromSeed(seed), cfg.TokenTTL, cfg.Now)
+	s.tokens = newTokenService(cfg.DB, key, cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)
 	s.promos = &promoCache{db: cfg.DB, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)

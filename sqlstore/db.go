@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"orderhub"
+	"orderhub/sealing"
 )
 
 //go:embed migrations
@@ -58,6 +59,8 @@ type DB struct {
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 
 	quotas atomic.Pointer[map[string]int] // server-wide quota defaults (quota.go)
+
+	sealer atomic.Pointer[sealing.Sealer] // seals webhook signing secrets (secrets.go)
 }
 
 // SetBatchObserver registers f to observe every group commit (metrics): its size,

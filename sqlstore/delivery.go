@@ -239,9 +239,13 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 			return err
 		}
 		e.Enabled, e.CreatedAt, e.UpdatedAt = true, tx.now, tx.now
+		stored, err := db.sealSecret(e.ID, e.Secret)
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), e.Secret, micros(tx.now))
+			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), stored, micros(tx.now))
 		if err != nil {
 			return err
 		}
@@ -429,8 +433,12 @@ func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret 
 			prev.Valid = true
 			until = sql.NullInt64{Int64: micros(tx.now.Add(overlap)), Valid: true}
 		}
-		_, err := tx.exec(`UPDATE endpoints SET secret = $2, prev_secret = $3, prev_secret_until = $4, updated_at = $5 WHERE id = $1`,
-			id, newSecret, prev, until, micros(tx.now))
+		stored, err := db.sealSecret(id, newSecret)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(`UPDATE endpoints SET secret = $2, prev_secret = $3, prev_secret_until = $4, updated_at = $5 WHERE id = $1`,
+			id, stored, prev, until, micros(tx.now))
 		return err
 	})
 	if err != nil {
@@ -452,7 +460,10 @@ func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, 
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", endpointNotFound(id)
 	}
-	return s, err
+	if err != nil {
+		return "", err
+	}
+	return db.openSecret(id, s)
 }
 
 // SetEndpointEnabled enables or disables an endpoint. Disabling stops its active
@@ -679,6 +690,9 @@ type ClaimedDelivery struct {
 	// Secrets sign the message: the current secret first, then the previous one while
 	// a rotation's overlap lasts.
 	Secrets []string
+	// SecretError says why the secrets could not be opened (a sealed secret and no
+	// or a wrong ORDERHUB_SECRET_KEY); the attempt then fails and is retried.
+	SecretError string
 }
 
 // claimSQL leases the due heads of one vendor ($8): the earliest due first, at most
@@ -935,9 +949,17 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
 				continue
 			}
 			c.EventData, c.EventTime, c.URL, c.Kind = json.RawMessage(data), fromMicros(created), url, kind
-			c.Secrets = []string{secret}
-			if prev.Valid && prev.String != "" && prevUntil.Valid && prevUntil.Int64 > now {
-				c.Secrets = append(c.Secrets, prev.String)
+			c.Secrets, c.SecretError = nil, ""
+			for i, s := range []string{secret, prev.String} {
+				if i == 1 && !(prev.Valid && prev.String != "" && prevUntil.Valid && prevUntil.Int64 > now) {
+					break
+				}
+				open, err := db.openSecret(c.EndpointID, s)
+				if err != nil {
+					c.SecretError = "the endpoint's signing secret cannot be opened: " + err.Error()
+					break
+				}
+				c.Secrets = append(c.Secrets, open)
 			}
 		}
 		rows.Close()

@@ -124,9 +124,13 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 			return orderhub.FieldError(orderhub.EConflict, "groupKey", "groupKey %q is taken; group keys are unique across vendors.", in.GroupKey)
 		}
 		now := micros(tx.now)
+		secret, err := tx.newSecret(in.ID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
-			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), NewEndpointSecret(), now)
+			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now)
 		if err != nil {
 			return err
 		}

@@ -441,9 +441,13 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 			return err
 		}
 		epID := orderhub.NewID("ep")
+		secret, err := tx.newSecret(epID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-			epID, vendorID, EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), NewEndpointSecret(), now); err != nil {
+			epID, vendorID, EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now); err != nil {
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO yespo_accounts (`+yespoColumns+`) VALUES ($1, $2, $3, $4, $5, $5)`, vendorID, baseURL, sealedKey, epID, now); err != nil {

@@ -299,12 +299,16 @@ func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChanne
 			return err
 		}
 		ch.CreatedAt = tx.now
-		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-			ch.ID, ch.VendorID, EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), NewEndpointSecret(), micros(tx.now)); err != nil {
+		secret, err := tx.newSecret(ch.ID)
+		if err != nil {
 			return err
 		}
-		_, err := tx.exec(`INSERT INTO zapier_channels (id, vendor_id, integration_uuid, user_id, alias, event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
+			ch.ID, ch.VendorID, EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now)); err != nil {
+			return err
+		}
+		_, err = tx.exec(`INSERT INTO zapier_channels (id, vendor_id, integration_uuid, user_id, alias, event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			ch.ID, ch.VendorID, ch.IntegrationUUID, ch.UserID, ch.Alias, ch.Event, micros(tx.now))
 		return err
 	})

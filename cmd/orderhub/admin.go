@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
 
@@ -22,6 +23,7 @@ type adminEnv struct {
 	stdout io.Writer
 	stderr io.Writer
 	json   bool
+	getenv func(string) string // the environment (ORDERHUB_SECRET_KEY, …)
 }
 
 // print writes v as JSON (--json) or as a table of the given columns.
@@ -105,7 +107,12 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON}); err != nil {
+	sealer, err := sealing.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	db.SetSealer(sealer) // webhook signing secrets are written and read sealed
+	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON, getenv: getenv}); err != nil {
 		return fmt.Errorf("%w (database %s)", err, sqlstore.DescribeDSN(*dsn))
 	}
 	return nil

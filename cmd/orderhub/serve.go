@@ -16,6 +16,7 @@ import (
 	"orderhub/delivery"
 	"orderhub/httpapi"
 	"orderhub/netguard"
+	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
 
@@ -96,6 +97,17 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	getenv := cfg.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	sealer, err := sealing.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if err := sealAtRest(ctx, db, sealer, log); err != nil {
+		return err
+	}
 	if err := db.SetQuotaDefaults(cfg.quotas); err != nil {
 		return err
 	}
@@ -117,10 +129,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	apiCfg := httpapi.Config{
 		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(),
 	}
-	getenv := cfg.getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
+	apiCfg.Sealer = sealer
 	guard, err := outboundGuard(cfg.delivery)
 	if err != nil {
 		return err

@@ -1,0 +1,147 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"orderhub/sealing"
+)
+
+// Secrets at rest (docs/security.md). Webhook signing secrets must sign, so they are
+// stored reversibly: sealed with the store's sealer (ORDERHUB_SECRET_KEY, package
+// sealing) when it has a key, as they are otherwise. Rows written before a key was
+// set, or by an older version, are plain until SealPlainSecrets or ResealSecrets
+// seals them; both forms are read.
+
+// SetSealer makes the store seal the webhook signing secrets it writes and open the
+// ones it reads with s. Set it before use (nil: store as-is, read plain only).
+func (db *DB) SetSealer(s *sealing.Sealer) { db.sealer.Store(s) }
+
+// EndpointSecretContext binds a sealed signing secret to its endpoint.
+func EndpointSecretContext(endpointID string) string { return "endpoint:" + endpointID }
+
+// sealSecret is the stored form of an endpoint's signing secret.
+func (db *DB) sealSecret(endpointID, secret string) (string, error) {
+	s := db.sealer.Load()
+	if s == nil || !s.Encrypts() || secret == "" {
+		return secret, nil
+	}
+	return s.Seal(secret, EndpointSecretContext(endpointID))
+}
+
+// openSecret returns the signing secret of a stored form.
+func (db *DB) openSecret(endpointID, stored string) (string, error) {
+	if !sealing.IsSealed(stored) {
+		return strings.TrimPrefix(stored, "plain:"), nil
+	}
+	s := db.sealer.Load()
+	if s == nil {
+		s = &sealing.Sealer{}
+	}
+	return s.Open(stored, EndpointSecretContext(endpointID))
+}
+
+// Where sealed secrets live, and the context each is bound to.
+const (
+	// SecretTokenKey is the token signing key (settings row TokenSigningKeySetting).
+	SecretTokenKey = "token signing key"
+	// SecretWebhook is an endpoint's signing secret (current or previous).
+	SecretWebhook = "webhook signing secret"
+	// SecretYespo is a Yespo account's API key (bound to "yespo:" + vendor id).
+	SecretYespo = "Yespo API key"
+	// SecretSalesmanago is a SALESmanago account's apiSecret or API key (bound to
+	// the account id).
+	SecretSalesmanago = "SALESmanago secret"
+)
+
+// TokenSigningKeySetting names the settings row of the token signing key, and is
+// the context its sealed form is bound to.
+const TokenSigningKeySetting = "token_signing_key_ed25519"
+
+// ResealReport counts the secrets ResealSecrets rewrote, by kind.
+type ResealReport map[string]int
+
+// ResealSecrets rewrites every stored secret in one write transaction: fn gets its
+// kind (the Secret* constants), the context it is bound to and its stored form
+// (sealed, or plain), and returns the new stored form (the same: left alone).
+// Used to seal plain rows and to move every sealed row to a new key.
+func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (ResealReport, error) {
+	var rep ResealReport
+	err := db.Write(ctx, func(tx *Tx) error {
+		rep = ResealReport{}
+		type row struct{ table, col, idCol, id, kind, context, stored string }
+		var rows []row
+		collect := func(q, table, col, idCol, kind string, context func(id string) string) error {
+			rs, err := tx.query(q)
+			if err != nil {
+				return err
+			}
+			defer rs.Close()
+			for rs.Next() {
+				var id string
+				var stored sql.NullString
+				if err := rs.Scan(&id, &stored); err != nil {
+					return err
+				}
+				if stored.String != "" {
+					rows = append(rows, row{table, col, idCol, id, kind, context(id), stored.String})
+				}
+			}
+			return rs.Err()
+		}
+		same := func(id string) string { return id }
+		for _, c := range []struct {
+			q, table, col, idCol, kind string
+			context                    func(string) string
+		}{
+			{`SELECT key, value FROM settings WHERE key = '` + TokenSigningKeySetting + `'`, "settings", "value", "key", SecretTokenKey, same},
+			{`SELECT id, secret FROM endpoints`, "endpoints", "secret", "id", SecretWebhook, EndpointSecretContext},
+			{`SELECT id, prev_secret FROM endpoints WHERE prev_secret IS NOT NULL`, "endpoints", "prev_secret", "id", SecretWebhook, EndpointSecretContext},
+			{`SELECT vendor_id, api_key FROM yespo_accounts`, "yespo_accounts", "api_key", "vendor_id", SecretYespo, func(v string) string { return "yespo:" + v }},
+			{`SELECT id, api_secret FROM salesmanago_accounts`, "salesmanago_accounts", "api_secret", "id", SecretSalesmanago, same},
+			{`SELECT id, api_key FROM salesmanago_accounts`, "salesmanago_accounts", "api_key", "id", SecretSalesmanago, same},
+		} {
+			if err := collect(c.q, c.table, c.col, c.idCol, c.kind, c.context); err != nil {
+				return err
+			}
+		}
+		for _, r := range rows {
+			nv, err := fn(r.kind, r.context, r.stored)
+			if err != nil {
+				return fmt.Errorf("%s of %s: %w", r.kind, r.id, err)
+			}
+			if nv == r.stored {
+				continue
+			}
+			if _, err := tx.exec(`UPDATE `+r.table+` SET `+r.col+` = $2 WHERE `+r.idCol+` = $1`, r.id, nv); err != nil {
+				return err
+			}
+			rep[r.kind]++
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// ReplaceSetting sets a setting to value when it still holds old, and reports
+// whether it did (another process may have replaced it first).
+func (db *DB) ReplaceSetting(ctx context.Context, key, old, value string) (bool, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE settings SET value = $3 WHERE key = $1 AND value = $2`, key, old, value)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
+
+// newSecret returns the stored form of a fresh signing secret for an endpoint
+// (connector and Zapier endpoints, whose secret is never shown).
+func (tx *Tx) newSecret(endpointID string) (string, error) {
+	return tx.w.db.sealSecret(endpointID, NewEndpointSecret())
+}
