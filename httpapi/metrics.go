@@ -13,6 +13,7 @@ type httpMetrics struct {
 	commits   *prometheus.CounterVec
 	batchSize prometheus.Histogram
 	commitDur prometheus.Histogram
+	quotas    *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -35,8 +36,11 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Name: "orderhub_db_commit_duration_seconds", Help: "Duration of group-commit transactions.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
+		quotas: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_quota_exceeded_total", Help: "Creates refused with QuotaExceededError, by quota (docs/quotas.md).",
+		}, []string{"quota"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.commits, m.batchSize, m.commitDur)
+	reg.MustRegister(m.requests, m.latency, m.commits, m.batchSize, m.commitDur, m.quotas)
 	return m
 }
 

@@ -344,6 +344,10 @@ func TestQuotaServerDefault(t *testing.T) {
 		t.Fatalf("with a server default: %+v", got)
 	}
 	createEndpoint(h, "other", 1).expect(http.StatusCreated, "")
+	// Both refusals are counted for operators.
+	if m := h.jsonReq("GET", "/metrics", "", nil).expect(http.StatusOK, ""); !strings.Contains(string(m.Body), `orderhub_quota_exceeded_total{quota="webhookEndpoints"} 2`) {
+		t.Errorf("metrics lack 2 webhookEndpoints refusals:\n%s", m.Body)
+	}
 	if err := h.DB.SetQuotaDefaults(map[string]int{"nope": 1}); err == nil {
 		t.Fatal("an unknown quota name is accepted as a default")
 	}

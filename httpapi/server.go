@@ -112,6 +112,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s.promos = &promoCache{db: cfg.DB, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)
 	cfg.DB.SetBatchObserver(s.metrics.observeBatch)
+	cfg.DB.SetQuotaObserver(func(quota string) { s.metrics.quotas.WithLabelValues(quota).Inc() })
 	db := cfg.DB
 	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "orderhub_db_optimistic_fallbacks_total",

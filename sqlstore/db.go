@@ -58,7 +58,8 @@ type DB struct {
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 
-	quotas atomic.Pointer[map[string]int] // server-wide quota defaults (quota.go)
+	quotas        atomic.Pointer[map[string]int] // server-wide quota defaults (quota.go)
+	quotaObserver atomic.Pointer[func(quota string)]
 
 	sealer atomic.Pointer[sealing.Sealer] // seals webhook signing secrets (secrets.go)
 }

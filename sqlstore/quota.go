@@ -82,10 +82,19 @@ func (tx *Tx) checkQuota(vendorID, name, user string) error {
 		return err
 	}
 	if used >= limit {
+		db := tx.w.db
+		db.log.Info("quota exceeded", "vendor", vendorID, "quota", name, "limit", limit, "used", used)
+		if f := db.quotaObserver.Load(); f != nil {
+			(*f)(name)
+		}
 		return orderhub.QuotaError(vendorID, name, user, limit, used)
 	}
 	return nil
 }
+
+// SetQuotaObserver registers f to observe every create refused by a quota
+// (metrics). It may be called while the database is in use.
+func (db *DB) SetQuotaObserver(f func(quota string)) { db.quotaObserver.Store(&f) }
 
 // VendorQuota is one quota of a vendor: its limit and how much of it is used.
 type VendorQuota struct {
