@@ -97,6 +97,9 @@ func TestMistypedCommandsAreNamed(t *testing.T) {
 		{[]string{"admin", "vendors", "create", "acme"}, []string{"unexpected arguments: acme", "--id"}},
 		{[]string{"sevre"}, []string{`unknown command "sevre"`, "did you mean `orderhub serve`?"}},
 		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "orderhub help"}},
+		{[]string{"admin", "vendors", "create", "--nmae", "Acme"}, []string{"unknown flag --nmae; did you mean --name?", "orderhub admin vendors create -h"}},
+		{[]string{"admin", "deliveries", "list", "--limit", "ten"}, []string{`invalid value "ten" for flag -limit`}},
+		{[]string{"serve", "--adr", "127.0.0.1:0"}, []string{"unknown flag --adr; did you mean --addr?"}},
 	} {
 		_, errOut, err := runCLI(t, append(c.args, "--db", dsn)...)
 		if !errors.Is(err, errUsage) {

@@ -86,15 +86,32 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, treating -h as success-without-action.
+// parseFlags parses args, treating -h as success-without-action (the flags are
+// printed). A mistake is a usage error that names the flag, with the closest one.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
-		}
-		return errUsage
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the error below says it, without the whole flag list
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(out, "usage of orderhub %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return flag.ErrHelp
 	}
-	return nil
+	hint := fmt.Sprintf("`orderhub %s -h` lists the flags", fs.Name())
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if c := closest(name, names); c != "" {
+			return usageErrorf("unknown flag --%s; did you mean --%s? %s", name, c, hint)
+		}
+		return usageErrorf("unknown flag --%s; %s", name, hint)
+	}
+	return usageErrorf("%v; %s", err, hint)
 }
 
 // dbFlag adds the --db flag (default $ORDERHUB_DB, else ./orderhub.db).
