@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"orderhub/delivery"
+	"orderhub/sqlstore/pgtest"
 )
 
 // What a newcomer trips over on the command line (issue 16).
@@ -229,5 +230,21 @@ func TestReceiveVerifiesSignatures(t *testing.T) {
 	if !strings.Contains(got, "order-created webhook-id=evt_1: signature verified; answered 202") ||
 		!strings.Contains(got, "REJECTED: no webhook-signature matches") || !strings.Contains(got, string(body)) {
 		t.Errorf("receiver output:\n%s", got)
+	}
+}
+
+// TestAdminNeverInitialisesAPostgresDatabase: on PostgreSQL the database must exist
+// anyway; an empty one is not given orderhub's schema by an admin command either.
+func TestAdminNeverInitialisesAPostgresDatabase(t *testing.T) {
+	dsn := pgtest.NewCluster(t).CreateDB(t)
+	_, _, err := runCLI(t, "admin", "vendors", "list", "--db", dsn)
+	if err == nil || !strings.Contains(err.Error(), "holds no orderhub schema") || strings.Contains(err.Error(), "password=") {
+		t.Fatalf("admin on an empty PostgreSQL database: %v", err)
+	}
+	if _, _, err := runCLI(t, "migrate", "--db", dsn); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, err := runCLI(t, "admin", "vendors", "list", "--db", dsn); err != nil {
+		t.Fatalf("admin after migrate: %v\n%s", err, errOut)
 	}
 }
