@@ -189,6 +189,10 @@ func admin(t testing.TB, dsn string, out any, args ...string) {
 // client's credentials.
 func fixture(t testing.TB, dsn string) (clientID, secret string) {
 	t.Helper()
+	// Admin commands never create a database: migrate it as an operator would.
+	if out, err := exec.Command(orderhubBinary(t), "migrate", "--db", dsn).CombinedOutput(); err != nil {
+		t.Fatalf("orderhub migrate: %v\n%s", err, out)
+	}
 	admin(t, dsn, nil, "vendors", "create", "--id", "acme", "--name", "Acme")
 	admin(t, dsn, nil, "promos", "create", "--vendor", "acme", "--code", "PROMOCODE", "--product", "Digital 12m", "--price", "99.00", "--binding-months", "12")
 	var c struct {
