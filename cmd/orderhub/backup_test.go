@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -256,7 +257,7 @@ func TestBackupRefusals(t *testing.T) {
 			t.Errorf("backup %v: %v, want an error saying %q", c.args, err, c.want)
 		}
 	}
-	if _, _, err := runCLI(t, "backup", "--db", "sqlite:"+live); err != errUsage {
+	if _, _, err := runCLI(t, "backup", "--db", "sqlite:"+live); !errors.Is(err, errUsage) {
 		t.Errorf("backup without --to: %v", err)
 	}
 	if _, err := os.Stat(missing); err == nil {

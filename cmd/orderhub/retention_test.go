@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestAdminRetentionCommands(t *testing.T) {
 	}
 	// serve refuses a bad retention flag before it opens anything.
 	for _, bad := range [][]string{{"--retention-delivered", "soon"}, {"--retention-batch", "5000"}, {"--retention-interval", "-1s"}} {
-		if _, _, err := runCLI(t, append([]string{"serve", "--db", dsn}, bad...)...); err != errUsage {
+		if _, _, err := runCLI(t, append([]string{"serve", "--db", dsn}, bad...)...); !errors.Is(err, errUsage) {
 			t.Errorf("serve %v: %v, want a usage error", bad, err)
 		}
 	}
