@@ -40,6 +40,8 @@ func (s *Server) routes() {
 
 	// Per-vendor quotas and their usage (issue 14).
 	s.adminQuotaRoutes(m)
+	// Per-vendor retention overrides (issue 19).
+	s.adminRetentionRoutes(m)
 
 	// Admin API of outbound delivery: endpoints, deliveries, replay (issue 3).
 	s.adminDeliveryRoutes(m)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -80,12 +81,52 @@ func (s *PruneStats) Add(o PruneStats) {
 }
 
 // VendorRetention is a vendor's override of the server's retention limits: nil keeps
-// the server's default, a zero duration keeps for ever.
+// the server's default, a zero duration keeps for ever. In JSON the limits are
+// deliveredSeconds and deadSeconds (null: the default), and updatedAt is null when
+// the vendor has no override.
 type VendorRetention struct {
-	VendorID  string         `json:"vendorId"`
-	Delivered *time.Duration `json:"-"`
-	Dead      *time.Duration `json:"-"`
-	UpdatedAt time.Time      `json:"updatedAt"`
+	VendorID  string
+	Delivered *time.Duration
+	Dead      *time.Duration
+	UpdatedAt time.Time
+}
+
+// MarshalJSON writes the limits in seconds.
+func (v *VendorRetention) MarshalJSON() ([]byte, error) {
+	secs := func(d *time.Duration) *int64 {
+		if d == nil {
+			return nil
+		}
+		n := int64(*d / time.Second)
+		return &n
+	}
+	var upd *time.Time
+	if !v.UpdatedAt.IsZero() {
+		upd = &v.UpdatedAt
+	}
+	return json.Marshal(struct {
+		VendorID         string     `json:"vendorId"`
+		DeliveredSeconds *int64     `json:"deliveredSeconds"`
+		DeadSeconds      *int64     `json:"deadSeconds"`
+		UpdatedAt        *time.Time `json:"updatedAt"`
+	}{v.VendorID, secs(v.Delivered), secs(v.Dead), upd})
+}
+
+// GetVendorRetention returns a vendor's override (both limits nil when it has none),
+// or NotFound.
+func (db *DB) GetVendorRetention(ctx context.Context, vendorID string) (*VendorRetention, error) {
+	v := &VendorRetention{VendorID: vendorID}
+	var del, dead, upd sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT r.delivered_s, r.dead_s, r.updated_at FROM vendors v
+		LEFT JOIN vendor_retention r ON r.vendor_id = v.id WHERE v.id = $1`, vendorID).Scan(&del, &dead, &upd)
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
+	}
+	v.Delivered, v.Dead = durPtr(del), durPtr(dead)
+	if upd.Valid {
+		v.UpdatedAt = fromMicros(upd.Int64)
+	}
+	return v, nil
 }
 
 // SetVendorRetention sets (or, with both limits nil, removes) a vendor's override.

@@ -182,14 +182,18 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 	}, nil
 }
 
-// retentionRow is a vendor override as the admin commands print it: a duration, "0"
-// (keep for ever) or "default".
-type retentionRow struct {
-	VendorID  string `json:"vendorId"`
-	Delivered string `json:"delivered"`
-	Dead      string `json:"dead"`
-	UpdatedAt string `json:"updatedAt"`
+// retentionRow is a vendor override as the admin commands' table shows it: a
+// duration, "0" (keep for ever) or "default". (--json prints the admin API's shape:
+// deliveredSeconds, deadSeconds.)
+func retentionRow(v *sqlstore.VendorRetention) []string {
+	upd := ""
+	if !v.UpdatedAt.IsZero() {
+		upd = fmtTime(v.UpdatedAt)
+	}
+	return []string{v.VendorID, overrideText(v.Delivered), overrideText(v.Dead), upd}
 }
+
+var retentionHeader = []string{"VENDOR", "DELIVERED", "DEAD", "UPDATED"}
 
 func overrideText(d *time.Duration) string {
 	switch {
@@ -201,18 +205,29 @@ func overrideText(d *time.Duration) string {
 	return formatDays(*d)
 }
 
-// optionalDays is a --flag that may be left out (nil).
-func optionalDays(fs *flag.FlagSet, name, usage string) **time.Duration {
-	var p *time.Duration
+// limitFlag is a retention limit flag of `admin retention set`: left out (unchanged),
+// "default" (nil: the server's default) or a duration.
+type limitFlag struct {
+	given bool
+	d     *time.Duration
+}
+
+func optionalDays(fs *flag.FlagSet, name, usage string) *limitFlag {
+	l := &limitFlag{}
 	fs.Func(name, usage, func(s string) error {
+		l.given = true
+		if s == "default" {
+			l.d = nil
+			return nil
+		}
 		d, err := parseDays(s)
 		if err != nil {
 			return err
 		}
-		p = &d
+		l.d = &d
 		return nil
 	})
-	return &p
+	return l
 }
 
 func init() {
@@ -222,32 +237,45 @@ func init() {
 			if err != nil {
 				return err
 			}
-			out := []retentionRow{}
 			var rows [][]string
 			for _, v := range vs {
-				r := retentionRow{VendorID: v.VendorID, Delivered: overrideText(v.Delivered), Dead: overrideText(v.Dead), UpdatedAt: fmtTime(v.UpdatedAt)}
-				out = append(out, r)
-				rows = append(rows, []string{r.VendorID, r.Delivered, r.Dead, r.UpdatedAt})
+				rows = append(rows, retentionRow(v))
 			}
-			return e.print(out, []string{"VENDOR", "DELIVERED", "DEAD", "UPDATED"}, rows)
+			if vs == nil {
+				vs = []*sqlstore.VendorRetention{}
+			}
+			return e.print(vs, retentionHeader, rows)
 		}
 	})
-	registerAdmin("retention", "set", "override a vendor's retention (--vendor, --delivered, --dead; 0 keeps for ever)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("retention", "set", "override a vendor's retention (--vendor, --delivered, --dead: 30d, 12h, 0 keeps for ever, default)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
-		delivered := optionalDays(fs, "delivered", "age after which delivered deliveries and events go (30d, 12h; 0 keeps them; left out: the server's default)")
-		dead := optionalDays(fs, "dead", "age after which dead letters go (0 keeps them; left out: the server's default)")
+		delivered := optionalDays(fs, "delivered", "age after which delivered deliveries and events go (30d, 12h; 0 keeps them; default: the server's; left out: unchanged)")
+		dead := optionalDays(fs, "dead", "age after which dead letters go (0 keeps them; default: the server's; left out: unchanged)")
 		return func(e *adminEnv) error {
 			if *vendor == "" {
 				return fmt.Errorf("--vendor is required")
 			}
-			if *delivered == nil && *dead == nil {
+			if !delivered.given && !dead.given {
 				return fmt.Errorf("give --delivered, --dead or both (retention clear removes an override)")
 			}
-			if err := e.db.SetVendorRetention(e.ctx, *vendor, *delivered, *dead); err != nil {
+			cur, err := e.db.GetVendorRetention(e.ctx, *vendor)
+			if err != nil {
 				return err
 			}
-			r := retentionRow{VendorID: *vendor, Delivered: overrideText(*delivered), Dead: overrideText(*dead), UpdatedAt: fmtTime(time.Now())}
-			return e.print(r, []string{"VENDOR", "DELIVERED", "DEAD", "UPDATED"}, [][]string{{r.VendorID, r.Delivered, r.Dead, r.UpdatedAt}})
+			if delivered.given {
+				cur.Delivered = delivered.d
+			}
+			if dead.given {
+				cur.Dead = dead.d
+			}
+			if err := e.db.SetVendorRetention(e.ctx, *vendor, cur.Delivered, cur.Dead); err != nil {
+				return err
+			}
+			v, err := e.db.GetVendorRetention(e.ctx, *vendor)
+			if err != nil {
+				return err
+			}
+			return e.print(v, retentionHeader, [][]string{retentionRow(v)})
 		}
 	})
 	registerAdmin("retention", "clear", "remove a vendor's retention override (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {

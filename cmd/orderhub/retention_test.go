@@ -37,14 +37,21 @@ func TestAdminRetentionCommands(t *testing.T) {
 	}
 	mustRun("vendors", "create", "--id", "acme", "--name", "Acme")
 	mustRun("retention", "set", "--vendor", "acme", "--delivered", "7d")
-	var rows []retentionRow
+	var rows []struct {
+		VendorID         string `json:"vendorId"`
+		DeliveredSeconds *int64 `json:"deliveredSeconds"`
+		DeadSeconds      *int64 `json:"deadSeconds"`
+	}
 	if err := json.Unmarshal([]byte(mustRun("retention", "list", "--json")), &rows); err != nil || len(rows) != 1 ||
-		rows[0].VendorID != "acme" || rows[0].Delivered != "7d" || rows[0].Dead != "default" {
+		rows[0].VendorID != "acme" || rows[0].DeliveredSeconds == nil || *rows[0].DeliveredSeconds != 7*86400 || rows[0].DeadSeconds != nil {
 		t.Fatalf("list: %+v %v", rows, err)
 	}
+	if out := mustRun("retention", "list"); !strings.Contains(out, "7d") || !strings.Contains(out, "default") {
+		t.Fatalf("list table:\n%s", out)
+	}
 	mustRun("retention", "set", "--vendor", "acme", "--dead", "0")
-	if out := mustRun("retention", "list"); !strings.Contains(out, "acme") || !strings.Contains(out, "default") {
-		t.Fatalf("list after the second set:\n%s", out)
+	if out := mustRun("retention", "list"); !strings.Contains(out, "acme") || !strings.Contains(out, "7d") || strings.Contains(out, "default") {
+		t.Fatalf("list after the second set (dead 0, delivered still 7d):\n%s", out)
 	}
 	for _, bad := range [][]string{
 		{"retention", "set", "--vendor", "nobody", "--dead", "1d"},
@@ -56,6 +63,10 @@ func TestAdminRetentionCommands(t *testing.T) {
 		if _, _, err := cli(bad...); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
+	}
+	mustRun("retention", "set", "--vendor", "acme", "--delivered", "default")
+	if out := mustRun("retention", "list"); !strings.Contains(out, "default") {
+		t.Fatalf("list after --delivered default:\n%s", out)
 	}
 	mustRun("retention", "clear", "--vendor", "acme")
 	if err := json.Unmarshal([]byte(mustRun("retention", "list", "--json")), &rows); err != nil || len(rows) != 0 {

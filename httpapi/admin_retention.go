@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"orderhub"
+)
+
+// The admin API of per-vendor retention overrides (docs/operations.md):
+//
+//	GET /admin/v1/vendors/{vendorId}/retention   the vendor's override (null limits: the server's defaults)
+//	PUT /admin/v1/vendors/{vendorId}/retention   {"deliveredSeconds": 604800, "deadSeconds": null}: set or
+//	                                             (null) remove a limit; 0 keeps for ever; limits not given are unchanged
+
+// maxRetentionSeconds bounds a retention limit (100 years).
+const maxRetentionSeconds = 100 * 365 * 24 * 3600
+
+func (s *Server) adminRetentionRoutes(m *http.ServeMux) {
+	const v = "/admin/v1/vendors/{vendorId}"
+	m.HandleFunc("GET "+v+"/retention", s.requireAdmin(s.handleAdminGetRetention))
+	m.HandleFunc("PUT "+v+"/retention", s.requireAdmin(s.handleAdminPutRetention))
+}
+
+func (s *Server) handleAdminGetRetention(w http.ResponseWriter, r *http.Request) {
+	adminGet(s, w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorRetention(r.Context(), id) })
+}
+
+func (s *Server) handleAdminPutRetention(w http.ResponseWriter, r *http.Request) {
+	id, err := s.adminVendor(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var raw map[string]json.RawMessage
+	if err := decodeAdmin(w, r, &raw); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if raw == nil {
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "The request body must be a JSON object with deliveredSeconds and/or deadSeconds."))
+		return
+	}
+	cur, err := s.db.GetVendorRetention(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	for name, v := range raw {
+		var dst **time.Duration
+		switch name {
+		case "deliveredSeconds":
+			dst = &cur.Delivered
+		case "deadSeconds":
+			dst = &cur.Dead
+		default:
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown field %q; the limits are deliveredSeconds and deadSeconds.", name))
+			return
+		}
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			*dst = nil
+			continue
+		}
+		var n int64
+		if err := json.Unmarshal(v, &n); err != nil || n < 0 || n > maxRetentionSeconds {
+			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "%s must be a whole number of seconds from 0 (keep for ever) to %d, or null for the server's default.", name, maxRetentionSeconds))
+			return
+		}
+		d := time.Duration(n) * time.Second
+		*dst = &d
+	}
+	if err := s.db.SetVendorRetention(r.Context(), id, cur.Delivered, cur.Dead); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	v, err := s.db.GetVendorRetention(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
