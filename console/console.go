@@ -250,8 +250,28 @@ func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, s)
+		if r.Method == http.MethodPost && !strings.HasSuffix(r.Pattern, "/logout") {
+			ctx = sqlstore.WithChange(ctx, consoleChange(r, s))
+		}
+		h(w, r.WithContext(ctx))
 	}
+}
+
+// consoleChange describes the change a console form makes for the audit log: its
+// action from the route, its user, and the form (without its CSRF token).
+func consoleChange(r *http.Request, s *sqlstore.ConsoleSession) *sqlstore.Change {
+	ch := &sqlstore.Change{Actor: sqlstore.Actor{Kind: sqlstore.ActorUser, ID: s.UserID, Name: s.Username, Via: sqlstore.ViaConsole}}
+	ch.Action, ch.ResourceType, ch.ResourceID = sqlstore.DescribeRoute(r.Method, r.Pattern, r.PathValue)
+	form := map[string]any{}
+	for k, v := range r.PostForm {
+		if k != "csrf" {
+			form[k] = strings.Join(v, ",")
+		}
+	}
+	ch.VendorID, _ = form["vendor"].(string)
+	ch.Request = form
+	return ch
 }
 
 // sameOrigin refuses POSTs whose Origin (sent by browsers) names another host.

@@ -47,6 +47,7 @@ func (c *console) routes() {
 	m.HandleFunc("GET "+p+"/catalog", c.auth(c.handleCatalog))
 	m.HandleFunc("GET "+p+"/credentials", c.auth(c.handleCredentials))
 	m.HandleFunc("POST "+p+"/clients/{id}/revoke", c.auth(c.handleRevokeClient))
+	m.HandleFunc("GET "+p+"/audit", c.auth(c.handleAudit))
 
 	m.HandleFunc(p+"/", c.auth(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "There is no console page at "+r.URL.Path+".")

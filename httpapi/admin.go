@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -17,36 +20,52 @@ type adminAuth struct {
 	now func() time.Time
 
 	mu    sync.Mutex
-	cache map[string]time.Time
+	cache map[string]cachedAdmin
+}
+
+type cachedAdmin struct {
+	at  time.Time
+	tok *sqlstore.AdminToken
 }
 
 const adminCacheTTL = 2 * time.Second
 
 func newAdminAuth(db *sqlstore.DB, now func() time.Time) *adminAuth {
-	return &adminAuth{db: db, now: now, cache: map[string]time.Time{}}
+	return &adminAuth{db: db, now: now, cache: map[string]cachedAdmin{}}
 }
 
-func (a *adminAuth) check(ctx context.Context, tok string) error {
+func (a *adminAuth) check(ctx context.Context, tok string) (*sqlstore.AdminToken, error) {
 	now := a.now()
 	a.mu.Lock()
-	at, ok := a.cache[tok]
+	c, ok := a.cache[tok]
 	a.mu.Unlock()
-	if ok && now.Sub(at) < adminCacheTTL && !now.Before(at) {
-		return nil
+	if ok && now.Sub(c.at) < adminCacheTTL && !now.Before(c.at) {
+		return c.tok, nil
 	}
-	if _, err := a.db.CheckAdminToken(ctx, tok); err != nil {
-		return err
+	t, err := a.db.CheckAdminToken(ctx, tok)
+	if err != nil {
+		return nil, err
 	}
 	a.mu.Lock()
 	if len(a.cache) > 10_000 {
 		clear(a.cache)
 	}
-	a.cache[tok] = now
+	a.cache[tok] = cachedAdmin{at: now, tok: t}
 	a.mu.Unlock()
-	return nil
+	return t, nil
 }
 
-// requireAdmin wraps h with admin-token authentication (Authorization: Bearer oha_…).
+type adminTokenKey struct{}
+
+// adminToken returns the admin token of an authenticated admin request.
+func adminToken(ctx context.Context) *sqlstore.AdminToken {
+	t, _ := ctx.Value(adminTokenKey{}).(*sqlstore.AdminToken)
+	return t
+}
+
+// requireAdmin wraps h with admin-token authentication (Authorization: Bearer oha_…)
+// and, for a change (any method but GET and HEAD), with the audit log: the change's
+// store writes record who made it and the resource before and after (audit.go).
 func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer(r)
@@ -54,10 +73,110 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnauthorized, "Missing admin token: send Authorization: Bearer <admin token>."))
 			return
 		}
-		if err := s.admins.check(r.Context(), tok); err != nil {
+		t, err := s.admins.check(r.Context(), tok)
+		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		h(w, r)
+		r = r.WithContext(context.WithValue(r.Context(), adminTokenKey{}, t))
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h(w, r)
+			return
+		}
+		actor := sqlstore.Actor{Kind: sqlstore.ActorToken, ID: t.ID, Name: t.Name, Via: sqlstore.ViaAPI}
+		s.audited(w, r, actor, h)
 	}
 }
+
+// audited runs the change h makes under an audit record of actor. The request body is
+// read up front (and given to h unchanged) for what the record names: the vendor and
+// the resource id when the path does not hold them, and the request itself when no
+// row can be read after the change (a bulk action).
+func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.Actor, h http.HandlerFunc) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	var req map[string]any
+	if len(body) <= MaxBodyBytes {
+		_ = json.Unmarshal(body, &req)
+	}
+	c := &sqlstore.Change{Actor: actor}
+	c.Action, c.ResourceType, c.ResourceID = sqlstore.DescribeRoute(r.Method, r.Pattern, r.PathValue)
+	c.VendorID = r.PathValue("vendorId")
+	if c.VendorID == "" {
+		c.VendorID, _ = req["vendorId"].(string)
+	}
+	if c.ResourceID == "" && r.Method != http.MethodDelete {
+		c.ResourceID = idField(req, c.ResourceType)
+	}
+	if req != nil {
+		c.Request = req
+	}
+	rec := &capture{ResponseWriter: w}
+	h(rec, r.WithContext(sqlstore.WithChange(r.Context(), c)))
+	id, snapshot := c.EntryID()
+	if id == "" || snapshot || rec.status >= 300 {
+		return
+	}
+	// A create whose id the store chose: the entry takes its id and the answer.
+	var out map[string]any
+	if json.Unmarshal(rec.body.Bytes(), &out) != nil {
+		return
+	}
+	vendor, _ := out["vendorId"].(string)
+	if err := s.db.CompleteAuditEntry(context.WithoutCancel(r.Context()), id, idField(out, c.ResourceType), vendor, out); err != nil {
+		s.log.WarnContext(r.Context(), "audit: completing the entry failed", "entry", id, "err", err)
+	}
+}
+
+// idField finds a resource's id in a JSON object: id, <type>Id (clientId), code.
+func idField(m map[string]any, resourceType string) string {
+	if m == nil {
+		return ""
+	}
+	camel := []byte{}
+	up := false
+	for _, b := range []byte(resourceType) {
+		if b == '-' {
+			up = true
+			continue
+		}
+		if up && b >= 'a' && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		up = false
+		camel = append(camel, b)
+	}
+	for _, k := range []string{"id", string(camel) + "Id", "code"} {
+		if v, ok := m[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// capture passes a response through and keeps a copy of it (its status and up to
+// MaxBodyBytes of its body).
+type capture struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (c *capture) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *capture) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	if c.body.Len()+len(b) <= MaxBodyBytes {
+		c.body.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }

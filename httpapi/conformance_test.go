@@ -102,6 +102,7 @@ func TestEveryAdminResponseShapeMatchesTheSpec(t *testing.T) {
 	first("/admin/v1/events", "eventId")
 	first("/admin/v1/vendors/acme/deliveries", "deliveryId")
 	first("/admin/v1/vendors/acme/endpoints", "endpointId")
+	first("/admin/v1/audit", "entryId")
 
 	// Every kind is listed (and each one validated against Endpoint).
 	var eps struct{ Data []struct{ ID, Kind string } }

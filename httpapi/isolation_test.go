@@ -118,7 +118,7 @@ var isolationRoutes = map[string]isoRoute{
 var isolationConsolePaths = []string{
 	"GET /console/", "GET /console/stats.json", "GET /console/search?q=victim", "GET /console/customers/{acme.customer}",
 	"GET /console/orders/{acme.order}", "GET /console/contracts/{acme.contract}", "GET /console/events/{acme.event}",
-	"GET /console/endpoints", "GET /console/dead-letters", "GET /console/ignored", "GET /console/catalog", "GET /console/credentials",
+	"GET /console/endpoints", "GET /console/dead-letters", "GET /console/ignored", "GET /console/catalog", "GET /console/credentials", "GET /console/audit",
 	"GET /console/endpoints/victim", "GET /console/deliveries/victim", "GET /console/no-such-page",
 	"POST /console/logout", "POST /console/endpoints/victim/disable", "POST /console/deliveries/victim/replay",
 	"POST /console/dead-letters/replay", "POST /console/clients/{acme.client}/revoke",

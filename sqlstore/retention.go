@@ -52,6 +52,9 @@ type Retention struct {
 	// Dead is the age (since the delivery died) after which dead letters and their
 	// attempts are deleted; 0 keeps them for ever.
 	Dead time.Duration
+	// Audit is the age after which audit log entries are deleted (audit.go); 0 keeps
+	// them for ever. Expired idempotency keys go in every pass.
+	Audit time.Duration
 	// Batch is how many deliveries or events one write request deletes at most
 	// (default DefaultPruneBatch).
 	Batch int
@@ -70,6 +73,8 @@ type PruneStats struct {
 	Dead      int64 `json:"dead"`      // dead letters
 	Attempts  int64 `json:"attempts"`
 	Events    int64 `json:"events"`
+	Audit     int64 `json:"audit"`           // audit log entries
+	IdemKeys  int64 `json:"idempotencyKeys"` // expired idempotency keys
 }
 
 // Add adds o to s.
@@ -78,6 +83,8 @@ func (s *PruneStats) Add(o PruneStats) {
 	s.Dead += o.Dead
 	s.Attempts += o.Attempts
 	s.Events += o.Events
+	s.Audit += o.Audit
+	s.IdemKeys += o.IdemKeys
 }
 
 // VendorRetention is a vendor's override of the server's retention limits: nil keeps
@@ -247,6 +254,11 @@ func (db *DB) Prune(ctx context.Context, r Retention) (PruneStats, error) {
 		if err != nil {
 			return total, fmt.Errorf("prune vendor %s: %w", v.id, err)
 		}
+	}
+	audit, keys, err := db.pruneAudit(ctx, r.Audit, r.Batch, r.Pause)
+	total.Audit, total.IdemKeys = audit, keys
+	if err != nil {
+		return total, fmt.Errorf("prune audit log: %w", err)
 	}
 	return total, nil
 }

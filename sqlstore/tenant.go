@@ -306,24 +306,46 @@ func (db *DB) Setting(ctx context.Context, key string, create func() (string, er
 	return v, err
 }
 
-// AdminToken is an admin API credential.
+// AdminToken is an admin API credential. Role is RoleOperator (every vendor) or a
+// vendor role (RoleVendorAdmin, RoleVendorViewer) bound to VendorID.
 type AdminToken struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name"`
+	Role      string     `json:"role"`
+	VendorID  string     `json:"vendorId,omitempty"`
 	CreatedAt time.Time  `json:"createdAt"`
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 }
 
-// CreateAdminToken creates an admin token and returns its secret (stored as a hash).
+// CreateAdminToken creates an operator admin token and returns its secret (stored as
+// a hash).
 func (db *DB) CreateAdminToken(ctx context.Context, name string) (*AdminToken, string, error) {
-	t := &AdminToken{ID: orderhub.NewID("adm"), Name: strings.TrimSpace(name)}
+	return db.CreateScopedAdminToken(ctx, name, RoleOperator, "")
+}
+
+// CreateScopedAdminToken creates an admin token of a role (vendorID: the vendor of a
+// vendor role) and returns its secret (stored as a hash).
+func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*AdminToken, string, error) {
+	if err := ValidateRole(role, vendorID); err != nil {
+		return nil, "", err
+	}
+	t := &AdminToken{ID: orderhub.NewID("adm"), Name: strings.TrimSpace(name), Role: role, VendorID: vendorID}
 	if t.Name == "" {
 		t.Name = "admin"
 	}
+	if !storableText(t.Name) || len(t.Name) > 200 {
+		return nil, "", orderhub.FieldError(orderhub.EInvalidRequest, "name", "A token name must be at most 200 characters of text.")
+	}
 	secret := orderhub.NewSecret("oha_")
 	err := db.Write(ctx, func(tx *Tx) error {
+		if vendorID != "" {
+			if err := tx.requireVendor(vendorID); err != nil {
+				return err
+			}
+		}
 		t.CreatedAt = tx.now
-		_, err := tx.exec(`INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)`, t.ID, t.Name, HashSecret(secret), micros(tx.now))
+		_, err := tx.exec(`INSERT INTO admin_tokens (id, name, token_hash, created_at, role, vendor_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+			t.ID, t.Name, HashSecret(secret), micros(tx.now), role, nullString(vendorID))
 		return err
 	})
 	if err != nil {
@@ -332,26 +354,27 @@ func (db *DB) CreateAdminToken(ctx context.Context, name string) (*AdminToken, s
 	return t, secret, nil
 }
 
-// CheckAdminToken reports whether secret is a valid, unrevoked admin token.
+// CheckAdminToken returns the valid, unrevoked admin token of secret.
 func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*AdminToken, error) {
 	t := &AdminToken{}
 	var created int64
 	var revoked sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, HashSecret(secret)).
-		Scan(&t.ID, &t.Name, &created, &revoked)
+	var vendor sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, HashSecret(secret)).
+		Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked)
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
 	}
 	if revoked.Valid {
 		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This admin token was revoked.")
 	}
-	t.CreatedAt = fromMicros(created)
+	t.CreatedAt, t.VendorID = fromMicros(created), vendor.String
 	return t, nil
 }
 
 // ListAdminTokens lists admin tokens (never their secrets).
 func (db *DB) ListAdminTokens(ctx context.Context) ([]*AdminToken, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
 	if err != nil {
 		return nil, err
 	}
@@ -361,10 +384,11 @@ func (db *DB) ListAdminTokens(ctx context.Context) ([]*AdminToken, error) {
 		t := &AdminToken{}
 		var created int64
 		var revoked sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &created, &revoked); err != nil {
+		var vendor sql.NullString
+		if err := rows.Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked); err != nil {
 			return nil, err
 		}
-		t.CreatedAt, t.RevokedAt = fromMicros(created), fromNullMicros(revoked)
+		t.CreatedAt, t.RevokedAt, t.VendorID = fromMicros(created), fromNullMicros(revoked), vendor.String
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -382,4 +406,31 @@ func (db *DB) RevokeAdminToken(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Roles of console users and admin tokens (issue 18).
+const (
+	RoleOperator     = "operator"      // every vendor, every action
+	RoleVendorAdmin  = "vendor-admin"  // one vendor: reads and changes
+	RoleVendorViewer = "vendor-viewer" // one vendor: reads only
+)
+
+// Roles lists the roles.
+var Roles = []string{RoleOperator, RoleVendorAdmin, RoleVendorViewer}
+
+// ValidateRole checks a role and its vendor: an operator has none, a vendor role one.
+func ValidateRole(role, vendorID string) error {
+	switch role {
+	case RoleOperator:
+		if vendorID != "" {
+			return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "An operator works for every vendor; give a vendor only with the role vendor-admin or vendor-viewer.")
+		}
+	case RoleVendorAdmin, RoleVendorViewer:
+		if vendorID == "" {
+			return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "The role %s needs a vendor.", role)
+		}
+	default:
+		return orderhub.FieldError(orderhub.EInvalidRequest, "role", "role must be one of %s, got %q.", strings.Join(Roles, ", "), role)
+	}
+	return nil
 }

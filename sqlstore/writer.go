@@ -56,6 +56,11 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 
 // doHinted is do for a request that names what it will look up (see pgbulk.go).
 func (w *writer) doHinted(ctx context.Context, fn func(*Tx) error, hint *writeHint) error {
+	if c := ChangeFrom(ctx); c != nil {
+		// A change to audit (WithChange), not yet recorded: fn records it in its
+		// savepoint (audit.go).
+		fn = c.wrap(fn)
+	}
 	r := &writeReq{fn: fn, hint: hint, done: make(chan error, 1)}
 	select {
 	case w.reqs <- r:

@@ -112,6 +112,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	db.SetSealer(sealer) // webhook signing secrets are written and read sealed
+	// The audit log records the change the command makes, if any (sqlstore/audit.go).
+	ctx = sqlstore.WithChange(ctx, cliChange(args[0], args[1], fs))
 	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON, getenv: getenv}); err != nil {
 		return fmt.Errorf("%w (database %s)", err, sqlstore.DescribeDSN(*dsn))
 	}
@@ -177,6 +179,49 @@ func adminActions(group string) []string {
 	}
 	sort.Strings(as)
 	return as
+}
+
+// cliResources names the resource type of each command group in the audit log.
+var cliResources = map[string]string{
+	"promos": "promo-code", "token": "admin-token", "mappings": "product-mapping", "yespo": "yespo-account",
+	"users": "zapier-user", "retention": "retention", "salesmanago accounts": "salesmanago-account",
+}
+
+// cliChange describes the change a command may make for the audit log: the action
+// (resource type and verb, as the admin API names it), the resource named by its
+// flags (--id, --username; --vendor for a vendor's settings) and the flags given
+// (secrets masked).
+func cliChange(group, action string, fs *flag.FlagSet) *sqlstore.Change {
+	rt := cliResources[group]
+	if rt == "" {
+		rt = strings.TrimSuffix(strings.TrimSuffix(group, "s"), "-")
+		if strings.HasSuffix(group, "ies") {
+			rt = strings.TrimSuffix(group, "ies") + "y"
+		}
+	}
+	verb := action
+	if rt == "endpoint" && action == "rotate" {
+		verb = "rotate-secret"
+	}
+	c := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: rt + "." + verb, ResourceType: rt}
+	flags := map[string]any{}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "db" || f.Name == "json" {
+			return
+		}
+		flags[f.Name] = f.Value.String()
+	})
+	get := func(name string) string { s, _ := flags[name].(string); return s }
+	c.VendorID = get("vendor")
+	c.ResourceID = get("id")
+	if rt == "console-user" {
+		c.ResourceID = get("username")
+	}
+	if rt == "yespo-account" || rt == "retention" || rt == "quota" {
+		c.ResourceID = c.VendorID
+	}
+	c.Request = flags
+	return c
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

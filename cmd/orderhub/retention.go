@@ -17,6 +17,7 @@ import (
 // retentionOptions are serve's --retention-* flags (docs/operations.md).
 type retentionOptions struct {
 	delivered, dead days
+	audit           days
 	interval        time.Duration
 	batch           int
 	pause           time.Duration
@@ -69,9 +70,10 @@ func formatDays(d time.Duration) string {
 }
 
 func retentionFlags(fs *flag.FlagSet) *retentionOptions {
-	o := &retentionOptions{delivered: days(sqlstore.DefaultRetainDelivered), dead: days(sqlstore.DefaultRetainDead)}
+	o := &retentionOptions{delivered: days(sqlstore.DefaultRetainDelivered), dead: days(sqlstore.DefaultRetainDead), audit: days(sqlstore.DefaultRetainAudit)}
 	fs.Var(&o.delivered, "retention-delivered", "delete delivered and canceled deliveries, their attempts, and events without deliveries older than this (30d, 12h, …; 0 keeps them)")
 	fs.Var(&o.dead, "retention-dead", "delete dead letters (and their attempts) that died longer ago than this unless replayed (0 keeps them)")
+	fs.Var(&o.audit, "retention-audit", "delete audit log entries older than this (0 keeps them)")
 	fs.DurationVar(&o.interval, "retention-interval", 10*time.Minute, "how often this process prunes (0: never; with several instances one is enough)")
 	fs.IntVar(&o.batch, "retention-batch", sqlstore.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
 	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "least pause between two pruning transactions (the pause is also at least 4 times the last one's duration)")
@@ -99,7 +101,7 @@ func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionM
 	m := &retentionMetrics{
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderhub_retention_pruned_total",
-			Help: "Rows deleted by retention: kind is delivered (delivered and canceled deliveries), dead (dead letters), attempts or events.",
+			Help: "Rows deleted by retention: kind is delivered (delivered and canceled deliveries), dead (dead letters), attempts, events or audit (audit log entries).",
 		}, []string{"kind"}),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderhub_retention_passes_total",
@@ -110,7 +112,7 @@ func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionM
 			Help: "How long the last retention pass took.",
 		}),
 	}
-	for _, k := range []string{"delivered", "dead", "attempts", "events"} {
+	for _, k := range []string{"delivered", "dead", "attempts", "events", "audit"} {
 		m.pruned.WithLabelValues(k)
 	}
 	space := func(f func(sqlstore.SpaceStats) int64) func() float64 {
@@ -141,6 +143,7 @@ func (m *retentionMetrics) observe(st sqlstore.PruneStats, d time.Duration, err 
 	m.pruned.WithLabelValues("dead").Add(float64(st.Dead))
 	m.pruned.WithLabelValues("attempts").Add(float64(st.Attempts))
 	m.pruned.WithLabelValues("events").Add(float64(st.Events))
+	m.pruned.WithLabelValues("audit").Add(float64(st.Audit))
 	m.duration.Set(d.Seconds())
 	if err != nil {
 		m.passes.WithLabelValues("error").Inc()
@@ -158,11 +161,11 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 		return nil, err
 	}
 	m := newRetentionMetrics(reg, db)
-	if o.interval == 0 || (o.delivered == 0 && o.dead == 0) {
+	if o.interval == 0 || (o.delivered == 0 && o.dead == 0 && o.audit == 0) {
 		log.Info("retention off", "interval", o.interval.String(), "delivered", o.delivered.String(), "dead", o.dead.String())
 		return func() {}, nil
 	}
-	r := sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Batch: o.batch, Pause: o.pause}
+	r := sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause}
 	log = log.With("component", "retention")
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -171,11 +174,11 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 		db.RunRetention(ctx, r, o.interval, func(st sqlstore.PruneStats, d time.Duration, err error) {
 			m.observe(st, d, err)
 			if err == nil && st != (sqlstore.PruneStats{}) {
-				log.Info("pruned", "delivered", st.Delivered, "dead", st.Dead, "attempts", st.Attempts, "events", st.Events, "took", d.String())
+				log.Info("pruned", "delivered", st.Delivered, "dead", st.Dead, "attempts", st.Attempts, "events", st.Events, "audit", st.Audit, "took", d.String())
 			}
 		})
 	}()
-	log.Info("retention started", "delivered", o.delivered.String(), "dead", o.dead.String(), "interval", o.interval.String(), "batch", o.batch)
+	log.Info("retention started", "delivered", o.delivered.String(), "dead", o.dead.String(), "audit", o.audit.String(), "interval", o.interval.String(), "batch", o.batch)
 	return func() {
 		cancel()
 		<-done
@@ -291,18 +294,18 @@ func init() {
 			return nil
 		}
 	})
-	registerAdmin("retention", "prune", "run one retention pass now (--retention-delivered, --retention-dead as on serve)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("retention", "prune", "run one retention pass now (--retention-delivered, --retention-dead, --retention-audit as on serve)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		o := retentionFlags(fs)
 		return func(e *adminEnv) error {
 			if err := o.check(); err != nil {
 				return err
 			}
-			st, err := e.db.Prune(e.ctx, sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Batch: o.batch, Pause: o.pause})
+			st, err := e.db.Prune(e.ctx, sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause})
 			if err != nil {
 				return err
 			}
-			return e.print(st, []string{"DELIVERED", "DEAD", "ATTEMPTS", "EVENTS"},
-				[][]string{{fmt.Sprint(st.Delivered), fmt.Sprint(st.Dead), fmt.Sprint(st.Attempts), fmt.Sprint(st.Events)}})
+			return e.print(st, []string{"DELIVERED", "DEAD", "ATTEMPTS", "EVENTS", "AUDIT"},
+				[][]string{{fmt.Sprint(st.Delivered), fmt.Sprint(st.Dead), fmt.Sprint(st.Attempts), fmt.Sprint(st.Events), fmt.Sprint(st.Audit)}})
 		}
 	})
 }
