@@ -407,7 +407,7 @@ func (d *dispatcher) write(limit, borrow int) {
 		}
 		now := time.Now()
 		for ep, n := range d.outs {
-			if n >= d.health.slots(ep, now, d.oldest(ep)) {
+			if n >= d.health.ahead(ep, now, d.oldest(ep)) {
 				req.Exclude = append(req.Exclude, ep)
 			}
 		}

@@ -87,6 +87,18 @@ func (t *healthTable) slots(ep string, now, oldest time.Time) int {
 	return h.limit
 }
 
+// ahead is how many deliveries of ep this process may hold (sending and queued)
+// before claims skip it: twice its slots while it is healthy, so that the next
+// deliveries are at hand when attempts finish (the claims come one write cycle
+// apart); only its slots while it is failing, hanging or probing.
+func (t *healthTable) ahead(ep string, now, oldest time.Time) int {
+	n := t.slots(ep, now, oldest)
+	if h := t.eps[ep]; h != nil && h.failures == 0 && h.openUntil.IsZero() && (oldest.IsZero() || now.Sub(oldest) <= t.cfg.SlowAfter) {
+		return 2 * n
+	}
+	return n
+}
+
 // record updates ep's health with a finished attempt. It returns the time until
 // which the circuit opened (zero: it did not open now).
 func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time {
