@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -494,6 +495,76 @@ func TestAttemptTextIsCleaned(t *testing.T) {
 		as, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
 		if err != nil || len(as) != 1 || as[0].ResponseBody != "a\uFFFDb\uFFFDc" || as[0].Error != "bad\uFFFD" {
 			t.Fatalf("attempts: %+v %v", as, err)
+		}
+	})
+}
+
+// Claims share the pool between vendors: a vendor with a large backlog that fell due
+// earlier gets its share only, a vendor below its share may borrow while the pool is
+// full, vendors take turns when the pool has room for one, and one vendor alone may
+// use the whole pool.
+func TestClaimFairBetweenVendors(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		for range 3 {
+			mkEndpoint(t, db, "acme")
+		}
+		mkEndpoint(t, db, "globex")
+		for i := range 40 {
+			appendEv(t, db, "acme", "t", fmt.Sprintf("a%d", i))
+		}
+		clk.advance(time.Second)
+		for i := range 4 {
+			appendEv(t, db, "globex", "t", fmt.Sprintf("g%d", i))
+		}
+		count := func(cs []*sqlstore.ClaimedDelivery) map[string]int {
+			m := map[string]int{}
+			for _, c := range cs {
+				m[c.VendorID]++
+			}
+			return m
+		}
+		req := func(r sqlstore.ClaimRequest) []*sqlstore.ClaimedDelivery {
+			t.Helper()
+			r.Owner, r.Lease = "w", time.Minute
+			cs, err := db.ClaimDeliveries(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cs
+		}
+		// Earliest due first would give acme all 8.
+		if m := count(req(sqlstore.ClaimRequest{Limit: 8, Workers: 8})); m["acme"] != 4 || m["globex"] != 4 {
+			t.Fatalf("two vendors, 8 slots: %v, want 4 each", m)
+		}
+		// The pool is full of acme's; globex is below its share and borrows.
+		for i := range 3 {
+			appendEv(t, db, "globex", "t", fmt.Sprintf("h%d", i))
+		}
+		if m := count(req(sqlstore.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 8}})); m["acme"] != 0 || m["globex"] != 3 {
+			t.Fatalf("full pool, borrowing: %v, want globex 3", m)
+		}
+		// Nothing for a vendor at its share when the pool is full.
+		for i := range 2 {
+			appendEv(t, db, "globex", "t", fmt.Sprintf("j%d", i))
+		}
+		if cs := req(sqlstore.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 4, "globex": 4}}); len(cs) != 0 {
+			t.Fatalf("full pool, every vendor at its share: claimed %d", len(cs))
+		}
+		// Round robin: one slot at a time, the vendor after the last one served.
+		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
+			t.Fatalf("after acme: %v", count(cs))
+		}
+		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "globex"}); len(cs) != 1 || cs[0].VendorID != "acme" {
+			t.Fatalf("after globex: %v", count(cs))
+		}
+		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
+			t.Fatalf("after acme again: %v", count(cs))
+		}
+		// globex has nothing due any more: acme alone takes every free slot.
+		if m := count(req(sqlstore.ClaimRequest{Limit: 30, Workers: 30})); m["acme"] != 30 {
+			t.Fatalf("one vendor with due work, 30 slots: %v", m)
 		}
 	})
 }
