@@ -25,6 +25,8 @@ const (
 	QuotaSources               = "sources"
 	QuotaPromoCodes            = "promoCodes"
 	QuotaProducts              = "products"
+	QuotaPurchaseOptions       = "purchaseOptions"
+	QuotaProductMappings       = "productMappings"
 )
 
 // MaxQuotaLimit is the largest limit a default or an override may set.
@@ -63,7 +65,11 @@ var QuotaDefs = []QuotaDef{
 	{Name: QuotaPromoCodes, Counts: "promo codes", Default: 10_000,
 		Why: "promo codes are listed in full by the console and the admin API"},
 	{Name: QuotaProducts, Counts: "catalog products", Default: 10_000,
-		Why: "products are listed in full by the purchase dropdowns"},
+		Why: "products are listed in full by the purchase dropdowns and the console"},
+	{Name: QuotaPurchaseOptions, Counts: "purchase options (of all the vendor's products)", Default: 10_000,
+		Why: "purchase options are listed in full by the console"},
+	{Name: QuotaProductMappings, Counts: "product mappings (sku + poId)", Default: 100_000,
+		Why: "mappings are listed in full by the console and the admin API"},
 }
 
 // LookupQuota returns the definition of a quota name.

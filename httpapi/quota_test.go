@@ -176,6 +176,14 @@ func TestQuotaEveryCreatePath(t *testing.T) {
 		{orderhub.QuotaProducts, func(v string, i int) *response {
 			return h.jsonReq("POST", "/admin/v1/vendors/"+v+"/products", h.Admin, map[string]any{"id": fmt.Sprintf("q%d", i), "name": "Product"})
 		}},
+		{orderhub.QuotaPurchaseOptions, func(v string, i int) *response {
+			h.jsonReq("POST", "/admin/v1/vendors/"+v+"/products", h.Admin, map[string]any{"id": fmt.Sprintf("po-base-%d", i), "name": "Product"}).expect(http.StatusCreated, "")
+			return h.jsonReq("POST", "/admin/v1/vendors/"+v+"/purchase-options", h.Admin, map[string]any{"id": fmt.Sprintf("o%d", i), "productId": fmt.Sprintf("po-base-%d", i), "name": "Monthly", "price": "99", "currency": "SEK", "billingPeriod": "month"})
+		}},
+		{orderhub.QuotaProductMappings, func(v string, i int) *response {
+			h.jsonReq("POST", "/admin/v1/vendors/"+v+"/products", h.Admin, map[string]any{"id": fmt.Sprintf("pm-base-%d", i), "name": "Product"}).expect(http.StatusCreated, "")
+			return h.jsonReq("POST", "/admin/v1/vendors/"+v+"/product-mappings", h.Admin, map[string]any{"sku": fmt.Sprintf("SKU-%d", i), "poId": "PO", "productId": fmt.Sprintf("pm-base-%d", i)})
+		}},
 		{orderhub.QuotaSources, func(v string, i int) *response {
 			return h.jsonReq("POST", "/admin/v1/vendors/"+v+"/sources", h.Admin, map[string]any{"id": fmt.Sprintf("%s-q%d", v, i), "name": "Shop", "type": "HOOK"})
 		}},
@@ -198,6 +206,7 @@ func TestQuotaEveryCreatePath(t *testing.T) {
 			c.create("other", 2).expect(http.StatusCreated, "")
 			putQuotas(h, "acme", map[string]any{c.quota: used + 1})
 			c.create("acme", 3).expect(http.StatusCreated, "")
+			putQuotas(h, "acme", map[string]any{c.quota: nil})
 		})
 	}
 }

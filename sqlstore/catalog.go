@@ -154,6 +154,9 @@ func (db *DB) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOpti
 		if _, err := tx.getProduct(o.VendorID, o.ProductID); err != nil {
 			return err
 		}
+		if err := tx.checkQuota(o.VendorID, orderhub.QuotaPurchaseOptions, ""); err != nil {
+			return err
+		}
 		o.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO purchase_options (`+optionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (vendor_id, id) DO NOTHING`,
 			o.VendorID, o.ID, o.ProductID, o.Name, price, o.Currency, o.BillingPeriod, micros(tx.now))
@@ -246,6 +249,9 @@ func (db *DB) CreateProductMapping(ctx context.Context, m *orderhub.ProductMappi
 			if product != m.ProductID {
 				return orderhub.FieldError(orderhub.EInvalidRequest, "purchaseOptionId", "Purchase option %q belongs to product %q, not %q.", m.PurchaseOptionID, product, m.ProductID)
 			}
+		}
+		if err := tx.checkQuota(m.VendorID, orderhub.QuotaProductMappings, ""); err != nil {
+			return err
 		}
 		m.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO product_mappings (`+mappingColumns+`) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (vendor_id, sku, po_id) DO NOTHING`,

@@ -28,6 +28,8 @@ var quotaUsage = map[string]string{
 	orderhub.QuotaSources:             `SELECT COUNT(*) FROM sources WHERE vendor_id = $1 AND deleted_at IS NULL`,
 	orderhub.QuotaPromoCodes:          `SELECT COUNT(*) FROM promo_codes WHERE vendor_id = $1`,
 	orderhub.QuotaProducts:            `SELECT COUNT(*) FROM products WHERE vendor_id = $1`,
+	orderhub.QuotaPurchaseOptions:     `SELECT COUNT(*) FROM purchase_options WHERE vendor_id = $1`,
+	orderhub.QuotaProductMappings:     `SELECT COUNT(*) FROM product_mappings WHERE vendor_id = $1`,
 }
 
 const quotaUserUsage = `SELECT COUNT(*) FROM zapier_channels c JOIN endpoints e ON e.id = c.id WHERE c.user_id = $1 AND e.deleted_at IS NULL`
