@@ -124,8 +124,11 @@ type Order struct {
 	PaymentMethod   string          `json:"paymentMethod,omitempty"`
 	DeliveryMethod  string          `json:"deliveryMethod,omitempty"`
 	Metadata        json.RawMessage `json:"metadata,omitempty"`
-	CreatedAt       time.Time       `json:"createdAt"`
-	UpdatedAt       time.Time       `json:"updatedAt"`
+	// ContractID links the order of a contract (a vendor order, a purchase): the
+	// contract is the record, the order its view as a sale (see ContractOrder).
+	ContractID string    `json:"contractId,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 // OrderInput is an order to create or update, matched by (vendor, ExternalOrderID).
@@ -224,4 +227,48 @@ type Survey struct {
 	LeadCapture     string          `json:"leadCapture,omitempty"`
 	Metadata        json.RawMessage `json:"metadata,omitempty"`
 	CreatedAt       time.Time       `json:"createdAt"`
+}
+
+// ContractOrder is the order a contract makes (issue 16): a vendor order (seed
+// 001) or a purchase (seed 000) is a sale like any other, so it is an order too,
+// created with its contract and emitting order-created. The contract stays the
+// record of the subscription; the order is its view as a sale: one item (the
+// product, at unit × the contract's quantity), the contract's status as an order
+// status, its origin as the source, and no externalOrderId of its own (the
+// contract's is in the metadata, so that it cannot collide with an order of
+// another surface). unit is the price of one (0 when unknown).
+func ContractOrder(c *Contract, unit Money, currency string) Order {
+	q := max(c.Quantity, 1)
+	total, ok := AddLine(0, q, unit)
+	if !ok {
+		unit, total = 0, 0
+	}
+	item := OrderItem{ExternalItemID: c.PromoCode, Name: c.ProductName, Quantity: q, Cost: unit}
+	meta := map[string]string{"contractId": c.ID, "origin": c.Origin}
+	for k, v := range map[string]string{"externalOrderId": c.ExternalOrderID, "promoCode": c.PromoCode, "startDate": c.StartDate} {
+		if v != "" {
+			meta[k] = v
+		}
+	}
+	b, _ := json.Marshal(meta)
+	return Order{
+		VendorID: c.VendorID, CustomerID: c.UserID, Source: c.Origin, Status: ContractOrderStatus(c.Status), Currency: currency,
+		Subtotal: total, Total: total, Items: []OrderItem{item}, PaymentMethod: c.PaymentMethod,
+		Metadata: b, ContractID: c.ID,
+	}
+}
+
+// ContractOrderStatus maps a contract status onto the order statuses: a pending
+// contract is INITIALIZED, a confirmed one IN_PROGRESS, a canceled one CANCELLED,
+// an ended one DELIVERED.
+func ContractOrderStatus(s string) string {
+	switch s {
+	case ContractConfirmed:
+		return OrderInProgress
+	case ContractCanceled:
+		return OrderCancelled
+	case ContractEnded:
+		return OrderDelivered
+	}
+	return OrderInitialized
 }

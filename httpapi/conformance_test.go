@@ -359,3 +359,42 @@ func TestAmountsAreExactOnEverySurface(t *testing.T) {
 		}
 	})
 }
+
+// TestATelesalesOrderIsAnOrder: a Vendor Order API order reaches an endpoint
+// subscribed to order-created, is listed with the orders and counted by the
+// console's order counters.
+func TestATelesalesOrderIsAnOrder(t *testing.T) {
+	h := newTestHub(t)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"id": "ep_orders", "url": "https://hooks.example/orders",
+		"eventTypes": []string{orderhub.EventOrderCreated, orderhub.EventOrderUpdated}}).expect(201, "")
+	var r struct{ ContractID string }
+	h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", h.token(""), specOrder("TEL-1", func(o, u map[string]any) { o["quantity"] = 2 })).
+		expect(200, "").JSON(&r)
+
+	var orders struct {
+		Data []orderhub.Order `json:"data"`
+	}
+	h.jsonReq("GET", "/admin/v1/orders?vendor=acme", h.Admin, nil).expect(200, "").JSON(&orders)
+	if len(orders.Data) != 1 {
+		t.Fatalf("orders %+v", orders.Data)
+	}
+	o := orders.Data[0]
+	if o.ContractID != r.ContractID || o.Source != orderhub.OriginVendorOrder || o.Status != orderhub.OrderInProgress || o.Total != 19800 || o.Currency != "SEK" ||
+		!strings.Contains(string(o.Metadata), `"externalOrderId":"TEL-1"`) {
+		t.Fatalf("the telesales order: %+v %s", o, o.Metadata)
+	}
+	var deliveries struct{ Data []struct{ EventType string } }
+	h.jsonReq("GET", "/admin/v1/vendors/acme/deliveries?endpointId=ep_orders", h.Admin, nil).expect(200, "").JSON(&deliveries)
+	if len(deliveries.Data) != 1 || deliveries.Data[0].EventType != orderhub.EventOrderCreated {
+		t.Fatalf("deliveries to the order endpoint: %+v", deliveries.Data)
+	}
+	var dash struct{ OrdersPerMinute []int64 }
+	h.jsonReq("GET", "/admin/v1/dashboard?minutes=5", h.Admin, nil).expect(200, "").JSON(&dash)
+	var n int64
+	for _, c := range dash.OrdersPerMinute {
+		n += c
+	}
+	if n != 1 {
+		t.Errorf("the console's order counters count %d orders, want 1: %v", n, dash.OrdersPerMinute)
+	}
+}

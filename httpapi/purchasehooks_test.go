@@ -210,7 +210,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 			t.Errorf("event %s keyed %s, want the customer", e.Type, e.OrderingKey)
 		}
 	}
-	if strings.Join(types, ",") != "customer-created,contract-created,contract-confirmed" {
+	if strings.Join(types, ",") != "customer-created,contract-created,contract-confirmed,order-created" {
 		t.Fatalf("events %v", types)
 	}
 
@@ -231,7 +231,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 	}
 	// The same purchase written differently is still a replay.
 	h.hook(h.SeedSecret, seedWith(t, map[string]any{"email": "Zapier@Sesamy.com", "startsAt": "2022-11-08T13:49:11.19+01:00", "sku": 1234})).expect(200, "")
-	if ev, pu := h.written("vendor-id-1234"); ev != 3 || pu != 1 {
+	if ev, pu := h.written("vendor-id-1234"); ev != 4 || pu != 1 {
 		t.Fatalf("replays wrote: %d events, %d purchases", ev, pu)
 	}
 
@@ -242,7 +242,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 			t.Fatalf("conflict message %s", conflict.Body)
 		}
 	}
-	if ev, pu := h.written("vendor-id-1234"); ev != 3 || pu != 1 {
+	if ev, pu := h.written("vendor-id-1234"); ev != 4 || pu != 1 {
 		t.Fatalf("conflicts wrote: %d events, %d purchases", ev, pu)
 	}
 	// A new publisherPurchaseId is a new purchase of the same customer.

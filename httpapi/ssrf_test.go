@@ -151,8 +151,19 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 		kinds[e.Kind] = true
 		var ds []*sqlstore.Delivery
 		waitUntil(t, e.Kind+" deliveries dead", func() bool {
-			ds, err = h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
-			if err != nil || len(ds) == 0 {
+			all, err := h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
+			if err != nil {
+				return false
+			}
+			// A connector sends a contract's order with the contract's events: its
+			// order-* deliveries make no call (nothing to guard).
+			ds = ds[:0]
+			for _, d := range all {
+				if e.Kind == sqlstore.EndpointWebhook || e.Kind == sqlstore.EndpointZapier || !strings.HasPrefix(d.EventType, "order-") {
+					ds = append(ds, d)
+				}
+			}
+			if len(ds) == 0 {
 				return false
 			}
 			for _, d := range ds {

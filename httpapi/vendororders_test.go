@@ -106,7 +106,7 @@ func TestSeedExampleVerbatim(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, fmt.Sprintf("%d:%s:%v", e.Seq, e.Type, e.OrderingKey == c.UserID))
 	}
-	if strings.Join(types, " ") != "1:customer-created:true 2:contract-created:true 3:contract-confirmed:true" {
+	if strings.Join(types, " ") != "1:customer-created:true 2:contract-created:true 3:order-created:true 4:contract-confirmed:true" {
 		t.Fatalf("events %v", types)
 	}
 }

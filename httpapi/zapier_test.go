@@ -360,15 +360,17 @@ func TestZapierHooksDeliverListItems(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/acme/surveys", h.Admin, map[string]any{"title": "Survey recusandae", "take": "once", "captureName": true, "leadCapture": "at_end",
 		"metadata": map[string]any{"end": map[string]int{"x_position": 890, "y_position": 100}}}).expect(201, "")
 	contract := placeVendorOrder(t, h.testHub, "ZAP-1")
-	recv.wait(t, 10)
+	recv.wait(t, 11)
 	h.jsonReq("POST", "/api/zapier/subscriptions/"+contract+"/cancel", h.Token, nil).expect(200, "")
 
-	// customer-created ×2 (lead, vendor order), order-created, shipping-created,
-	// shipping-updated, transaction-approved, transaction-declined, survey-created,
-	// subscription-created, subscription-canceled, order-updated.
-	bodies := recv.wait(t, 11)
-	if len(bodies) != 11 {
-		t.Fatalf("the hook received %d bodies, want 11: %s", len(bodies), bodies)
+	// customer-created ×2 (lead, vendor order), order-created ×2 (lead, vendor
+	// order: a telesales order is an order), shipping-created, shipping-updated,
+	// transaction-approved, transaction-declined, survey-created,
+	// subscription-created, subscription-canceled, order-updated ×2 (the lead's
+	// total, the vendor order's cancellation).
+	bodies := recv.wait(t, 13)
+	if len(bodies) != 13 {
+		t.Fatalf("the hook received %d bodies, want 13: %s", len(bodies), bodies)
 	}
 
 	// Each delivered body equals the item of its perform list with the same id

@@ -124,6 +124,10 @@ func (tx *Tx) placeVendorOrder(o *orderhub.VendorOrder, promo *orderhub.PromoCod
 	if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractCreated, user.ID, c); err != nil {
 		return nil, err
 	}
+	unit, _ := orderhub.ParseDecimal(promo.Price) // the promo code's price, validated when it was saved
+	if _, err := tx.createContractOrder(c, orderhub.Money(unit), promo.Currency); err != nil {
+		return nil, err
+	}
 	res := &orderhub.VendorOrderResult{ContractID: c.ID, ResponseKey: orderhub.ResponseCreated, DelayedContractStartsAt: c.DelayedContractStartsAt}
 	if o.Confirm {
 		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, user.ID, c); err != nil {
@@ -151,6 +155,9 @@ func (tx *Tx) replayVendorOrder(cur *contractRow, o *orderhub.VendorOrder) (*ord
 		c.ConfirmedAt = &now
 		tx.cacheContract(&contractRow{Contract: c, fingerprint: cur.fingerprint})
 		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, c.UserID, &c); err != nil {
+			return nil, err
+		}
+		if err := tx.syncContractOrder(&c); err != nil {
 			return nil, err
 		}
 		res.ResponseKey = orderhub.ResponseCreatedConfirmed

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 
 	"orderhub"
 )
@@ -43,27 +44,47 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 // nextSeq returns the vendor's next event sequence number. The first use of a
 // vendor in a transaction reads (and on PostgreSQL locks) its row; the numbers are
 // then counted here and written back by flushSeqs before COMMIT.
-func (tx *Tx) nextSeq(vendorID string) (int64, error) {
+func (tx *Tx) nextSeq(vendorID string) (int64, error) { return tx.nextCount(vendorID, "event_seq") }
+
+// orderSeqKey is the key of a vendor's order numbers among the counted sequences.
+func orderSeqKey(vendorID string) string { return "order\x00" + vendorID }
+
+// nextOrderNumber returns the vendor's next order number, counted like nextSeq (so
+// that optimistic batches number orders without a round trip).
+func (tx *Tx) nextOrderNumber(vendorID string) (int64, error) {
+	return tx.nextCount(orderSeqKey(vendorID), "order_seq")
+}
+
+// seqColumn returns the vendors column and the vendor of a counted-sequence key.
+func seqColumn(key string) (column, vendorID string) {
+	if v, ok := strings.CutPrefix(key, "order\x00"); ok {
+		return "order_seq", v
+	}
+	return "event_seq", key
+}
+
+func (tx *Tx) nextCount(key, column string) (int64, error) {
 	if tx.seqs == nil {
 		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
 	}
-	cur, ok := tx.seqs[vendorID]
+	_, vendorID := seqColumn(key)
+	cur, ok := tx.seqs[key]
 	if !ok {
-		base, known := tx.seqBase[vendorID]
+		base, known := tx.seqBase[key]
 		if !known {
-			q := `SELECT event_seq FROM vendors WHERE id = $1`
+			q := `SELECT ` + column + ` FROM vendors WHERE id = $1`
 			if tx.w.db.dialect == Postgres {
 				q += ` FOR UPDATE`
 			}
 			if err := tx.queryRow(q, vendorID).Scan(&base); err != nil {
 				return 0, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
 			}
-			tx.seqBase[vendorID] = base
+			tx.seqBase[key] = base
 		}
 		cur = base
 	}
 	cur++
-	tx.seqs[vendorID] = cur
+	tx.seqs[key] = cur
 	return cur, nil
 }
 
@@ -90,11 +111,12 @@ func (tx *Tx) resetSeqs() { tx.seqs, tx.seqBase = nil, nil }
 
 // flushSeqs writes the advanced sequences back, once per vendor.
 func (tx *Tx) flushSeqs() error {
-	for v, cur := range tx.seqs {
-		if cur == tx.seqBase[v] {
+	for k, cur := range tx.seqs {
+		if cur == tx.seqBase[k] {
 			continue
 		}
-		if _, err := tx.exec(`UPDATE vendors SET event_seq = $2 WHERE id = $1`, v, cur); err != nil {
+		column, v := seqColumn(k)
+		if _, err := tx.exec(`UPDATE vendors SET `+column+` = $2 WHERE id = $1`, v, cur); err != nil {
 			return err
 		}
 	}

@@ -281,8 +281,10 @@ func (db *DB) CancelContract(ctx context.Context, vendorID, id string) (*orderhu
 		if _, err := tx.exec(`UPDATE contracts SET status = $2, canceled_at = $3 WHERE id = $1`, c.ID, c.Status, micros(now)); err != nil {
 			return err
 		}
-		_, err = tx.appendEvent(vendorID, orderhub.EventContractCanceled, c.UserID, &c)
-		return err
+		if _, err := tx.appendEvent(vendorID, orderhub.EventContractCanceled, c.UserID, &c); err != nil {
+			return err
+		}
+		return tx.syncContractOrder(&c)
 	})
 	return out, err
 }

@@ -10,19 +10,19 @@ import (
 )
 
 const orderColumns = `id, vendor_id, number, external_order_id, customer_id, source, status, currency, order_date, subtotal, shipping, taxes,
-	discount, total, items, billing_address, shipping_address, payment_method, delivery_method, metadata, created_at, updated_at`
+	discount, total, items, billing_address, shipping_address, payment_method, delivery_method, metadata, created_at, updated_at, contract_id`
 
 func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 	o := &orderhub.Order{}
-	var ext, bill, ship, meta sql.NullString
+	var ext, bill, ship, meta, contract sql.NullString
 	var items string
 	var created, updated int64
 	if err := sc.Scan(&o.ID, &o.VendorID, &o.Number, &ext, &o.CustomerID, &o.Source, &o.Status, &o.Currency, &o.Date,
 		&o.Subtotal, &o.Shipping, &o.Taxes, &o.Discount, &o.Total, &items, &bill, &ship, &o.PaymentMethod, &o.DeliveryMethod,
-		&meta, &created, &updated); err != nil {
+		&meta, &created, &updated, &contract); err != nil {
 		return nil, err
 	}
-	o.ExternalOrderID = ext.String
+	o.ExternalOrderID, o.ContractID = ext.String, contract.String
 	o.Items = []orderhub.OrderItem{}
 	_ = json.Unmarshal([]byte(items), &o.Items)
 	// Derived, never trusted from the row: rows written before the subtotal was
@@ -89,11 +89,12 @@ func (tx *Tx) upsertOrder(in *orderhub.OrderInput) (*orderhub.Order, bool, error
 	if cur == nil {
 		next.ID = orderhub.NewUUID()
 		next.CreatedAt, next.UpdatedAt = tx.now, tx.now
-		if err := tx.queryRow(`UPDATE vendors SET order_seq = order_seq + 1 WHERE id = $1 RETURNING order_seq`, in.VendorID).Scan(&next.Number); err != nil {
-			return nil, false, notFound(err, orderhub.ENotFound, "Vendor %q not found.", in.VendorID)
+		var err error
+		if next.Number, err = tx.nextOrderNumber(in.VendorID); err != nil {
+			return nil, false, err
 		}
 		var id string
-		err := tx.queryRow(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		err = tx.queryRow(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 			ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING RETURNING id`, orderArgs(&next)...).Scan(&id)
 		if err == sql.ErrNoRows {
 			return nil, false, errRetry
@@ -167,14 +168,14 @@ func orderArgs(o *orderhub.Order) []any {
 	return []any{o.ID, o.VendorID, o.Number, nullString(o.ExternalOrderID), o.CustomerID, o.Source, o.Status, o.Currency, o.Date,
 		int64(o.Subtotal), int64(o.Shipping), int64(o.Taxes), int64(o.Discount), int64(o.Total), string(items),
 		addressJSON(o.BillingAddress), addressJSON(o.ShippingAddress), o.PaymentMethod, o.DeliveryMethod,
-		nullString(string(o.Metadata)), micros(o.CreatedAt), micros(o.UpdatedAt)}
+		nullString(string(o.Metadata)), micros(o.CreatedAt), micros(o.UpdatedAt), nullString(o.ContractID)}
 }
 
 func (tx *Tx) updateOrder(o *orderhub.Order) error {
 	_, err := tx.exec(`UPDATE orders SET vendor_id = $2, number = $3, external_order_id = $4, customer_id = $5, source = $6, status = $7,
 		currency = $8, order_date = $9, subtotal = $10, shipping = $11, taxes = $12, discount = $13, total = $14, items = $15,
 		billing_address = $16, shipping_address = $17, payment_method = $18, delivery_method = $19, metadata = $20,
-		created_at = $21, updated_at = $22 WHERE id = $1`, orderArgs(o)...)
+		created_at = $21, updated_at = $22, contract_id = $23 WHERE id = $1`, orderArgs(o)...)
 	return err
 }
 

@@ -99,8 +99,8 @@ func TestOrderLifecycle(t *testing.T) {
 			t.Fatalf("cross-vendor cancel: %v", err)
 		}
 		got = eventTypes(t, db, "acme")
-		tail := got[len(got)-9:]
-		want = []string{"shipping-created", "shipping-updated", "transaction-declined", "transaction-approved", "survey-created", "customer-created", "contract-created", "contract-confirmed", "contract-canceled"}
+		tail := got[len(got)-11:]
+		want = []string{"shipping-created", "shipping-updated", "transaction-declined", "transaction-approved", "survey-created", "customer-created", "contract-created", "order-created", "contract-confirmed", "contract-canceled", "order-updated"}
 		for i := range want {
 			if tail[i] != want[i] {
 				t.Fatalf("events %v, want tail %v", got, want)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -73,6 +74,11 @@ type pgBulk struct {
 		ext, promo, source, extra, owner, vdata                                            []*string
 		qty, created                                                                       []int64
 		confirmed                                                                          []*int64
+	}
+	ord struct {
+		id, vendor, customer, source, status, currency, items, pm, contract []string
+		meta                                                                []*string
+		number, subtotal, total, at                                         []int64
 	}
 	ev struct {
 		id, vendor, typ, key, data []string
@@ -152,6 +158,29 @@ func (tx *Tx) bulkContract(c *orderhub.Contract, fingerprint string) {
 	tx.writes++
 }
 
+// bulkOrder collects a contract's order (createContractOrder): no external order
+// id, dates, shipping, taxes, discount or addresses.
+func (tx *Tx) bulkOrder(o *orderhub.Order) {
+	b := &tx.bulk.ord
+	items, _ := json.Marshal(o.Items)
+	b.id = append(b.id, o.ID)
+	b.vendor = append(b.vendor, o.VendorID)
+	b.number = append(b.number, o.Number)
+	b.customer = append(b.customer, o.CustomerID)
+	b.source = append(b.source, o.Source)
+	b.status = append(b.status, o.Status)
+	b.currency = append(b.currency, o.Currency)
+	b.subtotal = append(b.subtotal, int64(o.Subtotal))
+	b.total = append(b.total, int64(o.Total))
+	b.items = append(b.items, string(items))
+	b.pm = append(b.pm, o.PaymentMethod)
+	b.meta = append(b.meta, ptr(nullString(string(o.Metadata))))
+	b.contract = append(b.contract, o.ContractID)
+	b.at = append(b.at, micros(o.CreatedAt))
+	tx.bulk.n++
+	tx.writes++
+}
+
 func (tx *Tx) bulkEvent(ev *orderhub.Event) {
 	b := &tx.bulk.ev
 	b.id = append(b.id, ev.ID)
@@ -211,6 +240,14 @@ const (
 			WITH ORDINALITY AS c(id, vendor_id, ext, promo, product, status, origin, source, qty, pm, pp, start, delayed, ends,
 				user_id, payer, fp, extra, owner, vdata, created, confirmed, ord)
 		ORDER BY c.ord`
+	bulkOrdersSQL = `INSERT INTO orders (id, vendor_id, number, customer_id, source, status, currency, subtotal, total, items,
+		payment_method, metadata, contract_id, created_at, updated_at)
+		SELECT o.id, o.vendor_id, o.number, o.customer_id, o.source, o.status, o.currency, o.subtotal, o.total, o.items, o.pm, o.meta,
+			o.contract, o.at, o.at
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[],
+			$11::text[], $12::text[], $13::text[], $14::bigint[])
+			WITH ORDINALITY AS o(id, vendor_id, number, customer_id, source, status, currency, subtotal, total, items, pm, meta, contract, at, ord)
+		ORDER BY o.ord`
 	bulkEventsSQL = `INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at)
 		SELECT e.id, e.vendor_id, e.seq, e.type, e.key, e.data, e.at
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
@@ -243,6 +280,9 @@ func (tx *Tx) pgWriteOut() {
 	if c := &b.con; len(c.id) > 0 {
 		add(bulkContractsSQL, c.id, c.vendor, c.ext, c.promo, c.product, c.status, c.origin, c.source, c.qty, c.pm, c.pp,
 			c.start, c.delayed, c.ends, c.user, c.payer, c.fp, c.extra, c.owner, c.vdata, c.created, c.confirmed)
+	}
+	if o := &b.ord; len(o.id) > 0 {
+		add(bulkOrdersSQL, o.id, o.vendor, o.number, o.customer, o.source, o.status, o.currency, o.subtotal, o.total, o.items, o.pm, o.meta, o.contract, o.at)
 	}
 	if e := &b.ev; len(e.id) > 0 {
 		add(bulkEventsSQL, e.id, e.vendor, e.seq, e.typ, e.key, e.data, e.at)
@@ -297,13 +337,13 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 		for _, e := range k.emails {
 			c.customers[cacheKey(v, e)] = nil
 		}
-		b.Queue(`SELECT event_seq FROM vendors WHERE id = $1 FOR UPDATE`, v).Query(func(rows pgx.Rows) error {
+		b.Queue(`SELECT event_seq, order_seq FROM vendors WHERE id = $1 FOR UPDATE`, v).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var seq int64
-				if err := rows.Scan(&seq); err != nil {
+				var seq, orders int64
+				if err := rows.Scan(&seq, &orders); err != nil {
 					return err
 				}
-				tx.seqBase[v] = seq
+				tx.seqBase[v], tx.seqBase[orderSeqKey(v)] = seq, orders
 			}
 			return rows.Err()
 		})

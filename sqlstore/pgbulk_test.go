@@ -277,8 +277,8 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 				t.Errorf("the failed order left its customer behind: %v", err)
 			}
 			evs, err := db.ListEvents(ctx, EventFilter{VendorID: "acme"})
-			if err != nil || len(evs) != 5 { // 2 × customer + contract created, 1 confirmed
-				t.Errorf("%d events (%v), want 5", len(evs), err)
+			if err != nil || len(evs) != 7 { // 2 × customer, contract and order created, 1 confirmed
+				t.Errorf("%d events (%v), want 7", len(evs), err)
 			}
 			if engine == "postgres" && db.OptimisticFallbacks() == fallbacks {
 				t.Error("the batch did not fall back to the careful path")

@@ -91,9 +91,9 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 			}
 			after = evs[len(evs)-1].Seq
 		}
-		// customer-created, contract-created, contract-confirmed per order.
-		if len(seqs) != 3*orders {
-			t.Fatalf("%s: %d events, want %d", v, len(seqs), 3*orders)
+		// customer-created, contract-created, order-created, contract-confirmed per order.
+		if len(seqs) != 4*orders {
+			t.Fatalf("%s: %d events, want %d", v, len(seqs), 4*orders)
 		}
 		for i, s := range seqs {
 			if s != int64(i+1) {

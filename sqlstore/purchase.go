@@ -114,9 +114,11 @@ func (tx *Tx) recordPurchase(p *orderhub.Purchase) (*orderhub.PurchaseResult, er
 		return nil, err
 	}
 	productName := product.Name
+	var price sql.NullInt64
+	var currency string
 	if optionID != "" {
 		var optionName string
-		if err := tx.queryRow(`SELECT name FROM purchase_options WHERE vendor_id = $1 AND id = $2`, p.VendorID, optionID).Scan(&optionName); err != nil {
+		if err := tx.queryRow(`SELECT name, price_minor, currency FROM purchase_options WHERE vendor_id = $1 AND id = $2`, p.VendorID, optionID).Scan(&optionName, &price, &currency); err != nil {
 			return nil, err
 		}
 		productName += " (" + optionName + ")"
@@ -162,6 +164,10 @@ func (tx *Tx) recordPurchase(p *orderhub.Purchase) (*orderhub.PurchaseResult, er
 		return nil, err
 	}
 	if _, err := tx.appendEvent(p.VendorID, orderhub.EventContractConfirmed, customer.ID, c); err != nil {
+		return nil, err
+	}
+	// The order: at the purchase option's price when the option has one.
+	if _, err := tx.createContractOrder(c, orderhub.Money(price.Int64), currency); err != nil {
 		return nil, err
 	}
 

@@ -120,7 +120,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 			cu.Address == nil || *cu.Address != addr || cu.BillingAddress == nil || *cu.BillingAddress != addr {
 			t.Fatalf("customer %+v", cu)
 		}
-		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); got != "customer-created,contract-created,contract-confirmed" {
+		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); got != "customer-created,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("events %s", got)
 		}
 		stored, err := db.GetPurchase(ctx, "vendor-id-1234", res.PurchaseID)
@@ -133,7 +133,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		if err != nil || !again.Replayed || again.PurchaseID != res.PurchaseID || again.ContractID != res.ContractID || again.CustomerID != res.CustomerID {
 			t.Fatalf("replay %+v %v", again, err)
 		}
-		if n := len(eventTypes(t, db, "vendor-id-1234")); n != 3 {
+		if n := len(eventTypes(t, db, "vendor-id-1234")); n != 4 {
 			t.Fatalf("replay wrote events: %d", n)
 		}
 		// Different content under the same publisherPurchaseId: conflict.
@@ -332,7 +332,7 @@ func TestPurchaseAndVendorOrderShareCustomer(t *testing.T) {
 		if vc.UserID != res.CustomerID {
 			t.Fatalf("vendor order customer %s, purchase customer %s", vc.UserID, res.CustomerID)
 		}
-		if got := strings.Join(eventTypes(t, db, "acme"), ","); got != "customer-created,contract-created,contract-confirmed,customer-updated,contract-created,contract-confirmed" {
+		if got := strings.Join(eventTypes(t, db, "acme"), ","); got != "customer-created,contract-created,order-created,contract-confirmed,customer-updated,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("events %s", got)
 		}
 	})
@@ -471,7 +471,7 @@ func TestRecordPurchaseConcurrentReplays(t *testing.T) {
 			t.Fatalf("%d copies claim to have created the purchase", created)
 		}
 		ps, _ := db.ListPurchases(ctx, sqlstore.PurchaseFilter{VendorID: "vendor-id-1234"})
-		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); len(ps) != 1 || got != "customer-created,contract-created,contract-confirmed" {
+		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); len(ps) != 1 || got != "customer-created,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("%d purchases, events %s", len(ps), got)
 		}
 	})

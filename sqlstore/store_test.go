@@ -83,7 +83,9 @@ func TestPlaceVendorOrderReplayRules(t *testing.T) {
 			}
 			types = append(types, e.Type)
 		}
-		want := []string{"customer-created", "contract-created", "contract-confirmed"}
+		// The pending contract's order is created with it and set IN_PROGRESS by the
+		// confirming replay.
+		want := []string{"customer-created", "contract-created", "order-created", "contract-confirmed", "order-updated"}
 		if len(types) != len(want) {
 			t.Fatalf("events %v, want %v", types, want)
 		}

@@ -399,10 +399,14 @@ func (m *Mapper) order(ctx context.Context, vendorID string, o *orderhub.Order) 
 	if isObject(o.Metadata) {
 		it.Metadata = o.Metadata
 		var meta struct {
-			Type string `json:"type"`
+			Type            string `json:"type"`
+			ExternalOrderID string `json:"externalOrderId"` // a contract's order: the contract's id
 		}
 		if json.Unmarshal(o.Metadata, &meta) == nil {
 			it.Type = nullable(meta.Type)
+			if it.ExternalID == nil && o.ContractID != "" {
+				it.ExternalID = nullable(meta.ExternalOrderID)
+			}
 		}
 	}
 	for _, li := range o.Items {

@@ -201,8 +201,10 @@ func TestMultiInstanceDelivery(t *testing.T) {
 	}
 	waitDelivered(t, db, insts)
 	events := allEvents(t, db)
-	if len(events) != customers+2*orders {
-		t.Fatalf("%d events, want %d", len(events), customers+2*orders)
+	// customer-created per customer; contract-created, order-created and
+	// contract-confirmed per order.
+	if len(events) != customers+3*orders {
+		t.Fatalf("%d events, want %d", len(events), customers+3*orders)
 	}
 	phase1 := rc.snapshot()
 	checkOrder(t, phase1, events)

@@ -279,6 +279,14 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 	if !ok {
 		return "", nil // not mapped for this account
 	}
+	if strings.HasPrefix(c.EventType, "order-") {
+		var o struct {
+			ContractID string `json:"contractId"`
+		}
+		if json.Unmarshal(c.EventData, &o) == nil && o.ContractID != "" {
+			return "", nil // a contract's order: its contract events are the ones synced
+		}
+	}
 	// Every synced event type is keyed by its customer.
 	cu, err := s.store.GetCustomer(ctx, c.VendorID, c.OrderingKey)
 	if err != nil {

@@ -142,6 +142,11 @@ func (s *Sender) send(ctx context.Context, cl *Client, c *sqlstore.ClaimedDelive
 		if err := json.Unmarshal(c.EventData, &o); err != nil {
 			return nil, permanentError{fmt.Errorf("the %s event is not an order: %w", c.EventType, err)}
 		}
+		if o.ContractID != "" {
+			// A contract's order: the contract events bring it to Yespo (under the
+			// contract's externalOrderId), so it is not sent twice.
+			return []string{"nothing (the order of contract " + o.ContractID + " is sent with the contract's events)"}, nil
+		}
 		customerID = o.CustomerID
 		build = func(cust *orderhub.Customer) ([][]byte, error) { return OrderEvents(c.EventType, &o, cust) }
 	default: // contracts
