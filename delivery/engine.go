@@ -603,30 +603,29 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 		case sqlstore.OutcomeDelivered:
 			if e.streak[c.EndpointID] != 0 {
 				delete(e.streak, c.EndpointID)
-				e.m.failureStreak.WithLabelValues(c.EndpointID).Set(0)
 			}
 		case sqlstore.OutcomeRetry, sqlstore.OutcomeDead:
 			if r.Error == circuitOpenError {
 				continue // counted in orderhub_delivery_short_circuited_total
 			}
 			e.streak[c.EndpointID]++
-			e.m.failureStreak.WithLabelValues(c.EndpointID).Set(float64(e.streak[c.EndpointID]))
 			e.log.Info("delivery attempt failed", "delivery", c.ID, "endpoint", c.EndpointID, "event", c.EventID,
 				"attempt", c.Attempts+1, "status", r.StatusCode, "error", r.Error, "outcome", r.Outcome.String(), "retry_in", r.RetryIn)
 		}
 	}
 	for _, id := range rep.Deleted {
 		delete(e.streak, id)
-		e.m.failureStreak.DeleteLabelValues(id)
 		e.m.endpointsOff.WithLabelValues("gone").Inc()
 		e.log.Warn("endpoint deleted: the receiver answered 410 Gone", "endpoint", id)
 	}
 	for _, id := range rep.Disabled {
 		delete(e.streak, id)
-		e.m.failureStreak.DeleteLabelValues(id)
 		e.m.endpointsOff.WithLabelValues("disabled").Inc()
 		e.log.Warn("endpoint disabled after failing too long", "endpoint", id, "after", e.cfg.DisableAfter)
 	}
+	// One series whatever the number of endpoints (no per-endpoint labels: vendors
+	// create endpoints, so their ids would make the cardinality unbounded).
+	e.m.failing.Set(float64(len(e.streak)))
 }
 
 // statsLoop refreshes the queue gauges.

@@ -10,7 +10,7 @@ type metrics struct {
 	queueDepth    prometheus.Gauge
 	oldestAge     prometheus.Gauge
 	inFlight      prometheus.Gauge
-	failureStreak *prometheus.GaugeVec
+	failing       prometheus.Gauge
 	lostLeases    prometheus.Counter
 	endpointsOff  *prometheus.CounterVec
 	circuitOpens  prometheus.Counter
@@ -40,10 +40,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "orderhub_delivery_in_flight",
 			Help: "Deliveries claimed by this process and not yet completed.",
 		}),
-		failureStreak: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "orderhub_delivery_endpoint_failure_streak",
-			Help: "Consecutive failed attempts per endpoint seen by this process (0 after a success).",
-		}, []string{"endpoint"}),
+		failing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderhub_delivery_failing_endpoints",
+			Help: "Endpoints whose last attempt in this process failed (no success since). The failing endpoints themselves are listed in the console and by orderhub admin endpoints list.",
+		}),
 		lostLeases: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orderhub_delivery_lost_leases_total",
 			Help: "Attempts whose lease had expired or whose delivery was stopped before they completed.",
@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Deliveries failed at once without a request because their endpoint's circuit was open (also counted as retry or dead attempts).",
 		}),
 	}
-	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failureStreak, m.lostLeases, m.endpointsOff,
+	reg.MustRegister(m.outcomes, m.latency, m.queueDepth, m.oldestAge, m.inFlight, m.failing, m.lostLeases, m.endpointsOff,
 		m.circuitOpens, m.shortCircuits)
 	return m
 }

@@ -25,6 +25,11 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "The database is not reachable."))
 		return
 	}
+	if err := s.db.WriteHealth(ctx); err != nil {
+		s.log.Warn("readiness check failed: writes fail", "err", err)
+		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "The database does not accept writes."))
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,7 +18,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)
 	m.HandleFunc("GET /openapi.json", s.handleOpenAPI)
-	m.Handle("GET /metrics", MetricsHandler(s.reg))
+	m.Handle("GET /metrics", s.metricsAuth(MetricsHandler(s.reg)))
 
 	// OAuth2 (seed 001).
 	m.HandleFunc("POST /oauth/token", s.handleToken)
@@ -58,4 +60,22 @@ func (s *Server) routes() {
 // MetricsHandler serves the Prometheus registry.
 func MetricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// metricsAuth requires Authorization: Bearer <Config.MetricsToken> when one is
+// configured (compared in constant time); without one /metrics is open.
+func (s *Server) metricsAuth(h http.Handler) http.Handler {
+	if s.metricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(s.metricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer(r)
+		got := sha256.Sum256([]byte(tok))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnauthorized, "The metrics need Authorization: Bearer <the metrics token> (serve --metrics-token-file)."))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -49,6 +49,8 @@ type Config struct {
 	// Sealer seals the token signing key at rest (ORDERHUB_SECRET_KEY; nil: stored
 	// as-is).
 	Sealer *sealing.Sealer
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Server is orderhub's HTTP handler.
@@ -69,6 +71,8 @@ type Server struct {
 	reg     *prometheus.Registry
 	zapier  *zapierState // the Zapier API (zapier.go)
 	guard   *netguard.Guard
+	// metricsToken guards /metrics when set.
+	metricsToken string
 }
 
 // NewServer builds the handler. It loads (or creates on first start) the token
@@ -105,7 +109,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
-		sm: cfg.Salesmanago, guard: cfg.Guard,
+		sm: cfg.Salesmanago, guard: cfg.Guard, metricsToken: cfg.MetricsToken,
 	}
 	s.tokens = newTokenService(cfg.DB, key, cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)

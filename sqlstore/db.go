@@ -62,6 +62,7 @@ type DB struct {
 	quotaObserver atomic.Pointer[func(quota string)]
 
 	sealer atomic.Pointer[sealing.Sealer] // seals webhook signing secrets (secrets.go)
+	health writeHealth                    // outcome of the writes, for readiness (health.go)
 }
 
 // SetBatchObserver registers f to observe every group commit (metrics): its size,

@@ -368,6 +368,7 @@ func (w *writer) fail(batch []*writeReq, err error, start time.Time) {
 }
 
 func (w *writer) observe(n int, start time.Time, err error) {
+	w.db.noteBatch(err)
 	if f := w.db.observer.Load(); f != nil {
 		(*f)(n, time.Since(start), err)
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +39,8 @@ type serveConfig struct {
 	retention *retentionOptions
 	// getenv reads the environment (connector secrets such as ORDERHUB_SECRET_KEY).
 	getenv func(string) string
+	// metricsToken, when set, guards /metrics (--metrics-token-file).
+	metricsToken string
 	// quotas are the server-wide quota defaults set with -quota (quota.go).
 	quotas map[string]int
 }
@@ -63,6 +67,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "ORDERHUB_ADDR", "127.0.0.1:8080"), "listen address (env ORDERHUB_ADDR)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
+	metricsTokenFile := fs.String("metrics-token-file", "", "require Authorization: Bearer <token> on /metrics, the token read from this file's first line (or set ORDERHUB_METRICS_TOKEN)")
 	cfg.delivery = deliveryFlags(fs, false)
 	cfg.retention = retentionFlags(fs)
 	cfg.quotas = quotaFlag(fs)
@@ -75,6 +80,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg.dsn = *dsn
 	cfg.getenv = getenv
+	cfg.metricsToken = strings.TrimSpace(getenv("ORDERHUB_METRICS_TOKEN"))
+	if *metricsTokenFile != "" {
+		b, err := os.ReadFile(*metricsTokenFile)
+		if err != nil {
+			return fmt.Errorf("--metrics-token-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if cfg.metricsToken = strings.TrimSpace(line); cfg.metricsToken == "" {
+			return fmt.Errorf("--metrics-token-file: %s holds no token", *metricsTokenFile)
+		}
+	}
 	cfg.ready = func(addr string) { fmt.Fprintf(stdout, "orderhub listening on http://%s\n", addr) }
 	return serve(ctx, cfg, stderr)
 }
@@ -127,7 +143,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	apiCfg := httpapi.Config{
-		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(),
+		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(), MetricsToken: cfg.metricsToken,
 	}
 	apiCfg.Sealer = sealer
 	guard, err := outboundGuard(cfg.delivery)
