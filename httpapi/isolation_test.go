@@ -71,6 +71,7 @@ var isolationRoutes = map[string]isoRoute{
 	"GET /healthz":      {guard: guardNone, reason: "liveness probe for load balancers; answers only ok"},
 	"GET /readyz":       {guard: guardNone, reason: "readiness probe; answers only the database's reachability"},
 	"GET /openapi.json": {guard: guardNone, reason: "the public API contract"},
+	"GET /favicon.ico":  {guard: guardNone, reason: "the console's icon, which browsers fetch at the root of the host; a static image"},
 	"GET /metrics":      {guard: guardNone, reason: "Prometheus scrape; counters by route and status, no tenant data (bind the listener privately or filter at the proxy)"},
 	"POST /oauth/token": {guard: guardNone, reason: "the login endpoint of OAuth clients: it authenticates by client secret itself (oauth_test.go, abuse_test.go)"},
 	"POST /api/login":   {guard: guardNone, reason: "the Zapier login endpoint: it authenticates by e-mail and password itself, with failure throttling (abuse_test.go)"},
