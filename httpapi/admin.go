@@ -84,7 +84,14 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		actor := sqlstore.Actor{Kind: sqlstore.ActorToken, ID: t.ID, Name: t.Name, Via: sqlstore.ViaAPI}
-		s.audited(w, r, actor, h)
+		body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		run := func(w http.ResponseWriter, r *http.Request) *capture { return s.audited(w, r, actor, body, h) }
+		if r.Method != http.MethodPost {
+			run(w, r)
+			return
+		}
+		s.idempotent(w, r, "token:"+t.ID, body, run)
 	}
 }
 
@@ -92,9 +99,7 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 // read up front (and given to h unchanged) for what the record names: the vendor and
 // the resource id when the path does not hold them, and the request itself when no
 // row can be read after the change (a bulk action).
-func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.Actor, h http.HandlerFunc) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.Actor, body []byte, h http.HandlerFunc) *capture {
 	var req map[string]any
 	if len(body) <= MaxBodyBytes {
 		_ = json.Unmarshal(body, &req)
@@ -115,17 +120,18 @@ func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.
 	h(rec, r.WithContext(sqlstore.WithChange(r.Context(), c)))
 	id, snapshot := c.EntryID()
 	if id == "" || snapshot || rec.status >= 300 {
-		return
+		return rec
 	}
 	// A create whose id the store chose: the entry takes its id and the answer.
 	var out map[string]any
 	if json.Unmarshal(rec.body.Bytes(), &out) != nil {
-		return
+		return rec
 	}
 	vendor, _ := out["vendorId"].(string)
 	if err := s.db.CompleteAuditEntry(context.WithoutCancel(r.Context()), id, idField(out, c.ResourceType), vendor, out); err != nil {
 		s.log.WarnContext(r.Context(), "audit: completing the entry failed", "entry", id, "err", err)
 	}
+	return rec
 }
 
 // idField finds a resource's id in a JSON object: id, <type>Id (clientId), code.
@@ -158,8 +164,9 @@ func idField(m map[string]any, resourceType string) string {
 // MaxBodyBytes of its body).
 type capture struct {
 	http.ResponseWriter
-	status int
-	body   bytes.Buffer
+	status    int
+	body      bytes.Buffer
+	truncated bool // the body was longer than MaxBodyBytes: only its start is kept
 }
 
 func (c *capture) WriteHeader(status int) {
@@ -175,6 +182,8 @@ func (c *capture) Write(b []byte) (int, error) {
 	}
 	if c.body.Len()+len(b) <= MaxBodyBytes {
 		c.body.Write(b)
+	} else {
+		c.truncated = true
 	}
 	return c.ResponseWriter.Write(b)
 }
