@@ -1,0 +1,96 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"orderhub"
+	"orderhub/sealing"
+	"orderhub/sqlstore"
+)
+
+// Webhook signing secrets are sealed at rest when the store has a sealer, read back
+// (and claimed for signing) as they were, and ResealSecrets rewrites them; the
+// write-health probe works on both engines.
+func TestSealedSecretsAndWriteHealth(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+			t.Fatal(err)
+		}
+		plain := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/plain"}
+		if err := db.CreateEndpoint(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		k1, _ := sealing.New("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+		db.SetSealer(k1)
+		sealed := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/sealed"}
+		if err := db.CreateEndpoint(ctx, sealed); err != nil {
+			t.Fatal(err)
+		}
+		rot, err := db.RotateEndpointSecret(ctx, "acme", sealed.ID, "", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ep, want := range map[string]string{plain.ID: plain.Secret, sealed.ID: rot.Secret} {
+			if got, err := db.EndpointSecret(ctx, "acme", ep); err != nil || got != want {
+				t.Fatalf("%s: secret %q, %v; want %q", ep, got, err, want)
+			}
+		}
+		// What is stored: plain for the old row, sealed for the new one.
+		seen := map[string]string{}
+		rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+			if kind == sqlstore.SecretWebhook {
+				seen[context] += stored + " "
+			}
+			return stored, nil
+		})
+		if err != nil || len(rep) != 0 {
+			t.Fatalf("a no-op reseal: %v %v", rep, err)
+		}
+		if p := seen[sqlstore.EndpointSecretContext(plain.ID)]; !strings.HasPrefix(p, "whsec_") {
+			t.Fatalf("the plain row: %q", p)
+		}
+		if s := seen[sqlstore.EndpointSecretContext(sealed.ID)]; strings.Contains(s, "whsec_") || strings.Count(s, "v1:") != 2 {
+			t.Fatalf("the sealed row (current and previous): %q", s)
+		}
+		// Seal the plain row; claims sign with the secrets in clear.
+		rep, err = db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+			if sealing.IsSealed(stored) || kind != sqlstore.SecretWebhook {
+				return stored, nil
+			}
+			return k1.Seal(stored, context)
+		})
+		if err != nil || rep[sqlstore.SecretWebhook] != 1 {
+			t.Fatalf("sealing the plain row: %v %v", rep, err)
+		}
+		if _, err := db.AppendEvent(ctx, "acme", "t", "k", json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		_, claimed, err := db.CompleteAndClaim(ctx, nil, sqlstore.CompleteOptions{}, &sqlstore.ClaimRequest{Owner: "t", Limit: 10, PerEndpoint: 10, Lease: time.Minute})
+		if err != nil || len(claimed) != 2 {
+			t.Fatalf("claimed %d, %v", len(claimed), err)
+		}
+		for _, c := range claimed {
+			want := []string{plain.Secret}
+			if c.EndpointID == sealed.ID {
+				want = []string{rot.Secret, sealed.Secret}
+			}
+			if c.SecretError != "" || strings.Join(c.Secrets, " ") != strings.Join(want, " ") {
+				t.Fatalf("claimed %s with secrets %v (%s), want %v", c.EndpointID, c.Secrets, c.SecretError, want)
+			}
+		}
+		// Without the key a sealed secret cannot be used, and says why.
+		db.SetSealer(nil)
+		if _, err := db.EndpointSecret(ctx, "acme", sealed.ID); err == nil || !strings.Contains(err.Error(), sealing.KeyEnv) {
+			t.Fatalf("without the key: %v", err)
+		}
+		db.SetSealer(k1)
+		if err := db.WriteHealth(ctx); err != nil {
+			t.Fatalf("write health: %v", err)
+		}
+	})
+}
