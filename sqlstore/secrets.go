@@ -54,6 +54,9 @@ const (
 	// SecretSalesmanago is a SALESmanago account's apiSecret or API key (bound to
 	// the account id).
 	SecretSalesmanago = "SALESmanago secret"
+	// SecretIdempotent is an admin answer kept for Idempotency-Key replays that
+	// holds a one-time secret (idempotency.go; bound to scope and key).
+	SecretIdempotent = "idempotent answer with a secret"
 )
 
 // TokenSigningKeySetting names the settings row of the token signing key, and is
@@ -106,6 +109,39 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 			if err := collect(c.q, c.table, c.col, c.idCol, c.kind, c.context); err != nil {
 				return err
 			}
+		}
+		// Idempotent answers: a two-column key, and only the sealed (or marked
+		// plain) bodies hold a secret.
+		irs, err := tx.query(`SELECT scope, idem_key, body FROM idempotency_keys WHERE body LIKE 'v1:%' OR body LIKE 'plain:%'`)
+		if err != nil {
+			return err
+		}
+		type idem struct{ scope, key, stored string }
+		var idems []idem
+		for irs.Next() {
+			var i idem
+			if err := irs.Scan(&i.scope, &i.key, &i.stored); err != nil {
+				irs.Close()
+				return err
+			}
+			idems = append(idems, i)
+		}
+		irs.Close()
+		if err := irs.Err(); err != nil {
+			return err
+		}
+		for _, i := range idems {
+			nv, err := fn(SecretIdempotent, idemContext(i.scope, i.key), i.stored)
+			if err != nil {
+				return fmt.Errorf("%s of %s: %w", SecretIdempotent, i.key, err)
+			}
+			if nv == i.stored {
+				continue
+			}
+			if _, err := tx.exec(`UPDATE idempotency_keys SET body = $3 WHERE scope = $1 AND idem_key = $2`, i.scope, i.key, nv); err != nil {
+				return err
+			}
+			rep[SecretIdempotent]++
 		}
 		for _, r := range rows {
 			nv, err := fn(r.kind, r.context, r.stored)
