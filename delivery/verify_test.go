@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,5 +52,35 @@ func TestVerifyChecksWhatSignSigns(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
+	}
+}
+
+// TestWebhooksDocExampleVerifies keeps the signed request in docs/webhooks.md true:
+// its signature is the body's under the secret the page names.
+func TestWebhooksDocExampleVerifies(t *testing.T) {
+	doc, err := os.ReadFile("../docs/webhooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	var body, secret string
+	for _, l := range strings.Split(string(doc), "\n") {
+		l = strings.TrimSpace(l)
+		if name, v, ok := strings.Cut(l, ": "); ok && strings.HasPrefix(name, "webhook-") && h.Get(name) == "" {
+			h.Set(name, v)
+		}
+		if body == "" && strings.HasPrefix(l, `{"id":"evt_`) {
+			body = l
+		}
+		if i := strings.Index(l, "(Signed with the secret `"); i >= 0 && secret == "" {
+			secret, _, _ = strings.Cut(l[i+len("(Signed with the secret `"):], "`")
+		}
+	}
+	ts, err := strconv.ParseInt(h.Get("webhook-timestamp"), 10, 64)
+	if err != nil || body == "" || secret == "" {
+		t.Fatalf("no example request in docs/webhooks.md: headers %v, body %q, secret %q", h, body, secret)
+	}
+	if err := delivery.Verify([]string{secret}, h, []byte(body), time.Unix(ts, 0), delivery.DefaultTolerance); err != nil {
+		t.Fatalf("the documented request does not verify: %v", err)
 	}
 }
