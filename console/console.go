@@ -250,6 +250,9 @@ func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
+		if s.VendorID != "" && !c.scopeRequest(w, r, s) {
+			return
+		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, s)
 		if r.Method == http.MethodPost && !strings.HasSuffix(r.Pattern, "/logout") {
 			ctx = sqlstore.WithChange(ctx, consoleChange(r, s))
@@ -272,6 +275,56 @@ func consoleChange(r *http.Request, s *sqlstore.ConsoleSession) *sqlstore.Change
 	ch.VendorID, _ = form["vendor"].(string)
 	ch.Request = form
 	return ch
+}
+
+// operatorPages are the console pages about every vendor at once: a vendor-scoped
+// session does not see them.
+var operatorPages = map[string]bool{"GET " + Prefix + "/{$}": true, "GET " + Prefix + "/stats.json": true, "GET " + Prefix + "/credentials": true}
+
+// scopeRequest confines a vendor-scoped session (roles vendor-admin, vendor-viewer)
+// to its vendor, however the URL is edited: another vendor in ?vendor= is 403, the
+// cross-vendor pages are 403 (the dashboard sends it to its endpoints), a viewer's
+// POST is 403, and every page without a ?vendor= gets the session's. Records named
+// by id are checked by their pages (mayShow, scopeVendor): another vendor's is 404.
+func (c *console) scopeRequest(w http.ResponseWriter, r *http.Request, s *sqlstore.ConsoleSession) bool {
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, s))
+	if r.Method == http.MethodPost && s.Role != sqlstore.RoleVendorAdmin && !strings.HasSuffix(r.Pattern, "/logout") {
+		c.fail(w, r, http.StatusForbidden, "Read only", "Your role ("+s.Role+") can look at vendor "+s.VendorID+" but not change it.")
+		return false
+	}
+	q := r.URL.Query()
+	if v := q.Get("vendor"); v != "" && v != s.VendorID {
+		c.fail(w, r, http.StatusForbidden, "Not your vendor", "You work with vendor "+s.VendorID+"; this page asks for vendor "+v+".")
+		return false
+	}
+	if r.Pattern == "GET "+Prefix+"/{$}" {
+		http.Redirect(w, r, Prefix+"/endpoints", http.StatusSeeOther)
+		return false
+	}
+	if operatorPages[r.Pattern] {
+		c.fail(w, r, http.StatusForbidden, "Operators only", "This page shows every vendor; you work with vendor "+s.VendorID+".")
+		return false
+	}
+	if r.Method == http.MethodGet {
+		q.Set("vendor", s.VendorID)
+		r.URL.RawQuery = q.Encode()
+	}
+	return true
+}
+
+// scopeVendor is the vendor a session is confined to ("" for an operator): the
+// store's vendor argument, which refuses another vendor's records as not found.
+func scopeVendor(r *http.Request) string {
+	if s := session(r); s != nil {
+		return s.VendorID
+	}
+	return ""
+}
+
+// mayShow reports whether the session may see a record of vendor.
+func mayShow(r *http.Request, vendor string) bool {
+	v := scopeVendor(r)
+	return v == "" || v == vendor
 }
 
 // sameOrigin refuses POSTs whose Origin (sent by browsers) names another host.
@@ -297,6 +350,7 @@ type view struct {
 	Title   string
 	Nav     string
 	User    string
+	Scope   string // the vendor of a vendor-scoped session
 	CSRF    string
 	Flash   string
 	Error   string
@@ -310,7 +364,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, pag
 		panic("console: no page " + page)
 	}
 	if s := session(r); s != nil {
-		v.User, v.CSRF = s.Username, s.CSRFToken
+		v.User, v.CSRF, v.Scope = s.Username, s.CSRFToken, s.VendorID
 	}
 	if ck, err := r.Cookie(flashCookie); err == nil && v.Flash == "" {
 		v.Flash, _ = url.QueryUnescape(ck.Value)

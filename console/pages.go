@@ -217,39 +217,39 @@ func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	if strings.Contains(q, "@") {
-		cs, err := c.db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: q}, page)
+		cs, err := c.db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Customers = cs.Data
-		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: q}, page)
+		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Orders = os.Data
-		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{Email: q}, page)
+		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Contracts = cts.Data
 	} else {
-		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{ExternalOrderID: q}, page)
+		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Orders = os.Data
-		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{ExternalOrderID: q}, page)
+		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Contracts = cts.Data
-		if o, err := c.db.AdminGetOrder(ctx, q); err == nil {
+		if o, err := c.db.AdminGetOrder(ctx, q); err == nil && mayShow(r, o.VendorID) {
 			v.Orders = append(v.Orders, o)
 		}
-		if ct, err := c.db.AdminGetContract(ctx, q); err == nil {
+		if ct, err := c.db.AdminGetContract(ctx, q); err == nil && mayShow(r, ct.VendorID) {
 			v.Contracts = append(v.Contracts, ct)
 		}
-		if cu, err := c.db.AdminGetCustomer(ctx, q); err == nil {
+		if cu, err := c.db.AdminGetCustomer(ctx, q); err == nil && mayShow(r, cu.VendorID) {
 			v.Customers = append(v.Customers, cu)
 		}
 	}
@@ -285,6 +285,9 @@ func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	cu, err := c.db.AdminGetCustomer(ctx, id)
+	if err == nil && !mayShow(r, cu.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Customer %q not found.", id)
+	}
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -344,6 +347,9 @@ func (c *console) handleOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := c.db.AdminGetOrder(r.Context(), id)
+	if err == nil && !mayShow(r, o.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Order %q not found.", id)
+	}
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -357,6 +363,9 @@ func (c *console) handleContract(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, err := c.db.AdminGetContract(r.Context(), id)
+	if err == nil && !mayShow(r, ct.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Contract %q not found.", id)
+	}
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -370,6 +379,9 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := c.db.AdminGetEvent(r.Context(), id)
+	if err == nil && !mayShow(r, ev.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Event %q not found.", id)
+	}
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -470,7 +482,7 @@ func (c *console) handleEndpoint(w http.ResponseWriter, r *http.Request) {
 // endpointPage renders an endpoint; secret is a just-rotated secret, shown once.
 func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secret string) {
 	ctx := r.Context()
-	e, err := c.db.GetEndpoint(ctx, "", id)
+	e, err := c.db.GetEndpoint(ctx, scopeVendor(r), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -516,13 +528,13 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 	flash := ""
 	switch r.PathValue("action") {
 	case "enable":
-		_, err = c.db.SetEndpointEnabled(ctx, "", id, true, "")
+		_, err = c.db.SetEndpointEnabled(ctx, scopeVendor(r), id, true, "")
 		flash = "Endpoint enabled."
 	case "disable":
-		_, err = c.db.SetEndpointEnabled(ctx, "", id, false, "disabled by "+session(r).Username+" in the console")
+		_, err = c.db.SetEndpointEnabled(ctx, scopeVendor(r), id, false, "disabled by "+session(r).Username+" in the console")
 		flash = "Endpoint disabled; its pending deliveries are dead and can be replayed after enabling it."
 	case "rotate":
-		e, err := c.db.RotateEndpointSecret(ctx, "", id, "", 0)
+		e, err := c.db.RotateEndpointSecret(ctx, scopeVendor(r), id, "", 0)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -531,14 +543,14 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		return
 	case "test":
 		var d *sqlstore.Delivery
-		d, err = c.db.SendTestEvent(ctx, "", id)
+		d, err = c.db.SendTestEvent(ctx, scopeVendor(r), id)
 		if err == nil {
 			c.back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
 			return
 		}
 	case "replay-dead":
 		var n int
-		n, err = c.db.ReplayDead(ctx, "", id)
+		n, err = c.db.ReplayDead(ctx, scopeVendor(r), id)
 		flash = strconv.Itoa(n) + " dead deliveries queued again."
 	default:
 		c.fail(w, r, http.StatusNotFound, "Not found", "Unknown endpoint action.")
@@ -579,7 +591,7 @@ func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	d, err := c.db.GetDelivery(ctx, "", id)
+	d, err := c.db.GetDelivery(ctx, scopeVendor(r), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -611,7 +623,7 @@ func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := c.db.ReplayDelivery(r.Context(), "", id); err != nil {
+	if _, err := c.db.ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -649,7 +661,7 @@ func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 		if !validText(id) || len(id) > 200 {
 			continue
 		}
-		if _, err := c.db.ReplayDelivery(r.Context(), "", id); err != nil {
+		if _, err := c.db.ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
 			var e *orderhub.Error
 			if !errors.As(err, &e) {
 				c.failErr(w, r, err)
@@ -670,6 +682,13 @@ func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 // ---- catalog and credentials ----
 
 func (c *console) vendors(r *http.Request) ([]*orderhub.Vendor, error) {
+	if v := scopeVendor(r); v != "" {
+		one, err := c.db.GetVendor(r.Context(), v)
+		if err != nil {
+			return nil, err
+		}
+		return []*orderhub.Vendor{one}, nil
+	}
 	pg, err := c.db.AdminListVendors(r.Context(), sqlstore.Page{Limit: sqlstore.MaxPageLimit})
 	if err != nil {
 		return nil, err
@@ -776,6 +795,10 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
+		return
+	}
+	if cl, err := c.db.GetClient(r.Context(), id); err == nil && !mayShow(r, cl.VendorID) {
+		c.fail(w, r, http.StatusNotFound, "Not found", "Client "+id+" not found.")
 		return
 	}
 	if err := c.db.RevokeClient(r.Context(), id); err != nil {

@@ -79,14 +79,23 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), adminTokenKey{}, t))
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			h(w, r)
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		var body []byte
+		if !read {
+			body, _ = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		}
+		handle := h
+		if t.Role != sqlstore.RoleOperator {
+			// A vendor token: only its vendor (roles.go).
+			handle = func(w http.ResponseWriter, r *http.Request) { s.scoped(w, r, t, body, h) }
+		}
+		if read {
+			handle(w, r)
 			return
 		}
 		actor := sqlstore.Actor{Kind: sqlstore.ActorToken, ID: t.ID, Name: t.Name, Via: sqlstore.ViaAPI}
-		body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		run := func(w http.ResponseWriter, r *http.Request) *capture { return s.audited(w, r, actor, body, h) }
+		run := func(w http.ResponseWriter, r *http.Request) *capture { return s.audited(w, r, actor, body, handle) }
 		if r.Method != http.MethodPost {
 			run(w, r)
 			return

@@ -714,6 +714,8 @@ func orNoRows(err error) error {
 type ConsoleUser struct {
 	ID         string     `json:"id"`
 	Username   string     `json:"username"`
+	Role       string     `json:"role"`
+	VendorID   string     `json:"vendorId,omitempty"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	DisabledAt *time.Time `json:"disabledAt,omitempty"`
 }
@@ -722,6 +724,8 @@ type ConsoleUser struct {
 type ConsoleSession struct {
 	UserID    string
 	Username  string
+	Role      string // RoleOperator, or a vendor role of VendorID
+	VendorID  string
 	CSRFToken string
 	ExpiresAt time.Time
 }
@@ -733,8 +737,18 @@ const MinConsolePassword = 12
 // here); tests may lower it.
 var bcryptCost = bcrypt.DefaultCost
 
-// CreateConsoleUser creates a console user with a password (stored as a bcrypt hash).
+// CreateConsoleUser creates an operator console user with a password (stored as a
+// bcrypt hash).
 func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*ConsoleUser, error) {
+	return db.CreateScopedConsoleUser(ctx, username, password, RoleOperator, "")
+}
+
+// CreateScopedConsoleUser creates a console user of a role (vendorID: the vendor of a
+// vendor role) with a password (stored as a bcrypt hash).
+func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*ConsoleUser, error) {
+	if err := ValidateRole(role, vendorID); err != nil {
+		return nil, err
+	}
 	username = strings.TrimSpace(username)
 	if err := validSlug("username", username); err != nil {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "username", "username must be 1-64 letters, digits, '.', '_' or '-', got %q.", username)
@@ -746,8 +760,13 @@ func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) 
 	if err != nil {
 		return nil, err
 	}
-	u := &ConsoleUser{ID: orderhub.NewID("cu"), Username: username}
+	u := &ConsoleUser{ID: orderhub.NewID("cu"), Username: username, Role: role, VendorID: vendorID}
 	err = db.Write(ctx, func(tx *Tx) error {
+		if vendorID != "" {
+			if err := tx.requireVendor(vendorID); err != nil {
+				return err
+			}
+		}
 		u.CreatedAt = tx.now
 		var n int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM console_users WHERE username = $1`, username).Scan(&n); err != nil {
@@ -756,7 +775,8 @@ func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) 
 		if n > 0 {
 			return orderhub.FieldError(orderhub.EConflict, "username", "Console user %q exists already.", username)
 		}
-		_, err := tx.exec(`INSERT INTO console_users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`, u.ID, username, string(hash), micros(tx.now))
+		_, err := tx.exec(`INSERT INTO console_users (id, username, password_hash, created_at, role, vendor_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+			u.ID, username, string(hash), micros(tx.now), role, nullString(vendorID))
 		return err
 	})
 	if err != nil {
@@ -767,7 +787,7 @@ func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) 
 
 // ListConsoleUsers lists console users (never their password hashes).
 func (db *DB) ListConsoleUsers(ctx context.Context) ([]*ConsoleUser, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, username, created_at, disabled_at FROM console_users ORDER BY username`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
@@ -777,10 +797,11 @@ func (db *DB) ListConsoleUsers(ctx context.Context) ([]*ConsoleUser, error) {
 		u := &ConsoleUser{}
 		var created int64
 		var disabled sql.NullInt64
-		if err := rows.Scan(&u.ID, &u.Username, &created, &disabled); err != nil {
+		var vendor sql.NullString
+		if err := rows.Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled); err != nil {
 			return nil, err
 		}
-		u.CreatedAt, u.DisabledAt = fromMicros(created), fromNullMicros(disabled)
+		u.CreatedAt, u.DisabledAt, u.VendorID = fromMicros(created), fromNullMicros(disabled), vendor.String
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -862,9 +883,11 @@ func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*Console
 	s := &ConsoleSession{}
 	var expires int64
 	var disabled sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, s.csrf_token, s.expires_at, u.disabled_at
+	var vendor sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, u.role, u.vendor_id, s.csrf_token, s.expires_at, u.disabled_at
 		FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = $1`, HashSecret(token)).
-		Scan(&s.UserID, &s.Username, &s.CSRFToken, &expires, &disabled)
+		Scan(&s.UserID, &s.Username, &s.Role, &vendor, &s.CSRFToken, &expires, &disabled)
+	s.VendorID = vendor.String
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Not logged in.")
 	}

@@ -287,10 +287,12 @@ func init() {
 			return e.print(p, promoHeader, [][]string{promoRow(p)})
 		}
 	})
-	registerAdmin("token", "create", "create an admin API token (--name); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("token", "create", "create an admin API token (--name, --role, --vendor); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		name := fs.String("name", "admin", "description")
+		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
+		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer token")
 		return func(e *adminEnv) error {
-			t, secret, err := e.db.CreateAdminToken(e.ctx, *name)
+			t, secret, err := e.db.CreateScopedAdminToken(e.ctx, *name, *role, *vendor)
 			if err != nil {
 				return err
 			}
@@ -298,7 +300,7 @@ func init() {
 				*sqlstore.AdminToken
 				Token string `json:"token"`
 			}{t, secret}
-			return e.print(out, []string{"ID", "NAME", "TOKEN (shown once)"}, [][]string{{t.ID, t.Name, secret}})
+			return e.print(out, []string{"ID", "NAME", "ROLE", "VENDOR", "TOKEN (shown once)"}, [][]string{{t.ID, t.Name, t.Role, t.VendorID, secret}})
 		}
 	})
 	registerAdmin("token", "list", "list admin tokens", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -313,9 +315,9 @@ func init() {
 				if t.RevokedAt != nil {
 					state = "revoked"
 				}
-				rows = append(rows, []string{t.ID, t.Name, fmtTime(t.CreatedAt), state})
+				rows = append(rows, []string{t.ID, t.Name, t.Role, t.VendorID, fmtTime(t.CreatedAt), state})
 			}
-			return e.print(nonNil(ts), []string{"ID", "NAME", "CREATED", "STATE"}, rows)
+			return e.print(nonNil(ts), []string{"ID", "NAME", "ROLE", "VENDOR", "CREATED", "STATE"}, rows)
 		}
 	})
 	registerAdmin("token", "revoke", "revoke an admin token (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {

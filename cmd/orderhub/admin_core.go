@@ -196,15 +196,17 @@ func init() {
 		}
 	})
 
-	registerAdmin("console-user", "create", "create a web console user (--username; --password, or one is generated and printed once)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("console-user", "create", "create a web console user (--username, --role, --vendor; --password, or one is generated and printed once)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		username := fs.String("username", "", "login name (required)")
 		password := fs.String("password", "", fmt.Sprintf("password, at least %d characters (generated when empty)", sqlstore.MinConsolePassword))
+		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
+		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer")
 		return func(e *adminEnv) error {
 			pw, generated := *password, false
 			if pw == "" {
 				pw, generated = randomPassword(), true
 			}
-			u, err := e.db.CreateConsoleUser(e.ctx, *username, pw)
+			u, err := e.db.CreateScopedConsoleUser(e.ctx, *username, pw, *role, *vendor)
 			if err != nil {
 				return err
 			}
@@ -231,9 +233,9 @@ func init() {
 				if u.DisabledAt != nil {
 					state = "disabled " + fmtTime(*u.DisabledAt)
 				}
-				rows = append(rows, []string{u.ID, u.Username, fmtTime(u.CreatedAt), state})
+				rows = append(rows, []string{u.ID, u.Username, u.Role, u.VendorID, fmtTime(u.CreatedAt), state})
 			}
-			return e.print(us, []string{"ID", "USERNAME", "CREATED", "STATE"}, rows)
+			return e.print(us, []string{"ID", "USERNAME", "ROLE", "VENDOR", "CREATED", "STATE"}, rows)
 		}
 	})
 	for _, action := range []string{"disable", "enable"} {
