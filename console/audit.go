@@ -98,17 +98,20 @@ func describeEntry(e *sqlstore.AuditEntry) auditRow {
 	var before, after map[string]any
 	_ = json.Unmarshal(e.Before, &before)
 	_ = json.Unmarshal(e.After, &after)
+	if req, ok := after["request"].(map[string]any); ok && len(after) == 1 && before == nil {
+		after = req
+		row.Kind = "request" // the change named no row: the request as given
+	}
 	switch {
 	case before == nil && after == nil:
 		return row
+	case row.Kind != "":
 	case before != nil && after != nil:
 		row.Kind = "changed"
 	case after == nil:
 		row.Kind = "deleted"
-	case strings.HasSuffix(e.Action, ".create"):
-		row.Kind = "created"
 	default:
-		row.Kind = "request" // the change named no row: the request as given
+		row.Kind = "created"
 	}
 	keys := map[string]bool{}
 	for k := range before {

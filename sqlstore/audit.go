@@ -54,8 +54,9 @@ type Change struct {
 	ResourceType string // e.g. "endpoint"; names the row read before and after
 	ResourceID   string
 	VendorID     string
-	// Request is recorded as the value after the change when no row can be read (a
-	// created resource whose id the store generates, a bulk action); secrets masked.
+	// Request is recorded, as {"request": …}, as the value after the change when no
+	// row can be read (a created resource whose id the store generates, a bulk
+	// action); secrets masked.
 	Request any
 
 	mu       sync.Mutex
@@ -273,8 +274,8 @@ func (c *Change) wrap(fn func(*Tx) error) func(*Tx) error {
 		}
 		if after != nil {
 			a, _ = json.Marshal(after)
-		} else if !snapshot {
-			a = MaskJSON(c.Request)
+		} else if !snapshot && c.Request != nil {
+			a = MaskJSON(map[string]any{"request": c.Request})
 		}
 		id := orderhub.NewID("aud")
 		_, err = tx.exec(`INSERT INTO audit_log (id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json)

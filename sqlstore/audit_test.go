@@ -67,7 +67,7 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 			t.Fatalf("entries: %v", got)
 		}
 		tokE, rev, cre, ven := pg.Data[0], pg.Data[1], pg.Data[2], pg.Data[3]
-		if string(tokE.Before) != "null" || string(tokE.After) != `{"name":"ci","token":"[masked]"}` {
+		if string(tokE.Before) != "null" || string(tokE.After) != `{"request":{"name":"ci","token":"[masked]"}}` {
 			t.Fatalf("token entry: %s %s", tokE.Before, tokE.After)
 		}
 		if !strings.Contains(string(rev.Before), `"revoked_at":null`) || !strings.Contains(string(rev.After), `"revoked_at":"`) ||

@@ -1,0 +1,127 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// A vendor-admin in a real browser: the console starts at its vendor's endpoints,
+// shows only its vendor, and refuses another vendor's pages however the URL is
+// edited; its change (disabling its endpoint) is in the audit log page next to an
+// operator's admin API change and a CLI change.
+func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	db := bd.DB
+	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+		t.Fatal(err)
+	}
+	otherEP := &sqlstore.Endpoint{VendorID: "other", URL: "https://hooks.other.example/x", Description: "Other's CRM"}
+	if err := db.CreateEndpoint(ctx, otherEP); err != nil {
+		t.Fatal(err)
+	}
+	otherOrder, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "other", ExternalOrderID: "OTHER-1", Source: "webshop",
+		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "olle@other.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	// An operator's change through the admin API, and one through the CLI.
+	_, tok, err := db.CreateAdminToken(ctx, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"vendorId": "acme", "name": "Newsletter shop", "scopes": []string{"events"}})
+	req, _ := http.NewRequest("POST", bd.URL+"/admin/v1/clients", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("admin API client create: %v %v", res, err)
+	}
+	var created struct{ ClientSecret string }
+	_ = json.NewDecoder(res.Body).Decode(&created)
+	res.Body.Close()
+	if created.ClientSecret == "" {
+		t.Fatal("no client secret")
+	}
+	cliCtx := sqlstore.WithChange(ctx, &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "retention.set", ResourceType: "retention", ResourceID: "acme", VendorID: "acme"})
+	dead := 30 * 24 * time.Hour
+	if err := db.SetVendorRetention(cliCtx, "acme", nil, &dead); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, bd.URL)
+	b.login("acme-ops", testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS("table.endpoints")))
+	if loc := b.location(); !strings.HasSuffix(loc, "/console/endpoints?vendor=acme") && !strings.HasSuffix(loc, "/console/endpoints") {
+		t.Fatalf("a vendor-admin starts at %s", loc)
+	}
+	if list := b.text("main"); !strings.Contains(list, "CRM webhook") || strings.Contains(list, "Other's CRM") {
+		t.Fatalf("endpoints seen by acme-ops: %q", list)
+	}
+	if who := b.text(".who"); !strings.Contains(who, "acme-ops · acme") {
+		t.Fatalf("header: %q", who)
+	}
+	b.screenshot("20-vendor-admin-endpoints")
+
+	// Editing the URL to another vendor's pages is refused.
+	for _, p := range []struct{ path, want string }{
+		{"/console/endpoints/" + otherEP.ID, "not found"},
+		{"/console/orders/" + otherOrder.ID, "not found"},
+		{"/console/customers/" + otherOrder.CustomerID, "not found"},
+		{"/console/catalog?vendor=other", "You work with vendor acme"},
+		{"/console/endpoints?vendor=other", "You work with vendor acme"},
+		{"/console/audit?vendor=other", "You work with vendor acme"},
+		{"/console/credentials", "every vendor"},
+	} {
+		b.do(chromedp.Navigate(bd.URL+p.path), chromedp.WaitVisible(chromedp.CSS("#error")))
+		if msg := b.text("#error"); !strings.Contains(msg, p.want) {
+			t.Fatalf("%s: %q", p.path, msg)
+		}
+		if p.path == "/console/catalog?vendor=other" {
+			b.screenshot("21-vendor-admin-refused")
+		}
+	}
+	if e, _ := db.GetEndpoint(ctx, "", otherEP.ID); !e.Enabled {
+		t.Fatal("other's endpoint changed")
+	}
+	// Its own endpoint: disable it (through the confirm dialog).
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/endpoints/"+bd.Endpoint.ID),
+		chromedp.WaitVisible(chromedp.CSS("#disable")),
+		chromedp.Click(chromedp.CSS("#disable")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+
+	// The audit log page: the console change, the API change and the CLI change.
+	b.do(chromedp.Navigate(bd.URL+"/console/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")))
+	log := strings.ToLower(b.text("#audit"))
+	for _, w := range []string{"endpoint.disable", "acme-ops", "console", "client.create", "ci", "api", "retention.set", "cli", "enabled", "disabled by acme-ops", "dead_s"} {
+		if !strings.Contains(log, w) {
+			t.Fatalf("the audit page lacks %q:\n%s", w, log)
+		}
+	}
+	if strings.Contains(log, "whsec_") || strings.Contains(log, strings.ToLower(created.ClientSecret)) || !strings.Contains(log, "[masked]") {
+		t.Fatalf("the audit page shows a secret:\n%s", log)
+	}
+	b.screenshot("22-audit-log")
+	// Filtered by action.
+	b.do(chromedp.Navigate(bd.URL+"/console/audit?action=endpoint."), chromedp.WaitVisible(chromedp.CSS("#audit")))
+	if log := b.text("#audit"); strings.Contains(log, "client.create") || !strings.Contains(log, "endpoint.disable") {
+		t.Fatalf("filtered audit page:\n%s", log)
+	}
+}
