@@ -69,12 +69,19 @@ func formatDays(d time.Duration) string {
 	return d.String()
 }
 
+// retentionFlags adds serve's --retention-* flags: a pass's, and how often.
 func retentionFlags(fs *flag.FlagSet) *retentionOptions {
+	o := pruneFlags(fs)
+	fs.DurationVar(&o.interval, "retention-interval", 10*time.Minute, "how often this process prunes (0: never; with several instances one is enough)")
+	return o
+}
+
+// pruneFlags adds the flags of one pass (serve's and `admin retention prune`'s).
+func pruneFlags(fs *flag.FlagSet) *retentionOptions {
 	o := &retentionOptions{delivered: days(sqlstore.DefaultRetainDelivered), dead: days(sqlstore.DefaultRetainDead), audit: days(sqlstore.DefaultRetainAudit)}
 	fs.Var(&o.delivered, "retention-delivered", "delete delivered and canceled deliveries, their attempts, and events without deliveries older than this (30d, 12h, …; 0 keeps them)")
 	fs.Var(&o.dead, "retention-dead", "delete dead letters (and their attempts) that died longer ago than this unless replayed (0 keeps them)")
 	fs.Var(&o.audit, "retention-audit", "delete audit log entries older than this (0 keeps them)")
-	fs.DurationVar(&o.interval, "retention-interval", 10*time.Minute, "how often this process prunes (0: never; with several instances one is enough)")
 	fs.IntVar(&o.batch, "retention-batch", sqlstore.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
 	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "least pause between two pruning transactions (the pause is also at least 4 times the last one's duration)")
 	return o
@@ -295,7 +302,7 @@ func init() {
 		}
 	})
 	registerAdmin("retention", "prune", "run one retention pass now (--retention-delivered, --retention-dead, --retention-audit as on serve)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		o := retentionFlags(fs)
+		o := pruneFlags(fs)
 		return func(e *adminEnv) error {
 			if err := o.check(); err != nil {
 				return err

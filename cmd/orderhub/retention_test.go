@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orderhub"
+	"orderhub/sqlstore"
 )
 
 func TestParseDays(t *testing.T) {
@@ -81,4 +89,82 @@ func TestAdminRetentionCommands(t *testing.T) {
 			t.Errorf("serve %v: %v, want a usage error", bad, err)
 		}
 	}
+}
+
+// serve's background retention prunes at once on start and counts it in /metrics.
+func TestStartRetentionPrunesAndCounts(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "r.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	if _, err := db.AppendEvent(ctx, "acme", "old", "", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	db.Now = time.Now
+	if _, err := db.AppendEvent(ctx, "acme", "young", "", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	o := &retentionOptions{delivered: days(time.Hour), dead: days(time.Hour), interval: time.Hour, batch: 10}
+	stop, err := startRetention(ctx, o, db, slog.New(slog.DiscardHandler), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n := pruned(t, reg, "events")
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events pruned: %v, want 1", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
+	if err != nil || len(evs) != 1 || evs[0].Type != "young" {
+		t.Fatalf("left: %+v %v", evs, err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, mf := range mfs {
+		seen[mf.GetName()] = true
+	}
+	for _, name := range []string{"orderhub_retention_passes_total", "orderhub_retention_last_pass_seconds", "orderhub_db_size_bytes", "orderhub_db_free_bytes"} {
+		if !seen[name] {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+}
+
+// pruned reads orderhub_retention_pruned_total{kind} from reg.
+func pruned(t *testing.T, reg *prometheus.Registry, kind string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "orderhub_retention_pruned_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" && l.GetValue() == kind {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return -1
 }
