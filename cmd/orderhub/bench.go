@@ -71,6 +71,7 @@ type benchConfig struct {
 	// noisy-neighbour
 	attackEndpoints, attackChannels int
 	attackRate                      float64
+	attackRaiseQuotas               bool
 	recvs                           []*benchReceiver // receivers made by the caller
 	pid                             int              // the hub's process when the caller spawned it
 }
@@ -99,6 +100,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.attackEndpoints, "attack-endpoints", 100, "noisy-neighbour: the attacker's hanging webhook endpoints (as many as its quota allows)")
 	fs.IntVar(&c.attackChannels, "attack-channels", 3000, "noisy-neighbour: the attacker's hanging Zapier channels (as many as its quotas allow)")
 	fs.Float64Var(&c.attackRate, "attack-rate", 20, "noisy-neighbour: the attacker's orders a second")
+	fs.BoolVar(&c.attackRaiseQuotas, "attack-raise-quotas", false, "noisy-neighbour: raise the attacker's quotas to fit --attack-endpoints and --attack-channels")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}

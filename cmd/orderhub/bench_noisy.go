@@ -78,6 +78,7 @@ type attackFixture struct {
 	clientID, clientSecret string
 	endpoints, channels    int
 	stopped                []string // why endpoint or channel creation stopped early (quotas)
+	raised                 bool     // the attacker's quotas were raised to fit
 }
 
 // quotaStop reports whether err refused a create (a quota, or any other refusal
@@ -89,7 +90,9 @@ func quotaStop(err error) bool {
 
 // noisySetup creates the attacker: vendor, promo code, OAuth client, webhook
 // endpoints and Zapier channels (one Zapier user per hundred channels, more when a
-// per-user limit stops one), all pointing at the hanging receiver.
+// per-user limit stops one), all pointing at the hanging receiver. With
+// --attack-raise-quotas it first raises the attacker's quotas (as `orderhub admin
+// quotas set` does) to fit them all.
 func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL string) (*attackFixture, error) {
 	f := &attackFixture{}
 	if _, err := db.GetVendor(ctx, attackVendor); err != nil {
@@ -99,6 +102,17 @@ func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL str
 		if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: attackVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
 			return nil, err
 		}
+	}
+	if c.attackRaiseQuotas {
+		limit := func(n int) *int { return &n }
+		if _, err := db.SetVendorQuotas(ctx, attackVendor, map[string]*int{
+			orderhub.QuotaEndpoints:        limit(max(1, c.attackEndpoints+c.attackChannels)),
+			orderhub.QuotaWebhookEndpoints: limit(max(1, c.attackEndpoints)),
+			orderhub.QuotaZapierUsers:      limit(c.attackChannels/100 + 2),
+		}); err != nil {
+			return nil, fmt.Errorf("raising the attacker's quotas: %w", err)
+		}
+		f.raised = true
 	}
 	cl := &orderhub.Client{VendorID: attackVendor, Scopes: append([]string(nil), orderhub.KnownScopes...)}
 	secret, err := db.CreateClient(ctx, cl)
@@ -389,8 +403,14 @@ func (r *noisyReport) markdown() string {
 	}
 	fmt.Fprintf(&b, "\n\nAttacker: %d hanging webhook endpoints, %d hanging Zapier channels, %d orders accepted (%d refused or failed) during the attack run; the hanging receiver got %d requests.",
 		r.fx.endpoints, r.fx.channels, r.attackOK, r.attackErrs, r.hung)
+	if r.fx.raised {
+		b.WriteString(" Its quotas were raised to fit them (--attack-raise-quotas).")
+	} else if len(r.fx.stopped) > 0 {
+		b.WriteString(" Quotas at their defaults stopped it:")
+	}
 	for _, s := range r.fx.stopped {
-		fmt.Fprintf(&b, " %s.", strings.ReplaceAll(s, "`", "'"))
+		msg, _, _ := strings.Cut(s, ": Quota exceeded")
+		fmt.Fprintf(&b, " %s.", strings.ReplaceAll(msg, "`", "'"))
 	}
 	fmt.Fprintf(&b, " Each run: %s after %s warm-up.\n\n", r.quiet.measured.Round(time.Millisecond), r.cfg.warmup)
 	b.WriteString("| victim | quiet | under attack | target: ≤ 2 × quiet + 20 ms |\n|---|---:|---:|---|\n")
