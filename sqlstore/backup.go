@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -88,7 +89,7 @@ func Backup(ctx context.Context, dsn, to string, opt BackupOptions) (*BackupInfo
 	q := url.Values{}
 	q.Set("mode", "rw")
 	q.Add("_pragma", "busy_timeout(10000)")
-	db, err := sql.Open("sqlite", "file:"+src+"?"+q.Encode())
+	db, err := sql.Open("sqlite", "file:"+uriPath(src)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", src, err)
 	}
@@ -146,7 +147,7 @@ func Backup(ctx context.Context, dsn, to string, opt BackupOptions) (*BackupInfo
 
 // checkCopy runs PRAGMA quick_check on a finished copy.
 func checkCopy(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}
@@ -159,4 +160,10 @@ func checkCopy(ctx context.Context, path string) error {
 		return fmt.Errorf("the copy failed its check: %s", res)
 	}
 	return nil
+}
+
+// uriPath escapes what a SQLite URI filename would read as a query, fragment or
+// escape in a path.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }

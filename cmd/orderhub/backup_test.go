@@ -272,6 +272,21 @@ func TestBackupRefusals(t *testing.T) {
 	if b, _ := os.ReadFile(existing); string(b) == "keep me" {
 		t.Error("--force did not overwrite")
 	}
+	// Paths with characters that mean something in a SQLite URI work.
+	odd := filepath.Join(dir, "odd?name#1%41")
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	oddDB := filepath.Join(odd, "live?.db")
+	if _, errOut, err := runCLI(t, "migrate", "--db", "sqlite:"+oddDB); err != nil {
+		t.Fatal(err, errOut)
+	}
+	if _, errOut, err := runCLI(t, "backup", "--db", "sqlite:"+oddDB, "--to", filepath.Join(odd, "copy#.db")); err != nil {
+		t.Fatalf("backup of %s: %v %s", oddDB, err, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(odd, "copy#.db")); err != nil {
+		t.Fatal(err)
+	}
 	// No temporary files are left behind.
 	es, _ := os.ReadDir(dir)
 	for _, e := range es {

@@ -45,7 +45,7 @@ func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, 
 	}
 	// A read-only connection of our own for dbstat (a reader: it never blocks the
 	// hub's writer).
-	stat, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	stat, err := sql.Open("sqlite", "file:"+strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return func() {}
 	}
