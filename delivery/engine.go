@@ -60,7 +60,7 @@ type Config struct {
 	// healthy endpoint works up to it from 1 (see health.go).
 	PerEndpoint int
 	// SlowAfter: an attempt running longer is slow; its endpoint gets fewer slots
-	// (default Timeout/4, at most 2 s).
+	// (default Timeout/3, at most 5 s).
 	SlowAfter time.Duration
 	// BreakAfter failed attempts in a row open an endpoint's circuit (default 5;
 	// negative: never).
@@ -168,7 +168,7 @@ func (c *Config) defaults() {
 		c.Lease = 3 * c.Timeout
 	}
 	if c.SlowAfter <= 0 {
-		c.SlowAfter = min(c.Timeout/4, 2*time.Second)
+		c.SlowAfter = min(c.Timeout/3, 5*time.Second)
 	}
 	if c.BreakAfter == 0 {
 		c.BreakAfter = 5
