@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -86,7 +85,7 @@ type wirePerson struct {
 
 type wireVendorOrder struct {
 	ExternalOrderID *string         `json:"externalOrderId"`
-	Quantity        *float64        `json:"quantity"`
+	Quantity        json.RawMessage `json:"quantity"` // a JSON number, read exactly (WholeNumber)
 	PaymentMethod   *string         `json:"paymentMethod"`
 	PaymentProvider *string         `json:"paymentProvider"`
 	StartDate       *string         `json:"startDate"`
@@ -120,12 +119,15 @@ func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, tod
 	}
 
 	o.Quantity = 1
-	if w.Quantity != nil {
-		q := *w.Quantity
-		if q != math.Trunc(q) || q < 1 || q > MaxQuantity {
+	if q := bytes.TrimSpace(w.Quantity); len(q) > 0 && string(q) != "null" {
+		if t := jsonTypeOf(q); t != "a number" {
+			return nil, FieldError(EInvalidRequest, "quantity", "Field quantity must be of type number, got %s.", strings.TrimPrefix(strings.TrimPrefix(t, "an "), "a "))
+		}
+		n, ok := WholeNumber(string(q), MaxQuantity)
+		if !ok {
 			return nil, FieldError(EInvalidQuantity, "quantity", "quantity must be a whole number from 1 to %d.", MaxQuantity)
 		}
-		o.Quantity = int(q)
+		o.Quantity = n
 	}
 	if w.PaymentMethod == nil || *w.PaymentMethod == "" {
 		return nil, FieldError(EInvalidPaymentMethod, "paymentMethod", "paymentMethod is required: one of %s.", strings.Join(PaymentMethods, ", "))

@@ -343,6 +343,18 @@ func TestAmountsAreExactOnEverySurface(t *testing.T) {
 				t.Errorf("%s: want %s in %s", c.id, c.want, b)
 			}
 		}
+		// Vendor orders (seed 001): the quantity is read exactly too.
+		vo := func(id, quantity string) *response {
+			b, _ := json.Marshal(specOrder(id, nil))
+			return h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMOCODE", h.token(""), strings.Replace(string(b), `"quantity":1`, `"quantity":`+quantity, 1))
+		}
+		var vr struct{ ContractID string }
+		vo("Q-exp", "2e0").expect(200, "").JSON(&vr)
+		if c, err := h.DB.GetContract(context.Background(), "acme", vr.ContractID); err != nil || c.Quantity != 2 {
+			t.Errorf("quantity 2e0: %+v %v", c, err)
+		}
+		vo("Q-frac", "1.0000000000000001").expect(400, orderhub.EInvalidQuantity) // float64 makes it 1
+		vo("Q-str", `"2"`).expect(400, orderhub.EInvalidRequest)
 		var po struct{ Price string }
 		h.jsonReq("POST", "/admin/v1/vendors/acme/purchase-options", h.Admin, map[string]any{"id": "exp", "productId": "daily", "name": "Exp", "price": "1e2", "currency": "SEK"}).expect(201, "").JSON(&po)
 		if po.Price != "100.00" {
