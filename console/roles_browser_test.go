@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
+	"orderhub/console"
 	"orderhub/sqlstore"
 )
 
@@ -124,4 +125,32 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	if log := b.text("#audit"); strings.Contains(log, "client.create") || !strings.Contains(log, "endpoint.disable") {
 		t.Fatalf("filtered audit page:\n%s", log)
 	}
+}
+
+// A portal link in a real browser: it opens the vendor's portal (endpoints,
+// deliveries, dead letters, event types) without logging in; a manage link disables
+// the endpoint from the page; once the link has expired the page says so.
+func TestPortalLinkInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	link, err := console.NewPortalLink(context.Background(), bd.DB, "acme", console.PortalManage, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, bd.URL)
+	b.do(chromedp.Navigate(bd.URL+link.URL), chromedp.WaitVisible(chromedp.CSS("#portal-endpoints")))
+	if s := b.text("main"); !strings.Contains(s, "CRM webhook") || !strings.Contains(s, "order-created") || !strings.Contains(s, "HTTP 500") {
+		t.Fatalf("portal page: %q", s)
+	}
+	b.screenshot("23-portal")
+	b.do(chromedp.Click(chromedp.CSS("#portal-endpoints button.disable")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if e, _ := bd.DB.GetEndpoint(context.Background(), "", bd.Endpoint.ID); e.Enabled {
+		t.Fatal("the portal's disable did not disable")
+	}
+	bd.Skew.Store(int64(2 * time.Hour))
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if s := b.text("#error"); !strings.Contains(s, "expired") {
+		t.Fatalf("expired link: %q", s)
+	}
+	b.screenshot("24-portal-expired")
 }

@@ -72,6 +72,7 @@ var isolationRoutes = map[string]isoRoute{
 	"GET /readyz":       {guard: guardNone, reason: "readiness probe; answers only the database's reachability"},
 	"GET /openapi.json": {guard: guardNone, reason: "the public API contract"},
 	"GET /favicon.ico":  {guard: guardNone, reason: "the console's icon, which browsers fetch at the root of the host; a static image"},
+	"/portal/":          {guard: guardNone, reason: "vendor portals: each request carries a signed, expiring link token in its path (console/portal.go), not a credential the matrix knows; forged, tampered and expired links, read-only links posting, and another vendor's endpoints are refused in portal_test.go"},
 	"GET /metrics":      {guard: guardNone, reason: "Prometheus scrape; counters by route and status, no tenant data (bind the listener privately or filter at the proxy)"},
 	"POST /oauth/token": {guard: guardNone, reason: "the login endpoint of OAuth clients: it authenticates by client secret itself (oauth_test.go, abuse_test.go)"},
 	"POST /api/login":   {guard: guardNone, reason: "the Zapier login endpoint: it authenticates by e-mail and password itself, with failure throttling (abuse_test.go)"},
@@ -127,9 +128,12 @@ var isolationConsolePaths = []string{
 
 // consoleExempt are the console's routes that need no session, with the reason.
 var consoleExempt = map[string]string{
-	"GET /console/static/": "the console's CSS and JavaScript, public by design",
-	"GET /console/login":   "the login form",
-	"POST /console/login":  "the login itself: it authenticates by password, with failure throttling (package throttle)",
+	"GET /console/static/":                         "the console's CSS and JavaScript, public by design",
+	"GET /console/login":                           "the login form",
+	"POST /console/login":                          "the login itself: it authenticates by password, with failure throttling (package throttle)",
+	"GET /portal/{token}/{$}":                      "a vendor portal page: authenticated by the signed link in its path (portal_test.go)",
+	"POST /portal/{token}/endpoints/{id}/{action}": "a vendor portal action: authenticated by the signed link in its path, manage links only (portal_test.go)",
+	"/portal/": "the portal's 404 page",
 }
 
 // consoleRoutes returns the patterns the console package registers on its own mux

@@ -302,6 +302,7 @@ var specExemptRoutes = map[string]string{
 	"/":                "the catch-all answering 404 NotFoundError and 405 MethodNotAllowedError; checked by checkUnrouted",
 	"/console/":        "the web console: HTML pages with their own login and CSRF tokens, documented in docs/console.md",
 	"GET /favicon.ico": "the console's icon (image/x-icon), which browsers fetch at the root of the host; docs/console.md",
+	"/portal/":         "vendor portals: HTML pages opened by signed links (POST /admin/v1/vendors/{vendorId}/portal-links), documented in docs/console.md",
 }
 
 // specUndocumentedRoutes lists routes that were registered before their surface's

@@ -51,8 +51,9 @@ func (s *Server) routes() {
 	// Zapier API (seed 003) and its admin API (users, shippings, transactions, surveys).
 	s.zapierRoutes(m)
 
-	// The audit log of admin changes (issue 18).
+	// The audit log of admin changes, vendor portal links (issue 18).
 	s.auditRoutes(m)
+	s.portalRoutes(m)
 
 	m.HandleFunc("/", s.notFound)
 }

@@ -1,0 +1,298 @@
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// Portal links (issue 18): an operator (or the admin API) makes a signed link that
+// expires, for one vendor; it opens that vendor's view of its endpoints, recent
+// deliveries, dead letters and event types at /portal/{token}/, without a console
+// account, embeddable in the vendor's own site (frame-ancestors from the vendor's
+// portal settings). A link with access "manage" can also enable or disable the
+// vendor's endpoints and replay their dead letters (recorded in the audit log as
+// the actor "portal"); "read" only looks.
+//
+// The token is the link's claims (vendor, access, expiry) and their HMAC-SHA256
+// under a key kept in the database: nothing per link is stored, so a link cannot be
+// revoked before it expires (keep lifetimes short; changing the key in settings
+// ends every link). The token travels in the path, not in a cookie, so that the
+// portal works in a frame where third-party cookies are blocked; pages are sent
+// with Referrer-Policy: no-referrer so that it does not leak to other sites.
+
+// Portal access levels.
+const (
+	PortalRead   = "read"
+	PortalManage = "manage"
+)
+
+// Portal link lifetimes.
+const (
+	DefaultPortalTTL = time.Hour
+	MaxPortalTTL     = 7 * 24 * time.Hour
+)
+
+// PortalPrefix is where portals are served.
+const PortalPrefix = "/portal"
+
+// PortalLink is a made link.
+type PortalLink struct {
+	URL       string    `json:"url"` // the path, /portal/{token}/
+	VendorID  string    `json:"vendorId"`
+	Access    string    `json:"access"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type portalClaims struct {
+	V string `json:"v"`
+	A string `json:"a"`
+	E int64  `json:"e"` // Unix seconds
+}
+
+// NewPortalLink makes a link to the vendor's portal that works until now + ttl.
+func NewPortalLink(ctx context.Context, db *sqlstore.DB, vendorID, access string, ttl time.Duration, now time.Time) (*PortalLink, error) {
+	if access == "" {
+		access = PortalRead
+	}
+	if access != PortalRead && access != PortalManage {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "access", "access must be read or manage, got %q.", access)
+	}
+	if ttl == 0 {
+		ttl = DefaultPortalTTL
+	}
+	if ttl < time.Minute || ttl > MaxPortalTTL {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "ttlSeconds", "A portal link lives from 60 seconds to 7 days (604800 seconds).")
+	}
+	if _, err := db.GetVendor(ctx, vendorID); err != nil {
+		return nil, err
+	}
+	key, err := db.PortalKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exp := now.Add(ttl).Truncate(time.Second)
+	payload, _ := json.Marshal(portalClaims{V: vendorID, A: access, E: exp.Unix()})
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	tok := p + "." + base64.RawURLEncoding.EncodeToString(portalMAC(key, p))
+	return &PortalLink{URL: PortalPrefix + "/" + tok + "/", VendorID: vendorID, Access: access, ExpiresAt: exp.UTC()}, nil
+}
+
+func portalMAC(key, payload string) []byte {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte("orderhub portal link\n" + payload))
+	return m.Sum(nil)
+}
+
+var errPortalExpired = errors.New("expired")
+
+// parsePortal checks a token and returns its claims.
+func parsePortal(key, tok string, now time.Time) (*portalClaims, error) {
+	p, sig, ok := strings.Cut(tok, ".")
+	if !ok || len(tok) > 1000 {
+		return nil, errors.New("malformed")
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(mac, portalMAC(key, p)) {
+		return nil, errors.New("bad signature")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(p)
+	c := &portalClaims{}
+	if err != nil || json.Unmarshal(raw, c) != nil || c.V == "" {
+		return nil, errors.New("malformed")
+	}
+	if !now.Before(time.Unix(c.E, 0)) {
+		return c, errPortalExpired
+	}
+	return c, nil
+}
+
+type portal struct {
+	db   *sqlstore.DB
+	log  interface{ Error(string, ...any) }
+	now  func() time.Time
+	page *template.Template
+	mux  *http.ServeMux
+}
+
+// Portal returns the handler of the vendor portals; mount it at PortalPrefix + "/".
+func Portal(cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c := Handler(cfg).(*console) // the same templates and logger
+	p := &portal{db: cfg.DB, log: c.log, now: cfg.Now, page: c.pages["portal"], mux: http.NewServeMux()}
+	p.mux.HandleFunc("GET "+PortalPrefix+"/{token}/{$}", p.handlePage)
+	p.mux.HandleFunc("POST "+PortalPrefix+"/{token}/endpoints/{id}/{action}", p.handleAction)
+	p.mux.HandleFunc(PortalPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		p.fail(w, r, nil, http.StatusNotFound, "There is no portal page here.")
+	})
+	return p
+}
+
+func (p *portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	p.mux.ServeHTTP(w, r)
+}
+
+// claims checks the request's token and sets the frame-ancestors of its vendor.
+func (p *portal) claims(w http.ResponseWriter, r *http.Request) (*portalClaims, bool) {
+	frame := "'none'"
+	defer func() {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors "+frame)
+		if frame == "'none'" {
+			w.Header().Set("X-Frame-Options", "DENY")
+		}
+	}()
+	key, err := p.db.PortalKey(r.Context())
+	if err != nil {
+		p.fail(w, r, nil, http.StatusInternalServerError, "Something went wrong.")
+		return nil, false
+	}
+	c, err := parsePortal(key, r.PathValue("token"), p.now())
+	if errors.Is(err, errPortalExpired) {
+		p.fail(w, r, nil, http.StatusGone, "This portal link has expired. Ask for a new one.")
+		return nil, false
+	}
+	if err != nil {
+		p.fail(w, r, nil, http.StatusNotFound, "This portal link is not valid.")
+		return nil, false
+	}
+	if fa, err := p.db.PortalFrameAncestors(r.Context(), c.V); err == nil && len(fa) > 0 {
+		frame = strings.Join(fa, " ")
+	}
+	return c, true
+}
+
+// portalEventTypes are the event types a portal lists (docs/webhooks.md).
+var portalEventTypes = []string{
+	orderhub.EventCustomerCreated, orderhub.EventCustomerUpdated, orderhub.EventContractCreated, orderhub.EventContractConfirmed,
+	orderhub.EventContractCanceled, orderhub.EventOrderCreated, orderhub.EventOrderUpdated, orderhub.EventShippingCreated,
+	orderhub.EventShippingUpdated, orderhub.EventTransactionApproved, orderhub.EventTransactionDeclined, orderhub.EventSurveyCreated,
+}
+
+type portalView struct {
+	Base, Vendor, Access, Flash, Error string
+	Title                              string
+	Manage                             bool
+	ExpiresAt                          time.Time
+	Endpoints                          []endpointRow
+	Deliveries, Dead                   []*sqlstore.Delivery
+	EventTypes                         []string
+}
+
+func (p *portal) handlePage(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.claims(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	v := &portalView{Base: PortalPrefix + "/" + r.PathValue("token") + "/", Vendor: c.V, Access: c.A, Manage: c.A == PortalManage,
+		ExpiresAt: time.Unix(c.E, 0).UTC(), EventTypes: portalEventTypes, Title: "Webhooks of " + c.V, Flash: flashText(r.URL.Query().Get("done"))}
+	eps, err := p.db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: c.V})
+	if err == nil {
+		for _, e := range eps {
+			if !isConnector(e.Kind) {
+				v.Endpoints = append(v.Endpoints, endpointRow{Endpoint: e, Health: health(e)})
+			}
+		}
+		v.Deliveries, err = p.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: c.V, Limit: 50})
+	}
+	if err == nil {
+		v.Dead, err = p.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: c.V, Status: sqlstore.DeliveryDead, Limit: 100})
+	}
+	if err != nil {
+		p.log.Error("portal", "err", err)
+		p.fail(w, r, c, http.StatusInternalServerError, "Something went wrong.")
+		return
+	}
+	p.render(w, http.StatusOK, v)
+}
+
+// flashText is the message of a finished action (?done=), from a fixed list so that
+// nobody can make a portal page show text of their choosing.
+func flashText(done string) string {
+	return map[string]string{"enable": "Endpoint enabled.", "disable": "Endpoint disabled.", "replay-dead": "Dead deliveries queued again."}[done]
+}
+
+func (p *portal) handleAction(w http.ResponseWriter, r *http.Request) {
+	c, ok := p.claims(w, r)
+	if !ok {
+		return
+	}
+	if c.A != PortalManage {
+		p.fail(w, r, c, http.StatusForbidden, "This portal link can only look.")
+		return
+	}
+	// No Origin check: pages are sent with no-referrer, so browsers post with
+	// Origin: null; the secret link in the path is what a forged form cannot know
+	// (it works as the CSRF token).
+	id, action := r.PathValue("id"), r.PathValue("action")
+	if !validText(id) || len(id) > 200 {
+		p.fail(w, r, c, http.StatusNotFound, "No such endpoint.")
+		return
+	}
+	ch := &sqlstore.Change{Actor: sqlstore.Actor{Kind: sqlstore.ActorPortal, ID: "portal:" + c.V, Name: "portal link", Via: sqlstore.ViaPortal},
+		Action: "endpoint." + action, ResourceType: "endpoint", ResourceID: id, VendorID: c.V}
+	ctx := sqlstore.WithChange(r.Context(), ch)
+	var err error
+	switch action {
+	case "enable":
+		_, err = p.db.SetEndpointEnabled(ctx, c.V, id, true, "")
+	case "disable":
+		_, err = p.db.SetEndpointEnabled(ctx, c.V, id, false, "disabled in the vendor portal")
+	case "replay-dead":
+		_, err = p.db.ReplayDead(ctx, c.V, id)
+	default:
+		p.fail(w, r, c, http.StatusNotFound, "Unknown endpoint action.")
+		return
+	}
+	if err != nil {
+		var e *orderhub.Error
+		if errors.As(err, &e) {
+			st := http.StatusBadRequest
+			if e.Code == orderhub.ENotFound {
+				st = http.StatusNotFound
+			}
+			p.fail(w, r, c, st, e.Message)
+			return
+		}
+		p.log.Error("portal", "err", err)
+		p.fail(w, r, c, http.StatusInternalServerError, "Something went wrong.")
+		return
+	}
+	http.Redirect(w, r, PortalPrefix+"/"+r.PathValue("token")+"/?done="+action, http.StatusSeeOther)
+}
+
+func (p *portal) fail(w http.ResponseWriter, r *http.Request, c *portalClaims, status int, msg string) {
+	v := &portalView{Error: msg, Title: "Portal"}
+	if c != nil {
+		v.Vendor, v.Base = c.V, PortalPrefix+"/"+r.PathValue("token")+"/"
+	}
+	p.render(w, status, v)
+}
+
+func (p *portal) render(w http.ResponseWriter, status int, v *portalView) {
+	var b strings.Builder
+	if err := p.page.ExecuteTemplate(&b, "portal-page", v); err != nil {
+		p.log.Error("portal: render", "err", err)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}

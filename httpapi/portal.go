@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"orderhub/console"
+	"orderhub/sqlstore"
+)
+
+// Portal links (issue 18; console/portal.go):
+//
+//	POST /admin/v1/vendors/{vendorId}/portal-links   {access: read|manage, ttlSeconds}  → 201 {url, vendorId, access, expiresAt}
+//	GET, PUT /admin/v1/vendors/{vendorId}/portal     {frameAncestors: ["https://shop.example"]}
+//	GET /portal/{token}/ and its forms: the vendor's portal, no account needed
+
+func (s *Server) portalRoutes(m *http.ServeMux) {
+	const v = "/admin/v1/vendors/{vendorId}"
+	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.handleCreatePortalLink))
+	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.handleGetPortal))
+	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.handlePutPortal))
+	m.Handle("/portal/", console.Portal(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
+}
+
+func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	var in struct {
+		Access     string `json:"access"`
+		TTLSeconds int64  `json:"ttlSeconds"`
+	}
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	var link *console.PortalLink
+	if err == nil {
+		if in.TTLSeconds < 0 || in.TTLSeconds > int64(console.MaxPortalTTL/time.Second) {
+			in.TTLSeconds = 1 // refused below with the rule
+		}
+		// Making a link changes nothing stored (the signing key aside, made once).
+		ctx := sqlstore.WithChange(r.Context(), nil)
+		link, err = console.NewPortalLink(ctx, s.db, vendorID, in.Access, time.Duration(in.TTLSeconds)*time.Second, s.now())
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, link)
+}
+
+// PortalSettings are a vendor's portal settings.
+type PortalSettings struct {
+	VendorID       string   `json:"vendorId"`
+	FrameAncestors []string `json:"frameAncestors"`
+}
+
+func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	var fa []string
+	if err == nil {
+		fa, err = s.db.PortalFrameAncestors(r.Context(), vendorID)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: fa})
+}
+
+func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) {
+	vendorID, err := s.adminVendor(r)
+	var in struct {
+		FrameAncestors []string `json:"frameAncestors"`
+	}
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	var fa []string
+	if err == nil {
+		fa, err = s.db.SetPortalFrameAncestors(r.Context(), vendorID, in.FrameAncestors)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: fa})
+}

@@ -1,0 +1,62 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/url"
+	"strings"
+
+	"orderhub"
+)
+
+// Portal links (issue 18, console/portal.go): the key that signs them, and the
+// origins that may embed a vendor's portal.
+
+// PortalKey returns the key that signs portal links (made on first use).
+func (db *DB) PortalKey(ctx context.Context) (string, error) {
+	return db.Setting(ctx, "portal_link_key", func() (string, error) { return orderhub.RandomHex(32), nil })
+}
+
+// MaxFrameAncestors bounds a vendor's list of embedding origins.
+const MaxFrameAncestors = 20
+
+// SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
+// the vendor's portal in a frame; none: no site may.
+func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
+	if len(origins) > MaxFrameAncestors {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "At most %d origins may embed the portal.", MaxFrameAncestors)
+	}
+	clean := []string{}
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") ||
+			u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, " ;,'\"") || !storableText(o) {
+			return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "%q is not an origin such as https://shop.example (scheme and host, optionally a port).", o)
+		}
+		clean = append(clean, u.Scheme+"://"+u.Host)
+	}
+	err := db.w.do(ctx, func(tx *Tx) error {
+		if err := tx.requireVendor(vendorID); err != nil {
+			return err
+		}
+		_, err := tx.exec(`INSERT INTO vendor_portal (vendor_id, frame_ancestors, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (vendor_id) DO UPDATE SET frame_ancestors = excluded.frame_ancestors, updated_at = excluded.updated_at`,
+			vendorID, strings.Join(clean, " "), micros(tx.now))
+		return err
+	})
+	return clean, err
+}
+
+// PortalFrameAncestors returns the origins that may embed the vendor's portal.
+func (db *DB) PortalFrameAncestors(ctx context.Context, vendorID string) ([]string, error) {
+	var s string
+	err := db.read.QueryRowContext(ctx, `SELECT frame_ancestors FROM vendor_portal WHERE vendor_id = $1`, vendorID).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{}, strings.Fields(s)...), nil
+}
