@@ -116,7 +116,18 @@ func setup(t *testing.T, cfg delivery.Config) *bundle {
 // setupOn is setup on the database dsn names.
 func setupOn(t *testing.T, dsn string, cfg delivery.Config) *bundle {
 	t.Helper()
-	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	return setupWith(t, dsn, cfg, sqlstore.Options{})
+}
+
+// setupStore is setup with store options.
+func setupStore(t *testing.T, cfg delivery.Config, opt sqlstore.Options) *bundle {
+	t.Helper()
+	return setupWith(t, "sqlite:"+filepath.Join(t.TempDir(), "d.db"), cfg, opt)
+}
+
+func setupWith(t *testing.T, dsn string, cfg delivery.Config, opt sqlstore.Options) *bundle {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -690,6 +690,7 @@ func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*
 			return err
 		}
 		tx.events++
+		tx.directed(vendor, seq)
 		if err := tx.insertDelivery(endpointID, vendor, id, EventEndpointTest, "", seq); err != nil {
 			return err
 		}

@@ -55,6 +55,13 @@ type DB struct {
 	mu       sync.Mutex
 	onCommit []func()
 
+	// The fan-out expander (fanout.go).
+	inlineFanout, fanBatch int
+	fanWake                chan struct{}
+	fanQuit, fanDone       chan struct{}
+	fanMu                  sync.Mutex // one step at a time; guards fanLast
+	fanLast                string     // the vendor the last step served
+
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 
@@ -82,6 +89,16 @@ type Options struct {
 	// empty, and either engine must already hold orderhub's schema (migrations
 	// still bring it up to date). The admin commands open databases this way.
 	MustExist bool
+	// InlineFanout: a vendor's events are fanned out into deliveries in the
+	// request's transaction while it has at most this many live endpoints (default
+	// DefaultInlineFanout; negative: never, the expander does all of it).
+	InlineFanout int
+	// FanoutBatch bounds the rows one fan-out expander step reads and writes
+	// (default DefaultFanoutBatch).
+	FanoutBatch int
+	// NoFanoutExpander: do not run the expander goroutine (tests drive it with
+	// ExpandFanout).
+	NoFanoutExpander bool
 }
 
 // DescribeDSN names a database for messages: SQLite as sqlite:ABSOLUTE-PATH (a
@@ -159,7 +176,16 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.ReadConns <= 0 {
 		opt.ReadConns = 8
 	}
-	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now}
+	switch {
+	case opt.InlineFanout == 0:
+		opt.InlineFanout = DefaultInlineFanout
+	case opt.InlineFanout < 0:
+		opt.InlineFanout = -1
+	}
+	if opt.FanoutBatch <= 0 {
+		opt.FanoutBatch = DefaultFanoutBatch
+	}
+	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now, inlineFanout: opt.InlineFanout, fanBatch: opt.FanoutBatch}
 	switch dialect {
 	case SQLite:
 		if opt.MustExist {
@@ -220,6 +246,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	}
 	db.w = newWriter(db, conn, opt.MaxBatch)
 	go db.w.loop()
+	if !opt.NoFanoutExpander {
+		db.startFanout()
+	}
 	return db, nil
 }
 
@@ -328,6 +357,7 @@ func (db *DB) committed() {
 
 // Close stops the writer (after the requests already queued) and closes the database.
 func (db *DB) Close() error {
+	db.stopFanout()
 	if db.w != nil {
 		db.w.stop()
 	}

@@ -243,9 +243,13 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), stored, micros(tx.now))
+		from, err := tx.currentSeq(e.VendorID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), stored, micros(tx.now), from)
 		if err != nil {
 			return err
 		}
@@ -475,7 +479,17 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 			return err
 		}
 		if enabled {
-			_, err := tx.exec(`UPDATE endpoints SET enabled = 1, disabled_reason = '', failing_since = NULL, updated_at = $2 WHERE id = $1`, id, micros(tx.now))
+			// It receives the events appended from now on (endpoints.from_seq).
+			var vendor string
+			if err := tx.queryRow(`SELECT vendor_id FROM endpoints WHERE id = $1`, id).Scan(&vendor); err != nil {
+				return err
+			}
+			from, err := tx.currentSeq(vendor)
+			if err != nil {
+				return err
+			}
+			_, err = tx.exec(`UPDATE endpoints SET enabled = 1, disabled_reason = '', failing_since = NULL, updated_at = $2,
+				from_seq = CASE WHEN enabled = 0 THEN $3 ELSE from_seq END WHERE id = $1`, id, micros(tx.now), from)
 			return err
 		}
 		if reason == "" {
@@ -532,24 +546,6 @@ func sortableID(prefix string, t time.Time) string {
 }
 
 // ---- fan-out ----
-
-// fanOut runs in the transaction of every appended event: one delivery per enabled
-// endpoint of the event's vendor whose filter matches.
-func fanOut(tx *Tx, ev *orderhub.Event) error {
-	eps, err := tx.liveEndpoints(ev.VendorID)
-	if err != nil {
-		return err
-	}
-	for _, ep := range eps {
-		if !typeMatches(ep.types, ev.Type) {
-			continue
-		}
-		if err := tx.insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func typeMatches(types, typ string) bool {
 	if types == "" {

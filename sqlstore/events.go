@@ -64,58 +64,107 @@ func seqColumn(key string) (column, vendorID string) {
 }
 
 func (tx *Tx) nextCount(key, column string) (int64, error) {
-	if tx.seqs == nil {
-		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
-	}
-	_, vendorID := seqColumn(key)
-	cur, ok := tx.seqs[key]
-	if !ok {
-		base, known := tx.seqBase[key]
-		if !known {
-			q := `SELECT ` + column + ` FROM vendors WHERE id = $1`
-			if tx.w.db.dialect == Postgres {
-				q += ` FOR UPDATE`
-			}
-			if err := tx.queryRow(q, vendorID).Scan(&base); err != nil {
-				return 0, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
-			}
-			tx.seqBase[key] = base
-		}
-		cur = base
+	cur, err := tx.currentCount(key, column)
+	if err != nil {
+		return 0, err
 	}
 	cur++
 	tx.seqs[key] = cur
 	return cur, nil
 }
 
-// saveSeqs and restoreSeqs keep the counted sequences in step with a savepoint.
-func (tx *Tx) saveSeqs() map[string]int64 {
-	if len(tx.seqs) == 0 {
-		return nil
+// currentSeq returns the vendor's last event sequence number as this transaction
+// sees it (its own appends included).
+func (tx *Tx) currentSeq(vendorID string) (int64, error) { return tx.currentCount(vendorID, "event_seq") }
+
+// currentCount returns a counted sequence as this transaction sees it. Reading a
+// vendor's event sequence also reads its fan-out position (fanout.go).
+func (tx *Tx) currentCount(key, column string) (int64, error) {
+	if tx.seqs == nil {
+		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
 	}
-	return maps.Clone(tx.seqs)
+	if cur, ok := tx.seqs[key]; ok {
+		return cur, nil
+	}
+	base, known := tx.seqBase[key]
+	if !known {
+		_, vendorID := seqColumn(key)
+		events := column == "event_seq"
+		q := `SELECT ` + column + `, 0, '' FROM vendors WHERE id = $1`
+		if events {
+			q = `SELECT event_seq, fanout_seq, fanout_after FROM vendors WHERE id = $1`
+		}
+		if tx.w.db.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		var f fanPos
+		if err := tx.queryRow(q, vendorID).Scan(&base, &f.seq, &f.after); err != nil {
+			return 0, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
+		}
+		tx.seqBase[key] = base
+		if events {
+			tx.setFanBase(vendorID, f)
+		}
+	}
+	return base, nil
 }
 
-func (tx *Tx) restoreSeqs(saved map[string]int64) {
-	if len(tx.seqs) == 0 && saved == nil {
-		return
+// seqState is what a savepoint keeps of the counted sequences.
+type seqState struct {
+	seqs map[string]int64
+	fan  map[string]fanPos
+}
+
+// saveSeqs and restoreSeqs keep the counted sequences (and fan-out positions) in
+// step with a savepoint.
+func (tx *Tx) saveSeqs() seqState {
+	var s seqState
+	if len(tx.seqs) > 0 {
+		s.seqs = maps.Clone(tx.seqs)
 	}
-	tx.seqs = saved
-	if tx.seqs == nil {
-		tx.seqs = map[string]int64{}
+	if len(tx.fan) > 0 {
+		s.fan = maps.Clone(tx.fan)
+	}
+	return s
+}
+
+func (tx *Tx) restoreSeqs(saved seqState) {
+	if len(tx.seqs) > 0 || saved.seqs != nil {
+		tx.seqs = saved.seqs
+		if tx.seqs == nil {
+			tx.seqs = map[string]int64{}
+		}
+	}
+	if len(tx.fan) > 0 || saved.fan != nil {
+		tx.fan = saved.fan
 	}
 }
 
 // resetSeqs forgets everything after a rolled-back transaction.
-func (tx *Tx) resetSeqs() { tx.seqs, tx.seqBase = nil, nil }
+func (tx *Tx) resetSeqs() { tx.seqs, tx.seqBase, tx.fan, tx.fanBase = nil, nil, nil, nil }
 
-// flushSeqs writes the advanced sequences back, once per vendor.
+// flushSeqs writes the advanced sequences back, once per vendor and sequence; a
+// vendor's event sequence goes with its fan-out position.
 func (tx *Tx) flushSeqs() error {
-	for k, cur := range tx.seqs {
-		if cur == tx.seqBase[k] {
-			continue
+	for k, base := range tx.seqBase {
+		cur, ok := tx.seqs[k]
+		if !ok {
+			cur = base
 		}
 		column, v := seqColumn(k)
+		if column == "event_seq" {
+			f := tx.fanAt(v)
+			if cur == base && f == tx.fanBase[v] {
+				continue
+			}
+			if _, err := tx.exec(`UPDATE vendors SET event_seq = $2, fanout_seq = $3, fanout_after = $4 WHERE id = $1`, v, cur, f.seq, f.after); err != nil {
+				return err
+			}
+			continue
+		}
+		if cur == base {
+			continue
+		}
 		if _, err := tx.exec(`UPDATE vendors SET `+column+` = $2 WHERE id = $1`, v, cur); err != nil {
 			return err
 		}

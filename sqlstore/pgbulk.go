@@ -337,13 +337,15 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 		for _, e := range k.emails {
 			c.customers[cacheKey(v, e)] = nil
 		}
-		b.Queue(`SELECT event_seq, order_seq FROM vendors WHERE id = $1 FOR UPDATE`, v).Query(func(rows pgx.Rows) error {
+		b.Queue(`SELECT event_seq, order_seq, fanout_seq, fanout_after FROM vendors WHERE id = $1 FOR UPDATE`, v).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var seq, orders int64
-				if err := rows.Scan(&seq, &orders); err != nil {
+				var f fanPos
+				if err := rows.Scan(&seq, &orders, &f.seq, &f.after); err != nil {
 					return err
 				}
 				tx.seqBase[v], tx.seqBase[orderSeqKey(v)] = seq, orders
+				tx.setFanBase(v, f)
 			}
 			return rows.Err()
 		})
@@ -369,7 +371,7 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 			}
 			return rows.Err()
 		})
-		b.Queue(`SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, v).Query(func(rows pgx.Rows) error {
+		b.Queue(liveEndpointsSQL, v, tx.w.db.inlineFanout+1).Query(func(rows pgx.Rows) error {
 			eps := []endpointTarget{}
 			for rows.Next() {
 				var e endpointTarget
@@ -531,6 +533,9 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 	}
 	if tx.events > 0 {
 		w.db.committed()
+	}
+	if tx.deferred {
+		w.db.wakeFanout()
 	}
 	for i, r := range batch {
 		r.done <- errs[i]

@@ -73,7 +73,8 @@ func isSelect(q string) bool { return strings.HasPrefix(strings.TrimSpace(q), "S
 // endpointTarget is an enabled endpoint as fan-out sees it.
 type endpointTarget struct{ id, types string }
 
-// liveEndpoints returns a vendor's enabled endpoints for fan-out. On PostgreSQL the
+// liveEndpoints returns a vendor's enabled endpoints for fan-out in the request's
+// transaction, at most one more than inline fan-out takes (fanout.go). On PostgreSQL the
 // answer is kept for the rest of the transaction (every order appends several events,
 // each fanned out): a statement that may change endpoints, or a request rolled back,
 // forgets it, and other processes cannot change endpoints while this transaction
@@ -85,7 +86,7 @@ func (tx *Tx) liveEndpoints(vendorID string) ([]endpointTarget, error) {
 			return eps, nil
 		}
 	}
-	rows, err := tx.query(`SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, vendorID)
+	rows, err := tx.query(liveEndpointsSQL, vendorID, tx.w.db.inlineFanout+1)
 	if err != nil {
 		return nil, err
 	}

@@ -128,9 +128,13 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING`,
-			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now)
+		from, err := tx.currentSeq(in.VendorID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from)
 		if err != nil {
 			return err
 		}
@@ -282,6 +286,7 @@ func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID,
 			return err
 		}
 		tx.events++
+		tx.directed(vendorID, ev.Seq)
 		if err := tx.insertDelivery(accountID, vendorID, ev.ID, typ, orderingKey, ev.Seq); err != nil {
 			return err
 		}

@@ -183,6 +183,9 @@ func (w *writer) run(batch []*writeReq) {
 	if tx.events > 0 {
 		w.db.committed()
 	}
+	if tx.deferred {
+		w.db.wakeFanout()
+	}
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
@@ -411,6 +414,10 @@ type Tx struct {
 	bulk       *pgBulk
 	optimistic bool
 	writes     int
+	// Fan-out (fanout.go): each vendor's progress as read and as advanced, and
+	// whether an event was left for the expander.
+	fan, fanBase map[string]fanPos
+	deferred     bool
 }
 
 // Now is the transaction's time.

@@ -445,9 +445,13 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-			epID, vendorID, EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now); err != nil {
+		from, err := tx.currentSeq(vendorID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
+			epID, vendorID, EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now, from); err != nil {
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO yespo_accounts (`+yespoColumns+`) VALUES ($1, $2, $3, $4, $5, $5)`, vendorID, baseURL, sealedKey, epID, now); err != nil {

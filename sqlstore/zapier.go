@@ -303,9 +303,13 @@ func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChanne
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-			ch.ID, ch.VendorID, EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now)); err != nil {
+		from, err := tx.currentSeq(ch.VendorID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
+			ch.ID, ch.VendorID, EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now), from); err != nil {
 			return err
 		}
 		_, err = tx.exec(`INSERT INTO zapier_channels (id, vendor_id, integration_uuid, user_id, alias, event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

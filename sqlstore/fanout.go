@@ -1,0 +1,372 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"orderhub"
+)
+
+// Bounded fan-out.
+//
+// An event becomes one delivery per subscribed endpoint. Writing those in the
+// request's own transaction makes the request's cost — and, since every write goes
+// through the one writer, everyone's latency — grow with the number of endpoints a
+// vendor has: 3,000 Zapier channels turned each event into 3,000 rows written while
+// every other vendor's requests waited (issue 14). So:
+//
+//   - A request fans an event out inline only while its vendor is level (every
+//     earlier event of the vendor has its deliveries) and has at most InlineFanout
+//     live endpoints (default 16): at most that many rows per event, read and
+//     written, whatever the vendor has. This is the common case and costs nothing
+//     new: the deliveries commit with the event, as before.
+//   - Otherwise the request writes the event alone (the outbox row) and leaves the
+//     vendor behind: vendors.fanout_seq stays below vendors.event_seq. Every later
+//     event of that vendor waits too, so a vendor's events are always expanded in
+//     seq order and each (endpoint, ordering key) queue gets its deliveries in seq
+//     order — the head rule (insertDelivery) stays what it was.
+//   - The fan-out expander (one goroutine per process, woken right after a commit
+//     that left an event waiting, and every second for other processes' events)
+//     expands the backlog in write requests of at most FanoutBatch rows (events and
+//     endpoints read, deliveries written) for one vendor at a time, the vendors with
+//     a backlog taking turns. Each step goes through the writer like any request and
+//     shares a group commit with whatever else is waiting, so a huge fan-out holds
+//     the writer for one small step at a time and everyone else's requests go in
+//     between. Its progress (vendors.fanout_seq, and fanout_after: the endpoint id
+//     reached inside the next event) is written in the same transaction as the
+//     deliveries: a crash loses nothing and repeats nothing, and with several
+//     processes on PostgreSQL the writer lock makes the steps take turns, each
+//     starting where the last committed one stopped. (Deliveries are also unique per
+//     (endpoint, seq), and the expander's inserts skip an existing one.)
+//   - An endpoint receives the events appended after it was created or last enabled
+//     (endpoints.from_seq, the vendor's event seq at that moment), the same as when
+//     every event was fanned out at once. An endpoint that is disabled or deleted by
+//     the time the expander reaches an event gets no delivery for it (before, it got
+//     one that went dead or was canceled at once); ReplaySince still finds the event.
+//   - Events written with their one delivery (a forwarded SALESmanago request, a
+//     test event) are never expanded.
+
+// DefaultInlineFanout is how many live endpoints a vendor may have for its events to
+// be fanned out in the request's transaction (Options.InlineFanout).
+const DefaultInlineFanout = 16
+
+// DefaultFanoutBatch bounds the rows one expander step reads and writes
+// (Options.FanoutBatch).
+const DefaultFanoutBatch = 256
+
+// fanoutPoll is how often the expander looks for work it was not woken for (events
+// another process appended, work left by a crash).
+const fanoutPoll = time.Second
+
+// liveEndpointsSQL lists a vendor's live endpoints for inline fan-out, at most $2.
+const liveEndpointsSQL = `SELECT id, event_types FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL ORDER BY id LIMIT $2`
+
+// fanPos is a vendor's fan-out progress: every event with a seq up to seq has its
+// deliveries, and event seq+1 has them for the endpoints with ids up to after.
+type fanPos struct {
+	seq   int64
+	after string
+}
+
+func (tx *Tx) setFanBase(vendorID string, f fanPos) {
+	if tx.fanBase == nil {
+		tx.fanBase = map[string]fanPos{}
+	}
+	tx.fanBase[vendorID] = f
+}
+
+// fanAt is the vendor's progress as this transaction sees it (the vendor's row must
+// have been read: currentSeq).
+func (tx *Tx) fanAt(vendorID string) fanPos {
+	if f, ok := tx.fan[vendorID]; ok {
+		return f
+	}
+	return tx.fanBase[vendorID]
+}
+
+func (tx *Tx) setFan(vendorID string, f fanPos) {
+	if tx.fan == nil {
+		tx.fan = map[string]fanPos{}
+	}
+	tx.fan[vendorID] = f
+}
+
+// level reports whether every event of the vendor before seq has its deliveries.
+func (tx *Tx) level(vendorID string, seq int64) bool {
+	f := tx.fanAt(vendorID)
+	return f.after == "" && f.seq == seq-1
+}
+
+func init() { eventHooks = append(eventHooks, fanOut) }
+
+// fanOut runs in the transaction of every appended event: while the vendor is level
+// and has few endpoints, one delivery per enabled endpoint whose filter matches;
+// otherwise nothing — the expander will do it.
+func fanOut(tx *Tx, ev *orderhub.Event) error {
+	k := tx.w.db.inlineFanout
+	if k >= 0 && tx.level(ev.VendorID, ev.Seq) {
+		eps, err := tx.liveEndpoints(ev.VendorID)
+		if err != nil {
+			return err
+		}
+		if len(eps) <= k {
+			for _, ep := range eps {
+				if !typeMatches(ep.types, ev.Type) {
+					continue
+				}
+				if err := tx.insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+					return err
+				}
+			}
+			tx.setFan(ev.VendorID, fanPos{seq: ev.Seq})
+			return nil
+		}
+	}
+	tx.deferred = true
+	return nil
+}
+
+// directed records an event appended with its one delivery written by the caller
+// (a forwarded SALESmanago request, a test event): there is nothing to expand.
+func (tx *Tx) directed(vendorID string, seq int64) {
+	if tx.level(vendorID, seq) {
+		tx.setFan(vendorID, fanPos{seq: seq})
+		return
+	}
+	tx.deferred = true // the expander steps over it
+}
+
+// skipsFanout reports whether events of a type are never expanded (directed).
+func skipsFanout(typ string) bool { return directedEvent(typ) || typ == EventEndpointTest }
+
+// ---- the expander ----
+
+// ExpandFanout runs one step of the fan-out expander: one write request that
+// expands at most FanoutBatch rows of one vendor's backlog, the vendors with a
+// backlog taking turns. It reports whether it found work. The expander goroutine
+// calls it; so may tests (Options.NoFanoutExpander).
+func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
+	db.fanMu.Lock()
+	defer db.fanMu.Unlock()
+	var vendor string
+	err := db.Write(ctx, func(tx *Tx) error {
+		vendor = ""
+		v, err := tx.nextBacklog(db.fanLast)
+		if err != nil || v == "" {
+			return err
+		}
+		vendor = v
+		return tx.expand(v, db.fanBatch)
+	})
+	if err != nil {
+		return false, err
+	}
+	if vendor != "" {
+		db.fanLast = vendor
+	}
+	return vendor != "", nil
+}
+
+// nextBacklog returns the first vendor with a backlog after the one served last
+// (wrapping around), or "".
+func (tx *Tx) nextBacklog(after string) (string, error) {
+	for {
+		var id string
+		err := tx.queryRow(`SELECT id FROM vendors WHERE fanout_seq < event_seq AND id > $1 ORDER BY id LIMIT 1`, after).Scan(&id)
+		switch {
+		case err == nil:
+			return id, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", err
+		case after == "":
+			return "", nil
+		}
+		after = ""
+	}
+}
+
+type fanEndpoint struct {
+	id, types string
+	from      int64
+}
+
+// expand expands the vendor's backlog in seq order, reading and writing at most
+// budget rows, and records how far it got.
+func (tx *Tx) expand(vendorID string, budget int) error {
+	cur, err := tx.currentSeq(vendorID)
+	if err != nil {
+		return err
+	}
+	f := tx.fanAt(vendorID)
+	used, inserted := 0, 0
+	defer func() {
+		tx.setFan(vendorID, f)
+		if inserted > 0 {
+			tx.events++ // wakes the delivery engine after the commit
+		}
+	}()
+	for used < budget && f.seq < cur {
+		evs, err := tx.backlog(vendorID, f.seq, min(budget-used, 64))
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			// Cannot happen: the events up to the vendor's seq exist. Do not spin.
+			tx.w.db.log.Error("fan-out: events missing; skipping to the vendor's seq", "vendor", vendorID, "from", f.seq, "to", cur)
+			f = fanPos{seq: cur}
+			break
+		}
+		for _, ev := range evs {
+			if used >= budget {
+				return nil
+			}
+			used++
+			if skipsFanout(ev.Type) {
+				f = fanPos{seq: ev.Seq}
+				continue
+			}
+			for {
+				n := max(budget-used, 1)
+				eps, err := tx.endpointChunk(vendorID, f.after, n)
+				if err != nil {
+					return err
+				}
+				used += len(eps)
+				for _, ep := range eps {
+					if ep.from >= ev.Seq || !typeMatches(ep.types, ev.Type) {
+						continue
+					}
+					if _, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), vendorID, ep.id, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now)); err != nil {
+						return err
+					}
+					inserted++
+				}
+				if len(eps) < n {
+					f = fanPos{seq: ev.Seq}
+					break
+				}
+				f = fanPos{seq: ev.Seq - 1, after: eps[len(eps)-1].id}
+				if used >= budget {
+					return nil
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// expandDeliverySQL is insertDelivery's statement for the expander; a delivery that
+// exists already (ReplaySince may have queued it) is left alone.
+const expandDeliverySQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
+		CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
+		$8, $8, $8)
+	ON CONFLICT (endpoint_id, seq) DO NOTHING`
+
+// backlog returns up to n events of the vendor after seq, in seq order.
+func (tx *Tx) backlog(vendorID string, seq int64, n int) ([]*orderhub.Event, error) {
+	rows, err := tx.query(`SELECT id, type, ordering_key, seq FROM events WHERE vendor_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, vendorID, seq, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*orderhub.Event
+	for rows.Next() {
+		ev := &orderhub.Event{VendorID: vendorID}
+		if err := rows.Scan(&ev.ID, &ev.Type, &ev.OrderingKey, &ev.Seq); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// endpointChunk returns up to n live endpoints of the vendor with ids after after.
+func (tx *Tx) endpointChunk(vendorID, after string, n int) ([]fanEndpoint, error) {
+	rows, err := tx.query(`SELECT id, event_types, from_seq FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL AND id > $2 AND enabled = 1
+		ORDER BY id LIMIT $3`, vendorID, after, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fanEndpoint
+	for rows.Next() {
+		var e fanEndpoint
+		if err := rows.Scan(&e.id, &e.types, &e.from); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FanoutBacklog returns how many events wait for the expander (all vendors).
+func (db *DB) FanoutBacklog(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(event_seq - fanout_seq), 0) FROM vendors WHERE fanout_seq < event_seq`).Scan(&n)
+	return n, err
+}
+
+// wakeFanout tells the expander that an event is waiting. It never blocks.
+func (db *DB) wakeFanout() {
+	select {
+	case db.fanWake <- struct{}{}:
+	default:
+	}
+}
+
+// startFanout starts the expander goroutine.
+func (db *DB) startFanout() {
+	db.fanWake = make(chan struct{}, 1)
+	db.fanQuit, db.fanDone = make(chan struct{}), make(chan struct{})
+	go db.fanoutLoop()
+}
+
+// stopFanout stops the expander (before the writer: its step in flight finishes).
+func (db *DB) stopFanout() {
+	if db.fanQuit == nil {
+		return
+	}
+	select {
+	case <-db.fanQuit:
+	default:
+		close(db.fanQuit)
+	}
+	<-db.fanDone
+}
+
+func (db *DB) fanoutLoop() {
+	defer close(db.fanDone)
+	ctx := context.Background()
+	t := time.NewTimer(0) // at start: work a crash (or another process) left
+	defer t.Stop()
+	for {
+		select {
+		case <-db.fanQuit:
+			return
+		case <-db.fanWake:
+		case <-t.C:
+			t.Reset(fanoutPoll)
+		}
+		for {
+			select {
+			case <-db.fanQuit:
+				return
+			default:
+			}
+			if n, err := db.FanoutBacklog(ctx); err != nil || n == 0 {
+				break
+			}
+			worked, err := db.ExpandFanout(ctx)
+			if err != nil {
+				db.log.Error("fan-out expander step failed; retrying at the next poll", "err", err)
+				break
+			}
+			if !worked {
+				break
+			}
+		}
+	}
+}
