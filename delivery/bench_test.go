@@ -33,6 +33,10 @@ import (
 // latencyRate is BenchmarkLatency's order rate (go test … -args -rate 500).
 var latencyRate = flag.Int("rate", 1000, "BenchmarkLatency: orders per second")
 
+// inlineFanout is the store's InlineFanout (go test … -args -inline-fanout -1: every
+// event through the fan-out expander, as for a vendor with many endpoints).
+var inlineFanout = flag.Int("inline-fanout", 0, "sqlstore.Options.InlineFanout (0: the default; -1: always the expander)")
+
 // cpuTime is the CPU (user + system) this process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -42,7 +46,7 @@ func cpuTime() time.Duration {
 
 func benchDB(b *testing.B) *sqlstore.DB {
 	b.Helper()
-	db, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), sqlstore.Options{})
+	db, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), sqlstore.Options{InlineFanout: *inlineFanout})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -122,6 +122,17 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		Name: "orderhub_db_optimistic_fallbacks_total",
 		Help: "PostgreSQL: optimistic write batches rolled back and run again request by request (a request failed after writing, or a statement failed).",
 	}, func() float64 { return float64(db.OptimisticFallbacks()) }))
+	cfg.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "orderhub_fanout_backlog_events",
+		Help: "Events waiting for the fan-out expander to write their deliveries (vendors with more endpoints than a request fans out to).",
+	}, func() float64 {
+		n, _ := db.FanoutBacklog(context.Background())
+		return float64(n)
+	}))
+	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "orderhub_fanout_expanded_deliveries_total",
+		Help: "Deliveries written by this process's fan-out expander.",
+	}, func() float64 { return float64(db.FanoutExpanded()) }))
 	s.routes()
 	s.handler = s.recoverer(s.instrument(s.mux))
 	return s, nil

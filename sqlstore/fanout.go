@@ -151,14 +151,16 @@ func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
 	db.fanMu.Lock()
 	defer db.fanMu.Unlock()
 	var vendor string
+	var inserted int
 	err := db.Write(ctx, func(tx *Tx) error {
-		vendor = ""
+		vendor, inserted = "", 0
 		v, err := tx.nextBacklog(db.fanLast)
 		if err != nil || v == "" {
 			return err
 		}
 		vendor = v
-		return tx.expand(v, db.fanBatch)
+		inserted, err = tx.expand(v, db.fanBatch)
+		return err
 	})
 	if err != nil {
 		return false, err
@@ -166,8 +168,12 @@ func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
 	if vendor != "" {
 		db.fanLast = vendor
 	}
+	db.fanExpanded.Add(int64(inserted))
 	return vendor != "", nil
 }
+
+// FanoutExpanded counts the deliveries this process's expander wrote (metrics).
+func (db *DB) FanoutExpanded() int64 { return db.fanExpanded.Load() }
 
 // nextBacklog returns the first vendor with a backlog after the one served last
 // (wrapping around), or "".
@@ -194,13 +200,13 @@ type fanEndpoint struct {
 
 // expand expands the vendor's backlog in seq order, reading and writing at most
 // budget rows, and records how far it got.
-func (tx *Tx) expand(vendorID string, budget int) error {
+func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 	cur, err := tx.currentSeq(vendorID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	f := tx.fanAt(vendorID)
-	used, inserted := 0, 0
+	used := 0
 	defer func() {
 		tx.setFan(vendorID, f)
 		if inserted > 0 {
@@ -210,7 +216,7 @@ func (tx *Tx) expand(vendorID string, budget int) error {
 	for used < budget && f.seq < cur {
 		evs, err := tx.backlog(vendorID, f.seq, min(budget-used, 64))
 		if err != nil {
-			return err
+			return inserted, err
 		}
 		if len(evs) == 0 {
 			// Cannot happen: the events up to the vendor's seq exist. Do not spin.
@@ -220,7 +226,7 @@ func (tx *Tx) expand(vendorID string, budget int) error {
 		}
 		for _, ev := range evs {
 			if used >= budget {
-				return nil
+				return inserted, nil
 			}
 			used++
 			if skipsFanout(ev.Type) {
@@ -231,7 +237,7 @@ func (tx *Tx) expand(vendorID string, budget int) error {
 				n := max(budget-used, 1)
 				eps, err := tx.endpointChunk(vendorID, f.after, n)
 				if err != nil {
-					return err
+					return inserted, err
 				}
 				used += len(eps)
 				for _, ep := range eps {
@@ -239,7 +245,7 @@ func (tx *Tx) expand(vendorID string, budget int) error {
 						continue
 					}
 					if _, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), vendorID, ep.id, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now)); err != nil {
-						return err
+						return inserted, err
 					}
 					inserted++
 				}
@@ -249,12 +255,12 @@ func (tx *Tx) expand(vendorID string, budget int) error {
 				}
 				f = fanPos{seq: ev.Seq - 1, after: eps[len(eps)-1].id}
 				if used >= budget {
-					return nil
+					return inserted, nil
 				}
 			}
 		}
 	}
-	return nil
+	return inserted, nil
 }
 
 // expandDeliverySQL is insertDelivery's statement for the expander; a delivery that

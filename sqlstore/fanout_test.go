@@ -74,7 +74,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, _ *sqlstore.DB) {
 		ctx := context.Background()
 		db := openFanout(t, testDSN(t), sqlstore.Options{NoFanoutExpander: true, FanoutBatch: 50})
-		deliverySetup(t, db)
+		clk := deliverySetup(t, db)
 		const n = 300
 		var eps []*sqlstore.Endpoint
 		for i := 0; i < n; i++ {
@@ -105,6 +105,11 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		}
 		if b, err := db.FanoutBacklog(ctx); err != nil || b != 3 {
 			t.Fatalf("backlog %d, %v; want 3 events", b, err)
+		}
+		// Retention does not take waiting events for events without deliveries.
+		clk.advance(time.Hour)
+		if st, err := db.Prune(ctx, sqlstore.Retention{Delivered: time.Nanosecond}); err != nil || st.Events != 0 {
+			t.Fatalf("prune deleted %d waiting events (%v)", st.Events, err)
 		}
 
 		// Each step writes at most FanoutBatch rows.

@@ -570,8 +570,11 @@ func (p *pruner) deleteEvents(ctx context.Context, ids []string) error {
 	defer func() { p.lastWrite = time.Since(start) }()
 	err := p.db.w.do(ctx, func(tx *Tx) error {
 		n = 0
+		// An event the fan-out expander has not reached yet has no deliveries
+		// either, but it will: it stays.
 		rows, err := tx.query(`SELECT id FROM events e WHERE id IN (`+in+`) AND created_at < $1
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)`, append([]any{p.delivered}, args...)...)
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+			AND e.seq <= (SELECT fanout_seq FROM vendors v WHERE v.id = e.vendor_id)`, append([]any{p.delivered}, args...)...)
 		if err != nil {
 			return err
 		}
