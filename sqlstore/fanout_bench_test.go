@@ -57,6 +57,9 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	if err := db.SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
+		b.Fatal(err)
+	}
 	for _, v := range []string{"acme", "beta"} {
 		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
 			b.Fatal(err)

@@ -19,6 +19,10 @@ func openFanout(t *testing.T, dsn string, opt sqlstore.Options) *sqlstore.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// More endpoints than the default quotas allow: the point is many subscribers.
+	if err := db.SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 
