@@ -48,7 +48,17 @@ func TestCrashRepeatedKillsPostgres(t *testing.T) {
 	crashRepeatedKills(t, pgtest.NewCluster(t).CreateDB(t), 2)
 }
 
-func crashRepeatedKills(t *testing.T, dsn string, kills int) {
+// TestCrashRepeatedKillsExpander is the SQLite run with every event fanned out by
+// the fan-out expander (--inline-fanout 0), as for a vendor with many endpoints:
+// kills land between an event's commit and its expansion, and mid-expansion.
+func TestCrashRepeatedKillsExpander(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	crashRepeatedKills(t, migratedDSN(t), 3, "--inline-fanout", "0", "--fanout-batch", "3")
+}
+
+func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string) {
 	if v, err := strconv.Atoi(os.Getenv("ORDERHUB_CRASH_KILLS")); err == nil && v > 0 {
 		kills = v
 	}
@@ -134,6 +144,7 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int) {
 	}
 
 	serveArgs := []string{"--allow-private-targets", "--delivery-timeout", "1s", "--delivery-schedule", "0,200ms,500ms,1s,1s,1s,1s,1s,1s,1s"}
+	serveArgs = append(serveArgs, extraArgs...)
 	var next atomic.Int64
 	retried := 0
 	var inst *instance

@@ -43,6 +43,8 @@ type serveConfig struct {
 	metricsToken string
 	// quotas are the server-wide quota defaults set with -quota (quota.go).
 	quotas map[string]int
+	// inlineFanout and fanoutBatch tune fan-out (docs/fanout.md): 0 is the default.
+	inlineFanout, fanoutBatch int
 }
 
 // connectorEnv is what a connector's wiring gets: it adds its delivery Senders and
@@ -71,8 +73,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.delivery = deliveryFlags(fs, false)
 	cfg.retention = retentionFlags(fs)
 	cfg.quotas = quotaFlag(fs)
+	inline := fs.Int("inline-fanout", sqlstore.DefaultInlineFanout, "fan an event out in its request's transaction while its vendor has at most this many live endpoints (0: never; more go through the fan-out expander)")
+	fs.IntVar(&cfg.fanoutBatch, "fanout-batch", sqlstore.DefaultFanoutBatch, "rows one fan-out expander step reads and writes (1-10000)")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
+	}
+	if *inline < 0 || cfg.fanoutBatch < 1 || cfg.fanoutBatch > 10000 {
+		fmt.Fprintln(stderr, "--inline-fanout must be 0 or more and --fanout-batch 1 to 10000")
+		return errUsage
+	}
+	cfg.inlineFanout = *inline
+	if cfg.inlineFanout == 0 {
+		cfg.inlineFanout = -1 // sqlstore: never inline
 	}
 	if err := cfg.retention.check(); err != nil {
 		fmt.Fprintln(stderr, err)
@@ -108,7 +120,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.dsn, log)
+	db, err := sqlstore.Open(ctx, cfg.dsn, sqlstore.Options{Logger: log, InlineFanout: cfg.inlineFanout, FanoutBatch: cfg.fanoutBatch})
 	if err != nil {
 		return err
 	}
