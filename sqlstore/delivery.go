@@ -707,12 +707,12 @@ func (db *DB) claimSQL() string {
 	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3
 		WHERE id IN (
 			SELECT id FROM (
-				SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
+				SELECT id, next_attempt_at, seq, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
 				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
 					WHERE vendor_id = $8 AND ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3
 					AND (locked_until IS NULL OR locked_until <= $3) AND ` + excl + `
-					ORDER BY next_attempt_at LIMIT $5` + lock + `) c
-			) r WHERE rn <= $6 ORDER BY next_attempt_at LIMIT $7)
+					ORDER BY next_attempt_at, seq LIMIT $5` + lock + `) c
+			) r WHERE rn <= $6 ORDER BY next_attempt_at, seq LIMIT $7)
 		RETURNING id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, attempts`
 }
 
