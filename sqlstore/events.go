@@ -75,7 +75,9 @@ func (tx *Tx) nextCount(key, column string) (int64, error) {
 
 // currentSeq returns the vendor's last event sequence number as this transaction
 // sees it (its own appends included).
-func (tx *Tx) currentSeq(vendorID string) (int64, error) { return tx.currentCount(vendorID, "event_seq") }
+func (tx *Tx) currentSeq(vendorID string) (int64, error) {
+	return tx.currentCount(vendorID, "event_seq")
+}
 
 // currentCount returns a counted sequence as this transaction sees it. Reading a
 // vendor's event sequence also reads its fan-out position (fanout.go).
