@@ -25,7 +25,7 @@ import (
 // transaction: InlineFanout unbounded); "bounded" is the default (the fan-out
 // expander). No delivery engine runs: this is the write side only.
 //
-//	go test -run '^$' -bench FanoutNeighbour -benchtime 2000x ./sqlstore/
+//	go test -run '^$' -bench FanoutNeighbour -benchtime 3000x ./sqlstore/
 func BenchmarkFanoutNeighbour(b *testing.B) {
 	for _, engine := range engines {
 		for _, design := range []string{"inline", "bounded"} {
@@ -145,7 +145,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 					return
 				}
 				lat[i] = time.Since(start)
-				time.Sleep(2 * time.Millisecond) // a steady client, not a flood
+				time.Sleep(20 * time.Millisecond) // a steady client (8 of them: ≈ 400 orders/s), not a flood
 			}
 		}()
 	}
