@@ -390,9 +390,16 @@ func ParseOrderEvent(body []byte) (*OrderEvent, error) {
 		b, _ := json.Marshal(meta) // sorted keys
 		ev.Order.Metadata = b
 	}
+	// The total rule on what the event sends alone: always for orderCreated; for
+	// orderUpdated only when it creates the order — an update of an existing order is
+	// checked merged with the stored order (its shipping, taxes, discount), by the store.
+	var mismatch *Error
 	if ev.HasItems && ev.HasTotal {
 		if e := CheckOrderTotal(ev.Order.Items, ev.Order.Total, ev.Order.Shipping, ev.Order.Taxes, ev.Order.Discount); e != nil {
-			return fail(e)
+			if ev.Type == YespoOrderCreated {
+				return fail(e)
+			}
+			mismatch = e
 		}
 	}
 
@@ -418,6 +425,9 @@ func ParseOrderEvent(body []byte) (*OrderEvent, error) {
 		ev.CreateIgnored = Errorf(EOrderEventParamRequired, "Creating an order requires a contact identifier, and the event has none: send externalCustomerId, email or phone, or one of Yespo's default identifier parameters (%s; names in any case).", yespoContactParamNames())
 	case len(missing) > 0:
 		ev.CreateIgnored = FieldError(EOrderEventParamRequired, missing[0], "Creating an order requires the parameters externalOrderId, totalCost, status, date and a contact identifier (externalCustomerId, email, phone or a Yespo default identifier); missing: %s.", strings.Join(missing, ", "))
+	}
+	if ev.CreateIgnored == nil && mismatch != nil {
+		ev.CreateIgnored = mismatch
 	}
 	if ev.Type == YespoOrderCreated && ev.CreateIgnored != nil {
 		ev.Ignored, ev.CreateIgnored = ev.CreateIgnored, nil

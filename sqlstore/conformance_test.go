@@ -66,12 +66,21 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 				t.Errorf("order-created of %s: subtotal %v (%v)", o.ExternalOrderID, o.Subtotal, err)
 			}
 		}
-		// An update that changes the items changes the subtotal with them.
-		upd := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"},{"name":"totalCost","value":"13"},{"name":"shipping","value":"3"},
+		// An update that changes the items changes the subtotal with them; its total
+		// is checked with the stored shipping (3.00), which it need not send again.
+		upd := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"},{"name":"totalCost","value":"13"},
 			{"name":"items","value":[{"externalItemId":"b","name":"B","quantity":1,"cost":"10","url":"https://shop.example/b","imageUrl":"https://shop.example/b.png"}]}]}`
 		ev, _ = orderhub.ParseOrderEvent([]byte(upd))
-		if r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(upd)); err != nil || r.Order == nil || r.Order.Subtotal != 1000 {
+		if r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(upd)); err != nil || r.Order == nil || r.Order.Subtotal != 1000 || r.Order.Shipping != 300 {
 			t.Fatalf("update: %+v %v", r, err)
+		}
+		// An orderUpdated that creates the order is checked on what it sends.
+		mk := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-NEW"},{"name":"email","value":"ann@example.com"},
+			{"name":"totalCost","value":"13"},{"name":"status","value":"INITIALIZED"},{"name":"date","value":"2020-05-14T10:11:00"},
+			{"name":"items","value":[{"externalItemId":"b","name":"B","quantity":1,"cost":"10","url":"https://shop.example/b","imageUrl":"https://shop.example/b.png"}]}]}`
+		ev, _ = orderhub.ParseOrderEvent([]byte(mk))
+		if r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(mk)); err != nil || r.Outcome != sqlstore.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
+			t.Fatalf("creating update with a mismatching total: %+v %v", r, err)
 		}
 	})
 }
