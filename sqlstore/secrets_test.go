@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -91,6 +92,58 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 		db.SetSealer(k1)
 		if err := db.WriteHealth(ctx); err != nil {
 			t.Fatalf("write health: %v", err)
+		}
+	})
+}
+
+// Readiness follows the writes on both engines: a write the database refuses (a
+// trigger raising the error a full disk gives) makes WriteHealth fail, and it
+// recovers by itself once writes succeed.
+func TestWriteHealthFollowsFailingWrites(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, _ *sqlstore.DB) {
+		ctx := context.Background()
+		dsn := testDSN(t)
+		db := openDSN(t, dsn)
+		var raw *sql.DB
+		var err error
+		fail, heal := []string{
+			`CREATE TRIGGER full_disk_i BEFORE INSERT ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+			`CREATE TRIGGER full_disk_u BEFORE UPDATE ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+		}, []string{`DROP TRIGGER full_disk_i`, `DROP TRIGGER full_disk_u`}
+		if testEngine(t) == "postgres" {
+			raw, err = sql.Open("pgx", dsn)
+			fail = []string{
+				`CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$`,
+				`CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION full_disk()`,
+			}
+			heal = []string{`DROP TRIGGER full_disk ON settings`}
+		} else {
+			raw, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_pragma=busy_timeout(5000)")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if err := db.WriteHealth(ctx); err != nil {
+			t.Fatalf("healthy: %v", err)
+		}
+		for _, q := range fail {
+			if _, err := raw.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(1100 * time.Millisecond) // the probe runs at most once a second
+		if err := db.WriteHealth(ctx); err == nil {
+			t.Fatal("writes fail and WriteHealth says healthy")
+		}
+		for _, q := range heal {
+			if _, err := raw.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(1100 * time.Millisecond)
+		if err := db.WriteHealth(ctx); err != nil {
+			t.Fatalf("writes succeed again and WriteHealth says %v", err)
 		}
 	})
 }
