@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
@@ -66,6 +68,9 @@ type Config struct {
 	SecureCookies bool
 	// Now returns the current time (default time.Now); it times the login throttle.
 	Now func() time.Time
+	// Guard checks the target URLs the console's forms register (default
+	// netguard.Default(); the admin API passes its own).
+	Guard *netguard.Guard
 }
 
 type console struct {
@@ -76,6 +81,7 @@ type console struct {
 	mux    *http.ServeMux
 	logins *throttle.Limiter // failed logins (package throttle)
 	dash   *sqlstore.DashboardCache
+	manage *manage.Service // the admin API's rules and store calls (manage.go)
 }
 
 // Handler returns the console's handler; mount it at Prefix + "/".
@@ -88,6 +94,10 @@ func Handler(cfg Config) http.Handler {
 	}
 	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: throttle.New(loginThrottle, cfg.Now)}
 	c.dash = sqlstore.NewDashboardCache(cfg.DB, 2*time.Second)
+	if cfg.Guard == nil {
+		cfg.Guard = netguard.Default()
+	}
+	c.manage = &manage.Service{DB: cfg.DB, Guard: cfg.Guard}
 	c.pages = pages()
 	c.routes()
 	return c
@@ -351,6 +361,7 @@ type view struct {
 	Nav     string
 	User    string
 	Scope   string // the vendor of a vendor-scoped session
+	Role    string // the session's role (operator, vendor-admin, vendor-viewer)
 	CSRF    string
 	Flash   string
 	Error   string
@@ -364,7 +375,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, pag
 		panic("console: no page " + page)
 	}
 	if s := session(r); s != nil {
-		v.User, v.CSRF, v.Scope = s.Username, s.CSRFToken, s.VendorID
+		v.User, v.CSRF, v.Scope, v.Role = s.Username, s.CSRFToken, s.VendorID, s.Role
 	}
 	if ck, err := r.Cookie(flashCookie); err == nil && v.Flash == "" {
 		v.Flash, _ = url.QueryUnescape(ck.Value)

@@ -48,6 +48,7 @@ func (c *console) routes() {
 	m.HandleFunc("GET "+p+"/credentials", c.auth(c.handleCredentials))
 	m.HandleFunc("POST "+p+"/clients/{id}/revoke", c.auth(c.handleRevokeClient))
 	m.HandleFunc("GET "+p+"/audit", c.auth(c.handleAudit))
+	c.manageRoutes() // manage.go: the forms that create and change things
 
 	m.HandleFunc(p+"/", c.auth(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "There is no console page at "+r.URL.Path+".")

@@ -56,7 +56,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(func(w http.ResponseWriter, r *http.Request) { s.handleAdminDashboard(w, r, dash) }))
 
 	// The web console (HTML pages with their own login; docs/console.md).
-	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
+	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now, Guard: s.guard}))
 	m.HandleFunc("GET /favicon.ico", console.Favicon)
 }
 
@@ -159,7 +159,7 @@ func (s *Server) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request)
 	err := decodeAdmin(w, r, &in)
 	v := &orderhub.Vendor{ID: in.ID, Name: in.Name}
 	if err == nil {
-		err = s.db.CreateVendor(r.Context(), v)
+		err = s.manage().CreateVendor(r.Context(), v)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -192,16 +192,10 @@ func (s *Server) handleAdminCreateClient(w http.ResponseWriter, r *http.Request)
 		Scopes   []string `json:"scopes"`
 	}
 	err := decodeAdmin(w, r, &in)
-	if err == nil && in.VendorID == "" {
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
-	}
-	if err == nil && len(in.Scopes) == 0 {
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "scopes", "scopes is required: one or more of %s.", strings.Join(orderhub.KnownScopes, ", "))
-	}
 	c := &orderhub.Client{ID: in.ID, VendorID: in.VendorID, Name: in.Name, Scopes: in.Scopes}
 	var secret string
 	if err == nil {
-		secret, err = s.db.CreateClient(r.Context(), c)
+		secret, err = s.manage().CreateClient(r.Context(), c)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -243,12 +237,8 @@ func (s *Server) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Reques
 func (s *Server) handleAdminCreatePromoCode(w http.ResponseWriter, r *http.Request) {
 	var p orderhub.PromoCode
 	err := decodeAdmin(w, r, &p)
-	if err == nil && p.VendorID == "" {
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
-	}
 	if err == nil {
-		p.CreatedAt = time.Time{}
-		err = s.db.CreatePromoCode(r.Context(), &p)
+		err = s.manage().CreatePromoCode(r.Context(), &p)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -92,18 +93,15 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	if err == nil && in.Kind != "" {
-		err = plainEndpointKind(in.Kind)
-	}
 	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 	if err == nil {
-		err = s.guard.CheckURL(r.Context(), "url", in.URL, false)
-	}
-	if err == nil {
-		err = s.db.CreateEndpoint(r.Context(), ep)
+		err = s.manage().CreateEndpoint(r.Context(), ep)
 	}
 	s.answer(w, r, http.StatusCreated, ep, err)
 }
+
+// manage is the service the admin API and the console's forms share (package manage).
+func (s *Server) manage() *manage.Service { return &manage.Service{DB: s.db, Guard: s.guard} }
 
 func (s *Server) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) {
 	vendorID, id, err := s.adminEndpoint(r)
@@ -120,20 +118,9 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	if err == nil && in.URL != nil {
-		err = s.guard.CheckURL(r.Context(), "url", *in.URL, false)
-	}
 	var ep *sqlstore.Endpoint
-	if err == nil && in.Kind != nil {
-		if err = plainEndpointKind(*in.Kind); err == nil {
-			var cur *sqlstore.Endpoint
-			if cur, err = s.db.GetEndpoint(r.Context(), vendorID, id); err == nil && cur.Kind != *in.Kind && plainEndpointKind(cur.Kind) != nil {
-				err = orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint %q is the delivery endpoint of a %s account; its kind cannot change (delete the account instead).", id, cur.Kind)
-			}
-		}
-	}
 	if err == nil {
-		ep, err = s.db.UpdateEndpoint(r.Context(), vendorID, id, in)
+		ep, err = s.manage().UpdateEndpoint(r.Context(), vendorID, id, in)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -148,17 +135,6 @@ func (s *Server) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// plainEndpointKind refuses the connector kinds (salesmanago, yespo) where the
-// endpoint API creates or changes endpoints: a connector's endpoint comes and goes
-// with its account (the SALESmanago and Yespo admin APIs). Lists and reads show
-// every kind.
-func plainEndpointKind(kind string) error {
-	if kind != sqlstore.EndpointWebhook && kind != sqlstore.EndpointZapier {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q cannot be set here: the endpoint API makes webhook and zapier endpoints; salesmanago and yespo endpoints are made with their account.", kind)
-	}
-	return nil
 }
 
 // decodeOptional decodes a JSON body when there is one.
@@ -178,20 +154,9 @@ func (s *Server) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = decodeOptional(w, r, &in)
 	}
-	overlap := sqlstore.DefaultSecretOverlap
-	if err == nil && in.OverlapSeconds != nil {
-		switch o := *in.OverlapSeconds; {
-		case o < 0 || o > 30*24*3600:
-			err = orderhub.FieldError(orderhub.EInvalidRequest, "overlapSeconds", "overlapSeconds must be 0 to 2592000 (30 days).")
-		case o == 0:
-			overlap = -1 // the old secret stops at once
-		default:
-			overlap = time.Duration(o) * time.Second
-		}
-	}
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.db.RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, overlap)
+		ep, err = s.manage().RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, in.OverlapSeconds)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -204,12 +169,9 @@ func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		err = decodeOptional(w, r, &in)
 	}
-	if err == nil && (len(in.Reason) > 500 || !orderhub.IsFreeText(in.Reason)) {
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "reason", "The reason must be text of at most 500 characters.")
-	}
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.db.SetEndpointEnabled(r.Context(), vendorID, id, false, in.Reason)
+		ep, err = s.manage().DisableEndpoint(r.Context(), vendorID, id, in.Reason)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }

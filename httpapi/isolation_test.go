@@ -124,6 +124,9 @@ var isolationConsolePaths = []string{
 	"GET /console/endpoints/victim", "GET /console/deliveries/victim", "GET /console/no-such-page",
 	"POST /console/logout", "POST /console/endpoints/victim/disable", "POST /console/deliveries/victim/replay",
 	"POST /console/dead-letters/replay", "POST /console/clients/{acme.client}/revoke",
+	// The forms that create and change things (console/manage.go).
+	"GET /console/endpoints/new", "POST /console/endpoints", "GET /console/endpoints/victim/edit", "POST /console/endpoints/victim/edit",
+	"POST /console/endpoints/victim/delete",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

@@ -1,0 +1,225 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// The console's forms that create and change things (issue 18 part 1). Each form
+// calls the function of package manage that the admin API's handler calls, so a
+// form refuses what the API refuses, with the API's message, shown next to the
+// form. Roles: an operator manages every vendor; a vendor-admin its own vendor's
+// records; a vendor-viewer sees no forms (its POSTs are refused by scopeRequest).
+// Every change is recorded in the audit log by the store's writer (the Change that
+// auth or change puts in the request's context).
+
+func (c *console) manageRoutes() {
+	m := c.mux
+	const p = Prefix
+	m.HandleFunc("GET "+p+"/endpoints/new", c.auth(c.handleNewEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints", c.auth(c.handleCreateEndpoint))
+	m.HandleFunc("GET "+p+"/endpoints/{id}/edit", c.auth(c.handleEditEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/edit", c.auth(c.handleUpdateEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(c.handleDeleteEndpoint))
+}
+
+// mayChange reports whether the session's role may use the forms.
+func mayChange(r *http.Request) bool {
+	s := session(r)
+	return s != nil && s.Role != sqlstore.RoleVendorViewer
+}
+
+// readOnly refuses a vendor-viewer the form pages.
+func (c *console) readOnly(w http.ResponseWriter, r *http.Request) bool {
+	if mayChange(r) {
+		return false
+	}
+	s := session(r)
+	c.fail(w, r, http.StatusForbidden, "Read only", "Your role ("+s.Role+") can look at vendor "+s.VendorID+" but not change it.")
+	return true
+}
+
+// formVendor is the vendor a form names: a vendor-scoped session's own vendor
+// (another one is refused), the form's for an operator.
+func (c *console) formVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
+	v := strings.TrimSpace(r.PostForm.Get("vendor"))
+	if s := scopeVendor(r); s != "" {
+		if v != "" && v != s {
+			c.fail(w, r, http.StatusForbidden, "Not your vendor", "You work with vendor "+s+"; this form names vendor "+v+".")
+			return "", false
+		}
+		return s, true
+	}
+	return v, true
+}
+
+// change returns r's context recording the change as action on the resource (its
+// type is action's first part) of vendor: for the routes whose path does not name
+// the action the way the admin API's does.
+func change(r *http.Request, action, id, vendor string) context.Context {
+	ch := consoleChange(r, session(r))
+	ch.Action, ch.ResourceID, ch.VendorID = action, id, vendor
+	ch.ResourceType, _, _ = strings.Cut(action, ".")
+	return sqlstore.WithChange(r.Context(), ch)
+}
+
+// formError is a refused form's message and the field at fault (the API's names).
+type formError struct {
+	Message string
+	Field   string
+}
+
+// refused turns a domain error into the message shown next to the form; other errors
+// are not the user's doing (ok false: render them as errors).
+func refused(err error) (formError, bool) {
+	var e *orderhub.Error
+	if !errors.As(err, &e) || e.Code == orderhub.EInternal {
+		return formError{}, false
+	}
+	return formError{Message: e.Message, Field: e.Field}, true
+}
+
+// splitList splits a text field of comma- or line-separated values.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ---- webhook endpoints ----
+
+type endpointForm struct {
+	New         bool
+	ID          string
+	Vendor      string
+	Kind        string
+	URL         string
+	Description string
+	EventTypes  string
+	Connector   bool
+	Vendors     []*orderhub.Vendor
+	Err         formError
+}
+
+func (c *console) endpointFormPage(w http.ResponseWriter, r *http.Request, status int, f *endpointForm) {
+	title := "New endpoint"
+	if !f.New {
+		title = "Edit endpoint " + f.ID
+	}
+	c.render(w, r, status, "manage_endpoint", &view{Title: title, Nav: "endpoints", Data: f})
+}
+
+func (c *console) handleNewEndpoint(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendorParam(r, vs), Kind: sqlstore.EndpointWebhook, Vendors: vs})
+}
+
+func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &endpointForm{New: true, Vendor: vendor, Kind: r.PostForm.Get("kind"), URL: strings.TrimSpace(r.PostForm.Get("url")),
+		Description: r.PostForm.Get("description"), EventTypes: r.PostForm.Get("eventTypes")}
+	ep := &sqlstore.Endpoint{ID: orderhub.NewID("ep"), VendorID: vendor, Kind: f.Kind, URL: f.URL, Description: f.Description, EventTypes: splitList(f.EventTypes)}
+	err := c.manage.CreateEndpoint(change(r, "endpoint.create", ep.ID, vendor), ep)
+	if err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		f.Vendors, _ = c.vendors(r)
+		c.endpointFormPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.endpointPageWith(w, r, ep.ID, ep.Secret, "Endpoint created.")
+}
+
+// endpointPageWith renders the endpoint page with a message: after a create, whose
+// secret is shown this once (no redirect, so it never travels in a cookie or URL).
+func (c *console) endpointPageWith(w http.ResponseWriter, r *http.Request, id, secret, flash string) {
+	r.AddCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash)})
+	c.endpointPage(w, r, id, secret)
+}
+
+// managedEndpoint reads the endpoint named by the path, within the session's vendor.
+func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*sqlstore.Endpoint, bool) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return nil, false
+	}
+	e, err := c.db.GetEndpoint(r.Context(), scopeVendor(r), id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return nil, false
+	}
+	return e, true
+}
+
+func (c *console) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	e, ok := c.managedEndpoint(w, r)
+	if !ok {
+		return
+	}
+	c.endpointFormPage(w, r, http.StatusOK, &endpointForm{ID: e.ID, Vendor: e.VendorID, Kind: e.Kind, URL: e.URL, Description: e.Description,
+		EventTypes: strings.Join(e.EventTypes, ", "), Connector: isConnector(e.Kind)})
+}
+
+func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
+	e, ok := c.managedEndpoint(w, r)
+	if !ok {
+		return
+	}
+	f := &endpointForm{ID: e.ID, Vendor: e.VendorID, Kind: e.Kind, URL: strings.TrimSpace(r.PostForm.Get("url")), Description: r.PostForm.Get("description"),
+		EventTypes: r.PostForm.Get("eventTypes"), Connector: isConnector(e.Kind)}
+	types := splitList(f.EventTypes)
+	if types == nil {
+		types = []string{} // every type
+	}
+	in := sqlstore.EndpointUpdate{URL: &f.URL, Description: &f.Description, EventTypes: &types}
+	if _, err := c.manage.UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.endpointFormPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/endpoints/"+url.PathEscape(e.ID), "Endpoint saved.")
+}
+
+func (c *console) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
+	e, ok := c.managedEndpoint(w, r)
+	if !ok {
+		return
+	}
+	if err := c.db.DeleteEndpoint(change(r, "endpoint.delete", e.ID, e.VendorID), e.VendorID, e.ID, ""); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.back(w, r, "/endpoints", "Endpoint "+endpointTitle(e)+" deleted.")
+}

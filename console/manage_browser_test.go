@@ -1,0 +1,196 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"orderhub/sqlstore"
+)
+
+// apiError posts body to the admin API (method, path) and returns the error message
+// it answers: the console's forms must show the same one.
+func apiError(t *testing.T, bd *bed, method, path string, body any) string {
+	t.Helper()
+	_, tok, err := bd.DB.CreateAdminToken(context.Background(), "forms-"+strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, bd.URL+path, bytes.NewReader(raw))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+		Message string `json:"message"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode < 400 {
+		t.Fatalf("%s %s: %d, want an error", method, path, res.StatusCode)
+	}
+	if out.Error.Message != "" {
+		return out.Error.Message
+	}
+	return out.Message
+}
+
+// audited reports whether the audit log holds action on id by the console user.
+func audited(t *testing.T, bd *bed, action, id string) *sqlstore.AuditEntry {
+	t.Helper()
+	pg, err := bd.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: action}, sqlstore.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pg.Data {
+		if (id == "" || e.ResourceID == id) && e.Actor.Via == sqlstore.ViaConsole && e.Actor.Name == testUser {
+			return e
+		}
+	}
+	t.Fatalf("no audit entry %s of %s by %s in %d entries", action, id, testUser, len(pg.Data))
+	return nil
+}
+
+// An operator creates, edits and deletes a webhook endpoint in a real browser; a
+// refused form shows the admin API's own message for the same input next to the
+// field, and every change is in the audit log. A vendor-viewer sees no forms.
+func TestEndpointFormsInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+
+	// Create: a URL the API refuses first.
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/endpoints"),
+		chromedp.WaitVisible(chromedp.CSS("#new-endpoint")),
+		chromedp.Click(chromedp.CSS("#new-endpoint")),
+		chromedp.WaitVisible(chromedp.CSS("#endpoint-form")),
+	)
+	b.screenshot("30-endpoint-new")
+	b.do(
+		chromedp.SendKeys(chromedp.CSS("#url"), "ftp://crm.example.com/hooks"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "Billing system"),
+		chromedp.SendKeys(chromedp.CSS("#eventTypes"), "order-created, contract-created"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#url-error")),
+	)
+	want := apiError(t, bd, "POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"url": "ftp://crm.example.com/hooks"})
+	if got := b.text("#url-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#description"))); v != "Billing system" {
+		t.Fatalf("the refused form lost its description: %q", v)
+	}
+	b.screenshot("31-endpoint-new-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#url"), "https://billing.example.com/hooks/orderhub"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#new-secret")),
+	)
+	secret := b.text("#new-secret code")
+	if !strings.HasPrefix(secret, "whsec_") || !strings.Contains(b.text("#flash"), "Endpoint created") {
+		t.Fatalf("after create: secret %q, flash %q", secret, b.text("#flash"))
+	}
+	b.screenshot("32-endpoint-created")
+	eps, err := bd.DB.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ep *sqlstore.Endpoint
+	for _, e := range eps {
+		if e.Description == "Billing system" {
+			ep = e
+		}
+	}
+	if ep == nil || ep.URL != "https://billing.example.com/hooks/orderhub" || strings.Join(ep.EventTypes, ",") != "order-created,contract-created" {
+		t.Fatalf("created endpoint: %+v", ep)
+	}
+	if e := audited(t, bd, "endpoint.create", ep.ID); strings.Contains(string(e.After), secret) || e.VendorID != "acme" {
+		t.Fatalf("audit entry of the create: %s (vendor %q)", e.After, e.VendorID)
+	}
+
+	// Edit: an event type the API refuses, then a good one.
+	b.do(
+		chromedp.Click(chromedp.CSS("#edit")),
+		chromedp.WaitVisible(chromedp.CSS("#endpoint-form")),
+		chromedp.SetValue(chromedp.CSS("#eventTypes"), "order created"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#eventTypes-error")),
+	)
+	want = apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/endpoints/"+ep.ID, map[string]any{"eventTypes": []string{"order created"}})
+	if got := b.text("#eventTypes-error"); got != want {
+		t.Fatalf("the edit form says %q, the API %q", got, want)
+	}
+	b.screenshot("33-endpoint-edit-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#eventTypes"), "order-created"),
+		chromedp.SetValue(chromedp.CSS("#description"), "Billing (orders only)"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if e, _ := bd.DB.GetEndpoint(ctx, "acme", ep.ID); e.Description != "Billing (orders only)" || strings.Join(e.EventTypes, ",") != "order-created" {
+		t.Fatalf("edited endpoint: %+v", e)
+	}
+	if e := audited(t, bd, "endpoint.update", ep.ID); !strings.Contains(string(e.After), "orders only") || !strings.Contains(string(e.Before), "Billing system") {
+		t.Fatalf("audit entry of the edit: %s → %s", e.Before, e.After)
+	}
+	// The actions already on the page: disable, enable, send a test event, rotate.
+	b.do(chromedp.Click(chromedp.CSS("#disable")), chromedp.WaitVisible(chromedp.CSS("#enable")),
+		chromedp.Click(chromedp.CSS("#enable")), chromedp.WaitVisible(chromedp.CSS("#send-test")),
+		chromedp.Click(chromedp.CSS("#send-test")))
+	bd.waitFor("the test event's delivery page", func() bool { return strings.Contains(b.location(), "/console/deliveries/") })
+	b.do(chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if !strings.Contains(b.text("#flash"), "Test event queued") {
+		t.Fatalf("send test: %q", b.text("#flash"))
+	}
+	for _, a := range []string{"endpoint.disable", "endpoint.enable", "endpoint.test"} {
+		audited(t, bd, a, ep.ID)
+	}
+
+	// Delete.
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/endpoints/"+ep.ID+"/edit"),
+		chromedp.WaitVisible(chromedp.CSS("#delete")),
+	)
+	b.screenshot("34-endpoint-edit")
+	b.do(chromedp.Click(chromedp.CSS("#delete")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if list, flash := b.text("table.endpoints"), b.text("#flash"); strings.Contains(list, "orders only") || !strings.Contains(flash, "deleted") {
+		t.Fatalf("after delete: %q, %q", flash, list)
+	}
+	if e, err := bd.DB.GetEndpoint(ctx, "acme", ep.ID); err == nil && e.DeletedAt == nil {
+		t.Fatal("the endpoint is still there")
+	}
+	audited(t, bd, "endpoint.delete", ep.ID)
+
+	// A vendor-viewer sees no forms and cannot open them.
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	v := newBrowser(t, bd.URL)
+	v.login("acme-viewer", testPassword)
+	v.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	v.do(chromedp.Navigate(bd.URL+"/console/endpoints/"+bd.Endpoint.ID), chromedp.WaitVisible(chromedp.CSS("#health")))
+	if main := v.text("main"); strings.Contains(main, "Edit or delete") || strings.Contains(main, "Rotate secret") || strings.Contains(main, "Disable") {
+		t.Fatalf("a viewer sees forms: %q", main)
+	}
+	for _, p := range []string{"/console/endpoints/new", "/console/endpoints/" + bd.Endpoint.ID + "/edit"} {
+		v.do(chromedp.Navigate(bd.URL+p), chromedp.WaitVisible(chromedp.CSS("#error")))
+		if msg := v.text("#error"); !strings.Contains(msg, "vendor-viewer") {
+			t.Fatalf("%s for a viewer: %q", p, msg)
+		}
+	}
+}
