@@ -25,9 +25,10 @@ import (
 // the actor "portal"); "read" only looks.
 //
 // The token is the link's claims (vendor, access, expiry) and their HMAC-SHA256
-// under a key kept in the database: nothing per link is stored, so a link cannot be
-// revoked before it expires (keep lifetimes short; changing the key in settings
-// ends every link). The token travels in the path, not in a cookie, so that the
+// under a key kept in the database (settings, sealed with ORDERHUB_SECRET_KEY like
+// the token signing key: sqlstore.PortalKey): nothing per link is stored, so a link
+// cannot be revoked before it expires (keep lifetimes short; changing the key in
+// settings ends every link). The token travels in the path, not in a cookie, so that the
 // portal works in a frame where third-party cookies are blocked; pages are sent
 // with Referrer-Policy: no-referrer so that it does not leak to other sites.
 

@@ -4,18 +4,70 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
 	"orderhub"
+	"orderhub/sealing"
 )
 
 // Portal links (issue 18, console/portal.go): the key that signs them, and the
 // origins that may embed a vendor's portal.
 
-// PortalKey returns the key that signs portal links (made on first use).
+// PortalKeySetting names the settings row of the key that signs portal links, and
+// is the context its sealed form is bound to.
+const PortalKeySetting = "portal_link_key"
+
+// NewPortalKeyValue returns the stored form of a fresh portal link key: sealed with
+// s (ORDERHUB_SECRET_KEY) when it has a key, as the token signing key is.
+func NewPortalKeyValue(s *sealing.Sealer) (string, error) {
+	v := orderhub.RandomHex(32)
+	if s.Encrypts() {
+		return s.Seal(v, PortalKeySetting)
+	}
+	return v, nil
+}
+
+// PortalKey returns the key that signs portal links (made on first use). With a
+// sealer that has a key (SetSealer), the key is stored sealed; a key found in plain
+// text has been readable by whoever could read the database, so it is replaced by a
+// fresh, sealed one (links made before stop working), as the token signing key is
+// (docs/security.md).
 func (db *DB) PortalKey(ctx context.Context) (string, error) {
-	return db.Setting(ctx, "portal_link_key", func() (string, error) { return orderhub.RandomHex(32), nil })
+	s := db.sealer.Load()
+	for range 3 {
+		stored, err := db.Setting(ctx, PortalKeySetting, func() (string, error) { return NewPortalKeyValue(s) })
+		if err != nil {
+			return "", err
+		}
+		if !sealing.IsSealed(stored) && s.Encrypts() {
+			nv, err := NewPortalKeyValue(s)
+			if err != nil {
+				return "", err
+			}
+			ok, err := db.ReplaceSetting(ctx, PortalKeySetting, stored, nv)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				continue // another process replaced it first: read its key
+			}
+			stored = nv
+		}
+		if !sealing.IsSealed(stored) {
+			return stored, nil
+		}
+		if s == nil {
+			s = &sealing.Sealer{}
+		}
+		key, err := s.Open(stored, PortalKeySetting)
+		if err != nil {
+			return "", fmt.Errorf("the portal link key: %w", err)
+		}
+		return key, nil
+	}
+	return "", errors.New("the portal link key keeps changing under this process")
 }
 
 // MaxFrameAncestors bounds a vendor's list of embedding origins.

@@ -47,6 +47,9 @@ func (db *DB) openSecret(endpointID, stored string) (string, error) {
 const (
 	// SecretTokenKey is the token signing key (settings row TokenSigningKeySetting).
 	SecretTokenKey = "token signing key"
+	// SecretPortalKey is the key that signs portal links (settings row
+	// PortalKeySetting).
+	SecretPortalKey = "portal link key"
 	// SecretWebhook is an endpoint's signing secret (current or previous).
 	SecretWebhook = "webhook signing secret"
 	// SecretYespo is a Yespo account's API key (bound to "yespo:" + vendor id).
@@ -100,6 +103,7 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 			context                    func(string) string
 		}{
 			{`SELECT key, value FROM settings WHERE key = '` + TokenSigningKeySetting + `'`, "settings", "value", "key", SecretTokenKey, same},
+			{`SELECT key, value FROM settings WHERE key = '` + PortalKeySetting + `'`, "settings", "value", "key", SecretPortalKey, same},
 			{`SELECT id, secret FROM endpoints`, "endpoints", "secret", "id", SecretWebhook, EndpointSecretContext},
 			{`SELECT id, prev_secret FROM endpoints WHERE prev_secret IS NOT NULL`, "endpoints", "prev_secret", "id", SecretWebhook, EndpointSecretContext},
 			{`SELECT vendor_id, api_key FROM yespo_accounts`, "yespo_accounts", "api_key", "vendor_id", SecretYespo, func(v string) string { return "yespo:" + v }},

@@ -58,13 +58,16 @@ func init() {
 }
 
 // reseal seals every stored secret with next: plain ones, and sealed ones that open
-// with prev (or already with next). A plain token signing key is replaced by a new
-// one (it was readable by whoever could read the database).
+// with prev (or already with next). A plain token signing key or portal link key is
+// replaced by a new one (it was readable by whoever could read the database).
 func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (sqlstore.ResealReport, error) {
 	return db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 		if !sealing.IsSealed(stored) {
-			if kind == sqlstore.SecretTokenKey {
+			switch kind {
+			case sqlstore.SecretTokenKey:
 				return httpapi.NewSigningKeyValue(next)
+			case sqlstore.SecretPortalKey:
+				return sqlstore.NewPortalKeyValue(next)
 			}
 			return next.Seal(strings.TrimPrefix(stored, "plain:"), context)
 		}
@@ -88,17 +91,23 @@ func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (s
 }
 
 // sealAtRest is serve's start: with a key, it seals the secrets stored in plain
-// text (webhook signing secrets, connector secrets; the token signing key is
-// replaced by httpapi); without one, it warns loudly.
+// text (webhook signing secrets, connector secrets; a plain portal link key is
+// replaced by a sealed one; the token signing key is replaced by httpapi); without
+// one, it warns loudly.
 func sealAtRest(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *slog.Logger) error {
 	db.SetSealer(s)
 	if !s.Encrypts() {
-		log.Warn(sealing.KeyEnv + " is not set: the token signing key, webhook signing secrets and connector secrets are stored UNENCRYPTED; whoever reads the database can mint tokens and sign webhooks (docs/security.md)")
+		log.Warn(sealing.KeyEnv + " is not set: the token signing key, the portal link key, webhook signing secrets and connector secrets are stored UNENCRYPTED; whoever reads the database can mint tokens, forge portal links and sign webhooks (docs/security.md)")
 		return nil
 	}
 	rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 		if sealing.IsSealed(stored) || kind == sqlstore.SecretTokenKey {
 			return stored, nil
+		}
+		if kind == sqlstore.SecretPortalKey {
+			// Replaced, not sealed: the plain key was readable, so links signed
+			// with it must stop working.
+			return sqlstore.NewPortalKeyValue(s)
 		}
 		return s.Seal(strings.TrimPrefix(stored, "plain:"), context)
 	})
@@ -106,6 +115,10 @@ func sealAtRest(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *sl
 		return fmt.Errorf("sealing stored secrets: %w", err)
 	}
 	for kind, n := range rep {
+		if kind == sqlstore.SecretPortalKey {
+			log.Warn("the portal link key was stored unencrypted: replaced by a new key sealed with " + sealing.KeyEnv + "; portal links made before are refused, make new ones")
+			continue
+		}
 		log.Warn("sealed secrets that were stored unencrypted", "secret", kind, "count", n)
 	}
 	return nil
