@@ -27,6 +27,7 @@ func (c *console) manageRoutes() {
 	m.HandleFunc("GET "+p+"/endpoints/{id}/edit", c.auth(c.handleEditEndpoint))
 	m.HandleFunc("POST "+p+"/endpoints/{id}/edit", c.auth(c.handleUpdateEndpoint))
 	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(c.handleDeleteEndpoint))
+	c.manageClientRoutes()
 }
 
 // mayChange reports whether the session's role may use the forms.

@@ -194,3 +194,64 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		}
 	}
 }
+
+// An operator creates an OAuth client (first without a scope: the admin API's
+// message next to the scopes) and rotates its secret; both secrets are shown once
+// and both changes are in the audit log.
+func TestClientFormsInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/credentials"),
+		chromedp.WaitVisible(chromedp.CSS("#new-client")),
+		chromedp.Click(chromedp.CSS("#new-client")),
+		chromedp.WaitVisible(chromedp.CSS("#client-form")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Newsletter shop"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#scopes-error")),
+	)
+	want := apiError(t, bd, "POST", "/admin/v1/clients", map[string]any{"vendorId": "acme", "name": "Newsletter shop"})
+	if got := b.text("#scopes-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.screenshot("40-client-new-refused")
+	b.do(
+		chromedp.Click(chromedp.CSS(`input[value="events"]`)),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#client-secret")),
+	)
+	secret := b.text("#client-secret code")
+	if !strings.HasPrefix(secret, "ohs_") {
+		t.Fatalf("client secret %q", secret)
+	}
+	b.screenshot("41-client-created")
+	id := strings.TrimSpace(b.text("h1 .mono"))
+	cl, err := bd.DB.GetClient(ctx, id)
+	if err != nil || cl.Name != "Newsletter shop" || strings.Join(cl.Scopes, " ") != "events" || !sqlstore.SecretMatches(secret, cl.SecretHash) {
+		t.Fatalf("created client %s: %+v %v", id, cl, err)
+	}
+	if e := audited(t, bd, "client.create", id); strings.Contains(string(e.After), secret) {
+		t.Fatalf("the audit entry shows the secret: %s", e.After)
+	}
+
+	// Rotate it from the credentials page.
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/credentials"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/console/clients/`+id+`/rotate-secret"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="/console/clients/`+id+`/rotate-secret"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#client-secret")),
+	)
+	rotated := b.text("#client-secret code")
+	cl, _ = bd.DB.GetClient(ctx, id)
+	if rotated == secret || !sqlstore.SecretMatches(rotated, cl.SecretHash) || sqlstore.SecretMatches(secret, cl.SecretHash) {
+		t.Fatalf("after rotation: old %q new %q", secret, rotated)
+	}
+	b.screenshot("42-client-rotated")
+	if e := audited(t, bd, "client.rotate-secret", id); strings.Contains(string(e.After), rotated) {
+		t.Fatalf("the audit entry shows the secret: %s", e.After)
+	}
+}

@@ -127,6 +127,7 @@ var isolationConsolePaths = []string{
 	// The forms that create and change things (console/manage.go).
 	"GET /console/endpoints/new", "POST /console/endpoints", "GET /console/endpoints/victim/edit", "POST /console/endpoints/victim/edit",
 	"POST /console/endpoints/victim/delete",
+	"GET /console/clients/new", "POST /console/clients", "POST /console/clients/{acme.client}/rotate-secret",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

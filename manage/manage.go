@@ -123,3 +123,9 @@ func (s *Service) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) er
 	p.CreatedAt = time.Time{}
 	return s.DB.CreatePromoCode(ctx, p)
 }
+
+// RotateClientSecret gives an active OAuth client a new secret and returns it (shown
+// once); the old one stops working at once.
+func (s *Service) RotateClientSecret(ctx context.Context, id string) (string, error) {
+	return s.DB.RotateClientSecret(ctx, id)
+}
