@@ -206,62 +206,121 @@ func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 		return 0, err
 	}
 	f := tx.fanAt(vendorID)
-	used := 0
-	defer func() {
-		tx.setFan(vendorID, f)
-		if inserted > 0 {
-			tx.events++ // wakes the delivery engine after the commit
-		}
-	}()
-	for used < budget && f.seq < cur {
-		evs, err := tx.backlog(vendorID, f.seq, min(budget-used, 64))
-		if err != nil {
-			return inserted, err
-		}
-		if len(evs) == 0 {
-			// Cannot happen: the events up to the vendor's seq exist. Do not spin.
-			tx.w.db.log.Error("fan-out: events missing; skipping to the vendor's seq", "vendor", vendorID, "from", f.seq, "to", cur)
-			f = fanPos{seq: cur}
-			break
-		}
-		for _, ev := range evs {
-			if used >= budget {
-				return inserted, nil
-			}
-			used++
-			if skipsFanout(ev.Type) {
-				f = fanPos{seq: ev.Seq}
-				continue
-			}
-			for {
-				n := max(budget-used, 1)
-				eps, err := tx.endpointChunk(vendorID, f.after, n)
-				if err != nil {
-					return inserted, err
-				}
-				used += len(eps)
-				for _, ep := range eps {
-					if ep.from >= ev.Seq || !typeMatches(ep.types, ev.Type) {
-						continue
-					}
-					if _, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), vendorID, ep.id, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now)); err != nil {
-						return inserted, err
-					}
-					inserted++
-				}
-				if len(eps) < n {
-					f = fanPos{seq: ev.Seq}
-					break
-				}
-				f = fanPos{seq: ev.Seq - 1, after: eps[len(eps)-1].id}
-				if used >= budget {
-					return inserted, nil
-				}
-			}
-		}
+	// On PostgreSQL the step's deliveries go in one INSERT … SELECT FROM unnest(…)
+	// (one statement instead of one per row); SQLite, in process, inserts row by row.
+	var bulk *expandBulk
+	if tx.w.db.dialect == Postgres {
+		bulk = &expandBulk{heads: map[string]bool{}}
 	}
-	return inserted, nil
+	add := func(endpointID string, ev *orderhub.Event) error {
+		inserted++
+		if bulk != nil {
+			bulk.add(sortableID("dlv", tx.now), endpointID, ev)
+			return nil
+		}
+		_, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), vendorID, endpointID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now))
+		return err
+	}
+	used := 0
+	walk := func() error {
+		for used < budget && f.seq < cur {
+			evs, err := tx.backlog(vendorID, f.seq, min(budget-used, 64))
+			if err != nil {
+				return err
+			}
+			if len(evs) == 0 {
+				// Cannot happen: the events up to the vendor's seq exist. Do not spin.
+				tx.w.db.log.Error("fan-out: events missing; skipping to the vendor's seq", "vendor", vendorID, "from", f.seq, "to", cur)
+				f = fanPos{seq: cur}
+				return nil
+			}
+			for _, ev := range evs {
+				if used >= budget {
+					return nil
+				}
+				used++
+				if skipsFanout(ev.Type) {
+					f = fanPos{seq: ev.Seq}
+					continue
+				}
+				for {
+					n := max(budget-used, 1)
+					eps, err := tx.endpointChunk(vendorID, f.after, n)
+					if err != nil {
+						return err
+					}
+					used += len(eps)
+					for _, ep := range eps {
+						if ep.from >= ev.Seq || !typeMatches(ep.types, ev.Type) {
+							continue
+						}
+						if err := add(ep.id, ev); err != nil {
+							return err
+						}
+					}
+					if len(eps) < n {
+						f = fanPos{seq: ev.Seq}
+						break
+					}
+					f = fanPos{seq: ev.Seq - 1, after: eps[len(eps)-1].id}
+					if used >= budget {
+						return nil
+					}
+				}
+			}
+		}
+		return nil
+	}
+	err = walk()
+	if err == nil && bulk != nil && len(bulk.id) > 0 {
+		_, err = tx.exec(expandBulkSQL, bulk.id, vendorID, micros(tx.now), bulk.endpoint, bulk.event, bulk.typ, bulk.key, bulk.seq, bulk.first)
+	}
+	tx.setFan(vendorID, f)
+	if inserted > 0 {
+		tx.events++ // wakes the delivery engine after the commit
+	}
+	return inserted, err
 }
+
+// expandBulk collects a step's deliveries on PostgreSQL, column by column.
+type expandBulk struct {
+	id, endpoint, event, typ, key []string
+	seq                           []int64
+	first                         []int32
+	heads                         map[string]bool // queues that got a delivery in this step
+}
+
+func (b *expandBulk) add(id, endpointID string, ev *orderhub.Event) {
+	first := int32(1)
+	if ev.OrderingKey != "" {
+		q := endpointID + "\x00" + ev.OrderingKey
+		if b.heads[q] {
+			first = 0
+		}
+		b.heads[q] = true
+	}
+	b.id = append(b.id, id)
+	b.endpoint = append(b.endpoint, endpointID)
+	b.event = append(b.event, ev.ID)
+	b.typ = append(b.typ, ev.Type)
+	b.key = append(b.key, ev.OrderingKey)
+	b.seq = append(b.seq, ev.Seq)
+	b.first = append(b.first, first)
+}
+
+// expandBulkSQL is expandDeliverySQL for a whole step on PostgreSQL. A delivery that
+// is not the first of its queue in the step is not a head; the first one is the head
+// when the queue has no active delivery before this statement (as bulkDeliveriesSQL).
+const expandBulkSQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+	SELECT d.id, $2, d.endpoint_id, d.event_id, d.event_type, d.key, d.seq, 'pending',
+		CASE WHEN d.key = '' THEN 1 WHEN d.first = 0 THEN 0
+			WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed')) THEN 1
+			ELSE 0 END,
+		$3, $3, $3
+	FROM unnest($1::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[])
+		WITH ORDINALITY AS d(id, endpoint_id, event_id, event_type, key, seq, first, ord)
+	ORDER BY d.ord
+	ON CONFLICT (endpoint_id, seq) DO NOTHING`
 
 // expandDeliverySQL is insertDelivery's statement for the expander; a delivery that
 // exists already (ReplaySince may have queued it) is left alone.
@@ -365,6 +424,7 @@ func (db *DB) fanoutLoop() {
 			if n, err := db.FanoutBacklog(ctx); err != nil || n == 0 {
 				break
 			}
+			start := time.Now()
 			worked, err := db.ExpandFanout(ctx)
 			if err != nil {
 				db.log.Error("fan-out expander step failed; retrying at the next poll", "err", err)
@@ -372,6 +432,14 @@ func (db *DB) fanoutLoop() {
 			}
 			if !worked {
 				break
+			}
+			// Pace: as long again before the next step, so that a backlog takes at
+			// most about half of the writer's time and some group commits carry no
+			// step at all.
+			select {
+			case <-db.fanQuit:
+				return
+			case <-time.After(time.Since(start)):
 			}
 		}
 	}

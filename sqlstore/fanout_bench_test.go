@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,15 +19,16 @@ import (
 )
 
 // BenchmarkFanoutNeighbour measures what one vendor's fan-out costs another (issue
-// 14): acme appends 10 events a second (each in its own request, as webhooks from
-// its shop would) to `subs` endpoints, while beta — one endpoint — places vendor
+// 14): acme appends 52 events, 10 a second (each in its own request, as webhooks
+// from its shop would), to `subs` endpoints, while beta — one endpoint — places vendor
 // orders from 8 concurrent clients. It reports beta's order latency (p50, p99),
 // acme's event request latency, and how many acme deliveries were written.
 // "inline" is the design before issue 14 (every event fanned out in its request's
 // transaction: InlineFanout unbounded); "bounded" is the default (the fan-out
 // expander). No delivery engine runs: this is the write side only.
 //
-//	go test -run '^$' -bench FanoutNeighbour -benchtime 3000x ./sqlstore/
+//	go test -run '^$' -bench FanoutNeighbour -benchtime 2000x ./sqlstore/
+//	ORDERHUB_BENCH_FANOUT_BATCH=64 go test … (another expander step size)
 func BenchmarkFanoutNeighbour(b *testing.B) {
 	for _, engine := range engines {
 		for _, design := range []string{"inline", "bounded"} {
@@ -38,6 +41,9 @@ func BenchmarkFanoutNeighbour(b *testing.B) {
 	}
 }
 
+// acmeEvents is the issue's attack: 52 events (× 3,000 channels = 156,000 deliveries).
+const acmeEvents = 52
+
 func benchNeighbour(b *testing.B, engine, design string, subs int) {
 	ctx := context.Background()
 	var dsn string
@@ -49,6 +55,9 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		dsn = c.CreateDB(b)
 	}
 	opt := sqlstore.Options{}
+	if n, err := strconv.Atoi(os.Getenv("ORDERHUB_BENCH_FANOUT_BATCH")); err == nil {
+		opt.FanoutBatch = n // compare step sizes
+	}
 	if design == "inline" {
 		opt.InlineFanout = 1 << 30
 	}
@@ -98,7 +107,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		defer acmeWG.Done()
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
-		for i := 0; ; i++ {
+		for i := 0; i < acmeEvents; i++ {
 			select {
 			case <-stop:
 				return
