@@ -21,13 +21,21 @@ import (
 	"orderhub/sqlstore"
 )
 
-// Payload is the JSON body of every delivery (Standard Webhooks' {type, timestamp,
-// data} plus the event id, which Zapier deduplicates on).
+// Payload is the JSON body of every webhook delivery (Standard Webhooks' {type,
+// timestamp, data} plus the event id, which receivers deduplicate on, and the
+// ordering key and sequence number receivers order by). docs/events.md and the
+// webhooks section of docs/openapi.yaml describe it per event type.
 type Payload struct {
-	ID        string          `json:"id"`
-	Type      string          `json:"type"`
-	Timestamp string          `json:"timestamp"` // the event's time, RFC 3339 UTC
-	Data      json.RawMessage `json:"data"`
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"` // the event's time, RFC 3339 UTC
+	// OrderingKey is the queue the event belongs to (a customer id for everything a
+	// customer does); empty for events outside any queue (endpoint-test).
+	OrderingKey string `json:"orderingKey"`
+	// Seq is the event's sequence number: the vendor's, so it increases from one
+	// event of an ordering key to the next (and never repeats within the vendor).
+	Seq  int64           `json:"seq"`
+	Data json.RawMessage `json:"data"`
 }
 
 // Body returns the request body of a claimed delivery.
@@ -36,7 +44,8 @@ func Body(c *sqlstore.ClaimedDelivery) ([]byte, error) {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	return json.Marshal(Payload{ID: c.EventID, Type: c.EventType, Timestamp: c.EventTime.UTC().Format(time.RFC3339Nano), Data: data})
+	return json.Marshal(Payload{ID: c.EventID, Type: c.EventType, Timestamp: c.EventTime.UTC().Format(time.RFC3339Nano),
+		OrderingKey: c.OrderingKey, Seq: c.Seq, Data: data})
 }
 
 // Sign returns the webhook-signature header value for a message: one "v1,<base64
