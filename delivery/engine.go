@@ -82,6 +82,13 @@ type Config struct {
 	DisableAfter time.Duration
 	// Poll is the fallback poll interval, for writes by other processes (default 1 s).
 	Poll time.Duration
+	// Alerter receives the operational alerts (an endpoint starts failing, is
+	// disabled, recovers; sqlstore/alerts.go); nil: none are made. AlertFailingAfter
+	// (default 5 min) is how long an endpoint fails without a success (or until a
+	// dead letter) before it alerts; AlertInterval (default 1 h) the least time
+	// between two failing alerts of one endpoint.
+	Alerter                          Alerter
+	AlertFailingAfter, AlertInterval time.Duration
 	// Lease is how long a claim holds before the delivery is due again (default
 	// 3 × Timeout: an attempt may wait behind its endpoint's cap for one Timeout, then
 	// take one more).
@@ -163,6 +170,12 @@ func (c *Config) defaults() {
 	}
 	if c.Poll <= 0 {
 		c.Poll = time.Second
+	}
+	if c.AlertFailingAfter <= 0 {
+		c.AlertFailingAfter = 5 * time.Minute
+	}
+	if c.AlertInterval <= 0 {
+		c.AlertInterval = time.Hour
 	}
 	if c.Lease < c.Timeout+time.Second {
 		c.Lease = 3 * c.Timeout
@@ -414,6 +427,9 @@ func (d *dispatcher) write(limit, borrow int) {
 		d.health.sweep(now)
 	}
 	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
+	if e.cfg.Alerter != nil {
+		opt.AlertFailingAfter, opt.AlertInterval = e.cfg.AlertFailingAfter, e.cfg.AlertInterval
+	}
 	go func() {
 		// Not cancelled by shutdown: finished attempts must be recorded.
 		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
@@ -623,6 +639,10 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 		e.m.endpointsOff.WithLabelValues("disabled").Inc()
 		e.log.Warn("endpoint disabled after failing too long", "endpoint", id, "after", e.cfg.DisableAfter)
 	}
+	for _, a := range rep.Alerts {
+		e.log.Warn("operational alert", "alert", a.Kind, "vendor", a.VendorID, "endpoint", a.EndpointID, "reason", a.Reason)
+		e.cfg.Alerter.Alert(a)
+	}
 	// One series whatever the number of endpoints (no per-endpoint labels: vendors
 	// create endpoints, so their ids would make the cardinality unbounded).
 	e.m.failing.Set(float64(len(e.streak)))
@@ -649,4 +669,10 @@ func (e *Engine) statsLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Alerter takes the operational alerts of recorded attempts. Alert must not block
+// for long: it runs on the dispatcher (package alert queues and sends them).
+type Alerter interface {
+	Alert(sqlstore.Alert)
 }

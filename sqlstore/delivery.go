@@ -71,6 +71,11 @@ type Endpoint struct {
 	CreatedAt               time.Time  `json:"createdAt"`
 	UpdatedAt               time.Time  `json:"updatedAt"`
 	DeletedAt               *time.Time `json:"deletedAt,omitempty"`
+	// Health is healthy, failing (no success since FailingSince), disabled or deleted.
+	Health string `json:"health"`
+	// AlertedAt is when an endpoint.failing (or endpoint.disabled) alert went out for
+	// it, while that alert stands (until endpoint.recovered); see alerts.go.
+	AlertedAt *time.Time `json:"alertedAt,omitempty"`
 	// Secret is the signing secret (whsec_…). It is filled in only by CreateEndpoint
 	// and RotateEndpointSecret: it is shown once.
 	Secret string `json:"secret,omitempty"`
@@ -238,7 +243,7 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		if err := tx.checkQuota(e.VendorID, orderhub.QuotaEndpoints, ""); err != nil {
 			return err
 		}
-		e.Enabled, e.CreatedAt, e.UpdatedAt = true, tx.now, tx.now
+		e.Enabled, e.Health, e.CreatedAt, e.UpdatedAt = true, "healthy", tx.now, tx.now
 		stored, err := db.sealSecret(e.ID, e.Secret)
 		if err != nil {
 			return err
@@ -261,23 +266,37 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 }
 
 const endpointColumns = `id, vendor_id, kind, url, description, event_types, prev_secret_until, enabled, disabled_reason,
-	failing_since, last_success_at, created_at, updated_at, deleted_at`
+	failing_since, last_success_at, created_at, updated_at, deleted_at, alert_state, alerted_at`
 
 func scanEndpoint(sc interface{ Scan(...any) error }) (*Endpoint, error) {
 	e := &Endpoint{}
 	var types string
 	var enabled int
 	var created, updated int64
-	var prevUntil, failing, success, deleted sql.NullInt64
+	var prevUntil, failing, success, deleted, alerted sql.NullInt64
+	var alertState string
 	if err := sc.Scan(&e.ID, &e.VendorID, &e.Kind, &e.URL, &e.Description, &types, &prevUntil, &enabled, &e.DisabledReason,
-		&failing, &success, &created, &updated, &deleted); err != nil {
+		&failing, &success, &created, &updated, &deleted, &alertState, &alerted); err != nil {
 		return nil, err
+	}
+	if alertState == "failing" {
+		e.AlertedAt = fromNullMicros(alerted)
 	}
 	e.EventTypes = strings.Fields(types)
 	e.Enabled = enabled == 1
 	e.PreviousSecretExpiresAt = fromNullMicros(prevUntil)
 	e.FailingSince, e.LastSuccessAt, e.DeletedAt = fromNullMicros(failing), fromNullMicros(success), fromNullMicros(deleted)
 	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
+	switch {
+	case e.DeletedAt != nil:
+		e.Health = "deleted"
+	case !e.Enabled:
+		e.Health = "disabled"
+	case e.FailingSince != nil:
+		e.Health = "failing"
+	default:
+		e.Health = "healthy"
+	}
 	return e, nil
 }
 
@@ -1020,12 +1039,15 @@ type CompleteOptions struct {
 	// DisableAfter disables an endpoint that has failed without a success for this
 	// long (0: never) and appends an endpoint-disabled event.
 	DisableAfter time.Duration
+	// AlertFailingAfter (0: no alerts) and AlertInterval: see alerts.go.
+	AlertFailingAfter, AlertInterval time.Duration
 }
 
 // CompleteReport says what a completion batch changed besides the deliveries.
 type CompleteReport struct {
 	Disabled []string // endpoints disabled for failing too long
 	Deleted  []string // endpoints deleted after a 410 Gone
+	Alerts   []Alert  // operational alerts (alerts.go)
 	// Stale counts results whose lease had been lost (the delivery was claimed again,
 	// or stopped); their attempts are recorded but change nothing else.
 	Stale int
@@ -1043,6 +1065,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	succeeded := map[string]bool{}
 	failed := map[string]bool{}
 	gone := map[string]bool{}
+	dead := map[string]bool{}
 	for _, r := range results {
 		c := r.Claim
 		attempt := c.Attempts + 1
@@ -1070,7 +1093,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 			failed[c.EndpointID] = true
 		case OutcomeDead:
 			status, ready = DeliveryDead, 0
-			failed[c.EndpointID] = true
+			failed[c.EndpointID], dead[c.EndpointID] = true, true
 		case OutcomeGone:
 			status, ready = DeliveryCanceled, 0
 			gone[c.EndpointID] = true
@@ -1100,6 +1123,9 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {
 			return err
 		}
+		if err := tx.alertRecovered(id, opt, rep); err != nil {
+			return err
+		}
 	}
 	for id := range failed {
 		if succeeded[id] || gone[id] {
@@ -1113,11 +1139,19 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		if err != nil {
 			return err
 		}
+		if enabled == 1 && since.Valid && (opt.DisableAfter <= 0 || tx.now.Sub(fromMicros(since.Int64)) < opt.DisableAfter) {
+			if err := tx.alertFailing(id, vendorID, url, fromMicros(since.Int64), dead[id], opt, rep); err != nil {
+				return err
+			}
+		}
 		if opt.DisableAfter <= 0 || enabled == 0 || !since.Valid || tx.now.Sub(fromMicros(since.Int64)) < opt.DisableAfter {
 			continue
 		}
 		reason := fmt.Sprintf("no successful delivery since %s", fromMicros(since.Int64).Format(time.RFC3339))
 		if err := tx.disableEndpoint(id, reason); err != nil {
+			return err
+		}
+		if err := tx.alertDisabled(id, vendorID, url, fromMicros(since.Int64), reason, opt, rep); err != nil {
 			return err
 		}
 		data := map[string]any{"endpointId": id, "url": url, "reason": reason,

@@ -31,6 +31,7 @@ type deliveryOptions struct {
 	timeout      time.Duration
 	schedule     string
 	disableAfter time.Duration
+	alerts       *alertOptions // serve only (alerts.go)
 }
 
 // deliveryFlags declares the delivery flags on fs.
@@ -77,12 +78,21 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 	if err != nil {
 		return nil, err
 	}
-	eng := delivery.New(db, delivery.Config{
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	notifier, err := startAlerts(ctx, o.alerts, log, reg)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	dcfg := delivery.Config{
 		Workers: o.workers, PerEndpoint: o.perEndpoint, Timeout: o.timeout, Schedule: sched,
 		DisableAfter: o.disableAfter, AllowPrivateTargets: o.allowPrivate, Guard: guard, Logger: log.With("component", "delivery"), Registry: reg,
 		Senders: senders, Bodies: deliveryBodies(db),
-	})
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	}
+	if notifier != nil {
+		dcfg.Alerter, dcfg.AlertFailingAfter, dcfg.AlertInterval = notifier, o.alerts.failingAfter, o.alerts.interval
+	}
+	eng := delivery.New(db, dcfg)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

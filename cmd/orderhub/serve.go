@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "log every request (failures are always logged)")
 	metricsTokenFile := fs.String("metrics-token-file", "", "require Authorization: Bearer <token> on /metrics, the token read from this file's first line (or set ORDERHUB_METRICS_TOKEN)")
 	cfg.delivery = deliveryFlags(fs, false)
+	cfg.delivery.alerts = alertFlags(fs)
 	cfg.retention = retentionFlags(fs)
 	cfg.quotas = quotaFlag(fs)
 	inline := fs.Int("inline-fanout", sqlstore.DefaultInlineFanout, "fan an event out in its request's transaction while its vendor has at most this many live endpoints (0: never; more go through the fan-out expander)")
@@ -87,6 +88,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.inlineFanout = -1 // sqlstore: never inline
 	}
 	if err := cfg.retention.check(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
+	if err := cfg.delivery.alerts.resolve(getenv); err != nil {
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
