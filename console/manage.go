@@ -28,6 +28,7 @@ func (c *console) manageRoutes() {
 	m.HandleFunc("POST "+p+"/endpoints/{id}/edit", c.auth(c.handleUpdateEndpoint))
 	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(c.handleDeleteEndpoint))
 	c.manageClientRoutes()
+	c.manageCatalogRoutes()
 }
 
 // mayChange reports whether the session's role may use the forms.

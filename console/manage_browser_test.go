@@ -255,3 +255,77 @@ func TestClientFormsInABrowser(t *testing.T) {
 		t.Fatalf("the audit entry shows the secret: %s", e.After)
 	}
 }
+
+// An operator creates a vendor (first with an id the admin API refuses) and a promo
+// code of it (first with a price the API refuses); a vendor-admin cannot create
+// vendors.
+func TestVendorAndPromoFormsInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/catalog"),
+		chromedp.WaitVisible(chromedp.CSS("#new-vendor")),
+		chromedp.Click(chromedp.CSS("#new-vendor")),
+		chromedp.WaitVisible(chromedp.CSS("#vendor-form")),
+		chromedp.SendKeys(chromedp.CSS("#id"), "Nord Media!"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Nord Media"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#form-error")),
+	)
+	want := apiError(t, bd, "POST", "/admin/v1/vendors", map[string]any{"id": "Nord Media!", "name": "Nord Media"})
+	if got := b.text("#form-error"); !strings.HasSuffix(got, want) || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.screenshot("50-vendor-new-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#id"), "nord"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if v, err := bd.DB.GetVendor(ctx, "nord"); err != nil || v.Name != "Nord Media" {
+		t.Fatalf("vendor: %+v %v", v, err)
+	}
+	audited(t, bd, "vendor.create", "nord")
+
+	b.do(
+		chromedp.WaitVisible(chromedp.CSS("#new-promo")),
+		chromedp.Click(chromedp.CSS("#new-promo")),
+		chromedp.WaitVisible(chromedp.CSS("#promo-form")),
+		chromedp.SendKeys(chromedp.CSS("#code"), "SUMMER"),
+		chromedp.SendKeys(chromedp.CSS("#productName"), "Digital 6 months"),
+		chromedp.SendKeys(chromedp.CSS("#price"), "12,50"),
+		chromedp.SendKeys(chromedp.CSS("#currency"), "SEK"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#form-error")),
+	)
+	want = apiError(t, bd, "POST", "/admin/v1/promo-codes", map[string]any{"vendorId": "nord", "code": "SUMMER", "productName": "Digital 6 months",
+		"price": "12,50", "currency": "SEK", "billingPeriod": "month", "bindingMonths": 0, "delivery": "digital"})
+	if got := b.text("#form-error"); !strings.HasSuffix(got, want) || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.screenshot("51-promo-new-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#price"), "12.50"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#promos")),
+	)
+	if list := b.text("#promos"); !strings.Contains(list, "SUMMER") {
+		t.Fatalf("promo codes: %q", list)
+	}
+	audited(t, bd, "promo-code.create", "SUMMER")
+
+	// A vendor-admin creates no vendors.
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	a := newBrowser(t, bd.URL)
+	a.login("acme-ops", testPassword)
+	a.do(chromedp.WaitVisible(chromedp.CSS(".who")), chromedp.Navigate(bd.URL+"/console/vendors/new"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
+		t.Fatalf("vendor form for a vendor-admin: %q", msg)
+	}
+}

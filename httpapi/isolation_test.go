@@ -128,6 +128,7 @@ var isolationConsolePaths = []string{
 	"GET /console/endpoints/new", "POST /console/endpoints", "GET /console/endpoints/victim/edit", "POST /console/endpoints/victim/edit",
 	"POST /console/endpoints/victim/delete",
 	"GET /console/clients/new", "POST /console/clients", "POST /console/clients/{acme.client}/rotate-secret",
+	"GET /console/vendors/new", "POST /console/vendors", "GET /console/promo-codes/new", "POST /console/promo-codes",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

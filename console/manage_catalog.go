@@ -1,0 +1,122 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"orderhub"
+)
+
+// Vendors (create; operators only) and promo codes (create; an operator for every
+// vendor, a vendor-admin for its own).
+
+func (c *console) manageCatalogRoutes() {
+	m := c.mux
+	const p = Prefix
+	m.HandleFunc("GET "+p+"/vendors/new", c.auth(c.handleNewVendor))
+	m.HandleFunc("POST "+p+"/vendors", c.auth(c.handleCreateVendor))
+	m.HandleFunc("GET "+p+"/promo-codes/new", c.auth(c.handleNewPromo))
+	m.HandleFunc("POST "+p+"/promo-codes", c.auth(c.handleCreatePromo))
+}
+
+// operatorOnly refuses a vendor-scoped session.
+func (c *console) operatorOnly(w http.ResponseWriter, r *http.Request) bool {
+	if v := scopeVendor(r); v != "" {
+		c.fail(w, r, http.StatusForbidden, "Operators only", "Only operators manage vendors; you work with vendor "+v+".")
+		return true
+	}
+	return false
+}
+
+type vendorForm struct {
+	ID, Name string
+	Err      formError
+}
+
+func (c *console) handleNewVendor(w http.ResponseWriter, r *http.Request) {
+	if c.operatorOnly(w, r) {
+		return
+	}
+	c.render(w, r, http.StatusOK, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: &vendorForm{}})
+}
+
+func (c *console) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
+	if c.operatorOnly(w, r) {
+		return
+	}
+	f := &vendorForm{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: r.PostForm.Get("name")}
+	v := &orderhub.Vendor{ID: f.ID, Name: f.Name}
+	if err := c.manage.CreateVendor(change(r, "vendor.create", f.ID, f.ID), v); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.render(w, r, http.StatusBadRequest, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: f})
+		return
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" created.")
+}
+
+type promoForm struct {
+	orderhub.PromoCode
+	BindingMonths string
+	Vendors       []*orderhub.Vendor
+	Err           formError
+}
+
+func (c *console) promoPage(w http.ResponseWriter, r *http.Request, status int, f *promoForm) {
+	f.Vendors, _ = c.vendors(r)
+	c.render(w, r, status, "manage_promo", &view{Title: "New promo code", Nav: "catalog", Data: f})
+}
+
+func (c *console) handleNewPromo(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	f := &promoForm{BindingMonths: "0"}
+	f.VendorID, f.BillingPeriod, f.Delivery = vendorParam(r, vs), "month", "digital"
+	c.promoPage(w, r, http.StatusOK, f)
+}
+
+func (c *console) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	pf := r.PostForm
+	f := &promoForm{BindingMonths: strings.TrimSpace(pf.Get("bindingMonths"))}
+	f.PromoCode = orderhub.PromoCode{VendorID: vendor, Code: strings.TrimSpace(pf.Get("code")), ProductName: pf.Get("productName"), Price: strings.TrimSpace(pf.Get("price")),
+		Currency: strings.TrimSpace(pf.Get("currency")), BillingPeriod: pf.Get("billingPeriod"), Delivery: pf.Get("delivery")}
+	n, err := strconv.Atoi(f.BindingMonths)
+	if f.BindingMonths == "" {
+		n, err = 0, nil
+	}
+	if err != nil {
+		// The API's JSON decoding refuses a non-number; the form says so by field.
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "bindingMonths", "bindingMonths must be a whole number.")
+	} else {
+		p := f.PromoCode
+		p.BindingMonths = n
+		err = c.manage.CreatePromoCode(change(r, "promo-code.create", p.Code, vendor), &p)
+	}
+	if err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.promoPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(vendor), "Promo code "+f.Code+" created.")
+}
