@@ -204,10 +204,13 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 
 	// No storm: many more failing deliveries (new orders, their retries, dead
 	// letters, an open circuit) over two hours add no alert.
-	for i := range 20 {
+	otherCustomer := func(i int) { // an order of another customer (another queue)
 		h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token,
 			strings.NewReplacer(`"john.doe@thiio.com"`, fmt.Sprintf(`"storm%d@example.com"`, i), `"id": 123`, fmt.Sprintf(`"id": %d`, 1000+i),
 				`"+15124713434"`, fmt.Sprintf(`"+1512471%04d"`, i)).Replace(seedOrderLead)).expect(200, "")
+	}
+	for i := range 20 {
+		otherCustomer(i)
 	}
 	waitFor(t, func() bool {
 		return deliveries("failed")+deliveries("dead") >= 21
@@ -225,13 +228,18 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 	// It recovers: the next delivery succeeds → endpoint.recovered, once.
 	failing.Store(false)
 	lead(125)
-	// The open circuit's probe and the retries wait on the (test) clock.
-	for deadline := time.Now().Add(10 * time.Second); len(alerts()) < 2 || len(sink.messages()) < 2; {
+	// The circuit is open (for up to 64 × BreakFor, real time) and its deliveries fail
+	// at once until a probe goes out; with two attempts each they may die first, so
+	// new orders keep coming until one is the probe. Retries wait on the test clock.
+	for i, deadline := 100, time.Now().Add(30*time.Second); len(alerts()) < 2 || len(sink.messages()) < 2; i++ {
 		if time.Now().After(deadline) {
 			t.Fatalf("no recovery: %d alerts, %d e-mails", len(alerts()), len(sink.messages()))
 		}
+		if i%4 == 0 {
+			otherCustomer(i)
+		}
 		h.Clock.Add(time.Minute)
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	if a := alerts()[1]; a["type"] != sqlstore.AlertRecovered || a["data"].(map[string]any)["endpointId"] != "crm" {
 		t.Fatalf("the second alert %v", a)
