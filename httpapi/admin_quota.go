@@ -26,18 +26,8 @@ func (s *Server) handleAdminGetQuotas(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
-	id, err := s.adminVendor(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var raw map[string]json.RawMessage
-	if err := decodeAdmin(w, r, &raw); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	if raw == nil {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "The request body must be a JSON object of quota names to limits (or null)."))
+	id, raw, ok := s.vendorSettingsBody(w, r, "The request body must be a JSON object of quota names to limits (or null).")
+	if !ok {
 		return
 	}
 	set := make(map[string]*int, len(raw))
@@ -63,4 +53,23 @@ func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, q)
+}
+
+// vendorSettingsBody reads what a PUT of a vendor's settings (quotas, retention)
+// starts with: the vendor of the path and a JSON object body of named fields. It
+// answers the request itself, with notObject as the message for a body that is no
+// object, and reports ok=false when it did.
+func (s *Server) vendorSettingsBody(w http.ResponseWriter, r *http.Request, notObject string) (id string, raw map[string]json.RawMessage, ok bool) {
+	id, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &raw)
+	}
+	if err == nil && raw == nil {
+		err = orderhub.Errorf(orderhub.EInvalidRequest, "%s", notObject)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return "", nil, false
+	}
+	return id, raw, true
 }

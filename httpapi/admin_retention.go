@@ -29,18 +29,8 @@ func (s *Server) handleAdminGetRetention(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleAdminPutRetention(w http.ResponseWriter, r *http.Request) {
-	id, err := s.adminVendor(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var raw map[string]json.RawMessage
-	if err := decodeAdmin(w, r, &raw); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	if raw == nil {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "The request body must be a JSON object with deliveredSeconds and/or deadSeconds."))
+	id, raw, ok := s.vendorSettingsBody(w, r, "The request body must be a JSON object with deliveredSeconds and/or deadSeconds.")
+	if !ok {
 		return
 	}
 	cur, err := s.db.GetVendorRetention(r.Context(), id)
