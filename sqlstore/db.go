@@ -66,6 +66,8 @@ type DB struct {
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 
+	replayBatch atomic.Int64 // seqs per replay transaction (SetReplayBatch)
+
 	quotas        atomic.Pointer[map[string]int] // server-wide quota defaults (quota.go)
 	quotaObserver atomic.Pointer[func(quota string)]
 

@@ -1261,34 +1261,97 @@ func (tx *Tx) replayableEndpoint(id string) error {
 	return nil
 }
 
+// DefaultReplayBatch is how many sequence numbers of an endpoint's queue one replay
+// transaction covers (SetReplayBatch): a replay of a million dead deliveries is a
+// series of short writes, not one long one that holds the writer for everyone.
+const DefaultReplayBatch = 500
+
+// SetReplayBatch sets how many sequence numbers one replay transaction covers
+// (default DefaultReplayBatch; n < 1 restores it).
+func (db *DB) SetReplayBatch(n int) {
+	if n < 1 {
+		n = DefaultReplayBatch
+	}
+	db.replayBatch.Store(int64(n))
+}
+
+func (db *DB) replayBatchSize() int64 {
+	if n := db.replayBatch.Load(); n > 0 {
+		return n
+	}
+	return DefaultReplayBatch
+}
+
 // ReplayDead replays every dead delivery of an endpoint and returns how many.
+//
+// It works in batches (SetReplayBatch): each transaction replays the dead
+// deliveries of a window of sequence numbers, in seq order, and puts their queues
+// back in order, so a huge replay never holds the single writer for long and other
+// vendors' writes go in between. The work is fixed when the replay starts: a
+// delivery that dies while it runs (a higher seq) is not picked up. Should the
+// endpoint be disabled or deleted meanwhile, the replay stops with that error after
+// the batches already made (each batch is whole; the count is of those).
 func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int, error) {
-	n := 0
+	var lo, hi sql.NullInt64
 	err := db.Write(ctx, func(tx *Tx) error {
-		n = 0
 		if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
 			return err
 		}
 		if err := tx.replayableEndpoint(endpointID); err != nil {
 			return err
 		}
-		rows, err := tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
-			next_attempt_at = $2, last_error = '', updated_at = $2 WHERE endpoint_id = $1 AND status = 'dead' RETURNING ordering_key`, endpointID, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		keys, err := collectKeys(rows, &n)
-		if err != nil {
-			return err
-		}
-		for k := range keys {
-			if err := tx.reorder(endpointID, k); err != nil {
+		return tx.queryRow(`SELECT MIN(seq), MAX(seq) FROM deliveries WHERE endpoint_id = $1 AND status = 'dead'`, endpointID).Scan(&lo, &hi)
+	})
+	if err != nil || !lo.Valid {
+		return 0, err
+	}
+	n, batch := 0, db.replayBatchSize()
+	for from := lo.Int64; from <= hi.Int64; {
+		to := min(from+batch-1, hi.Int64)
+		var m int
+		var next sql.NullInt64
+		err := db.Write(ctx, func(tx *Tx) error {
+			m = 0
+			if err := tx.replayableEndpoint(endpointID); err != nil {
 				return err
 			}
+			rows, err := tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
+				next_attempt_at = $4, last_error = '', updated_at = $4 WHERE endpoint_id = $1 AND status = 'dead' AND seq BETWEEN $2 AND $3
+				RETURNING ordering_key`, endpointID, from, to, micros(tx.now))
+			if err != nil {
+				return err
+			}
+			keys, err := collectKeys(rows, &m)
+			if err != nil {
+				return err
+			}
+			if err := tx.reorderAll(endpointID, keys); err != nil {
+				return err
+			}
+			// The next window starts at the next dead delivery, so sparse dead
+			// deliveries cost no empty transactions.
+			return tx.queryRow(`SELECT MIN(seq) FROM deliveries WHERE endpoint_id = $1 AND status = 'dead' AND seq > $2`, endpointID, to).Scan(&next)
+		})
+		if err != nil {
+			return n, err
 		}
-		return nil
-	})
-	return n, err
+		n += m
+		if !next.Valid {
+			break
+		}
+		from = next.Int64
+	}
+	return n, nil
+}
+
+// reorderAll reorders the queues of keys after a replay (reorder).
+func (tx *Tx) reorderAll(endpointID string, keys map[string]bool) error {
+	for k := range keys {
+		if err := tx.reorder(endpointID, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func collectKeys(rows *sql.Rows, n *int) (map[string]bool, error) {
@@ -1310,14 +1373,19 @@ func collectKeys(rows *sql.Rows, n *int) (map[string]bool, error) {
 // matching events that have none yet (for example events appended while the endpoint
 // was disabled). An empty endpointID means every enabled endpoint of the vendor. It
 // returns how many deliveries were queued.
+//
+// Like ReplayDead it works in batches of sequence numbers, one endpoint after the
+// other, and covers the events that exist when it starts (their highest seq is fixed
+// then); it stops with an endpoint's error should that endpoint be disabled or
+// deleted while it runs.
 func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, since time.Time) (int, error) {
 	if vendorID == "" && endpointID == "" {
 		return 0, orderhub.Errorf(orderhub.EInvalidRequest, "Replaying since a time needs a vendor or an endpoint.")
 	}
-	n := 0
+	var targets []string
+	var last sql.NullInt64
 	err := db.Write(ctx, func(tx *Tx) error {
-		n = 0
-		var targets []string
+		targets = nil
 		if endpointID != "" {
 			if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
 				return err
@@ -1332,7 +1400,7 @@ func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, sinc
 			}
 			targets = []string{endpointID}
 		} else {
-			rows, err := tx.query(`SELECT id FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL`, vendorID)
+			rows, err := tx.query(`SELECT id FROM endpoints WHERE vendor_id = $1 AND enabled = 1 AND deleted_at IS NULL ORDER BY id`, vendorID)
 			if err != nil {
 				return err
 			}
@@ -1349,29 +1417,70 @@ func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, sinc
 				return err
 			}
 		}
-		for _, ep := range targets {
-			m, err := tx.replayEndpointSince(vendorID, ep, since)
-			if err != nil {
-				return err
-			}
-			n += m
-		}
-		return nil
+		return tx.queryRow(`SELECT MAX(seq) FROM events WHERE vendor_id = $1`, vendorID).Scan(&last)
 	})
-	return n, err
+	if err != nil || !last.Valid {
+		return 0, err
+	}
+	n := 0
+	for _, ep := range targets {
+		m, err := db.replayEndpointSince(ctx, vendorID, ep, since, last.Int64)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
-func (tx *Tx) replayEndpointSince(vendorID, endpointID string, since time.Time) (int, error) {
+// replayEndpointSince replays one endpoint's part of ReplaySince, up to seq last, in
+// batches.
+func (db *DB) replayEndpointSince(ctx context.Context, vendorID, endpointID string, since time.Time, last int64) (int, error) {
+	// The first seq with work: an event since the time, or a finished delivery made
+	// since then (its event may be older).
+	var from sql.NullInt64
+	err := db.Write(ctx, func(tx *Tx) error {
+		return tx.queryRow(`SELECT MIN(s) FROM (SELECT MIN(seq) AS s FROM events WHERE vendor_id = $1 AND created_at >= $2
+			UNION ALL SELECT MIN(seq) FROM deliveries WHERE endpoint_id = $3 AND created_at >= $2 AND status IN ('delivered', 'dead')) AS firsts`,
+			vendorID, micros(since), endpointID).Scan(&from)
+	})
+	if err != nil || !from.Valid {
+		return 0, err
+	}
+	n, batch := 0, db.replayBatchSize()
+	for f := from.Int64; f <= last; f += batch {
+		to := min(f+batch-1, last)
+		var m int
+		err := db.Write(ctx, func(tx *Tx) error {
+			if err := tx.replayableEndpoint(endpointID); err != nil {
+				return err
+			}
+			var err error
+			m, err = tx.replayWindowSince(vendorID, endpointID, since, f, to)
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// replayWindowSince replays the seqs from..to of an endpoint since a time: the
+// finished deliveries first, so that new ones queue behind them in seq order, then
+// deliveries for the matching events that have none.
+func (tx *Tx) replayWindowSince(vendorID, endpointID string, since time.Time, from, to int64) (int, error) {
 	n := 0
 	now := micros(tx.now)
 	var types string
 	if err := tx.queryRow(`SELECT event_types FROM endpoints WHERE id = $1`, endpointID).Scan(&types); err != nil {
 		return 0, err
 	}
-	// Events without a delivery to this endpoint.
 	rows, err := tx.query(`SELECT e.id, e.type, e.ordering_key, e.seq FROM events e
-		WHERE e.vendor_id = $1 AND e.created_at >= $2 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = $3 AND d.seq = e.seq)
-		ORDER BY e.seq`, vendorID, micros(since), endpointID)
+		WHERE e.vendor_id = $1 AND e.seq BETWEEN $4 AND $5 AND e.created_at >= $2
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = $3 AND d.seq = e.seq)
+		ORDER BY e.seq`, vendorID, micros(since), endpointID, from, to)
 	if err != nil {
 		return 0, err
 	}
@@ -1394,10 +1503,10 @@ func (tx *Tx) replayEndpointSince(vendorID, endpointID string, since time.Time) 
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	// Finished deliveries first, so that new ones queue behind them in seq order.
 	rows, err = tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
 		next_attempt_at = $3, last_error = '', delivered_at = NULL, updated_at = $3
-		WHERE endpoint_id = $1 AND created_at >= $2 AND status IN ('delivered', 'dead') RETURNING ordering_key`, endpointID, micros(since), now)
+		WHERE endpoint_id = $1 AND seq BETWEEN $4 AND $5 AND created_at >= $2 AND status IN ('delivered', 'dead') RETURNING ordering_key`,
+		endpointID, micros(since), now, from, to)
 	if err != nil {
 		return 0, err
 	}
@@ -1412,12 +1521,7 @@ func (tx *Tx) replayEndpointSince(vendorID, endpointID string, since time.Time) 
 		keys[m.key] = true
 		n++
 	}
-	for k := range keys {
-		if err := tx.reorder(endpointID, k); err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
+	return n, tx.reorderAll(endpointID, keys)
 }
 
 // ---- listings ----

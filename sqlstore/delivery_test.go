@@ -568,3 +568,81 @@ func TestClaimFairBetweenVendors(t *testing.T) {
 		}
 	})
 }
+
+// Replays run in batches of sequence numbers (issue 14): a huge replay is many short
+// writes, not one that holds the single writer, and the queues stay in seq order.
+func TestReplayInBatches(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		ep := mkEndpoint(t, db, "acme")
+		const events = 23
+		keys := []string{"k0", "k1", "k2", ""}
+		for i := range events {
+			appendEv(t, db, "acme", "t", keys[i%len(keys)])
+		}
+		drain := func(o sqlstore.Outcome) map[string][]int64 {
+			got := map[string][]int64{}
+			for {
+				cs := claim(t, db, 100)
+				if len(cs) == 0 {
+					return got
+				}
+				for _, c := range cs {
+					got[c.OrderingKey] = append(got[c.OrderingKey], c.Seq)
+				}
+				complete(t, db, sqlstore.CompleteOptions{}, cs, o)
+			}
+		}
+		drain(sqlstore.OutcomeDead)
+
+		var writes atomic.Int64
+		db.SetBatchObserver(func(size int, _ time.Duration, _ error) { writes.Add(int64(size)) })
+		db.SetReplayBatch(5)
+		n, err := db.ReplayDead(ctx, "acme", ep.ID)
+		if err != nil || n != events {
+			t.Fatalf("replay dead: %d %v", n, err)
+		}
+		// The observer hears of a group commit after its callers are answered: wait
+		// for the last one.
+		atLeast := func(want int64) int64 {
+			t.Helper()
+			for range 200 {
+				if w := writes.Load(); w >= want {
+					return w
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			return writes.Load()
+		}
+		if w := atLeast(1 + (events+4)/5); w < 1+(events+4)/5 {
+			t.Fatalf("replay of %d deliveries in batches of 5 took %d writes, want at least %d", events, w, 1+(events+4)/5)
+		}
+		checkOrder := func(got map[string][]int64) {
+			t.Helper()
+			total := 0
+			for k, seqs := range got {
+				total += len(seqs)
+				for i := 1; i < len(seqs); i++ {
+					if k != "" && seqs[i] <= seqs[i-1] {
+						t.Fatalf("key %q delivered out of order: %v", k, seqs)
+					}
+				}
+			}
+			if total != events {
+				t.Fatalf("%d deliveries after the replay, want %d: %v", total, events, got)
+			}
+		}
+		checkOrder(drain(sqlstore.OutcomeDelivered))
+
+		writes.Store(0)
+		n, err = db.ReplaySince(ctx, "acme", "", time.Time{})
+		if err != nil || n != events {
+			t.Fatalf("replay since: %d %v", n, err)
+		}
+		if w := atLeast(2 + (events+4)/5); w < 2+(events+4)/5 {
+			t.Fatalf("replay since of %d deliveries in batches of 5 took %d writes", events, w)
+		}
+		checkOrder(drain(sqlstore.OutcomeDelivered))
+	})
+}
