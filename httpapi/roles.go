@@ -37,8 +37,51 @@ var (
 		"GET /admin/v1/contracts/{contractId}": true, "GET /admin/v1/events/{eventId}": true, "GET /admin/v1/audit/{entryId}": true,
 	}
 	vendorBodyCreates = map[string]bool{"POST /admin/v1/clients": true, "POST /admin/v1/promo-codes": true}
-	operatorWrites    = map[string]bool{"PUT /admin/v1/vendors/{vendorId}/quotas": true, "PUT /admin/v1/vendors/{vendorId}/retention": true}
+	// vendorClientActions change a client by id: only a client of the token's vendor.
+	vendorClientActions = map[string]bool{"POST /admin/v1/clients/{clientId}/revoke": true}
+	operatorWrites      = map[string]bool{"PUT /admin/v1/vendors/{vendorId}/quotas": true, "PUT /admin/v1/vendors/{vendorId}/retention": true}
+	// operatorRoutes are the routes without a vendor in their path that only an
+	// operator token reaches: decided, not defaulted (every admin route is given one
+	// of the accesses below; TestEveryAdminRouteHasARoleRule checks it).
+	operatorRoutes = map[string]bool{"POST /admin/v1/vendors": true, "GET /admin/v1/dashboard": true}
 )
+
+// How a vendor token reaches an admin route (vendorAccess).
+const (
+	accessVendorPath    = "vendor path"    // {vendorId} in the path: its own vendor only
+	accessVendorSetting = "vendor setting" // {vendorId} in the path, but a change only an operator makes (operatorWrites)
+	accessOwnVendor     = "own vendor"     // GET /admin/v1/vendors: its vendor only
+	accessFilteredList  = "filtered list"  // a cross-vendor list, filtered to its vendor
+	accessCheckedRead   = "checked read"   // a record by id: 404 unless it is its vendor's
+	accessBodyCreate    = "body create"    // a create whose body names its vendor
+	accessOwnClient     = "own client"     // an action on a client of its vendor
+	accessOperator      = "operator only"  // refused to vendor tokens (operatorRoutes)
+)
+
+// vendorAccess names how a vendor token reaches the admin route pattern, "" when
+// no rule names it (it is then refused to vendor tokens, as accessOperator, and
+// TestEveryAdminRouteHasARoleRule fails until the route is given a rule).
+func vendorAccess(p string) string {
+	switch {
+	case operatorWrites[p]:
+		return accessVendorSetting
+	case strings.Contains(p, "{vendorId}"):
+		return accessVendorPath
+	case p == "GET /admin/v1/vendors":
+		return accessOwnVendor
+	case vendorFilteredLists[p]:
+		return accessFilteredList
+	case vendorCheckedReads[p]:
+		return accessCheckedRead
+	case vendorBodyCreates[p]:
+		return accessBodyCreate
+	case vendorClientActions[p]:
+		return accessOwnClient
+	case operatorRoutes[p]:
+		return accessOperator
+	}
+	return ""
+}
 
 func forbidden(format string, args ...any) error {
 	return orderhub.Errorf(orderhub.EForbidden, format, args...)
@@ -52,26 +95,25 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 		writeError(w, r, s.log, forbidden("This admin token (role %s) may only read.", t.Role))
 		return
 	}
-	p := r.Pattern
-	switch {
-	case strings.Contains(p, "{vendorId}"):
+	switch vendorAccess(r.Pattern) {
+	case accessVendorPath, accessVendorSetting:
 		if v := r.PathValue("vendorId"); v != t.VendorID {
 			writeError(w, r, s.log, forbidden("This admin token works only for vendor %q, not %q.", t.VendorID, v))
 			return
 		}
-		if operatorWrites[p] {
+		if operatorWrites[r.Pattern] {
 			writeError(w, r, s.log, forbidden("Only an operator changes a vendor's quotas and retention."))
 			return
 		}
 		h(w, r)
-	case p == "GET /admin/v1/vendors":
+	case accessOwnVendor:
 		v, err := s.db.GetVendor(r.Context(), t.VendorID)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, sqlstore.PageOf[*orderhub.Vendor]{Data: []*orderhub.Vendor{v}})
-	case vendorFilteredLists[p]:
+	case accessFilteredList:
 		q := r.URL.Query()
 		if v := q.Get("vendor"); v != "" && v != t.VendorID {
 			writeError(w, r, s.log, forbidden("This admin token works only for vendor %q, not %q.", t.VendorID, v))
@@ -80,7 +122,7 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 		q.Set("vendor", t.VendorID)
 		r.URL.RawQuery = q.Encode()
 		h(w, r)
-	case vendorCheckedReads[p]:
+	case accessCheckedRead:
 		rec := &buffered{header: http.Header{}}
 		h(rec, r)
 		if rec.status == http.StatusOK && !ownedBy(rec.body, t.VendorID) {
@@ -88,7 +130,7 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 			return
 		}
 		rec.copyTo(w)
-	case vendorBodyCreates[p]:
+	case accessBodyCreate:
 		var in struct {
 			VendorID string `json:"vendorId"`
 		}
@@ -98,7 +140,7 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 			return
 		}
 		h(w, r)
-	case p == "POST /admin/v1/clients/{clientId}/revoke":
+	case accessOwnClient:
 		c, err := s.db.GetClient(r.Context(), r.PathValue("clientId"))
 		if err != nil || c.VendorID != t.VendorID {
 			writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", r.PathValue("clientId")))
