@@ -96,7 +96,7 @@ func (c *console) handleRotateClient(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	secret, err := c.manage.RotateClientSecret(change(r, "client.rotate-secret", id, cl.VendorID), id)
+	_, secret, err := c.manage.RotateClientSecret(change(r, "client.rotate-secret", id, cl.VendorID), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return

@@ -798,11 +798,14 @@ func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if cl, err := c.db.GetClient(r.Context(), id); err == nil && !mayShow(r, cl.VendorID) {
-		c.fail(w, r, http.StatusNotFound, "Not found", "Client "+id+" not found.")
-		return
+	cl, err := c.db.GetClient(r.Context(), id)
+	if err == nil && !mayShow(r, cl.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
 	}
-	if err := c.db.RevokeClient(r.Context(), id); err != nil {
+	if err == nil {
+		_, err = c.manage.RevokeClient(change(r, "client.revoke", id, cl.VendorID), id)
+	}
+	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 //	GET, POST /admin/v1/vendors                    GET /admin/v1/vendors/{vendorId}
 //	GET, POST /admin/v1/clients                    (create answers the secret once)
 //	GET       /admin/v1/clients/{clientId}         POST /admin/v1/clients/{clientId}/revoke
+//	POST      /admin/v1/clients/{clientId}/rotate-secret  (answers the new secret once)
 //	GET, POST /admin/v1/promo-codes
 //	GET       /admin/v1/customers                  GET /admin/v1/customers/{customerId}
 //	GET       /admin/v1/customers/{customerId}/timeline
@@ -41,6 +42,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+a+"/clients", s.requireAdmin(s.handleAdminCreateClient))
 	m.HandleFunc("GET "+a+"/clients/{clientId}", s.requireAdmin(s.handleAdminGetClient))
 	m.HandleFunc("POST "+a+"/clients/{clientId}/revoke", s.requireAdmin(s.handleAdminRevokeClient))
+	m.HandleFunc("POST "+a+"/clients/{clientId}/rotate-secret", s.requireAdmin(s.handleAdminRotateClient))
 	m.HandleFunc("GET "+a+"/promo-codes", s.requireAdmin(s.handleAdminListPromoCodes))
 	m.HandleFunc("POST "+a+"/promo-codes", s.requireAdmin(s.handleAdminCreatePromoCode))
 	m.HandleFunc("GET "+a+"/customers", s.requireAdmin(s.handleAdminListCustomers))
@@ -217,15 +219,25 @@ func (s *Server) handleAdminGetClient(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAdminRevokeClient(w http.ResponseWriter, r *http.Request) {
 	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
-		if err := s.db.RevokeClient(r.Context(), id); err != nil {
-			return nil, err
-		}
-		c, err := s.db.GetClient(r.Context(), id)
-		if err != nil {
-			return nil, err
-		}
-		return &c.Client, nil
+		return s.manage().RevokeClient(r.Context(), id)
 	})
+}
+
+// handleAdminRotateClient gives a client a new secret, answered this once (the old
+// one stops working at once).
+func (s *Server) handleAdminRotateClient(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "clientId", "Client")
+	var c *orderhub.Client
+	var secret string
+	if err == nil {
+		c, secret, err = s.manage().RotateClientSecret(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, CreatedClient{Client: c, ClientSecret: secret})
 }
 
 func (s *Server) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,8 @@ import (
 //     events, audit), filtered to its vendor (a vendor= of another vendor is 403);
 //   - the records by id of those lists, when they are its vendor's (otherwise 404,
 //     as if they did not exist); GET /admin/v1/vendors lists its vendor only;
-//   - POST clients and promo codes of its vendor, and revoking its clients.
+//   - POST clients and promo codes of its vendor, and revoking its clients and
+//     rotating their secrets.
 //
 // Anything else (creating vendors, the cross-vendor dashboard, routes added later
 // without a vendor in their path) is refused with 403: vendor tokens are allowed
@@ -38,7 +39,7 @@ var (
 	}
 	vendorBodyCreates = map[string]bool{"POST /admin/v1/clients": true, "POST /admin/v1/promo-codes": true}
 	// vendorClientActions change a client by id: only a client of the token's vendor.
-	vendorClientActions = map[string]bool{"POST /admin/v1/clients/{clientId}/revoke": true}
+	vendorClientActions = map[string]bool{"POST /admin/v1/clients/{clientId}/revoke": true, "POST /admin/v1/clients/{clientId}/rotate-secret": true}
 	operatorWrites      = map[string]bool{"PUT /admin/v1/vendors/{vendorId}/quotas": true, "PUT /admin/v1/vendors/{vendorId}/retention": true}
 	// operatorRoutes are the routes without a vendor in their path that only an
 	// operator token reaches: decided, not defaulted (every admin route is given one

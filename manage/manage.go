@@ -124,8 +124,30 @@ func (s *Service) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) er
 	return s.DB.CreatePromoCode(ctx, p)
 }
 
-// RotateClientSecret gives an active OAuth client a new secret and returns it (shown
-// once); the old one stops working at once.
-func (s *Service) RotateClientSecret(ctx context.Context, id string) (string, error) {
-	return s.DB.RotateClientSecret(ctx, id)
+// RotateClientSecret gives an active OAuth client a new secret and returns the
+// client and the secret (shown once); the old one stops working at once. A revoked
+// client is refused (409).
+func (s *Service) RotateClientSecret(ctx context.Context, id string) (*orderhub.Client, string, error) {
+	secret, err := s.DB.RotateClientSecret(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := s.DB.GetClient(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return &c.Client, secret, nil
+}
+
+// RevokeClient revokes an OAuth client (its secret and its access tokens stop
+// working; revoking twice is harmless) and returns it.
+func (s *Service) RevokeClient(ctx context.Context, id string) (*orderhub.Client, error) {
+	if err := s.DB.RevokeClient(ctx, id); err != nil {
+		return nil, err
+	}
+	c, err := s.DB.GetClient(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &c.Client, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
@@ -42,6 +43,10 @@ func (e *adminEnv) print(v any, header []string, rows [][]string) error {
 	}
 	return tw.Flush()
 }
+
+// manage returns the service the admin API and the console call too (package
+// manage), so that a command refuses what they refuse.
+func (e *adminEnv) manage() *manage.Service { return &manage.Service{DB: e.db} }
 
 // adminCommand declares its flags on fs and returns the function that runs it.
 type adminCommand struct {
@@ -263,10 +268,27 @@ func init() {
 	registerAdmin("clients", "revoke", "revoke an OAuth client (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "client id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.RevokeClient(e.ctx, *id); err != nil {
+			if _, err := e.manage().RevokeClient(e.ctx, *id); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"clientId": *id, "status": "revoked"}, nil, [][]string{{"revoked " + *id}})
+		}
+	})
+	registerAdmin("clients", "rotate-secret", "give an OAuth client a new secret (--id); prints it once, the old one stops at once", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "client id (required)")
+		return func(e *adminEnv) error {
+			if *id == "" {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "--id is required")
+			}
+			c, secret, err := e.manage().RotateClientSecret(e.ctx, *id)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*orderhub.Client
+				ClientSecret string `json:"clientSecret"`
+			}{c, secret}
+			return e.print(out, []string{"CLIENT ID", "VENDOR", "NEW SECRET (shown once)"}, [][]string{{c.ID, c.VendorID, secret}})
 		}
 	})
 
