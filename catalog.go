@@ -104,6 +104,10 @@ func validName(field string, s *string) error {
 	return nil
 }
 
+// ValidateName trims and checks the display name of a product or source: required,
+// at most 200 characters of text (the rule of their creates, for their renames).
+func ValidateName(field string, s *string) error { return validName(field, s) }
+
 // ValidateProduct checks and normalises a product. An empty ID is allowed (the
 // store generates one).
 func ValidateProduct(p *Product) error {

@@ -4,37 +4,44 @@ import (
 	"net/http"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
 // The admin API of the catalog and external sources (seed 000), per vendor:
 //
 //	GET, POST   /admin/v1/vendors/{vendorId}/products
-//	DELETE      /admin/v1/vendors/{vendorId}/products/{productId}
+//	PATCH, DELETE /admin/v1/vendors/{vendorId}/products/{productId}
 //	GET, POST   /admin/v1/vendors/{vendorId}/purchase-options        (?productId=)
 //	DELETE      /admin/v1/vendors/{vendorId}/purchase-options/{optionId}
 //	GET, POST   /admin/v1/vendors/{vendorId}/product-mappings
-//	DELETE      /admin/v1/vendors/{vendorId}/product-mappings?sku=…&poId=…
+//	PATCH, DELETE /admin/v1/vendors/{vendorId}/product-mappings?sku=…&poId=…
 //	GET, POST   /admin/v1/vendors/{vendorId}/sources                 (secret shown once)
-//	DELETE      /admin/v1/vendors/{vendorId}/sources/{sourceId}
+//	PATCH, DELETE /admin/v1/vendors/{vendorId}/sources/{sourceId}
+//	POST        /admin/v1/vendors/{vendorId}/sources/{sourceId}/rotate-secret (new secret shown once)
 //	GET         /admin/v1/vendors/{vendorId}/purchases
 //
-// Lists answer {"data": [...]}; creates answer 201 with the object; deletes 204.
+// Lists answer {"data": [...]}; creates answer 201 with the object; updates 200
+// with it; deletes 204. The rules are package manage's, shared with the console.
 
 func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
 	const v = "/admin/v1/vendors/{vendorId}"
 	m.HandleFunc("GET "+v+"/products", s.requireAdmin(s.handleAdminListProducts))
 	m.HandleFunc("POST "+v+"/products", s.requireAdmin(s.handleAdminCreateProduct))
+	m.HandleFunc("PATCH "+v+"/products/{productId}", s.requireAdmin(s.handleAdminUpdateProduct))
 	m.HandleFunc("DELETE "+v+"/products/{productId}", s.requireAdmin(s.handleAdminDeleteProduct))
 	m.HandleFunc("GET "+v+"/purchase-options", s.requireAdmin(s.handleAdminListOptions))
 	m.HandleFunc("POST "+v+"/purchase-options", s.requireAdmin(s.handleAdminCreateOption))
 	m.HandleFunc("DELETE "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminDeleteOption))
 	m.HandleFunc("GET "+v+"/product-mappings", s.requireAdmin(s.handleAdminListMappings))
 	m.HandleFunc("POST "+v+"/product-mappings", s.requireAdmin(s.handleAdminCreateMapping))
+	m.HandleFunc("PATCH "+v+"/product-mappings", s.requireAdmin(s.handleAdminUpdateMapping))
 	m.HandleFunc("DELETE "+v+"/product-mappings", s.requireAdmin(s.handleAdminDeleteMapping))
 	m.HandleFunc("GET "+v+"/sources", s.requireAdmin(s.handleAdminListSources))
 	m.HandleFunc("POST "+v+"/sources", s.requireAdmin(s.handleAdminCreateSource))
+	m.HandleFunc("PATCH "+v+"/sources/{sourceId}", s.requireAdmin(s.handleAdminUpdateSource))
 	m.HandleFunc("DELETE "+v+"/sources/{sourceId}", s.requireAdmin(s.handleAdminDeleteSource))
+	m.HandleFunc("POST "+v+"/sources/{sourceId}/rotate-secret", s.requireAdmin(s.handleAdminRotateSource))
 	m.HandleFunc("GET "+v+"/purchases", s.requireAdmin(s.handleAdminListPurchases))
 }
 
@@ -125,7 +132,7 @@ func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request
 	}
 	p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
 	if err == nil {
-		err = s.db.CreateProduct(r.Context(), p)
+		err = s.manage().CreateProduct(r.Context(), p)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -134,9 +141,31 @@ func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusCreated, p)
 }
 
+// nameUpdate is the body of the renames (products, sources): nil name, unchanged.
+type nameUpdate struct {
+	Name *string `json:"name"`
+}
+
+func (s *Server) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request) {
+	var in nameUpdate
+	var p *orderhub.Product
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	if err == nil {
+		p, err = s.manage().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
 func (s *Server) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.db.DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
+		return s.manage().DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
 	})
 }
 
@@ -165,7 +194,7 @@ func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request)
 	}
 	o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
 	if err == nil {
-		err = s.db.CreatePurchaseOption(r.Context(), o)
+		err = s.manage().CreatePurchaseOption(r.Context(), o)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -176,7 +205,7 @@ func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request)
 
 func (s *Server) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.db.DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
+		return s.manage().DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
 	})
 }
 
@@ -199,7 +228,7 @@ func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request
 	}
 	m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
 	if err == nil {
-		err = s.db.CreateProductMapping(r.Context(), m)
+		err = s.manage().CreateProductMapping(r.Context(), m)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -208,18 +237,31 @@ func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusCreated, m)
 }
 
-func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ProductID        *string `json:"productId"`
+		PurchaseOptionID *string `json:"purchaseOptionId"`
+	}
 	q := r.URL.Query()
-	sku, poID := q.Get("sku"), q.Get("poId")
-	if sku == "" || poID == "" {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EInvalidRequest, "Name the mapping to delete with the query parameters sku and poId."))
+	var m *orderhub.ProductMapping
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	if err == nil {
+		m, err = s.manage().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	s.adminDelete(w, r, func(vendorID string) error {
-		if !storable(sku) || !storable(poID) {
-			return orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
-		}
-		return s.db.DeleteProductMapping(r.Context(), vendorID, sku, poID)
+		return s.manage().DeleteProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"))
 	})
 }
 
@@ -253,22 +295,54 @@ func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request)
 	src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
 	var secret string
 	if err == nil {
-		secret, err = s.db.CreateSource(r.Context(), src)
+		secret, err = s.manage().CreateSource(r.Context(), src)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	// A one-time secret: not cached, and kept sealed by an Idempotency-Key.
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, CreatedSource{Source: src, Secret: secret})
+}
+
+func (s *Server) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request) {
+	var in nameUpdate
+	var src *orderhub.Source
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	if err == nil {
+		src, err = s.manage().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, src)
+}
+
+// handleAdminRotateSource gives a source a new secret (shown in this answer only);
+// the old one stops working at once. No body.
+func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) {
+	var src *orderhub.Source
+	var secret string
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		src, secret, err = s.manage().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, CreatedSource{Source: src, Secret: secret})
 }
 
 func (s *Server) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		id, err := pathID(r, "sourceId", "Source")
-		if err != nil {
-			return err
-		}
-		return s.db.DeleteSource(r.Context(), vendorID, id)
+		return s.manage().DeleteSource(r.Context(), vendorID, r.PathValue("sourceId"))
 	})
 }
 

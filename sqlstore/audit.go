@@ -61,7 +61,14 @@ type Change struct {
 
 	mu       sync.Mutex
 	entryID  string
-	snapshot bool // whether the entry holds row snapshots
+	snapshot bool     // whether the entry holds row snapshots
+	keys     []string // the key values of a row named by two columns (setKey)
+}
+
+// setKey names a resource whose row is keyed by two columns (auditRows' key and
+// auditKey2): id is what the entry shows as its resource id.
+func (c *Change) setKey(id string, key, key2 string) {
+	c.ResourceID, c.keys = id, []string{key, key2}
 }
 
 // EntryID returns the id of the recorded entry ("" until a write recorded it), and
@@ -109,6 +116,7 @@ var auditRows = map[string]struct {
 	"promo-code":          {"promo_codes", "code", true},
 	"product":             {"products", "id", true},
 	"purchase-option":     {"purchase_options", "id", true},
+	"product-mapping":     {"product_mappings", "sku", true},
 	"source":              {"sources", "id", false},
 	"endpoint":            {"endpoints", "id", false},
 	"delivery":            {"deliveries", "id", false},
@@ -123,6 +131,9 @@ var auditRows = map[string]struct {
 	"retention":           {"vendor_retention", "vendor_id", false},
 	"portal":              {"vendor_portal", "vendor_id", false},
 }
+
+// auditKey2 names the second key column of the rows keyed by two (Change.setKey).
+var auditKey2 = map[string]string{"product-mapping": "po_id"}
 
 // secretName reports whether a field or column name holds a secret.
 func secretName(name string) bool {
@@ -192,8 +203,15 @@ func (c *Change) readRow(tx *Tx) (map[string]any, error) {
 	}
 	q := `SELECT * FROM ` + t.table + ` WHERE ` + t.key + ` = $1`
 	args := []any{c.ResourceID}
+	if key2 := auditKey2[c.ResourceType]; key2 != "" {
+		if len(c.keys) != 2 {
+			return nil, nil
+		}
+		q += ` AND ` + key2 + ` = $2`
+		args = []any{c.keys[0], c.keys[1]}
+	}
 	if t.perVendor {
-		q += ` AND vendor_id = $2`
+		q += ` AND vendor_id = $` + strconv.Itoa(len(args)+1)
 		args = append(args, c.VendorID)
 	}
 	rows, err := tx.query(q, args...)

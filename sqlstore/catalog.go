@@ -95,6 +95,29 @@ func (db *DB) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Pr
 	return out, rows.Err()
 }
 
+// UpdateProduct renames a product of a vendor and returns it.
+func (db *DB) UpdateProduct(ctx context.Context, vendorID, id, name string) (*orderhub.Product, error) {
+	if err := orderhub.ValidateName("name", &name); err != nil {
+		return nil, err
+	}
+	var p *orderhub.Product
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE products SET name = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
+		}
+		p, err = scanProduct(tx.queryRow(`SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // DeleteProduct deletes a product together with its purchase options and product
 // mappings. Purchases and contracts made with it keep their record.
 func (db *DB) DeleteProduct(ctx context.Context, vendorID, id string) error {
@@ -227,28 +250,50 @@ func scanMapping(sc interface{ Scan(...any) error }) (*orderhub.ProductMapping, 
 	return m, nil
 }
 
+// checkMappingTarget checks that a mapping's product is the vendor's, and its
+// purchase option (if any) one of that product's.
+func (tx *Tx) checkMappingTarget(m *orderhub.ProductMapping) error {
+	if _, err := tx.getProduct(m.VendorID, m.ProductID); err != nil {
+		return err
+	}
+	if m.PurchaseOptionID != "" {
+		var product string
+		err := tx.queryRow(`SELECT product_id FROM purchase_options WHERE vendor_id = $1 AND id = $2`, m.VendorID, m.PurchaseOptionID).Scan(&product)
+		if err != nil {
+			return notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", m.PurchaseOptionID, m.VendorID)
+		}
+		if product != m.ProductID {
+			return orderhub.FieldError(orderhub.EInvalidRequest, "purchaseOptionId", "Purchase option %q belongs to product %q, not %q.", m.PurchaseOptionID, product, m.ProductID)
+		}
+	}
+	return nil
+}
+
+// mappingChange names the mapping of (sku, poId) as the resource of the change ctx
+// carries (if it is about product mappings): a mapping has no id of its own, so the
+// audit entry's resource id is "sku/poId" and its row is read by both columns.
+func mappingChange(ctx context.Context, vendorID, sku, poID string) {
+	if c := ChangeFrom(ctx); c != nil && c.ResourceType == "product-mapping" {
+		c.setKey(sku+"/"+poID, sku, poID)
+		if c.VendorID == "" {
+			c.VendorID = vendorID
+		}
+	}
+}
+
 // CreateProductMapping maps a (sku, poId) pair onto a product of the vendor (and
 // optionally one of the product's purchase options).
 func (db *DB) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
 	if err := orderhub.ValidateProductMapping(m); err != nil {
 		return err
 	}
+	mappingChange(ctx, m.VendorID, m.SKU, m.POID)
 	return db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(m.VendorID); err != nil {
 			return err
 		}
-		if _, err := tx.getProduct(m.VendorID, m.ProductID); err != nil {
+		if err := tx.checkMappingTarget(m); err != nil {
 			return err
-		}
-		if m.PurchaseOptionID != "" {
-			var product string
-			err := tx.queryRow(`SELECT product_id FROM purchase_options WHERE vendor_id = $1 AND id = $2`, m.VendorID, m.PurchaseOptionID).Scan(&product)
-			if err != nil {
-				return notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", m.PurchaseOptionID, m.VendorID)
-			}
-			if product != m.ProductID {
-				return orderhub.FieldError(orderhub.EInvalidRequest, "purchaseOptionId", "Purchase option %q belongs to product %q, not %q.", m.PurchaseOptionID, product, m.ProductID)
-			}
 		}
 		if err := tx.checkQuota(m.VendorID, orderhub.QuotaProductMappings, ""); err != nil {
 			return err
@@ -285,8 +330,43 @@ func (db *DB) ListProductMappings(ctx context.Context, vendorID string) ([]*orde
 	return out, rows.Err()
 }
 
+// UpdateProductMapping points the existing mapping of (m.SKU, m.POID) at another
+// product and purchase option (m.ProductID, m.PurchaseOptionID; empty: none). The
+// same checks as a create; NotFound when the pair is not mapped.
+func (db *DB) UpdateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+	if err := orderhub.ValidateProductMapping(m); err != nil {
+		return err
+	}
+	mappingChange(ctx, m.VendorID, m.SKU, m.POID)
+	return db.Write(ctx, func(tx *Tx) error {
+		cur, err := scanMapping(tx.queryRow(`SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, m.VendorID, m.SKU, m.POID))
+		if err != nil {
+			return notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", m.SKU, m.POID, m.VendorID)
+		}
+		if err := tx.checkMappingTarget(m); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE product_mappings SET product_id = $4, purchase_option_id = $5 WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`,
+			m.VendorID, m.SKU, m.POID, m.ProductID, nullString(m.PurchaseOptionID)); err != nil {
+			return err
+		}
+		m.CreatedAt = cur.CreatedAt
+		return nil
+	})
+}
+
+// GetProductMapping returns the mapping of (sku, poId) of a vendor.
+func (db *DB) GetProductMapping(ctx context.Context, vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
+	m, err := scanMapping(db.read.QueryRowContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
+	}
+	return m, nil
+}
+
 // DeleteProductMapping deletes the mapping of (sku, poId).
 func (db *DB) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+	mappingChange(ctx, vendorID, sku, poID)
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
 		if err != nil {
@@ -386,6 +466,52 @@ func (db *DB) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhu
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// UpdateSource renames a live source of a vendor and returns it.
+func (db *DB) UpdateSource(ctx context.Context, vendorID, id, name string) (*orderhub.Source, error) {
+	if err := orderhub.ValidateName("name", &name); err != nil {
+		return nil, err
+	}
+	var s *orderhub.Source
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE sources SET name = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
+		}
+		s, err = scanSource(tx.queryRow(`SELECT `+sourceColumns+` FROM sources WHERE id = $1`, id))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// RotateSourceSecret gives a live source of a vendor a new secret and returns the
+// source and the secret (stored only as a hash: shown once). The old secret stops
+// working at once.
+func (db *DB) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
+	secret := orderhub.NewSecret(SourceSecretPrefix)
+	var s *orderhub.Source
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, HashSecret(secret))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
+		}
+		s, err = scanSource(tx.queryRow(`SELECT `+sourceColumns+` FROM sources WHERE id = $1`, id))
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return s, secret, nil
 }
 
 // DeleteSource deletes a source of a vendor (of any vendor when vendorID is empty):

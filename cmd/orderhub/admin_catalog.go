@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -52,6 +53,23 @@ func init() {
 				rows = append(rows, productRow(p))
 			}
 			return e.print(ps, productHeader, rows)
+		}
+	})
+	registerAdmin("products", "update", "rename a product (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "product id (required)")
+		name := fs.String("name", "", "the new name (required)")
+		return func(e *adminEnv) error {
+			for _, f := range [][2]string{{"vendor", *vendor}, {"id", *id}, {"name", *name}} {
+				if err := requireFlag(f[0], f[1]); err != nil {
+					return err
+				}
+			}
+			p, err := (&manage.Service{DB: e.db}).UpdateProduct(e.ctx, *vendor, *id, name)
+			if err != nil {
+				return err
+			}
+			return e.print(p, productHeader, [][]string{productRow(p)})
 		}
 	})
 	registerAdmin("products", "delete", "delete a product with its purchase options and mappings (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -127,6 +145,32 @@ func init() {
 			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
 		}
 	})
+	registerAdmin("mappings", "update", "point a sku + poId at another product or option (--vendor, --sku, --po-id, --product, --option; --option '' for none)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		sku := fs.String("sku", "", "the publisher's SKU (required)")
+		poID := fs.String("po-id", "", "the publisher's poId (required)")
+		product := fs.String("product", "", "product id (unchanged when not given)")
+		option := fs.String("option", "", "purchase option id of the product (unchanged when not given; '' for none)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			var in manage.MappingUpdate
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "product":
+					in.ProductID = product
+				case "option":
+					in.PurchaseOptionID = option
+				}
+			})
+			m, err := (&manage.Service{DB: e.db}).UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
+			if err != nil {
+				return err
+			}
+			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
+		}
+	})
 	registerAdmin("mappings", "list", "list product mappings (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "only this vendor's mappings")
 		return func(e *adminEnv) error {
@@ -187,6 +231,44 @@ func init() {
 				rows = append(rows, []string{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)})
 			}
 			return e.print(ss, []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}, rows)
+		}
+	})
+	registerAdmin("sources", "update", "rename an external source (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "source id (required)")
+		name := fs.String("name", "", "the new name, shown in Zapier's dropdown (required)")
+		return func(e *adminEnv) error {
+			for _, f := range [][2]string{{"vendor", *vendor}, {"id", *id}, {"name", *name}} {
+				if err := requireFlag(f[0], f[1]); err != nil {
+					return err
+				}
+			}
+			s, err := (&manage.Service{DB: e.db}).UpdateSource(e.ctx, *vendor, *id, name)
+			if err != nil {
+				return err
+			}
+			return e.print(s, []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)}})
+		}
+	})
+	registerAdmin("sources", "rotate-secret", "give a source a new secret, printed once; the old one stops working at once (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "source id (required)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			if err := requireFlag("id", *id); err != nil {
+				return err
+			}
+			s, secret, err := (&manage.Service{DB: e.db}).RotateSourceSecret(e.ctx, *vendor, *id)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				*orderhub.Source
+				Secret string `json:"secret"`
+			}{s, secret}
+			return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
 		}
 	})
 	registerAdmin("sources", "delete", "delete an external source; its secret stops working (--id, --vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {

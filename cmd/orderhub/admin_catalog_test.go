@@ -78,9 +78,51 @@ func TestAdminCatalogCommands(t *testing.T) {
 		}
 	}
 
+	// Edits: rename a product and a source, rotate the source's secret, remap.
+	if out := mustRun("products", "update", "--vendor", "acme", "--id", "daily", "--name", "Daily digital"); !strings.Contains(out, "Daily digital") {
+		t.Fatalf("products update:\n%s", out)
+	}
+	if out := mustRun("sources", "update", "--vendor", "acme", "--id", "zap", "--name", "Webshop Zap"); !strings.Contains(out, "Webshop Zap") {
+		t.Fatalf("sources update:\n%s", out)
+	}
+	var rotated struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(mustRun("sources", "rotate-secret", "--vendor", "acme", "--id", "zap", "--json")), &rotated); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SourceBySecret(context.Background(), src.Secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+		t.Fatalf("the old secret after rotate-secret: %v", err)
+	}
+	if got, err := db.SourceBySecret(context.Background(), rotated.Secret); err != nil || got.ID != "zap" || got.Name != "Webshop Zap" {
+		t.Fatalf("the new secret: %+v %v", got, err)
+	}
+	mustRun("products", "create", "--vendor", "acme", "--id", "weekend", "--name", "Weekend")
+	if out := mustRun("mappings", "update", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--product", "weekend", "--option", ""); !strings.Contains(out, "weekend") {
+		t.Fatalf("mappings update:\n%s", out)
+	}
+	pg, err := db.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "product-mapping.update"}, sqlstore.Page{Limit: 1})
+	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "S1/P1" || pg.Data[0].Actor.Kind != sqlstore.ActorCLI || !strings.Contains(string(pg.Data[0].After), "weekend") {
+		t.Fatalf("audit of mappings update: %+v %v", pg, err)
+	}
+	for _, args := range [][]string{
+		{"mappings", "update", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--option", "m"}, // m is daily's
+		{"products", "update", "--vendor", "acme", "--id", "daily"},
+		{"sources", "rotate-secret", "--vendor", "other", "--id", "zap"},
+	} {
+		_, _, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		if err == nil || orderhub.ErrorCode(err) == orderhub.EInternal {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+
 	mustRun("mappings", "delete", "--vendor", "acme", "--sku", "S1", "--po-id", "P1")
 	mustRun("purchase-options", "delete", "--vendor", "acme", "--id", "m")
 	mustRun("products", "delete", "--vendor", "acme", "--id", "daily")
+	mustRun("products", "delete", "--vendor", "acme", "--id", "weekend")
 	mustRun("sources", "delete", "--id", "zap")
 	if out := mustRun("products", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Fatalf("products after delete: %s", out)

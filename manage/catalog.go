@@ -1,0 +1,171 @@
+package manage
+
+import (
+	"context"
+
+	"orderhub"
+)
+
+// The catalog and external sources of seed 000: products, purchase options, sku +
+// poId mappings and HOOK sources with their secrets. The admin API
+// (httpapi/admin_catalog.go), the console (console/manage_sources.go,
+// console/manage_products.go) and the CLI call these.
+
+// named answers NotFound for a value no record can have (text.go's line text: NUL
+// or invalid UTF-8, which PostgreSQL refuses in text parameters), before it reaches
+// the store.
+func named(what, v string) error {
+	if v == "" || !orderhub.IsLineText(v) {
+		return orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, v)
+	}
+	return nil
+}
+
+func requireVendor(vendorID string) error {
+	if vendorID == "" {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
+	}
+	return named("Vendor", vendorID)
+}
+
+// CreateSource creates an external source of src.VendorID (an empty id is
+// generated, an empty type is HOOK) and returns its secret, shown once.
+func (s *Service) CreateSource(ctx context.Context, src *orderhub.Source) (string, error) {
+	if err := requireVendor(src.VendorID); err != nil {
+		return "", err
+	}
+	return s.DB.CreateSource(ctx, src)
+}
+
+// UpdateSource renames a source of vendorID (nil name: unchanged).
+func (s *Service) UpdateSource(ctx context.Context, vendorID, id string, name *string) (*orderhub.Source, error) {
+	if err := named("Source", id); err != nil {
+		return nil, err
+	}
+	if name == nil {
+		src, err := s.DB.GetSource(ctx, id)
+		if err == nil && src.VendorID != vendorID {
+			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
+		}
+		return src, err
+	}
+	return s.DB.UpdateSource(ctx, vendorID, id, *name)
+}
+
+// RotateSourceSecret gives a source of vendorID a new secret and returns it (shown
+// once); the old one stops working at once.
+func (s *Service) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
+	if err := named("Source", id); err != nil {
+		return nil, "", err
+	}
+	return s.DB.RotateSourceSecret(ctx, vendorID, id)
+}
+
+// DeleteSource deletes a source of vendorID; its secret stops working at once.
+func (s *Service) DeleteSource(ctx context.Context, vendorID, id string) error {
+	if err := named("Source", id); err != nil {
+		return err
+	}
+	return s.DB.DeleteSource(ctx, vendorID, id)
+}
+
+// CreateProduct creates a product of p.VendorID (an empty id is generated).
+func (s *Service) CreateProduct(ctx context.Context, p *orderhub.Product) error {
+	if err := requireVendor(p.VendorID); err != nil {
+		return err
+	}
+	return s.DB.CreateProduct(ctx, p)
+}
+
+// UpdateProduct renames a product of vendorID (nil name: unchanged).
+func (s *Service) UpdateProduct(ctx context.Context, vendorID, id string, name *string) (*orderhub.Product, error) {
+	if err := named("Product", id); err != nil {
+		return nil, err
+	}
+	if name == nil {
+		return s.DB.GetProduct(ctx, vendorID, id)
+	}
+	return s.DB.UpdateProduct(ctx, vendorID, id, *name)
+}
+
+// DeleteProduct deletes a product of vendorID with its purchase options and mappings.
+func (s *Service) DeleteProduct(ctx context.Context, vendorID, id string) error {
+	if err := named("Product", id); err != nil {
+		return err
+	}
+	return s.DB.DeleteProduct(ctx, vendorID, id)
+}
+
+// CreatePurchaseOption creates a purchase option of one of o.VendorID's products.
+func (s *Service) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+	if err := requireVendor(o.VendorID); err != nil {
+		return err
+	}
+	return s.DB.CreatePurchaseOption(ctx, o)
+}
+
+// DeletePurchaseOption deletes a purchase option no mapping uses.
+func (s *Service) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
+	if err := named("Purchase option", id); err != nil {
+		return err
+	}
+	return s.DB.DeletePurchaseOption(ctx, vendorID, id)
+}
+
+// CreateProductMapping maps m.SKU + m.POID to a product (and purchase option) of
+// m.VendorID.
+func (s *Service) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+	if err := requireVendor(m.VendorID); err != nil {
+		return err
+	}
+	return s.DB.CreateProductMapping(ctx, m)
+}
+
+// MappingUpdate changes a mapping: nil fields stay; an empty PurchaseOptionID
+// clears the mapping's purchase option.
+type MappingUpdate struct {
+	ProductID        *string
+	PurchaseOptionID *string
+}
+
+// UpdateProductMapping points the mapping of sku + poId of vendorID at another
+// product or purchase option and returns it.
+func (s *Service) UpdateProductMapping(ctx context.Context, vendorID, sku, poID string, in MappingUpdate) (*orderhub.ProductMapping, error) {
+	if err := mappingNamed(vendorID, sku, poID); err != nil {
+		return nil, err
+	}
+	m, err := s.DB.GetProductMapping(ctx, vendorID, sku, poID)
+	if err != nil {
+		return nil, err
+	}
+	if in.ProductID != nil {
+		m.ProductID = *in.ProductID
+	}
+	if in.PurchaseOptionID != nil {
+		m.PurchaseOptionID = *in.PurchaseOptionID
+	}
+	if err := s.DB.UpdateProductMapping(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DeleteProductMapping deletes the mapping of sku + poId of vendorID.
+func (s *Service) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+	if err := mappingNamed(vendorID, sku, poID); err != nil {
+		return err
+	}
+	return s.DB.DeleteProductMapping(ctx, vendorID, sku, poID)
+}
+
+// mappingNamed checks the sku + poId that name a mapping: both are needed (400), and
+// a value no mapping can have is not found.
+func mappingNamed(vendorID, sku, poID string) error {
+	if sku == "" || poID == "" {
+		return orderhub.Errorf(orderhub.EInvalidRequest, "Name the mapping with its sku and poId.")
+	}
+	if !orderhub.IsLineText(sku) || !orderhub.IsLineText(poID) {
+		return orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
+	}
+	return nil
+}
