@@ -141,6 +141,11 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
+// Middleware wraps h in what every request of the API passes through (request id,
+// metrics by route, failure log, panic recovery). `orderhub bench`'s ceiling handler
+// uses it, so that the ceiling pays what every API request pays (cmd/orderhub).
+func (s *Server) Middleware(h http.Handler) http.Handler { return s.recoverer(s.instrument(h)) }
+
 // readJSONBody reads a request body of at most MaxBodyBytes that is (or claims to
 // be) JSON.
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

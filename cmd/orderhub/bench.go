@@ -44,7 +44,9 @@ import (
 // latency counts from the request's intended send time, so a stalled server shows
 // in the percentiles instead of slowing the generator down — no coordinated
 // omission). Scenarios: orders (seed 001 Vendor Order API, a new externalOrderId
-// each), purchases (seed 000 purchase hook, a new publisherPurchaseId each), mixed
+// each), ceiling (bench_ceiling.go: a trivial handler decoding the same body in the
+// same hub, measured for --ceiling before every other scenario too, which is then
+// also reported as a share of it), purchases (seed 000 purchase hook, a new publisherPurchaseId each), mixed
 // (70 % orders, 20 % purchases, 10 % contract reads, with --receivers webhook
 // endpoints in this process: end-to-end latency from the order's answer to the
 // webhook's arrival), noisy-neighbour (bench_noisy.go: a victim vendor's orders and
@@ -67,6 +69,7 @@ type benchConfig struct {
 	label       string
 	serveArgs   string
 	webhooks    bool          // orders: webhook receivers as in mixed
+	events      string        // the receivers' endpoints subscribe to these event types ("*": all)
 	sampleDB    time.Duration // soak: sample the SQLite file sizes this often (bench_soak.go)
 	// noisy-neighbour
 	attackEndpoints, attackChannels int
@@ -74,6 +77,8 @@ type benchConfig struct {
 	attackRaiseQuotas               bool
 	recvs                           []*benchReceiver // receivers made by the caller
 	pid                             int              // the hub's process when the caller spawned it
+	ceiling                         time.Duration    // measure the ceiling this long before the scenario (0: not)
+	ceilingToken                    string           // the spawned hub's ceiling path token (bench_ceiling.go)
 }
 
 const benchVendor = "bench"
@@ -81,7 +86,7 @@ const benchVendor = "bench"
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	c := benchConfig{}
-	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases, mixed or noisy-neighbour")
+	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases, mixed, ceiling or noisy-neighbour")
 	fs.StringVar(&c.mode, "mode", "closed", "closed (max throughput, --concurrency workers) or open (--rate arrivals a second)")
 	fs.Float64Var(&c.rate, "rate", 2000, "open-loop arrival rate (requests a second)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured duration")
@@ -96,6 +101,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.label, "label", "", "a note for the results (e.g. the machine's load)")
 	fs.StringVar(&c.serveArgs, "serve-args", "", "extra arguments for the spawned serve, space-separated")
 	fs.BoolVar(&c.webhooks, "webhooks", false, "orders: also deliver every event to --receivers webhook endpoints in this process, as mixed does")
+	fs.StringVar(&c.events, "webhook-events", orderhub.EventContractConfirmed, "the event types the receivers' endpoints subscribe to, comma-separated (* for every event: an order then makes about four deliveries); end-to-end latency is measured to each order's contract-confirmed")
+	fs.DurationVar(&c.ceiling, "ceiling", 3*time.Second, "measure the ceiling (a trivial handler decoding the seed-001 body in the same hub, closed loop, --concurrency workers) this long before the scenario, and report the scenario's figures as a share of it (0: not; needs a spawned hub)")
 	fs.DurationVar(&c.sampleDB, "sample-db", 0, "soak: sample the size of the SQLite database (file, WAL, free pages) this often while the load runs")
 	fs.IntVar(&c.attackEndpoints, "attack-endpoints", 100, "noisy-neighbour: the attacker's hanging webhook endpoints (as many as its quota allows)")
 	fs.IntVar(&c.attackChannels, "attack-channels", 3000, "noisy-neighbour: the attacker's hanging Zapier channels (as many as its quotas allow)")
@@ -106,6 +113,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	switch c.scenario {
 	case "orders", "purchases", "mixed":
+	case ceilingScenario:
+		c.ceiling = 0 // the scenario is the ceiling
 	case noisyScenario:
 		rateSet := false
 		fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
@@ -117,19 +126,23 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			return errUsage
 		}
 	default:
-		fmt.Fprintf(stderr, "bench: unknown --scenario %q (orders, purchases, mixed, noisy-neighbour)\n", c.scenario)
+		fmt.Fprintf(stderr, "bench: unknown --scenario %q (orders, purchases, mixed, ceiling, noisy-neighbour)\n", c.scenario)
 		return errUsage
 	}
 	if c.mode != "open" && c.mode != "closed" {
 		fmt.Fprintf(stderr, "bench: unknown --mode %q (open, closed)\n", c.mode)
 		return errUsage
 	}
-	if c.concurrency < 1 || c.duration <= 0 || (c.mode == "open" && c.rate <= 0) {
+	if c.concurrency < 1 || c.duration <= 0 || (c.mode == "open" && c.rate <= 0) || c.ceiling < 0 {
 		fmt.Fprintln(stderr, "bench: --concurrency, --duration and --rate must be positive")
 		return errUsage
 	}
 	if c.url != "" && c.dsn == "" {
 		fmt.Fprintln(stderr, "bench: --url needs --db (the hub's database) for the fixtures")
+		return errUsage
+	}
+	if c.url != "" && c.scenario == ceilingScenario {
+		fmt.Fprintln(stderr, "bench: --scenario ceiling needs a hub the bench spawns (not --url)")
 		return errUsage
 	}
 	var rep interface {
@@ -190,7 +203,7 @@ func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURL
 	f.sourceID = src.ID
 	for i, u := range receiverURLs {
 		ep := &sqlstore.Endpoint{VendorID: benchVendor, Kind: sqlstore.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
-			EventTypes: []string{orderhub.EventContractConfirmed}}
+			EventTypes: benchEventTypes(c.events)}
 		if err := db.CreateEndpoint(ctx, ep); err != nil {
 			return nil, err
 		}
@@ -198,13 +211,30 @@ func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURL
 	return f, nil
 }
 
+// benchEventTypes is --webhook-events as an endpoint's event types (none: every type).
+func benchEventTypes(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" && t != "*" {
+			out = append(out, t)
+		} else if t == "*" {
+			return []string{}
+		}
+	}
+	if out == nil {
+		return []string{orderhub.EventContractConfirmed}
+	}
+	return out
+}
+
 // benchHub is a hub process started by the bench.
 type benchHub struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{}
-	log  bytes.Buffer
-	mu   sync.Mutex
+	cmd          *exec.Cmd
+	url          string
+	ceilingToken string // enables the ceiling handler (bench_ceiling.go)
+	done         chan struct{}
+	log          bytes.Buffer
+	mu           sync.Mutex
 }
 
 func (s *benchHub) Write(p []byte) (int, error) {
@@ -226,7 +256,8 @@ func spawnBenchHub(c benchConfig) (*benchHub, error) {
 	}
 	args := []string{"serve", "--db", c.dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--allow-private-targets"}
 	args = append(args, strings.Fields(c.serveArgs)...)
-	s := &benchHub{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	s := &benchHub{cmd: exec.Command(bin, args...), done: make(chan struct{}), ceilingToken: orderhub.RandomHex(16)}
+	s.cmd.Env = append(os.Environ(), benchCeilingEnv+"="+s.ceilingToken)
 	s.cmd.Stderr = s
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -327,11 +358,14 @@ func newBenchReceiver() (*benchReceiver, error) {
 		now := time.Now()
 		body, _ := io.ReadAll(req.Body)
 		var p struct {
+			Type string `json:"type"`
 			Data struct {
 				ContractID string `json:"contractId"`
 			} `json:"data"`
 		}
-		if json.Unmarshal(body, &p) == nil && p.Data.ContractID != "" {
+		// End-to-end is measured to the contract's confirmation (other events of
+		// the order may come too with --webhook-events).
+		if json.Unmarshal(body, &p) == nil && p.Data.ContractID != "" && p.Type == orderhub.EventContractConfirmed {
 			r.mu.Lock()
 			if _, ok := r.arrivals[p.Data.ContractID]; !ok {
 				r.arrivals[p.Data.ContractID] = now
@@ -362,13 +396,15 @@ type benchReport struct {
 	errSample               string
 	commit, goVersion       string
 	engine                  string // the database, for the report
+	loadAvg                 string // /proc/loadavg's 1, 5 and 15 minute averages at the start
 	// Group commit over the window, from the server's /metrics.
 	commits, batchMean, commitMean, writerBusy float64
-	samples                                    []dbSample // --sample-db
+	samples                                    []dbSample   // --sample-db
+	ceiling                                    *benchReport // the same run's ceiling (--ceiling)
 }
 
 func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
-	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit()}
+	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit(), loadAvg: benchLoadAvg()}
 	recvs := c.recvs
 	var urls []string
 	if c.scenario == "mixed" || c.webhooks {
@@ -415,6 +451,8 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 		defer hub.stop()
 		base, pid = hub.url, hub.cmd.Process.Pid
+		c.ceilingToken = hub.ceilingToken
+		rep.cfg.ceilingToken = hub.ceilingToken
 	}
 	base = strings.TrimRight(base, "/")
 
@@ -433,8 +471,8 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	var lastContract atomic.Value
 	lastContract.Store("")
 	// one sends request n and returns the status (0: transport error).
-	one := func(n int64) (int, string) {
-		kind := c.scenario
+	one := func(scenario string, n int64) (int, string) {
+		kind := scenario
 		if kind == noisyScenario {
 			kind = "orders"
 		}
@@ -450,6 +488,10 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 		var req *http.Request
 		switch kind {
+		case ceilingScenario:
+			// The same body as an order's, to the trivial handler (bench_ceiling.go).
+			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
+			req, _ = http.NewRequest("POST", base+"/_bench/"+c.ceilingToken+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
 		case "orders":
 			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
 			req, _ = http.NewRequest("POST", base+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
@@ -493,15 +535,25 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		return res.StatusCode, ""
 	}
 
-	type result struct {
-		lat    []time.Duration
-		status map[int]int64
-		errs   int64
-		sample string
+	if c.ceiling > 0 && c.ceilingToken != "" {
+		// The ceiling first, on the same hub, connections and workers (closed loop).
+		cc := c
+		cc.scenario, cc.mode, cc.warmup, cc.duration = ceilingScenario, "closed", min(c.warmup, time.Second), c.ceiling
+		crep := &benchReport{cfg: cc, statuses: map[int]int64{}}
+		cpu0 := benchProcCPU(pid)
+		crep.measured = benchDrive(ctx, cc, one, &seq, crep, func() {
+			if pid != 0 {
+				cpu0 = benchProcCPU(pid)
+			}
+		})
+		if pid != 0 {
+			crep.serverCPU = benchProcCPU(pid) - cpu0
+		}
+		rep.ceiling = crep
 	}
+
 	start := time.Now()
 	measureFrom := start.Add(c.warmup)
-	end := measureFrom.Add(c.duration)
 	var rssMax int64
 	rssStop := make(chan struct{})
 	var rssWG sync.WaitGroup
@@ -537,79 +589,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	}
 	benchCPU0 := benchProcCPU(os.Getpid())
 	stopSampling := sampleDB(c, client, base, start, rep)
-	results := make([]result, c.concurrency)
-	var wg sync.WaitGroup
-	if c.mode == "closed" {
-		for w := range c.concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := result{status: map[int]int64{}}
-				for {
-					t0 := time.Now()
-					if !t0.Before(end) || ctx.Err() != nil {
-						break
-					}
-					st, msg := one(seq.Add(1))
-					if t0.Before(measureFrom) {
-						continue
-					}
-					r.status[st]++
-					if st >= 200 && st < 300 {
-						r.lat = append(r.lat, time.Since(t0))
-					} else if r.sample == "" {
-						r.sample = msg
-					}
-				}
-				results[w] = r
-			}()
-		}
-		for time.Now().Before(measureFrom) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		takeCPU()
-		wg.Wait()
-	} else {
-		// Open loop: request i is due at start + i/rate; a worker takes it when free
-		// and its latency counts from when it was due.
-		due := make(chan time.Time, c.concurrency*4)
-		for w := range c.concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := result{status: map[int]int64{}}
-				for intended := range due {
-					st, msg := one(seq.Add(1))
-					if intended.Before(measureFrom) {
-						continue
-					}
-					r.status[st]++
-					if st >= 200 && st < 300 {
-						r.lat = append(r.lat, time.Since(intended))
-					} else if r.sample == "" {
-						r.sample = msg
-					}
-				}
-				results[w] = r
-			}()
-		}
-		// When every worker is busy the generator blocks on the channel; the
-		// requests that fell due meanwhile are sent later with their own intended
-		// times, so the wait counts in their latency. Every request due before the
-		// end is sent.
-		interval := float64(time.Second) / c.rate
-		total := int64(float64(end.Sub(start)) / interval)
-		for i := int64(0); i < total && ctx.Err() == nil; {
-			takeCPU()
-			for n := min(total-1, int64(float64(time.Since(start))/interval)); i <= n; i++ {
-				due <- start.Add(time.Duration(float64(i) * interval))
-			}
-			time.Sleep(200 * time.Microsecond)
-		}
-		close(due)
-		wg.Wait()
-	}
-	rep.measured = time.Since(measureFrom)
+	rep.measured = benchDrive(ctx, c, one, &seq, rep, takeCPU)
 	stopSampling()
 	if pid != 0 {
 		rep.serverCPU = benchProcCPU(pid) - cpu0
@@ -624,25 +604,6 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		}
 	}
 	rep.benchCPU = benchProcCPU(os.Getpid()) - benchCPU0
-	for _, r := range results {
-		rep.lat = append(rep.lat, r.lat...)
-		for st, n := range r.status {
-			rep.statuses[st] += n
-			switch {
-			case st >= 200 && st < 300:
-				rep.ok += n
-			case st >= 500:
-				rep.status5xx += n
-				rep.errs += n
-			default:
-				rep.errs += n
-			}
-		}
-		if rep.errSample == "" {
-			rep.errSample = r.sample
-		}
-	}
-	slices.Sort(rep.lat)
 
 	// Webhooks: wait for every accepted order's contract-confirmed at each benchReceiver.
 	if len(recvs) > 0 {
@@ -695,6 +656,114 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	return rep, nil
 }
 
+// benchDrive sends c's load with one (closed or open loop, c.warmup then
+// c.duration), adds the outcome to rep (statuses, errors, sorted latencies of 2xx
+// answers) and returns the measured time. tick is called when the measurement may
+// have started (it checks the clock itself).
+func benchDrive(ctx context.Context, c benchConfig, one func(scenario string, n int64) (int, string), seq *atomic.Int64, rep *benchReport, tick func()) time.Duration {
+	type result struct {
+		lat    []time.Duration
+		status map[int]int64
+		sample string
+	}
+	start := time.Now()
+	measureFrom := start.Add(c.warmup)
+	end := measureFrom.Add(c.duration)
+	results := make([]result, c.concurrency)
+	var wg sync.WaitGroup
+	if c.mode == "closed" {
+		for w := range c.concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := result{status: map[int]int64{}}
+				for {
+					t0 := time.Now()
+					if !t0.Before(end) || ctx.Err() != nil {
+						break
+					}
+					st, msg := one(c.scenario, seq.Add(1))
+					if t0.Before(measureFrom) {
+						continue
+					}
+					r.status[st]++
+					if st >= 200 && st < 300 {
+						r.lat = append(r.lat, time.Since(t0))
+					} else if r.sample == "" {
+						r.sample = msg
+					}
+				}
+				results[w] = r
+			}()
+		}
+		for time.Now().Before(measureFrom) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		tick()
+		wg.Wait()
+	} else {
+		// Open loop: request i is due at start + i/rate; a worker takes it when free
+		// and its latency counts from when it was due.
+		due := make(chan time.Time, c.concurrency*4)
+		for w := range c.concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := result{status: map[int]int64{}}
+				for intended := range due {
+					st, msg := one(c.scenario, seq.Add(1))
+					if intended.Before(measureFrom) {
+						continue
+					}
+					r.status[st]++
+					if st >= 200 && st < 300 {
+						r.lat = append(r.lat, time.Since(intended))
+					} else if r.sample == "" {
+						r.sample = msg
+					}
+				}
+				results[w] = r
+			}()
+		}
+		// When every worker is busy the generator blocks on the channel; the
+		// requests that fell due meanwhile are sent later with their own intended
+		// times, so the wait counts in their latency. Every request due before the
+		// end is sent.
+		interval := float64(time.Second) / c.rate
+		total := int64(float64(end.Sub(start)) / interval)
+		for i := int64(0); i < total && ctx.Err() == nil; {
+			tick()
+			for n := min(total-1, int64(float64(time.Since(start))/interval)); i <= n; i++ {
+				due <- start.Add(time.Duration(float64(i) * interval))
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		close(due)
+		wg.Wait()
+	}
+	measured := time.Since(measureFrom)
+	for _, r := range results {
+		rep.lat = append(rep.lat, r.lat...)
+		for st, n := range r.status {
+			rep.statuses[st] += n
+			switch {
+			case st >= 200 && st < 300:
+				rep.ok += n
+			case st >= 500:
+				rep.status5xx += n
+				rep.errs += n
+			default:
+				rep.errs += n
+			}
+		}
+		if rep.errSample == "" {
+			rep.errSample = r.sample
+		}
+	}
+	slices.Sort(rep.lat)
+	return measured
+}
+
 // benchMetrics reads the unlabelled samples of the hub's /metrics (nil when it
 // cannot).
 func benchMetrics(client *http.Client, base string) map[string]float64 {
@@ -736,6 +805,15 @@ func benchToken(client *http.Client, base string, fx *benchFixture) (string, err
 	return t.AccessToken, nil
 }
 
+// benchLoadAvg is the machine's load average (1, 5 and 15 minutes) from /proc/loadavg.
+func benchLoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], ", ")
+	}
+	return "unknown"
+}
+
 // benchCommit is the build's VCS revision, or git's HEAD.
 func benchCommit() string {
 	if v := version(); strings.Contains(v, " ") {
@@ -770,7 +848,7 @@ func (r *benchReport) modeText() string {
 
 func (r *benchReport) text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario %s, %s, %s measured after %s warm-up\n", r.cfg.scenario, r.modeText(), r.measured.Round(time.Millisecond), r.cfg.warmup)
+	fmt.Fprintf(&b, "scenario %s, %s, %s measured after %s warm-up; load average %s at the start\n", r.cfg.scenario, r.modeText(), r.measured.Round(time.Millisecond), r.cfg.warmup, r.loadAvg)
 	fmt.Fprintf(&b, "throughput  %.0f/s (2xx)   errors %d (5xx %d)   statuses %v\n", r.throughput(), r.errs, r.status5xx, r.statuses)
 	fmt.Fprintf(&b, "latency ms  p50 %s  p95 %s  p99 %s  max %s\n", benchMS(benchPct(r.lat, 50)), benchMS(benchPct(r.lat, 95)), benchMS(benchPct(r.lat, 99)), benchMS(benchPct(r.lat, 100)))
 	if r.e2eExpected > 0 {
@@ -781,9 +859,10 @@ func (r *benchReport) text() string {
 		fmt.Fprintf(&b, "group commit  %.0f commits, %.1f writes each, %.2f ms each; the writer was busy %.0f%% of the time\n", r.commits, r.batchMean, 1000*r.commitMean, 100*r.writerBusy)
 	}
 	if r.peakRSS > 0 {
-		fmt.Fprintf(&b, "server RSS  peak (VmHWM) %s MB, highest sampled under load %s MB; server CPU %.0f%% of one core, bench CPU %.0f%%\n",
-			benchMB(r.peakRSS), benchMB(r.steadyRSS), 100*r.serverCPU.Seconds()/r.measured.Seconds(), 100*r.benchCPU.Seconds()/r.measured.Seconds())
+		fmt.Fprintf(&b, "server RSS  peak (VmHWM) %s MB, highest sampled under load %s MB; server CPU %.0f%% of one core (%s µs/request), bench CPU %.0f%%\n",
+			benchMB(r.peakRSS), benchMB(r.steadyRSS), 100*r.serverCPU.Seconds()/r.measured.Seconds(), benchUS(r.cpuPerRequest()), 100*r.benchCPU.Seconds()/r.measured.Seconds())
 	}
+	b.WriteString(r.ceilingText())
 	if r.errSample != "" {
 		fmt.Fprintf(&b, "first error: %.300s\n", r.errSample)
 	}
@@ -796,6 +875,9 @@ func (r *benchReport) markdown() string {
 	fmt.Fprintf(&b, "\n### %s — %s, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.cfg.scenario, r.modeText())
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "Machine: %d cores (%s), %s, commit %s, %s. ", runtime.NumCPU(), host, r.goVersion, r.commit, r.engine)
+	if r.loadAvg != "" {
+		fmt.Fprintf(&b, "Load average %s (1, 5, 15 min) at the start. ", r.loadAvg)
+	}
 	if r.cfg.url != "" {
 		fmt.Fprintf(&b, "Hub at %s. ", r.cfg.url)
 	}
@@ -818,6 +900,7 @@ func (r *benchReport) markdown() string {
 		fmt.Fprintf(&b, "| server peak RSS (VmHWM) | %s MB |\n", benchMB(r.peakRSS))
 		fmt.Fprintf(&b, "| server CPU / bench CPU | %.0f%% / %.0f%% of one core |\n", 100*r.serverCPU.Seconds()/r.measured.Seconds(), 100*r.benchCPU.Seconds()/r.measured.Seconds())
 	}
+	b.WriteString(r.ceilingMarkdown())
 	if r.errSample != "" {
 		fmt.Fprintf(&b, "\nFirst error: `%.200s`\n", strings.ReplaceAll(r.errSample, "`", "'"))
 	}

@@ -188,8 +188,16 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer stopRetention()
+	var handler http.Handler = api
+	if tok := getenv(benchCeilingEnv); tok != "" {
+		// Only `orderhub bench` sets it, for the hub it spawns (bench_ceiling.go).
+		if len(tok) < 16 || strings.Trim(tok, "0123456789abcdef") != "" {
+			return fmt.Errorf("%s must be at least 16 lowercase hex digits", benchCeilingEnv)
+		}
+		handler = withBenchCeiling(api, tok)
+	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
