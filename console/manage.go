@@ -29,6 +29,7 @@ func (c *console) manageRoutes() {
 	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(c.handleDeleteEndpoint))
 	c.manageClientRoutes()
 	c.manageCatalogRoutes()
+	c.manageUserRoutes()
 }
 
 // mayChange reports whether the session's role may use the forms.

@@ -754,19 +754,14 @@ func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, r
 	if err := validSlug("username", username); err != nil {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "username", "username must be 1-64 letters, digits, '.', '_' or '-', got %q.", username)
 	}
-	if len(password) < MinConsolePassword || len(password) > 72 {
-		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "password", "The password must be %d to 72 bytes long.", MinConsolePassword)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashConsolePassword(password)
 	if err != nil {
 		return nil, err
 	}
 	u := &ConsoleUser{ID: orderhub.NewID("cu"), Username: username, Role: role, VendorID: vendorID}
 	err = db.Write(ctx, func(tx *Tx) error {
-		if vendorID != "" {
-			if err := tx.requireVendor(vendorID); err != nil {
-				return err
-			}
+		if err := tx.requireRoleVendor(vendorID); err != nil {
+			return err
 		}
 		u.CreatedAt = tx.now
 		var n int
@@ -808,7 +803,8 @@ func (db *DB) ListConsoleUsers(ctx context.Context) ([]*ConsoleUser, error) {
 	return out, rows.Err()
 }
 
-// SetConsoleUserDisabled disables (ending its sessions) or enables a console user.
+// SetConsoleUserDisabled disables (ending its sessions) or enables a console user;
+// the last active operator is not disabled (keepAnOperator).
 func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
 	return db.Write(ctx, func(tx *Tx) error {
 		var id string
@@ -817,6 +813,9 @@ func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disab
 		}
 		if !disabled {
 			_, err := tx.exec(`UPDATE console_users SET disabled_at = NULL WHERE id = $1`, id)
+			return err
+		}
+		if err := tx.keepAnOperator(id, username, "disabling it"); err != nil {
 			return err
 		}
 		if _, err := tx.exec(`UPDATE console_users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1`, id, micros(tx.now)); err != nil {

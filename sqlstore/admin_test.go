@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -350,6 +351,12 @@ func TestConsoleUsersAndSessions(t *testing.T) {
 			t.Fatalf("after logout: %v", err)
 		}
 		tok, _, _ = db.ConsoleLogin(ctx, "ops", "correct horse battery", time.Hour)
+		if err := db.SetConsoleUserDisabled(ctx, "ops", true); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("disabling the last active operator: %v", err)
+		}
+		if _, err := db.CreateConsoleUser(ctx, "ops2", "another long password"); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.SetConsoleUserDisabled(ctx, "ops", true); err != nil {
 			t.Fatal(err)
 		}
@@ -360,8 +367,110 @@ func TestConsoleUsersAndSessions(t *testing.T) {
 			t.Fatalf("disabled user's login: %v", err)
 		}
 		us, err := db.ListConsoleUsers(ctx)
-		if err != nil || len(us) != 1 || us[0].DisabledAt == nil {
+		if err != nil || len(us) != 2 || us[0].DisabledAt == nil || us[1].DisabledAt != nil {
 			t.Fatalf("users: %+v %v", us, err)
+		}
+	})
+}
+
+// Console users change role, password and state and are deleted, and the console
+// always keeps an active operator: the last one is not demoted, disabled or
+// deleted (a disabled operator does not count).
+func TestConsoleUserManagement(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"ana", "bo"} {
+			if _, err := db.CreateConsoleUser(ctx, u, "correct horse battery"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", sqlstore.RoleVendorAdmin, "nope"); orderhub.ErrorCode(err) != orderhub.ENotFound || err.(*orderhub.Error).Field != "vendorId" {
+			t.Fatalf("a vendor role of an unknown vendor: %v", err)
+		}
+		// Roles: validated as at creation.
+		for _, bad := range []struct{ role, vendor, code string }{
+			{"root", "", orderhub.EInvalidRequest}, {sqlstore.RoleVendorAdmin, "", orderhub.EInvalidRequest},
+			{sqlstore.RoleOperator, "acme", orderhub.EInvalidRequest}, {sqlstore.RoleVendorViewer, "nope", orderhub.ENotFound},
+		} {
+			if _, err := db.SetConsoleUserRole(ctx, "ana", bad.role, bad.vendor); orderhub.ErrorCode(err) != bad.code {
+				t.Fatalf("role %q vendor %q: %v", bad.role, bad.vendor, err)
+			}
+		}
+		if _, err := db.SetConsoleUserRole(ctx, "nobody", sqlstore.RoleOperator, ""); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("an unknown user: %v", err)
+		}
+		u, err := db.SetConsoleUserRole(ctx, "ana", sqlstore.RoleVendorAdmin, "acme")
+		if err != nil || u.Role != sqlstore.RoleVendorAdmin || u.VendorID != "acme" {
+			t.Fatalf("ana to vendor-admin: %+v %v", u, err)
+		}
+		// bo is the last active operator now.
+		for what, err := range map[string]error{
+			"demote": func() error {
+				_, err := db.SetConsoleUserRole(ctx, "bo", sqlstore.RoleVendorViewer, "acme")
+				return err
+			}(),
+			"disable": db.SetConsoleUserDisabled(ctx, "bo", true),
+			"delete":  db.DeleteConsoleUser(ctx, "bo"),
+		} {
+			if orderhub.ErrorCode(err) != orderhub.EConflict || !strings.Contains(err.Error(), "last active operator") {
+				t.Fatalf("%s the last operator: %v", what, err)
+			}
+		}
+		if _, err := db.SetConsoleUserRole(ctx, "bo", sqlstore.RoleOperator, ""); err != nil {
+			t.Fatalf("the last operator keeps its role: %v", err)
+		}
+		// A disabled operator does not count; an enabled one does.
+		if _, err := db.SetConsoleUserRole(ctx, "ana", sqlstore.RoleOperator, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetConsoleUserDisabled(ctx, "ana", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteConsoleUser(ctx, "bo"); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("delete bo while ana is disabled: %v", err)
+		}
+		if err := db.DeleteConsoleUser(ctx, "ana"); err != nil {
+			t.Fatalf("delete a disabled operator: %v", err)
+		}
+		// Passwords: checked as at creation; a new one ends the sessions.
+		tok, _, err := db.ConsoleLogin(ctx, "bo", "correct horse battery", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetConsoleUserPassword(ctx, "bo", "short"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+			t.Fatalf("short password: %v", err)
+		}
+		if _, err := db.ConsoleSessionByToken(ctx, tok); err != nil {
+			t.Fatalf("a refused password ended the session: %v", err)
+		}
+		if err := db.SetConsoleUserPassword(ctx, "bo", "a brand new passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ConsoleSessionByToken(ctx, tok); err == nil {
+			t.Fatal("the session outlived the new password")
+		}
+		if _, _, err := db.ConsoleLogin(ctx, "bo", "correct horse battery", time.Hour); err == nil {
+			t.Fatal("the old password still works")
+		}
+		// Delete: with its sessions.
+		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", sqlstore.RoleVendorViewer, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		tok, _, _ = db.ConsoleLogin(ctx, "cy", "correct horse battery", time.Hour)
+		if err := db.DeleteConsoleUser(ctx, "cy"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ConsoleSessionByToken(ctx, tok); err == nil {
+			t.Fatal("the session outlived its user")
+		}
+		if _, err := db.GetConsoleUser(ctx, "cy"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("deleted user: %v", err)
+		}
+		if err := db.DeleteConsoleUser(ctx, "cy"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("delete twice: %v", err)
 		}
 	})
 }

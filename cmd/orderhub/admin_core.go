@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -206,7 +207,7 @@ func init() {
 			if pw == "" {
 				pw, generated = randomPassword(), true
 			}
-			u, err := e.db.CreateScopedConsoleUser(e.ctx, *username, pw, *role, *vendor)
+			u, err := e.manage().CreateConsoleUser(e.ctx, manage.ConsoleUserInput{Username: *username, Password: pw, Role: *role, Vendor: *vendor})
 			if err != nil {
 				return err
 			}
@@ -219,6 +220,49 @@ func init() {
 				out.Password, shown = pw, pw
 			}
 			return e.print(out, []string{"ID", "USERNAME", "PASSWORD (shown once)"}, [][]string{{u.ID, u.Username, shown}})
+		}
+	})
+	registerAdmin("console-user", "set-role", "give a web console user another role (--username, --role, --vendor); the last active operator keeps its role", func(fs *flag.FlagSet) func(*adminEnv) error {
+		username := fs.String("username", "", "login name (required)")
+		role := fs.String("role", "", "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor) (required)")
+		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer")
+		return func(e *adminEnv) error {
+			if *role == "" {
+				return usageErrorf("--role is required: operator, vendor-admin or vendor-viewer")
+			}
+			u, err := e.manage().SetConsoleUserRole(e.ctx, manage.ConsoleUserInput{Username: *username, Role: *role, Vendor: *vendor})
+			if err != nil {
+				return err
+			}
+			return e.print(u, []string{"USERNAME", "ROLE", "VENDOR"}, [][]string{{u.Username, u.Role, u.VendorID}})
+		}
+	})
+	registerAdmin("console-user", "reset-password", "give a web console user a new password (--username; --password, or one is generated and printed once); ends their sessions", func(fs *flag.FlagSet) func(*adminEnv) error {
+		username := fs.String("username", "", "login name (required)")
+		password := fs.String("password", "", fmt.Sprintf("the new password, at least %d characters (generated when empty)", sqlstore.MinConsolePassword))
+		return func(e *adminEnv) error {
+			pw, shown := *password, "(as given)"
+			if pw == "" {
+				pw = randomPassword()
+				shown = pw
+			}
+			if err := e.manage().ResetConsoleUserPassword(e.ctx, *username, pw); err != nil {
+				return err
+			}
+			out := map[string]string{"username": strings.TrimSpace(*username)}
+			if *password == "" {
+				out["password"] = pw
+			}
+			return e.print(out, []string{"USERNAME", "PASSWORD (shown once)"}, [][]string{{strings.TrimSpace(*username), shown}})
+		}
+	})
+	registerAdmin("console-user", "delete", "delete a web console user (--username), ending their sessions; the last active operator is kept", func(fs *flag.FlagSet) func(*adminEnv) error {
+		username := fs.String("username", "", "login name (required)")
+		return func(e *adminEnv) error {
+			if err := e.manage().DeleteConsoleUser(e.ctx, *username); err != nil {
+				return err
+			}
+			return e.print(map[string]string{"username": *username, "status": "deleted"}, nil, [][]string{{"deleted " + *username}})
 		}
 	})
 	registerAdmin("console-user", "list", "list web console users", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -242,7 +286,7 @@ func init() {
 		registerAdmin("console-user", action, action+" a web console user (--username); disabling ends their sessions", func(fs *flag.FlagSet) func(*adminEnv) error {
 			username := fs.String("username", "", "login name (required)")
 			return func(e *adminEnv) error {
-				if err := e.db.SetConsoleUserDisabled(e.ctx, strings.TrimSpace(*username), action == "disable"); err != nil {
+				if err := e.manage().SetConsoleUserDisabled(e.ctx, *username, action == "disable"); err != nil {
 					return err
 				}
 				return e.print(map[string]string{"username": *username, "status": action + "d"}, nil, [][]string{{action + "d " + *username}})

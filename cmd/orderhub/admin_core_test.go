@@ -140,6 +140,30 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 	if _, _, err := db.ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); err != nil {
 		t.Fatalf("enabled again: %v", err)
 	}
+	// Roles, passwords and deletion go through package manage, as in the console.
+	if out, _ := must("console-user", "set-role", "--username", "ops2", "--role", "vendor-viewer", "--vendor", "acme"); !strings.Contains(out, "vendor-viewer") {
+		t.Fatalf("set-role:\n%s", out)
+	}
+	for _, bad := range [][]string{{"set-role", "--username", "ops"}, {"set-role", "--username", "ops", "--role", "vendor-admin"},
+		{"set-role", "--username", "ops", "--role", "vendor-admin", "--vendor", "acme"}, // the last active operator
+		{"delete", "--username", "ops"}, {"disable", "--username", "ops"}, {"reset-password", "--username", "ops", "--password", "short"},
+		{"reset-password", "--username", "nobody"}} {
+		if _, _, err := cli(append([]string{"console-user"}, bad...)...); err == nil {
+			t.Errorf("console-user %v: no error", bad)
+		}
+	}
+	out, _ = must("console-user", "reset-password", "--username", "ops", "--json")
+	var reset struct{ Password string }
+	if err := json.Unmarshal([]byte(out), &reset); err != nil || len(reset.Password) < sqlstore.MinConsolePassword {
+		t.Fatalf("reset-password: %v %s", err, out)
+	}
+	if _, _, err := db.ConsoleLogin(context.Background(), "ops", reset.Password, time.Hour); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	must("console-user", "delete", "--username", "ops2")
+	if _, err := db.GetConsoleUser(context.Background(), "ops2"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		t.Fatalf("deleted user: %v", err)
+	}
 }
 
 func TestDemoHasAConsoleUser(t *testing.T) {
