@@ -27,10 +27,6 @@ type adminEnv struct {
 	getenv func(string) string // the environment (ORDERHUB_SECRET_KEY, …)
 }
 
-// manage returns the service the admin API and the console make their changes
-// through (package manage), on the command's database.
-func (e *adminEnv) manage() *manage.Service { return &manage.Service{DB: e.db} }
-
 // print writes v as JSON (--json) or as a table of the given columns.
 func (e *adminEnv) print(v any, header []string, rows [][]string) error {
 	if e.json {
