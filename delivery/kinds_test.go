@@ -16,9 +16,8 @@ import (
 	"orderhub/sqlstore"
 )
 
-const testKind = "testconnector"
-
-func init() { sqlstore.RegisterEndpointKind(testKind) }
+// testKind is a connector kind whose sender the test supplies.
+const testKind = sqlstore.EndpointYespo
 
 // A kind's Bodies entry shapes the body; it is still signed like any other.
 func TestBodiesPerKind(t *testing.T) {

@@ -328,7 +328,11 @@ func (s *Server) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request)
 func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) {
 	var src *orderhub.Source
 	var secret string
+	var in struct{} // no fields; a body, if sent, must be a JSON object within the size limit
 	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeOptional(w, r, &in)
+	}
 	if err == nil {
 		src, secret, err = s.manage().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
 	}

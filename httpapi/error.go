@@ -39,10 +39,25 @@ var statuses = map[string]int{
 	orderhub.ETooManyRequests:        http.StatusTooManyRequests,
 	orderhub.EInternal:               http.StatusInternalServerError,
 	orderhub.EUnavailable:            http.StatusServiceUnavailable,
+	EIdempotencyMismatch:             http.StatusConflict,
+	EIdempotencyInProgress:           http.StatusConflict,
+	// External purchases (seed 000).
+	orderhub.EProductNotFound:  http.StatusUnprocessableEntity,
+	orderhub.EProductMismatch:  http.StatusUnprocessableEntity,
+	orderhub.ESourceNotFound:   http.StatusUnprocessableEntity,
+	orderhub.EInvalidSource:    http.StatusUnprocessableEntity,
+	orderhub.ECustomerNotFound: http.StatusUnprocessableEntity,
+	// Order events (seed 004).
+	orderhub.EOrderEventParamRequired: http.StatusBadRequest,
+	orderhub.EOrderEventParamInvalid:  http.StatusBadRequest,
+	orderhub.EOrderTotalMismatch:      http.StatusUnprocessableEntity,
+	orderhub.EOrderNotFound:           http.StatusNotFound,
+	orderhub.EContactNotFound:         http.StatusUnprocessableEntity,
+	orderhub.EUnsupportedEventType:    http.StatusUnprocessableEntity,
+	// Calls to SALESmanago and Yespo.
+	orderhub.EUpstream:        http.StatusBadGateway,
+	orderhub.EUpstreamTimeout: http.StatusGatewayTimeout,
 }
-
-// RegisterStatus adds error codes of a surface to the table (called from init).
-func RegisterStatus(code string, status int) { statuses[code] = status }
 
 // ErrorBody is the error response of every orderhub API except /oauth/token:
 // seed 001's `{error, message}`, plus the field at fault when there is one.

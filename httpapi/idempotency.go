@@ -33,10 +33,6 @@ const (
 	EIdempotencyInProgress = "IdempotencyKeyInProgressError"
 )
 
-func init() {
-	RegisterStatus(EIdempotencyMismatch, http.StatusConflict)
-	RegisterStatus(EIdempotencyInProgress, http.StatusConflict)
-}
 
 // Idempotency key lifetimes.
 const (

@@ -129,6 +129,7 @@ var isolationConsolePaths = []string{
 	"POST /console/endpoints/victim/delete",
 	"GET /console/clients/new", "POST /console/clients", "POST /console/clients/{acme.client}/rotate-secret",
 	"GET /console/vendors/new", "POST /console/vendors", "GET /console/promo-codes/new", "POST /console/promo-codes",
+	"GET /console/users", "GET /console/users/new", "POST /console/users", "GET /console/users/victim", "POST /console/users/victim/disable",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

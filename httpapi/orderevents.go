@@ -37,19 +37,6 @@ import (
 //	GET, PUT, DELETE /admin/v1/vendors/{vendorId}/yespo
 //	POST             /admin/v1/vendors/{vendorId}/yespo/test   (Yespo's account/info)
 
-func init() {
-	for code, status := range map[string]int{
-		orderhub.EOrderEventParamRequired: http.StatusBadRequest,
-		orderhub.EOrderEventParamInvalid:  http.StatusBadRequest,
-		orderhub.EOrderTotalMismatch:      http.StatusUnprocessableEntity,
-		orderhub.EOrderNotFound:           http.StatusNotFound,
-		orderhub.EContactNotFound:         http.StatusUnprocessableEntity,
-		orderhub.EUnsupportedEventType:    http.StatusUnprocessableEntity,
-	} {
-		RegisterStatus(code, status)
-	}
-}
-
 // YespoAdmin is what the Yespo account admin API needs from connector/yespo (set in
 // Config.Yespo by cmd/orderhub): sealing the API key and calling Yespo.
 type YespoAdmin interface {

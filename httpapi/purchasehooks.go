@@ -18,18 +18,6 @@ import (
 // (ohk_…, shown once when the source is created) or an OAuth access token of the
 // vendor with the scope externalPurchases.
 
-func init() {
-	for code, status := range map[string]int{
-		orderhub.EProductNotFound:  http.StatusUnprocessableEntity,
-		orderhub.EProductMismatch:  http.StatusUnprocessableEntity,
-		orderhub.ESourceNotFound:   http.StatusUnprocessableEntity,
-		orderhub.EInvalidSource:    http.StatusUnprocessableEntity,
-		orderhub.ECustomerNotFound: http.StatusUnprocessableEntity,
-	} {
-		RegisterStatus(code, status)
-	}
-}
-
 // purchaseRoutes registers the purchase hook, its dropdown lists and the admin API
 // of the catalog and sources.
 func (s *Server) purchaseRoutes(m *http.ServeMux) {

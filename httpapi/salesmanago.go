@@ -43,11 +43,6 @@ type SalesmanagoOptions struct {
 	LookupTimeout time.Duration
 }
 
-func init() {
-	RegisterStatus(orderhub.EUpstream, http.StatusBadGateway)
-	RegisterStatus(orderhub.EUpstreamTimeout, http.StatusGatewayTimeout)
-}
-
 func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
 	scope := orderhub.ScopeSalesmanago
 	m.HandleFunc("POST /salesmanago/contacts", s.requireScope(scope, s.handleSMContact))

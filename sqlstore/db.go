@@ -212,10 +212,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 			return nil, err
 		}
 	default:
-		if openPostgres == nil {
-			return nil, fmt.Errorf("this build has no PostgreSQL support")
-		}
-		if db.wdb, db.read, err = openPostgres(ctx, src, opt); err != nil {
+		if db.wdb, db.read, err = openPG(ctx, src, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -255,9 +252,6 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// openPostgres is set by the PostgreSQL dialect file.
-var openPostgres func(ctx context.Context, dsn string, opt Options) (writer, reader *sql.DB, err error)
-
 func (db *DB) checkPragmas(ctx context.Context) error {
 	for _, c := range []struct{ pragma, want string }{
 		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"synchronous", "2"}, {"busy_timeout", "10000"}, {"temp_store", "2"},
@@ -295,8 +289,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	// Migration numbers are handed out to parallel changes, so a database may have
 	// applied a higher number before a lower one lands: apply the missing ones.
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
-	if postgresLocker != nil && db.dialect == Postgres {
-		opts = append(opts, postgresLocker())
+	if db.dialect == Postgres {
+		opts = append(opts, goose.WithSessionLocker(pgSessionLocker{id: pgMigrateLock}))
 	}
 	p, err := goose.NewProvider(gd, db.wdb, sub, opts...)
 	if err != nil {
@@ -328,9 +322,6 @@ func (db *DB) checkSchema(ctx context.Context, dsn string) error {
 	}
 	return nil
 }
-
-// postgresLocker is set by the PostgreSQL dialect file (a session lock for goose).
-var postgresLocker func() goose.ProviderOption
 
 // Dialect reports the database engine.
 func (db *DB) Dialect() Dialect { return db.dialect }

@@ -114,8 +114,6 @@ type Attempt struct {
 	Error        string    `json:"error,omitempty"`
 }
 
-func init() { eventHooks = append(eventHooks, fanOut) }
-
 // ---- endpoints ----
 
 // NewEndpointSecret returns a fresh signing secret: whsec_ + base64 of 32 random bytes.
@@ -179,15 +177,13 @@ func normalizeEventTypes(types []string) ([]string, error) {
 	return out, nil
 }
 
-// endpointKinds are the endpoint kinds that can be created: webhook, zapier and the
-// connector kinds registered with RegisterEndpointKind.
-var endpointKinds = map[string]bool{EndpointWebhook: true, EndpointZapier: true}
-
-// RegisterEndpointKind adds a connector's endpoint kind (call from init).
-func RegisterEndpointKind(kind string) { endpointKinds[kind] = true }
+// EndpointKinds are the endpoint kinds there are: webhook, zapier and the connector
+// kinds. A new connector adds its kind here (a fixed list, not a registration at
+// init: docs/architecture.md).
+var EndpointKinds = []string{EndpointWebhook, EndpointZapier, EndpointSalesmanago, EndpointYespo}
 
 func validKind(k string) error {
-	if !endpointKinds[k] {
+	if !slices.Contains(EndpointKinds, k) {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "kind", "Endpoint kind %q is not one of webhook, zapier or a connector kind.", k)
 	}
 	return nil

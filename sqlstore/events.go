@@ -33,10 +33,8 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		return nil, err
 	}
 	tx.events++
-	for _, f := range eventHooks {
-		if err := f(tx, ev); err != nil {
-			return nil, err
-		}
+	if err := fanOut(tx, ev); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }
@@ -174,9 +172,6 @@ func (tx *Tx) flushSeqs() error {
 	tx.resetSeqs()
 	return nil
 }
-
-// eventHooks run in the transaction of every appended event (delivery fan-out).
-var eventHooks []func(*Tx, *orderhub.Event) error
 
 // EventFilter selects events for ListEvents.
 type EventFilter struct {

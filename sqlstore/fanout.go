@@ -99,8 +99,6 @@ func (tx *Tx) level(vendorID string, seq int64) bool {
 	return f.after == "" && f.seq == seq-1
 }
 
-func init() { eventHooks = append(eventHooks, fanOut) }
-
 // fanOut runs in the transaction of every appended event: while the vendor is level
 // and has few endpoints, one delivery per enabled endpoint whose filter matches;
 // otherwise nothing — the expander will do it.

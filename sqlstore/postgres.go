@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
 
@@ -60,11 +59,6 @@ const (
 	// pgConnectTimeout bounds each connection attempt.
 	pgConnectTimeout = 10 * time.Second
 )
-
-func init() {
-	openPostgres = openPG
-	postgresLocker = func() goose.ProviderOption { return goose.WithSessionLocker(pgSessionLocker{id: pgMigrateLock}) }
-}
 
 // openPG opens the writer pool (Open limits it to one connection) and the reader
 // pool (Options.ReadConns connections, read-only sessions).

@@ -37,8 +37,6 @@ const (
 // (an empty filter would match every event).
 const smNoSync = "salesmanago.none"
 
-func init() { RegisterEndpointKind(EndpointSalesmanago) }
-
 // SalesmanagoAccountRecord is an account with its sealed secrets (never written to
 // JSON) and the state of its endpoint.
 type SalesmanagoAccountRecord struct {

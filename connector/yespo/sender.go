@@ -17,8 +17,6 @@ import (
 	"orderhub/sqlstore"
 )
 
-func init() { sqlstore.RegisterEndpointKind(sqlstore.EndpointYespo) }
-
 // Store is what the Sender reads (implemented by *sqlstore.DB).
 type Store interface {
 	YespoAccountByEndpoint(ctx context.Context, endpointID string) (*sqlstore.YespoAccount, error)
