@@ -33,7 +33,6 @@ const (
 	EIdempotencyInProgress = "IdempotencyKeyInProgressError"
 )
 
-
 // Idempotency key lifetimes.
 const (
 	IdempotencyTTL  = 24 * time.Hour
