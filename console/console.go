@@ -71,6 +71,9 @@ type Config struct {
 	// Guard checks the target URLs the console's forms register (default
 	// netguard.Default(); the admin API passes its own).
 	Guard *netguard.Guard
+	// Manage is the admin API's service (its sealers and connectors); nil: one over
+	// DB and Guard.
+	Manage *manage.Service
 }
 
 type console struct {
@@ -97,7 +100,10 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Guard == nil {
 		cfg.Guard = netguard.Default()
 	}
-	c.manage = &manage.Service{DB: cfg.DB, Guard: cfg.Guard}
+	c.manage = cfg.Manage
+	if c.manage == nil {
+		c.manage = &manage.Service{DB: cfg.DB, Guard: cfg.Guard}
+	}
 	c.pages = pages()
 	c.routes()
 	return c

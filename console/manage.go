@@ -30,6 +30,7 @@ func (c *console) manageRoutes() {
 	c.manageClientRoutes()
 	c.manageCatalogRoutes()
 	c.manageUserRoutes()
+	c.manageConnectorRoutes()
 }
 
 // mayChange reports whether the session's role may use the forms.

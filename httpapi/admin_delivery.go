@@ -101,7 +101,9 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 }
 
 // manage is the service the admin API and the console's forms share (package manage).
-func (s *Server) manage() *manage.Service { return &manage.Service{DB: s.db, Guard: s.guard} }
+func (s *Server) manage() *manage.Service {
+	return &manage.Service{DB: s.db, Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo}
+}
 
 func (s *Server) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) {
 	vendorID, id, err := s.adminEndpoint(r)

@@ -11,8 +11,9 @@ import (
 
 // The admin API behind the Zapier API (seed 003), per vendor:
 //
-//	GET, POST  /admin/v1/vendors/{vendorId}/zapier-users            (password only in the POST)
+//	GET, POST  /admin/v1/vendors/{vendorId}/zapier-users            (password only in the POST; generated and answered once when left out)
 //	DELETE     /admin/v1/vendors/{vendorId}/zapier-users/{userId}   (ends the user's sessions)
+//	POST       /admin/v1/vendors/{vendorId}/zapier-users/{userId}/reset-password   (ends the user's sessions)
 //	GET        /admin/v1/vendors/{vendorId}/zapier-channels         live REST-hook subscriptions
 //	POST       /admin/v1/vendors/{vendorId}/orders/{orderId}/shippings    → shipping-created
 //	POST       /admin/v1/vendors/{vendorId}/transactions                  → transaction-approved/-declined
@@ -26,6 +27,7 @@ func (s *Server) adminZapierRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+v+"/zapier-users", s.requireAdmin(s.handleAdminListZapierUsers))
 	m.HandleFunc("POST "+v+"/zapier-users", s.requireAdmin(s.handleAdminCreateZapierUser))
 	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminDeleteZapierUser))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/reset-password", s.requireAdmin(s.handleAdminResetZapierPassword))
 	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.handleAdminListZapierChannels))
 	m.HandleFunc("POST "+v+"/orders/{orderId}/shippings", s.requireAdmin(s.handleAdminCreateShipping))
 	m.HandleFunc("POST "+v+"/transactions", s.requireAdmin(s.handleAdminRecordTransaction))
@@ -49,14 +51,49 @@ func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Requ
 		err = decodeAdmin(w, r, &in)
 	}
 	u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
+	var generated string
 	if err == nil {
-		err = s.db.CreateZapierUser(r.Context(), u, in.Password)
+		generated, err = s.manage().CreateZapierUser(r.Context(), u, in.Password)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, u)
+	writeJSON(w, http.StatusCreated, ZapierUserCredentials{u, generated})
+}
+
+// ZapierUserCredentials is a Zapier user with the password orderhub generated for it
+// (shown this once; empty, and left out, when the caller chose the password).
+type ZapierUserCredentials struct {
+	*orderhub.ZapierUser
+	Password string `json:"password,omitempty"`
+}
+
+// handleAdminResetZapierPassword serves POST …/zapier-users/{userId}/reset-password
+// {password?}: a new password (generated and answered once when left out); the
+// user's sessions end at once, so the Zapier app must log in again.
+func (s *Server) handleAdminResetZapierPassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Password string `json:"password"`
+	}
+	vendorID, err := s.adminVendor(r)
+	var id string
+	if err == nil {
+		id, err = pathID(r, "userId", "Zapier user")
+	}
+	if err == nil {
+		err = decodeOptional(w, r, &in)
+	}
+	var u *orderhub.ZapierUser
+	var generated string
+	if err == nil {
+		u, generated, err = s.manage().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ZapierUserCredentials{u, generated})
 }
 
 func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +102,7 @@ func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Requ
 		if err != nil {
 			return err
 		}
-		return s.db.DeleteZapierUser(r.Context(), vendorID, id)
+		return s.manage().DeleteZapierUser(r.Context(), vendorID, id)
 	})
 }
 

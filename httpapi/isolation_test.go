@@ -130,6 +130,11 @@ var isolationConsolePaths = []string{
 	"GET /console/clients/new", "POST /console/clients", "POST /console/clients/{acme.client}/rotate-secret",
 	"GET /console/vendors/new", "POST /console/vendors", "GET /console/promo-codes/new", "POST /console/promo-codes",
 	"GET /console/users", "GET /console/users/new", "POST /console/users", "GET /console/users/victim", "POST /console/users/victim/disable",
+	// Connector accounts and Zapier users (console/manage_connectors.go).
+	"GET /console/connectors", "GET /console/salesmanago/new", "POST /console/salesmanago", "GET /console/salesmanago/victim/edit",
+	"POST /console/salesmanago/victim/edit", "POST /console/salesmanago/victim/mapping", "POST /console/salesmanago/victim/delete",
+	"GET /console/yespo?vendor=acme", "POST /console/yespo", "POST /console/yespo/delete",
+	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

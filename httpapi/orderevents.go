@@ -294,12 +294,7 @@ func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.yespoView(a))
 }
 
-func (s *Server) yespoConfigured() error {
-	if s.yespo == nil {
-		return orderhub.Errorf(orderhub.EUnavailable, "The Yespo connector is not configured in this server.")
-	}
-	return nil
-}
+func (s *Server) yespoConfigured() error { return s.manage().YespoConfigured() }
 
 // handlePutYespo serves PUT /admin/v1/vendors/{vendorId}/yespo with {baseUrl,
 // apiKey}: creates or updates the account (apiKey may be left out on updates).
@@ -325,23 +320,7 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	if in.BaseURL == nil || strings.TrimSpace(*in.BaseURL) == "" {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl is required, e.g. https://yespo.io."))
-		return
-	}
-	if err := s.guard.CheckURL(r.Context(), "baseUrl", *in.BaseURL, true); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	key := ""
-	if in.APIKey != nil {
-		key = strings.TrimSpace(*in.APIKey)
-		if key == "" || len(key) > 1024 {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "apiKey", "apiKey must be 1 to 1024 characters."))
-			return
-		}
-	}
-	a, err := s.yespo.SaveAccount(r.Context(), vendorID, *in.BaseURL, key)
+	a, err := s.manage().SaveYespoAccount(r.Context(), vendorID, in.BaseURL, in.APIKey)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -352,7 +331,7 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
-		err = s.db.DeleteYespoAccount(r.Context(), vendorID)
+		err = s.manage().DeleteYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

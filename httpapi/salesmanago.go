@@ -317,11 +317,7 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	err = s.checkSMTargets(r, &in.BaseURL, &in.V3BaseURL)
-	var rec *sqlstore.SalesmanagoAccountRecord
-	if err == nil {
-		rec, err = salesmanago.CreateAccount(r.Context(), s.db, s.sm.Sealer, vendorID, &in)
-	}
+	rec, err := s.manage().CreateSalesmanagoAccount(r.Context(), vendorID, &in)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -363,11 +359,7 @@ func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	err = s.checkSMTargets(r, p.BaseURL, p.V3BaseURL)
-	var out *sqlstore.SalesmanagoAccountRecord
-	if err == nil {
-		out, err = salesmanago.UpdateAccount(r.Context(), s.db, s.sm.Sealer, rec.VendorID, rec.ID, &p)
-	}
+	out, err := s.manage().UpdateSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID, &p)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -381,7 +373,7 @@ func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.db.DeleteSalesmanagoAccount(r.Context(), vendorID, id)
+		return s.manage().DeleteSalesmanagoAccount(r.Context(), vendorID, id)
 	})
 }
 
@@ -396,11 +388,7 @@ func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	if err := orderhub.ValidateSalesmanagoMapping(&m); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	out, err := s.db.UpdateSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
+	out, err := s.manage().SetSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -432,20 +420,4 @@ func decodeSMAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 		return err
 	}
 	return orderhub.DecodeStrictJSON(body, v)
-}
-
-// checkSMTargets applies the outbound guard's registration rules to an account's
-// base URLs (nil or empty: not given).
-func (s *Server) checkSMTargets(r *http.Request, base, v3 *string) error {
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"baseUrl", base}, {"v3BaseUrl", v3}} {
-		if f.v != nil && *f.v != "" {
-			if err := s.guard.CheckURL(r.Context(), f.name, *f.v, true); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

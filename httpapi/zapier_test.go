@@ -834,3 +834,59 @@ func TestAdminZapierUsers(t *testing.T) {
 	h.jsonReq("DELETE", "/admin/v1/vendors/other/zapier-users/"+u.ID, h.Admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("DELETE", "/admin/v1/vendors/acme/zapier-users/"+u.ID, h.Admin, nil).expect(204, "")
 }
+
+// A Zapier user created without a password gets a generated one, answered this once;
+// reset-password gives a new one (generated, or chosen and not answered), the old
+// one stops working and the user's sessions end; another vendor's user is 404; the
+// audit entries name the user and mask the hash.
+func TestAdminZapierGeneratedPasswordAndReset(t *testing.T) {
+	h := newZapierHub(t)
+	var u httpapi.ZapierUserCredentials
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users", h.Admin, map[string]string{"email": "gen@acme.example"}).expect(201, "").JSON(&u)
+	if len(u.Password) < 20 || u.ZapierUser == nil || u.Email != "gen@acme.example" {
+		t.Fatalf("created %+v", u)
+	}
+	tok, _ := h.login("gen@acme.example", u.Password)
+	var list httpapi.DataList[orderhub.ZapierUser]
+	if res := h.jsonReq("GET", "/admin/v1/vendors/acme/zapier-users", h.Admin, nil).expect(200, ""); contains(string(res.Body), u.Password) {
+		t.Fatal("the list shows the password")
+	} else {
+		res.JSON(&list)
+	}
+
+	// Generated: no body.
+	var r1 httpapi.ZapierUserCredentials
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+u.ID+"/reset-password", h.Admin, nil).expect(200, "").JSON(&r1)
+	if len(r1.Password) < 20 || r1.Password == u.Password || r1.ID != u.ID {
+		t.Fatalf("reset %+v", r1)
+	}
+	h.jsonReq("GET", "/api/check", tok, nil).expect(401, orderhub.EUnauthorized) // the session ended
+	h.jsonReq("POST", "/api/login", "", map[string]string{"email": "gen@acme.example", "password": u.Password, "integration": "zapier"}).expect(401, orderhub.EUnauthorized)
+	h.login("gen@acme.example", r1.Password)
+
+	// Chosen: not answered.
+	res := h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+u.ID+"/reset-password", h.Admin, map[string]string{"password": "chosen by ops"}).expect(200, "")
+	if contains(string(res.Body), "chosen by ops") || contains(string(res.Body), "password") {
+		t.Fatalf("reset with a chosen password answers %s", res.Body)
+	}
+	h.login("gen@acme.example", "chosen by ops")
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+u.ID+"/reset-password", h.Admin, map[string]string{"password": "short"}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+u.ID+"/reset-password", h.Admin, map[string]string{"passwrd": "x"}).expect(200, "") // lenient like create: unknown fields ignored
+	h.jsonReq("POST", "/admin/v1/vendors/other/zapier-users/"+u.ID+"/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/nope/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
+
+	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{ResourceID: u.ID}, sqlstore.Page{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, e := range pg.Data {
+		actions[e.Action]++
+		if e.ResourceType != "zapier-user" || contains(string(e.After), r1.Password) || contains(string(e.After), u.Password) || contains(string(e.After), "$2a$") {
+			t.Fatalf("audit entry %+v: %s", e, e.After)
+		}
+	}
+	if actions["zapier-user.create"] != 1 || actions["zapier-user.reset-password"] != 3 {
+		t.Fatalf("audit actions %v", actions)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/connector/salesmanago"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -20,6 +21,10 @@ import (
 type Service struct {
 	DB    *sqlstore.DB
 	Guard *netguard.Guard
+	// SMSealer seals SALESmanago account secrets (nil: stored as-is); Yespo saves
+	// Yespo accounts (nil: the connector is not configured). See connectors.go.
+	SMSealer *salesmanago.Sealer
+	Yespo    YespoAccounts
 }
 
 // PlainEndpointKind refuses the connector kinds (salesmanago, yespo) where the

@@ -442,7 +442,7 @@ func (db *DB) pruneAudit(ctx context.Context, age time.Duration, batch int, paus
 
 // verbs are the path segments that name an action on the resource before them.
 var verbs = map[string]bool{"revoke": true, "rotate-secret": true, "disable": true, "enable": true, "replay": true,
-	"test": true, "mapping": true, "cancel": true, "rotate": true}
+	"test": true, "mapping": true, "cancel": true, "rotate": true, "reset-password": true}
 
 // singletons are resource types with one row per vendor (keyed by the vendor).
 var singletons = map[string]bool{"yespo-account": true, "retention": true, "portal": true, "quota": true}

@@ -72,7 +72,9 @@ func (db *DB) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, pass
 	if err != nil {
 		return err
 	}
-	u.ID = orderhub.NewUUID()
+	if u.ID == "" {
+		u.ID = orderhub.NewUUID()
+	}
 	return db.Write(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, u.VendorID).Scan(&n); err != nil {
@@ -152,6 +154,33 @@ func (db *DB) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
 		}
 		return nil
 	})
+}
+
+// SetZapierUserPassword gives a Zapier user a new password (stored as a bcrypt hash)
+// and ends their sessions at once.
+func (db *DB) SetZapierUserPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, error) {
+	if err := ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE zapier_users SET password_hash = $3, updated_at = $4 WHERE vendor_id = $1 AND id = $2`, vendorID, id, string(hash), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Zapier user %q not found.", id)
+		}
+		_, err = tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetZapierUser(ctx, vendorID, id)
 }
 
 // ErrZapierLogin is the answer to a wrong e-mail or password (which one is not told).

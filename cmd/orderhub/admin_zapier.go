@@ -8,6 +8,7 @@ import (
 
 	"orderhub"
 	"orderhub/httpapi"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -86,6 +87,34 @@ func init() {
 				return err
 			}
 			return deleted(e, "Zapier user", *id)
+		}
+	})
+	registerAdmin("users", "reset-password", "give a Zapier user a new password and end their sessions (--vendor, --id; --password-env NAME, else generated and shown once)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "user id (required)")
+		pwEnv := fs.String("password-env", "", "read the new password from this environment variable (omit it to get a generated one)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			if err := requireFlag("id", *id); err != nil {
+				return err
+			}
+			pw := ""
+			if *pwEnv != "" {
+				if pw = e.getenv(*pwEnv); pw == "" {
+					return fmt.Errorf("--password-env %s: the variable is empty or not set", *pwEnv)
+				}
+			}
+			u, generated, err := (&manage.Service{DB: e.db}).ResetZapierPassword(e.ctx, *vendor, *id, pw)
+			if err != nil {
+				return err
+			}
+			if generated == "" {
+				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
+			}
+			out := httpapi.ZapierUserCredentials{ZapierUser: u, Password: generated}
+			return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), generated)})
 		}
 	})
 	registerAdmin("zapier-channels", "list", "list a vendor's live Zapier channels (REST-hook subscriptions) (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {

@@ -91,6 +91,30 @@ func TestAdminZapierUserCommands(t *testing.T) {
 	if out := mustRun("users", "list", "--vendor", "acme", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Fatalf("after delete %s", out)
 	}
+
+	// reset-password: generated and shown once; the old password stops working.
+	var reset struct{ ID, Password string }
+	if err := json.Unmarshal([]byte(mustRun("users", "reset-password", "--vendor", "other", "--id", gen.ID, "--json")), &reset); err != nil || len(reset.Password) < 20 || reset.Password == gen.Password || reset.ID != gen.ID {
+		t.Fatalf("reset-password: %+v %v", reset, err)
+	}
+	if _, err := cli("users", "reset-password", "--vendor", "acme", "--id", gen.ID); err == nil {
+		t.Fatal("another vendor reset the user's password")
+	}
+	db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err == nil {
+		t.Fatal("the old password still logs in")
+	}
+	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	pg, err := db.ListAudit(ctx, sqlstore.AuditFilter{Action: "zapier-user.reset-password"}, sqlstore.Page{Limit: 10})
+	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != gen.ID || pg.Data[0].Actor.Kind != sqlstore.ActorCLI || strings.Contains(string(pg.Data[0].After), "$2a$") {
+		t.Fatalf("audit: %+v %v", pg, err)
+	}
 }
 
 // The demo has a Zapier user, and serve delivers to a Zapier channel the item

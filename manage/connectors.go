@@ -1,0 +1,156 @@
+package manage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+
+	"orderhub"
+	"orderhub/connector/salesmanago"
+	"orderhub/sqlstore"
+)
+
+// Connector accounts (SALESmanago, Yespo) and Zapier users: the rules the admin API
+// and the console's forms share.
+
+// YespoAccounts saves Yespo accounts, sealing their API keys (connector/yespo's
+// Connector; nil in Service: the Yespo connector is not configured).
+type YespoAccounts interface {
+	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error)
+}
+
+// CheckConnectorURL applies the outbound guard's registration rules to a connector's
+// base URL (https only unless private targets are allowed); empty: not given.
+func (s *Service) CheckConnectorURL(ctx context.Context, field, v string) error {
+	if v == "" {
+		return nil
+	}
+	return s.Guard.CheckURL(ctx, field, v, true)
+}
+
+func (s *Service) checkSMTargets(ctx context.Context, base, v3 *string) error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"baseUrl", base}, {"v3BaseUrl", v3}} {
+		if f.v != nil {
+			if err := s.CheckConnectorURL(ctx, f.name, *f.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CreateSalesmanagoAccount checks an account's base URLs with the outbound guard,
+// validates it, seals its secrets and stores it with its delivery endpoint (in.ID
+// generated when empty).
+func (s *Service) CreateSalesmanagoAccount(ctx context.Context, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
+	if err := s.checkSMTargets(ctx, &in.BaseURL, &in.V3BaseURL); err != nil {
+		return nil, err
+	}
+	return salesmanago.CreateAccount(ctx, s.DB, s.SMSealer, vendorID, in)
+}
+
+// UpdateSalesmanagoAccount changes the fields of an account that p sets (new secrets
+// are sealed; an empty apiKey removes the v3 key); the id and endpoint stay.
+func (s *Service) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*sqlstore.SalesmanagoAccountRecord, error) {
+	if err := s.checkSMTargets(ctx, p.BaseURL, p.V3BaseURL); err != nil {
+		return nil, err
+	}
+	return salesmanago.UpdateAccount(ctx, s.DB, s.SMSealer, vendorID, id, p)
+}
+
+// SetSalesmanagoMapping replaces an account's field mapping.
+func (s *Service) SetSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*sqlstore.SalesmanagoAccountRecord, error) {
+	if err := orderhub.ValidateSalesmanagoMapping(m); err != nil {
+		return nil, err
+	}
+	return s.DB.UpdateSalesmanagoMapping(ctx, vendorID, id, m)
+}
+
+// DeleteSalesmanagoAccount deletes an account and its endpoint.
+func (s *Service) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
+	return s.DB.DeleteSalesmanagoAccount(ctx, vendorID, id)
+}
+
+// YespoConfigured fails when the server has no Yespo connector.
+func (s *Service) YespoConfigured() error {
+	if s.Yespo == nil {
+		return orderhub.Errorf(orderhub.EUnavailable, "The Yespo connector is not configured in this server.")
+	}
+	return nil
+}
+
+// SaveYespoAccount creates or updates a vendor's Yespo account: baseUrl is
+// required and checked by the outbound guard; apiKey (nil: keep the stored one,
+// required for a new account) is 1 to 1024 characters and sealed.
+func (s *Service) SaveYespoAccount(ctx context.Context, vendorID string, baseURL, apiKey *string) (*sqlstore.YespoAccount, error) {
+	if err := s.YespoConfigured(); err != nil {
+		return nil, err
+	}
+	if baseURL == nil || strings.TrimSpace(*baseURL) == "" {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl is required, e.g. https://yespo.io.")
+	}
+	if err := s.CheckConnectorURL(ctx, "baseUrl", *baseURL); err != nil {
+		return nil, err
+	}
+	key := ""
+	if apiKey != nil {
+		key = strings.TrimSpace(*apiKey)
+		if key == "" || len(key) > 1024 {
+			return nil, orderhub.FieldError(orderhub.EInvalidRequest, "apiKey", "apiKey must be 1 to 1024 characters.")
+		}
+	}
+	return s.Yespo.SaveAccount(ctx, vendorID, *baseURL, key)
+}
+
+// DeleteYespoAccount deletes a vendor's Yespo account and its endpoint.
+func (s *Service) DeleteYespoAccount(ctx context.Context, vendorID string) error {
+	return s.DB.DeleteYespoAccount(ctx, vendorID)
+}
+
+// GeneratePassword returns a random password of 24 characters (144 bits).
+func GeneratePassword() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// CreateZapierUser creates a Zapier user of u.VendorID (its id generated here, so
+// the audit entry names it). An empty password is generated and returned, to be
+// shown once; a given one is not returned.
+func (s *Service) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) (generated string, err error) {
+	if password == "" {
+		password = GeneratePassword()
+		generated = password
+	}
+	if u.ID == "" {
+		u.ID = orderhub.NewUUID()
+	}
+	if err := s.DB.CreateZapierUser(ctx, u, password); err != nil {
+		return "", err
+	}
+	return generated, nil
+}
+
+// ResetZapierPassword gives a Zapier user a new password (empty: generated and
+// returned, to be shown once) and ends their sessions at once.
+func (s *Service) ResetZapierPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, string, error) {
+	generated := ""
+	if password == "" {
+		password = GeneratePassword()
+		generated = password
+	}
+	u, err := s.DB.SetZapierUserPassword(ctx, vendorID, id, password)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, generated, nil
+}
+
+// DeleteZapierUser deletes a Zapier user and ends their sessions.
+func (s *Service) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
+	return s.DB.DeleteZapierUser(ctx, vendorID, id)
+}
