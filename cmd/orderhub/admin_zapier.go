@@ -8,7 +8,6 @@ import (
 
 	"orderhub"
 	"orderhub/httpapi"
-	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -106,7 +105,7 @@ func init() {
 					return fmt.Errorf("--password-env %s: the variable is empty or not set", *pwEnv)
 				}
 			}
-			u, generated, err := (&manage.Service{DB: e.db}).ResetZapierPassword(e.ctx, *vendor, *id, pw)
+			u, generated, err := e.manage().ResetZapierPassword(e.ctx, *vendor, *id, pw)
 			if err != nil {
 				return err
 			}
