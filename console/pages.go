@@ -97,10 +97,19 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginPage(w, r, http.StatusTooManyRequests, "Too many failed logins. Try again in "+wait.Round(time.Minute).String()+".")
 		return
 	}
-	token, _, err := c.db.ConsoleLogin(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
+	// The user, looked up for known and unknown usernames alike: a login is
+	// recorded in the audit log with the session (login_audit.go).
+	ctx, known := r.Context(), c.loginUser(r)
+	if known != nil {
+		ctx = sqlstore.WithChange(ctx, loginChange(r, actionLogin, known))
+	}
+	token, _, err := c.db.ConsoleLogin(ctx, r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 			c.logins.Failed(user, src) // an unknown user too: no oracle
+			if known != nil {
+				c.recordFailedLogin(r, known)
+			}
 			c.log.Warn("console: failed login", "username", excerpt(r.PostForm.Get("username"), 64), "remote", r.RemoteAddr)
 			c.loginPage(w, r, http.StatusUnauthorized, "Wrong username or password.")
 			return
@@ -116,7 +125,9 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
-		if err := c.db.ConsoleLogout(r.Context(), ck.Value); err != nil {
+		s := session(r)
+		ctx := sqlstore.WithChange(r.Context(), loginChange(r, actionLogout, &sqlstore.ConsoleUser{ID: s.UserID, Username: s.Username, VendorID: s.VendorID}))
+		if err := c.db.ConsoleLogout(ctx, ck.Value); err != nil {
 			c.failErr(w, r, err)
 			return
 		}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -76,7 +75,7 @@ func (db *DB) GetConsoleUser(ctx context.Context, username string) (*ConsoleUser
 	var created int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users WHERE username = $1`, strings.TrimSpace(username)).
+	err := db.read.QueryRowContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users WHERE username = $1`, username).
 		Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled)
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
@@ -150,4 +149,10 @@ func (db *DB) DeleteConsoleUser(ctx context.Context, username string) error {
 		_, err = tx.exec(`DELETE FROM console_users WHERE id = $1`, id)
 		return err
 	})
+}
+
+// RecordAudit writes an audit entry for c alone: for what is worth recording but
+// changes no row of its own (a failed console login). It is its own write request.
+func (db *DB) RecordAudit(ctx context.Context, c *Change) error {
+	return db.Write(WithChange(ctx, c), func(*Tx) error { return nil })
 }
