@@ -133,6 +133,10 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		Name: "orderhub_fanout_expanded_deliveries_total",
 		Help: "Deliveries written by this process's fan-out expander.",
 	}, func() float64 { return float64(db.FanoutExpanded()) }))
+	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "orderhub_fanout_writer_seconds_total",
+		Help: "Time this process's fan-out expander steps held the writer (their transactions, commit included).",
+	}, func() float64 { return db.FanoutWriterTime().Seconds() }))
 	s.routes()
 	s.handler = s.recoverer(s.instrument(s.mux))
 	return s, nil

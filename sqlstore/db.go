@@ -62,6 +62,7 @@ type DB struct {
 	fanMu                  sync.Mutex // one step at a time; guards fanLast
 	fanLast                string     // the vendor the last step served
 	fanExpanded            atomic.Int64
+	fanWriter              atomic.Int64 // ns the expander's steps held the writer
 
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path

@@ -144,34 +144,76 @@ func skipsFanout(typ string) bool { return directedEvent(typ) || typ == EventEnd
 // ExpandFanout runs one step of the fan-out expander: one write request that
 // expands at most FanoutBatch rows of one vendor's backlog, the vendors with a
 // backlog taking turns. It reports whether it found work. The expander goroutine
-// calls it; so may tests (Options.NoFanoutExpander).
+// runs such steps (sized by their cost, fanStepTarget); so may tests
+// (Options.NoFanoutExpander).
 func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
+	worked, _, _, err := db.expandStep(ctx, db.fanBatch)
+	return worked, err
+}
+
+// expandStep runs one expander step of at most budget rows as a background write
+// request (writer.go: it never delays a waiting foreground request and runs in a
+// transaction of its own). It returns how long the step held the writer, and how
+// long its statements took (without the COMMIT).
+func (db *DB) expandStep(ctx context.Context, budget int) (worked bool, took, work time.Duration, err error) {
 	db.fanMu.Lock()
 	defer db.fanMu.Unlock()
 	var vendor string
 	var inserted int
-	err := db.Write(ctx, func(tx *Tx) error {
+	took, commit, err := db.w.background(ctx, func(tx *Tx) error {
 		vendor, inserted = "", 0
 		v, err := tx.nextBacklog(db.fanLast)
 		if err != nil || v == "" {
 			return err
 		}
 		vendor = v
-		inserted, err = tx.expand(v, db.fanBatch)
-		return err
+		if inserted, err = tx.expand(v, budget); err != nil {
+			return err
+		}
+		if tx.w.db.dialect == Postgres {
+			// Run the queued statements now, so that the COMMIT's time is the
+			// commit's alone and the step's work can be measured apart from it.
+			return tx.pgFlush()
+		}
+		return nil
 	})
+	db.fanWriter.Add(int64(took))
 	if err != nil {
-		return false, err
+		return false, took, took, err
 	}
 	if vendor != "" {
 		db.fanLast = vendor
 	}
 	db.fanExpanded.Add(int64(inserted))
-	return vendor != "", nil
+	return vendor != "", took, took - commit, nil
+}
+
+// fanStepTarget is how long an expander step's statements should hold the writer
+// (its COMMIT aside, which costs the same whatever the step's size): a foreground
+// request that arrives while a step runs waits for it. The expander sizes its steps
+// by their measured cost (between fanMinBatch and FanoutBatch rows) to stay near it.
+const fanStepTarget = 5 * time.Millisecond
+
+// fanMinBatch is the smallest step the expander sizes down to.
+const fanMinBatch = 16
+
+// nextFanBudget sizes the next step from the last one, whose budget rows took work.
+func nextFanBudget(budget int, work time.Duration, maxBatch int) int {
+	switch {
+	case work > fanStepTarget:
+		budget = int(float64(budget) * float64(fanStepTarget) / float64(work))
+	case work < fanStepTarget/2:
+		budget *= 2
+	}
+	return max(min(budget, maxBatch), min(fanMinBatch, maxBatch))
 }
 
 // FanoutExpanded counts the deliveries this process's expander wrote (metrics).
 func (db *DB) FanoutExpanded() int64 { return db.fanExpanded.Load() }
+
+// FanoutWriterTime is how long this process's expander steps held the writer
+// (metrics).
+func (db *DB) FanoutWriterTime() time.Duration { return time.Duration(db.fanWriter.Load()) }
 
 // nextBacklog returns the first vendor with a backlog after the one served last
 // (wrapping around), or "".
@@ -405,6 +447,7 @@ func (db *DB) fanoutLoop() {
 	ctx := context.Background()
 	t := time.NewTimer(0) // at start: work a crash (or another process) left
 	defer t.Stop()
+	budget := db.fanBatch
 	for {
 		select {
 		case <-db.fanQuit:
@@ -422,8 +465,7 @@ func (db *DB) fanoutLoop() {
 			if n, err := db.FanoutBacklog(ctx); err != nil || n == 0 {
 				break
 			}
-			start := time.Now()
-			worked, err := db.ExpandFanout(ctx)
+			worked, took, work, err := db.expandStep(ctx, budget)
 			if err != nil {
 				db.log.Error("fan-out expander step failed; retrying at the next poll", "err", err)
 				break
@@ -431,13 +473,14 @@ func (db *DB) fanoutLoop() {
 			if !worked {
 				break
 			}
+			budget = nextFanBudget(budget, work, db.fanBatch)
 			// Pace: as long again before the next step, so that a backlog takes at
-			// most about half of the writer's time and some group commits carry no
-			// step at all.
+			// most about half of the writer's time (the vendors with a backlog
+			// sharing that half in turns) even when no foreground request waits.
 			select {
 			case <-db.fanQuit:
 				return
-			case <-time.After(time.Since(start)):
+			case <-time.After(took):
 			}
 		}
 	}

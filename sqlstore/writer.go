@@ -23,24 +23,42 @@ type writeReq struct {
 	fn   func(*Tx) error
 	hint *writeHint // what fn will look up (optimistic batches on PostgreSQL), or nil
 	done chan error
+	// Background requests (fan-out expander steps): when it was queued, and how
+	// long its transaction held the writer (set before done is answered).
+	queued, started time.Time
+	took, commit    time.Duration
 }
 
 // writer owns the one write connection. Requests queue on reqs; the loop takes all
 // that are waiting (up to max) into one transaction.
+//
+// Background requests (bg: the fan-out expander's steps, work nobody waits on)
+// queue apart and run only while no foreground request waits, each in a
+// transaction of its own: a foreground request (an order, a claim) never shares a
+// group commit with a background step and never queues behind one that has not
+// started; it waits at most for the one step running when it arrived. A background
+// request that has waited bgMaxWait runs next anyway, so that a writer busy with
+// foreground work every moment still makes progress on it.
 type writer struct {
 	db    *DB
 	conn  *sql.Conn
 	reqs  chan *writeReq
+	bg    chan *writeReq
 	max   int
 	stmts map[string]*sql.Stmt
 	quit  chan struct{}
 	done  chan struct{}
 }
 
+// bgMaxWait bounds how long a background request waits for a writer that always
+// has foreground work.
+const bgMaxWait = time.Second
+
 func newWriter(db *DB, conn *sql.Conn, max int) *writer {
 	return &writer{
 		db: db, conn: conn, max: max,
 		reqs:  make(chan *writeReq, 4*max),
+		bg:    make(chan *writeReq, 16),
 		stmts: map[string]*sql.Stmt{},
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -56,18 +74,39 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 
 // doHinted is do for a request that names what it will look up (see pgbulk.go).
 func (w *writer) doHinted(ctx context.Context, fn func(*Tx) error, hint *writeHint) error {
+	_, err := w.submit(ctx, fn, hint, false)
+	return err
+}
+
+// background runs fn as a background request (see writer) and returns how long its
+// transaction held the writer, and how much of that was its COMMIT.
+func (w *writer) background(ctx context.Context, fn func(*Tx) error) (took, commit time.Duration, err error) {
+	r, err := w.submit(ctx, fn, nil, true)
+	if r != nil {
+		took, commit = r.took, r.commit
+	}
+	return took, commit, err
+}
+
+// submit queues a request and waits for its outcome; it returns the request once it
+// ran.
+func (w *writer) submit(ctx context.Context, fn func(*Tx) error, hint *writeHint, bg bool) (*writeReq, error) {
 	if c := ChangeFrom(ctx); c != nil {
 		// A change to audit (WithChange), not yet recorded: fn records it in its
 		// savepoint (audit.go).
 		fn = c.wrap(fn)
 	}
 	r := &writeReq{fn: fn, hint: hint, done: make(chan error, 1)}
+	q := w.reqs
+	if bg {
+		q, r.queued = w.bg, time.Now()
+	}
 	select {
-	case w.reqs <- r:
+	case q <- r:
 	case <-w.quit:
-		return ErrClosed
+		return nil, ErrClosed
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	// Once queued the request runs; wait for its outcome even if ctx ends, so that the
 	// caller never reports failure for a change that committed. A request queued just
@@ -75,13 +114,13 @@ func (w *writer) doHinted(ctx context.Context, fn func(*Tx) error, hint *writeHi
 	// every request it ran before it is done, so then it is ErrClosed.
 	select {
 	case err := <-r.done:
-		return err
+		return r, err
 	case <-w.done:
 		select {
 		case err := <-r.done:
-			return err
+			return r, err
 		default:
-			return ErrClosed
+			return nil, ErrClosed
 		}
 	}
 }
@@ -104,23 +143,63 @@ func (w *writer) loop() {
 		w.conn.Close()
 	}()
 	batch := make([]*writeReq, 0, w.max)
+	var held *writeReq // a background request taken, waiting for the foreground to pause
 	for {
 		var first *writeReq
-		select {
-		case first = <-w.reqs:
-		case <-w.quit:
-			// Drain what is queued, then stop.
-			for {
+		if held == nil || time.Since(held.queued) < bgMaxWait {
+			select {
+			case first = <-w.reqs:
+			default:
+			}
+		}
+		if first == nil && held == nil {
+			select {
+			case first = <-w.reqs:
+			case held = <-w.bg:
+			case <-w.quit:
+				// Drain what is queued, then stop.
+				for {
+					select {
+					case r := <-w.reqs:
+						w.run(append(batch[:0], r))
+					case r := <-w.bg:
+						w.runBackground(r)
+					default:
+						return
+					}
+				}
+			}
+			if held != nil {
+				// Both may have been ready: the foreground goes first.
 				select {
-				case r := <-w.reqs:
-					w.run(append(batch[:0], r))
+				case first = <-w.reqs:
 				default:
-					return
 				}
 			}
 		}
-		w.run(w.fill(append(batch[:0], first)))
+		if first != nil {
+			w.run(w.fill(append(batch[:0], first)))
+			continue
+		}
+		r := held
+		held = nil
+		w.runBackground(r)
 	}
+}
+
+// runBackground runs a background request in a transaction of its own.
+func (w *writer) runBackground(r *writeReq) {
+	r.started = time.Now()
+	w.run([]*writeReq{r})
+}
+
+// answer tells r's caller its outcome (and a background request how long it held
+// the writer).
+func (r *writeReq) answer(err error) {
+	if !r.started.IsZero() {
+		r.took = time.Since(r.started)
+	}
+	r.done <- err
 }
 
 func (w *writer) run(batch []*writeReq) {
@@ -135,7 +214,9 @@ func (w *writer) run(batch []*writeReq) {
 			return
 		}
 		began = true
-		batch = w.fill(batch)
+		if batch[0].started.IsZero() { // a background request runs alone
+			batch = w.fill(batch)
+		}
 		if hinted(batch) {
 			if w.runPGOptimistic(batch, start) {
 				return
@@ -159,7 +240,7 @@ func (w *writer) run(batch []*writeReq) {
 			if !w.healthy() {
 				_ = w.reconnect()
 			}
-			r.done <- errs[i]
+			r.answer(errs[i])
 			w.observe(1, start, nil)
 			return
 		}
@@ -172,6 +253,7 @@ func (w *writer) run(batch []*writeReq) {
 		}
 		return
 	}
+	commitStart := time.Now()
 	if err := w.commit(tx); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("commit: %w", err), start)
@@ -180,6 +262,9 @@ func (w *writer) run(batch []*writeReq) {
 		}
 		return
 	}
+	if !batch[0].started.IsZero() {
+		batch[0].commit = time.Since(commitStart)
+	}
 	if tx.events > 0 {
 		w.db.committed()
 	}
@@ -187,7 +272,7 @@ func (w *writer) run(batch []*writeReq) {
 		w.db.wakeFanout()
 	}
 	for i, r := range batch {
-		r.done <- errs[i]
+		r.answer(errs[i])
 	}
 	w.observe(len(batch), start, nil)
 }
@@ -365,7 +450,7 @@ func (w *writer) fail(batch []*writeReq, err error, start time.Time) {
 	w.db.log.Error("write transaction failed", "err", err, "batch", len(batch))
 	e := &orderhub.Error{Code: orderhub.EUnavailable, Message: "The database could not commit the change; nothing was written. Retry the request."}
 	for _, r := range batch {
-		r.done <- errors.Join(e, err)
+		r.answer(errors.Join(e, err))
 	}
 	w.observe(len(batch), start, err)
 }

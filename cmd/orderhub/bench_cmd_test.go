@@ -72,12 +72,19 @@ func TestBenchCommand(t *testing.T) {
 // cluster with durable commits (fsync and synchronous_commit on), for
 // docs/benchmarks.md. Not a CI test: ORDERHUB_BENCH_PG="--scenario orders --mode
 // closed" runs it with those bench arguments; ORDERHUB_BENCH_OUT appends the results.
+// Diagnostics: ORDERHUB_BENCH_PG_SETTINGS adds server settings to the cluster
+// ("log_min_duration_statement=5"), ORDERHUB_BENCH_PG_LOG writes the server's log
+// (its first MiB) to a file.
 func TestBenchPostgres(t *testing.T) {
 	args := strings.Fields(os.Getenv("ORDERHUB_BENCH_PG"))
 	if len(args) == 0 {
 		t.Skip("a benchmark: set ORDERHUB_BENCH_PG to the bench arguments")
 	}
-	dsn := pgtest.NewCluster(t, "fsync=on", "synchronous_commit=on").CreateDB(t)
+	cl := pgtest.NewCluster(t, append([]string{"fsync=on", "synchronous_commit=on"}, strings.Fields(os.Getenv("ORDERHUB_BENCH_PG_SETTINGS"))...)...)
+	dsn := cl.CreateDB(t)
+	if out := os.Getenv("ORDERHUB_BENCH_PG_LOG"); out != "" {
+		defer func() { _ = os.WriteFile(out, []byte(cl.Log()), 0o644) }()
+	}
 	args = append([]string{"bench", "--binary", orderhubBinary(t), "--db", dsn}, args...)
 	if out := os.Getenv("ORDERHUB_BENCH_OUT"); out != "" {
 		args = append(args, "--out", out)

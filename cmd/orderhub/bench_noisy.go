@@ -187,6 +187,43 @@ type noisyReport struct {
 	attackSample         string
 	hung                 int64 // requests the hanging receiver got
 	loadBefore           string
+	// The fan-out expander over each run (warm-up included), from /metrics.
+	fanQuiet, fanAttack expanderUse
+}
+
+// expanderUse is what the fan-out expander did over a run, from the hub's metrics.
+type expanderUse struct {
+	ok            bool
+	wall          time.Duration
+	expanded      float64 // deliveries written
+	writerSeconds float64 // time its steps held the writer
+	backlog       float64 // events waiting at the end
+	shortCircuits float64 // deliveries failed at once (open circuit): attempts written without a request
+}
+
+// expanderRun runs f and reads the expander's metrics around it.
+func expanderRun(client *http.Client, base string, f func() error) (expanderUse, error) {
+	const expanded, writer = "orderhub_fanout_expanded_deliveries_total", "orderhub_fanout_writer_seconds_total"
+	m0, t0 := benchMetrics(client, base), time.Now()
+	err := f()
+	m1 := benchMetrics(client, base)
+	u := expanderUse{wall: time.Since(t0)}
+	if m0 != nil && m1 != nil {
+		u.ok = true
+		u.expanded = m1[expanded] - m0[expanded]
+		u.writerSeconds = m1[writer] - m0[writer]
+		u.backlog = m1["orderhub_fanout_backlog_events"]
+		u.shortCircuits = m1["orderhub_delivery_short_circuited_total"] - m0["orderhub_delivery_short_circuited_total"]
+	}
+	return u, err
+}
+
+func (u expanderUse) String() string {
+	if !u.ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f deliveries/s, writer %.0f%%, %.0f events waiting at the end; %.0f short-circuited attempts/s",
+		u.expanded/u.wall.Seconds(), 100*u.writerSeconds/u.wall.Seconds(), u.backlog, u.shortCircuits/u.wall.Seconds())
 }
 
 func benchNoisy(ctx context.Context, c benchConfig, stderr io.Writer) (*noisyReport, error) {
@@ -241,8 +278,12 @@ func benchNoisy(ctx context.Context, c benchConfig, stderr io.Writer) (*noisyRep
 	run := c
 	run.url, run.recvs, run.pid = strings.TrimRight(base, "/"), []*benchReceiver{victim}, pid
 
+	mclient := &http.Client{Timeout: 10 * time.Second}
 	fmt.Fprintln(stderr, "bench: the victim alone")
-	if rep.quiet, err = bench(ctx, run, stderr); err != nil {
+	if rep.fanQuiet, err = expanderRun(mclient, run.url, func() (err error) {
+		rep.quiet, err = bench(ctx, run, stderr)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 
@@ -300,7 +341,10 @@ func benchNoisy(ctx context.Context, c benchConfig, stderr io.Writer) (*noisyRep
 		time.Sleep(20 * time.Millisecond)
 	}
 	fmt.Fprintf(stderr, "bench: the victim under attack (%d attacker requests hanging at the start)\n", hang.waiting.Load())
-	rep.attack, err = bench(ctx, run, stderr)
+	rep.fanAttack, err = expanderRun(mclient, run.url, func() (err error) {
+		rep.attack, err = bench(ctx, run, stderr)
+		return err
+	})
 	stopFlood()
 	flood.Wait()
 	rep.hung = hang.got.Load()
@@ -387,6 +431,7 @@ func (r *noisyReport) text() string {
 		fmt.Fprintf(&b, "%-24s %8s %8s   %s\n", row.name, benchMS(row.quiet), benchMS(row.attack), strings.Trim(r.verdict(row), "*"))
 	}
 	fmt.Fprintf(&b, "webhooks missing: %s\n", r.missing())
+	fmt.Fprintf(&b, "fan-out expander: quiet %s; attack %s\n", r.fanQuiet, r.fanAttack)
 	return b.String()
 }
 
@@ -421,6 +466,9 @@ func (r *noisyReport) markdown() string {
 	fmt.Fprintf(&b, "| webhooks missing after the drain | %d of %d | %d of %d | |\n", r.quiet.e2eMissing, r.quiet.e2eExpected, r.attack.e2eMissing, r.attack.e2eExpected)
 	if r.attack.commits > 0 {
 		fmt.Fprintf(&b, "| writer busy | %.0f%% | %.0f%% | |\n", 100*r.quiet.writerBusy, 100*r.attack.writerBusy)
+	}
+	if r.fanAttack.ok {
+		fmt.Fprintf(&b, "| fan-out expander (warm-up included) | %s | %s | |\n", r.fanQuiet, r.fanAttack)
 	}
 	if r.attack.serverCPU > 0 {
 		fmt.Fprintf(&b, "| server CPU (one core = 100 %%) | %.0f%% | %.0f%% | |\n", 100*r.quiet.serverCPU.Seconds()/r.quiet.measured.Seconds(), 100*r.attack.serverCPU.Seconds()/r.attack.measured.Seconds())

@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.retention = retentionFlags(fs)
 	cfg.quotas = quotaFlag(fs)
 	inline := fs.Int("inline-fanout", sqlstore.DefaultInlineFanout, "fan an event out in its request's transaction while its vendor has at most this many live endpoints (0: never; more go through the fan-out expander)")
-	fs.IntVar(&cfg.fanoutBatch, "fanout-batch", sqlstore.DefaultFanoutBatch, "rows one fan-out expander step reads and writes (1-10000)")
+	fs.IntVar(&cfg.fanoutBatch, "fanout-batch", sqlstore.DefaultFanoutBatch, "the most rows one fan-out expander step reads and writes (1-10000; steps are sized below it by their cost)")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}

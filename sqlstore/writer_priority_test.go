@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Background requests (the fan-out expander's steps) yield to foreground ones: with
+// a background request and foreground requests waiting together, the foreground
+// ones run first, in one group commit without it, and the background one runs after
+// them in a transaction of its own (issue 14: a vendor's fan-out must not hold up
+// another vendor's orders).
+func TestBackgroundWritesYieldToForeground(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			db := openEngine(t, engine)
+			ctx := context.Background()
+			var mu sync.Mutex
+			var order []string
+			var batches []int
+			db.SetBatchObserver(func(n int, _ time.Duration, _ error) {
+				mu.Lock()
+				batches = append(batches, n)
+				mu.Unlock()
+			})
+			note := func(s string) func(*Tx) error {
+				return func(*Tx) error {
+					mu.Lock()
+					order = append(order, s)
+					mu.Unlock()
+					return nil
+				}
+			}
+			// Hold the writer while the background request and then the foreground
+			// ones queue.
+			gate, running := make(chan struct{}), make(chan struct{})
+			held := make(chan error, 1)
+			go func() {
+				held <- db.Write(ctx, func(*Tx) error {
+					close(running)
+					<-gate
+					return nil
+				})
+			}()
+			<-running
+			bgDone := make(chan error, 1)
+			var took, commit time.Duration
+			go func() {
+				var err error
+				took, commit, err = db.w.background(ctx, note("bg"))
+				bgDone <- err
+			}()
+			waitQueued(t, db.w.bg, 1)
+			const n = 5
+			fgDone := make(chan error, n)
+			for range n {
+				go func() { fgDone <- db.Write(ctx, note("fg")) }()
+			}
+			waitQueued(t, db.w.reqs, n)
+			mu.Lock()
+			batches = batches[:0]
+			mu.Unlock()
+			close(gate)
+			if err := <-held; err != nil {
+				t.Fatal(err)
+			}
+			for range n {
+				if err := <-fgDone; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-bgDone; err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			want := []string{"fg", "fg", "fg", "fg", "fg", "bg"}
+			if len(order) != len(want) {
+				t.Fatalf("ran %v, want %v", order, want)
+			}
+			for i := range want {
+				if order[i] != want[i] {
+					t.Fatalf("ran %v, want the foreground requests before the background one: %v", order, want)
+				}
+			}
+			// The held request's batch, the foreground batch, the background one alone.
+			if len(batches) < 2 || batches[len(batches)-1] != 1 {
+				t.Fatalf("batches %v: the background request must commit alone", batches)
+			}
+			if took <= 0 || commit <= 0 || commit > took {
+				t.Fatalf("background request took %v, commit %v", took, commit)
+			}
+		})
+	}
+}
+
+// A background request waits for a writer that always has foreground work at most
+// bgMaxWait, then runs.
+func TestBackgroundWritesAreNotStarved(t *testing.T) {
+	db := openEngine(t, "sqlite")
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = db.Write(ctx, func(*Tx) error { time.Sleep(2 * time.Millisecond); return nil })
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	time.Sleep(20 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := db.w.background(ctx, func(*Tx) error { return nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(bgMaxWait + 10*time.Second):
+		t.Fatal("a background request never ran while foreground requests kept coming")
+	}
+}
+
+// waitQueued waits until q holds n requests.
+func waitQueued(t *testing.T, q chan *writeReq, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); len(q) < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued, want %d", len(q), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
