@@ -31,6 +31,8 @@ func (c *console) manageRoutes() {
 	c.manageCatalogRoutes()
 	c.manageUserRoutes()
 	c.manageConnectorRoutes()
+	c.manageSourceRoutes()
+	c.manageProductRoutes()
 }
 
 // mayChange reports whether the session's role may use the forms.

@@ -1,0 +1,377 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"orderhub"
+	"orderhub/manage"
+)
+
+// The catalog of seed 000: products (create, rename, delete with their purchase
+// options and mappings), purchase options (create, delete) and the sku + poId
+// mappings the purchase hook resolves (create, point at another product or option,
+// delete). Products and mappings are keyed within a vendor, so their pages name the
+// vendor: ?vendor= on a GET (a vendor-scoped session's own, scopeRequest), the
+// form's vendor on a POST (formVendor). The rules are package manage's, as in the
+// admin API.
+
+func (c *console) manageProductRoutes() {
+	m := c.mux
+	const p = Prefix
+	m.HandleFunc("GET "+p+"/products/new", c.auth(c.handleNewProduct))
+	m.HandleFunc("POST "+p+"/products", c.auth(c.handleCreateProduct))
+	m.HandleFunc("GET "+p+"/products/{id}/edit", c.auth(c.handleEditProduct))
+	m.HandleFunc("POST "+p+"/products/{id}/edit", c.auth(c.handleUpdateProduct))
+	m.HandleFunc("POST "+p+"/products/{id}/delete", c.auth(c.handleDeleteProduct))
+	m.HandleFunc("GET "+p+"/purchase-options/new", c.auth(c.handleNewOption))
+	m.HandleFunc("POST "+p+"/purchase-options", c.auth(c.handleCreateOption))
+	m.HandleFunc("POST "+p+"/purchase-options/{id}/delete", c.auth(c.handleDeleteOption))
+	m.HandleFunc("GET "+p+"/product-mappings/new", c.auth(c.handleNewMapping))
+	m.HandleFunc("POST "+p+"/product-mappings", c.auth(c.handleCreateMapping))
+	m.HandleFunc("GET "+p+"/product-mappings/edit", c.auth(c.handleEditMapping))
+	m.HandleFunc("POST "+p+"/product-mappings/edit", c.auth(c.handleUpdateMapping))
+	m.HandleFunc("POST "+p+"/product-mappings/delete", c.auth(c.handleDeleteMapping))
+}
+
+// catalogBack returns to the vendor's catalog with a message.
+func (c *console) catalogBack(w http.ResponseWriter, r *http.Request, vendor, flash string) {
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(vendor), flash)
+}
+
+// ---- products ----
+
+type productForm struct {
+	New     bool
+	ID      string
+	Vendor  string
+	Name    string
+	Vendors []*orderhub.Vendor
+	// Options and Mappings are the product's (its edit page).
+	Options  []*orderhub.PurchaseOption
+	Mappings []*orderhub.ProductMapping
+	Err      formError
+}
+
+func (c *console) productPage(w http.ResponseWriter, r *http.Request, status int, f *productForm) {
+	title := "New product"
+	if !f.New {
+		title = "Edit product " + f.ID
+		f.Options, _ = c.db.ListPurchaseOptions(r.Context(), f.Vendor, f.ID)
+		all, _ := c.db.ListProductMappings(r.Context(), f.Vendor)
+		f.Mappings = nil
+		for _, m := range all {
+			if m.ProductID == f.ID {
+				f.Mappings = append(f.Mappings, m)
+			}
+		}
+	}
+	c.render(w, r, status, "manage_product", &view{Title: title, Nav: "catalog", Data: f})
+}
+
+func (c *console) handleNewProduct(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.productPage(w, r, http.StatusOK, &productForm{New: true, Vendor: vendorParam(r, vs), Vendors: vs})
+}
+
+func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &productForm{New: true, ID: strings.TrimSpace(r.PostForm.Get("id")), Vendor: vendor, Name: r.PostForm.Get("name")}
+	p := &orderhub.Product{ID: f.ID, VendorID: vendor, Name: f.Name}
+	if p.ID == "" {
+		p.ID = orderhub.NewID("prd") // so that the audit entry names it
+	}
+	if err := c.manage.CreateProduct(change(r, "product.create", p.ID, vendor), p); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		f.Vendors, _ = c.vendors(r)
+		c.productPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.catalogBack(w, r, vendor, "Product "+p.ID+" created.")
+}
+
+// managedProduct reads the product named by the path of the request's vendor
+// (?vendor= on a GET, the form's on a POST).
+func (c *console) managedProduct(w http.ResponseWriter, r *http.Request) (*orderhub.Product, bool) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return nil, false
+	}
+	vendor := r.URL.Query().Get("vendor")
+	if r.Method == http.MethodPost {
+		if vendor, ok = c.formVendor(w, r); !ok {
+			return nil, false
+		}
+	}
+	p, err := c.db.GetProduct(r.Context(), vendor, id)
+	if err == nil && !mayShow(r, p.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Product %q not found.", id)
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return nil, false
+	}
+	return p, true
+}
+
+func (c *console) handleEditProduct(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	p, ok := c.managedProduct(w, r)
+	if !ok {
+		return
+	}
+	c.productPage(w, r, http.StatusOK, &productForm{ID: p.ID, Vendor: p.VendorID, Name: p.Name})
+}
+
+func (c *console) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.managedProduct(w, r)
+	if !ok {
+		return
+	}
+	f := &productForm{ID: p.ID, Vendor: p.VendorID, Name: r.PostForm.Get("name")}
+	name := f.Name
+	if _, err := c.manage.UpdateProduct(change(r, "product.update", p.ID, p.VendorID), p.VendorID, p.ID, &name); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.productPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.catalogBack(w, r, p.VendorID, "Product "+p.ID+" saved.")
+}
+
+func (c *console) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.managedProduct(w, r)
+	if !ok {
+		return
+	}
+	if err := c.manage.DeleteProduct(change(r, "product.delete", p.ID, p.VendorID), p.VendorID, p.ID); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.catalogBack(w, r, p.VendorID, "Product "+p.ID+" deleted, with its purchase options and mappings.")
+}
+
+// ---- purchase options ----
+
+type optionForm struct {
+	orderhub.PurchaseOption
+	Products []*orderhub.Product
+	Periods  []string
+	Err      formError
+}
+
+func (c *console) optionPage(w http.ResponseWriter, r *http.Request, status int, f *optionForm) {
+	f.Products, _ = c.db.ListProducts(r.Context(), f.VendorID)
+	f.Periods = orderhub.BillingPeriods
+	c.render(w, r, status, "manage_option", &view{Title: "New purchase option", Nav: "catalog", Data: f})
+}
+
+// queryVendor is the vendor a form page is for: ?vendor= (a vendor-scoped session's
+// own), else the last vendor.
+func (c *console) queryVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return "", false
+	}
+	return vendorParam(r, vs), true
+}
+
+func (c *console) handleNewOption(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vendor, ok := c.queryVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &optionForm{}
+	f.VendorID, f.ProductID, f.BillingPeriod = vendor, r.URL.Query().Get("product"), "month"
+	c.optionPage(w, r, http.StatusOK, f)
+}
+
+func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	pf := r.PostForm
+	f := &optionForm{PurchaseOption: orderhub.PurchaseOption{VendorID: vendor, ID: strings.TrimSpace(pf.Get("id")), ProductID: pf.Get("productId"), Name: pf.Get("name"),
+		Price: pf.Get("price"), Currency: pf.Get("currency"), BillingPeriod: pf.Get("billingPeriod")}}
+	o := f.PurchaseOption
+	if o.ID == "" {
+		o.ID = orderhub.NewID("po") // so that the audit entry names it
+	}
+	if err := c.manage.CreatePurchaseOption(change(r, "purchase-option.create", o.ID, vendor), &o); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.optionPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(vendor), "Purchase option "+o.ID+" created.")
+}
+
+func (c *console) handleDeleteOption(w http.ResponseWriter, r *http.Request) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	if err := c.manage.DeletePurchaseOption(change(r, "purchase-option.delete", id, vendor), vendor, id); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	back := "/catalog?vendor=" + url.QueryEscape(vendor)
+	if p := r.PostForm.Get("product"); p != "" {
+		back = "/products/" + url.PathEscape(p) + "/edit?vendor=" + url.QueryEscape(vendor)
+	}
+	c.back(w, r, back, "Purchase option "+id+" deleted.")
+}
+
+// ---- sku + poId mappings ----
+
+type mappingForm struct {
+	New bool
+	orderhub.ProductMapping
+	Products []*orderhub.Product
+	Options  []*orderhub.PurchaseOption
+	Err      formError
+}
+
+func (c *console) mappingPage(w http.ResponseWriter, r *http.Request, status int, f *mappingForm) {
+	f.Products, _ = c.db.ListProducts(r.Context(), f.VendorID)
+	f.Options, _ = c.db.ListPurchaseOptions(r.Context(), f.VendorID, "")
+	title := "New product mapping"
+	if !f.New {
+		title = "Edit mapping " + f.SKU + " / " + f.POID
+	}
+	c.render(w, r, status, "manage_mapping", &view{Title: title, Nav: "catalog", Data: f})
+}
+
+func (c *console) handleNewMapping(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vendor, ok := c.queryVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &mappingForm{New: true}
+	f.VendorID, f.ProductID = vendor, r.URL.Query().Get("product")
+	c.mappingPage(w, r, http.StatusOK, f)
+}
+
+// mappingFromForm reads a mapping form (the product and option ids as posted).
+func mappingFromForm(r *http.Request, vendor string) orderhub.ProductMapping {
+	pf := r.PostForm
+	return orderhub.ProductMapping{VendorID: vendor, SKU: pf.Get("sku"), POID: pf.Get("poId"), ProductID: pf.Get("productId"), PurchaseOptionID: pf.Get("purchaseOptionId")}
+}
+
+func (c *console) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &mappingForm{New: true, ProductMapping: mappingFromForm(r, vendor)}
+	m := f.ProductMapping
+	if err := c.manage.CreateProductMapping(change(r, "product-mapping.create", "", vendor), &m); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.mappingPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.catalogBack(w, r, vendor, "sku "+m.SKU+", poId "+m.POID+" now map to product "+m.ProductID+".")
+}
+
+func (c *console) handleEditMapping(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	sku, poID := q.Get("sku"), q.Get("poId")
+	if !validText(sku) || !validText(poID) {
+		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
+		return
+	}
+	m, err := c.db.GetProductMapping(r.Context(), q.Get("vendor"), sku, poID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.mappingPage(w, r, http.StatusOK, &mappingForm{ProductMapping: *m})
+}
+
+func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &mappingForm{ProductMapping: mappingFromForm(r, vendor)}
+	// The mapping must exist (in the session's vendor) before its form is shown again.
+	if !validText(f.SKU) || !validText(f.POID) {
+		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
+		return
+	}
+	if _, err := c.db.GetProductMapping(r.Context(), vendor, f.SKU, f.POID); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	in := manage.MappingUpdate{ProductID: &f.ProductID, PurchaseOptionID: &f.PurchaseOptionID}
+	if _, err := c.manage.UpdateProductMapping(change(r, "product-mapping.update", "", vendor), vendor, f.SKU, f.POID, in); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.mappingPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.catalogBack(w, r, vendor, "Mapping sku "+f.SKU+", poId "+f.POID+" saved.")
+}
+
+func (c *console) handleDeleteMapping(w http.ResponseWriter, r *http.Request) {
+	vendor, ok := c.formVendor(w, r)
+	if !ok {
+		return
+	}
+	sku, poID := r.PostForm.Get("sku"), r.PostForm.Get("poId")
+	if err := c.manage.DeleteProductMapping(change(r, "product-mapping.delete", "", vendor), vendor, sku, poID); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.catalogBack(w, r, vendor, "Mapping sku "+sku+", poId "+poID+" deleted.")
+}
