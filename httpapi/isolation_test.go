@@ -337,10 +337,13 @@ func adminBody(method string) string {
 	return ""
 }
 
-// openFingerprintDB opens the hub's SQLite file read-only, for dbFingerprint and
-// dbVersion.
+// openFingerprintDB opens the hub's database (SQLite read-only), for dbFingerprint
+// and dbVersion.
 func openFingerprintDB(t testing.TB, h *testHub) *sql.DB {
 	t.Helper()
+	if onPostgres() {
+		return rawDB(t, h)
+	}
 	fp, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(h.dsn, "sqlite:")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
@@ -350,13 +353,18 @@ func openFingerprintDB(t testing.TB, h *testHub) *sql.DB {
 	return fp
 }
 
-// dbVersion is SQLite's data_version of the watching connection: it changes
-// whenever another connection (the hub's) commits a change. Cheap enough to ask
-// around every call; dbFingerprint says what changed.
+// dbVersion changes whenever the hub commits a change: SQLite's data_version of the
+// watching connection, or on PostgreSQL the next transaction id (a transaction gets
+// one when it first writes; reading takes none). Cheap enough to ask around every
+// call; dbFingerprint says what changed.
 func dbVersion(t testing.TB, fp *sql.DB) int64 {
 	t.Helper()
+	q := `PRAGMA data_version`
+	if onPostgres() {
+		q = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`
+	}
 	var v int64
-	if err := fp.QueryRow(`PRAGMA data_version`).Scan(&v); err != nil {
+	if err := fp.QueryRow(q).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -366,7 +374,13 @@ func dbVersion(t testing.TB, fp *sql.DB) int64 {
 // one vendor in the tables that have a vendor_id column.
 func dbFingerprint(t testing.TB, db *sql.DB, vendor string) string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	tablesQ := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	columnQ := `SELECT count(*) FROM pragma_table_info($1) WHERE name = 'vendor_id'`
+	if onPostgres() {
+		tablesQ = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`
+		columnQ = `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'vendor_id'`
+	}
+	rows, err := db.Query(tablesQ)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +398,7 @@ func dbFingerprint(t testing.TB, db *sql.DB, vendor string) string {
 		q := `SELECT * FROM "` + tb + `"`
 		if vendor != "" {
 			var n int
-			if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info($1) WHERE name = 'vendor_id'`, tb).Scan(&n); err != nil {
+			if err := db.QueryRow(columnQ, tb).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			if n == 0 {

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"crypto/ed25519"
-	"database/sql"
 	"encoding/hex"
 	"net/http/httptest"
 	"strings"
@@ -117,12 +116,7 @@ func TestTokenLifetimeAndScopesAreChecked(t *testing.T) {
 	// A scope taken away from a client stops its tokens that carry it.
 	tok := h.token(orderhub.ScopeVendorOrders)
 	h.jsonReq("GET", path, tok, nil).expect(200, "")
-	db, err := sql.Open("sqlite", strings.TrimPrefix(h.dsn, "sqlite:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE oauth_clients SET scopes = 'events' WHERE id = ?`, h.ClientID); err != nil {
+	if _, err := rawDB(t, h).Exec(`UPDATE oauth_clients SET scopes = 'events' WHERE id = $1`, h.ClientID); err != nil {
 		t.Fatal(err)
 	}
 	h.Clock.Add(3 * time.Second) // the client cache's lifetime

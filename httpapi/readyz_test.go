@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"database/sql"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,13 +14,22 @@ func TestReadyzFollowsFailingWrites(t *testing.T) {
 	h := newTestHub(t)
 	h.ValidateSpec = true
 	h.jsonReq("GET", "/readyz", "", nil).expect(200, "")
-	raw, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(h.dsn, "sqlite:")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
+	raw := rawDB(t, h)
+	fail := []string{
+		`CREATE TRIGGER full_disk_INSERT BEFORE INSERT ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+		`CREATE TRIGGER full_disk_UPDATE BEFORE UPDATE ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
 	}
-	defer raw.Close()
-	for _, op := range []string{"INSERT", "UPDATE"} {
-		if _, err := raw.Exec(`CREATE TRIGGER full_disk_` + op + ` BEFORE ` + op + ` ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+	heal := []string{`DROP TRIGGER full_disk_INSERT`, `DROP TRIGGER full_disk_UPDATE`}
+	if onPostgres() { // PostgreSQL's own words for a full disk (SQLSTATE 53100, disk_full)
+		fail = []string{
+			`CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+				RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$`,
+			`CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION full_disk()`,
+		}
+		heal = []string{`DROP TRIGGER full_disk ON settings`}
+	}
+	for _, q := range fail {
+		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -30,8 +37,10 @@ func TestReadyzFollowsFailingWrites(t *testing.T) {
 		res := h.jsonReq("GET", "/readyz", "", nil)
 		return res.Status == 503 && res.ErrorCode() == orderhub.EUnavailable
 	})
-	if _, err := raw.Exec(`DROP TRIGGER full_disk_INSERT; DROP TRIGGER full_disk_UPDATE`); err != nil {
-		t.Fatal(err)
+	for _, q := range heal {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	start := time.Now()
 	waitUntil(t, "ready again", func() bool { return h.jsonReq("GET", "/readyz", "", nil).Status == 200 })
