@@ -295,7 +295,7 @@ func consoleChange(r *http.Request, s *sqlstore.ConsoleSession) *sqlstore.Change
 
 // operatorPages are the console pages about every vendor at once: a vendor-scoped
 // session does not see them.
-var operatorPages = map[string]bool{"GET " + Prefix + "/{$}": true, "GET " + Prefix + "/stats.json": true, "GET " + Prefix + "/credentials": true}
+var operatorPages = map[string]bool{"GET " + Prefix + "/{$}": true, "GET " + Prefix + "/stats.json": true}
 
 // scopeRequest confines a vendor-scoped session (roles vendor-admin, vendor-viewer)
 // to its vendor, however the URL is edited: another vendor in ?vendor= is 403, the

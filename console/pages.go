@@ -775,20 +775,31 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	clients, err := c.db.AdminListClients(ctx, sqlstore.AdminFilter{}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+	// A vendor-scoped session sees its vendor's clients and admin tokens, and no
+	// console users (operators manage those).
+	scope := scopeVendor(r)
+	clients, err := c.db.AdminListClients(ctx, sqlstore.AdminFilter{VendorID: scope}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	tokens, err := c.db.ListAdminTokens(ctx)
+	all, err := c.db.ListAdminTokens(ctx)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	users, err := c.db.ListConsoleUsers(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
+	tokens := all[:0]
+	for _, t := range all {
+		if scope == "" || t.VendorID == scope {
+			tokens = append(tokens, t)
+		}
+	}
+	var users []*sqlstore.ConsoleUser
+	if scope == "" {
+		if users, err = c.db.ListConsoleUsers(ctx); err != nil {
+			c.failErr(w, r, err)
+			return
+		}
 	}
 	var zapier []*orderhub.ZapierUser
 	for _, v := range vs {

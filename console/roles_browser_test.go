@@ -87,7 +87,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 		{"/console/catalog?vendor=other", "You work with vendor acme"},
 		{"/console/endpoints?vendor=other", "You work with vendor acme"},
 		{"/console/audit?vendor=other", "You work with vendor acme"},
-		{"/console/credentials", "every vendor"},
+		{"/console/credentials?vendor=other", "You work with vendor acme"},
 	} {
 		b.do(chromedp.Navigate(bd.URL+p.path), chromedp.WaitVisible(chromedp.CSS("#error")))
 		if msg := b.text("#error"); !strings.Contains(msg, p.want) {
