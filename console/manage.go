@@ -33,6 +33,7 @@ func (c *console) manageRoutes() {
 	c.manageConnectorRoutes()
 	c.manageSourceRoutes()
 	c.manageProductRoutes()
+	c.manageVendorRoutes() // manage_vendor.go: vendor, quota, promo code and portal link forms
 }
 
 // mayChange reports whether the session's role may use the forms.

@@ -112,3 +112,96 @@ func TestClientRevokeInABrowser(t *testing.T) {
 		t.Fatal("another vendor's client was revoked")
 	}
 }
+
+// An operator edits a vendor: a name and an origin the admin API refuses are shown
+// next to their fields (the API's messages) and change nothing; then both are
+// saved, each its own audit entry. The page says vendors are never deleted. A
+// vendor-admin cannot open or post the form, for its vendor or another.
+func TestVendorEditInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	otherVendor(t, bd)
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
+		chromedp.WaitVisible(chromedp.CSS("#edit-vendor")),
+		chromedp.Click(chromedp.CSS("#edit-vendor")),
+		chromedp.WaitVisible(chromedp.CSS("#vendor-edit-form")),
+	)
+	if note := b.text("#never-deleted"); !strings.Contains(note, "never deleted") {
+		t.Fatalf("the page does not say vendors are never deleted: %q", note)
+	}
+	b.screenshot("61-vendor-edit")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#name"), "   "),
+		chromedp.SetValue(chromedp.CSS("#frameAncestors"), "https://shop.acme.example"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#name-error")),
+	)
+	want := apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "   "})
+	if got := b.text("#name-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#frameAncestors"))); v != "https://shop.acme.example" {
+		t.Fatalf("the refused form lost its frame ancestors: %q", v)
+	}
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#name"), "Acme Media AB"),
+		chromedp.SetValue(chromedp.CSS("#frameAncestors"), "https://shop.acme.example\nshop.acme.example/embed"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#frameAncestors-error")),
+	)
+	want = apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "Acme Media AB", "frameAncestors": []string{"https://shop.acme.example", "shop.acme.example/embed"}})
+	if got := b.text("#frameAncestors-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.screenshot("62-vendor-edit-refused")
+	if v, _ := bd.DB.GetVendor(ctx, "acme"); v.Name != "Acme Media" {
+		t.Fatalf("a refused form renamed the vendor: %q", v.Name)
+	}
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#frameAncestors"), "https://shop.acme.example\nhttps://news.acme.example:8443"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if f := b.text("#flash"); !strings.Contains(f, "Vendor acme saved") {
+		t.Fatalf("flash: %q", f)
+	}
+	v, _ := bd.DB.GetVendor(ctx, "acme")
+	fa, _ := bd.DB.PortalFrameAncestors(ctx, "acme")
+	if v.Name != "Acme Media AB" || strings.Join(fa, " ") != "https://shop.acme.example https://news.acme.example:8443" {
+		t.Fatalf("saved: %q %q", v.Name, fa)
+	}
+	if e := audited(t, bd, "vendor.update", "acme"); !strings.Contains(string(e.Before), `"Acme Media"`) || !strings.Contains(string(e.After), "Acme Media AB") {
+		t.Fatalf("audit entry of the rename: %s → %s", e.Before, e.After)
+	}
+	if e := audited(t, bd, "portal.set", "acme"); !strings.Contains(string(e.After), "news.acme.example:8443") || e.VendorID != "acme" {
+		t.Fatalf("audit entry of the frame ancestors: %s → %s", e.Before, e.After)
+	}
+
+	// A vendor-admin: not for its vendor, not for another, however posted.
+	a := newBrowser(t, bd.URL)
+	a.login("acme-ops", testPassword)
+	a.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	for _, p := range []string{"/console/vendors/acme/edit", "/console/vendors/other/edit"} {
+		a.do(chromedp.Navigate(bd.URL+p), chromedp.WaitVisible(chromedp.CSS("#error")))
+		if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
+			t.Fatalf("%s for a vendor-admin: %q", p, msg)
+		}
+	}
+	a.do(chromedp.Navigate(bd.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("#promos")))
+	if n, _ := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#edit-vendor").length`)); n != 0 {
+		t.Fatal("a vendor-admin sees the Edit vendor button")
+	}
+	a.postAs("/console/vendors/other/edit", map[string]string{"name": "Hacked"})
+	a.do(chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
+		t.Fatalf("a vendor-admin posting another vendor's form: %q", msg)
+	}
+	if v, _ := bd.DB.GetVendor(ctx, "other"); v.Name != "Other Media" {
+		t.Fatalf("another vendor renamed: %q", v.Name)
+	}
+}

@@ -38,6 +38,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/vendors", s.requireAdmin(s.handleAdminListVendors))
 	m.HandleFunc("POST "+a+"/vendors", s.requireAdmin(s.handleAdminCreateVendor))
 	m.HandleFunc("GET "+a+"/vendors/{vendorId}", s.requireAdmin(s.handleAdminGetVendor))
+	s.adminVendorRoutes(m) // admin_vendor.go: PATCH vendors, promo code changes
 	m.HandleFunc("GET "+a+"/clients", s.requireAdmin(s.handleAdminListClients))
 	m.HandleFunc("POST "+a+"/clients", s.requireAdmin(s.handleAdminCreateClient))
 	m.HandleFunc("GET "+a+"/clients/{clientId}", s.requireAdmin(s.handleAdminGetClient))

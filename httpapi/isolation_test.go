@@ -135,6 +135,8 @@ var isolationConsolePaths = []string{
 	"POST /console/salesmanago/victim/edit", "POST /console/salesmanago/victim/mapping", "POST /console/salesmanago/victim/delete",
 	"GET /console/yespo?vendor=acme", "POST /console/yespo", "POST /console/yespo/delete",
 	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
+	// Vendor settings (console/manage_vendor.go).
+	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

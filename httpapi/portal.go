@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"orderhub/console"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -75,13 +76,17 @@ func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	var fa []string
+	var v *manage.VendorSettings
 	if err == nil {
-		fa, err = s.db.SetPortalFrameAncestors(r.Context(), vendorID, in.FrameAncestors)
+		fa := in.FrameAncestors
+		if fa == nil {
+			fa = []string{}
+		}
+		v, err = s.manage().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: fa})
+	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: v.FrameAncestors})
 }

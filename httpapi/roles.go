@@ -40,7 +40,7 @@ var (
 	vendorBodyCreates = map[string]bool{"POST /admin/v1/clients": true, "POST /admin/v1/promo-codes": true}
 	// vendorClientActions change a client by id: only a client of the token's vendor.
 	vendorClientActions = map[string]bool{"POST /admin/v1/clients/{clientId}/revoke": true, "POST /admin/v1/clients/{clientId}/rotate-secret": true}
-	operatorWrites      = map[string]bool{"PUT /admin/v1/vendors/{vendorId}/quotas": true, "PUT /admin/v1/vendors/{vendorId}/retention": true}
+	operatorWrites      = map[string]bool{"PUT /admin/v1/vendors/{vendorId}/quotas": true, "PUT /admin/v1/vendors/{vendorId}/retention": true, "PATCH /admin/v1/vendors/{vendorId}": true}
 	// operatorRoutes are the routes without a vendor in their path that only an
 	// operator token reaches: decided, not defaulted (every admin route is given one
 	// of the accesses below; TestEveryAdminRouteHasARoleRule checks it).
@@ -103,7 +103,7 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 			return
 		}
 		if operatorWrites[r.Pattern] {
-			writeError(w, r, s.log, forbidden("Only an operator changes a vendor's quotas and retention."))
+			writeError(w, r, s.log, forbidden("Only an operator changes a vendor's name, quotas and retention."))
 			return
 		}
 		h(w, r)

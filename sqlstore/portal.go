@@ -73,9 +73,9 @@ func (db *DB) PortalKey(ctx context.Context) (string, error) {
 // MaxFrameAncestors bounds a vendor's list of embedding origins.
 const MaxFrameAncestors = 20
 
-// SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
-// the vendor's portal in a frame; none: no site may.
-func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
+// CleanFrameAncestors checks a list of origins (https://shop.example) that may embed
+// a vendor's portal and returns them as stored (scheme://host).
+func CleanFrameAncestors(origins []string) ([]string, error) {
 	if len(origins) > MaxFrameAncestors {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "At most %d origins may embed the portal.", MaxFrameAncestors)
 	}
@@ -88,7 +88,17 @@ func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, orig
 		}
 		clean = append(clean, u.Scheme+"://"+u.Host)
 	}
-	err := db.w.do(ctx, func(tx *Tx) error {
+	return clean, nil
+}
+
+// SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
+// the vendor's portal in a frame; none: no site may.
+func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
+	clean, err := CleanFrameAncestors(origins)
+	if err != nil {
+		return nil, err
+	}
+	err = db.w.do(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(vendorID); err != nil {
 			return err
 		}

@@ -23,6 +23,11 @@ func (db *DB) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
 	if strings.TrimSpace(v.Name) == "" {
 		v.Name = v.ID
 	}
+	name, err := ValidVendorName(v.Name)
+	if err != nil {
+		return err
+	}
+	v.Name = name
 	return db.Write(ctx, func(tx *Tx) error {
 		v.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO vendors (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,

@@ -243,6 +243,37 @@ func init() {
 			return e.print(v, []string{"ID", "NAME"}, [][]string{{v.ID, v.Name}})
 		}
 	})
+	registerAdmin("vendors", "update", "rename a vendor or set who may embed its portal (--id, --name, --frame-ancestors); vendors are never deleted", func(fs *flag.FlagSet) func(*adminEnv) error {
+		id := fs.String("id", "", "vendor id (required; it never changes)")
+		name := fs.String("name", "", "new display name")
+		fa := fs.String("frame-ancestors", "", `origins that may embed the vendor's portal, comma-separated (https://shop.example); "" for none`)
+		return func(e *adminEnv) error {
+			if *id == "" {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "--id is required")
+			}
+			var in manage.VendorUpdate
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "name":
+					in.Name = name
+				case "frame-ancestors":
+					list := strings.FieldsFunc(*fa, func(r rune) bool { return r == ',' || r == ' ' })
+					if list == nil {
+						list = []string{}
+					}
+					in.FrameAncestors = &list
+				}
+			})
+			if in.Name == nil && in.FrameAncestors == nil {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "give --name, --frame-ancestors or both")
+			}
+			v, err := e.manage().UpdateVendor(e.ctx, *id, in)
+			if err != nil {
+				return err
+			}
+			return e.print(v, []string{"ID", "NAME", "FRAME ANCESTORS"}, [][]string{{v.ID, v.Name, strings.Join(v.FrameAncestors, " ")}})
+		}
+	})
 	registerAdmin("clients", "create", "create an OAuth client (--vendor, --scopes); prints the secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "client id (generated when empty)")
