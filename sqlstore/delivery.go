@@ -1166,12 +1166,23 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	return nil
 }
 
+// nextDueSQL is the earliest due time of a head that is not leased: each vendor's
+// earliest (its range of deliveries_vendor_due, in due order, skipping leased
+// heads), vendor by vendor as dueVendorsSQL lists them, and the least of those.
+const nextDueSQL = `WITH RECURSIVE v(id) AS (
+		SELECT MIN(vendor_id) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')
+		UNION ALL
+		SELECT (SELECT MIN(vendor_id) FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed') AND vendor_id > v.id)
+		FROM v WHERE v.id IS NOT NULL)
+	SELECT MIN((SELECT next_attempt_at FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed') AND vendor_id = v.id
+			AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at LIMIT 1))
+	FROM v WHERE id IS NOT NULL`
+
 // NextDeliveryDue returns when the earliest head that is not leased becomes due (ok
 // false: none). Leased heads become due again when their lease expires.
 func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	err = db.read.QueryRowContext(ctx, `SELECT next_attempt_at FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed')
-		AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at LIMIT 1`, micros(db.Now())).Scan(&next)
+	err = db.read.QueryRowContext(ctx, nextDueSQL, micros(db.Now())).Scan(&next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -1192,7 +1203,8 @@ func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
 	var s DeliveryStats
 	var oldest sql.NullInt64
 	// The count reads the deliveries_key index alone; the oldest active delivery is
-	// a head (each queue's oldest is its head), found through deliveries_due.
+	// a head (each queue's oldest is its head), found through deliveries_vendor_due
+	// (its partial index holds the heads only).
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')`).Scan(&s.Active); err != nil {
 		return s, err
 	}

@@ -646,3 +646,54 @@ func TestReplayInBatches(t *testing.T) {
 		checkOrder(drain(sqlstore.OutcomeDelivered))
 	})
 }
+
+// NextDeliveryDue is the earliest due time of an unleased head over all vendors,
+// found vendor by vendor (migration 00023 dropped the global due index): a leased
+// head, however early, is skipped, and so is a vendor with only leased heads.
+func TestNextDeliveryDueAcrossVendors(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		mkEndpoint(t, db, "acme")
+		g := mkEndpoint(t, db, "globex")
+		t0 := db.Now()
+		appendEv(t, db, "acme", "t", "a") // due t0
+		clk.advance(time.Second)
+		appendEv(t, db, "globex", "t", "b") // due t0+1s
+		clk.advance(time.Second)
+		appendEv(t, db, "acme", "t", "c") // due t0+2s
+		clk.advance(time.Second)
+		next := func() time.Duration {
+			t.Helper()
+			at, ok, err := db.NextDeliveryDue(ctx)
+			if err != nil || !ok {
+				t.Fatalf("next due: %v %v", ok, err)
+			}
+			return at.Sub(t0).Round(time.Second)
+		}
+		if d := next(); d != 0 {
+			t.Fatalf("next due at t0+%v, want t0", d)
+		}
+		// Lease acme's first head: globex's is next.
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 1, PerEndpoint: 1, Lease: time.Minute, Exclude: []string{g.ID}})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("claim: %v %v", cs, err)
+		}
+		if d := next(); d != time.Second {
+			t.Fatalf("next due at t0+%v, want t0+1s (the leased head skipped)", d)
+		}
+		// Lease globex's only head: acme's second is next.
+		if cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 1, Lease: time.Minute, After: "acme"}); err != nil || len(cs) != 1 || cs[0].VendorID != "globex" {
+			t.Fatalf("claim globex: %+v %v", cs, err)
+		}
+		if d := next(); d != 2*time.Second {
+			t.Fatalf("next due at t0+%v, want t0+2s", d)
+		}
+		if cs := claim(t, db, 10); len(cs) != 1 {
+			t.Fatalf("claimed %d, want the last head", len(cs))
+		}
+		if _, ok, err := db.NextDeliveryDue(ctx); ok || err != nil {
+			t.Fatalf("every head leased, yet next due: %v %v", ok, err)
+		}
+	})
+}
