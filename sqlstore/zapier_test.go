@@ -101,6 +101,48 @@ func TestZapierUsersAndLogin(t *testing.T) {
 	})
 }
 
+// SetZapierUserPassword replaces the hash and ends the user's sessions, only within
+// the user's vendor; a short password changes nothing.
+func TestSetZapierUserPassword(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
+			t.Fatal(err)
+		}
+		u := &orderhub.ZapierUser{ID: "zu-chosen-id", VendorID: "acme", Email: "zap@example.com"}
+		if err := db.CreateZapierUser(ctx, u, "correct horse"); err != nil || u.ID != "zu-chosen-id" {
+			t.Fatalf("create with a given id: %+v %v", u, err)
+		}
+		_, tok, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetZapierUserPassword(ctx, "acme", u.ID, "short"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+			t.Fatalf("short password: %v", err)
+		}
+		if _, err := db.SetZapierUserPassword(ctx, "other", u.ID, "battery staple"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor's user: %v", err)
+		}
+		if _, _, err := db.ZapierSessionByToken(ctx, tok); err != nil {
+			t.Fatalf("the refused changes ended the session: %v", err)
+		}
+		got, err := db.SetZapierUserPassword(ctx, "acme", u.ID, "battery staple")
+		if err != nil || got.ID != u.ID || got.Email != u.Email {
+			t.Fatalf("set: %+v %v", got, err)
+		}
+		if _, _, err := db.ZapierSessionByToken(ctx, tok); err == nil {
+			t.Fatal("the session survived the new password")
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+			t.Fatalf("old password: %v", err)
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "battery staple", "zapier", time.Hour); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+	})
+}
+
 func TestZapierChannels(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
