@@ -18,6 +18,8 @@ import (
 	"orderhub"
 	"orderhub/connector/salesmanago"
 	"orderhub/connector/yespo"
+	smfake "orderhub/fake/salesmanago"
+	yespofake "orderhub/fake/yespo"
 	"orderhub/httpapi"
 	"orderhub/manage"
 	"orderhub/netguard"
@@ -37,7 +39,11 @@ type connectorBed struct {
 	OtherZap string
 }
 
-func newConnectorBed(t *testing.T) *connectorBed {
+func newConnectorBed(t *testing.T) *connectorBed { return newConnectorBedWith(t, netguard.Options{}) }
+
+// newConnectorBedWith is newConnectorBed with the given outbound guard (private
+// targets allowed: the connectors can reach fake services on loopback).
+func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "connectors.db"), sqlstore.Options{})
@@ -50,8 +56,8 @@ func newConnectorBed(t *testing.T) *connectorBed {
 	if err != nil || !sealer.Encrypts() {
 		t.Fatal("no sealer", err)
 	}
-	guard := netguard.New(netguard.Options{})
-	yc := yespo.NewConnector(db, sealer, nil)
+	guard := netguard.New(opt)
+	yc := yespo.NewConnector(db, sealer, guard.Client())
 	srv, err := httpapi.NewServer(ctx, httpapi.Config{DB: db, Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
 		Salesmanago: httpapi.SalesmanagoOptions{Sealer: sealer}})
 	if err != nil {
@@ -162,10 +168,10 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
 
 	// ---- SALESmanago: create ----
-	b.do(chromedp.Navigate(bd.URL+"/console/endpoints?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#manage-connectors")),
-		chromedp.Click(chromedp.CSS("#manage-connectors")), chromedp.WaitVisible(chromedp.CSS("#new-sm")))
+	b.do(chromedp.Navigate(bd.URL+"/console/endpoints?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#manage-connectors")))
+	b.submit("#manage-connectors", "#new-sm")
 	b.screenshot("40-connectors")
-	b.do(chromedp.Click(chromedp.CSS("#new-sm")), chromedp.WaitVisible(chromedp.CSS("#sm-form")))
+	b.submit("#new-sm", "#sm-form")
 	const smSecret, smKey = "sm-api-secret-42", "sm-v3-key-42"
 	b.do(
 		chromedp.SendKeys(chromedp.CSS("#groupKey"), "acme-main"),
@@ -176,7 +182,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#owner"), "owner@acme.example"),
 	)
 	b.screenshot("41-salesmanago-new")
-	b.do(chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#baseUrl-error")))
+	b.submit("#save", "#baseUrl-error")
 	smBody := map[string]any{"groupKey": "acme-new", "baseUrl": "http://app3.salesmanago.com", "clientId": "c", "apiSecret": "s", "owner": "owner@acme.example"}
 	field, want := apiRefusal(t, bd.bed, "POST", "/admin/v1/vendors/acme/salesmanago/accounts", smBody)
 	if got := b.text("#baseUrl-error"); got != want || field != "baseUrl" || !strings.Contains(want, "https://") {
@@ -190,20 +196,21 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	}
 	b.screenshot("42-salesmanago-refused")
 	// A loopback server is refused by the guard too; then the owner by validation.
-	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://127.0.0.1:8443"), chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#baseUrl-error")))
+	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://127.0.0.1:8443"), chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret))
+	b.submit("#save", "#baseUrl-error")
 	smBody["baseUrl"] = "https://127.0.0.1:8443"
 	if _, want := apiRefusal(t, bd.bed, "POST", "/admin/v1/vendors/acme/salesmanago/accounts", smBody); b.text("#baseUrl-error") != want || !strings.Contains(want, "loopback") {
 		t.Fatalf("loopback: the form says %q, the API %q", b.text("#baseUrl-error"), want)
 	}
 	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://app3.salesmanago.com"), chromedp.SetValue(chromedp.CSS("#owner"), "owner at acme"),
-		chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret), chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#owner-error")))
+		chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret))
+	b.submit("#save", "#owner-error")
 	smBody["baseUrl"], smBody["owner"] = "https://app3.salesmanago.com", "owner at acme"
 	if _, want := apiRefusal(t, bd.bed, "POST", "/admin/v1/vendors/acme/salesmanago/accounts", smBody); b.text("#owner-error") != want {
 		t.Fatalf("owner: the form says %q, the API %q", b.text("#owner-error"), want)
 	}
-	b.do(chromedp.SetValue(chromedp.CSS("#owner"), "owner@acme.example"), chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.SetValue(chromedp.CSS("#owner"), "owner@acme.example"), chromedp.SendKeys(chromedp.CSS("#apiSecret"), smSecret))
+	b.submit("#save", "#flash")
 	if f := b.text("#flash"); !strings.Contains(f, "acme-main") || !strings.Contains(f, "encrypted") {
 		t.Fatalf("flash after create: %q", f)
 	}
@@ -228,12 +235,13 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	// ---- SALESmanago: edit ----
 	b.do(chromedp.Click(chromedp.CSS("#edit-sm-"+sm.ID)), chromedp.WaitVisible(chromedp.CSS("#sm-form")))
 	b.screenshot("43-salesmanago-edit")
-	b.do(chromedp.SetValue(chromedp.CSS("#catalogId"), "catalog-1"), chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#apiKey-error")))
+	b.do(chromedp.SetValue(chromedp.CSS("#catalogId"), "catalog-1"))
+	b.submit("#save", "#apiKey-error")
 	if _, want := apiRefusal(t, bd.bed, "PATCH", "/admin/v1/vendors/acme/salesmanago/accounts/"+sm.ID, map[string]any{"catalogId": "catalog-1"}); b.text("#apiKey-error") != want {
 		t.Fatalf("edit: the form says %q, the API %q", b.text("#apiKey-error"), want)
 	}
-	b.do(chromedp.SetValue(chromedp.CSS("#name"), "Acme newsletter (PL)"), chromedp.SendKeys(chromedp.CSS("#apiKey"), smKey),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.SetValue(chromedp.CSS("#name"), "Acme newsletter (PL)"), chromedp.SendKeys(chromedp.CSS("#apiKey"), smKey))
+	b.submit("#save", "#flash")
 	got, _ := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID)
 	if got.Name != "Acme newsletter (PL)" || got.CatalogID != "catalog-1" || !got.HasAPIKey || got.SealedSecret != sm.SealedSecret {
 		t.Fatalf("edited account: %+v", got)
@@ -243,31 +251,32 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	}
 	// The mapping: refused as PUT …/mapping refuses it, then saved.
 	b.do(chromedp.Navigate(bd.URL+"/console/salesmanago/"+sm.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#mapping-form")),
-		chromedp.SetValue(chromedp.CSS("#mapping"), `{"tags": ["vip customer"]}`), chromedp.Click(chromedp.CSS("#save-mapping")),
-		chromedp.WaitVisible(chromedp.CSS("#mapping-error")))
+		chromedp.SetValue(chromedp.CSS("#mapping"), `{"tags": ["vip customer"]}`))
+	b.submit("#save-mapping", "#mapping-error")
 	_, want = apiRefusal(t, bd.bed, "PUT", "/admin/v1/vendors/acme/salesmanago/accounts/"+sm.ID+"/mapping", map[string]any{"tags": []string{"vip customer"}})
 	if got := b.text("#mapping-error"); !strings.HasSuffix(got, want) {
 		t.Fatalf("mapping: the form says %q, the API %q", got, want)
 	}
 	b.screenshot("44-salesmanago-mapping-refused")
-	b.do(chromedp.SetValue(chromedp.CSS("#mapping"), `{"tags": ["VIP"]}`), chromedp.Click(chromedp.CSS("#save-mapping")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.SetValue(chromedp.CSS("#mapping"), `{"tags": ["VIP"]}`))
+	b.submit("#save-mapping", "#flash")
 	if got, _ := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID); len(got.Mapping.Tags) != 1 || got.Mapping.Tags[0] != "VIP" {
 		t.Fatalf("mapping: %+v", got.Mapping)
 	}
 	expectAudit(t, bd.bed, "salesmanago-account.mapping", sm.ID, []string{smSecret, smKey})
 
 	// ---- Yespo ----
-	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#yespo-acme")),
-		chromedp.Click(chromedp.CSS("#yespo-acme")), chromedp.WaitVisible(chromedp.CSS("#yespo-form")))
+	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#yespo-acme")))
+	b.submit("#yespo-acme", "#yespo-form")
 	const yKey = "yespo-api-key-42"
-	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "http://yespo.io"), chromedp.SendKeys(chromedp.CSS("#apiKey"), yKey),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#baseUrl-error")))
+	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "http://yespo.io"), chromedp.SendKeys(chromedp.CSS("#apiKey"), yKey))
+	b.submit("#save", "#baseUrl-error")
 	if _, want := apiRefusal(t, bd.bed, "PUT", "/admin/v1/vendors/acme/yespo", map[string]any{"baseUrl": "http://yespo.io", "apiKey": "k"}); b.text("#baseUrl-error") != want {
 		t.Fatalf("yespo: the form says %q, the API %q", b.text("#baseUrl-error"), want)
 	}
 	b.screenshot("45-yespo-refused")
-	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://yespo.io"), chromedp.SendKeys(chromedp.CSS("#apiKey"), yKey),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://yespo.io"), chromedp.SendKeys(chromedp.CSS("#apiKey"), yKey))
+	b.submit("#save", "#flash")
 	ya, err := bd.DB.GetYespoAccount(ctx, "acme")
 	if err != nil || ya.BaseURL != "https://yespo.io" || !yespo.IsSealed(ya.SealedKey) {
 		t.Fatalf("acme's Yespo account: %+v %v", ya, err)
@@ -277,9 +286,9 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 		t.Fatalf("yespo list: %q", list)
 	}
 	b.screenshot("46-connectors-filled")
-	b.do(chromedp.Click(chromedp.CSS("#yespo-acme")), chromedp.WaitVisible(chromedp.CSS("#delete")))
+	b.submit("#yespo-acme", "#delete")
 	b.screenshot("47-yespo-edit")
-	b.do(chromedp.Click(chromedp.CSS("#delete")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.submit("#delete", "#flash")
 	if _, err := bd.DB.GetYespoAccount(ctx, "acme"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("after delete: %v", err)
 	}
@@ -287,13 +296,14 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 
 	// ---- Zapier users ----
 	b.do(chromedp.Click(chromedp.CSS("#new-zapier-user")), chromedp.WaitVisible(chromedp.CSS("#zapier-form")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "zap at acme"), chromedp.SendKeys(chromedp.CSS("#name"), "Acme Zap"),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#email-error")))
+		chromedp.SendKeys(chromedp.CSS("#email"), "zap at acme"), chromedp.SendKeys(chromedp.CSS("#name"), "Acme Zap"))
+	b.submit("#save", "#email-error")
 	if _, want := apiRefusal(t, bd.bed, "POST", "/admin/v1/vendors/acme/zapier-users", map[string]any{"email": "zap at acme"}); b.text("#email-error") != want {
 		t.Fatalf("zapier: the form says %q, the API %q", b.text("#email-error"), want)
 	}
 	b.screenshot("48-zapier-refused")
-	b.do(chromedp.SetValue(chromedp.CSS("#email"), "zap@acme.example"), chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#zapier-password")))
+	b.do(chromedp.SetValue(chromedp.CSS("#email"), "zap@acme.example"))
+	b.submit("#save", "#zapier-password")
 	pw := b.text("#zapier-password code")
 	b.screenshot("49-zapier-created")
 	if len(pw) < 20 || zapierLogin(t, bd.URL, "zap@acme.example", pw) != 200 {
@@ -309,26 +319,36 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	if strings.Contains(b.text("main"), pw) {
 		t.Fatal("the password is shown again")
 	}
-	b.do(chromedp.Click(chromedp.CSS("#zapier-users .reset-zapier")), chromedp.WaitVisible(chromedp.CSS("#zapier-password")))
+	b.submit("#zapier-users .reset-zapier", "#zapier-password")
 	pw2 := b.text("#zapier-password code")
 	if pw2 == pw || zapierLogin(t, bd.URL, "zap@acme.example", pw) != 401 || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 200 {
 		t.Fatalf("after the reset the old password still works or the new one %q does not", pw2)
 	}
 	expectAudit(t, bd.bed, "zapier-user.reset-password", zap.ID, []string{pw, pw2}, "password_hash")
-	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users")),
-		chromedp.Click(chromedp.CSS("#zapier-users .delete-zapier")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users")))
+	b.submit("#zapier-users .delete-zapier", "#flash")
 	if _, err := bd.DB.GetZapierUser(ctx, "acme", zap.ID); orderhub.ErrorCode(err) != orderhub.ENotFound || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
 		t.Fatalf("after delete: %v", err)
 	}
 	expectAudit(t, bd.bed, "zapier-user.delete", zap.ID, nil)
 
 	// ---- SALESmanago: delete ----
-	b.do(chromedp.Navigate(bd.URL+"/console/salesmanago/"+sm.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#delete")),
-		chromedp.Click(chromedp.CSS("#delete")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	b.do(chromedp.Navigate(bd.URL+"/console/salesmanago/"+sm.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#delete")))
+	b.submit("#delete", "#flash")
 	if _, err := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("after delete: %v", err)
 	}
 	expectAudit(t, bd.bed, "salesmanago-account.delete", sm.ID, []string{smSecret, smKey})
+}
+
+// submit clicks button and waits for the next page's element sel (the page it
+// leaves is marked, so an element of the same name there does not count).
+func (b *browser) submit(button, sel string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.body.setAttribute('data-left', '1'), true`)); err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) "+sel)))
 }
 
 // postFrom submits a form built in the page (as a user editing the page could) and
@@ -409,8 +429,8 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	}
 	// Its own vendor's: a Zapier user created with a password it chose (not shown back).
 	b.do(chromedp.Navigate(bd.URL+"/console/zapier-users/new"), chromedp.WaitVisible(chromedp.CSS("#zapier-form")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "zap@acme.example"), chromedp.SendKeys(chromedp.CSS("#password"), "chosen password 1"),
-		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("dl.facts")))
+		chromedp.SendKeys(chromedp.CSS("#email"), "zap@acme.example"), chromedp.SendKeys(chromedp.CSS("#password"), "chosen password 1"))
+	b.submit("#save", "dl.facts")
 	if main := b.text("main"); strings.Contains(main, "chosen password 1") || zapierLogin(t, bd.URL, "zap@acme.example", "chosen password 1") != 200 {
 		t.Fatalf("vendor-admin's own Zapier user: %q", main)
 	}
@@ -431,5 +451,60 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 		if msg := v.text("#error"); !strings.Contains(msg, "vendor-viewer") {
 			t.Fatalf("%s for a viewer: %q", p, msg)
 		}
+	}
+}
+
+// The connection test buttons call SALESmanago and Yespo (fakes on loopback, which
+// this bed's guard allows) with the stored, sealed credentials, as POST …/test in
+// the admin API does: OK with the right ones; after the secret is changed in the
+// edit form to a wrong one, FAILED with SALESmanago's reason.
+func TestConnectorConnectionTestsInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newConnectorBedWith(t, netguard.Options{AllowPrivate: true})
+	ctx := context.Background()
+	smFake := httptest.NewServer(smfake.New(smfake.Account{ClientID: "acme-client", APISecret: "right-secret", Owner: "owner@acme.example", APIKey: "v3-key", Catalogs: []string{"cat-1"}}))
+	defer smFake.Close()
+	yFake := httptest.NewServer(yespofake.New("right-yespo-key"))
+	defer yFake.Close()
+	rec, err := bd.Manage.CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: smFake.URL, V3BaseURL: smFake.URL,
+		ClientID: "acme-client", APISecret: "right-secret", Owner: "owner@acme.example", APIKey: "v3-key", CatalogID: "cat-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, key := yFake.URL, "right-yespo-key"
+	if _, err := bd.Manage.SaveYespoAccount(ctx, "acme", &base, &key); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")),
+		chromedp.Navigate(bd.URL+"/console/salesmanago/"+rec.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#test-connection")))
+	b.submit("#test-connection", "#flash")
+	if f := b.text("#flash"); !strings.Contains(f, "OK") || !strings.Contains(f, "catalog cat-1 found") {
+		t.Fatalf("SALESmanago test: %q", f)
+	}
+	b.screenshot("52-salesmanago-test-ok")
+	b.do(chromedp.SendKeys(chromedp.CSS("#apiSecret"), "wrong-secret"))
+	b.submit("#save", "#flash")
+	b.do(chromedp.Navigate(bd.URL+"/console/salesmanago/"+rec.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#test-connection")))
+	b.submit("#test-connection", "#flash")
+	if f := b.text("#flash"); !strings.Contains(f, "FAILED") || !strings.Contains(f, "API v2") {
+		t.Fatalf("SALESmanago test with a wrong secret: %q", f)
+	}
+	b.screenshot("53-salesmanago-test-failed")
+
+	b.do(chromedp.Navigate(bd.URL+"/console/yespo?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#test-connection")))
+	b.submit("#test-connection", "#flash")
+	if f := b.text("#flash"); !strings.Contains(f, "OK") {
+		t.Fatalf("Yespo test: %q", f)
+	}
+	b.screenshot("54-yespo-test-ok")
+	b.do(chromedp.SendKeys(chromedp.CSS("#apiKey"), "wrong-yespo-key"))
+	b.submit("#save", "#flash")
+	b.do(chromedp.Navigate(bd.URL+"/console/yespo?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#test-connection")))
+	b.submit("#test-connection", "#flash")
+	if f := b.text("#flash"); !strings.Contains(f, "FAILED") {
+		t.Fatalf("Yespo test with a wrong key: %q", f)
 	}
 }

@@ -27,9 +27,11 @@ func (c *console) manageConnectorRoutes() {
 	m.HandleFunc("POST "+p+"/salesmanago/{id}/edit", c.auth(c.handleUpdateSM))
 	m.HandleFunc("POST "+p+"/salesmanago/{id}/mapping", c.auth(c.handleSMMapping))
 	m.HandleFunc("POST "+p+"/salesmanago/{id}/delete", c.auth(c.handleDeleteSM))
+	m.HandleFunc("POST "+p+"/salesmanago/{id}/test", c.auth(c.handleTestSM))
 	m.HandleFunc("GET "+p+"/yespo", c.auth(c.handleYespoForm))
 	m.HandleFunc("POST "+p+"/yespo", c.auth(c.handleSaveYespo))
 	m.HandleFunc("POST "+p+"/yespo/delete", c.auth(c.handleDeleteYespo))
+	m.HandleFunc("POST "+p+"/yespo/test", c.auth(c.handleTestYespo))
 	m.HandleFunc("GET "+p+"/zapier-users/new", c.auth(c.handleNewZapierUser))
 	m.HandleFunc("POST "+p+"/zapier-users", c.auth(c.handleCreateZapierUser))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/reset-password", c.auth(c.handleResetZapierPassword))
@@ -304,6 +306,39 @@ func (c *console) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
 	c.back(w, r, "/connectors?vendor="+url.QueryEscape(rec.VendorID), "SALESmanago account "+rec.GroupKey+" deleted.")
 }
 
+// handleTestSM tests an account's stored credentials (POST …/test in the API) and
+// tells the outcome on its edit page.
+func (c *console) handleTestSM(w http.ResponseWriter, r *http.Request) {
+	rec, ok := c.managedSM(w, r)
+	if !ok {
+		return
+	}
+	_, res, err := c.manage.TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	msg := "Connection test of " + rec.GroupKey + ": OK — SALESmanago accepted the credentials"
+	if res.V3Checked {
+		msg += " (API v2 and v3"
+		if rec.CatalogID != "" {
+			msg += ", catalog " + rec.CatalogID + " found"
+		}
+		msg += ")"
+	}
+	if !res.OK {
+		var why []string
+		if !res.V2OK {
+			why = append(why, "API v2: "+res.V2Error)
+		}
+		if res.V3Error != "" {
+			why = append(why, "API v3: "+res.V3Error)
+		}
+		msg = "Connection test of " + rec.GroupKey + " FAILED — " + strings.Join(why, "; ")
+	}
+	c.back(w, r, "/salesmanago/"+url.PathEscape(rec.ID)+"/edit", msg+".")
+}
+
 // ---- Yespo accounts (one per vendor) ----
 
 type yespoForm struct {
@@ -388,6 +423,25 @@ func (c *console) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.back(w, r, "/connectors?vendor="+url.QueryEscape(v), "Yespo account of "+v+" deleted.")
+}
+
+// handleTestYespo calls Yespo's account/info with the stored key (POST …/yespo/test
+// in the API) and tells the outcome on the account's page.
+func (c *console) handleTestYespo(w http.ResponseWriter, r *http.Request) {
+	v, _, ok := c.yespoVendor(w, r, strings.TrimSpace(r.PostForm.Get("vendor")))
+	if !ok {
+		return
+	}
+	_, failed, err := c.manage.TestYespoAccount(r.Context(), v)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	msg := "Connection test: OK — Yespo accepted the API key of " + v + "."
+	if failed != nil {
+		msg = "Connection test FAILED — " + failed.Error()
+	}
+	c.back(w, r, "/yespo?vendor="+url.QueryEscape(v), msg)
 }
 
 // ---- Zapier users ----

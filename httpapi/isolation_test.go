@@ -133,6 +133,7 @@ var isolationConsolePaths = []string{
 	// Connector accounts and Zapier users (console/manage_connectors.go).
 	"GET /console/connectors", "GET /console/salesmanago/new", "POST /console/salesmanago", "GET /console/salesmanago/victim/edit",
 	"POST /console/salesmanago/victim/edit", "POST /console/salesmanago/victim/mapping", "POST /console/salesmanago/victim/delete",
+	"POST /console/salesmanago/victim/test", "POST /console/yespo/test",
 	"GET /console/yespo?vendor=acme", "POST /console/yespo", "POST /console/yespo/delete",
 	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
 	// Vendor settings (console/manage_vendor.go).

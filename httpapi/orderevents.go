@@ -344,19 +344,17 @@ func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 // accountInfo} when Yespo accepts the key, {ok: false, message} otherwise.
 func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) {
 	vendorID, err := s.adminVendor(r)
+	var info json.RawMessage
+	var failed error
 	if err == nil {
-		err = s.yespoConfigured()
-	}
-	if err == nil {
-		_, err = s.db.GetYespoAccount(r.Context(), vendorID)
+		info, failed, err = s.manage().TestYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	info, err := s.yespo.TestAccount(r.Context(), vendorID)
-	if err != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": err.Error()})
+	if failed != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": failed.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "accountInfo": info})

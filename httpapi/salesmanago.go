@@ -400,17 +400,15 @@ func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
 // is 200 with ok and the reasons either way.
 func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.adminSMAccount(r)
+	var res salesmanago.TestResult
+	if err == nil {
+		_, res, err = s.manage().TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	cl, err := salesmanago.ClientFor(rec, s.sm.Sealer, s.sm.HTTPClient)
-	if err != nil {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnprocessable, "%v", err))
-		return
-	}
-	cl.Timeout = 2 * s.smLookupTimeout()
-	writeJSON(w, http.StatusOK, cl.Test(r.Context(), rec.CatalogID))
+	writeJSON(w, http.StatusOK, res)
 }
 
 // decodeSMAdmin reads an admin body strictly: a misspelt setting is an error.

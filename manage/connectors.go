@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
+	"time"
 
 	"orderhub"
 	"orderhub/connector/salesmanago"
@@ -18,6 +20,8 @@ import (
 // Connector; nil in Service: the Yespo connector is not configured).
 type YespoAccounts interface {
 	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error)
+	// TestAccount calls Yespo's account/info with the vendor's stored key.
+	TestAccount(ctx context.Context, vendorID string) (json.RawMessage, error)
 }
 
 // CheckConnectorURL applies the outbound guard's registration rules to a connector's
@@ -70,6 +74,25 @@ func (s *Service) SetSalesmanagoMapping(ctx context.Context, vendorID, id string
 	return s.DB.UpdateSalesmanagoMapping(ctx, vendorID, id, m)
 }
 
+// TestSalesmanagoAccount checks an account's stored credentials against SALESmanago
+// (a v2 call that changes nothing; with a v3 key, the catalog list). The result says
+// what failed; an error is for an account that cannot be read or opened.
+func (s *Service) TestSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, salesmanago.TestResult, error) {
+	rec, err := s.DB.GetSalesmanagoAccount(ctx, vendorID, id)
+	if err != nil {
+		return nil, salesmanago.TestResult{}, err
+	}
+	cl, err := salesmanago.ClientFor(rec, s.SMSealer, s.SMHTTP)
+	if err != nil {
+		return nil, salesmanago.TestResult{}, orderhub.Errorf(orderhub.EUnprocessable, "%v", err)
+	}
+	cl.Timeout = s.SMTestTimeout
+	if cl.Timeout <= 0 {
+		cl.Timeout = 10 * time.Second
+	}
+	return rec, cl.Test(ctx, rec.CatalogID), nil
+}
+
 // DeleteSalesmanagoAccount deletes an account and its endpoint.
 func (s *Service) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
 	return s.DB.DeleteSalesmanagoAccount(ctx, vendorID, id)
@@ -104,6 +127,20 @@ func (s *Service) SaveYespoAccount(ctx context.Context, vendorID string, baseURL
 		}
 	}
 	return s.Yespo.SaveAccount(ctx, vendorID, *baseURL, key)
+}
+
+// TestYespoAccount calls Yespo's account/info with a vendor's stored key: info is
+// Yespo's answer, failed why Yespo (or the way there) refused; err is for a request
+// that cannot be tested (no connector, no account).
+func (s *Service) TestYespoAccount(ctx context.Context, vendorID string) (info json.RawMessage, failed, err error) {
+	if err := s.YespoConfigured(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.DB.GetYespoAccount(ctx, vendorID); err != nil {
+		return nil, nil, err
+	}
+	info, failed = s.Yespo.TestAccount(ctx, vendorID)
+	return info, failed, nil
 }
 
 // DeleteYespoAccount deletes a vendor's Yespo account and its endpoint.

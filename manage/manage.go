@@ -8,6 +8,7 @@ package manage
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ type Service struct {
 	// Yespo accounts (nil: the connector is not configured). See connectors.go.
 	SMSealer *salesmanago.Sealer
 	Yespo    YespoAccounts
+	// SMHTTP calls SALESmanago in connection tests (nil: the default client) and
+	// SMTestTimeout bounds each call (0: 10 s).
+	SMHTTP        *http.Client
+	SMTestTimeout time.Duration
 }
 
 // PlainEndpointKind refuses the connector kinds (salesmanago, yespo) where the
