@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -54,32 +55,46 @@ type adminCommand struct {
 	setup func(fs *flag.FlagSet) func(env *adminEnv) error
 }
 
-var adminCommands = map[string]map[string]adminCommand{}
+// adminCommands returns the admin commands by group and action, registered once by
+// the groups' functions listed here (explicitly: no init() registration).
+var adminCommands = sync.OnceValue(func() map[string]map[string]adminCommand {
+	for _, group := range []func(){
+		adminVendorCommands, adminCoreCommands, adminAuditCommands, adminCatalogCommands, adminDeliveryCommands,
+		adminQuotaCommands, adminRetentionCommands, adminSalesmanagoCommands, adminYespoCommands, adminZapierCommands,
+		adminSecretsCommands,
+	} {
+		group()
+	}
+	return adminRegistry
+})
+
+// adminRegistry is filled by registerAdmin while adminCommands runs the groups.
+var adminRegistry = map[string]map[string]adminCommand{}
 
 // registerAdmin adds `orderhub admin GROUP ACTION`.
 func registerAdmin(group, action, help string, setup func(fs *flag.FlagSet) func(env *adminEnv) error) {
-	if adminCommands[group] == nil {
-		adminCommands[group] = map[string]adminCommand{}
+	if adminRegistry[group] == nil {
+		adminRegistry[group] = map[string]adminCommand{}
 	}
-	adminCommands[group][action] = adminCommand{help: help, setup: setup}
+	adminRegistry[group][action] = adminCommand{help: help, setup: setup}
 }
 
 func adminUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: orderhub admin <group> <action> [--db DSN] [--json] [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	var groups []string
-	for g := range adminCommands {
+	for g := range adminCommands() {
 		groups = append(groups, g)
 	}
 	sort.Strings(groups)
 	for _, g := range groups {
 		var actions []string
-		for a := range adminCommands[g] {
+		for a := range adminCommands()[g] {
 			actions = append(actions, a)
 		}
 		sort.Strings(actions)
 		for _, a := range actions {
-			fmt.Fprintf(w, "  %-28s %s\n", g+" "+a, adminCommands[g][a].help)
+			fmt.Fprintf(w, "  %-28s %s\n", g+" "+a, adminCommands()[g][a].help)
 		}
 	}
 }
@@ -129,11 +144,11 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 // groups such as "salesmanago accounts") and the rest of args. A name that is not a
 // command is a usage error naming it, with the closest command when one is near.
 func findAdmin(args []string) (adminCommand, []string, error) {
-	if len(args) >= 3 && adminCommands[args[0]+" "+args[1]] != nil {
+	if len(args) >= 3 && adminCommands()[args[0]+" "+args[1]] != nil {
 		args = append([]string{args[0] + " " + args[1]}, args[2:]...)
 	}
 	if len(args) >= 2 {
-		if cmd, ok := adminCommands[args[0]][args[1]]; ok {
+		if cmd, ok := adminCommands()[args[0]][args[1]]; ok {
 			return cmd, args, nil
 		}
 	}
@@ -145,7 +160,7 @@ func findAdmin(args []string) (adminCommand, []string, error) {
 		words = append(words, a)
 	}
 	const hint = "`orderhub admin help` lists every command"
-	if len(words) == 1 && adminCommands[words[0]] != nil {
+	if len(words) == 1 && adminCommands()[words[0]] != nil {
 		return adminCommand{}, nil, usageErrorf("%q needs an action: orderhub admin %s %s", words[0], words[0], strings.Join(adminActions(words[0]), "|"))
 	}
 	typed := strings.Join(words, " ")
@@ -154,7 +169,7 @@ func findAdmin(args []string) (adminCommand, []string, error) {
 	}
 	// The nearest command, comparing each with as many typed words as it has.
 	best, bestD := "", -1
-	for g, actions := range adminCommands {
+	for g, actions := range adminCommands() {
 		for a := range actions {
 			name := g + " " + a
 			n := len(strings.Fields(name))
@@ -168,7 +183,7 @@ func findAdmin(args []string) (adminCommand, []string, error) {
 		}
 	}
 	msg := fmt.Sprintf("unknown admin command %q", typed)
-	if g := words[0]; adminCommands[g] != nil {
+	if g := words[0]; adminCommands()[g] != nil {
 		msg += fmt.Sprintf(" (%q has %s)", g, strings.Join(adminActions(g), ", "))
 	}
 	if best != "" {
@@ -179,7 +194,7 @@ func findAdmin(args []string) (adminCommand, []string, error) {
 
 func adminActions(group string) []string {
 	var as []string
-	for a := range adminCommands[group] {
+	for a := range adminCommands()[group] {
 		as = append(as, a)
 	}
 	sort.Strings(as)
@@ -231,7 +246,8 @@ func cliChange(group, action string, fs *flag.FlagSet) *sqlstore.Change {
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func init() {
+// adminVendorCommands registers its admin commands (called once, from adminCommands).
+func adminVendorCommands() {
 	registerAdmin("vendors", "create", "create a vendor (--id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "vendor id (generated when empty)")
 		name := fs.String("name", "", "display name")

@@ -12,7 +12,8 @@ import (
 // filters of GET /admin/v1/audit (vendor, actor, action, resourceType, resourceId,
 // from, to, cursor, limit) and the same store function.
 
-func init() {
+// adminAuditCommands registers its admin commands (called once, from adminCommands).
+func adminAuditCommands() {
 	registerAdmin("audit", "list", "list the audit log, newest first (--vendor, --actor, --action, --resource-type, --resource-id, --from, --to, --limit, --cursor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		l := newListFlags(fs, "vendor", "time")
 		actor := fs.String("actor", "", "an actor's id or name (a console user, an admin token, cli, portal)")

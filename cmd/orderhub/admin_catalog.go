@@ -25,7 +25,8 @@ func deleted(e *adminEnv, what string, id string) error {
 	return e.print(map[string]string{"deleted": what, "id": id}, nil, [][]string{{"deleted " + what + " " + id}})
 }
 
-func init() {
+// adminCatalogCommands registers its admin commands (called once, from adminCommands).
+func adminCatalogCommands() {
 	registerAdmin("products", "create", "create a product (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		p := &orderhub.Product{}
 		fs.StringVar(&p.VendorID, "vendor", "", "vendor id (required)")
@@ -303,7 +304,6 @@ func init() {
 		}
 	})
 
-	demoSeeders = append(demoSeeders, seedDemoCatalog)
 }
 
 var (

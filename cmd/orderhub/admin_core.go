@@ -128,8 +128,8 @@ func randomPassword() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func init() {
-	demoSeeders = append(demoSeeders, seedDemoConsole)
+// adminCoreCommands registers its admin commands (called once, from adminCommands).
+func adminCoreCommands() {
 	adminList("vendors", "list vendors (--limit, --cursor)", nil,
 		func(e *adminEnv, _ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
 			return e.db.AdminListVendors(e.ctx, p)

@@ -171,7 +171,8 @@ func required(name, v string) error {
 	return nil
 }
 
-func init() {
+// adminDeliveryCommands registers its admin commands (called once, from adminCommands).
+func adminDeliveryCommands() {
 	registerAdmin("endpoints", "create", "create a webhook or Zapier endpoint (--vendor, --url, --kind, --types); prints its signing secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		ep := &sqlstore.Endpoint{}
 		fs.StringVar(&ep.VendorID, "vendor", "", "vendor id (required)")

@@ -43,7 +43,8 @@ func printQuotas(e *adminEnv, q *sqlstore.VendorQuotas) error {
 	return e.print(q, quotaHeader, rows)
 }
 
-func init() {
+// adminQuotaCommands registers its admin commands (called once, from adminCommands).
+func adminQuotaCommands() {
 	registerAdmin("quotas", "show", "show a vendor's quotas: limit, default, override, usage (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		return func(e *adminEnv) error {

@@ -17,7 +17,8 @@ import (
 // SALESmanago in the CLI: the connector's wiring into serve (its delivery Sender and
 // the options of the seed 002 API), and `orderhub admin salesmanago accounts …`.
 
-func init() {
+// adminSalesmanagoCommands registers its admin commands (called once, from adminCommands).
+func adminSalesmanagoCommands() {
 	connectors = append(connectors, wireSalesmanago)
 
 	const g = "salesmanago accounts"

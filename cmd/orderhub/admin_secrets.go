@@ -18,7 +18,8 @@ import (
 // ORDERHUB_SECRET_KEY is set, and `orderhub admin secrets reseal` moves every
 // sealed secret to a new key.
 
-func init() {
+// adminSecretsCommands registers its admin commands (called once, from adminCommands).
+func adminSecretsCommands() {
 	registerAdmin("secrets", "reseal", "seal every stored secret with ORDERHUB_SECRET_KEY: plain ones, and (--old-key-env NAME) ones sealed with the previous key; prints counts", func(fs *flag.FlagSet) func(*adminEnv) error {
 		oldEnv := fs.String("old-key-env", "", "the environment variable holding the previous key (base64 of 32 bytes), when rotating")
 		return func(e *adminEnv) error {

@@ -16,7 +16,8 @@ import (
 // Yespo in the CLI: the connector's wiring into serve (its delivery Sender and the
 // account admin API), and `orderhub admin yespo …`.
 
-func init() {
+// adminYespoCommands registers its admin commands (called once, from adminCommands).
+func adminYespoCommands() {
 	connectors = append(connectors, wireYespo)
 
 	registerAdmin("yespo", "set", "connect a vendor's Yespo account (--vendor, --base-url, --api-key-env NAME | --api-key-file PATH)", func(fs *flag.FlagSet) func(*adminEnv) error {

@@ -27,7 +27,8 @@ func zapierUserRow(u *orderhub.ZapierUser) []string {
 	return []string{u.ID, u.VendorID, u.Email, u.Name, fmtTime(u.CreatedAt)}
 }
 
-func init() {
+// adminZapierCommands registers its admin commands (called once, from adminCommands).
+func adminZapierCommands() {
 	registerAdmin("users", "create", "create a Zapier user of a vendor (--vendor, --email, --name, --password; generated and shown once when omitted)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		u := &orderhub.ZapierUser{}
 		fs.StringVar(&u.VendorID, "vendor", "", "vendor id (required)")
@@ -133,7 +134,6 @@ func init() {
 			return e.print(cs, []string{"ID", "EVENT", "ALIAS", "URL", "CREATED"}, rows)
 		}
 	})
-	demoSeeders = append(demoSeeders, seedDemoZapier)
 }
 
 // Demo Zapier user (seed 003's example login e-mail); its password is generated.

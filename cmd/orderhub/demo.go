@@ -32,7 +32,9 @@ type demoCredentials struct {
 
 // demoSeeders add demo data of other surfaces (catalog, connectors…) after the
 // vendor, client and promo codes exist; each may add to creds.Extra.
-var demoSeeders []func(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error
+var demoSeeders = []func(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error{
+	seedDemoCatalog, seedDemoConsole, seedDemoZapier, seedDemoSalesmanago, seedDemoYespo,
+}
 
 // The seed's three offers (seed 001, "Promo Codes").
 var demoPromos = []orderhub.PromoCode{

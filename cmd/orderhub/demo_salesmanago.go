@@ -17,8 +17,6 @@ import (
 // so that every customer and confirmed order of the demo is synced to it as a
 // contact and a PURCHASE event, and seed 002's API can be tried
 // (GET <salesmanago_fake_url>/_fake/requests shows what it received).
-func init() { demoSeeders = append(demoSeeders, seedDemoSalesmanago) }
-
 func seedDemoSalesmanago(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
 	secret := make([]byte, 16)
 	_, _ = rand.Read(secret)

@@ -14,8 +14,6 @@ import (
 // The demo's Yespo: a fake Yespo server started in this process, and the demo
 // vendor's Yespo account pointing at it, so that every order change of the demo is
 // forwarded to it (GET <yespo_fake_url>/_fake/state shows what it received).
-func init() { demoSeeders = append(demoSeeders, seedDemoYespo) }
-
 func seedDemoYespo(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

@@ -231,11 +231,11 @@ func expandAlternatives(args []string) [][]string {
 // (`orderhub admin deliveries …`) must exist.
 func parseAdminArgs(args []string) error {
 	if len(args) == 1 || (len(args) >= 2 && strings.HasPrefix(args[1], "-")) {
-		if adminCommands[args[0]] != nil {
+		if adminCommands()[args[0]] != nil {
 			return nil
 		}
 	}
-	if len(args) == 2 && adminCommands[args[0]+" "+args[1]] != nil {
+	if len(args) == 2 && adminCommands()[args[0]+" "+args[1]] != nil {
 		return nil
 	}
 	if len(args) == 1 && args[0] == "help" {

@@ -240,7 +240,8 @@ func optionalDays(fs *flag.FlagSet, name, usage string) *limitFlag {
 	return l
 }
 
-func init() {
+// adminRetentionCommands registers its admin commands (called once, from adminCommands).
+func adminRetentionCommands() {
 	registerAdmin("retention", "list", "list the vendors' retention overrides", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
 			vs, err := e.db.ListVendorRetention(e.ctx)
