@@ -245,6 +245,28 @@ func TestProductFormsInABrowser(t *testing.T) {
 	audited(t, bd, "purchase-option.create", "monthly")
 	b.screenshot("72-product-edit")
 
+	// Edit the option: a price without a currency is refused as by the API.
+	b.do(
+		follow(t, b, "#options a.edit-option"),
+		chromedp.WaitVisible(chromedp.CSS("#option-form")),
+		chromedp.SetValue(chromedp.CSS("#price"), "109"),
+		chromedp.SetValue(chromedp.CSS("#currency"), " "),
+		chromedp.Click(chromedp.CSS("#save")),
+	)
+	fieldError(t, b, "currency", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/purchase-options/monthly", map[string]any{"price": "109", "currency": " "}))
+	b.screenshot("77-option-edit-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#currency"), "sek"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if list := b.text("#options"); !strings.Contains(list, "109.00 SEK") {
+		t.Fatalf("the product's options after the edit: %q", list)
+	}
+	if e := audited(t, bd, "purchase-option.update", "monthly"); !strings.Contains(string(e.Before), `"price_minor":9900`) || !strings.Contains(string(e.After), `"price_minor":10900`) {
+		t.Fatalf("audit entry of the option edit: %s → %s", e.Before, e.After)
+	}
+
 	// Mapping: sku + poId to daily with weekend's option (refused as by the API).
 	b.do(chromedp.Navigate(bd.URL + "/console/catalog?vendor=acme"))
 	b.do(
@@ -345,6 +367,9 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 	if err := db.CreateProduct(ctx, &orderhub.Product{VendorID: "other", ID: "other-daily", Name: "Other daily"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "other", ID: "other-m", ProductID: "other-daily", Name: "Other monthly"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other", SKU: "O1", POID: "P1", ProductID: "other-daily"}); err != nil {
 		t.Fatal(err)
 	}
@@ -383,6 +408,7 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 		{"/console/product-mappings/edit?vendor=other&sku=O1&poId=P1", "You work with vendor acme"},
 		{"/console/product-mappings/edit?sku=O1&poId=P1", "No product mapping"},
 		{"/console/sources/new?vendor=other", "You work with vendor acme"},
+		{"/console/purchase-options/other-m/edit", "not found"},
 		{"/console/purchase-options/new?vendor=other", "You work with vendor acme"},
 	} {
 		a.do(chromedp.Navigate(bd.URL+p.path), chromedp.WaitVisible(chromedp.CSS("#error")))
@@ -403,6 +429,9 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 		{"/console/sources/other-zap/delete", nil, "not found"},
 		{"/console/products/other-daily/delete", map[string]string{"vendor": "other"}, "this form names vendor other"},
 		{"/console/products/other-daily/delete", nil, "not found"},
+		{"/console/purchase-options/other-m/edit", map[string]string{"vendor": "other", "name": "Mine"}, "this form names vendor other"},
+		{"/console/purchase-options/other-m/edit", map[string]string{"name": "Mine"}, "not found"},
+		{"/console/purchase-options/other-m/delete", nil, "not found"},
 		{"/console/product-mappings/delete", map[string]string{"vendor": "other", "sku": "O1", "poId": "P1"}, "this form names vendor other"},
 		{"/console/product-mappings/edit", map[string]string{"sku": "O1", "poId": "P1", "productId": "other-daily"}, "No product mapping"},
 		{"/console/product-mappings", map[string]string{"vendor": "other", "sku": "X", "poId": "Y", "productId": "other-daily"}, "this form names vendor other"},

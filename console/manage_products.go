@@ -10,7 +10,7 @@ import (
 )
 
 // The catalog of seed 000: products (create, rename, delete with their purchase
-// options and mappings), purchase options (create, delete) and the sku + poId
+// options and mappings), purchase options (create, edit, delete) and the sku + poId
 // mappings the purchase hook resolves (create, point at another product or option,
 // delete). Products and mappings are keyed within a vendor, so their pages name the
 // vendor: ?vendor= on a GET (a vendor-scoped session's own, scopeRequest), the
@@ -27,6 +27,8 @@ func (c *console) manageProductRoutes() {
 	m.HandleFunc("POST "+p+"/products/{id}/delete", c.auth(c.handleDeleteProduct))
 	m.HandleFunc("GET "+p+"/purchase-options/new", c.auth(c.handleNewOption))
 	m.HandleFunc("POST "+p+"/purchase-options", c.auth(c.handleCreateOption))
+	m.HandleFunc("GET "+p+"/purchase-options/{id}/edit", c.auth(c.handleEditOption))
+	m.HandleFunc("POST "+p+"/purchase-options/{id}/edit", c.auth(c.handleUpdateOption))
 	m.HandleFunc("POST "+p+"/purchase-options/{id}/delete", c.auth(c.handleDeleteOption))
 	m.HandleFunc("GET "+p+"/product-mappings/new", c.auth(c.handleNewMapping))
 	m.HandleFunc("POST "+p+"/product-mappings", c.auth(c.handleCreateMapping))
@@ -176,6 +178,7 @@ func (c *console) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
 // ---- purchase options ----
 
 type optionForm struct {
+	New bool
 	orderhub.PurchaseOption
 	Products []*orderhub.Product
 	Periods  []string
@@ -185,7 +188,11 @@ type optionForm struct {
 func (c *console) optionPage(w http.ResponseWriter, r *http.Request, status int, f *optionForm) {
 	f.Products, _ = c.db.ListProducts(r.Context(), f.VendorID)
 	f.Periods = orderhub.BillingPeriods
-	c.render(w, r, status, "manage_option", &view{Title: "New purchase option", Nav: "catalog", Data: f})
+	title := "New purchase option"
+	if !f.New {
+		title = "Edit purchase option " + f.ID
+	}
+	c.render(w, r, status, "manage_option", &view{Title: title, Nav: "catalog", Data: f})
 }
 
 // queryVendor is the vendor a form page is for: ?vendor= (a vendor-scoped session's
@@ -207,7 +214,7 @@ func (c *console) handleNewOption(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := &optionForm{}
+	f := &optionForm{New: true}
 	f.VendorID, f.ProductID, f.BillingPeriod = vendor, r.URL.Query().Get("product"), "month"
 	c.optionPage(w, r, http.StatusOK, f)
 }
@@ -218,7 +225,7 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pf := r.PostForm
-	f := &optionForm{PurchaseOption: orderhub.PurchaseOption{VendorID: vendor, ID: strings.TrimSpace(pf.Get("id")), ProductID: pf.Get("productId"), Name: pf.Get("name"),
+	f := &optionForm{New: true, PurchaseOption: orderhub.PurchaseOption{VendorID: vendor, ID: strings.TrimSpace(pf.Get("id")), ProductID: pf.Get("productId"), Name: pf.Get("name"),
 		Price: pf.Get("price"), Currency: pf.Get("currency"), BillingPeriod: pf.Get("billingPeriod")}}
 	o := f.PurchaseOption
 	if o.ID == "" {
@@ -235,6 +242,63 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(vendor), "Purchase option "+o.ID+" created.")
+}
+
+// managedOption reads the purchase option named by the path of the request's
+// vendor (?vendor= on a GET, the form's on a POST).
+func (c *console) managedOption(w http.ResponseWriter, r *http.Request) (*orderhub.PurchaseOption, bool) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return nil, false
+	}
+	vendor := r.URL.Query().Get("vendor")
+	if r.Method == http.MethodPost {
+		if vendor, ok = c.formVendor(w, r); !ok {
+			return nil, false
+		}
+	}
+	o, err := c.db.GetPurchaseOption(r.Context(), vendor, id)
+	if err == nil && !mayShow(r, o.VendorID) {
+		err = orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found.", id)
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return nil, false
+	}
+	return o, true
+}
+
+func (c *console) handleEditOption(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	o, ok := c.managedOption(w, r)
+	if !ok {
+		return
+	}
+	c.optionPage(w, r, http.StatusOK, &optionForm{PurchaseOption: *o})
+}
+
+func (c *console) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
+	o, ok := c.managedOption(w, r)
+	if !ok {
+		return
+	}
+	pf := r.PostForm
+	f := &optionForm{PurchaseOption: *o}
+	f.Name, f.Price, f.Currency, f.BillingPeriod = pf.Get("name"), pf.Get("price"), pf.Get("currency"), pf.Get("billingPeriod")
+	in := manage.OptionUpdate{Name: &f.Name, Price: &f.Price, Currency: &f.Currency, BillingPeriod: &f.BillingPeriod}
+	if _, err := c.manage.UpdatePurchaseOption(change(r, "purchase-option.update", o.ID, o.VendorID), o.VendorID, o.ID, in); err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.optionPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(o.VendorID), "Purchase option "+o.ID+" saved.")
 }
 
 func (c *console) handleDeleteOption(w http.ResponseWriter, r *http.Request) {

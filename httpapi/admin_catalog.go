@@ -13,7 +13,7 @@ import (
 //	GET, POST   /admin/v1/vendors/{vendorId}/products
 //	PATCH, DELETE /admin/v1/vendors/{vendorId}/products/{productId}
 //	GET, POST   /admin/v1/vendors/{vendorId}/purchase-options        (?productId=)
-//	DELETE      /admin/v1/vendors/{vendorId}/purchase-options/{optionId}
+//	PATCH, DELETE /admin/v1/vendors/{vendorId}/purchase-options/{optionId}
 //	GET, POST   /admin/v1/vendors/{vendorId}/product-mappings
 //	PATCH, DELETE /admin/v1/vendors/{vendorId}/product-mappings?sku=…&poId=…
 //	GET, POST   /admin/v1/vendors/{vendorId}/sources                 (secret shown once)
@@ -32,6 +32,7 @@ func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
 	m.HandleFunc("DELETE "+v+"/products/{productId}", s.requireAdmin(s.handleAdminDeleteProduct))
 	m.HandleFunc("GET "+v+"/purchase-options", s.requireAdmin(s.handleAdminListOptions))
 	m.HandleFunc("POST "+v+"/purchase-options", s.requireAdmin(s.handleAdminCreateOption))
+	m.HandleFunc("PATCH "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminUpdateOption))
 	m.HandleFunc("DELETE "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminDeleteOption))
 	m.HandleFunc("GET "+v+"/product-mappings", s.requireAdmin(s.handleAdminListMappings))
 	m.HandleFunc("POST "+v+"/product-mappings", s.requireAdmin(s.handleAdminCreateMapping))
@@ -201,6 +202,28 @@ func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	writeJSON(w, http.StatusCreated, o)
+}
+
+func (s *Server) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name          *string `json:"name"`
+		Price         *string `json:"price"`
+		Currency      *string `json:"currency"`
+		BillingPeriod *string `json:"billingPeriod"`
+	}
+	var o *orderhub.PurchaseOption
+	vendorID, err := s.adminVendor(r)
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	if err == nil {
+		o, err = s.manage().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Server) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) {

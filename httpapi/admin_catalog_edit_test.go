@@ -43,6 +43,27 @@ func TestAdminCatalogEdits(t *testing.T) {
 		t.Fatalf("audit of the rename: %+v %s → %s", e, e.Before, e.After)
 	}
 
+	// Purchase options: change the price (the create's checks), the product stays.
+	h.admin("POST", v+"/purchase-options", map[string]any{"id": "d-m", "productId": "daily", "name": "Monthly", "price": "99", "currency": "SEK", "billingPeriod": "month"}).expect(201, "")
+	var o orderhub.PurchaseOption
+	h.admin("PATCH", v+"/purchase-options/d-m", map[string]any{"price": "109.5", "name": "Monthly (2027)", "productId": "weekend"}).expect(200, "").JSON(&o)
+	if o.Price != "109.50" || o.Currency != "SEK" || o.Name != "Monthly (2027)" || o.ProductID != "daily" || o.BillingPeriod != "month" {
+		t.Fatalf("updated option %+v", o)
+	}
+	h.admin("PATCH", v+"/purchase-options/d-m", map[string]any{"price": "ten"}).expect(400, orderhub.EInvalidRequest)
+	h.admin("PATCH", v+"/purchase-options/d-m", map[string]any{"currency": ""}).expect(400, orderhub.EInvalidRequest) // a price needs one
+	h.admin("PATCH", v+"/purchase-options/d-m", map[string]any{"billingPeriod": "decade"}).expect(400, orderhub.EInvalidRequest)
+	h.admin("PATCH", v+"/purchase-options/nope", map[string]any{"name": "x"}).expect(404, orderhub.ENotFound)
+	h.admin("PATCH", "/admin/v1/vendors/vendor-id-1234/purchase-options/d-m", map[string]any{"name": "x"}).expect(404, orderhub.ENotFound)
+	o = orderhub.PurchaseOption{}
+	h.admin("PATCH", v+"/purchase-options/d-m", map[string]any{"price": "", "billingPeriod": ""}).expect(200, "").JSON(&o)
+	if o.Price != "" || o.BillingPeriod != "" || o.Name != "Monthly (2027)" {
+		t.Fatalf("option without a price %+v", o)
+	}
+	if e := lastAudit(t, h, "purchase-option.update"); e.ResourceID != "d-m" || !contains(string(e.Before), `"price_minor":10950`) || !contains(string(e.After), `"price_minor":null`) {
+		t.Fatalf("audit of the option update: %+v %s → %s", e, e.Before, e.After)
+	}
+
 	// Mappings: point SKU-D/PO-1 at weekend, then back with an option; refusals.
 	h.admin("POST", v+"/purchase-options", map[string]any{"id": "wk-m", "productId": "weekend", "name": "Monthly"}).expect(201, "")
 	h.admin("POST", v+"/purchase-options", map[string]any{"id": "d-y", "productId": "daily", "name": "Yearly"}).expect(201, "")

@@ -104,6 +104,36 @@ func (s *Service) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchase
 	return s.DB.CreatePurchaseOption(ctx, o)
 }
 
+// OptionUpdate changes a purchase option: nil fields stay; an empty price removes
+// the price. Its product does not change.
+type OptionUpdate struct {
+	Name, Price, Currency, BillingPeriod *string
+}
+
+// UpdatePurchaseOption changes a purchase option of vendorID (the create's checks)
+// and returns it.
+func (s *Service) UpdatePurchaseOption(ctx context.Context, vendorID, id string, in OptionUpdate) (*orderhub.PurchaseOption, error) {
+	if err := named("Purchase option", id); err != nil {
+		return nil, err
+	}
+	o, err := s.DB.GetPurchaseOption(ctx, vendorID, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		in  *string
+		out *string
+	}{{in.Name, &o.Name}, {in.Price, &o.Price}, {in.Currency, &o.Currency}, {in.BillingPeriod, &o.BillingPeriod}} {
+		if f.in != nil {
+			*f.out = *f.in
+		}
+	}
+	if err := s.DB.UpdatePurchaseOption(ctx, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // DeletePurchaseOption deletes a purchase option no mapping uses.
 func (s *Service) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
 	if err := named("Purchase option", id); err != nil {

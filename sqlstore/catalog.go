@@ -213,6 +213,40 @@ func (db *DB) ListPurchaseOptions(ctx context.Context, vendorID, productID strin
 	return out, rows.Err()
 }
 
+// GetPurchaseOption returns one purchase option of a vendor.
+func (db *DB) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orderhub.PurchaseOption, error) {
+	o, err := scanOption(db.read.QueryRowContext(ctx, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
+	}
+	return o, nil
+}
+
+// UpdatePurchaseOption changes the name, price, currency and billing period of the
+// purchase option o names (its vendor and id; its product stays). Purchases made
+// before keep the price they were made at (their order holds it).
+func (db *DB) UpdatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+	if err := orderhub.ValidatePurchaseOption(o); err != nil {
+		return err
+	}
+	var price sql.NullInt64
+	if o.Price != "" {
+		minor, _ := orderhub.ParseDecimal(o.Price)
+		price = sql.NullInt64{Int64: minor, Valid: true}
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE purchase_options SET name = $3, price_minor = $4, currency = $5, billing_period = $6 WHERE vendor_id = $1 AND id = $2`,
+			o.VendorID, o.ID, o.Name, price, o.Currency, o.BillingPeriod)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", o.ID, o.VendorID)
+		}
+		return nil
+	})
+}
+
 // DeletePurchaseOption deletes a purchase option. One that a product mapping
 // points at is a conflict: delete or change the mapping first.
 func (db *DB) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {

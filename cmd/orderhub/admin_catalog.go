@@ -36,7 +36,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", p.VendorID); err != nil {
 				return err
 			}
-			if err := e.db.CreateProduct(e.ctx, p); err != nil {
+			if err := e.manage().CreateProduct(e.ctx, p); err != nil {
 				return err
 			}
 			return e.print(p, productHeader, [][]string{productRow(p)})
@@ -66,7 +66,7 @@ func adminCatalogCommands() {
 					return err
 				}
 			}
-			p, err := (&manage.Service{DB: e.db}).UpdateProduct(e.ctx, *vendor, *id, name)
+			p, err := e.manage().UpdateProduct(e.ctx, *vendor, *id, name)
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "product id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteProduct(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().DeleteProduct(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "product", *id)
@@ -97,7 +97,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", o.VendorID); err != nil {
 				return err
 			}
-			if err := e.db.CreatePurchaseOption(e.ctx, o); err != nil {
+			if err := e.manage().CreatePurchaseOption(e.ctx, o); err != nil {
 				return err
 			}
 			return e.print(o, optionHeader, [][]string{optionRow(o)})
@@ -118,11 +118,42 @@ func adminCatalogCommands() {
 			return e.print(opts, optionHeader, rows)
 		}
 	})
+	registerAdmin("purchase-options", "update", "change a purchase option (--vendor, --id; any of --name, --price ('' for none), --currency, --billing-period)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", "purchase option id (required)")
+		name := fs.String("name", "", "name")
+		price := fs.String("price", "", "price per billing period, e.g. 99.00 ('' for none)")
+		currency := fs.String("currency", "", "ISO 4217 currency")
+		period := fs.String("billing-period", "", "billing period ('' for none)")
+		return func(e *adminEnv) error {
+			if err := requireFlag("vendor", *vendor); err != nil {
+				return err
+			}
+			var in manage.OptionUpdate
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "name":
+					in.Name = name
+				case "price":
+					in.Price = price
+				case "currency":
+					in.Currency = currency
+				case "billing-period":
+					in.BillingPeriod = period
+				}
+			})
+			o, err := e.manage().UpdatePurchaseOption(e.ctx, *vendor, *id, in)
+			if err != nil {
+				return err
+			}
+			return e.print(o, optionHeader, [][]string{optionRow(o)})
+		}
+	})
 	registerAdmin("purchase-options", "delete", "delete a purchase option no mapping uses (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "purchase option id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "purchase option", *id)
@@ -140,7 +171,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", m.VendorID); err != nil {
 				return err
 			}
-			if err := e.db.CreateProductMapping(e.ctx, m); err != nil {
+			if err := e.manage().CreateProductMapping(e.ctx, m); err != nil {
 				return err
 			}
 			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
@@ -165,7 +196,7 @@ func adminCatalogCommands() {
 					in.PurchaseOptionID = option
 				}
 			})
-			m, err := (&manage.Service{DB: e.db}).UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
+			m, err := e.manage().UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
 			if err != nil {
 				return err
 			}
@@ -191,7 +222,7 @@ func adminCatalogCommands() {
 		sku := fs.String("sku", "", "SKU (required)")
 		poID := fs.String("po-id", "", "poId (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteProductMapping(e.ctx, *vendor, *sku, *poID); err != nil {
+			if err := e.manage().DeleteProductMapping(e.ctx, *vendor, *sku, *poID); err != nil {
 				return err
 			}
 			return deleted(e, "mapping", *sku+"/"+*poID)
@@ -208,7 +239,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", s.VendorID); err != nil {
 				return err
 			}
-			secret, err := e.db.CreateSource(e.ctx, s)
+			secret, err := e.manage().CreateSource(e.ctx, s)
 			if err != nil {
 				return err
 			}
@@ -244,7 +275,7 @@ func adminCatalogCommands() {
 					return err
 				}
 			}
-			s, err := (&manage.Service{DB: e.db}).UpdateSource(e.ctx, *vendor, *id, name)
+			s, err := e.manage().UpdateSource(e.ctx, *vendor, *id, name)
 			if err != nil {
 				return err
 			}
@@ -261,7 +292,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("id", *id); err != nil {
 				return err
 			}
-			s, secret, err := (&manage.Service{DB: e.db}).RotateSourceSecret(e.ctx, *vendor, *id)
+			s, secret, err := e.manage().RotateSourceSecret(e.ctx, *vendor, *id)
 			if err != nil {
 				return err
 			}
@@ -276,7 +307,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (optional check)")
 		id := fs.String("id", "", "source id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteSource(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().DeleteSource(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "source", *id)

@@ -100,6 +100,9 @@ func TestAdminCatalogCommands(t *testing.T) {
 	if got, err := db.SourceBySecret(context.Background(), rotated.Secret); err != nil || got.ID != "zap" || got.Name != "Webshop Zap" {
 		t.Fatalf("the new secret: %+v %v", got, err)
 	}
+	if out := mustRun("purchase-options", "update", "--vendor", "acme", "--id", "m", "--price", "109"); !strings.Contains(out, "109.00 SEK") || !strings.Contains(out, "Monthly") {
+		t.Fatalf("purchase-options update:\n%s", out)
+	}
 	mustRun("products", "create", "--vendor", "acme", "--id", "weekend", "--name", "Weekend")
 	if out := mustRun("mappings", "update", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--product", "weekend", "--option", ""); !strings.Contains(out, "weekend") {
 		t.Fatalf("mappings update:\n%s", out)
