@@ -59,8 +59,9 @@ type DB struct {
 	inlineFanout, fanBatch int
 	fanWake                chan struct{}
 	fanQuit, fanDone       chan struct{}
-	fanMu                  sync.Mutex // one step at a time; guards fanLast
-	fanLast                string     // the vendor the last step served
+	fanMu                  sync.Mutex           // one step at a time; guards fanLast and fanRest
+	fanLast                string               // the vendor the last step served
+	fanRest                map[string]time.Time // vendors the expander leaves alone until then (their share used)
 	fanExpanded            atomic.Int64
 	fanWriter              atomic.Int64 // ns the expander's steps held the writer
 

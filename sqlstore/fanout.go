@@ -144,26 +144,47 @@ func skipsFanout(typ string) bool { return directedEvent(typ) || typ == EventEnd
 // ExpandFanout runs one step of the fan-out expander: one write request that
 // expands at most FanoutBatch rows of one vendor's backlog, the vendors with a
 // backlog taking turns. It reports whether it found work. The expander goroutine
-// runs such steps (sized by their cost, fanStepTarget); so may tests
-// (Options.NoFanoutExpander).
+// runs such steps (sized by their cost, fanStepTarget, and within each vendor's
+// share of the writer, fanVendorRest); so may tests (Options.NoFanoutExpander).
 func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
-	worked, _, _, err := db.expandStep(ctx, db.fanBatch)
-	return worked, err
+	st, err := db.expandStep(ctx, db.fanBatch, false)
+	return st.worked, err
+}
+
+// fanStep is the outcome of one expander step.
+type fanStep struct {
+	worked     bool          // a vendor's backlog was expanded
+	took, work time.Duration // how long the step held the writer; its statements alone (without the COMMIT)
+	// rest: no step ran because every vendor with a backlog has used its share;
+	// the first may go on after rest.
+	rest time.Duration
 }
 
 // expandStep runs one expander step of at most budget rows as a background write
 // request (writer.go: it never delays a waiting foreground request and runs in a
-// transaction of its own). It returns how long the step held the writer, and how
-// long its statements took (without the COMMIT).
-func (db *DB) expandStep(ctx context.Context, budget int) (worked bool, took, work time.Duration, err error) {
+// transaction of its own). With shares, a vendor that has just had a step rests
+// (fanVendorRest) while others may go.
+func (db *DB) expandStep(ctx context.Context, budget int, shares bool) (fanStep, error) {
 	db.fanMu.Lock()
 	defer db.fanMu.Unlock()
+	var rest map[string]time.Time
+	if shares {
+		now := time.Now()
+		for v, until := range db.fanRest {
+			if !until.After(now) {
+				delete(db.fanRest, v)
+			}
+		}
+		rest = db.fanRest
+	}
 	var vendor string
 	var inserted int
+	var wait time.Duration
 	took, commit, err := db.w.background(ctx, func(tx *Tx) error {
-		vendor, inserted = "", 0
-		v, err := tx.nextBacklog(db.fanLast)
+		vendor, inserted, wait = "", 0, 0
+		v, w, err := tx.nextBacklog(db.fanLast, rest)
 		if err != nil || v == "" {
+			wait = w
 			return err
 		}
 		vendor = v
@@ -179,14 +200,29 @@ func (db *DB) expandStep(ctx context.Context, budget int) (worked bool, took, wo
 	})
 	db.fanWriter.Add(int64(took))
 	if err != nil {
-		return false, took, took, err
+		return fanStep{took: took, work: took}, err
 	}
+	st := fanStep{worked: vendor != "", took: took, work: took - commit, rest: wait}
 	if vendor != "" {
 		db.fanLast = vendor
+		if shares {
+			if db.fanRest == nil {
+				db.fanRest = map[string]time.Time{}
+			}
+			db.fanRest[vendor] = time.Now().Add(fanVendorRest * took)
+		}
 	}
 	db.fanExpanded.Add(int64(inserted))
-	return vendor != "", took, took - commit, nil
+	return st, nil
 }
+
+// fanVendorRest: after a step for a vendor, the expander leaves that vendor alone
+// for this many times as long as the step held the writer, so that one vendor's
+// fan-out takes at most 1/(1+fanVendorRest) of the writer's time — a quarter —
+// while other vendors' backlogs may use the rest of the expander's half (the
+// expander pauses as long as each step took: at most half of the writer for all
+// of them together).
+const fanVendorRest = 3
 
 // fanStepTarget is how long an expander step's statements should hold the writer
 // (its COMMIT aside, which costs the same whatever the step's size): a foreground
@@ -216,21 +252,62 @@ func (db *DB) FanoutExpanded() int64 { return db.fanExpanded.Load() }
 func (db *DB) FanoutWriterTime() time.Duration { return time.Duration(db.fanWriter.Load()) }
 
 // nextBacklog returns the first vendor with a backlog after the one served last
-// (wrapping around), or "".
-func (tx *Tx) nextBacklog(after string) (string, error) {
-	for {
-		var id string
-		err := tx.queryRow(`SELECT id FROM vendors WHERE fanout_seq < event_seq AND id > $1 ORDER BY id LIMIT 1`, after).Scan(&id)
-		switch {
-		case err == nil:
-			return id, nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return "", err
-		case after == "":
-			return "", nil
+// (wrapping around) that is not resting, or "" and how long until the first
+// resting one may go on (0: no vendor has a backlog).
+func (tx *Tx) nextBacklog(after string, rest map[string]time.Time) (string, time.Duration, error) {
+	if len(rest) == 0 {
+		for {
+			var id string
+			err := tx.queryRow(`SELECT id FROM vendors WHERE fanout_seq < event_seq AND id > $1 ORDER BY id LIMIT 1`, after).Scan(&id)
+			switch {
+			case err == nil:
+				return id, 0, nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return "", 0, err
+			case after == "":
+				return "", 0, nil
+			}
+			after = ""
 		}
-		after = ""
 	}
+	// Some vendors rest: list every vendor with a backlog (vendors, not events:
+	// few rows) and take the first in turn that does not.
+	rows, err := tx.query(`SELECT id FROM vendors WHERE fanout_seq < event_seq ORDER BY id`)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	var first, next string
+	var wait time.Duration
+	now := time.Now()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", 0, err
+		}
+		if until, ok := rest[id]; ok && until.After(now) {
+			if d := until.Sub(now); wait == 0 || d < wait {
+				wait = d
+			}
+			continue
+		}
+		if first == "" {
+			first = id
+		}
+		if next == "" && id > after {
+			next = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, err
+	}
+	switch {
+	case next != "":
+		return next, 0, nil
+	case first != "":
+		return first, 0, nil
+	}
+	return "", wait, nil
 }
 
 type fanEndpoint struct {
@@ -465,22 +542,27 @@ func (db *DB) fanoutLoop() {
 			if n, err := db.FanoutBacklog(ctx); err != nil || n == 0 {
 				break
 			}
-			worked, took, work, err := db.expandStep(ctx, budget)
+			st, err := db.expandStep(ctx, budget, true)
 			if err != nil {
 				db.log.Error("fan-out expander step failed; retrying at the next poll", "err", err)
 				break
 			}
-			if !worked {
-				break
+			pause := st.took
+			if !st.worked {
+				if st.rest == 0 {
+					break
+				}
+				pause = st.rest // every vendor behind has used its share for now
+			} else {
+				budget = nextFanBudget(budget, st.work, db.fanBatch)
 			}
-			budget = nextFanBudget(budget, work, db.fanBatch)
-			// Pace: as long again before the next step, so that a backlog takes at
-			// most about half of the writer's time (the vendors with a backlog
-			// sharing that half in turns) even when no foreground request waits.
+			// Pace: as long again before the next step, so that the backlogs take
+			// at most about half of the writer's time even when no foreground
+			// request waits (and each vendor at most a quarter: fanVendorRest).
 			select {
 			case <-db.fanQuit:
 				return
-			case <-time.After(took):
+			case <-time.After(pause):
 			}
 		}
 	}
