@@ -263,21 +263,40 @@ func (e *Engine) Wake() {
 // attempts accumulate for the next one, so batches grow with the load.
 type dispatcher struct {
 	e          *Engine
-	queued     map[string][]*sqlstore.ClaimedDelivery // per endpoint, waiting for a slot
-	inflight   map[string]int                         // per endpoint, sending
-	running    map[string][]run                       // per endpoint, the attempts sending
-	outs       map[string]int                         // per endpoint, queued + sending
-	vendorOuts map[string]int                         // per vendor, queued + sending
-	total      int                                    // claimed and not finished in this process
+	queued     map[string][]job // per endpoint, waiting for a slot
+	inflight   map[string]int   // per endpoint, sending
+	running    map[string][]run // per endpoint, the attempts sending
+	outs       map[string]int   // per endpoint, queued + sending
+	vendorOuts map[string]int   // per vendor, queued + sending
+	total      int              // claimed and not finished in this process
 	health     *healthTable
-	rr         string                       // the vendor served first by the last claim
-	results    chan *sqlstore.AttemptResult // from the workers
-	pending    []*sqlstore.AttemptResult    // finished (or failed at once), not yet recorded
+	rr         string                         // the vendor served first by the last claim
+	results    chan []*sqlstore.AttemptResult // from the workers: a job's attempts (and releases)
+	pending    []*sqlstore.AttemptResult      // finished (or failed at once), not yet recorded
 	written    chan written
 	writing    bool
 	stopping   bool
 	wg         sync.WaitGroup
 	ctx        context.Context // of the attempts: not cancelled by shutdown
+}
+
+// maxFollow is how many deliveries of a head's queue a claim takes behind it
+// (sqlstore.ClaimRequest.Follow): one worker sends them in order, so the events of
+// one order (customer, contract, order, confirmation: one ordering key) take one
+// claim and one completion rather than four of each.
+const maxFollow = 15
+
+// maxWide bounds the wide endpoints a claim names (health.go); the busiest come
+// first.
+const maxWide = 256
+
+// job is a claimed head and the deliveries claimed behind it (c.Next): one worker
+// sends them one after the other, and they count as one in the slots and the pool
+// (one attempt is in flight at a time). A delivery behind the head is sent only
+// before sendBy, so that its attempt ends within its lease.
+type job struct {
+	c      *sqlstore.ClaimedDelivery
+	sendBy time.Time
 }
 
 // run is an attempt being sent.
@@ -287,6 +306,7 @@ type run struct {
 }
 
 type written struct {
+	at      time.Time // when the write began (before the leases' start)
 	results []*sqlstore.AttemptResult
 	limit   int // claim limit asked for
 	borrow  int // and borrowing allowed
@@ -300,9 +320,9 @@ type written struct {
 // started keep their lease and are sent again after it expires.
 func (e *Engine) Run(ctx context.Context) error {
 	d := &dispatcher{
-		e: e, queued: map[string][]*sqlstore.ClaimedDelivery{}, inflight: map[string]int{}, running: map[string][]run{},
+		e: e, queued: map[string][]job{}, inflight: map[string]int{}, running: map[string][]run{},
 		outs: map[string]int{}, vendorOuts: map[string]int{}, health: newHealthTable(&e.cfg),
-		results: make(chan *sqlstore.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
+		results: make(chan []*sqlstore.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
 		ctx: context.WithoutCancel(ctx),
 	}
 	statsCtx, stopStats := context.WithCancel(context.Background())
@@ -360,9 +380,9 @@ func (d *dispatcher) loop(ctx context.Context) {
 		case <-timer.C:
 			need, backoff = true, false
 			timer.Reset(e.cfg.Poll)
-		case r := <-d.results:
-			d.pending = append(d.pending, r)
-			d.finished(r)
+		case rs := <-d.results:
+			d.pending = append(d.pending, rs...)
+			d.finished(rs)
 			need = true
 		case w := <-d.written:
 			d.writing = false
@@ -389,7 +409,7 @@ func (d *dispatcher) loop(ctx context.Context) {
 			}
 			failures = 0
 			e.report(w.results, w.rep)
-			d.claimed(w.claimed)
+			d.claimed(w.claimed, w.at)
 			if len(w.results) > 0 && w.limit == 0 {
 				need = true // promoted heads wait for the next claim
 			}
@@ -414,7 +434,7 @@ func (d *dispatcher) write(limit, borrow int) {
 	var req *sqlstore.ClaimRequest
 	if limit > 0 || borrow > 0 {
 		req = &sqlstore.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, Borrow: borrow, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease,
-			Workers: e.cfg.Workers, InFlight: make(map[string]int, len(d.vendorOuts)), After: d.rr}
+			Workers: e.cfg.Workers, InFlight: make(map[string]int, len(d.vendorOuts)), After: d.rr, Follow: maxFollow}
 		for v, n := range d.vendorOuts {
 			req.InFlight[v] = n
 		}
@@ -422,6 +442,16 @@ func (d *dispatcher) write(limit, borrow int) {
 		for ep, n := range d.outs {
 			if n >= d.health.ahead(ep, now, d.oldest(ep)) {
 				req.Exclude = append(req.Exclude, ep)
+			} else if d.health.wide(ep, now, d.oldest(ep)) && len(req.Wide) < maxWide {
+				req.Wide = append(req.Wide, ep)
+			}
+		}
+		for ep := range d.health.eps {
+			if len(req.Wide) >= maxWide {
+				break
+			}
+			if _, busy := d.outs[ep]; !busy && d.health.wide(ep, now, time.Time{}) {
+				req.Wide = append(req.Wide, ep)
 			}
 		}
 		d.health.sweep(now)
@@ -430,10 +460,11 @@ func (d *dispatcher) write(limit, borrow int) {
 	if e.cfg.Alerter != nil {
 		opt.AlertFailingAfter, opt.AlertInterval = e.cfg.AlertFailingAfter, e.cfg.AlertInterval
 	}
+	at := time.Now()
 	go func() {
 		// Not cancelled by shutdown: finished attempts must be recorded.
 		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
-		d.written <- written{results: results, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
+		d.written <- written{at: at, results: results, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
 	}()
 }
 
@@ -476,8 +507,9 @@ func (d *dispatcher) untilNextDue(ctx context.Context) time.Duration {
 	return wait + time.Millisecond
 }
 
-// claimed queues newly claimed deliveries and starts what may start.
-func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
+// claimed queues newly claimed deliveries (claimed in a write that began at) and
+// starts what may start.
+func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery, at time.Time) {
 	if d.stopping {
 		// A claim that finished after shutdown began: nothing is started (the
 		// leases expire and the deliveries are claimed again), and nothing is
@@ -488,14 +520,18 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery) {
 		d.rr = cs[0].VendorID // the next claim starts with the vendor after it
 	}
 	now := time.Now()
+	// The leases began after at: a job's deliveries may start until one Timeout
+	// (and some clock slack) before their lease ends.
+	sendBy := at.Add(d.e.cfg.Lease - d.e.cfg.Timeout - min(time.Second, d.e.cfg.Timeout/10))
 	for _, c := range cs {
 		ep := c.EndpointID
 		if wait, ok := d.health.blocked(ep, now, d.outs[ep]); ok {
 			// Its circuit is open, or half-open with the probe out: not sent.
 			d.pending = append(d.pending, d.e.shortCircuit(c, wait))
+			d.pending = append(d.pending, released(c.Next)...)
 			continue
 		}
-		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], c)
+		d.queued[c.EndpointID] = append(d.queued[c.EndpointID], job{c: c, sendBy: sendBy})
 		d.outs[c.EndpointID]++
 		d.vendorOuts[c.VendorID]++
 		d.total++
@@ -525,20 +561,48 @@ func (e *Engine) shortCircuit(c *sqlstore.ClaimedDelivery, wait time.Duration) *
 	return r
 }
 
+// released hands back deliveries claimed behind a head and not sent.
+func released(cs []*sqlstore.ClaimedDelivery) []*sqlstore.AttemptResult {
+	out := make([]*sqlstore.AttemptResult, len(cs))
+	for i, c := range cs {
+		out[i] = &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased}
+	}
+	return out
+}
+
+// attemptJob sends a job's head, then each delivery behind it while the one before
+// was delivered and there is time left in the lease; the rest is released. The
+// results are in seq order, which the completion relies on.
+func (e *Engine) attemptJob(ctx context.Context, j job) []*sqlstore.AttemptResult {
+	if time.Now().After(j.sendBy) {
+		// It waited in the queue too long: its lease might end during the attempt.
+		return released(append([]*sqlstore.ClaimedDelivery{j.c}, j.c.Next...))
+	}
+	out := make([]*sqlstore.AttemptResult, 0, 1+len(j.c.Next))
+	out = append(out, e.attempt(ctx, j.c))
+	for i, c := range j.c.Next {
+		if out[len(out)-1].Outcome != sqlstore.OutcomeDelivered || time.Now().After(j.sendBy) {
+			return append(out, released(j.c.Next[i:])...)
+		}
+		out = append(out, e.attempt(ctx, c))
+	}
+	return out
+}
+
 // start sends the endpoint's queued deliveries while it has free slots.
 func (d *dispatcher) start(ep string) {
 	q := d.queued[ep]
 	now := time.Now()
 	for len(q) > 0 && d.inflight[ep] < d.health.slots(ep, now, d.oldest(ep)) {
-		c := q[0]
-		q[0] = nil
+		j := q[0]
+		q[0] = job{}
 		q = q[1:]
 		d.inflight[ep]++
-		d.running[ep] = append(d.running[ep], run{id: c.ID, start: now})
+		d.running[ep] = append(d.running[ep], run{id: j.c.ID, start: now})
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			d.results <- d.e.attempt(d.ctx, c)
+			d.results <- d.e.attemptJob(d.ctx, j)
 		}()
 	}
 	if len(q) == 0 {
@@ -548,10 +612,10 @@ func (d *dispatcher) start(ep string) {
 	}
 }
 
-// finished accounts for a finished attempt, updates its endpoint's health and starts
-// what may start.
-func (d *dispatcher) finished(r *sqlstore.AttemptResult) {
-	c := r.Claim
+// finished accounts for a finished job (its head's result first), updates its
+// endpoint's health and starts what may start.
+func (d *dispatcher) finished(results []*sqlstore.AttemptResult) {
+	c := results[0].Claim
 	ep := c.EndpointID
 	d.inflight[ep]--
 	if d.inflight[ep] == 0 {
@@ -571,16 +635,21 @@ func (d *dispatcher) finished(r *sqlstore.AttemptResult) {
 	}
 	d.untrack(c, 1)
 	now := time.Now()
-	if until := d.health.record(r, now); !until.IsZero() {
-		d.opened(ep, until, now)
+	for _, r := range results {
+		if r.Outcome == sqlstore.OutcomeReleased {
+			break
+		}
+		if until := d.health.record(r, now); !until.IsZero() {
+			d.opened(ep, until, now)
+		}
 	}
 	d.e.m.inFlight.Set(float64(d.total))
 	if !d.stopping {
 		d.start(ep)
 	} else if q := d.queued[ep]; len(q) > 0 && d.inflight[ep] == 0 {
 		// Shutting down: queued deliveries are not started; their leases expire.
-		for _, c := range q {
-			d.untrack(c, 1)
+		for _, j := range q {
+			d.untrack(j.c, 1)
 		}
 		delete(d.queued, ep)
 	}
@@ -602,9 +671,10 @@ func (d *dispatcher) untrack(c *sqlstore.ClaimedDelivery, n int) {
 func (d *dispatcher) opened(ep string, until, now time.Time) {
 	d.e.m.circuitOpens.Inc()
 	d.e.log.Warn("endpoint circuit open: deliveries fail at once until the probe", "endpoint", ep, "until", until)
-	for _, c := range d.queued[ep] {
-		d.pending = append(d.pending, d.e.shortCircuit(c, until.Sub(now)))
-		d.untrack(c, 1)
+	for _, j := range d.queued[ep] {
+		d.pending = append(d.pending, d.e.shortCircuit(j.c, until.Sub(now)))
+		d.pending = append(d.pending, released(j.c.Next)...)
+		d.untrack(j.c, 1)
 	}
 	delete(d.queued, ep)
 }
@@ -614,6 +684,9 @@ func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteRe
 	e.m.lostLeases.Add(float64(rep.Stale))
 	for _, r := range batch {
 		c := r.Claim
+		if r.Outcome == sqlstore.OutcomeReleased {
+			continue // not an attempt
+		}
 		e.m.outcomes.WithLabelValues(r.Outcome.String()).Inc()
 		switch r.Outcome {
 		case sqlstore.OutcomeDelivered:

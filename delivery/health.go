@@ -22,12 +22,20 @@ import (
 //     others claimed meanwhile fail at once; a success closes the circuit, a failure
 //     opens it again for twice as long (up to maxBreakDoublings doublings).
 type health struct {
-	limit     int       // slots while closed (1…PerEndpoint)
-	failures  int       // failed attempts in a row
-	opens     int       // times opened since the last success
-	openUntil time.Time // open until then; half-open afterwards (zero: closed)
-	seen      time.Time // last use, to forget idle endpoints
+	limit     int           // slots while closed (1…PerEndpoint)
+	failures  int           // failed attempts in a row
+	opens     int           // times opened since the last success
+	openUntil time.Time     // open until then; half-open afterwards (zero: closed)
+	seen      time.Time     // last use, to forget idle endpoints
+	latency   time.Duration // moving average of its successes' latency
 }
+
+// wideLatency: an endpoint at its full slots, without failures and answering
+// successes within this on average is wide: claims may take for it as many
+// deliveries as the pool allows rather than PerEndpoint, and it may hold the whole
+// pool queued (ahead). At 100 ms a full pool waits a few seconds at most, well
+// within a lease; a delivery that waited too long is released, not sent (job.sendBy).
+const wideLatency = 100 * time.Millisecond
 
 // maxBreakDoublings bounds the growth of an open circuit's duration (BreakFor × 2^n).
 const maxBreakDoublings = 6
@@ -93,10 +101,21 @@ func (t *healthTable) slots(ep string, now, oldest time.Time) int {
 // apart); only its slots while it is failing, hanging or probing.
 func (t *healthTable) ahead(ep string, now, oldest time.Time) int {
 	n := t.slots(ep, now, oldest)
+	if t.wide(ep, now, oldest) {
+		return max(2*n, t.cfg.Workers)
+	}
 	if h := t.eps[ep]; h != nil && h.failures == 0 && h.openUntil.IsZero() && (oldest.IsZero() || now.Sub(oldest) <= t.cfg.SlowAfter) {
 		return 2 * n
 	}
 	return n
+}
+
+// wide reports whether ep is a healthy, fast endpoint at its full slots (see
+// wideLatency) with no attempt hanging.
+func (t *healthTable) wide(ep string, now, oldest time.Time) bool {
+	h := t.eps[ep]
+	return h != nil && h.failures == 0 && h.openUntil.IsZero() && h.limit >= t.cfg.PerEndpoint && h.latency > 0 && h.latency <= wideLatency &&
+		(oldest.IsZero() || now.Sub(oldest) <= wideLatency*10)
 }
 
 // record updates ep's health with a finished attempt. It returns the time until
@@ -110,6 +129,11 @@ func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time
 	h := t.get(ep, now)
 	if r.Outcome == sqlstore.OutcomeDelivered {
 		h.failures, h.opens, h.openUntil = 0, 0, time.Time{}
+		if h.latency == 0 {
+			h.latency = r.Latency
+		} else {
+			h.latency += (r.Latency - h.latency) / 8
+		}
 		if r.Latency > t.cfg.SlowAfter {
 			h.limit = max(1, h.limit/2)
 		} else {
@@ -119,6 +143,7 @@ func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time
 	}
 	h.limit = 1
 	h.failures++
+	h.latency = 0
 	halfOpen := !h.openUntil.IsZero() && !now.Before(h.openUntil)
 	if t.cfg.BreakAfter <= 0 || (!halfOpen && h.failures < t.cfg.BreakAfter) {
 		return time.Time{}

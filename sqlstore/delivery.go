@@ -669,6 +669,9 @@ type ClaimRequest struct {
 	Lease       time.Duration // how long the claim holds; afterwards the delivery is due again
 	// Exclude lists endpoints not to claim for (their concurrency cap is reached).
 	Exclude []string
+	// Wide lists endpoints exempt from PerEndpoint (healthy, fast receivers whose
+	// claimer keeps a deeper queue): a claim may take up to its limit for them.
+	Wide []string
 	// Workers is the pool the vendors share (0: Limit).
 	Workers int
 	// InFlight counts the claimer's deliveries per vendor, claimed and not finished.
@@ -679,6 +682,11 @@ type ClaimRequest struct {
 	// After is the vendor served first in the previous claim: this claim starts with
 	// the next one.
 	After string
+	// Follow, when positive, also claims behind each claimed head up to this many
+	// of the next deliveries of its queue, in seq order, stopping at the first that
+	// is not due or is leased (ClaimedDelivery.Next): a burst of one key (the events
+	// of one order) then takes one claim and one completion instead of one each.
+	Follow int
 }
 
 // ClaimedDelivery is a leased delivery with everything needed to send it.
@@ -704,16 +712,27 @@ type ClaimedDelivery struct {
 	// SecretError says why the secrets could not be opened (a sealed secret and no
 	// or a wrong ORDERHUB_SECRET_KEY); the attempt then fails and is retried.
 	SecretError string
+	// Next are the deliveries of this head's queue claimed behind it
+	// (ClaimRequest.Follow), in seq order and leased like it. The claimer sends
+	// them one after the other once this one is delivered, each only after the one
+	// before was delivered, and hands back the ones it does not send as
+	// OutcomeReleased (in the same completion as the attempt that stopped it):
+	// per-key order holds because no other claimer can take them (they are not
+	// heads, and they are leased).
+	Next []*ClaimedDelivery
 }
 
 // claimSQL leases the due heads of one vendor ($8): the earliest due first, at most
-// PerEndpoint per endpoint, skipping excluded endpoints and unexpired leases. The
+// PerEndpoint per endpoint (the Wide ones, $9: up to the limit), skipping excluded
+// endpoints and unexpired leases. The
 // vendor's heads are a range of deliveries_vendor_due.
 // On PostgreSQL the innermost SELECT takes FOR UPDATE SKIP LOCKED.
 func (db *DB) claimSQL() string {
 	excl := `instr($4, ',' || endpoint_id || ',') = 0`
+	wide := `instr($9, ',' || endpoint_id || ',') > 0`
 	if db.dialect == Postgres {
 		excl = `strpos($4, ',' || endpoint_id || ',') = 0`
+		wide = `strpos($9, ',' || endpoint_id || ',') > 0`
 	}
 	lock := ""
 	if db.dialect == Postgres {
@@ -722,12 +741,13 @@ func (db *DB) claimSQL() string {
 	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3
 		WHERE id IN (
 			SELECT id FROM (
-				SELECT id, next_attempt_at, seq, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn
+				SELECT id, next_attempt_at, seq, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn,
+					CASE WHEN ` + wide + ` THEN CAST($7 AS BIGINT) ELSE CAST($6 AS BIGINT) END AS cap
 				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
 					WHERE vendor_id = $8 AND ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3
 					AND (locked_until IS NULL OR locked_until <= $3) AND ` + excl + `
 					ORDER BY next_attempt_at, seq LIMIT $5` + lock + `) c
-			) r WHERE rn <= $6 ORDER BY next_attempt_at, seq LIMIT $7)
+			) r WHERE rn <= cap ORDER BY next_attempt_at, seq LIMIT $7)
 		RETURNING id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, attempts`
 }
 
@@ -869,9 +889,13 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 	if len(r.Exclude) > 0 {
 		excl = "," + strings.Join(r.Exclude, ",") + ","
 	}
+	wide := ","
+	if len(r.Wide) > 0 {
+		wide = "," + strings.Join(r.Wide, ",") + ","
+	}
 	until := fromMicros(micros(tx.now.Add(r.Lease)))
 	vendor := func(v string, limit int) (int, error) {
-		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*limit, per, limit, v)
+		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*limit, per, limit, v, wide)
 		if err != nil {
 			return 0, err
 		}
@@ -916,12 +940,85 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 			return err
 		}
 	}
+	if r.Follow > 0 {
+		return tx.follow(r, *out, until)
+	}
+	return nil
+}
+
+// follow leases, behind each claimed head with an ordering key, the next active
+// deliveries of its queue (at most r.Follow) as long as they are due and not leased:
+// a contiguous run of the queue, so that sending them in seq order after the head
+// keeps the key's order. They stay non-heads (ready = 0); the head's completion
+// promotes the next one as usual.
+func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time) error {
+	now := micros(tx.now)
+	var ids []string
+	for _, h := range heads {
+		if h.OrderingKey == "" {
+			continue
+		}
+		rows, err := tx.query(`SELECT id, event_id, event_type, seq, attempts, next_attempt_at, COALESCE(locked_until, 0)
+			FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') AND seq > $3
+			ORDER BY seq LIMIT $4`, h.EndpointID, h.OrderingKey, h.Seq, r.Follow)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			c := &ClaimedDelivery{VendorID: h.VendorID, EndpointID: h.EndpointID, OrderingKey: h.OrderingKey, Owner: r.Owner, LockedUntil: until}
+			var next sql.NullInt64
+			var locked int64
+			if err := rows.Scan(&c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
+				rows.Close()
+				return err
+			}
+			if !next.Valid || next.Int64 > now || locked > now {
+				break // the run ends here: what comes after waits for it
+			}
+			h.Next = append(h.Next, c)
+			ids = append(ids, c.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		var b strings.Builder
+		args := []any{r.Owner, micros(until), now}
+		for i, id := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(len(args)+1))
+			args = append(args, id)
+		}
+		res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id IN (`+b.String()+`)`, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(part)) {
+			return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(part))
+		}
+	}
 	return nil
 }
 
 // loadClaimed reads the events and endpoints of claimed deliveries (both committed
 // before the claim) from the reader pool, keeping the write transaction short.
 func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
+	for _, c := range cs {
+		if len(c.Next) > 0 {
+			flat := make([]*ClaimedDelivery, 0, 2*len(cs))
+			for _, c := range cs {
+				flat = append(append(flat, c), c.Next...)
+			}
+			cs = flat
+			break
+		}
+	}
 	byID := make(map[string]*ClaimedDelivery, len(cs))
 	for _, c := range cs {
 		byID[c.ID] = c
@@ -1002,6 +1099,10 @@ const (
 	OutcomeRetry                    // failed; try again after RetryIn
 	OutcomeDead                     // failed and the schedule is exhausted
 	OutcomeGone                     // 410 Gone: delete the endpoint
+	// OutcomeReleased hands back a delivery claimed behind a head
+	// (ClaimedDelivery.Next) that was not sent: its lease ends, nothing else
+	// changes and no attempt is recorded.
+	OutcomeReleased
 )
 
 func (o Outcome) String() string {
@@ -1014,6 +1115,8 @@ func (o Outcome) String() string {
 		return "dead"
 	case OutcomeGone:
 		return "gone"
+	case OutcomeReleased:
+		return "released"
 	}
 	return "unknown"
 }
@@ -1062,8 +1165,39 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	failed := map[string]bool{}
 	gone := map[string]bool{}
 	dead := map[string]bool{}
+	// A job's results come together, in seq order (ClaimedDelivery.Next). The
+	// promotion after a finished delivery waits for the next result: when that is
+	// the next delivery of the same queue, its own completion makes it the head or
+	// finishes it, and the promotion in between is work for nothing. After a stale
+	// result the rest of its queue's results change nothing either: the queue may
+	// have another head by now.
+	var q struct {
+		ep, key        string
+		promote, stale bool
+	}
+	flush := func() error {
+		if q.promote {
+			q.promote = false
+			return tx.promoteAfter(q.ep, q.key)
+		}
+		return nil
+	}
 	for _, r := range results {
 		c := r.Claim
+		same := c.OrderingKey != "" && c.EndpointID == q.ep && c.OrderingKey == q.key
+		if !same {
+			if err := flush(); err != nil {
+				return err
+			}
+			q.ep, q.key, q.stale = c.EndpointID, c.OrderingKey, false
+		}
+		if r.Outcome == OutcomeReleased {
+			if _, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2 AND locked_until = $3`,
+				c.ID, c.Owner, micros(c.LockedUntil)); err != nil {
+				return err
+			}
+			continue
+		}
 		attempt := c.Attempts + 1
 		body := r.ResponseBody
 		if len(body) > 1024 {
@@ -1098,6 +1232,10 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		if r.StatusCode != 0 {
 			lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
 		}
+		if same && q.stale {
+			rep.Stale++
+			continue
+		}
 		res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
 			locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
 			WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
@@ -1107,13 +1245,18 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			rep.Stale++
-			continue
-		}
-		if ready == 0 {
-			if err := tx.promoteAfter(c.EndpointID, c.OrderingKey); err != nil {
+			if err := flush(); err != nil {
 				return err
 			}
+			q.stale = true
+			continue
 		}
+		// Finished (ready 0): the next delivery of the queue becomes the head. A
+		// retry keeps this one the head (ready 1), so nothing is to promote.
+		q.promote = ready == 0 && c.OrderingKey != ""
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	for id := range succeeded {
 		if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {

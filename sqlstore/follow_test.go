@@ -1,0 +1,174 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"orderhub/sqlstore"
+)
+
+// A claim with Follow leases, behind each head, the run of its queue that is due and
+// not leased (in seq order); the head's completion and the followers' complete in
+// one batch; a released follower becomes claimable again as the queue's head, and
+// nothing else claims a follower while it is leased.
+func TestClaimFollowersAndRelease(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		ep := mkEndpoint(t, db, "acme")
+		a1 := appendEv(t, db, "acme", "t", "a")
+		a2 := appendEv(t, db, "acme", "t", "a")
+		a3 := appendEv(t, db, "acme", "t", "a")
+		a4 := appendEv(t, db, "acme", "t", "a")
+		b1 := appendEv(t, db, "acme", "t", "b")
+		u := appendEv(t, db, "acme", "t", "") // unordered: no followers
+		req := sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 2}
+		cs, err := db.ClaimDeliveries(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads := map[string]*sqlstore.ClaimedDelivery{}
+		for _, c := range cs {
+			heads[c.EventID] = c
+		}
+		if len(cs) != 3 || heads[a1.ID] == nil || heads[b1.ID] == nil || heads[u.ID] == nil {
+			t.Fatalf("heads: %+v", cs)
+		}
+		ha := heads[a1.ID]
+		if len(ha.Next) != 2 || ha.Next[0].EventID != a2.ID || ha.Next[1].EventID != a3.ID || len(heads[b1.ID].Next) != 0 || len(heads[u.ID].Next) != 0 {
+			t.Fatalf("followers of a1: %+v", ha.Next)
+		}
+		for _, f := range ha.Next {
+			if f.URL == "" || len(f.EventData) == 0 || len(f.Secrets) == 0 || f.Owner != "w" || !f.LockedUntil.Equal(ha.LockedUntil) {
+				t.Fatalf("follower not loaded like its head: %+v", f)
+			}
+		}
+		// Nobody claims what is leased (a4 waits behind the leased run).
+		if other, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "x", Limit: 10, Lease: time.Minute, Follow: 5}); err != nil || len(other) != 0 {
+			t.Fatalf("claimed while leased: %+v %v", other, err)
+		}
+		// a1 delivered, a2 fails (retry), a3 released: a2 is the head with its retry,
+		// a3 waits behind it, unleased.
+		res := []*sqlstore.AttemptResult{
+			{Claim: ha, StartedAt: clk.now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered},
+			{Claim: ha.Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Minute},
+			{Claim: ha.Next[1], Outcome: sqlstore.OutcomeReleased},
+		}
+		if _, err := db.CompleteDeliveries(ctx, res, sqlstore.CompleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, []*sqlstore.ClaimedDelivery{heads[b1.ID], heads[u.ID]}, sqlstore.OutcomeDelivered)
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byEvent := map[string]*sqlstore.Delivery{}
+		for _, d := range ds {
+			byEvent[d.EventID] = d
+		}
+		if d := byEvent[a1.ID]; d.Status != sqlstore.DeliveryDelivered {
+			t.Fatalf("a1: %+v", d)
+		}
+		if d := byEvent[a2.ID]; d.Status != sqlstore.DeliveryFailed || d.Attempts != 1 {
+			t.Fatalf("a2: %+v", d)
+		}
+		if d := byEvent[a3.ID]; d.Status != sqlstore.DeliveryPending || d.Attempts != 0 || d.InFlightUntil != nil {
+			t.Fatalf("a3 after release: %+v", d)
+		}
+		if atts, err := db.ListAttempts(ctx, "acme", byEvent[a3.ID].ID); err != nil || len(atts) != 0 {
+			t.Fatalf("a released follower has attempts: %+v %v", atts, err)
+		}
+		// Before a2's retry is due nothing of key a is claimable; after it, a2 with
+		// a3 and a4 behind it.
+		if cs, err := db.ClaimDeliveries(ctx, req); err != nil || len(cs) != 0 {
+			t.Fatalf("claimed before a2's retry: %+v %v", cs, err)
+		}
+		clk.advance(2 * time.Minute)
+		cs, err = db.ClaimDeliveries(ctx, req)
+		if err != nil || len(cs) != 1 || cs[0].EventID != a2.ID || cs[0].Attempts != 1 || len(cs[0].Next) != 2 ||
+			cs[0].Next[0].EventID != a3.ID || cs[0].Next[1].EventID != a4.ID {
+			t.Fatalf("claim after the retry is due: %+v %v", cs, err)
+		}
+		// Everything delivered in one batch, in order: the queue is empty.
+		var all []*sqlstore.ClaimedDelivery
+		all = append(append(all, cs[0]), cs[0].Next...)
+		complete(t, db, sqlstore.CompleteOptions{}, all, sqlstore.OutcomeDelivered)
+		for _, ev := range []string{a2.ID, a3.ID, a4.ID} {
+			d, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: ev})
+			if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryDelivered {
+				t.Fatalf("%s: %+v %v", ev, d, err)
+			}
+		}
+		// Without Follow, heads alone.
+		a5 := appendEv(t, db, "acme", "t", "a")
+		appendEv(t, db, "acme", "t", "a")
+		cs, err = db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute})
+		if err != nil || len(cs) != 1 || cs[0].EventID != a5.ID || len(cs[0].Next) != 0 {
+			t.Fatalf("claim without Follow: %+v %v", cs, err)
+		}
+	})
+}
+
+// Wide endpoints are exempt from PerEndpoint.
+func TestClaimWideEndpoints(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		e1 := mkEndpoint(t, db, "acme")
+		e2 := mkEndpoint(t, db, "acme")
+		for i := range 6 {
+			appendEv(t, db, "acme", "t", string(rune('a'+i)))
+		}
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 20, PerEndpoint: 2, Lease: time.Minute, Wide: []string{e2.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, c := range cs {
+			n[c.EndpointID]++
+		}
+		if n[e1.ID] != 2 || n[e2.ID] != 6 {
+			t.Fatalf("claimed per endpoint: %v (want 2 for the capped, 6 for the wide)", n)
+		}
+	})
+}
+
+// When a head's lease was lost (claimed again by another claimer after it expired),
+// the results of the deliveries claimed behind it change nothing either: the queue
+// keeps one head, and they are sent again in order after it.
+func TestFollowersOfAStaleHeadChangeNothing(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		ep := mkEndpoint(t, db, "acme")
+		a1 := appendEv(t, db, "acme", "t", "a")
+		a2 := appendEv(t, db, "acme", "t", "a")
+		slow, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "slow", Limit: 10, Lease: time.Minute, Follow: 5})
+		if err != nil || len(slow) != 1 || len(slow[0].Next) != 1 {
+			t.Fatalf("first claim: %+v %v", slow, err)
+		}
+		clk.advance(2 * time.Minute)
+		again, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		if err != nil || len(again) != 1 || again[0].EventID != a1.ID {
+			t.Fatalf("claim after the lease expired: %+v %v", again, err)
+		}
+		res := []*sqlstore.AttemptResult{
+			{Claim: slow[0], StartedAt: clk.now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered},
+			{Claim: slow[0].Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Hour},
+		}
+		rep, err := db.CompleteDeliveries(ctx, res, sqlstore.CompleteOptions{})
+		if err != nil || rep.Stale != 2 {
+			t.Fatalf("late completion: %+v %v", rep, err)
+		}
+		d, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: a2.ID})
+		if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryPending || d[0].Attempts != 0 {
+			t.Fatalf("a2 after its stale job: %+v %v", d, err)
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, again, sqlstore.OutcomeDelivered)
+		next, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		if err != nil || len(next) != 1 || next[0].EventID != a2.ID {
+			t.Fatalf("a2 after a1 was delivered: %+v %v", next, err)
+		}
+	})
+}
