@@ -306,7 +306,7 @@ type run struct {
 }
 
 type written struct {
-	at      time.Time // when the write began (before the leases' start)
+	at, end time.Time // when the write began and returned (the leases began between)
 	results []*sqlstore.AttemptResult
 	limit   int // claim limit asked for
 	borrow  int // and borrowing allowed
@@ -409,7 +409,7 @@ func (d *dispatcher) loop(ctx context.Context) {
 			}
 			failures = 0
 			e.report(w.results, w.rep)
-			d.claimed(w.claimed, w.at)
+			d.claimed(w.claimed, w.at, w.end)
 			if len(w.results) > 0 && w.limit == 0 {
 				need = true // promoted heads wait for the next claim
 			}
@@ -464,7 +464,7 @@ func (d *dispatcher) write(limit, borrow int) {
 	go func() {
 		// Not cancelled by shutdown: finished attempts must be recorded.
 		rep, claimed, err := e.st.CompleteAndClaim(context.Background(), results, opt, req)
-		d.written <- written{at: at, results: results, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
+		d.written <- written{at: at, end: time.Now(), results: results, limit: limit, borrow: borrow, rep: rep, claimed: claimed, err: err}
 	}()
 }
 
@@ -507,9 +507,9 @@ func (d *dispatcher) untilNextDue(ctx context.Context) time.Duration {
 	return wait + time.Millisecond
 }
 
-// claimed queues newly claimed deliveries (claimed in a write that began at) and
-// starts what may start.
-func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery, at time.Time) {
+// claimed queues newly claimed deliveries (claimed in a write that began at and
+// returned at end) and starts what may start.
+func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery, at, end time.Time) {
 	if d.stopping {
 		// A claim that finished after shutdown began: nothing is started (the
 		// leases expire and the deliveries are claimed again), and nothing is
@@ -520,10 +520,17 @@ func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery, at time.Time) {
 		d.rr = cs[0].VendorID // the next claim starts with the vendor after it
 	}
 	now := time.Now()
-	// The leases began after at: a job's deliveries may start until one Timeout
-	// (and some clock slack) before their lease ends.
-	sendBy := at.Add(d.e.cfg.Lease - d.e.cfg.Timeout - min(time.Second, d.e.cfg.Timeout/10))
+	// A job's deliveries may start until one Timeout (and some clock slack) before
+	// their lease ends. The lease began with the write's transaction (LockedUntil
+	// less Lease, by the store's clock), which was between at and end: a write that
+	// waited long for the writer does not shorten the time to send.
+	slack := d.e.cfg.Lease - d.e.cfg.Timeout - min(time.Second, d.e.cfg.Timeout/10)
 	for _, c := range cs {
+		began := c.LockedUntil.Add(-d.e.cfg.Lease)
+		if began.Before(at) || began.After(end) {
+			began = at
+		}
+		sendBy := began.Add(slack)
 		ep := c.EndpointID
 		if wait, ok := d.health.blocked(ep, now, d.outs[ep]); ok {
 			// Its circuit is open, or half-open with the probe out: not sent.
