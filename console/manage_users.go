@@ -188,6 +188,9 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 		f.Form, f.Role, f.Vendor = "role", r.PostForm.Get("role"), r.PostForm.Get("vendor")
 		_, err = c.manage.SetConsoleUserRole(change(r, "console-user.set-role", u.Username, ""), manage.ConsoleUserInput{Username: u.Username, Role: f.Role, Vendor: f.Vendor})
 		if err == nil {
+			if session(r).UserID == u.ID && f.Role != sqlstore.RoleOperator {
+				path = "/" // no longer an operator: the Users page would refuse it
+			}
 			c.back(w, r, path, "Console user "+u.Username+" is now "+describeRole(f.Role, f.Vendor)+".")
 			return
 		}

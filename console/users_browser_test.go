@@ -179,3 +179,32 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 		t.Fatalf("audit entry of the delete: %s → %s", e.Before, e.After)
 	}
 }
+
+// An operator changing its own account: demoting itself sends it to a page it may
+// still see; a new password of its own ends its session too (back to the login).
+func TestConsoleUserChangesItsOwnAccount(t *testing.T) {
+	bd := newBed(t)
+	ctx := context.Background()
+	if _, err := bd.DB.CreateConsoleUser(ctx, "ops2", testPassword); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, bd)
+	csrf := c.loginAs(testUser, testPassword)
+	res := c.do("POST", "/console/users/"+testUser+"/role", url.Values{"csrf": {csrf}, "role": {sqlstore.RoleVendorViewer}, "vendor": {"acme"}}, nil)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/" {
+		t.Fatalf("demoting itself: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if res := c.do("GET", "/console/users", nil, nil); res.Status != http.StatusForbidden {
+		t.Fatalf("the demoted user on the users page: %d", res.Status)
+	}
+	c = newClient(t, bd)
+	csrf = c.loginAs("ops2", testPassword)
+	res = c.do("POST", "/console/users/ops2/password", url.Values{"csrf": {csrf}, "password": {"another long passphrase"}}, nil)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/login" {
+		t.Fatalf("a new password of its own: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if res := c.do("GET", "/console/search", nil, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("the session after its own new password: %d", res.Status)
+	}
+	c.loginAs("ops2", "another long passphrase")
+}
