@@ -325,6 +325,23 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 		t.Fatalf("after the reset the old password still works or the new one %q does not", pw2)
 	}
 	expectAudit(t, bd.bed, "zapier-user.reset-password", zap.ID, []string{pw, pw2}, "password_hash")
+	// Edit: another user's e-mail is refused as PATCH refuses it, then a new name.
+	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users .edit-zapier")))
+	b.submit("#zapier-users .edit-zapier", "#zapier-form")
+	b.do(chromedp.SetValue(chromedp.CSS("#email"), "zap@other.example"), chromedp.SetValue(chromedp.CSS("#name"), "Acme Zapier"))
+	b.submit("#save", "#email-error")
+	if _, want := apiRefusal(t, bd.bed, "PATCH", "/admin/v1/vendors/acme/zapier-users/"+zap.ID, map[string]any{"email": "zap@other.example"}); b.text("#email-error") != want {
+		t.Fatalf("zapier edit: the form says %q, the API %q", b.text("#email-error"), want)
+	}
+	b.screenshot("55-zapier-edit-refused")
+	b.do(chromedp.SetValue(chromedp.CSS("#email"), "zap@acme.example"))
+	b.submit("#save", "#flash")
+	if got, _ := bd.DB.GetZapierUser(ctx, "acme", zap.ID); got.Name != "Acme Zapier" || got.Email != "zap@acme.example" {
+		t.Fatalf("edited Zapier user: %+v", got)
+	}
+	if e := expectAudit(t, bd.bed, "zapier-user.update", zap.ID, []string{pw, pw2}, "password_hash"); !strings.Contains(string(e.Before), "Acme Zap\"") {
+		t.Fatalf("update entry before: %s", e.Before)
+	}
 	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users")))
 	b.submit("#zapier-users .delete-zapier", "#flash")
 	if _, err := bd.DB.GetZapierUser(ctx, "acme", zap.ID); orderhub.ErrorCode(err) != orderhub.ENotFound || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
@@ -393,6 +410,10 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	if msg := b.text("#error"); !strings.Contains(msg, "acme") {
 		t.Fatalf("another vendor's Yespo account: %q", msg)
 	}
+	b.do(chromedp.Navigate(bd.URL+"/console/zapier-users/"+bd.OtherZap+"/edit"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := b.text("#error"); !strings.Contains(msg, "not found") {
+		t.Fatalf("another vendor's Zapier user: %q", msg)
+	}
 	b.screenshot("51-connectors-refused")
 	// Form edits: POSTs naming another vendor's records.
 	b.do(chromedp.Navigate(bd.URL+"/console/connectors"), chromedp.WaitVisible(chromedp.CSS("#new-zapier-user")))
@@ -408,6 +429,8 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 		{"/console/zapier-users/" + bd.OtherZap + "/reset-password", map[string]string{"vendor": "other"}, "You work with vendor acme"},
 		{"/console/zapier-users/" + bd.OtherZap + "/reset-password", map[string]string{"vendor": "acme"}, "not found"},
 		{"/console/zapier-users/" + bd.OtherZap + "/delete", map[string]string{"vendor": "acme"}, "not found"},
+		{"/console/zapier-users/" + bd.OtherZap + "/edit", map[string]string{"vendor": "acme", "email": "hijack@acme.example"}, "not found"},
+		{"/console/zapier-users/" + bd.OtherZap + "/edit", map[string]string{"vendor": "other", "email": "hijack@acme.example"}, "You work with vendor acme"},
 		{"/console/zapier-users", map[string]string{"vendor": "other", "email": "x@other.example"}, "You work with vendor acme"},
 	} {
 		if p.fields == nil {
@@ -424,8 +447,8 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	if a, err := bd.DB.GetYespoAccount(ctx, "other"); err != nil || a.BaseURL != "https://yespo.io" {
 		t.Fatalf("other's Yespo account: %+v %v", a, err)
 	}
-	if _, err := bd.DB.GetZapierUser(ctx, "other", bd.OtherZap); err != nil {
-		t.Fatal(err)
+	if u, err := bd.DB.GetZapierUser(ctx, "other", bd.OtherZap); err != nil || u.Email != "zap@other.example" {
+		t.Fatalf("other's Zapier user: %+v %v", u, err)
 	}
 	// Its own vendor's: a Zapier user created with a password it chose (not shown back).
 	b.do(chromedp.Navigate(bd.URL+"/console/zapier-users/new"), chromedp.WaitVisible(chromedp.CSS("#zapier-form")),

@@ -36,6 +36,8 @@ func (c *console) manageConnectorRoutes() {
 	m.HandleFunc("POST "+p+"/zapier-users", c.auth(c.handleCreateZapierUser))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/reset-password", c.auth(c.handleResetZapierPassword))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/delete", c.auth(c.handleDeleteZapierUser))
+	m.HandleFunc("GET "+p+"/zapier-users/{id}/edit", c.auth(c.handleEditZapierUser))
+	m.HandleFunc("POST "+p+"/zapier-users/{id}/edit", c.auth(c.handleUpdateZapierUser))
 }
 
 // On returns the message of an error on field ("" for another field).
@@ -454,14 +456,15 @@ type zapierForm struct {
 	Password string
 	Done     bool
 	Reset    bool
+	Edit     bool
 }
 
 func (c *console) zapierPage(w http.ResponseWriter, r *http.Request, status int, f *zapierForm) {
 	title := "New Zapier user"
-	if f.Done {
+	if f.Done || f.Edit {
 		title = "Zapier user " + f.Email
 	}
-	if !f.Done && f.Vendors == nil {
+	if !f.Done && !f.Edit && f.Vendors == nil {
 		f.Vendors, _ = c.vendors(r)
 	}
 	c.render(w, r, status, "manage_zapier", &view{Title: title, Nav: "endpoints", Data: f})
@@ -515,6 +518,50 @@ func (c *console) managedZapierUser(w http.ResponseWriter, r *http.Request) (*or
 		return nil, false
 	}
 	return u, true
+}
+
+func (c *console) handleEditZapierUser(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return
+	}
+	vendor := scopeVendor(r)
+	if vendor == "" {
+		vendor = r.URL.Query().Get("vendor")
+	}
+	u, err := c.db.GetZapierUser(r.Context(), vendor, id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Edit: true})
+}
+
+func (c *console) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.managedZapierUser(w, r)
+	if !ok {
+		return
+	}
+	email, name := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("name")
+	f := &zapierForm{ZapierUser: *u, Edit: true}
+	f.Email, f.Name = email, name
+	var pe, pn *string // only what changed, as an API client would send it
+	if email != u.Email {
+		pe = &email
+	}
+	if name != u.Name {
+		pn = &name
+	}
+	if _, err := c.manage.UpdateZapierUser(change(r, "zapier-user.update", u.ID, u.VendorID), u.VendorID, u.ID, pe, pn); err != nil {
+		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
+			c.zapierPage(w, r, http.StatusBadRequest, f)
+		}
+		return
+	}
+	c.back(w, r, "/connectors?vendor="+url.QueryEscape(u.VendorID), "Zapier user "+email+" saved.")
 }
 
 func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 // The admin API behind the Zapier API (seed 003), per vendor:
 //
 //	GET, POST  /admin/v1/vendors/{vendorId}/zapier-users            (password only in the POST; generated and answered once when left out)
+//	PATCH      /admin/v1/vendors/{vendorId}/zapier-users/{userId}   {email?, name?}
 //	DELETE     /admin/v1/vendors/{vendorId}/zapier-users/{userId}   (ends the user's sessions)
 //	POST       /admin/v1/vendors/{vendorId}/zapier-users/{userId}/reset-password   (ends the user's sessions)
 //	GET        /admin/v1/vendors/{vendorId}/zapier-channels         live REST-hook subscriptions
@@ -26,6 +27,7 @@ func (s *Server) adminZapierRoutes(m *http.ServeMux) {
 	const v = "/admin/v1/vendors/{vendorId}"
 	m.HandleFunc("GET "+v+"/zapier-users", s.requireAdmin(s.handleAdminListZapierUsers))
 	m.HandleFunc("POST "+v+"/zapier-users", s.requireAdmin(s.handleAdminCreateZapierUser))
+	m.HandleFunc("PATCH "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminUpdateZapierUser))
 	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminDeleteZapierUser))
 	m.HandleFunc("POST "+v+"/zapier-users/{userId}/reset-password", s.requireAdmin(s.handleAdminResetZapierPassword))
 	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.handleAdminListZapierChannels))
@@ -60,6 +62,31 @@ func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	writeJSON(w, http.StatusCreated, ZapierUserCredentials{u, generated})
+}
+
+// handleAdminUpdateZapierUser serves PATCH …/zapier-users/{userId} {email?, name?}.
+func (s *Server) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email *string `json:"email"`
+		Name  *string `json:"name"`
+	}
+	vendorID, err := s.adminVendor(r)
+	var id string
+	if err == nil {
+		id, err = pathID(r, "userId", "Zapier user")
+	}
+	if err == nil {
+		err = decodeSMAdmin(w, r, &in) // strict: a misspelt field is an error, not a no-op
+	}
+	var u *orderhub.ZapierUser
+	if err == nil {
+		u, err = s.manage().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 // ZapierUserCredentials is a Zapier user with the password orderhub generated for it

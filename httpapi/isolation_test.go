@@ -136,6 +136,7 @@ var isolationConsolePaths = []string{
 	"POST /console/salesmanago/victim/test", "POST /console/yespo/test",
 	"GET /console/yespo?vendor=acme", "POST /console/yespo", "POST /console/yespo/delete",
 	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
+	"GET /console/zapier-users/victim/edit", "POST /console/zapier-users/victim/edit",
 	// Vendor settings (console/manage_vendor.go).
 	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit",
 	// Catalog products, purchase options, sku/poId mappings and HOOK sources (console/manage_products.go).

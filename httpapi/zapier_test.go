@@ -890,3 +890,29 @@ func TestAdminZapierGeneratedPasswordAndReset(t *testing.T) {
 		t.Fatalf("audit actions %v", actions)
 	}
 }
+
+// PATCH changes a Zapier user's e-mail (the login) and name; a taken e-mail is 409,
+// a misspelt field 400, another vendor's user 404; the session stays.
+func TestAdminZapierUserUpdate(t *testing.T) {
+	h := newZapierHub(t)
+	var u orderhub.ZapierUser
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"email": "Renamed@Acme.example", "name": "Renamed"}).expect(200, "").JSON(&u)
+	if u.Email != "renamed@acme.example" || u.Name != "Renamed" || u.ID != h.UserID {
+		t.Fatalf("updated %+v", u)
+	}
+	h.jsonReq("GET", "/api/check", h.Token, nil).expect(200, "")
+	h.login("renamed@acme.example", "123456789")
+	h.jsonReq("POST", "/api/login", "", map[string]string{"email": "admin@acme.example", "password": "123456789", "integration": "zapier"}).expect(401, orderhub.EUnauthorized)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"name": "Only the name"}).expect(200, "").JSON(&u)
+	if u.Email != "renamed@acme.example" || u.Name != "Only the name" {
+		t.Fatalf("name only %+v", u)
+	}
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"email": "admin@other.example"}).expect(409, orderhub.EConflict)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"email": "nope"}).expect(400, orderhub.EInvalidEmail)
+	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"emial": "x@acme.example"}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("PATCH", "/admin/v1/vendors/other/zapier-users/"+h.UserID, h.Admin, map[string]string{"name": "x"}).expect(404, orderhub.ENotFound)
+	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, sqlstore.Page{Limit: 10})
+	if err != nil || len(pg.Data) != 2 || !contains(string(pg.Data[1].Before), "admin@acme.example") || !contains(string(pg.Data[1].After), "renamed@acme.example") {
+		t.Fatalf("audit %+v %v", pg, err)
+	}
+}

@@ -172,6 +172,11 @@ func (s *Service) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, 
 	return generated, nil
 }
 
+// UpdateZapierUser changes a Zapier user's e-mail and name (nil: kept).
+func (s *Service) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
+	return s.DB.UpdateZapierUser(ctx, vendorID, id, email, name)
+}
+
 // ResetZapierPassword gives a Zapier user a new password (empty: generated and
 // returned, to be shown once) and ends their sessions at once.
 func (s *Service) ResetZapierPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, string, error) {

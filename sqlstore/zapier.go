@@ -61,8 +61,8 @@ func (db *DB) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, pass
 	}
 	u.Email = email
 	u.Name = strings.TrimSpace(u.Name)
-	if len(u.Name) > 200 || !utf8.ValidString(u.Name) {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "name", "The name must be valid text of at most 200 bytes.")
+	if err := validZapierName(u.Name); err != nil {
+		return err
 	}
 	if err := ValidatePassword(password); err != nil {
 		return err
@@ -154,6 +154,58 @@ func (db *DB) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
 		}
 		return nil
 	})
+}
+
+func validZapierName(name string) error {
+	if len(name) > 200 || !utf8.ValidString(name) {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "name", "The name must be valid text of at most 200 bytes.")
+	}
+	return nil
+}
+
+// UpdateZapierUser changes a Zapier user's e-mail (their login) and name; nil keeps
+// one. An e-mail another user (of any vendor) has is a conflict. The user's sessions
+// stay: they belong to the user, not to the e-mail.
+func (db *DB) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
+	if email != nil {
+		e, ok := orderhub.NormalizeEmail(*email)
+		if !ok {
+			return nil, orderhub.FieldError(orderhub.EInvalidEmail, "email", "%q is not a valid e-mail address.", *email)
+		}
+		email = &e
+	}
+	if name != nil {
+		n := strings.TrimSpace(*name)
+		if err := validZapierName(n); err != nil {
+			return nil, err
+		}
+		name = &n
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		cur, err := scanZapierUser(tx.queryRow(`SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+		if err != nil {
+			return notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
+		}
+		if email == nil {
+			email = &cur.Email
+		}
+		if name == nil {
+			name = &cur.Name
+		}
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM zapier_users WHERE email = $1 AND id <> $2`, *email, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return orderhub.FieldError(orderhub.EConflict, "email", "A Zapier user with e-mail %q exists already.", *email)
+		}
+		_, err = tx.exec(`UPDATE zapier_users SET email = $3, name = $4, updated_at = $5 WHERE vendor_id = $1 AND id = $2`, vendorID, id, *email, *name, micros(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetZapierUser(ctx, vendorID, id)
 }
 
 // SetZapierUserPassword gives a Zapier user a new password (stored as a bcrypt hash)

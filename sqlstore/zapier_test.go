@@ -143,6 +143,45 @@ func TestSetZapierUserPassword(t *testing.T) {
 	})
 }
 
+// UpdateZapierUser changes the e-mail and name within the user's vendor; a taken
+// e-mail (of any vendor) is a conflict and changes nothing.
+func TestUpdateZapierUser(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
+			t.Fatal(err)
+		}
+		u := &orderhub.ZapierUser{VendorID: "acme", Email: "zap@example.com", Name: "Zed"}
+		o := &orderhub.ZapierUser{VendorID: "other", Email: "taken@example.com"}
+		for _, x := range []*orderhub.ZapierUser{u, o} {
+			if err := db.CreateZapierUser(ctx, x, "correct horse"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		str := func(s string) *string { return &s }
+		if _, err := db.UpdateZapierUser(ctx, "acme", u.ID, str("TAKEN@example.com"), str("New")); orderhub.ErrorCode(err) != orderhub.EConflict {
+			t.Fatalf("taken e-mail: %v", err)
+		}
+		if _, err := db.UpdateZapierUser(ctx, "other", u.ID, nil, str("x")); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor's user: %v", err)
+		}
+		if got, _ := db.GetZapierUser(ctx, "acme", u.ID); got.Email != "zap@example.com" || got.Name != "Zed" {
+			t.Fatalf("a refused update changed %+v", got)
+		}
+		got, err := db.UpdateZapierUser(ctx, "acme", u.ID, str(" Zap2@Example.com "), nil)
+		if err != nil || got.Email != "zap2@example.com" || got.Name != "Zed" {
+			t.Fatalf("e-mail only: %+v %v", got, err)
+		}
+		if got, err = db.UpdateZapierUser(ctx, "acme", u.ID, str("zap2@example.com"), str(" Zed Two ")); err != nil || got.Name != "Zed Two" {
+			t.Fatalf("same e-mail, new name: %+v %v", got, err)
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap2@example.com", "correct horse", "zapier", time.Hour); err != nil {
+			t.Fatalf("login with the new e-mail: %v", err)
+		}
+	})
+}
+
 func TestZapierChannels(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
