@@ -77,6 +77,11 @@ type PromoCode struct {
 	BindingMonths int       `json:"bindingMonths"`
 	Delivery      string    `json:"delivery"`
 	CreatedAt     time.Time `json:"createdAt"`
+	// Active is false once the code is deactivated (DeactivatedAt): it refuses new
+	// orders but stays readable for its contracts' events. Both are set by the store;
+	// a create ignores them.
+	Active        bool       `json:"active"`
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 }
 
 // Address is a postal address as orderhub stores it.
@@ -233,28 +238,28 @@ func NewSecret(prefix string) string { return prefix + RandomHex(24) }
 func ValidatePromoCode(p *PromoCode) error {
 	p.Code = strings.TrimSpace(p.Code)
 	if p.Code == "" || len(p.Code) > 64 || strings.ContainsAny(p.Code, "/?#% ") {
-		return Errorf(EInvalidRequest, "A promo code must be 1 to 64 characters without '/', '?', '#', '%%' or spaces.")
+		return FieldError(EInvalidRequest, "code", "A promo code must be 1 to 64 characters without '/', '?', '#', '%%' or spaces.")
 	}
 	if strings.TrimSpace(p.ProductName) == "" {
-		return Errorf(EInvalidRequest, "A promo code needs a product name.")
+		return FieldError(EInvalidRequest, "productName", "A promo code needs a product name.")
 	}
 	minor, err := ParseDecimal(p.Price)
 	if err != nil {
-		return Errorf(EInvalidRequest, "Price: %v.", err)
+		return FieldError(EInvalidRequest, "price", "Price: %v.", err)
 	}
 	p.Price = FormatDecimal(minor)
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	if len(p.Currency) != 3 || strings.Trim(p.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return Errorf(EInvalidRequest, "Currency %q is not an ISO 4217 code such as SEK or EUR.", p.Currency)
+		return FieldError(EInvalidRequest, "currency", "Currency %q is not an ISO 4217 code such as SEK or EUR.", p.Currency)
 	}
 	if !oneOf(p.BillingPeriod, BillingPeriods) {
-		return Errorf(EInvalidRequest, "Billing period %q is not one of %s.", p.BillingPeriod, strings.Join(BillingPeriods, ", "))
+		return FieldError(EInvalidRequest, "billingPeriod", "Billing period %q is not one of %s.", p.BillingPeriod, strings.Join(BillingPeriods, ", "))
 	}
 	if p.BindingMonths < 0 || p.BindingMonths > 120 {
-		return Errorf(EInvalidRequest, "The binding period must be 0 to 120 months.")
+		return FieldError(EInvalidRequest, "bindingMonths", "The binding period must be 0 to 120 months.")
 	}
 	if !oneOf(p.Delivery, []string{DeliveryDigital, DeliveryPrint, DeliveryBundle}) {
-		return Errorf(EInvalidRequest, "Delivery %q is not one of digital, print, bundle.", p.Delivery)
+		return FieldError(EInvalidRequest, "delivery", "Delivery %q is not one of digital, print, bundle.", p.Delivery)
 	}
 	return nil
 }

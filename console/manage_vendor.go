@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"orderhub"
 	"orderhub/manage"
+	"orderhub/sqlstore"
 )
 
 // Vendor settings (issue 18): editing a vendor (its name and who may embed its
@@ -21,6 +23,7 @@ func (c *console) manageVendorRoutes() {
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/vendors/{id}/edit", c.auth(c.handleEditVendor))
 	m.HandleFunc("POST "+p+"/vendors/{id}/edit", c.auth(c.handleUpdateVendor))
+	c.managePromoRoutes()
 }
 
 type vendorEditForm struct {
@@ -102,4 +105,143 @@ func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" saved.")
+}
+
+// ---- promo codes: edit, deactivate / activate, delete ----
+
+func (c *console) managePromoRoutes() {
+	m := c.mux
+	const p = Prefix
+	m.HandleFunc("GET "+p+"/vendors/{vendor}/promo-codes/{code}/edit", c.auth(c.handleEditPromo))
+	m.HandleFunc("POST "+p+"/vendors/{vendor}/promo-codes/{code}/edit", c.auth(c.handleUpdatePromo))
+	m.HandleFunc("POST "+p+"/vendors/{vendor}/promo-codes/{code}/active", c.auth(c.handlePromoActive))
+	m.HandleFunc("POST "+p+"/vendors/{vendor}/promo-codes/{code}/delete", c.auth(c.handleDeletePromo))
+}
+
+type promoEditForm struct {
+	Cur           *orderhub.PromoCode
+	ProductName   string
+	Price         string
+	Currency      string
+	BillingPeriod string
+	BindingMonths string
+	Delivery      string
+	Uses          int
+	Periods       []string
+	Deliveries    []string
+	Err           formError
+}
+
+func (c *console) promoEditPage(w http.ResponseWriter, r *http.Request, status int, f *promoEditForm) {
+	f.Periods, f.Deliveries = orderhub.BillingPeriods, []string{orderhub.DeliveryDigital, orderhub.DeliveryPrint, orderhub.DeliveryBundle}
+	if f.Uses == 0 {
+		f.Uses, _ = c.db.PromoCodeUses(r.Context(), f.Cur.VendorID, f.Cur.Code)
+	}
+	c.render(w, r, status, "promo_edit", &view{Title: "Promo code " + f.Cur.Code, Nav: "catalog", Data: f})
+}
+
+// managedPromo reads the promo code named by the path, within the session's vendor
+// (another vendor's is not found).
+func (c *console) managedPromo(w http.ResponseWriter, r *http.Request) (*orderhub.PromoCode, bool) {
+	vendor, code := r.PathValue("vendor"), r.PathValue("code")
+	var p *orderhub.PromoCode
+	var err error = orderhub.Errorf(orderhub.ENotFound, "Promo code %q of vendor %q not found.", code, vendor)
+	if validText(vendor) && validText(code) && mayShow(r, vendor) {
+		p, err = c.db.AdminGetPromoCode(r.Context(), vendor, code)
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return nil, false
+	}
+	return p, true
+}
+
+func (c *console) handleEditPromo(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	p, ok := c.managedPromo(w, r)
+	if !ok {
+		return
+	}
+	c.promoEditPage(w, r, http.StatusOK, &promoEditForm{Cur: p, ProductName: p.ProductName, Price: p.Price, Currency: p.Currency,
+		BillingPeriod: p.BillingPeriod, BindingMonths: strconv.Itoa(p.BindingMonths), Delivery: p.Delivery})
+}
+
+func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.managedPromo(w, r)
+	if !ok {
+		return
+	}
+	pf := r.PostForm
+	f := &promoEditForm{Cur: p, ProductName: pf.Get("productName"), Price: strings.TrimSpace(pf.Get("price")), Currency: strings.TrimSpace(pf.Get("currency")),
+		BillingPeriod: pf.Get("billingPeriod"), BindingMonths: strings.TrimSpace(pf.Get("bindingMonths")), Delivery: pf.Get("delivery")}
+	// Only what the form changes is sent: a used code's unchanged terms are no change.
+	var in sqlstore.PromoCodeUpdate
+	for _, x := range []struct {
+		dst      **string
+		got, cur string
+	}{{&in.ProductName, f.ProductName, p.ProductName}, {&in.Price, f.Price, p.Price}, {&in.Currency, f.Currency, p.Currency},
+		{&in.BillingPeriod, f.BillingPeriod, p.BillingPeriod}, {&in.Delivery, f.Delivery, p.Delivery}} {
+		if x.got != x.cur {
+			v := x.got
+			*x.dst = &v
+		}
+	}
+	var err error
+	if f.BindingMonths != strconv.Itoa(p.BindingMonths) {
+		n, perr := strconv.Atoi(f.BindingMonths)
+		if perr != nil {
+			// The API's JSON decoding refuses a non-number; the form says so by field.
+			err = orderhub.FieldError(orderhub.EInvalidRequest, "bindingMonths", "bindingMonths must be a whole number.")
+		}
+		in.BindingMonths = &n
+	}
+	if err == nil && in == (sqlstore.PromoCodeUpdate{}) {
+		c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+": nothing changed.")
+		return
+	}
+	if err == nil {
+		_, err = c.manage.UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, in)
+	}
+	if err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.promoEditPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" saved.")
+}
+
+func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.managedPromo(w, r)
+	if !ok {
+		return
+	}
+	active := r.PostForm.Get("active") == "true"
+	if _, err := c.manage.UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, sqlstore.PromoCodeUpdate{Active: &active}); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	msg := "Promo code " + p.Code + " deactivated: new orders with it are refused; its contracts keep it."
+	if active {
+		msg = "Promo code " + p.Code + " active again."
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), msg)
+}
+
+func (c *console) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
+	p, ok := c.managedPromo(w, r)
+	if !ok {
+		return
+	}
+	if err := c.manage.DeletePromoCode(change(r, "promo-code.delete", p.Code, p.VendorID), p.VendorID, p.Code); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" deleted.")
 }

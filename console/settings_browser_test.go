@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -203,5 +204,140 @@ func TestVendorEditInABrowser(t *testing.T) {
 	}
 	if v, _ := bd.DB.GetVendor(ctx, "other"); v.Name != "Other Media" {
 		t.Fatalf("another vendor renamed: %q", v.Name)
+	}
+}
+
+// Promo codes in a real browser: an unused code is edited (a price the admin API
+// refuses first, shown next to the field), a used code's terms are fixed and it is
+// deactivated instead of deleted, an unused code is deleted; each change is
+// audited; a vendor-admin is refused another vendor's code however the URL is
+// edited, and a vendor-viewer sees no edit link.
+func TestPromoCodeFormsInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	otherVendor(t, bd)
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	edit := `a[href="/console/vendors/acme/promo-codes/PROMOCODE/edit"]`
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
+		chromedp.WaitVisible(chromedp.CSS(edit)),
+		chromedp.Click(chromedp.CSS(edit)),
+		chromedp.WaitVisible(chromedp.CSS("#promo-edit-form")),
+		chromedp.SetValue(chromedp.CSS("#price"), "12,50"),
+		chromedp.SetValue(chromedp.CSS("#productName"), "Digital 12 months plus"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#price-error")),
+	)
+	want := apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/promo-codes/PROMOCODE", map[string]any{"price": "12,50", "productName": "Digital 12 months plus"})
+	if got := b.text("#price-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#productName"))); v != "Digital 12 months plus" {
+		t.Fatalf("the refused form lost its product name: %q", v)
+	}
+	b.screenshot("63-promo-edit-refused")
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#price"), "109"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); p.Price != "109.00" || p.ProductName != "Digital 12 months plus" {
+		t.Fatalf("saved: %+v", p)
+	}
+	if e := audited(t, bd, "promo-code.update", "PROMOCODE"); !strings.Contains(string(e.Before), `"price_minor":9900`) || !strings.Contains(string(e.After), `"price_minor":10900`) {
+		t.Fatalf("audit entry of the edit: %s → %s", e.Before, e.After)
+	}
+
+	// A contract is sold with it: its terms are fixed, it is deactivated, not deleted.
+	promo, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE")
+	o, err := orderhub.ParseVendorOrder("acme", "PROMOCODE", true, []byte(`{"externalOrderId":"VO-1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"vo@example.com","fullName":"V O"}}`), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bd.DB.PlaceVendorOrder(ctx, o, promo); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#terms-fixed")))
+	if uses, nodel := b.text("#promo-uses"), b.text("#no-delete"); uses != "1" || !strings.Contains(nodel, "deactivate it instead") {
+		t.Fatalf("a used code's page: uses %q, %q", uses, nodel)
+	}
+	if n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#delete").length`)); n != 0 {
+		t.Fatal("a used code has a delete button")
+	}
+	b.screenshot("64-promo-used")
+	b.do(chromedp.Click(chromedp.CSS("#deactivate")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if f := b.text("#flash"); !strings.Contains(f, "deactivated") {
+		t.Fatalf("flash: %q", f)
+	}
+	if row := b.text("#promos"); !strings.Contains(row, "deactivated") {
+		t.Fatalf("catalog after deactivation: %q", row)
+	}
+	b.screenshot("65-catalog-promo-deactivated")
+	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); p.Active {
+		t.Fatal("not deactivated")
+	}
+	var entries []*sqlstore.AuditEntry
+	pg, _ := bd.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "promo-code.update", ResourceID: "PROMOCODE"}, sqlstore.Page{Limit: 10})
+	entries = pg.Data
+	if len(entries) != 2 || !strings.Contains(string(entries[0].Before), `"deactivated_at":null`) || strings.Contains(string(entries[0].After), `"deactivated_at":null`) {
+		t.Fatalf("audit entry of the deactivation: %+v", entries)
+	}
+
+	// An unused code is deleted.
+	if err := bd.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "TYPO", ProductName: "Typo", Price: "1", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/TYPO/edit"),
+		chromedp.WaitVisible(chromedp.CSS("#delete")),
+		chromedp.Click(chromedp.CSS("#delete")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if f, list := b.text("#flash"), b.text("#promos"); !strings.Contains(f, "TYPO deleted") || strings.Contains(list, "TYPO") {
+		t.Fatalf("after delete: %q, %q", f, list)
+	}
+	if e := audited(t, bd, "promo-code.delete", "TYPO"); !strings.Contains(string(e.Before), "Typo") || string(e.After) != "null" {
+		t.Fatalf("audit entry of the delete: %s → %s", e.Before, e.After)
+	}
+
+	// A vendor-admin: another vendor's code is not found, however the URL is edited.
+	a := newBrowser(t, bd.URL)
+	a.login("acme-ops", testPassword)
+	a.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	a.do(chromedp.Navigate(bd.URL+"/console/vendors/other/promo-codes/OTHER10/edit"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "not found") {
+		t.Fatalf("another vendor's code for a vendor-admin: %q", msg)
+	}
+	a.postAs("/console/vendors/other/promo-codes/OTHER10/delete", nil)
+	a.do(chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "not found") {
+		t.Fatalf("a vendor-admin deleting another vendor's code: %q", msg)
+	}
+	if _, err := bd.DB.GetPromoCode(ctx, "other", "OTHER10"); err != nil {
+		t.Fatal("another vendor's code was deleted")
+	}
+	// Its own vendor's code: activated again.
+	a.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#activate")),
+		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); !p.Active {
+		t.Fatal("the vendor-admin did not activate its code")
+	}
+
+	// A vendor-viewer sees no edit link and cannot open the form.
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	v := newBrowser(t, bd.URL)
+	v.login("acme-viewer", testPassword)
+	v.do(chromedp.WaitVisible(chromedp.CSS(".who")), chromedp.Navigate(bd.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("#promos")))
+	if n, _ := chromedp.Run(v.ctx, chromedp.Evaluate[int](`document.querySelectorAll("a.edit-promo").length`)); n != 0 {
+		t.Fatal("a viewer sees edit links")
+	}
+	v.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := v.text("#error"); !strings.Contains(msg, "vendor-viewer") {
+		t.Fatalf("the edit form for a viewer: %q", msg)
 	}
 }

@@ -3,19 +3,25 @@ package httpapi
 import (
 	"net/http"
 
+	"orderhub"
 	"orderhub/manage"
+	"orderhub/sqlstore"
 )
 
 // Changing vendors and promo codes (issue 18; the console's forms call the same
 // functions of package manage):
 //
 //	PATCH /admin/v1/vendors/{vendorId}   {name?, frameAncestors?} → the vendor with its frameAncestors (operators only)
+//	GET, PATCH, DELETE /admin/v1/vendors/{vendorId}/promo-codes/{code}
+//	                                      PATCH {productName?, price?, …, active?}: terms only while no contract
+//	                                      uses the code, active always; DELETE (204) only an unused code
 //
 // Vendors are never deleted: their orders, contracts, events and audit entries name them.
 
 func (s *Server) adminVendorRoutes(m *http.ServeMux) {
 	const a = "/admin/v1"
 	m.HandleFunc("PATCH "+a+"/vendors/{vendorId}", s.requireAdmin(s.handleAdminUpdateVendor))
+	s.adminPromoRoutes(m)
 }
 
 func (s *Server) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request) {
@@ -33,4 +39,62 @@ func (s *Server) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) adminPromoRoutes(m *http.ServeMux) {
+	const p = "/admin/v1/vendors/{vendorId}/promo-codes/{code}"
+	m.HandleFunc("GET "+p, s.requireAdmin(s.handleAdminGetPromoCode))
+	m.HandleFunc("PATCH "+p, s.requireAdmin(s.handleAdminUpdatePromoCode))
+	m.HandleFunc("DELETE "+p, s.requireAdmin(s.handleAdminDeletePromoCode))
+}
+
+// promoPath returns the vendor and code of a promo code's path.
+func promoPath(r *http.Request) (vendorID, code string, err error) {
+	vendorID, err = pathID(r, "vendorId", "Vendor")
+	if err == nil {
+		code, err = pathID(r, "code", "Promo code")
+	}
+	return vendorID, code, err
+}
+
+func (s *Server) handleAdminGetPromoCode(w http.ResponseWriter, r *http.Request) {
+	vendorID, code, err := promoPath(r)
+	var p *orderhub.PromoCode
+	if err == nil {
+		p, err = s.db.AdminGetPromoCode(r.Context(), vendorID, code)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Request) {
+	vendorID, code, err := promoPath(r)
+	var in sqlstore.PromoCodeUpdate
+	if err == nil {
+		err = decodeAdmin(w, r, &in)
+	}
+	var p *orderhub.PromoCode
+	if err == nil {
+		p, err = s.manage().UpdatePromoCode(r.Context(), vendorID, code, in)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleAdminDeletePromoCode(w http.ResponseWriter, r *http.Request) {
+	vendorID, code, err := promoPath(r)
+	if err == nil {
+		err = s.manage().DeletePromoCode(r.Context(), vendorID, code)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
@@ -75,5 +76,97 @@ func TestAdminUpdateVendor(t *testing.T) {
 	h.jsonReq("PATCH", "/admin/v1/vendors/other", admin, map[string]any{"name": "Mine"}).expect(403, orderhub.EForbidden)
 	if v, _ := h.DB.GetVendor(ctx, "other"); v.Name == "Mine" {
 		t.Fatal("a vendor token renamed another vendor")
+	}
+}
+
+// Promo codes through the admin API: GET, PATCH and DELETE by vendor and code; an
+// unused code's terms change and it is deleted; a used one's terms are 409 and so is
+// deleting it, but it is deactivated, after which orders with it are refused (404
+// PromoCodeNotFoundError) and its contract is unchanged; a vendor-admin token works
+// on its own vendor's codes only.
+func TestAdminPromoCodeChanges(t *testing.T) {
+	h := newTestHub(t)
+	h.ValidateSpec = true
+	ctx := context.Background()
+	const path = "/admin/v1/vendors/acme/promo-codes/"
+	h.jsonReq("POST", "/admin/v1/promo-codes", h.Admin, map[string]any{"vendorId": "acme", "code": "SPRING", "productName": "Digital 3 months",
+		"price": "49", "currency": "SEK", "billingPeriod": "month", "bindingMonths": 3, "delivery": "digital"}).expect(201, "")
+	var p struct {
+		Code, Price, ProductName string
+		Active                   bool
+		DeactivatedAt            *string
+	}
+	h.jsonReq("GET", path+"SPRING", h.Admin, nil).expect(200, "").JSON(&p)
+	if !p.Active || p.Price != "49.00" {
+		t.Fatalf("GET: %+v", p)
+	}
+	h.jsonReq("GET", path+"NOPE", h.Admin, nil).expect(404, orderhub.ENotFound)
+	res := h.jsonReq("PATCH", path+"SPRING", h.Admin, map[string]any{"price": "12,50"}).expect(400, orderhub.EInvalidRequest)
+	if !contains(string(res.Body), `"field":"price"`) {
+		t.Fatalf("refusal: %s", res.Body)
+	}
+	h.jsonReq("PATCH", path+"SPRING", h.Admin, map[string]any{}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("PATCH", path+"SPRING", h.Admin, map[string]any{"code": "SUMMER"}).expect(400, orderhub.EInvalidRequest)
+	h.jsonReq("PATCH", path+"SPRING", h.Admin, map[string]any{"price": "59", "bindingMonths": 6}).expect(200, "").JSON(&p)
+	if p.Price != "59.00" {
+		t.Fatalf("PATCH: %+v", p)
+	}
+	h.jsonReq("DELETE", path+"SPRING", h.Admin, nil).expect(204, "")
+	h.jsonReq("GET", path+"SPRING", h.Admin, nil).expect(404, orderhub.ENotFound)
+
+	// PROMOCODE (the hub's) is used by an order.
+	tok := h.token("")
+	const order = "/payments/vendor/acme/promos/code/PROMOCODE?confirm=true"
+	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p1@example.com","fullName":"P One"}}`).expect(200, "")
+	h.jsonReq("PATCH", path+"PROMOCODE", h.Admin, map[string]any{"price": "1"}).expect(409, orderhub.EConflict)
+	h.jsonReq("DELETE", path+"PROMOCODE", h.Admin, nil).expect(409, orderhub.EConflict)
+	h.jsonReq("PATCH", path+"PROMOCODE", h.Admin, map[string]any{"active": false}).expect(200, "").JSON(&p)
+	if p.Active || p.DeactivatedAt == nil {
+		t.Fatalf("deactivated: %+v", p)
+	}
+	h.Clock.Add(31 * time.Second) // past the order path's promo cache
+	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-2","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p2@example.com","fullName":"P Two"}}`).
+		expect(404, orderhub.EPromoCodeNotFound)
+	if n, _ := h.DB.PromoCodeUses(ctx, "acme", "PROMOCODE"); n != 1 {
+		t.Fatalf("contracts of the deactivated code: %d", n)
+	}
+	h.jsonReq("PATCH", path+"PROMOCODE", h.Admin, map[string]any{"active": true}).expect(200, "")
+	h.Clock.Add(31 * time.Second)
+	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-3","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p3@example.com","fullName":"P Three"}}`).expect(200, "")
+
+	// Audit entries by the token, with the row before and after.
+	pg, err := h.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "promo-code."}, sqlstore.Page{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range pg.Data {
+		actions = append(actions, e.Action+":"+e.ResourceID)
+	}
+	if got := strings.Join(actions, " "); got != "promo-code.update:PROMOCODE promo-code.update:PROMOCODE promo-code.delete:SPRING promo-code.update:SPRING promo-code.create:SPRING" {
+		t.Fatalf("audit entries: %s", got)
+	}
+	if e := pg.Data[2]; !contains(string(e.Before), "59") || string(e.After) != "null" || e.VendorID != "acme" {
+		t.Fatalf("delete entry: %s → %s", e.Before, e.After)
+	}
+
+	// Vendor tokens: its own vendor's codes only; a viewer reads.
+	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", sqlstore.RoleVendorAdmin, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", sqlstore.RoleVendorViewer, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.jsonReq("POST", "/admin/v1/promo-codes", h.Admin, map[string]any{"vendorId": "other", "code": "OTHER", "productName": "x", "price": "1",
+		"currency": "SEK", "billingPeriod": "month", "delivery": "digital"}).expect(201, "")
+	h.jsonReq("PATCH", "/admin/v1/vendors/other/promo-codes/OTHER", admin, map[string]any{"active": false}).expect(403, orderhub.EForbidden)
+	h.jsonReq("DELETE", "/admin/v1/vendors/other/promo-codes/OTHER", admin, nil).expect(403, orderhub.EForbidden)
+	h.jsonReq("PATCH", path+"PROMOCODE", viewer, map[string]any{"active": false}).expect(403, orderhub.EForbidden)
+	h.jsonReq("GET", path+"PROMOCODE", viewer, nil).expect(200, "")
+	h.jsonReq("PATCH", path+"PROMOCODE", admin, map[string]any{"active": false}).expect(200, "")
+	if o, _ := h.DB.AdminGetPromoCode(ctx, "other", "OTHER"); !o.Active {
+		t.Fatal("a vendor token deactivated another vendor's code")
 	}
 }

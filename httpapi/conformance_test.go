@@ -80,7 +80,7 @@ func TestEveryAdminResponseShapeMatchesTheSpec(t *testing.T) {
 	h.do("POST", hookPath, "application/json", []byte(seedPurchase), map[string]string{"Authorization": "Bearer " + ph.SeedSecret}).expect(201, "")
 
 	// Ids for the path parameters, from the lists themselves.
-	ids := map[string]string{"clientId": h.ClientID, "accountId": "sm_acme"}
+	ids := map[string]string{"clientId": h.ClientID, "accountId": "sm_acme", "code": "PROMOCODE"}
 	first := func(path, param string) {
 		t.Helper()
 		var l struct{ Data []map[string]any }

@@ -146,6 +146,8 @@ var isolationConsolePaths = []string{
 	"GET /console/product-mappings/edit?sku=victim&poId=victim", "POST /console/product-mappings/edit", "POST /console/product-mappings/delete",
 	"GET /console/sources/new", "POST /console/sources", "GET /console/sources/{acme.source}/edit", "POST /console/sources/{acme.source}/edit",
 	"POST /console/sources/{acme.source}/rotate-secret", "POST /console/sources/{acme.source}/delete",
+	"GET /console/vendors/acme/promo-codes/PROMOCODE/edit", "POST /console/vendors/acme/promo-codes/PROMOCODE/edit",
+	"POST /console/vendors/acme/promo-codes/PROMOCODE/active", "POST /console/vendors/acme/promo-codes/PROMOCODE/delete",
 }
 
 // consoleExempt are the console's routes that need no session, with the reason.

@@ -70,6 +70,10 @@ func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	promo, err := s.promos.get(r.Context(), vendorID, r.PathValue("promoCode"))
+	if err == nil && !promo.Active {
+		// A deactivated code (issue 18) sells nothing more; its contracts stay.
+		err = orderhub.Errorf(orderhub.EPromoCodeNotFound, "Promo code %q is deactivated for vendor %q.", promo.Code, vendorID)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

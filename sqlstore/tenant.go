@@ -233,7 +233,7 @@ func (db *DB) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error 
 		if err := tx.checkQuota(p.VendorID, orderhub.QuotaPromoCodes, ""); err != nil {
 			return err
 		}
-		p.CreatedAt = tx.now
+		p.CreatedAt, p.Active, p.DeactivatedAt = tx.now, true, nil
 		res, err := tx.exec(`INSERT INTO promo_codes (vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (vendor_id, code) DO NOTHING`,
 			p.VendorID, p.Code, p.ProductName, minor, p.Currency, p.BillingPeriod, p.BindingMonths, p.Delivery, micros(tx.now))
@@ -247,16 +247,19 @@ func (db *DB) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error 
 	})
 }
 
-const promoColumns = `vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at`
+const promoColumns = `vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at, deactivated_at`
 
 func scanPromo(sc interface{ Scan(...any) error }) (*orderhub.PromoCode, error) {
 	p := &orderhub.PromoCode{}
 	var minor, created int64
-	if err := sc.Scan(&p.VendorID, &p.Code, &p.ProductName, &minor, &p.Currency, &p.BillingPeriod, &p.BindingMonths, &p.Delivery, &created); err != nil {
+	var deactivated sql.NullInt64
+	if err := sc.Scan(&p.VendorID, &p.Code, &p.ProductName, &minor, &p.Currency, &p.BillingPeriod, &p.BindingMonths, &p.Delivery, &created, &deactivated); err != nil {
 		return nil, err
 	}
 	p.Price = orderhub.FormatDecimal(minor)
 	p.CreatedAt = fromMicros(created)
+	p.DeactivatedAt = fromNullMicros(deactivated)
+	p.Active = p.DeactivatedAt == nil
 	return p, nil
 }
 

@@ -237,6 +237,9 @@ func cliChange(group, action string, fs *flag.FlagSet) *sqlstore.Change {
 	if rt == "console-user" {
 		c.ResourceID = get("username")
 	}
+	if rt == "promo-code" {
+		c.ResourceID = get("code")
+	}
 	if rt == "yespo-account" || rt == "retention" || rt == "quota" {
 		c.ResourceID = c.VendorID
 	}
@@ -356,6 +359,59 @@ func adminVendorCommands() {
 			return e.print(p, promoHeader, [][]string{promoRow(p)})
 		}
 	})
+	registerAdmin("promos", "update", "change a promo code (--vendor, --code; --product, --price, --currency, --billing-period, --binding-months, --delivery while no contract uses it; --active=false deactivates it)", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		code := fs.String("code", "", "promo code (required)")
+		product := fs.String("product", "", "product name")
+		price := fs.String("price", "", "price per billing period, e.g. 99.00")
+		currency := fs.String("currency", "", "ISO 4217 currency")
+		period := fs.String("billing-period", "", "billing period: "+strings.Join(orderhub.BillingPeriods, ", "))
+		binding := fs.Int("binding-months", 0, "binding period in months")
+		delivery := fs.String("delivery", "", "digital, print or bundle")
+		active := fs.Bool("active", true, "false deactivates the code (it refuses new orders; its contracts keep it), true activates it again")
+		return func(e *adminEnv) error {
+			if *vendor == "" || *code == "" {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor and --code are required")
+			}
+			var in sqlstore.PromoCodeUpdate
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "product":
+					in.ProductName = product
+				case "price":
+					in.Price = price
+				case "currency":
+					in.Currency = currency
+				case "billing-period":
+					in.BillingPeriod = period
+				case "binding-months":
+					in.BindingMonths = binding
+				case "delivery":
+					in.Delivery = delivery
+				case "active":
+					in.Active = active
+				}
+			})
+			p, err := e.manage().UpdatePromoCode(e.ctx, *vendor, *code, in)
+			if err != nil {
+				return err
+			}
+			return e.print(p, promoHeader, [][]string{promoRow(p)})
+		}
+	})
+	registerAdmin("promos", "delete", "delete a promo code no contract uses (--vendor, --code); a used one: promos update --active=false", func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		code := fs.String("code", "", "promo code (required)")
+		return func(e *adminEnv) error {
+			if *vendor == "" || *code == "" {
+				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor and --code are required")
+			}
+			if err := e.manage().DeletePromoCode(e.ctx, *vendor, *code); err != nil {
+				return err
+			}
+			return e.print(map[string]string{"vendorId": *vendor, "code": *code, "status": "deleted"}, nil, [][]string{{"deleted " + *code}})
+		}
+	})
 	registerAdmin("token", "create", "create an admin API token (--name, --role, --vendor); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		name := fs.String("name", "admin", "description")
 		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
@@ -400,10 +456,14 @@ func adminVendorCommands() {
 	})
 }
 
-var promoHeader = []string{"VENDOR", "CODE", "PRODUCT", "PRICE", "PERIOD", "BINDING", "DELIVERY"}
+var promoHeader = []string{"VENDOR", "CODE", "PRODUCT", "PRICE", "PERIOD", "BINDING", "DELIVERY", "STATE"}
 
 func promoRow(p *orderhub.PromoCode) []string {
-	return []string{p.VendorID, p.Code, p.ProductName, p.Price + " " + p.Currency, p.BillingPeriod, fmt.Sprintf("%d months", p.BindingMonths), p.Delivery}
+	state := "active"
+	if !p.Active {
+		state = "deactivated"
+	}
+	return []string{p.VendorID, p.Code, p.ProductName, p.Price + " " + p.Currency, p.BillingPeriod, fmt.Sprintf("%d months", p.BindingMonths), p.Delivery, state}
 }
 
 // nonNil makes an empty list print as [] in JSON.

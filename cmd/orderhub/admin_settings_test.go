@@ -54,6 +54,20 @@ func TestAdminSettingsCommands(t *testing.T) {
 		t.Fatalf("rotating a revoked client: %v", err)
 	}
 
+	// Promo codes: an unused code's terms change, a bad price is refused, deactivate,
+	// delete an unused one.
+	must("promos", "create", "--vendor", "acme", "--code", "DIGI", "--product", "Digital", "--price", "99")
+	if _, _, err := cli("promos", "update", "--vendor", "acme", "--code", "DIGI", "--price", "9,9"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		t.Fatalf("a bad price: %v", err)
+	}
+	if out := must("promos", "update", "--vendor", "acme", "--code", "DIGI", "--price", "89", "--active=false"); !strings.Contains(out, "89.00 SEK") || !strings.Contains(out, "deactivated") {
+		t.Fatalf("promos update:\n%s", out)
+	}
+	must("promos", "delete", "--vendor", "acme", "--code", "DIGI")
+	if _, _, err := cli("promos", "delete", "--vendor", "acme", "--code", "DIGI"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		t.Fatalf("deleting again: %v", err)
+	}
+
 	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{MustExist: true})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +84,7 @@ func TestAdminSettingsCommands(t *testing.T) {
 			t.Fatalf("the audit log holds the secret: %s", e.After)
 		}
 	}
-	if got := strings.Join(actions, " "); got != "client.revoke client.rotate-secret client.create portal.set vendor.update vendor.create" {
+	if got := strings.Join(actions, " "); got != "promo-code.delete promo-code.update promo-code.create client.revoke client.rotate-secret client.create portal.set vendor.update vendor.create" {
 		t.Fatalf("audit entries: %s", got)
 	}
 }
