@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -359,13 +360,25 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 }
 
 // submit clicks button and waits for the next page's element sel (the page it
-// leaves is marked, so an element of the same name there does not count).
+// leaves is marked, so an element of the same name there does not count). A query
+// that meets the navigation ("Inspected target navigated or closed", seen on a
+// loaded machine) is tried again.
 func (b *browser) submit(button, sel string) {
 	b.t.Helper()
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.body.setAttribute('data-left', '1'), true`)); err != nil {
 		b.t.Fatal(err)
 	}
-	b.do(chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) "+sel)))
+	b.do(chromedp.Click(chromedp.CSS(button)))
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		err := chromedp.Do(b.ctx, chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) "+sel)))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "navigated or closed") || time.Now().After(deadline) {
+			b.t.Fatalf("after clicking %s, waiting for %s: %v", button, sel, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // postFrom submits a form built in the page (as a user editing the page could) and

@@ -149,9 +149,9 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		t.Fatalf("audit entry of the edit: %s → %s", e.Before, e.After)
 	}
 	// The actions already on the page: disable, enable, send a test event, rotate.
-	b.do(chromedp.Click(chromedp.CSS("#disable")), chromedp.WaitVisible(chromedp.CSS("#enable")),
-		chromedp.Click(chromedp.CSS("#enable")), chromedp.WaitVisible(chromedp.CSS("#send-test")),
-		chromedp.Click(chromedp.CSS("#send-test")))
+	b.submit("#disable", "#enable")
+	b.submit("#enable", "#send-test")
+	b.do(chromedp.Click(chromedp.CSS("#send-test")))
 	bd.waitFor("the test event's delivery page", func() bool { return strings.Contains(b.location(), "/console/deliveries/") })
 	b.do(chromedp.WaitVisible(chromedp.CSS("#flash")))
 	if !strings.Contains(b.text("#flash"), "Test event queued") {
