@@ -447,10 +447,13 @@ func (d *dispatcher) write(limit, borrow int) {
 			}
 		}
 		for ep := range d.health.eps {
-			if len(req.Wide) >= maxWide {
-				break
+			if _, busy := d.outs[ep]; busy {
+				continue // excluded above when its one slot is taken
 			}
-			if _, busy := d.outs[ep]; !busy && d.health.wide(ep, now, time.Time{}) {
+			if d.health.single(ep, now) {
+				// One attempt allowed: a second delivery would only fail at once.
+				req.Single = append(req.Single, ep)
+			} else if len(req.Wide) < maxWide && d.health.wide(ep, now, time.Time{}) {
 				req.Wide = append(req.Wide, ep)
 			}
 		}

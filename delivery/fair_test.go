@@ -243,3 +243,58 @@ func TestCircuitBreakerFailsFastAndProbes(t *testing.T) {
 // perEndpointSlack: attempts that had started before the circuit opened may still
 // be answered after it (one slot after a failure).
 const perEndpointSlack = 1
+
+// TestProbeTakesOneDelivery: when an open circuit turns half-open, the claim takes
+// one delivery for it — the probe — not as many as the per-endpoint cap (the others
+// would fail at once without a request, each one an attempt recorded and a retry
+// pushed past the next probe). Here the receiver recovers while the circuit is open:
+// the probe succeeds and everything is delivered right after it, with no delivery
+// short-circuited once the circuit is half-open.
+func TestProbeTakesOneDelivery(t *testing.T) {
+	t.Parallel()
+	var failing atomic.Bool
+	failing.Store(true)
+	rc := newReceiver(t, func(received, int) int {
+		if failing.Load() {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	schedule := []time.Duration{0}
+	for range 11 {
+		schedule = append(schedule, 5*time.Millisecond)
+	}
+	const breakFor = 3 * time.Second
+	b := setup(t, delivery.Config{AllowPrivateTargets: true, PerEndpoint: 8, Schedule: schedule, Jitter: -1,
+		BreakAfter: 3, BreakFor: breakFor})
+	ep := b.endpoint(t, "acme", rc.srv.URL)
+	const keys = 8
+	for k := range keys {
+		b.event(t, "acme", "t", fmt.Sprintf("k%d", k), 1)
+	}
+	waitFor(t, "the circuit to open", func() bool {
+		return metricValue(t, b.reg, "orderhub_delivery_circuit_opens_total", "") >= 1
+	})
+	// The heads claimed while it is open fail at once and wait for the probe.
+	waitFor(t, "every delivery to wait for the probe", func() bool {
+		ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID})
+		for _, d := range ds {
+			if d.Status != sqlstore.DeliveryFailed || d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 100*time.Millisecond {
+				return false
+			}
+		}
+		return len(ds) == keys
+	})
+	failing.Store(false)
+	shortBefore := metricValue(t, b.reg, "orderhub_delivery_short_circuited_total", "")
+	requestsBefore := len(rc.requests())
+	waitFor(t, "everything delivered after the probe", func() bool {
+		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryDelivered})) == keys
+	})
+	if n := metricValue(t, b.reg, "orderhub_delivery_short_circuited_total", "") - shortBefore; n > 0 {
+		t.Fatalf("%v deliveries failed without a request once the circuit was half-open: the claim took more than the probe", n)
+	}
+	if n := len(rc.requests()) - requestsBefore; n != keys {
+		t.Fatalf("%d requests after the receiver recovered, want %d (one per key)", n, keys)
+	}
+}

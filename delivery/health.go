@@ -110,6 +110,21 @@ func (t *healthTable) ahead(ep string, now, oldest time.Time) int {
 	return n
 }
 
+// single reports whether a claim should take at most one delivery for ep: it is
+// failing (one slot since its last failure) or its circuit is half-open (one probe).
+// An open circuit's deliveries are claimed to fail at once (shortCircuit), as many
+// as the per-endpoint cap takes; only the probe's moment is limited to one.
+func (t *healthTable) single(ep string, now time.Time) bool {
+	h := t.eps[ep]
+	switch {
+	case h == nil:
+		return false
+	case !h.openUntil.IsZero():
+		return !now.Before(h.openUntil)
+	}
+	return h.failures > 0
+}
+
 // wide reports whether ep is a healthy, fast endpoint at its full slots (see
 // wideLatency) with no attempt hanging.
 func (t *healthTable) wide(ep string, now, oldest time.Time) bool {

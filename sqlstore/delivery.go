@@ -672,6 +672,10 @@ type ClaimRequest struct {
 	// Wide lists endpoints exempt from PerEndpoint (healthy, fast receivers whose
 	// claimer keeps a deeper queue): a claim may take up to its limit for them.
 	Wide []string
+	// Single lists endpoints that may get one delivery in this claim (with its
+	// followers): their health allows them one attempt (failing, or a circuit's
+	// probe), so more would only fail at once without a request.
+	Single []string
 	// Workers is the pool the vendors share (0: Limit).
 	Workers int
 	// InFlight counts the claimer's deliveries per vendor, claimed and not finished.
@@ -730,9 +734,11 @@ type ClaimedDelivery struct {
 func (db *DB) claimSQL() string {
 	excl := `instr($4, ',' || endpoint_id || ',') = 0`
 	wide := `instr($9, ',' || endpoint_id || ',') > 0`
+	single := `instr($10, ',' || endpoint_id || ',') > 0`
 	if db.dialect == Postgres {
 		excl = `strpos($4, ',' || endpoint_id || ',') = 0`
 		wide = `strpos($9, ',' || endpoint_id || ',') > 0`
+		single = `strpos($10, ',' || endpoint_id || ',') > 0`
 	}
 	lock := ""
 	if db.dialect == Postgres {
@@ -742,7 +748,7 @@ func (db *DB) claimSQL() string {
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT id, next_attempt_at, seq, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rn,
-					CASE WHEN ` + wide + ` THEN CAST($7 AS BIGINT) ELSE CAST($6 AS BIGINT) END AS cap
+					CASE WHEN ` + single + ` THEN 1 WHEN ` + wide + ` THEN CAST($7 AS BIGINT) ELSE CAST($6 AS BIGINT) END AS cap
 				FROM (SELECT id, endpoint_id, next_attempt_at, seq FROM deliveries
 					WHERE vendor_id = $8 AND ready = 1 AND status IN ('pending', 'failed') AND next_attempt_at <= $3
 					AND (locked_until IS NULL OR locked_until <= $3) AND ` + excl + `
@@ -893,9 +899,13 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 	if len(r.Wide) > 0 {
 		wide = "," + strings.Join(r.Wide, ",") + ","
 	}
+	single := ","
+	if len(r.Single) > 0 {
+		single = "," + strings.Join(r.Single, ",") + ","
+	}
 	until := fromMicros(micros(tx.now.Add(r.Lease)))
 	vendor := func(v string, limit int) (int, error) {
-		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*limit, per, limit, v, wide)
+		rows, err := tx.query(q, r.Owner, micros(until), micros(tx.now), excl, 4*limit, per, limit, v, wide, single)
 		if err != nil {
 			return 0, err
 		}

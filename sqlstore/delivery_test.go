@@ -697,3 +697,28 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 		}
 	})
 }
+
+// A claim takes at most one delivery for an endpoint named in Single (its health
+// allows one attempt), whatever PerEndpoint allows the others.
+func TestClaimSingleTakesOne(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		e1 := mkEndpoint(t, db, "acme")
+		e2 := mkEndpoint(t, db, "acme")
+		for i := range 5 {
+			appendEv(t, db, "acme", "t", string(rune('a'+i)))
+		}
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 100, PerEndpoint: 4, Lease: time.Minute, Single: []string{e2.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, c := range cs {
+			per[c.EndpointID]++
+		}
+		if per[e1.ID] != 4 || per[e2.ID] != 1 {
+			t.Fatalf("claimed %v; want 4 for %s (PerEndpoint) and 1 for %s (Single)", per, e1.ID, e2.ID)
+		}
+	})
+}
