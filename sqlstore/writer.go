@@ -146,6 +146,15 @@ func (w *writer) loop() {
 	var held *writeReq // a background request taken, waiting for the foreground to pause
 	for {
 		var first *writeReq
+		if held == nil {
+			// Take a waiting background request now, so that its age counts even
+			// while the foreground queue never empties (a backlog deeper than one
+			// batch): otherwise it would wait for a pause that may never come.
+			select {
+			case held = <-w.bg:
+			default:
+			}
+		}
 		if held == nil || time.Since(held.queued) < bgMaxWait {
 			select {
 			case first = <-w.reqs:

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -142,5 +143,51 @@ func waitQueued(t *testing.T, q chan *writeReq, n int) {
 			t.Fatalf("%d requests queued, want %d", len(q), n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A background request is not starved by a foreground backlog deeper than one batch:
+// with more foreground writers than MaxBatch, the foreground queue is never empty
+// when the writer looks, yet the background request must run within about
+// bgMaxWait (docs/fanout.md: "A step that has waited 1 s for a writer that never
+// pauses runs next anyway"). The writer used to take a background request from its
+// queue only when no foreground request waited, so it never saw its age.
+func TestBackgroundWritesAreNotStarvedByADeepBacklog(t *testing.T) {
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), Options{MaxBatch: 2, NoFanoutExpander: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 { // four batches deep
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = db.Write(ctx, func(*Tx) error { time.Sleep(time.Millisecond); return nil })
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	waitQueued(t, db.w.reqs, 4)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := db.w.background(ctx, func(*Tx) error { return nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(bgMaxWait + 15*time.Second):
+		t.Fatal("a background request never ran while a foreground backlog deeper than one batch kept coming")
 	}
 }
