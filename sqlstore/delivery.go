@@ -960,7 +960,8 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 // deliveries of its queue (at most r.Follow) as long as they are due and not leased:
 // a contiguous run of the queue, so that sending them in seq order after the head
 // keeps the key's order. They stay non-heads (ready = 0); the head's completion
-// promotes the next one as usual.
+// promotes the next one as usual. A head with a lower-seq delivery waiting behind it
+// (replayed while the head was in flight) gets no followers: that one goes next.
 func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time) error {
 	now := micros(tx.now)
 	var ids []string
@@ -968,9 +969,12 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 		if h.OrderingKey == "" {
 			continue
 		}
+		// The queue's other active deliveries from its lowest seq: one below the
+		// head's (replayed while the head was in flight, ReplayDelivery) comes next
+		// after the head, so then nothing follows it.
 		rows, err := tx.query(`SELECT id, event_id, event_type, seq, attempts, next_attempt_at, COALESCE(locked_until, 0)
-			FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') AND seq > $3
-			ORDER BY seq LIMIT $4`, h.EndpointID, h.OrderingKey, h.Seq, r.Follow)
+			FROM deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND status IN ('pending', 'failed') AND id <> $3
+			ORDER BY seq LIMIT $4`, h.EndpointID, h.OrderingKey, h.ID, r.Follow)
 		if err != nil {
 			return err
 		}
@@ -982,7 +986,7 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 				rows.Close()
 				return err
 			}
-			if !next.Valid || next.Int64 > now || locked > now {
+			if c.Seq < h.Seq || !next.Valid || next.Int64 > now || locked > now {
 				break // the run ends here: what comes after waits for it
 			}
 			h.Next = append(h.Next, c)

@@ -172,3 +172,70 @@ func TestFollowersOfAStaleHeadChangeNothing(t *testing.T) {
 		}
 	})
 }
+
+// A delivery replayed while its queue's head is in flight rejoins the queue in seq
+// order behind that head (ReplayDelivery): when the head is claimed again (its
+// retry, or after its lease expired), the deliveries behind the replayed one must
+// not be claimed behind the head, or they overtake it. Pre-Follow order: a2 (the
+// head in flight), a1 (replayed), a3, a4.
+func TestFollowersDoNotOvertakeAReplayedDelivery(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clk := deliverySetup(t, db)
+		ctx := context.Background()
+		ep := mkEndpoint(t, db, "acme")
+		var seqOf = map[string]int64{}
+		evs := []string{}
+		for range 4 {
+			ev := appendEv(t, db, "acme", "t", "a")
+			seqOf[ev.ID] = ev.Seq
+			evs = append(evs, ev.ID)
+		}
+		// a1 delivered; a2 claimed (in flight) when a1 is replayed; a2 then fails.
+		complete(t, db, sqlstore.CompleteOptions{}, claim(t, db, 10), sqlstore.OutcomeDelivered)
+		head := claim(t, db, 10)
+		if len(head) != 1 || head[0].EventID != evs[1] {
+			t.Fatalf("claim a2: %+v", head)
+		}
+		a1, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: evs[0]})
+		if err != nil || len(a1) != 1 {
+			t.Fatalf("a1: %+v %v", a1, err)
+		}
+		if _, err := db.ReplayDelivery(ctx, "acme", a1[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		complete(t, db, sqlstore.CompleteOptions{}, head, sqlstore.OutcomeRetry)
+		clk.advance(2 * time.Minute)
+		// Drain as the engine does: each job's head, then its followers, in order.
+		var sent []string
+		for range 10 {
+			cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 15})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) == 0 {
+				break
+			}
+			var job []*sqlstore.ClaimedDelivery
+			for _, c := range cs {
+				job = append(append(job, c), c.Next...)
+			}
+			for _, c := range job {
+				sent = append(sent, c.EventID)
+			}
+			complete(t, db, sqlstore.CompleteOptions{}, job, sqlstore.OutcomeDelivered)
+		}
+		want := []string{evs[1], evs[0], evs[2], evs[3]}
+		if len(sent) != len(want) {
+			t.Fatalf("sent %d deliveries, want %d", len(sent), len(want))
+		}
+		for i := range want {
+			if sent[i] != want[i] {
+				got := make([]int64, len(sent))
+				for j, id := range sent {
+					got[j] = seqOf[id]
+				}
+				t.Fatalf("sent seqs %v, want a2, then the replayed a1, then a3, a4 (%d, %d, %d, %d)", got, seqOf[want[0]], seqOf[want[1]], seqOf[want[2]], seqOf[want[3]])
+			}
+		}
+	})
+}
