@@ -37,7 +37,7 @@ func adminAuditCommands() {
 				if who == "" {
 					who = a.Actor.ID
 				}
-				return []string{fmtTime(a.At), a.Actor.Kind + ":" + who, a.Actor.Via, a.Action, a.ResourceID, a.VendorID, a.ID}
+				return []string{fmtTime(a.At), a.Actor.Kind + ":" + who, a.Actor.Via, a.Action, strings.TrimSpace(a.ResourceType + " " + a.ResourceID), a.VendorID, a.ID}
 			})
 		}
 	})
