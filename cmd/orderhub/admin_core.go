@@ -283,7 +283,11 @@ func adminCoreCommands() {
 		}
 	})
 	for _, action := range []string{"disable", "enable"} {
-		registerAdmin("console-user", action, action+" a web console user (--username); disabling ends their sessions", func(fs *flag.FlagSet) func(*adminEnv) error {
+		help := "enable a web console user again (--username)"
+		if action == "disable" {
+			help = "disable a web console user (--username), ending their sessions; the last active operator is kept"
+		}
+		registerAdmin("console-user", action, help, func(fs *flag.FlagSet) func(*adminEnv) error {
 			username := fs.String("username", "", "login name (required)")
 			return func(e *adminEnv) error {
 				if err := e.manage().SetConsoleUserDisabled(e.ctx, *username, action == "disable"); err != nil {
