@@ -940,7 +940,15 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 		}
 	}
 	// The spare pass: free slots nobody claimed go to vendors with more due work,
-	// in the same round-robin order (never borrowed).
+	// in the same round-robin order (never borrowed). A Single endpoint that got its
+	// one delivery in the fair pass gets no second.
+	if len(r.Single) > 0 && len(more) > 0 {
+		for _, c := range *out {
+			if slices.Contains(r.Single, c.EndpointID) && !strings.Contains(excl, ","+c.EndpointID+",") {
+				excl += c.EndpointID + ","
+			}
+		}
+	}
 	for _, v := range more {
 		room := r.Limit - len(*out)
 		if room <= 0 {

@@ -722,3 +722,34 @@ func TestClaimSingleTakesOne(t *testing.T) {
 		}
 	})
 }
+
+// Single holds for the whole claim, the spare pass included: a vendor that filled
+// its share in the fair pass is visited again for the free slots, and its Single
+// endpoint (a half-open circuit's probe) must not get a second delivery then — the
+// dispatcher fails a second one at once without a request.
+func TestClaimSingleHoldsInTheSparePass(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		mkEndpoint(t, db, "acme")
+		e2 := mkEndpoint(t, db, "acme")
+		mkEndpoint(t, db, "globex")
+		for i := range 8 {
+			appendEv(t, db, "acme", "t", string(rune('a'+i)))
+		}
+		appendEv(t, db, "globex", "t", "g")
+		// Two vendors share 10 workers: acme's share is 5, which it fills (1 for
+		// e2, 4 for e1); globex takes 1; the spare pass gives acme the 4 left.
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Workers: 10, PerEndpoint: 16, Lease: time.Minute, Single: []string{e2.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, c := range cs {
+			per[c.EndpointID]++
+		}
+		if per[e2.ID] != 1 || len(cs) != 10 {
+			t.Fatalf("claimed %d: %v; want 1 for %s (Single) and the rest for the others", len(cs), per, e2.ID)
+		}
+	})
+}
