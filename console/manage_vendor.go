@@ -23,6 +23,8 @@ func (c *console) manageVendorRoutes() {
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/vendors/{id}/edit", c.auth(c.handleEditVendor))
 	m.HandleFunc("POST "+p+"/vendors/{id}/edit", c.auth(c.handleUpdateVendor))
+	m.HandleFunc("GET "+p+"/vendors/{id}/quotas", c.auth(c.handleEditQuotas))
+	m.HandleFunc("POST "+p+"/vendors/{id}/quotas", c.auth(c.handleUpdateQuotas))
 	c.managePromoRoutes()
 }
 
@@ -244,4 +246,101 @@ func (c *console) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" deleted.")
+}
+
+// ---- quotas (operators only) ----
+
+type quotaRow struct {
+	sqlstore.VendorQuota
+	Value string // the override field as shown (empty: the default)
+	Err   string
+}
+
+type quotaForm struct {
+	Vendor string
+	Rows   []quotaRow
+	Err    formError
+}
+
+func (c *console) quotaPage(w http.ResponseWriter, r *http.Request, status int, f *quotaForm) {
+	for i := range f.Rows {
+		if f.Rows[i].Name == f.Err.Field {
+			f.Rows[i].Err = f.Err.Message
+		}
+	}
+	c.render(w, r, status, "vendor_quotas", &view{Title: "Quotas of " + f.Vendor, Nav: "catalog", Data: f})
+}
+
+func (c *console) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
+	v, ok := c.editedVendor(w, r)
+	if !ok {
+		return
+	}
+	q, err := c.db.GetVendorQuotas(r.Context(), v.ID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	f := &quotaForm{Vendor: v.ID}
+	for _, x := range q.Quotas {
+		row := quotaRow{VendorQuota: x}
+		if x.Override != nil {
+			row.Value = strconv.Itoa(*x.Override)
+		}
+		f.Rows = append(f.Rows, row)
+	}
+	c.quotaPage(w, r, http.StatusOK, f)
+}
+
+func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
+	v, ok := c.editedVendor(w, r)
+	if !ok {
+		return
+	}
+	q, err := c.db.GetVendorQuotas(r.Context(), v.ID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	// Only the overrides the form changes are sent (an empty field: the default).
+	f := &quotaForm{Vendor: v.ID}
+	set := map[string]*int{}
+	var bad error
+	for _, x := range q.Quotas {
+		row := quotaRow{VendorQuota: x, Value: strings.TrimSpace(r.PostForm.Get(x.Name))}
+		f.Rows = append(f.Rows, row)
+		switch n, perr := strconv.Atoi(row.Value); {
+		case row.Value == "":
+			if x.Override != nil {
+				set[x.Name] = nil
+			}
+		case perr != nil:
+			if bad == nil {
+				bad = manage.QuotaLimitError(x.Name)
+			}
+		case x.Override == nil || *x.Override != n:
+			set[x.Name] = &n
+		}
+	}
+	if bad == nil && len(set) == 0 {
+		c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+": nothing changed.")
+		return
+	}
+	err = bad
+	if err == nil {
+		ctx := change(r, "quota.set", v.ID, v.ID)
+		sqlstore.ChangeFrom(ctx).Request = set // as the admin API's body
+		_, err = c.manage.SetVendorQuotas(ctx, v.ID, set)
+	}
+	if err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.quotaPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.")
 }

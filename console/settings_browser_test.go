@@ -31,6 +31,14 @@ document.body.appendChild(f);f.submit();return true;})()`
 	}
 }
 
+// setValue sets the value of the form field with the given id, as typing would.
+func (b *browser) setValue(id, value string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(function(){var e=document.getElementById(`+jsString(id)+`);e.value=`+jsString(value)+`;return true;})()`)); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
@@ -339,5 +347,101 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	v.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#error")))
 	if msg := v.text("#error"); !strings.Contains(msg, "vendor-viewer") {
 		t.Fatalf("the edit form for a viewer: %q", msg)
+	}
+}
+
+// An operator edits a vendor's quotas: a limit the admin API refuses is shown next
+// to its field with the API's message; then one override is set and one cleared;
+// the audit entry holds the change. A vendor-admin sees no form and is refused it.
+func TestQuotaFormInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	otherVendor(t, bd)
+	five := 5
+	if _, err := bd.DB.SetVendorQuotas(ctx, "acme", map[string]*int{orderhub.QuotaPromoCodes: &five}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
+		chromedp.WaitVisible(chromedp.CSS("#edit-quotas")),
+		chromedp.Click(chromedp.CSS("#edit-quotas")),
+		chromedp.WaitVisible(chromedp.CSS("#quota-form")),
+	)
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#promoCodes"))); v != "5" {
+		t.Fatalf("the promoCodes override shown: %q", v)
+	}
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#webhookEndpoints"), "lots"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#webhookEndpoints-error")),
+	)
+	want := apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": "lots"})
+	if got := b.text("#webhookEndpoints-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.screenshot("66-quotas-refused")
+	b.setValue("webhookEndpoints", "-1")
+	b.submit("#save", "#webhookEndpoints-error")
+	want = apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": -1})
+	if got := b.text("#webhookEndpoints-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	b.setValue("webhookEndpoints", "1000")
+	b.setValue("promoCodes", "")
+	b.submit("#save", "#flash")
+	if f := b.text("#flash"); !strings.Contains(f, "Quotas of acme saved") {
+		t.Fatalf("flash: %q", f)
+	}
+	q, _ := bd.DB.GetVendorQuotas(ctx, "acme")
+	for _, x := range q.Quotas {
+		switch x.Name {
+		case orderhub.QuotaWebhookEndpoints:
+			if x.Override == nil || *x.Override != 1000 {
+				t.Fatalf("webhookEndpoints: %+v", x)
+			}
+		case orderhub.QuotaPromoCodes:
+			if x.Override != nil {
+				t.Fatalf("promoCodes override not cleared: %+v", x)
+			}
+		default:
+			if x.Override != nil {
+				t.Fatalf("%s changed: %+v", x.Name, x)
+			}
+		}
+	}
+	if row := b.text("#quotas"); !strings.Contains(row, "1000") {
+		t.Fatalf("the catalog's quotas: %q", row)
+	}
+	b.screenshot("67-quotas-saved")
+	if e := audited(t, bd, "quota.set", "acme"); !strings.Contains(string(e.After), `"webhookEndpoints":1000`) || !strings.Contains(string(e.After), `"promoCodes":null`) || e.VendorID != "acme" {
+		t.Fatalf("audit entry: %s → %s", e.Before, e.After)
+	}
+
+	a := newBrowser(t, bd.URL)
+	a.login("acme-ops", testPassword)
+	a.do(chromedp.WaitVisible(chromedp.CSS(".who")), chromedp.Navigate(bd.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("#quotas")))
+	if n, _ := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#edit-quotas").length`)); n != 0 {
+		t.Fatal("a vendor-admin sees Edit quotas")
+	}
+	for _, p := range []string{"/console/vendors/acme/quotas", "/console/vendors/other/quotas"} {
+		a.do(chromedp.Navigate(bd.URL+p), chromedp.WaitVisible(chromedp.CSS("#error")))
+		if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
+			t.Fatalf("%s for a vendor-admin: %q", p, msg)
+		}
+	}
+	a.postAs("/console/vendors/acme/quotas", map[string]string{"webhookEndpoints": "100000"})
+	a.do(chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
+		t.Fatalf("a vendor-admin posting its quotas: %q", msg)
+	}
+	q, _ = bd.DB.GetVendorQuotas(ctx, "acme")
+	for _, x := range q.Quotas {
+		if x.Name == orderhub.QuotaWebhookEndpoints && (x.Override == nil || *x.Override != 1000) {
+			t.Fatalf("a vendor-admin changed its quota: %+v", x)
+		}
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"orderhub"
+	"orderhub/manage"
 )
 
 // The admin API of quotas (issue 14, docs/quotas.md):
@@ -32,22 +32,19 @@ func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
 	}
 	set := make(map[string]*int, len(raw))
 	for name, v := range raw {
-		if _, ok := orderhub.LookupQuota(name); !ok {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown quota %q; the quotas are %s.", name, strings.Join(orderhub.QuotaNames(), ", ")))
-			return
-		}
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			set[name] = nil
+		_, known := orderhub.LookupQuota(name)
+		if !known || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			set[name] = nil // an unknown name is refused by manage.SetVendorQuotas
 			continue
 		}
 		var n int
 		if err := json.Unmarshal(v, &n); err != nil {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "The %s limit must be an integer from 0 to %d, or null for the default.", name, orderhub.MaxQuotaLimit))
+			writeError(w, r, s.log, manage.QuotaLimitError(name))
 			return
 		}
 		set[name] = &n
 	}
-	q, err := s.db.SetVendorQuotas(r.Context(), id, set)
+	q, err := s.manage().SetVendorQuotas(r.Context(), id, set)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

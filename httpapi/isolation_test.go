@@ -138,7 +138,7 @@ var isolationConsolePaths = []string{
 	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
 	"GET /console/zapier-users/victim/edit", "POST /console/zapier-users/victim/edit",
 	// Vendor settings (console/manage_vendor.go).
-	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit",
+	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit", "GET /console/vendors/acme/quotas", "POST /console/vendors/acme/quotas",
 	// Catalog products, purchase options, sku/poId mappings and HOOK sources (console/manage_products.go).
 	"GET /console/products/new", "POST /console/products", "GET /console/products/victim/edit", "POST /console/products/victim/edit",
 	"POST /console/products/victim/delete", "GET /console/purchase-options/new", "POST /console/purchase-options",
