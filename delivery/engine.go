@@ -278,6 +278,7 @@ type dispatcher struct {
 	stopping   bool
 	wg         sync.WaitGroup
 	ctx        context.Context // of the attempts: not cancelled by shutdown
+	stop       <-chan struct{} // closed when shutdown begins (Run's ctx)
 }
 
 // maxFollow is how many deliveries of a head's queue a claim takes behind it
@@ -317,13 +318,14 @@ type written struct {
 
 // Run delivers until ctx is cancelled. It then stops claiming, lets the attempts in
 // flight finish (each within Timeout) and records them; claimed deliveries not yet
-// started keep their lease and are sent again after it expires.
+// started keep their lease and are sent again after it expires, except those behind
+// a job's attempt in flight, which are released (claimable again at once).
 func (e *Engine) Run(ctx context.Context) error {
 	d := &dispatcher{
 		e: e, queued: map[string][]job{}, inflight: map[string]int{}, running: map[string][]run{},
 		outs: map[string]int{}, vendorOuts: map[string]int{}, health: newHealthTable(&e.cfg),
 		results: make(chan []*sqlstore.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
-		ctx: context.WithoutCancel(ctx),
+		ctx: context.WithoutCancel(ctx), stop: ctx.Done(),
 	}
 	statsCtx, stopStats := context.WithCancel(context.Background())
 	statsDone := make(chan struct{})
@@ -583,7 +585,7 @@ func released(cs []*sqlstore.ClaimedDelivery) []*sqlstore.AttemptResult {
 // attemptJob sends a job's head, then each delivery behind it while the one before
 // was delivered and there is time left in the lease; the rest is released. The
 // results are in seq order, which the completion relies on.
-func (e *Engine) attemptJob(ctx context.Context, j job) []*sqlstore.AttemptResult {
+func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job) []*sqlstore.AttemptResult {
 	if time.Now().After(j.sendBy) {
 		// It waited in the queue too long: its lease might end during the attempt.
 		return released(append([]*sqlstore.ClaimedDelivery{j.c}, j.c.Next...))
@@ -591,12 +593,23 @@ func (e *Engine) attemptJob(ctx context.Context, j job) []*sqlstore.AttemptResul
 	out := make([]*sqlstore.AttemptResult, 0, 1+len(j.c.Next))
 	out = append(out, e.attempt(ctx, j.c))
 	for i, c := range j.c.Next {
-		if out[len(out)-1].Outcome != sqlstore.OutcomeDelivered || time.Now().After(j.sendBy) {
+		if out[len(out)-1].Outcome != sqlstore.OutcomeDelivered || time.Now().After(j.sendBy) || shuttingDown(stop) {
 			return append(out, released(j.c.Next[i:])...)
 		}
 		out = append(out, e.attempt(ctx, c))
 	}
 	return out
+}
+
+// shuttingDown reports whether shutdown began (stop is Run's ctx.Done()): a job then
+// starts no further delivery, like the dispatcher starts no queued job.
+func shuttingDown(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // start sends the endpoint's queued deliveries while it has free slots.
@@ -612,7 +625,7 @@ func (d *dispatcher) start(ep string) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			d.results <- d.e.attemptJob(d.ctx, j)
+			d.results <- d.e.attemptJob(d.ctx, d.stop, j)
 		}()
 	}
 	if len(q) == 0 {
