@@ -142,7 +142,7 @@ var isolationConsolePaths = []string{
 	// Catalog products, purchase options, sku/poId mappings and HOOK sources (console/manage_products.go).
 	"GET /console/products/new", "POST /console/products", "GET /console/products/victim/edit", "POST /console/products/victim/edit",
 	"POST /console/products/victim/delete", "GET /console/purchase-options/new", "POST /console/purchase-options",
-	"POST /console/purchase-options/victim/delete", "GET /console/product-mappings/new", "POST /console/product-mappings",
+	"POST /console/purchase-options/victim/delete", "GET /console/purchase-options/victim/edit", "POST /console/purchase-options/victim/edit", "GET /console/product-mappings/new", "POST /console/product-mappings",
 	"GET /console/product-mappings/edit?sku=victim&poId=victim", "POST /console/product-mappings/edit", "POST /console/product-mappings/delete",
 	"GET /console/sources/new", "POST /console/sources", "GET /console/sources/{acme.source}/edit", "POST /console/sources/{acme.source}/edit",
 	"POST /console/sources/{acme.source}/rotate-secret", "POST /console/sources/{acme.source}/delete",
