@@ -973,6 +973,70 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time) error {
 	now := micros(tx.now)
 	var ids []string
+	// take adds a candidate behind h unless h's run has ended (it reports false
+	// once it has).
+	take := func(h *ClaimedDelivery, c *ClaimedDelivery, next sql.NullInt64, locked int64) bool {
+		if c.Seq < h.Seq || !next.Valid || next.Int64 > now || locked > now {
+			return false // the run ends here: what comes after waits for it
+		}
+		c.VendorID, c.EndpointID, c.OrderingKey, c.Owner, c.LockedUntil = h.VendorID, h.EndpointID, h.OrderingKey, r.Owner, until
+		h.Next = append(h.Next, c)
+		ids = append(ids, c.ID)
+		return true
+	}
+	if tx.w.db.dialect == Postgres {
+		// One round trip for every head (LATERAL: each key's other active
+		// deliveries from its lowest seq, LIMIT Follow, as below), and one UPDATE.
+		var eps, keys, hids []string
+		byID := map[string]*ClaimedDelivery{}
+		for _, h := range heads {
+			if h.OrderingKey != "" {
+				eps, keys, hids = append(eps, h.EndpointID), append(keys, h.OrderingKey), append(hids, h.ID)
+				byID[h.ID] = h
+			}
+		}
+		if len(hids) == 0 {
+			return nil
+		}
+		rows, err := tx.query(`SELECT k.head, l.id, l.event_id, l.event_type, l.seq, l.attempts, l.next_attempt_at, COALESCE(l.locked_until, 0)
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS k(endpoint_id, key, head)
+			CROSS JOIN LATERAL (SELECT id, event_id, event_type, seq, attempts, next_attempt_at, locked_until FROM deliveries d
+				WHERE d.endpoint_id = k.endpoint_id AND d.ordering_key = k.key AND d.status IN ('pending', 'failed') AND d.id <> k.head
+				ORDER BY d.seq LIMIT $4) l
+			ORDER BY k.head, l.seq`, eps, keys, hids, r.Follow)
+		if err != nil {
+			return err
+		}
+		ended := map[string]bool{}
+		for rows.Next() {
+			var head string
+			c := &ClaimedDelivery{}
+			var next sql.NullInt64
+			var locked int64
+			if err := rows.Scan(&head, &c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
+				rows.Close()
+				return err
+			}
+			if h := byID[head]; h != nil && !ended[head] && !take(h, c, next, locked) {
+				ended[head] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id = ANY($4::text[])`, r.Owner, micros(until), now, ids)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(ids)) {
+			return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(ids))
+		}
+		return nil
+	}
 	for _, h := range heads {
 		if h.OrderingKey == "" {
 			continue
@@ -987,18 +1051,16 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 			return err
 		}
 		for rows.Next() {
-			c := &ClaimedDelivery{VendorID: h.VendorID, EndpointID: h.EndpointID, OrderingKey: h.OrderingKey, Owner: r.Owner, LockedUntil: until}
+			c := &ClaimedDelivery{}
 			var next sql.NullInt64
 			var locked int64
 			if err := rows.Scan(&c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
 				rows.Close()
 				return err
 			}
-			if c.Seq < h.Seq || !next.Valid || next.Int64 > now || locked > now {
-				break // the run ends here: what comes after waits for it
+			if !take(h, c, next, locked) {
+				break
 			}
-			h.Next = append(h.Next, c)
-			ids = append(ids, c.ID)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -1187,98 +1249,145 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 	failed := map[string]bool{}
 	gone := map[string]bool{}
 	dead := map[string]bool{}
-	// A job's results come together, in seq order (ClaimedDelivery.Next). The
-	// promotion after a finished delivery waits for the next result: when that is
-	// the next delivery of the same queue, its own completion makes it the head or
-	// finishes it, and the promotion in between is work for nothing. After a stale
-	// result the rest of its queue's results change nothing either: the queue may
-	// have another head by now.
+
+	// Which deliveries this claimer still holds (its lease, still active): one read.
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.Claim.ID
+	}
+	held, err := tx.heldDeliveries(ids)
+	if err != nil {
+		return err
+	}
+	// Every attempt is recorded (a stale one too), in multi-row INSERTs.
+	if err := tx.insertAttempts(results); err != nil {
+		return err
+	}
+
+	// Decide in order. A job's results come together, in seq order
+	// (ClaimedDelivery.Next). The promotion after a finished delivery waits for
+	// the next result: when that is the next delivery of the same queue, its own
+	// completion makes it the head or finishes it, and the promotion in between is
+	// work for nothing. After a stale result the rest of its queue's results change
+	// nothing either: the queue may have another head by now. The promotions run
+	// after every delivery's update, so each finds its queue's next active delivery.
+	type queue struct{ ep, key string }
+	var promotes []queue
 	var q struct {
-		ep, key        string
+		queue
 		promote, stale bool
 	}
-	flush := func() error {
+	flush := func() {
 		if q.promote {
 			q.promote = false
-			return tx.promoteAfter(q.ep, q.key)
+			promotes = append(promotes, q.queue)
 		}
-		return nil
 	}
+	var release []string
+	delivered := map[int][]string{} // by status code: the deliveries to mark delivered
+	var single []*AttemptResult     // other outcomes, one UPDATE each
 	for _, r := range results {
 		c := r.Claim
 		same := c.OrderingKey != "" && c.EndpointID == q.ep && c.OrderingKey == q.key
 		if !same {
-			if err := flush(); err != nil {
-				return err
-			}
-			q.ep, q.key, q.stale = c.EndpointID, c.OrderingKey, false
+			flush()
+			q.queue, q.stale = queue{c.EndpointID, c.OrderingKey}, false
 		}
+		l, ok := held[c.ID]
+		holds := ok && l.owner == c.Owner && l.until == micros(c.LockedUntil)
 		if r.Outcome == OutcomeReleased {
-			if _, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2 AND locked_until = $3`,
-				c.ID, c.Owner, micros(c.LockedUntil)); err != nil {
-				return err
+			if holds {
+				release = append(release, c.ID)
 			}
 			continue
 		}
-		attempt := c.Attempts + 1
-		body := r.ResponseBody
-		if len(body) > 1024 {
-			body = body[:1024]
-		}
-		body, errText := receiverText(body), receiverText(r.Error)
-		if _, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			sortableID("att", tx.now), c.ID, c.EndpointID, attempt, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode, body, errText); err != nil {
-			return err
-		}
-		var status string
-		var next, delivered sql.NullInt64
 		ready := 1
 		switch r.Outcome {
 		case OutcomeDelivered:
-			status, ready = DeliveryDelivered, 0
-			delivered = sql.NullInt64{Int64: now, Valid: true}
+			ready = 0
 			succeeded[c.EndpointID] = true
 		case OutcomeRetry:
-			status = DeliveryFailed
-			next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
 			failed[c.EndpointID] = true
 		case OutcomeDead:
-			status, ready = DeliveryDead, 0
+			ready = 0
 			failed[c.EndpointID], dead[c.EndpointID] = true, true
 		case OutcomeGone:
-			status, ready = DeliveryCanceled, 0
+			ready = 0
 			gone[c.EndpointID] = true
 		}
-		var lastStatus sql.NullInt64
-		if r.StatusCode != 0 {
-			lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
-		}
-		if same && q.stale {
+		if (same && q.stale) || !holds {
 			rep.Stale++
-			continue
-		}
-		res, err := tx.exec(`UPDATE deliveries SET status = $4, ready = $5, attempts = $6, next_attempt_at = COALESCE($7, next_attempt_at),
-			locked_by = NULL, locked_until = NULL, last_status = $8, last_error = $9, delivered_at = $10, updated_at = $11
-			WHERE id = $1 AND locked_by = $2 AND locked_until = $3 AND status IN ('pending', 'failed')`,
-			c.ID, c.Owner, micros(c.LockedUntil), status, ready, attempt, next, lastStatus, errText, delivered, now)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			rep.Stale++
-			if err := flush(); err != nil {
-				return err
-			}
+			flush()
 			q.stale = true
 			continue
+		}
+		if r.Outcome == OutcomeDelivered && r.Error == "" {
+			delivered[r.StatusCode] = append(delivered[r.StatusCode], c.ID)
+		} else {
+			single = append(single, r)
 		}
 		// Finished (ready 0): the next delivery of the queue becomes the head. A
 		// retry keeps this one the head (ready 1), so nothing is to promote.
 		q.promote = ready == 0 && c.OrderingKey != ""
 	}
-	if err := flush(); err != nil {
+	flush()
+
+	if err := tx.inChunks(release, func(in string, args []any) error {
+		_, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL WHERE id IN (`+in+`)`, args...)
 		return err
+	}); err != nil {
+		return err
+	}
+	codes := make([]int, 0, len(delivered))
+	for code := range delivered {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		var lastStatus sql.NullInt64
+		if code != 0 {
+			lastStatus = sql.NullInt64{Int64: int64(code), Valid: true}
+		}
+		if err := tx.inChunks(delivered[code], func(in string, args []any) error {
+			_, err := tx.exec(`UPDATE deliveries SET status = 'delivered', ready = 0, attempts = attempts + 1, locked_by = NULL, locked_until = NULL,
+				last_status = $1, last_error = '', delivered_at = $2, updated_at = $2 WHERE id IN (`+in+`)`, append([]any{lastStatus, now}, args...)...)
+			return err
+		}, lastStatus, now); err != nil {
+			return err
+		}
+	}
+	for _, r := range single {
+		c := r.Claim
+		var status string
+		var next, deliveredAt sql.NullInt64
+		ready := 1
+		switch r.Outcome {
+		case OutcomeDelivered:
+			status, ready = DeliveryDelivered, 0
+			deliveredAt = sql.NullInt64{Int64: now, Valid: true}
+		case OutcomeRetry:
+			status = DeliveryFailed
+			next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
+		case OutcomeDead:
+			status, ready = DeliveryDead, 0
+		case OutcomeGone:
+			status, ready = DeliveryCanceled, 0
+		}
+		var lastStatus sql.NullInt64
+		if r.StatusCode != 0 {
+			lastStatus = sql.NullInt64{Int64: int64(r.StatusCode), Valid: true}
+		}
+		if _, err := tx.exec(`UPDATE deliveries SET status = $2, ready = $3, attempts = $4, next_attempt_at = COALESCE($5, next_attempt_at),
+			locked_by = NULL, locked_until = NULL, last_status = $6, last_error = $7, delivered_at = $8, updated_at = $9
+			WHERE id = $1`,
+			c.ID, status, ready, c.Attempts+1, next, lastStatus, receiverText(r.Error), deliveredAt, now); err != nil {
+			return err
+		}
+	}
+	for _, p := range promotes {
+		if err := tx.promoteAfter(p.ep, p.key); err != nil {
+			return err
+		}
 	}
 	for id := range succeeded {
 		if _, err := tx.exec(`UPDATE endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`, id, now); err != nil {
@@ -1342,6 +1451,104 @@ const nextDueSQL = `WITH RECURSIVE v(id) AS (
 	SELECT MIN((SELECT next_attempt_at FROM deliveries WHERE ready = 1 AND status IN ('pending', 'failed') AND vendor_id = v.id
 			AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at LIMIT 1))
 	FROM v WHERE id IS NOT NULL`
+
+// lease is who holds a delivery and until when.
+type lease struct {
+	owner string
+	until int64
+}
+
+// heldDeliveries returns the leases of the deliveries of ids that are active and
+// leased. A claimer still holds a delivery when the lease is the one it got.
+func (tx *Tx) heldDeliveries(ids []string) (map[string]lease, error) {
+	held := make(map[string]lease, len(ids))
+	err := tx.inChunks(ids, func(in string, args []any) error {
+		rows, err := tx.query(`SELECT id, locked_by, locked_until FROM deliveries WHERE id IN (`+in+`) AND status IN ('pending', 'failed')
+			AND locked_by IS NOT NULL AND locked_until IS NOT NULL`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var l lease
+			if err := rows.Scan(&id, &l.owner, &l.until); err != nil {
+				return err
+			}
+			held[id] = l
+		}
+		return rows.Err()
+	})
+	return held, err
+}
+
+// insertAttempts records the attempts of results (the released ones are none).
+func (tx *Tx) insertAttempts(results []*AttemptResult) error {
+	const cols, chunk = 9, 100
+	var b strings.Builder
+	args := make([]any, 0, cols*chunk)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
+			VALUES `+b.String(), args...)
+		b.Reset()
+		args = args[:0]
+		return err
+	}
+	for _, r := range results {
+		if r.Outcome == OutcomeReleased {
+			continue
+		}
+		c := r.Claim
+		body := r.ResponseBody
+		if len(body) > 1024 {
+			body = body[:1024]
+		}
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for i := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(len(args)+i+1))
+		}
+		b.WriteString(")")
+		args = append(args, sortableID("att", tx.now), c.ID, c.EndpointID, c.Attempts+1, micros(r.StartedAt), r.Latency.Microseconds(), r.StatusCode,
+			receiverText(body), receiverText(r.Error))
+		if len(args) >= cols*chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// inChunks calls f with "$k, …" placeholders for up to 500 of ids at a time and
+// the arguments: first extra (numbered from $1), then the ids.
+func (tx *Tx) inChunks(ids []string, f func(in string, args []any) error, extra ...any) error {
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		var b strings.Builder
+		args := make([]any, 0, len(part))
+		for i, id := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(len(extra)+i+1))
+			args = append(args, id)
+		}
+		if err := f(b.String(), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // NextDeliveryDue returns when the earliest head that is not leased becomes due (ok
 // false: none). Leased heads become due again when their lease expires.
