@@ -1,0 +1,158 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"orderhub"
+	"orderhub/sqlstore"
+)
+
+// Three instances claim with Follow (jobs: a head and the run behind it) and
+// complete concurrently while events keep coming, with heads and followers failing
+// (retried at once) and followers released: a key is never in two jobs at once, each
+// key's deliveries are delivered in seq order, each exactly once, and the queue ends
+// empty. On PostgreSQL the instances' claims and completions race for the same rows.
+func TestInstancesShareJobsInOrder(t *testing.T) {
+	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
+		ctx := context.Background()
+		db := dbs[0]
+		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		ep := mkEndpoint(t, db, "acme")
+		const keys, perKey = 5, 16
+		appended := make(chan struct{})
+		add := func(i, k int) error {
+			_, err := dbs[(i+k)%len(dbs)].AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil)
+			return err
+		}
+		const first = 3 // rounds appended before the instances start: runs to follow
+		for i := range first {
+			for k := range keys {
+				if err := add(i, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		go func() {
+			defer close(appended)
+			for i := first; i < perKey; i++ {
+				for k := range keys {
+					if err := add(i, k); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+		var mu sync.Mutex
+		busy := map[string]string{}   // key → instance holding a job of it
+		lastSeq := map[string]int64{} // key → seq of the last delivered
+		delivered := map[string]int{} // delivery id → times delivered
+		followers := 0                // claimed behind a head
+		var wg sync.WaitGroup
+		for i, inst := range dbs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rnd := rand.New(rand.NewPCG(uint64(i), 7))
+				owner := fmt.Sprintf("instance-%d", i)
+				idle := 0
+				for {
+					select {
+					case <-appended:
+						if idle >= 20 {
+							return
+						}
+					default:
+					}
+					cs, err := inst.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(cs) == 0 {
+						idle++
+						time.Sleep(2 * time.Millisecond)
+						continue
+					}
+					idle = 0
+					var results []*sqlstore.AttemptResult
+					mu.Lock()
+					for _, h := range cs {
+						if other, ok := busy[h.OrderingKey]; ok {
+							t.Errorf("%s claimed a job of %s while %s holds one", owner, h.OrderingKey, other)
+						}
+						busy[h.OrderingKey] = owner
+						job := append([]*sqlstore.ClaimedDelivery{h}, h.Next...)
+						followers += len(h.Next)
+						for j := 1; j < len(job); j++ {
+							if job[j].Seq <= job[j-1].Seq {
+								t.Errorf("%s: followers of %s out of order: %d after %d", owner, h.OrderingKey, job[j].Seq, job[j-1].Seq)
+							}
+						}
+						// The first not delivered: a failure (retried at once) or,
+						// every fourth, a release (as when the lease runs short).
+						stop := len(job)
+						if rnd.IntN(3) == 0 {
+							stop = rnd.IntN(len(job))
+						}
+						for j, c := range job {
+							r := &sqlstore.AttemptResult{Claim: c, StartedAt: time.Now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered}
+							switch {
+							case j > stop || (j == stop && j > 0 && rnd.IntN(4) == 0):
+								r = &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased}
+							case j == stop:
+								r.StatusCode, r.Error, r.Outcome = 500, "HTTP 500", sqlstore.OutcomeRetry
+							default:
+								if c.Seq <= lastSeq[c.OrderingKey] {
+									t.Errorf("%s: key %s seq %d delivered after seq %d", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
+								}
+								lastSeq[c.OrderingKey] = c.Seq
+								delivered[c.ID]++
+							}
+							results = append(results, r)
+						}
+						delete(busy, h.OrderingKey) // before completing: then the next job may come
+					}
+					mu.Unlock()
+					rep, err := inst.CompleteDeliveries(ctx, results, sqlstore.CompleteOptions{})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if rep.Stale != 0 {
+						t.Errorf("%s: %d stale completions", owner, rep.Stale)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if followers == 0 {
+			t.Fatal("no delivery was claimed behind a head: the test did not test jobs")
+		}
+		t.Logf("%d deliveries claimed behind heads", followers)
+		if len(delivered) != keys*perKey {
+			t.Fatalf("%d deliveries delivered, want %d", len(delivered), keys*perKey)
+		}
+		for id, n := range delivered {
+			if n != 1 {
+				t.Fatalf("delivery %s delivered %d times", id, n)
+			}
+		}
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Status != sqlstore.DeliveryDelivered || d.InFlightUntil != nil {
+				t.Fatalf("delivery %s is %s (in flight until %v)", d.ID, d.Status, d.InFlightUntil)
+			}
+		}
+	})
+}
