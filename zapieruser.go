@@ -11,6 +11,9 @@ type ZapierUser struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"createdAt"`
+	// DisabledAt is when an operator disabled the user (nil: enabled); a disabled
+	// user cannot log in.
+	DisabledAt *time.Time `json:"disabledAt,omitempty"`
 }
 
 // ZapierSession is a login of a ZapierUser through one integration (e.g. "zapier").

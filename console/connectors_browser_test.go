@@ -343,6 +343,18 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	if e := expectAudit(t, bd.bed, "zapier-user.update", zap.ID, []string{pw, pw2}, "password_hash"); !strings.Contains(string(e.Before), "Acme Zap\"") {
 		t.Fatalf("update entry before: %s", e.Before)
 	}
+	// Disable (the login is refused, the state shows), then enable (the same password works).
+	b.submit("#zapier-users .disable-zapier", "#flash")
+	if st := b.text("#zapier-users"); !strings.Contains(st, "disabled") || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
+		t.Fatalf("after disable: %q", st)
+	}
+	b.screenshot("56-zapier-disabled")
+	expectAudit(t, bd.bed, "zapier-user.disable", zap.ID, []string{pw, pw2}, "password_hash")
+	b.submit("#zapier-users .enable-zapier", "#flash")
+	if zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 200 {
+		t.Fatal("the enabled user cannot log in")
+	}
+	expectAudit(t, bd.bed, "zapier-user.enable", zap.ID, []string{pw, pw2}, "password_hash")
 	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users")))
 	b.submit("#zapier-users .delete-zapier", "#flash")
 	if _, err := bd.DB.GetZapierUser(ctx, "acme", zap.ID); orderhub.ErrorCode(err) != orderhub.ENotFound || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
@@ -442,6 +454,7 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 		{"/console/zapier-users/" + bd.OtherZap + "/reset-password", map[string]string{"vendor": "other"}, "You work with vendor acme"},
 		{"/console/zapier-users/" + bd.OtherZap + "/reset-password", map[string]string{"vendor": "acme"}, "not found"},
 		{"/console/zapier-users/" + bd.OtherZap + "/delete", map[string]string{"vendor": "acme"}, "not found"},
+		{"/console/zapier-users/" + bd.OtherZap + "/disable", map[string]string{"vendor": "acme"}, "not found"},
 		{"/console/zapier-users/" + bd.OtherZap + "/edit", map[string]string{"vendor": "acme", "email": "hijack@acme.example"}, "not found"},
 		{"/console/zapier-users/" + bd.OtherZap + "/edit", map[string]string{"vendor": "other", "email": "hijack@acme.example"}, "You work with vendor acme"},
 		{"/console/zapier-users", map[string]string{"vendor": "other", "email": "x@other.example"}, "You work with vendor acme"},
@@ -460,7 +473,7 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	if a, err := bd.DB.GetYespoAccount(ctx, "other"); err != nil || a.BaseURL != "https://yespo.io" {
 		t.Fatalf("other's Yespo account: %+v %v", a, err)
 	}
-	if u, err := bd.DB.GetZapierUser(ctx, "other", bd.OtherZap); err != nil || u.Email != "zap@other.example" {
+	if u, err := bd.DB.GetZapierUser(ctx, "other", bd.OtherZap); err != nil || u.Email != "zap@other.example" || u.DisabledAt != nil {
 		t.Fatalf("other's Zapier user: %+v %v", u, err)
 	}
 	// Its own vendor's: a Zapier user created with a password it chose (not shown back).

@@ -36,6 +36,8 @@ func (c *console) manageConnectorRoutes() {
 	m.HandleFunc("POST "+p+"/zapier-users", c.auth(c.handleCreateZapierUser))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/reset-password", c.auth(c.handleResetZapierPassword))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/delete", c.auth(c.handleDeleteZapierUser))
+	m.HandleFunc("POST "+p+"/zapier-users/{id}/disable", c.auth(c.handleSetZapierUserEnabled(false)))
+	m.HandleFunc("POST "+p+"/zapier-users/{id}/enable", c.auth(c.handleSetZapierUserEnabled(true)))
 	m.HandleFunc("GET "+p+"/zapier-users/{id}/edit", c.auth(c.handleEditZapierUser))
 	m.HandleFunc("POST "+p+"/zapier-users/{id}/edit", c.auth(c.handleUpdateZapierUser))
 }
@@ -575,6 +577,24 @@ func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Password: generated, Done: true, Reset: true})
+}
+
+func (c *console) handleSetZapierUserEnabled(enabled bool) http.HandlerFunc {
+	action, done := "zapier-user.disable", " disabled; their sessions ended."
+	if enabled {
+		action, done = "zapier-user.enable", " enabled; they can log in with their password again."
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := c.managedZapierUser(w, r)
+		if !ok {
+			return
+		}
+		if _, err := c.manage.SetZapierUserEnabled(change(r, action, u.ID, u.VendorID), u.VendorID, u.ID, enabled); err != nil {
+			c.failErr(w, r, err)
+			return
+		}
+		c.back(w, r, "/connectors?vendor="+url.QueryEscape(u.VendorID), "Zapier user "+u.Email+done)
+	}
 }
 
 func (c *console) handleDeleteZapierUser(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 //	PATCH      /admin/v1/vendors/{vendorId}/zapier-users/{userId}   {email?, name?}
 //	DELETE     /admin/v1/vendors/{vendorId}/zapier-users/{userId}   (ends the user's sessions)
 //	POST       /admin/v1/vendors/{vendorId}/zapier-users/{userId}/reset-password   (ends the user's sessions)
+//	POST       /admin/v1/vendors/{vendorId}/zapier-users/{userId}/disable|enable   (disable ends the sessions)
 //	GET        /admin/v1/vendors/{vendorId}/zapier-channels         live REST-hook subscriptions
 //	POST       /admin/v1/vendors/{vendorId}/orders/{orderId}/shippings    → shipping-created
 //	POST       /admin/v1/vendors/{vendorId}/transactions                  → transaction-approved/-declined
@@ -30,6 +31,8 @@ func (s *Server) adminZapierRoutes(m *http.ServeMux) {
 	m.HandleFunc("PATCH "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminUpdateZapierUser))
 	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminDeleteZapierUser))
 	m.HandleFunc("POST "+v+"/zapier-users/{userId}/reset-password", s.requireAdmin(s.handleAdminResetZapierPassword))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/disable", s.requireAdmin(s.handleAdminSetZapierUserEnabled(false)))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/enable", s.requireAdmin(s.handleAdminSetZapierUserEnabled(true)))
 	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.handleAdminListZapierChannels))
 	m.HandleFunc("POST "+v+"/orders/{orderId}/shippings", s.requireAdmin(s.handleAdminCreateShipping))
 	m.HandleFunc("POST "+v+"/transactions", s.requireAdmin(s.handleAdminRecordTransaction))
@@ -87,6 +90,27 @@ func (s *Server) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
+}
+
+// handleAdminSetZapierUserEnabled serves POST …/zapier-users/{userId}/disable and
+// …/enable (no body): the user as it is then.
+func (s *Server) handleAdminSetZapierUserEnabled(enabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		vendorID, err := s.adminVendor(r)
+		var id string
+		if err == nil {
+			id, err = pathID(r, "userId", "Zapier user")
+		}
+		var u *orderhub.ZapierUser
+		if err == nil {
+			u, err = s.manage().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, u)
+	}
 }
 
 // ZapierUserCredentials is a Zapier user with the password orderhub generated for it

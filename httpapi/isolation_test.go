@@ -137,6 +137,7 @@ var isolationConsolePaths = []string{
 	"GET /console/yespo?vendor=acme", "POST /console/yespo", "POST /console/yespo/delete",
 	"GET /console/zapier-users/new", "POST /console/zapier-users", "POST /console/zapier-users/victim/reset-password", "POST /console/zapier-users/victim/delete",
 	"GET /console/zapier-users/victim/edit", "POST /console/zapier-users/victim/edit",
+	"POST /console/zapier-users/victim/disable", "POST /console/zapier-users/victim/enable",
 	// Vendor settings (console/manage_vendor.go).
 	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit", "GET /console/vendors/acme/quotas", "POST /console/vendors/acme/quotas",
 	// Catalog products, purchase options, sku/poId mappings and HOOK sources (console/manage_products.go).

@@ -911,6 +911,28 @@ func TestAdminZapierUserUpdate(t *testing.T) {
 	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"email": "nope"}).expect(400, orderhub.EInvalidEmail)
 	h.jsonReq("PATCH", "/admin/v1/vendors/acme/zapier-users/"+h.UserID, h.Admin, map[string]string{"emial": "x@acme.example"}).expect(400, orderhub.EInvalidRequest)
 	h.jsonReq("PATCH", "/admin/v1/vendors/other/zapier-users/"+h.UserID, h.Admin, map[string]string{"name": "x"}).expect(404, orderhub.ENotFound)
+	// Disable: the session ends, the login is refused; enable: the password works again.
+	var d orderhub.ZapierUser
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+h.UserID+"/disable", h.Admin, nil).expect(200, "").JSON(&d)
+	if d.DisabledAt == nil {
+		t.Fatalf("disabled %+v", d)
+	}
+	h.jsonReq("GET", "/api/check", h.Token, nil).expect(401, orderhub.EUnauthorized)
+	if res := h.jsonReq("POST", "/api/login", "", map[string]string{"email": "renamed@acme.example", "password": "123456789", "integration": "zapier"}).expect(401, orderhub.EUnauthorized); !contains(string(res.Body), "disabled") {
+		t.Fatalf("login of a disabled user: %s", res.Body)
+	}
+	h.jsonReq("POST", "/admin/v1/vendors/other/zapier-users/"+h.UserID+"/enable", h.Admin, nil).expect(404, orderhub.ENotFound)
+	var e orderhub.ZapierUser
+	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/"+h.UserID+"/enable", h.Admin, nil).expect(200, "").JSON(&e)
+	if e.DisabledAt != nil || e.ID != h.UserID {
+		t.Fatalf("enabled %+v", e)
+	}
+	h.login("renamed@acme.example", "123456789")
+	for _, a := range []string{"zapier-user.disable", "zapier-user.enable"} {
+		if pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: a, ResourceID: h.UserID}, sqlstore.Page{Limit: 10}); err != nil || len(pg.Data) != 1 {
+			t.Fatalf("audit %s: %+v %v", a, pg, err)
+		}
+	}
 	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, sqlstore.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 2 || !contains(string(pg.Data[1].Before), "admin@acme.example") || !contains(string(pg.Data[1].After), "renamed@acme.example") {
 		t.Fatalf("audit %+v %v", pg, err)

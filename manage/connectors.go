@@ -192,6 +192,12 @@ func (s *Service) ResetZapierPassword(ctx context.Context, vendorID, id, passwor
 	return u, generated, nil
 }
 
+// SetZapierUserEnabled disables a Zapier user (no login; their sessions end) or
+// enables them again with the same password.
+func (s *Service) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
+	return s.DB.SetZapierUserEnabled(ctx, vendorID, id, enabled)
+}
+
 // DeleteZapierUser deletes a Zapier user and ends their sessions.
 func (s *Service) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
 	return s.DB.DeleteZapierUser(ctx, vendorID, id)

@@ -98,15 +98,20 @@ func (db *DB) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, pass
 	})
 }
 
-const zapierUserColumns = `id, vendor_id, email, name, created_at`
+const zapierUserColumns = `id, vendor_id, email, name, created_at, disabled_at`
 
 func scanZapierUser(sc interface{ Scan(...any) error }) (*orderhub.ZapierUser, error) {
 	u := &orderhub.ZapierUser{}
 	var created int64
-	if err := sc.Scan(&u.ID, &u.VendorID, &u.Email, &u.Name, &created); err != nil {
+	var disabled sql.NullInt64
+	if err := sc.Scan(&u.ID, &u.VendorID, &u.Email, &u.Name, &created, &disabled); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = fromMicros(created)
+	if disabled.Valid {
+		t := fromMicros(disabled.Int64)
+		u.DisabledAt = &t
+	}
 	return u, nil
 }
 
@@ -235,6 +240,39 @@ func (db *DB) SetZapierUserPassword(ctx context.Context, vendorID, id, password 
 	return db.GetZapierUser(ctx, vendorID, id)
 }
 
+// SetZapierUserEnabled disables a Zapier user (they cannot log in; their sessions
+// end at once) or enables them again (with the same password). Setting the state a
+// user is in changes nothing.
+func (db *DB) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
+	err := db.Write(ctx, func(tx *Tx) error {
+		var disabled sql.NullInt64
+		if err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id).Scan(&disabled); err != nil {
+			return notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
+		}
+		if enabled {
+			if disabled.Valid {
+				_, err := tx.exec(`UPDATE zapier_users SET disabled_at = NULL, updated_at = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, micros(tx.now))
+				return err
+			}
+			return nil
+		}
+		if !disabled.Valid {
+			if _, err := tx.exec(`UPDATE zapier_users SET disabled_at = $3, updated_at = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, micros(tx.now)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetZapierUser(ctx, vendorID, id)
+}
+
+// ErrZapierDisabled answers the right password of a disabled user.
+var ErrZapierDisabled = orderhub.Errorf(orderhub.EUnauthorized, "This Zapier user is disabled; an operator can enable it again.")
+
 // ErrZapierLogin is the answer to a wrong e-mail or password (which one is not told).
 var ErrZapierLogin = orderhub.Errorf(orderhub.EUnauthorized, "The e-mail or password is wrong.")
 
@@ -249,11 +287,16 @@ func (db *DB) ZapierLogin(ctx context.Context, email, password, integration stri
 		var created int64
 		var h string
 		u = &orderhub.ZapierUser{}
-		err := db.read.QueryRowContext(ctx, `SELECT id, vendor_id, email, name, created_at, password_hash FROM zapier_users WHERE email = $1`, e).
-			Scan(&u.ID, &u.VendorID, &u.Email, &u.Name, &created, &h)
+		var disabled sql.NullInt64
+		err := db.read.QueryRowContext(ctx, `SELECT id, vendor_id, email, name, created_at, password_hash, disabled_at FROM zapier_users WHERE email = $1`, e).
+			Scan(&u.ID, &u.VendorID, &u.Email, &u.Name, &created, &h, &disabled)
 		switch {
 		case err == nil:
 			u.CreatedAt, hash = fromMicros(created), h
+			if disabled.Valid {
+				t := fromMicros(disabled.Int64)
+				u.DisabledAt = &t
+			}
 		case errors.Is(err, sql.ErrNoRows):
 			u = nil
 		default:
@@ -263,11 +306,24 @@ func (db *DB) ZapierLogin(ctx context.Context, email, password, integration stri
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u == nil {
 		return nil, "", nil, ErrZapierLogin
 	}
+	if u.DisabledAt != nil { // told only to whoever knows the password
+		return nil, "", nil, ErrZapierDisabled
+	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	token := ZapierTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	s := &orderhub.ZapierSession{UserID: u.ID, VendorID: u.VendorID}
 	err := db.Write(ctx, func(tx *Tx) error {
+		// Disabled or deleted since the read above: no session.
+		var disabled sql.NullInt64
+		switch err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE id = $1`, u.ID).Scan(&disabled); {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrZapierLogin
+		case err != nil:
+			return err
+		case disabled.Valid:
+			return ErrZapierDisabled
+		}
 		uuid, err := tx.zapierIntegration(u.VendorID, integration)
 		if err != nil {
 			return err
@@ -319,7 +375,7 @@ func (db *DB) ZapierSessionByToken(ctx context.Context, token string) (*orderhub
 	var expires, created int64
 	var revoked sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, s.vendor_id, s.integration_uuid, s.expires_at, s.revoked_at, u.email, u.name, u.created_at
-		FROM zapier_sessions s JOIN zapier_users u ON u.id = s.user_id WHERE s.token_hash = $1`, HashSecret(token)).
+		FROM zapier_sessions s JOIN zapier_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled_at IS NULL`, HashSecret(token)).
 		Scan(&s.UserID, &s.VendorID, &s.IntegrationUUID, &expires, &revoked, &u.Email, &u.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, bad

@@ -182,6 +182,52 @@ func TestUpdateZapierUser(t *testing.T) {
 	})
 }
 
+// A disabled Zapier user cannot log in (told so only after the right password) and
+// loses their sessions; enabled again, the same password works. Another vendor's
+// user is not found; setting the state a user is in changes nothing.
+func TestSetZapierUserEnabled(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		seedVendor(t, db)
+		ctx := context.Background()
+		u := &orderhub.ZapierUser{VendorID: "acme", Email: "zap@example.com"}
+		if err := db.CreateZapierUser(ctx, u, "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+		_, tok, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetZapierUserEnabled(ctx, "other", u.ID, false); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			t.Fatalf("another vendor's user: %v", err)
+		}
+		got, err := db.SetZapierUserEnabled(ctx, "acme", u.ID, false)
+		if err != nil || got.DisabledAt == nil {
+			t.Fatalf("disable: %+v %v", got, err)
+		}
+		if again, err := db.SetZapierUserEnabled(ctx, "acme", u.ID, false); err != nil || !again.DisabledAt.Equal(*got.DisabledAt) {
+			t.Fatalf("disable twice: %+v %v", again, err)
+		}
+		if _, _, err := db.ZapierSessionByToken(ctx, tok); err == nil {
+			t.Fatal("a disabled user's session lives on")
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour); err != sqlstore.ErrZapierDisabled {
+			t.Fatalf("login of a disabled user: %v", err)
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "wrong horse", "zapier", time.Hour); err != sqlstore.ErrZapierLogin {
+			t.Fatalf("a wrong password of a disabled user: %v", err)
+		}
+		if l, _ := db.ListZapierUsers(ctx, "acme"); len(l) != 1 || l[0].DisabledAt == nil {
+			t.Fatalf("list: %+v", l)
+		}
+		if got, err = db.SetZapierUserEnabled(ctx, "acme", u.ID, true); err != nil || got.DisabledAt != nil {
+			t.Fatalf("enable: %+v %v", got, err)
+		}
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour); err != nil {
+			t.Fatalf("login after enable: %v", err)
+		}
+	})
+}
+
 func TestZapierChannels(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)

@@ -21,10 +21,14 @@ func deliveryBodies(db *sqlstore.DB) map[string]func(*sqlstore.ClaimedDelivery) 
 	return map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error){sqlstore.EndpointZapier: httpapi.ZapierBody(db)}
 }
 
-var zapierUserHeader = []string{"ID", "VENDOR", "EMAIL", "NAME", "CREATED"}
+var zapierUserHeader = []string{"ID", "VENDOR", "EMAIL", "NAME", "CREATED", "DISABLED"}
 
 func zapierUserRow(u *orderhub.ZapierUser) []string {
-	return []string{u.ID, u.VendorID, u.Email, u.Name, fmtTime(u.CreatedAt)}
+	disabled := "-"
+	if u.DisabledAt != nil {
+		disabled = fmtTime(*u.DisabledAt)
+	}
+	return []string{u.ID, u.VendorID, u.Email, u.Name, fmtTime(u.CreatedAt), disabled}
 }
 
 // adminZapierCommands registers its admin commands (called once, from adminCommands).
@@ -117,6 +121,29 @@ func adminZapierCommands() {
 			return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), generated)})
 		}
 	})
+	for _, x := range []struct {
+		verb    string
+		enabled bool
+		what    string
+	}{{"disable", false, "disable a Zapier user: no login, their sessions end at once (--vendor, --id)"}, {"enable", true, "enable a disabled Zapier user again, with the same password (--vendor, --id)"}} {
+		registerAdmin("users", x.verb, x.what, func(fs *flag.FlagSet) func(*adminEnv) error {
+			vendor := fs.String("vendor", "", "vendor id (required)")
+			id := fs.String("id", "", "user id (required)")
+			return func(e *adminEnv) error {
+				if err := requireFlag("vendor", *vendor); err != nil {
+					return err
+				}
+				if err := requireFlag("id", *id); err != nil {
+					return err
+				}
+				u, err := e.manage().SetZapierUserEnabled(e.ctx, *vendor, *id, x.enabled)
+				if err != nil {
+					return err
+				}
+				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
+			}
+		})
+	}
 	registerAdmin("zapier-channels", "list", "list a vendor's live Zapier channels (REST-hook subscriptions) (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		return func(e *adminEnv) error {
