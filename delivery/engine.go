@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -300,10 +301,12 @@ type job struct {
 	sendBy time.Time
 }
 
-// run is an attempt being sent.
+// run is a job being sent; start is when its current attempt started (unix ns, set
+// by the job's worker before each attempt): a long job of fast attempts is not a
+// hanging attempt.
 type run struct {
 	id    string
-	start time.Time
+	start *atomic.Int64
 }
 
 type written struct {
@@ -477,8 +480,8 @@ func (d *dispatcher) write(limit, borrow int) {
 func (d *dispatcher) oldest(ep string) time.Time {
 	var t time.Time
 	for _, r := range d.running[ep] {
-		if t.IsZero() || r.start.Before(t) {
-			t = r.start
+		if s := time.Unix(0, r.start.Load()); t.IsZero() || s.Before(t) {
+			t = s
 		}
 	}
 	return t
@@ -585,7 +588,7 @@ func released(cs []*sqlstore.ClaimedDelivery) []*sqlstore.AttemptResult {
 // attemptJob sends a job's head, then each delivery behind it while the one before
 // was delivered and there is time left in the lease; the rest is released. The
 // results are in seq order, which the completion relies on.
-func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job) []*sqlstore.AttemptResult {
+func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job, start *atomic.Int64) []*sqlstore.AttemptResult {
 	if time.Now().After(j.sendBy) {
 		// It waited in the queue too long: its lease might end during the attempt.
 		return released(append([]*sqlstore.ClaimedDelivery{j.c}, j.c.Next...))
@@ -596,6 +599,7 @@ func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job) []
 		if out[len(out)-1].Outcome != sqlstore.OutcomeDelivered || time.Now().After(j.sendBy) || shuttingDown(stop) {
 			return append(out, released(j.c.Next[i:])...)
 		}
+		start.Store(time.Now().UnixNano())
 		out = append(out, e.attempt(ctx, c))
 	}
 	return out
@@ -621,11 +625,13 @@ func (d *dispatcher) start(ep string) {
 		q[0] = job{}
 		q = q[1:]
 		d.inflight[ep]++
-		d.running[ep] = append(d.running[ep], run{id: j.c.ID, start: now})
+		start := new(atomic.Int64)
+		start.Store(now.UnixNano())
+		d.running[ep] = append(d.running[ep], run{id: j.c.ID, start: start})
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			d.results <- d.e.attemptJob(d.ctx, d.stop, j)
+			d.results <- d.e.attemptJob(d.ctx, d.stop, j, start)
 		}()
 	}
 	if len(q) == 0 {

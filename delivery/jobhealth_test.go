@@ -1,0 +1,59 @@
+package delivery_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"orderhub/delivery"
+	"orderhub/sqlstore"
+)
+
+// A hanging attempt (one running longer than SlowAfter) stops new attempts to its
+// endpoint; a long job of fast attempts (a head and the deliveries claimed behind
+// it) is not a hanging attempt. Here one key's job of 12 attempts of 300 ms each
+// runs about 3.6 s, each attempt well under SlowAfter (2 s): another key's event
+// appended late in the job must be sent during it, not after it.
+func TestLongJobOfFastAttemptsIsNotHanging(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	gate := make(chan struct{})
+	rc := newReceiver(t, func(r received, _ int) int {
+		mu.Lock()
+		order = append(order, fmt.Sprintf("%s%d", r.Key, r.N))
+		mu.Unlock()
+		switch r.Key {
+		case "w1":
+			<-gate
+		case "a":
+			time.Sleep(300 * time.Millisecond)
+		}
+		return 200
+	})
+	b := setup(t, delivery.Config{AllowPrivateTargets: true, PerEndpoint: 4, Timeout: 6 * time.Second, SlowAfter: 2 * time.Second})
+	ep := b.endpoint(t, "acme", rc.srv.URL)
+	// w1 in flight and w2 queued hold the new endpoint's claims back (one slot, two
+	// ahead) while key a's events are appended: they make one job.
+	b.event(t, "acme", "t", "w1", 0)
+	waitFor(t, "w1 in flight", func() bool { return len(rc.requests()) == 1 })
+	b.event(t, "acme", "t", "w2", 0)
+	time.Sleep(200 * time.Millisecond) // w2 claimed
+	const n = 12
+	for i := range n {
+		b.event(t, "acme", "t", "a", i)
+	}
+	close(gate)
+	// Past SlowAfter from the job's start, no attempt slower than 300 ms: another
+	// key's event.
+	waitFor(t, "the job past SlowAfter", func() bool { return len(rc.requests()) >= 2+8 })
+	b.event(t, "acme", "t", "b", 0)
+	waitFor(t, "everything delivered", func() bool {
+		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryDelivered})) == n+3
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if last := order[len(order)-1]; last == "b0" {
+		t.Fatalf("requests %v: b0 waited for the whole job of key a although no attempt hung", order)
+	}
+}
