@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"orderhub"
 	"orderhub/manage"
@@ -25,6 +26,8 @@ func (c *console) manageVendorRoutes() {
 	m.HandleFunc("POST "+p+"/vendors/{id}/edit", c.auth(c.handleUpdateVendor))
 	m.HandleFunc("GET "+p+"/vendors/{id}/quotas", c.auth(c.handleEditQuotas))
 	m.HandleFunc("POST "+p+"/vendors/{id}/quotas", c.auth(c.handleUpdateQuotas))
+	m.HandleFunc("GET "+p+"/vendors/{id}/portal-links/new", c.auth(c.handleNewPortalLink))
+	m.HandleFunc("POST "+p+"/vendors/{id}/portal-links", c.auth(c.handleCreatePortalLink))
 	c.managePromoRoutes()
 }
 
@@ -343,4 +346,80 @@ func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.")
+}
+
+// ---- portal links (an operator, or a vendor-admin of the vendor) ----
+
+type portalLinkForm struct {
+	Vendor     string
+	Access     string
+	TTLSeconds string
+	Err        formError
+	// Link is the made link, shown once (Full: with this console's origin).
+	Link *manage.PortalLink
+	Full string
+}
+
+func (c *console) portalLinkPage(w http.ResponseWriter, r *http.Request, status int, f *portalLinkForm) {
+	c.render(w, r, status, "portal_link", &view{Title: "Portal link for " + f.Vendor, Nav: "catalog", Data: f})
+}
+
+// linkVendor is the vendor named by the path, when the session may manage it
+// (another vendor's is not found).
+func (c *console) linkVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return "", false
+	}
+	var err error = orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", id)
+	if mayShow(r, id) {
+		_, err = c.db.GetVendor(r.Context(), id)
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return "", false
+	}
+	return id, true
+}
+
+func (c *console) handleNewPortalLink(w http.ResponseWriter, r *http.Request) {
+	if c.readOnly(w, r) {
+		return
+	}
+	v, ok := c.linkVendor(w, r)
+	if !ok {
+		return
+	}
+	c.portalLinkPage(w, r, http.StatusOK, &portalLinkForm{Vendor: v, Access: manage.PortalRead, TTLSeconds: "3600"})
+}
+
+func (c *console) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) {
+	v, ok := c.linkVendor(w, r)
+	if !ok {
+		return
+	}
+	f := &portalLinkForm{Vendor: v, Access: r.PostForm.Get("access"), TTLSeconds: strings.TrimSpace(r.PostForm.Get("ttlSeconds"))}
+	ttl, err := strconv.ParseInt(f.TTLSeconds, 10, 64)
+	if err != nil {
+		// The API's JSON decoding refuses a non-number; the form says so by field.
+		err = orderhub.FieldError(orderhub.EInvalidRequest, "ttlSeconds", "ttlSeconds must be a whole number of seconds.")
+	} else {
+		f.Link, err = c.manage.CreatePortalLink(change(r, "portal-link.create", v, v), v, f.Access, ttl, time.Now())
+	}
+	if err != nil {
+		fe, ok := refused(err)
+		if !ok {
+			c.failErr(w, r, err)
+			return
+		}
+		f.Err = fe
+		c.portalLinkPage(w, r, http.StatusBadRequest, f)
+		return
+	}
+	scheme := "http"
+	if c.secureRequest(r) {
+		scheme = "https"
+	}
+	f.Full = scheme + "://" + r.Host + f.Link.URL
+	c.portalLinkPage(w, r, http.StatusOK, f)
 }

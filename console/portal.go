@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -32,68 +32,28 @@ import (
 // portal works in a frame where third-party cookies are blocked; pages are sent
 // with Referrer-Policy: no-referrer so that it does not leak to other sites.
 
-// Portal access levels.
+// The link's rules live in package manage (CreatePortalLink, which the admin API
+// and the console's form call); these names stay for the portal's code and tests.
 const (
-	PortalRead   = "read"
-	PortalManage = "manage"
+	PortalRead       = manage.PortalRead
+	PortalManage     = manage.PortalManage
+	DefaultPortalTTL = manage.DefaultPortalTTL
+	MaxPortalTTL     = manage.MaxPortalTTL
+	PortalPrefix     = manage.PortalPrefix
 )
-
-// Portal link lifetimes.
-const (
-	DefaultPortalTTL = time.Hour
-	MaxPortalTTL     = 7 * 24 * time.Hour
-)
-
-// PortalPrefix is where portals are served.
-const PortalPrefix = "/portal"
 
 // PortalLink is a made link.
-type PortalLink struct {
-	URL       string    `json:"url"` // the path, /portal/{token}/
-	VendorID  string    `json:"vendorId"`
-	Access    string    `json:"access"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
+type PortalLink = manage.PortalLink
 
-type portalClaims struct {
-	V string `json:"v"`
-	A string `json:"a"`
-	E int64  `json:"e"` // Unix seconds
-}
+type portalClaims = manage.PortalClaims
 
-// NewPortalLink makes a link to the vendor's portal that works until now + ttl.
+// NewPortalLink makes a link to the vendor's portal that works until now + ttl,
+// without an audit entry (manage.CreatePortalLink records one when ctx carries a change).
 func NewPortalLink(ctx context.Context, db *sqlstore.DB, vendorID, access string, ttl time.Duration, now time.Time) (*PortalLink, error) {
-	if access == "" {
-		access = PortalRead
-	}
-	if access != PortalRead && access != PortalManage {
-		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "access", "access must be read or manage, got %q.", access)
-	}
-	if ttl == 0 {
-		ttl = DefaultPortalTTL
-	}
-	if ttl < time.Minute || ttl > MaxPortalTTL {
-		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "ttlSeconds", "A portal link lives from 60 seconds to 7 days (604800 seconds).")
-	}
-	if _, err := db.GetVendor(ctx, vendorID); err != nil {
-		return nil, err
-	}
-	key, err := db.PortalKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	exp := now.Add(ttl).Truncate(time.Second)
-	payload, _ := json.Marshal(portalClaims{V: vendorID, A: access, E: exp.Unix()})
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	tok := p + "." + base64.RawURLEncoding.EncodeToString(portalMAC(key, p))
-	return &PortalLink{URL: PortalPrefix + "/" + tok + "/", VendorID: vendorID, Access: access, ExpiresAt: exp.UTC()}, nil
+	return (&manage.Service{DB: db}).CreatePortalLink(sqlstore.WithChange(ctx, nil), vendorID, access, int64(ttl/time.Second), now)
 }
 
-func portalMAC(key, payload string) []byte {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte("orderhub portal link\n" + payload))
-	return m.Sum(nil)
-}
+func portalMAC(key, payload string) []byte { return manage.PortalMAC(key, payload) }
 
 var errPortalExpired = errors.New("expired")
 

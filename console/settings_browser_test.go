@@ -445,3 +445,92 @@ func TestQuotaFormInABrowser(t *testing.T) {
 		}
 	}
 }
+
+// Portal links made in the console: a lifetime the admin API refuses is shown next
+// to its field; a made link is shown once, opens the vendor's portal, and its making
+// is audited without the link. A vendor-admin makes links for its vendor only; a
+// vendor-viewer makes none.
+func TestPortalLinkFormInABrowser(t *testing.T) {
+	chromiumPath(t)
+	bd := newBed(t)
+	ctx := context.Background()
+	otherVendor(t, bd)
+	b := newBrowser(t, bd.URL)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b.do(
+		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
+		chromedp.WaitVisible(chromedp.CSS("#new-portal-link")),
+		chromedp.Click(chromedp.CSS("#new-portal-link")),
+		chromedp.WaitVisible(chromedp.CSS("#portal-link-form")),
+	)
+	b.screenshot("68-portal-link-new")
+	b.setValue("ttlSeconds", "30")
+	b.setValue("access", "manage")
+	b.submit("#save", "#ttlSeconds-error")
+	want := apiError(t, bd, "POST", "/admin/v1/vendors/acme/portal-links", map[string]any{"access": "manage", "ttlSeconds": 30})
+	if got := b.text("#ttlSeconds-error"); got != want || want == "" {
+		t.Fatalf("the form says %q, the API %q", got, want)
+	}
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#access"))); v != "manage" {
+		t.Fatalf("the refused form lost its access: %q", v)
+	}
+	b.setValue("ttlSeconds", "600")
+	b.submit("#save", "#portal-link")
+	link := b.text("#portal-link code")
+	if !strings.HasPrefix(link, bd.URL+"/portal/") || !strings.Contains(b.text("#portal-access"), "manage") {
+		t.Fatalf("the link %q (base %s), access %q", link, bd.URL, b.text("#portal-access"))
+	}
+	b.screenshot("69-portal-link-made")
+	e := audited(t, bd, "portal-link.create", "acme")
+	token := strings.TrimSuffix(strings.TrimPrefix(link, bd.URL+"/portal/"), "/")
+	if all := string(e.Before) + string(e.After); strings.Contains(all, token) || strings.Contains(all, "/portal/") || !strings.Contains(all, `"access":"manage"`) || !strings.Contains(all, "expiresAt") || e.VendorID != "acme" {
+		t.Fatalf("audit entry of the link: %s → %s", e.Before, e.After)
+	}
+	// Shown once: the catalog and the audit page do not show it.
+	b.do(chromedp.Navigate(bd.URL+"/console/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")))
+	if page := b.text("body"); strings.Contains(page, token) || !strings.Contains(page, "portal-link.create") {
+		t.Fatalf("the audit page: %q", page)
+	}
+	// The link opens the portal, with manage access.
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#portal-endpoints")))
+	if page := b.text("body"); !strings.Contains(page, "CRM webhook") {
+		t.Fatalf("the portal: %q", page)
+	}
+
+	// A vendor-admin: its vendor's links, not another's.
+	a := newBrowser(t, bd.URL)
+	a.login("acme-ops", testPassword)
+	a.do(chromedp.WaitVisible(chromedp.CSS(".who")), chromedp.Navigate(bd.URL+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS("#new-portal-link")),
+		chromedp.Click(chromedp.CSS("#new-portal-link")), chromedp.WaitVisible(chromedp.CSS("#portal-link-form")))
+	a.submit("#save", "#portal-link")
+	if l := a.text("#portal-link code"); !strings.Contains(l, "/portal/") || !strings.Contains(a.text("#portal-access"), "read") {
+		t.Fatalf("a vendor-admin's link: %q", l)
+	}
+	a.do(chromedp.Navigate(bd.URL+"/console/vendors/other/portal-links/new"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "not found") {
+		t.Fatalf("another vendor's link form for a vendor-admin: %q", msg)
+	}
+	a.postAs("/console/vendors/other/portal-links", map[string]string{"access": "manage", "ttlSeconds": "604800"})
+	a.do(chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := a.text("#error"); !strings.Contains(msg, "not found") || strings.Contains(a.text("body"), "/portal/") {
+		t.Fatalf("a vendor-admin making another vendor's link: %q", msg)
+	}
+	pg, _ := bd.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "portal-link.create"}, sqlstore.Page{Limit: 10})
+	for _, e := range pg.Data {
+		if e.VendorID != "acme" {
+			t.Fatalf("a link of %s was made", e.VendorID)
+		}
+	}
+
+	// A vendor-viewer makes none.
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	v := newBrowser(t, bd.URL)
+	v.login("acme-viewer", testPassword)
+	v.do(chromedp.WaitVisible(chromedp.CSS(".who")), chromedp.Navigate(bd.URL+"/console/vendors/acme/portal-links/new"), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := v.text("#error"); !strings.Contains(msg, "vendor-viewer") {
+		t.Fatalf("the link form for a viewer: %q", msg)
+	}
+}

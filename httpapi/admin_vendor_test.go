@@ -170,3 +170,27 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 		t.Fatal("a vendor token deactivated another vendor's code")
 	}
 }
+
+// Making a portal link through the admin API is audited (portal-link.create: who,
+// the vendor, access and expiry) without the link itself, in the entry or its
+// completion; a refused lifetime records nothing.
+func TestAdminPortalLinkAudited(t *testing.T) {
+	h := newTestHub(t)
+	h.ValidateSpec = true
+	ctx := context.Background()
+	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 30}).expect(400, orderhub.EInvalidRequest)
+	var link struct{ URL, Access string }
+	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 600}).expect(201, "").JSON(&link)
+	pg, err := h.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "portal-link.create"}, sqlstore.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Data) != 1 {
+		t.Fatalf("entries: %+v", pg.Data)
+	}
+	e := pg.Data[0]
+	token := strings.Trim(strings.TrimPrefix(link.URL, "/portal/"), "/")
+	if all := string(e.Before) + string(e.After); token == "" || contains(all, token) || !contains(all, `"access":"manage"`) || e.VendorID != "acme" || e.Actor.Kind != sqlstore.ActorToken {
+		t.Fatalf("entry: %+v %s → %s", e.Actor, e.Before, e.After)
+	}
+}

@@ -140,6 +140,7 @@ var isolationConsolePaths = []string{
 	"POST /console/zapier-users/victim/disable", "POST /console/zapier-users/victim/enable",
 	// Vendor settings (console/manage_vendor.go).
 	"GET /console/vendors/acme/edit", "POST /console/vendors/acme/edit", "GET /console/vendors/acme/quotas", "POST /console/vendors/acme/quotas",
+	"GET /console/vendors/acme/portal-links/new", "POST /console/vendors/acme/portal-links",
 	// Catalog products, purchase options, sku/poId mappings and HOOK sources (console/manage_products.go).
 	"GET /console/products/new", "POST /console/products", "GET /console/products/victim/edit", "POST /console/products/victim/edit",
 	"POST /console/products/victim/delete", "GET /console/purchase-options/new", "POST /console/purchase-options",
