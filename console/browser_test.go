@@ -102,13 +102,21 @@ func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// text returns the text of the first element css names (waiting for it). A query
+// that meets a page still being replaced ("No node with given id found", "navigated
+// or closed": seen on a loaded machine) is tried again.
 func (b *browser) text(css string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		b.t.Fatalf("text of %s: %v", css, err)
+	for try := 0; ; try++ {
+		s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
+		if err == nil {
+			return s
+		}
+		if try == 20 || !strings.Contains(err.Error(), "No node with given id") && !strings.Contains(err.Error(), "navigated or closed") {
+			b.t.Fatalf("text of %s: %v", css, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
 func (b *browser) location() string {
@@ -276,10 +284,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector('#replay-form input[name="csrf"]').remove(), true`)); err != nil {
 		t.Fatal(err)
 	}
-	b.do(
-		chromedp.Click(chromedp.CSS("#replay")),
-		chromedp.WaitVisible(chromedp.CSS("#error")),
-	)
+	b.submit("#replay", "#error")
 	if msg := b.text("#error"); !strings.Contains(msg, "security token is missing") {
 		t.Fatalf("post without CSRF token: %q", msg)
 	}
