@@ -92,7 +92,7 @@ type Config struct {
 	AlertFailingAfter, AlertInterval time.Duration
 	// Lease is how long a claim holds before the delivery is due again (default
 	// 3 × Timeout: an attempt may wait behind its endpoint's cap for one Timeout, then
-	// take one more).
+	// take one more; less than 2 × Timeout + 1 s gets the default).
 	Lease time.Duration
 	// AllowPrivateTargets lets endpoints reach loopback, private and link-local
 	// addresses (tests, the demo, trusted networks); used when Guard is nil.
@@ -178,7 +178,9 @@ func (c *Config) defaults() {
 	if c.AlertInterval <= 0 {
 		c.AlertInterval = time.Hour
 	}
-	if c.Lease < c.Timeout+time.Second {
+	if c.Lease < 2*c.Timeout+time.Second {
+		// A job's deliveries start until one Timeout (and some slack) before the
+		// lease ends (dispatcher.claimed): a shorter lease leaves no time to send.
 		c.Lease = 3 * c.Timeout
 	}
 	if c.SlowAfter <= 0 {

@@ -57,3 +57,21 @@ func TestLongJobOfFastAttemptsIsNotHanging(t *testing.T) {
 		t.Fatalf("requests %v: b0 waited for the whole job of key a although no attempt hung", order)
 	}
 }
+
+// A Lease the Config accepts must leave time to send: with Lease just over Timeout
+// (11 s for a 10 s timeout) a job's time to send (its lease less one Timeout and
+// some slack) was nil, so every claimed delivery was released unsent, claimed again
+// and released again, for ever.
+func TestShortLeaseStillDelivers(t *testing.T) {
+	rc := newReceiver(t, nil)
+	b := setup(t, delivery.Config{AllowPrivateTargets: true, Timeout: 10 * time.Second, Lease: 11 * time.Second})
+	ep := b.endpoint(t, "acme", rc.srv.URL)
+	ev := b.event(t, "acme", "t", "k", 0)
+	deadline := time.Now().Add(20 * time.Second)
+	for b.status(t, ep.ID, ev.ID) != sqlstore.DeliveryDelivered {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered in 20 s with a 11 s lease (%d requests)", len(rc.requests()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
