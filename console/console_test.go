@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/console"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -490,5 +492,11 @@ func TestConsoleLockoutIsPerAddress(t *testing.T) {
 	res := victim.do("POST", "/console/login", url.Values{"csrf": {tok}, "username": {testUser}, "password": {testPassword}}, nil)
 	if res.Status != http.StatusSeeOther || cookie(res, "orderhub_console") == nil {
 		t.Fatalf("the real user, from another address, got %d while an attacker was throttled", res.Status)
+	}
+}
+
+func TestPortalPrefixIsManages(t *testing.T) {
+	if console.PortalPrefix != manage.PortalPrefix {
+		t.Fatalf("console.PortalPrefix %q, manage.PortalPrefix %q", console.PortalPrefix, manage.PortalPrefix)
 	}
 }
