@@ -1,8 +1,10 @@
 package delivery_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,5 +75,37 @@ func TestShortLeaseStillDelivers(t *testing.T) {
 			t.Fatalf("not delivered in 20 s with a 11 s lease (%d requests)", len(rc.requests()))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Timeout bounds one attempt (Config.Timeout), a Sender's too: the jobs' time to
+// send (their lease less one Timeout) relies on it. A connector that makes several
+// calls, each with a timeout of its own, could otherwise run past the lease while
+// another instance claims the key again and sends it alongside.
+func TestSenderAttemptBoundedByTimeout(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	b := setup(t, delivery.Config{Timeout: 500 * time.Millisecond, Senders: map[string]delivery.Sender{
+		testKind: delivery.SenderFunc(func(ctx context.Context, _ *sqlstore.ClaimedDelivery) delivery.SendResult {
+			if calls.Add(1) > 1 {
+				return delivery.SendResult{StatusCode: 200}
+			}
+			select {
+			case <-ctx.Done():
+				return delivery.SendResult{Err: ctx.Err()}
+			case <-time.After(20 * time.Second):
+				return delivery.SendResult{StatusCode: 200, Response: "answered after 20 s"}
+			}
+		}),
+	}})
+	ep := &sqlstore.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
+	if err := b.db.CreateEndpoint(context.Background(), ep); err != nil {
+		t.Fatal(err)
+	}
+	ev := b.event(t, "acme", "t", "k", 1)
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	as := b.attempts(t, ep.ID, ev.ID)
+	if len(as) != 2 || as[0].Error == "" || as[0].LatencyMS > 10_000 {
+		t.Fatalf("attempts %+v: the first must end at the 500 ms timeout, failed, and be retried", as)
 	}
 }

@@ -83,7 +83,11 @@ func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqls
 	var err error
 	permanent := false
 	if s := e.cfg.Senders[c.Kind]; s != nil {
-		res := s.Send(ctx, c)
+		// Timeout bounds the whole attempt, however many calls the Sender makes:
+		// a job's later deliveries start only while one Timeout of the lease is left.
+		sctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+		res := s.Send(sctx, c)
+		cancel()
 		status, respBody, retryAfter, err, permanent = res.StatusCode, res.Response, res.RetryAfter, res.Err, res.Permanent
 		if err == nil && status == 0 {
 			status = http.StatusNoContent // nothing to send: done
