@@ -1590,7 +1590,8 @@ func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
 // ReplayDelivery puts one delivery back in its queue with a fresh retry schedule: a
 // delivered or dead one is sent again, an active one is made due now. A replayed
 // delivery rejoins its key's queue in seq order; only a head already in flight stays
-// ahead of it. (Later events that were delivered already are not sent again: a replay
+// ahead of it, with the deliveries claimed behind it (ClaimedDelivery.Next: its
+// worker sends them without looking again). (Later events that were delivered already are not sent again: a replay
 // of an old event necessarily arrives after them.)
 func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*Delivery, error) {
 	err := db.Write(ctx, func(tx *Tx) error {
