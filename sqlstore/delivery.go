@@ -1494,7 +1494,9 @@ func (tx *Tx) insertAttempts(results []*AttemptResult) error {
 		_, err := tx.exec(`INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error)
 			VALUES `+b.String(), args...)
 		b.Reset()
-		args = args[:0]
+		// A fresh slice: on PostgreSQL the statement may still be queued (pipelined)
+		// with these arguments.
+		args = make([]any, 0, cols*chunk)
 		return err
 	}
 	for _, r := range results {

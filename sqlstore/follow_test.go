@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -235,6 +236,37 @@ func TestFollowersDoNotOvertakeAReplayedDelivery(t *testing.T) {
 					got[j] = seqOf[id]
 				}
 				t.Fatalf("sent seqs %v, want a2, then the replayed a1, then a3, a4 (%d, %d, %d, %d)", got, seqOf[want[0]], seqOf[want[1]], seqOf[want[2]], seqOf[want[3]])
+			}
+		}
+	})
+}
+
+// A completion batch larger than one multi-row statement records every attempt once
+// (on PostgreSQL the statements are pipelined: each keeps its own arguments).
+func TestCompleteLargeBatch(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		deliverySetup(t, db)
+		ctx := context.Background()
+		ep := mkEndpoint(t, db, "acme")
+		const n = 250
+		for i := range n {
+			appendEv(t, db, "acme", "t", fmt.Sprintf("k%d", i))
+		}
+		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: n, Lease: time.Minute})
+		if err != nil || len(cs) != n {
+			t.Fatalf("claimed %d: %v", len(cs), err)
+		}
+		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 0 {
+			t.Fatalf("stale: %+v", rep)
+		}
+		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, Limit: 1000})
+		if err != nil || len(ds) != n {
+			t.Fatalf("deliveries: %d %v", len(ds), err)
+		}
+		for _, d := range ds {
+			atts, err := db.ListAttempts(ctx, "acme", d.ID)
+			if err != nil || d.Status != sqlstore.DeliveryDelivered || len(atts) != 1 || atts[0].DeliveryID != d.ID || atts[0].Attempt != 1 {
+				t.Fatalf("%s: %s, attempts %+v %v", d.ID, d.Status, atts, err)
 			}
 		}
 	})
