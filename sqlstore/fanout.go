@@ -209,7 +209,7 @@ func (db *DB) expandStep(ctx context.Context, budget int, shares bool) (fanStep,
 			if db.fanRest == nil {
 				db.fanRest = map[string]time.Time{}
 			}
-			db.fanRest[vendor] = time.Now().Add(fanVendorRest * took)
+			db.fanRest[vendor] = time.Now().Add(fanVendorRest * st.work)
 		}
 	}
 	db.fanExpanded.Add(int64(inserted))
@@ -217,11 +217,13 @@ func (db *DB) expandStep(ctx context.Context, budget int, shares bool) (fanStep,
 }
 
 // fanVendorRest: after a step for a vendor, the expander leaves that vendor alone
-// for this many times as long as the step held the writer, so that one vendor's
-// fan-out takes at most 1/(1+fanVendorRest) of the writer's time — a quarter —
-// while other vendors' backlogs may use the rest of the expander's half (the
-// expander pauses as long as each step took: at most half of the writer for all
-// of them together).
+// for this many times as long as the step's statements took, so that one vendor's
+// fan-out statements take at most 1/(1+fanVendorRest) of the writer's time — a
+// quarter — while other vendors' backlogs may use the rest of the expander's half
+// (the expander pauses as long as each step's statements took: at most half of the
+// writer for all of them together). Commits are not counted: a step's COMMIT costs
+// the same whatever its size, and counting it would slow small steps (a small
+// --fanout-batch, a loaded disk) to a crawl for nothing.
 const fanVendorRest = 3
 
 // fanStepTarget is how long an expander step's statements should hold the writer
@@ -547,7 +549,7 @@ func (db *DB) fanoutLoop() {
 				db.log.Error("fan-out expander step failed; retrying at the next poll", "err", err)
 				break
 			}
-			pause := st.took
+			pause := st.work
 			if !st.worked {
 				if st.rest == 0 {
 					break
@@ -556,9 +558,10 @@ func (db *DB) fanoutLoop() {
 			} else {
 				budget = nextFanBudget(budget, st.work, db.fanBatch)
 			}
-			// Pace: as long again before the next step, so that the backlogs take
-			// at most about half of the writer's time even when no foreground
-			// request waits (and each vendor at most a quarter: fanVendorRest).
+			// Pace: as long as the step's statements took before the next step, so
+			// that the backlogs' statements take at most about half of the writer's
+			// time even when no foreground request waits (and each vendor's at most
+			// a quarter: fanVendorRest).
 			select {
 			case <-db.fanQuit:
 				return

@@ -11,9 +11,9 @@ import (
 )
 
 // Each vendor's fan-out gets a bounded share of the writer: after a step for a
-// vendor the expander serves the other vendors behind, and when every vendor behind
-// has had its step it rests (it reports how long) instead of writing more for them.
-// ExpandFanout, without shares, goes on at once (tests drive it).
+// vendor that vendor rests, the expander serves the other vendors behind, and when
+// every vendor behind rests it reports how long until the first may go on instead
+// of writing more for them. ExpandFanout, without shares, goes on at once.
 func TestExpanderSharesPerVendor(t *testing.T) {
 	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), Options{InlineFanout: -1, NoFanoutExpander: true, FanoutBatch: 8})
 	if err != nil {
@@ -36,33 +36,49 @@ func TestExpanderSharesPerVendor(t *testing.T) {
 			}
 		}
 	}
-	var served []string
-	step := func() fanStep {
+	// A step with shares leaves its vendor resting.
+	st, err := db.expandStep(ctx, 8, true)
+	if err != nil || !st.worked {
+		t.Fatalf("first step: %+v %v", st, err)
+	}
+	first := db.fanLast
+	db.fanMu.Lock()
+	until, resting := db.fanRest[first]
+	db.fanMu.Unlock()
+	if !resting || until.Before(time.Now().Add(-time.Second)) {
+		t.Fatalf("after a step for %s: rest %v %v", first, until, resting)
+	}
+	// The next vendor in turn is the other one while the first rests, and with
+	// both resting there is no vendor, only how long until the first may go on.
+	hour := time.Now().Add(time.Hour)
+	pick := func(rest map[string]time.Time) (string, time.Duration) {
 		t.Helper()
-		st, err := db.expandStep(ctx, 8, true)
-		if err != nil {
+		var v string
+		var wait time.Duration
+		if err := db.Write(ctx, func(tx *Tx) error {
+			var err error
+			v, wait, err = tx.nextBacklog(first, rest)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
-		if st.worked {
-			served = append(served, db.fanLast)
-		}
-		return st
+		return v, wait
 	}
-	step()
-	step()
-	if len(served) != 2 || served[0] == served[1] {
-		t.Fatalf("served %v: want each vendor behind once", served)
+	other := "globex"
+	if first == "globex" {
+		other = "acme"
 	}
-	st := step()
-	if st.worked || st.rest <= 0 || st.rest > time.Second {
-		t.Fatalf("third step at once: %+v; want no work and a rest (both vendors used their share)", st)
+	if v, _ := pick(map[string]time.Time{other: hour}); v != first {
+		t.Fatalf("with %s resting got %q, want %s", other, v, first)
 	}
-	time.Sleep(st.rest)
-	if st := step(); !st.worked {
-		t.Fatalf("after the rest: %+v", st)
+	if v, _ := pick(map[string]time.Time{first: hour}); v != other {
+		t.Fatalf("with %s resting got %q, want %s", first, v, other)
+	}
+	if v, wait := pick(map[string]time.Time{first: hour, other: time.Now().Add(time.Minute)}); v != "" || wait <= 0 || wait > time.Minute {
+		t.Fatalf("both resting: %q, wait %v; want none and a wait of at most a minute", v, wait)
 	}
 	// Without shares (ExpandFanout) there is no rest.
-	for range 2 {
+	for range 3 {
 		if worked, err := db.ExpandFanout(ctx); err != nil || !worked {
 			t.Fatalf("ExpandFanout: %v %v", worked, err)
 		}
