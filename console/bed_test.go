@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"context"
 	"io"
 	"net/http"
@@ -18,6 +20,9 @@ import (
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
+
+// Fast password hashes in tests: every login of the browser tests checks one.
+func init() { sqlstore.BcryptCost = bcrypt.MinCost }
 
 const (
 	testUser     = "ops"

@@ -734,10 +734,6 @@ type ConsoleSession struct {
 // MinConsolePassword is the shortest console password accepted.
 const MinConsolePassword = 12
 
-// bcryptCost is the work factor of console password hashes (bcrypt's default, ~50 ms
-// here); tests may lower it.
-var bcryptCost = bcrypt.DefaultCost
-
 // CreateConsoleUser creates an operator console user with a password (stored as a
 // bcrypt hash).
 func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*ConsoleUser, error) {
@@ -829,7 +825,7 @@ func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disab
 // dummyHash is compared against when a username is unknown, so that a login takes
 // as long for a missing user as for a wrong password (same cost; made on first use).
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("orderhub-no-such-user"), bcryptCost)
+	h, _ := bcrypt.GenerateFromPassword([]byte("orderhub-no-such-user"), BcryptCost)
 	return h
 })
 

@@ -22,7 +22,7 @@ func hashConsolePassword(password string) ([]byte, error) {
 	if len(password) < MinConsolePassword || len(password) > 72 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "password", "The password must be %d to 72 bytes long.", MinConsolePassword)
 	}
-	return bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	return bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 }
 
 // requireRoleVendor checks that the vendor of a vendor role exists.
