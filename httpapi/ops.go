@@ -13,31 +13,32 @@ func sqlContractFilter(vendorID, externalOrderID string) sqlstore.ContractFilter
 	return sqlstore.ContractFilter{VendorID: vendorID, ExternalOrderID: externalOrderID}
 }
 
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
-func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "The database is not reachable."))
-		return
+		return orderhub.Errorf(orderhub.EUnavailable, "The database is not reachable.")
 	}
 	if err := s.db.WriteHealth(ctx); err != nil {
 		s.log.Warn("readiness check failed: writes fail", "err", err)
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "The database does not accept writes."))
-		return
+		return orderhub.Errorf(orderhub.EUnavailable, "The database does not accept writes.")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
 }
 
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	if len(s.openapi) == 0 {
 		s.notFound(w, r)
-		return
+		return nil
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(s.openapi)
+	return nil
 }

@@ -15,18 +15,18 @@ import (
 func (s *Server) routes() {
 	m := s.mux
 	// Ops.
-	m.HandleFunc("GET /healthz", s.handleHealthz)
-	m.HandleFunc("GET /readyz", s.handleReadyz)
-	m.HandleFunc("GET /openapi.json", s.handleOpenAPI)
+	m.HandleFunc("GET /healthz", s.wrap(s.handleHealthz))
+	m.HandleFunc("GET /readyz", s.wrap(s.handleReadyz))
+	m.HandleFunc("GET /openapi.json", s.wrap(s.handleOpenAPI))
 	m.Handle("GET /metrics", s.metricsAuth(MetricsHandler(s.reg)))
 
 	// OAuth2 (seed 001).
 	m.HandleFunc("POST /oauth/token", s.handleToken)
 
 	// Vendor Order API (seed 001).
-	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.requireScope(orderhub.ScopeVendorOrders, s.handleVendorOrder))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.requireScope(orderhub.ScopeVendorOrders, s.handleListContracts))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.requireScope(orderhub.ScopeVendorOrders, s.handleGetContract))
+	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleVendorOrder)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleListContracts)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleGetContract)))
 
 	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
 	s.purchaseRoutes(m)

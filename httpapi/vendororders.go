@@ -53,21 +53,18 @@ func (c *promoCache) get(ctx context.Context, vendorID, code string) (*orderhub.
 // handleVendorOrder serves POST /payments/vendor/{vendorId}/promos/code/{promoCode}
 // (seed 001). Checks run in this order: token (401), vendor (403), body size (413),
 // promo code (404), body (400/422), then the order is placed in one transaction.
-func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	confirm, err := boolQuery(r, "confirm")
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	promo, err := s.promos.get(r.Context(), vendorID, r.PathValue("promoCode"))
 	if err == nil && !promo.Active {
@@ -75,20 +72,18 @@ func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) {
 		err = orderhub.Errorf(orderhub.EPromoCodeNotFound, "Promo code %q is deactivated for vendor %q.", promo.Code, vendorID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	o, err := orderhub.ParseVendorOrder(vendorID, promo.Code, confirm, body, s.now())
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	res, err := s.db.PlaceVendorOrder(r.Context(), o, promo)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // ContractList is the answer of GET /payments/vendor/{vendorId}/contracts.
@@ -99,37 +94,35 @@ type ContractList struct {
 // handleListContracts serves GET /payments/vendor/{vendorId}/contracts?externalOrderId=…,
 // seed 001's "check before retrying": the contracts of an external order id (an
 // empty list when there is none), or the vendor's most recent contracts.
-func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	ext := r.URL.Query().Get("externalOrderId")
 	if !cleanText(ext) {
 		// No order id holds NUL or invalid UTF-8: nothing to look up.
 		writeJSON(w, http.StatusOK, ContractList{Data: []*orderhub.Contract{}})
-		return
+		return nil
 	}
 	cs, err := s.db.ListContracts(r.Context(), sqlContractFilter(vendorID, ext))
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, ContractList{Data: cs})
+	return nil
 }
 
 // handleGetContract serves GET /payments/vendor/{vendorId}/contracts/{contractId}.
-func (s *Server) handleGetContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetContract(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	c, err := s.db.GetContract(r.Context(), vendorID, r.PathValue("contractId"))
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
 }

@@ -1,0 +1,26 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// handler is an HTTP handler that returns its failure instead of writing it. It
+// writes its answer itself on success (and returns nil); on failure it writes
+// nothing and returns the error, which errorHandler answers through writeError —
+// the seed's error body, the status from the statuses table (error.go).
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// errorHandler adapts h to an http.HandlerFunc that answers h's error, logging
+// failures (5xx) to log. It allocates nothing per request.
+func errorHandler(log *slog.Logger, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, log, err)
+		}
+	}
+}
+
+// wrap adapts h with the server's logger (errorHandler); routes use it for every
+// handler that returns its error.
+func (s *Server) wrap(h handler) http.HandlerFunc { return errorHandler(s.log, h) }
