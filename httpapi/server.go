@@ -146,7 +146,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Middleware wraps h in what every request of the API passes through (request id,
-// metrics by route, failure log, panic recovery). `orderhub bench`'s ceiling handler
+// metrics by route, failure log, panic recovery). The bench's ceiling handler
 // uses it, so that the ceiling pays what every API request pays (cmd/orderhub).
 func (s *Server) Middleware(h http.Handler) http.Handler { return s.recoverer(s.instrument(h)) }
 

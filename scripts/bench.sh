@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The standard benchmark set of docs/benchmarks.md: builds orderhub, then runs each
-# scenario of `orderhub bench` against a freshly spawned hub (SQLite), appending the
-# results to docs/benchmarks.md (or $BENCH_OUT). Not part of scripts/test.
+# The standard benchmark set of docs/benchmarks.md: builds the server (orderhub) and
+# the load generator (orderhub-bench), then runs each scenario of orderhub-bench
+# against a freshly spawned hub (SQLite), appending the results to
+# docs/benchmarks.md (or $BENCH_OUT). Not part of scripts/test.
 #
 #   scripts/bench.sh                      # ≈ 3 minutes
 #   DURATION=30s scripts/bench.sh         # longer measurements
@@ -11,13 +12,14 @@ cd "$(dirname "$0")/.."
 out="${BENCH_OUT:-docs/benchmarks.md}"
 duration="${DURATION:-10s}"
 label="${LABEL:-}"
-bin="$(mktemp -d)/orderhub"
-trap 'rm -rf "$(dirname "$bin")"' EXIT
-go build -o "$bin" ./cmd/orderhub
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+bin="$dir/orderhub"
+go build -o "$dir/" ./cmd/orderhub ./cmd/orderhub-bench
 load() { awk '{print "load average " $1 ", " $2 ", " $3 " (1, 5, 15 min) at the start."}' /proc/loadavg; }
 run() {
-  echo "== orderhub bench $*" >&2
-  "$bin" bench --binary "$bin" --duration "$duration" --out "$out" --label "$label $(load)" "$@"
+  echo "== orderhub-bench $*" >&2
+  "$dir/orderhub-bench" --binary "$bin" --duration "$duration" --out "$out" --label "$label $(load)" "$@"
 }
 {
   echo

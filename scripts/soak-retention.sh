@@ -26,13 +26,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 out="${SOAK_OUT:-$work/soak.md}"
 bin="$work/orderhub"
-go build -o "$bin" ./cmd/orderhub
+go build -o "$work/" ./cmd/orderhub ./cmd/orderhub-bench
 load() { awk '{print "load average " $1 ", " $2 ", " $3 " (1, 5, 15 min) at the start."}' /proc/loadavg; }
 run() {
   local name="$1" db="$2"; shift 2
   rm -f "$work/$db"*
-  echo "== $name: orderhub bench … --serve-args \"$*\"" >&2
-  "$bin" bench --binary "$bin" --scenario orders --webhooks --receivers 1 --mode open --rate "$rate" \
+  echo "== $name: orderhub-bench … --serve-args \"$*\"" >&2
+  "$work/orderhub-bench" --binary "$bin" --scenario orders --webhooks --receivers 1 --mode open --rate "$rate" \
     --concurrency 64 --warmup 10s --duration "${minutes}m" --db "sqlite:$work/$db" --sample-db "$sample" \
     --serve-args "$*" --out "$work/$db.md" --label "$name. $(load)"
   cat "$work/$db.md" >>"$out"

@@ -21,7 +21,7 @@ commands:
   migrate   apply database migrations (--db)
   backup    copy a live SQLite database to a file (--db, --to, --force)
   admin     manage vendors, clients, promo codes, tokens, events (orderhub admin help)
-  bench     load scenarios against a hub, spawned or running (orderhub bench -h)
+  bench     moved to its own command: go run ./cmd/orderhub-bench -h
   receive   a local webhook receiver that checks signatures and prints deliveries (--addr, --secret)
   version   print the version
 `

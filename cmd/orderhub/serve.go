@@ -190,7 +190,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer stopRetention()
 	var handler http.Handler = api
 	if tok := getenv(benchCeilingEnv); tok != "" {
-		// Only `orderhub bench` sets it, for the hub it spawns (bench_ceiling.go).
+		// Only the load generator (cmd/orderhub-bench) sets it, for the hub it spawns (bench_ceiling.go).
 		if len(tok) < 16 || strings.Trim(tok, "0123456789abcdef") != "" {
 			return fmt.Errorf("%s must be at least 16 lowercase hex digits", benchCeilingEnv)
 		}

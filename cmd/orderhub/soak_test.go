@@ -102,7 +102,7 @@ func TestSoakNoGrowth(t *testing.T) {
 	for time.Now().Before(end) {
 		time.Sleep(time.Second)
 		m := scrape(t, inst.url)
-		samples = append(samples, sample{m["go_goroutines"], m["go_memstats_heap_inuse_bytes"], float64(benchProcStatus(pid, "VmRSS"))})
+		samples = append(samples, sample{m["go_goroutines"], m["go_memstats_heap_inuse_bytes"], float64(procStatus(pid, "VmRSS"))})
 	}
 	close(stop)
 	wg.Wait()

@@ -10,7 +10,7 @@ import (
 	"orderhub/sqlstore/pgtest"
 )
 
-// `orderhub bench` runs each scenario against a spawned hub (the real binary) and
+// orderhub-bench runs each scenario against a spawned hub (the real binary) and
 // reports numbers; the figures themselves are docs/benchmarks.md's business, the
 // test only checks that every scenario runs cleanly and reports what it promises.
 func TestBenchCommand(t *testing.T) {
@@ -24,7 +24,7 @@ func TestBenchCommand(t *testing.T) {
 		{"--scenario", "purchases", "--mode", "open", "--rate", "100"},
 		{"--scenario", "mixed", "--mode", "open", "--rate", "100", "--receivers", "2"},
 	} {
-		stdout, stderr, err := runCLI(t, append([]string{"bench", "--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", out}, args...)...)
+		stdout, stderr, err := runCLI(t, append([]string{"--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", out}, args...)...)
 		if err != nil {
 			t.Fatalf("bench %v: %v\n%s", args, err, stderr)
 		}
@@ -49,7 +49,7 @@ func TestBenchCommand(t *testing.T) {
 	}
 	// noisy-neighbour: the victim quiet and under a (small) attack, both reported.
 	noisyOut := filepath.Join(t.TempDir(), "noisy.md")
-	stdout, stderr, err := runCLI(t, "bench", "--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", noisyOut,
+	stdout, stderr, err := runCLI(t, "--binary", bin, "--duration", "1s", "--warmup", "200ms", "--out", noisyOut,
 		"--scenario", "noisy-neighbour", "--rate", "50", "--attack-endpoints", "3", "--attack-channels", "2", "--attack-rate", "5")
 	if err != nil {
 		t.Fatalf("bench noisy-neighbour: %v\n%s", err, stderr)
@@ -63,7 +63,7 @@ func TestBenchCommand(t *testing.T) {
 	if md, err := os.ReadFile(noisyOut); err != nil || !strings.Contains(string(md), "noisy-neighbour") || !strings.Contains(string(md), "| webhook end-to-end p99 |") {
 		t.Fatalf("noisy-neighbour markdown: %v\n%s", err, md)
 	}
-	if _, stderr, err := runCLI(t, "bench", "--scenario", "nope"); err == nil || !strings.Contains(stderr, "unknown --scenario") {
+	if _, stderr, err := runCLI(t, "--scenario", "nope"); err == nil || !strings.Contains(stderr, "unknown --scenario") {
 		t.Fatalf("bad scenario: %v %s", err, stderr)
 	}
 }
@@ -85,7 +85,7 @@ func TestBenchPostgres(t *testing.T) {
 	if out := os.Getenv("ORDERHUB_BENCH_PG_LOG"); out != "" {
 		defer func() { _ = os.WriteFile(out, []byte(cl.Log()), 0o644) }()
 	}
-	args = append([]string{"bench", "--binary", orderhubBinary(t), "--db", dsn}, args...)
+	args = append([]string{"--binary", orderhubBinary(t), "--db", dsn}, args...)
 	if out := os.Getenv("ORDERHUB_BENCH_OUT"); out != "" {
 		args = append(args, "--out", out)
 	}

@@ -53,13 +53,17 @@ func TestBenchCeilingHandler(t *testing.T) {
 		t.Fatalf("ceiling with another token: %d %s", st, body)
 	}
 	// A plain serve (no ORDERHUB_BENCH_CEILING): the path is the API's 404.
-	in := startInstances(t, migratedDSN(t), 1)[0]
+	in, err := spawnHub(orderhubBinary(t), "sqlite:"+filepath.Join(t.TempDir(), "plain.db"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
 	if st, body := postCeiling(t, in.url+"/_bench/"+hub.ceilingToken+path, ceilingOrderBody); st != 404 || !strings.Contains(body, orderhub.ENotFound) {
 		t.Fatalf("plain serve: %d %s", st, body)
 	}
 }
 
-// `orderhub bench --scenario ceiling` measures the ceiling alone; other scenarios
+// `orderhub-bench --scenario ceiling` measures the ceiling alone; other scenarios
 // measure it first and report their figures as a share of it.
 func TestBenchCeilingScenario(t *testing.T) {
 	if testing.Short() {
@@ -67,11 +71,11 @@ func TestBenchCeilingScenario(t *testing.T) {
 	}
 	bin := orderhubBinary(t)
 	out := filepath.Join(t.TempDir(), "bench.md")
-	stdout, stderr, err := runCLI(t, "bench", "--binary", bin, "--scenario", "ceiling", "--duration", "1s", "--warmup", "200ms", "--concurrency", "4")
+	stdout, stderr, err := runCLI(t, "--binary", bin, "--scenario", "ceiling", "--duration", "1s", "--warmup", "200ms", "--concurrency", "4")
 	if err != nil || !regexp.MustCompile(`throughput +[1-9][0-9]*/s \(2xx\) +errors 0 `).MatchString(stdout) {
 		t.Fatalf("ceiling: %v\n%s\n%s", err, stdout, stderr)
 	}
-	stdout, stderr, err = runCLI(t, "bench", "--binary", bin, "--scenario", "orders", "--duration", "1s", "--warmup", "200ms", "--concurrency", "4",
+	stdout, stderr, err = runCLI(t, "--binary", bin, "--scenario", "orders", "--duration", "1s", "--warmup", "200ms", "--concurrency", "4",
 		"--ceiling", "500ms", "--out", out)
 	if err != nil {
 		t.Fatalf("orders: %v\n%s", err, stderr)
@@ -88,7 +92,7 @@ func TestBenchCeilingScenario(t *testing.T) {
 	if !strings.Contains(string(md), "| throughput as a share of the ceiling |") || !strings.Contains(string(md), "| ceiling (same hub") {
 		t.Fatalf("markdown:\n%s", md)
 	}
-	if _, stderr, err := runCLI(t, "bench", "--scenario", "ceiling", "--url", "http://127.0.0.1:1", "--db", "sqlite:x.db"); err == nil || !strings.Contains(stderr, "needs a hub the bench spawns") {
+	if _, stderr, err := runCLI(t, "--scenario", "ceiling", "--url", "http://127.0.0.1:1", "--db", "sqlite:x.db"); err == nil || !strings.Contains(stderr, "needs a hub the bench spawns") {
 		t.Fatalf("ceiling with --url: %v %s", err, stderr)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"orderhub/sqlstore"
 )
 
-// The soak side of orderhub bench (--sample-db): while the load runs, the size of the
+// The soak side of orderhub-bench (--sample-db): while the load runs, the size of the
 // SQLite database — main file, WAL, the free pages inside the file — and what
 // retention pruned are sampled, so that a long run shows whether the file levels off
 // (scripts/soak-retention runs it with and without pruning; docs/reliability.md).

@@ -247,7 +247,7 @@ func benchNoisy(ctx context.Context, c benchConfig, stderr io.Writer) (*noisyRep
 		defer os.RemoveAll(dir)
 		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
 	}
-	db, err := openDB(ctx, c.dsn, nil)
+	db, err := openStore(ctx, c.dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -28,28 +29,29 @@ import (
 	"orderhub/sqlstore"
 )
 
-// orderhub bench: load scenarios against a hub over loopback.
+// orderhub-bench: load scenarios against a hub over loopback.
 //
-//	orderhub bench --scenario orders --mode closed --duration 10s
-//	orderhub bench --scenario mixed --mode open --rate 3000 --out docs/benchmarks.md
+//	go run ./cmd/orderhub-bench --scenario orders --mode closed --duration 10s
+//	go run ./cmd/orderhub-bench --scenario mixed --mode open --rate 3000 --out docs/benchmarks.md
 //
-// By default it spawns the hub itself: this binary's `serve` on a fresh SQLite
-// database in a temporary directory (--spawn), so that it can read the server's peak
-// RSS (VmHWM) and CPU time from /proc. --url benches a hub that is already running;
-// its database (--db) is needed to create the fixtures (vendor, client, promo code,
-// product, source, endpoints).
+// By default it spawns the hub itself: the server binary's `serve` (--binary, see
+// serverBinary) on a fresh SQLite database in a temporary directory, so that it can
+// read the server's peak RSS (VmHWM) and CPU time from /proc. --url benches a hub
+// that is already running; its database (--db) is needed to create the fixtures
+// (vendor, client, promo code, product, source, endpoints), which the bench writes
+// through the store (sqlstore: a command under cmd/ may wire it in) before the load.
 //
 // Modes: closed-loop (--concurrency workers send back to back: the maximum
 // throughput) and open-loop (--rate arrivals a second whatever the answers; each
 // latency counts from the request's intended send time, so a stalled server shows
 // in the percentiles instead of slowing the generator down — no coordinated
 // omission). Scenarios: orders (seed 001 Vendor Order API, a new externalOrderId
-// each), ceiling (bench_ceiling.go: a trivial handler decoding the same body in the
+// each), ceiling (ceiling.go: a trivial handler decoding the same body in the
 // same hub, measured for --ceiling before every other scenario too, which is then
 // also reported as a share of it), purchases (seed 000 purchase hook, a new publisherPurchaseId each), mixed
 // (70 % orders, 20 % purchases, 10 % contract reads, with --receivers webhook
 // endpoints in this process: end-to-end latency from the order's answer to the
-// webhook's arrival), noisy-neighbour (bench_noisy.go: a victim vendor's orders and
+// webhook's arrival), noisy-neighbour (noisy.go: a victim vendor's orders and
 // webhooks, quiet and while an attacker vendor's hanging receivers and order flood
 // load the same hub).
 
@@ -84,7 +86,7 @@ type benchConfig struct {
 const benchVendor = "bench"
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr)
+	fs := newFlags("orderhub-bench", stderr)
 	c := benchConfig{}
 	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases, mixed, ceiling or noisy-neighbour")
 	fs.StringVar(&c.mode, "mode", "closed", "closed (max throughput, --concurrency workers) or open (--rate arrivals a second)")
@@ -94,7 +96,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.concurrency, "concurrency", 64, "closed loop: workers; open loop: the most requests in flight (and connections)")
 	fs.StringVar(&c.url, "url", "", "bench the hub at this URL (default: spawn one)")
 	fs.StringVar(&c.dsn, "db", "", "the hub's database, for the fixtures (default with spawn: a fresh SQLite file)")
-	fs.StringVar(&c.binary, "binary", "", "the orderhub binary to spawn (default: this one)")
+	fs.StringVar(&c.binary, "binary", "", "the orderhub server binary to spawn (default: orderhub next to this command, else go build "+serverPackage+" into a temporary directory)")
 	fs.IntVar(&c.receivers, "receivers", 2, "mixed: webhook endpoints (receivers in this process)")
 	fs.DurationVar(&c.drain, "drain", 30*time.Second, "mixed: how long to wait for the webhooks after the load")
 	fs.StringVar(&c.out, "out", "", "append the results as a Markdown section to this file (e.g. docs/benchmarks.md)")
@@ -145,6 +147,14 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "bench: --scenario ceiling needs a hub the bench spawns (not --url)")
 		return errUsage
 	}
+	if c.url == "" {
+		bin, cleanup, err := serverBinary(c.binary, stderr)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		c.binary = bin
+	}
 	var rep interface {
 		text() string
 		markdown() string
@@ -170,6 +180,11 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	return nil
+}
+
+// openStore opens (and migrates) the hub's database for the fixtures.
+func openStore(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 }
 
 // benchFixture is what the load needs.
@@ -247,17 +262,19 @@ func (s *benchHub) Write(p []byte) (int, error) {
 }
 
 func spawnBenchHub(c benchConfig) (*benchHub, error) {
-	bin := c.binary
-	if bin == "" {
-		var err error
-		if bin, err = os.Executable(); err != nil {
-			return nil, err
-		}
+	return spawnHub(c.binary, c.dsn, c.serveArgs, orderhub.RandomHex(16))
+}
+
+// spawnHub starts bin's serve on dsn with the ceiling handler under ceilingToken
+// ("": without it, as in production).
+func spawnHub(bin, dsn, serveArgs, ceilingToken string) (*benchHub, error) {
+	args := []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--allow-private-targets"}
+	args = append(args, strings.Fields(serveArgs)...)
+	s := &benchHub{cmd: exec.Command(bin, args...), done: make(chan struct{}), ceilingToken: ceilingToken}
+	s.cmd.Env = os.Environ()
+	if ceilingToken != "" {
+		s.cmd.Env = append(s.cmd.Env, benchCeilingEnv+"="+ceilingToken)
 	}
-	args := []string{"serve", "--db", c.dsn, "--addr", "127.0.0.1:0", "--log-level", "warn", "--allow-private-targets"}
-	args = append(args, strings.Fields(c.serveArgs)...)
-	s := &benchHub{cmd: exec.Command(bin, args...), done: make(chan struct{}), ceilingToken: orderhub.RandomHex(16)}
-	s.cmd.Env = append(os.Environ(), benchCeilingEnv+"="+s.ceilingToken)
 	s.cmd.Stderr = s
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -404,7 +421,7 @@ type benchReport struct {
 }
 
 func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, error) {
-	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit(), loadAvg: benchLoadAvg()}
+	rep := &benchReport{cfg: c, statuses: map[int]int64{}, goVersion: runtime.Version(), commit: benchCommit(c.binary), loadAvg: benchLoadAvg()}
 	recvs := c.recvs
 	var urls []string
 	if c.scenario == "mixed" || c.webhooks {
@@ -433,7 +450,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	if c.url == "" {
 		rep.engine += " (spawned `serve`, fresh database)"
 	}
-	db, err := openDB(ctx, c.dsn, nil)
+	db, err := openStore(ctx, c.dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -814,8 +831,16 @@ func benchLoadAvg() string {
 	return "unknown"
 }
 
-// benchCommit is the build's VCS revision, or git's HEAD.
-func benchCommit() string {
+// benchCommit is the VCS revision of the server binary bin (`orderhub version`),
+// else of this build, else git's HEAD.
+func benchCommit(bin string) string {
+	if bin != "" {
+		if out, err := exec.Command(bin, "version").Output(); err == nil {
+			if f := strings.Fields(string(out)); len(f) >= 3 {
+				return f[2]
+			}
+		}
+	}
 	if v := version(); strings.Contains(v, " ") {
 		return strings.TrimSpace(v[strings.IndexByte(v, ' '):])
 	}
