@@ -81,18 +81,18 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	if _, err := db.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := b.Manage.CreateSalesmanagoAccount(ctx, "other", &orderhub.SalesmanagoAccountInput{GroupKey: "other-main", BaseURL: "https://app3.salesmanago.com",
+	rec, err := b.Manage.Connectors().CreateSalesmanagoAccount(ctx, "other", &orderhub.SalesmanagoAccountInput{GroupKey: "other-main", BaseURL: "https://app3.salesmanago.com",
 		ClientID: "other-client", APISecret: "other-secret", Owner: "owner@other.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.OtherSM = rec.ID
 	base, key2 := "https://yespo.io", "other-yespo-key"
-	if _, err := b.Manage.SaveYespoAccount(ctx, "other", &base, &key2); err != nil {
+	if _, err := b.Manage.Connectors().SaveYespoAccount(ctx, "other", &base, &key2); err != nil {
 		t.Fatal(err)
 	}
 	u := &orderhub.ZapierUser{VendorID: "other", Email: "zap@other.example", Name: "Other Zap"}
-	if _, err := b.Manage.CreateZapierUser(ctx, u, ""); err != nil {
+	if _, err := b.Manage.Connectors().CreateZapierUser(ctx, u, ""); err != nil {
 		t.Fatal(err)
 	}
 	b.OtherZap = u.ID
@@ -515,13 +515,13 @@ func TestConnectorConnectionTestsInABrowser(t *testing.T) {
 	defer smFake.Close()
 	yFake := httptest.NewServer(yespofake.New("right-yespo-key"))
 	defer yFake.Close()
-	rec, err := bd.Manage.CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: smFake.URL, V3BaseURL: smFake.URL,
+	rec, err := bd.Manage.Connectors().CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: smFake.URL, V3BaseURL: smFake.URL,
 		ClientID: "acme-client", APISecret: "right-secret", Owner: "owner@acme.example", APIKey: "v3-key", CatalogID: "cat-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	base, key := yFake.URL, "right-yespo-key"
-	if _, err := bd.Manage.SaveYespoAccount(ctx, "acme", &base, &key); err != nil {
+	if _, err := bd.Manage.Connectors().SaveYespoAccount(ctx, "acme", &base, &key); err != nil {
 		t.Fatal(err)
 	}
 

@@ -146,7 +146,7 @@ func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	f := &endpointForm{New: true, Vendor: vendor, Kind: r.PostForm.Get("kind"), URL: strings.TrimSpace(r.PostForm.Get("url")),
 		Description: r.PostForm.Get("description"), EventTypes: r.PostForm.Get("eventTypes")}
 	ep := &sqlstore.Endpoint{ID: orderhub.NewID("ep"), VendorID: vendor, Kind: f.Kind, URL: f.URL, Description: f.Description, EventTypes: splitList(f.EventTypes)}
-	err := c.manage.CreateEndpoint(change(r, "endpoint.create", ep.ID, vendor), ep)
+	err := c.manage.Endpoints().CreateEndpoint(change(r, "endpoint.create", ep.ID, vendor), ep)
 	if err != nil {
 		fe, ok := refused(err)
 		if !ok {
@@ -206,7 +206,7 @@ func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		types = []string{} // every type
 	}
 	in := sqlstore.EndpointUpdate{URL: &f.URL, Description: &f.Description, EventTypes: &types}
-	if _, err := c.manage.UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in); err != nil {
+	if _, err := c.manage.Endpoints().UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -224,7 +224,7 @@ func (c *console) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.db.DeleteEndpoint(change(r, "endpoint.delete", e.ID, e.VendorID), e.VendorID, e.ID, ""); err != nil {
+	if err := c.manage.Endpoints().DeleteEndpoint(change(r, "endpoint.delete", e.ID, e.VendorID), e.VendorID, e.ID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}

@@ -48,7 +48,7 @@ func (c *console) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &vendorForm{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: r.PostForm.Get("name")}
 	v := &orderhub.Vendor{ID: f.ID, Name: f.Name}
-	if err := c.manage.CreateVendor(change(r, "vendor.create", f.ID, f.ID), v); err != nil {
+	if err := c.manage.Vendors().CreateVendor(change(r, "vendor.create", f.ID, f.ID), v); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -106,7 +106,7 @@ func (c *console) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p := f.PromoCode
 		p.BindingMonths = n
-		err = c.manage.CreatePromoCode(change(r, "promo-code.create", p.Code, vendor), &p)
+		err = c.manage.Vendors().CreatePromoCode(change(r, "promo-code.create", p.Code, vendor), &p)
 	}
 	if err != nil {
 		fe, ok := refused(err)

@@ -67,7 +67,7 @@ func (c *console) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 	if cl.ID == "" {
 		cl.ID = orderhub.NewID("cli")
 	}
-	secret, err := c.manage.CreateClient(change(r, "client.create", cl.ID, vendor), cl)
+	secret, err := c.manage.Vendors().CreateClient(change(r, "client.create", cl.ID, vendor), cl)
 	if err != nil {
 		fe, ok := refused(err)
 		if !ok {
@@ -96,7 +96,7 @@ func (c *console) handleRotateClient(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	_, secret, err := c.manage.RotateClientSecret(change(r, "client.rotate-secret", id, cl.VendorID), id)
+	_, secret, err := c.manage.Vendors().RotateClientSecret(change(r, "client.rotate-secret", id, cl.VendorID), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return

@@ -184,7 +184,7 @@ func (c *console) handleCreateSM(w http.ResponseWriter, r *http.Request) {
 	if in.ID == "" {
 		in.ID = orderhub.NewID("sm")
 	}
-	rec, err := c.manage.CreateSalesmanagoAccount(change(r, "salesmanago-account.create", in.ID, vendor), vendor, &in)
+	rec, err := c.manage.Connectors().CreateSalesmanagoAccount(change(r, "salesmanago-account.create", in.ID, vendor), vendor, &in)
 	if err != nil {
 		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
 			c.smPage(w, r, http.StatusBadRequest, f)
@@ -267,7 +267,7 @@ func (c *console) handleUpdateSM(w http.ResponseWriter, r *http.Request) {
 	}
 	f := smFormOf(rec)
 	f.Name, f.BaseURL, f.V3BaseURL, f.ClientID, f.Owner, f.CatalogID = pf.Get("name"), pf.Get("baseUrl"), pf.Get("v3BaseUrl"), pf.Get("clientId"), pf.Get("owner"), pf.Get("catalogId")
-	if _, err := c.manage.UpdateSalesmanagoAccount(change(r, "salesmanago-account.update", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &p); err != nil {
+	if _, err := c.manage.Connectors().UpdateSalesmanagoAccount(change(r, "salesmanago-account.update", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &p); err != nil {
 		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
 			c.smPage(w, r, http.StatusBadRequest, f)
 		}
@@ -285,7 +285,7 @@ func (c *console) handleSMMapping(w http.ResponseWriter, r *http.Request) {
 	var m orderhub.SalesmanagoMapping
 	err := orderhub.DecodeStrictJSON([]byte(raw), &m) // as PUT …/mapping reads its body
 	if err == nil {
-		_, err = c.manage.SetSalesmanagoMapping(change(r, "salesmanago-account.mapping", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &m)
+		_, err = c.manage.Connectors().SetSalesmanagoMapping(change(r, "salesmanago-account.mapping", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &m)
 	}
 	if err != nil {
 		f := smFormOf(rec)
@@ -303,7 +303,7 @@ func (c *console) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeleteSalesmanagoAccount(change(r, "salesmanago-account.delete", rec.ID, rec.VendorID), rec.VendorID, rec.ID); err != nil {
+	if err := c.manage.Connectors().DeleteSalesmanagoAccount(change(r, "salesmanago-account.delete", rec.ID, rec.VendorID), rec.VendorID, rec.ID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -317,7 +317,7 @@ func (c *console) handleTestSM(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, res, err := c.manage.TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
+	_, res, err := c.manage.Connectors().TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -354,7 +354,7 @@ type yespoForm struct {
 }
 
 func (c *console) yespoPage(w http.ResponseWriter, r *http.Request, status int, f *yespoForm) {
-	f.Available = c.manage.YespoConfigured() == nil
+	f.Available = c.manage.Connectors().YespoConfigured() == nil
 	c.render(w, r, status, "manage_yespo", &view{Title: "Yespo account of " + f.Vendor, Nav: "endpoints", Data: f})
 }
 
@@ -407,7 +407,7 @@ func (c *console) handleSaveYespo(w http.ResponseWriter, r *http.Request) {
 		key = &k // a new account needs one: an empty key is refused as the API refuses it
 	}
 	action := "yespo-account.set"
-	if _, err := c.manage.SaveYespoAccount(change(r, action, v, v), v, &base, key); err != nil {
+	if _, err := c.manage.Connectors().SaveYespoAccount(change(r, action, v, v), v, &base, key); err != nil {
 		f := &yespoForm{Vendor: v, Existing: a, BaseURL: base}
 		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
 			c.yespoPage(w, r, http.StatusBadRequest, f)
@@ -422,7 +422,7 @@ func (c *console) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeleteYespoAccount(change(r, "yespo-account.delete", v, v), v); err != nil {
+	if err := c.manage.Connectors().DeleteYespoAccount(change(r, "yespo-account.delete", v, v), v); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -436,7 +436,7 @@ func (c *console) handleTestYespo(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, failed, err := c.manage.TestYespoAccount(r.Context(), v)
+	_, failed, err := c.manage.Connectors().TestYespoAccount(r.Context(), v)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -493,7 +493,7 @@ func (c *console) handleCreateZapierUser(w http.ResponseWriter, r *http.Request)
 	}
 	u := &orderhub.ZapierUser{ID: orderhub.NewUUID(), VendorID: vendor, Email: strings.TrimSpace(r.PostForm.Get("email")), Name: r.PostForm.Get("name")}
 	f := &zapierForm{ZapierUser: *u}
-	generated, err := c.manage.CreateZapierUser(change(r, "zapier-user.create", u.ID, vendor), u, r.PostForm.Get("password"))
+	generated, err := c.manage.Connectors().CreateZapierUser(change(r, "zapier-user.create", u.ID, vendor), u, r.PostForm.Get("password"))
 	if err != nil {
 		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
 			c.zapierPage(w, r, http.StatusBadRequest, f)
@@ -557,7 +557,7 @@ func (c *console) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request)
 	if name != u.Name {
 		pn = &name
 	}
-	if _, err := c.manage.UpdateZapierUser(change(r, "zapier-user.update", u.ID, u.VendorID), u.VendorID, u.ID, pe, pn); err != nil {
+	if _, err := c.manage.Connectors().UpdateZapierUser(change(r, "zapier-user.update", u.ID, u.VendorID), u.VendorID, u.ID, pe, pn); err != nil {
 		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
 			c.zapierPage(w, r, http.StatusBadRequest, f)
 		}
@@ -571,7 +571,7 @@ func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	u, generated, err := c.manage.ResetZapierPassword(change(r, "zapier-user.reset-password", u.ID, u.VendorID), u.VendorID, u.ID, "")
+	u, generated, err := c.manage.Connectors().ResetZapierPassword(change(r, "zapier-user.reset-password", u.ID, u.VendorID), u.VendorID, u.ID, "")
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -589,7 +589,7 @@ func (c *console) handleSetZapierUserEnabled(enabled bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		if _, err := c.manage.SetZapierUserEnabled(change(r, action, u.ID, u.VendorID), u.VendorID, u.ID, enabled); err != nil {
+		if _, err := c.manage.Connectors().SetZapierUserEnabled(change(r, action, u.ID, u.VendorID), u.VendorID, u.ID, enabled); err != nil {
 			c.failErr(w, r, err)
 			return
 		}
@@ -602,7 +602,7 @@ func (c *console) handleDeleteZapierUser(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	if err := c.manage.DeleteZapierUser(change(r, "zapier-user.delete", u.ID, u.VendorID), u.VendorID, u.ID); err != nil {
+	if err := c.manage.Connectors().DeleteZapierUser(change(r, "zapier-user.delete", u.ID, u.VendorID), u.VendorID, u.ID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}

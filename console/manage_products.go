@@ -94,7 +94,7 @@ func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
 	if p.ID == "" {
 		p.ID = orderhub.NewID("prd") // so that the audit entry names it
 	}
-	if err := c.manage.CreateProduct(change(r, "product.create", p.ID, vendor), p); err != nil {
+	if err := c.manage.Catalog().CreateProduct(change(r, "product.create", p.ID, vendor), p); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -150,7 +150,7 @@ func (c *console) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &productForm{ID: p.ID, Vendor: p.VendorID, Name: r.PostForm.Get("name")}
 	name := f.Name
-	if _, err := c.manage.UpdateProduct(change(r, "product.update", p.ID, p.VendorID), p.VendorID, p.ID, &name); err != nil {
+	if _, err := c.manage.Catalog().UpdateProduct(change(r, "product.update", p.ID, p.VendorID), p.VendorID, p.ID, &name); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -168,7 +168,7 @@ func (c *console) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeleteProduct(change(r, "product.delete", p.ID, p.VendorID), p.VendorID, p.ID); err != nil {
+	if err := c.manage.Catalog().DeleteProduct(change(r, "product.delete", p.ID, p.VendorID), p.VendorID, p.ID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -231,7 +231,7 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 	if o.ID == "" {
 		o.ID = orderhub.NewID("po") // so that the audit entry names it
 	}
-	if err := c.manage.CreatePurchaseOption(change(r, "purchase-option.create", o.ID, vendor), &o); err != nil {
+	if err := c.manage.Catalog().CreatePurchaseOption(change(r, "purchase-option.create", o.ID, vendor), &o); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -288,7 +288,7 @@ func (c *console) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
 	f := &optionForm{PurchaseOption: *o}
 	f.Name, f.Price, f.Currency, f.BillingPeriod = pf.Get("name"), pf.Get("price"), pf.Get("currency"), pf.Get("billingPeriod")
 	in := manage.OptionUpdate{Name: &f.Name, Price: &f.Price, Currency: &f.Currency, BillingPeriod: &f.BillingPeriod}
-	if _, err := c.manage.UpdatePurchaseOption(change(r, "purchase-option.update", o.ID, o.VendorID), o.VendorID, o.ID, in); err != nil {
+	if _, err := c.manage.Catalog().UpdatePurchaseOption(change(r, "purchase-option.update", o.ID, o.VendorID), o.VendorID, o.ID, in); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -310,7 +310,7 @@ func (c *console) handleDeleteOption(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeletePurchaseOption(change(r, "purchase-option.delete", id, vendor), vendor, id); err != nil {
+	if err := c.manage.Catalog().DeletePurchaseOption(change(r, "purchase-option.delete", id, vendor), vendor, id); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -367,7 +367,7 @@ func (c *console) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &mappingForm{New: true, ProductMapping: mappingFromForm(r, vendor)}
 	m := f.ProductMapping
-	if err := c.manage.CreateProductMapping(change(r, "product-mapping.create", "", vendor), &m); err != nil {
+	if err := c.manage.Catalog().CreateProductMapping(change(r, "product-mapping.create", "", vendor), &m); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -414,7 +414,7 @@ func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := manage.MappingUpdate{ProductID: &f.ProductID, PurchaseOptionID: &f.PurchaseOptionID}
-	if _, err := c.manage.UpdateProductMapping(change(r, "product-mapping.update", "", vendor), vendor, f.SKU, f.POID, in); err != nil {
+	if _, err := c.manage.Catalog().UpdateProductMapping(change(r, "product-mapping.update", "", vendor), vendor, f.SKU, f.POID, in); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -433,7 +433,7 @@ func (c *console) handleDeleteMapping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sku, poID := r.PostForm.Get("sku"), r.PostForm.Get("poId")
-	if err := c.manage.DeleteProductMapping(change(r, "product-mapping.delete", "", vendor), vendor, sku, poID); err != nil {
+	if err := c.manage.Catalog().DeleteProductMapping(change(r, "product-mapping.delete", "", vendor), vendor, sku, poID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}

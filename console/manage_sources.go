@@ -73,7 +73,7 @@ func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 	if src.ID == "" {
 		src.ID = orderhub.NewID("src") // so that the audit entry names it
 	}
-	secret, err := c.manage.CreateSource(change(r, "source.create", src.ID, vendor), src)
+	secret, err := c.manage.Catalog().CreateSource(change(r, "source.create", src.ID, vendor), src)
 	if err != nil {
 		fe, ok := refused(err)
 		if !ok {
@@ -125,7 +125,7 @@ func (c *console) handleUpdateSource(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: r.PostForm.Get("name"), Type: src.Type}
 	name := f.Name
-	if _, err := c.manage.UpdateSource(change(r, "source.update", src.ID, src.VendorID), src.VendorID, src.ID, &name); err != nil {
+	if _, err := c.manage.Catalog().UpdateSource(change(r, "source.update", src.ID, src.VendorID), src.VendorID, src.ID, &name); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -143,7 +143,7 @@ func (c *console) handleRotateSource(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	src, secret, err := c.manage.RotateSourceSecret(change(r, "source.rotate-secret", src.ID, src.VendorID), src.VendorID, src.ID)
+	src, secret, err := c.manage.Catalog().RotateSourceSecret(change(r, "source.rotate-secret", src.ID, src.VendorID), src.VendorID, src.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -156,7 +156,7 @@ func (c *console) handleDeleteSource(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeleteSource(change(r, "source.delete", src.ID, src.VendorID), src.VendorID, src.ID); err != nil {
+	if err := c.manage.Catalog().DeleteSource(change(r, "source.delete", src.ID, src.VendorID), src.VendorID, src.ID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}

@@ -118,7 +118,7 @@ func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	if pw == "" {
 		pw, generated = generatePassword(), true
 	}
-	u, err := c.manage.CreateConsoleUser(change(r, "console-user.create", f.Username, ""), manage.ConsoleUserInput{Username: f.Username, Password: pw, Role: f.Role, Vendor: f.Vendor})
+	u, err := c.manage.Users().CreateConsoleUser(change(r, "console-user.create", f.Username, ""), manage.ConsoleUserInput{Username: f.Username, Password: pw, Role: f.Role, Vendor: f.Vendor})
 	if err != nil {
 		c.userRefused(w, r, f, err)
 		return
@@ -186,7 +186,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 	switch action := r.PathValue("action"); action {
 	case "role":
 		f.Form, f.Role, f.Vendor = "role", r.PostForm.Get("role"), r.PostForm.Get("vendor")
-		_, err = c.manage.SetConsoleUserRole(change(r, "console-user.set-role", u.Username, ""), manage.ConsoleUserInput{Username: u.Username, Role: f.Role, Vendor: f.Vendor})
+		_, err = c.manage.Users().SetConsoleUserRole(change(r, "console-user.set-role", u.Username, ""), manage.ConsoleUserInput{Username: u.Username, Role: f.Role, Vendor: f.Vendor})
 		if err == nil {
 			if session(r).UserID == u.ID && f.Role != sqlstore.RoleOperator {
 				path = "/" // no longer an operator: the Users page would refuse it
@@ -200,7 +200,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 		if pw == "" {
 			pw, generated = generatePassword(), true
 		}
-		err = c.manage.ResetConsoleUserPassword(change(r, "console-user.reset-password", u.Username, ""), u.Username, pw)
+		err = c.manage.Users().ResetConsoleUserPassword(change(r, "console-user.reset-password", u.Username, ""), u.Username, pw)
 		if err == nil {
 			if session(r).UserID == u.ID {
 				// The operator's own password: its sessions, this one too, have ended.
@@ -219,7 +219,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 		}
 	case "disable", "enable":
 		f.Form = "state"
-		err = c.manage.SetConsoleUserDisabled(change(r, "console-user."+action, u.Username, ""), u.Username, action == "disable")
+		err = c.manage.Users().SetConsoleUserDisabled(change(r, "console-user."+action, u.Username, ""), u.Username, action == "disable")
 		if err == nil {
 			msg := "Console user " + u.Username + " enabled."
 			if action == "disable" {
@@ -230,7 +230,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 		}
 	case "delete":
 		f.Form = "delete"
-		err = c.manage.DeleteConsoleUser(change(r, "console-user.delete", u.Username, ""), u.Username)
+		err = c.manage.Users().DeleteConsoleUser(change(r, "console-user.delete", u.Username, ""), u.Username)
 		if err == nil {
 			c.back(w, r, "/users", "Console user "+u.Username+" deleted; their sessions have ended.")
 			return

@@ -99,7 +99,7 @@ func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 		c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+": nothing changed.")
 		return
 	}
-	if _, err := c.manage.UpdateVendor(change(r, "vendor.update", v.ID, v.ID), v.ID, in); err != nil {
+	if _, err := c.manage.Vendors().UpdateVendor(change(r, "vendor.update", v.ID, v.ID), v.ID, in); err != nil {
 		fe, ok := refused(err)
 		if !ok {
 			c.failErr(w, r, err)
@@ -207,7 +207,7 @@ func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		_, err = c.manage.UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, in)
+		_, err = c.manage.Vendors().UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, in)
 	}
 	if err != nil {
 		fe, ok := refused(err)
@@ -228,7 +228,7 @@ func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	active := r.PostForm.Get("active") == "true"
-	if _, err := c.manage.UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, sqlstore.PromoCodeUpdate{Active: &active}); err != nil {
+	if _, err := c.manage.Vendors().UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, sqlstore.PromoCodeUpdate{Active: &active}); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -244,7 +244,7 @@ func (c *console) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := c.manage.DeletePromoCode(change(r, "promo-code.delete", p.Code, p.VendorID), p.VendorID, p.Code); err != nil {
+	if err := c.manage.Vendors().DeletePromoCode(change(r, "promo-code.delete", p.Code, p.VendorID), p.VendorID, p.Code); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -333,7 +333,7 @@ func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		ctx := change(r, "quota.set", v.ID, v.ID)
 		sqlstore.ChangeFrom(ctx).Request = set // as the admin API's body
-		_, err = c.manage.SetVendorQuotas(ctx, v.ID, set)
+		_, err = c.manage.Vendors().SetVendorQuotas(ctx, v.ID, set)
 	}
 	if err != nil {
 		fe, ok := refused(err)
@@ -404,7 +404,7 @@ func (c *console) handleCreatePortalLink(w http.ResponseWriter, r *http.Request)
 		// The API's JSON decoding refuses a non-number; the form says so by field.
 		err = orderhub.FieldError(orderhub.EInvalidRequest, "ttlSeconds", "ttlSeconds must be a whole number of seconds.")
 	} else {
-		f.Link, err = c.manage.CreatePortalLink(change(r, "portal-link.create", v, v), v, f.Access, ttl, time.Now())
+		f.Link, err = c.manage.Vendors().CreatePortalLink(change(r, "portal-link.create", v, v), v, f.Access, ttl, time.Now())
 	}
 	if err != nil {
 		fe, ok := refused(err)

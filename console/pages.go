@@ -540,13 +540,13 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 	flash := ""
 	switch r.PathValue("action") {
 	case "enable":
-		_, err = c.db.SetEndpointEnabled(ctx, scopeVendor(r), id, true, "")
+		_, err = c.manage.Endpoints().EnableEndpoint(ctx, scopeVendor(r), id)
 		flash = "Endpoint enabled."
 	case "disable":
-		_, err = c.db.SetEndpointEnabled(ctx, scopeVendor(r), id, false, "disabled by "+session(r).Username+" in the console")
+		_, err = c.manage.Endpoints().DisableEndpoint(ctx, scopeVendor(r), id, "disabled by "+session(r).Username+" in the console")
 		flash = "Endpoint disabled; its pending deliveries are dead and can be replayed after enabling it."
 	case "rotate":
-		e, err := c.db.RotateEndpointSecret(ctx, scopeVendor(r), id, "", 0)
+		e, err := c.manage.Endpoints().RotateEndpointSecret(ctx, scopeVendor(r), id, "", nil)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -555,14 +555,14 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		return
 	case "test":
 		var d *sqlstore.Delivery
-		d, err = c.db.SendTestEvent(ctx, scopeVendor(r), id)
+		d, err = c.manage.Endpoints().SendTestEvent(ctx, scopeVendor(r), id)
 		if err == nil {
 			c.back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
 			return
 		}
 	case "replay-dead":
 		var n int
-		n, err = c.db.ReplayDead(ctx, scopeVendor(r), id)
+		n, err = c.manage.Endpoints().ReplayDead(ctx, scopeVendor(r), id)
 		flash = strconv.Itoa(n) + " dead deliveries queued again."
 	default:
 		c.fail(w, r, http.StatusNotFound, "Not found", "Unknown endpoint action.")
@@ -635,7 +635,7 @@ func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := c.db.ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
+	if _, err := c.manage.Endpoints().ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -673,7 +673,7 @@ func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 		if !validText(id) || len(id) > 200 {
 			continue
 		}
-		if _, err := c.db.ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
+		if _, err := c.manage.Endpoints().ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {
 			var e *orderhub.Error
 			if !errors.As(err, &e) {
 				c.failErr(w, r, err)
@@ -825,7 +825,7 @@ func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
 	}
 	if err == nil {
-		_, err = c.manage.RevokeClient(change(r, "client.revoke", id, cl.VendorID), id)
+		_, err = c.manage.Vendors().RevokeClient(change(r, "client.revoke", id, cl.VendorID), id)
 	}
 	if err != nil {
 		c.failErr(w, r, err)

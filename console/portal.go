@@ -53,7 +53,7 @@ type portalClaims = manage.PortalClaims
 // NewPortalLink makes a link to the vendor's portal that works until now + ttl,
 // without an audit entry (manage.CreatePortalLink records one when ctx carries a change).
 func NewPortalLink(ctx context.Context, db *sqlstore.DB, vendorID, access string, ttl time.Duration, now time.Time) (*PortalLink, error) {
-	return (&manage.Service{DB: db}).CreatePortalLink(sqlstore.WithChange(ctx, nil), vendorID, access, int64(ttl/time.Second), now)
+	return (&manage.Service{DB: db}).Vendors().CreatePortalLink(sqlstore.WithChange(ctx, nil), vendorID, access, int64(ttl/time.Second), now)
 }
 
 func portalMAC(key, payload string) []byte { return manage.PortalMAC(key, payload) }

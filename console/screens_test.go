@@ -71,13 +71,13 @@ func TestEveryPageInABrowser(t *testing.T) {
 		_, _, err = db.CreateScopedAdminToken(ctx, v+"-ci", sqlstore.RoleVendorAdmin, v)
 		seed(err)
 	}
-	_, err := cb.Manage.CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: "https://app3.salesmanago.com",
+	_, err := cb.Manage.Connectors().CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: "https://app3.salesmanago.com",
 		ClientID: "acme-client", APISecret: "acme-secret", Owner: "owner@acme.example"})
 	seed(err)
 	base, key := "https://yespo.io", "acme-yespo-key"
-	_, err = cb.Manage.SaveYespoAccount(ctx, "acme", &base, &key)
+	_, err = cb.Manage.Connectors().SaveYespoAccount(ctx, "acme", &base, &key)
 	seed(err)
-	_, err = cb.Manage.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "acme", Email: "zap@acme.example", Name: "Acme Zap"}, "")
+	_, err = cb.Manage.Connectors().CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "acme", Email: "zap@acme.example", Name: "Acme Zap"}, "")
 	seed(err)
 	_, _, err = db.CreateAdminToken(ctx, "ops-ci")
 	seed(err)

@@ -40,7 +40,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	svc := &manage.Service{DB: bd.DB}
 	cliSays := func(in manage.ConsoleUserInput) string {
 		t.Helper()
-		_, err := svc.CreateConsoleUser(ctx, in)
+		_, err := svc.Users().CreateConsoleUser(ctx, in)
 		if err == nil {
 			t.Fatalf("manage accepted %+v", in)
 		}

@@ -133,7 +133,7 @@ func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request
 	}
 	p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
 	if err == nil {
-		err = s.manage().CreateProduct(r.Context(), p)
+		err = s.manage().Catalog().CreateProduct(r.Context(), p)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -155,7 +155,7 @@ func (s *Server) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request
 		err = decodeAdmin(w, r, &in)
 	}
 	if err == nil {
-		p, err = s.manage().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
+		p, err = s.manage().Catalog().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -166,7 +166,7 @@ func (s *Server) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request
 
 func (s *Server) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.manage().DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
+		return s.manage().Catalog().DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
 	})
 }
 
@@ -195,7 +195,7 @@ func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request)
 	}
 	o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
 	if err == nil {
-		err = s.manage().CreatePurchaseOption(r.Context(), o)
+		err = s.manage().Catalog().CreatePurchaseOption(r.Context(), o)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -217,7 +217,7 @@ func (s *Server) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request)
 		err = decodeAdmin(w, r, &in)
 	}
 	if err == nil {
-		o, err = s.manage().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
+		o, err = s.manage().Catalog().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -228,7 +228,7 @@ func (s *Server) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request)
 
 func (s *Server) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.manage().DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
+		return s.manage().Catalog().DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
 	})
 }
 
@@ -251,7 +251,7 @@ func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request
 	}
 	m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
 	if err == nil {
-		err = s.manage().CreateProductMapping(r.Context(), m)
+		err = s.manage().Catalog().CreateProductMapping(r.Context(), m)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -272,7 +272,7 @@ func (s *Server) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request
 		err = decodeAdmin(w, r, &in)
 	}
 	if err == nil {
-		m, err = s.manage().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
+		m, err = s.manage().Catalog().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -284,7 +284,7 @@ func (s *Server) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request
 func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.manage().DeleteProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"))
+		return s.manage().Catalog().DeleteProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"))
 	})
 }
 
@@ -318,7 +318,7 @@ func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request)
 	src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
 	var secret string
 	if err == nil {
-		secret, err = s.manage().CreateSource(r.Context(), src)
+		secret, err = s.manage().Catalog().CreateSource(r.Context(), src)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -337,7 +337,7 @@ func (s *Server) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request)
 		err = decodeAdmin(w, r, &in)
 	}
 	if err == nil {
-		src, err = s.manage().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
+		src, err = s.manage().Catalog().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -357,7 +357,7 @@ func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request)
 		err = decodeOptional(w, r, &in)
 	}
 	if err == nil {
-		src, secret, err = s.manage().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
+		src, secret, err = s.manage().Catalog().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -369,7 +369,7 @@ func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request)
 
 func (s *Server) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) {
 	s.adminDelete(w, r, func(vendorID string) error {
-		return s.manage().DeleteSource(r.Context(), vendorID, r.PathValue("sourceId"))
+		return s.manage().Catalog().DeleteSource(r.Context(), vendorID, r.PathValue("sourceId"))
 	})
 }
 

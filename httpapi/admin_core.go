@@ -162,7 +162,7 @@ func (s *Server) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request)
 	err := decodeAdmin(w, r, &in)
 	v := &orderhub.Vendor{ID: in.ID, Name: in.Name}
 	if err == nil {
-		err = s.manage().CreateVendor(r.Context(), v)
+		err = s.manage().Vendors().CreateVendor(r.Context(), v)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -198,7 +198,7 @@ func (s *Server) handleAdminCreateClient(w http.ResponseWriter, r *http.Request)
 	c := &orderhub.Client{ID: in.ID, VendorID: in.VendorID, Name: in.Name, Scopes: in.Scopes}
 	var secret string
 	if err == nil {
-		secret, err = s.manage().CreateClient(r.Context(), c)
+		secret, err = s.manage().Vendors().CreateClient(r.Context(), c)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -220,7 +220,7 @@ func (s *Server) handleAdminGetClient(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAdminRevokeClient(w http.ResponseWriter, r *http.Request) {
 	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
-		return s.manage().RevokeClient(r.Context(), id)
+		return s.manage().Vendors().RevokeClient(r.Context(), id)
 	})
 }
 
@@ -231,7 +231,7 @@ func (s *Server) handleAdminRotateClient(w http.ResponseWriter, r *http.Request)
 	var c *orderhub.Client
 	var secret string
 	if err == nil {
-		c, secret, err = s.manage().RotateClientSecret(r.Context(), id)
+		c, secret, err = s.manage().Vendors().RotateClientSecret(r.Context(), id)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -251,7 +251,7 @@ func (s *Server) handleAdminCreatePromoCode(w http.ResponseWriter, r *http.Reque
 	var p orderhub.PromoCode
 	err := decodeAdmin(w, r, &p)
 	if err == nil {
-		err = s.manage().CreatePromoCode(r.Context(), &p)
+		err = s.manage().Vendors().CreatePromoCode(r.Context(), &p)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

@@ -95,7 +95,7 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 	}
 	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 	if err == nil {
-		err = s.manage().CreateEndpoint(r.Context(), ep)
+		err = s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
 	}
 	s.answer(w, r, http.StatusCreated, ep, err)
 }
@@ -122,7 +122,7 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 	}
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.manage().UpdateEndpoint(r.Context(), vendorID, id, in)
+		ep, err = s.manage().Endpoints().UpdateEndpoint(r.Context(), vendorID, id, in)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -130,7 +130,7 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 func (s *Server) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
-		err = s.db.DeleteEndpoint(r.Context(), vendorID, id, "")
+		err = s.manage().Endpoints().DeleteEndpoint(r.Context(), vendorID, id)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -158,7 +158,7 @@ func (s *Server) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Reques
 	}
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.manage().RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, in.OverlapSeconds)
+		ep, err = s.manage().Endpoints().RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, in.OverlapSeconds)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -173,7 +173,7 @@ func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Reque
 	}
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.manage().DisableEndpoint(r.Context(), vendorID, id, in.Reason)
+		ep, err = s.manage().Endpoints().DisableEndpoint(r.Context(), vendorID, id, in.Reason)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -182,7 +182,7 @@ func (s *Server) handleAdminEnableEndpoint(w http.ResponseWriter, r *http.Reques
 	vendorID, id, err := s.adminEndpoint(r)
 	var ep *sqlstore.Endpoint
 	if err == nil {
-		ep, err = s.db.SetEndpointEnabled(r.Context(), vendorID, id, true, "")
+		ep, err = s.manage().Endpoints().EnableEndpoint(r.Context(), vendorID, id)
 	}
 	s.answer(w, r, http.StatusOK, ep, err)
 }
@@ -215,11 +215,11 @@ func (s *Server) handleAdminReplayEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		switch {
 		case in.Dead && in.Since == "":
-			n, err = s.db.ReplayDead(r.Context(), vendorID, id)
+			n, err = s.manage().Endpoints().ReplayDead(r.Context(), vendorID, id)
 		case !in.Dead && in.Since != "":
 			var t time.Time
 			if t, err = in.since(); err == nil {
-				n, err = s.db.ReplaySince(r.Context(), vendorID, id, t)
+				n, err = s.manage().Endpoints().ReplaySince(r.Context(), vendorID, id, t)
 			}
 		default:
 			err = orderhub.Errorf(orderhub.EInvalidRequest, `Send {"dead": true} to replay the endpoint's dead deliveries, or {"since": "<RFC 3339 time>"} to replay everything since then.`)
@@ -240,7 +240,7 @@ func (s *Server) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request)
 	}
 	n := 0
 	if err == nil {
-		n, err = s.db.ReplaySince(r.Context(), vendorID, "", t)
+		n, err = s.manage().Endpoints().ReplaySince(r.Context(), vendorID, "", t)
 	}
 	s.answer(w, r, http.StatusOK, Replayed{Queued: n}, err)
 }
@@ -322,7 +322,7 @@ func (s *Server) handleAdminReplayDelivery(w http.ResponseWriter, r *http.Reques
 	}
 	var d *sqlstore.Delivery
 	if err == nil {
-		d, err = s.db.ReplayDelivery(r.Context(), vendorID, id)
+		d, err = s.manage().Endpoints().ReplayDelivery(r.Context(), vendorID, id)
 	}
 	s.answer(w, r, http.StatusOK, d, err)
 }

@@ -44,7 +44,7 @@ func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
 		}
 		set[name] = &n
 	}
-	q, err := s.manage().SetVendorQuotas(r.Context(), id, set)
+	q, err := s.manage().Vendors().SetVendorQuotas(r.Context(), id, set)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/sqlstore"
 )
 
 // The admin API of per-vendor retention overrides (docs/operations.md):
@@ -33,39 +34,30 @@ func (s *Server) handleAdminPutRetention(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	cur, err := s.db.GetVendorRetention(r.Context(), id)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	for name, v := range raw {
-		var dst **time.Duration
-		switch name {
-		case "deliveredSeconds":
-			dst = &cur.Delivered
-		case "deadSeconds":
-			dst = &cur.Dead
-		default:
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown field %q; the limits are deliveredSeconds and deadSeconds.", name))
-			return
+	v, err := s.manage().Vendors().UpdateVendorRetention(r.Context(), id, func(cur *sqlstore.VendorRetention) error {
+		for name, v := range raw {
+			var dst **time.Duration
+			switch name {
+			case "deliveredSeconds":
+				dst = &cur.Delivered
+			case "deadSeconds":
+				dst = &cur.Dead
+			default:
+				return orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown field %q; the limits are deliveredSeconds and deadSeconds.", name)
+			}
+			if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+				*dst = nil
+				continue
+			}
+			var n int64
+			if err := json.Unmarshal(v, &n); err != nil || n < 0 || n > maxRetentionSeconds {
+				return orderhub.FieldError(orderhub.EInvalidRequest, name, "%s must be a whole number of seconds from 0 (keep for ever) to %d, or null for the server's default.", name, maxRetentionSeconds)
+			}
+			d := time.Duration(n) * time.Second
+			*dst = &d
 		}
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			*dst = nil
-			continue
-		}
-		var n int64
-		if err := json.Unmarshal(v, &n); err != nil || n < 0 || n > maxRetentionSeconds {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, name, "%s must be a whole number of seconds from 0 (keep for ever) to %d, or null for the server's default.", name, maxRetentionSeconds))
-			return
-		}
-		d := time.Duration(n) * time.Second
-		*dst = &d
-	}
-	if err := s.db.SetVendorRetention(r.Context(), id, cur.Delivered, cur.Dead); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	v, err := s.db.GetVendorRetention(r.Context(), id)
+		return nil
+	})
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -32,7 +32,7 @@ func (s *Server) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request)
 	}
 	var v *manage.VendorSettings
 	if err == nil {
-		v, err = s.manage().UpdateVendor(r.Context(), id, in)
+		v, err = s.manage().Vendors().UpdateVendor(r.Context(), id, in)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -78,7 +78,7 @@ func (s *Server) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Reque
 	}
 	var p *orderhub.PromoCode
 	if err == nil {
-		p, err = s.manage().UpdatePromoCode(r.Context(), vendorID, code, in)
+		p, err = s.manage().Vendors().UpdatePromoCode(r.Context(), vendorID, code, in)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -90,7 +90,7 @@ func (s *Server) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Reque
 func (s *Server) handleAdminDeletePromoCode(w http.ResponseWriter, r *http.Request) {
 	vendorID, code, err := promoPath(r)
 	if err == nil {
-		err = s.manage().DeletePromoCode(r.Context(), vendorID, code)
+		err = s.manage().Vendors().DeletePromoCode(r.Context(), vendorID, code)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

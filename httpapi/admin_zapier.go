@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
 
 	"orderhub"
 )
@@ -58,7 +56,7 @@ func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Requ
 	u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
 	var generated string
 	if err == nil {
-		generated, err = s.manage().CreateZapierUser(r.Context(), u, in.Password)
+		generated, err = s.manage().Connectors().CreateZapierUser(r.Context(), u, in.Password)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -83,7 +81,7 @@ func (s *Server) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Requ
 	}
 	var u *orderhub.ZapierUser
 	if err == nil {
-		u, err = s.manage().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
+		u, err = s.manage().Connectors().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -103,7 +101,7 @@ func (s *Server) handleAdminSetZapierUserEnabled(enabled bool) http.HandlerFunc 
 		}
 		var u *orderhub.ZapierUser
 		if err == nil {
-			u, err = s.manage().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
+			u, err = s.manage().Connectors().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
 		}
 		if err != nil {
 			writeError(w, r, s.log, err)
@@ -138,7 +136,7 @@ func (s *Server) handleAdminResetZapierPassword(w http.ResponseWriter, r *http.R
 	var u *orderhub.ZapierUser
 	var generated string
 	if err == nil {
-		u, generated, err = s.manage().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
+		u, generated, err = s.manage().Connectors().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -153,7 +151,7 @@ func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Requ
 		if err != nil {
 			return err
 		}
-		return s.manage().DeleteZapierUser(r.Context(), vendorID, id)
+		return s.manage().Connectors().DeleteZapierUser(r.Context(), vendorID, id)
 	})
 }
 
@@ -161,19 +159,6 @@ func (s *Server) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Re
 	adminList(s, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
 		return s.db.ListZapierChannels(r.Context(), vendorID)
 	})
-}
-
-// adminText checks an optional text field of an admin request: message and
-// description are free text, the others line text (text.go's rules).
-func adminText(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if len(v) > max {
-		return "", orderhub.FieldError(orderhub.EInvalidRequest, field, "%s must be text of at most %d characters.", field, max)
-	}
-	if rule := orderhub.TextRule(v, field == "message" || field == "description"); rule != "" {
-		return "", orderhub.FieldError(orderhub.EInvalidRequest, field, "%s %s.", field, rule)
-	}
-	return v, nil
 }
 
 func (s *Server) handleAdminCreateShipping(w http.ResponseWriter, r *http.Request) {
@@ -191,19 +176,9 @@ func (s *Server) handleAdminCreateShipping(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID}
-	for _, f := range []struct {
-		name string
-		v    string
-		dst  *string
-		max  int
-	}{{"carrier", in.Carrier, &sh.Carrier, 100}, {"trackingNumber", in.TrackingNumber, &sh.TrackingNumber, 200}, {"trackingUrl", in.TrackingURL, &sh.TrackingURL, 2048}, {"externalId", in.ExternalID, &sh.ExternalID, 200}} {
-		if err == nil {
-			*f.dst, err = adminText(f.name, f.v, f.max)
-		}
-	}
+	sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID, Carrier: in.Carrier, TrackingNumber: in.TrackingNumber, TrackingURL: in.TrackingURL, ExternalID: in.ExternalID}
 	if err == nil {
-		err = s.db.CreateShipping(r.Context(), sh)
+		err = s.manage().Connectors().CreateShipping(r.Context(), sh)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -228,37 +203,12 @@ func (s *Server) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Req
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency}
-	for _, f := range []struct {
-		name string
-		v    string
-		dst  *string
-		max  int
-	}{{"customerId", in.CustomerID, &t.CustomerID, 100}, {"orderId", in.OrderID, &t.OrderID, 100}, {"contractId", in.ContractID, &t.ContractID, 100},
-		{"provider", in.Provider, &t.Provider, 100}, {"externalId", in.ExternalID, &t.ExternalID, 200}, {"message", in.Message, &t.Message, 1000}} {
-		if err == nil {
-			*f.dst, err = adminText(f.name, f.v, f.max)
-		}
-	}
-	switch {
-	case err != nil:
-	case t.CustomerID == "":
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "customerId", "customerId is required.")
-	case in.Amount == nil:
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "amount", "amount is required.")
-	case *in.Amount < 0:
-		err = orderhub.FieldError(orderhub.EInvalidRequest, "amount", "amount must not be negative.")
-	default:
-		t.Amount = *in.Amount
-		err = s.db.RecordTransaction(r.Context(), t)
+	t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency, CustomerID: in.CustomerID, OrderID: in.OrderID,
+		ContractID: in.ContractID, Provider: in.Provider, ExternalID: in.ExternalID, Message: in.Message}
+	if err == nil {
+		err = s.manage().Connectors().RecordTransaction(r.Context(), t, in.Amount)
 	}
 	if err != nil {
-		if orderhub.ErrorCode(err) == orderhub.ENotFound {
-			var e *orderhub.Error
-			if errors.As(err, &e) && e.Field != "" {
-				err = orderhub.FieldError(orderhub.EUnprocessable, e.Field, "%s", e.Message)
-			}
-		}
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -282,31 +232,11 @@ func (s *Server) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request)
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	sv := &orderhub.Survey{VendorID: vendorID, CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status}
-	for _, f := range []struct {
-		name string
-		v    string
-		dst  *string
-		max  int
-	}{{"title", in.Title, &sv.Title, 500}, {"description", in.Description, &sv.Description, 5000}, {"take", in.Take, &sv.Take, 50}, {"leadCapture", in.LeadCapture, &sv.LeadCapture, 50}} {
-		if err == nil {
-			*f.dst, err = adminText(f.name, f.v, f.max)
-		}
-	}
-	if err == nil && in.StartQuestionID != nil {
-		var q string
-		if q, err = adminText("startQuestionId", *in.StartQuestionID, 100); err == nil && q != "" {
-			sv.StartQuestionID = &q
-		}
-	}
-	if err == nil && len(in.Metadata) > 0 && string(in.Metadata) != "null" {
-		if in.Metadata[0] != '{' {
-			err = orderhub.FieldError(orderhub.EInvalidRequest, "metadata", "metadata must be a JSON object.")
-		}
-		sv.Metadata = in.Metadata
-	}
+	sv := &orderhub.Survey{VendorID: vendorID, Title: in.Title, Description: in.Description, Take: in.Take, LeadCapture: in.LeadCapture,
+		CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status,
+		StartQuestionID: in.StartQuestionID, Metadata: in.Metadata}
 	if err == nil {
-		err = s.db.CreateSurvey(r.Context(), sv)
+		err = s.manage().Connectors().CreateSurvey(r.Context(), sv)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

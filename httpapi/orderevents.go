@@ -294,7 +294,7 @@ func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.yespoView(a))
 }
 
-func (s *Server) yespoConfigured() error { return s.manage().YespoConfigured() }
+func (s *Server) yespoConfigured() error { return s.manage().Connectors().YespoConfigured() }
 
 // handlePutYespo serves PUT /admin/v1/vendors/{vendorId}/yespo with {baseUrl,
 // apiKey}: creates or updates the account (apiKey may be left out on updates).
@@ -320,7 +320,7 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	a, err := s.manage().SaveYespoAccount(r.Context(), vendorID, in.BaseURL, in.APIKey)
+	a, err := s.manage().Connectors().SaveYespoAccount(r.Context(), vendorID, in.BaseURL, in.APIKey)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -331,7 +331,7 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
-		err = s.manage().DeleteYespoAccount(r.Context(), vendorID)
+		err = s.manage().Connectors().DeleteYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -347,7 +347,7 @@ func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) {
 	var info json.RawMessage
 	var failed error
 	if err == nil {
-		info, failed, err = s.manage().TestYespoAccount(r.Context(), vendorID)
+		info, failed, err = s.manage().Connectors().TestYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

@@ -33,7 +33,7 @@ func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) 
 	var link *manage.PortalLink
 	if err == nil {
 		// Audited as portal-link.create without the link (manage.CreatePortalLink).
-		link, err = s.manage().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
+		link, err = s.manage().Vendors().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -76,7 +76,7 @@ func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) {
 		if fa == nil {
 			fa = []string{}
 		}
-		v, err = s.manage().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
+		v, err = s.manage().Vendors().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

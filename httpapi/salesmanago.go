@@ -317,7 +317,7 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	rec, err := s.manage().CreateSalesmanagoAccount(r.Context(), vendorID, &in)
+	rec, err := s.manage().Connectors().CreateSalesmanagoAccount(r.Context(), vendorID, &in)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -359,7 +359,7 @@ func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out, err := s.manage().UpdateSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID, &p)
+	out, err := s.manage().Connectors().UpdateSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID, &p)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -373,7 +373,7 @@ func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.manage().DeleteSalesmanagoAccount(r.Context(), vendorID, id)
+		return s.manage().Connectors().DeleteSalesmanagoAccount(r.Context(), vendorID, id)
 	})
 }
 
@@ -388,7 +388,7 @@ func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out, err := s.manage().SetSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
+	out, err := s.manage().Connectors().SetSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -402,7 +402,7 @@ func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.adminSMAccount(r)
 	var res salesmanago.TestResult
 	if err == nil {
-		_, res, err = s.manage().TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
+		_, res, err = s.manage().Connectors().TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

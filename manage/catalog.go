@@ -30,7 +30,7 @@ func requireVendor(vendorID string) error {
 
 // CreateSource creates an external source of src.VendorID (an empty id is
 // generated, an empty type is HOOK) and returns its secret, shown once.
-func (s *Service) CreateSource(ctx context.Context, src *orderhub.Source) (string, error) {
+func (s *Catalog) CreateSource(ctx context.Context, src *orderhub.Source) (string, error) {
 	if err := requireVendor(src.VendorID); err != nil {
 		return "", err
 	}
@@ -38,7 +38,7 @@ func (s *Service) CreateSource(ctx context.Context, src *orderhub.Source) (strin
 }
 
 // UpdateSource renames a source of vendorID (nil name: unchanged).
-func (s *Service) UpdateSource(ctx context.Context, vendorID, id string, name *string) (*orderhub.Source, error) {
+func (s *Catalog) UpdateSource(ctx context.Context, vendorID, id string, name *string) (*orderhub.Source, error) {
 	if err := named("Source", id); err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) UpdateSource(ctx context.Context, vendorID, id string, name *s
 
 // RotateSourceSecret gives a source of vendorID a new secret and returns it (shown
 // once); the old one stops working at once.
-func (s *Service) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
+func (s *Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
 	if err := named("Source", id); err != nil {
 		return nil, "", err
 	}
@@ -62,7 +62,7 @@ func (s *Service) RotateSourceSecret(ctx context.Context, vendorID, id string) (
 }
 
 // DeleteSource deletes a source of vendorID; its secret stops working at once.
-func (s *Service) DeleteSource(ctx context.Context, vendorID, id string) error {
+func (s *Catalog) DeleteSource(ctx context.Context, vendorID, id string) error {
 	if err := named("Source", id); err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Service) DeleteSource(ctx context.Context, vendorID, id string) error {
 }
 
 // CreateProduct creates a product of p.VendorID (an empty id is generated).
-func (s *Service) CreateProduct(ctx context.Context, p *orderhub.Product) error {
+func (s *Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error {
 	if err := requireVendor(p.VendorID); err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Service) CreateProduct(ctx context.Context, p *orderhub.Product) error 
 }
 
 // UpdateProduct renames a product of vendorID (nil name: unchanged).
-func (s *Service) UpdateProduct(ctx context.Context, vendorID, id string, name *string) (*orderhub.Product, error) {
+func (s *Catalog) UpdateProduct(ctx context.Context, vendorID, id string, name *string) (*orderhub.Product, error) {
 	if err := named("Product", id); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) UpdateProduct(ctx context.Context, vendorID, id string, name *
 }
 
 // DeleteProduct deletes a product of vendorID with its purchase options and mappings.
-func (s *Service) DeleteProduct(ctx context.Context, vendorID, id string) error {
+func (s *Catalog) DeleteProduct(ctx context.Context, vendorID, id string) error {
 	if err := named("Product", id); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Service) DeleteProduct(ctx context.Context, vendorID, id string) error 
 }
 
 // CreatePurchaseOption creates a purchase option of one of o.VendorID's products.
-func (s *Service) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+func (s *Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
 	if err := requireVendor(o.VendorID); err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ type OptionUpdate struct {
 
 // UpdatePurchaseOption changes a purchase option of vendorID (the create's checks)
 // and returns it.
-func (s *Service) UpdatePurchaseOption(ctx context.Context, vendorID, id string, in OptionUpdate) (*orderhub.PurchaseOption, error) {
+func (s *Catalog) UpdatePurchaseOption(ctx context.Context, vendorID, id string, in OptionUpdate) (*orderhub.PurchaseOption, error) {
 	if err := named("Purchase option", id); err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Service) UpdatePurchaseOption(ctx context.Context, vendorID, id string,
 }
 
 // DeletePurchaseOption deletes a purchase option no mapping uses.
-func (s *Service) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
+func (s *Catalog) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
 	if err := named("Purchase option", id); err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Service) DeletePurchaseOption(ctx context.Context, vendorID, id string)
 
 // CreateProductMapping maps m.SKU + m.POID to a product (and purchase option) of
 // m.VendorID.
-func (s *Service) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+func (s *Catalog) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
 	if err := requireVendor(m.VendorID); err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ type MappingUpdate struct {
 
 // UpdateProductMapping points the mapping of sku + poId of vendorID at another
 // product or purchase option and returns it.
-func (s *Service) UpdateProductMapping(ctx context.Context, vendorID, sku, poID string, in MappingUpdate) (*orderhub.ProductMapping, error) {
+func (s *Catalog) UpdateProductMapping(ctx context.Context, vendorID, sku, poID string, in MappingUpdate) (*orderhub.ProductMapping, error) {
 	if err := mappingNamed(vendorID, sku, poID); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (s *Service) UpdateProductMapping(ctx context.Context, vendorID, sku, poID 
 }
 
 // DeleteProductMapping deletes the mapping of sku + poId of vendorID.
-func (s *Service) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+func (s *Catalog) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
 	if err := mappingNamed(vendorID, sku, poID); err != nil {
 		return err
 	}

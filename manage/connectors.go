@@ -26,14 +26,14 @@ type YespoAccounts interface {
 
 // CheckConnectorURL applies the outbound guard's registration rules to a connector's
 // base URL (https only unless private targets are allowed); empty: not given.
-func (s *Service) CheckConnectorURL(ctx context.Context, field, v string) error {
+func (s *Connectors) CheckConnectorURL(ctx context.Context, field, v string) error {
 	if v == "" {
 		return nil
 	}
 	return s.Guard.CheckURL(ctx, field, v, true)
 }
 
-func (s *Service) checkSMTargets(ctx context.Context, base, v3 *string) error {
+func (s *Connectors) checkSMTargets(ctx context.Context, base, v3 *string) error {
 	for _, f := range []struct {
 		name string
 		v    *string
@@ -50,7 +50,7 @@ func (s *Service) checkSMTargets(ctx context.Context, base, v3 *string) error {
 // CreateSalesmanagoAccount checks an account's base URLs with the outbound guard,
 // validates it, seals its secrets and stores it with its delivery endpoint (in.ID
 // generated when empty).
-func (s *Service) CreateSalesmanagoAccount(ctx context.Context, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) CreateSalesmanagoAccount(ctx context.Context, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
 	if err := s.checkSMTargets(ctx, &in.BaseURL, &in.V3BaseURL); err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) CreateSalesmanagoAccount(ctx context.Context, vendorID string,
 
 // UpdateSalesmanagoAccount changes the fields of an account that p sets (new secrets
 // are sealed; an empty apiKey removes the v3 key); the id and endpoint stay.
-func (s *Service) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*sqlstore.SalesmanagoAccountRecord, error) {
 	if err := s.checkSMTargets(ctx, p.BaseURL, p.V3BaseURL); err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Service) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id str
 }
 
 // SetSalesmanagoMapping replaces an account's field mapping.
-func (s *Service) SetSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) SetSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*sqlstore.SalesmanagoAccountRecord, error) {
 	if err := orderhub.ValidateSalesmanagoMapping(m); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) SetSalesmanagoMapping(ctx context.Context, vendorID, id string
 // TestSalesmanagoAccount checks an account's stored credentials against SALESmanago
 // (a v2 call that changes nothing; with a v3 key, the catalog list). The result says
 // what failed; an error is for an account that cannot be read or opened.
-func (s *Service) TestSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, salesmanago.TestResult, error) {
+func (s *Connectors) TestSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, salesmanago.TestResult, error) {
 	rec, err := s.DB.GetSalesmanagoAccount(ctx, vendorID, id)
 	if err != nil {
 		return nil, salesmanago.TestResult{}, err
@@ -94,12 +94,12 @@ func (s *Service) TestSalesmanagoAccount(ctx context.Context, vendorID, id strin
 }
 
 // DeleteSalesmanagoAccount deletes an account and its endpoint.
-func (s *Service) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
+func (s *Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
 	return s.DB.DeleteSalesmanagoAccount(ctx, vendorID, id)
 }
 
 // YespoConfigured fails when the server has no Yespo connector.
-func (s *Service) YespoConfigured() error {
+func (s *Connectors) YespoConfigured() error {
 	if s.Yespo == nil {
 		return orderhub.Errorf(orderhub.EUnavailable, "The Yespo connector is not configured in this server.")
 	}
@@ -109,7 +109,7 @@ func (s *Service) YespoConfigured() error {
 // SaveYespoAccount creates or updates a vendor's Yespo account: baseUrl is
 // required and checked by the outbound guard; apiKey (nil: keep the stored one,
 // required for a new account) is 1 to 1024 characters and sealed.
-func (s *Service) SaveYespoAccount(ctx context.Context, vendorID string, baseURL, apiKey *string) (*sqlstore.YespoAccount, error) {
+func (s *Connectors) SaveYespoAccount(ctx context.Context, vendorID string, baseURL, apiKey *string) (*sqlstore.YespoAccount, error) {
 	if err := s.YespoConfigured(); err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (s *Service) SaveYespoAccount(ctx context.Context, vendorID string, baseURL
 // TestYespoAccount calls Yespo's account/info with a vendor's stored key: info is
 // Yespo's answer, failed why Yespo (or the way there) refused; err is for a request
 // that cannot be tested (no connector, no account).
-func (s *Service) TestYespoAccount(ctx context.Context, vendorID string) (info json.RawMessage, failed, err error) {
+func (s *Connectors) TestYespoAccount(ctx context.Context, vendorID string) (info json.RawMessage, failed, err error) {
 	if err := s.YespoConfigured(); err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Service) TestYespoAccount(ctx context.Context, vendorID string) (info j
 }
 
 // DeleteYespoAccount deletes a vendor's Yespo account and its endpoint.
-func (s *Service) DeleteYespoAccount(ctx context.Context, vendorID string) error {
+func (s *Connectors) DeleteYespoAccount(ctx context.Context, vendorID string) error {
 	return s.DB.DeleteYespoAccount(ctx, vendorID)
 }
 
@@ -158,7 +158,7 @@ func GeneratePassword() string {
 // CreateZapierUser creates a Zapier user of u.VendorID (its id generated here, so
 // the audit entry names it). An empty password is generated and returned, to be
 // shown once; a given one is not returned.
-func (s *Service) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) (generated string, err error) {
+func (s *Connectors) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) (generated string, err error) {
 	if password == "" {
 		password = GeneratePassword()
 		generated = password
@@ -173,13 +173,13 @@ func (s *Service) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, 
 }
 
 // UpdateZapierUser changes a Zapier user's e-mail and name (nil: kept).
-func (s *Service) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
+func (s *Connectors) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
 	return s.DB.UpdateZapierUser(ctx, vendorID, id, email, name)
 }
 
 // ResetZapierPassword gives a Zapier user a new password (empty: generated and
 // returned, to be shown once) and ends their sessions at once.
-func (s *Service) ResetZapierPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, string, error) {
+func (s *Connectors) ResetZapierPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, string, error) {
 	generated := ""
 	if password == "" {
 		password = GeneratePassword()
@@ -194,11 +194,11 @@ func (s *Service) ResetZapierPassword(ctx context.Context, vendorID, id, passwor
 
 // SetZapierUserEnabled disables a Zapier user (no login; their sessions end) or
 // enables them again with the same password.
-func (s *Service) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
+func (s *Connectors) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
 	return s.DB.SetZapierUserEnabled(ctx, vendorID, id, enabled)
 }
 
 // DeleteZapierUser deletes a Zapier user and ends their sessions.
-func (s *Service) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
+func (s *Connectors) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
 	return s.DB.DeleteZapierUser(ctx, vendorID, id)
 }

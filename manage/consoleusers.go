@@ -32,29 +32,29 @@ func (in *ConsoleUserInput) normalize() {
 
 // CreateConsoleUser creates a console user with the given password (the caller
 // generates one when the user gave none, and shows it once).
-func (s *Service) CreateConsoleUser(ctx context.Context, in ConsoleUserInput) (*sqlstore.ConsoleUser, error) {
+func (s *Users) CreateConsoleUser(ctx context.Context, in ConsoleUserInput) (*sqlstore.ConsoleUser, error) {
 	in.normalize()
 	return s.DB.CreateScopedConsoleUser(ctx, in.Username, in.Password, in.Role, in.Vendor)
 }
 
 // SetConsoleUserRole gives a console user another role (and vendor).
-func (s *Service) SetConsoleUserRole(ctx context.Context, in ConsoleUserInput) (*sqlstore.ConsoleUser, error) {
+func (s *Users) SetConsoleUserRole(ctx context.Context, in ConsoleUserInput) (*sqlstore.ConsoleUser, error) {
 	in.normalize()
 	return s.DB.SetConsoleUserRole(ctx, in.Username, in.Role, in.Vendor)
 }
 
 // ResetConsoleUserPassword gives a console user a new password and ends its
 // sessions.
-func (s *Service) ResetConsoleUserPassword(ctx context.Context, username, password string) error {
+func (s *Users) ResetConsoleUserPassword(ctx context.Context, username, password string) error {
 	return s.DB.SetConsoleUserPassword(ctx, strings.TrimSpace(username), password)
 }
 
 // SetConsoleUserDisabled disables a console user (ending its sessions) or enables it.
-func (s *Service) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
+func (s *Users) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
 	return s.DB.SetConsoleUserDisabled(ctx, strings.TrimSpace(username), disabled)
 }
 
 // DeleteConsoleUser deletes a console user and ends its sessions.
-func (s *Service) DeleteConsoleUser(ctx context.Context, username string) error {
+func (s *Users) DeleteConsoleUser(ctx context.Context, username string) error {
 	return s.DB.DeleteConsoleUser(ctx, strings.TrimSpace(username))
 }

@@ -58,7 +58,7 @@ func PortalMAC(key, payload string) []byte {
 // 7 days). Nothing per link is stored; the making is recorded in the audit log
 // (portal-link.create: the vendor, access and expiry — never the link) when ctx
 // carries a change.
-func (s *Service) CreatePortalLink(ctx context.Context, vendorID, access string, ttlSeconds int64, now time.Time) (*PortalLink, error) {
+func (s *Vendors) CreatePortalLink(ctx context.Context, vendorID, access string, ttlSeconds int64, now time.Time) (*PortalLink, error) {
 	if access == "" {
 		access = PortalRead
 	}

@@ -2,16 +2,26 @@ package manage
 
 import (
 	"context"
+	"time"
 
 	"orderhub"
 	"orderhub/sqlstore"
 )
 
+// CreatePromoCode creates a promo code of p.VendorID.
+func (s *Vendors) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error {
+	if p.VendorID == "" {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "vendorId is required.")
+	}
+	p.CreatedAt = time.Time{}
+	return s.DB.CreatePromoCode(ctx, p)
+}
+
 // UpdatePromoCode changes a vendor's promo code (PATCH
 // /admin/v1/vendors/{vendorId}/promo-codes/{code}, the console's promo code form,
 // orderhub admin promos update): its terms while no contract uses it, its active
 // state always (a deactivated code refuses new orders; its contracts keep it).
-func (s *Service) UpdatePromoCode(ctx context.Context, vendorID, code string, in sqlstore.PromoCodeUpdate) (*orderhub.PromoCode, error) {
+func (s *Vendors) UpdatePromoCode(ctx context.Context, vendorID, code string, in sqlstore.PromoCodeUpdate) (*orderhub.PromoCode, error) {
 	if in == (sqlstore.PromoCodeUpdate{}) {
 		return nil, orderhub.Errorf(orderhub.EInvalidRequest, "Nothing to change: give productName, price, currency, billingPeriod, bindingMonths, delivery or active.")
 	}
@@ -20,6 +30,6 @@ func (s *Service) UpdatePromoCode(ctx context.Context, vendorID, code string, in
 
 // DeletePromoCode deletes a promo code no contract uses; a used one is refused
 // (409: deactivate it instead).
-func (s *Service) DeletePromoCode(ctx context.Context, vendorID, code string) error {
+func (s *Vendors) DeletePromoCode(ctx context.Context, vendorID, code string) error {
 	return s.DB.DeletePromoCode(ctx, vendorID, code)
 }

@@ -14,7 +14,7 @@ import (
 // (back to the server-wide default), an empty set changes nothing. An unknown name is refused (its field is the
 // name); the store checks the limits. Operators only: the surfaces refuse vendor
 // sessions and tokens.
-func (s *Service) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*sqlstore.VendorQuotas, error) {
+func (s *Vendors) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*sqlstore.VendorQuotas, error) {
 	for _, name := range sortedKeys(set) {
 		if _, ok := orderhub.LookupQuota(name); !ok {
 			return nil, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown quota %q; the quotas are %s.", name, strings.Join(orderhub.QuotaNames(), ", "))

@@ -7,6 +7,11 @@ import (
 	"orderhub/sqlstore"
 )
 
+// CreateVendor creates a vendor.
+func (s *Vendors) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
+	return s.DB.CreateVendor(ctx, v)
+}
+
 // VendorUpdate is a change of a vendor's settings; nil fields stay as they are.
 type VendorUpdate struct {
 	Name *string `json:"name"`
@@ -27,7 +32,7 @@ type VendorSettings struct {
 // in the audit log: vendor.update (the vendors row) and portal.set (the
 // vendor_portal row), by the actor of the change ctx carries. Vendors are never
 // deleted, and their id never changes.
-func (s *Service) UpdateVendor(ctx context.Context, id string, in VendorUpdate) (*VendorSettings, error) {
+func (s *Vendors) UpdateVendor(ctx context.Context, id string, in VendorUpdate) (*VendorSettings, error) {
 	if in.Name == nil && in.FrameAncestors == nil {
 		return nil, orderhub.Errorf(orderhub.EInvalidRequest, "Nothing to change: give name, frameAncestors or both.")
 	}

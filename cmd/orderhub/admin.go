@@ -14,6 +14,7 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
+	"orderhub/netguard"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
@@ -46,8 +47,15 @@ func (e *adminEnv) print(v any, header []string, rows [][]string) error {
 }
 
 // manage returns the service the admin API and the console call too (package
-// manage), so that a command refuses what they refuse.
-func (e *adminEnv) manage() *manage.Service { return &manage.Service{DB: e.db} }
+// manage), so that a command refuses what they refuse: every admin command that
+// changes something makes the change there and only parses its own flags.
+func (e *adminEnv) manage() *manage.Service { return e.manageTargets(false) }
+
+// manageTargets is manage for a command that registers target URLs, checked by the
+// outbound guard's registration rules (allowPrivate: --allow-private-targets).
+func (e *adminEnv) manageTargets(allowPrivate bool) *manage.Service {
+	return &manage.Service{DB: e.db, Guard: netguard.New(netguard.Options{AllowPrivate: allowPrivate})}
+}
 
 // adminCommand declares its flags on fs and returns the function that runs it.
 type adminCommand struct {
@@ -256,7 +264,7 @@ func adminVendorCommands() {
 		name := fs.String("name", "", "display name")
 		return func(e *adminEnv) error {
 			v := &orderhub.Vendor{ID: *id, Name: *name}
-			if err := e.db.CreateVendor(e.ctx, v); err != nil {
+			if err := e.manage().Vendors().CreateVendor(e.ctx, v); err != nil {
 				return err
 			}
 			return e.print(v, []string{"ID", "NAME"}, [][]string{{v.ID, v.Name}})
@@ -286,7 +294,7 @@ func adminVendorCommands() {
 			if in.Name == nil && in.FrameAncestors == nil {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "give --name, --frame-ancestors or both")
 			}
-			v, err := e.manage().UpdateVendor(e.ctx, *id, in)
+			v, err := e.manage().Vendors().UpdateVendor(e.ctx, *id, in)
 			if err != nil {
 				return err
 			}
@@ -303,7 +311,7 @@ func adminVendorCommands() {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor is required")
 			}
 			c := &orderhub.Client{ID: *id, VendorID: *vendor, Name: *name, Scopes: strings.FieldsFunc(*scopes, func(r rune) bool { return r == ',' || r == ' ' })}
-			secret, err := e.db.CreateClient(e.ctx, c)
+			secret, err := e.manage().Vendors().CreateClient(e.ctx, c)
 			if err != nil {
 				return err
 			}
@@ -318,7 +326,7 @@ func adminVendorCommands() {
 	registerAdmin("clients", "revoke", "revoke an OAuth client (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "client id (required)")
 		return func(e *adminEnv) error {
-			if _, err := e.manage().RevokeClient(e.ctx, *id); err != nil {
+			if _, err := e.manage().Vendors().RevokeClient(e.ctx, *id); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"clientId": *id, "status": "revoked"}, nil, [][]string{{"revoked " + *id}})
@@ -330,7 +338,7 @@ func adminVendorCommands() {
 			if *id == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--id is required")
 			}
-			c, secret, err := e.manage().RotateClientSecret(e.ctx, *id)
+			c, secret, err := e.manage().Vendors().RotateClientSecret(e.ctx, *id)
 			if err != nil {
 				return err
 			}
@@ -353,7 +361,7 @@ func adminVendorCommands() {
 		fs.IntVar(&p.BindingMonths, "binding-months", 0, "binding period in months")
 		fs.StringVar(&p.Delivery, "delivery", orderhub.DeliveryDigital, "digital, print or bundle (print + digital)")
 		return func(e *adminEnv) error {
-			if err := e.db.CreatePromoCode(e.ctx, p); err != nil {
+			if err := e.manage().Vendors().CreatePromoCode(e.ctx, p); err != nil {
 				return err
 			}
 			return e.print(p, promoHeader, [][]string{promoRow(p)})
@@ -392,7 +400,7 @@ func adminVendorCommands() {
 					in.Active = active
 				}
 			})
-			p, err := e.manage().UpdatePromoCode(e.ctx, *vendor, *code, in)
+			p, err := e.manage().Vendors().UpdatePromoCode(e.ctx, *vendor, *code, in)
 			if err != nil {
 				return err
 			}
@@ -406,7 +414,7 @@ func adminVendorCommands() {
 			if *vendor == "" || *code == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor and --code are required")
 			}
-			if err := e.manage().DeletePromoCode(e.ctx, *vendor, *code); err != nil {
+			if err := e.manage().Vendors().DeletePromoCode(e.ctx, *vendor, *code); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"vendorId": *vendor, "code": *code, "status": "deleted"}, nil, [][]string{{"deleted " + *code}})
@@ -417,7 +425,7 @@ func adminVendorCommands() {
 		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
 		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer token")
 		return func(e *adminEnv) error {
-			t, secret, err := e.db.CreateScopedAdminToken(e.ctx, *name, *role, *vendor)
+			t, secret, err := e.manage().Users().CreateAdminToken(e.ctx, *name, *role, *vendor)
 			if err != nil {
 				return err
 			}
@@ -448,7 +456,7 @@ func adminVendorCommands() {
 	registerAdmin("token", "revoke", "revoke an admin token (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "token id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.RevokeAdminToken(e.ctx, *id); err != nil {
+			if err := e.manage().Users().RevokeAdminToken(e.ctx, *id); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"id": *id, "status": "revoked"}, nil, [][]string{{"revoked " + *id}})

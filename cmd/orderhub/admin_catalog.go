@@ -36,7 +36,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", p.VendorID); err != nil {
 				return err
 			}
-			if err := e.manage().CreateProduct(e.ctx, p); err != nil {
+			if err := e.manage().Catalog().CreateProduct(e.ctx, p); err != nil {
 				return err
 			}
 			return e.print(p, productHeader, [][]string{productRow(p)})
@@ -66,7 +66,7 @@ func adminCatalogCommands() {
 					return err
 				}
 			}
-			p, err := e.manage().UpdateProduct(e.ctx, *vendor, *id, name)
+			p, err := e.manage().Catalog().UpdateProduct(e.ctx, *vendor, *id, name)
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "product id (required)")
 		return func(e *adminEnv) error {
-			if err := e.manage().DeleteProduct(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().Catalog().DeleteProduct(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "product", *id)
@@ -97,7 +97,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", o.VendorID); err != nil {
 				return err
 			}
-			if err := e.manage().CreatePurchaseOption(e.ctx, o); err != nil {
+			if err := e.manage().Catalog().CreatePurchaseOption(e.ctx, o); err != nil {
 				return err
 			}
 			return e.print(o, optionHeader, [][]string{optionRow(o)})
@@ -142,7 +142,7 @@ func adminCatalogCommands() {
 					in.BillingPeriod = period
 				}
 			})
-			o, err := e.manage().UpdatePurchaseOption(e.ctx, *vendor, *id, in)
+			o, err := e.manage().Catalog().UpdatePurchaseOption(e.ctx, *vendor, *id, in)
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "purchase option id (required)")
 		return func(e *adminEnv) error {
-			if err := e.manage().DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().Catalog().DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "purchase option", *id)
@@ -171,7 +171,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", m.VendorID); err != nil {
 				return err
 			}
-			if err := e.manage().CreateProductMapping(e.ctx, m); err != nil {
+			if err := e.manage().Catalog().CreateProductMapping(e.ctx, m); err != nil {
 				return err
 			}
 			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
@@ -196,7 +196,7 @@ func adminCatalogCommands() {
 					in.PurchaseOptionID = option
 				}
 			})
-			m, err := e.manage().UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
+			m, err := e.manage().Catalog().UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
 			if err != nil {
 				return err
 			}
@@ -222,7 +222,7 @@ func adminCatalogCommands() {
 		sku := fs.String("sku", "", "SKU (required)")
 		poID := fs.String("po-id", "", "poId (required)")
 		return func(e *adminEnv) error {
-			if err := e.manage().DeleteProductMapping(e.ctx, *vendor, *sku, *poID); err != nil {
+			if err := e.manage().Catalog().DeleteProductMapping(e.ctx, *vendor, *sku, *poID); err != nil {
 				return err
 			}
 			return deleted(e, "mapping", *sku+"/"+*poID)
@@ -239,7 +239,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", s.VendorID); err != nil {
 				return err
 			}
-			secret, err := e.manage().CreateSource(e.ctx, s)
+			secret, err := e.manage().Catalog().CreateSource(e.ctx, s)
 			if err != nil {
 				return err
 			}
@@ -275,7 +275,7 @@ func adminCatalogCommands() {
 					return err
 				}
 			}
-			s, err := e.manage().UpdateSource(e.ctx, *vendor, *id, name)
+			s, err := e.manage().Catalog().UpdateSource(e.ctx, *vendor, *id, name)
 			if err != nil {
 				return err
 			}
@@ -292,7 +292,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("id", *id); err != nil {
 				return err
 			}
-			s, secret, err := e.manage().RotateSourceSecret(e.ctx, *vendor, *id)
+			s, secret, err := e.manage().Catalog().RotateSourceSecret(e.ctx, *vendor, *id)
 			if err != nil {
 				return err
 			}
@@ -307,7 +307,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (optional check)")
 		id := fs.String("id", "", "source id (required)")
 		return func(e *adminEnv) error {
-			if err := e.manage().DeleteSource(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().Catalog().DeleteSource(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "source", *id)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"strings"
@@ -122,11 +120,8 @@ func seedDemoConsole(ctx context.Context, db *sqlstore.DB, creds *demoCredential
 	return nil
 }
 
-func randomPassword() string {
-	var b [18]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// randomPassword is the one password generator of the admin surfaces.
+func randomPassword() string { return manage.GeneratePassword() }
 
 // adminCoreCommands registers its admin commands (called once, from adminCommands).
 func adminCoreCommands() {
@@ -207,7 +202,7 @@ func adminCoreCommands() {
 			if pw == "" {
 				pw, generated = randomPassword(), true
 			}
-			u, err := e.manage().CreateConsoleUser(e.ctx, manage.ConsoleUserInput{Username: *username, Password: pw, Role: *role, Vendor: *vendor})
+			u, err := e.manage().Users().CreateConsoleUser(e.ctx, manage.ConsoleUserInput{Username: *username, Password: pw, Role: *role, Vendor: *vendor})
 			if err != nil {
 				return err
 			}
@@ -230,7 +225,7 @@ func adminCoreCommands() {
 			if *role == "" {
 				return usageErrorf("--role is required: operator, vendor-admin or vendor-viewer")
 			}
-			u, err := e.manage().SetConsoleUserRole(e.ctx, manage.ConsoleUserInput{Username: *username, Role: *role, Vendor: *vendor})
+			u, err := e.manage().Users().SetConsoleUserRole(e.ctx, manage.ConsoleUserInput{Username: *username, Role: *role, Vendor: *vendor})
 			if err != nil {
 				return err
 			}
@@ -246,7 +241,7 @@ func adminCoreCommands() {
 				pw = randomPassword()
 				shown = pw
 			}
-			if err := e.manage().ResetConsoleUserPassword(e.ctx, *username, pw); err != nil {
+			if err := e.manage().Users().ResetConsoleUserPassword(e.ctx, *username, pw); err != nil {
 				return err
 			}
 			out := map[string]string{"username": strings.TrimSpace(*username)}
@@ -259,7 +254,7 @@ func adminCoreCommands() {
 	registerAdmin("console-user", "delete", "delete a web console user (--username), ending their sessions; the last active operator is kept", func(fs *flag.FlagSet) func(*adminEnv) error {
 		username := fs.String("username", "", "login name (required)")
 		return func(e *adminEnv) error {
-			if err := e.manage().DeleteConsoleUser(e.ctx, *username); err != nil {
+			if err := e.manage().Users().DeleteConsoleUser(e.ctx, *username); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"username": *username, "status": "deleted"}, nil, [][]string{{"deleted " + *username}})
@@ -290,7 +285,7 @@ func adminCoreCommands() {
 		registerAdmin("console-user", action, help, func(fs *flag.FlagSet) func(*adminEnv) error {
 			username := fs.String("username", "", "login name (required)")
 			return func(e *adminEnv) error {
-				if err := e.manage().SetConsoleUserDisabled(e.ctx, *username, action == "disable"); err != nil {
+				if err := e.manage().Users().SetConsoleUserDisabled(e.ctx, *username, action == "disable"); err != nil {
 					return err
 				}
 				return e.print(map[string]string{"username": *username, "status": action + "d"}, nil, [][]string{{action + "d " + *username}})

@@ -188,10 +188,7 @@ func adminDeliveryCommands() {
 				return err
 			}
 			ep.EventTypes = splitList(*types)
-			if err := checkTarget(e.ctx, *allow, "url", ep.URL, false); err != nil {
-				return err
-			}
-			if err := e.db.CreateEndpoint(e.ctx, ep); err != nil {
+			if err := e.manageTargets(*allow).Endpoints().CreateEndpoint(e.ctx, ep); err != nil {
 				return err
 			}
 			return e.print(ep, append(endpointHeader, "SECRET (shown once)"), [][]string{append(endpointRow(ep), ep.Secret)})
@@ -246,12 +243,7 @@ func adminDeliveryCommands() {
 					u.EventTypes = &t
 				}
 			})
-			if u.URL != nil {
-				if err := checkTarget(e.ctx, *allow, "url", *u.URL, false); err != nil {
-					return err
-				}
-			}
-			ep, err := e.db.UpdateEndpoint(e.ctx, "", *id, u)
+			ep, err := e.manageTargets(*allow).Endpoints().UpdateEndpoint(e.ctx, "", *id, u)
 			if err != nil {
 				return err
 			}
@@ -292,7 +284,7 @@ func adminDeliveryCommands() {
 		id := fs.String("id", "", "endpoint id (required)")
 		reason := fs.String("reason", "", "why")
 		return func(e *adminEnv) error {
-			ep, err := e.db.SetEndpointEnabled(e.ctx, "", *id, false, *reason)
+			ep, err := e.manage().Endpoints().DisableEndpoint(e.ctx, "", *id, *reason)
 			if err != nil {
 				return err
 			}
@@ -302,7 +294,7 @@ func adminDeliveryCommands() {
 	registerAdmin("endpoints", "enable", "enable an endpoint again (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
-			ep, err := e.db.SetEndpointEnabled(e.ctx, "", *id, true, "")
+			ep, err := e.manage().Endpoints().EnableEndpoint(e.ctx, "", *id)
 			if err != nil {
 				return err
 			}
@@ -312,7 +304,7 @@ func adminDeliveryCommands() {
 	registerAdmin("endpoints", "delete", "delete an endpoint (--id); its active deliveries are canceled", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteEndpoint(e.ctx, "", *id, ""); err != nil {
+			if err := e.manage().Endpoints().DeleteEndpoint(e.ctx, "", *id); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"id": *id, "status": "deleted"}, nil, [][]string{{"deleted " + *id}})
@@ -374,17 +366,17 @@ func adminDeliveryCommands() {
 			var err error
 			switch {
 			case *id != "":
-				if _, err = e.db.ReplayDelivery(e.ctx, "", *id); err == nil {
+				if _, err = e.manage().Endpoints().ReplayDelivery(e.ctx, "", *id); err == nil {
 					n = 1
 				}
 			case *dead:
 				if err = required("endpoint", *endpoint); err == nil {
-					n, err = e.db.ReplayDead(e.ctx, *vendor, *endpoint)
+					n, err = e.manage().Endpoints().ReplayDead(e.ctx, *vendor, *endpoint)
 				}
 			case *since != "":
 				var t time.Time
 				if t, err = parseSince(*since); err == nil {
-					n, err = e.db.ReplaySince(e.ctx, *vendor, *endpoint, t)
+					n, err = e.manage().Endpoints().ReplaySince(e.ctx, *vendor, *endpoint, t)
 				}
 			default:
 				err = orderhub.Errorf(orderhub.EInvalidRequest, "say what to replay: --id, --endpoint with --dead, or --since")

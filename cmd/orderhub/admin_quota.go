@@ -80,7 +80,7 @@ func adminQuotaCommands() {
 			if len(set) == 0 {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "give at least one --limit NAME=N (or NAME=default)")
 			}
-			q, err := e.manage().SetVendorQuotas(e.ctx, *vendor, set)
+			q, err := e.manage().Vendors().SetVendorQuotas(e.ctx, *vendor, set)
 			if err != nil {
 				return err
 			}

@@ -63,7 +63,9 @@ func adminSalesmanagoCommands() {
 			if err != nil {
 				return err
 			}
-			rec, err := salesmanago.CreateAccount(e.ctx, e.db, sealer, *vendor, in)
+			svc := e.manageTargets(*allow)
+			svc.SMSealer = sealer
+			rec, err := svc.Connectors().CreateSalesmanagoAccount(e.ctx, *vendor, in)
 			if err != nil {
 				return err
 			}
@@ -132,7 +134,9 @@ func adminSalesmanagoCommands() {
 					}
 				}
 			}
-			rec, err := salesmanago.UpdateAccount(e.ctx, e.db, sealer, *vendor, *id, p)
+			svc := e.manageTargets(*allow)
+			svc.SMSealer = sealer
+			rec, err := svc.Connectors().UpdateSalesmanagoAccount(e.ctx, *vendor, *id, p)
 			if err != nil {
 				return err
 			}
@@ -152,10 +156,7 @@ func adminSalesmanagoCommands() {
 			if m == nil {
 				return errors.New("give --mapping JSON or --mapping-file PATH")
 			}
-			if err := orderhub.ValidateSalesmanagoMapping(m); err != nil {
-				return err
-			}
-			rec, err := e.db.UpdateSalesmanagoMapping(e.ctx, *vendor, *id, m)
+			rec, err := e.manage().Connectors().SetSalesmanagoMapping(e.ctx, *vendor, *id, m)
 			if err != nil {
 				return err
 			}
@@ -166,7 +167,7 @@ func adminSalesmanagoCommands() {
 		vendor := fs.String("vendor", "", "vendor id")
 		id := fs.String("id", "", "account id")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteSalesmanagoAccount(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().Connectors().DeleteSalesmanagoAccount(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return e.print(map[string]string{"id": *id, "status": "deleted"}, nil, [][]string{{"deleted SALESmanago account " + *id}})

@@ -43,7 +43,13 @@ func adminYespoCommands() {
 					return fmt.Errorf("a new account needs --api-key-env or --api-key-file: %w", err)
 				}
 			}
-			a, err := c.SaveAccount(e.ctx, *vendor, *base, key)
+			svc := e.manageTargets(*allow)
+			svc.Yespo = c
+			var apiKey *string // nil: keep the stored key
+			if key != "" {
+				apiKey = &key
+			}
+			a, err := svc.Connectors().SaveYespoAccount(e.ctx, *vendor, base, apiKey)
 			if err != nil {
 				return err
 			}
@@ -84,7 +90,7 @@ func adminYespoCommands() {
 	registerAdmin("yespo", "delete", "delete a vendor's Yespo account and its delivery endpoint", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		return func(e *adminEnv) error {
-			if err := e.db.DeleteYespoAccount(e.ctx, *vendor); err != nil {
+			if err := e.manage().Connectors().DeleteYespoAccount(e.ctx, *vendor); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(e.stdout, "deleted the Yespo account of %s\n", *vendor)

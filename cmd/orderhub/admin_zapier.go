@@ -46,14 +46,11 @@ func adminZapierCommands() {
 			if err := requireFlag("email", u.Email); err != nil {
 				return err
 			}
-			pw, generated := *password, false
-			if pw == "" {
-				pw, generated = randomPassword(), true
-			}
-			if err := e.db.CreateZapierUser(e.ctx, u, pw); err != nil {
+			pw, err := e.manage().Connectors().CreateZapierUser(e.ctx, u, *password)
+			if err != nil {
 				return err
 			}
-			if !generated {
+			if pw == "" {
 				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
 			}
 			out := struct {
@@ -87,7 +84,7 @@ func adminZapierCommands() {
 			if err := requireFlag("id", *id); err != nil {
 				return err
 			}
-			if err := e.db.DeleteZapierUser(e.ctx, *vendor, *id); err != nil {
+			if err := e.manage().Connectors().DeleteZapierUser(e.ctx, *vendor, *id); err != nil {
 				return err
 			}
 			return deleted(e, "Zapier user", *id)
@@ -110,7 +107,7 @@ func adminZapierCommands() {
 					return fmt.Errorf("--password-env %s: the variable is empty or not set", *pwEnv)
 				}
 			}
-			u, generated, err := e.manage().ResetZapierPassword(e.ctx, *vendor, *id, pw)
+			u, generated, err := e.manage().Connectors().ResetZapierPassword(e.ctx, *vendor, *id, pw)
 			if err != nil {
 				return err
 			}
@@ -136,7 +133,7 @@ func adminZapierCommands() {
 				if err := requireFlag("id", *id); err != nil {
 					return err
 				}
-				u, err := e.manage().SetZapierUserEnabled(e.ctx, *vendor, *id, x.enabled)
+				u, err := e.manage().Connectors().SetZapierUserEnabled(e.ctx, *vendor, *id, x.enabled)
 				if err != nil {
 					return err
 				}

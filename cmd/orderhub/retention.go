@@ -269,20 +269,15 @@ func adminRetentionCommands() {
 			if !delivered.given && !dead.given {
 				return fmt.Errorf("give --delivered, --dead or both (retention clear removes an override)")
 			}
-			cur, err := e.db.GetVendorRetention(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			if delivered.given {
-				cur.Delivered = delivered.d
-			}
-			if dead.given {
-				cur.Dead = dead.d
-			}
-			if err := e.db.SetVendorRetention(e.ctx, *vendor, cur.Delivered, cur.Dead); err != nil {
-				return err
-			}
-			v, err := e.db.GetVendorRetention(e.ctx, *vendor)
+			v, err := e.manage().Vendors().UpdateVendorRetention(e.ctx, *vendor, func(cur *sqlstore.VendorRetention) error {
+				if delivered.given {
+					cur.Delivered = delivered.d
+				}
+				if dead.given {
+					cur.Dead = dead.d
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
@@ -295,7 +290,7 @@ func adminRetentionCommands() {
 			if *vendor == "" {
 				return fmt.Errorf("--vendor is required")
 			}
-			if err := e.db.SetVendorRetention(e.ctx, *vendor, nil, nil); err != nil {
+			if err := e.manage().Vendors().ClearVendorRetention(e.ctx, *vendor); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "retention override of %s removed\n", *vendor)
