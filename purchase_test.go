@@ -7,39 +7,11 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/internal/seedexample"
 )
 
 // seedPurchase is the sample hook payload of seed 000, as JSON.
-const seedPurchase = `{
-    "source": "sesamy-source-id-1234",
-    "vendorId": "vendor-id-1234",
-    "publisherPurchaseId": "purchase-id-1234",
-    "sku": "1234",
-    "poId": "1234",
-    "startsAt": "2022-11-08T12:49:11.190Z",
-    "endsAt": "2022-12-08T12:49:11.190Z",
-    "firstName": "John",
-    "lastName": "James",
-    "email": "zapier@sesamy.com",
-    "userId": "1234",
-    "publisherUserId": "user-id-1234",
-    "notes": "Note..",
-    "productId": "product-1234",
-    "deliveryAddressFirstName": "John",
-    "deliveryAddressLastName": "James",
-    "deliveryAddressCo": "",
-    "deliveryAddressStreet": "Sveavägen 59",
-    "deliveryAddressCity": "Stockholm",
-    "deliveryAddressZip": "113 59",
-    "deliveryAddressCountry": "SE",
-    "billingAddressFirstName": "John",
-    "billingAddressLastName": "James",
-    "billingAddressCo": "",
-    "billingAddressStreet": "Sveavägen 59",
-    "billingAddressCity": "Stockholm",
-    "billingAddressZip": "113 59",
-    "billingAddressCountry": "SE"
-}`
+const seedPurchase = seedexample.Purchase
 
 var testNow = time.Date(2022, 11, 8, 10, 0, 0, 0, time.UTC)
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/internal/seedexample"
 )
 
 // Fuzz targets for every request decoder and validator of the root package. Plain
@@ -17,36 +18,7 @@ import (
 // HTTP edge would answer with a 500.
 
 // fuzzSeedVendorOrder is the request body of seed 001, verbatim.
-const fuzzSeedVendorOrder = `{
-"externalOrderId": "ORDER-2025-001234",
-"quantity": 1,
-"paymentMethod": "INVOICE",
-"paymentProvider": "BILLOGRAM",
-"startDate": "2025-01-08",
-"userData": {
-"email": "customer@example.com",
-"fullName": "John Doe",
-"phone": "+46701234567",
-"address": {
-"firstName": "John",
-"lastName": "Doe",
-"street": "Example Street 123",
-"zip": "12345",
-"city": "Stockholm",
-"country": "SE"
-},
-"extraData": {
-"flowyCustomerNumber": "987654321",
-"seller": "Jane Smith",
-"leadSourceName": "Winter Campaign 2025"
-}
-},
-"vendorData": {
-"promoCode": "PROMOCODE",
-"seller": "tm-team",
-"sellerRequestId": "987654321"
-}
-}`
+const fuzzSeedVendorOrder = seedexample.VendorOrder
 
 var fuzzToday = time.Date(2025, 1, 7, 0, 0, 0, 0, time.UTC)
 

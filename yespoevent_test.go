@@ -5,47 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"orderhub/internal/seedexample"
 )
 
 // seedExample is seed 004's own orderCreated example, verbatim.
-const seedExample = `{
-	"eventTypeKey": "orderCreated",
-	"keyValue": "380501234567",
-	"params": [{
-		"name": "phone",
-		"value": "380501234567"
-	}, {
-		"name": "externalOrderId",
-		"value": "12345679"
-	}, {
-		"name": "externalCustomerId",
-		"value": "AV13760"
-	}, {
-		"name": "totalCost",
-		"value": "258.0"
-	}, {
-		"name": "status",
-		"value": "INITIALIZED"
-	}, {
-		"name": "date",
-		"value": "2020-05-14T10:11:00"
-	}, {
-		"name": "currency",
-		"value": "UAH"
-	}, {
-		"name": "items",
-		"value": [{
-			"externalItemId": "200600",
-			"name": "Super Device",
-			"category": "devices",
-			"quantity": 1,
-			"cost": 990,
-			"url": "http://example.com/item/200600",
-			"imageUrl": "http://example.com/item/200600/image.png",
-			"description": "High quality"
-		}]
-	}]
-}`
+const seedExample = seedexample.OrderCreated
 
 // ev builds an event body from name/value pairs (values are JSON).
 func ev(typ string, kv ...string) string {

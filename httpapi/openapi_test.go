@@ -30,6 +30,7 @@ import (
 	yaml "github.com/oasdiff/yaml3"
 
 	"orderhub/docs"
+	"orderhub/internal/seedexample"
 )
 
 // This file holds the contract tests: docs/openapi.yaml is loaded once, and
@@ -606,36 +607,7 @@ func specOrder(id string, edit func(o, user map[string]any)) map[string]any {
 }
 
 // specSeedOrder is seed 001's request body example, verbatim.
-const specSeedOrder = `{
-"externalOrderId": "ORDER-2025-001234",
-"quantity": 1,
-"paymentMethod": "INVOICE",
-"paymentProvider": "BILLOGRAM",
-"startDate": "2025-01-08",
-"userData": {
-"email": "customer@example.com",
-"fullName": "John Doe",
-"phone": "+46701234567",
-"address": {
-"firstName": "John",
-"lastName": "Doe",
-"street": "Example Street 123",
-"zip": "12345",
-"city": "Stockholm",
-"country": "SE"
-},
-"extraData": {
-"flowyCustomerNumber": "987654321",
-"seller": "Jane Smith",
-"leadSourceName": "Winter Campaign 2025"
-}
-},
-"vendorData": {
-"promoCode": "PROMOCODE",
-"seller": "tm-team",
-"sellerRequestId": "987654321"
-}
-}`
+const specSeedOrder = seedexample.VendorOrder
 
 // TestResponsesMatchTheSpec sends real requests — successes and every error the
 // token and vendor-order endpoints answer — and checks each exchange against

@@ -11,48 +11,12 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/internal/seedexample"
 	"orderhub/sqlstore"
 )
 
 // yespoSeedExample is seed 004's orderCreated example, verbatim.
-const yespoSeedExample = `{
-	"eventTypeKey": "orderCreated",
-	"keyValue": "380501234567",
-	"params": [{
-		"name": "phone",
-		"value": "380501234567"
-	}, {
-		"name": "externalOrderId",
-		"value": "12345679"
-	}, {
-		"name": "externalCustomerId",
-		"value": "AV13760"
-	}, {
-		"name": "totalCost",
-		"value": "258.0"
-	}, {
-		"name": "status",
-		"value": "INITIALIZED"
-	}, {
-		"name": "date",
-		"value": "2020-05-14T10:11:00"
-	}, {
-		"name": "currency",
-		"value": "UAH"
-	}, {
-		"name": "items",
-		"value": [{
-			"externalItemId": "200600",
-			"name": "Super Device",
-			"category": "devices",
-			"quantity": 1,
-			"cost": 990,
-			"url": "http://example.com/item/200600",
-			"imageUrl": "http://example.com/item/200600/image.png",
-			"description": "High quality"
-		}]
-	}]
-}`
+const yespoSeedExample = seedexample.OrderCreated
 
 type eventAnswer struct {
 	Status          string `json:"status"`

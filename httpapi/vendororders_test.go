@@ -10,40 +10,12 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/internal/seedexample"
 	"orderhub/sqlstore"
 )
 
 // seedExample is the request body of seed 001's "Request Body" section, verbatim.
-const seedExample = `{
-"externalOrderId": "ORDER-2025-001234",
-"quantity": 1,
-"paymentMethod": "INVOICE",
-"paymentProvider": "BILLOGRAM",
-"startDate": "2025-01-08",
-"userData": {
-"email": "customer@example.com",
-"fullName": "John Doe",
-"phone": "+46701234567",
-"address": {
-"firstName": "John",
-"lastName": "Doe",
-"street": "Example Street 123",
-"zip": "12345",
-"city": "Stockholm",
-"country": "SE"
-},
-"extraData": {
-"flowyCustomerNumber": "987654321",
-"seller": "Jane Smith",
-"leadSourceName": "Winter Campaign 2025"
-}
-},
-"vendorData": {
-"promoCode": "PROMOCODE",
-"seller": "tm-team",
-"sellerRequestId": "987654321"
-}
-}`
+const seedExample = seedexample.VendorOrder
 
 const orderPath = "/payments/vendor/acme/promos/code/PROMOCODE"
 
