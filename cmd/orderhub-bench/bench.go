@@ -86,7 +86,7 @@ type benchConfig struct {
 const benchVendor = "bench"
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("orderhub-bench", stderr)
+	fs := flag.NewFlagSet("orderhub-bench", flag.ContinueOnError)
 	c := benchConfig{}
 	fs.StringVar(&c.scenario, "scenario", "orders", "orders, purchases, mixed, ceiling or noisy-neighbour")
 	fs.StringVar(&c.mode, "mode", "closed", "closed (max throughput, --concurrency workers) or open (--rate arrivals a second)")
@@ -110,8 +110,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.attackChannels, "attack-channels", 3000, "noisy-neighbour: the attacker's hanging Zapier channels (as many as its quotas allow)")
 	fs.Float64Var(&c.attackRate, "attack-rate", 20, "noisy-neighbour: the attacker's orders a second")
 	fs.BoolVar(&c.attackRaiseQuotas, "attack-raise-quotas", false, "noisy-neighbour: raise the attacker's quotas to fit --attack-endpoints and --attack-channels")
-	if err := parseFlags(fs, args); err != nil {
-		return ignoreHelp(err)
+	if err := parseFlags(fs, args, stderr); errors.Is(err, flag.ErrHelp) {
+		return nil // the flags were printed
+	} else if err != nil {
+		return err
 	}
 	switch c.scenario {
 	case "orders", "purchases", "mixed":
@@ -182,9 +184,25 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-// openStore opens (and migrates) the hub's database for the fixtures.
-func openStore(ctx context.Context, dsn string) (*sqlstore.DB, error) {
-	return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
+// withStore opens (and migrates) the hub's database c.dsn — a fresh SQLite file in a
+// temporary directory when it is empty, removed by the returned cleanup — and runs
+// setup on it before the load (the fixtures).
+func withStore(ctx context.Context, c *benchConfig, setup func(*sqlstore.DB) error) (cleanup func(), err error) {
+	cleanup = func() {}
+	if c.dsn == "" {
+		dir, err := os.MkdirTemp("", "orderhub-bench-")
+		if err != nil {
+			return cleanup, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	db, err := sqlstore.Open(ctx, c.dsn, sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return cleanup, err
+	}
+	defer db.Close()
+	return cleanup, setup(db)
 }
 
 // benchFixture is what the load needs.
@@ -259,6 +277,25 @@ func (s *benchHub) Write(p []byte) (int, error) {
 		s.log.Write(p)
 	}
 	return len(p), nil
+}
+
+// hubAt is the hub a run loads: c.url, or the one it spawned.
+type hubAt struct {
+	url          string // without a trailing slash
+	pid          int    // 0: not known (--url)
+	ceilingToken string // "": no ceiling handler
+}
+
+// benchTarget is c's hub: c.url (c.pid), or a hub spawned for the run, stopped by stop.
+func benchTarget(c benchConfig) (at hubAt, stop func(), err error) {
+	if c.url != "" {
+		return hubAt{url: strings.TrimRight(c.url, "/"), pid: c.pid}, func() {}, nil
+	}
+	hub, err := spawnBenchHub(c)
+	if err != nil {
+		return hubAt{}, nil, err
+	}
+	return hubAt{url: hub.url, pid: hub.cmd.Process.Pid, ceilingToken: hub.ceilingToken}, hub.stop, nil
 }
 
 func spawnBenchHub(c benchConfig) (*benchHub, error) {
@@ -435,13 +472,16 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 			urls = append(urls, r.url)
 		}
 	}
-	if c.dsn == "" {
-		dir, err := os.MkdirTemp("", "orderhub-bench-")
-		if err != nil {
-			return nil, err
+	var fx *benchFixture
+	removeDB, err := withStore(ctx, &c, func(db *sqlstore.DB) (err error) {
+		if fx, err = benchSetup(ctx, db, c, urls); err != nil {
+			return fmt.Errorf("fixtures: %w", err)
 		}
-		defer os.RemoveAll(dir)
-		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+		return nil
+	})
+	defer removeDB()
+	if err != nil {
+		return nil, err
 	}
 	rep.engine = "SQLite"
 	if d, _, err := sqlstore.ParseDSN(c.dsn); err == nil && d == sqlstore.Postgres {
@@ -450,28 +490,16 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	if c.url == "" {
 		rep.engine += " (spawned `serve`, fresh database)"
 	}
-	db, err := openStore(ctx, c.dsn)
+	at, stopHub, err := benchTarget(c)
 	if err != nil {
 		return nil, err
 	}
-	fx, err := benchSetup(ctx, db, c, urls)
-	db.Close()
-	if err != nil {
-		return nil, fmt.Errorf("fixtures: %w", err)
+	defer stopHub()
+	base, pid := at.url, at.pid
+	if at.ceilingToken != "" {
+		c.ceilingToken = at.ceilingToken
+		rep.cfg.ceilingToken = at.ceilingToken
 	}
-	base := c.url
-	pid := c.pid
-	if base == "" {
-		hub, err := spawnBenchHub(c)
-		if err != nil {
-			return nil, err
-		}
-		defer hub.stop()
-		base, pid = hub.url, hub.cmd.Process.Pid
-		c.ceilingToken = hub.ceilingToken
-		rep.cfg.ceilingToken = hub.ceilingToken
-	}
-	base = strings.TrimRight(base, "/")
 
 	tr := &http.Transport{MaxIdleConns: c.concurrency, MaxIdleConnsPerHost: c.concurrency, MaxConnsPerHost: c.concurrency, IdleConnTimeout: time.Minute}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -601,7 +629,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 			if pid != 0 {
 				cpu0 = benchProcCPU(pid)
 			}
-			m0 = benchMetrics(client, base)
+			m0 = scrapeMetrics(client, base)
 		}
 	}
 	benchCPU0 := benchProcCPU(os.Getpid())
@@ -611,7 +639,7 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	if pid != 0 {
 		rep.serverCPU = benchProcCPU(pid) - cpu0
 	}
-	if m1 := benchMetrics(client, base); m0 != nil && m1 != nil {
+	if m1 := scrapeMetrics(client, base); m0 != nil && m1 != nil {
 		const b, d = "orderhub_db_commit_batch_size", "orderhub_db_commit_duration_seconds"
 		if n := m1[b+"_count"] - m0[b+"_count"]; n > 0 {
 			rep.commits = n
@@ -673,41 +701,48 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	return rep, nil
 }
 
+// driveResult is what one of benchDrive's workers measured.
+type driveResult struct {
+	lat    []time.Duration // of 2xx answers
+	status map[int]int64
+	sample string // the first error
+}
+
+// add counts an answer with status st (0: a transport error, msg) to a request
+// whose latency counts from since.
+func (r *driveResult) add(st int, msg string, since time.Time) {
+	r.status[st]++
+	if st >= 200 && st < 300 {
+		r.lat = append(r.lat, time.Since(since))
+	} else if r.sample == "" {
+		r.sample = msg
+	}
+}
+
 // benchDrive sends c's load with one (closed or open loop, c.warmup then
 // c.duration), adds the outcome to rep (statuses, errors, sorted latencies of 2xx
 // answers) and returns the measured time. tick is called when the measurement may
 // have started (it checks the clock itself).
 func benchDrive(ctx context.Context, c benchConfig, one func(scenario string, n int64) (int, string), seq *atomic.Int64, rep *benchReport, tick func()) time.Duration {
-	type result struct {
-		lat    []time.Duration
-		status map[int]int64
-		sample string
-	}
 	start := time.Now()
 	measureFrom := start.Add(c.warmup)
 	end := measureFrom.Add(c.duration)
-	results := make([]result, c.concurrency)
+	results := make([]driveResult, c.concurrency)
 	var wg sync.WaitGroup
 	if c.mode == "closed" {
 		for w := range c.concurrency {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := result{status: map[int]int64{}}
+				r := driveResult{status: map[int]int64{}}
 				for {
 					t0 := time.Now()
 					if !t0.Before(end) || ctx.Err() != nil {
 						break
 					}
 					st, msg := one(c.scenario, seq.Add(1))
-					if t0.Before(measureFrom) {
-						continue
-					}
-					r.status[st]++
-					if st >= 200 && st < 300 {
-						r.lat = append(r.lat, time.Since(t0))
-					} else if r.sample == "" {
-						r.sample = msg
+					if !t0.Before(measureFrom) {
+						r.add(st, msg, t0)
 					}
 				}
 				results[w] = r
@@ -726,17 +761,11 @@ func benchDrive(ctx context.Context, c benchConfig, one func(scenario string, n 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := result{status: map[int]int64{}}
+				r := driveResult{status: map[int]int64{}}
 				for intended := range due {
 					st, msg := one(c.scenario, seq.Add(1))
-					if intended.Before(measureFrom) {
-						continue
-					}
-					r.status[st]++
-					if st >= 200 && st < 300 {
-						r.lat = append(r.lat, time.Since(intended))
-					} else if r.sample == "" {
-						r.sample = msg
+					if !intended.Before(measureFrom) {
+						r.add(st, msg, intended)
 					}
 				}
 				results[w] = r
@@ -781,31 +810,6 @@ func benchDrive(ctx context.Context, c benchConfig, one func(scenario string, n 
 	return measured
 }
 
-// benchMetrics reads the unlabelled samples of the hub's /metrics (nil when it
-// cannot).
-func benchMetrics(client *http.Client, base string) map[string]float64 {
-	res, err := client.Get(base + "/metrics")
-	if err != nil {
-		return nil
-	}
-	defer res.Body.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
-			continue
-		}
-		if name, v, ok := strings.Cut(line, " "); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				out[name] = f
-			}
-		}
-	}
-	return out
-}
-
 func benchToken(client *http.Client, base string, fx *benchFixture) (string, error) {
 	form := "grant_type=client_credentials&client_id=" + fx.clientID + "&client_secret=" + fx.clientSecret
 	res, err := client.Post(base+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(form))
@@ -832,7 +836,7 @@ func benchLoadAvg() string {
 }
 
 // benchCommit is the VCS revision of the server binary bin (`orderhub version`),
-// else of this build, else git's HEAD.
+// else git's HEAD.
 func benchCommit(bin string) string {
 	if bin != "" {
 		if out, err := exec.Command(bin, "version").Output(); err == nil {
@@ -840,9 +844,6 @@ func benchCommit(bin string) string {
 				return f[2]
 			}
 		}
-	}
-	if v := version(); strings.Contains(v, " ") {
-		return strings.TrimSpace(v[strings.IndexByte(v, ' '):])
 	}
 	if out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output(); err == nil {
 		return strings.TrimSpace(string(out))

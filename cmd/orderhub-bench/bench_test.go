@@ -95,3 +95,23 @@ func TestBenchPostgres(t *testing.T) {
 	}
 	t.Log("\n" + stdout)
 }
+
+// --sample-db (the retention soak's sampling, scripts/soak-retention.sh) reports the
+// database's size over the run, as text and as a Markdown table.
+func TestBenchSampleDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	out := filepath.Join(t.TempDir(), "soak.md")
+	stdout, stderr, err := runCLI(t, "--binary", orderhubBinary(t), "--scenario", "orders", "--webhooks", "--receivers", "1", "--mode", "open", "--rate", "50",
+		"--duration", "1s", "--warmup", "200ms", "--ceiling", "0", "--sample-db", "300ms", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^database size over the run .*\n( +[0-9]+: +[0-9.]+ \+ +[0-9.]+, free .*/s\n){3,}Growth in the first / second half`).MatchString(stdout) {
+		t.Fatalf("no samples in\n%s", stdout)
+	}
+	if md, err := os.ReadFile(out); err != nil || !regexp.MustCompile(`\| t \(s\) \| file MB \|.*\n\|---.*\n(\| [0-9]+ \| [0-9.]+ \|.*\n){3,}\nGrowth`).Match(md) {
+		t.Fatalf("markdown: %v\n%s", err, md)
+	}
+}

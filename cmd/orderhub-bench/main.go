@@ -22,20 +22,27 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, errUsage) {
-			os.Exit(2)
-		}
-		fmt.Fprintln(os.Stderr, "orderhub-bench:", err)
-		os.Exit(1)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitStatus(err, os.Stderr))
+}
+
+// exitStatus is 0 without an error, 2 for a usage mistake (explained already), else
+// 1 with the error on stderr.
+func exitStatus(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
 	}
+	fmt.Fprintln(stderr, "orderhub-bench:", err)
+	return 1
 }
 
 // errUsage marks a command-line mistake (already explained on stderr).
@@ -46,55 +53,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return runBench(ctx, args, getenv, stdout, stderr)
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses args, treating -h as success-without-action (the flags are
-// printed). A mistake is a usage error, explained on stderr in one line.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	out := fs.Output()
+// parseFlags parses args into fs. -h prints the flags on stderr and returns
+// flag.ErrHelp; a mistake is errUsage, explained on stderr in one line.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(io.Discard) // the line below says it, without the whole flag list
 	err := fs.Parse(args)
-	fs.SetOutput(out)
-	switch {
-	case err == nil && fs.NArg() == 0:
-		return nil
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(out, "usage of %s:\n", fs.Name())
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "usage of %s:\n", fs.Name())
 		fs.PrintDefaults()
 		return flag.ErrHelp
-	case err == nil:
+	}
+	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	fmt.Fprintf(out, "%s: %v; `%s -h` lists the flags\n", fs.Name(), err, fs.Name())
-	return errUsage
-}
-
-func ignoreHelp(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v; `%s -h` lists the flags\n", fs.Name(), err, fs.Name())
+		return errUsage
 	}
-	return err
-}
-
-// version is this build's version and VCS revision ("dev abcdef123456").
-func version() string {
-	v := "dev"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " " + s.Value[:12]
-			}
-		}
-	}
-	return v
+	return nil
 }
 
 // serverPackage is the server command the bench builds when it finds no binary.

@@ -3,45 +3,33 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 )
 
 var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	buildDir  string
+	buildOnce  sync.Once
+	builtBin   string
+	removeBin  = func() {}
+	buildError error
 )
 
-// orderhubBinary builds the server binary (orderhub/cmd/orderhub) once per test run.
+// orderhubBinary is the server binary, built once per test run by the bench's own
+// fallback (serverBinary without --binary: go build orderhub/cmd/orderhub).
 func orderhubBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "orderhub-bin-")
-		if buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(buildDir, "orderhub")
-		if out, err := exec.Command("go", "build", "-o", builtBin, serverPackage).CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	buildOnce.Do(func() { builtBin, removeBin, buildError = serverBinary("", io.Discard) })
+	if buildError != nil {
+		t.Fatal(buildError)
 	}
 	return builtBin
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	removeBin()
 	os.Exit(code)
 }
 

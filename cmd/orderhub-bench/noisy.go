@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -204,9 +203,9 @@ type expanderUse struct {
 // expanderRun runs f and reads the expander's metrics around it.
 func expanderRun(client *http.Client, base string, f func() error) (expanderUse, error) {
 	const expanded, writer = "orderhub_fanout_expanded_deliveries_total", "orderhub_fanout_writer_seconds_total"
-	m0, t0 := benchMetrics(client, base), time.Now()
+	m0, t0 := scrapeMetrics(client, base), time.Now()
 	err := f()
-	m1 := benchMetrics(client, base)
+	m1 := scrapeMetrics(client, base)
 	u := expanderUse{wall: time.Since(t0)}
 	if m0 != nil && m1 != nil {
 		u.ok = true
@@ -239,44 +238,31 @@ func benchNoisy(ctx context.Context, c benchConfig, stderr io.Writer) (*noisyRep
 		return nil, err
 	}
 	defer hang.close()
-	if c.dsn == "" {
-		dir, err := os.MkdirTemp("", "orderhub-bench-")
-		if err != nil {
-			return nil, err
+	removeDB, err := withStore(ctx, &c, func(db *sqlstore.DB) (err error) {
+		// The victim's one receiver, created once for both runs.
+		if _, err := benchSetup(ctx, db, c, []string{victim.url}); err != nil {
+			return fmt.Errorf("fixtures: %w", err)
 		}
-		defer os.RemoveAll(dir)
-		c.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := openStore(ctx, c.dsn)
+		if rep.fx, err = noisySetup(ctx, db, c, hang.url); err != nil {
+			return fmt.Errorf("attacker fixtures: %w", err)
+		}
+		return nil
+	})
+	defer removeDB()
 	if err != nil {
 		return nil, err
-	}
-	// The victim's one receiver, created once for both runs.
-	if _, err := benchSetup(ctx, db, c, []string{victim.url}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("fixtures: %w", err)
-	}
-	rep.fx, err = noisySetup(ctx, db, c, hang.url)
-	db.Close()
-	if err != nil {
-		return nil, fmt.Errorf("attacker fixtures: %w", err)
 	}
 	fmt.Fprintf(stderr, "bench: attacker has %d hanging webhook endpoints and %d hanging Zapier channels\n", rep.fx.endpoints, rep.fx.channels)
 	for _, s := range rep.fx.stopped {
 		fmt.Fprintln(stderr, "bench: "+s)
 	}
-	base := c.url
-	pid := 0
-	if base == "" {
-		hub, err := spawnBenchHub(c)
-		if err != nil {
-			return nil, err
-		}
-		defer hub.stop()
-		base, pid = hub.url, hub.cmd.Process.Pid
+	at, stopHub, err := benchTarget(c)
+	if err != nil {
+		return nil, err
 	}
+	defer stopHub()
 	run := c
-	run.url, run.recvs, run.pid = strings.TrimRight(base, "/"), []*benchReceiver{victim}, pid
+	run.url, run.recvs, run.pid = at.url, []*benchReceiver{victim}, at.pid
 
 	mclient := &http.Client{Timeout: 10 * time.Second}
 	fmt.Fprintln(stderr, "bench: the victim alone")

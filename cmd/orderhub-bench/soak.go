@@ -50,7 +50,7 @@ func sampleDB(c benchConfig, client *http.Client, base string, start time.Time, 
 		return func() {}
 	}
 	take := func() {
-		m := scrapeAll(client, base)
+		m := scrapeMetrics(client, base)
 		s := dbSample{at: time.Since(start), file: size(path), wal: size(path + "-wal"),
 			free:             int64(m["orderhub_db_free_bytes"]),
 			prunedDeliveries: m[`orderhub_retention_pruned_total{kind="delivered"}`],
@@ -117,14 +117,15 @@ func tableBytes(db *sql.DB) (outbox, kept int64) {
 	return outbox, kept
 }
 
-// scrapeAll reads every sample of /metrics, labelled ones under their full name.
-func scrapeAll(client *http.Client, base string) map[string]float64 {
-	out := map[string]float64{}
+// scrapeMetrics reads every sample of the hub's /metrics, labelled ones under their
+// full name (nil when it cannot).
+func scrapeMetrics(client *http.Client, base string) map[string]float64 {
 	res, err := client.Get(base + "/metrics")
 	if err != nil {
-		return out
+		return nil
 	}
 	defer res.Body.Close()
+	out := map[string]float64{}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -159,30 +160,35 @@ func (r *benchReport) growthText() string {
 		benchMB(f1), benchMB(f2), benchMB(o1), benchMB(o2), benchMB(k1), benchMB(k2))
 }
 
+// cells are a sample's figures as the reports show them: t (s), file, WAL and free
+// MB, outbox and other tables MB, deliveries and events pruned, deliveries/s.
+func (s dbSample) cells() []any {
+	n := func(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }
+	return []any{n(s.at.Seconds()), benchMB(s.file), benchMB(s.wal), benchMB(s.free), benchMB(s.outbox), benchMB(s.kept),
+		n(s.prunedDeliveries), n(s.prunedEvents), n(s.deliveriesPerSecond)}
+}
+
 func (r *benchReport) samplesText() string {
-	if len(r.samples) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("database size over the run (t s: file MB + WAL MB, free MB; outbox MB, other tables MB; pruned deliveries, events; deliveries/s)\n")
-	for _, s := range r.samples {
-		fmt.Fprintf(&b, "  %5.0f: %7s + %6s, free %6s; outbox %6s, other %6s; pruned %.0f, %.0f; %.0f/s\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free),
-			benchMB(s.outbox), benchMB(s.kept), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
-	}
-	b.WriteString(r.growthText())
-	return b.String()
+	return r.samplesTable("database size over the run (t s: file MB + WAL MB, free MB; outbox MB, other tables MB; pruned deliveries, events; deliveries/s)\n",
+		"  %5s: %7s + %6s, free %6s; outbox %6s, other %6s; pruned %s, %s; %s/s\n", "")
 }
 
 func (r *benchReport) samplesMarkdown() string {
+	return r.samplesTable("\n| t (s) | file MB | WAL MB | free MB | outbox tables MB | other tables MB | deliveries pruned | events pruned | deliveries/s |\n|---|---|---|---|---|---|---|---|---|\n",
+		"| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", "\n")
+}
+
+// samplesTable is head, a row per sample (row: the format of its cells), then the
+// growth after beforeGrowth ("" when there are no samples).
+func (r *benchReport) samplesTable(head, row, beforeGrowth string) string {
 	if len(r.samples) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n| t (s) | file MB | WAL MB | free MB | outbox tables MB | other tables MB | deliveries pruned | events pruned | deliveries/s |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString(head)
 	for _, s := range r.samples {
-		fmt.Fprintf(&b, "| %.0f | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f |\n", s.at.Seconds(), benchMB(s.file), benchMB(s.wal), benchMB(s.free),
-			benchMB(s.outbox), benchMB(s.kept), s.prunedDeliveries, s.prunedEvents, s.deliveriesPerSecond)
+		fmt.Fprintf(&b, row, s.cells()...)
 	}
-	b.WriteString("\n" + r.growthText())
+	b.WriteString(beforeGrowth + r.growthText())
 	return b.String()
 }
