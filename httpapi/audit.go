@@ -16,8 +16,8 @@ import (
 
 func (s *Server) auditRoutes(m *http.ServeMux) {
 	const a = "/admin/v1/audit"
-	m.HandleFunc("GET "+a, s.requireAdmin(s.handleListAudit))
-	m.HandleFunc("GET "+a+"/{entryId}", s.requireAdmin(s.handleGetAudit))
+	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(s.handleListAudit)))
+	m.HandleFunc("GET "+a+"/{entryId}", s.requireAdmin(s.wrap(s.handleGetAudit)))
 }
 
 // AuditQuery parses the filters of the audit listing (the console uses it too).
@@ -33,20 +33,20 @@ func AuditQuery(r *http.Request) (sqlstore.AuditFilter, sqlstore.Page, error) {
 	}, p, nil
 }
 
-func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	f, p, err := AuditQuery(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	pg, err := s.db.ListAudit(r.Context(), f, p)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, pg)
+	return nil
 }
 
-func (s *Server) handleGetAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetAudit(w http.ResponseWriter, r *http.Request) error {
 	adminGet(s, w, r, "entryId", "Audit entry", func(id string) (*sqlstore.AuditEntry, error) { return s.db.GetAudit(r.Context(), id) })
+	return nil
 }

@@ -80,14 +80,14 @@ func (s *Server) orderEventRoutes(m *http.ServeMux) {
 		}, []string{"reason"}),
 	}
 	s.reg.MustRegister(om.events, om.ignored)
-	m.HandleFunc("POST /api/v1/event", s.requireEventsAuth(s.handleOrderEvent(om)))
-	m.HandleFunc("POST /api/v1/contact", s.requireEventsAuth(s.handleYespoContact))
+	m.HandleFunc("POST /api/v1/event", s.requireEventsAuth(s.wrap(s.handleOrderEvent(om))))
+	m.HandleFunc("POST /api/v1/contact", s.requireEventsAuth(s.wrap(s.handleYespoContact)))
 	const a = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.handleIgnoredEvents))
-	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.handleGetYespo))
-	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.handlePutYespo))
-	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.handleDeleteYespo))
-	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.handleTestYespo))
+	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.wrap(s.handleIgnoredEvents)))
+	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.wrap(s.handleGetYespo)))
+	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.wrap(s.handlePutYespo)))
+	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.wrap(s.handleDeleteYespo)))
+	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.wrap(s.handleTestYespo)))
 }
 
 // requireEventsAuth accepts a bearer access token with the scope events, or HTTP
@@ -158,28 +158,24 @@ func eventTypeLabel(t string) string {
 // body (413 over Yespo's 20 KB, 415, 400 for malformed JSON or Yespo's limits on
 // eventTypeKey and keyValue); then the event is applied or ignored in one
 // transaction.
-func (s *Server) handleOrderEvent(om *orderEventMetrics) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOrderEvent(om *orderEventMetrics) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p := principalFrom(r)
 		strict, err := boolQuery(r, "strict")
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		body, err := readJSONBody(w, r)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		ev, err := orderhub.ParseOrderEvent(body)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		res, err := s.db.ApplyOrderEvent(r.Context(), p.VendorID, ev, body)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		om.events.WithLabelValues(eventTypeLabel(ev.Type), res.Outcome).Inc()
 		ans := OrderEventAnswer{EventTypeKey: ev.Type, ExternalOrderID: ev.ExternalOrderID}
@@ -187,15 +183,15 @@ func (s *Server) handleOrderEvent(om *orderEventMetrics) http.HandlerFunc {
 			om.ignored.WithLabelValues(res.Reason.Code).Inc()
 			s.log.InfoContext(r.Context(), "order event ignored", "vendor", p.VendorID, "type", ev.Type, "reason", res.Reason.Code, "ignored_event", res.Ignored.ID)
 			if strict {
-				writeError(w, r, s.log, res.Reason)
-				return
+				return res.Reason
 			}
 			ans.Status, ans.Reason, ans.Message, ans.Field, ans.IgnoredEventID = "ignored", res.Reason.Code, res.Reason.Message, res.Reason.Field, res.Ignored.ID
 			writeJSON(w, http.StatusOK, ans)
-			return
+			return nil
 		}
 		ans.Status, ans.Outcome, ans.OrderID, ans.OrderStatus = "accepted", res.Outcome, res.Order.ID, res.Order.Status
 		writeJSON(w, http.StatusOK, ans)
+		return nil
 	}
 }
 
@@ -208,57 +204,52 @@ type YespoContactAnswer struct {
 
 // handleYespoContact serves POST /api/v1/contact: a contact in Yespo's shape becomes
 // (or updates) a customer of the caller's vendor.
-func (s *Server) handleYespoContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleYespoContact(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	c, err := orderhub.ParseYespoContact(body)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	cust, created, err := s.db.UpsertYespoContact(r.Context(), p.VendorID, c)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, YespoContactAnswer{ID: cust.ID, ExternalCustomerID: cust.PublisherUserID, Created: created})
+	return nil
 }
 
 // handleIgnoredEvents serves GET /admin/v1/vendors/{vendorId}/ignored-events
 // (?reason=<error code>&limit=1..1000): {"data": [...]}, the most recently seen first.
-func (s *Server) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	f := sqlstore.IgnoredEventFilter{VendorID: vendorID}
 	q := r.URL.Query()
 	for k := range q {
 		if k != "reason" && k != "limit" {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, k, "Unknown query parameter %q (reason, limit).", k))
-			return
+			return orderhub.FieldError(orderhub.EInvalidRequest, k, "Unknown query parameter %q (reason, limit).", k)
 		}
 	}
 	f.Reason = q.Get("reason")
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be 1 to 1000."))
-			return
+			return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be 1 to 1000.")
 		}
 		f.Limit = n
 	}
 	list, err := s.db.ListIgnoredEvents(r.Context(), f)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": list})
+	return nil
 }
 
 // YespoAccountView is a Yespo account as the admin API shows it: never the key.
@@ -280,69 +271,65 @@ func (s *Server) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
 	return v
 }
 
-func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	a, err := s.db.GetYespoAccount(r.Context(), vendorID)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, s.yespoView(a))
+	return nil
 }
 
 func (s *Server) yespoConfigured() error { return s.manage().Connectors().YespoConfigured() }
 
 // handlePutYespo serves PUT /admin/v1/vendors/{vendorId}/yespo with {baseUrl,
 // apiKey}: creates or updates the account (apiKey may be left out on updates).
-func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
 		err = s.yespoConfigured()
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var in struct {
 		BaseURL *string `json:"baseUrl"`
 		APIKey  *string `json:"apiKey"`
 	}
 	if err := orderhub.DecodeJSON(body, &in); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	a, err := s.manage().Connectors().SaveYespoAccount(r.Context(), vendorID, in.BaseURL, in.APIKey)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, s.yespoView(a))
+	return nil
 }
 
-func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
 		err = s.manage().Connectors().DeleteYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // handleTestYespo serves POST /admin/v1/vendors/{vendorId}/yespo/test: {ok: true,
 // accountInfo} when Yespo accepts the key, {ok: false, message} otherwise.
-func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var info json.RawMessage
 	var failed error
@@ -350,12 +337,12 @@ func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) {
 		info, failed, err = s.manage().Connectors().TestYespoAccount(r.Context(), vendorID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	if failed != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "message": failed.Error()})
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "accountInfo": info})
+	return nil
 }

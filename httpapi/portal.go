@@ -15,13 +15,13 @@ import (
 
 func (s *Server) portalRoutes(m *http.ServeMux) {
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.handleCreatePortalLink))
-	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.handleGetPortal))
-	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.handlePutPortal))
+	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.wrap(s.handleCreatePortalLink)))
+	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.wrap(s.handleGetPortal)))
+	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.wrap(s.handlePutPortal)))
 	m.Handle("/portal/", console.Portal(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
 }
 
-func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var in struct {
 		Access     string `json:"access"`
@@ -36,11 +36,11 @@ func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) 
 		link, err = s.manage().Vendors().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, link)
+	return nil
 }
 
 // PortalSettings are a vendor's portal settings.
@@ -49,20 +49,20 @@ type PortalSettings struct {
 	FrameAncestors []string `json:"frameAncestors"`
 }
 
-func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var fa []string
 	if err == nil {
 		fa, err = s.db.PortalFrameAncestors(r.Context(), vendorID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: fa})
+	return nil
 }
 
-func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var in struct {
 		FrameAncestors []string `json:"frameAncestors"`
@@ -79,8 +79,8 @@ func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) {
 		v, err = s.manage().Vendors().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: v.FrameAncestors})
+	return nil
 }

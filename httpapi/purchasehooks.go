@@ -21,9 +21,9 @@ import (
 // purchaseRoutes registers the purchase hook, its dropdown lists and the admin API
 // of the catalog and sources.
 func (s *Server) purchaseRoutes(m *http.ServeMux) {
-	m.HandleFunc("POST /hooks/purchases", s.handlePurchaseHook)
-	m.HandleFunc("GET /hooks/sources", s.handleHookSources)
-	m.HandleFunc("GET /hooks/vendors", s.handleHookVendors)
+	m.HandleFunc("POST /hooks/purchases", s.wrap(s.handlePurchaseHook))
+	m.HandleFunc("GET /hooks/sources", s.wrap(s.handleHookSources))
+	m.HandleFunc("GET /hooks/vendors", s.wrap(s.handleHookVendors))
 	s.adminCatalogRoutes(m)
 }
 
@@ -67,74 +67,67 @@ func (s *Server) authHook(r *http.Request) (*hookCaller, error) {
 // (422 for unknown references, 409 for a publisherPurchaseId reused with other
 // content). A new purchase answers 201, a replay of one answers 200 with the
 // original answer.
-func (s *Server) handlePurchaseHook(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePurchaseHook(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	p, err := orderhub.ParsePurchase(body, s.now())
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	if p.VendorID != caller.VendorID {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EForbidden, "vendorId", "These credentials are not authorized for vendor %q.", p.VendorID))
-		return
+		return orderhub.FieldError(orderhub.EForbidden, "vendorId", "These credentials are not authorized for vendor %q.", p.VendorID)
 	}
 	if caller.Source != nil && p.SourceID != caller.Source.ID {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EForbidden, "source", "This secret belongs to source %q; the payload names source %q.", caller.Source.ID, p.SourceID))
-		return
+		return orderhub.FieldError(orderhub.EForbidden, "source", "This secret belongs to source %q; the payload names source %q.", caller.Source.ID, p.SourceID)
 	}
 	res, err := s.db.RecordPurchase(r.Context(), p)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	status := http.StatusCreated
 	if res.Replayed {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, res)
+	return nil
 }
 
 // handleHookSources serves GET /hooks/sources: the caller's HOOK sources, shaped
 // for a Zapier dynamic dropdown.
-func (s *Server) handleHookSources(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHookSources(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	srcs, err := s.db.ListSources(r.Context(), caller.VendorID, orderhub.SourceTypeHook)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	out := make([]orderhub.DropdownItem, 0, len(srcs))
 	for _, src := range srcs {
 		out = append(out, orderhub.DropdownItem{ID: src.ID, Name: src.Name})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // handleHookVendors serves GET /hooks/vendors: the caller's vendor (credentials
 // belong to exactly one), shaped for a Zapier dynamic dropdown.
-func (s *Server) handleHookVendors(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHookVendors(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	v, err := s.db.GetVendor(r.Context(), caller.VendorID)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, []orderhub.DropdownItem{{ID: v.ID, Name: v.Name}})
+	return nil
 }

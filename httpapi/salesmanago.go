@@ -45,21 +45,21 @@ type SalesmanagoOptions struct {
 
 func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
 	scope := orderhub.ScopeSalesmanago
-	m.HandleFunc("POST /salesmanago/contacts", s.requireScope(scope, s.handleSMContact))
-	m.HandleFunc("DELETE /salesmanago/contacts", s.requireScope(scope, s.handleSMDelete))
-	m.HandleFunc("POST /salesmanago/events", s.requireScope(scope, s.handleSMEvent))
-	m.HandleFunc("POST /salesmanago/products", s.requireScope(scope, s.handleSMProducts))
-	m.HandleFunc("GET /salesmanago/contact/{smId}", s.requireScope(scope, s.handleSMLookup))
-	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.requireScope(scope, s.handleSMRequest))
+	m.HandleFunc("POST /salesmanago/contacts", s.requireScope(scope, s.wrap(s.handleSMContact)))
+	m.HandleFunc("DELETE /salesmanago/contacts", s.requireScope(scope, s.wrap(s.handleSMDelete)))
+	m.HandleFunc("POST /salesmanago/events", s.requireScope(scope, s.wrap(s.handleSMEvent)))
+	m.HandleFunc("POST /salesmanago/products", s.requireScope(scope, s.wrap(s.handleSMProducts)))
+	m.HandleFunc("GET /salesmanago/contact/{smId}", s.requireScope(scope, s.wrap(s.handleSMLookup)))
+	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.requireScope(scope, s.wrap(s.handleSMRequest)))
 
 	const a = "/admin/v1/vendors/{vendorId}/salesmanago/accounts"
-	m.HandleFunc("GET "+a, s.requireAdmin(s.handleAdminListSM))
-	m.HandleFunc("POST "+a, s.requireAdmin(s.handleAdminCreateSM))
-	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.handleAdminGetSM))
-	m.HandleFunc("PATCH "+a+"/{accountId}", s.requireAdmin(s.handleAdminUpdateSM))
-	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.handleAdminDeleteSM))
-	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.handleAdminSMMapping))
-	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.handleAdminTestSM))
+	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(s.handleAdminListSM)))
+	m.HandleFunc("POST "+a, s.requireAdmin(s.wrap(s.handleAdminCreateSM)))
+	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminGetSM)))
+	m.HandleFunc("PATCH "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminUpdateSM)))
+	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminDeleteSM)))
+	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.wrap(s.handleAdminSMMapping)))
+	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.wrap(s.handleAdminTestSM)))
 }
 
 // smAccount resolves a request's group_key to the caller's account. Without a
@@ -101,100 +101,87 @@ type SalesmanagoAccepted struct {
 	StatusURL string `json:"statusUrl"`
 }
 
-func (s *Server) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) {
+func (s *Server) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) error {
 	req, err := s.db.AppendSalesmanagoRequest(r.Context(), rec.VendorID, rec.ID, typ, key, data)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, SalesmanagoAccepted{RequestID: req.Event.ID, Type: typ, GroupKey: rec.GroupKey,
 		Status: sqlstore.DeliveryPending, StatusURL: "/salesmanago/requests/" + req.Event.ID})
+	return nil
 }
 
-func (s *Server) handleSMContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMContact(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	in, err := orderhub.ParseSalesmanagoContact(body)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	rec, err := s.smAccount(r, in.GroupKey)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
-	s.smAccept(w, r, rec, sqlstore.EventSMContactUpsert, "contact:"+in.Data.Email,
+	return s.smAccept(w, r, rec, sqlstore.EventSMContactUpsert, "contact:"+in.Data.Email,
 		salesmanago.ForwardedContact{GroupKey: rec.GroupKey, Contact: in.Data})
 }
 
-func (s *Server) handleSMDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMDelete(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	in, err := orderhub.ParseSalesmanagoDelete(body)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	rec, err := s.smAccount(r, in.GroupKey)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
-	s.smAccept(w, r, rec, sqlstore.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
+	return s.smAccept(w, r, rec, sqlstore.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
 }
 
-func (s *Server) handleSMEvent(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	in, err := orderhub.ParseSalesmanagoEvent(body, s.now())
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	rec, err := s.smAccount(r, in.GroupKey)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	key := "contact:" + in.Data.Email
 	if in.Data.Email == "" {
 		key = "contactId:" + in.Data.ContactID
 	}
-	s.smAccept(w, r, rec, sqlstore.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
+	return s.smAccept(w, r, rec, sqlstore.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
 }
 
-func (s *Server) handleSMProducts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMProducts(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	in, err := orderhub.ParseSalesmanagoProducts(body)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	rec, err := s.smAccount(r, in.GroupKey)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	if !rec.HasAPIKey || rec.CatalogID == "" {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "group_key",
-			"SALESmanago account %q has no product catalog (v3 API key and catalog id); an operator must add them.", rec.GroupKey))
-		return
+		return orderhub.FieldError(orderhub.EUnprocessable, "group_key",
+			"SALESmanago account %q has no product catalog (v3 API key and catalog id); an operator must add them.", rec.GroupKey)
 	}
-	s.smAccept(w, r, rec, sqlstore.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
+	return s.smAccept(w, r, rec, sqlstore.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
 }
 
 func (s *Server) smLookupTimeout() time.Duration {
@@ -206,22 +193,19 @@ func (s *Server) smLookupTimeout() time.Duration {
 
 // handleSMLookup serves GET /salesmanago/contact/{smId}: a synchronous
 // /api/contact/basicById call with a short timeout.
-func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("smId")
 	if !storable(id) || strings.TrimSpace(id) == "" || len(id) > 255 {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q.", id))
-		return
+		return orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q.", id)
 	}
 	rec, err := s.smAccount(r, strings.TrimSpace(r.URL.Query().Get("group_key")))
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	cl, err := salesmanago.ClientFor(rec, s.sm.Sealer, s.sm.HTTPClient)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "SALESmanago account secrets cannot be opened", "account", rec.ID, "err", err)
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnavailable, "SALESmanago account %q cannot be used now (its credentials cannot be read); an operator must check the server's configuration.", rec.GroupKey))
-		return
+		return orderhub.Errorf(orderhub.EUnavailable, "SALESmanago account %q cannot be used now (its credentials cannot be read); an operator must check the server's configuration.", rec.GroupKey)
 	}
 	cl.Timeout = s.smLookupTimeout()
 	ctx, cancel := context.WithTimeout(r.Context(), cl.Timeout)
@@ -234,16 +218,15 @@ func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) {
 		default:
 			err = orderhub.Errorf(orderhub.EUpstream, "SALESmanago failed: %s", strings.TrimPrefix(err.Error(), "SALESmanago "))
 		}
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	for _, c := range contacts {
 		if c.ContactID == id {
 			writeJSON(w, http.StatusOK, c)
-			return
+			return nil
 		}
 	}
-	writeError(w, r, s.log, orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q in account %q.", id, rec.GroupKey))
+	return orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q in account %q.", id, rec.GroupKey)
 }
 
 // SalesmanagoRequestStatus is the outcome of an accepted write.
@@ -260,22 +243,19 @@ type SalesmanagoRequestStatus struct {
 	History       []*sqlstore.Attempt `json:"history"`
 }
 
-func (s *Server) handleSMRequest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSMRequest(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
 	id := r.PathValue("requestId")
 	if !storable(id) {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "SALESmanago request %q not found.", id))
-		return
+		return orderhub.Errorf(orderhub.ENotFound, "SALESmanago request %q not found.", id)
 	}
 	ev, err := s.db.GetSalesmanagoRequestEvent(r.Context(), p.VendorID, id)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	ds, err := s.db.ListDeliveries(r.Context(), sqlstore.DeliveryFilter{VendorID: p.VendorID, EventID: ev.ID, Limit: 10})
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	out := SalesmanagoRequestStatus{RequestID: ev.ID, Type: ev.Type, AcceptedAt: ev.CreatedAt, Status: sqlstore.DeliveryCanceled, History: []*sqlstore.Attempt{}}
 	if len(ds) > 0 {
@@ -283,11 +263,11 @@ func (s *Server) handleSMRequest(w http.ResponseWriter, r *http.Request) {
 		out.Status, out.Attempts, out.LastStatus, out.LastError = d.Status, d.Attempts, d.LastStatus, d.LastError
 		out.NextAttemptAt, out.DeliveredAt = d.NextAttemptAt, d.DeliveredAt
 		if out.History, err = s.db.ListAttempts(r.Context(), p.VendorID, d.ID); err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // ---- admin ----
@@ -300,29 +280,28 @@ type SalesmanagoAccountCreated struct {
 	SecretsEncrypted bool `json:"secretsEncrypted"`
 }
 
-func (s *Server) handleAdminListSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminListSM(w http.ResponseWriter, r *http.Request) error {
 	adminList(s, w, r, func(vendorID string) ([]*sqlstore.SalesmanagoAccountRecord, error) {
 		return s.db.ListSalesmanagoAccounts(r.Context(), vendorID)
 	})
+	return nil
 }
 
-func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var in orderhub.SalesmanagoAccountInput
 	if err := decodeSMAdmin(w, r, &in); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	rec, err := s.manage().Connectors().CreateSalesmanagoAccount(r.Context(), vendorID, &in)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, SalesmanagoAccountCreated{rec, s.sm.Sealer.Encrypts()})
+	return nil
 }
 
 func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {
@@ -337,37 +316,35 @@ func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRe
 	return s.db.GetSalesmanagoAccount(r.Context(), vendorID, id)
 }
 
-func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, rec)
+	return nil
 }
 
 // handleAdminUpdateSM changes an account's settings or rotates its secrets; the id
 // and endpoint stay, so its dead deliveries can be replayed afterwards.
-func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var p orderhub.SalesmanagoAccountPatch
 	if err := decodeSMAdmin(w, r, &p); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	out, err := s.manage().Connectors().UpdateSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID, &p)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) error {
 	s.adminDelete(w, r, func(vendorID string) error {
 		id, err := pathID(r, "accountId", "SALESmanago account")
 		if err != nil {
@@ -375,40 +352,39 @@ func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.manage().Connectors().DeleteSalesmanagoAccount(r.Context(), vendorID, id)
 	})
+	return nil
 }
 
-func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var m orderhub.SalesmanagoMapping
 	if err := decodeSMAdmin(w, r, &m); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	out, err := s.manage().Connectors().SetSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // handleAdminTestSM tests an account's credentials against SALESmanago; the answer
 // is 200 with ok and the reasons either way.
-func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	var res salesmanago.TestResult
 	if err == nil {
 		_, res, err = s.manage().Connectors().TestSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // decodeSMAdmin reads an admin body strictly: a misspelt setting is an error.

@@ -68,14 +68,14 @@ func zapierFrom(r *http.Request) *zapierCaller {
 func (s *Server) zapierRoutes(m *http.ServeMux) {
 	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
 		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}
-	m.HandleFunc("POST /api/login", s.handleZapierLogin)
-	m.HandleFunc("GET /api/check", s.requireZapier(s.handleZapierCheck))
-	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.requireZapier(s.handleZapierSubscribe))
-	m.HandleFunc("DELETE /api/channels/{id}", s.requireZapier(s.handleZapierUnsubscribe))
-	m.HandleFunc("GET /api/zapier/{list}", s.requireZapier(s.handleZapierList))
-	m.HandleFunc("POST /api/zapier/store-customer-order", s.requireZapier(s.handleZapierStoreLead))
-	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.requireZapier(s.handleZapierTracking))
-	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.requireZapier(s.handleZapierCancel))
+	m.HandleFunc("POST /api/login", s.wrap(s.handleZapierLogin))
+	m.HandleFunc("GET /api/check", s.requireZapier(s.wrap(s.handleZapierCheck)))
+	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.requireZapier(s.wrap(s.handleZapierSubscribe)))
+	m.HandleFunc("DELETE /api/channels/{id}", s.requireZapier(s.wrap(s.handleZapierUnsubscribe)))
+	m.HandleFunc("GET /api/zapier/{list}", s.requireZapier(s.wrap(s.handleZapierList)))
+	m.HandleFunc("POST /api/zapier/store-customer-order", s.requireZapier(s.wrap(s.handleZapierStoreLead)))
+	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.requireZapier(s.wrap(s.handleZapierTracking)))
+	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.requireZapier(s.wrap(s.handleZapierCancel)))
 	s.adminZapierRoutes(m)
 }
 
@@ -140,11 +140,10 @@ func (s *Server) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *
 	}, nil
 }
 
-func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var req struct {
 		Email       *string `json:"email"`
@@ -152,55 +151,50 @@ func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) {
 		Integration *string `json:"integration"`
 	}
 	if err := orderhub.DecodeJSON(body, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"email", req.Email}, {"password", req.Password}, {"integration", req.Integration}} {
 		if f.v == nil || strings.TrimSpace(*f.v) == "" {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
-			return
+			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
 		}
 	}
 	if *req.Integration != ZapierIntegration {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "integration", "Unknown integration %q; the Zapier app logs in with %q.", *req.Integration, ZapierIntegration))
-		return
+		return orderhub.FieldError(orderhub.EUnprocessable, "integration", "Unknown integration %q; the Zapier app logs in with %q.", *req.Integration, ZapierIntegration)
 	}
 	email := strings.ToLower(strings.TrimSpace(*req.Email))
 	ip := throttle.Source(r)
 	if wait := s.zapier.logins.Wait(email, ip); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed logins; wait before trying again."))
-		return
+		return orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed logins; wait before trying again.")
 	}
 	u, token, sess, err := s.db.ZapierLogin(r.Context(), email, *req.Password, ZapierIntegration, ZapierSessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 			s.zapier.logins.Failed(email, ip)
 		}
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	s.zapier.logins.Succeeded(email, ip)
 	data, err := s.sessionData(r.Context(), u, sess, token)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+	return nil
 }
 
-func (s *Server) handleZapierCheck(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierCheck(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	data, err := s.sessionData(r.Context(), c.user, c.session, "")
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+	return nil
 }
 
 // ---- channels ----
@@ -213,17 +207,15 @@ type ChannelMetadata struct {
 	Event  string `json:"event"`
 }
 
-func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	integ := r.PathValue("integration_uuid")
 	if !storable(integ) {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", integ))
-		return
+		return orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", integ)
 	}
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var req struct {
 		URL    *string `json:"url"`
@@ -232,66 +224,59 @@ func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) {
 		Event  *string `json:"event"`
 	}
 	if err := orderhub.DecodeJSON(body, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"url", req.URL}, {"method", req.Method}, {"alias", req.Alias}, {"event", req.Event}} {
 		if f.v == nil || strings.TrimSpace(*f.v) == "" {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
-			return
+			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
 		}
 	}
 	if *req.Method != "zapier" {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "method", "The method must be \"zapier\", got %q.", *req.Method))
-		return
+		return orderhub.FieldError(orderhub.EInvalidRequest, "method", "The method must be \"zapier\", got %q.", *req.Method)
 	}
 	ev, ok := zapier.LookupEvent(strings.TrimSpace(*req.Event))
 	if !ok {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "event", "Unknown event %q; the events are %s.", *req.Event, strings.Join(zapier.EventNames(), ", ")))
-		return
+		return orderhub.FieldError(orderhub.EInvalidRequest, "event", "Unknown event %q; the events are %s.", *req.Event, strings.Join(zapier.EventNames(), ", "))
 	}
 	alias := strings.TrimSpace(*req.Alias)
 	if len(alias) > 255 || !storable(alias) {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "alias", "The alias must be text of at most 255 characters."))
-		return
+		return orderhub.FieldError(orderhub.EUnprocessable, "alias", "The alias must be text of at most 255 characters.")
 	}
 	url := strings.TrimSpace(*req.URL)
 	if !storable(url) {
-		writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "url", "The url must be an absolute http:// or https:// URL."))
-		return
+		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The url must be an absolute http:// or https:// URL.")
 	}
 	if err := s.guard.CheckURL(r.Context(), "url", url, false); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	ch := &orderhub.ZapierChannel{
 		VendorID: c.session.VendorID, IntegrationUUID: integ, UserID: c.user.ID, Alias: alias, Event: ev.Name,
 		URL: url, EventTypes: ev.Types,
 	}
 	if err := s.db.CreateZapierChannel(r.Context(), ch); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"data":    map[string]any{"id": ch.ID, "metadata": ChannelMetadata{Alias: ch.Alias, Method: "zapier", URL: ch.URL, Event: ch.Event}},
 		"message": "Integration Channel created",
 	})
+	return nil
 }
 
-func (s *Server) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	id, err := pathID(r, "id", "Channel")
 	if err == nil {
 		err = s.db.DeleteZapierChannel(r.Context(), c.session.VendorID, id)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Integration Channel deleted", "data": nil})
+	return nil
 }
 
 // ---- perform lists ----
@@ -302,29 +287,27 @@ const (
 	zapierListMax     = 100
 )
 
-func (s *Server) handleZapierList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierList(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	name := r.PathValue("list")
 	kind, ok := zapier.Lists[name]
 	if !ok {
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Unknown list %q; the lists are %s.", name, strings.Join(zapier.ListNames, ", ")))
-		return
+		return orderhub.Errorf(orderhub.ENotFound, "Unknown list %q; the lists are %s.", name, strings.Join(zapier.ListNames, ", "))
 	}
 	limit := zapierListDefault
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > zapierListMax {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d.", zapierListMax))
-			return
+			return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d.", zapierListMax)
 		}
 		limit = n
 	}
 	items, err := s.zapierList(r.Context(), c.session.VendorID, name, kind, limit)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, items)
+	return nil
 }
 
 // zapierList returns a list's items: each record marshalled and mapped exactly as
@@ -433,18 +416,16 @@ type leadItem struct {
 	Price    orderhub.Money `json:"price"`
 }
 
-func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	l, err := orderhub.ParseZapierLead(body)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	cust := orderhub.Customer{
 		Email: l.Email, FirstName: l.FirstName, LastName: l.LastName, FullName: l.FirstName + " " + l.LastName, Phone: l.PhoneNumber,
@@ -454,8 +435,7 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 	if l.Event == orderhub.LeadCustomer {
 		saved, err := s.db.UpsertCustomer(r.Context(), vendorID, sqlstore.CustomerMatch{Email: l.Email}, &cust)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, struct {
 			Event      string      `json:"event"`
@@ -464,7 +444,7 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 			Phone      leadPhone   `json:"phone"`
 			CustomerID string      `json:"customer_id"`
 		}{l.Event, l.Source, contact, phone, saved.ID})
-		return
+		return nil
 	}
 	o := l.Order
 	meta, _ := json.Marshal(map[string]any{"type": o.Type, "user_id": o.UserID})
@@ -479,8 +459,7 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 		BillingAddress: l.BillingAddress, ShippingAddress: l.ShippingAddress, Metadata: meta,
 	})
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	echo := leadOrder{ID: o.ID, Type: o.Type, UserID: o.UserID, Date: o.Date, Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total}
 	for _, it := range o.Items {
@@ -506,20 +485,19 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) {
 			OrderUUID       string              `json:"order_uuid"`
 		}{l.Event, l.Source, contact, phone, addr(l.BillingAddress), addr(l.ShippingAddress), echo, saved.CustomerID, saved.ID},
 	})
+	return nil
 }
 
-func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	id, err := pathID(r, "shipping_uuid", "Shipping")
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	body, err := readJSONBody(w, r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	var req struct {
 		Carrier        *string `json:"carrier"`
@@ -527,8 +505,7 @@ func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) {
 		TrackingURL    *string `json:"tracking_url"`
 	}
 	if err := orderhub.DecodeJSON(body, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	vals := map[string]string{}
 	for _, f := range []struct {
@@ -543,40 +520,35 @@ func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case f.req && v == "":
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name))
-			return
+			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
 		case len(v) > f.max || !storable(v):
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field must be text of at most %d characters.", f.name, f.max))
-			return
+			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field must be text of at most %d characters.", f.name, f.max)
 		}
 		vals[f.name] = v
 	}
 	if u := vals["tracking_url"]; u != "" {
 		if err := sqlstore.ValidateEndpointURL(u); err != nil {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EUnprocessable, "tracking_url", "The tracking_url field must be an absolute http:// or https:// URL."))
-			return
+			return orderhub.FieldError(orderhub.EUnprocessable, "tracking_url", "The tracking_url field must be an absolute http:// or https:// URL.")
 		}
 	}
 	sh, err := s.db.UpdateShippingTracking(r.Context(), vendorID, id, vals["carrier"], vals["tracking_number"], vals["tracking_url"])
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindShipping, sh)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, it)
+	return nil
 }
 
-func (s *Server) handleZapierCancel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleZapierCancel(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	id, err := pathID(r, "subscription_uuid", "Subscription")
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	// The seed's call has no body; an empty JSON object is accepted too.
 	body, err := readJSONBody(w, r)
@@ -585,21 +557,19 @@ func (s *Server) handleZapierCancel(w http.ResponseWriter, r *http.Request) {
 		err = orderhub.DecodeJSON(body, &empty)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	ct, err := s.db.CancelContract(r.Context(), vendorID, id)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EContractNotFound {
 			err = orderhub.Errorf(orderhub.ENotFound, "Subscription %q not found.", id)
 		}
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindSubscription, ct)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, it)
+	return nil
 }
