@@ -350,23 +350,20 @@ func bearer(r *http.Request) (string, bool) {
 
 // requireScope wraps h with bearer-token authentication and a scope check. The
 // principal is available through principalFrom.
-func (s *Server) requireScope(scope string, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requireScope(scope string, h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := bearer(r)
 		if !ok {
-			writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnauthorized, "Missing bearer token: send Authorization: Bearer <access token>."))
-			return
+			return orderhub.Errorf(orderhub.EUnauthorized, "Missing bearer token: send Authorization: Bearer <access token>.")
 		}
 		p, err := s.tokens.verify(r.Context(), tok)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		if !p.HasScope(scope) {
-			writeError(w, r, s.log, orderhub.Errorf(orderhub.EForbidden, "The access token lacks the scope %q.", scope))
-			return
+			return orderhub.Errorf(orderhub.EForbidden, "The access token lacks the scope %q.", scope)
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
 	}
 }
 

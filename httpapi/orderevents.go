@@ -80,8 +80,8 @@ func (s *Server) orderEventRoutes(m *http.ServeMux) {
 		}, []string{"reason"}),
 	}
 	s.reg.MustRegister(om.events, om.ignored)
-	m.HandleFunc("POST /api/v1/event", s.requireEventsAuth(s.wrap(s.handleOrderEvent(om))))
-	m.HandleFunc("POST /api/v1/contact", s.requireEventsAuth(s.wrap(s.handleYespoContact)))
+	m.HandleFunc("POST /api/v1/event", s.wrap(s.requireEventsAuth(s.handleOrderEvent(om))))
+	m.HandleFunc("POST /api/v1/contact", s.wrap(s.requireEventsAuth(s.handleYespoContact)))
 	const a = "/admin/v1/vendors/{vendorId}"
 	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.wrap(s.handleIgnoredEvents)))
 	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.wrap(s.handleGetYespo)))
@@ -94,23 +94,21 @@ func (s *Server) orderEventRoutes(m *http.ServeMux) {
 // Basic client credentials (client id, client secret) of a client holding that
 // scope — what a Yespo client sends. Failed secrets count towards the token
 // endpoint's per-client lockout.
-func (s *Server) requireEventsAuth(h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) requireEventsAuth(h handler) handler {
 	withBearer := s.requireScope(orderhub.ScopeEvents, h)
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, secret, ok := r.BasicAuth()
 		if !ok {
-			withBearer(w, r)
-			return
+			return withBearer(w, r)
 		}
 		p, err := s.basicClient(r.Context(), id, secret, throttle.Source(r))
 		if err != nil {
 			if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Basic realm="orderhub", Bearer realm="orderhub"`)
 			}
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
 	}
 }
 

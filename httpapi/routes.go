@@ -24,9 +24,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /oauth/token", s.handleToken)
 
 	// Vendor Order API (seed 001).
-	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleVendorOrder)))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleListContracts)))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.requireScope(orderhub.ScopeVendorOrders, s.wrap(s.handleGetContract)))
+	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleVendorOrder)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleListContracts)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleGetContract)))
 
 	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
 	s.purchaseRoutes(m)

@@ -45,12 +45,12 @@ type SalesmanagoOptions struct {
 
 func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
 	scope := orderhub.ScopeSalesmanago
-	m.HandleFunc("POST /salesmanago/contacts", s.requireScope(scope, s.wrap(s.handleSMContact)))
-	m.HandleFunc("DELETE /salesmanago/contacts", s.requireScope(scope, s.wrap(s.handleSMDelete)))
-	m.HandleFunc("POST /salesmanago/events", s.requireScope(scope, s.wrap(s.handleSMEvent)))
-	m.HandleFunc("POST /salesmanago/products", s.requireScope(scope, s.wrap(s.handleSMProducts)))
-	m.HandleFunc("GET /salesmanago/contact/{smId}", s.requireScope(scope, s.wrap(s.handleSMLookup)))
-	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.requireScope(scope, s.wrap(s.handleSMRequest)))
+	m.HandleFunc("POST /salesmanago/contacts", s.wrap(s.requireScope(scope, s.handleSMContact)))
+	m.HandleFunc("DELETE /salesmanago/contacts", s.wrap(s.requireScope(scope, s.handleSMDelete)))
+	m.HandleFunc("POST /salesmanago/events", s.wrap(s.requireScope(scope, s.handleSMEvent)))
+	m.HandleFunc("POST /salesmanago/products", s.wrap(s.requireScope(scope, s.handleSMProducts)))
+	m.HandleFunc("GET /salesmanago/contact/{smId}", s.wrap(s.requireScope(scope, s.handleSMLookup)))
+	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.wrap(s.requireScope(scope, s.handleSMRequest)))
 
 	const a = "/admin/v1/vendors/{vendorId}/salesmanago/accounts"
 	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(s.handleAdminListSM)))

@@ -69,13 +69,13 @@ func (s *Server) zapierRoutes(m *http.ServeMux) {
 	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
 		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}
 	m.HandleFunc("POST /api/login", s.wrap(s.handleZapierLogin))
-	m.HandleFunc("GET /api/check", s.requireZapier(s.wrap(s.handleZapierCheck)))
-	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.requireZapier(s.wrap(s.handleZapierSubscribe)))
-	m.HandleFunc("DELETE /api/channels/{id}", s.requireZapier(s.wrap(s.handleZapierUnsubscribe)))
-	m.HandleFunc("GET /api/zapier/{list}", s.requireZapier(s.wrap(s.handleZapierList)))
-	m.HandleFunc("POST /api/zapier/store-customer-order", s.requireZapier(s.wrap(s.handleZapierStoreLead)))
-	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.requireZapier(s.wrap(s.handleZapierTracking)))
-	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.requireZapier(s.wrap(s.handleZapierCancel)))
+	m.HandleFunc("GET /api/check", s.wrap(s.requireZapier(s.handleZapierCheck)))
+	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.wrap(s.requireZapier(s.handleZapierSubscribe)))
+	m.HandleFunc("DELETE /api/channels/{id}", s.wrap(s.requireZapier(s.handleZapierUnsubscribe)))
+	m.HandleFunc("GET /api/zapier/{list}", s.wrap(s.requireZapier(s.handleZapierList)))
+	m.HandleFunc("POST /api/zapier/store-customer-order", s.wrap(s.requireZapier(s.handleZapierStoreLead)))
+	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.wrap(s.requireZapier(s.handleZapierTracking)))
+	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.wrap(s.requireZapier(s.handleZapierCancel)))
 	s.adminZapierRoutes(m)
 }
 
@@ -91,22 +91,20 @@ func ZapierBody(db *sqlstore.DB) func(*sqlstore.ClaimedDelivery) ([]byte, error)
 }
 
 // requireZapier wraps h with Zapier session authentication.
-func (s *Server) requireZapier(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requireZapier(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := bearer(r)
 		if !ok || tok == "" {
-			writeError(w, r, s.log, orderhub.Errorf(orderhub.EUnauthorized, "Missing token: log in with POST /api/login and send Authorization: Bearer <token>."))
-			return
+			return orderhub.Errorf(orderhub.EUnauthorized, "Missing token: log in with POST /api/login and send Authorization: Bearer <token>.")
 		}
 		sess, user, err := s.db.ZapierSessionByToken(r.Context(), tok)
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		c := &zapierCaller{session: sess, user: user}
 		ctx := context.WithValue(r.Context(), zapierSessionKey, c)
 		ctx = context.WithValue(ctx, principalKey, &Principal{VendorID: sess.VendorID, UserID: user.ID})
-		h(w, r.WithContext(ctx))
+		return h(w, r.WithContext(ctx))
 	}
 }
 
