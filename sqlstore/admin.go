@@ -74,8 +74,8 @@ func (c cursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decode parses p's cursor for list and validates the limit.
-func (p Page) decode(list string) (*cursor, int, error) {
+// decodePage parses p's cursor for list and validates the limit.
+func decodePage(p Page, list string) (*cursor, int, error) {
 	limit := p.Limit
 	if limit == 0 {
 		limit = DefaultPageLimit
@@ -92,15 +92,11 @@ func (p Page) decode(list string) (*cursor, int, error) {
 		return nil, 0, bad
 	}
 	c := &cursor{}
-	if json.Unmarshal(b, c) != nil || c.List != list || !storableText(c.K) || !storableText(c.K2) {
+	if json.Unmarshal(b, c) != nil || c.List != list || !orderhub.IsLineText(c.K) || !orderhub.IsLineText(c.K2) {
 		return nil, 0, bad
 	}
 	return c, limit, nil
 }
-
-// storableText reports whether s can be a key or a name: line text (text.go),
-// which PostgreSQL can hold (no NUL, valid UTF-8).
-func storableText(s string) bool { return orderhub.IsLineText(s) }
 
 // query builds a WHERE clause with $N placeholders.
 type query struct {
@@ -146,7 +142,7 @@ func (q *query) timeRange(col string, f AdminFilter) {
 // kcol is empty (tcol is then unique); key extracts a row's cursor.
 func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, tcol, kcol string, p Page,
 	scan func(interface{ Scan(...any) error }) (T, error), key func(T) cursor) (*PageOf[T], error) {
-	c, limit, err := p.decode(list)
+	c, limit, err := decodePage(p, list)
 	if err != nil {
 		return nil, err
 	}
@@ -623,7 +619,7 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, erro
 // polling the console's live counters cost one computation per ttl (the per-minute
 // counts read every row of the window through the indexes).
 type DashboardCache struct {
-	db  *DB
+	db  DashboardSource
 	ttl time.Duration
 
 	mu   sync.Mutex
@@ -631,8 +627,14 @@ type DashboardCache struct {
 	last map[int]*Dashboard
 }
 
+// DashboardSource computes the dashboard a DashboardCache serves.
+type DashboardSource interface {
+	Now() time.Time
+	DashboardStats(ctx context.Context, minutes int) (*Dashboard, error)
+}
+
 // NewDashboardCache returns a cache of db's dashboard.
-func NewDashboardCache(db *DB, ttl time.Duration) *DashboardCache {
+func NewDashboardCache(db DashboardSource, ttl time.Duration) *DashboardCache {
 	return &DashboardCache{db: db, ttl: ttl, at: map[int]time.Time{}, last: map[int]*Dashboard{}}
 }
 
@@ -840,7 +842,7 @@ func randomToken() string {
 // A wrong username or password is EUnauthorized, without saying which.
 func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *ConsoleSession, error) {
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Wrong username or password.")
-	if !storableText(username) || len(username) > 64 {
+	if !orderhub.IsLineText(username) || len(username) > 64 {
 		return "", nil, bad
 	}
 	var id, hash string

@@ -45,11 +45,11 @@ type Alert struct {
 }
 
 // alertsOn reports whether the batch's options ask for alerts.
-func (o CompleteOptions) alertsOn() bool { return o.AlertFailingAfter > 0 }
+func alertsOn(o CompleteOptions) bool { return o.AlertFailingAfter > 0 }
 
 // alertRecovered ends an endpoint's failing alert state after a success.
 func (tx *Tx) alertRecovered(id string, opt CompleteOptions, rep *CompleteReport) error {
-	if !opt.alertsOn() {
+	if !alertsOn(opt) {
 		return nil
 	}
 	var vendorID, url string
@@ -68,7 +68,7 @@ func (tx *Tx) alertRecovered(id string, opt CompleteOptions, rep *CompleteReport
 // alertFailing starts an endpoint's failing alert state after a failed attempt, when
 // it has failed long enough or collected a dead letter, at most once per interval.
 func (tx *Tx) alertFailing(id, vendorID, url string, since time.Time, dead bool, opt CompleteOptions, rep *CompleteReport) error {
-	if !opt.alertsOn() || (!dead && tx.now.Sub(since) < opt.AlertFailingAfter) {
+	if !alertsOn(opt) || (!dead && tx.now.Sub(since) < opt.AlertFailingAfter) {
 		return nil
 	}
 	now := micros(tx.now)
@@ -91,7 +91,7 @@ func (tx *Tx) alertFailing(id, vendorID, url string, since time.Time, dead bool,
 
 // alertDisabled records that an endpoint was disabled for failing too long.
 func (tx *Tx) alertDisabled(id, vendorID, url string, since time.Time, reason string, opt CompleteOptions, rep *CompleteReport) error {
-	if !opt.alertsOn() {
+	if !alertsOn(opt) {
 		return nil
 	}
 	if _, err := tx.exec(`UPDATE endpoints SET alert_state = 'failing', alerted_at = $2 WHERE id = $1`, id, micros(tx.now)); err != nil {

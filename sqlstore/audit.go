@@ -65,10 +65,28 @@ type Change struct {
 	keys     []string // the key values of a row named by two columns (setKey)
 }
 
-// setKey names a resource whose row is keyed by two columns (auditRows' key and
-// auditKey2): id is what the entry shows as its resource id.
-func (c *Change) setKey(id string, key, key2 string) {
+// SetKey names a resource whose row is keyed by two columns (the store's row key
+// and a second key column): id is what the entry shows as its resource id.
+func (c *Change) SetKey(id string, key, key2 string) {
 	c.ResourceID, c.keys = id, []string{key, key2}
+}
+
+// Keys returns the two key values SetKey named, or nil.
+func (c *Change) Keys() []string { return c.keys }
+
+// Recorded reports whether a write recorded c already.
+func (c *Change) Recorded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entryID != ""
+}
+
+// MarkRecorded notes the id of the entry that recorded c and whether its after value
+// is a row snapshot (the store calls it once the entry is written).
+func (c *Change) MarkRecorded(entryID string, snapshot bool) {
+	c.mu.Lock()
+	c.entryID, c.snapshot = entryID, snapshot
+	c.mu.Unlock()
 }
 
 // EntryID returns the id of the recorded entry ("" until a write recorded it), and
@@ -196,7 +214,7 @@ func maskTree(v any) any {
 
 // readRow reads the row named by c as a map of column to value (secrets masked, times
 // as RFC 3339), or nil when there is none or the resource type names no row.
-func (c *Change) readRow(tx *Tx) (map[string]any, error) {
+func readChangeRow(tx *Tx, c *Change) (map[string]any, error) {
 	t, ok := auditRows[c.ResourceType]
 	if !ok || c.ResourceID == "" || t.perVendor && c.VendorID == "" {
 		return nil, nil
@@ -204,11 +222,12 @@ func (c *Change) readRow(tx *Tx) (map[string]any, error) {
 	q := `SELECT * FROM ` + t.table + ` WHERE ` + t.key + ` = $1`
 	args := []any{c.ResourceID}
 	if key2 := auditKey2[c.ResourceType]; key2 != "" {
-		if len(c.keys) != 2 {
+		keys := c.Keys()
+		if len(keys) != 2 {
 			return nil, nil
 		}
 		q += ` AND ` + key2 + ` = $2`
-		args = []any{c.keys[0], c.keys[1]}
+		args = []any{keys[0], keys[1]}
 	}
 	if t.perVendor {
 		q += ` AND vendor_id = $` + strconv.Itoa(len(args)+1)
@@ -256,23 +275,20 @@ func (c *Change) readRow(tx *Tx) (map[string]any, error) {
 	return m, rows.Err()
 }
 
-// wrap returns fn recording c in the same savepoint, unless c was recorded already.
-func (c *Change) wrap(fn func(*Tx) error) func(*Tx) error {
+// wrapChange returns fn recording c in the same savepoint, unless c was recorded already.
+func wrapChange(c *Change, fn func(*Tx) error) func(*Tx) error {
 	return func(tx *Tx) error {
-		c.mu.Lock()
-		done := c.entryID != ""
-		c.mu.Unlock()
-		if done {
+		if c.Recorded() {
 			return fn(tx)
 		}
-		before, err := c.readRow(tx)
+		before, err := readChangeRow(tx, c)
 		if err != nil {
 			return err
 		}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		after, err := c.readRow(tx)
+		after, err := readChangeRow(tx, c)
 		if err != nil {
 			return err
 		}
@@ -303,9 +319,7 @@ func (c *Change) wrap(fn func(*Tx) error) func(*Tx) error {
 		if err != nil {
 			return err
 		}
-		c.mu.Lock()
-		c.entryID, c.snapshot = id, snapshot
-		c.mu.Unlock()
+		c.MarkRecorded(id, snapshot)
 		return nil
 	}
 }

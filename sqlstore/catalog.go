@@ -308,7 +308,7 @@ func (tx *Tx) checkMappingTarget(m *orderhub.ProductMapping) error {
 // audit entry's resource id is "sku/poId" and its row is read by both columns.
 func mappingChange(ctx context.Context, vendorID, sku, poID string) {
 	if c := ChangeFrom(ctx); c != nil && c.ResourceType == "product-mapping" {
-		c.setKey(sku+"/"+poID, sku, poID)
+		c.SetKey(sku+"/"+poID, sku, poID)
 		if c.VendorID == "" {
 			c.VendorID = vendorID
 		}

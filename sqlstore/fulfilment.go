@@ -88,7 +88,7 @@ func (db *DB) ListShippings(ctx context.Context, f ListFilter) ([]*orderhub.Ship
 }
 
 func listRows[T any](ctx context.Context, db *DB, q string, f ListFilter, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
-	rows, err := db.read.QueryContext(ctx, q, f.VendorID, f.limit())
+	rows, err := db.read.QueryContext(ctx, q, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
 	}

@@ -231,7 +231,7 @@ type ListFilter struct {
 	Limit      int    // default 50, at most 1000
 }
 
-func (f *ListFilter) limit() int {
+func listLimit(f ListFilter) int {
 	if f.Limit <= 0 {
 		return 50
 	}
@@ -241,7 +241,7 @@ func (f *ListFilter) limit() int {
 // ListOrders returns a vendor's orders, newest first.
 func (db *DB) ListOrders(ctx context.Context, f ListFilter) ([]*orderhub.Order, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
-		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, f.limit())
+		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, listLimit(f))
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (db *DB) ListOrders(ctx context.Context, f ListFilter) ([]*orderhub.Order, 
 
 // ListCustomers returns a vendor's customers, newest first.
 func (db *DB) ListCustomers(ctx context.Context, f ListFilter) ([]*orderhub.Customer, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, f.limit())
+	rows, err := db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func CleanFrameAncestors(origins []string) ([]string, error) {
 	for _, o := range origins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") ||
-			u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, " ;,'\"") || !storableText(o) {
+			u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, " ;,'\"") || !orderhub.IsLineText(o) {
 			return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "%q is not an origin such as https://shop.example (scheme and host, optionally a port).", o)
 		}
 		clean = append(clean, u.Scheme+"://"+u.Host)

@@ -341,7 +341,7 @@ func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID s
 	if t.Name == "" {
 		t.Name = "admin"
 	}
-	if !storableText(t.Name) || len(t.Name) > 200 {
+	if !orderhub.IsLineText(t.Name) || len(t.Name) > 200 {
 		return nil, "", orderhub.FieldError(orderhub.EInvalidRequest, "name", "A token name must be at most 200 characters of text.")
 	}
 	secret := orderhub.NewSecret("oha_")

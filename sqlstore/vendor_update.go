@@ -14,7 +14,7 @@ const MaxVendorName = 200
 // one line (leading and trailing spaces are dropped).
 func ValidVendorName(name string) (string, error) {
 	n := strings.TrimSpace(name)
-	if n == "" || len(n) > MaxVendorName || !storableText(n) {
+	if n == "" || len(n) > MaxVendorName || !orderhub.IsLineText(n) {
 		return "", orderhub.FieldError(orderhub.EInvalidRequest, "name", "A vendor's name must be 1 to %d characters of text on one line.", MaxVendorName)
 	}
 	return n, nil

@@ -94,7 +94,7 @@ func (w *writer) submit(ctx context.Context, fn func(*Tx) error, hint *writeHint
 	if c := ChangeFrom(ctx); c != nil {
 		// A change to audit (WithChange), not yet recorded: fn records it in its
 		// savepoint (audit.go).
-		fn = c.wrap(fn)
+		fn = wrapChange(c, fn)
 	}
 	r := &writeReq{fn: fn, hint: hint, done: make(chan error, 1)}
 	q := w.reqs

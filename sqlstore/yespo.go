@@ -299,7 +299,7 @@ type IgnoredEventFilter struct {
 func (db *DB) ListIgnoredEvents(ctx context.Context, f IgnoredEventFilter) ([]*IgnoredEvent, error) {
 	lf := ListFilter{Limit: f.Limit}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
-		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, lf.limit())
+		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, listLimit(lf))
 	if err != nil {
 		return nil, err
 	}
