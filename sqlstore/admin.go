@@ -28,39 +28,6 @@ import (
 // rows strictly after it. Rows inserted meanwhile sort before the cursor (they are
 // newer), so paging on never repeats or skips a row.
 
-// Page asks for one page of a listing.
-type Page struct {
-	Cursor string // from a previous answer's NextCursor; empty: the first page
-	Limit  int    // 1..MaxPageLimit; 0: DefaultPageLimit
-}
-
-// Page sizes.
-const (
-	DefaultPageLimit = 50
-	MaxPageLimit     = 500
-)
-
-// PageOf is one page of a listing.
-type PageOf[T any] struct {
-	Data []T `json:"data"`
-	// NextCursor fetches the next page; empty on the last page.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// AdminFilter selects rows of an admin listing. Empty fields match anything; each
-// listing documents the fields it reads and refuses the others' values silently
-// (they are simply not consulted).
-type AdminFilter struct {
-	VendorID        string
-	CustomerID      string // orders; contracts (as user or payer)
-	Email           string // customers; orders and contracts by their customer's e-mail
-	ExternalOrderID string // orders, contracts
-	Type            string // events
-	OrderingKey     string // events
-	Status          string // orders, contracts (exact); clients: active | revoked
-	From, To        time.Time
-}
-
 // cursor is the decoded form of Page.Cursor.
 type cursor struct {
 	List string `json:"l"`
@@ -75,13 +42,13 @@ func (c cursor) encode() string {
 }
 
 // decodePage parses p's cursor for list and validates the limit.
-func decodePage(p Page, list string) (*cursor, int, error) {
+func decodePage(p orderhub.Page, list string) (*cursor, int, error) {
 	limit := p.Limit
 	if limit == 0 {
-		limit = DefaultPageLimit
+		limit = orderhub.DefaultPageLimit
 	}
-	if limit < 1 || limit > MaxPageLimit {
-		return nil, 0, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and %d, got %d.", MaxPageLimit, p.Limit)
+	if limit < 1 || limit > orderhub.MaxPageLimit {
+		return nil, 0, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and %d, got %d.", orderhub.MaxPageLimit, p.Limit)
 	}
 	if p.Cursor == "" {
 		return nil, limit, nil
@@ -128,7 +95,7 @@ func (q *query) where() string {
 }
 
 // timeRange adds from <= col < to.
-func (q *query) timeRange(col string, f AdminFilter) {
+func (q *query) timeRange(col string, f orderhub.AdminFilter) {
 	if !f.From.IsZero() {
 		q.add(col+" >= ?", micros(f.From))
 	}
@@ -140,8 +107,8 @@ func (q *query) timeRange(col string, f AdminFilter) {
 // listPage runs a keyset-paginated query: base selects the columns and joins, q the
 // conditions; the rows are ordered by (tcol, kcol) descending, or by tcol alone when
 // kcol is empty (tcol is then unique); key extracts a row's cursor.
-func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, tcol, kcol string, p Page,
-	scan func(interface{ Scan(...any) error }) (T, error), key func(T) cursor) (*PageOf[T], error) {
+func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, tcol, kcol string, p orderhub.Page,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) cursor) (*orderhub.PageOf[T], error) {
 	c, limit, err := decodePage(p, list)
 	if err != nil {
 		return nil, err
@@ -162,7 +129,7 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 		return nil, err
 	}
 	defer rows.Close()
-	out := &PageOf[T]{Data: []T{}}
+	out := &orderhub.PageOf[T]{Data: []T{}}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -183,7 +150,7 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 }
 
 // AdminListVendors lists vendors, newest first.
-func (db *DB) AdminListVendors(ctx context.Context, p Page) (*PageOf[*orderhub.Vendor], error) {
+func (db *DB) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
 	return listPage(ctx, db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
 		func(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
 			v := &orderhub.Vendor{}
@@ -198,7 +165,7 @@ func (db *DB) AdminListVendors(ctx context.Context, p Page) (*PageOf[*orderhub.V
 
 // AdminListClients lists OAuth clients (never their secrets), newest first.
 // Filter: VendorID, Status (active | revoked).
-func (db *DB) AdminListClients(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Client], error) {
+func (db *DB) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -224,7 +191,7 @@ func (db *DB) AdminListClients(ctx context.Context, f AdminFilter, p Page) (*Pag
 }
 
 // AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
-func (db *DB) AdminListPromoCodes(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.PromoCode], error) {
+func (db *DB) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -247,7 +214,7 @@ func normalizedEmail(s string) string {
 }
 
 // AdminListCustomers lists customers, newest first. Filter: VendorID, Email, From, To.
-func (db *DB) AdminListCustomers(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Customer], error) {
+func (db *DB) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -262,7 +229,7 @@ func (db *DB) AdminListCustomers(ctx context.Context, f AdminFilter, p Page) (*P
 
 // AdminListOrders lists orders, newest first. Filter: VendorID, CustomerID, Email (the
 // customer's), ExternalOrderID, Status, From, To.
-func (db *DB) AdminListOrders(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Order], error) {
+func (db *DB) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -286,7 +253,7 @@ func (db *DB) AdminListOrders(ctx context.Context, f AdminFilter, p Page) (*Page
 
 // AdminListContracts lists contracts, newest first. Filter: VendorID, CustomerID (as
 // user or payer), Email (the user's or the payer's), ExternalOrderID, Status, From, To.
-func (db *DB) AdminListContracts(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Contract], error) {
+func (db *DB) AdminListContracts(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("c.vendor_id = ?", f.VendorID)
@@ -331,7 +298,7 @@ func scanEvent(sc interface{ Scan(...any) error }) (*orderhub.Event, error) {
 
 // AdminListEvents lists outbox events, newest first. Filter: VendorID, Type,
 // OrderingKey, From, To.
-func (db *DB) AdminListEvents(ctx context.Context, f AdminFilter, p Page) (*PageOf[*orderhub.Event], error) {
+func (db *DB) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -370,7 +337,7 @@ func (db *DB) AdminListEvents(ctx context.Context, f AdminFilter, p Page) (*Page
 	if err != nil {
 		return nil, err
 	}
-	out := &PageOf[*orderhub.Event]{Data: make([]*orderhub.Event, len(pg.Data)), NextCursor: pg.NextCursor}
+	out := &orderhub.PageOf[*orderhub.Event]{Data: make([]*orderhub.Event, len(pg.Data)), NextCursor: pg.NextCursor}
 	for i, e := range pg.Data {
 		out.Data[i] = &e.Event
 	}
@@ -422,22 +389,10 @@ func (db *DB) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, er
 
 // ---- customer timeline ----
 
-// TimelineEntry is one thing that happened to a customer.
-type TimelineEntry struct {
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"` // customer, order, contract, event, delivery
-	ID       string    `json:"id"`
-	VendorID string    `json:"vendorId"`
-	Title    string    `json:"title"`
-	Status   string    `json:"status,omitempty"`
-	// Ref is a related record: the event of a delivery, the endpoint it went to.
-	Ref string `json:"ref,omitempty"`
-}
-
 // CustomerTimeline returns everything that happened to a customer, newest first, at
 // most limit entries (1..1000): the customer record, its orders and contracts (as
 // user or payer), the events keyed by it and their deliveries.
-func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]TimelineEntry, error) {
+func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]orderhub.TimelineEntry, error) {
 	if limit <= 0 || limit > 1000 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and 1000, got %d.", limit)
 	}
@@ -445,8 +400,8 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 	if err != nil {
 		return nil, err
 	}
-	out := []TimelineEntry{{At: c.CreatedAt, Kind: "customer", ID: c.ID, VendorID: c.VendorID, Title: "customer created"}}
-	add := func(q string, scan func(sc interface{ Scan(...any) error }) (TimelineEntry, error), args ...any) error {
+	out := []orderhub.TimelineEntry{{At: c.CreatedAt, Kind: "customer", ID: c.ID, VendorID: c.VendorID, Title: "customer created"}}
+	add := func(q string, scan func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error), args ...any) error {
 		rows, err := db.read.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -463,8 +418,8 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 	}
 	lim := strconv.Itoa(limit)
 	err = add(`SELECT id, vendor_id, number, COALESCE(external_order_id, ''), status, total, currency, created_at FROM orders
-		WHERE customer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
-		var e TimelineEntry
+		WHERE customer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error) {
+		var e orderhub.TimelineEntry
 		var number, total, created int64
 		var ext, cur string
 		if err := sc.Scan(&e.ID, &e.VendorID, &number, &ext, &e.Status, &total, &cur, &created); err != nil {
@@ -478,8 +433,8 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 		return nil, err
 	}
 	err = add(`SELECT id, vendor_id, COALESCE(external_order_id, ''), product_name, status, created_at FROM contracts
-		WHERE user_id = $1 OR payer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
-		var e TimelineEntry
+		WHERE user_id = $1 OR payer_id = $1 ORDER BY created_at DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error) {
+		var e orderhub.TimelineEntry
 		var ext, product string
 		var created int64
 		if err := sc.Scan(&e.ID, &e.VendorID, &ext, &product, &e.Status, &created); err != nil {
@@ -493,8 +448,8 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 		return nil, err
 	}
 	err = add(`SELECT id, type, seq, created_at FROM events WHERE vendor_id = $1 AND ordering_key = $2 ORDER BY seq DESC LIMIT `+lim,
-		func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
-			var e TimelineEntry
+		func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error) {
+			var e orderhub.TimelineEntry
 			var seq, created int64
 			if err := sc.Scan(&e.ID, &e.Title, &seq, &created); err != nil {
 				return e, err
@@ -509,8 +464,8 @@ func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int
 	// Through the events' seqs, so that the (vendor_id, seq) index finds them.
 	err = add(`SELECT id, endpoint_id, event_type, status, attempts, updated_at FROM deliveries WHERE vendor_id = $1
 		AND seq IN (SELECT seq FROM events WHERE vendor_id = $1 AND ordering_key = $2 ORDER BY seq DESC LIMIT `+lim+`)
-		ORDER BY seq DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (TimelineEntry, error) {
-		var e TimelineEntry
+		ORDER BY seq DESC LIMIT `+lim, func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error) {
+		var e orderhub.TimelineEntry
 		var typ string
 		var attempts int
 		var updated int64
@@ -542,30 +497,13 @@ var timelineRank = map[string]int{"customer": 0, "order": 1, "contract": 1, "eve
 
 // ---- dashboard ----
 
-// Dashboard holds the console's live figures.
-type Dashboard struct {
-	Now time.Time `json:"now"`
-	// Per-minute counts over the last len(...) minutes, oldest first; the last bucket
-	// is the current (partial) minute.
-	OrdersPerMinute     []int64 `json:"ordersPerMinute"`
-	ContractsPerMinute  []int64 `json:"contractsPerMinute"`
-	DeliveriesPerMinute []int64 `json:"deliveriesPerMinute"`
-	QueueDepth          int64   `json:"queueDepth"` // pending + failed deliveries
-	// OldestPending is the creation time of the oldest pending or failed delivery.
-	OldestPending *time.Time `json:"oldestPending,omitempty"`
-	Dead          int64      `json:"dead"`
-	// Failing lists the endpoints and connectors that are failing (since their
-	// last success) or disabled.
-	Failing []*Endpoint `json:"failing"`
-}
-
 // DashboardStats computes the dashboard over the last minutes (1..120).
-func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, error) {
+func (db *DB) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashboard, error) {
 	if minutes < 1 || minutes > 120 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be between 1 and 120, got %d.", minutes)
 	}
 	now := db.Now().UTC()
-	d := &Dashboard{Now: now}
+	d := &orderhub.Dashboard{Now: now}
 	end := now.Truncate(time.Minute).Add(time.Minute)
 	start := end.Add(-time.Duration(minutes) * time.Minute)
 	// One COUNT per minute over an index range: cheaper than a GROUP BY, which sorts.
@@ -604,7 +542,7 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, erro
 		return nil, err
 	}
 	defer rows.Close()
-	d.Failing = []*Endpoint{}
+	d.Failing = []*orderhub.Endpoint{}
 	for rows.Next() {
 		e, err := scanEndpoint(rows)
 		if err != nil {
@@ -615,59 +553,11 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*Dashboard, erro
 	return d, rows.Err()
 }
 
-// DashboardCache serves DashboardStats from memory for ttl, so that many operators
-// polling the console's live counters cost one computation per ttl (the per-minute
-// counts read every row of the window through the indexes).
-type DashboardCache struct {
-	db  DashboardSource
-	ttl time.Duration
-
-	mu   sync.Mutex
-	at   map[int]time.Time
-	last map[int]*Dashboard
-}
-
-// DashboardSource computes the dashboard a DashboardCache serves.
-type DashboardSource interface {
-	Now() time.Time
-	DashboardStats(ctx context.Context, minutes int) (*Dashboard, error)
-}
-
-// NewDashboardCache returns a cache of db's dashboard.
-func NewDashboardCache(db DashboardSource, ttl time.Duration) *DashboardCache {
-	return &DashboardCache{db: db, ttl: ttl, at: map[int]time.Time{}, last: map[int]*Dashboard{}}
-}
-
-// Get returns the dashboard over the last minutes, at most ttl old. Callers wait
-// for one computation at a time.
-func (c *DashboardCache) Get(ctx context.Context, minutes int) (*Dashboard, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.db.Now()
-	if d, ok := c.last[minutes]; ok && now.Sub(c.at[minutes]) < c.ttl && !now.Before(c.at[minutes]) {
-		return d, nil
-	}
-	d, err := c.db.DashboardStats(ctx, minutes)
-	if err != nil {
-		return nil, err
-	}
-	if len(c.last) > 200 {
-		clear(c.last)
-		clear(c.at)
-	}
-	c.last[minutes], c.at[minutes] = d, now
-	return d, nil
-}
-
 // ---- test events ----
-
-// EventEndpointTest is the type of the event "send test event" delivers to one
-// endpoint (and to no other).
-const EventEndpointTest = "endpoint-test"
 
 // SendTestEvent appends an endpoint-test event of the endpoint's vendor and queues
 // its delivery to that endpoint only. It returns the delivery.
-func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*Delivery, error) {
+func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*orderhub.Delivery, error) {
 	var deliveryID string
 	err := db.Write(ctx, func(tx *Tx) error {
 		var vendor string
@@ -688,12 +578,12 @@ func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*
 		id := orderhub.NewID("evt")
 		data, _ := json.Marshal(map[string]any{"endpointId": endpointID, "test": true, "sentAt": tx.now})
 		if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, '', $5, $6)`,
-			id, vendor, seq, EventEndpointTest, string(data), micros(tx.now)); err != nil {
+			id, vendor, seq, orderhub.EventEndpointTest, string(data), micros(tx.now)); err != nil {
 			return err
 		}
 		tx.events++
 		tx.directed(vendor, seq)
-		if err := tx.insertDelivery(endpointID, vendor, id, EventEndpointTest, "", seq); err != nil {
+		if err := tx.insertDelivery(endpointID, vendor, id, orderhub.EventEndpointTest, "", seq); err != nil {
 			return err
 		}
 		return tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND seq = $2`, endpointID, seq).Scan(&deliveryID)
@@ -713,38 +603,15 @@ func orNoRows(err error) error {
 
 // ---- console users and sessions ----
 
-// ConsoleUser is an operator of the web console.
-type ConsoleUser struct {
-	ID         string     `json:"id"`
-	Username   string     `json:"username"`
-	Role       string     `json:"role"`
-	VendorID   string     `json:"vendorId,omitempty"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	DisabledAt *time.Time `json:"disabledAt,omitempty"`
-}
-
-// ConsoleSession is a logged-in console session.
-type ConsoleSession struct {
-	UserID    string
-	Username  string
-	Role      string // RoleOperator, or a vendor role of VendorID
-	VendorID  string
-	CSRFToken string
-	ExpiresAt time.Time
-}
-
-// MinConsolePassword is the shortest console password accepted.
-const MinConsolePassword = 12
-
 // CreateConsoleUser creates an operator console user with a password (stored as a
 // bcrypt hash).
-func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*ConsoleUser, error) {
-	return db.CreateScopedConsoleUser(ctx, username, password, RoleOperator, "")
+func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*orderhub.ConsoleUser, error) {
+	return db.CreateScopedConsoleUser(ctx, username, password, orderhub.RoleOperator, "")
 }
 
 // CreateScopedConsoleUser creates a console user of a role (vendorID: the vendor of a
 // vendor role) with a password (stored as a bcrypt hash).
-func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*ConsoleUser, error) {
+func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*orderhub.ConsoleUser, error) {
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
@@ -756,7 +623,7 @@ func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, r
 	if err != nil {
 		return nil, err
 	}
-	u := &ConsoleUser{ID: orderhub.NewID("cu"), Username: username, Role: role, VendorID: vendorID}
+	u := &orderhub.ConsoleUser{ID: orderhub.NewID("cu"), Username: username, Role: role, VendorID: vendorID}
 	err = db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireRoleVendor(vendorID); err != nil {
 			return err
@@ -780,15 +647,15 @@ func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, r
 }
 
 // ListConsoleUsers lists console users (never their password hashes).
-func (db *DB) ListConsoleUsers(ctx context.Context) ([]*ConsoleUser, error) {
+func (db *DB) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*ConsoleUser{}
+	out := []*orderhub.ConsoleUser{}
 	for rows.Next() {
-		u := &ConsoleUser{}
+		u := &orderhub.ConsoleUser{}
 		var created int64
 		var disabled sql.NullInt64
 		var vendor sql.NullString
@@ -840,7 +707,7 @@ func randomToken() string {
 // ConsoleLogin checks a username and password and opens a session of the given
 // lifetime. It returns the session token (for the cookie; stored only as a hash).
 // A wrong username or password is EUnauthorized, without saying which.
-func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *ConsoleSession, error) {
+func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *orderhub.ConsoleSession, error) {
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Wrong username or password.")
 	if !orderhub.IsLineText(username) || len(username) > 64 {
 		return "", nil, bad
@@ -859,7 +726,7 @@ func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl t
 		return "", nil, bad
 	}
 	token := randomToken()
-	s := &ConsoleSession{UserID: id, Username: username, CSRFToken: randomToken()}
+	s := &orderhub.ConsoleSession{UserID: id, Username: username, CSRFToken: randomToken()}
 	err = db.Write(ctx, func(tx *Tx) error {
 		s.ExpiresAt = tx.now.Add(ttl)
 		// Expired sessions are swept at each login.
@@ -867,7 +734,7 @@ func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl t
 			return err
 		}
 		_, err := tx.exec(`INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			HashSecret(token), id, s.CSRFToken, micros(tx.now), micros(s.ExpiresAt))
+			orderhub.HashSecret(token), id, s.CSRFToken, micros(tx.now), micros(s.ExpiresAt))
 		return err
 	})
 	if err != nil {
@@ -877,13 +744,13 @@ func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl t
 }
 
 // ConsoleSessionByToken returns the live session of a session token.
-func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*ConsoleSession, error) {
-	s := &ConsoleSession{}
+func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*orderhub.ConsoleSession, error) {
+	s := &orderhub.ConsoleSession{}
 	var expires int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
 	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, u.role, u.vendor_id, s.csrf_token, s.expires_at, u.disabled_at
-		FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = $1`, HashSecret(token)).
+		FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = $1`, orderhub.HashSecret(token)).
 		Scan(&s.UserID, &s.Username, &s.Role, &vendor, &s.CSRFToken, &expires, &disabled)
 	s.VendorID = vendor.String
 	if err != nil {
@@ -899,7 +766,7 @@ func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*Console
 // ConsoleLogout ends a session.
 func (db *DB) ConsoleLogout(ctx context.Context, token string) error {
 	return db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`DELETE FROM console_sessions WHERE token_hash = $1`, HashSecret(token))
+		_, err := tx.exec(`DELETE FROM console_sessions WHERE token_hash = $1`, orderhub.HashSecret(token))
 		return err
 	})
 }

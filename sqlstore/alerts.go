@@ -1,5 +1,7 @@
 package sqlstore
 
+import "orderhub"
+
 import (
 	"database/sql"
 	"errors"
@@ -24,31 +26,11 @@ import (
 // So an endpoint that fails for a day causes one alert when it starts failing and
 // one when it recovers, whatever the number of failed deliveries.
 
-// Alert kinds (the operational webhook's type, as Svix names its own).
-const (
-	AlertFailing   = "endpoint.failing"
-	AlertDisabled  = "endpoint.disabled"
-	AlertRecovered = "endpoint.recovered"
-)
-
-// Alert is one change of an endpoint's health worth telling an operator about.
-type Alert struct {
-	Kind         string     `json:"-"`
-	VendorID     string     `json:"vendorId"`
-	EndpointID   string     `json:"endpointId"`
-	URL          string     `json:"url"`
-	FailingSince *time.Time `json:"failingSince,omitempty"`
-	// DeadLetters is true when the failing alert was caused by a delivery going dead.
-	DeadLetters bool      `json:"deadLetters,omitempty"`
-	Reason      string    `json:"reason"`
-	At          time.Time `json:"at"`
-}
-
 // alertsOn reports whether the batch's options ask for alerts.
-func alertsOn(o CompleteOptions) bool { return o.AlertFailingAfter > 0 }
+func alertsOn(o orderhub.CompleteOptions) bool { return o.AlertFailingAfter > 0 }
 
 // alertRecovered ends an endpoint's failing alert state after a success.
-func (tx *Tx) alertRecovered(id string, opt CompleteOptions, rep *CompleteReport) error {
+func (tx *Tx) alertRecovered(id string, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
 	if !alertsOn(opt) {
 		return nil
 	}
@@ -60,14 +42,14 @@ func (tx *Tx) alertRecovered(id string, opt CompleteOptions, rep *CompleteReport
 	if err != nil {
 		return err
 	}
-	rep.Alerts = append(rep.Alerts, Alert{Kind: AlertRecovered, VendorID: vendorID, EndpointID: id, URL: url,
+	rep.Alerts = append(rep.Alerts, orderhub.Alert{Kind: orderhub.AlertRecovered, VendorID: vendorID, EndpointID: id, URL: url,
 		Reason: "a delivery succeeded", At: tx.now})
 	return nil
 }
 
 // alertFailing starts an endpoint's failing alert state after a failed attempt, when
 // it has failed long enough or collected a dead letter, at most once per interval.
-func (tx *Tx) alertFailing(id, vendorID, url string, since time.Time, dead bool, opt CompleteOptions, rep *CompleteReport) error {
+func (tx *Tx) alertFailing(id, vendorID, url string, since time.Time, dead bool, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
 	if !alertsOn(opt) || (!dead && tx.now.Sub(since) < opt.AlertFailingAfter) {
 		return nil
 	}
@@ -84,20 +66,20 @@ func (tx *Tx) alertFailing(id, vendorID, url string, since time.Time, dead bool,
 	if dead {
 		reason = "a delivery failed every attempt (dead letter); " + reason
 	}
-	rep.Alerts = append(rep.Alerts, Alert{Kind: AlertFailing, VendorID: vendorID, EndpointID: id, URL: url,
+	rep.Alerts = append(rep.Alerts, orderhub.Alert{Kind: orderhub.AlertFailing, VendorID: vendorID, EndpointID: id, URL: url,
 		FailingSince: &since, DeadLetters: dead, Reason: reason, At: tx.now})
 	return nil
 }
 
 // alertDisabled records that an endpoint was disabled for failing too long.
-func (tx *Tx) alertDisabled(id, vendorID, url string, since time.Time, reason string, opt CompleteOptions, rep *CompleteReport) error {
+func (tx *Tx) alertDisabled(id, vendorID, url string, since time.Time, reason string, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
 	if !alertsOn(opt) {
 		return nil
 	}
 	if _, err := tx.exec(`UPDATE endpoints SET alert_state = 'failing', alerted_at = $2 WHERE id = $1`, id, micros(tx.now)); err != nil {
 		return err
 	}
-	rep.Alerts = append(rep.Alerts, Alert{Kind: AlertDisabled, VendorID: vendorID, EndpointID: id, URL: url,
+	rep.Alerts = append(rep.Alerts, orderhub.Alert{Kind: orderhub.AlertDisabled, VendorID: vendorID, EndpointID: id, URL: url,
 		FailingSince: &since, Reason: reason, At: tx.now})
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"orderhub"
@@ -22,106 +21,6 @@ import (
 // change succeeded, it reads the named row again and inserts the audit entry. So
 // there is no change without its entry and no entry without its change; a change
 // that fails (a validation error, a conflict) leaves no entry.
-
-// Actor kinds and surfaces (Actor.Kind, Actor.Via).
-const (
-	ActorUser   = "user"   // a console user
-	ActorToken  = "token"  // an admin API token
-	ActorCLI    = "cli"    // orderhub admin on the database's host
-	ActorPortal = "portal" // a vendor's portal link
-
-	ViaAPI     = "api"
-	ViaConsole = "console"
-	ViaCLI     = "cli"
-	ViaPortal  = "portal"
-)
-
-// Actor is who makes a change.
-type Actor struct {
-	Kind string `json:"kind"`
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Via  string `json:"via"`
-}
-
-// CLIActor is the actor of `orderhub admin` commands: whoever can open the database.
-var CLIActor = Actor{Kind: ActorCLI, ID: "cli", Name: "cli", Via: ViaCLI}
-
-// Change is a change about to be made, to be recorded in the audit log.
-type Change struct {
-	Actor        Actor
-	Action       string // resource type and verb, e.g. "endpoint.rotate-secret"
-	ResourceType string // e.g. "endpoint"; names the row read before and after
-	ResourceID   string
-	VendorID     string
-	// Request is recorded, as {"request": …}, as the value after the change when no
-	// row can be read (a created resource whose id the store generates, a bulk
-	// action); secrets masked.
-	Request any
-
-	mu       sync.Mutex
-	entryID  string
-	snapshot bool     // whether the entry holds row snapshots
-	keys     []string // the key values of a row named by two columns (setKey)
-}
-
-// SetKey names a resource whose row is keyed by two columns (the store's row key
-// and a second key column): id is what the entry shows as its resource id.
-func (c *Change) SetKey(id string, key, key2 string) {
-	c.ResourceID, c.keys = id, []string{key, key2}
-}
-
-// Keys returns the two key values SetKey named, or nil.
-func (c *Change) Keys() []string { return c.keys }
-
-// Recorded reports whether a write recorded c already.
-func (c *Change) Recorded() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.entryID != ""
-}
-
-// MarkRecorded notes the id of the entry that recorded c and whether its after value
-// is a row snapshot (the store calls it once the entry is written).
-func (c *Change) MarkRecorded(entryID string, snapshot bool) {
-	c.mu.Lock()
-	c.entryID, c.snapshot = entryID, snapshot
-	c.mu.Unlock()
-}
-
-// EntryID returns the id of the recorded entry ("" until a write recorded it), and
-// whether its after value is a row snapshot.
-func (c *Change) EntryID() (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.entryID, c.snapshot
-}
-
-type changeKey struct{}
-
-// WithChange returns ctx carrying c: the first write made with it records c.
-func WithChange(ctx context.Context, c *Change) context.Context {
-	return context.WithValue(ctx, changeKey{}, c)
-}
-
-// ChangeFrom returns the change ctx carries, or nil.
-func ChangeFrom(ctx context.Context) *Change {
-	c, _ := ctx.Value(changeKey{}).(*Change)
-	return c
-}
-
-// AuditEntry is one entry of the audit log.
-type AuditEntry struct {
-	ID           string          `json:"id"`
-	At           time.Time       `json:"at"`
-	Actor        Actor           `json:"actor"`
-	Action       string          `json:"action"`
-	ResourceType string          `json:"resourceType"`
-	ResourceID   string          `json:"resourceId,omitempty"`
-	VendorID     string          `json:"vendorId,omitempty"`
-	Before       json.RawMessage `json:"before"`
-	After        json.RawMessage `json:"after"`
-}
 
 // auditRows names the table row of each resource type, so that an entry can hold the
 // row before and after the change. perVendor: the key is unique within a vendor only.
@@ -164,9 +63,6 @@ func secretName(name string) bool {
 	return false
 }
 
-// Masked stands in for a secret in audit entries.
-const Masked = "[masked]"
-
 // MaskJSON returns v as JSON with the value of every field whose name looks like a
 // secret (secret, password, token, hash, api key …) replaced by "[masked]", at any depth.
 func MaskJSON(v any) json.RawMessage {
@@ -199,7 +95,7 @@ func maskTree(v any) any {
 	case map[string]any:
 		for k, e := range x {
 			if secretName(k) && e != nil && e != "" {
-				x[k] = Masked
+				x[k] = orderhub.Masked
 				continue
 			}
 			x[k] = maskTree(e)
@@ -214,7 +110,7 @@ func maskTree(v any) any {
 
 // readRow reads the row named by c as a map of column to value (secrets masked, times
 // as RFC 3339), or nil when there is none or the resource type names no row.
-func readChangeRow(tx *Tx, c *Change) (map[string]any, error) {
+func readChangeRow(tx *Tx, c *orderhub.Change) (map[string]any, error) {
 	t, ok := auditRows[c.ResourceType]
 	if !ok || c.ResourceID == "" || t.perVendor && c.VendorID == "" {
 		return nil, nil
@@ -267,7 +163,7 @@ func readChangeRow(tx *Tx, c *Change) (map[string]any, error) {
 			}
 		case secretName(col):
 			if v != "" {
-				v = Masked
+				v = orderhub.Masked
 			}
 		}
 		m[col] = v
@@ -276,7 +172,7 @@ func readChangeRow(tx *Tx, c *Change) (map[string]any, error) {
 }
 
 // wrapChange returns fn recording c in the same savepoint, unless c was recorded already.
-func wrapChange(c *Change, fn func(*Tx) error) func(*Tx) error {
+func wrapChange(c *orderhub.Change, fn func(*Tx) error) func(*Tx) error {
 	return func(tx *Tx) error {
 		if c.Recorded() {
 			return fn(tx)
@@ -341,18 +237,8 @@ func (db *DB) CompleteAuditEntry(ctx context.Context, entryID, resourceID, vendo
 	})
 }
 
-// AuditFilter selects audit entries; empty fields match anything.
-type AuditFilter struct {
-	VendorID     string
-	Actor        string // an actor's id or name
-	Action       string // exact ("endpoint.rotate-secret") or a resource type's prefix ("endpoint.")
-	ResourceType string
-	ResourceID   string
-	From, To     time.Time
-}
-
 // ListAudit lists audit entries, newest first.
-func (db *DB) ListAudit(ctx context.Context, f AuditFilter, p Page) (*PageOf[*AuditEntry], error) {
+func (db *DB) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.AuditEntry], error) {
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -372,13 +258,13 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter, p Page) (*PageOf[*Au
 	if f.ResourceID != "" {
 		q.add("resource_id = ?", f.ResourceID)
 	}
-	q.timeRange("at", AdminFilter{From: f.From, To: f.To})
+	q.timeRange("at", orderhub.AdminFilter{From: f.From, To: f.To})
 	return listPage(ctx, db, "audit", `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log`,
-		q, "at", "id", p, scanAudit, func(e *AuditEntry) cursor { return cursor{T: micros(e.At), K: e.ID} })
+		q, "at", "id", p, scanAudit, func(e *orderhub.AuditEntry) cursor { return cursor{T: micros(e.At), K: e.ID} })
 }
 
 // GetAudit returns one audit entry.
-func (db *DB) GetAudit(ctx context.Context, id string) (*AuditEntry, error) {
+func (db *DB) GetAudit(ctx context.Context, id string) (*orderhub.AuditEntry, error) {
 	e, err := scanAudit(db.read.QueryRowContext(ctx, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Audit entry %q not found.", id)
@@ -386,8 +272,8 @@ func (db *DB) GetAudit(ctx context.Context, id string) (*AuditEntry, error) {
 	return e, nil
 }
 
-func scanAudit(sc interface{ Scan(...any) error }) (*AuditEntry, error) {
-	e := &AuditEntry{}
+func scanAudit(sc interface{ Scan(...any) error }) (*orderhub.AuditEntry, error) {
+	e := &orderhub.AuditEntry{}
 	var at int64
 	var before, after sql.NullString
 	if err := sc.Scan(&e.ID, &at, &e.Actor.Kind, &e.Actor.ID, &e.Actor.Name, &e.Actor.Via, &e.Action, &e.ResourceType, &e.ResourceID, &e.VendorID, &before, &after); err != nil {
@@ -403,9 +289,6 @@ func scanAudit(sc interface{ Scan(...any) error }) (*AuditEntry, error) {
 	}
 	return e, nil
 }
-
-// DefaultRetainAudit is how long audit entries are kept by default.
-const DefaultRetainAudit = 365 * 24 * time.Hour
 
 // pruneAudit deletes audit entries older than age (0: keeps them) and expired
 // idempotency keys, batch rows per write request.
@@ -452,82 +335,4 @@ func (db *DB) pruneAudit(ctx context.Context, age time.Duration, batch int, paus
 		return nil
 	})
 	return audit, keys, err
-}
-
-// verbs are the path segments that name an action on the resource before them.
-var verbs = map[string]bool{"revoke": true, "rotate-secret": true, "disable": true, "enable": true, "replay": true,
-	"test": true, "mapping": true, "cancel": true, "rotate": true, "reset-password": true}
-
-// singletons are resource types with one row per vendor (keyed by the vendor).
-var singletons = map[string]bool{"yespo-account": true, "retention": true, "portal": true, "quota": true}
-
-// DescribeRoute names the change a route makes from its pattern (as net/http's
-// Request.Pattern, e.g. "POST /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/disable"):
-// the action ("endpoint.disable"), the resource type ("endpoint") and the id of the
-// resource when the path holds it (pathValue reads the path's wildcards).
-func DescribeRoute(method, pattern string, pathValue func(string) string) (action, resourceType, resourceID string) {
-	path := pattern
-	if i := strings.IndexByte(path, ' '); i >= 0 {
-		path = path[i+1:]
-	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for len(segs) > 0 && (segs[0] == "admin" || segs[0] == "v1" || segs[0] == "console") {
-		segs = segs[1:]
-	}
-	param := func(s string) (string, bool) {
-		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
-			return strings.TrimSuffix(strings.Trim(s, "{}"), "..."), true
-		}
-		return "", false
-	}
-	var coll, prefix, verb string
-	for i, s := range segs {
-		if name, ok := param(s); ok {
-			if i > 0 {
-				if _, prevParam := param(segs[i-1]); prevParam {
-					verb = pathValue(name) // …/{id}/{action}
-					continue
-				}
-			}
-			resourceID = pathValue(name)
-			continue
-		}
-		if i == len(segs)-1 && verbs[s] && i > 0 {
-			verb = s
-			continue
-		}
-		if i > 0 {
-			if _, prevParam := param(segs[i-1]); !prevParam {
-				prefix = coll // a literal after a literal: salesmanago/accounts
-			} else {
-				prefix = ""
-			}
-		}
-		coll, resourceID = s, ""
-	}
-	resourceType = singular(coll)
-	switch resourceType {
-	case "yespo":
-		resourceType = "yespo-account"
-	}
-	if prefix != "" {
-		resourceType = singular(prefix) + "-" + resourceType
-	}
-	if singletons[resourceType] && resourceID == "" {
-		resourceID = pathValue("vendorId")
-	}
-	if verb == "" {
-		verb = map[string]string{"POST": "create", "PUT": "set", "PATCH": "update", "DELETE": "delete"}[method]
-	}
-	return resourceType + "." + verb, resourceType, resourceID
-}
-
-func singular(s string) string {
-	switch {
-	case strings.HasSuffix(s, "ies"):
-		return strings.TrimSuffix(s, "ies") + "y"
-	case strings.HasSuffix(s, "ss"):
-		return s
-	}
-	return strings.TrimSuffix(s, "s")
 }

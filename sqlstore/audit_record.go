@@ -1,12 +1,14 @@
 package sqlstore
 
+import "orderhub"
+
 import "context"
 
 // RecordChange writes the audit entry of the change ctx carries for an action that
 // changes nothing stored (a portal link made: only the link itself is its record).
 // The entry's after value is the change's Request (secrets masked).
 func (db *DB) RecordChange(ctx context.Context) error {
-	if ChangeFrom(ctx) == nil {
+	if orderhub.ChangeFrom(ctx) == nil {
 		return nil
 	}
 	return db.Write(ctx, func(*Tx) error { return nil })

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "orderhub"
+
 import (
 	"context"
 	"crypto/rand"
@@ -14,13 +16,6 @@ import (
 	"strings"
 	"time"
 )
-
-// BackupOptions tune Backup.
-type BackupOptions struct {
-	// Overwrite replaces an existing destination file (never a database that has a
-	// WAL beside it: that one is in use).
-	Overwrite bool
-}
 
 // BackupInfo describes a finished backup.
 type BackupInfo struct {
@@ -38,7 +33,7 @@ type BackupInfo struct {
 // name, so a failed or interrupted backup never leaves a partial file under it.
 // Backup never creates the source database and refuses an existing destination
 // unless told to overwrite it. PostgreSQL is refused (use pg_dump or base backups).
-func Backup(ctx context.Context, dsn, to string, opt BackupOptions) (*BackupInfo, error) {
+func Backup(ctx context.Context, dsn, to string, opt orderhub.BackupOptions) (*BackupInfo, error) {
 	start := time.Now()
 	dialect, src, err := ParseDSN(dsn)
 	if err != nil {

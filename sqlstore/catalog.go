@@ -307,7 +307,7 @@ func (tx *Tx) checkMappingTarget(m *orderhub.ProductMapping) error {
 // carries (if it is about product mappings): a mapping has no id of its own, so the
 // audit entry's resource id is "sku/poId" and its row is read by both columns.
 func mappingChange(ctx context.Context, vendorID, sku, poID string) {
-	if c := ChangeFrom(ctx); c != nil && c.ResourceType == "product-mapping" {
+	if c := orderhub.ChangeFrom(ctx); c != nil && c.ResourceType == "product-mapping" {
 		c.SetKey(sku+"/"+poID, sku, poID)
 		if c.VendorID == "" {
 			c.VendorID = vendorID
@@ -413,10 +413,6 @@ func (db *DB) DeleteProductMapping(ctx context.Context, vendorID, sku, poID stri
 	})
 }
 
-// SourceSecretPrefix starts every source secret, so that the purchase hook can tell
-// a source secret from an OAuth access token.
-const SourceSecretPrefix = "ohk_"
-
 const sourceColumns = `id, vendor_id, type, name, created_at`
 
 func scanSource(sc interface{ Scan(...any) error }) (*orderhub.Source, error) {
@@ -439,7 +435,7 @@ func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret stri
 	if s.ID == "" {
 		s.ID = orderhub.NewID("src")
 	}
-	secret = orderhub.NewSecret(SourceSecretPrefix)
+	secret = orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	err = db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(s.VendorID); err != nil {
 			return err
@@ -449,7 +445,7 @@ func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret stri
 		}
 		s.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO sources (id, vendor_id, type, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-			s.ID, s.VendorID, s.Type, s.Name, HashSecret(secret), micros(tx.now))
+			s.ID, s.VendorID, s.Type, s.Name, orderhub.HashSecret(secret), micros(tx.now))
 		if err != nil {
 			return err
 		}
@@ -475,7 +471,7 @@ func (db *DB) GetSource(ctx context.Context, id string) (*orderhub.Source, error
 
 // SourceBySecret returns the live source whose secret is secret, or Unauthorized.
 func (db *DB) SourceBySecret(ctx context.Context, secret string) (*orderhub.Source, error) {
-	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, HashSecret(secret)))
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, orderhub.HashSecret(secret)))
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid source secret.")
 	}
@@ -529,10 +525,10 @@ func (db *DB) UpdateSource(ctx context.Context, vendorID, id, name string) (*ord
 // source and the secret (stored only as a hash: shown once). The old secret stops
 // working at once.
 func (db *DB) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
-	secret := orderhub.NewSecret(SourceSecretPrefix)
+	secret := orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	var s *orderhub.Source
 	err := db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, HashSecret(secret))
+		res, err := tx.exec(`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, orderhub.HashSecret(secret))
 		if err != nil {
 			return err
 		}

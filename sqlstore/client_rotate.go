@@ -25,7 +25,7 @@ func (db *DB) RotateClientSecret(ctx context.Context, id string) (string, error)
 		if revoked != nil {
 			return orderhub.Errorf(orderhub.EConflict, "Client %q is revoked; create a new client instead.", id)
 		}
-		_, err := tx.exec(`UPDATE oauth_clients SET secret_hash = $2 WHERE id = $1`, id, HashSecret(secret))
+		_, err := tx.exec(`UPDATE oauth_clients SET secret_hash = $2 WHERE id = $1`, id, orderhub.HashSecret(secret))
 		return err
 	})
 	if err != nil {

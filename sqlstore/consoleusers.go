@@ -19,8 +19,8 @@ import (
 // hashConsolePassword checks a console password (MinConsolePassword to 72 bytes:
 // bcrypt reads no further) and returns its bcrypt hash.
 func hashConsolePassword(password string) ([]byte, error) {
-	if len(password) < MinConsolePassword || len(password) > 72 {
-		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "password", "The password must be %d to 72 bytes long.", MinConsolePassword)
+	if len(password) < orderhub.MinConsolePassword || len(password) > 72 {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "password", "The password must be %d to 72 bytes long.", orderhub.MinConsolePassword)
 	}
 	return bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 }
@@ -47,11 +47,11 @@ func (tx *Tx) keepAnOperator(id, username, what string) error {
 	if err := tx.queryRow(`SELECT role, disabled_at FROM console_users WHERE id = $1`, id).Scan(&role, &disabled); err != nil {
 		return err
 	}
-	if role != RoleOperator || disabled.Valid {
+	if role != orderhub.RoleOperator || disabled.Valid {
 		return nil
 	}
 	var others int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM console_users WHERE role = $1 AND disabled_at IS NULL AND id <> $2`, RoleOperator, id).Scan(&others); err != nil {
+	if err := tx.queryRow(`SELECT COUNT(*) FROM console_users WHERE role = $1 AND disabled_at IS NULL AND id <> $2`, orderhub.RoleOperator, id).Scan(&others); err != nil {
 		return err
 	}
 	if others == 0 {
@@ -70,8 +70,8 @@ func (tx *Tx) consoleUserID(username string) (string, error) {
 }
 
 // GetConsoleUser returns a console user by username (never its password hash).
-func (db *DB) GetConsoleUser(ctx context.Context, username string) (*ConsoleUser, error) {
-	u := &ConsoleUser{}
+func (db *DB) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
+	u := &orderhub.ConsoleUser{}
 	var created int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
@@ -87,7 +87,7 @@ func (db *DB) GetConsoleUser(ctx context.Context, username string) (*ConsoleUser
 // SetConsoleUserRole gives a console user another role (vendorID: the vendor of a
 // vendor role). It takes effect at the user's next request: sessions read the role
 // from the user. The last active operator keeps its role.
-func (db *DB) SetConsoleUserRole(ctx context.Context, username, role, vendorID string) (*ConsoleUser, error) {
+func (db *DB) SetConsoleUserRole(ctx context.Context, username, role, vendorID string) (*orderhub.ConsoleUser, error) {
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (db *DB) SetConsoleUserRole(ctx context.Context, username, role, vendorID s
 		if err := tx.requireRoleVendor(vendorID); err != nil {
 			return err
 		}
-		if role != RoleOperator {
+		if role != orderhub.RoleOperator {
 			if err := tx.keepAnOperator(id, username, "making it "+role); err != nil {
 				return err
 			}
@@ -153,6 +153,6 @@ func (db *DB) DeleteConsoleUser(ctx context.Context, username string) error {
 
 // RecordAudit writes an audit entry for c alone: for what is worth recording but
 // changes no row of its own (a failed console login). It is its own write request.
-func (db *DB) RecordAudit(ctx context.Context, c *Change) error {
-	return db.Write(WithChange(ctx, c), func(*Tx) error { return nil })
+func (db *DB) RecordAudit(ctx context.Context, c *orderhub.Change) error {
+	return db.Write(orderhub.WithChange(ctx, c), func(*Tx) error { return nil })
 }

@@ -93,13 +93,13 @@ func (tx *Tx) placeVendorOrder(o *orderhub.VendorOrder, promo *orderhub.PromoCod
 		return nil, err
 	}
 
-	user, err := tx.upsertCustomer(o.VendorID, CustomerMatch{Email: o.User.Email}, personCustomer(&o.User))
+	user, err := tx.upsertCustomer(o.VendorID, orderhub.CustomerMatch{Email: o.User.Email}, personCustomer(&o.User))
 	if err != nil {
 		return nil, err
 	}
 	payer := user
 	if o.Owner != nil {
-		if payer, err = tx.upsertCustomer(o.VendorID, CustomerMatch{Email: o.Owner.Email}, personCustomer(o.Owner)); err != nil {
+		if payer, err = tx.upsertCustomer(o.VendorID, orderhub.CustomerMatch{Email: o.Owner.Email}, personCustomer(o.Owner)); err != nil {
 			return nil, err
 		}
 	}
@@ -221,16 +221,8 @@ func (db *DB) GetContract(ctx context.Context, vendorID, id string) (*orderhub.C
 	return &r.Contract, nil
 }
 
-// ContractFilter selects contracts for ListContracts.
-type ContractFilter struct {
-	VendorID        string
-	ExternalOrderID string
-	UserID          string
-	Limit           int
-}
-
 // ListContracts returns a vendor's contracts, newest first.
-func (db *DB) ListContracts(ctx context.Context, f ContractFilter) ([]*orderhub.Contract, error) {
+func (db *DB) ListContracts(ctx context.Context, f orderhub.ContractFilter) ([]*orderhub.Contract, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

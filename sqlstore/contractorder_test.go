@@ -46,7 +46,7 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			orders, err := db.ListOrders(ctx, ListFilter{VendorID: "acme", Limit: 100})
+			orders, err := db.ListOrders(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 100})
 			if err != nil || len(orders) != 12 {
 				t.Fatalf("%d orders (%v), want 12: one per contract and the Zapier one", len(orders), err)
 			}
@@ -64,7 +64,7 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 					t.Fatalf("order numbers %v, want 1…12", numbers)
 				}
 			}
-			contracts, err := db.ListContracts(ctx, ContractFilter{VendorID: "acme", Limit: 100})
+			contracts, err := db.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", Limit: 100})
 			if err != nil || len(contracts) != 11 {
 				t.Fatalf("%d contracts (%v)", len(contracts), err)
 			}
@@ -80,15 +80,15 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			}
 			// Every contract's order-created names the contract; the confirming replay
 			// updated OLD-PENDING's order.
-			evs, err := db.ListEvents(ctx, EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated, Limit: 100})
+			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated, Limit: 100})
 			if err != nil || len(evs) != 12 {
 				t.Fatalf("%d order-created (%v), want 12", len(evs), err)
 			}
-			upd, _ := db.ListEvents(ctx, EventFilter{VendorID: "acme", Type: orderhub.EventOrderUpdated, Limit: 100})
+			upd, _ := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderUpdated, Limit: 100})
 			if len(upd) != 1 {
 				t.Fatalf("%d order-updated, want 1 (the confirming replay)", len(upd))
 			}
-			olds, _ := db.ListContracts(ctx, ContractFilter{VendorID: "acme", ExternalOrderID: "OLD-PENDING"})
+			olds, _ := db.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", ExternalOrderID: "OLD-PENDING"})
 			if len(olds) != 1 {
 				t.Fatalf("OLD-PENDING: %d contracts", len(olds))
 			}

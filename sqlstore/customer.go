@@ -41,19 +41,10 @@ func addressJSON(a *orderhub.Address) sql.NullString {
 	return sql.NullString{String: string(b), Valid: true}
 }
 
-// CustomerMatch says how upsertCustomer finds an existing customer: by id, then by
-// publisher user id, then by e-mail, then by phone (each only when set).
-type CustomerMatch struct {
-	ID              string
-	PublisherUserID string
-	Email           string
-	Phone           string
-}
-
 // upsertCustomer finds the vendor's customer by m, or creates one from in. An
 // existing customer takes the non-empty fields of in; a changed customer emits
 // customer-updated, a new one customer-created.
-func (tx *Tx) upsertCustomer(vendorID string, m CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
+func (tx *Tx) upsertCustomer(vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
 	var cur *orderhub.Customer
 	var err error
 	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {

@@ -183,12 +183,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	}
 	switch {
 	case opt.InlineFanout == 0:
-		opt.InlineFanout = DefaultInlineFanout
+		opt.InlineFanout = orderhub.DefaultInlineFanout
 	case opt.InlineFanout < 0:
 		opt.InlineFanout = -1
 	}
 	if opt.FanoutBatch <= 0 {
-		opt.FanoutBatch = DefaultFanoutBatch
+		opt.FanoutBatch = orderhub.DefaultFanoutBatch
 	}
 	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now, inlineFanout: opt.InlineFanout, fanBatch: opt.FanoutBatch}
 	switch dialect {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,129 +26,12 @@ import (
 // a dead delivery no longer blocks the ones after it (as in Svix), and can be replayed.
 // Events with an empty ordering key are not ordered: each is its own head.
 
-// Endpoint kinds.
-const (
-	EndpointWebhook = "webhook" // a plain Standard Webhooks receiver
-	EndpointZapier  = "zapier"  // a Zapier REST-hook subscription
-)
-
-// Delivery statuses. Pending and failed are active: they will be attempted.
-const (
-	DeliveryPending   = "pending"   // not attempted yet
-	DeliveryFailed    = "failed"    // the last attempt failed; another one is scheduled
-	DeliveryDelivered = "delivered" // a 2xx answer was received
-	DeliveryDead      = "dead"      // retries exhausted or the endpoint was disabled; replayable
-	DeliveryCanceled  = "canceled"  // the endpoint was deleted (by an operator or a 410 Gone)
-)
-
-// EventEndpointDisabled is appended when an endpoint is disabled automatically after
-// failing without a success for too long.
-const EventEndpointDisabled = "endpoint-disabled"
-
-// DefaultSecretOverlap is how long a rotated-out secret keeps signing.
-const DefaultSecretOverlap = 24 * time.Hour
-
-const secretPrefix = "whsec_"
-
-// Endpoint is a delivery target of a vendor.
-type Endpoint struct {
-	ID          string   `json:"id"`
-	VendorID    string   `json:"vendorId"`
-	Kind        string   `json:"kind"`
-	URL         string   `json:"url"`
-	Description string   `json:"description"`
-	EventTypes  []string `json:"eventTypes"` // empty: every event type
-	Enabled     bool     `json:"enabled"`
-	// DisabledReason says why a disabled (or deleted) endpoint stopped receiving.
-	DisabledReason string `json:"disabledReason,omitempty"`
-	// PreviousSecretExpiresAt is set during a rotation's overlap, while the old secret
-	// still signs beside the new one.
-	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
-	FailingSince            *time.Time `json:"failingSince,omitempty"`
-	LastSuccessAt           *time.Time `json:"lastSuccessAt,omitempty"`
-	CreatedAt               time.Time  `json:"createdAt"`
-	UpdatedAt               time.Time  `json:"updatedAt"`
-	DeletedAt               *time.Time `json:"deletedAt,omitempty"`
-	// Health is healthy, failing (no success since FailingSince), disabled or deleted.
-	Health string `json:"health"`
-	// AlertedAt is when an endpoint.failing (or endpoint.disabled) alert went out for
-	// it, while that alert stands (until endpoint.recovered); see alerts.go.
-	AlertedAt *time.Time `json:"alertedAt,omitempty"`
-	// Secret is the signing secret (whsec_…). It is filled in only by CreateEndpoint
-	// and RotateEndpointSecret: it is shown once.
-	Secret string `json:"secret,omitempty"`
-}
-
-// Delivery is one event to one endpoint.
-type Delivery struct {
-	ID            string     `json:"id"`
-	VendorID      string     `json:"vendorId"`
-	EndpointID    string     `json:"endpointId"`
-	EventID       string     `json:"eventId"`
-	EventType     string     `json:"eventType"`
-	OrderingKey   string     `json:"orderingKey"`
-	Seq           int64      `json:"seq"`
-	Status        string     `json:"status"`
-	Attempts      int        `json:"attempts"`
-	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"` // active deliveries only
-	InFlightUntil *time.Time `json:"inFlightUntil,omitempty"` // lease of a running attempt
-	LastStatus    int        `json:"lastStatus,omitempty"`
-	LastError     string     `json:"lastError,omitempty"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
-	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
-}
-
-// Attempt is one try to deliver a delivery.
-type Attempt struct {
-	ID           string    `json:"id"`
-	DeliveryID   string    `json:"deliveryId"`
-	EndpointID   string    `json:"endpointId"`
-	Attempt      int       `json:"attempt"`
-	StartedAt    time.Time `json:"startedAt"`
-	LatencyMS    float64   `json:"latencyMs"`
-	StatusCode   int       `json:"statusCode"` // 0: no response
-	ResponseBody string    `json:"responseBody,omitempty"`
-	Error        string    `json:"error,omitempty"`
-}
-
 // ---- endpoints ----
 
-// NewEndpointSecret returns a fresh signing secret: whsec_ + base64 of 32 random bytes.
-func NewEndpointSecret() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return secretPrefix + base64.StdEncoding.EncodeToString(b[:])
-}
-
-// SecretKey decodes a whsec_ secret into its HMAC key.
-func SecretKey(secret string) ([]byte, error) {
-	if !strings.HasPrefix(secret, secretPrefix) {
-		return nil, errors.New("a signing secret starts with whsec_")
-	}
-	return base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
-}
-
 func validSecret(s string) error {
-	key, err := SecretKey(s)
+	key, err := orderhub.SecretKey(s)
 	if err != nil || len(key) < 24 || len(key) > 64 {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "secret", "A signing secret is whsec_ followed by the base64 of 24 to 64 random bytes.")
-	}
-	return nil
-}
-
-// ValidateEndpointURL checks that u is an absolute http or https URL. Whether its host
-// may be reached is decided when connecting (see the delivery package).
-func ValidateEndpointURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.Hostname() == "" {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL must be an absolute http:// or https:// URL.")
-	}
-	if p.User != nil {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL must not contain credentials.")
-	}
-	if len(u) > 2048 {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The endpoint URL is longer than 2048 characters.")
 	}
 	return nil
 }
@@ -180,7 +61,7 @@ func normalizeEventTypes(types []string) ([]string, error) {
 // EndpointKinds are the endpoint kinds there are: webhook, zapier and the connector
 // kinds. A new connector adds its kind here (a fixed list, not a registration at
 // init: docs/architecture.md).
-var EndpointKinds = []string{EndpointWebhook, EndpointZapier, EndpointSalesmanago, EndpointYespo}
+var EndpointKinds = []string{orderhub.EndpointWebhook, orderhub.EndpointZapier, orderhub.EndpointSalesmanago, orderhub.EndpointYespo}
 
 func validKind(k string) error {
 	if !slices.Contains(EndpointKinds, k) {
@@ -191,7 +72,7 @@ func validKind(k string) error {
 
 // CreateEndpoint creates an endpoint of e.VendorID. An empty Kind is webhook, an empty
 // Secret gets a generated one; on return e carries its id, times and secret.
-func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
+func (db *DB) CreateEndpoint(ctx context.Context, e *orderhub.Endpoint) error {
 	if e.ID == "" {
 		e.ID = orderhub.NewID("ep")
 	}
@@ -199,12 +80,12 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		return err
 	}
 	if e.Kind == "" {
-		e.Kind = EndpointWebhook
+		e.Kind = orderhub.EndpointWebhook
 	}
 	if err := validKind(e.Kind); err != nil {
 		return err
 	}
-	if err := ValidateEndpointURL(e.URL); err != nil {
+	if err := orderhub.ValidateEndpointURL(e.URL); err != nil {
 		return err
 	}
 	types, err := normalizeEventTypes(e.EventTypes)
@@ -219,7 +100,7 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "description", "The description %s.", orderhub.TextRule(e.Description, true))
 	}
 	if e.Secret == "" {
-		e.Secret = NewEndpointSecret()
+		e.Secret = orderhub.NewEndpointSecret()
 	} else if err := validSecret(e.Secret); err != nil {
 		return err
 	}
@@ -231,7 +112,7 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 		if exists == 0 {
 			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", e.VendorID)
 		}
-		if e.Kind == EndpointWebhook {
+		if e.Kind == orderhub.EndpointWebhook {
 			if err := tx.checkQuota(e.VendorID, orderhub.QuotaWebhookEndpoints, ""); err != nil {
 				return err
 			}
@@ -264,8 +145,8 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *Endpoint) error {
 const endpointColumns = `id, vendor_id, kind, url, description, event_types, prev_secret_until, enabled, disabled_reason,
 	failing_since, last_success_at, created_at, updated_at, deleted_at, alert_state, alerted_at`
 
-func scanEndpoint(sc interface{ Scan(...any) error }) (*Endpoint, error) {
-	e := &Endpoint{}
+func scanEndpoint(sc interface{ Scan(...any) error }) (*orderhub.Endpoint, error) {
+	e := &orderhub.Endpoint{}
 	var types string
 	var enabled int
 	var created, updated int64
@@ -302,7 +183,7 @@ func endpointNotFound(id string) error {
 
 // GetEndpoint returns an endpoint (deleted ones too) of a vendor; an empty vendorID
 // matches any vendor (operators).
-func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*Endpoint, error) {
+func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*orderhub.Endpoint, error) {
 	e, err := scanEndpoint(db.read.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -313,15 +194,8 @@ func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*Endpoint, 
 	return e, nil
 }
 
-// EndpointFilter selects endpoints for ListEndpoints.
-type EndpointFilter struct {
-	VendorID       string // empty: every vendor
-	Kind           string
-	IncludeDeleted bool
-}
-
 // ListEndpoints returns endpoints, oldest first.
-func (db *DB) ListEndpoints(ctx context.Context, f EndpointFilter) ([]*Endpoint, error) {
+func (db *DB) ListEndpoints(ctx context.Context, f orderhub.EndpointFilter) ([]*orderhub.Endpoint, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
 		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = 1 OR deleted_at IS NULL)
 		ORDER BY created_at, id`, f.VendorID, f.Kind, boolInt(f.IncludeDeleted))
@@ -329,7 +203,7 @@ func (db *DB) ListEndpoints(ctx context.Context, f EndpointFilter) ([]*Endpoint,
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Endpoint{}
+	out := []*orderhub.Endpoint{}
 	for rows.Next() {
 		e, err := scanEndpoint(rows)
 		if err != nil {
@@ -347,19 +221,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// EndpointUpdate changes the fields that are set.
-type EndpointUpdate struct {
-	URL         *string   `json:"url,omitempty"`
-	Description *string   `json:"description,omitempty"`
-	EventTypes  *[]string `json:"eventTypes,omitempty"`
-	Kind        *string   `json:"kind,omitempty"`
-}
-
 // UpdateEndpoint changes an endpoint's URL, description, event types or kind. Event
 // type changes apply to events appended afterwards.
-func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u EndpointUpdate) (*Endpoint, error) {
+func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhub.EndpointUpdate) (*orderhub.Endpoint, error) {
 	if u.URL != nil {
-		if err := ValidateEndpointURL(*u.URL); err != nil {
+		if err := orderhub.ValidateEndpointURL(*u.URL); err != nil {
 			return nil, err
 		}
 	}
@@ -387,13 +253,13 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u Endpoin
 		if err := tx.liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
-		if u.Kind != nil && *u.Kind == EndpointWebhook {
+		if u.Kind != nil && *u.Kind == orderhub.EndpointWebhook {
 			// Turning another kind into a webhook adds one to the webhookEndpoints quota.
 			var kind, owner string
 			if err := tx.queryRow(`SELECT kind, vendor_id FROM endpoints WHERE id = $1`, id).Scan(&kind, &owner); err != nil {
 				return err
 			}
-			if kind != EndpointWebhook {
+			if kind != orderhub.EndpointWebhook {
 				if err := tx.checkQuota(owner, orderhub.QuotaWebhookEndpoints, ""); err != nil {
 					return err
 				}
@@ -430,14 +296,14 @@ func (tx *Tx) liveEndpoint(vendorID, id string) error {
 // generated one when empty). The old secret keeps signing beside the new one for
 // overlap (DefaultSecretOverlap when zero; a negative overlap drops it at once).
 // The returned endpoint carries the new secret.
-func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret string, overlap time.Duration) (*Endpoint, error) {
+func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret string, overlap time.Duration) (*orderhub.Endpoint, error) {
 	if newSecret == "" {
-		newSecret = NewEndpointSecret()
+		newSecret = orderhub.NewEndpointSecret()
 	} else if err := validSecret(newSecret); err != nil {
 		return nil, err
 	}
 	if overlap == 0 {
-		overlap = DefaultSecretOverlap
+		overlap = orderhub.DefaultSecretOverlap
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
 		if err := tx.liveEndpoint(vendorID, id); err != nil {
@@ -488,7 +354,7 @@ func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, 
 // SetEndpointEnabled enables or disables an endpoint. Disabling stops its active
 // deliveries (they become dead, so that they can be replayed after enabling it
 // again) and it receives no new ones; enabling clears its failure streak.
-func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*Endpoint, error) {
+func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*orderhub.Endpoint, error) {
 	err := db.Write(ctx, func(tx *Tx) error {
 		if err := tx.liveEndpoint(vendorID, id); err != nil {
 			return err
@@ -652,80 +518,6 @@ func (db *DB) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string
 
 // ---- claim and complete ----
 
-// ClaimRequest asks for due deliveries.
-//
-// Claims are fair between vendors: the vendors with due work (and those with
-// deliveries in flight at the claimer, InFlight) share the claimer's pool (Workers)
-// equally. Vendors are visited in turn, starting after After (round robin), and each
-// gets up to its share less what it has in flight; a vendor with a huge backlog
-// cannot fill a claim. Free slots nobody else wants go to vendors with more due
-// work, so one vendor alone can use the whole pool. When the pool is full because
-// some vendors hold more than their share, a vendor below its share may still get up
-// to its share from Borrow: it never waits for slots held by another vendor.
-type ClaimRequest struct {
-	Owner       string        // names the claimer (locked_by)
-	Limit       int           // at most this many deliveries (the free slots), Borrow aside
-	PerEndpoint int           // at most this many per endpoint (0: no limit)
-	Lease       time.Duration // how long the claim holds; afterwards the delivery is due again
-	// Exclude lists endpoints not to claim for (their concurrency cap is reached).
-	Exclude []string
-	// Wide lists endpoints exempt from PerEndpoint (healthy, fast receivers whose
-	// claimer keeps a deeper queue): a claim may take up to its limit for them.
-	Wide []string
-	// Single lists endpoints that may get one delivery in this claim (with its
-	// followers): their health allows them one attempt (failing, or a circuit's
-	// probe), so more would only fail at once without a request.
-	Single []string
-	// Workers is the pool the vendors share (0: Limit).
-	Workers int
-	// InFlight counts the claimer's deliveries per vendor, claimed and not finished.
-	InFlight map[string]int
-	// Borrow is how many deliveries beyond Limit may be claimed for vendors below
-	// their share.
-	Borrow int
-	// After is the vendor served first in the previous claim: this claim starts with
-	// the next one.
-	After string
-	// Follow, when positive, also claims behind each claimed head up to this many
-	// of the next deliveries of its queue, in seq order, stopping at the first that
-	// is not due or is leased (ClaimedDelivery.Next): a burst of one key (the events
-	// of one order) then takes one claim and one completion instead of one each.
-	Follow int
-}
-
-// ClaimedDelivery is a leased delivery with everything needed to send it.
-type ClaimedDelivery struct {
-	ID          string
-	VendorID    string
-	EndpointID  string
-	EventID     string
-	EventType   string
-	OrderingKey string
-	Seq         int64
-	// Attempts made before this one (in the current retry series).
-	Attempts    int
-	Owner       string
-	LockedUntil time.Time
-	EventData   json.RawMessage
-	EventTime   time.Time
-	URL         string
-	Kind        string
-	// Secrets sign the message: the current secret first, then the previous one while
-	// a rotation's overlap lasts.
-	Secrets []string
-	// SecretError says why the secrets could not be opened (a sealed secret and no
-	// or a wrong ORDERHUB_SECRET_KEY); the attempt then fails and is retried.
-	SecretError string
-	// Next are the deliveries of this head's queue claimed behind it
-	// (ClaimRequest.Follow), in seq order and leased like it. The claimer sends
-	// them one after the other once this one is delivered, each only after the one
-	// before was delivered, and hands back the ones it does not send as
-	// OutcomeReleased (in the same completion as the attempt that stopped it):
-	// per-key order holds because no other claimer can take them (they are not
-	// heads, and they are leased).
-	Next []*ClaimedDelivery
-}
-
 // claimSQL leases the due heads of one vendor ($8): the earliest due first, at most
 // PerEndpoint per endpoint (the Wide ones, $9: up to the limit), skipping excluded
 // endpoints and unexpired leases. The
@@ -789,8 +581,8 @@ func (db *DB) dueVendors(ctx context.Context) ([]string, error) {
 
 // ClaimDeliveries leases up to r.Limit due deliveries in one write transaction and
 // returns them with their events and endpoints.
-func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDelivery, error) {
-	_, out, err := db.CompleteAndClaim(ctx, nil, CompleteOptions{}, &r)
+func (db *DB) ClaimDeliveries(ctx context.Context, r orderhub.ClaimRequest) ([]*orderhub.ClaimedDelivery, error) {
+	_, out, err := db.CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &r)
 	return out, err
 }
 
@@ -798,9 +590,9 @@ func (db *DB) ClaimDeliveries(ctx context.Context, r ClaimRequest) ([]*ClaimedDe
 // claim is not nil), in one write transaction: heads promoted by the completions are
 // claimed at once, and a row touched by both is written once. With nothing to record
 // and nothing a claim could take, it does not write at all.
-func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, opt CompleteOptions, claim *ClaimRequest) (CompleteReport, []*ClaimedDelivery, error) {
-	var rep CompleteReport
-	var out []*ClaimedDelivery
+func (db *DB) CompleteAndClaim(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, claim *orderhub.ClaimRequest) (orderhub.CompleteReport, []*orderhub.ClaimedDelivery, error) {
+	var rep orderhub.CompleteReport
+	var out []*orderhub.ClaimedDelivery
 	var plan *claimPlan
 	if claim != nil && claim.Limit+max(claim.Borrow, 0) > 0 {
 		due, err := db.dueVendors(ctx)
@@ -817,7 +609,7 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, op
 	}
 	q := db.claimSQL()
 	err := db.Write(ctx, func(tx *Tx) error {
-		rep, out = CompleteReport{}, out[:0]
+		rep, out = orderhub.CompleteReport{}, out[:0]
 		if len(results) > 0 {
 			if err := tx.complete(results, opt, &rep); err != nil {
 				return err
@@ -829,7 +621,7 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, op
 		return nil
 	})
 	if err != nil {
-		return CompleteReport{}, nil, err
+		return orderhub.CompleteReport{}, nil, err
 	}
 	if len(out) > 0 {
 		if err := db.loadClaimed(ctx, out); err != nil {
@@ -841,13 +633,13 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*AttemptResult, op
 
 // claimPlan is the order in which a claim visits the vendors and what each may get.
 type claimPlan struct {
-	r     *ClaimRequest
+	r     *orderhub.ClaimRequest
 	order []string // vendors with due work, round robin from after ClaimRequest.After
 	share int      // each vendor's share of the pool
 	hard  int      // Limit + Borrow: the most this claim takes
 }
 
-func newClaimPlan(r *ClaimRequest, due []string) *claimPlan {
+func newClaimPlan(r *orderhub.ClaimRequest, due []string) *claimPlan {
 	p := &claimPlan{r: r, hard: r.Limit + max(r.Borrow, 0)}
 	// Round robin: the first vendor after r.After (due is in id order).
 	first := 0
@@ -886,7 +678,7 @@ func (p *claimPlan) empty() bool {
 	return true
 }
 
-func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDelivery) error {
+func (tx *Tx) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*orderhub.ClaimedDelivery) error {
 	per := r.PerEndpoint
 	if per <= 0 {
 		per = p.hard
@@ -912,7 +704,7 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 		defer rows.Close()
 		n := 0
 		for rows.Next() {
-			c := &ClaimedDelivery{Owner: r.Owner, LockedUntil: until}
+			c := &orderhub.ClaimedDelivery{Owner: r.Owner, LockedUntil: until}
 			if err := rows.Scan(&c.ID, &c.VendorID, &c.EndpointID, &c.EventID, &c.EventType, &c.OrderingKey, &c.Seq, &c.Attempts); err != nil {
 				return n, err
 			}
@@ -970,12 +762,12 @@ func (tx *Tx) claim(q string, r *ClaimRequest, p *claimPlan, out *[]*ClaimedDeli
 // keeps the key's order. They stay non-heads (ready = 0); the head's completion
 // promotes the next one as usual. A head with a lower-seq delivery waiting behind it
 // (replayed while the head was in flight) gets no followers: that one goes next.
-func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time) error {
+func (tx *Tx) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery, until time.Time) error {
 	now := micros(tx.now)
 	var ids []string
 	// take adds a candidate behind h unless h's run has ended (it reports false
 	// once it has).
-	take := func(h *ClaimedDelivery, c *ClaimedDelivery, next sql.NullInt64, locked int64) bool {
+	take := func(h *orderhub.ClaimedDelivery, c *orderhub.ClaimedDelivery, next sql.NullInt64, locked int64) bool {
 		if c.Seq < h.Seq || !next.Valid || next.Int64 > now || locked > now {
 			return false // the run ends here: what comes after waits for it
 		}
@@ -988,7 +780,7 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 		// One round trip for every head (LATERAL: each key's other active
 		// deliveries from its lowest seq, LIMIT Follow, as below), and one UPDATE.
 		var eps, keys, hids []string
-		byID := map[string]*ClaimedDelivery{}
+		byID := map[string]*orderhub.ClaimedDelivery{}
 		for _, h := range heads {
 			if h.OrderingKey != "" {
 				eps, keys, hids = append(eps, h.EndpointID), append(keys, h.OrderingKey), append(hids, h.ID)
@@ -1010,7 +802,7 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 		ended := map[string]bool{}
 		for rows.Next() {
 			var head string
-			c := &ClaimedDelivery{}
+			c := &orderhub.ClaimedDelivery{}
 			var next sql.NullInt64
 			var locked int64
 			if err := rows.Scan(&head, &c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
@@ -1051,7 +843,7 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 			return err
 		}
 		for rows.Next() {
-			c := &ClaimedDelivery{}
+			c := &orderhub.ClaimedDelivery{}
 			var next sql.NullInt64
 			var locked int64
 			if err := rows.Scan(&c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
@@ -1092,10 +884,10 @@ func (tx *Tx) follow(r *ClaimRequest, heads []*ClaimedDelivery, until time.Time)
 
 // loadClaimed reads the events and endpoints of claimed deliveries (both committed
 // before the claim) from the reader pool, keeping the write transaction short.
-func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
+func (db *DB) loadClaimed(ctx context.Context, cs []*orderhub.ClaimedDelivery) error {
 	for _, c := range cs {
 		if len(c.Next) > 0 {
-			flat := make([]*ClaimedDelivery, 0, 2*len(cs))
+			flat := make([]*orderhub.ClaimedDelivery, 0, 2*len(cs))
 			for _, c := range cs {
 				flat = append(append(flat, c), c.Next...)
 			}
@@ -1103,7 +895,7 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*ClaimedDelivery) error {
 			break
 		}
 	}
-	byID := make(map[string]*ClaimedDelivery, len(cs))
+	byID := make(map[string]*orderhub.ClaimedDelivery, len(cs))
 	for _, c := range cs {
 		byID[c.ID] = c
 	}
@@ -1174,76 +966,14 @@ func receiverText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
-// Outcome is what an attempt means for its delivery.
-type Outcome int
-
-// Outcomes of an attempt.
-const (
-	OutcomeDelivered Outcome = iota // 2xx
-	OutcomeRetry                    // failed; try again after RetryIn
-	OutcomeDead                     // failed and the schedule is exhausted
-	OutcomeGone                     // 410 Gone: delete the endpoint
-	// OutcomeReleased hands back a delivery claimed behind a head
-	// (ClaimedDelivery.Next) that was not sent: its lease ends, nothing else
-	// changes and no attempt is recorded.
-	OutcomeReleased
-)
-
-func (o Outcome) String() string {
-	switch o {
-	case OutcomeDelivered:
-		return "delivered"
-	case OutcomeRetry:
-		return "retry"
-	case OutcomeDead:
-		return "dead"
-	case OutcomeGone:
-		return "gone"
-	case OutcomeReleased:
-		return "released"
-	}
-	return "unknown"
-}
-
-// AttemptResult reports one finished attempt of a claimed delivery.
-type AttemptResult struct {
-	Claim        *ClaimedDelivery
-	StartedAt    time.Time
-	Latency      time.Duration
-	StatusCode   int    // 0: no response
-	ResponseBody string // the first KiB
-	Error        string
-	Outcome      Outcome
-	RetryIn      time.Duration // for OutcomeRetry
-}
-
-// CompleteOptions tune CompleteDeliveries.
-type CompleteOptions struct {
-	// DisableAfter disables an endpoint that has failed without a success for this
-	// long (0: never) and appends an endpoint-disabled event.
-	DisableAfter time.Duration
-	// AlertFailingAfter (0: no alerts) and AlertInterval: see alerts.go.
-	AlertFailingAfter, AlertInterval time.Duration
-}
-
-// CompleteReport says what a completion batch changed besides the deliveries.
-type CompleteReport struct {
-	Disabled []string // endpoints disabled for failing too long
-	Deleted  []string // endpoints deleted after a 410 Gone
-	Alerts   []Alert  // operational alerts (alerts.go)
-	// Stale counts results whose lease had been lost (the delivery was claimed again,
-	// or stopped); their attempts are recorded but change nothing else.
-	Stale int
-}
-
 // CompleteDeliveries records a batch of attempts and applies their outcomes in one
 // write transaction.
-func (db *DB) CompleteDeliveries(ctx context.Context, results []*AttemptResult, opt CompleteOptions) (CompleteReport, error) {
+func (db *DB) CompleteDeliveries(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions) (orderhub.CompleteReport, error) {
 	rep, _, err := db.CompleteAndClaim(ctx, results, opt, nil)
 	return rep, err
 }
 
-func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *CompleteReport) error {
+func (tx *Tx) complete(results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
 	now := micros(tx.now)
 	succeeded := map[string]bool{}
 	failed := map[string]bool{}
@@ -1284,8 +1014,8 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		}
 	}
 	var release []string
-	delivered := map[int][]string{} // by status code: the deliveries to mark delivered
-	var single []*AttemptResult     // other outcomes, one UPDATE each
+	delivered := map[int][]string{}      // by status code: the deliveries to mark delivered
+	var single []*orderhub.AttemptResult // other outcomes, one UPDATE each
 	for _, r := range results {
 		c := r.Claim
 		same := c.OrderingKey != "" && c.EndpointID == q.ep && c.OrderingKey == q.key
@@ -1295,7 +1025,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		}
 		l, ok := held[c.ID]
 		holds := ok && l.owner == c.Owner && l.until == micros(c.LockedUntil)
-		if r.Outcome == OutcomeReleased {
+		if r.Outcome == orderhub.OutcomeReleased {
 			if holds {
 				release = append(release, c.ID)
 			}
@@ -1303,15 +1033,15 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		}
 		ready := 1
 		switch r.Outcome {
-		case OutcomeDelivered:
+		case orderhub.OutcomeDelivered:
 			ready = 0
 			succeeded[c.EndpointID] = true
-		case OutcomeRetry:
+		case orderhub.OutcomeRetry:
 			failed[c.EndpointID] = true
-		case OutcomeDead:
+		case orderhub.OutcomeDead:
 			ready = 0
 			failed[c.EndpointID], dead[c.EndpointID] = true, true
-		case OutcomeGone:
+		case orderhub.OutcomeGone:
 			ready = 0
 			gone[c.EndpointID] = true
 		}
@@ -1321,7 +1051,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 			q.stale = true
 			continue
 		}
-		if r.Outcome == OutcomeDelivered && r.Error == "" {
+		if r.Outcome == orderhub.OutcomeDelivered && r.Error == "" {
 			delivered[r.StatusCode] = append(delivered[r.StatusCode], c.ID)
 		} else {
 			single = append(single, r)
@@ -1362,16 +1092,16 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		var next, deliveredAt sql.NullInt64
 		ready := 1
 		switch r.Outcome {
-		case OutcomeDelivered:
-			status, ready = DeliveryDelivered, 0
+		case orderhub.OutcomeDelivered:
+			status, ready = orderhub.DeliveryDelivered, 0
 			deliveredAt = sql.NullInt64{Int64: now, Valid: true}
-		case OutcomeRetry:
-			status = DeliveryFailed
+		case orderhub.OutcomeRetry:
+			status = orderhub.DeliveryFailed
 			next = sql.NullInt64{Int64: micros(tx.now.Add(r.RetryIn)), Valid: true}
-		case OutcomeDead:
-			status, ready = DeliveryDead, 0
-		case OutcomeGone:
-			status, ready = DeliveryCanceled, 0
+		case orderhub.OutcomeDead:
+			status, ready = orderhub.DeliveryDead, 0
+		case orderhub.OutcomeGone:
+			status, ready = orderhub.DeliveryCanceled, 0
 		}
 		var lastStatus sql.NullInt64
 		if r.StatusCode != 0 {
@@ -1426,7 +1156,7 @@ func (tx *Tx) complete(results []*AttemptResult, opt CompleteOptions, rep *Compl
 		}
 		data := map[string]any{"endpointId": id, "url": url, "reason": reason,
 			"failingSince": fromMicros(since.Int64).Format(time.RFC3339Nano), "disabledAt": tx.now.Format(time.RFC3339Nano)}
-		if _, err := tx.appendEvent(vendorID, EventEndpointDisabled, id, data); err != nil {
+		if _, err := tx.appendEvent(vendorID, orderhub.EventEndpointDisabled, id, data); err != nil {
 			return err
 		}
 		rep.Disabled = append(rep.Disabled, id)
@@ -1483,7 +1213,7 @@ func (tx *Tx) heldDeliveries(ids []string) (map[string]lease, error) {
 }
 
 // insertAttempts records the attempts of results (the released ones are none).
-func (tx *Tx) insertAttempts(results []*AttemptResult) error {
+func (tx *Tx) insertAttempts(results []*orderhub.AttemptResult) error {
 	const cols, chunk = 9, 100
 	var b strings.Builder
 	args := make([]any, 0, cols*chunk)
@@ -1500,7 +1230,7 @@ func (tx *Tx) insertAttempts(results []*AttemptResult) error {
 		return err
 	}
 	for _, r := range results {
-		if r.Outcome == OutcomeReleased {
+		if r.Outcome == orderhub.OutcomeReleased {
 			continue
 		}
 		c := r.Claim
@@ -1566,15 +1296,9 @@ func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err er
 	return fromMicros(next.Int64), true, nil
 }
 
-// DeliveryStats describes the queue.
-type DeliveryStats struct {
-	Active        int64      // pending + failed deliveries
-	OldestPending *time.Time // creation time of the oldest active delivery
-}
-
 // DeliveryQueueStats returns the queue's depth and the age of its oldest entry.
-func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
-	var s DeliveryStats
+func (db *DB) DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, error) {
+	var s orderhub.DeliveryStats
 	var oldest sql.NullInt64
 	// The count reads the deliveries_key index alone; the oldest active delivery is
 	// a head (each queue's oldest is its head), found through deliveries_vendor_due
@@ -1595,7 +1319,7 @@ func (db *DB) DeliveryQueueStats(ctx context.Context) (DeliveryStats, error) {
 // ahead of it, with the deliveries claimed behind it (ClaimedDelivery.Next: its
 // worker sends them without looking again). (Later events that were delivered already are not sent again: a replay
 // of an old event necessarily arrives after them.)
-func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*Delivery, error) {
+func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
 	err := db.Write(ctx, func(tx *Tx) error {
 		var endpointID, key, status string
 		err := tx.queryRow(`SELECT endpoint_id, ordering_key, status FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID).
@@ -1611,10 +1335,10 @@ func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*Deliver
 		}
 		now := micros(tx.now)
 		switch status {
-		case DeliveryPending, DeliveryFailed:
+		case orderhub.DeliveryPending, orderhub.DeliveryFailed:
 			_, err := tx.exec(`UPDATE deliveries SET next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND locked_by IS NULL`, id, now)
 			return err
-		case DeliveryCanceled:
+		case orderhub.DeliveryCanceled:
 			return orderhub.Errorf(orderhub.EConflict, "Delivery %q was canceled with its endpoint and cannot be replayed.", id)
 		}
 		if _, err := tx.exec(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
@@ -1912,15 +1636,15 @@ func (tx *Tx) replayWindowSince(vendorID, endpointID string, since time.Time, fr
 const deliveryColumns = `id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, attempts, next_attempt_at,
 	locked_until, last_status, last_error, created_at, updated_at, delivered_at`
 
-func scanDelivery(sc interface{ Scan(...any) error }) (*Delivery, error) {
-	d := &Delivery{}
+func scanDelivery(sc interface{ Scan(...any) error }) (*orderhub.Delivery, error) {
+	d := &orderhub.Delivery{}
 	var next, created, updated int64
 	var locked, lastStatus, delivered sql.NullInt64
 	if err := sc.Scan(&d.ID, &d.VendorID, &d.EndpointID, &d.EventID, &d.EventType, &d.OrderingKey, &d.Seq, &d.Status, &d.Attempts, &next,
 		&locked, &lastStatus, &d.LastError, &created, &updated, &delivered); err != nil {
 		return nil, err
 	}
-	if d.Status == DeliveryPending || d.Status == DeliveryFailed {
+	if d.Status == orderhub.DeliveryPending || d.Status == orderhub.DeliveryFailed {
 		if locked.Valid {
 			d.InFlightUntil = fromNullMicros(locked)
 		} else {
@@ -1934,7 +1658,7 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*Delivery, error) {
 }
 
 // GetDelivery returns one delivery of a vendor (any vendor when vendorID is empty).
-func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*Delivery, error) {
+func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
 	d, err := scanDelivery(db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Delivery %q not found.", id)
@@ -1942,25 +1666,13 @@ func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*Delivery, 
 	return d, nil
 }
 
-// DeliveryFilter selects deliveries for ListDeliveries. Empty fields match anything.
-type DeliveryFilter struct {
-	VendorID    string
-	EndpointID  string
-	EventID     string
-	Status      string // one of the Delivery* statuses, or "active" (pending + failed)
-	OrderingKey string
-	Since       time.Time // created at or after
-	BeforeSeq   int64     // paging: seq below this (seq is per vendor)
-	Limit       int       // default 100, at most 1000
-}
-
 // ListDeliveries returns deliveries, newest (highest seq) first.
-func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
+func (db *DB) ListDeliveries(ctx context.Context, f orderhub.DeliveryFilter) ([]*orderhub.Delivery, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
 	switch f.Status {
-	case "", "active", DeliveryPending, DeliveryFailed, DeliveryDelivered, DeliveryDead, DeliveryCanceled:
+	case "", "active", orderhub.DeliveryPending, orderhub.DeliveryFailed, orderhub.DeliveryDelivered, orderhub.DeliveryDead, orderhub.DeliveryCanceled:
 	default:
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "status", "Status %q is not one of pending, failed, delivered, dead, canceled, active.", f.Status)
 	}
@@ -1994,7 +1706,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Delivery{}
+	out := []*orderhub.Delivery{}
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
@@ -2006,7 +1718,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery
 }
 
 // ListAttempts returns the attempts of a delivery of a vendor, oldest first.
-func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]*Attempt, error) {
+func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]*orderhub.Attempt, error) {
 	if _, err := db.GetDelivery(ctx, vendorID, deliveryID); err != nil {
 		return nil, err
 	}
@@ -2016,9 +1728,9 @@ func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Attempt{}
+	out := []*orderhub.Attempt{}
 	for rows.Next() {
-		a := &Attempt{}
+		a := &orderhub.Attempt{}
 		var started, latency int64
 		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.EndpointID, &a.Attempt, &started, &latency, &a.StatusCode, &a.ResponseBody, &a.Error); err != nil {
 			return nil, err

@@ -173,17 +173,8 @@ func (tx *Tx) flushSeqs() error {
 	return nil
 }
 
-// EventFilter selects events for ListEvents.
-type EventFilter struct {
-	VendorID    string
-	Type        string
-	OrderingKey string
-	AfterSeq    int64
-	Limit       int
-}
-
 // ListEvents returns a vendor's events in sequence order.
-func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]*orderhub.Event, error) {
+func (db *DB) ListEvents(ctx context.Context, f orderhub.EventFilter) ([]*orderhub.Event, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

@@ -48,14 +48,6 @@ import (
 //   - Events written with their one delivery (a forwarded SALESmanago request, a
 //     test event) are never expanded.
 
-// DefaultInlineFanout is how many live endpoints a vendor may have for its events to
-// be fanned out in the request's transaction (Options.InlineFanout).
-const DefaultInlineFanout = 16
-
-// DefaultFanoutBatch bounds the rows one expander step reads and writes
-// (Options.FanoutBatch).
-const DefaultFanoutBatch = 256
-
 // fanoutPoll is how often the expander looks for work it was not woken for (events
 // another process appended, work left by a crash).
 const fanoutPoll = time.Second
@@ -137,7 +129,7 @@ func (tx *Tx) directed(vendorID string, seq int64) {
 }
 
 // skipsFanout reports whether events of a type are never expanded (directed).
-func skipsFanout(typ string) bool { return directedEvent(typ) || typ == EventEndpointTest }
+func skipsFanout(typ string) bool { return directedEvent(typ) || typ == orderhub.EventEndpointTest }
 
 // ---- the expander ----
 

@@ -26,7 +26,7 @@ func TestExpanderSharesPerVendor(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 3 {
-			if err := db.CreateEndpoint(ctx, &Endpoint{VendorID: v, URL: "https://example.com/hook"}); err != nil {
+			if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://example.com/hook"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -83,11 +83,11 @@ func (db *DB) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.S
 }
 
 // ListShippings returns a vendor's shipments, newest first.
-func (db *DB) ListShippings(ctx context.Context, f ListFilter) ([]*orderhub.Shipping, error) {
+func (db *DB) ListShippings(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Shipping, error) {
 	return listRows(ctx, db, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanShipping)
 }
 
-func listRows[T any](ctx context.Context, db *DB, q string, f ListFilter, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
+func listRows[T any](ctx context.Context, db *DB, q string, f orderhub.ListFilter, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
 	rows, err := db.read.QueryContext(ctx, q, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
@@ -193,12 +193,12 @@ func (tx *Tx) transactionHistory(t *orderhub.Transaction) error {
 }
 
 // ListTransactions returns a vendor's transactions, newest first.
-func (db *DB) ListTransactions(ctx context.Context, f ListFilter) ([]*orderhub.Transaction, error) {
+func (db *DB) ListTransactions(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Transaction, error) {
 	return listRows(ctx, db, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanTransaction)
 }
 
 // ListTransactionHistories returns a vendor's transaction status changes, newest first.
-func (db *DB) ListTransactionHistories(ctx context.Context, f ListFilter) ([]*orderhub.TransactionHistory, error) {
+func (db *DB) ListTransactionHistories(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.TransactionHistory, error) {
 	return listRows(ctx, db, `SELECT id, vendor_id, transaction_id, status, message, created_at FROM transaction_histories WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f,
 		func(sc interface{ Scan(...any) error }) (*orderhub.TransactionHistory, error) {
 			h := &orderhub.TransactionHistory{}
@@ -258,7 +258,7 @@ func (db *DB) CreateSurvey(ctx context.Context, s *orderhub.Survey) error {
 }
 
 // ListSurveys returns a vendor's surveys, newest first.
-func (db *DB) ListSurveys(ctx context.Context, f ListFilter) ([]*orderhub.Survey, error) {
+func (db *DB) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Survey, error) {
 	return listRows(ctx, db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
 }
 

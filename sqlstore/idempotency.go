@@ -1,5 +1,7 @@
 package sqlstore
 
+import "orderhub"
+
 import (
 	"context"
 	"database/sql"
@@ -12,21 +14,12 @@ import (
 // Idempotency keys of admin API POSTs (httpapi/idempotency.go): a caller's key, the
 // fingerprint of the request first sent with it, and the answer once there is one.
 
-// IdempotentAnswer is the stored state of a key: in progress (Status 0) or answered.
-type IdempotentAnswer struct {
-	Fingerprint string
-	Status      int
-	ContentType string
-	Body        []byte
-	Sealed      bool // the body holds a one-time secret and was stored sealed
-}
-
 // ClaimIdempotencyKey claims key of scope for a request with fingerprint: when the
 // key is new, expired, or in progress under a lock that ran out (its process died),
 // the caller holds it for lock and must answer it (SaveIdempotentAnswer) or release
 // it; claimed is then true. Otherwise it returns the key's state: another
 // fingerprint, in progress, or the answer to replay.
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint string, lock, ttl time.Duration) (a *IdempotentAnswer, claimed bool, err error) {
+func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint string, lock, ttl time.Duration) (a *orderhub.IdempotentAnswer, claimed bool, err error) {
 	err = db.w.do(ctx, func(tx *Tx) error {
 		a, claimed = nil, false
 		now := micros(tx.now)
@@ -50,7 +43,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint s
 		case err != nil:
 			return err
 		}
-		a = &IdempotentAnswer{Fingerprint: fp, Status: int(st.Int64), ContentType: ct}
+		a = &orderhub.IdempotentAnswer{Fingerprint: fp, Status: int(st.Int64), ContentType: ct}
 		if fp == fingerprint && !st.Valid && lockedUntil <= now {
 			claimed = true
 			_, err := tx.exec(`UPDATE idempotency_keys SET locked_until = $3 WHERE scope = $1 AND idem_key = $2`, scope, key, micros(tx.now.Add(lock)))

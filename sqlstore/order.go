@@ -69,7 +69,7 @@ func (tx *Tx) upsertOrder(in *orderhub.OrderInput) (*orderhub.Order, bool, error
 		}
 	}
 	c := in.Customer
-	cust, err := tx.upsertCustomer(in.VendorID, CustomerMatch{ID: c.ID, PublisherUserID: c.PublisherUserID, Email: c.Email, Phone: c.Phone}, &c)
+	cust, err := tx.upsertCustomer(in.VendorID, orderhub.CustomerMatch{ID: c.ID, PublisherUserID: c.PublisherUserID, Email: c.Email, Phone: c.Phone}, &c)
 	if err != nil {
 		return nil, false, err
 	}
@@ -224,14 +224,7 @@ func (db *DB) GetOrderByExternalID(ctx context.Context, vendorID, externalOrderI
 	return o, nil
 }
 
-// ListFilter selects the newest records of a vendor (perform lists, admin pages).
-type ListFilter struct {
-	VendorID   string
-	CustomerID string // optional
-	Limit      int    // default 50, at most 1000
-}
-
-func listLimit(f ListFilter) int {
+func listLimit(f orderhub.ListFilter) int {
 	if f.Limit <= 0 {
 		return 50
 	}
@@ -239,7 +232,7 @@ func listLimit(f ListFilter) int {
 }
 
 // ListOrders returns a vendor's orders, newest first.
-func (db *DB) ListOrders(ctx context.Context, f ListFilter) ([]*orderhub.Order, error) {
+func (db *DB) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Order, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
 		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, listLimit(f))
 	if err != nil {
@@ -258,7 +251,7 @@ func (db *DB) ListOrders(ctx context.Context, f ListFilter) ([]*orderhub.Order, 
 }
 
 // ListCustomers returns a vendor's customers, newest first.
-func (db *DB) ListCustomers(ctx context.Context, f ListFilter) ([]*orderhub.Customer, error) {
+func (db *DB) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Customer, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
@@ -277,7 +270,7 @@ func (db *DB) ListCustomers(ctx context.Context, f ListFilter) ([]*orderhub.Cust
 
 // UpsertCustomer finds the vendor's customer by m or creates one from in, emitting
 // customer-created or customer-updated (nothing when unchanged).
-func (db *DB) UpsertCustomer(ctx context.Context, vendorID string, m CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
+func (db *DB) UpsertCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
 	var out *orderhub.Customer
 	err := db.Write(ctx, func(tx *Tx) error {
 		var err error
@@ -289,7 +282,7 @@ func (db *DB) UpsertCustomer(ctx context.Context, vendorID string, m CustomerMat
 
 // FindCustomer returns the vendor's customer matched by m (the same order as
 // upsertCustomer), or an ENotFound error.
-func (db *DB) FindCustomer(ctx context.Context, vendorID string, m CustomerMatch) (*orderhub.Customer, error) {
+func (db *DB) FindCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
 	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {
 		if k.val == "" {
 			continue

@@ -87,7 +87,7 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
-			ep := &Endpoint{VendorID: "acme", URL: "https://example.com/hook"}
+			ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}
 			if err := db.CreateEndpoint(ctx, ep); err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +182,7 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			if err != nil || c.FullName != "Old Renamed" {
 				t.Errorf("renamed customer: %+v %v", c, err)
 			}
-			custs, err := db.ListCustomers(ctx, ListFilter{VendorID: "acme", Limit: 1000})
+			custs, err := db.ListCustomers(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 				t.Errorf("owned contract: user %s payer %s, payer customer %+v %v", owner.UserID, owner.PayerID, payer, err)
 			}
 
-			evs, err := db.ListEvents(ctx, EventFilter{VendorID: "acme", Limit: 1000})
+			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,14 +214,14 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			}
 			// Every event has a delivery; each queue's head is its lowest seq, and
 			// only heads are claimed.
-			ds, err := db.ListDeliveries(ctx, DeliveryFilter{VendorID: "acme", Limit: 1000})
+			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(ds) != len(evs) {
 				t.Errorf("%d deliveries for %d events", len(ds), len(evs))
 			}
-			cs, err := db.ClaimDeliveries(ctx, ClaimRequest{Owner: "test", Limit: 1000, Lease: time.Minute})
+			cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "test", Limit: 1000, Lease: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +276,7 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 			if _, err := db.FindCustomerByEmail(ctx, "ghost", "g@example.com"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 				t.Errorf("the failed order left its customer behind: %v", err)
 			}
-			evs, err := db.ListEvents(ctx, EventFilter{VendorID: "acme"})
+			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 			if err != nil || len(evs) != 7 { // 2 × customer, contract and order created, 1 confirmed
 				t.Errorf("%d events (%v), want 7", len(evs), err)
 			}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"orderhub"
@@ -15,20 +14,6 @@ import (
 // Portal links (issue 18, console/portal.go): the key that signs them, and the
 // origins that may embed a vendor's portal.
 
-// PortalKeySetting names the settings row of the key that signs portal links, and
-// is the context its sealed form is bound to.
-const PortalKeySetting = "portal_link_key"
-
-// NewPortalKeyValue returns the stored form of a fresh portal link key: sealed with
-// s (ORDERHUB_SECRET_KEY) when it has a key, as the token signing key is.
-func NewPortalKeyValue(s *sealing.Sealer) (string, error) {
-	v := orderhub.RandomHex(32)
-	if s.Encrypts() {
-		return s.Seal(v, PortalKeySetting)
-	}
-	return v, nil
-}
-
 // PortalKey returns the key that signs portal links (made on first use). With a
 // sealer that has a key (SetSealer), the key is stored sealed; a key found in plain
 // text has been readable by whoever could read the database, so it is replaced by a
@@ -37,16 +22,16 @@ func NewPortalKeyValue(s *sealing.Sealer) (string, error) {
 func (db *DB) PortalKey(ctx context.Context) (string, error) {
 	s := db.sealer.Load()
 	for range 3 {
-		stored, err := db.Setting(ctx, PortalKeySetting, func() (string, error) { return NewPortalKeyValue(s) })
+		stored, err := db.Setting(ctx, orderhub.PortalKeySetting, func() (string, error) { return orderhub.NewPortalKeyValue(s) })
 		if err != nil {
 			return "", err
 		}
 		if !sealing.IsSealed(stored) && s.Encrypts() {
-			nv, err := NewPortalKeyValue(s)
+			nv, err := orderhub.NewPortalKeyValue(s)
 			if err != nil {
 				return "", err
 			}
-			ok, err := db.ReplaceSetting(ctx, PortalKeySetting, stored, nv)
+			ok, err := db.ReplaceSetting(ctx, orderhub.PortalKeySetting, stored, nv)
 			if err != nil {
 				return "", err
 			}
@@ -61,7 +46,7 @@ func (db *DB) PortalKey(ctx context.Context) (string, error) {
 		if s == nil {
 			s = &sealing.Sealer{}
 		}
-		key, err := s.Open(stored, PortalKeySetting)
+		key, err := s.Open(stored, orderhub.PortalKeySetting)
 		if err != nil {
 			return "", fmt.Errorf("the portal link key: %w", err)
 		}
@@ -70,31 +55,10 @@ func (db *DB) PortalKey(ctx context.Context) (string, error) {
 	return "", errors.New("the portal link key keeps changing under this process")
 }
 
-// MaxFrameAncestors bounds a vendor's list of embedding origins.
-const MaxFrameAncestors = 20
-
-// CleanFrameAncestors checks a list of origins (https://shop.example) that may embed
-// a vendor's portal and returns them as stored (scheme://host).
-func CleanFrameAncestors(origins []string) ([]string, error) {
-	if len(origins) > MaxFrameAncestors {
-		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "At most %d origins may embed the portal.", MaxFrameAncestors)
-	}
-	clean := []string{}
-	for _, o := range origins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") ||
-			u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, " ;,'\"") || !orderhub.IsLineText(o) {
-			return nil, orderhub.FieldError(orderhub.EInvalidRequest, "frameAncestors", "%q is not an origin such as https://shop.example (scheme and host, optionally a port).", o)
-		}
-		clean = append(clean, u.Scheme+"://"+u.Host)
-	}
-	return clean, nil
-}
-
 // SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
 // the vendor's portal in a frame; none: no site may.
 func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
-	clean, err := CleanFrameAncestors(origins)
+	clean, err := orderhub.CleanFrameAncestors(origins)
 	if err != nil {
 		return nil, err
 	}

@@ -16,18 +16,6 @@ import (
 // are): it then refuses new orders and stays readable; activating it again is
 // allowed. A code no contract uses can be edited freely and deleted.
 
-// PromoCodeUpdate is a change of a promo code; nil fields stay as they are.
-type PromoCodeUpdate struct {
-	ProductName   *string `json:"productName"`
-	Price         *string `json:"price"`
-	Currency      *string `json:"currency"`
-	BillingPeriod *string `json:"billingPeriod"`
-	BindingMonths *int    `json:"bindingMonths"`
-	Delivery      *string `json:"delivery"`
-	// Active false deactivates the code, true activates it again.
-	Active *bool `json:"active"`
-}
-
 // promoNotFound is the admin surfaces' error for an unknown code.
 func promoNotFound(vendorID, code string) error {
 	return orderhub.Errorf(orderhub.ENotFound, "Promo code %q of vendor %q not found.", code, vendorID)
@@ -66,7 +54,7 @@ func (db *DB) AdminGetPromoCode(ctx context.Context, vendorID, code string) (*or
 
 // UpdatePromoCode changes a promo code: its terms while no contract uses it
 // (ConflictError otherwise), its active state always.
-func (db *DB) UpdatePromoCode(ctx context.Context, vendorID, code string, in PromoCodeUpdate) (*orderhub.PromoCode, error) {
+func (db *DB) UpdatePromoCode(ctx context.Context, vendorID, code string, in orderhub.PromoCodeUpdate) (*orderhub.PromoCode, error) {
 	var out *orderhub.PromoCode
 	err := db.Write(ctx, func(tx *Tx) error {
 		cur, err := tx.getPromo(vendorID, code)

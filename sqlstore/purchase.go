@@ -228,7 +228,7 @@ func (tx *Tx) purchaseCustomer(p *orderhub.Purchase) (*orderhub.Customer, error)
 			return nil, err
 		}
 	}
-	return tx.upsertCustomer(p.VendorID, CustomerMatch{ID: p.UserID, PublisherUserID: p.PublisherUserID, Email: p.Email}, p.Customer())
+	return tx.upsertCustomer(p.VendorID, orderhub.CustomerMatch{ID: p.UserID, PublisherUserID: p.PublisherUserID, Email: p.Email}, p.Customer())
 }
 
 // GetPurchase returns one purchase of a vendor.
@@ -240,15 +240,8 @@ func (db *DB) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.P
 	return &r.PurchaseResult, nil
 }
 
-// PurchaseFilter selects purchases for ListPurchases.
-type PurchaseFilter struct {
-	VendorID string
-	SourceID string
-	Limit    int
-}
-
 // ListPurchases returns a vendor's purchases, newest first.
-func (db *DB) ListPurchases(ctx context.Context, f PurchaseFilter) ([]*orderhub.PurchaseResult, error) {
+func (db *DB) ListPurchases(ctx context.Context, f orderhub.PurchaseFilter) ([]*orderhub.PurchaseResult, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

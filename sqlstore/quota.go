@@ -19,7 +19,7 @@ import (
 // counts the busiest user here; quotaUserUsage counts one user ($1).
 var quotaUsage = map[string]string{
 	orderhub.QuotaEndpoints:        `SELECT COUNT(*) FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL`,
-	orderhub.QuotaWebhookEndpoints: `SELECT COUNT(*) FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL AND kind = '` + EndpointWebhook + `'`,
+	orderhub.QuotaWebhookEndpoints: `SELECT COUNT(*) FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL AND kind = '` + orderhub.EndpointWebhook + `'`,
 	orderhub.QuotaZapierChannelsPerUser: `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM zapier_channels c JOIN endpoints e ON e.id = c.id
 		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL GROUP BY c.user_id) per_user`,
 	orderhub.QuotaZapierUsers:         `SELECT COUNT(*) FROM zapier_users WHERE vendor_id = $1`,
@@ -98,26 +98,8 @@ func (tx *Tx) checkQuota(vendorID, name, user string) error {
 // (metrics). It may be called while the database is in use.
 func (db *DB) SetQuotaObserver(f func(quota string)) { db.quotaObserver.Store(&f) }
 
-// VendorQuota is one quota of a vendor: its limit and how much of it is used.
-type VendorQuota struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	// PerUser: the limit applies to each Zapier user; Used is the busiest user's.
-	PerUser  bool `json:"perUser"`
-	Limit    int  `json:"limit"`
-	Default  int  `json:"default"`
-	Override *int `json:"override"`
-	Used     int  `json:"used"`
-}
-
-// VendorQuotas are the quotas of a vendor.
-type VendorQuotas struct {
-	VendorID string        `json:"vendorId"`
-	Quotas   []VendorQuota `json:"quotas"`
-}
-
 // GetVendorQuotas returns every quota of a vendor with its usage.
-func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*VendorQuotas, error) {
+func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*orderhub.VendorQuotas, error) {
 	if _, err := db.GetVendor(ctx, vendorID); err != nil {
 		return nil, err
 	}
@@ -138,13 +120,13 @@ func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*VendorQuot
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := &VendorQuotas{VendorID: vendorID, Quotas: make([]VendorQuota, 0, len(orderhub.QuotaDefs))}
+	out := &orderhub.VendorQuotas{VendorID: vendorID, Quotas: make([]orderhub.VendorQuota, 0, len(orderhub.QuotaDefs))}
 	for _, d := range orderhub.QuotaDefs {
 		per := ""
 		if d.PerUser {
 			per = " per Zapier user"
 		}
-		q := VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + per + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
+		q := orderhub.VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + per + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
 		q.Limit = q.Default
 		if v, ok := overrides[d.Name]; ok {
 			q.Override, q.Limit = &v, v
@@ -160,7 +142,7 @@ func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*VendorQuot
 // SetVendorQuotas changes a vendor's overrides: a name with a limit sets its
 // override, a name with nil removes it (back to the server-wide default). Lowering
 // a limit below the usage keeps what exists and refuses new creates.
-func (db *DB) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*VendorQuotas, error) {
+func (db *DB) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*orderhub.VendorQuotas, error) {
 	for name, v := range set {
 		n := 0
 		if v != nil {

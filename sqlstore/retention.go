@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -36,93 +35,10 @@ import (
 // copy (VACUUM INTO) when the space is wanted back. PostgreSQL's autovacuum makes the
 // space of deleted rows reusable the same way.
 
-// Default retention limits.
-const (
-	DefaultRetainDelivered = 30 * 24 * time.Hour
-	DefaultRetainDead      = 90 * 24 * time.Hour
-	DefaultPruneBatch      = 100
-	DefaultPauseFactor     = 4
-)
-
-// Retention says what Prune deletes.
-type Retention struct {
-	// Delivered is the age after which delivered (and canceled) deliveries, their
-	// attempts, and events without deliveries are deleted; 0 keeps them for ever.
-	Delivered time.Duration
-	// Dead is the age (since the delivery died) after which dead letters and their
-	// attempts are deleted; 0 keeps them for ever.
-	Dead time.Duration
-	// Audit is the age after which audit log entries are deleted (audit.go); 0 keeps
-	// them for ever. Expired idempotency keys go in every pass.
-	Audit time.Duration
-	// Batch is how many deliveries or events one write request deletes at most
-	// (default DefaultPruneBatch).
-	Batch int
-	// Pause is the least wait between two write requests of a pass. The wait is also
-	// at least PauseFactor times how long the last request took (from queueing to
-	// commit), so that pruning takes at most about 1/(1+PauseFactor) of the writer
-	// however loaded the machine is.
-	Pause time.Duration
-	// PauseFactor: see Pause (default DefaultPauseFactor; negative: none).
-	PauseFactor float64
-}
-
-// PruneStats counts what a pass deleted.
-type PruneStats struct {
-	Delivered int64 `json:"delivered"` // delivered and canceled deliveries
-	Dead      int64 `json:"dead"`      // dead letters
-	Attempts  int64 `json:"attempts"`
-	Events    int64 `json:"events"`
-	Audit     int64 `json:"audit"`           // audit log entries
-	IdemKeys  int64 `json:"idempotencyKeys"` // expired idempotency keys
-}
-
-// Add adds o to s.
-func (s *PruneStats) Add(o PruneStats) {
-	s.Delivered += o.Delivered
-	s.Dead += o.Dead
-	s.Attempts += o.Attempts
-	s.Events += o.Events
-	s.Audit += o.Audit
-	s.IdemKeys += o.IdemKeys
-}
-
-// VendorRetention is a vendor's override of the server's retention limits: nil keeps
-// the server's default, a zero duration keeps for ever. In JSON the limits are
-// deliveredSeconds and deadSeconds (null: the default), and updatedAt is null when
-// the vendor has no override.
-type VendorRetention struct {
-	VendorID  string
-	Delivered *time.Duration
-	Dead      *time.Duration
-	UpdatedAt time.Time
-}
-
-// MarshalJSON writes the limits in seconds.
-func (v *VendorRetention) MarshalJSON() ([]byte, error) {
-	secs := func(d *time.Duration) *int64 {
-		if d == nil {
-			return nil
-		}
-		n := int64(*d / time.Second)
-		return &n
-	}
-	var upd *time.Time
-	if !v.UpdatedAt.IsZero() {
-		upd = &v.UpdatedAt
-	}
-	return json.Marshal(struct {
-		VendorID         string     `json:"vendorId"`
-		DeliveredSeconds *int64     `json:"deliveredSeconds"`
-		DeadSeconds      *int64     `json:"deadSeconds"`
-		UpdatedAt        *time.Time `json:"updatedAt"`
-	}{v.VendorID, secs(v.Delivered), secs(v.Dead), upd})
-}
-
 // GetVendorRetention returns a vendor's override (both limits nil when it has none),
 // or NotFound.
-func (db *DB) GetVendorRetention(ctx context.Context, vendorID string) (*VendorRetention, error) {
-	v := &VendorRetention{VendorID: vendorID}
+func (db *DB) GetVendorRetention(ctx context.Context, vendorID string) (*orderhub.VendorRetention, error) {
+	v := &orderhub.VendorRetention{VendorID: vendorID}
 	var del, dead, upd sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT r.delivered_s, r.dead_s, r.updated_at FROM vendors v
 		LEFT JOIN vendor_retention r ON r.vendor_id = v.id WHERE v.id = $1`, vendorID).Scan(&del, &dead, &upd)
@@ -167,15 +83,15 @@ func (db *DB) SetVendorRetention(ctx context.Context, vendorID string, delivered
 }
 
 // ListVendorRetention returns every vendor override, by vendor id.
-func (db *DB) ListVendorRetention(ctx context.Context) ([]*VendorRetention, error) {
+func (db *DB) ListVendorRetention(ctx context.Context) ([]*orderhub.VendorRetention, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT vendor_id, delivered_s, dead_s, updated_at FROM vendor_retention ORDER BY vendor_id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*VendorRetention
+	var out []*orderhub.VendorRetention
 	for rows.Next() {
-		var v VendorRetention
+		var v orderhub.VendorRetention
 		var del, dead sql.NullInt64
 		var upd int64
 		if err := rows.Scan(&v.VendorID, &del, &dead, &upd); err != nil {
@@ -197,17 +113,17 @@ func durPtr(n sql.NullInt64) *time.Duration {
 
 // Prune makes one retention pass over every vendor and returns what it deleted. It
 // stops at the first error (what it deleted before stays deleted) or when ctx ends.
-func (db *DB) Prune(ctx context.Context, r Retention) (PruneStats, error) {
+func (db *DB) Prune(ctx context.Context, r orderhub.Retention) (orderhub.PruneStats, error) {
 	if r.Batch <= 0 {
-		r.Batch = DefaultPruneBatch
+		r.Batch = orderhub.DefaultPruneBatch
 	}
 	switch {
 	case r.PauseFactor == 0:
-		r.PauseFactor = DefaultPauseFactor
+		r.PauseFactor = orderhub.DefaultPauseFactor
 	case r.PauseFactor < 0:
 		r.PauseFactor = 0
 	}
-	var total PruneStats
+	var total orderhub.PruneStats
 	type vendor struct {
 		id              string
 		delivered, dead time.Duration
@@ -266,11 +182,11 @@ func (db *DB) Prune(ctx context.Context, r Retention) (PruneStats, error) {
 // pruner prunes one vendor. Its cutoffs are times in microseconds; 0 prunes nothing.
 type pruner struct {
 	db          *DB
-	r           Retention
+	r           orderhub.Retention
 	vendor      string
 	delivered   int64 // delivered and canceled deliveries finished before, and events created before
 	dead        int64 // dead letters that died before
-	stats       PruneStats
+	stats       orderhub.PruneStats
 	wroteBefore bool
 	lastWrite   time.Duration // how long the last write request took
 }
@@ -381,11 +297,11 @@ func (p *pruner) deliveries(ctx context.Context) error {
 
 func (p *pruner) deliveryMayGo(status string, delivered, updated int64) bool {
 	switch status {
-	case DeliveryDelivered:
+	case orderhub.DeliveryDelivered:
 		return delivered > 0 && delivered < p.delivered
-	case DeliveryCanceled:
+	case orderhub.DeliveryCanceled:
 		return updated < p.delivered
-	case DeliveryDead:
+	case orderhub.DeliveryDead:
 		return updated < p.dead
 	}
 	return false
@@ -460,11 +376,11 @@ func (p *pruner) deleteDeliveries(ctx context.Context, ids []string) error {
 		return err
 	}
 	in, args := p.inList(3, ids)
-	var st PruneStats
+	var st orderhub.PruneStats
 	start := time.Now()
 	defer func() { p.lastWrite = time.Since(start) }()
 	err := p.db.w.do(ctx, func(tx *Tx) error {
-		st = PruneStats{}
+		st = orderhub.PruneStats{}
 		rows, err := tx.query(`SELECT id, status FROM deliveries WHERE id IN (`+in+`) AND `+prunable,
 			append([]any{p.delivered, p.dead}, args...)...)
 		if err != nil {
@@ -478,7 +394,7 @@ func (p *pruner) deleteDeliveries(ctx context.Context, ids []string) error {
 				return err
 			}
 			gone = append(gone, id)
-			if status == DeliveryDead {
+			if status == orderhub.DeliveryDead {
 				st.Dead++
 			} else {
 				st.Delivered++
@@ -608,7 +524,7 @@ func (p *pruner) deleteEvents(ctx context.Context, ids []string) error {
 
 // RunRetention prunes every interval (a first pass right away) until ctx ends,
 // reporting each pass to report (which may be nil).
-func (db *DB) RunRetention(ctx context.Context, r Retention, interval time.Duration, report func(PruneStats, time.Duration, error)) {
+func (db *DB) RunRetention(ctx context.Context, r orderhub.Retention, interval time.Duration, report func(orderhub.PruneStats, time.Duration, error)) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -632,15 +548,9 @@ func (db *DB) RunRetention(ctx context.Context, r Retention, interval time.Durat
 	}
 }
 
-// SpaceStats is how much space the database takes.
-type SpaceStats struct {
-	Bytes     int64 // the database's size (SQLite: the main file; PostgreSQL: pg_database_size)
-	FreeBytes int64 // SQLite: the size of the pages on the free list, reused for new rows
-}
-
 // Space reports the database's size.
-func (db *DB) Space(ctx context.Context) (SpaceStats, error) {
-	var s SpaceStats
+func (db *DB) Space(ctx context.Context) (orderhub.SpaceStats, error) {
+	var s orderhub.SpaceStats
 	if db.dialect == Postgres {
 		err := db.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&s.Bytes)
 		return s, err
@@ -654,5 +564,5 @@ func (db *DB) Space(ctx context.Context) (SpaceStats, error) {
 			return s, err
 		}
 	}
-	return SpaceStats{Bytes: pages * size, FreeBytes: free * size}, nil
+	return orderhub.SpaceStats{Bytes: pages * size, FreeBytes: free * size}, nil
 }

@@ -22,39 +22,17 @@ import (
 //     AppendSalesmanagoRequest with a delivery to that one endpoint only: no other
 //     endpoint of the vendor ever receives them.
 
-// EndpointSalesmanago is the endpoint kind of SALESmanago accounts.
-const EndpointSalesmanago = "salesmanago"
-
-// Event types of seed 002's forwarded requests.
-const (
-	EventSMContactUpsert  = "salesmanago.contact.upsert"
-	EventSMContactDelete  = "salesmanago.contact.delete"
-	EventSMEventAdd       = "salesmanago.event.add"
-	EventSMProductsUpsert = "salesmanago.products.upsert"
-)
-
 // smNoSync is the event-type filter of an account that syncs nothing automatically
 // (an empty filter would match every event).
 const smNoSync = "salesmanago.none"
-
-// SalesmanagoAccountRecord is an account with its sealed secrets (never written to
-// JSON) and the state of its endpoint.
-type SalesmanagoAccountRecord struct {
-	orderhub.SalesmanagoAccount
-	SealedSecret string `json:"-"`
-	SealedAPIKey string `json:"-"`
-	// Enabled and DisabledReason are the endpoint's.
-	Enabled        bool   `json:"enabled"`
-	DisabledReason string `json:"disabledReason,omitempty"`
-}
 
 const smColumns = `a.id, a.vendor_id, a.group_key, a.name, a.base_url, a.v3_base_url, a.client_id, a.api_secret, a.owner_email, a.api_key,
 	a.catalog_id, a.mapping, a.created_at, a.updated_at, e.enabled, e.disabled_reason`
 
 const smFrom = ` FROM salesmanago_accounts a JOIN endpoints e ON e.id = a.id`
 
-func scanSM(sc interface{ Scan(...any) error }) (*SalesmanagoAccountRecord, error) {
-	r := &SalesmanagoAccountRecord{}
+func scanSM(sc interface{ Scan(...any) error }) (*orderhub.SalesmanagoAccountRecord, error) {
+	r := &orderhub.SalesmanagoAccountRecord{}
 	a := &r.SalesmanagoAccount
 	var mapping string
 	var created, updated int64
@@ -86,7 +64,7 @@ func smEventTypes(m *orderhub.SalesmanagoMapping) string {
 // transaction. in must be validated (orderhub.ValidateSalesmanagoAccount) and carry
 // its id (the secrets are sealed with it); sealedSecret and sealedAPIKey are the
 // sealed apiSecret and v3 key ("" for none).
-func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*SalesmanagoAccountRecord, error) {
+func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error) {
 	if err := validSlug("account id", in.ID); err != nil {
 		return nil, err
 	}
@@ -132,7 +110,7 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 		}
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
-			in.ID, in.VendorID, EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from)
+			in.ID, in.VendorID, orderhub.EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from)
 		if err != nil {
 			return err
 		}
@@ -157,7 +135,7 @@ func smNotFound(id string) error {
 
 // GetSalesmanagoAccount returns a live account of a vendor (any vendor when vendorID
 // is empty).
-func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*SalesmanagoAccountRecord, error) {
+func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error) {
 	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.id = $1 AND ($2 = '' OR a.vendor_id = $2) AND a.deleted_at IS NULL`, id, vendorID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -170,7 +148,7 @@ func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*
 
 // SalesmanagoAccountByGroupKey returns the live account with a group key, of any
 // vendor: the caller checks that it is the caller's.
-func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*SalesmanagoAccountRecord, error) {
+func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*orderhub.SalesmanagoAccountRecord, error) {
 	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.group_key = $1 AND a.deleted_at IS NULL`, groupKey))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -183,14 +161,14 @@ func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string)
 
 // ListSalesmanagoAccounts returns the live accounts of a vendor (every vendor when
 // vendorID is empty), oldest first.
-func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*SalesmanagoAccountRecord, error) {
+func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
 		ORDER BY a.created_at, a.id`, vendorID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*SalesmanagoAccountRecord{}
+	out := []*orderhub.SalesmanagoAccountRecord{}
 	for rows.Next() {
 		r, err := scanSM(rows)
 		if err != nil {
@@ -203,7 +181,7 @@ func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*
 
 // UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)
 // and its endpoint's event types; it applies to events appended afterwards.
-func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*SalesmanagoAccountRecord, error) {
+func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
 	if m == nil {
 		m = &orderhub.SalesmanagoMapping{}
 	}
@@ -245,21 +223,15 @@ func (db *DB) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string)
 	})
 }
 
-// SalesmanagoRequest is a forwarded seed 002 request written to the outbox.
-type SalesmanagoRequest struct {
-	Event      *orderhub.Event
-	DeliveryID string
-}
-
 // AppendSalesmanagoRequest writes one of seed 002's forwarded requests as an event
 // of type typ (EventSM…) with its one delivery, to the account's endpoint only, in
 // one transaction. The account must be the vendor's, live and enabled.
-func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*SalesmanagoRequest, error) {
+func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*orderhub.SalesmanagoRequest, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return nil, err
 	}
-	var out *SalesmanagoRequest
+	var out *orderhub.SalesmanagoRequest
 	err = db.Write(ctx, func(tx *Tx) error {
 		var enabled int
 		var reason string
@@ -292,7 +264,7 @@ func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID,
 		if err := tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND vendor_id = $2 AND seq = $3`, accountID, vendorID, ev.Seq).Scan(&dlv); err != nil {
 			return err
 		}
-		out = &SalesmanagoRequest{Event: ev, DeliveryID: dlv}
+		out = &orderhub.SalesmanagoRequest{Event: ev, DeliveryID: dlv}
 		return nil
 	})
 	return out, err
@@ -316,7 +288,7 @@ func (db *DB) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID 
 // UpdateSalesmanagoAccount stores an account's changed settings: in is the whole
 // validated account (its secrets ignored); sealedSecret and sealedAPIKey replace the
 // stored secrets when not nil. The endpoint's URL follows the base URL.
-func (db *DB) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*SalesmanagoAccountRecord, error) {
+func (db *DB) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error) {
 	err := db.Write(ctx, func(tx *Tx) error {
 		now := micros(tx.now)
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "orderhub"
+
 import (
 	"context"
 	"database/sql"
@@ -19,16 +21,13 @@ import (
 // ones it reads with s. Set it before use (nil: store as-is, read plain only).
 func (db *DB) SetSealer(s *sealing.Sealer) { db.sealer.Store(s) }
 
-// EndpointSecretContext binds a sealed signing secret to its endpoint.
-func EndpointSecretContext(endpointID string) string { return "endpoint:" + endpointID }
-
 // sealSecret is the stored form of an endpoint's signing secret.
 func (db *DB) sealSecret(endpointID, secret string) (string, error) {
 	s := db.sealer.Load()
 	if s == nil || !s.Encrypts() || secret == "" {
 		return secret, nil
 	}
-	return s.Seal(secret, EndpointSecretContext(endpointID))
+	return s.Seal(secret, orderhub.EndpointSecretContext(endpointID))
 }
 
 // openSecret returns the signing secret of a stored form.
@@ -40,43 +39,17 @@ func (db *DB) openSecret(endpointID, stored string) (string, error) {
 	if s == nil {
 		s = &sealing.Sealer{}
 	}
-	return s.Open(stored, EndpointSecretContext(endpointID))
+	return s.Open(stored, orderhub.EndpointSecretContext(endpointID))
 }
-
-// Where sealed secrets live, and the context each is bound to.
-const (
-	// SecretTokenKey is the token signing key (settings row TokenSigningKeySetting).
-	SecretTokenKey = "token signing key"
-	// SecretPortalKey is the key that signs portal links (settings row
-	// PortalKeySetting).
-	SecretPortalKey = "portal link key"
-	// SecretWebhook is an endpoint's signing secret (current or previous).
-	SecretWebhook = "webhook signing secret"
-	// SecretYespo is a Yespo account's API key (bound to "yespo:" + vendor id).
-	SecretYespo = "Yespo API key"
-	// SecretSalesmanago is a SALESmanago account's apiSecret or API key (bound to
-	// the account id).
-	SecretSalesmanago = "SALESmanago secret"
-	// SecretIdempotent is an admin answer kept for Idempotency-Key replays that
-	// holds a one-time secret (idempotency.go; bound to scope and key).
-	SecretIdempotent = "idempotent answer with a secret"
-)
-
-// TokenSigningKeySetting names the settings row of the token signing key, and is
-// the context its sealed form is bound to.
-const TokenSigningKeySetting = "token_signing_key_ed25519"
-
-// ResealReport counts the secrets ResealSecrets rewrote, by kind.
-type ResealReport map[string]int
 
 // ResealSecrets rewrites every stored secret in one write transaction: fn gets its
 // kind (the Secret* constants), the context it is bound to and its stored form
 // (sealed, or plain), and returns the new stored form (the same: left alone).
 // Used to seal plain rows and to move every sealed row to a new key.
-func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (ResealReport, error) {
-	var rep ResealReport
+func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (orderhub.ResealReport, error) {
+	var rep orderhub.ResealReport
 	err := db.Write(ctx, func(tx *Tx) error {
-		rep = ResealReport{}
+		rep = orderhub.ResealReport{}
 		type row struct{ table, col, idCol, id, kind, context, stored string }
 		var rows []row
 		collect := func(q, table, col, idCol, kind string, context func(id string) string) error {
@@ -102,13 +75,13 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 			q, table, col, idCol, kind string
 			context                    func(string) string
 		}{
-			{`SELECT key, value FROM settings WHERE key = '` + TokenSigningKeySetting + `'`, "settings", "value", "key", SecretTokenKey, same},
-			{`SELECT key, value FROM settings WHERE key = '` + PortalKeySetting + `'`, "settings", "value", "key", SecretPortalKey, same},
-			{`SELECT id, secret FROM endpoints`, "endpoints", "secret", "id", SecretWebhook, EndpointSecretContext},
-			{`SELECT id, prev_secret FROM endpoints WHERE prev_secret IS NOT NULL`, "endpoints", "prev_secret", "id", SecretWebhook, EndpointSecretContext},
-			{`SELECT vendor_id, api_key FROM yespo_accounts`, "yespo_accounts", "api_key", "vendor_id", SecretYespo, func(v string) string { return "yespo:" + v }},
-			{`SELECT id, api_secret FROM salesmanago_accounts`, "salesmanago_accounts", "api_secret", "id", SecretSalesmanago, same},
-			{`SELECT id, api_key FROM salesmanago_accounts`, "salesmanago_accounts", "api_key", "id", SecretSalesmanago, same},
+			{`SELECT key, value FROM settings WHERE key = '` + orderhub.TokenSigningKeySetting + `'`, "settings", "value", "key", orderhub.SecretTokenKey, same},
+			{`SELECT key, value FROM settings WHERE key = '` + orderhub.PortalKeySetting + `'`, "settings", "value", "key", orderhub.SecretPortalKey, same},
+			{`SELECT id, secret FROM endpoints`, "endpoints", "secret", "id", orderhub.SecretWebhook, orderhub.EndpointSecretContext},
+			{`SELECT id, prev_secret FROM endpoints WHERE prev_secret IS NOT NULL`, "endpoints", "prev_secret", "id", orderhub.SecretWebhook, orderhub.EndpointSecretContext},
+			{`SELECT vendor_id, api_key FROM yespo_accounts`, "yespo_accounts", "api_key", "vendor_id", orderhub.SecretYespo, func(v string) string { return "yespo:" + v }},
+			{`SELECT id, api_secret FROM salesmanago_accounts`, "salesmanago_accounts", "api_secret", "id", orderhub.SecretSalesmanago, same},
+			{`SELECT id, api_key FROM salesmanago_accounts`, "salesmanago_accounts", "api_key", "id", orderhub.SecretSalesmanago, same},
 		} {
 			if err := collect(c.q, c.table, c.col, c.idCol, c.kind, c.context); err != nil {
 				return err
@@ -135,9 +108,9 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 			return err
 		}
 		for _, i := range idems {
-			nv, err := fn(SecretIdempotent, idemContext(i.scope, i.key), i.stored)
+			nv, err := fn(orderhub.SecretIdempotent, idemContext(i.scope, i.key), i.stored)
 			if err != nil {
-				return fmt.Errorf("%s of %s: %w", SecretIdempotent, i.key, err)
+				return fmt.Errorf("%s of %s: %w", orderhub.SecretIdempotent, i.key, err)
 			}
 			if nv == i.stored {
 				continue
@@ -145,7 +118,7 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 			if _, err := tx.exec(`UPDATE idempotency_keys SET body = $3 WHERE scope = $1 AND idem_key = $2`, i.scope, i.key, nv); err != nil {
 				return err
 			}
-			rep[SecretIdempotent]++
+			rep[orderhub.SecretIdempotent]++
 		}
 		for _, r := range rows {
 			nv, err := fn(r.kind, r.context, r.stored)
@@ -183,5 +156,5 @@ func (db *DB) ReplaceSetting(ctx context.Context, key, old, value string) (bool,
 // newSecret returns the stored form of a fresh signing secret for an endpoint
 // (connector and Zapier endpoints, whose secret is never shown).
 func (tx *Tx) newSecret(endpointID string) (string, error) {
-	return tx.w.db.sealSecret(endpointID, NewEndpointSecret())
+	return tx.w.db.sealSecret(endpointID, orderhub.NewEndpointSecret())
 }

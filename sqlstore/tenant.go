@@ -2,12 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/hex"
 	"strings"
-	"time"
 
 	"orderhub"
 )
@@ -23,7 +19,7 @@ func (db *DB) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
 	if strings.TrimSpace(v.Name) == "" {
 		v.Name = v.ID
 	}
-	name, err := ValidVendorName(v.Name)
+	name, err := orderhub.ValidVendorName(v.Name)
 	if err != nil {
 		return err
 	}
@@ -88,19 +84,6 @@ func (db *DB) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
 	return out, rows.Err()
 }
 
-// HashSecret returns the stored form of a high-entropy generated secret (client
-// secrets, source secrets): hex SHA-256. Passwords chosen by people use a slow hash
-// instead; generated 256-bit secrets do not need one.
-func HashSecret(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// SecretMatches compares a presented secret with a stored hash in constant time.
-func SecretMatches(secret, hash string) bool {
-	return subtle.ConstantTimeCompare([]byte(HashSecret(secret)), []byte(hash)) == 1
-}
-
 // CreateClient creates an OAuth client of a vendor and returns its secret, which is
 // stored only as a hash.
 func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret string, err error) {
@@ -138,7 +121,7 @@ func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret stri
 		}
 		c.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO oauth_clients (id, vendor_id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-			c.ID, c.VendorID, c.Name, HashSecret(secret), strings.Join(c.Scopes, " "), micros(tx.now))
+			c.ID, c.VendorID, c.Name, orderhub.HashSecret(secret), strings.Join(c.Scopes, " "), micros(tx.now))
 		if err != nil {
 			return err
 		}
@@ -153,16 +136,10 @@ func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret stri
 	return secret, nil
 }
 
-// ClientWithSecret is a client and the hash of its secret (for authentication).
-type ClientWithSecret struct {
-	orderhub.Client
-	SecretHash string
-}
-
 const clientColumns = `id, vendor_id, name, secret_hash, scopes, created_at, revoked_at`
 
-func scanClient(sc interface{ Scan(...any) error }) (*ClientWithSecret, error) {
-	c := &ClientWithSecret{}
+func scanClient(sc interface{ Scan(...any) error }) (*orderhub.ClientWithSecret, error) {
+	c := &orderhub.ClientWithSecret{}
 	var scopes string
 	var created int64
 	var revoked sql.NullInt64
@@ -176,7 +153,7 @@ func scanClient(sc interface{ Scan(...any) error }) (*ClientWithSecret, error) {
 }
 
 // GetClient returns a client with its secret hash.
-func (db *DB) GetClient(ctx context.Context, id string) (*ClientWithSecret, error) {
+func (db *DB) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSecret, error) {
 	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Client %q not found.", id)
@@ -314,30 +291,19 @@ func (db *DB) Setting(ctx context.Context, key string, create func() (string, er
 	return v, err
 }
 
-// AdminToken is an admin API credential. Role is RoleOperator (every vendor) or a
-// vendor role (RoleVendorAdmin, RoleVendorViewer) bound to VendorID.
-type AdminToken struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Role      string     `json:"role"`
-	VendorID  string     `json:"vendorId,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-	RevokedAt *time.Time `json:"revokedAt,omitempty"`
-}
-
 // CreateAdminToken creates an operator admin token and returns its secret (stored as
 // a hash).
-func (db *DB) CreateAdminToken(ctx context.Context, name string) (*AdminToken, string, error) {
-	return db.CreateScopedAdminToken(ctx, name, RoleOperator, "")
+func (db *DB) CreateAdminToken(ctx context.Context, name string) (*orderhub.AdminToken, string, error) {
+	return db.CreateScopedAdminToken(ctx, name, orderhub.RoleOperator, "")
 }
 
 // CreateScopedAdminToken creates an admin token of a role (vendorID: the vendor of a
 // vendor role) and returns its secret (stored as a hash).
-func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*AdminToken, string, error) {
+func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*orderhub.AdminToken, string, error) {
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, "", err
 	}
-	t := &AdminToken{ID: orderhub.NewID("adm"), Name: strings.TrimSpace(name), Role: role, VendorID: vendorID}
+	t := &orderhub.AdminToken{ID: orderhub.NewID("adm"), Name: strings.TrimSpace(name), Role: role, VendorID: vendorID}
 	if t.Name == "" {
 		t.Name = "admin"
 	}
@@ -353,7 +319,7 @@ func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID s
 		}
 		t.CreatedAt = tx.now
 		_, err := tx.exec(`INSERT INTO admin_tokens (id, name, token_hash, created_at, role, vendor_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-			t.ID, t.Name, HashSecret(secret), micros(tx.now), role, nullString(vendorID))
+			t.ID, t.Name, orderhub.HashSecret(secret), micros(tx.now), role, nullString(vendorID))
 		return err
 	})
 	if err != nil {
@@ -363,12 +329,12 @@ func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID s
 }
 
 // CheckAdminToken returns the valid, unrevoked admin token of secret.
-func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*AdminToken, error) {
-	t := &AdminToken{}
+func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*orderhub.AdminToken, error) {
+	t := &orderhub.AdminToken{}
 	var created int64
 	var revoked sql.NullInt64
 	var vendor sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, HashSecret(secret)).
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, orderhub.HashSecret(secret)).
 		Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked)
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
@@ -381,15 +347,15 @@ func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*AdminToken, 
 }
 
 // ListAdminTokens lists admin tokens (never their secrets).
-func (db *DB) ListAdminTokens(ctx context.Context) ([]*AdminToken, error) {
+func (db *DB) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*AdminToken
+	var out []*orderhub.AdminToken
 	for rows.Next() {
-		t := &AdminToken{}
+		t := &orderhub.AdminToken{}
 		var created int64
 		var revoked sql.NullInt64
 		var vendor sql.NullString
@@ -416,29 +382,19 @@ func (db *DB) RevokeAdminToken(ctx context.Context, id string) error {
 	})
 }
 
-// Roles of console users and admin tokens (issue 18).
-const (
-	RoleOperator     = "operator"      // every vendor, every action
-	RoleVendorAdmin  = "vendor-admin"  // one vendor: reads and changes
-	RoleVendorViewer = "vendor-viewer" // one vendor: reads only
-)
-
-// Roles lists the roles.
-var Roles = []string{RoleOperator, RoleVendorAdmin, RoleVendorViewer}
-
 // ValidateRole checks a role and its vendor: an operator has none, a vendor role one.
 func ValidateRole(role, vendorID string) error {
 	switch role {
-	case RoleOperator:
+	case orderhub.RoleOperator:
 		if vendorID != "" {
 			return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "An operator works for every vendor; give a vendor only with the role vendor-admin or vendor-viewer.")
 		}
-	case RoleVendorAdmin, RoleVendorViewer:
+	case orderhub.RoleVendorAdmin, orderhub.RoleVendorViewer:
 		if vendorID == "" {
 			return orderhub.FieldError(orderhub.EInvalidRequest, "vendorId", "The role %s needs a vendor.", role)
 		}
 	default:
-		return orderhub.FieldError(orderhub.EInvalidRequest, "role", "role must be one of %s, got %q.", strings.Join(Roles, ", "), role)
+		return orderhub.FieldError(orderhub.EInvalidRequest, "role", "role must be one of %s, got %q.", strings.Join(orderhub.Roles, ", "), role)
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (w *writer) background(ctx context.Context, fn func(*Tx) error) (took, comm
 // submit queues a request and waits for its outcome; it returns the request once it
 // ran.
 func (w *writer) submit(ctx context.Context, fn func(*Tx) error, hint *writeHint, bg bool) (*writeReq, error) {
-	if c := ChangeFrom(ctx); c != nil {
+	if c := orderhub.ChangeFrom(ctx); c != nil {
 		// A change to audit (WithChange), not yet recorded: fn records it in its
 		// savepoint (audit.go).
 		fn = wrapChange(c, fn)

@@ -6,49 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"orderhub"
 )
 
 // Yespo (seed 004): order events in Yespo's Generate event format, ignored events,
 // Yespo-shaped contacts and the vendors' Yespo accounts (migration 00007).
-
-// Order event outcomes.
-const (
-	OrderEventCreated   = "created"
-	OrderEventUpdated   = "updated"
-	OrderEventUnchanged = "unchanged"
-	OrderEventIgnored   = "ignored"
-)
-
-// OrderSourceEvent is the Source of orders created by an order event.
-const OrderSourceEvent = "order-event"
-
-// IgnoredEvent is an inbound event orderhub did not apply, kept with the reason.
-type IgnoredEvent struct {
-	ID              string          `json:"id"`
-	VendorID        string          `json:"vendorId"`
-	Surface         string          `json:"surface"`
-	EventType       string          `json:"eventType"`
-	ExternalOrderID string          `json:"externalOrderId,omitempty"`
-	Reason          string          `json:"reason"` // an error code
-	Message         string          `json:"message"`
-	Field           string          `json:"field,omitempty"`
-	Body            json.RawMessage `json:"body"`
-	// Count is how many times the same event was received (and ignored).
-	Count      int64     `json:"count"`
-	CreatedAt  time.Time `json:"createdAt"`
-	LastSeenAt time.Time `json:"lastSeenAt"`
-}
-
-// OrderEventResult is what applying an order event did.
-type OrderEventResult struct {
-	Outcome string          // OrderEventCreated, …Updated, …Unchanged or …Ignored
-	Order   *orderhub.Order // the order after the event (nil when ignored)
-	Ignored *IgnoredEvent   // set when ignored
-	Reason  *orderhub.Error // why it was ignored
-}
 
 // ApplyOrderEvent applies a parsed order event (seed 004) of a vendor in one
 // transaction, or records it as ignored with the reason:
@@ -62,8 +25,8 @@ type OrderEventResult struct {
 //
 // Replays change nothing: an unchanged order writes no event, and an ignored event
 // received again only counts up its record. body is kept with an ignored event.
-func (db *DB) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*OrderEventResult, error) {
-	var res *OrderEventResult
+func (db *DB) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
+	var res *orderhub.OrderEventResult
 	err := db.Write(ctx, func(tx *Tx) error {
 		var err error
 		res, err = tx.applyOrderEvent(vendorID, ev, body)
@@ -72,7 +35,7 @@ func (db *DB) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub
 	return res, err
 }
 
-func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []byte) (*OrderEventResult, error) {
+func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
 	if ev.Ignored != nil {
 		return tx.ignoreEvent(vendorID, ev, body, ev.Ignored)
 	}
@@ -95,7 +58,7 @@ func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []b
 			status = orderhub.OrderCancelled
 		}
 		if cur.Status == status {
-			return &OrderEventResult{Outcome: OrderEventUnchanged, Order: cur}, nil
+			return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUnchanged, Order: cur}, nil
 		}
 		cur.Status, cur.UpdatedAt = status, tx.now
 		if err := tx.updateOrder(cur); err != nil {
@@ -104,7 +67,7 @@ func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []b
 		if _, err := tx.appendEvent(vendorID, orderhub.EventOrderUpdated, cur.CustomerID, cur); err != nil {
 			return nil, err
 		}
-		return &OrderEventResult{Outcome: OrderEventUpdated, Order: cur}, nil
+		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUpdated, Order: cur}, nil
 	}
 
 	in := ev.Order
@@ -122,7 +85,7 @@ func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []b
 				"No existing contact matches %s; orders are accepted only for existing contacts (create the contact first, e.g. with POST /api/v1/contact).", describeKeys(ev.Contacts)))
 		}
 		in.Customer = orderhub.Customer{ID: cust.ID}
-		in.Source = OrderSourceEvent
+		in.Source = orderhub.OrderSourceEvent
 	} else {
 		// The merged order must still add up.
 		items, total, ship, taxes, disc := cur.Items, cur.Total, cur.Shipping, cur.Taxes, cur.Discount
@@ -156,11 +119,11 @@ func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []b
 	}
 	switch {
 	case created:
-		return &OrderEventResult{Outcome: OrderEventCreated, Order: out}, nil
+		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventCreated, Order: out}, nil
 	case tx.events == before:
-		return &OrderEventResult{Outcome: OrderEventUnchanged, Order: out}, nil
+		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUnchanged, Order: out}, nil
 	}
-	return &OrderEventResult{Outcome: OrderEventUpdated, Order: out}, nil
+	return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUpdated, Order: out}, nil
 }
 
 // mergeMetadata adds the keys of next to those of cur (both JSON objects).
@@ -249,21 +212,21 @@ func (db *DB) FindContact(ctx context.Context, vendorID string, keys []orderhub.
 const ignoredColumns = `id, vendor_id, surface, event_type, external_order_id, reason, message, field, body, count, created_at, last_seen_at`
 
 // ignoreEvent records an ignored event (or counts a repeat of one).
-func (tx *Tx) ignoreEvent(vendorID string, ev *orderhub.OrderEvent, body []byte, why *orderhub.Error) (*OrderEventResult, error) {
+func (tx *Tx) ignoreEvent(vendorID string, ev *orderhub.OrderEvent, body []byte, why *orderhub.Error) (*orderhub.OrderEventResult, error) {
 	var compact bytes.Buffer
 	if json.Compact(&compact, body) != nil {
 		compact.Reset()
 		compact.Write(body)
 	}
-	rec, err := tx.recordIgnored(&IgnoredEvent{VendorID: vendorID, Surface: "yespo-event", EventType: ev.Type, ExternalOrderID: ev.ExternalOrderID,
+	rec, err := tx.recordIgnored(&orderhub.IgnoredEvent{VendorID: vendorID, Surface: "yespo-event", EventType: ev.Type, ExternalOrderID: ev.ExternalOrderID,
 		Reason: why.Code, Message: why.Message, Field: why.Field, Body: compact.Bytes()}, ev.Fingerprint+":"+why.Code)
 	if err != nil {
 		return nil, err
 	}
-	return &OrderEventResult{Outcome: OrderEventIgnored, Ignored: rec, Reason: why}, nil
+	return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventIgnored, Ignored: rec, Reason: why}, nil
 }
 
-func (tx *Tx) recordIgnored(r *IgnoredEvent, fingerprint string) (*IgnoredEvent, error) {
+func (tx *Tx) recordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*orderhub.IgnoredEvent, error) {
 	now := micros(tx.now)
 	body := string(r.Body)
 	if !json.Valid(r.Body) {
@@ -276,8 +239,8 @@ func (tx *Tx) recordIgnored(r *IgnoredEvent, fingerprint string) (*IgnoredEvent,
 		sortableID("ign", tx.now), r.VendorID, r.Surface, r.EventType, r.ExternalOrderID, r.Reason, r.Message, r.Field, body, now, fingerprint))
 }
 
-func scanIgnored(sc interface{ Scan(...any) error }) (*IgnoredEvent, error) {
-	r := &IgnoredEvent{}
+func scanIgnored(sc interface{ Scan(...any) error }) (*orderhub.IgnoredEvent, error) {
+	r := &orderhub.IgnoredEvent{}
 	var body string
 	var created, seen int64
 	if err := sc.Scan(&r.ID, &r.VendorID, &r.Surface, &r.EventType, &r.ExternalOrderID, &r.Reason, &r.Message, &r.Field, &body, &r.Count, &created, &seen); err != nil {
@@ -288,23 +251,16 @@ func scanIgnored(sc interface{ Scan(...any) error }) (*IgnoredEvent, error) {
 	return r, nil
 }
 
-// IgnoredEventFilter selects ignored events.
-type IgnoredEventFilter struct {
-	VendorID string
-	Reason   string // optional
-	Limit    int    // default 50, at most 1000
-}
-
 // ListIgnoredEvents returns a vendor's ignored events, the most recently seen first.
-func (db *DB) ListIgnoredEvents(ctx context.Context, f IgnoredEventFilter) ([]*IgnoredEvent, error) {
-	lf := ListFilter{Limit: f.Limit}
+func (db *DB) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilter) ([]*orderhub.IgnoredEvent, error) {
+	lf := orderhub.ListFilter{Limit: f.Limit}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
 		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, listLimit(lf))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*IgnoredEvent{}
+	out := []*orderhub.IgnoredEvent{}
 	for rows.Next() {
 		r, err := scanIgnored(rows)
 		if err != nil {
@@ -345,7 +301,7 @@ func (db *DB) UpsertYespoContact(ctx context.Context, vendorID string, p *orderh
 		if target != nil && target.PublisherUserID != "" && in.PublisherUserID != "" && target.PublisherUserID != in.PublisherUserID {
 			return orderhub.FieldError(orderhub.EConflict, "externalCustomerId", "The contact with these channels has externalCustomerId %q, not %q.", target.PublisherUserID, in.PublisherUserID)
 		}
-		m := CustomerMatch{}
+		m := orderhub.CustomerMatch{}
 		if target != nil {
 			m.ID = target.ID
 			// Keep what other surfaces stored (e.g. a vendor order's extraData).
@@ -367,25 +323,10 @@ func (db *DB) UpsertYespoContact(ctx context.Context, vendorID string, p *orderh
 	return c, created, err
 }
 
-// EndpointYespo is the endpoint kind of Yespo accounts (registered by
-// connector/yespo, which delivers it).
-const EndpointYespo = "yespo"
-
-// YespoAccount is a vendor's Yespo account. SealedKey is the API key as stored
-// (sealed by connector/yespo); it is never written to JSON.
-type YespoAccount struct {
-	VendorID   string    `json:"vendorId"`
-	BaseURL    string    `json:"baseUrl"`
-	EndpointID string    `json:"endpointId"`
-	SealedKey  string    `json:"-"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-}
-
 const yespoColumns = `vendor_id, base_url, api_key, endpoint_id, created_at, updated_at`
 
-func scanYespo(sc interface{ Scan(...any) error }) (*YespoAccount, error) {
-	a := &YespoAccount{}
+func scanYespo(sc interface{ Scan(...any) error }) (*orderhub.YespoAccount, error) {
+	a := &orderhub.YespoAccount{}
 	var created, updated int64
 	if err := sc.Scan(&a.VendorID, &a.BaseURL, &a.SealedKey, &a.EndpointID, &created, &updated); err != nil {
 		return nil, err
@@ -397,16 +338,16 @@ func scanYespo(sc interface{ Scan(...any) error }) (*YespoAccount, error) {
 // SaveYespoAccount creates or updates a vendor's Yespo account and, in the same
 // transaction, its delivery endpoint (kind yespo, URL = the base URL, receiving
 // eventTypes). An empty sealedKey keeps the stored key (updates only).
-func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey string, eventTypes []string) (*YespoAccount, error) {
+func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey string, eventTypes []string) (*orderhub.YespoAccount, error) {
 	baseURL = strings.TrimRight(strings.TrimSpace(baseURL), "/")
-	if err := ValidateEndpointURL(baseURL); err != nil {
+	if err := orderhub.ValidateEndpointURL(baseURL); err != nil {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl: %s", orderhub.ErrorMessage(err))
 	}
 	types, err := normalizeEventTypes(eventTypes)
 	if err != nil {
 		return nil, err
 	}
-	var out *YespoAccount
+	var out *orderhub.YespoAccount
 	err = db.Write(ctx, func(tx *Tx) error {
 		cur, err := scanYespo(tx.queryRow(`SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 		if err != nil && err != sql.ErrNoRows {
@@ -451,20 +392,20 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 		}
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
-			epID, vendorID, EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now, from); err != nil {
+			epID, vendorID, orderhub.EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now, from); err != nil {
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO yespo_accounts (`+yespoColumns+`) VALUES ($1, $2, $3, $4, $5, $5)`, vendorID, baseURL, sealedKey, epID, now); err != nil {
 			return err
 		}
-		out = &YespoAccount{VendorID: vendorID, BaseURL: baseURL, EndpointID: epID, SealedKey: sealedKey, CreatedAt: tx.now, UpdatedAt: tx.now}
+		out = &orderhub.YespoAccount{VendorID: vendorID, BaseURL: baseURL, EndpointID: epID, SealedKey: sealedKey, CreatedAt: tx.now, UpdatedAt: tx.now}
 		return nil
 	})
 	return out, err
 }
 
 // GetYespoAccount returns a vendor's Yespo account.
-func (db *DB) GetYespoAccount(ctx context.Context, vendorID string) (*YespoAccount, error) {
+func (db *DB) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.YespoAccount, error) {
 	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)
@@ -473,7 +414,7 @@ func (db *DB) GetYespoAccount(ctx context.Context, vendorID string) (*YespoAccou
 }
 
 // YespoAccountByEndpoint returns the Yespo account delivered through an endpoint.
-func (db *DB) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*YespoAccount, error) {
+func (db *DB) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*orderhub.YespoAccount, error) {
 	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE endpoint_id = $1`, endpointID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No Yespo account uses endpoint %q.", endpointID)

@@ -271,12 +271,6 @@ func (db *DB) SetZapierUserEnabled(ctx context.Context, vendorID, id string, ena
 	return db.GetZapierUser(ctx, vendorID, id)
 }
 
-// ErrZapierDisabled answers the right password of a disabled user.
-var ErrZapierDisabled = orderhub.Errorf(orderhub.EUnauthorized, "This Zapier user is disabled; an operator can enable it again.")
-
-// ErrZapierLogin is the answer to a wrong e-mail or password (which one is not told).
-var ErrZapierLogin = orderhub.Errorf(orderhub.EUnauthorized, "The e-mail or password is wrong.")
-
 // ZapierLogin checks a user's e-mail and password and opens a session of ttl through
 // the named integration, creating the vendor's integration uuid on first use. It
 // returns the opaque session token (only its hash is stored).
@@ -305,10 +299,10 @@ func (db *DB) ZapierLogin(ctx context.Context, email, password, integration stri
 		}
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u == nil {
-		return nil, "", nil, ErrZapierLogin
+		return nil, "", nil, orderhub.ErrZapierLogin
 	}
 	if u.DisabledAt != nil { // told only to whoever knows the password
-		return nil, "", nil, ErrZapierDisabled
+		return nil, "", nil, orderhub.ErrZapierDisabled
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
@@ -319,11 +313,11 @@ func (db *DB) ZapierLogin(ctx context.Context, email, password, integration stri
 		var disabled sql.NullInt64
 		switch err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE id = $1`, u.ID).Scan(&disabled); {
 		case errors.Is(err, sql.ErrNoRows):
-			return ErrZapierLogin
+			return orderhub.ErrZapierLogin
 		case err != nil:
 			return err
 		case disabled.Valid:
-			return ErrZapierDisabled
+			return orderhub.ErrZapierDisabled
 		}
 		uuid, err := tx.zapierIntegration(u.VendorID, integration)
 		if err != nil {
@@ -336,7 +330,7 @@ func (db *DB) ZapierLogin(ctx context.Context, email, password, integration stri
 			return err
 		}
 		_, err = tx.exec(`INSERT INTO zapier_sessions (token_hash, user_id, vendor_id, integration_uuid, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			HashSecret(token), u.ID, u.VendorID, uuid, micros(tx.now), micros(s.ExpiresAt))
+			orderhub.HashSecret(token), u.ID, u.VendorID, uuid, micros(tx.now), micros(s.ExpiresAt))
 		return err
 	})
 	if err != nil {
@@ -376,7 +370,7 @@ func (db *DB) ZapierSessionByToken(ctx context.Context, token string) (*orderhub
 	var expires, created int64
 	var revoked sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, s.vendor_id, s.integration_uuid, s.expires_at, s.revoked_at, u.email, u.name, u.created_at
-		FROM zapier_sessions s JOIN zapier_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled_at IS NULL`, HashSecret(token)).
+		FROM zapier_sessions s JOIN zapier_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled_at IS NULL`, orderhub.HashSecret(token)).
 		Scan(&s.UserID, &s.VendorID, &s.IntegrationUUID, &expires, &revoked, &u.Email, &u.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, bad
@@ -395,7 +389,7 @@ func (db *DB) ZapierSessionByToken(ctx context.Context, token string) (*orderhub
 // RevokeZapierSession ends the session of a token (logout).
 func (db *DB) RevokeZapierSession(ctx context.Context, token string) error {
 	return db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE zapier_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, HashSecret(token), micros(tx.now))
+		_, err := tx.exec(`UPDATE zapier_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, orderhub.HashSecret(token), micros(tx.now))
 		return err
 	})
 }
@@ -404,7 +398,7 @@ func (db *DB) RevokeZapierSession(ctx context.Context, token string) error {
 // endpoint of kind zapier (its id is the channel id) for ch.EventTypes and the
 // channel's alias and event. The integration must be one of ch.VendorID's.
 func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChannel) error {
-	if err := ValidateEndpointURL(ch.URL); err != nil {
+	if err := orderhub.ValidateEndpointURL(ch.URL); err != nil {
 		return err
 	}
 	types, err := normalizeEventTypes(ch.EventTypes)
@@ -447,7 +441,7 @@ func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChanne
 		}
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
-			ch.ID, ch.VendorID, EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now), from); err != nil {
+			ch.ID, ch.VendorID, orderhub.EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now), from); err != nil {
 			return err
 		}
 		_, err = tx.exec(`INSERT INTO zapier_channels (id, vendor_id, integration_uuid, user_id, alias, event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
