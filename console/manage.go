@@ -127,15 +127,9 @@ func (c *console) endpointFormPage(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (c *console) handleNewEndpoint(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendorParam(r, vs), Kind: sqlstore.EndpointWebhook, Vendors: vs})
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendor, Kind: sqlstore.EndpointWebhook, Vendors: vs})
+	})
 }
 
 func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -147,18 +141,10 @@ func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		Description: r.PostForm.Get("description"), EventTypes: r.PostForm.Get("eventTypes")}
 	ep := &sqlstore.Endpoint{ID: orderhub.NewID("ep"), VendorID: vendor, Kind: f.Kind, URL: f.URL, Description: f.Description, EventTypes: splitList(f.EventTypes)}
 	err := c.manage.Endpoints().CreateEndpoint(change(r, "endpoint.create", ep.ID, vendor), ep)
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
+	c.submit(w, r, err, &f.Err, func(status int) {
 		f.Vendors, _ = c.vendors(r)
-		c.endpointFormPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.endpointPageWith(w, r, ep.ID, ep.Secret, "Endpoint created.")
+		c.endpointFormPage(w, r, status, f)
+	}, func() { c.endpointPageWith(w, r, ep.ID, ep.Secret, "Endpoint created.") })
 }
 
 // endpointPageWith renders the endpoint page with a message: after a create, whose
@@ -170,16 +156,9 @@ func (c *console) endpointPageWith(w http.ResponseWriter, r *http.Request, id, s
 
 // managedEndpoint reads the endpoint named by the path, within the session's vendor.
 func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*sqlstore.Endpoint, bool) {
-	id, ok := c.pathID(w, r)
-	if !ok {
-		return nil, false
-	}
-	e, err := c.db.GetEndpoint(r.Context(), scopeVendor(r), id)
-	if err != nil {
-		c.failErr(w, r, err)
-		return nil, false
-	}
-	return e, true
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (*sqlstore.Endpoint, error) {
+		return c.db.GetEndpoint(ctx, scopeVendor(r), id)
+	})
 }
 
 func (c *console) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -206,17 +185,9 @@ func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		types = []string{} // every type
 	}
 	in := sqlstore.EndpointUpdate{URL: &f.URL, Description: &f.Description, EventTypes: &types}
-	if _, err := c.manage.Endpoints().UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.endpointFormPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/endpoints/"+url.PathEscape(e.ID), "Endpoint saved.")
+	_, err := c.manage.Endpoints().UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in)
+	c.submit(w, r, err, &f.Err, func(status int) { c.endpointFormPage(w, r, status, f) },
+		func() { c.back(w, r, "/endpoints/"+url.PathEscape(e.ID), "Endpoint saved.") })
 }
 
 func (c *console) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {

@@ -48,17 +48,10 @@ func (c *console) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &vendorForm{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: r.PostForm.Get("name")}
 	v := &orderhub.Vendor{ID: f.ID, Name: f.Name}
-	if err := c.manage.Vendors().CreateVendor(change(r, "vendor.create", f.ID, f.ID), v); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.render(w, r, http.StatusBadRequest, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: f})
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" created.")
+	err := c.manage.Vendors().CreateVendor(change(r, "vendor.create", f.ID, f.ID), v)
+	c.submit(w, r, err, &f.Err, func(status int) {
+		c.render(w, r, status, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: f})
+	}, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" created.") })
 }
 
 type promoForm struct {
@@ -74,17 +67,11 @@ func (c *console) promoPage(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *console) handleNewPromo(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	f := &promoForm{BindingMonths: "0"}
-	f.VendorID, f.BillingPeriod, f.Delivery = vendorParam(r, vs), "month", "digital"
-	c.promoPage(w, r, http.StatusOK, f)
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		f := &promoForm{BindingMonths: "0"}
+		f.VendorID, f.BillingPeriod, f.Delivery = vendor, "month", "digital"
+		c.promoPage(w, r, http.StatusOK, f)
+	})
 }
 
 func (c *console) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
@@ -108,15 +95,5 @@ func (c *console) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
 		p.BindingMonths = n
 		err = c.manage.Vendors().CreatePromoCode(change(r, "promo-code.create", p.Code, vendor), &p)
 	}
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.promoPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(vendor), "Promo code "+f.Code+" created.")
+	c.submit(w, r, err, &f.Err, func(status int) { c.promoPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(vendor), "Promo code "+f.Code+" created.") })
 }

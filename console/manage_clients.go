@@ -46,15 +46,9 @@ func (c *console) clientPage(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (c *console) handleNewClient(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	c.clientPage(w, r, http.StatusOK, &clientForm{Vendor: vendorParam(r, vs), Vendors: vs})
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		c.clientPage(w, r, http.StatusOK, &clientForm{Vendor: vendor, Vendors: vs})
+	})
 }
 
 func (c *console) handleCreateClient(w http.ResponseWriter, r *http.Request) {
@@ -68,19 +62,13 @@ func (c *console) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 		cl.ID = orderhub.NewID("cli")
 	}
 	secret, err := c.manage.Vendors().CreateClient(change(r, "client.create", cl.ID, vendor), cl)
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
+	c.submit(w, r, err, &f.Err, func(status int) {
 		f.Vendors, _ = c.vendors(r)
-		c.clientPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	f.ID, f.Scopes, f.Secret = cl.ID, cl.Scopes, secret
-	c.clientPage(w, r, http.StatusOK, f)
+		c.clientPage(w, r, status, f)
+	}, func() {
+		f.ID, f.Scopes, f.Secret = cl.ID, cl.Scopes, secret
+		c.clientPage(w, r, http.StatusOK, f)
+	})
 }
 
 func (c *console) handleRotateClient(w http.ResponseWriter, r *http.Request) {

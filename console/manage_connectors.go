@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -121,18 +122,6 @@ func (c *console) handleConnectors(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "connectors", &view{Title: "Connector accounts and Zapier users", Nav: "endpoints", Data: d})
 }
 
-// refusedForm renders a form again with a domain error next to its field; other
-// errors are rendered as errors (false).
-func (c *console) refusedForm(w http.ResponseWriter, r *http.Request, err error, set func(formError)) bool {
-	fe, ok := refused(err)
-	if !ok {
-		c.failErr(w, r, err)
-		return false
-	}
-	set(fe)
-	return true
-}
-
 // ---- SALESmanago accounts ----
 
 type smForm struct {
@@ -157,17 +146,11 @@ func (c *console) smPage(w http.ResponseWriter, r *http.Request, status int, f *
 }
 
 func (c *console) handleNewSM(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	f := &smForm{New: true, Vendors: vs}
-	f.VendorID, f.V3BaseURL = vendorParam(r, vs), orderhub.SalesmanagoDefaultV3BaseURL
-	c.smPage(w, r, http.StatusOK, f)
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		f := &smForm{New: true, Vendors: vs}
+		f.VendorID, f.V3BaseURL = vendor, orderhub.SalesmanagoDefaultV3BaseURL
+		c.smPage(w, r, http.StatusOK, f)
+	})
 }
 
 func (c *console) handleCreateSM(w http.ResponseWriter, r *http.Request) {
@@ -185,13 +168,9 @@ func (c *console) handleCreateSM(w http.ResponseWriter, r *http.Request) {
 		in.ID = orderhub.NewID("sm")
 	}
 	rec, err := c.manage.Connectors().CreateSalesmanagoAccount(change(r, "salesmanago-account.create", in.ID, vendor), vendor, &in)
-	if err != nil {
-		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
-			c.smPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.back(w, r, "/connectors?vendor="+url.QueryEscape(vendor), "SALESmanago account "+rec.GroupKey+" ("+rec.ID+") created; "+c.sealedNote()+".")
+	c.submit(w, r, err, &f.Err, func(status int) { c.smPage(w, r, status, f) }, func() {
+		c.back(w, r, "/connectors?vendor="+url.QueryEscape(vendor), "SALESmanago account "+rec.GroupKey+" ("+rec.ID+") created; "+c.sealedNote()+".")
+	})
 }
 
 // sealedNote says how the secrets just saved are stored.
@@ -204,16 +183,9 @@ func (c *console) sealedNote() string {
 
 // managedSM reads the account named by the path, within the session's vendor.
 func (c *console) managedSM(w http.ResponseWriter, r *http.Request) (*sqlstore.SalesmanagoAccountRecord, bool) {
-	id, ok := c.pathID(w, r)
-	if !ok {
-		return nil, false
-	}
-	rec, err := c.db.GetSalesmanagoAccount(r.Context(), scopeVendor(r), id)
-	if err != nil {
-		c.failErr(w, r, err)
-		return nil, false
-	}
-	return rec, true
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (*sqlstore.SalesmanagoAccountRecord, error) {
+		return c.db.GetSalesmanagoAccount(ctx, scopeVendor(r), id)
+	})
 }
 
 func smFormOf(rec *sqlstore.SalesmanagoAccountRecord) *smForm {
@@ -267,13 +239,10 @@ func (c *console) handleUpdateSM(w http.ResponseWriter, r *http.Request) {
 	}
 	f := smFormOf(rec)
 	f.Name, f.BaseURL, f.V3BaseURL, f.ClientID, f.Owner, f.CatalogID = pf.Get("name"), pf.Get("baseUrl"), pf.Get("v3BaseUrl"), pf.Get("clientId"), pf.Get("owner"), pf.Get("catalogId")
-	if _, err := c.manage.Connectors().UpdateSalesmanagoAccount(change(r, "salesmanago-account.update", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &p); err != nil {
-		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
-			c.smPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.back(w, r, "/connectors?vendor="+url.QueryEscape(rec.VendorID), "SALESmanago account "+rec.GroupKey+" saved.")
+	_, err := c.manage.Connectors().UpdateSalesmanagoAccount(change(r, "salesmanago-account.update", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &p)
+	c.submit(w, r, err, &f.Err, func(status int) { c.smPage(w, r, status, f) }, func() {
+		c.back(w, r, "/connectors?vendor="+url.QueryEscape(rec.VendorID), "SALESmanago account "+rec.GroupKey+" saved.")
+	})
 }
 
 func (c *console) handleSMMapping(w http.ResponseWriter, r *http.Request) {
@@ -287,15 +256,11 @@ func (c *console) handleSMMapping(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = c.manage.Connectors().SetSalesmanagoMapping(change(r, "salesmanago-account.mapping", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &m)
 	}
-	if err != nil {
-		f := smFormOf(rec)
-		f.Mapping = raw
-		if c.refusedForm(w, r, err, func(fe formError) { f.MappingErr = fe }) {
-			c.smPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.back(w, r, "/salesmanago/"+url.PathEscape(rec.ID)+"/edit", "Mapping of SALESmanago account "+rec.GroupKey+" saved.")
+	f := smFormOf(rec)
+	f.Mapping = raw
+	c.submit(w, r, err, &f.MappingErr, func(status int) { c.smPage(w, r, status, f) }, func() {
+		c.back(w, r, "/salesmanago/"+url.PathEscape(rec.ID)+"/edit", "Mapping of SALESmanago account "+rec.GroupKey+" saved.")
+	})
 }
 
 func (c *console) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
@@ -407,14 +372,11 @@ func (c *console) handleSaveYespo(w http.ResponseWriter, r *http.Request) {
 		key = &k // a new account needs one: an empty key is refused as the API refuses it
 	}
 	action := "yespo-account.set"
-	if _, err := c.manage.Connectors().SaveYespoAccount(change(r, action, v, v), v, &base, key); err != nil {
-		f := &yespoForm{Vendor: v, Existing: a, BaseURL: base}
-		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
-			c.yespoPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.back(w, r, "/connectors?vendor="+url.QueryEscape(v), "Yespo account of "+v+" saved; its API key is sealed and will not be shown again.")
+	_, err := c.manage.Connectors().SaveYespoAccount(change(r, action, v, v), v, &base, key)
+	f := &yespoForm{Vendor: v, Existing: a, BaseURL: base}
+	c.submit(w, r, err, &f.Err, func(status int) { c.yespoPage(w, r, status, f) }, func() {
+		c.back(w, r, "/connectors?vendor="+url.QueryEscape(v), "Yespo account of "+v+" saved; its API key is sealed and will not be shown again.")
+	})
 }
 
 func (c *console) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
@@ -473,17 +435,11 @@ func (c *console) zapierPage(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (c *console) handleNewZapierUser(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	f := &zapierForm{Vendors: vs}
-	f.VendorID = vendorParam(r, vs)
-	c.zapierPage(w, r, http.StatusOK, f)
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		f := &zapierForm{Vendors: vs}
+		f.VendorID = vendor
+		c.zapierPage(w, r, http.StatusOK, f)
+	})
 }
 
 func (c *console) handleCreateZapierUser(w http.ResponseWriter, r *http.Request) {
@@ -494,13 +450,9 @@ func (c *console) handleCreateZapierUser(w http.ResponseWriter, r *http.Request)
 	u := &orderhub.ZapierUser{ID: orderhub.NewUUID(), VendorID: vendor, Email: strings.TrimSpace(r.PostForm.Get("email")), Name: r.PostForm.Get("name")}
 	f := &zapierForm{ZapierUser: *u}
 	generated, err := c.manage.Connectors().CreateZapierUser(change(r, "zapier-user.create", u.ID, vendor), u, r.PostForm.Get("password"))
-	if err != nil {
-		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
-			c.zapierPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Password: generated, Done: true})
+	c.submit(w, r, err, &f.Err, func(status int) { c.zapierPage(w, r, status, f) }, func() {
+		c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Password: generated, Done: true})
+	})
 }
 
 // managedZapierUser reads the user named by the path, of the form's vendor (a
@@ -557,13 +509,10 @@ func (c *console) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request)
 	if name != u.Name {
 		pn = &name
 	}
-	if _, err := c.manage.Connectors().UpdateZapierUser(change(r, "zapier-user.update", u.ID, u.VendorID), u.VendorID, u.ID, pe, pn); err != nil {
-		if c.refusedForm(w, r, err, func(fe formError) { f.Err = fe }) {
-			c.zapierPage(w, r, http.StatusBadRequest, f)
-		}
-		return
-	}
-	c.back(w, r, "/connectors?vendor="+url.QueryEscape(u.VendorID), "Zapier user "+email+" saved.")
+	_, err := c.manage.Connectors().UpdateZapierUser(change(r, "zapier-user.update", u.ID, u.VendorID), u.VendorID, u.ID, pe, pn)
+	c.submit(w, r, err, &f.Err, func(status int) { c.zapierPage(w, r, status, f) }, func() {
+		c.back(w, r, "/connectors?vendor="+url.QueryEscape(u.VendorID), "Zapier user "+email+" saved.")
+	})
 }
 
 func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Request) {

@@ -73,15 +73,9 @@ func (c *console) productPage(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (c *console) handleNewProduct(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	c.productPage(w, r, http.StatusOK, &productForm{New: true, Vendor: vendorParam(r, vs), Vendors: vs})
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		c.productPage(w, r, http.StatusOK, &productForm{New: true, Vendor: vendor, Vendors: vs})
+	})
 }
 
 func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
@@ -94,42 +88,17 @@ func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
 	if p.ID == "" {
 		p.ID = orderhub.NewID("prd") // so that the audit entry names it
 	}
-	if err := c.manage.Catalog().CreateProduct(change(r, "product.create", p.ID, vendor), p); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
+	err := c.manage.Catalog().CreateProduct(change(r, "product.create", p.ID, vendor), p)
+	c.submit(w, r, err, &f.Err, func(status int) {
 		f.Vendors, _ = c.vendors(r)
-		c.productPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.catalogBack(w, r, vendor, "Product "+p.ID+" created.")
+		c.productPage(w, r, status, f)
+	}, func() { c.catalogBack(w, r, vendor, "Product "+p.ID+" created.") })
 }
 
 // managedProduct reads the product named by the path of the request's vendor
 // (?vendor= on a GET, the form's on a POST).
 func (c *console) managedProduct(w http.ResponseWriter, r *http.Request) (*orderhub.Product, bool) {
-	id, ok := c.pathID(w, r)
-	if !ok {
-		return nil, false
-	}
-	vendor := r.URL.Query().Get("vendor")
-	if r.Method == http.MethodPost {
-		if vendor, ok = c.formVendor(w, r); !ok {
-			return nil, false
-		}
-	}
-	p, err := c.db.GetProduct(r.Context(), vendor, id)
-	if err == nil && !mayShow(r, p.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Product %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return nil, false
-	}
-	return p, true
+	return vendorRecord(c, w, r, "Product", c.db.GetProduct, func(p *orderhub.Product) string { return p.VendorID })
 }
 
 func (c *console) handleEditProduct(w http.ResponseWriter, r *http.Request) {
@@ -150,17 +119,8 @@ func (c *console) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &productForm{ID: p.ID, Vendor: p.VendorID, Name: r.PostForm.Get("name")}
 	name := f.Name
-	if _, err := c.manage.Catalog().UpdateProduct(change(r, "product.update", p.ID, p.VendorID), p.VendorID, p.ID, &name); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.productPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.catalogBack(w, r, p.VendorID, "Product "+p.ID+" saved.")
+	_, err := c.manage.Catalog().UpdateProduct(change(r, "product.update", p.ID, p.VendorID), p.VendorID, p.ID, &name)
+	c.submit(w, r, err, &f.Err, func(status int) { c.productPage(w, r, status, f) }, func() { c.catalogBack(w, r, p.VendorID, "Product "+p.ID+" saved.") })
 }
 
 func (c *console) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
@@ -231,41 +191,16 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 	if o.ID == "" {
 		o.ID = orderhub.NewID("po") // so that the audit entry names it
 	}
-	if err := c.manage.Catalog().CreatePurchaseOption(change(r, "purchase-option.create", o.ID, vendor), &o); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.optionPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(vendor), "Purchase option "+o.ID+" created.")
+	err := c.manage.Catalog().CreatePurchaseOption(change(r, "purchase-option.create", o.ID, vendor), &o)
+	c.submit(w, r, err, &f.Err, func(status int) { c.optionPage(w, r, status, f) }, func() {
+		c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(vendor), "Purchase option "+o.ID+" created.")
+	})
 }
 
 // managedOption reads the purchase option named by the path of the request's
 // vendor (?vendor= on a GET, the form's on a POST).
 func (c *console) managedOption(w http.ResponseWriter, r *http.Request) (*orderhub.PurchaseOption, bool) {
-	id, ok := c.pathID(w, r)
-	if !ok {
-		return nil, false
-	}
-	vendor := r.URL.Query().Get("vendor")
-	if r.Method == http.MethodPost {
-		if vendor, ok = c.formVendor(w, r); !ok {
-			return nil, false
-		}
-	}
-	o, err := c.db.GetPurchaseOption(r.Context(), vendor, id)
-	if err == nil && !mayShow(r, o.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return nil, false
-	}
-	return o, true
+	return vendorRecord(c, w, r, "Purchase option", c.db.GetPurchaseOption, func(o *orderhub.PurchaseOption) string { return o.VendorID })
 }
 
 func (c *console) handleEditOption(w http.ResponseWriter, r *http.Request) {
@@ -288,17 +223,10 @@ func (c *console) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
 	f := &optionForm{PurchaseOption: *o}
 	f.Name, f.Price, f.Currency, f.BillingPeriod = pf.Get("name"), pf.Get("price"), pf.Get("currency"), pf.Get("billingPeriod")
 	in := manage.OptionUpdate{Name: &f.Name, Price: &f.Price, Currency: &f.Currency, BillingPeriod: &f.BillingPeriod}
-	if _, err := c.manage.Catalog().UpdatePurchaseOption(change(r, "purchase-option.update", o.ID, o.VendorID), o.VendorID, o.ID, in); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.optionPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(o.VendorID), "Purchase option "+o.ID+" saved.")
+	_, err := c.manage.Catalog().UpdatePurchaseOption(change(r, "purchase-option.update", o.ID, o.VendorID), o.VendorID, o.ID, in)
+	c.submit(w, r, err, &f.Err, func(status int) { c.optionPage(w, r, status, f) }, func() {
+		c.back(w, r, "/products/"+url.PathEscape(o.ProductID)+"/edit?vendor="+url.QueryEscape(o.VendorID), "Purchase option "+o.ID+" saved.")
+	})
 }
 
 func (c *console) handleDeleteOption(w http.ResponseWriter, r *http.Request) {
@@ -367,17 +295,10 @@ func (c *console) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &mappingForm{New: true, ProductMapping: mappingFromForm(r, vendor)}
 	m := f.ProductMapping
-	if err := c.manage.Catalog().CreateProductMapping(change(r, "product-mapping.create", "", vendor), &m); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.mappingPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.catalogBack(w, r, vendor, "sku "+m.SKU+", poId "+m.POID+" now map to product "+m.ProductID+".")
+	err := c.manage.Catalog().CreateProductMapping(change(r, "product-mapping.create", "", vendor), &m)
+	c.submit(w, r, err, &f.Err, func(status int) { c.mappingPage(w, r, status, f) }, func() {
+		c.catalogBack(w, r, vendor, "sku "+m.SKU+", poId "+m.POID+" now map to product "+m.ProductID+".")
+	})
 }
 
 func (c *console) handleEditMapping(w http.ResponseWriter, r *http.Request) {
@@ -414,17 +335,8 @@ func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := manage.MappingUpdate{ProductID: &f.ProductID, PurchaseOptionID: &f.PurchaseOptionID}
-	if _, err := c.manage.Catalog().UpdateProductMapping(change(r, "product-mapping.update", "", vendor), vendor, f.SKU, f.POID, in); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.mappingPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.catalogBack(w, r, vendor, "Mapping sku "+f.SKU+", poId "+f.POID+" saved.")
+	_, err := c.manage.Catalog().UpdateProductMapping(change(r, "product-mapping.update", "", vendor), vendor, f.SKU, f.POID, in)
+	c.submit(w, r, err, &f.Err, func(status int) { c.mappingPage(w, r, status, f) }, func() { c.catalogBack(w, r, vendor, "Mapping sku "+f.SKU+", poId "+f.POID+" saved.") })
 }
 
 func (c *console) handleDeleteMapping(w http.ResponseWriter, r *http.Request) {

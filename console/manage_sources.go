@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,15 +53,9 @@ func (c *console) sourcePage(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (c *console) handleNewSource(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vs, err := c.vendors(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	c.sourcePage(w, r, http.StatusOK, &sourceForm{New: true, Vendor: vendorParam(r, vs), Type: orderhub.SourceTypeHook, Vendors: vs})
+	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
+		c.sourcePage(w, r, http.StatusOK, &sourceForm{New: true, Vendor: vendor, Type: orderhub.SourceTypeHook, Vendors: vs})
+	})
 }
 
 func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
@@ -74,37 +69,25 @@ func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 		src.ID = orderhub.NewID("src") // so that the audit entry names it
 	}
 	secret, err := c.manage.Catalog().CreateSource(change(r, "source.create", src.ID, vendor), src)
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
+	c.submit(w, r, err, &f.Err, func(status int) {
 		f.Vendors, _ = c.vendors(r)
-		c.sourcePage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	// No redirect: the secret is shown on this answer only.
-	c.sourcePage(w, r, http.StatusOK, &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: src.Name, Type: src.Type, Secret: secret})
+		c.sourcePage(w, r, status, f)
+	}, func() {
+		// No redirect: the secret is shown on this answer only.
+		c.sourcePage(w, r, http.StatusOK, &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: src.Name, Type: src.Type, Secret: secret})
+	})
 }
 
 // managedSource reads the source named by the path: another vendor's is not found
 // for a vendor-scoped session.
 func (c *console) managedSource(w http.ResponseWriter, r *http.Request) (*orderhub.Source, bool) {
-	id, ok := c.pathID(w, r)
-	if !ok {
-		return nil, false
-	}
-	src, err := c.db.GetSource(r.Context(), id)
-	if err == nil && !mayShow(r, src.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return nil, false
-	}
-	return src, true
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.Source, error) {
+		src, err := c.db.GetSource(ctx, id)
+		if err == nil && !mayShow(r, src.VendorID) {
+			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
+		}
+		return src, err
+	})
 }
 
 func (c *console) handleEditSource(w http.ResponseWriter, r *http.Request) {
@@ -125,17 +108,8 @@ func (c *console) handleUpdateSource(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: r.PostForm.Get("name"), Type: src.Type}
 	name := f.Name
-	if _, err := c.manage.Catalog().UpdateSource(change(r, "source.update", src.ID, src.VendorID), src.VendorID, src.ID, &name); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.sourcePage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(src.VendorID), "Source "+src.ID+" saved.")
+	_, err := c.manage.Catalog().UpdateSource(change(r, "source.update", src.ID, src.VendorID), src.VendorID, src.ID, &name)
+	c.submit(w, r, err, &f.Err, func(status int) { c.sourcePage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(src.VendorID), "Source "+src.ID+" saved.") })
 }
 
 func (c *console) handleRotateSource(w http.ResponseWriter, r *http.Request) {

@@ -99,17 +99,8 @@ func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 		c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+": nothing changed.")
 		return
 	}
-	if _, err := c.manage.Vendors().UpdateVendor(change(r, "vendor.update", v.ID, v.ID), v.ID, in); err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.vendorEditPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" saved.")
+	_, err = c.manage.Vendors().UpdateVendor(change(r, "vendor.update", v.ID, v.ID), v.ID, in)
+	c.submit(w, r, err, &f.Err, func(status int) { c.vendorEditPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Vendor "+v.ID+" saved.") })
 }
 
 // ---- promo codes: edit, deactivate / activate, delete ----
@@ -209,17 +200,7 @@ func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = c.manage.Vendors().UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, in)
 	}
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.promoEditPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" saved.")
+	c.submit(w, r, err, &f.Err, func(status int) { c.promoEditPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" saved.") })
 }
 
 func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
@@ -335,17 +316,7 @@ func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 		sqlstore.ChangeFrom(ctx).Request = set // as the admin API's body
 		_, err = c.manage.Vendors().SetVendorQuotas(ctx, v.ID, set)
 	}
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
-		}
-		f.Err = fe
-		c.quotaPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.")
+	c.submit(w, r, err, &f.Err, func(status int) { c.quotaPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.") })
 }
 
 // ---- portal links (an operator, or a vendor-admin of the vendor) ----
@@ -406,20 +377,12 @@ func (c *console) handleCreatePortalLink(w http.ResponseWriter, r *http.Request)
 	} else {
 		f.Link, err = c.manage.Vendors().CreatePortalLink(change(r, "portal-link.create", v, v), v, f.Access, ttl, time.Now())
 	}
-	if err != nil {
-		fe, ok := refused(err)
-		if !ok {
-			c.failErr(w, r, err)
-			return
+	c.submit(w, r, err, &f.Err, func(status int) { c.portalLinkPage(w, r, status, f) }, func() {
+		scheme := "http"
+		if c.secureRequest(r) {
+			scheme = "https"
 		}
-		f.Err = fe
-		c.portalLinkPage(w, r, http.StatusBadRequest, f)
-		return
-	}
-	scheme := "http"
-	if c.secureRequest(r) {
-		scheme = "https"
-	}
-	f.Full = scheme + "://" + r.Host + f.Link.URL
-	c.portalLinkPage(w, r, http.StatusOK, f)
+		f.Full = scheme + "://" + r.Host + f.Link.URL
+		c.portalLinkPage(w, r, http.StatusOK, f)
+	})
 }

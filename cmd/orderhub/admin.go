@@ -272,25 +272,21 @@ func adminVendorCommands() {
 	})
 	registerAdmin("vendors", "update", "rename a vendor or set who may embed its portal (--id, --name, --frame-ancestors); vendors are never deleted", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "vendor id (required; it never changes)")
-		name := fs.String("name", "", "new display name")
+		fs.String("name", "", "new display name")
 		fa := fs.String("frame-ancestors", "", `origins that may embed the vendor's portal, comma-separated (https://shop.example); "" for none`)
 		return func(e *adminEnv) error {
 			if *id == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--id is required")
 			}
 			var in manage.VendorUpdate
-			fs.Visit(func(f *flag.Flag) {
-				switch f.Name {
-				case "name":
-					in.Name = name
-				case "frame-ancestors":
-					list := strings.FieldsFunc(*fa, func(r rune) bool { return r == ',' || r == ' ' })
-					if list == nil {
-						list = []string{}
-					}
-					in.FrameAncestors = &list
+			setGiven(fs, map[string]any{"name": &in.Name})
+			if given(fs, "frame-ancestors") {
+				list := strings.FieldsFunc(*fa, func(r rune) bool { return r == ',' || r == ' ' })
+				if list == nil {
+					list = []string{}
 				}
-			})
+				in.FrameAncestors = &list
+			}
 			if in.Name == nil && in.FrameAncestors == nil {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "give --name, --frame-ancestors or both")
 			}
@@ -370,36 +366,20 @@ func adminVendorCommands() {
 	registerAdmin("promos", "update", "change a promo code (--vendor, --code; --product, --price, --currency, --billing-period, --binding-months, --delivery while no contract uses it; --active=false deactivates it)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		code := fs.String("code", "", "promo code (required)")
-		product := fs.String("product", "", "product name")
-		price := fs.String("price", "", "price per billing period, e.g. 99.00")
-		currency := fs.String("currency", "", "ISO 4217 currency")
-		period := fs.String("billing-period", "", "billing period: "+strings.Join(orderhub.BillingPeriods, ", "))
-		binding := fs.Int("binding-months", 0, "binding period in months")
-		delivery := fs.String("delivery", "", "digital, print or bundle")
-		active := fs.Bool("active", true, "false deactivates the code (it refuses new orders; its contracts keep it), true activates it again")
+		fs.String("product", "", "product name")
+		fs.String("price", "", "price per billing period, e.g. 99.00")
+		fs.String("currency", "", "ISO 4217 currency")
+		fs.String("billing-period", "", "billing period: "+strings.Join(orderhub.BillingPeriods, ", "))
+		fs.Int("binding-months", 0, "binding period in months")
+		fs.String("delivery", "", "digital, print or bundle")
+		fs.Bool("active", true, "false deactivates the code (it refuses new orders; its contracts keep it), true activates it again")
 		return func(e *adminEnv) error {
 			if *vendor == "" || *code == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor and --code are required")
 			}
 			var in sqlstore.PromoCodeUpdate
-			fs.Visit(func(f *flag.Flag) {
-				switch f.Name {
-				case "product":
-					in.ProductName = product
-				case "price":
-					in.Price = price
-				case "currency":
-					in.Currency = currency
-				case "billing-period":
-					in.BillingPeriod = period
-				case "binding-months":
-					in.BindingMonths = binding
-				case "delivery":
-					in.Delivery = delivery
-				case "active":
-					in.Active = active
-				}
-			})
+			setGiven(fs, map[string]any{"product": &in.ProductName, "price": &in.Price, "currency": &in.Currency, "billing-period": &in.BillingPeriod,
+				"binding-months": &in.BindingMonths, "delivery": &in.Delivery, "active": &in.Active})
 			p, err := e.manage().Vendors().UpdatePromoCode(e.ctx, *vendor, *code, in)
 			if err != nil {
 				return err

@@ -49,11 +49,7 @@ func adminCatalogCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, p := range ps {
-				rows = append(rows, productRow(p))
-			}
-			return e.print(ps, productHeader, rows)
+			return printList(e, ps, productHeader, productRow)
 		}
 	})
 	registerAdmin("products", "update", "rename a product (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -111,37 +107,22 @@ func adminCatalogCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, o := range opts {
-				rows = append(rows, optionRow(o))
-			}
-			return e.print(opts, optionHeader, rows)
+			return printList(e, opts, optionHeader, optionRow)
 		}
 	})
 	registerAdmin("purchase-options", "update", "change a purchase option (--vendor, --id; any of --name, --price ('' for none), --currency, --billing-period)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "purchase option id (required)")
-		name := fs.String("name", "", "name")
-		price := fs.String("price", "", "price per billing period, e.g. 99.00 ('' for none)")
-		currency := fs.String("currency", "", "ISO 4217 currency")
-		period := fs.String("billing-period", "", "billing period ('' for none)")
+		fs.String("name", "", "name")
+		fs.String("price", "", "price per billing period, e.g. 99.00 ('' for none)")
+		fs.String("currency", "", "ISO 4217 currency")
+		fs.String("billing-period", "", "billing period ('' for none)")
 		return func(e *adminEnv) error {
 			if err := requireFlag("vendor", *vendor); err != nil {
 				return err
 			}
 			var in manage.OptionUpdate
-			fs.Visit(func(f *flag.Flag) {
-				switch f.Name {
-				case "name":
-					in.Name = name
-				case "price":
-					in.Price = price
-				case "currency":
-					in.Currency = currency
-				case "billing-period":
-					in.BillingPeriod = period
-				}
-			})
+			setGiven(fs, map[string]any{"name": &in.Name, "price": &in.Price, "currency": &in.Currency, "billing-period": &in.BillingPeriod})
 			o, err := e.manage().Catalog().UpdatePurchaseOption(e.ctx, *vendor, *id, in)
 			if err != nil {
 				return err
@@ -181,21 +162,14 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		sku := fs.String("sku", "", "the publisher's SKU (required)")
 		poID := fs.String("po-id", "", "the publisher's poId (required)")
-		product := fs.String("product", "", "product id (unchanged when not given)")
-		option := fs.String("option", "", "purchase option id of the product (unchanged when not given; '' for none)")
+		fs.String("product", "", "product id (unchanged when not given)")
+		fs.String("option", "", "purchase option id of the product (unchanged when not given; '' for none)")
 		return func(e *adminEnv) error {
 			if err := requireFlag("vendor", *vendor); err != nil {
 				return err
 			}
 			var in manage.MappingUpdate
-			fs.Visit(func(f *flag.Flag) {
-				switch f.Name {
-				case "product":
-					in.ProductID = product
-				case "option":
-					in.PurchaseOptionID = option
-				}
-			})
+			setGiven(fs, map[string]any{"product": &in.ProductID, "option": &in.PurchaseOptionID})
 			m, err := e.manage().Catalog().UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
 			if err != nil {
 				return err
@@ -210,11 +184,7 @@ func adminCatalogCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, m := range ms {
-				rows = append(rows, mappingRow(m))
-			}
-			return e.print(ms, mappingHeader, rows)
+			return printList(e, ms, mappingHeader, mappingRow)
 		}
 	})
 	registerAdmin("mappings", "delete", "delete a product mapping (--vendor, --sku, --po-id)", func(fs *flag.FlagSet) func(*adminEnv) error {

@@ -75,11 +75,7 @@ func (l *listFlags) parse() error {
 
 // printPage prints one page and, when there is more, how to get the next one.
 func printPage[T any](e *adminEnv, pg *sqlstore.PageOf[T], header []string, row func(T) []string) error {
-	rows := [][]string{}
-	for _, v := range pg.Data {
-		rows = append(rows, row(v))
-	}
-	if err := e.print(pg.Data, header, rows); err != nil {
+	if err := printList(e, pg.Data, header, row); err != nil {
 		return err
 	}
 	if pg.NextCursor != "" {

@@ -204,11 +204,7 @@ func adminDeliveryCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, ep := range eps {
-				rows = append(rows, endpointRow(ep))
-			}
-			return e.print(nonNil(eps), endpointHeader, rows)
+			return printList(e, nonNil(eps), endpointHeader, endpointRow)
 		}
 	})
 	registerAdmin("endpoints", "get", "show an endpoint (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -223,26 +219,18 @@ func adminDeliveryCommands() {
 	})
 	registerAdmin("endpoints", "update", "change an endpoint (--id; --url, --types, --description, --kind)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
-		url := fs.String("url", "", "new URL")
+		fs.String("url", "", "new URL")
 		types := fs.String("types", "", "new comma-separated event types (* for every type)")
-		desc := fs.String("description", "", "new description")
-		kind := fs.String("kind", "", "new kind: webhook or zapier")
+		fs.String("description", "", "new description")
+		fs.String("kind", "", "new kind: webhook or zapier")
 		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
 			u := sqlstore.EndpointUpdate{}
-			fs.Visit(func(f *flag.Flag) {
-				switch f.Name {
-				case "url":
-					u.URL = url
-				case "description":
-					u.Description = desc
-				case "kind":
-					u.Kind = kind
-				case "types":
-					t := splitList(*types)
-					u.EventTypes = &t
-				}
-			})
+			setGiven(fs, map[string]any{"url": &u.URL, "description": &u.Description, "kind": &u.Kind})
+			if given(fs, "types") {
+				t := splitList(*types)
+				u.EventTypes = &t
+			}
 			ep, err := e.manageTargets(*allow).Endpoints().UpdateEndpoint(e.ctx, "", *id, u)
 			if err != nil {
 				return err
@@ -330,11 +318,7 @@ func adminDeliveryCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, d := range ds {
-				rows = append(rows, deliveryRow(d))
-			}
-			return e.print(nonNil(ds), deliveryHeader, rows)
+			return printList(e, nonNil(ds), deliveryHeader, deliveryRow)
 		}
 	})
 	registerAdmin("deliveries", "attempts", "list the attempts of a delivery (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {

@@ -101,14 +101,8 @@ func adminSalesmanagoCommands() {
 		keyFile := fs.String("api-key-file", "", "read the new v3 API key from this file (first line)")
 		return func(e *adminEnv) error {
 			p := &orderhub.SalesmanagoAccountPatch{}
-			fields := map[string]**string{"name": &p.Name, "base-url": &p.BaseURL, "v3-base-url": &p.V3BaseURL, "client-id": &p.ClientID,
-				"owner": &p.Owner, "catalog-id": &p.CatalogID}
-			fs.Visit(func(f *flag.Flag) {
-				if dst, ok := fields[f.Name]; ok {
-					v := f.Value.String()
-					*dst = &v
-				}
-			})
+			setGiven(fs, map[string]any{"name": &p.Name, "base-url": &p.BaseURL, "v3-base-url": &p.V3BaseURL, "client-id": &p.ClientID,
+				"owner": &p.Owner, "catalog-id": &p.CatalogID})
 			secret, err := smSecretFlag("--api-secret", *secretEnv, *secretFile)
 			if err != nil {
 				return err
@@ -234,30 +228,9 @@ func wireSalesmanago(e *connectorEnv) error {
 	return nil
 }
 
-// smSecretFlag reads a secret from an environment variable or a file, never from the
-// command line (it would show in ps and shell history).
+// smSecretFlag reads an account secret from --NAME-env or --NAME-file.
 func smSecretFlag(flagName, envName, file string) (string, error) {
-	switch {
-	case envName != "" && file != "":
-		return "", fmt.Errorf("give %s-env or %s-file, not both", flagName, flagName)
-	case envName != "":
-		v := strings.TrimSpace(os.Getenv(envName))
-		if v == "" {
-			return "", fmt.Errorf("the environment variable %s is empty", envName)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", err
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		if v := strings.TrimSpace(line); v != "" {
-			return v, nil
-		}
-		return "", fmt.Errorf("%s is empty", file)
-	}
-	return "", nil
+	return secretFlag(flagName, envName, file, "%s is empty")
 }
 
 func smMappingFlag(inline, file string) (*orderhub.SalesmanagoMapping, error) {

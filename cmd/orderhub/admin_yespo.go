@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"orderhub/connector/yespo"
 	"orderhub/netguard"
@@ -30,7 +28,7 @@ func adminYespoCommands() {
 			if err := checkTarget(e.ctx, *allow, "--base-url", *base, true); err != nil {
 				return err
 			}
-			key, err := readSecretFlag(*keyEnv, *keyFile)
+			key, err := secretFlag("--api-key", *keyEnv, *keyFile, "%s holds no API key")
 			if err != nil {
 				return err
 			}
@@ -141,32 +139,6 @@ func yespoConnector(db *sqlstore.DB) (*yespo.Connector, error) {
 		return nil, err
 	}
 	return yespo.NewConnector(db, sealer, nil), nil
-}
-
-// readSecretFlag reads a secret from an environment variable or a file, never from
-// the command line (it would show in ps and shell history).
-func readSecretFlag(envName, file string) (string, error) {
-	switch {
-	case envName != "" && file != "":
-		return "", errors.New("give --api-key-env or --api-key-file, not both")
-	case envName != "":
-		v := strings.TrimSpace(os.Getenv(envName))
-		if v == "" {
-			return "", fmt.Errorf("the environment variable %s is empty", envName)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", err
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		if v := strings.TrimSpace(line); v != "" {
-			return v, nil
-		}
-		return "", fmt.Errorf("%s holds no API key", file)
-	}
-	return "", nil
 }
 
 func printYespo(e *adminEnv, a *sqlstore.YespoAccount) error {

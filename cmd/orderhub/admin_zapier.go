@@ -67,11 +67,7 @@ func adminZapierCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, u := range us {
-				rows = append(rows, zapierUserRow(u))
-			}
-			return e.print(us, zapierUserHeader, rows)
+			return printList(e, us, zapierUserHeader, zapierUserRow)
 		}
 	})
 	registerAdmin("users", "delete", "delete a Zapier user and end their sessions (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {

@@ -1,0 +1,90 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"orderhub"
+)
+
+// The one shape of the console's forms (issue 17: the same form handler was
+// written again for every record). A form page is served by blankForm (a new
+// record) or after pathRecord (an existing one); its POST reads its fields, makes
+// the change through package manage and hands the result to submit.
+
+// submit ends a form's POST: err is what the change (made through package manage)
+// returned. nil: done writes the success answer. A refusal (a domain error: the
+// same code, field and message as the admin API's): the form again with status
+// 400, the message next to its field (*fe, then again), what the user typed kept.
+// Anything else is not the user's doing: the error page.
+func (c *console) submit(w http.ResponseWriter, r *http.Request, err error, fe *formError, again func(status int), done func()) {
+	if err == nil {
+		done()
+		return
+	}
+	refusal, ok := refused(err)
+	if !ok {
+		c.failErr(w, r, err)
+		return
+	}
+	*fe = refusal
+	again(http.StatusBadRequest)
+}
+
+// blankForm serves the page of a form that creates a record: a vendor-viewer is
+// refused (readOnly); show gets the vendors the session may choose from and the
+// one chosen (?vendor=, or a vendor-scoped session's own).
+func (c *console) blankForm(w http.ResponseWriter, r *http.Request, show func(vs []*orderhub.Vendor, vendor string)) {
+	if c.readOnly(w, r) {
+		return
+	}
+	vs, err := c.vendors(r)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	show(vs, vendorParam(r, vs))
+}
+
+// pathRecord reads the record the path's {id} names with get (which refuses, as
+// NotFound, a record the session may not see); a failure is the error page (ok
+// false: answered).
+func pathRecord[T any](c *console, w http.ResponseWriter, r *http.Request, get func(ctx context.Context, id string) (T, error)) (T, bool) {
+	var zero T
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return zero, false
+	}
+	v, err := get(r.Context(), id)
+	if err != nil {
+		c.failErr(w, r, err)
+		return zero, false
+	}
+	return v, true
+}
+
+// vendorRecord reads the record of a vendor that the path's {id} names with get:
+// the vendor is ?vendor= on a GET and the form's on a POST (formVendor); a record
+// the session may not see is NotFound ("<what> %q not found."). ok false: answered.
+func vendorRecord[T any](c *console, w http.ResponseWriter, r *http.Request, what string, get func(ctx context.Context, vendorID, id string) (T, error), vendorOf func(T) string) (T, bool) {
+	var zero T
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return zero, false
+	}
+	vendor := r.URL.Query().Get("vendor")
+	if r.Method == http.MethodPost {
+		if vendor, ok = c.formVendor(w, r); !ok {
+			return zero, false
+		}
+	}
+	v, err := get(r.Context(), vendor, id)
+	if err == nil && !mayShow(r, vendorOf(v)) {
+		err = orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, id)
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return zero, false
+	}
+	return v, true
+}
