@@ -28,6 +28,18 @@ func longTests(t *testing.T) {
 	}
 }
 
+// longTestConn is a connection to a fresh hub for a long test (closed when t ends).
+func longTestConn(t *testing.T) net.Conn {
+	t.Helper()
+	longTests(t)
+	c, err := net.Dial("tcp", hostOf(t, abuseHub(t).url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func abuseHub(t *testing.T) *instance {
 	t.Helper()
 	if testing.Short() {
@@ -136,13 +148,7 @@ func TestHugeHeadersAreRefused(t *testing.T) {
 
 // A body trickled a byte a second is cut by ReadTimeout (30 s) with no write.
 func TestSlowBodyIsCut(t *testing.T) {
-	longTests(t)
-	inst := abuseHub(t)
-	c, err := net.Dial("tcp", hostOf(t, inst.url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := longTestConn(t)
 	fmt.Fprintf(c, "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
 	done := make(chan struct{})
 	go func() {
@@ -168,13 +174,7 @@ func TestSlowBodyIsCut(t *testing.T) {
 
 // An idle keep-alive connection is closed after IdleTimeout (120 s).
 func TestIdleConnectionsAreClosed(t *testing.T) {
-	longTests(t)
-	inst := abuseHub(t)
-	c, err := net.Dial("tcp", hostOf(t, inst.url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := longTestConn(t)
 	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 	br := bufio.NewReader(c)
 	res, err := http.ReadResponse(br, nil)

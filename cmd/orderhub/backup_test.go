@@ -70,31 +70,19 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 
 	var ackMu sync.Mutex
 	var acked []string // externalOrderIds answered 200, in answer order
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var failures atomic.Int64
-	for c := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				ext := fmt.Sprintf("bk-%d-%d", c, i)
-				r, err := placeOrder(httpClient, live.url, tok, ext, fmt.Sprintf("c%d@example.com", i%50))
-				if err != nil || r.status != http.StatusOK {
-					failures.Add(1)
-					continue
-				}
-				ackMu.Lock()
-				acked = append(acked, ext)
-				ackMu.Unlock()
-			}
-		}()
-	}
+	stop := untilStopped(8, func(c, i int) bool {
+		ext := fmt.Sprintf("bk-%d-%d", c, i)
+		r, err := placeOrder(httpClient, live.url, tok, ext, fmt.Sprintf("c%d@example.com", i%50))
+		if err != nil || r.status != http.StatusOK {
+			failures.Add(1)
+			return true
+		}
+		ackMu.Lock()
+		acked = append(acked, ext)
+		ackMu.Unlock()
+		return true
+	})
 	waitFor := func(n int) {
 		t.Helper()
 		deadline := time.Now().Add(60 * time.Second)
@@ -129,8 +117,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	during := len(acked) - len(before)
 	ackMu.Unlock()
 	waitFor(len(before) + during + 100) // the load went on after the backup
-	close(stop)
-	wg.Wait()
+	stop()
 	t.Logf("%d orders acknowledged before the backup, %d while it ran; %d failed", len(before), during, failures.Load())
 	if failures.Load() > 0 {
 		t.Errorf("%d orders failed under load", failures.Load())

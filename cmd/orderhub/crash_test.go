@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,13 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"orderhub"
 	"orderhub/sqlstore"
 	"orderhub/sqlstore/pgtest"
 )
@@ -101,27 +98,11 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 	uncertain := map[string]string{} // ext → email
 	sent := map[string]bool{}
 	place := func(base, tok, ext, email string) (int, string, error) {
-		body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":%q,"fullName":"Anna Andersson"}}`, ext, email)
-		req, err := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
+		r, err := placeOrder(crashClient, base, tok, ext, email)
 		if err != nil {
 			return 0, "", err
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := crashClient.Do(req)
-		if err != nil {
-			return 0, "", err
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			return 0, "", err
-		}
-		var r struct {
-			ContractID string `json:"contractId"`
-		}
-		_ = json.Unmarshal(b, &r)
-		return res.StatusCode, r.ContractID, nil
+		return r.status, r.ContractID, nil
 	}
 	record := func(ext, email string, status int, contract string, err error) error {
 		omu.Lock()
@@ -169,39 +150,26 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 		if round == kills {
 			break
 		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					n := next.Add(1)
-					ext, email := "crash-"+strconv.FormatInt(n, 10), fmt.Sprintf("c%d@example.com", n%20)
-					status, contract, err := place(inst.url, tok, ext, email)
-					if err := record(ext, email, status, contract, err); err != nil {
-						if status != 0 {
-							omu.Lock()
-							unexpected = append(unexpected, err)
-							omu.Unlock()
-						}
-						return // the server died
-					}
+		stop := untilStopped(6, func(int, int) bool {
+			n := next.Add(1)
+			ext, email := "crash-"+strconv.FormatInt(n, 10), fmt.Sprintf("c%d@example.com", n%20)
+			status, contract, err := place(inst.url, tok, ext, email)
+			if err := record(ext, email, status, contract, err); err != nil {
+				if status != 0 {
+					omu.Lock()
+					unexpected = append(unexpected, err)
+					omu.Unlock()
 				}
-			}()
-		}
+				return false // the server died
+			}
+			return true
+		})
 		time.Sleep(time.Duration(300+rng.IntN(1700)) * time.Millisecond)
 		if err := inst.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
 		<-inst.done
-		close(stop)
-		wg.Wait()
+		stop()
 	}
 	if len(unexpected) > 0 {
 		t.Fatalf("unexpected answers under load: %v", unexpected)
@@ -233,36 +201,13 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 	}
 
 	// Every committed event reaches both receivers, in order per key.
-	var events []*orderhub.Event
-	for after := int64(0); ; {
-		page, err := db.ListEvents(t.Context(), sqlstore.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		events = append(events, page...)
-		after = page[len(page)-1].Seq
-	}
-	byID := map[string]*orderhub.Event{}
-	for _, ev := range events {
-		byID[ev.ID] = ev
-	}
+	events := allEvents(t, db)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		missing := 0
 		mu.Lock()
 		for i := range got {
-			seen := map[string]bool{}
-			for _, id := range got[i] {
-				seen[id] = true
-			}
-			for _, ev := range events {
-				if !seen[ev.ID] {
-					missing++
-				}
-			}
+			missing += undelivered(got[i], events)
 		}
 		mu.Unlock()
 		if missing == 0 {
@@ -277,23 +222,8 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 	defer mu.Unlock()
 	dups := 0
 	for i := range got {
-		last := map[string]int64{}
-		first := map[string]bool{}
-		for _, id := range got[i] {
-			ev := byID[id]
-			if ev == nil {
-				t.Fatalf("receiver %d: unknown event id %q", i, id)
-			}
-			if first[id] {
-				dups++
-				continue
-			}
-			first[id] = true
-			if ev.Seq < last[ev.OrderingKey] {
-				t.Fatalf("receiver %d, key %s: event seq %d arrived after seq %d", i, ev.OrderingKey, ev.Seq, last[ev.OrderingKey])
-			}
-			last[ev.OrderingKey] = ev.Seq
-		}
+		d, _ := checkFirstArrivals(t, fmt.Sprintf("receiver %d", i), got[i], events)
+		dups += d
 	}
 	t.Logf("%d kills; %d orders sent, %d answered only after a restart; %d events; %d + %d deliveries (%d duplicates, %d answered 500 and retried)",
 		kills, len(sent), retried, len(events), len(got[0]), len(got[1]), dups, failed.Load())

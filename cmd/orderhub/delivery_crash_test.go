@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,28 +14,11 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"orderhub"
 	"orderhub/sqlstore"
 )
 
-// crashOrder places a confirmed Vendor Order API order and returns the status.
-func crashOrder(base, tok, ext, email string) (int, error) {
-	body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":%q,"fullName":"Anna Andersson"}}`, ext, email)
-	req, err := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := crashClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, nil
-}
-
+// crashClient places the crash tests' orders (a short timeout: the server may be
+// dead).
 var crashClient = &http.Client{Timeout: 10 * time.Second}
 
 // TestDeliveryCrashSafety builds the real binary, runs `orderhub serve` with a
@@ -83,29 +65,17 @@ func TestDeliveryCrashSafety(t *testing.T) {
 	// Load: 8 clients place orders for 25 customers (so that each customer's events
 	// form a long ordered queue) until the kill.
 	var accepted atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for c := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := c*100000 + i
-				status, err := crashOrder(inst.url, tok, "crash-"+strconv.Itoa(n), fmt.Sprintf("c%d@example.com", n%25))
-				if err != nil {
-					return // the server died
-				}
-				if status == http.StatusOK {
-					accepted.Add(1)
-				}
-			}
-		}()
-	}
+	stop := untilStopped(8, func(c, i int) bool {
+		n := c*100000 + i
+		r, err := placeOrder(crashClient, inst.url, tok, "crash-"+strconv.Itoa(n), fmt.Sprintf("c%d@example.com", n%25))
+		if err != nil {
+			return false // the server died
+		}
+		if r.status == http.StatusOK {
+			accepted.Add(1)
+		}
+		return true
+	})
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		mu.Lock()
@@ -123,8 +93,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-inst.done
-	close(stop)
-	wg.Wait()
+	stop()
 	mu.Lock()
 	atKill := len(got)
 	mu.Unlock()
@@ -137,39 +106,15 @@ func TestDeliveryCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var events []*orderhub.Event
-	for after := int64(0); ; {
-		page, err := db.ListEvents(t.Context(), sqlstore.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		events = append(events, page...)
-		after = page[len(page)-1].Seq
-	}
+	events := allEvents(t, db)
 	if int64(len(events)) < 2*accepted.Load() {
 		t.Fatalf("%d events for %d accepted orders", len(events), accepted.Load())
-	}
-	byID := map[string]*orderhub.Event{}
-	for _, ev := range events {
-		byID[ev.ID] = ev
 	}
 	deadline = time.Now().Add(90 * time.Second)
 	for {
 		mu.Lock()
-		seen := map[string]bool{}
-		for _, id := range got {
-			seen[id] = true
-		}
+		missing := undelivered(got, events)
 		mu.Unlock()
-		missing := 0
-		for _, ev := range events {
-			if !seen[ev.ID] {
-				missing++
-			}
-		}
 		if missing == 0 {
 			break
 		}
@@ -184,27 +129,10 @@ func TestDeliveryCrashSafety(t *testing.T) {
 	defer mu.Unlock()
 	// Per ordering key, the first arrivals are in sequence order (duplicates of an
 	// already delivered event may come again: at least once).
-	last := map[string]int64{}
-	first := map[string]bool{}
-	dups := 0
-	for _, id := range got {
-		ev := byID[id]
-		if ev == nil {
-			t.Fatalf("received an unknown event id %q", id)
-		}
-		if first[id] {
-			dups++
-			continue
-		}
-		first[id] = true
-		if ev.Seq < last[ev.OrderingKey] {
-			t.Fatalf("key %s: event seq %d arrived after seq %d", ev.OrderingKey, ev.Seq, last[ev.OrderingKey])
-		}
-		last[ev.OrderingKey] = ev.Seq
-	}
+	dups, keys := checkFirstArrivals(t, "the receiver", got, events)
 	if n := badSig.Load(); n > 0 {
 		t.Fatalf("%d requests failed signature verification", n)
 	}
 	t.Logf("%d orders accepted, %d events over %d keys; %d requests before the kill, %d after; %d duplicates (at least once)",
-		accepted.Load(), len(events), len(last), atKill, len(got)-atKill, dups)
+		accepted.Load(), len(events), keys, atKill, len(got)-atKill, dups)
 }

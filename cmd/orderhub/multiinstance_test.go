@@ -232,16 +232,19 @@ type orderReply struct {
 	raw         string
 }
 
-func placeOrder(client *http.Client, base, tok, ext, email string) (*orderReply, error) {
-	body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM",
-		"userData":{"email":%q,"fullName":"Anna Andersson"}}`, ext, email)
-	req, err := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+// orderRequest is a confirmed Vendor Order API order of acme's PROMOCODE.
+func orderRequest(base, tok, ext, email string) *http.Request {
+	body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":%q,"fullName":"Anna Andersson"}}`, ext, email)
+	req, _ := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+	return req
+}
+
+// placeOrder places orderRequest's order with client; the reply's ContractID and
+// ResponseKey are set when it answered 200.
+func placeOrder(client *http.Client, base, tok, ext, email string) (*orderReply, error) {
+	res, err := client.Do(orderRequest(base, tok, ext, email))
 	if err != nil {
 		return nil, err
 	}

@@ -5,17 +5,14 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"orderhub"
 	"orderhub/console"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
@@ -27,21 +24,7 @@ import (
 // moves it to a new key without ending the links made since.
 func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hub.db")
-	dsn := "sqlite:" + path
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	db, dsn, raw := acmeSQLite(t)
 	stored := func() string {
 		t.Helper()
 		var v string

@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,16 +29,7 @@ import (
 // reseal --old-key-env` moves everything to a new key.
 func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hub.db")
-	dsn := "sqlite:" + path
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	db, dsn, raw := acmeSQLite(t)
 	// The rows of an older version: everything in plain text.
 	var mu sync.Mutex
 	var got []*http.Request
@@ -64,11 +53,6 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	stored := func() map[string]string {
 		t.Helper()
 		m := map[string]string{}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,59 +52,49 @@ func TestSoakNoGrowth(t *testing.T) {
 	idle := scrape(t, inst.url)
 	type sample struct{ goroutines, heap, rss float64 }
 	var samples []sample
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var sent, bad atomic.Int64
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
-			defer client.CloseIdleConnections()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := w*10_000_000 + i
-				var req *http.Request
-				switch i % 10 {
-				case 0: // a replay of an earlier order
-					req = orderRequest(inst.url, tok, fmt.Sprintf("soak-%d", n-10), fmt.Sprintf("s%d@example.com", (n-10)%500))
-				case 1: // bad JSON
-					req, _ = http.NewRequest("POST", inst.url+"/payments/vendor/acme/promos/code/PROMOCODE", strings.NewReader(`{"externalOrderId":`))
-					req.Header.Set("Authorization", "Bearer "+tok)
-				case 2: // a bad token
-					req = orderRequest(inst.url, "garbage", fmt.Sprintf("soak-%d", n), "x@example.com")
-				case 3:
-					req, _ = http.NewRequest("GET", inst.url+"/payments/vendor/acme/contracts?limit=5", nil)
-					req.Header.Set("Authorization", "Bearer "+tok)
-				default:
-					req = orderRequest(inst.url, tok, fmt.Sprintf("soak-%d", n), fmt.Sprintf("s%d@example.com", n%500))
-				}
-				res, err := client.Do(req)
-				if err != nil {
-					t.Errorf("request: %v", err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				sent.Add(1)
-				if res.StatusCode >= 500 {
-					bad.Add(1)
-				}
-			}
-		}()
+	clients := make([]*http.Client, 8)
+	for w := range clients {
+		clients[w] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+		defer clients[w].CloseIdleConnections()
 	}
+	stop := untilStopped(len(clients), func(w, i int) bool {
+		n := w*10_000_000 + i
+		var req *http.Request
+		switch i % 10 {
+		case 0: // a replay of an earlier order
+			req = orderRequest(inst.url, tok, fmt.Sprintf("soak-%d", n-10), fmt.Sprintf("s%d@example.com", (n-10)%500))
+		case 1: // bad JSON
+			req, _ = http.NewRequest("POST", inst.url+"/payments/vendor/acme/promos/code/PROMOCODE", strings.NewReader(`{"externalOrderId":`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+		case 2: // a bad token
+			req = orderRequest(inst.url, "garbage", fmt.Sprintf("soak-%d", n), "x@example.com")
+		case 3:
+			req, _ = http.NewRequest("GET", inst.url+"/payments/vendor/acme/contracts?limit=5", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+		default:
+			req = orderRequest(inst.url, tok, fmt.Sprintf("soak-%d", n), fmt.Sprintf("s%d@example.com", n%500))
+		}
+		res, err := clients[w].Do(req)
+		if err != nil {
+			t.Errorf("request: %v", err)
+			return false
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		sent.Add(1)
+		if res.StatusCode >= 500 {
+			bad.Add(1)
+		}
+		return true
+	})
 	end := time.Now().Add(d)
 	for time.Now().Before(end) {
 		time.Sleep(time.Second)
 		m := scrape(t, inst.url)
 		samples = append(samples, sample{m["go_goroutines"], m["go_memstats_heap_inuse_bytes"], float64(procStatus(pid, "VmRSS"))})
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	if bad.Load() > 0 {
 		t.Fatalf("%d of %d requests answered 5xx", bad.Load(), sent.Load())
 	}
@@ -163,14 +152,6 @@ func TestSoakNoGrowth(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-func orderRequest(base, tok, ext, email string) *http.Request {
-	body := fmt.Sprintf(`{"externalOrderId":%q,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":%q,"fullName":"Soak Test"}}`, ext, email)
-	req, _ := http.NewRequest("POST", base+"/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	return req
 }
 
 // scrape reads the unlabelled samples of the server's /metrics.
