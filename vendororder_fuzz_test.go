@@ -43,6 +43,22 @@ func checkMarshals(t *testing.T, v any) {
 	}
 }
 
+// fuzzParser fuzzes parse with f's seed corpus: a refusal must be a well-formed
+// client error; what it accepts must pass accepted (nil: nothing more) and marshal.
+func fuzzParser[T any](f *testing.F, parse func(body []byte) (T, error), accepted func(t *testing.T, v T)) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := parse(body)
+		if err != nil {
+			checkParseError(t, err)
+			return
+		}
+		if accepted != nil {
+			accepted(t, v)
+		}
+		checkMarshals(t, v)
+	})
+}
+
 func FuzzParseVendorOrder(f *testing.F) {
 	f.Add([]byte(fuzzSeedVendorOrder), true)
 	f.Add([]byte(`{"externalOrderId":"A","paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se"}}`), false)
