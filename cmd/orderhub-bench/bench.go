@@ -235,7 +235,7 @@ func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURL
 	}
 	f.sourceID = src.ID
 	for i, u := range receiverURLs {
-		ep := &sqlstore.Endpoint{VendorID: benchVendor, Kind: sqlstore.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
+		ep := &orderhub.Endpoint{VendorID: benchVendor, Kind: orderhub.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
 			EventTypes: benchEventTypes(c.events)}
 		if err := db.CreateEndpoint(ctx, ep); err != nil {
 			return nil, err

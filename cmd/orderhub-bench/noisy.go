@@ -120,7 +120,7 @@ func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL str
 	}
 	f.clientID, f.clientSecret = cl.ID, secret
 	for i := range c.attackEndpoints {
-		err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: attackVendor, URL: fmt.Sprintf("%s/w/%d", hangURL, i), Description: "hanging"})
+		err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: attackVendor, URL: fmt.Sprintf("%s/w/%d", hangURL, i), Description: "hanging"})
 		if quotaStop(err) {
 			f.stopped = append(f.stopped, fmt.Sprintf("webhook endpoints stopped at %d: %v", f.endpoints, err))
 			break

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -38,14 +39,14 @@ func TestAdminCommandsAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	pg, err := db.ListAudit(context.Background(), sqlstore.AuditFilter{Actor: "cli"}, sqlstore.Page{})
+	pg, err := db.ListAudit(context.Background(), orderhub.AuditFilter{Actor: "cli"}, orderhub.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var actions []string
 	for _, e := range pg.Data {
 		actions = append(actions, e.Action)
-		if e.Actor != sqlstore.CLIActor {
+		if e.Actor != orderhub.CLIActor {
 			t.Errorf("%s: actor %+v", e.Action, e.Actor)
 		}
 		all := string(e.Before) + string(e.After)

@@ -14,6 +14,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -48,7 +49,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer recv.Close()
-	var ep sqlstore.Endpoint
+	var ep orderhub.Endpoint
 	admin(t, dsn, &ep, "endpoints", "create", "--allow-private-targets", "--vendor", "acme", "--url", recv.URL+"/hook")
 	wh, err := standardwebhooks.NewWebhook(ep.Secret)
 	if err != nil {
@@ -119,7 +120,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			active, _ := db.ListDeliveries(t.Context(), sqlstore.DeliveryFilter{VendorID: "acme", Status: "active", Limit: 5})
+			active, _ := db.ListDeliveries(t.Context(), orderhub.DeliveryFilter{VendorID: "acme", Status: "active", Limit: 5})
 			t.Fatalf("%d of %d committed events never delivered; active deliveries: %+v", missing, len(events), active)
 		}
 		time.Sleep(50 * time.Millisecond)

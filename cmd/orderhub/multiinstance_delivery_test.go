@@ -100,7 +100,7 @@ func allEvents(t *testing.T, db *sqlstore.DB) map[string]*orderhub.Event {
 	t.Helper()
 	out := map[string]*orderhub.Event{}
 	for after := int64(0); ; {
-		evs, err := db.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
+		evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestMultiInstanceDelivery(t *testing.T) {
 		t.Fatalf("held event %s: sent %d times, delivered %d times; want the killed attempt and a delivery by a survivor", trappedID, sent, ok)
 	}
 	d, err := db.GetDelivery(context.Background(), "acme", deliveryID)
-	if err != nil || d.Status != sqlstore.DeliveryDelivered {
+	if err != nil || d.Status != orderhub.DeliveryDelivered {
 		t.Fatalf("held delivery: %+v %v", d, err)
 	}
 	// Only the survivor's attempt is recorded: the killed instance never completed,

@@ -331,7 +331,7 @@ func TestMultiInstanceSameOrderOneContract(t *testing.T) {
 		}
 	}
 	// Five shared customers, one per e-mail.
-	evs, err := db.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme", Type: "customer-created", Limit: 1000})
+	evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Type: "customer-created", Limit: 1000})
 	if err != nil || len(evs) != 5 {
 		t.Fatalf("customer-created events: %d (%v), want 5", len(evs), err)
 	}

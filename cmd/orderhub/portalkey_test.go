@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/console"
 	"orderhub/sealing"
-	"orderhub/sqlstore"
 )
 
 // The key that signs portal links is sealed at rest as the token signing key is: a
@@ -73,7 +73,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	if !sealing.IsSealed(s1) || strings.Contains(s1, plain) {
 		t.Fatalf("the portal link key is not sealed: %q", s1)
 	}
-	if k, err := key1.Open(s1, sqlstore.PortalKeySetting); err != nil || k == plain || len(k) != 64 {
+	if k, err := key1.Open(s1, orderhub.PortalKeySetting); err != nil || k == plain || len(k) != 64 {
 		t.Fatalf("the sealed key opens to %q, %v (the plain one was %q)", k, err, plain)
 	}
 	if !strings.Contains(logs.String(), "portal link key") {
@@ -103,7 +103,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	if err := run(ctx, []string{"admin", "secrets", "reseal", "--old-key-env", "OLD_KEY", "--db", dsn}, func(k string) string { return env[k] }, &out, &errOut); err != nil {
 		t.Fatalf("reseal: %v %s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), sqlstore.SecretPortalKey) {
+	if !strings.Contains(out.String(), orderhub.SecretPortalKey) {
 		t.Fatalf("reseal printed %q", out.String())
 	}
 	s2 := stored()
@@ -111,7 +111,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	if s2 == s1 || !sealing.IsSealed(s2) {
 		t.Fatalf("the portal link key was not resealed: %q", s2)
 	}
-	if _, err := key1.Open(s2, sqlstore.PortalKeySetting); err == nil {
+	if _, err := key1.Open(s2, orderhub.PortalKeySetting); err == nil {
 		t.Fatal("the old sealing key still opens the resealed portal link key")
 	}
 	db.SetSealer(key2)

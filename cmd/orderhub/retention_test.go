@@ -128,7 +128,7 @@ func TestStartRetentionPrunesAndCounts(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
+	evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 	if err != nil || len(evs) != 1 || evs[0].Type != "young" {
 		t.Fatalf("left: %+v %v", evs, err)
 	}

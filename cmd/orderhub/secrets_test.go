@@ -20,7 +20,6 @@ import (
 	"orderhub/connector/yespo"
 	"orderhub/delivery"
 	"orderhub/sealing"
-	"orderhub/sqlstore"
 )
 
 // Issue 15: an existing database migrates: serve seals the secrets stored in plain
@@ -41,7 +40,7 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	ep := &sqlstore.Endpoint{VendorID: "acme", URL: recv.URL}
+	ep := &orderhub.Endpoint{VendorID: "acme", URL: recv.URL}
 	if err := db.CreateEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +145,7 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 	if s, err := db.EndpointSecret(ctx, "acme", ep.ID); err != nil || s != ep.Secret {
 		t.Fatalf("after the rotation the endpoint's secret reads %q, %v", s, err)
 	}
-	if !strings.Contains(out.String(), sqlstore.SecretWebhook) {
+	if !strings.Contains(out.String(), orderhub.SecretWebhook) {
 		t.Fatalf("reseal printed %q", out.String())
 	}
 }
