@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"orderhub"
 	"sort"
 	"strings"
 	"time"
-
-	"orderhub/sqlstore"
 )
 
 // The audit log page: every change made through the admin API, the console and the
@@ -16,7 +15,7 @@ import (
 
 // auditRow is an entry as the page shows it: the fields that changed.
 type auditRow struct {
-	E       *sqlstore.AuditEntry
+	E       *orderhub.AuditEntry
 	Changes []fieldChange
 	Kind    string // created, deleted, changed, or "" (request only)
 }
@@ -25,7 +24,7 @@ type fieldChange struct{ Field, Before, After string }
 
 func (c *console) handleAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := sqlstore.AuditFilter{}
+	f := orderhub.AuditFilter{}
 	data := map[string]any{}
 	var problems []string
 	text := func(name string) string {
@@ -59,7 +58,7 @@ func (c *console) handleAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		*t.dst = tm
 	}
-	p := sqlstore.Page{Cursor: q.Get("cursor"), Limit: 50}
+	p := orderhub.Page{Cursor: q.Get("cursor"), Limit: 50}
 	vs, err := c.vendors(r)
 	if err != nil {
 		c.failErr(w, r, err)
@@ -68,7 +67,7 @@ func (c *console) handleAudit(w http.ResponseWriter, r *http.Request) {
 	var rows []auditRow
 	next := ""
 	if len(problems) == 0 {
-		pg, err := c.db.ListAudit(r.Context(), f, p)
+		pg, err := c.store.Admin.ListAudit(r.Context(), f, p)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -93,7 +92,7 @@ func (c *console) handleAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 // describeEntry lists the fields an entry's change touched.
-func describeEntry(e *sqlstore.AuditEntry) auditRow {
+func describeEntry(e *orderhub.AuditEntry) auditRow {
 	row := auditRow{E: e}
 	var before, after map[string]any
 	_ = json.Unmarshal(e.Before, &before)

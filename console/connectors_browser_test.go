@@ -66,7 +66,7 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); db.Close() })
-	b := &connectorBed{bed: &bed{t: t, DB: db, URL: hs.URL}, Manage: &manage.Service{DB: db, Guard: netguard.New(netguard.Options{AllowPrivate: true}), SMSealer: sealer, Yespo: yc}}
+	b := &connectorBed{bed: &bed{t: t, DB: db, URL: hs.URL}, Manage: &manage.Service{Store: db.Store(), Guard: netguard.New(netguard.Options{AllowPrivate: true}), SMSealer: sealer, Yespo: yc}}
 	for _, v := range []*orderhub.Vendor{{ID: "acme", Name: "Acme Media"}, {ID: "other", Name: "Other Media"}} {
 		if err := db.CreateVendor(ctx, v); err != nil {
 			t.Fatal(err)

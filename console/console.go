@@ -30,7 +30,6 @@ import (
 	"orderhub"
 	"orderhub/manage"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
 
@@ -60,7 +59,8 @@ const (
 
 // Config holds the console's dependencies.
 type Config struct {
-	DB     *sqlstore.DB
+	// Store is the store the console reads and (through Manage) writes.
+	Store  orderhub.Store
 	Logger *slog.Logger
 	// SecureCookies marks cookies Secure even when the request did not arrive over
 	// TLS here (behind a TLS-terminating proxy). Requests over TLS, or with
@@ -72,18 +72,18 @@ type Config struct {
 	// netguard.Default(); the admin API passes its own).
 	Guard *netguard.Guard
 	// Manage is the admin API's service (its sealers and connectors); nil: one over
-	// DB and Guard.
+	// Store and Guard.
 	Manage *manage.Service
 }
 
 type console struct {
-	db     *sqlstore.DB
+	store  orderhub.Store
 	log    *slog.Logger
 	secure bool
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
 	logins *throttle.Limiter // failed logins (package throttle)
-	dash   *sqlstore.DashboardCache
+	dash   *orderhub.DashboardCache
 	manage *manage.Service // the admin API's rules and store calls (manage.go)
 }
 
@@ -95,14 +95,14 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &console{db: cfg.DB, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: throttle.New(loginThrottle, cfg.Now)}
-	c.dash = sqlstore.NewDashboardCache(cfg.DB, 2*time.Second)
+	c := &console{store: cfg.Store, log: cfg.Logger, secure: cfg.SecureCookies, mux: http.NewServeMux(), logins: throttle.New(loginThrottle, cfg.Now)}
+	c.dash = orderhub.NewDashboardCache(cfg.Store.Admin, cfg.Store.Now, 2*time.Second)
 	if cfg.Guard == nil {
 		cfg.Guard = netguard.Default()
 	}
 	c.manage = cfg.Manage
 	if c.manage == nil {
-		c.manage = &manage.Service{DB: cfg.DB, Guard: cfg.Guard}
+		c.manage = &manage.Service{Store: cfg.Store, Guard: cfg.Guard}
 	}
 	c.pages = pages()
 	c.routes()
@@ -218,8 +218,8 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type ctxKey struct{}
 
 // session returns the request's console session (set by auth).
-func session(r *http.Request) *sqlstore.ConsoleSession {
-	s, _ := r.Context().Value(ctxKey{}).(*sqlstore.ConsoleSession)
+func session(r *http.Request) *orderhub.ConsoleSession {
+	s, _ := r.Context().Value(ctxKey{}).(*orderhub.ConsoleSession)
 	return s
 }
 
@@ -238,9 +238,9 @@ func (c *console) setCookie(w http.ResponseWriter, r *http.Request, name, value 
 // are refused. POSTs must also carry the session's CSRF token.
 func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var s *sqlstore.ConsoleSession
+		var s *orderhub.ConsoleSession
 		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && len(ck.Value) < 200 {
-			s, _ = c.db.ConsoleSessionByToken(r.Context(), ck.Value)
+			s, _ = c.store.Admin.ConsoleSessionByToken(r.Context(), ck.Value)
 		}
 		if s == nil {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -271,7 +271,7 @@ func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, s)
 		if r.Method == http.MethodPost && !strings.HasSuffix(r.Pattern, "/logout") {
-			ctx = sqlstore.WithChange(ctx, consoleChange(r, s))
+			ctx = orderhub.WithChange(ctx, consoleChange(r, s))
 		}
 		h(w, r.WithContext(ctx))
 	}
@@ -279,9 +279,9 @@ func (c *console) auth(h http.HandlerFunc) http.HandlerFunc {
 
 // consoleChange describes the change a console form makes for the audit log: its
 // action from the route, its user, and the form (without its CSRF token).
-func consoleChange(r *http.Request, s *sqlstore.ConsoleSession) *sqlstore.Change {
-	ch := &sqlstore.Change{Actor: sqlstore.Actor{Kind: sqlstore.ActorUser, ID: s.UserID, Name: s.Username, Via: sqlstore.ViaConsole}}
-	ch.Action, ch.ResourceType, ch.ResourceID = sqlstore.DescribeRoute(r.Method, r.Pattern, r.PathValue)
+func consoleChange(r *http.Request, s *orderhub.ConsoleSession) *orderhub.Change {
+	ch := &orderhub.Change{Actor: orderhub.Actor{Kind: orderhub.ActorUser, ID: s.UserID, Name: s.Username, Via: orderhub.ViaConsole}}
+	ch.Action, ch.ResourceType, ch.ResourceID = orderhub.DescribeRoute(r.Method, r.Pattern, r.PathValue)
 	form := map[string]any{}
 	for k, v := range r.PostForm {
 		if k != "csrf" {
@@ -302,9 +302,9 @@ var operatorPages = map[string]bool{"GET " + Prefix + "/{$}": true, "GET " + Pre
 // cross-vendor pages are 403 (the dashboard sends it to its endpoints), a viewer's
 // POST is 403, and every page without a ?vendor= gets the session's. Records named
 // by id are checked by their pages (mayShow, scopeVendor): another vendor's is 404.
-func (c *console) scopeRequest(w http.ResponseWriter, r *http.Request, s *sqlstore.ConsoleSession) bool {
+func (c *console) scopeRequest(w http.ResponseWriter, r *http.Request, s *orderhub.ConsoleSession) bool {
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, s))
-	if r.Method == http.MethodPost && s.Role != sqlstore.RoleVendorAdmin && !strings.HasSuffix(r.Pattern, "/logout") {
+	if r.Method == http.MethodPost && s.Role != orderhub.RoleVendorAdmin && !strings.HasSuffix(r.Pattern, "/logout") {
 		c.fail(w, r, http.StatusForbidden, "Read only", "Your role ("+s.Role+") can look at vendor "+s.VendorID+" but not change it.")
 		return false
 	}

@@ -2,8 +2,7 @@ package console
 
 import (
 	"net/http"
-
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // handleIgnored lists the inbound events orderhub did not apply (Yespo order events
@@ -21,7 +20,7 @@ func (c *console) handleIgnored(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"Vendor": vendor, "Reason": reason}
 	if vendor != "" {
-		evs, err := c.db.ListIgnoredEvents(r.Context(), sqlstore.IgnoredEventFilter{VendorID: vendor, Reason: reason, Limit: 200})
+		evs, err := c.store.Connectors.ListIgnoredEvents(r.Context(), orderhub.IgnoredEventFilter{VendorID: vendor, Reason: reason, Limit: 200})
 		if err != nil {
 			c.failErr(w, r, err)
 			return

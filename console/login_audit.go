@@ -3,9 +3,9 @@ package console
 import (
 	"context"
 	"net/http"
+	"orderhub"
 	"time"
 
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
 
@@ -37,21 +37,21 @@ const maxLoginAuditWrites = 8
 var loginAuditSlots = make(chan struct{}, maxLoginAuditWrites)
 
 // loginChange describes a login, logout or failed login of user u from r's client.
-func loginChange(r *http.Request, action string, u *sqlstore.ConsoleUser) *sqlstore.Change {
-	return &sqlstore.Change{
-		Actor:  sqlstore.Actor{Kind: sqlstore.ActorUser, ID: u.ID, Name: u.Username, Via: sqlstore.ViaConsole},
+func loginChange(r *http.Request, action string, u *orderhub.ConsoleUser) *orderhub.Change {
+	return &orderhub.Change{
+		Actor:  orderhub.Actor{Kind: orderhub.ActorUser, ID: u.ID, Name: u.Username, Via: orderhub.ViaConsole},
 		Action: action, ResourceType: "console-session", ResourceID: u.Username, VendorID: u.VendorID,
 		Request: map[string]any{"address": throttle.Source(r)},
 	}
 }
 
 // loginUser returns the console user the login form names, nil when there is none.
-func (c *console) loginUser(r *http.Request) *sqlstore.ConsoleUser {
+func (c *console) loginUser(r *http.Request) *orderhub.ConsoleUser {
 	name := r.PostForm.Get("username")
 	if name == "" || len(name) > 64 || !validText(name) {
 		return nil
 	}
-	u, err := c.db.GetConsoleUser(r.Context(), name)
+	u, err := c.store.Admin.GetConsoleUser(r.Context(), name)
 	if err != nil {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (c *console) loginUser(r *http.Request) *sqlstore.ConsoleUser {
 }
 
 // recordFailedLogin records a failed login of the existing user u in the background.
-func (c *console) recordFailedLogin(r *http.Request, u *sqlstore.ConsoleUser) {
+func (c *console) recordFailedLogin(r *http.Request, u *orderhub.ConsoleUser) {
 	ch := loginChange(r, actionLoginFailed, u)
 	if u.DisabledAt != nil {
 		ch.Request.(map[string]any)["disabledUser"] = true
@@ -75,7 +75,7 @@ func (c *console) recordFailedLogin(r *http.Request, u *sqlstore.ConsoleUser) {
 		defer func() { <-loginAuditSlots }()
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		if err := c.db.RecordAudit(ctx, ch); err != nil {
+		if err := c.store.Admin.RecordAudit(ctx, ch); err != nil {
 			c.log.Error("console: audit entry of a failed login", "username", u.Username, "err", err)
 		}
 	}()

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // The console's forms that create and change things (issue 18 part 1). Each form
@@ -39,7 +38,7 @@ func (c *console) manageRoutes() {
 // mayChange reports whether the session's role may use the forms.
 func mayChange(r *http.Request) bool {
 	s := session(r)
-	return s != nil && s.Role != sqlstore.RoleVendorViewer
+	return s != nil && s.Role != orderhub.RoleVendorViewer
 }
 
 // readOnly refuses a vendor-viewer the form pages.
@@ -73,7 +72,7 @@ func change(r *http.Request, action, id, vendor string) context.Context {
 	ch := consoleChange(r, session(r))
 	ch.Action, ch.ResourceID, ch.VendorID = action, id, vendor
 	ch.ResourceType, _, _ = strings.Cut(action, ".")
-	return sqlstore.WithChange(r.Context(), ch)
+	return orderhub.WithChange(r.Context(), ch)
 }
 
 // formError is a refused form's message and the field at fault (the API's names).
@@ -128,7 +127,7 @@ func (c *console) endpointFormPage(w http.ResponseWriter, r *http.Request, statu
 
 func (c *console) handleNewEndpoint(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
-		c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendor, Kind: sqlstore.EndpointWebhook, Vendors: vs})
+		c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendor, Kind: orderhub.EndpointWebhook, Vendors: vs})
 	})
 }
 
@@ -139,7 +138,7 @@ func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &endpointForm{New: true, Vendor: vendor, Kind: r.PostForm.Get("kind"), URL: strings.TrimSpace(r.PostForm.Get("url")),
 		Description: r.PostForm.Get("description"), EventTypes: r.PostForm.Get("eventTypes")}
-	ep := &sqlstore.Endpoint{ID: orderhub.NewID("ep"), VendorID: vendor, Kind: f.Kind, URL: f.URL, Description: f.Description, EventTypes: splitList(f.EventTypes)}
+	ep := &orderhub.Endpoint{ID: orderhub.NewID("ep"), VendorID: vendor, Kind: f.Kind, URL: f.URL, Description: f.Description, EventTypes: splitList(f.EventTypes)}
 	err := c.manage.Endpoints().CreateEndpoint(change(r, "endpoint.create", ep.ID, vendor), ep)
 	c.submit(w, r, err, &f.Err, func(status int) {
 		f.Vendors, _ = c.vendors(r)
@@ -155,9 +154,9 @@ func (c *console) endpointPageWith(w http.ResponseWriter, r *http.Request, id, s
 }
 
 // managedEndpoint reads the endpoint named by the path, within the session's vendor.
-func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*sqlstore.Endpoint, bool) {
-	return pathRecord(c, w, r, func(ctx context.Context, id string) (*sqlstore.Endpoint, error) {
-		return c.db.GetEndpoint(ctx, scopeVendor(r), id)
+func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*orderhub.Endpoint, bool) {
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.Endpoint, error) {
+		return c.store.Deliveries.GetEndpoint(ctx, scopeVendor(r), id)
 	})
 }
 
@@ -184,7 +183,7 @@ func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 	if types == nil {
 		types = []string{} // every type
 	}
-	in := sqlstore.EndpointUpdate{URL: &f.URL, Description: &f.Description, EventTypes: &types}
+	in := orderhub.EndpointUpdate{URL: &f.URL, Description: &f.Description, EventTypes: &types}
 	_, err := c.manage.Endpoints().UpdateEndpoint(change(r, "endpoint.update", e.ID, e.VendorID), e.VendorID, e.ID, in)
 	c.submit(w, r, err, &f.Err, func(status int) { c.endpointFormPage(w, r, status, f) },
 		func() { c.back(w, r, "/endpoints/"+url.PathEscape(e.ID), "Endpoint saved.") })

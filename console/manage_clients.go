@@ -76,7 +76,7 @@ func (c *console) handleRotateClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, err := c.db.GetClient(r.Context(), id)
+	cl, err := c.store.Tenants.GetClient(r.Context(), id)
 	if err == nil && !mayShow(r, cl.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // Connector accounts (SALESmanago, Yespo) and Zapier users (issue 18): a page that
@@ -55,12 +54,12 @@ func (e formError) On(field string) string {
 
 type yespoRow struct {
 	VendorID string
-	Account  *sqlstore.YespoAccount
+	Account  *orderhub.YespoAccount
 }
 
 type connectorsView struct {
 	Vendor  string
-	SM      []*sqlstore.SalesmanagoAccountRecord
+	SM      []*orderhub.SalesmanagoAccountRecord
 	Yespo   []yespoRow
 	Zapier  []*orderhub.ZapierUser
 	Vendors []*orderhub.Vendor
@@ -98,21 +97,21 @@ func (c *console) handleConnectors(w http.ResponseWriter, r *http.Request) {
 	all, _ := c.vendors(r)
 	d := &connectorsView{Vendor: vendor, Vendors: all}
 	for _, v := range shown {
-		sm, err := c.db.ListSalesmanagoAccounts(ctx, v.ID)
+		sm, err := c.store.Connectors.ListSalesmanagoAccounts(ctx, v.ID)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
 		d.SM = append(d.SM, sm...)
 		row := yespoRow{VendorID: v.ID}
-		if a, err := c.db.GetYespoAccount(ctx, v.ID); err == nil {
+		if a, err := c.store.Connectors.GetYespoAccount(ctx, v.ID); err == nil {
 			row.Account = a
 		} else if orderhub.ErrorCode(err) != orderhub.ENotFound {
 			c.failErr(w, r, err)
 			return
 		}
 		d.Yespo = append(d.Yespo, row)
-		zs, err := c.db.ListZapierUsers(ctx, v.ID)
+		zs, err := c.store.Catalog.ListZapierUsers(ctx, v.ID)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -182,13 +181,13 @@ func (c *console) sealedNote() string {
 }
 
 // managedSM reads the account named by the path, within the session's vendor.
-func (c *console) managedSM(w http.ResponseWriter, r *http.Request) (*sqlstore.SalesmanagoAccountRecord, bool) {
-	return pathRecord(c, w, r, func(ctx context.Context, id string) (*sqlstore.SalesmanagoAccountRecord, error) {
-		return c.db.GetSalesmanagoAccount(ctx, scopeVendor(r), id)
+func (c *console) managedSM(w http.ResponseWriter, r *http.Request) (*orderhub.SalesmanagoAccountRecord, bool) {
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.SalesmanagoAccountRecord, error) {
+		return c.store.Connectors.GetSalesmanagoAccount(ctx, scopeVendor(r), id)
 	})
 }
 
-func smFormOf(rec *sqlstore.SalesmanagoAccountRecord) *smForm {
+func smFormOf(rec *orderhub.SalesmanagoAccountRecord) *smForm {
 	a := rec.SalesmanagoAccount
 	f := &smForm{SalesmanagoAccountInput: orderhub.SalesmanagoAccountInput{ID: a.ID, VendorID: a.VendorID, GroupKey: a.GroupKey, Name: a.Name,
 		BaseURL: a.BaseURL, V3BaseURL: a.V3BaseURL, ClientID: a.ClientID, Owner: a.Owner, CatalogID: a.CatalogID}, HasAPIKey: a.HasAPIKey}
@@ -313,7 +312,7 @@ func (c *console) handleTestSM(w http.ResponseWriter, r *http.Request) {
 type yespoForm struct {
 	Vendor    string
 	BaseURL   string
-	Existing  *sqlstore.YespoAccount
+	Existing  *orderhub.YespoAccount
 	Available bool // the server has the Yespo connector
 	Err       formError
 }
@@ -325,7 +324,7 @@ func (c *console) yespoPage(w http.ResponseWriter, r *http.Request, status int, 
 
 // yespoVendor is the vendor a Yespo form is about: the session's, or the named one
 // (?vendor= or the form's), which must exist.
-func (c *console) yespoVendor(w http.ResponseWriter, r *http.Request, named string) (string, *sqlstore.YespoAccount, bool) {
+func (c *console) yespoVendor(w http.ResponseWriter, r *http.Request, named string) (string, *orderhub.YespoAccount, bool) {
 	v := scopeVendor(r)
 	if v != "" && named != "" && named != v {
 		c.fail(w, r, http.StatusForbidden, "Not your vendor", "You work with vendor "+v+"; this form names vendor "+named+".")
@@ -334,11 +333,11 @@ func (c *console) yespoVendor(w http.ResponseWriter, r *http.Request, named stri
 	if v == "" {
 		v = named
 	}
-	if _, err := c.db.GetVendor(r.Context(), v); err != nil || v == "" {
+	if _, err := c.store.Tenants.GetVendor(r.Context(), v); err != nil || v == "" {
 		c.fail(w, r, http.StatusNotFound, "Not found", "Vendor "+v+" not found.")
 		return "", nil, false
 	}
-	a, err := c.db.GetYespoAccount(r.Context(), v)
+	a, err := c.store.Connectors.GetYespoAccount(r.Context(), v)
 	if err != nil && orderhub.ErrorCode(err) != orderhub.ENotFound {
 		c.failErr(w, r, err)
 		return "", nil, false
@@ -466,7 +465,7 @@ func (c *console) managedZapierUser(w http.ResponseWriter, r *http.Request) (*or
 	if !ok {
 		return nil, false
 	}
-	u, err := c.db.GetZapierUser(r.Context(), vendor, id)
+	u, err := c.store.Catalog.GetZapierUser(r.Context(), vendor, id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return nil, false
@@ -486,7 +485,7 @@ func (c *console) handleEditZapierUser(w http.ResponseWriter, r *http.Request) {
 	if vendor == "" {
 		vendor = r.URL.Query().Get("vendor")
 	}
-	u, err := c.db.GetZapierUser(r.Context(), vendor, id)
+	u, err := c.store.Catalog.GetZapierUser(r.Context(), vendor, id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return

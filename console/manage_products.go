@@ -60,8 +60,8 @@ func (c *console) productPage(w http.ResponseWriter, r *http.Request, status int
 	title := "New product"
 	if !f.New {
 		title = "Edit product " + f.ID
-		f.Options, _ = c.db.ListPurchaseOptions(r.Context(), f.Vendor, f.ID)
-		all, _ := c.db.ListProductMappings(r.Context(), f.Vendor)
+		f.Options, _ = c.store.Catalog.ListPurchaseOptions(r.Context(), f.Vendor, f.ID)
+		all, _ := c.store.Catalog.ListProductMappings(r.Context(), f.Vendor)
 		f.Mappings = nil
 		for _, m := range all {
 			if m.ProductID == f.ID {
@@ -98,7 +98,7 @@ func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
 // managedProduct reads the product named by the path of the request's vendor
 // (?vendor= on a GET, the form's on a POST).
 func (c *console) managedProduct(w http.ResponseWriter, r *http.Request) (*orderhub.Product, bool) {
-	return vendorRecord(c, w, r, "Product", c.db.GetProduct, func(p *orderhub.Product) string { return p.VendorID })
+	return vendorRecord(c, w, r, "Product", c.store.Catalog.GetProduct, func(p *orderhub.Product) string { return p.VendorID })
 }
 
 func (c *console) handleEditProduct(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +146,7 @@ type optionForm struct {
 }
 
 func (c *console) optionPage(w http.ResponseWriter, r *http.Request, status int, f *optionForm) {
-	f.Products, _ = c.db.ListProducts(r.Context(), f.VendorID)
+	f.Products, _ = c.store.Catalog.ListProducts(r.Context(), f.VendorID)
 	f.Periods = orderhub.BillingPeriods
 	title := "New purchase option"
 	if !f.New {
@@ -200,7 +200,7 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 // managedOption reads the purchase option named by the path of the request's
 // vendor (?vendor= on a GET, the form's on a POST).
 func (c *console) managedOption(w http.ResponseWriter, r *http.Request) (*orderhub.PurchaseOption, bool) {
-	return vendorRecord(c, w, r, "Purchase option", c.db.GetPurchaseOption, func(o *orderhub.PurchaseOption) string { return o.VendorID })
+	return vendorRecord(c, w, r, "Purchase option", c.store.Catalog.GetPurchaseOption, func(o *orderhub.PurchaseOption) string { return o.VendorID })
 }
 
 func (c *console) handleEditOption(w http.ResponseWriter, r *http.Request) {
@@ -260,8 +260,8 @@ type mappingForm struct {
 }
 
 func (c *console) mappingPage(w http.ResponseWriter, r *http.Request, status int, f *mappingForm) {
-	f.Products, _ = c.db.ListProducts(r.Context(), f.VendorID)
-	f.Options, _ = c.db.ListPurchaseOptions(r.Context(), f.VendorID, "")
+	f.Products, _ = c.store.Catalog.ListProducts(r.Context(), f.VendorID)
+	f.Options, _ = c.store.Catalog.ListPurchaseOptions(r.Context(), f.VendorID, "")
 	title := "New product mapping"
 	if !f.New {
 		title = "Edit mapping " + f.SKU + " / " + f.POID
@@ -311,7 +311,7 @@ func (c *console) handleEditMapping(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
 		return
 	}
-	m, err := c.db.GetProductMapping(r.Context(), q.Get("vendor"), sku, poID)
+	m, err := c.store.Catalog.GetProductMapping(r.Context(), q.Get("vendor"), sku, poID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -330,7 +330,7 @@ func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
 		return
 	}
-	if _, err := c.db.GetProductMapping(r.Context(), vendor, f.SKU, f.POID); err != nil {
+	if _, err := c.store.Catalog.GetProductMapping(r.Context(), vendor, f.SKU, f.POID); err != nil {
 		c.failErr(w, r, err)
 		return
 	}

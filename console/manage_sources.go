@@ -82,7 +82,7 @@ func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 // for a vendor-scoped session.
 func (c *console) managedSource(w http.ResponseWriter, r *http.Request) (*orderhub.Source, bool) {
 	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.Source, error) {
-		src, err := c.db.GetSource(ctx, id)
+		src, err := c.store.Catalog.GetSource(ctx, id)
 		if err == nil && !mayShow(r, src.VendorID) {
 			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
 		}

@@ -7,7 +7,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // Console users (operators only): list, create (a password given or generated and
@@ -40,7 +39,7 @@ func (c *console) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
-	users, err := c.db.ListConsoleUsers(r.Context())
+	users, err := c.store.Admin.ListConsoleUsers(r.Context())
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -51,7 +50,7 @@ func (c *console) handleUsers(w http.ResponseWriter, r *http.Request) {
 // userForm is the new-user form, the user page's forms, and what they answer.
 type userForm struct {
 	New      bool
-	User     *sqlstore.ConsoleUser // the user page's user
+	User     *orderhub.ConsoleUser // the user page's user
 	Username string
 	Role     string
 	Vendor   string
@@ -86,7 +85,7 @@ func (f *userForm) TopErr() string {
 }
 
 func (c *console) userFormPage(w http.ResponseWriter, r *http.Request, status int, f *userForm) {
-	f.Roles = sqlstore.Roles
+	f.Roles = orderhub.Roles
 	if f.Vendors == nil {
 		f.Vendors, _ = c.vendors(r)
 	}
@@ -106,7 +105,7 @@ func (c *console) handleNewUser(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
-	c.userFormPage(w, r, http.StatusOK, &userForm{New: true, Role: sqlstore.RoleOperator})
+	c.userFormPage(w, r, http.StatusOK, &userForm{New: true, Role: orderhub.RoleOperator})
 }
 
 func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request) {
@@ -147,13 +146,13 @@ func (c *console) userRefused(w http.ResponseWriter, r *http.Request, f *userFor
 }
 
 // managedUser reads the console user named by the path.
-func (c *console) managedUser(w http.ResponseWriter, r *http.Request) (*sqlstore.ConsoleUser, bool) {
+func (c *console) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub.ConsoleUser, bool) {
 	name := r.PathValue("username")
 	if name == "" || len(name) > 64 || !validText(name) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such console user.")
 		return nil, false
 	}
-	u, err := c.db.GetConsoleUser(r.Context(), name)
+	u, err := c.store.Admin.GetConsoleUser(r.Context(), name)
 	if err != nil {
 		c.failErr(w, r, err)
 		return nil, false
@@ -188,7 +187,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 		f.Form, f.Role, f.Vendor = "role", r.PostForm.Get("role"), r.PostForm.Get("vendor")
 		_, err = c.manage.Users().SetConsoleUserRole(change(r, "console-user.set-role", u.Username, ""), manage.ConsoleUserInput{Username: u.Username, Role: f.Role, Vendor: f.Vendor})
 		if err == nil {
-			if session(r).UserID == u.ID && f.Role != sqlstore.RoleOperator {
+			if session(r).UserID == u.ID && f.Role != orderhub.RoleOperator {
 				path = "/" // no longer an operator: the Users page would refuse it
 			}
 			c.back(w, r, path, "Console user "+u.Username+" is now "+describeRole(f.Role, f.Vendor)+".")
@@ -244,7 +243,7 @@ func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
 
 // describeRole names a role for people: "an operator", "vendor-admin of acme".
 func describeRole(role, vendor string) string {
-	if role == sqlstore.RoleOperator || role == "" {
+	if role == orderhub.RoleOperator || role == "" {
 		return "an operator"
 	}
 	return role + " of " + vendor

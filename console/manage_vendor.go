@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // Vendor settings (issue 18): editing a vendor (its name and who may embed its
@@ -51,7 +50,7 @@ func (c *console) editedVendor(w http.ResponseWriter, r *http.Request) (*orderhu
 	if !ok {
 		return nil, false
 	}
-	v, err := c.db.GetVendor(r.Context(), id)
+	v, err := c.store.Tenants.GetVendor(r.Context(), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return nil, false
@@ -64,7 +63,7 @@ func (c *console) handleEditVendor(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	fa, err := c.db.PortalFrameAncestors(r.Context(), v.ID)
+	fa, err := c.store.Tenants.PortalFrameAncestors(r.Context(), v.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -78,7 +77,7 @@ func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &vendorEditForm{Vendor: v, Name: r.PostForm.Get("name"), FrameAncestors: r.PostForm.Get("frameAncestors")}
-	cur, err := c.db.PortalFrameAncestors(r.Context(), v.ID)
+	cur, err := c.store.Tenants.PortalFrameAncestors(r.Context(), v.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -131,7 +130,7 @@ type promoEditForm struct {
 func (c *console) promoEditPage(w http.ResponseWriter, r *http.Request, status int, f *promoEditForm) {
 	f.Periods, f.Deliveries = orderhub.BillingPeriods, []string{orderhub.DeliveryDigital, orderhub.DeliveryPrint, orderhub.DeliveryBundle}
 	if f.Uses == 0 {
-		f.Uses, _ = c.db.PromoCodeUses(r.Context(), f.Cur.VendorID, f.Cur.Code)
+		f.Uses, _ = c.store.Tenants.PromoCodeUses(r.Context(), f.Cur.VendorID, f.Cur.Code)
 	}
 	c.render(w, r, status, "promo_edit", &view{Title: "Promo code " + f.Cur.Code, Nav: "catalog", Data: f})
 }
@@ -143,7 +142,7 @@ func (c *console) managedPromo(w http.ResponseWriter, r *http.Request) (*orderhu
 	var p *orderhub.PromoCode
 	var err error = orderhub.Errorf(orderhub.ENotFound, "Promo code %q of vendor %q not found.", code, vendor)
 	if validText(vendor) && validText(code) && mayShow(r, vendor) {
-		p, err = c.db.AdminGetPromoCode(r.Context(), vendor, code)
+		p, err = c.store.Tenants.AdminGetPromoCode(r.Context(), vendor, code)
 	}
 	if err != nil {
 		c.failErr(w, r, err)
@@ -173,7 +172,7 @@ func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 	f := &promoEditForm{Cur: p, ProductName: pf.Get("productName"), Price: strings.TrimSpace(pf.Get("price")), Currency: strings.TrimSpace(pf.Get("currency")),
 		BillingPeriod: pf.Get("billingPeriod"), BindingMonths: strings.TrimSpace(pf.Get("bindingMonths")), Delivery: pf.Get("delivery")}
 	// Only what the form changes is sent: a used code's unchanged terms are no change.
-	var in sqlstore.PromoCodeUpdate
+	var in orderhub.PromoCodeUpdate
 	for _, x := range []struct {
 		dst      **string
 		got, cur string
@@ -193,7 +192,7 @@ func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 		}
 		in.BindingMonths = &n
 	}
-	if err == nil && in == (sqlstore.PromoCodeUpdate{}) {
+	if err == nil && in == (orderhub.PromoCodeUpdate{}) {
 		c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+": nothing changed.")
 		return
 	}
@@ -209,7 +208,7 @@ func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	active := r.PostForm.Get("active") == "true"
-	if _, err := c.manage.Vendors().UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, sqlstore.PromoCodeUpdate{Active: &active}); err != nil {
+	if _, err := c.manage.Vendors().UpdatePromoCode(change(r, "promo-code.update", p.Code, p.VendorID), p.VendorID, p.Code, orderhub.PromoCodeUpdate{Active: &active}); err != nil {
 		c.failErr(w, r, err)
 		return
 	}
@@ -235,7 +234,7 @@ func (c *console) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
 // ---- quotas (operators only) ----
 
 type quotaRow struct {
-	sqlstore.VendorQuota
+	orderhub.VendorQuota
 	Value string // the override field as shown (empty: the default)
 	Err   string
 }
@@ -260,7 +259,7 @@ func (c *console) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q, err := c.db.GetVendorQuotas(r.Context(), v.ID)
+	q, err := c.store.Tenants.GetVendorQuotas(r.Context(), v.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -281,7 +280,7 @@ func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q, err := c.db.GetVendorQuotas(r.Context(), v.ID)
+	q, err := c.store.Tenants.GetVendorQuotas(r.Context(), v.ID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -313,7 +312,7 @@ func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 	err = bad
 	if err == nil {
 		ctx := change(r, "quota.set", v.ID, v.ID)
-		sqlstore.ChangeFrom(ctx).Request = set // as the admin API's body
+		orderhub.ChangeFrom(ctx).Request = set // as the admin API's body
 		_, err = c.manage.Vendors().SetVendorQuotas(ctx, v.ID, set)
 	}
 	c.submit(w, r, err, &f.Err, func(status int) { c.quotaPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.") })
@@ -344,7 +343,7 @@ func (c *console) linkVendor(w http.ResponseWriter, r *http.Request) (string, bo
 	}
 	var err error = orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", id)
 	if mayShow(r, id) {
-		_, err = c.db.GetVendor(r.Context(), id)
+		_, err = c.store.Tenants.GetVendor(r.Context(), id)
 	}
 	if err != nil {
 		c.failErr(w, r, err)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
 
@@ -101,9 +100,9 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// recorded in the audit log with the session (login_audit.go).
 	ctx, known := r.Context(), c.loginUser(r)
 	if known != nil {
-		ctx = sqlstore.WithChange(ctx, loginChange(r, actionLogin, known))
+		ctx = orderhub.WithChange(ctx, loginChange(r, actionLogin, known))
 	}
-	token, _, err := c.db.ConsoleLogin(ctx, r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
+	token, _, err := c.store.Admin.ConsoleLogin(ctx, r.PostForm.Get("username"), r.PostForm.Get("password"), SessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 			c.logins.Failed(user, src) // an unknown user too: no oracle
@@ -126,8 +125,8 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
 		s := session(r)
-		ctx := sqlstore.WithChange(r.Context(), loginChange(r, actionLogout, &sqlstore.ConsoleUser{ID: s.UserID, Username: s.Username, VendorID: s.VendorID}))
-		if err := c.db.ConsoleLogout(ctx, ck.Value); err != nil {
+		ctx := orderhub.WithChange(r.Context(), loginChange(r, actionLogout, &orderhub.ConsoleUser{ID: s.UserID, Username: s.Username, VendorID: s.VendorID}))
+		if err := c.store.Admin.ConsoleLogout(ctx, ck.Value); err != nil {
 			c.failErr(w, r, err)
 			return
 		}
@@ -148,7 +147,7 @@ func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 type dashView struct {
-	*sqlstore.Dashboard
+	*orderhub.Dashboard
 	OrdersNow, ContractsNow, DeliveriesNow int64
 	Max                                    int64
 	// Minutes label the per-minute columns, oldest first: each minute's start (UTC,
@@ -156,7 +155,7 @@ type dashView struct {
 	Minutes []string
 }
 
-func dashboardView(d *sqlstore.Dashboard) *dashView {
+func dashboardView(d *orderhub.Dashboard) *dashView {
 	v := &dashView{Dashboard: d, Max: 1}
 	last := func(s []int64) int64 {
 		if len(s) == 0 {
@@ -220,7 +219,7 @@ func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	page := sqlstore.Page{Limit: 50}
+	page := orderhub.Page{Limit: 50}
 	add := func(err error) bool {
 		if err != nil {
 			c.failErr(w, r, err)
@@ -229,39 +228,39 @@ func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	if strings.Contains(q, "@") {
-		cs, err := c.db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
+		cs, err := c.store.Admin.AdminListCustomers(ctx, orderhub.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Customers = cs.Data
-		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
+		os, err := c.store.Admin.AdminListOrders(ctx, orderhub.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Orders = os.Data
-		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
+		cts, err := c.store.Admin.AdminListContracts(ctx, orderhub.AdminFilter{Email: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Contracts = cts.Data
 	} else {
-		os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
+		os, err := c.store.Admin.AdminListOrders(ctx, orderhub.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Orders = os.Data
-		cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
+		cts, err := c.store.Admin.AdminListContracts(ctx, orderhub.AdminFilter{ExternalOrderID: q, VendorID: scopeVendor(r)}, page)
 		if !add(err) {
 			return
 		}
 		v.Contracts = cts.Data
-		if o, err := c.db.AdminGetOrder(ctx, q); err == nil && mayShow(r, o.VendorID) {
+		if o, err := c.store.Admin.AdminGetOrder(ctx, q); err == nil && mayShow(r, o.VendorID) {
 			v.Orders = append(v.Orders, o)
 		}
-		if ct, err := c.db.AdminGetContract(ctx, q); err == nil && mayShow(r, ct.VendorID) {
+		if ct, err := c.store.Admin.AdminGetContract(ctx, q); err == nil && mayShow(r, ct.VendorID) {
 			v.Contracts = append(v.Contracts, ct)
 		}
-		if cu, err := c.db.AdminGetCustomer(ctx, q); err == nil && mayShow(r, cu.VendorID) {
+		if cu, err := c.store.Admin.AdminGetCustomer(ctx, q); err == nil && mayShow(r, cu.VendorID) {
 			v.Customers = append(v.Customers, cu)
 		}
 	}
@@ -285,7 +284,7 @@ func (c *console) pathID(w http.ResponseWriter, r *http.Request) (string, bool) 
 
 type customerView struct {
 	Customer  *orderhub.Customer
-	Timeline  []sqlstore.TimelineEntry
+	Timeline  []orderhub.TimelineEntry
 	Orders    []*orderhub.Order
 	Contracts []*orderhub.Contract
 }
@@ -296,7 +295,7 @@ func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	cu, err := c.db.AdminGetCustomer(ctx, id)
+	cu, err := c.store.Admin.AdminGetCustomer(ctx, id)
 	if err == nil && !mayShow(r, cu.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Customer %q not found.", id)
 	}
@@ -304,26 +303,26 @@ func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	tl, err := c.db.CustomerTimeline(ctx, id, 300)
+	tl, err := c.store.Admin.CustomerTimeline(ctx, id, 300)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	os, err := c.db.AdminListOrders(ctx, sqlstore.AdminFilter{CustomerID: id}, sqlstore.Page{Limit: 100})
+	os, err := c.store.Admin.AdminListOrders(ctx, orderhub.AdminFilter{CustomerID: id}, orderhub.Page{Limit: 100})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	cts, err := c.db.AdminListContracts(ctx, sqlstore.AdminFilter{CustomerID: id}, sqlstore.Page{Limit: 100})
+	cts, err := c.store.Admin.AdminListContracts(ctx, orderhub.AdminFilter{CustomerID: id}, orderhub.Page{Limit: 100})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
 	// Deliveries name their endpoint as the operator does.
-	var ds []*sqlstore.Delivery
+	var ds []*orderhub.Delivery
 	for _, e := range tl {
 		if e.Kind == "delivery" && e.Ref != "" {
-			ds = append(ds, &sqlstore.Delivery{EndpointID: e.Ref})
+			ds = append(ds, &orderhub.Delivery{EndpointID: e.Ref})
 		}
 	}
 	names := c.endpointNames(ctx, ds)
@@ -358,7 +357,7 @@ func (c *console) handleOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o, err := c.db.AdminGetOrder(r.Context(), id)
+	o, err := c.store.Admin.AdminGetOrder(r.Context(), id)
 	if err == nil && !mayShow(r, o.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Order %q not found.", id)
 	}
@@ -374,7 +373,7 @@ func (c *console) handleContract(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ct, err := c.db.AdminGetContract(r.Context(), id)
+	ct, err := c.store.Admin.AdminGetContract(r.Context(), id)
 	if err == nil && !mayShow(r, ct.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Contract %q not found.", id)
 	}
@@ -390,7 +389,7 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ev, err := c.db.AdminGetEvent(r.Context(), id)
+	ev, err := c.store.Admin.AdminGetEvent(r.Context(), id)
 	if err == nil && !mayShow(r, ev.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Event %q not found.", id)
 	}
@@ -398,7 +397,7 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, err)
 		return
 	}
-	ds, err := c.db.ListDeliveries(r.Context(), sqlstore.DeliveryFilter{EventID: ev.ID, VendorID: ev.VendorID})
+	ds, err := c.store.Deliveries.ListDeliveries(r.Context(), orderhub.DeliveryFilter{EventID: ev.ID, VendorID: ev.VendorID})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -412,14 +411,14 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 // endpointNames maps the endpoints of ds to their descriptions, for pages that would
 // otherwise show bare ids ("CRM webhook" rather than ep_01a2…). Endpoints without a
 // description, or that cannot be read, are left out: the page shows their id.
-func (c *console) endpointNames(ctx context.Context, ds []*sqlstore.Delivery) map[string]string {
+func (c *console) endpointNames(ctx context.Context, ds []*orderhub.Delivery) map[string]string {
 	names := map[string]string{}
 	for _, d := range ds {
 		if _, seen := names[d.EndpointID]; seen || len(names) >= 100 {
 			continue
 		}
 		names[d.EndpointID] = ""
-		if e, err := c.db.GetEndpoint(ctx, "", d.EndpointID); err == nil {
+		if e, err := c.store.Deliveries.GetEndpoint(ctx, "", d.EndpointID); err == nil {
 			names[d.EndpointID] = e.Description
 		}
 	}
@@ -427,7 +426,7 @@ func (c *console) endpointNames(ctx context.Context, ds []*sqlstore.Delivery) ma
 }
 
 // endpointTitle is how a page heading names an endpoint.
-func endpointTitle(e *sqlstore.Endpoint) string {
+func endpointTitle(e *orderhub.Endpoint) string {
 	if e.Description != "" {
 		return e.Description
 	}
@@ -435,12 +434,12 @@ func endpointTitle(e *sqlstore.Endpoint) string {
 }
 
 type endpointRow struct {
-	*sqlstore.Endpoint
+	*orderhub.Endpoint
 	Health    string
 	Connector bool
 }
 
-func health(e *sqlstore.Endpoint) string {
+func health(e *orderhub.Endpoint) string {
 	switch {
 	case e.DeletedAt != nil:
 		return "deleted"
@@ -453,7 +452,7 @@ func health(e *sqlstore.Endpoint) string {
 }
 
 func isConnector(kind string) bool {
-	return kind != sqlstore.EndpointWebhook && kind != sqlstore.EndpointZapier
+	return kind != orderhub.EndpointWebhook && kind != orderhub.EndpointZapier
 }
 
 func (c *console) handleEndpoints(w http.ResponseWriter, r *http.Request) {
@@ -461,7 +460,7 @@ func (c *console) handleEndpoints(w http.ResponseWriter, r *http.Request) {
 	if !validText(vendor) {
 		vendor = ""
 	}
-	eps, err := c.db.ListEndpoints(r.Context(), sqlstore.EndpointFilter{VendorID: vendor})
+	eps, err := c.store.Deliveries.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendor})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -479,8 +478,8 @@ func (c *console) handleEndpoints(w http.ResponseWriter, r *http.Request) {
 }
 
 type deliveryRow struct {
-	*sqlstore.Delivery
-	Last *sqlstore.Attempt
+	*orderhub.Delivery
+	Last *orderhub.Attempt
 }
 
 func (c *console) handleEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -494,12 +493,12 @@ func (c *console) handleEndpoint(w http.ResponseWriter, r *http.Request) {
 // endpointPage renders an endpoint; secret is a just-rotated secret, shown once.
 func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secret string) {
 	ctx := r.Context()
-	e, err := c.db.GetEndpoint(ctx, scopeVendor(r), id)
+	e, err := c.store.Deliveries.GetEndpoint(ctx, scopeVendor(r), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	ds, err := c.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: id, Limit: 25})
+	ds, err := c.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: id, Limit: 25})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -508,7 +507,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 	for _, d := range ds {
 		row := deliveryRow{Delivery: d}
 		if d.Attempts > 0 {
-			as, err := c.db.ListAttempts(ctx, "", d.ID)
+			as, err := c.store.Deliveries.ListAttempts(ctx, "", d.ID)
 			if err != nil {
 				c.failErr(w, r, err)
 				return
@@ -519,7 +518,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 		}
 		rows = append(rows, row)
 	}
-	dead, err := c.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: id, Status: sqlstore.DeliveryDead, Limit: 1000})
+	dead, err := c.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: id, Status: orderhub.DeliveryDead, Limit: 1000})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -554,7 +553,7 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 		c.endpointPage(w, r, id, e.Secret)
 		return
 	case "test":
-		var d *sqlstore.Delivery
+		var d *orderhub.Delivery
 		d, err = c.manage.Endpoints().SendTestEvent(ctx, scopeVendor(r), id)
 		if err == nil {
 			c.back(w, r, "/deliveries/"+url.PathEscape(d.ID), "Test event queued.")
@@ -577,16 +576,16 @@ func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 
 // connectorAccount describes the third-party account behind a connector endpoint
 // (never its credentials), or nil.
-func (c *console) connectorAccount(r *http.Request, e *sqlstore.Endpoint) [][2]string {
+func (c *console) connectorAccount(r *http.Request, e *orderhub.Endpoint) [][2]string {
 	switch e.Kind {
 	case "salesmanago":
-		a, err := c.db.GetSalesmanagoAccount(r.Context(), e.VendorID, e.ID)
+		a, err := c.store.Connectors.GetSalesmanagoAccount(r.Context(), e.VendorID, e.ID)
 		if err != nil {
 			return nil
 		}
 		return [][2]string{{"SALESmanago account", a.Name}, {"Group key", a.GroupKey}, {"Server", a.BaseURL}, {"Client id", a.ClientID}, {"Owner", a.Owner}}
 	case "yespo":
-		a, err := c.db.YespoAccountByEndpoint(r.Context(), e.ID)
+		a, err := c.store.Connectors.YespoAccountByEndpoint(r.Context(), e.ID)
 		if err != nil {
 			return nil
 		}
@@ -603,22 +602,22 @@ func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	d, err := c.db.GetDelivery(ctx, scopeVendor(r), id)
+	d, err := c.store.Deliveries.GetDelivery(ctx, scopeVendor(r), id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	as, err := c.db.ListAttempts(ctx, "", id)
+	as, err := c.store.Deliveries.ListAttempts(ctx, "", id)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	e, err := c.db.GetEndpoint(ctx, "", d.EndpointID)
+	e, err := c.store.Deliveries.GetEndpoint(ctx, "", d.EndpointID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	ev, err := c.db.AdminGetEvent(ctx, d.EventID)
+	ev, err := c.store.Admin.AdminGetEvent(ctx, d.EventID)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -626,7 +625,7 @@ func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	sort.SliceStable(as, func(i, j int) bool { return as[i].StartedAt.After(as[j].StartedAt) })
 	c.render(w, r, http.StatusOK, "delivery", &view{Title: "Delivery " + d.ID, Nav: "endpoints", Data: map[string]any{
 		"Delivery": d, "Attempts": as, "Endpoint": e, "Event": ev, "Payload": prettyJSON(ev.Data),
-		"Replayable": d.Status != sqlstore.DeliveryCanceled,
+		"Replayable": d.Status != orderhub.DeliveryCanceled,
 	}})
 }
 
@@ -644,11 +643,11 @@ func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
 
 func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f := sqlstore.DeliveryFilter{Status: sqlstore.DeliveryDead, Limit: 200}
+	f := orderhub.DeliveryFilter{Status: orderhub.DeliveryDead, Limit: 200}
 	if v := r.URL.Query().Get("vendor"); validText(v) {
 		f.VendorID = v
 	}
-	ds, err := c.db.ListDeliveries(ctx, f)
+	ds, err := c.store.Deliveries.ListDeliveries(ctx, f)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -695,13 +694,13 @@ func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 
 func (c *console) vendors(r *http.Request) ([]*orderhub.Vendor, error) {
 	if v := scopeVendor(r); v != "" {
-		one, err := c.db.GetVendor(r.Context(), v)
+		one, err := c.store.Tenants.GetVendor(r.Context(), v)
 		if err != nil {
 			return nil, err
 		}
 		return []*orderhub.Vendor{one}, nil
 	}
-	pg, err := c.db.AdminListVendors(r.Context(), sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+	pg, err := c.store.Admin.AdminListVendors(r.Context(), orderhub.Page{Limit: orderhub.MaxPageLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -732,33 +731,33 @@ func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	vendor := vendorParam(r, vs)
 	data := map[string]any{"Vendor": vendor}
 	if vendor != "" {
-		promos, err := c.db.AdminListPromoCodes(ctx, sqlstore.AdminFilter{VendorID: vendor}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+		promos, err := c.store.Admin.AdminListPromoCodes(ctx, orderhub.AdminFilter{VendorID: vendor}, orderhub.Page{Limit: orderhub.MaxPageLimit})
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
-		products, err := c.db.ListProducts(ctx, vendor)
+		products, err := c.store.Catalog.ListProducts(ctx, vendor)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
-		options, err := c.db.ListPurchaseOptions(ctx, vendor, "")
+		options, err := c.store.Catalog.ListPurchaseOptions(ctx, vendor, "")
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
-		mappings, err := c.db.ListProductMappings(ctx, vendor)
+		mappings, err := c.store.Catalog.ListProductMappings(ctx, vendor)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
-		sources, err := c.db.ListSources(ctx, vendor, "")
+		sources, err := c.store.Catalog.ListSources(ctx, vendor, "")
 		if err != nil {
 			c.failErr(w, r, err)
 			return
 		}
 		data["Promos"], data["Products"], data["Options"], data["Mappings"], data["Sources"] = promos.Data, products, options, mappings, sources
-		quotas, err := c.db.GetVendorQuotas(ctx, vendor)
+		quotas, err := c.store.Tenants.GetVendorQuotas(ctx, vendor)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -778,12 +777,12 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 	// A vendor-scoped session sees its vendor's clients and admin tokens, and no
 	// console users (operators manage those).
 	scope := scopeVendor(r)
-	clients, err := c.db.AdminListClients(ctx, sqlstore.AdminFilter{VendorID: scope}, sqlstore.Page{Limit: sqlstore.MaxPageLimit})
+	clients, err := c.store.Admin.AdminListClients(ctx, orderhub.AdminFilter{VendorID: scope}, orderhub.Page{Limit: orderhub.MaxPageLimit})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	all, err := c.db.ListAdminTokens(ctx)
+	all, err := c.store.Tenants.ListAdminTokens(ctx)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -794,16 +793,16 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 			tokens = append(tokens, t)
 		}
 	}
-	var users []*sqlstore.ConsoleUser
+	var users []*orderhub.ConsoleUser
 	if scope == "" {
-		if users, err = c.db.ListConsoleUsers(ctx); err != nil {
+		if users, err = c.store.Admin.ListConsoleUsers(ctx); err != nil {
 			c.failErr(w, r, err)
 			return
 		}
 	}
 	var zapier []*orderhub.ZapierUser
 	for _, v := range vs {
-		zs, err := c.db.ListZapierUsers(ctx, v.ID)
+		zs, err := c.store.Catalog.ListZapierUsers(ctx, v.ID)
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -820,7 +819,7 @@ func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, err := c.db.GetClient(r.Context(), id)
+	cl, err := c.store.Tenants.GetClient(r.Context(), id)
 	if err == nil && !mayShow(r, cl.VendorID) {
 		err = orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // Portal links (issue 18): an operator (or the admin API) makes a signed link that
@@ -26,7 +25,7 @@ import (
 //
 // The token is the link's claims (vendor, access, expiry) and their HMAC-SHA256
 // under a key kept in the database (settings, sealed with ORDERHUB_SECRET_KEY like
-// the token signing key: sqlstore.PortalKey): nothing per link is stored, so a link
+// the token signing key: orderhub.PortalKey): nothing per link is stored, so a link
 // cannot be revoked before it expires (keep lifetimes short; changing the key in
 // settings ends every link). The token travels in the path, not in a cookie, so that the
 // portal works in a frame where third-party cookies are blocked; pages are sent
@@ -52,8 +51,8 @@ type portalClaims = manage.PortalClaims
 
 // NewPortalLink makes a link to the vendor's portal that works until now + ttl,
 // without an audit entry (manage.CreatePortalLink records one when ctx carries a change).
-func NewPortalLink(ctx context.Context, db *sqlstore.DB, vendorID, access string, ttl time.Duration, now time.Time) (*PortalLink, error) {
-	return (&manage.Service{DB: db}).Vendors().CreatePortalLink(sqlstore.WithChange(ctx, nil), vendorID, access, int64(ttl/time.Second), now)
+func NewPortalLink(ctx context.Context, st orderhub.Store, vendorID, access string, ttl time.Duration, now time.Time) (*PortalLink, error) {
+	return (&manage.Service{Store: st}).Vendors().CreatePortalLink(orderhub.WithChange(ctx, nil), vendorID, access, int64(ttl/time.Second), now)
 }
 
 func portalMAC(key, payload string) []byte { return manage.PortalMAC(key, payload) }
@@ -82,11 +81,12 @@ func parsePortal(key, tok string, now time.Time) (*portalClaims, error) {
 }
 
 type portal struct {
-	db   *sqlstore.DB
-	log  interface{ Error(string, ...any) }
-	now  func() time.Time
-	page *template.Template
-	mux  *http.ServeMux
+	store  orderhub.Store
+	manage *manage.Service // the changes a manage link makes (the admin API's)
+	log    interface{ Error(string, ...any) }
+	now    func() time.Time
+	page   *template.Template
+	mux    *http.ServeMux
 }
 
 // Portal returns the handler of the vendor portals; mount it at PortalPrefix + "/".
@@ -95,7 +95,7 @@ func Portal(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	c := Handler(cfg).(*console) // the same templates and logger
-	p := &portal{db: cfg.DB, log: c.log, now: cfg.Now, page: c.pages["portal"], mux: http.NewServeMux()}
+	p := &portal{store: cfg.Store, manage: c.manage, log: c.log, now: cfg.Now, page: c.pages["portal"], mux: http.NewServeMux()}
 	p.mux.HandleFunc("GET "+PortalPrefix+"/{token}/{$}", p.handlePage)
 	p.mux.HandleFunc("POST "+PortalPrefix+"/{token}/endpoints/{id}/{action}", p.handleAction)
 	p.mux.HandleFunc(PortalPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +121,7 @@ func (p *portal) claims(w http.ResponseWriter, r *http.Request) (*portalClaims, 
 			w.Header().Set("X-Frame-Options", "DENY")
 		}
 	}()
-	key, err := p.db.PortalKey(r.Context())
+	key, err := p.store.Tenants.PortalKey(r.Context())
 	if err != nil {
 		p.fail(w, r, nil, http.StatusInternalServerError, "Something went wrong.")
 		return nil, false
@@ -135,7 +135,7 @@ func (p *portal) claims(w http.ResponseWriter, r *http.Request) (*portalClaims, 
 		p.fail(w, r, nil, http.StatusNotFound, "This portal link is not valid.")
 		return nil, false
 	}
-	if fa, err := p.db.PortalFrameAncestors(r.Context(), c.V); err == nil && len(fa) > 0 {
+	if fa, err := p.store.Tenants.PortalFrameAncestors(r.Context(), c.V); err == nil && len(fa) > 0 {
 		frame = strings.Join(fa, " ")
 	}
 	return c, true
@@ -154,7 +154,7 @@ type portalView struct {
 	Manage                             bool
 	ExpiresAt                          time.Time
 	Endpoints                          []endpointRow
-	Deliveries, Dead                   []*sqlstore.Delivery
+	Deliveries, Dead                   []*orderhub.Delivery
 	EventTypes                         []string
 }
 
@@ -166,17 +166,17 @@ func (p *portal) handlePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := &portalView{Base: PortalPrefix + "/" + r.PathValue("token") + "/", Vendor: c.V, Access: c.A, Manage: c.A == PortalManage,
 		ExpiresAt: time.Unix(c.E, 0).UTC(), EventTypes: portalEventTypes, Title: "Webhooks of " + c.V, Flash: flashText(r.URL.Query().Get("done"))}
-	eps, err := p.db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: c.V})
+	eps, err := p.store.Deliveries.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: c.V})
 	if err == nil {
 		for _, e := range eps {
 			if !isConnector(e.Kind) {
 				v.Endpoints = append(v.Endpoints, endpointRow{Endpoint: e, Health: health(e)})
 			}
 		}
-		v.Deliveries, err = p.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: c.V, Limit: 50})
+		v.Deliveries, err = p.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: c.V, Limit: 50})
 	}
 	if err == nil {
-		v.Dead, err = p.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: c.V, Status: sqlstore.DeliveryDead, Limit: 100})
+		v.Dead, err = p.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: c.V, Status: orderhub.DeliveryDead, Limit: 100})
 	}
 	if err != nil {
 		p.log.Error("portal", "err", err)
@@ -209,17 +209,17 @@ func (p *portal) handleAction(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, c, http.StatusNotFound, "No such endpoint.")
 		return
 	}
-	ch := &sqlstore.Change{Actor: sqlstore.Actor{Kind: sqlstore.ActorPortal, ID: "portal:" + c.V, Name: "portal link", Via: sqlstore.ViaPortal},
+	ch := &orderhub.Change{Actor: orderhub.Actor{Kind: orderhub.ActorPortal, ID: "portal:" + c.V, Name: "portal link", Via: orderhub.ViaPortal},
 		Action: "endpoint." + action, ResourceType: "endpoint", ResourceID: id, VendorID: c.V}
-	ctx := sqlstore.WithChange(r.Context(), ch)
+	ctx := orderhub.WithChange(r.Context(), ch)
 	var err error
 	switch action {
 	case "enable":
-		_, err = p.db.SetEndpointEnabled(ctx, c.V, id, true, "")
+		_, err = p.manage.Endpoints().EnableEndpoint(ctx, c.V, id)
 	case "disable":
-		_, err = p.db.SetEndpointEnabled(ctx, c.V, id, false, "disabled in the vendor portal")
+		_, err = p.manage.Endpoints().DisableEndpoint(ctx, c.V, id, "disabled in the vendor portal")
 	case "replay-dead":
-		_, err = p.db.ReplayDead(ctx, c.V, id)
+		_, err = p.manage.Endpoints().ReplayDead(ctx, c.V, id)
 	default:
 		p.fail(w, r, c, http.StatusNotFound, "Unknown endpoint action.")
 		return

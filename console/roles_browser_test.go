@@ -133,7 +133,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 func TestPortalLinkInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
-	link, err := console.NewPortalLink(context.Background(), bd.DB, "acme", console.PortalManage, time.Hour, time.Now())
+	link, err := console.NewPortalLink(context.Background(), bd.DB.Store(), "acme", console.PortalManage, time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

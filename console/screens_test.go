@@ -161,7 +161,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 	if dir != "" {
 		b.screenshot("login")
 	}
-	link, err := console.NewPortalLink(ctx, db, "acme", console.PortalManage, time.Hour, time.Now())
+	link, err := console.NewPortalLink(ctx, db.Store(), "acme", console.PortalManage, time.Hour, time.Now())
 	seed(err)
 	b.do(chromedp.Navigate(bd.URL+link.URL), chromedp.WaitVisible(chromedp.CSS("#portal-endpoints")))
 	if dir != "" {

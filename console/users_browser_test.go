@@ -37,7 +37,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	svc := &manage.Service{DB: bd.DB}
+	svc := &manage.Service{Store: bd.DB.Store()}
 	cliSays := func(in manage.ConsoleUserInput) string {
 		t.Helper()
 		_, err := svc.Users().CreateConsoleUser(ctx, in)

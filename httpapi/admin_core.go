@@ -59,7 +59,7 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(func(w http.ResponseWriter, r *http.Request) { s.handleAdminDashboard(w, r, dash) }))
 
 	// The web console (HTML pages with their own login; docs/console.md).
-	m.Handle("/console/", console.Handler(console.Config{DB: s.db, Logger: s.log, Now: s.now, Guard: s.guard, Manage: s.manage()}))
+	m.Handle("/console/", console.Handler(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now, Guard: s.guard, Manage: s.manage()}))
 	m.HandleFunc("GET /favicon.ico", console.Favicon)
 }
 

@@ -102,7 +102,7 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 
 // manage is the service the admin API and the console's forms share (package manage).
 func (s *Server) manage() *manage.Service {
-	return &manage.Service{DB: s.db, Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo, SMHTTP: s.sm.HTTPClient, SMTestTimeout: 2 * s.smLookupTimeout()}
+	return &manage.Service{Store: s.db.Store(), Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo, SMHTTP: s.sm.HTTPClient, SMTestTimeout: 2 * s.smLookupTimeout()}
 }
 
 func (s *Server) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) {

@@ -18,7 +18,7 @@ func (s *Server) portalRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.wrap(s.handleCreatePortalLink)))
 	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.wrap(s.handleGetPortal)))
 	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.wrap(s.handlePutPortal)))
-	m.Handle("/portal/", console.Portal(console.Config{DB: s.db, Logger: s.log, Now: s.now}))
+	m.Handle("/portal/", console.Portal(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now}))
 }
 
 func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) error {

@@ -34,7 +34,7 @@ func (s *Catalog) CreateSource(ctx context.Context, src *orderhub.Source) (strin
 	if err := requireVendor(src.VendorID); err != nil {
 		return "", err
 	}
-	return s.DB.CreateSource(ctx, src)
+	return s.Store.Catalog.CreateSource(ctx, src)
 }
 
 // UpdateSource renames a source of vendorID (nil name: unchanged).
@@ -43,13 +43,13 @@ func (s *Catalog) UpdateSource(ctx context.Context, vendorID, id string, name *s
 		return nil, err
 	}
 	if name == nil {
-		src, err := s.DB.GetSource(ctx, id)
+		src, err := s.Store.Catalog.GetSource(ctx, id)
 		if err == nil && src.VendorID != vendorID {
 			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
 		}
 		return src, err
 	}
-	return s.DB.UpdateSource(ctx, vendorID, id, *name)
+	return s.Store.Catalog.UpdateSource(ctx, vendorID, id, *name)
 }
 
 // RotateSourceSecret gives a source of vendorID a new secret and returns it (shown
@@ -58,7 +58,7 @@ func (s *Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) (
 	if err := named("Source", id); err != nil {
 		return nil, "", err
 	}
-	return s.DB.RotateSourceSecret(ctx, vendorID, id)
+	return s.Store.Catalog.RotateSourceSecret(ctx, vendorID, id)
 }
 
 // DeleteSource deletes a source of vendorID; its secret stops working at once.
@@ -66,7 +66,7 @@ func (s *Catalog) DeleteSource(ctx context.Context, vendorID, id string) error {
 	if err := named("Source", id); err != nil {
 		return err
 	}
-	return s.DB.DeleteSource(ctx, vendorID, id)
+	return s.Store.Catalog.DeleteSource(ctx, vendorID, id)
 }
 
 // CreateProduct creates a product of p.VendorID (an empty id is generated).
@@ -74,7 +74,7 @@ func (s *Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error 
 	if err := requireVendor(p.VendorID); err != nil {
 		return err
 	}
-	return s.DB.CreateProduct(ctx, p)
+	return s.Store.Catalog.CreateProduct(ctx, p)
 }
 
 // UpdateProduct renames a product of vendorID (nil name: unchanged).
@@ -83,9 +83,9 @@ func (s *Catalog) UpdateProduct(ctx context.Context, vendorID, id string, name *
 		return nil, err
 	}
 	if name == nil {
-		return s.DB.GetProduct(ctx, vendorID, id)
+		return s.Store.Catalog.GetProduct(ctx, vendorID, id)
 	}
-	return s.DB.UpdateProduct(ctx, vendorID, id, *name)
+	return s.Store.Catalog.UpdateProduct(ctx, vendorID, id, *name)
 }
 
 // DeleteProduct deletes a product of vendorID with its purchase options and mappings.
@@ -93,7 +93,7 @@ func (s *Catalog) DeleteProduct(ctx context.Context, vendorID, id string) error 
 	if err := named("Product", id); err != nil {
 		return err
 	}
-	return s.DB.DeleteProduct(ctx, vendorID, id)
+	return s.Store.Catalog.DeleteProduct(ctx, vendorID, id)
 }
 
 // CreatePurchaseOption creates a purchase option of one of o.VendorID's products.
@@ -101,7 +101,7 @@ func (s *Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchase
 	if err := requireVendor(o.VendorID); err != nil {
 		return err
 	}
-	return s.DB.CreatePurchaseOption(ctx, o)
+	return s.Store.Catalog.CreatePurchaseOption(ctx, o)
 }
 
 // OptionUpdate changes a purchase option: nil fields stay; an empty price removes
@@ -116,7 +116,7 @@ func (s *Catalog) UpdatePurchaseOption(ctx context.Context, vendorID, id string,
 	if err := named("Purchase option", id); err != nil {
 		return nil, err
 	}
-	o, err := s.DB.GetPurchaseOption(ctx, vendorID, id)
+	o, err := s.Store.Catalog.GetPurchaseOption(ctx, vendorID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Catalog) UpdatePurchaseOption(ctx context.Context, vendorID, id string,
 			*f.out = *f.in
 		}
 	}
-	if err := s.DB.UpdatePurchaseOption(ctx, o); err != nil {
+	if err := s.Store.Catalog.UpdatePurchaseOption(ctx, o); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -139,7 +139,7 @@ func (s *Catalog) DeletePurchaseOption(ctx context.Context, vendorID, id string)
 	if err := named("Purchase option", id); err != nil {
 		return err
 	}
-	return s.DB.DeletePurchaseOption(ctx, vendorID, id)
+	return s.Store.Catalog.DeletePurchaseOption(ctx, vendorID, id)
 }
 
 // CreateProductMapping maps m.SKU + m.POID to a product (and purchase option) of
@@ -148,7 +148,7 @@ func (s *Catalog) CreateProductMapping(ctx context.Context, m *orderhub.ProductM
 	if err := requireVendor(m.VendorID); err != nil {
 		return err
 	}
-	return s.DB.CreateProductMapping(ctx, m)
+	return s.Store.Catalog.CreateProductMapping(ctx, m)
 }
 
 // MappingUpdate changes a mapping: nil fields stay; an empty PurchaseOptionID
@@ -164,7 +164,7 @@ func (s *Catalog) UpdateProductMapping(ctx context.Context, vendorID, sku, poID 
 	if err := mappingNamed(vendorID, sku, poID); err != nil {
 		return nil, err
 	}
-	m, err := s.DB.GetProductMapping(ctx, vendorID, sku, poID)
+	m, err := s.Store.Catalog.GetProductMapping(ctx, vendorID, sku, poID)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (s *Catalog) UpdateProductMapping(ctx context.Context, vendorID, sku, poID 
 	if in.PurchaseOptionID != nil {
 		m.PurchaseOptionID = *in.PurchaseOptionID
 	}
-	if err := s.DB.UpdateProductMapping(ctx, m); err != nil {
+	if err := s.Store.Catalog.UpdateProductMapping(ctx, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -185,7 +185,7 @@ func (s *Catalog) DeleteProductMapping(ctx context.Context, vendorID, sku, poID 
 	if err := mappingNamed(vendorID, sku, poID); err != nil {
 		return err
 	}
-	return s.DB.DeleteProductMapping(ctx, vendorID, sku, poID)
+	return s.Store.Catalog.DeleteProductMapping(ctx, vendorID, sku, poID)
 }
 
 // mappingNamed checks the sku + poId that name a mapping: both are needed (400), and

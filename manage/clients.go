@@ -19,18 +19,18 @@ func (s *Vendors) CreateClient(ctx context.Context, c *orderhub.Client) (string,
 	if len(c.Scopes) == 0 {
 		return "", orderhub.FieldError(orderhub.EInvalidRequest, "scopes", "scopes is required: one or more of %s.", strings.Join(orderhub.KnownScopes, ", "))
 	}
-	return s.DB.CreateClient(ctx, c)
+	return s.Store.Tenants.CreateClient(ctx, c)
 }
 
 // RotateClientSecret gives an active OAuth client a new secret and returns the
 // client and the secret (shown once); the old one stops working at once. A revoked
 // client is refused (409).
 func (s *Vendors) RotateClientSecret(ctx context.Context, id string) (*orderhub.Client, string, error) {
-	secret, err := s.DB.RotateClientSecret(ctx, id)
+	secret, err := s.Store.Tenants.RotateClientSecret(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := s.DB.GetClient(ctx, id)
+	c, err := s.Store.Tenants.GetClient(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -40,10 +40,10 @@ func (s *Vendors) RotateClientSecret(ctx context.Context, id string) (*orderhub.
 // RevokeClient revokes an OAuth client (its secret and its access tokens stop
 // working; revoking twice is harmless) and returns it.
 func (s *Vendors) RevokeClient(ctx context.Context, id string) (*orderhub.Client, error) {
-	if err := s.DB.RevokeClient(ctx, id); err != nil {
+	if err := s.Store.Tenants.RevokeClient(ctx, id); err != nil {
 		return nil, err
 	}
-	c, err := s.DB.GetClient(ctx, id)
+	c, err := s.Store.Tenants.GetClient(ctx, id)
 	if err != nil {
 		return nil, err
 	}

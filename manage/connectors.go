@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/connector/salesmanago"
-	"orderhub/sqlstore"
 )
 
 // Connector accounts (SALESmanago, Yespo) and Zapier users: the rules the admin API
@@ -19,7 +18,7 @@ import (
 // YespoAccounts saves Yespo accounts, sealing their API keys (connector/yespo's
 // Connector; nil in Service: the Yespo connector is not configured).
 type YespoAccounts interface {
-	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error)
+	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*orderhub.YespoAccount, error)
 	// TestAccount calls Yespo's account/info with the vendor's stored key.
 	TestAccount(ctx context.Context, vendorID string) (json.RawMessage, error)
 }
@@ -50,35 +49,35 @@ func (s *Connectors) checkSMTargets(ctx context.Context, base, v3 *string) error
 // CreateSalesmanagoAccount checks an account's base URLs with the outbound guard,
 // validates it, seals its secrets and stores it with its delivery endpoint (in.ID
 // generated when empty).
-func (s *Connectors) CreateSalesmanagoAccount(ctx context.Context, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) CreateSalesmanagoAccount(ctx context.Context, vendorID string, in *orderhub.SalesmanagoAccountInput) (*orderhub.SalesmanagoAccountRecord, error) {
 	if err := s.checkSMTargets(ctx, &in.BaseURL, &in.V3BaseURL); err != nil {
 		return nil, err
 	}
-	return salesmanago.CreateAccount(ctx, s.DB, s.SMSealer, vendorID, in)
+	return salesmanago.CreateAccount(ctx, s.Store.Connectors, s.SMSealer, vendorID, in)
 }
 
 // UpdateSalesmanagoAccount changes the fields of an account that p sets (new secrets
 // are sealed; an empty apiKey removes the v3 key); the id and endpoint stay.
-func (s *Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*orderhub.SalesmanagoAccountRecord, error) {
 	if err := s.checkSMTargets(ctx, p.BaseURL, p.V3BaseURL); err != nil {
 		return nil, err
 	}
-	return salesmanago.UpdateAccount(ctx, s.DB, s.SMSealer, vendorID, id, p)
+	return salesmanago.UpdateAccount(ctx, s.Store.Connectors, s.SMSealer, vendorID, id, p)
 }
 
 // SetSalesmanagoMapping replaces an account's field mapping.
-func (s *Connectors) SetSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Connectors) SetSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
 	if err := orderhub.ValidateSalesmanagoMapping(m); err != nil {
 		return nil, err
 	}
-	return s.DB.UpdateSalesmanagoMapping(ctx, vendorID, id, m)
+	return s.Store.Connectors.UpdateSalesmanagoMapping(ctx, vendorID, id, m)
 }
 
 // TestSalesmanagoAccount checks an account's stored credentials against SALESmanago
 // (a v2 call that changes nothing; with a v3 key, the catalog list). The result says
 // what failed; an error is for an account that cannot be read or opened.
-func (s *Connectors) TestSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, salesmanago.TestResult, error) {
-	rec, err := s.DB.GetSalesmanagoAccount(ctx, vendorID, id)
+func (s *Connectors) TestSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, salesmanago.TestResult, error) {
+	rec, err := s.Store.Connectors.GetSalesmanagoAccount(ctx, vendorID, id)
 	if err != nil {
 		return nil, salesmanago.TestResult{}, err
 	}
@@ -95,7 +94,7 @@ func (s *Connectors) TestSalesmanagoAccount(ctx context.Context, vendorID, id st
 
 // DeleteSalesmanagoAccount deletes an account and its endpoint.
 func (s *Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
-	return s.DB.DeleteSalesmanagoAccount(ctx, vendorID, id)
+	return s.Store.Connectors.DeleteSalesmanagoAccount(ctx, vendorID, id)
 }
 
 // YespoConfigured fails when the server has no Yespo connector.
@@ -109,7 +108,7 @@ func (s *Connectors) YespoConfigured() error {
 // SaveYespoAccount creates or updates a vendor's Yespo account: baseUrl is
 // required and checked by the outbound guard; apiKey (nil: keep the stored one,
 // required for a new account) is 1 to 1024 characters and sealed.
-func (s *Connectors) SaveYespoAccount(ctx context.Context, vendorID string, baseURL, apiKey *string) (*sqlstore.YespoAccount, error) {
+func (s *Connectors) SaveYespoAccount(ctx context.Context, vendorID string, baseURL, apiKey *string) (*orderhub.YespoAccount, error) {
 	if err := s.YespoConfigured(); err != nil {
 		return nil, err
 	}
@@ -136,7 +135,7 @@ func (s *Connectors) TestYespoAccount(ctx context.Context, vendorID string) (inf
 	if err := s.YespoConfigured(); err != nil {
 		return nil, nil, err
 	}
-	if _, err := s.DB.GetYespoAccount(ctx, vendorID); err != nil {
+	if _, err := s.Store.Connectors.GetYespoAccount(ctx, vendorID); err != nil {
 		return nil, nil, err
 	}
 	info, failed = s.Yespo.TestAccount(ctx, vendorID)
@@ -145,7 +144,7 @@ func (s *Connectors) TestYespoAccount(ctx context.Context, vendorID string) (inf
 
 // DeleteYespoAccount deletes a vendor's Yespo account and its endpoint.
 func (s *Connectors) DeleteYespoAccount(ctx context.Context, vendorID string) error {
-	return s.DB.DeleteYespoAccount(ctx, vendorID)
+	return s.Store.Connectors.DeleteYespoAccount(ctx, vendorID)
 }
 
 // GeneratePassword returns a random password of 24 characters (144 bits).
@@ -166,7 +165,7 @@ func (s *Connectors) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUse
 	if u.ID == "" {
 		u.ID = orderhub.NewUUID()
 	}
-	if err := s.DB.CreateZapierUser(ctx, u, password); err != nil {
+	if err := s.Store.Catalog.CreateZapierUser(ctx, u, password); err != nil {
 		return "", err
 	}
 	return generated, nil
@@ -174,7 +173,7 @@ func (s *Connectors) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUse
 
 // UpdateZapierUser changes a Zapier user's e-mail and name (nil: kept).
 func (s *Connectors) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
-	return s.DB.UpdateZapierUser(ctx, vendorID, id, email, name)
+	return s.Store.Catalog.UpdateZapierUser(ctx, vendorID, id, email, name)
 }
 
 // ResetZapierPassword gives a Zapier user a new password (empty: generated and
@@ -185,7 +184,7 @@ func (s *Connectors) ResetZapierPassword(ctx context.Context, vendorID, id, pass
 		password = GeneratePassword()
 		generated = password
 	}
-	u, err := s.DB.SetZapierUserPassword(ctx, vendorID, id, password)
+	u, err := s.Store.Catalog.SetZapierUserPassword(ctx, vendorID, id, password)
 	if err != nil {
 		return nil, "", err
 	}
@@ -195,10 +194,10 @@ func (s *Connectors) ResetZapierPassword(ctx context.Context, vendorID, id, pass
 // SetZapierUserEnabled disables a Zapier user (no login; their sessions end) or
 // enables them again with the same password.
 func (s *Connectors) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
-	return s.DB.SetZapierUserEnabled(ctx, vendorID, id, enabled)
+	return s.Store.Catalog.SetZapierUserEnabled(ctx, vendorID, id, enabled)
 }
 
 // DeleteZapierUser deletes a Zapier user and ends their sessions.
 func (s *Connectors) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
-	return s.DB.DeleteZapierUser(ctx, vendorID, id)
+	return s.Store.Catalog.DeleteZapierUser(ctx, vendorID, id)
 }

@@ -51,7 +51,7 @@ func (s *Connectors) CreateShipping(ctx context.Context, sh *orderhub.Shipping) 
 		textField{"trackingUrl", &sh.TrackingURL, 2048}, textField{"externalId", &sh.ExternalID, 200}); err != nil {
 		return err
 	}
-	return s.DB.CreateShipping(ctx, sh)
+	return s.Store.Orders.CreateShipping(ctx, sh)
 }
 
 // RecordTransaction records a payment transaction of a customer of t.VendorID with
@@ -71,7 +71,7 @@ func (s *Connectors) RecordTransaction(ctx context.Context, t *orderhub.Transact
 		err = orderhub.FieldError(orderhub.EInvalidRequest, "amount", "amount must not be negative.")
 	default:
 		t.Amount = *amount
-		err = s.DB.RecordTransaction(ctx, t)
+		err = s.Store.Orders.RecordTransaction(ctx, t)
 	}
 	if orderhub.ErrorCode(err) == orderhub.ENotFound {
 		var e *orderhub.Error
@@ -105,5 +105,5 @@ func (s *Connectors) CreateSurvey(ctx context.Context, sv *orderhub.Survey) erro
 	} else if sv.Metadata[0] != '{' {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "metadata", "metadata must be a JSON object.")
 	}
-	return s.DB.CreateSurvey(ctx, sv)
+	return s.Store.Orders.CreateSurvey(ctx, sv)
 }

@@ -9,11 +9,11 @@ package manage
 
 import (
 	"net/http"
+	"orderhub"
 	"time"
 
 	"orderhub/connector/salesmanago"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // Service holds what the changes are made with; its parts make them, one type a
@@ -23,7 +23,8 @@ import (
 // Connectors (SALESmanago, Yespo, Zapier users and their data) and Users (console
 // users, admin tokens). Guard checks target URLs when they are registered.
 type Service struct {
-	DB    *sqlstore.DB
+	// Store is the store the changes are written to (the root package's interfaces).
+	Store orderhub.Store
 	Guard *netguard.Guard
 	// SMSealer seals SALESmanago account secrets (nil: stored as-is); Yespo saves
 	// Yespo accounts (nil: the connector is not configured). See connectors.go.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // Portal links (issue 18; the portal itself is console/portal.go): a signed link
@@ -72,11 +71,11 @@ func (s *Vendors) CreatePortalLink(ctx context.Context, vendorID, access string,
 	if ttlSeconds < 0 || ttlSeconds > int64(MaxPortalTTL/time.Second) || ttl < time.Minute {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "ttlSeconds", "A portal link lives from 60 seconds to 7 days (604800 seconds).")
 	}
-	quiet := sqlstore.WithChange(ctx, nil) // the signing key, made on first use, is no change of the caller's
-	if _, err := s.DB.GetVendor(quiet, vendorID); err != nil {
+	quiet := orderhub.WithChange(ctx, nil) // the signing key, made on first use, is no change of the caller's
+	if _, err := s.Store.Tenants.GetVendor(quiet, vendorID); err != nil {
 		return nil, err
 	}
-	key, err := s.DB.PortalKey(quiet)
+	key, err := s.Store.Tenants.PortalKey(quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +84,10 @@ func (s *Vendors) CreatePortalLink(ctx context.Context, vendorID, access string,
 	p := base64.RawURLEncoding.EncodeToString(payload)
 	tok := p + "." + base64.RawURLEncoding.EncodeToString(PortalMAC(key, p))
 	link := &PortalLink{URL: PortalPrefix + "/" + tok + "/", VendorID: vendorID, Access: access, ExpiresAt: exp.UTC()}
-	if c := sqlstore.ChangeFrom(ctx); c != nil {
-		rec := &sqlstore.Change{Actor: c.Actor, Action: "portal-link.create", ResourceType: "portal-link", ResourceID: vendorID, VendorID: vendorID,
+	if c := orderhub.ChangeFrom(ctx); c != nil {
+		rec := &orderhub.Change{Actor: c.Actor, Action: "portal-link.create", ResourceType: "portal-link", ResourceID: vendorID, VendorID: vendorID,
 			Request: map[string]any{"vendorId": vendorID, "access": access, "expiresAt": link.ExpiresAt}}
-		if err := s.DB.RecordChange(sqlstore.WithChange(ctx, rec)); err != nil {
+		if err := s.Store.Admin.RecordChange(orderhub.WithChange(ctx, rec)); err != nil {
 			return nil, err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // SetVendorQuotas changes a vendor's quota overrides (PUT
@@ -14,13 +13,13 @@ import (
 // (back to the server-wide default), an empty set changes nothing. An unknown name is refused (its field is the
 // name); the store checks the limits. Operators only: the surfaces refuse vendor
 // sessions and tokens.
-func (s *Vendors) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*sqlstore.VendorQuotas, error) {
+func (s *Vendors) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*orderhub.VendorQuotas, error) {
 	for _, name := range sortedKeys(set) {
 		if _, ok := orderhub.LookupQuota(name); !ok {
 			return nil, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown quota %q; the quotas are %s.", name, strings.Join(orderhub.QuotaNames(), ", "))
 		}
 	}
-	return s.DB.SetVendorQuotas(ctx, vendorID, set)
+	return s.Store.Tenants.SetVendorQuotas(ctx, vendorID, set)
 }
 
 // QuotaLimitError is the refusal of a quota limit that is not a whole number (the

@@ -2,8 +2,7 @@ package manage
 
 import (
 	"context"
-
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // Admin API tokens (orderhub admin token …; there is no API route or console form
@@ -11,11 +10,11 @@ import (
 
 // CreateAdminToken creates an admin API token of a role (operator, or a vendor role
 // of vendorID) and returns it with its secret, shown once.
-func (s *Users) CreateAdminToken(ctx context.Context, name, role, vendorID string) (*sqlstore.AdminToken, string, error) {
-	return s.DB.CreateScopedAdminToken(ctx, name, role, vendorID)
+func (s *Users) CreateAdminToken(ctx context.Context, name, role, vendorID string) (*orderhub.AdminToken, string, error) {
+	return s.Store.Tenants.CreateScopedAdminToken(ctx, name, role, vendorID)
 }
 
 // RevokeAdminToken revokes an admin API token.
 func (s *Users) RevokeAdminToken(ctx context.Context, id string) error {
-	return s.DB.RevokeAdminToken(ctx, id)
+	return s.Store.Tenants.RevokeAdminToken(ctx, id)
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // CreateVendor creates a vendor.
 func (s *Vendors) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
-	return s.DB.CreateVendor(ctx, v)
+	return s.Store.Tenants.CreateVendor(ctx, v)
 }
 
 // VendorUpdate is a change of a vendor's settings; nil fields stay as they are.
@@ -37,29 +36,29 @@ func (s *Vendors) UpdateVendor(ctx context.Context, id string, in VendorUpdate) 
 		return nil, orderhub.Errorf(orderhub.EInvalidRequest, "Nothing to change: give name, frameAncestors or both.")
 	}
 	if in.Name != nil {
-		if _, err := sqlstore.ValidVendorName(*in.Name); err != nil {
+		if _, err := orderhub.ValidVendorName(*in.Name); err != nil {
 			return nil, err
 		}
 	}
 	if in.FrameAncestors != nil {
-		if _, err := sqlstore.CleanFrameAncestors(*in.FrameAncestors); err != nil {
+		if _, err := orderhub.CleanFrameAncestors(*in.FrameAncestors); err != nil {
 			return nil, err
 		}
 	}
-	v, err := s.DB.GetVendor(ctx, id)
+	v, err := s.Store.Tenants.GetVendor(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if in.Name != nil {
-		if v, err = s.DB.UpdateVendor(recordAs(ctx, "vendor.update", "vendor", id, id), id, *in.Name); err != nil {
+		if v, err = s.Store.Tenants.UpdateVendor(recordAs(ctx, "vendor.update", "vendor", id, id), id, *in.Name); err != nil {
 			return nil, err
 		}
 	}
 	var fa []string
 	if in.FrameAncestors != nil {
-		fa, err = s.DB.SetPortalFrameAncestors(recordAs(ctx, "portal.set", "portal", id, id), id, *in.FrameAncestors)
+		fa, err = s.Store.Tenants.SetPortalFrameAncestors(recordAs(ctx, "portal.set", "portal", id, id), id, *in.FrameAncestors)
 	} else {
-		fa, err = s.DB.PortalFrameAncestors(ctx, id)
+		fa, err = s.Store.Tenants.PortalFrameAncestors(ctx, id)
 	}
 	if err != nil {
 		return nil, err
@@ -72,9 +71,9 @@ func (s *Vendors) UpdateVendor(ctx context.Context, id string, in VendorUpdate) 
 // change gets an entry of its own (action on the resource), by the same actor
 // with the same request.
 func recordAs(ctx context.Context, action, resourceType, id, vendor string) context.Context {
-	c := sqlstore.ChangeFrom(ctx)
+	c := orderhub.ChangeFrom(ctx)
 	if c == nil || c.Action == action {
 		return ctx
 	}
-	return sqlstore.WithChange(ctx, &sqlstore.Change{Actor: c.Actor, Action: action, ResourceType: resourceType, ResourceID: id, VendorID: vendor, Request: c.Request})
+	return orderhub.WithChange(ctx, &orderhub.Change{Actor: c.Actor, Action: action, ResourceType: resourceType, ResourceID: id, VendorID: vendor, Request: c.Request})
 }

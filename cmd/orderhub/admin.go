@@ -54,7 +54,7 @@ func (e *adminEnv) manage() *manage.Service { return e.manageTargets(false) }
 // manageTargets is manage for a command that registers target URLs, checked by the
 // outbound guard's registration rules (allowPrivate: --allow-private-targets).
 func (e *adminEnv) manageTargets(allowPrivate bool) *manage.Service {
-	return &manage.Service{DB: e.db, Guard: netguard.New(netguard.Options{AllowPrivate: allowPrivate})}
+	return &manage.Service{Store: e.db.Store(), Guard: netguard.New(netguard.Options{AllowPrivate: allowPrivate})}
 }
 
 // adminCommand declares its flags on fs and returns the function that runs it.

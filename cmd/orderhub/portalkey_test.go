@@ -33,7 +33,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 		}
 		return v
 	}
-	h := console.Portal(console.Config{DB: db})
+	h := console.Portal(console.Config{Store: db.Store()})
 	get := func(url string) int {
 		t.Helper()
 		rec := httptest.NewRecorder()
@@ -49,7 +49,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	}
 	link := func() string {
 		t.Helper()
-		l, err := console.NewPortalLink(ctx, db, "acme", console.PortalRead, time.Hour, time.Now())
+		l, err := console.NewPortalLink(ctx, db.Store(), "acme", console.PortalRead, time.Hour, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
