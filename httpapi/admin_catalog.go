@@ -66,7 +66,7 @@ func pathID(r *http.Request, name, what string) (string, error) {
 }
 
 // adminVendor returns the {vendorId} of the path after checking that it exists.
-func (s *Server) adminVendor(r *http.Request) (string, error) {
+func (s *base) adminVendor(r *http.Request) (string, error) {
 	id, err := pathID(r, "vendorId", "Vendor")
 	if err != nil {
 		return "", err

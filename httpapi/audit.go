@@ -15,9 +15,10 @@ import (
 // an entry, written in the same transaction as the change.
 
 func (s *Server) auditRoutes(m *http.ServeMux) {
+	au := &auditAPI{base: &s.base}
 	const a = "/admin/v1/audit"
-	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(s.handleListAudit)))
-	m.HandleFunc("GET "+a+"/{entryId}", s.requireAdmin(s.wrap(s.handleGetAudit)))
+	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(au.handleListAudit)))
+	m.HandleFunc("GET "+a+"/{entryId}", s.requireAdmin(s.wrap(au.handleGetAudit)))
 }
 
 // AuditQuery parses the filters of the audit listing (the console uses it too).
@@ -33,7 +34,12 @@ func AuditQuery(r *http.Request) (sqlstore.AuditFilter, sqlstore.Page, error) {
 	}, p, nil
 }
 
-func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
+// auditAPI serves the audit log.
+type auditAPI struct {
+	*base
+}
+
+func (s *auditAPI) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	f, p, err := AuditQuery(r)
 	if err != nil {
 		return err
@@ -46,7 +52,15 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleGetAudit(w http.ResponseWriter, r *http.Request) error {
-	adminGet(s, w, r, "entryId", "Audit entry", func(id string) (*sqlstore.AuditEntry, error) { return s.db.GetAudit(r.Context(), id) })
+func (s *auditAPI) handleGetAudit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "entryId", "Audit entry")
+	if err != nil {
+		return err
+	}
+	e, err := s.db.GetAudit(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
 	return nil
 }

@@ -24,3 +24,11 @@ func errorHandler(log *slog.Logger, h handler) http.HandlerFunc {
 // wrap adapts h with the server's logger (errorHandler); routes use it for every
 // handler that returns its error.
 func (s *Server) wrap(h handler) http.HandlerFunc { return errorHandler(s.log, h) }
+
+// writeList answers items as {"data": [...]} with 200; no items is [], not null.
+func writeList[T any](w http.ResponseWriter, items []T) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, DataList[T]{Data: items})
+}

@@ -13,12 +13,19 @@ func sqlContractFilter(vendorID, externalOrderID string) sqlstore.ContractFilter
 	return sqlstore.ContractFilter{VendorID: vendorID, ExternalOrderID: externalOrderID}
 }
 
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
+// opsAPI serves the ops endpoints: health, readiness, the OpenAPI document.
+type opsAPI struct {
+	*base
+	openapi  []byte
+	notFound http.HandlerFunc
+}
+
+func (s *opsAPI) handleHealthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
-func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
+func (s *opsAPI) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
@@ -33,7 +40,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *opsAPI) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	if len(s.openapi) == 0 {
 		s.notFound(w, r)
 		return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
@@ -71,6 +72,7 @@ type orderEventMetrics struct {
 }
 
 func (s *Server) orderEventRoutes(m *http.ServeMux) {
+	oe := &orderEventAPI{base: &s.base, yespo: s.yespo, manage: s.manage}
 	om := &orderEventMetrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderhub_order_events_total", Help: "Order events (POST /api/v1/event) by event type and outcome (created, updated, unchanged, ignored).",
@@ -80,14 +82,14 @@ func (s *Server) orderEventRoutes(m *http.ServeMux) {
 		}, []string{"reason"}),
 	}
 	s.reg.MustRegister(om.events, om.ignored)
-	m.HandleFunc("POST /api/v1/event", s.wrap(s.requireEventsAuth(s.handleOrderEvent(om))))
-	m.HandleFunc("POST /api/v1/contact", s.wrap(s.requireEventsAuth(s.handleYespoContact)))
+	m.HandleFunc("POST /api/v1/event", s.wrap(s.requireEventsAuth(oe.handleOrderEvent(om))))
+	m.HandleFunc("POST /api/v1/contact", s.wrap(s.requireEventsAuth(oe.handleYespoContact)))
 	const a = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.wrap(s.handleIgnoredEvents)))
-	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.wrap(s.handleGetYespo)))
-	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.wrap(s.handlePutYespo)))
-	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.wrap(s.handleDeleteYespo)))
-	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.wrap(s.handleTestYespo)))
+	m.HandleFunc("GET "+a+"/ignored-events", s.requireAdmin(s.wrap(oe.handleIgnoredEvents)))
+	m.HandleFunc("GET "+a+"/yespo", s.requireAdmin(s.wrap(oe.handleGetYespo)))
+	m.HandleFunc("PUT "+a+"/yespo", s.requireAdmin(s.wrap(oe.handlePutYespo)))
+	m.HandleFunc("DELETE "+a+"/yespo", s.requireAdmin(s.wrap(oe.handleDeleteYespo)))
+	m.HandleFunc("POST "+a+"/yespo/test", s.requireAdmin(s.wrap(oe.handleTestYespo)))
 }
 
 // requireEventsAuth accepts a bearer access token with the scope events, or HTTP
@@ -152,11 +154,18 @@ func eventTypeLabel(t string) string {
 	return "other"
 }
 
+// orderEventAPI serves order events and contacts (seed 004) and the Yespo account admin API.
+type orderEventAPI struct {
+	*base
+	yespo  YespoAdmin
+	manage func() *manage.Service // Server.manage
+}
+
 // handleOrderEvent serves POST /api/v1/event. Checks: token (401/403), strict flag,
 // body (413 over Yespo's 20 KB, 415, 400 for malformed JSON or Yespo's limits on
 // eventTypeKey and keyValue); then the event is applied or ignored in one
 // transaction.
-func (s *Server) handleOrderEvent(om *orderEventMetrics) handler {
+func (s *orderEventAPI) handleOrderEvent(om *orderEventMetrics) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p := principalFrom(r)
 		strict, err := boolQuery(r, "strict")
@@ -202,7 +211,7 @@ type YespoContactAnswer struct {
 
 // handleYespoContact serves POST /api/v1/contact: a contact in Yespo's shape becomes
 // (or updates) a customer of the caller's vendor.
-func (s *Server) handleYespoContact(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handleYespoContact(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
 	body, err := readJSONBody(w, r)
 	if err != nil {
@@ -222,7 +231,7 @@ func (s *Server) handleYespoContact(w http.ResponseWriter, r *http.Request) erro
 
 // handleIgnoredEvents serves GET /admin/v1/vendors/{vendorId}/ignored-events
 // (?reason=<error code>&limit=1..1000): {"data": [...]}, the most recently seen first.
-func (s *Server) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
 		return err
@@ -261,7 +270,7 @@ type YespoAccountView struct {
 	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
-func (s *Server) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
+func (s *orderEventAPI) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
 	v := YespoAccountView{VendorID: a.VendorID, BaseURL: a.BaseURL, EndpointID: a.EndpointID, APIKeySet: a.SealedKey != "", CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if s.yespo != nil {
 		v.APIKeyEncrypted = s.yespo.KeyEncrypted(a.SealedKey)
@@ -269,7 +278,7 @@ func (s *Server) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
 	return v
 }
 
-func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handleGetYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
 		return err
@@ -282,11 +291,11 @@ func (s *Server) handleGetYespo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) yespoConfigured() error { return s.manage().Connectors().YespoConfigured() }
+func (s *orderEventAPI) yespoConfigured() error { return s.manage().Connectors().YespoConfigured() }
 
 // handlePutYespo serves PUT /admin/v1/vendors/{vendorId}/yespo with {baseUrl,
 // apiKey}: creates or updates the account (apiKey may be left out on updates).
-func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handlePutYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
 		err = s.yespoConfigured()
@@ -313,7 +322,7 @@ func (s *Server) handlePutYespo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handleDeleteYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
 		err = s.manage().Connectors().DeleteYespoAccount(r.Context(), vendorID)
@@ -327,7 +336,7 @@ func (s *Server) handleDeleteYespo(w http.ResponseWriter, r *http.Request) error
 
 // handleTestYespo serves POST /admin/v1/vendors/{vendorId}/yespo/test: {ok: true,
 // accountInfo} when Yespo accepts the key, {ok: false, message} otherwise.
-func (s *Server) handleTestYespo(w http.ResponseWriter, r *http.Request) error {
+func (s *orderEventAPI) handleTestYespo(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var info json.RawMessage
 	var failed error

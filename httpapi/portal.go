@@ -14,14 +14,21 @@ import (
 //	GET /portal/{token}/ and its forms: the vendor's portal, no account needed
 
 func (s *Server) portalRoutes(m *http.ServeMux) {
+	pa := &portalAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.wrap(s.handleCreatePortalLink)))
-	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.wrap(s.handleGetPortal)))
-	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.wrap(s.handlePutPortal)))
+	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.wrap(pa.handleCreatePortalLink)))
+	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.wrap(pa.handleGetPortal)))
+	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.wrap(pa.handlePutPortal)))
 	m.Handle("/portal/", console.Portal(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now}))
 }
 
-func (s *Server) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) error {
+// portalAPI serves the admin API of vendor portal links and settings.
+type portalAPI struct {
+	*base
+	manage func() *manage.Service // Server.manage
+}
+
+func (s *portalAPI) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var in struct {
 		Access     string `json:"access"`
@@ -49,7 +56,7 @@ type PortalSettings struct {
 	FrameAncestors []string `json:"frameAncestors"`
 }
 
-func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) error {
+func (s *portalAPI) handleGetPortal(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var fa []string
 	if err == nil {
@@ -62,7 +69,7 @@ func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handlePutPortal(w http.ResponseWriter, r *http.Request) error {
+func (s *portalAPI) handlePutPortal(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var in struct {
 		FrameAncestors []string `json:"frameAncestors"`

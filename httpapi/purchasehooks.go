@@ -21,9 +21,10 @@ import (
 // purchaseRoutes registers the purchase hook, its dropdown lists and the admin API
 // of the catalog and sources.
 func (s *Server) purchaseRoutes(m *http.ServeMux) {
-	m.HandleFunc("POST /hooks/purchases", s.wrap(s.handlePurchaseHook))
-	m.HandleFunc("GET /hooks/sources", s.wrap(s.handleHookSources))
-	m.HandleFunc("GET /hooks/vendors", s.wrap(s.handleHookVendors))
+	ph := &purchaseAPI{base: &s.base, tokens: s.tokens}
+	m.HandleFunc("POST /hooks/purchases", s.wrap(ph.handlePurchaseHook))
+	m.HandleFunc("GET /hooks/sources", s.wrap(ph.handleHookSources))
+	m.HandleFunc("GET /hooks/vendors", s.wrap(ph.handleHookVendors))
 	s.adminCatalogRoutes(m)
 }
 
@@ -34,9 +35,15 @@ type hookCaller struct {
 	Source *orderhub.Source
 }
 
+// purchaseAPI serves the purchase hook (seed 000) and its dropdown lists.
+type purchaseAPI struct {
+	*base
+	tokens *tokenService
+}
+
 // authHook authenticates a purchase-hook request: a source secret, or an access
 // token with the externalPurchases scope.
-func (s *Server) authHook(r *http.Request) (*hookCaller, error) {
+func (s *purchaseAPI) authHook(r *http.Request) (*hookCaller, error) {
 	tok, ok := bearer(r)
 	if !ok || tok == "" {
 		return nil, orderhub.Errorf(orderhub.EUnauthorized, "Missing credentials: send Authorization: Bearer <source secret> or an access token with the scope %q.", orderhub.ScopeExternalPurchases)
@@ -67,7 +74,7 @@ func (s *Server) authHook(r *http.Request) (*hookCaller, error) {
 // (422 for unknown references, 409 for a publisherPurchaseId reused with other
 // content). A new purchase answers 201, a replay of one answers 200 with the
 // original answer.
-func (s *Server) handlePurchaseHook(w http.ResponseWriter, r *http.Request) error {
+func (s *purchaseAPI) handlePurchaseHook(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
 		return err
@@ -100,7 +107,7 @@ func (s *Server) handlePurchaseHook(w http.ResponseWriter, r *http.Request) erro
 
 // handleHookSources serves GET /hooks/sources: the caller's HOOK sources, shaped
 // for a Zapier dynamic dropdown.
-func (s *Server) handleHookSources(w http.ResponseWriter, r *http.Request) error {
+func (s *purchaseAPI) handleHookSources(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
 		return err
@@ -119,7 +126,7 @@ func (s *Server) handleHookSources(w http.ResponseWriter, r *http.Request) error
 
 // handleHookVendors serves GET /hooks/vendors: the caller's vendor (credentials
 // belong to exactly one), shaped for a Zapier dynamic dropdown.
-func (s *Server) handleHookVendors(w http.ResponseWriter, r *http.Request) error {
+func (s *purchaseAPI) handleHookVendors(w http.ResponseWriter, r *http.Request) error {
 	caller, err := s.authHook(r)
 	if err != nil {
 		return err

@@ -15,18 +15,20 @@ import (
 func (s *Server) routes() {
 	m := s.mux
 	// Ops.
-	m.HandleFunc("GET /healthz", s.wrap(s.handleHealthz))
-	m.HandleFunc("GET /readyz", s.wrap(s.handleReadyz))
-	m.HandleFunc("GET /openapi.json", s.wrap(s.handleOpenAPI))
+	ops := &opsAPI{base: &s.base, openapi: s.openapi, notFound: s.notFound}
+	m.HandleFunc("GET /healthz", s.wrap(ops.handleHealthz))
+	m.HandleFunc("GET /readyz", s.wrap(ops.handleReadyz))
+	m.HandleFunc("GET /openapi.json", s.wrap(ops.handleOpenAPI))
 	m.Handle("GET /metrics", s.metricsAuth(MetricsHandler(s.reg)))
 
 	// OAuth2 (seed 001).
 	m.HandleFunc("POST /oauth/token", s.handleToken)
 
 	// Vendor Order API (seed 001).
-	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleVendorOrder)))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleListContracts)))
-	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, s.handleGetContract)))
+	v := &vendorAPI{base: &s.base, promos: s.promos}
+	m.HandleFunc("POST /payments/vendor/{vendorId}/promos/code/{promoCode}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, v.handleVendorOrder)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, v.handleListContracts)))
+	m.HandleFunc("GET /payments/vendor/{vendorId}/contracts/{contractId}", s.wrap(s.requireScope(orderhub.ScopeVendorOrders, v.handleGetContract)))
 
 	// External purchases (seed 000): POST /hooks/purchases, its dropdowns, catalog admin.
 	s.purchaseRoutes(m)

@@ -8,6 +8,7 @@ import (
 
 	"orderhub"
 	"orderhub/connector/salesmanago"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -44,27 +45,35 @@ type SalesmanagoOptions struct {
 }
 
 func (s *Server) salesmanagoRoutes(m *http.ServeMux) {
+	sm := &salesmanagoAPI{base: &s.base, sm: s.sm, manage: s.manage}
 	scope := orderhub.ScopeSalesmanago
-	m.HandleFunc("POST /salesmanago/contacts", s.wrap(s.requireScope(scope, s.handleSMContact)))
-	m.HandleFunc("DELETE /salesmanago/contacts", s.wrap(s.requireScope(scope, s.handleSMDelete)))
-	m.HandleFunc("POST /salesmanago/events", s.wrap(s.requireScope(scope, s.handleSMEvent)))
-	m.HandleFunc("POST /salesmanago/products", s.wrap(s.requireScope(scope, s.handleSMProducts)))
-	m.HandleFunc("GET /salesmanago/contact/{smId}", s.wrap(s.requireScope(scope, s.handleSMLookup)))
-	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.wrap(s.requireScope(scope, s.handleSMRequest)))
+	m.HandleFunc("POST /salesmanago/contacts", s.wrap(s.requireScope(scope, sm.handleSMContact)))
+	m.HandleFunc("DELETE /salesmanago/contacts", s.wrap(s.requireScope(scope, sm.handleSMDelete)))
+	m.HandleFunc("POST /salesmanago/events", s.wrap(s.requireScope(scope, sm.handleSMEvent)))
+	m.HandleFunc("POST /salesmanago/products", s.wrap(s.requireScope(scope, sm.handleSMProducts)))
+	m.HandleFunc("GET /salesmanago/contact/{smId}", s.wrap(s.requireScope(scope, sm.handleSMLookup)))
+	m.HandleFunc("GET /salesmanago/requests/{requestId}", s.wrap(s.requireScope(scope, sm.handleSMRequest)))
 
 	const a = "/admin/v1/vendors/{vendorId}/salesmanago/accounts"
-	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(s.handleAdminListSM)))
-	m.HandleFunc("POST "+a, s.requireAdmin(s.wrap(s.handleAdminCreateSM)))
-	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminGetSM)))
-	m.HandleFunc("PATCH "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminUpdateSM)))
-	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.wrap(s.handleAdminDeleteSM)))
-	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.wrap(s.handleAdminSMMapping)))
-	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.wrap(s.handleAdminTestSM)))
+	m.HandleFunc("GET "+a, s.requireAdmin(s.wrap(sm.handleAdminListSM)))
+	m.HandleFunc("POST "+a, s.requireAdmin(s.wrap(sm.handleAdminCreateSM)))
+	m.HandleFunc("GET "+a+"/{accountId}", s.requireAdmin(s.wrap(sm.handleAdminGetSM)))
+	m.HandleFunc("PATCH "+a+"/{accountId}", s.requireAdmin(s.wrap(sm.handleAdminUpdateSM)))
+	m.HandleFunc("DELETE "+a+"/{accountId}", s.requireAdmin(s.wrap(sm.handleAdminDeleteSM)))
+	m.HandleFunc("PUT "+a+"/{accountId}/mapping", s.requireAdmin(s.wrap(sm.handleAdminSMMapping)))
+	m.HandleFunc("POST "+a+"/{accountId}/test", s.requireAdmin(s.wrap(sm.handleAdminTestSM)))
+}
+
+// salesmanagoAPI serves the SALESmanago integration API and its account admin API.
+type salesmanagoAPI struct {
+	*base
+	sm     SalesmanagoOptions
+	manage func() *manage.Service // Server.manage
 }
 
 // smAccount resolves a request's group_key to the caller's account. Without a
 // group_key, a vendor with exactly one account uses it.
-func (s *Server) smAccount(r *http.Request, groupKey string) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *salesmanagoAPI) smAccount(r *http.Request, groupKey string) (*sqlstore.SalesmanagoAccountRecord, error) {
 	p := principalFrom(r)
 	if groupKey == "" {
 		accts, err := s.db.ListSalesmanagoAccounts(r.Context(), p.VendorID)
@@ -101,7 +110,7 @@ type SalesmanagoAccepted struct {
 	StatusURL string `json:"statusUrl"`
 }
 
-func (s *Server) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) error {
+func (s *salesmanagoAPI) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) error {
 	req, err := s.db.AppendSalesmanagoRequest(r.Context(), rec.VendorID, rec.ID, typ, key, data)
 	if err != nil {
 		return err
@@ -111,7 +120,7 @@ func (s *Server) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.
 	return nil
 }
 
-func (s *Server) handleSMContact(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMContact(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
 		return err
@@ -128,7 +137,7 @@ func (s *Server) handleSMContact(w http.ResponseWriter, r *http.Request) error {
 		salesmanago.ForwardedContact{GroupKey: rec.GroupKey, Contact: in.Data})
 }
 
-func (s *Server) handleSMDelete(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMDelete(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
 		return err
@@ -144,7 +153,7 @@ func (s *Server) handleSMDelete(w http.ResponseWriter, r *http.Request) error {
 	return s.smAccept(w, r, rec, sqlstore.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
 }
 
-func (s *Server) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
 		return err
@@ -164,7 +173,7 @@ func (s *Server) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
 	return s.smAccept(w, r, rec, sqlstore.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
 }
 
-func (s *Server) handleSMProducts(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMProducts(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
 		return err
@@ -184,16 +193,19 @@ func (s *Server) handleSMProducts(w http.ResponseWriter, r *http.Request) error 
 	return s.smAccept(w, r, rec, sqlstore.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
 }
 
-func (s *Server) smLookupTimeout() time.Duration {
-	if s.sm.LookupTimeout > 0 {
-		return s.sm.LookupTimeout
+// lookupTimeout bounds a synchronous call to SALESmanago (LookupTimeout, default 5 s).
+func (o SalesmanagoOptions) lookupTimeout() time.Duration {
+	if o.LookupTimeout > 0 {
+		return o.LookupTimeout
 	}
 	return 5 * time.Second
 }
 
+func (s *Server) smLookupTimeout() time.Duration { return s.sm.lookupTimeout() }
+
 // handleSMLookup serves GET /salesmanago/contact/{smId}: a synchronous
 // /api/contact/basicById call with a short timeout.
-func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMLookup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("smId")
 	if !storable(id) || strings.TrimSpace(id) == "" || len(id) > 255 {
 		return orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q.", id)
@@ -207,7 +219,7 @@ func (s *Server) handleSMLookup(w http.ResponseWriter, r *http.Request) error {
 		s.log.ErrorContext(r.Context(), "SALESmanago account secrets cannot be opened", "account", rec.ID, "err", err)
 		return orderhub.Errorf(orderhub.EUnavailable, "SALESmanago account %q cannot be used now (its credentials cannot be read); an operator must check the server's configuration.", rec.GroupKey)
 	}
-	cl.Timeout = s.smLookupTimeout()
+	cl.Timeout = s.sm.lookupTimeout()
 	ctx, cancel := context.WithTimeout(r.Context(), cl.Timeout)
 	defer cancel()
 	contacts, err := cl.ContactsByID(ctx, id)
@@ -243,7 +255,7 @@ type SalesmanagoRequestStatus struct {
 	History       []*sqlstore.Attempt `json:"history"`
 }
 
-func (s *Server) handleSMRequest(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleSMRequest(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
 	id := r.PathValue("requestId")
 	if !storable(id) {
@@ -280,14 +292,20 @@ type SalesmanagoAccountCreated struct {
 	SecretsEncrypted bool `json:"secretsEncrypted"`
 }
 
-func (s *Server) handleAdminListSM(w http.ResponseWriter, r *http.Request) error {
-	adminList(s, w, r, func(vendorID string) ([]*sqlstore.SalesmanagoAccountRecord, error) {
-		return s.db.ListSalesmanagoAccounts(r.Context(), vendorID)
-	})
+func (s *salesmanagoAPI) handleAdminListSM(w http.ResponseWriter, r *http.Request) error {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		return err
+	}
+	accts, err := s.db.ListSalesmanagoAccounts(r.Context(), vendorID)
+	if err != nil {
+		return err
+	}
+	writeList(w, accts)
 	return nil
 }
 
-func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
 		return err
@@ -304,7 +322,7 @@ func (s *Server) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *salesmanagoAPI) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
 		return nil, err
@@ -316,7 +334,7 @@ func (s *Server) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRe
 	return s.db.GetSalesmanagoAccount(r.Context(), vendorID, id)
 }
 
-func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleAdminGetSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
 		return err
@@ -327,7 +345,7 @@ func (s *Server) handleAdminGetSM(w http.ResponseWriter, r *http.Request) error 
 
 // handleAdminUpdateSM changes an account's settings or rotates its secrets; the id
 // and endpoint stay, so its dead deliveries can be replayed afterwards.
-func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
 		return err
@@ -344,18 +362,23 @@ func (s *Server) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Server) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) error {
-	s.adminDelete(w, r, func(vendorID string) error {
-		id, err := pathID(r, "accountId", "SALESmanago account")
-		if err != nil {
-			return err
-		}
-		return s.manage().Connectors().DeleteSalesmanagoAccount(r.Context(), vendorID, id)
-	})
+func (s *salesmanagoAPI) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) error {
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "accountId", "SALESmanago account")
+	if err != nil {
+		return err
+	}
+	if err := s.manage().Connectors().DeleteSalesmanagoAccount(r.Context(), vendorID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
 		return err
@@ -374,7 +397,7 @@ func (s *Server) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) er
 
 // handleAdminTestSM tests an account's credentials against SALESmanago; the answer
 // is 200 with ok and the reasons either way.
-func (s *Server) handleAdminTestSM(w http.ResponseWriter, r *http.Request) error {
+func (s *salesmanagoAPI) handleAdminTestSM(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.adminSMAccount(r)
 	var res salesmanago.TestResult
 	if err == nil {

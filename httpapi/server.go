@@ -53,11 +53,19 @@ type Config struct {
 	MetricsToken string
 }
 
-// Server is orderhub's HTTP handler.
+// base is what the handlers of every surface share: the store, the logger and the
+// clock. Server embeds it; each surface's handler type (vendorAPI, salesmanagoAPI,
+// zapierAPI, …) points to the Server's.
+type base struct {
+	db  *sqlstore.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// Server is orderhub's HTTP handler: it builds the surfaces' handler types, routes
+// to them (routes.go) and runs the middleware every request passes through.
 type Server struct {
-	db      *sqlstore.DB
-	log     *slog.Logger
-	now     func() time.Time
+	base
 	mux     *http.ServeMux
 	handler http.Handler
 	tokens  *tokenService
@@ -69,7 +77,6 @@ type Server struct {
 	yespo   YespoAdmin
 	sm      SalesmanagoOptions
 	reg     *prometheus.Registry
-	zapier  *zapierState // the Zapier API (zapier.go)
 	guard   *netguard.Guard
 	// metricsToken guards /metrics when set.
 	metricsToken string
@@ -107,7 +114,7 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
 	s := &Server{
-		db: cfg.DB, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
+		base: base{db: cfg.DB, log: cfg.Logger, now: cfg.Now}, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
 		sm: cfg.Salesmanago, guard: cfg.Guard, metricsToken: cfg.MetricsToken,
 	}

@@ -50,10 +50,16 @@ func (c *promoCache) get(ctx context.Context, vendorID, code string) (*orderhub.
 	return p, nil
 }
 
+// vendorAPI serves the vendor order API (seed 001).
+type vendorAPI struct {
+	*base
+	promos *promoCache
+}
+
 // handleVendorOrder serves POST /payments/vendor/{vendorId}/promos/code/{promoCode}
 // (seed 001). Checks run in this order: token (401), vendor (403), body size (413),
 // promo code (404), body (400/422), then the order is placed in one transaction.
-func (s *Server) handleVendorOrder(w http.ResponseWriter, r *http.Request) error {
+func (s *vendorAPI) handleVendorOrder(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
 		return err
@@ -94,7 +100,7 @@ type ContractList struct {
 // handleListContracts serves GET /payments/vendor/{vendorId}/contracts?externalOrderId=…,
 // seed 001's "check before retrying": the contracts of an external order id (an
 // empty list when there is none), or the vendor's most recent contracts.
-func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) error {
+func (s *vendorAPI) handleListContracts(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
 		return err
@@ -114,7 +120,7 @@ func (s *Server) handleListContracts(w http.ResponseWriter, r *http.Request) err
 }
 
 // handleGetContract serves GET /payments/vendor/{vendorId}/contracts/{contractId}.
-func (s *Server) handleGetContract(w http.ResponseWriter, r *http.Request) error {
+func (s *vendorAPI) handleGetContract(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := vendorPath(r)
 	if err != nil {
 		return err

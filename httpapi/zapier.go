@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/netguard"
 	"orderhub/sqlstore"
 	"orderhub/throttle"
 	"orderhub/zapier"
@@ -66,16 +67,16 @@ func zapierFrom(r *http.Request) *zapierCaller {
 }
 
 func (s *Server) zapierRoutes(m *http.ServeMux) {
-	s.zapier = &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
-		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}
-	m.HandleFunc("POST /api/login", s.wrap(s.handleZapierLogin))
-	m.HandleFunc("GET /api/check", s.wrap(s.requireZapier(s.handleZapierCheck)))
-	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.wrap(s.requireZapier(s.handleZapierSubscribe)))
-	m.HandleFunc("DELETE /api/channels/{id}", s.wrap(s.requireZapier(s.handleZapierUnsubscribe)))
-	m.HandleFunc("GET /api/zapier/{list}", s.wrap(s.requireZapier(s.handleZapierList)))
-	m.HandleFunc("POST /api/zapier/store-customer-order", s.wrap(s.requireZapier(s.handleZapierStoreLead)))
-	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.wrap(s.requireZapier(s.handleZapierTracking)))
-	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.wrap(s.requireZapier(s.handleZapierCancel)))
+	z := &zapierAPI{base: &s.base, guard: s.guard, zapier: &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
+		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}}
+	m.HandleFunc("POST /api/login", s.wrap(z.handleZapierLogin))
+	m.HandleFunc("GET /api/check", s.wrap(s.requireZapier(z.handleZapierCheck)))
+	m.HandleFunc("POST /api/integrations/{integration_uuid}/channels", s.wrap(s.requireZapier(z.handleZapierSubscribe)))
+	m.HandleFunc("DELETE /api/channels/{id}", s.wrap(s.requireZapier(z.handleZapierUnsubscribe)))
+	m.HandleFunc("GET /api/zapier/{list}", s.wrap(s.requireZapier(z.handleZapierList)))
+	m.HandleFunc("POST /api/zapier/store-customer-order", s.wrap(s.requireZapier(z.handleZapierStoreLead)))
+	m.HandleFunc("PUT /api/zapier/update-shipping-tracking-info/{shipping_uuid}", s.wrap(s.requireZapier(z.handleZapierTracking)))
+	m.HandleFunc("POST /api/zapier/subscriptions/{subscription_uuid}/cancel", s.wrap(s.requireZapier(z.handleZapierCancel)))
 	s.adminZapierRoutes(m)
 }
 
@@ -127,7 +128,14 @@ type ZapierSessionData struct {
 	IntegrationUUID string         `json:"integration_uuid"`
 }
 
-func (s *Server) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *orderhub.ZapierSession, token string) (*ZapierSessionData, error) {
+// zapierAPI serves the Zapier API (seed 003).
+type zapierAPI struct {
+	*base
+	zapier *zapierState
+	guard  *netguard.Guard
+}
+
+func (s *zapierAPI) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *orderhub.ZapierSession, token string) (*ZapierSessionData, error) {
 	v, err := s.db.GetVendor(ctx, u.VendorID)
 	if err != nil {
 		return nil, err
@@ -138,7 +146,7 @@ func (s *Server) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *
 	}, nil
 }
 
-func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierLogin(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(w, r)
 	if err != nil {
 		return err
@@ -185,7 +193,7 @@ func (s *Server) handleZapierLogin(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) handleZapierCheck(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierCheck(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	data, err := s.sessionData(r.Context(), c.user, c.session, "")
 	if err != nil {
@@ -205,7 +213,7 @@ type ChannelMetadata struct {
 	Event  string `json:"event"`
 }
 
-func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	integ := r.PathValue("integration_uuid")
 	if !storable(integ) {
@@ -264,7 +272,7 @@ func (s *Server) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-func (s *Server) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	id, err := pathID(r, "id", "Channel")
 	if err == nil {
@@ -285,7 +293,7 @@ const (
 	zapierListMax     = 100
 )
 
-func (s *Server) handleZapierList(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierList(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	name := r.PathValue("list")
 	kind, ok := zapier.Lists[name]
@@ -310,7 +318,7 @@ func (s *Server) handleZapierList(w http.ResponseWriter, r *http.Request) error 
 
 // zapierList returns a list's items: each record marshalled and mapped exactly as
 // a hook body is (zapier.Mapper.Item).
-func (s *Server) zapierList(ctx context.Context, vendorID, name, kind string, limit int) ([]any, error) {
+func (s *zapierAPI) zapierList(ctx context.Context, vendorID, name, kind string, limit int) ([]any, error) {
 	f := sqlstore.ListFilter{VendorID: vendorID, Limit: limit}
 	var records []any
 	collect := func(n int, at func(int) any) {
@@ -374,7 +382,7 @@ func (s *Server) zapierList(ctx context.Context, vendorID, name, kind string, li
 }
 
 // zapierItem maps one record through its JSON, as the delivery of its event does.
-func (s *Server) zapierItem(ctx context.Context, vendorID, kind string, rec any) (any, error) {
+func (s *zapierAPI) zapierItem(ctx context.Context, vendorID, kind string, rec any) (any, error) {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
@@ -414,7 +422,7 @@ type leadItem struct {
 	Price    orderhub.Money `json:"price"`
 }
 
-func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	body, err := readJSONBody(w, r)
@@ -486,7 +494,7 @@ func (s *Server) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	id, err := pathID(r, "shipping_uuid", "Shipping")
@@ -541,7 +549,7 @@ func (s *Server) handleZapierTracking(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-func (s *Server) handleZapierCancel(w http.ResponseWriter, r *http.Request) error {
+func (s *zapierAPI) handleZapierCancel(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
 	id, err := pathID(r, "subscription_uuid", "Subscription")
