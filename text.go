@@ -1,6 +1,7 @@
 package orderhub
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,6 +30,20 @@ func IsFreeText(s string) bool {
 // IsLineText reports whether s may be stored as line text.
 func IsLineText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// IsLineTextUnescaped reports whether s (a decoded path or a query value) is line
+// text, and still is after percent-decoding.
+func IsLineTextUnescaped(s string) bool {
+	if !IsLineText(s) {
+		return false
+	}
+	if strings.IndexByte(s, '%') >= 0 {
+		if u, err := url.QueryUnescape(s); err == nil {
+			return IsLineText(u)
+		}
+	}
+	return true
 }
 
 // TextRule names the rule a value broke, for error messages: "" when s keeps the

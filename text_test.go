@@ -30,3 +30,14 @@ func TestTextRules(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLineTextUnescaped(t *testing.T) {
+	for s, want := range map[string]bool{
+		"ORD-1": true, "a%20b": true, "100%": true, "a%zzb": true,
+		"a%00b": false, "a%0Ab": false, "a\x00b": false, "a%2500": true, "\xff": false,
+	} {
+		if got := IsLineTextUnescaped(s); got != want {
+			t.Errorf("IsLineTextUnescaped(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

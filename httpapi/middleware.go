@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -66,7 +65,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		rec := &statusRecorder{ResponseWriter: w}
-		if !cleanText(r.URL.Path) {
+		if !orderhub.IsLineTextUnescaped(r.URL.Path) {
 			// No record has an id with NUL or invalid UTF-8 (and PostgreSQL text cannot
 			// hold NUL): answer such paths before any handler passes them to the database.
 			writeError(rec, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Not found: the path contains a control character (NUL, tab, CR, LF, …) or invalid UTF-8, which no id holds."))
@@ -87,20 +86,6 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 				"path", r.URL.Path, "status", rec.status, "duration_ms", float64(d.Microseconds())/1000)
 		}
 	})
-}
-
-// cleanText reports whether s (a decoded path or a query value) is line text
-// (text.go: valid UTF-8 without control characters), also after percent-decoding.
-func cleanText(s string) bool {
-	if !orderhub.IsLineText(s) {
-		return false
-	}
-	if strings.IndexByte(s, '%') >= 0 {
-		if u, err := url.QueryUnescape(s); err == nil {
-			return orderhub.IsLineText(u)
-		}
-	}
-	return true
 }
 
 // recoverer turns a handler panic into a logged 500 with the standard error body.

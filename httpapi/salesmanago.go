@@ -88,7 +88,7 @@ func (s *salesmanagoAPI) smAccount(r *http.Request, groupKey string) (*sqlstore.
 		}
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "group_key", "group_key is required: vendor %q has %d SALESmanago accounts.", p.VendorID, len(accts))
 	}
-	if !storable(groupKey) {
+	if !orderhub.IsLineText(groupKey) {
 		return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "group_key %q is not a SALESmanago account.", groupKey)
 	}
 	rec, err := s.db.SalesmanagoAccountByGroupKey(r.Context(), groupKey)
@@ -207,7 +207,7 @@ func (s *Server) smLookupTimeout() time.Duration { return s.sm.lookupTimeout() }
 // /api/contact/basicById call with a short timeout.
 func (s *salesmanagoAPI) handleSMLookup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("smId")
-	if !storable(id) || strings.TrimSpace(id) == "" || len(id) > 255 {
+	if !orderhub.IsLineText(id) || strings.TrimSpace(id) == "" || len(id) > 255 {
 		return orderhub.FieldError(orderhub.ENotFound, "sm_id", "SALESmanago has no contact %q.", id)
 	}
 	rec, err := s.smAccount(r, strings.TrimSpace(r.URL.Query().Get("group_key")))
@@ -258,7 +258,7 @@ type SalesmanagoRequestStatus struct {
 func (s *salesmanagoAPI) handleSMRequest(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
 	id := r.PathValue("requestId")
-	if !storable(id) {
+	if !orderhub.IsLineText(id) {
 		return orderhub.Errorf(orderhub.ENotFound, "SALESmanago request %q not found.", id)
 	}
 	ev, err := s.db.GetSalesmanagoRequestEvent(r.Context(), p.VendorID, id)

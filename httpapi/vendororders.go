@@ -106,7 +106,7 @@ func (s *vendorAPI) handleListContracts(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ext := r.URL.Query().Get("externalOrderId")
-	if !cleanText(ext) {
+	if !orderhub.IsLineTextUnescaped(ext) {
 		// No order id holds NUL or invalid UTF-8: nothing to look up.
 		writeJSON(w, http.StatusOK, ContractList{Data: []*orderhub.Contract{}})
 		return nil

@@ -216,7 +216,7 @@ type ChannelMetadata struct {
 func (s *zapierAPI) handleZapierSubscribe(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	integ := r.PathValue("integration_uuid")
-	if !storable(integ) {
+	if !orderhub.IsLineText(integ) {
 		return orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", integ)
 	}
 	body, err := readJSONBody(w, r)
@@ -248,11 +248,11 @@ func (s *zapierAPI) handleZapierSubscribe(w http.ResponseWriter, r *http.Request
 		return orderhub.FieldError(orderhub.EInvalidRequest, "event", "Unknown event %q; the events are %s.", *req.Event, strings.Join(zapier.EventNames(), ", "))
 	}
 	alias := strings.TrimSpace(*req.Alias)
-	if len(alias) > 255 || !storable(alias) {
+	if len(alias) > 255 || !orderhub.IsLineText(alias) {
 		return orderhub.FieldError(orderhub.EUnprocessable, "alias", "The alias must be text of at most 255 characters.")
 	}
 	url := strings.TrimSpace(*req.URL)
-	if !storable(url) {
+	if !orderhub.IsLineText(url) {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "url", "The url must be an absolute http:// or https:// URL.")
 	}
 	if err := s.guard.CheckURL(r.Context(), "url", url, false); err != nil {
@@ -527,7 +527,7 @@ func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request)
 		switch {
 		case f.req && v == "":
 			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
-		case len(v) > f.max || !storable(v):
+		case len(v) > f.max || !orderhub.IsLineText(v):
 			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field must be text of at most %d characters.", f.name, f.max)
 		}
 		vals[f.name] = v
