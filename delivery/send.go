@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"orderhub"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -217,23 +218,5 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n > 1<<31 {
-			n = 1 << 31
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
+// parseRetryAfter reads a Retry-After header (orderhub.ParseRetryAfter).
+func parseRetryAfter(v string, now time.Time) time.Duration { return orderhub.ParseRetryAfter(v, now) }

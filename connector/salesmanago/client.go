@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"orderhub"
 	"orderhub/netguard"
 )
 
@@ -249,7 +250,7 @@ func (c *Client) do(ctx context.Context, path, base string, body []byte, header 
 	e := &Error{Op: path, Status: resp.StatusCode, Body: clip(raw), Messages: answerMessages(raw)}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		e.RetryAfter = orderhub.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	default:
 		// 3xx (a moved server), 401/403 (credentials), 400/404/422 (payload, method).
 		e.Permanent = true
@@ -278,18 +279,6 @@ func answerMessages(raw []byte) []string {
 		out = a.messages()
 	}
 	return out
-}
-
-func retryAfter(v string) time.Duration {
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func unwrapURL(err error) error {

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,9 +113,7 @@ func (c *Client) call(ctx context.Context, method, path string, body any) ([]byt
 		if len(e.Body) > 1024 {
 			e.Body = e.Body[:1024]
 		}
-		if s, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Retry-After"))); err == nil && s > 0 {
-			e.RetryAfter = time.Duration(s) * time.Second
-		}
+		e.RetryAfter = orderhub.ParseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 		return b, e
 	}
 	return b, nil
