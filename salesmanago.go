@@ -314,6 +314,9 @@ func smTop(body []byte, allowed ...string) (*smObject, error) {
 		err := json.Unmarshal(body, &v)
 		return nil, Errorf(EInvalidRequest, "The request body is not valid JSON: %v.", err)
 	}
+	if err := checkJSONKeys(body, nil); err != nil {
+		return nil, err // a key twice (the one reader's rule, json.go)
+	}
 	o, err := smDecodeObject(body, "")
 	if err != nil {
 		return nil, err
@@ -783,23 +786,4 @@ type SalesmanagoAccountPatch struct {
 	Owner     *string `json:"owner,omitempty"`
 	APIKey    *string `json:"apiKey,omitempty"`
 	CatalogID *string `json:"catalogId,omitempty"`
-}
-
-// DecodeStrictJSON is DecodeJSON that also refuses fields v does not have (naming
-// the first one): for settings, where a misspelt field must not be ignored.
-func DecodeStrictJSON(body []byte, v any) error {
-	if err := DecodeJSON(body, v); err != nil {
-		return err
-	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		msg := err.Error()
-		if i := strings.Index(msg, "unknown field "); i >= 0 {
-			name := strings.Trim(msg[i+len("unknown field "):], `"`)
-			return FieldError(EInvalidRequest, name, "Unknown field %q.", name)
-		}
-		return Errorf(EInvalidRequest, "The request body is not valid: %v.", err)
-	}
-	return nil
 }

@@ -296,41 +296,6 @@ func canonicalJSON(raw json.RawMessage) json.RawMessage {
 	return out
 }
 
-// DecodeJSON decodes one JSON value from body into v, answering a clear *Error for
-// malformed JSON, trailing data and values of the wrong type.
-func DecodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return Errorf(EInvalidRequest, "The request body is empty; a JSON object is required.")
-	}
-	if bytes.Contains(body, []byte(`\u0000`)) || bytes.IndexByte(body, 0) >= 0 {
-		return Errorf(EInvalidRequest, "The request body contains a NUL character (\\u0000), which text fields cannot hold.")
-	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	if err := d.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te):
-			field := te.Field
-			if field == "" {
-				return Errorf(EInvalidRequest, "The request body must be a JSON object.")
-			}
-			return FieldError(EInvalidRequest, field, "Field %s must be of type %s, got %s.", field, jsonKind(te.Type.Kind().String()), te.Value)
-		case errors.As(err, &se):
-			return Errorf(EInvalidRequest, "The request body is not valid JSON: %s (at byte %d).", se.Error(), se.Offset)
-		default:
-			return Errorf(EInvalidRequest, "The request body is not valid JSON: %s.", err.Error())
-		}
-	}
-	if d.More() {
-		return Errorf(EInvalidRequest, "The request body has data after the JSON value.")
-	}
-	if _, err := d.Token(); err == nil {
-		return Errorf(EInvalidRequest, "The request body has data after the JSON value.")
-	}
-	return nil
-}
-
 func jsonKind(goKind string) string {
 	switch goKind {
 	case "string":

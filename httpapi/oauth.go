@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
@@ -143,7 +142,8 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, *
 			ClientSecret string `json:"client_secret"`
 			Scope        string `json:"scope"`
 		}
-		if err := json.Unmarshal(body, &j); err != nil {
+		if err := orderhub.ReadJSON(body, &j, orderhub.JSONOptions{}); err != nil {
+			// Malformed, or a field sent twice (as a repeated form parameter is refused).
 			return nil, &oauthError{status: 400, code: "invalid_request", description: "The JSON body is malformed."}
 		}
 		tr.grantType, tr.clientID, tr.clientSecret, tr.scope = j.GrantType, j.ClientID, j.ClientSecret, j.Scope

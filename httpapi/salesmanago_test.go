@@ -169,6 +169,7 @@ func TestSalesmanagoInboundValidation(t *testing.T) {
 		{"empty body", "POST", "/salesmanago/contacts", "", 400, "InvalidRequestError", "", "empty"},
 		{"not JSON", "POST", "/salesmanago/contacts", "{", 400, "InvalidRequestError", "", "not valid JSON"},
 		{"array body", "POST", "/salesmanago/contacts", "[]", 400, "InvalidRequestError", "", "JSON object"},
+		{"a key twice", "POST", "/salesmanago/contacts", `{"data":{"email":"a@b.se","email":"c@d.se"},"group_key":"acme-main"}`, 400, "InvalidRequestError", "data.email", "more than once"},
 		{"no data", "POST", "/salesmanago/contacts", map[string]any{"group_key": "acme-main"}, 400, "InvalidRequestError", "data", "required"},
 		{"no group_key", "POST", "/salesmanago/contacts", map[string]any{"data": map[string]any{"email": "a@b.se"}}, 400, "InvalidRequestError", "group_key", "required"},
 		{"group_key a number", "POST", "/salesmanago/contacts", map[string]any{"data": map[string]any{"email": "a@b.se"}, "group_key": 7}, 400, "InvalidRequestError", "group_key", "must be a string"},

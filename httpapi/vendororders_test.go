@@ -408,3 +408,27 @@ func TestOpsEndpoints(t *testing.T) {
 	}
 	h.jsonReq("DELETE", "/oauth/token", "", nil).expect(405, "")
 }
+
+// TestVendorOrderKeyTwice: a body that names a field twice is refused (json.go), with
+// the field's path, before anything is written.
+func TestVendorOrderKeyTwice(t *testing.T) {
+	h := newTestHub(t)
+	tok := h.token("")
+	for body, field := range map[string]string{
+		`{"externalOrderId":"ORD-1","externalOrderId":"ORD-2","paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se"}}`:        "externalOrderId",
+		`{"externalOrderId":"ORD-1","paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se","email":"c@d.se"}}`:                 "userData.email",
+		`{"externalOrderId":"ORD-1","paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se"},"vendorData":{"SMNO":1,"SMNO":2}}`: "vendorData.SMNO",
+	} {
+		r := h.jsonReq("POST", orderPath+"?confirm=true", tok, body).expect(400, "InvalidRequestError")
+		var e struct{ Field string }
+		r.JSON(&e)
+		if e.Field != field {
+			t.Errorf("%s: field %q, want %q", body, e.Field, field)
+		}
+	}
+	h.jsonReq("GET", "/payments/vendor/acme/contracts?externalOrderId=ORD-1", tok, nil).expect(200, "")
+	evs, _ := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme"})
+	if len(evs) != 0 {
+		t.Fatalf("refused requests wrote %d events", len(evs))
+	}
+}
