@@ -79,7 +79,7 @@ type tokenService struct {
 	now func() time.Time
 
 	// rate bounds the token requests of each client address (ratelimit.go).
-	rate *rateLimiter
+	rate *throttle.Rate
 
 	// fails throttles failed client authentications (throttle.Limiter).
 	fails *throttle.Limiter
@@ -93,7 +93,7 @@ func newTokenService(db *sqlstore.DB, key ed25519.PrivateKey, ttl time.Duration,
 	return &tokenService{
 		db: db, key: key, pub: key.Public().(ed25519.PublicKey), ttl: ttl, now: now,
 		verified: map[string]cachedToken{}, clients: map[string]clientState{},
-		rate:  newRateLimiter(tokenRate, tokenBurst),
+		rate:  throttle.NewRate(tokenRate, tokenBurst),
 		fails: throttle.New(throttle.Config{PerPair: maxSecretFailures, PerSource: maxSourceFailures, Window: failureWindow}, now),
 	}
 }
@@ -187,7 +187,7 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, *
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if wait := s.tokens.rate.take(peerHost(r), s.now()); wait > 0 {
+	if wait := s.tokens.rate.Take(throttle.Source(r), s.now()); wait > 0 {
 		writeOAuthError(w, &oauthError{status: 429, code: "too_many_requests", description: "Too many token requests from this address; retry later.", retryAfter: wait})
 		return
 	}
@@ -210,6 +210,17 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		Scope       string `json:"scope"`
 	}{tok, "Bearer", int(s.tokens.ttl / time.Second), strings.Join(scopes, " ")})
 }
+
+// Per-client request rate of POST /oauth/token, on top of the per-client-id
+// throttling of bad secrets (oauth.go): a token lives an hour, so a well-behaved
+// client asks for a few an hour; a client address asking faster than tokenRate
+// (after a burst of tokenBurst) is answered 429 with Retry-After. The address is
+// throttle.Source (the TCP peer; an IPv6 address by its /64): behind a reverse proxy every client shares the proxy's
+// address, so put the limit at the proxy there (docs/reliability.md).
+const (
+	tokenRate  = 5.0 // requests per second, sustained
+	tokenBurst = 30
+)
 
 var errInvalidClient = &oauthError{status: 401, code: "invalid_client", description: "Client authentication failed."}
 

@@ -1,5 +1,7 @@
-// Package throttle is orderhub's one throttle of failed authentications (OAuth
-// client secrets, HTTP Basic client credentials, Zapier logins, console logins).
+// Package throttle is orderhub's one throttle, with two policies: Limiter counts
+// failed authentications (OAuth client secrets, HTTP Basic client credentials,
+// Zapier logins, console logins); Rate limits a request rate (POST /oauth/token).
+// Both key a caller by Source.
 //
 // Failures are counted per (identifier, source address) pair and per source
 // address, never per identifier alone: a stranger's failures from one address
