@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 const contractColumns = `c.id, c.vendor_id, c.external_order_id, c.promo_code, c.product_name, c.status, c.origin, c.source_id, c.quantity,
@@ -44,23 +45,10 @@ func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
 	return r, nil
 }
 
-// PlaceVendorOrder applies a validated Vendor Order API request (seed 001) in one
-// transaction: the customers, the contract and their events, or — for a replay of an
-// order already placed — the replay rules: a pending contract is confirmed when the
-// replay asks to confirm, a confirmed one is skipped, and different content under the
-// same externalOrderId is a conflict.
+// PlaceVendorOrder applies a validated Vendor Order API request (seed 001) by the
+// rules of hub.Orders.PlaceVendorOrder.
 func (db *DB) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
-	var res *orderhub.VendorOrderResult
-	hint := &writeHint{vendorID: o.VendorID, externalOrderIDs: []string{o.ExternalOrderID}, emails: []string{o.User.Email}}
-	if o.Owner != nil && o.Owner.Email != "" {
-		hint.emails = append(hint.emails, o.Owner.Email)
-	}
-	err := db.w.doHinted(ctx, func(tx *Tx) error {
-		var err error
-		res, err = tx.placeVendorOrder(o, promo)
-		return err
-	}, hint)
-	return res, err
+	return hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
 }
 
 // contractByExternalID returns the vendor's contract with an external order id (from
@@ -82,93 +70,6 @@ func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
 		}
 	}
 	return r, err
-}
-
-func (tx *Tx) placeVendorOrder(o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
-	cur, err := tx.contractByExternalID(o.VendorID, o.ExternalOrderID)
-	switch {
-	case err == nil:
-		return tx.replayVendorOrder(cur, o)
-	case err != sql.ErrNoRows:
-		return nil, err
-	}
-
-	user, err := tx.upsertCustomer(o.VendorID, orderhub.CustomerMatch{Email: o.User.Email}, personCustomer(&o.User))
-	if err != nil {
-		return nil, err
-	}
-	payer := user
-	if o.Owner != nil {
-		if payer, err = tx.upsertCustomer(o.VendorID, orderhub.CustomerMatch{Email: o.Owner.Email}, personCustomer(o.Owner)); err != nil {
-			return nil, err
-		}
-	}
-	c := &orderhub.Contract{
-		ID: orderhub.NewUUID(), VendorID: o.VendorID, ExternalOrderID: o.ExternalOrderID, PromoCode: o.PromoCode,
-		ProductName: promo.ProductName, Status: orderhub.ContractCreated, Origin: orderhub.OriginVendorOrder,
-		Quantity: o.Quantity, PaymentMethod: o.PaymentMethod, PaymentProvider: o.PaymentProvider, StartDate: o.StartDate,
-		UserID: user.ID, PayerID: payer.ID, UserEmail: user.Email,
-		ExtraData: o.User.Extra, OwnerData: o.OwnerData, VendorData: o.VendorData, CreatedAt: tx.now,
-	}
-	if o.Delayed {
-		c.DelayedContractStartsAt = o.StartDate
-	}
-	if o.Confirm {
-		c.Status = orderhub.ContractConfirmed
-		now := tx.now
-		c.ConfirmedAt = &now
-	}
-	if err := tx.insertContract(c, o.Fingerprint); err != nil {
-		return nil, err
-	}
-	if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractCreated, user.ID, c); err != nil {
-		return nil, err
-	}
-	unit, _ := orderhub.ParseDecimal(promo.Price) // the promo code's price, validated when it was saved
-	if _, err := tx.createContractOrder(c, orderhub.Money(unit), promo.Currency); err != nil {
-		return nil, err
-	}
-	res := &orderhub.VendorOrderResult{ContractID: c.ID, ResponseKey: orderhub.ResponseCreated, DelayedContractStartsAt: c.DelayedContractStartsAt}
-	if o.Confirm {
-		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, user.ID, c); err != nil {
-			return nil, err
-		}
-		res.ResponseKey = orderhub.ResponseCreatedConfirmed
-	}
-	return res, nil
-}
-
-func (tx *Tx) replayVendorOrder(cur *contractRow, o *orderhub.VendorOrder) (*orderhub.VendorOrderResult, error) {
-	if cur.fingerprint != o.Fingerprint {
-		return nil, orderhub.Errorf(orderhub.EConflict,
-			"externalOrderId %q was already used for a different order (promo code, customer or order details differ); use a unique externalOrderId for each new order.", o.ExternalOrderID)
-	}
-	res := &orderhub.VendorOrderResult{ContractID: cur.ID, DelayedContractStartsAt: cur.DelayedContractStartsAt}
-	switch {
-	case cur.Status == orderhub.ContractCreated && o.Confirm:
-		if _, err := tx.exec(`UPDATE contracts SET status = $2, confirmed_at = $3 WHERE id = $1`, cur.ID, orderhub.ContractConfirmed, micros(tx.now)); err != nil {
-			return nil, err
-		}
-		c := cur.Contract
-		c.Status = orderhub.ContractConfirmed
-		now := tx.now
-		c.ConfirmedAt = &now
-		tx.cacheContract(&contractRow{Contract: c, fingerprint: cur.fingerprint})
-		if _, err := tx.appendEvent(o.VendorID, orderhub.EventContractConfirmed, c.UserID, &c); err != nil {
-			return nil, err
-		}
-		if err := tx.syncContractOrder(&c); err != nil {
-			return nil, err
-		}
-		res.ResponseKey = orderhub.ResponseCreatedConfirmed
-	case cur.Status == orderhub.ContractCreated:
-		res.ResponseKey = orderhub.ResponseCreated
-	case cur.ConfirmedAt != nil:
-		res.ResponseKey = orderhub.ResponseSkippedConfirmed
-	default:
-		return nil, orderhub.Errorf(orderhub.EConflict, "The contract of externalOrderId %q is %s and cannot be confirmed.", o.ExternalOrderID, cur.Status)
-	}
-	return res, nil
 }
 
 // insertContract inserts a new contract. A concurrent insert of the same external
@@ -202,14 +103,6 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	}
 	return err
-}
-
-func personCustomer(p *orderhub.Person) *orderhub.Customer {
-	c := &orderhub.Customer{Email: p.Email, FullName: p.FullName, Phone: p.Phone, Address: p.Address, ExtraData: p.Extra}
-	if p.Address != nil {
-		c.FirstName, c.LastName = p.Address.FirstName, p.Address.LastName
-	}
-	return c
 }
 
 // GetContract returns one contract of a vendor.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 const customerColumns = `id, vendor_id, email, full_name, first_name, last_name, phone, publisher_user_id, address, billing_address, extra_data, created_at, updated_at`
@@ -41,96 +42,65 @@ func addressJSON(a *orderhub.Address) sql.NullString {
 	return sql.NullString{String: string(b), Valid: true}
 }
 
-// upsertCustomer finds the vendor's customer by m, or creates one from in. An
-// existing customer takes the non-empty fields of in; a changed customer emits
-// customer-updated, a new one customer-created.
+// upsertCustomer finds the vendor's customer by m, or creates one from in, by the
+// rules of hub.UpsertCustomer.
 func (tx *Tx) upsertCustomer(vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
-	var cur *orderhub.Customer
-	var err error
+	return hub.UpsertCustomer((*orderTx)(tx), vendorID, m, in)
+}
+
+// findCustomer returns the vendor's customer matched by m (by id, then publisher
+// user id, then e-mail — from the batch's cache when it knows —, then phone), or
+// nil.
+func (tx *Tx) findCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
 	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {
 		if k.val == "" {
 			continue
 		}
 		if k.col == "email" {
 			if c, ok := tx.cachedCustomer(vendorID, k.val); ok {
-				if cur = c; cur != nil {
-					break
+				if c != nil {
+					return c, nil
 				}
 				continue
 			}
 		}
-		cur, err = scanCustomer(tx.queryRow(`SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2`, vendorID, k.val))
+		cur, err := scanCustomer(tx.queryRow(`SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2`, vendorID, k.val))
 		if k.col == "email" && tx.cache != nil && (err == nil || err == sql.ErrNoRows) {
 			tx.cache.customers[cacheKey(vendorID, k.val)] = cur
 		}
 		if err == nil {
-			break
+			return cur, nil
 		}
 		if err != sql.ErrNoRows {
 			return nil, err
 		}
-		cur = nil
 	}
-	if cur == nil {
-		c := *in
-		c.ID = orderhub.NewUUID()
-		c.VendorID = vendorID
-		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-		if tx.bulkOn() {
-			tx.bulkCustomer(&c)
-		} else if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			c.ID, vendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
-			addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(tx.now), micros(tx.now)); err != nil {
-			return nil, err
-		}
-		tx.cacheCustomer(nil, &c)
-		if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerCreated, c.ID, &c); err != nil {
-			return nil, err
-		}
-		return &c, nil
+	return nil, nil
+}
+
+// insertCustomer inserts a new customer.
+func (tx *Tx) insertCustomer(c *orderhub.Customer) error {
+	if tx.bulkOn() {
+		tx.bulkCustomer(c)
+	} else if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		c.ID, c.VendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
+		addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(c.CreatedAt), micros(c.UpdatedAt)); err != nil {
+		return err
 	}
-	next := *cur
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&next.Email, in.Email)
-	set(&next.FullName, in.FullName)
-	set(&next.FirstName, in.FirstName)
-	set(&next.LastName, in.LastName)
-	set(&next.Phone, in.Phone)
-	set(&next.PublisherUserID, in.PublisherUserID)
-	if !in.Address.IsZero() {
-		next.Address = in.Address
-	}
-	if !in.BillingAddress.IsZero() {
-		next.BillingAddress = in.BillingAddress
-	}
-	if len(in.ExtraData) > 0 {
-		next.ExtraData = in.ExtraData
-	}
-	if customersEqual(cur, &next) {
-		return cur, nil
-	}
-	next.UpdatedAt = tx.now
+	tx.cacheCustomer(nil, c)
+	return nil
+}
+
+// updateCustomer writes next over prev, the same customer as read.
+func (tx *Tx) updateCustomer(prev, next *orderhub.Customer) error {
 	if _, err := tx.exec(`UPDATE customers SET email = $2, full_name = $3, first_name = $4, last_name = $5, phone = $6, publisher_user_id = $7,
 		address = $8, billing_address = $9, extra_data = $10, updated_at = $11 WHERE id = $1`,
 		next.ID, nullString(next.Email), next.FullName, next.FirstName, next.LastName, next.Phone, nullString(next.PublisherUserID),
-		addressJSON(next.Address), addressJSON(next.BillingAddress), nullString(string(next.ExtraData)), micros(tx.now)); err != nil {
-		return nil, err
+		addressJSON(next.Address), addressJSON(next.BillingAddress), nullString(string(next.ExtraData)), micros(next.UpdatedAt)); err != nil {
+		return err
 	}
-	tx.cacheCustomer(cur, &next)
-	if _, err := tx.appendEvent(vendorID, orderhub.EventCustomerUpdated, next.ID, &next); err != nil {
-		return nil, err
-	}
-	return &next, nil
-}
-
-func customersEqual(a, b *orderhub.Customer) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
+	tx.cacheCustomer(prev, next)
+	return nil
 }
 
 // GetCustomer returns one customer of a vendor.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 const shippingColumns = `id, vendor_id, order_id, carrier, tracking_number, tracking_url, external_id, created_at, updated_at`
@@ -262,29 +263,8 @@ func (db *DB) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderh
 	return listRows(ctx, db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
 }
 
-// CancelContract cancels a vendor's contract (a subscription) and emits
-// contract-canceled; cancelling a canceled contract changes nothing.
+// CancelContract cancels a vendor's contract by the rules of
+// hub.Orders.CancelContract.
 func (db *DB) CancelContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
-	var out *orderhub.Contract
-	err := db.Write(ctx, func(tx *Tx) error {
-		r, err := scanContract(tx.queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
-		if err != nil {
-			return notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
-		}
-		c := r.Contract
-		out = &c
-		if c.Status == orderhub.ContractCanceled {
-			return nil
-		}
-		now := tx.now
-		c.Status, c.CanceledAt = orderhub.ContractCanceled, &now
-		if _, err := tx.exec(`UPDATE contracts SET status = $2, canceled_at = $3 WHERE id = $1`, c.ID, c.Status, micros(now)); err != nil {
-			return err
-		}
-		if _, err := tx.appendEvent(vendorID, orderhub.EventContractCanceled, c.UserID, &c); err != nil {
-			return err
-		}
-		return tx.syncContractOrder(&c)
-	})
-	return out, err
+	return hub.NewOrders(db).CancelContract(ctx, vendorID, id)
 }

@@ -1,0 +1,190 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"orderhub"
+)
+
+// fakeTx is an in-memory orderhub.OrderTx (and TxWriter): the rules' tests run
+// against it without SQL. It records the events appended, in order, and the writes.
+type fakeTx struct {
+	now       time.Time
+	contracts map[string]*orderhub.Contract // by id
+	prints    map[string]string             // contract id → fingerprint
+	customers map[string]*orderhub.Customer // by id
+	orders    map[string]*orderhub.Order    // by id
+	sources   map[string]*orderhub.Source
+	products  map[string]*orderhub.Product
+	mappings  map[string]*orderhub.ProductMapping // sku \x00 poId
+	purchases map[string]*orderhub.PurchaseResult // source \x00 publisher purchase id
+	pprints   map[string]string
+	events    []*orderhub.Event
+	writes    int
+}
+
+func newFake() *fakeTx {
+	return &fakeTx{
+		now:       time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC),
+		contracts: map[string]*orderhub.Contract{}, prints: map[string]string{},
+		customers: map[string]*orderhub.Customer{}, orders: map[string]*orderhub.Order{},
+		sources: map[string]*orderhub.Source{}, products: map[string]*orderhub.Product{},
+		mappings: map[string]*orderhub.ProductMapping{}, purchases: map[string]*orderhub.PurchaseResult{}, pprints: map[string]string{},
+	}
+}
+
+// WriteTx runs fn at once; a failed fn's writes are not undone (the tests look
+// at successful writes only, or at nothing written).
+func (f *fakeTx) WriteTx(_ context.Context, _ orderhub.WriteHint, fn func(orderhub.OrderTx) error) error {
+	return fn(f)
+}
+
+func (f *fakeTx) Now() time.Time { return f.now }
+
+func (f *fakeTx) AppendEvent(vendorID, typ, key string, data any) (*orderhub.Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: key, Data: raw, Seq: int64(len(f.events) + 1), CreatedAt: f.now}
+	f.events = append(f.events, ev)
+	return ev, nil
+}
+
+func (f *fakeTx) types() []string {
+	var out []string
+	for _, e := range f.events {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func clone[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
+}
+
+func (f *fakeTx) ContractByExternalID(vendorID, ext string) (*orderhub.Contract, string, error) {
+	for _, c := range f.contracts {
+		if c.VendorID == vendorID && c.ExternalOrderID == ext {
+			return clone(c), f.prints[c.ID], nil
+		}
+	}
+	return nil, "", nil
+}
+
+func (f *fakeTx) ContractByID(vendorID, id string) (*orderhub.Contract, string, error) {
+	if c := f.contracts[id]; c != nil && c.VendorID == vendorID {
+		return clone(c), f.prints[id], nil
+	}
+	return nil, "", nil
+}
+
+func (f *fakeTx) InsertContract(c *orderhub.Contract, fingerprint string) error {
+	f.writes++
+	f.contracts[c.ID], f.prints[c.ID] = clone(c), fingerprint
+	return nil
+}
+
+func (f *fakeTx) UpdateContractStatus(c *orderhub.Contract, fingerprint string) error {
+	f.writes++
+	cur := f.contracts[c.ID]
+	cur.Status, cur.ConfirmedAt, cur.CanceledAt = c.Status, c.ConfirmedAt, c.CanceledAt
+	return nil
+}
+
+func (f *fakeTx) FindCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
+	for _, k := range []func(c *orderhub.Customer) bool{
+		func(c *orderhub.Customer) bool { return m.ID != "" && c.ID == m.ID },
+		func(c *orderhub.Customer) bool { return m.PublisherUserID != "" && c.PublisherUserID == m.PublisherUserID },
+		func(c *orderhub.Customer) bool { return m.Email != "" && c.Email == m.Email },
+		func(c *orderhub.Customer) bool { return m.Phone != "" && c.Phone == m.Phone },
+	} {
+		for _, c := range f.customers {
+			if c.VendorID == vendorID && k(c) {
+				return clone(c), nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) InsertCustomer(c *orderhub.Customer) error {
+	f.writes++
+	f.customers[c.ID] = clone(c)
+	return nil
+}
+
+func (f *fakeTx) UpdateCustomer(_, next *orderhub.Customer) error {
+	f.writes++
+	f.customers[next.ID] = clone(next)
+	return nil
+}
+
+func (f *fakeTx) OrderByExternalID(vendorID, ext string) (*orderhub.Order, error) {
+	for _, o := range f.orders {
+		if o.VendorID == vendorID && o.ExternalOrderID == ext {
+			return clone(o), nil
+		}
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) OrderByContractID(id string) (*orderhub.Order, error) {
+	for _, o := range f.orders {
+		if o.ContractID == id {
+			return clone(o), nil
+		}
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) InsertOrder(o *orderhub.Order) error {
+	f.writes++
+	o.Number = int64(len(f.orders) + 1)
+	f.orders[o.ID] = clone(o)
+	return nil
+}
+
+func (f *fakeTx) UpdateOrder(o *orderhub.Order) error {
+	f.writes++
+	f.orders[o.ID] = clone(o)
+	return nil
+}
+
+func (f *fakeTx) SourceByID(id string) (*orderhub.Source, error) { return clone(f.sources[id]), nil }
+
+func (f *fakeTx) ProductByID(vendorID, id string) (*orderhub.Product, error) {
+	if p := f.products[id]; p != nil && p.VendorID == vendorID {
+		return clone(p), nil
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) ProductMappingOf(vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
+	if m := f.mappings[sku+"\x00"+poID]; m != nil && m.VendorID == vendorID {
+		return clone(m), nil
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) PurchaseOptionPrice(vendorID, id string) (string, orderhub.Money, string, error) {
+	return "Monthly", 9900, "SEK", nil
+}
+
+func (f *fakeTx) PurchaseByPublisherID(sourceID, pub string) (*orderhub.PurchaseResult, string, error) {
+	k := sourceID + "\x00" + pub
+	return clone(f.purchases[k]), f.pprints[k], nil
+}
+
+func (f *fakeTx) InsertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) error {
+	f.writes++
+	k := r.SourceID + "\x00" + r.PublisherPurchaseID
+	f.purchases[k], f.pprints[k] = clone(r), p.Fingerprint
+	return nil
+}

@@ -1,0 +1,131 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"orderhub"
+)
+
+// orderTx is the store's side of orderhub.OrderTx: the primitive reads and writes
+// the domain rules (package hub) run inside the writer's transaction. It is Tx
+// itself under another name, so that handing it to a rule costs nothing and the
+// writer's caches, bulk inserts and statements are the ones Tx always used.
+type orderTx Tx
+
+var _ orderhub.OrderTx = (*orderTx)(nil)
+
+// WriteTx runs fn in the writer's transaction (see orderhub.TxWriter); hint names
+// what fn will look up, for optimistic batches on PostgreSQL (pgbulk.go).
+func (db *DB) WriteTx(ctx context.Context, hint orderhub.WriteHint, fn func(orderhub.OrderTx) error) error {
+	var h *writeHint
+	if hint.VendorID != "" {
+		h = &writeHint{vendorID: hint.VendorID, externalOrderIDs: hint.ExternalOrderIDs, emails: hint.Emails}
+	}
+	return db.w.doHinted(ctx, func(tx *Tx) error { return fn((*orderTx)(tx)) }, h)
+}
+
+func (t *orderTx) tx() *Tx { return (*Tx)(t) }
+
+func (t *orderTx) Now() time.Time { return t.now }
+
+func (t *orderTx) AppendEvent(vendorID, typ, orderingKey string, data any) (*orderhub.Event, error) {
+	return t.tx().appendEvent(vendorID, typ, orderingKey, data)
+}
+
+func (t *orderTx) ContractByExternalID(vendorID, ext string) (*orderhub.Contract, string, error) {
+	r, err := t.tx().contractByExternalID(vendorID, ext)
+	return contractOf(r, err)
+}
+
+func (t *orderTx) ContractByID(vendorID, id string) (*orderhub.Contract, string, error) {
+	r, err := scanContract(t.tx().queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
+	return contractOf(r, err)
+}
+
+func contractOf(r *contractRow, err error) (*orderhub.Contract, string, error) {
+	switch {
+	case err == sql.ErrNoRows:
+		return nil, "", nil
+	case err != nil:
+		return nil, "", err
+	}
+	return &r.Contract, r.fingerprint, nil
+}
+
+func (t *orderTx) InsertContract(c *orderhub.Contract, fingerprint string) error {
+	return t.tx().insertContract(c, fingerprint)
+}
+
+func (t *orderTx) UpdateContractStatus(c *orderhub.Contract, fingerprint string) error {
+	if _, err := t.tx().exec(`UPDATE contracts SET status = $2, confirmed_at = $3, canceled_at = $4 WHERE id = $1`,
+		c.ID, c.Status, nullMicros(c.ConfirmedAt), nullMicros(c.CanceledAt)); err != nil {
+		return err
+	}
+	t.tx().cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
+	return nil
+}
+
+func (t *orderTx) FindCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
+	return t.tx().findCustomer(vendorID, m)
+}
+
+func (t *orderTx) InsertCustomer(c *orderhub.Customer) error { return t.tx().insertCustomer(c) }
+
+func (t *orderTx) UpdateCustomer(prev, next *orderhub.Customer) error {
+	return t.tx().updateCustomer(prev, next)
+}
+
+func (t *orderTx) OrderByExternalID(vendorID, ext string) (*orderhub.Order, error) {
+	return noRow(scanOrder(t.tx().queryRow(`SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, ext)))
+}
+
+func (t *orderTx) OrderByContractID(contractID string) (*orderhub.Order, error) {
+	return noRow(scanOrder(t.tx().queryRow(`SELECT `+orderColumns+` FROM orders WHERE contract_id = $1`, contractID)))
+}
+
+func (t *orderTx) InsertOrder(o *orderhub.Order) error { return t.tx().insertOrder(o) }
+
+func (t *orderTx) UpdateOrder(o *orderhub.Order) error { return t.tx().updateOrder(o) }
+
+func (t *orderTx) SourceByID(id string) (*orderhub.Source, error) {
+	return noRow(scanSource(t.tx().queryRow(`SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id)))
+}
+
+func (t *orderTx) ProductByID(vendorID, id string) (*orderhub.Product, error) {
+	return noRow(scanProduct(t.tx().queryRow(`SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id)))
+}
+
+func (t *orderTx) ProductMappingOf(vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
+	return noRow(scanMapping(t.tx().queryRow(`SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)))
+}
+
+func (t *orderTx) PurchaseOptionPrice(vendorID, id string) (name string, price orderhub.Money, currency string, err error) {
+	var minor sql.NullInt64
+	err = t.tx().queryRow(`SELECT name, price_minor, currency FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id).Scan(&name, &minor, &currency)
+	return name, orderhub.Money(minor.Int64), currency, err
+}
+
+func (t *orderTx) PurchaseByPublisherID(sourceID, publisherPurchaseID string) (*orderhub.PurchaseResult, string, error) {
+	return t.tx().purchaseByPublisherID(sourceID, publisherPurchaseID)
+}
+
+func (t *orderTx) InsertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) error {
+	return t.tx().insertPurchase(r, p)
+}
+
+// noRow turns sql.ErrNoRows into a nil record and a nil error.
+func noRow[T any](v *T, err error) (*T, error) {
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return v, err
+}
+
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(*t), Valid: true}
+}
