@@ -101,7 +101,9 @@ func (f *fakeTx) UpdateContractStatus(c *orderhub.Contract, fingerprint string) 
 func (f *fakeTx) FindCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
 	for _, k := range []func(c *orderhub.Customer) bool{
 		func(c *orderhub.Customer) bool { return m.ID != "" && c.ID == m.ID },
-		func(c *orderhub.Customer) bool { return m.PublisherUserID != "" && c.PublisherUserID == m.PublisherUserID },
+		func(c *orderhub.Customer) bool {
+			return m.PublisherUserID != "" && c.PublisherUserID == m.PublisherUserID
+		},
 		func(c *orderhub.Customer) bool { return m.Email != "" && c.Email == m.Email },
 		func(c *orderhub.Customer) bool { return m.Phone != "" && c.Phone == m.Phone },
 	} {
