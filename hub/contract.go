@@ -192,14 +192,5 @@ func syncContractOrder(tx orderhub.OrderTx, c *orderhub.Contract) error {
 	if err != nil || o == nil {
 		return err
 	}
-	status := orderhub.ContractOrderStatus(c.Status)
-	if o.Status == status {
-		return nil
-	}
-	o.Status, o.UpdatedAt = status, tx.Now()
-	if err := tx.UpdateOrder(o); err != nil {
-		return err
-	}
-	_, err = tx.AppendEvent(o.VendorID, orderhub.EventOrderUpdated, o.CustomerID, o)
-	return err
+	return setOrderStatus(tx, o, orderhub.ContractOrderStatus(c.Status))
 }

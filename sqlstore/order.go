@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"reflect"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 const orderColumns = `id, vendor_id, number, external_order_id, customer_id, source, status, currency, order_date, subtotal, shipping, taxes,
@@ -43,124 +43,13 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 	return o, nil
 }
 
-// UpsertOrder creates the order of in, or updates the vendor's order with the same
-// ExternalOrderID, in one transaction with its events: order-created, or
-// order-updated when anything changed (nothing is written for an unchanged replay).
-// The customer is found (id, publisher user id, e-mail, phone) or created. Events of
-// an order are keyed by its customer, so they arrive after that customer's
-// customer-created/updated. created reports whether the order is new.
+// UpsertOrder creates or updates an order by the rules of hub.Orders.UpsertOrder.
 func (db *DB) UpsertOrder(ctx context.Context, in *orderhub.OrderInput) (o *orderhub.Order, created bool, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
-		o, created, err = tx.upsertOrder(in)
-		return err
-	})
-	return o, created, err
+	return hub.NewOrders(db).UpsertOrder(ctx, in)
 }
 
 func (tx *Tx) upsertOrder(in *orderhub.OrderInput) (*orderhub.Order, bool, error) {
-	var cur *orderhub.Order
-	if in.ExternalOrderID != "" {
-		o, err := scanOrder(tx.queryRow(`SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, in.VendorID, in.ExternalOrderID))
-		switch {
-		case err == nil:
-			cur = o
-		case err != sql.ErrNoRows:
-			return nil, false, err
-		}
-	}
-	c := in.Customer
-	cust, err := tx.upsertCustomer(in.VendorID, orderhub.CustomerMatch{ID: c.ID, PublisherUserID: c.PublisherUserID, Email: c.Email, Phone: c.Phone}, &c)
-	if err != nil {
-		return nil, false, err
-	}
-	next := orderhub.Order{
-		VendorID: in.VendorID, ExternalOrderID: in.ExternalOrderID, CustomerID: cust.ID, Source: in.Source, Status: in.Status,
-		Currency: in.Currency, Date: in.Date, Shipping: in.Shipping, Taxes: in.Taxes, Discount: in.Discount,
-		Total: in.Total, Items: in.Items, BillingAddress: in.BillingAddress, ShippingAddress: in.ShippingAddress,
-		PaymentMethod: in.PaymentMethod, DeliveryMethod: in.DeliveryMethod, Metadata: in.Metadata,
-	}
-	if next.Items == nil {
-		next.Items = []orderhub.OrderItem{}
-	}
-	next.Subtotal = orderhub.ItemsSubtotal(next.Items)
-	if next.Status == "" {
-		next.Status = orderhub.OrderInitialized
-	}
-	if cur == nil {
-		next.ID = orderhub.NewUUID()
-		next.CreatedAt, next.UpdatedAt = tx.now, tx.now
-		var err error
-		if next.Number, err = tx.nextOrderNumber(in.VendorID); err != nil {
-			return nil, false, err
-		}
-		var id string
-		err = tx.queryRow(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-			ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING RETURNING id`, orderArgs(&next)...).Scan(&id)
-		if err == sql.ErrNoRows {
-			return nil, false, errRetry
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if _, err := tx.appendEvent(in.VendorID, orderhub.EventOrderCreated, cust.ID, &next); err != nil {
-			return nil, false, err
-		}
-		return &next, true, nil
-	}
-	// An update keeps what it does not send.
-	merged := *cur
-	merged.CustomerID = cust.ID
-	mergeOrder(&merged, &next)
-	if reflect.DeepEqual(normalizedOrder(&merged), normalizedOrder(cur)) {
-		return cur, false, nil
-	}
-	merged.UpdatedAt = tx.now
-	if err := tx.updateOrder(&merged); err != nil {
-		return nil, false, err
-	}
-	if _, err := tx.appendEvent(in.VendorID, orderhub.EventOrderUpdated, merged.CustomerID, &merged); err != nil {
-		return nil, false, err
-	}
-	return &merged, false, nil
-}
-
-func normalizedOrder(o *orderhub.Order) string {
-	c := *o
-	c.UpdatedAt = c.CreatedAt
-	b, _ := json.Marshal(&c)
-	return string(b)
-}
-
-func mergeOrder(dst, src *orderhub.Order) {
-	set := func(d *string, v string) {
-		if v != "" {
-			*d = v
-		}
-	}
-	set(&dst.Source, src.Source)
-	set(&dst.Status, src.Status)
-	set(&dst.Currency, src.Currency)
-	set(&dst.Date, src.Date)
-	set(&dst.PaymentMethod, src.PaymentMethod)
-	set(&dst.DeliveryMethod, src.DeliveryMethod)
-	for _, m := range []struct{ d, s *orderhub.Money }{{&dst.Shipping, &src.Shipping}, {&dst.Taxes, &src.Taxes}, {&dst.Discount, &src.Discount}, {&dst.Total, &src.Total}} {
-		if *m.s != 0 {
-			*m.d = *m.s
-		}
-	}
-	if len(src.Items) > 0 {
-		dst.Items = src.Items
-	}
-	dst.Subtotal = orderhub.ItemsSubtotal(dst.Items)
-	if !src.BillingAddress.IsZero() {
-		dst.BillingAddress = src.BillingAddress
-	}
-	if !src.ShippingAddress.IsZero() {
-		dst.ShippingAddress = src.ShippingAddress
-	}
-	if len(src.Metadata) > 0 {
-		dst.Metadata = src.Metadata
-	}
+	return hub.UpsertOrder((*orderTx)(tx), in)
 }
 
 func orderArgs(o *orderhub.Order) []any {
@@ -179,31 +68,10 @@ func (tx *Tx) updateOrder(o *orderhub.Order) error {
 	return err
 }
 
-// SetOrderStatus changes the status of the vendor's order with an external order id
-// and emits order-updated; an unchanged status writes nothing. An unknown order is
-// an ENotFound error.
+// SetOrderStatus changes the status of the vendor's order with an external order
+// id by the rules of hub.Orders.SetOrderStatus.
 func (db *DB) SetOrderStatus(ctx context.Context, vendorID, externalOrderID, status string) (*orderhub.Order, error) {
-	if !orderhub.ValidOrderStatus(status) {
-		return nil, orderhub.Errorf(orderhub.EInvalidRequest, "Order status %q is not valid.", status)
-	}
-	var out *orderhub.Order
-	err := db.Write(ctx, func(tx *Tx) error {
-		o, err := scanOrder(tx.queryRow(`SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID))
-		if err != nil {
-			return notFound(err, orderhub.ENotFound, "Order %q not found.", externalOrderID)
-		}
-		out = o
-		if o.Status == status {
-			return nil
-		}
-		o.Status, o.UpdatedAt = status, tx.now
-		if err := tx.updateOrder(o); err != nil {
-			return err
-		}
-		_, err = tx.appendEvent(vendorID, orderhub.EventOrderUpdated, o.CustomerID, o)
-		return err
-	})
-	return out, err
+	return hub.NewOrders(db).SetOrderStatus(ctx, vendorID, externalOrderID, status)
 }
 
 // GetOrder returns one order of a vendor by id.
@@ -271,13 +139,7 @@ func (db *DB) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orde
 // UpsertCustomer finds the vendor's customer by m or creates one from in, emitting
 // customer-created or customer-updated (nothing when unchanged).
 func (db *DB) UpsertCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
-	var out *orderhub.Customer
-	err := db.Write(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.upsertCustomer(vendorID, m, in)
-		return err
-	})
-	return out, err
+	return hub.NewOrders(db).UpsertCustomer(ctx, vendorID, m, in)
 }
 
 // FindCustomer returns the vendor's customer matched by m (the same order as
