@@ -76,4 +76,21 @@ type OrderTx interface {
 	PurchaseByPublisherID(sourceID, publisherPurchaseID string) (r *PurchaseResult, fingerprint string, err error)
 	// InsertPurchase records purchase p as r (r.PurchaseID set).
 	InsertPurchase(r *PurchaseResult, p *Purchase) error
+
+	// OrderCustomerID returns the customer of the vendor's order with an id ("":
+	// no such order).
+	OrderCustomerID(vendorID, orderID string) (string, error)
+	// ShippingByID returns a shipment; InsertShipping and UpdateShipping write one.
+	ShippingByID(vendorID, id string) (*Shipping, error)
+	InsertShipping(s *Shipping) error
+	UpdateShipping(s *Shipping) error
+	// TransactionByExternalID returns the transaction a provider reported under an
+	// external id; InsertTransaction and UpdateTransaction write one (with its
+	// update time, Now), InsertTransactionHistory one entry of its history.
+	TransactionByExternalID(vendorID, provider, externalID string) (*Transaction, error)
+	InsertTransaction(t *Transaction) error
+	UpdateTransaction(t *Transaction) error
+	InsertTransactionHistory(t *Transaction) error
+	// InsertSurvey inserts a survey.
+	InsertSurvey(s *Survey) error
 }

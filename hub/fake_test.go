@@ -21,6 +21,10 @@ type fakeTx struct {
 	mappings  map[string]*orderhub.ProductMapping // sku \x00 poId
 	purchases map[string]*orderhub.PurchaseResult // source \x00 publisher purchase id
 	pprints   map[string]string
+	shippings map[string]*orderhub.Shipping
+	txns      map[string]*orderhub.Transaction
+	history   []orderhub.Transaction
+	surveys   map[string]*orderhub.Survey
 	events    []*orderhub.Event
 	writes    int
 }
@@ -32,6 +36,7 @@ func newFake() *fakeTx {
 		customers: map[string]*orderhub.Customer{}, orders: map[string]*orderhub.Order{},
 		sources: map[string]*orderhub.Source{}, products: map[string]*orderhub.Product{},
 		mappings: map[string]*orderhub.ProductMapping{}, purchases: map[string]*orderhub.PurchaseResult{}, pprints: map[string]string{},
+		shippings: map[string]*orderhub.Shipping{}, txns: map[string]*orderhub.Transaction{}, surveys: map[string]*orderhub.Survey{},
 	}
 }
 
@@ -188,5 +193,56 @@ func (f *fakeTx) InsertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase
 	f.writes++
 	k := r.SourceID + "\x00" + r.PublisherPurchaseID
 	f.purchases[k], f.pprints[k] = clone(r), p.Fingerprint
+	return nil
+}
+
+func (f *fakeTx) OrderCustomerID(vendorID, id string) (string, error) {
+	if o := f.orders[id]; o != nil && o.VendorID == vendorID {
+		return o.CustomerID, nil
+	}
+	return "", nil
+}
+
+func (f *fakeTx) ShippingByID(vendorID, id string) (*orderhub.Shipping, error) {
+	if s := f.shippings[id]; s != nil && s.VendorID == vendorID {
+		return clone(s), nil
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) InsertShipping(s *orderhub.Shipping) error {
+	f.writes++
+	f.shippings[s.ID] = clone(s)
+	return nil
+}
+
+func (f *fakeTx) UpdateShipping(s *orderhub.Shipping) error { return f.InsertShipping(s) }
+
+func (f *fakeTx) TransactionByExternalID(vendorID, provider, ext string) (*orderhub.Transaction, error) {
+	for _, t := range f.txns {
+		if t.VendorID == vendorID && t.Provider == provider && t.ExternalID == ext {
+			return clone(t), nil
+		}
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) InsertTransaction(t *orderhub.Transaction) error {
+	f.writes++
+	f.txns[t.ID] = clone(t)
+	return nil
+}
+
+func (f *fakeTx) UpdateTransaction(t *orderhub.Transaction) error { return f.InsertTransaction(t) }
+
+func (f *fakeTx) InsertTransactionHistory(t *orderhub.Transaction) error {
+	f.writes++
+	f.history = append(f.history, *t)
+	return nil
+}
+
+func (f *fakeTx) InsertSurvey(s *orderhub.Survey) error {
+	f.writes++
+	f.surveys[s.ID] = clone(s)
 	return nil
 }

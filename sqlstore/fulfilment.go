@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 
 	"orderhub"
 	"orderhub/hub"
@@ -22,56 +21,27 @@ func scanShipping(sc interface{ Scan(...any) error }) (*orderhub.Shipping, error
 	return s, nil
 }
 
-// CreateShipping creates a shipment of one of the vendor's orders and emits
-// shipping-created (keyed by the order's customer).
+// CreateShipping creates a shipment by the rules of hub.Orders.CreateShipping.
 func (db *DB) CreateShipping(ctx context.Context, s *orderhub.Shipping) error {
-	return db.Write(ctx, func(tx *Tx) error {
-		var customer string
-		if err := tx.queryRow(`SELECT customer_id FROM orders WHERE vendor_id = $1 AND id = $2`, s.VendorID, s.OrderID).Scan(&customer); err != nil {
-			return notFound(err, orderhub.ENotFound, "Order %q not found.", s.OrderID)
-		}
-		if s.ID == "" {
-			s.ID = orderhub.NewUUID()
-		}
-		s.CreatedAt, s.UpdatedAt = tx.now, tx.now
-		if _, err := tx.exec(`INSERT INTO shippings (`+shippingColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			s.ID, s.VendorID, s.OrderID, s.Carrier, s.TrackingNumber, s.TrackingURL, s.ExternalID, micros(tx.now), micros(tx.now)); err != nil {
-			return err
-		}
-		_, err := tx.appendEvent(s.VendorID, orderhub.EventShippingCreated, customer, s)
-		return err
-	})
+	return hub.NewOrders(db).CreateShipping(ctx, s)
 }
 
-// UpdateShippingTracking sets a shipment's carrier and tracking number and emits
-// shipping-updated (nothing when unchanged).
+// UpdateShippingTracking sets a shipment's tracking by the rules of
+// hub.Orders.UpdateShippingTracking.
 func (db *DB) UpdateShippingTracking(ctx context.Context, vendorID, id, carrier, trackingNumber, trackingURL string) (*orderhub.Shipping, error) {
-	var out *orderhub.Shipping
-	err := db.Write(ctx, func(tx *Tx) error {
-		s, err := scanShipping(tx.queryRow(`SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-		if err != nil {
-			return notFound(err, orderhub.ENotFound, "Shipping %q not found.", id)
-		}
-		out = s
-		if s.Carrier == carrier && s.TrackingNumber == trackingNumber && (trackingURL == "" || s.TrackingURL == trackingURL) {
-			return nil
-		}
-		s.Carrier, s.TrackingNumber, s.UpdatedAt = carrier, trackingNumber, tx.now
-		if trackingURL != "" {
-			s.TrackingURL = trackingURL
-		}
-		if _, err := tx.exec(`UPDATE shippings SET carrier = $2, tracking_number = $3, tracking_url = $4, updated_at = $5 WHERE id = $1`,
-			s.ID, s.Carrier, s.TrackingNumber, s.TrackingURL, micros(tx.now)); err != nil {
-			return err
-		}
-		var customer string
-		if err := tx.queryRow(`SELECT customer_id FROM orders WHERE id = $1`, s.OrderID).Scan(&customer); err != nil {
-			return err
-		}
-		_, err = tx.appendEvent(vendorID, orderhub.EventShippingUpdated, customer, s)
-		return err
-	})
-	return out, err
+	return hub.NewOrders(db).UpdateShippingTracking(ctx, vendorID, id, carrier, trackingNumber, trackingURL)
+}
+
+func (tx *Tx) insertShipping(s *orderhub.Shipping) error {
+	_, err := tx.exec(`INSERT INTO shippings (`+shippingColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.ID, s.VendorID, s.OrderID, s.Carrier, s.TrackingNumber, s.TrackingURL, s.ExternalID, micros(s.CreatedAt), micros(s.UpdatedAt))
+	return err
+}
+
+func (tx *Tx) updateShipping(s *orderhub.Shipping) error {
+	_, err := tx.exec(`UPDATE shippings SET carrier = $2, tracking_number = $3, tracking_url = $4, updated_at = $5 WHERE id = $1`,
+		s.ID, s.Carrier, s.TrackingNumber, s.TrackingURL, micros(s.UpdatedAt))
+	return err
 }
 
 // GetShipping returns one shipment of a vendor.
@@ -119,77 +89,23 @@ func scanTransaction(sc interface{ Scan(...any) error }) (*orderhub.Transaction,
 	return t, nil
 }
 
-// RecordTransaction records a payment outcome (approved or declined) for a
-// customer, optionally tied to an order or contract, with a history entry and a
-// transaction-approved/-declined event. With an ExternalID the call is idempotent
-// per (provider, external id): the same status again changes nothing, a new status
-// updates the transaction and adds to its history.
+// RecordTransaction records a payment outcome by the rules of
+// hub.Orders.RecordTransaction.
 func (db *DB) RecordTransaction(ctx context.Context, t *orderhub.Transaction) error {
-	if t.Status != orderhub.TransactionApproved && t.Status != orderhub.TransactionDeclined {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "status", "Transaction status must be approved or declined.")
-	}
-	t.Currency = strings.ToUpper(strings.TrimSpace(t.Currency))
-	if len(t.Currency) != 3 {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "currency", "currency must be an ISO 4217 code.")
-	}
-	return db.Write(ctx, func(tx *Tx) error {
-		var exists int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM customers WHERE vendor_id = $1 AND id = $2`, t.VendorID, t.CustomerID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return orderhub.FieldError(orderhub.ENotFound, "customerId", "Customer %q not found.", t.CustomerID)
-		}
-		if t.OrderID != "" {
-			if err := tx.queryRow(`SELECT COUNT(*) FROM orders WHERE vendor_id = $1 AND id = $2`, t.VendorID, t.OrderID).Scan(&exists); err != nil || exists == 0 {
-				return orderhub.FieldError(orderhub.ENotFound, "orderId", "Order %q not found.", t.OrderID)
-			}
-		}
-		if t.ContractID != "" {
-			if err := tx.queryRow(`SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND id = $2`, t.VendorID, t.ContractID).Scan(&exists); err != nil || exists == 0 {
-				return orderhub.FieldError(orderhub.ENotFound, "contractId", "Contract %q not found.", t.ContractID)
-			}
-		}
-		if t.ExternalID != "" {
-			cur, err := scanTransaction(tx.queryRow(`SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND provider = $2 AND external_id = $3`, t.VendorID, t.Provider, t.ExternalID))
-			if err == nil {
-				if cur.Status == t.Status {
-					*t = *cur
-					return nil
-				}
-				cur.Status, cur.Message = t.Status, t.Message
-				if _, err := tx.exec(`UPDATE transactions SET status = $2, message = $3, updated_at = $4 WHERE id = $1`, cur.ID, cur.Status, cur.Message, micros(tx.now)); err != nil {
-					return err
-				}
-				*t = *cur
-				return tx.transactionHistory(t)
-			}
-			if err != sql.ErrNoRows {
-				return err
-			}
-		}
-		t.ID = orderhub.NewUUID()
-		t.CreatedAt = tx.now
-		if _, err := tx.exec(`INSERT INTO transactions (id, vendor_id, customer_id, order_id, contract_id, status, amount, currency, provider, external_id, message, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-			t.ID, t.VendorID, t.CustomerID, nullString(t.OrderID), nullString(t.ContractID), t.Status, int64(t.Amount), t.Currency, t.Provider,
-			nullString(t.ExternalID), t.Message, micros(tx.now)); err != nil {
-			return err
-		}
-		return tx.transactionHistory(t)
-	})
+	return hub.NewOrders(db).RecordTransaction(ctx, t)
 }
 
-func (tx *Tx) transactionHistory(t *orderhub.Transaction) error {
-	if _, err := tx.exec(`INSERT INTO transaction_histories (id, vendor_id, transaction_id, status, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		orderhub.NewUUID(), t.VendorID, t.ID, t.Status, t.Message, micros(tx.now)); err != nil {
-		return err
-	}
-	typ := orderhub.EventTransactionApproved
-	if t.Status == orderhub.TransactionDeclined {
-		typ = orderhub.EventTransactionDeclined
-	}
-	_, err := tx.appendEvent(t.VendorID, typ, t.CustomerID, t)
+func (tx *Tx) insertTransaction(t *orderhub.Transaction) error {
+	_, err := tx.exec(`INSERT INTO transactions (id, vendor_id, customer_id, order_id, contract_id, status, amount, currency, provider, external_id, message, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		t.ID, t.VendorID, t.CustomerID, nullString(t.OrderID), nullString(t.ContractID), t.Status, int64(t.Amount), t.Currency, t.Provider,
+		nullString(t.ExternalID), t.Message, micros(t.CreatedAt))
+	return err
+}
+
+func (tx *Tx) insertTransactionHistory(t *orderhub.Transaction) error {
+	_, err := tx.exec(`INSERT INTO transaction_histories (id, vendor_id, transaction_id, status, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		orderhub.NewUUID(), t.VendorID, t.ID, t.Status, t.Message, micros(tx.now))
 	return err
 }
 
@@ -233,29 +149,20 @@ func scanSurvey(sc interface{ Scan(...any) error }) (*orderhub.Survey, error) {
 	return s, nil
 }
 
-// CreateSurvey creates a survey and emits survey-created (keyed by the survey).
+// CreateSurvey creates a survey by the rules of hub.Orders.CreateSurvey.
 func (db *DB) CreateSurvey(ctx context.Context, s *orderhub.Survey) error {
-	if strings.TrimSpace(s.Title) == "" {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "title", "A survey needs a title.")
+	return hub.NewOrders(db).CreateSurvey(ctx, s)
+}
+
+func (tx *Tx) insertSurvey(s *orderhub.Survey) error {
+	var start sql.NullString
+	if s.StartQuestionID != nil {
+		start = sql.NullString{String: *s.StartQuestionID, Valid: true}
 	}
-	if len(s.Metadata) > 0 && !json.Valid(s.Metadata) {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "metadata", "metadata must be JSON.")
-	}
-	return db.Write(ctx, func(tx *Tx) error {
-		s.ID = orderhub.NewUUID()
-		s.CreatedAt = tx.now
-		var start sql.NullString
-		if s.StartQuestionID != nil {
-			start = sql.NullString{String: *s.StartQuestionID, Valid: true}
-		}
-		if _, err := tx.exec(`INSERT INTO surveys (`+surveyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			s.ID, s.VendorID, s.Title, s.Description, s.Take, boolInt(s.CaptureName), boolInt(s.CapturePhone), boolInt(s.CaptureAtEnd),
-			boolInt(s.Status), start, s.LeadCapture, nullString(string(s.Metadata)), micros(tx.now)); err != nil {
-			return err
-		}
-		_, err := tx.appendEvent(s.VendorID, orderhub.EventSurveyCreated, s.ID, s)
-		return err
-	})
+	_, err := tx.exec(`INSERT INTO surveys (`+surveyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		s.ID, s.VendorID, s.Title, s.Description, s.Take, boolInt(s.CaptureName), boolInt(s.CapturePhone), boolInt(s.CaptureAtEnd),
+		boolInt(s.Status), start, s.LeadCapture, nullString(string(s.Metadata)), micros(s.CreatedAt))
+	return err
 }
 
 // ListSurveys returns a vendor's surveys, newest first.

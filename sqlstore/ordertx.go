@@ -115,6 +115,41 @@ func (t *orderTx) InsertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchas
 	return t.tx().insertPurchase(r, p)
 }
 
+func (t *orderTx) OrderCustomerID(vendorID, orderID string) (string, error) {
+	var customer string
+	err := t.tx().queryRow(`SELECT customer_id FROM orders WHERE vendor_id = $1 AND id = $2`, vendorID, orderID).Scan(&customer)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return customer, err
+}
+
+func (t *orderTx) ShippingByID(vendorID, id string) (*orderhub.Shipping, error) {
+	return noRow(scanShipping(t.tx().queryRow(`SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id)))
+}
+
+func (t *orderTx) InsertShipping(s *orderhub.Shipping) error { return t.tx().insertShipping(s) }
+
+func (t *orderTx) UpdateShipping(s *orderhub.Shipping) error { return t.tx().updateShipping(s) }
+
+func (t *orderTx) TransactionByExternalID(vendorID, provider, externalID string) (*orderhub.Transaction, error) {
+	return noRow(scanTransaction(t.tx().queryRow(`SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND provider = $2 AND external_id = $3`,
+		vendorID, provider, externalID)))
+}
+
+func (t *orderTx) InsertTransaction(tr *orderhub.Transaction) error { return t.tx().insertTransaction(tr) }
+
+func (t *orderTx) UpdateTransaction(tr *orderhub.Transaction) error {
+	_, err := t.tx().exec(`UPDATE transactions SET status = $2, message = $3, updated_at = $4 WHERE id = $1`, tr.ID, tr.Status, tr.Message, micros(t.now))
+	return err
+}
+
+func (t *orderTx) InsertTransactionHistory(tr *orderhub.Transaction) error {
+	return t.tx().insertTransactionHistory(tr)
+}
+
+func (t *orderTx) InsertSurvey(s *orderhub.Survey) error { return t.tx().insertSurvey(s) }
+
 // noRow turns sql.ErrNoRows into a nil record and a nil error.
 func noRow[T any](v *T, err error) (*T, error) {
 	if err == sql.ErrNoRows {
