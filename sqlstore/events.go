@@ -33,7 +33,9 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		return nil, err
 	}
 	tx.events++
-	if err := fanOut(tx, ev); err != nil {
+	if skipsFanout(typ) {
+		tx.directed(vendorID, ev.Seq) // its caller writes its one delivery
+	} else if err := fanOut(tx, ev); err != nil {
 		return nil, err
 	}
 	return ev, nil

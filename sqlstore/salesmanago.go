@@ -246,17 +246,12 @@ func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID,
 		if enabled == 0 {
 			return orderhub.Errorf(orderhub.EConflict, "Forwarding to SALESmanago account %q is disabled (%s); an operator must enable its endpoint.", accountID, reason)
 		}
-		ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: orderingKey, Data: raw, CreatedAt: tx.now}
-		if ev.Seq, err = tx.nextSeq(vendorID); err != nil {
+		// A directed event: appendEvent writes no fan-out for it, its one
+		// delivery is written here.
+		ev, err := tx.appendEvent(vendorID, typ, orderingKey, json.RawMessage(raw))
+		if err != nil {
 			return err
 		}
-		// Written without the fan-out hooks: this event is for this endpoint alone.
-		if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
-			return err
-		}
-		tx.events++
-		tx.directed(vendorID, ev.Seq)
 		if err := tx.insertDelivery(accountID, vendorID, ev.ID, typ, orderingKey, ev.Seq); err != nil {
 			return err
 		}
