@@ -137,7 +137,9 @@ func (t *orderTx) TransactionByExternalID(vendorID, provider, externalID string)
 		vendorID, provider, externalID)))
 }
 
-func (t *orderTx) InsertTransaction(tr *orderhub.Transaction) error { return t.tx().insertTransaction(tr) }
+func (t *orderTx) InsertTransaction(tr *orderhub.Transaction) error {
+	return t.tx().insertTransaction(tr)
+}
 
 func (t *orderTx) UpdateTransaction(tr *orderhub.Transaction) error {
 	_, err := t.tx().exec(`UPDATE transactions SET status = $2, message = $3, updated_at = $4 WHERE id = $1`, tr.ID, tr.Status, tr.Message, micros(t.now))
