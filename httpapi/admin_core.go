@@ -127,10 +127,20 @@ func adminPage[T any](s *Server, w http.ResponseWriter, r *http.Request, list fu
 	}
 	pg, err := list(f, p)
 	if err != nil {
-		writeError(w, r, s.log, err)
+		writeError(w, r, s.log, PageError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, pg)
+}
+
+// PageError words a listing's refusal of its cursor query parameter (an
+// orderhub.CursorRefused from the store) for the admin API; other errors pass
+// unchanged. The CLI's lists use it too.
+func PageError(err error) error {
+	if list, ok := orderhub.RefusedCursor(err); ok {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "cursor", "cursor is not a cursor of this %s listing; pass the next_cursor of a previous answer unchanged.", list)
+	}
+	return err
 }
 
 // adminGet answers one record named by a path value.

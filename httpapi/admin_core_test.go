@@ -189,7 +189,13 @@ func TestAdminOrdersCustomersContractsEvents(t *testing.T) {
 	}
 	var vendors pageJSON[orderhub.Vendor]
 	h.jsonReq("GET", "/admin/v1/vendors?limit=1", h.Admin, nil).expect(200, "").JSON(&vendors)
-	h.jsonReq("GET", "/admin/v1/orders?cursor="+url.QueryEscape(vendors.NextCursor), h.Admin, nil).expect(400, orderhub.EInvalidRequest)
+	// The refusal of a cursor of another listing speaks of the API's query parameter
+	// and next_cursor field (its words are the HTTP layer's, not the store's).
+	var refused struct{ Message, Field string }
+	h.jsonReq("GET", "/admin/v1/orders?cursor="+url.QueryEscape(vendors.NextCursor), h.Admin, nil).expect(400, orderhub.EInvalidRequest).JSON(&refused)
+	if want := "cursor is not a cursor of this orders listing; pass the next_cursor of a previous answer unchanged."; refused.Message != want || refused.Field != "cursor" {
+		t.Fatalf("cursor of another listing: %+v, want %q", refused, want)
+	}
 	h.jsonReq("GET", "/admin/v1/orders/nope", h.Admin, nil).expect(404, orderhub.ENotFound)
 
 	// Customers, their timeline, contracts and events.

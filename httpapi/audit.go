@@ -46,7 +46,7 @@ func (s *auditAPI) handleListAudit(w http.ResponseWriter, r *http.Request) error
 	}
 	pg, err := s.db.ListAudit(r.Context(), f, p)
 	if err != nil {
-		return err
+		return PageError(err)
 	}
 	writeJSON(w, http.StatusOK, pg)
 	return nil

@@ -41,19 +41,22 @@ func (c cursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodePage parses p's cursor for list and validates the limit.
+// decodePage parses p's cursor for list and validates the limit. The surfaces check
+// the limit of their own arguments first and word a refused cursor (an
+// orderhub.CursorRefused) in their terms: the messages about query parameters are the
+// admin API's (httpapi), not the store's.
 func decodePage(p orderhub.Page, list string) (*cursor, int, error) {
 	limit := p.Limit
 	if limit == 0 {
 		limit = orderhub.DefaultPageLimit
 	}
 	if limit < 1 || limit > orderhub.MaxPageLimit {
-		return nil, 0, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and %d, got %d.", orderhub.MaxPageLimit, p.Limit)
+		return nil, 0, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "A page holds 1 to %d rows, not %d.", orderhub.MaxPageLimit, p.Limit)
 	}
 	if p.Cursor == "" {
 		return nil, limit, nil
 	}
-	bad := orderhub.FieldError(orderhub.EInvalidRequest, "cursor", "cursor is not a cursor of this %s listing; pass the next_cursor of a previous answer unchanged.", list)
+	bad := orderhub.CursorRefused(list)
 	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 	if err != nil || len(b) > 4096 {
 		return nil, 0, bad

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"orderhub"
+	"orderhub/httpapi"
 	"orderhub/sqlstore"
 )
 
@@ -30,7 +31,7 @@ func adminAuditCommands() {
 			}
 			pg, err := e.db.ListAudit(e.ctx, f, l.page)
 			if err != nil {
-				return err
+				return httpapi.PageError(err) // the admin API's words, as before
 			}
 			return printPage(e, pg, []string{"AT", "ACTOR", "VIA", "ACTION", "RESOURCE", "VENDOR", "ENTRY"}, func(a *sqlstore.AuditEntry) []string {
 				who := a.Actor.Name

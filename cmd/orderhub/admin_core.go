@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/httpapi"
 	"orderhub/manage"
 	"orderhub/sqlstore"
 )
@@ -99,7 +100,7 @@ func adminList[T any](group, help string, filters []string, list func(e *adminEn
 			}
 			pg, err := list(e, l.filter, l.page)
 			if err != nil {
-				return err
+				return httpapi.PageError(err) // the admin API's words, as before
 			}
 			return printPage(e, pg, header, row)
 		}
