@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // The audit log (issue 18; sqlstore/audit.go):
@@ -22,13 +22,13 @@ func (s *Server) auditRoutes(m *http.ServeMux) {
 }
 
 // AuditQuery parses the filters of the audit listing (the console uses it too).
-func AuditQuery(r *http.Request) (sqlstore.AuditFilter, sqlstore.Page, error) {
+func AuditQuery(r *http.Request) (orderhub.AuditFilter, orderhub.Page, error) {
 	q := r.URL.Query()
 	f, p, err := AdminQuery(q, "vendor", "actor", "action", "resourceType", "resourceId", "from", "to")
 	if err != nil {
-		return sqlstore.AuditFilter{}, p, err
+		return orderhub.AuditFilter{}, p, err
 	}
-	return sqlstore.AuditFilter{
+	return orderhub.AuditFilter{
 		VendorID: f.VendorID, Actor: q.Get("actor"), Action: q.Get("action"),
 		ResourceType: q.Get("resourceType"), ResourceID: q.Get("resourceId"), From: f.From, To: f.To,
 	}, p, nil
@@ -44,7 +44,7 @@ func (s *auditAPI) handleListAudit(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	pg, err := s.db.ListAudit(r.Context(), f, p)
+	pg, err := s.store.Admin.ListAudit(r.Context(), f, p)
 	if err != nil {
 		return PageError(err)
 	}
@@ -57,7 +57,7 @@ func (s *auditAPI) handleGetAudit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	e, err := s.db.GetAudit(r.Context(), id)
+	e, err := s.store.Admin.GetAudit(r.Context(), id)
 	if err != nil {
 		return err
 	}

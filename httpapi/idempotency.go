@@ -57,7 +57,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope string
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
 	fp := hex.EncodeToString(sum[:])
 	ctx := context.WithoutCancel(r.Context())
-	prev, claimed, err := s.db.ClaimIdempotencyKey(ctx, scope, key, fp, idempotencyLock, IdempotencyTTL)
+	prev, claimed, err := s.store.Orders.ClaimIdempotencyKey(ctx, scope, key, fp, idempotencyLock, IdempotencyTTL)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -90,14 +90,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope string
 		st = http.StatusOK
 	}
 	if st >= 500 || st == http.StatusTooManyRequests || rec.truncated {
-		if err := s.db.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
+		if err := s.store.Orders.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
 			s.log.WarnContext(r.Context(), "idempotency: releasing a key failed", "err", err)
 		}
 		return
 	}
 	secret := strings.Contains(rec.Header().Get("Cache-Control"), "no-store")
-	if err := s.db.SaveIdempotentAnswer(ctx, scope, key, st, rec.Header().Get("Content-Type"), rec.body.Bytes(), secret); err != nil {
+	if err := s.store.Orders.SaveIdempotentAnswer(ctx, scope, key, st, rec.Header().Get("Content-Type"), rec.body.Bytes(), secret); err != nil {
 		s.log.WarnContext(r.Context(), "idempotency: saving the answer failed", "err", err)
-		_ = s.db.ReleaseIdempotencyKey(ctx, scope, key)
+		_ = s.store.Orders.ReleaseIdempotencyKey(ctx, scope, key)
 	}
 }

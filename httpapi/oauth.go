@@ -16,7 +16,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"orderhub"
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
 
@@ -72,7 +71,7 @@ type clientState struct {
 // tokens are cached for their lifetime; a client's revocation is checked on every
 // request through a cache of clientCacheTTL.
 type tokenService struct {
-	db  *sqlstore.DB
+	db  orderhub.TenantStore
 	key ed25519.PrivateKey
 	pub ed25519.PublicKey
 	ttl time.Duration
@@ -89,7 +88,7 @@ type tokenService struct {
 	clients  map[string]clientState
 }
 
-func newTokenService(db *sqlstore.DB, key ed25519.PrivateKey, ttl time.Duration, now func() time.Time) *tokenService {
+func newTokenService(db orderhub.TenantStore, key ed25519.PrivateKey, ttl time.Duration, now func() time.Time) *tokenService {
 	return &tokenService{
 		db: db, key: key, pub: key.Public().(ed25519.PublicKey), ttl: ttl, now: now,
 		verified: map[string]cachedToken{}, clients: map[string]clientState{},
@@ -237,7 +236,7 @@ func (ts *tokenService) issue(ctx context.Context, tr *tokenRequest, source stri
 		}
 		return "", nil, &oauthError{status: 503, code: "temporarily_unavailable", description: "The server could not check the client; retry."}
 	}
-	if !sqlstore.SecretMatches(tr.clientSecret, c.SecretHash) {
+	if !orderhub.SecretMatches(tr.clientSecret, c.SecretHash) {
 		ts.fails.Failed(tr.clientID, source)
 		return "", nil, errInvalidClient
 	}

@@ -6,11 +6,10 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
-func sqlContractFilter(vendorID, externalOrderID string) sqlstore.ContractFilter {
-	return sqlstore.ContractFilter{VendorID: vendorID, ExternalOrderID: externalOrderID}
+func sqlContractFilter(vendorID, externalOrderID string) orderhub.ContractFilter {
+	return orderhub.ContractFilter{VendorID: vendorID, ExternalOrderID: externalOrderID}
 }
 
 // opsAPI serves the ops endpoints: health, readiness, the OpenAPI document.
@@ -28,11 +27,11 @@ func (s *opsAPI) handleHealthz(w http.ResponseWriter, r *http.Request) error {
 func (s *opsAPI) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.store.Ops.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
 		return orderhub.Errorf(orderhub.EUnavailable, "The database is not reachable.")
 	}
-	if err := s.db.WriteHealth(ctx); err != nil {
+	if err := s.store.Ops.WriteHealth(ctx); err != nil {
 		s.log.Warn("readiness check failed: writes fail", "err", err)
 		return orderhub.Errorf(orderhub.EUnavailable, "The database does not accept writes.")
 	}

@@ -13,7 +13,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 )
 
@@ -43,7 +42,7 @@ import (
 type YespoAdmin interface {
 	// SaveAccount creates or updates a vendor's account (an empty apiKey keeps the
 	// stored one).
-	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error)
+	SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*orderhub.YespoAccount, error)
 	// TestAccount calls Yespo's GET /api/v1/account/info with the vendor's key and
 	// returns its answer.
 	TestAccount(ctx context.Context, vendorID string) (json.RawMessage, error)
@@ -123,7 +122,7 @@ func (s *Server) basicClient(ctx context.Context, id, secret, source string) (*P
 	if wait := fails.Wait(id, source); wait > 0 {
 		return nil, orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed authentication attempts from this address; retry in %d seconds.", int(wait.Seconds())+1)
 	}
-	c, err := s.db.GetClient(ctx, id)
+	c, err := s.store.Tenants.GetClient(ctx, id)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.ENotFound {
 			fails.Failed(id, source) // as a wrong secret: no oracle
@@ -131,7 +130,7 @@ func (s *Server) basicClient(ctx context.Context, id, secret, source string) (*P
 		}
 		return nil, err
 	}
-	if !sqlstore.SecretMatches(secret, c.SecretHash) {
+	if !orderhub.SecretMatches(secret, c.SecretHash) {
 		fails.Failed(id, source)
 		return nil, bad
 	}
@@ -180,13 +179,13 @@ func (s *orderEventAPI) handleOrderEvent(om *orderEventMetrics) handler {
 		if err != nil {
 			return err
 		}
-		res, err := s.db.ApplyOrderEvent(r.Context(), p.VendorID, ev, body)
+		res, err := s.store.Connectors.ApplyOrderEvent(r.Context(), p.VendorID, ev, body)
 		if err != nil {
 			return err
 		}
 		om.events.WithLabelValues(eventTypeLabel(ev.Type), res.Outcome).Inc()
 		ans := OrderEventAnswer{EventTypeKey: ev.Type, ExternalOrderID: ev.ExternalOrderID}
-		if res.Outcome == sqlstore.OrderEventIgnored {
+		if res.Outcome == orderhub.OrderEventIgnored {
 			om.ignored.WithLabelValues(res.Reason.Code).Inc()
 			s.log.InfoContext(r.Context(), "order event ignored", "vendor", p.VendorID, "type", ev.Type, "reason", res.Reason.Code, "ignored_event", res.Ignored.ID)
 			if strict {
@@ -221,7 +220,7 @@ func (s *orderEventAPI) handleYespoContact(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	cust, created, err := s.db.UpsertYespoContact(r.Context(), p.VendorID, c)
+	cust, created, err := s.store.Connectors.UpsertYespoContact(r.Context(), p.VendorID, c)
 	if err != nil {
 		return err
 	}
@@ -236,7 +235,7 @@ func (s *orderEventAPI) handleIgnoredEvents(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	f := sqlstore.IgnoredEventFilter{VendorID: vendorID}
+	f := orderhub.IgnoredEventFilter{VendorID: vendorID}
 	q := r.URL.Query()
 	for k := range q {
 		if k != "reason" && k != "limit" {
@@ -251,7 +250,7 @@ func (s *orderEventAPI) handleIgnoredEvents(w http.ResponseWriter, r *http.Reque
 		}
 		f.Limit = n
 	}
-	list, err := s.db.ListIgnoredEvents(r.Context(), f)
+	list, err := s.store.Connectors.ListIgnoredEvents(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -270,7 +269,7 @@ type YespoAccountView struct {
 	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
-func (s *orderEventAPI) yespoView(a *sqlstore.YespoAccount) YespoAccountView {
+func (s *orderEventAPI) yespoView(a *orderhub.YespoAccount) YespoAccountView {
 	v := YespoAccountView{VendorID: a.VendorID, BaseURL: a.BaseURL, EndpointID: a.EndpointID, APIKeySet: a.SealedKey != "", CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if s.yespo != nil {
 		v.APIKeyEncrypted = s.yespo.KeyEncrypted(a.SealedKey)
@@ -283,7 +282,7 @@ func (s *orderEventAPI) handleGetYespo(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	a, err := s.db.GetYespoAccount(r.Context(), vendorID)
+	a, err := s.store.Connectors.GetYespoAccount(r.Context(), vendorID)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func (s *Server) portalRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+v+"/portal-links", s.requireAdmin(s.wrap(pa.handleCreatePortalLink)))
 	m.HandleFunc("GET "+v+"/portal", s.requireAdmin(s.wrap(pa.handleGetPortal)))
 	m.HandleFunc("PUT "+v+"/portal", s.requireAdmin(s.wrap(pa.handlePutPortal)))
-	m.Handle("/portal/", console.Portal(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now}))
+	m.Handle("/portal/", console.Portal(console.Config{Store: s.store, Logger: s.log, Now: s.now}))
 }
 
 // portalAPI serves the admin API of vendor portal links and settings.
@@ -60,7 +60,7 @@ func (s *portalAPI) handleGetPortal(w http.ResponseWriter, r *http.Request) erro
 	vendorID, err := s.adminVendor(r)
 	var fa []string
 	if err == nil {
-		fa, err = s.db.PortalFrameAncestors(r.Context(), vendorID)
+		fa, err = s.store.Tenants.PortalFrameAncestors(r.Context(), vendorID)
 	}
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // External purchases (seed 000): the purchase hook and the Zapier dropdown lists.
@@ -48,8 +47,8 @@ func (s *purchaseAPI) authHook(r *http.Request) (*hookCaller, error) {
 	if !ok || tok == "" {
 		return nil, orderhub.Errorf(orderhub.EUnauthorized, "Missing credentials: send Authorization: Bearer <source secret> or an access token with the scope %q.", orderhub.ScopeExternalPurchases)
 	}
-	if strings.HasPrefix(tok, sqlstore.SourceSecretPrefix) {
-		src, err := s.db.SourceBySecret(r.Context(), tok)
+	if strings.HasPrefix(tok, orderhub.SourceSecretPrefix) {
+		src, err := s.store.Catalog.SourceBySecret(r.Context(), tok)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +92,7 @@ func (s *purchaseAPI) handlePurchaseHook(w http.ResponseWriter, r *http.Request)
 	if caller.Source != nil && p.SourceID != caller.Source.ID {
 		return orderhub.FieldError(orderhub.EForbidden, "source", "This secret belongs to source %q; the payload names source %q.", caller.Source.ID, p.SourceID)
 	}
-	res, err := s.db.RecordPurchase(r.Context(), p)
+	res, err := s.store.Orders.RecordPurchase(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -112,7 +111,7 @@ func (s *purchaseAPI) handleHookSources(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	srcs, err := s.db.ListSources(r.Context(), caller.VendorID, orderhub.SourceTypeHook)
+	srcs, err := s.store.Catalog.ListSources(r.Context(), caller.VendorID, orderhub.SourceTypeHook)
 	if err != nil {
 		return err
 	}
@@ -131,7 +130,7 @@ func (s *purchaseAPI) handleHookVendors(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	v, err := s.db.GetVendor(r.Context(), caller.VendorID)
+	v, err := s.store.Tenants.GetVendor(r.Context(), caller.VendorID)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // Roles of admin tokens (issue 18): an operator token reaches every vendor; a
@@ -90,9 +89,9 @@ func forbidden(format string, args ...any) error {
 
 // scoped runs h for a vendor token t when its role allows the request, and answers
 // 403 or 404 otherwise. body is the request body as read.
-func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.AdminToken, body []byte, h http.HandlerFunc) {
+func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *orderhub.AdminToken, body []byte, h http.HandlerFunc) {
 	read := r.Method == http.MethodGet || r.Method == http.MethodHead
-	if !read && t.Role != sqlstore.RoleVendorAdmin {
+	if !read && t.Role != orderhub.RoleVendorAdmin {
 		writeError(w, r, s.log, forbidden("This admin token (role %s) may only read.", t.Role))
 		return
 	}
@@ -108,12 +107,12 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 		}
 		h(w, r)
 	case accessOwnVendor:
-		v, err := s.db.GetVendor(r.Context(), t.VendorID)
+		v, err := s.store.Tenants.GetVendor(r.Context(), t.VendorID)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, sqlstore.PageOf[*orderhub.Vendor]{Data: []*orderhub.Vendor{v}})
+		writeJSON(w, http.StatusOK, orderhub.PageOf[*orderhub.Vendor]{Data: []*orderhub.Vendor{v}})
 	case accessFilteredList:
 		q := r.URL.Query()
 		if v := q.Get("vendor"); v != "" && v != t.VendorID {
@@ -142,7 +141,7 @@ func (s *Server) scoped(w http.ResponseWriter, r *http.Request, t *sqlstore.Admi
 		}
 		h(w, r)
 	case accessOwnClient:
-		c, err := s.db.GetClient(r.Context(), r.PathValue("clientId"))
+		c, err := s.store.Tenants.GetClient(r.Context(), r.PathValue("clientId"))
 		if err != nil || c.VendorID != t.VendorID {
 			writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", r.PathValue("clientId")))
 			return

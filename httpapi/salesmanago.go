@@ -9,7 +9,6 @@ import (
 	"orderhub"
 	"orderhub/connector/salesmanago"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // The SALESmanago integration API (seed 002) and its admin API.
@@ -73,10 +72,10 @@ type salesmanagoAPI struct {
 
 // smAccount resolves a request's group_key to the caller's account. Without a
 // group_key, a vendor with exactly one account uses it.
-func (s *salesmanagoAPI) smAccount(r *http.Request, groupKey string) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *salesmanagoAPI) smAccount(r *http.Request, groupKey string) (*orderhub.SalesmanagoAccountRecord, error) {
 	p := principalFrom(r)
 	if groupKey == "" {
-		accts, err := s.db.ListSalesmanagoAccounts(r.Context(), p.VendorID)
+		accts, err := s.store.Connectors.ListSalesmanagoAccounts(r.Context(), p.VendorID)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +90,7 @@ func (s *salesmanagoAPI) smAccount(r *http.Request, groupKey string) (*sqlstore.
 	if !orderhub.IsLineText(groupKey) {
 		return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "group_key %q is not a SALESmanago account.", groupKey)
 	}
-	rec, err := s.db.SalesmanagoAccountByGroupKey(r.Context(), groupKey)
+	rec, err := s.store.Connectors.SalesmanagoAccountByGroupKey(r.Context(), groupKey)
 	if err != nil {
 		return nil, err
 	}
@@ -110,13 +109,13 @@ type SalesmanagoAccepted struct {
 	StatusURL string `json:"statusUrl"`
 }
 
-func (s *salesmanagoAPI) smAccept(w http.ResponseWriter, r *http.Request, rec *sqlstore.SalesmanagoAccountRecord, typ, key string, data any) error {
-	req, err := s.db.AppendSalesmanagoRequest(r.Context(), rec.VendorID, rec.ID, typ, key, data)
+func (s *salesmanagoAPI) smAccept(w http.ResponseWriter, r *http.Request, rec *orderhub.SalesmanagoAccountRecord, typ, key string, data any) error {
+	req, err := s.store.Connectors.AppendSalesmanagoRequest(r.Context(), rec.VendorID, rec.ID, typ, key, data)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, SalesmanagoAccepted{RequestID: req.Event.ID, Type: typ, GroupKey: rec.GroupKey,
-		Status: sqlstore.DeliveryPending, StatusURL: "/salesmanago/requests/" + req.Event.ID})
+		Status: orderhub.DeliveryPending, StatusURL: "/salesmanago/requests/" + req.Event.ID})
 	return nil
 }
 
@@ -133,7 +132,7 @@ func (s *salesmanagoAPI) handleSMContact(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	return s.smAccept(w, r, rec, sqlstore.EventSMContactUpsert, "contact:"+in.Data.Email,
+	return s.smAccept(w, r, rec, orderhub.EventSMContactUpsert, "contact:"+in.Data.Email,
 		salesmanago.ForwardedContact{GroupKey: rec.GroupKey, Contact: in.Data})
 }
 
@@ -150,7 +149,7 @@ func (s *salesmanagoAPI) handleSMDelete(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return s.smAccept(w, r, rec, sqlstore.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
+	return s.smAccept(w, r, rec, orderhub.EventSMContactDelete, "contact:"+in.Email, salesmanago.ForwardedDelete{GroupKey: rec.GroupKey, Email: in.Email})
 }
 
 func (s *salesmanagoAPI) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
@@ -170,7 +169,7 @@ func (s *salesmanagoAPI) handleSMEvent(w http.ResponseWriter, r *http.Request) e
 	if in.Data.Email == "" {
 		key = "contactId:" + in.Data.ContactID
 	}
-	return s.smAccept(w, r, rec, sqlstore.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
+	return s.smAccept(w, r, rec, orderhub.EventSMEventAdd, key, salesmanago.ForwardedEvent{GroupKey: rec.GroupKey, Event: in.Data})
 }
 
 func (s *salesmanagoAPI) handleSMProducts(w http.ResponseWriter, r *http.Request) error {
@@ -190,7 +189,7 @@ func (s *salesmanagoAPI) handleSMProducts(w http.ResponseWriter, r *http.Request
 		return orderhub.FieldError(orderhub.EUnprocessable, "group_key",
 			"SALESmanago account %q has no product catalog (v3 API key and catalog id); an operator must add them.", rec.GroupKey)
 	}
-	return s.smAccept(w, r, rec, sqlstore.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
+	return s.smAccept(w, r, rec, orderhub.EventSMProductsUpsert, "products:"+rec.ID, salesmanago.ForwardedProducts{GroupKey: rec.GroupKey, Products: in.Data})
 }
 
 // lookupTimeout bounds a synchronous call to SALESmanago (LookupTimeout, default 5 s).
@@ -252,7 +251,7 @@ type SalesmanagoRequestStatus struct {
 	LastError     string              `json:"lastError,omitempty"`
 	NextAttemptAt *time.Time          `json:"nextAttemptAt,omitempty"`
 	DeliveredAt   *time.Time          `json:"deliveredAt,omitempty"`
-	History       []*sqlstore.Attempt `json:"history"`
+	History       []*orderhub.Attempt `json:"history"`
 }
 
 func (s *salesmanagoAPI) handleSMRequest(w http.ResponseWriter, r *http.Request) error {
@@ -261,20 +260,20 @@ func (s *salesmanagoAPI) handleSMRequest(w http.ResponseWriter, r *http.Request)
 	if !orderhub.IsLineText(id) {
 		return orderhub.Errorf(orderhub.ENotFound, "SALESmanago request %q not found.", id)
 	}
-	ev, err := s.db.GetSalesmanagoRequestEvent(r.Context(), p.VendorID, id)
+	ev, err := s.store.Connectors.GetSalesmanagoRequestEvent(r.Context(), p.VendorID, id)
 	if err != nil {
 		return err
 	}
-	ds, err := s.db.ListDeliveries(r.Context(), sqlstore.DeliveryFilter{VendorID: p.VendorID, EventID: ev.ID, Limit: 10})
+	ds, err := s.store.Deliveries.ListDeliveries(r.Context(), orderhub.DeliveryFilter{VendorID: p.VendorID, EventID: ev.ID, Limit: 10})
 	if err != nil {
 		return err
 	}
-	out := SalesmanagoRequestStatus{RequestID: ev.ID, Type: ev.Type, AcceptedAt: ev.CreatedAt, Status: sqlstore.DeliveryCanceled, History: []*sqlstore.Attempt{}}
+	out := SalesmanagoRequestStatus{RequestID: ev.ID, Type: ev.Type, AcceptedAt: ev.CreatedAt, Status: orderhub.DeliveryCanceled, History: []*orderhub.Attempt{}}
 	if len(ds) > 0 {
 		d := ds[0]
 		out.Status, out.Attempts, out.LastStatus, out.LastError = d.Status, d.Attempts, d.LastStatus, d.LastError
 		out.NextAttemptAt, out.DeliveredAt = d.NextAttemptAt, d.DeliveredAt
-		if out.History, err = s.db.ListAttempts(r.Context(), p.VendorID, d.ID); err != nil {
+		if out.History, err = s.store.Deliveries.ListAttempts(r.Context(), p.VendorID, d.ID); err != nil {
 			return err
 		}
 	}
@@ -286,7 +285,7 @@ func (s *salesmanagoAPI) handleSMRequest(w http.ResponseWriter, r *http.Request)
 
 // SalesmanagoAccountCreated is the answer to creating an account.
 type SalesmanagoAccountCreated struct {
-	*sqlstore.SalesmanagoAccountRecord
+	*orderhub.SalesmanagoAccountRecord
 	// SecretsEncrypted says whether the secrets were encrypted (ORDERHUB_SECRET_KEY
 	// set) or stored as-is.
 	SecretsEncrypted bool `json:"secretsEncrypted"`
@@ -297,7 +296,7 @@ func (s *salesmanagoAPI) handleAdminListSM(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	accts, err := s.db.ListSalesmanagoAccounts(r.Context(), vendorID)
+	accts, err := s.store.Connectors.ListSalesmanagoAccounts(r.Context(), vendorID)
 	if err != nil {
 		return err
 	}
@@ -322,7 +321,7 @@ func (s *salesmanagoAPI) handleAdminCreateSM(w http.ResponseWriter, r *http.Requ
 	return nil
 }
 
-func (s *salesmanagoAPI) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *salesmanagoAPI) adminSMAccount(r *http.Request) (*orderhub.SalesmanagoAccountRecord, error) {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
 		return nil, err
@@ -331,7 +330,7 @@ func (s *salesmanagoAPI) adminSMAccount(r *http.Request) (*sqlstore.SalesmanagoA
 	if err != nil {
 		return nil, err
 	}
-	return s.db.GetSalesmanagoAccount(r.Context(), vendorID, id)
+	return s.store.Connectors.GetSalesmanagoAccount(r.Context(), vendorID, id)
 }
 
 func (s *salesmanagoAPI) handleAdminGetSM(w http.ResponseWriter, r *http.Request) error {

@@ -57,6 +57,10 @@ type Config struct {
 // clock. Server embeds it; each surface's handler type (vendorAPI, salesmanagoAPI,
 // zapierAPI, …) points to the Server's.
 type base struct {
+	// store is the store by domain (orderhub.Store): what the handlers use.
+	store orderhub.Store
+	// db is the same store as sqlstore's concrete type, for the admin handlers
+	// (admin*.go) until they use store too.
 	db  *sqlstore.DB
 	log *slog.Logger
 	now func() time.Time
@@ -109,41 +113,41 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Sealer == nil {
 		cfg.Sealer = &sealing.Sealer{}
 	}
-	key, err := loadSigningKey(ctx, cfg.DB, cfg.Sealer, cfg.Logger)
+	st := cfg.DB.Store()
+	key, err := loadSigningKey(ctx, st.Tenants, cfg.Sealer, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
 	s := &Server{
-		base: base{db: cfg.DB, log: cfg.Logger, now: cfg.Now}, mux: http.NewServeMux(),
+		base: base{store: st, db: cfg.DB, log: cfg.Logger, now: cfg.Now}, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
 		sm: cfg.Salesmanago, guard: cfg.Guard, metricsToken: cfg.MetricsToken,
 	}
-	s.tokens = newTokenService(cfg.DB, key, cfg.TokenTTL, cfg.Now)
+	s.tokens = newTokenService(st.Tenants, key, cfg.TokenTTL, cfg.Now)
 	s.admins = newAdminAuth(cfg.DB, cfg.Now)
-	s.promos = &promoCache{db: cfg.DB, now: cfg.Now}
+	s.promos = &promoCache{db: st.Tenants, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)
-	cfg.DB.SetBatchObserver(s.metrics.observeBatch)
-	cfg.DB.SetQuotaObserver(func(quota string) { s.metrics.quotas.WithLabelValues(quota).Inc() })
-	db := cfg.DB
+	st.Ops.SetBatchObserver(s.metrics.observeBatch)
+	st.Tenants.SetQuotaObserver(func(quota string) { s.metrics.quotas.WithLabelValues(quota).Inc() })
 	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "orderhub_db_optimistic_fallbacks_total",
 		Help: "PostgreSQL: optimistic write batches rolled back and run again request by request (a request failed after writing, or a statement failed).",
-	}, func() float64 { return float64(db.OptimisticFallbacks()) }))
+	}, func() float64 { return float64(st.Ops.OptimisticFallbacks()) }))
 	cfg.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "orderhub_fanout_backlog_events",
 		Help: "Events waiting for the fan-out expander to write their deliveries (vendors with more endpoints than a request fans out to).",
 	}, func() float64 {
-		n, _ := db.FanoutBacklog(context.Background())
+		n, _ := st.Deliveries.FanoutBacklog(context.Background())
 		return float64(n)
 	}))
 	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "orderhub_fanout_expanded_deliveries_total",
 		Help: "Deliveries written by this process's fan-out expander.",
-	}, func() float64 { return float64(db.FanoutExpanded()) }))
+	}, func() float64 { return float64(st.Deliveries.FanoutExpanded()) }))
 	cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "orderhub_fanout_writer_seconds_total",
 		Help: "Time this process's fan-out expander steps held the writer (their transactions, commit included).",
-	}, func() float64 { return db.FanoutWriterTime().Seconds() }))
+	}, func() float64 { return st.Deliveries.FanoutWriterTime().Seconds() }))
 	s.routes()
 	s.handler = s.recoverer(s.instrument(s.mux))
 	return s, nil

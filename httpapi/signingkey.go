@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"log/slog"
 
+	"orderhub"
 	"orderhub/sealing"
-	"orderhub/sqlstore"
 )
 
 // The token signing key (an Ed25519 seed, hex) lives in the settings row
-// sqlstore.TokenSigningKeySetting so that every process and restart signs alike.
+// orderhub.TokenSigningKeySetting so that every process and restart signs alike.
 // With ORDERHUB_SECRET_KEY it is sealed (AES-256-GCM, package sealing); without, it
 // is stored as-is (and serve warns). A key found in plain text while a sealing key
 // is configured has been readable by whoever could read the database, so it is
@@ -29,7 +29,7 @@ func NewSigningKeyValue(s *sealing.Sealer) (string, error) {
 	}
 	v := hex.EncodeToString(seed)
 	if s.Encrypts() {
-		return s.Seal(v, sqlstore.TokenSigningKeySetting)
+		return s.Seal(v, orderhub.TokenSigningKeySetting)
 	}
 	return v, nil
 }
@@ -39,7 +39,7 @@ func OpenSigningKeyValue(s *sealing.Sealer, stored string) ([]byte, error) {
 	v := stored
 	if sealing.IsSealed(stored) {
 		var err error
-		if v, err = s.Open(stored, sqlstore.TokenSigningKeySetting); err != nil {
+		if v, err = s.Open(stored, orderhub.TokenSigningKeySetting); err != nil {
 			return nil, fmt.Errorf("the token signing key: %w", err)
 		}
 	}
@@ -52,9 +52,9 @@ func OpenSigningKeyValue(s *sealing.Sealer, stored string) ([]byte, error) {
 
 // loadSigningKey reads (or creates) the signing key, sealing a plain one by
 // replacing it when s has a key.
-func loadSigningKey(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *slog.Logger) (ed25519.PrivateKey, error) {
+func loadSigningKey(ctx context.Context, db orderhub.TenantStore, s *sealing.Sealer, log *slog.Logger) (ed25519.PrivateKey, error) {
 	for range 3 {
-		stored, err := db.Setting(ctx, sqlstore.TokenSigningKeySetting, func() (string, error) { return NewSigningKeyValue(s) })
+		stored, err := db.Setting(ctx, orderhub.TokenSigningKeySetting, func() (string, error) { return NewSigningKeyValue(s) })
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func loadSigningKey(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log
 			if err != nil {
 				return nil, err
 			}
-			ok, err := db.ReplaceSetting(ctx, sqlstore.TokenSigningKeySetting, stored, nv)
+			ok, err := db.ReplaceSetting(ctx, orderhub.TokenSigningKeySetting, stored, nv)
 			if err != nil {
 				return nil, err
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // promoCacheTTL bounds how long a promo code found once is served from memory.
@@ -22,7 +21,7 @@ type cachedPromo struct {
 
 // promoCache keeps the promo codes of recent orders, sparing each order a read.
 type promoCache struct {
-	db  *sqlstore.DB
+	db  orderhub.TenantStore
 	now func() time.Time
 	mu  sync.Mutex
 	m   map[[2]string]cachedPromo
@@ -84,7 +83,7 @@ func (s *vendorAPI) handleVendorOrder(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	res, err := s.db.PlaceVendorOrder(r.Context(), o, promo)
+	res, err := s.store.Orders.PlaceVendorOrder(r.Context(), o, promo)
 	if err != nil {
 		return err
 	}
@@ -111,7 +110,7 @@ func (s *vendorAPI) handleListContracts(w http.ResponseWriter, r *http.Request) 
 		writeJSON(w, http.StatusOK, ContractList{Data: []*orderhub.Contract{}})
 		return nil
 	}
-	cs, err := s.db.ListContracts(r.Context(), sqlContractFilter(vendorID, ext))
+	cs, err := s.store.Orders.ListContracts(r.Context(), sqlContractFilter(vendorID, ext))
 	if err != nil {
 		return err
 	}
@@ -125,7 +124,7 @@ func (s *vendorAPI) handleGetContract(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	c, err := s.db.GetContract(r.Context(), vendorID, r.PathValue("contractId"))
+	c, err := s.store.Orders.GetContract(r.Context(), vendorID, r.PathValue("contractId"))
 	if err != nil {
 		return err
 	}

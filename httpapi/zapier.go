@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 	"orderhub/throttle"
 	"orderhub/zapier"
 )
@@ -67,7 +66,7 @@ func zapierFrom(r *http.Request) *zapierCaller {
 }
 
 func (s *Server) zapierRoutes(m *http.ServeMux) {
-	z := &zapierAPI{base: &s.base, guard: s.guard, zapier: &zapierState{mapper: &zapier.Mapper{Store: s.db, Now: s.now},
+	z := &zapierAPI{base: &s.base, guard: s.guard, zapier: &zapierState{mapper: &zapier.Mapper{Store: zapierLookups{s.store}, Now: s.now},
 		logins: throttle.New(throttle.Config{PerPair: maxLoginFailuresPerEmail, PerSource: maxLoginFailuresPerIP, Window: loginWindow}, s.now)}}
 	m.HandleFunc("POST /api/login", s.wrap(z.handleZapierLogin))
 	m.HandleFunc("GET /api/check", s.wrap(s.requireZapier(z.handleZapierCheck)))
@@ -80,11 +79,39 @@ func (s *Server) zapierRoutes(m *http.ServeMux) {
 	s.adminZapierRoutes(m)
 }
 
+// zapierLookups is what the Zapier items look up (zapier.Store), from the store's
+// domains.
+type zapierLookups struct{ st orderhub.Store }
+
+func (z zapierLookups) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
+	return z.st.Orders.GetCustomer(ctx, vendorID, id)
+}
+
+func (z zapierLookups) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error) {
+	return z.st.Orders.GetOrder(ctx, vendorID, id)
+}
+
+func (z zapierLookups) GetTransaction(ctx context.Context, vendorID, id string) (*orderhub.Transaction, error) {
+	return z.st.Catalog.GetTransaction(ctx, vendorID, id)
+}
+
+func (z zapierLookups) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
+	return z.st.Tenants.GetPromoCode(ctx, vendorID, code)
+}
+
+func (z zapierLookups) CustomerStats(ctx context.Context, vendorID, customerID string) (orderhub.Money, int, error) {
+	return z.st.Catalog.CustomerStats(ctx, vendorID, customerID)
+}
+
 // ZapierBody returns the delivery body builder of zapier endpoints (for
-// delivery.Config.Bodies["zapier"]): the hook body of an event is its item.
-func ZapierBody(db *sqlstore.DB) func(*sqlstore.ClaimedDelivery) ([]byte, error) {
-	m := &zapier.Mapper{Store: db, Now: db.Now}
-	return func(c *sqlstore.ClaimedDelivery) ([]byte, error) {
+// delivery.Config.Bodies["zapier"]): the hook body of an event is its item. When st
+// has a clock (Now, as the store has), the items are computed at its time.
+func ZapierBody(st zapier.Store) func(*orderhub.ClaimedDelivery) ([]byte, error) {
+	m := &zapier.Mapper{Store: st}
+	if c, ok := st.(interface{ Now() time.Time }); ok {
+		m.Now = c.Now
+	}
+	return func(c *orderhub.ClaimedDelivery) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return m.Body(ctx, c.VendorID, c.EventType, c.EventData)
@@ -98,7 +125,7 @@ func (s *Server) requireZapier(h handler) handler {
 		if !ok || tok == "" {
 			return orderhub.Errorf(orderhub.EUnauthorized, "Missing token: log in with POST /api/login and send Authorization: Bearer <token>.")
 		}
-		sess, user, err := s.db.ZapierSessionByToken(r.Context(), tok)
+		sess, user, err := s.store.Catalog.ZapierSessionByToken(r.Context(), tok)
 		if err != nil {
 			return err
 		}
@@ -136,7 +163,7 @@ type zapierAPI struct {
 }
 
 func (s *zapierAPI) sessionData(ctx context.Context, u *orderhub.ZapierUser, sess *orderhub.ZapierSession, token string) (*ZapierSessionData, error) {
-	v, err := s.db.GetVendor(ctx, u.VendorID)
+	v, err := s.store.Tenants.GetVendor(ctx, u.VendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +203,7 @@ func (s *zapierAPI) handleZapierLogin(w http.ResponseWriter, r *http.Request) er
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 		return orderhub.Errorf(orderhub.ETooManyRequests, "Too many failed logins; wait before trying again.")
 	}
-	u, token, sess, err := s.db.ZapierLogin(r.Context(), email, *req.Password, ZapierIntegration, ZapierSessionTTL)
+	u, token, sess, err := s.store.Catalog.ZapierLogin(r.Context(), email, *req.Password, ZapierIntegration, ZapierSessionTTL)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 			s.zapier.logins.Failed(email, ip)
@@ -262,7 +289,7 @@ func (s *zapierAPI) handleZapierSubscribe(w http.ResponseWriter, r *http.Request
 		VendorID: c.session.VendorID, IntegrationUUID: integ, UserID: c.user.ID, Alias: alias, Event: ev.Name,
 		URL: url, EventTypes: ev.Types,
 	}
-	if err := s.db.CreateZapierChannel(r.Context(), ch); err != nil {
+	if err := s.store.Catalog.CreateZapierChannel(r.Context(), ch); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -276,7 +303,7 @@ func (s *zapierAPI) handleZapierUnsubscribe(w http.ResponseWriter, r *http.Reque
 	c := zapierFrom(r)
 	id, err := pathID(r, "id", "Channel")
 	if err == nil {
-		err = s.db.DeleteZapierChannel(r.Context(), c.session.VendorID, id)
+		err = s.store.Catalog.DeleteZapierChannel(r.Context(), c.session.VendorID, id)
 	}
 	if err != nil {
 		return err
@@ -319,7 +346,7 @@ func (s *zapierAPI) handleZapierList(w http.ResponseWriter, r *http.Request) err
 // zapierList returns a list's items: each record marshalled and mapped exactly as
 // a hook body is (zapier.Mapper.Item).
 func (s *zapierAPI) zapierList(ctx context.Context, vendorID, name, kind string, limit int) ([]any, error) {
-	f := sqlstore.ListFilter{VendorID: vendorID, Limit: limit}
+	f := orderhub.ListFilter{VendorID: vendorID, Limit: limit}
 	var records []any
 	collect := func(n int, at func(int) any) {
 		for i := range n {
@@ -328,43 +355,43 @@ func (s *zapierAPI) zapierList(ctx context.Context, vendorID, name, kind string,
 	}
 	switch name {
 	case "customers":
-		l, err := s.db.ListCustomers(ctx, f)
+		l, err := s.store.Orders.ListCustomers(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "orders":
-		l, err := s.db.ListOrders(ctx, f)
+		l, err := s.store.Orders.ListOrders(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "shippings":
-		l, err := s.db.ListShippings(ctx, f)
+		l, err := s.store.Orders.ListShippings(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "subscriptions":
-		l, err := s.db.ListContracts(ctx, sqlstore.ContractFilter{VendorID: vendorID, Limit: limit})
+		l, err := s.store.Orders.ListContracts(ctx, orderhub.ContractFilter{VendorID: vendorID, Limit: limit})
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "surveys":
-		l, err := s.db.ListSurveys(ctx, f)
+		l, err := s.store.Orders.ListSurveys(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "transactions":
-		l, err := s.db.ListTransactions(ctx, f)
+		l, err := s.store.Orders.ListTransactions(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		collect(len(l), func(i int) any { return l[i] })
 	case "transaction-histories":
-		l, err := s.db.ListTransactionHistories(ctx, f)
+		l, err := s.store.Orders.ListTransactionHistories(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -439,7 +466,7 @@ func (s *zapierAPI) handleZapierStoreLead(w http.ResponseWriter, r *http.Request
 	contact := leadContact{Email: l.Email, FirstName: l.FirstName, LastName: l.LastName}
 	phone := leadPhone{Country: l.PhoneCountry, Number: l.PhoneNumber}
 	if l.Event == orderhub.LeadCustomer {
-		saved, err := s.db.UpsertCustomer(r.Context(), vendorID, sqlstore.CustomerMatch{Email: l.Email}, &cust)
+		saved, err := s.store.Orders.UpsertCustomer(r.Context(), vendorID, orderhub.CustomerMatch{Email: l.Email}, &cust)
 		if err != nil {
 			return err
 		}
@@ -459,7 +486,7 @@ func (s *zapierAPI) handleZapierStoreLead(w http.ResponseWriter, r *http.Request
 	if cust.Address == nil {
 		cust.Address = l.BillingAddress
 	}
-	saved, _, err := s.db.UpsertOrder(r.Context(), &orderhub.OrderInput{
+	saved, _, err := s.store.Orders.UpsertOrder(r.Context(), &orderhub.OrderInput{
 		VendorID: vendorID, ExternalOrderID: o.ExternalID, Customer: cust, Source: l.Source, Date: o.Date,
 		Shipping: o.Shipping, Taxes: o.Taxes, Total: o.Total, Items: o.Items,
 		BillingAddress: l.BillingAddress, ShippingAddress: l.ShippingAddress, Metadata: meta,
@@ -533,11 +560,11 @@ func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request)
 		vals[f.name] = v
 	}
 	if u := vals["tracking_url"]; u != "" {
-		if err := sqlstore.ValidateEndpointURL(u); err != nil {
+		if err := orderhub.ValidateEndpointURL(u); err != nil {
 			return orderhub.FieldError(orderhub.EUnprocessable, "tracking_url", "The tracking_url field must be an absolute http:// or https:// URL.")
 		}
 	}
-	sh, err := s.db.UpdateShippingTracking(r.Context(), vendorID, id, vals["carrier"], vals["tracking_number"], vals["tracking_url"])
+	sh, err := s.store.Orders.UpdateShippingTracking(r.Context(), vendorID, id, vals["carrier"], vals["tracking_number"], vals["tracking_url"])
 	if err != nil {
 		return err
 	}
@@ -565,7 +592,7 @@ func (s *zapierAPI) handleZapierCancel(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	ct, err := s.db.CancelContract(r.Context(), vendorID, id)
+	ct, err := s.store.Orders.CancelContract(r.Context(), vendorID, id)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.EContractNotFound {
 			err = orderhub.Errorf(orderhub.ENotFound, "Subscription %q not found.", id)
