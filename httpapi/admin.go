@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/manage"
 	"orderhub/sqlstore"
 )
 
@@ -54,6 +55,30 @@ func (a *adminAuth) check(ctx context.Context, tok string) (*sqlstore.AdminToken
 	a.mu.Unlock()
 	return t, nil
 }
+
+// The admin API's handlers, by area (issue 17: no type carries every handler). Each
+// returns its failure through the handler adapter (handler.go) and makes its
+// changes through package manage, as the console and the CLI do.
+type (
+	// adminCoreAPI: vendors, OAuth clients, promo codes, customers, orders,
+	// contracts, events, the dashboard, quotas and retention (admin_core.go,
+	// admin_vendor.go, admin_quota.go, admin_retention.go).
+	adminCoreAPI struct {
+		*base
+		manage func() *manage.Service // Server.manage
+	}
+	// adminCatalogAPI: products, purchase options, mappings, sources, purchases,
+	// Zapier users and the fulfilment records (admin_catalog.go, admin_zapier.go).
+	adminCatalogAPI struct {
+		*base
+		manage func() *manage.Service
+	}
+	// adminDeliveryAPI: endpoints, deliveries and replays (admin_delivery.go).
+	adminDeliveryAPI struct {
+		*base
+		manage func() *manage.Service
+	}
+)
 
 type adminTokenKey struct{}
 

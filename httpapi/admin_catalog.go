@@ -25,25 +25,26 @@ import (
 // with it; deletes 204. The rules are package manage's, shared with the console.
 
 func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
+	h := &adminCatalogAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+v+"/products", s.requireAdmin(s.handleAdminListProducts))
-	m.HandleFunc("POST "+v+"/products", s.requireAdmin(s.handleAdminCreateProduct))
-	m.HandleFunc("PATCH "+v+"/products/{productId}", s.requireAdmin(s.handleAdminUpdateProduct))
-	m.HandleFunc("DELETE "+v+"/products/{productId}", s.requireAdmin(s.handleAdminDeleteProduct))
-	m.HandleFunc("GET "+v+"/purchase-options", s.requireAdmin(s.handleAdminListOptions))
-	m.HandleFunc("POST "+v+"/purchase-options", s.requireAdmin(s.handleAdminCreateOption))
-	m.HandleFunc("PATCH "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminUpdateOption))
-	m.HandleFunc("DELETE "+v+"/purchase-options/{optionId}", s.requireAdmin(s.handleAdminDeleteOption))
-	m.HandleFunc("GET "+v+"/product-mappings", s.requireAdmin(s.handleAdminListMappings))
-	m.HandleFunc("POST "+v+"/product-mappings", s.requireAdmin(s.handleAdminCreateMapping))
-	m.HandleFunc("PATCH "+v+"/product-mappings", s.requireAdmin(s.handleAdminUpdateMapping))
-	m.HandleFunc("DELETE "+v+"/product-mappings", s.requireAdmin(s.handleAdminDeleteMapping))
-	m.HandleFunc("GET "+v+"/sources", s.requireAdmin(s.handleAdminListSources))
-	m.HandleFunc("POST "+v+"/sources", s.requireAdmin(s.handleAdminCreateSource))
-	m.HandleFunc("PATCH "+v+"/sources/{sourceId}", s.requireAdmin(s.handleAdminUpdateSource))
-	m.HandleFunc("DELETE "+v+"/sources/{sourceId}", s.requireAdmin(s.handleAdminDeleteSource))
-	m.HandleFunc("POST "+v+"/sources/{sourceId}/rotate-secret", s.requireAdmin(s.handleAdminRotateSource))
-	m.HandleFunc("GET "+v+"/purchases", s.requireAdmin(s.handleAdminListPurchases))
+	m.HandleFunc("GET "+v+"/products", s.requireAdmin(s.wrap(h.handleAdminListProducts)))
+	m.HandleFunc("POST "+v+"/products", s.requireAdmin(s.wrap(h.handleAdminCreateProduct)))
+	m.HandleFunc("PATCH "+v+"/products/{productId}", s.requireAdmin(s.wrap(h.handleAdminUpdateProduct)))
+	m.HandleFunc("DELETE "+v+"/products/{productId}", s.requireAdmin(s.wrap(h.handleAdminDeleteProduct)))
+	m.HandleFunc("GET "+v+"/purchase-options", s.requireAdmin(s.wrap(h.handleAdminListOptions)))
+	m.HandleFunc("POST "+v+"/purchase-options", s.requireAdmin(s.wrap(h.handleAdminCreateOption)))
+	m.HandleFunc("PATCH "+v+"/purchase-options/{optionId}", s.requireAdmin(s.wrap(h.handleAdminUpdateOption)))
+	m.HandleFunc("DELETE "+v+"/purchase-options/{optionId}", s.requireAdmin(s.wrap(h.handleAdminDeleteOption)))
+	m.HandleFunc("GET "+v+"/product-mappings", s.requireAdmin(s.wrap(h.handleAdminListMappings)))
+	m.HandleFunc("POST "+v+"/product-mappings", s.requireAdmin(s.wrap(h.handleAdminCreateMapping)))
+	m.HandleFunc("PATCH "+v+"/product-mappings", s.requireAdmin(s.wrap(h.handleAdminUpdateMapping)))
+	m.HandleFunc("DELETE "+v+"/product-mappings", s.requireAdmin(s.wrap(h.handleAdminDeleteMapping)))
+	m.HandleFunc("GET "+v+"/sources", s.requireAdmin(s.wrap(h.handleAdminListSources)))
+	m.HandleFunc("POST "+v+"/sources", s.requireAdmin(s.wrap(h.handleAdminCreateSource)))
+	m.HandleFunc("PATCH "+v+"/sources/{sourceId}", s.requireAdmin(s.wrap(h.handleAdminUpdateSource)))
+	m.HandleFunc("DELETE "+v+"/sources/{sourceId}", s.requireAdmin(s.wrap(h.handleAdminDeleteSource)))
+	m.HandleFunc("POST "+v+"/sources/{sourceId}/rotate-secret", s.requireAdmin(s.wrap(h.handleAdminRotateSource)))
+	m.HandleFunc("GET "+v+"/purchases", s.requireAdmin(s.wrap(h.handleAdminListPurchases)))
 }
 
 // DataList is the shape of admin list answers.
@@ -88,41 +89,37 @@ func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // adminList answers a vendor's list from list(vendorID).
-func adminList[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(vendorID string) ([]T, error)) {
-	vendorID, err := s.adminVendor(r)
+func adminList[T any](b *base, w http.ResponseWriter, r *http.Request, list func(vendorID string) ([]T, error)) error {
+	vendorID, err := b.adminVendor(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	items, err := list(vendorID)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
-	if items == nil {
-		items = []T{}
-	}
-	writeJSON(w, http.StatusOK, DataList[T]{Data: items})
+	writeList(w, items)
+	return nil
 }
 
 // adminDelete runs del and answers 204.
-func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, del func(vendorID string) error) {
-	vendorID, err := s.adminVendor(r)
+func (b *base) adminDelete(w http.ResponseWriter, r *http.Request, del func(vendorID string) error) error {
+	vendorID, err := b.adminVendor(r)
 	if err == nil {
 		err = del(vendorID)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleAdminListProducts(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.Product, error) { return s.db.ListProducts(r.Context(), vendorID) })
+func (s *adminCatalogAPI) handleAdminListProducts(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Product, error) { return s.db.ListProducts(r.Context(), vendorID) })
 }
 
-func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
@@ -136,10 +133,10 @@ func (s *Server) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request
 		err = s.manage().Catalog().CreateProduct(r.Context(), p)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, p)
+	return nil
 }
 
 // nameUpdate is the body of the renames (products, sources): nil name, unchanged.
@@ -147,7 +144,7 @@ type nameUpdate struct {
 	Name *string `json:"name"`
 }
 
-func (s *Server) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
 	var p *orderhub.Product
 	vendorID, err := s.adminVendor(r)
@@ -158,20 +155,20 @@ func (s *Server) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request
 		p, err = s.manage().Catalog().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) {
-	s.adminDelete(w, r, func(vendorID string) error {
+func (s *adminCatalogAPI) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) error {
+	return s.adminDelete(w, r, func(vendorID string) error {
 		return s.manage().Catalog().DeleteProduct(r.Context(), vendorID, r.PathValue("productId"))
 	})
 }
 
-func (s *Server) handleAdminListOptions(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
+func (s *adminCatalogAPI) handleAdminListOptions(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
 		product := r.URL.Query().Get("productId")
 		if !storable(product) {
 			return nil, nil // no product has such an id
@@ -180,7 +177,7 @@ func (s *Server) handleAdminListOptions(w http.ResponseWriter, r *http.Request) 
 	})
 }
 
-func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateOption(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID            string `json:"id"`
 		ProductID     string `json:"productId"`
@@ -198,13 +195,13 @@ func (s *Server) handleAdminCreateOption(w http.ResponseWriter, r *http.Request)
 		err = s.manage().Catalog().CreatePurchaseOption(r.Context(), o)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, o)
+	return nil
 }
 
-func (s *Server) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Name          *string `json:"name"`
 		Price         *string `json:"price"`
@@ -220,25 +217,25 @@ func (s *Server) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request)
 		o, err = s.manage().Catalog().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, o)
+	return nil
 }
 
-func (s *Server) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) {
-	s.adminDelete(w, r, func(vendorID string) error {
+func (s *adminCatalogAPI) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) error {
+	return s.adminDelete(w, r, func(vendorID string) error {
 		return s.manage().Catalog().DeletePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"))
 	})
 }
 
-func (s *Server) handleAdminListMappings(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.ProductMapping, error) {
+func (s *adminCatalogAPI) handleAdminListMappings(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ProductMapping, error) {
 		return s.db.ListProductMappings(r.Context(), vendorID)
 	})
 }
 
-func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		SKU              string `json:"sku"`
 		POID             string `json:"poId"`
@@ -254,13 +251,13 @@ func (s *Server) handleAdminCreateMapping(w http.ResponseWriter, r *http.Request
 		err = s.manage().Catalog().CreateProductMapping(r.Context(), m)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, m)
+	return nil
 }
 
-func (s *Server) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ProductID        *string `json:"productId"`
 		PurchaseOptionID *string `json:"purchaseOptionId"`
@@ -275,21 +272,21 @@ func (s *Server) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request
 		m, err = s.manage().Catalog().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
-func (s *Server) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	s.adminDelete(w, r, func(vendorID string) error {
+	return s.adminDelete(w, r, func(vendorID string) error {
 		return s.manage().Catalog().DeleteProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"))
 	})
 }
 
-func (s *Server) handleAdminListSources(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.Source, error) {
+func (s *adminCatalogAPI) handleAdminListSources(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Source, error) {
 		typ := r.URL.Query().Get("type")
 		if !storable(typ) {
 			return nil, nil
@@ -305,7 +302,7 @@ type CreatedSource struct {
 	Secret string `json:"secret"`
 }
 
-func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateSource(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
@@ -321,15 +318,15 @@ func (s *Server) handleAdminCreateSource(w http.ResponseWriter, r *http.Request)
 		secret, err = s.manage().Catalog().CreateSource(r.Context(), src)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	// A one-time secret: not cached, and kept sealed by an Idempotency-Key.
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, CreatedSource{Source: src, Secret: secret})
+	return nil
 }
 
-func (s *Server) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
 	var src *orderhub.Source
 	vendorID, err := s.adminVendor(r)
@@ -340,15 +337,15 @@ func (s *Server) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request)
 		src, err = s.manage().Catalog().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, src)
+	return nil
 }
 
 // handleAdminRotateSource gives a source a new secret (shown in this answer only);
 // the old one stops working at once. No body.
-func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) error {
 	var src *orderhub.Source
 	var secret string
 	var in struct{} // no fields; a body, if sent, must be a JSON object within the size limit
@@ -360,21 +357,21 @@ func (s *Server) handleAdminRotateSource(w http.ResponseWriter, r *http.Request)
 		src, secret, err = s.manage().Catalog().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, CreatedSource{Source: src, Secret: secret})
+	return nil
 }
 
-func (s *Server) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) {
-	s.adminDelete(w, r, func(vendorID string) error {
+func (s *adminCatalogAPI) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) error {
+	return s.adminDelete(w, r, func(vendorID string) error {
 		return s.manage().Catalog().DeleteSource(r.Context(), vendorID, r.PathValue("sourceId"))
 	})
 }
 
-func (s *Server) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
+func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
 		source := r.URL.Query().Get("source")
 		if !storable(source) {
 			return nil, nil

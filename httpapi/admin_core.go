@@ -34,29 +34,30 @@ import (
 // never silently lists everything. The same store functions serve `orderhub admin`.
 
 func (s *Server) adminCoreRoutes(m *http.ServeMux) {
+	h := &adminCoreAPI{base: &s.base, manage: s.manage}
 	const a = "/admin/v1"
-	m.HandleFunc("GET "+a+"/vendors", s.requireAdmin(s.handleAdminListVendors))
-	m.HandleFunc("POST "+a+"/vendors", s.requireAdmin(s.handleAdminCreateVendor))
-	m.HandleFunc("GET "+a+"/vendors/{vendorId}", s.requireAdmin(s.handleAdminGetVendor))
+	m.HandleFunc("GET "+a+"/vendors", s.requireAdmin(s.wrap(h.handleAdminListVendors)))
+	m.HandleFunc("POST "+a+"/vendors", s.requireAdmin(s.wrap(h.handleAdminCreateVendor)))
+	m.HandleFunc("GET "+a+"/vendors/{vendorId}", s.requireAdmin(s.wrap(h.handleAdminGetVendor)))
 	s.adminVendorRoutes(m) // admin_vendor.go: PATCH vendors, promo code changes
-	m.HandleFunc("GET "+a+"/clients", s.requireAdmin(s.handleAdminListClients))
-	m.HandleFunc("POST "+a+"/clients", s.requireAdmin(s.handleAdminCreateClient))
-	m.HandleFunc("GET "+a+"/clients/{clientId}", s.requireAdmin(s.handleAdminGetClient))
-	m.HandleFunc("POST "+a+"/clients/{clientId}/revoke", s.requireAdmin(s.handleAdminRevokeClient))
-	m.HandleFunc("POST "+a+"/clients/{clientId}/rotate-secret", s.requireAdmin(s.handleAdminRotateClient))
-	m.HandleFunc("GET "+a+"/promo-codes", s.requireAdmin(s.handleAdminListPromoCodes))
-	m.HandleFunc("POST "+a+"/promo-codes", s.requireAdmin(s.handleAdminCreatePromoCode))
-	m.HandleFunc("GET "+a+"/customers", s.requireAdmin(s.handleAdminListCustomers))
-	m.HandleFunc("GET "+a+"/customers/{customerId}", s.requireAdmin(s.handleAdminGetCustomer))
-	m.HandleFunc("GET "+a+"/customers/{customerId}/timeline", s.requireAdmin(s.handleAdminCustomerTimeline))
-	m.HandleFunc("GET "+a+"/orders", s.requireAdmin(s.handleAdminListOrders))
-	m.HandleFunc("GET "+a+"/orders/{orderId}", s.requireAdmin(s.handleAdminGetOrder))
-	m.HandleFunc("GET "+a+"/contracts", s.requireAdmin(s.handleAdminListContracts))
-	m.HandleFunc("GET "+a+"/contracts/{contractId}", s.requireAdmin(s.handleAdminGetContract))
-	m.HandleFunc("GET "+a+"/events", s.requireAdmin(s.handleAdminListEvents))
-	m.HandleFunc("GET "+a+"/events/{eventId}", s.requireAdmin(s.handleAdminGetEvent))
+	m.HandleFunc("GET "+a+"/clients", s.requireAdmin(s.wrap(h.handleAdminListClients)))
+	m.HandleFunc("POST "+a+"/clients", s.requireAdmin(s.wrap(h.handleAdminCreateClient)))
+	m.HandleFunc("GET "+a+"/clients/{clientId}", s.requireAdmin(s.wrap(h.handleAdminGetClient)))
+	m.HandleFunc("POST "+a+"/clients/{clientId}/revoke", s.requireAdmin(s.wrap(h.handleAdminRevokeClient)))
+	m.HandleFunc("POST "+a+"/clients/{clientId}/rotate-secret", s.requireAdmin(s.wrap(h.handleAdminRotateClient)))
+	m.HandleFunc("GET "+a+"/promo-codes", s.requireAdmin(s.wrap(h.handleAdminListPromoCodes)))
+	m.HandleFunc("POST "+a+"/promo-codes", s.requireAdmin(s.wrap(h.handleAdminCreatePromoCode)))
+	m.HandleFunc("GET "+a+"/customers", s.requireAdmin(s.wrap(h.handleAdminListCustomers)))
+	m.HandleFunc("GET "+a+"/customers/{customerId}", s.requireAdmin(s.wrap(h.handleAdminGetCustomer)))
+	m.HandleFunc("GET "+a+"/customers/{customerId}/timeline", s.requireAdmin(s.wrap(h.handleAdminCustomerTimeline)))
+	m.HandleFunc("GET "+a+"/orders", s.requireAdmin(s.wrap(h.handleAdminListOrders)))
+	m.HandleFunc("GET "+a+"/orders/{orderId}", s.requireAdmin(s.wrap(h.handleAdminGetOrder)))
+	m.HandleFunc("GET "+a+"/contracts", s.requireAdmin(s.wrap(h.handleAdminListContracts)))
+	m.HandleFunc("GET "+a+"/contracts/{contractId}", s.requireAdmin(s.wrap(h.handleAdminGetContract)))
+	m.HandleFunc("GET "+a+"/events", s.requireAdmin(s.wrap(h.handleAdminListEvents)))
+	m.HandleFunc("GET "+a+"/events/{eventId}", s.requireAdmin(s.wrap(h.handleAdminGetEvent)))
 	dash := sqlstore.NewDashboardCache(s.db, 2*time.Second)
-	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(func(w http.ResponseWriter, r *http.Request) { s.handleAdminDashboard(w, r, dash) }))
+	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return h.handleAdminDashboard(w, r, dash) })))
 
 	// The web console (HTML pages with their own login; docs/console.md).
 	m.Handle("/console/", console.Handler(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now, Guard: s.guard, Manage: s.manage()}))
@@ -119,18 +120,17 @@ func AdminQuery(q url.Values, allowed ...string) (sqlstore.AdminFilter, sqlstore
 }
 
 // adminPage answers one page of a listing.
-func adminPage[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(sqlstore.AdminFilter, sqlstore.Page) (*sqlstore.PageOf[T], error), allowed ...string) {
+func adminPage[T any](w http.ResponseWriter, r *http.Request, list func(orderhub.AdminFilter, orderhub.Page) (*orderhub.PageOf[T], error), allowed ...string) error {
 	f, p, err := AdminQuery(r.URL.Query(), allowed...)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	pg, err := list(f, p)
 	if err != nil {
-		writeError(w, r, s.log, PageError(err))
-		return
+		return PageError(err)
 	}
 	writeJSON(w, http.StatusOK, pg)
+	return nil
 }
 
 // PageError words a listing's refusal of its cursor query parameter (an
@@ -144,27 +144,26 @@ func PageError(err error) error {
 }
 
 // adminGet answers one record named by a path value.
-func adminGet[T any](s *Server, w http.ResponseWriter, r *http.Request, name, what string, get func(id string) (T, error)) {
+func adminGet[T any](w http.ResponseWriter, r *http.Request, name, what string, get func(id string) (T, error)) error {
 	id, err := pathID(r, name, what)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	v, err := get(id)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
-func (s *Server) handleAdminListVendors(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(_ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
+func (s *adminCoreAPI) handleAdminListVendors(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(_ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
 		return s.db.AdminListVendors(r.Context(), p)
 	})
 }
 
-func (s *Server) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
@@ -175,18 +174,18 @@ func (s *Server) handleAdminCreateVendor(w http.ResponseWriter, r *http.Request)
 		err = s.manage().Vendors().CreateVendor(r.Context(), v)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, v)
+	return nil
 }
 
-func (s *Server) handleAdminGetVendor(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "vendorId", "Vendor", func(id string) (*orderhub.Vendor, error) { return s.db.GetVendor(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetVendor(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (*orderhub.Vendor, error) { return s.db.GetVendor(r.Context(), id) })
 }
 
-func (s *Server) handleAdminListClients(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
+func (s *adminCoreAPI) handleAdminListClients(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
 		return s.db.AdminListClients(r.Context(), f, p)
 	}, "vendor", "status", "from", "to")
 }
@@ -197,7 +196,7 @@ type CreatedClient struct {
 	ClientSecret string `json:"clientSecret"`
 }
 
-func (s *Server) handleAdminCreateClient(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminCreateClient(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID       string   `json:"clientId"`
 		VendorID string   `json:"vendorId"`
@@ -211,15 +210,15 @@ func (s *Server) handleAdminCreateClient(w http.ResponseWriter, r *http.Request)
 		secret, err = s.manage().Vendors().CreateClient(r.Context(), c)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, CreatedClient{Client: c, ClientSecret: secret})
+	return nil
 }
 
-func (s *Server) handleAdminGetClient(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
+func (s *adminCoreAPI) handleAdminGetClient(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
 		c, err := s.db.GetClient(r.Context(), id)
 		if err != nil {
 			return nil, err
@@ -228,15 +227,15 @@ func (s *Server) handleAdminGetClient(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handleAdminRevokeClient(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
+func (s *adminCoreAPI) handleAdminRevokeClient(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
 		return s.manage().Vendors().RevokeClient(r.Context(), id)
 	})
 }
 
 // handleAdminRotateClient gives a client a new secret, answered this once (the old
 // one stops working at once).
-func (s *Server) handleAdminRotateClient(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminRotateClient(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "clientId", "Client")
 	var c *orderhub.Client
 	var secret string
@@ -244,40 +243,40 @@ func (s *Server) handleAdminRotateClient(w http.ResponseWriter, r *http.Request)
 		c, secret, err = s.manage().Vendors().RotateClientSecret(r.Context(), id)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, CreatedClient{Client: c, ClientSecret: secret})
+	return nil
 }
 
-func (s *Server) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
+func (s *adminCoreAPI) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
 		return s.db.AdminListPromoCodes(r.Context(), f, p)
 	}, "vendor", "from", "to")
 }
 
-func (s *Server) handleAdminCreatePromoCode(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminCreatePromoCode(w http.ResponseWriter, r *http.Request) error {
 	var p orderhub.PromoCode
 	err := decodeAdmin(w, r, &p)
 	if err == nil {
 		err = s.manage().Vendors().CreatePromoCode(r.Context(), &p)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, &p)
+	return nil
 }
 
-func (s *Server) handleAdminListCustomers(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
+func (s *adminCoreAPI) handleAdminListCustomers(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
 		return s.db.AdminListCustomers(r.Context(), f, p)
 	}, "vendor", "email", "from", "to")
 }
 
-func (s *Server) handleAdminGetCustomer(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "customerId", "Customer", func(id string) (*orderhub.Customer, error) { return s.db.AdminGetCustomer(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetCustomer(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "customerId", "Customer", func(id string) (*orderhub.Customer, error) { return s.db.AdminGetCustomer(r.Context(), id) })
 }
 
 // Timeline is the answer of the customer timeline.
@@ -286,17 +285,16 @@ type Timeline struct {
 	Data     []sqlstore.TimelineEntry `json:"data"`
 }
 
-func (s *Server) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Request) error {
 	limit := 200
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to 1000, got %q.", v))
-			return
+			return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to 1000, got %q.", v)
 		}
 		limit = n
 	}
-	adminGet(s, w, r, "customerId", "Customer", func(id string) (*Timeline, error) {
+	return adminGet(w, r, "customerId", "Customer", func(id string) (*Timeline, error) {
 		c, err := s.db.AdminGetCustomer(r.Context(), id)
 		if err != nil {
 			return nil, err
@@ -309,50 +307,49 @@ func (s *Server) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Requ
 	})
 }
 
-func (s *Server) handleAdminListOrders(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
+func (s *adminCoreAPI) handleAdminListOrders(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
 		return s.db.AdminListOrders(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
 
-func (s *Server) handleAdminGetOrder(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "orderId", "Order", func(id string) (*orderhub.Order, error) { return s.db.AdminGetOrder(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetOrder(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "orderId", "Order", func(id string) (*orderhub.Order, error) { return s.db.AdminGetOrder(r.Context(), id) })
 }
 
-func (s *Server) handleAdminListContracts(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
+func (s *adminCoreAPI) handleAdminListContracts(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
 		return s.db.AdminListContracts(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
 
-func (s *Server) handleAdminGetContract(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "contractId", "Contract", func(id string) (*orderhub.Contract, error) { return s.db.AdminGetContract(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetContract(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "contractId", "Contract", func(id string) (*orderhub.Contract, error) { return s.db.AdminGetContract(r.Context(), id) })
 }
 
-func (s *Server) handleAdminListEvents(w http.ResponseWriter, r *http.Request) {
-	adminPage(s, w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
+func (s *adminCoreAPI) handleAdminListEvents(w http.ResponseWriter, r *http.Request) error {
+	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
 		return s.db.AdminListEvents(r.Context(), f, p)
 	}, "vendor", "type", "orderingKey", "from", "to")
 }
 
-func (s *Server) handleAdminGetEvent(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.db.AdminGetEvent(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetEvent(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.db.AdminGetEvent(r.Context(), id) })
 }
 
-func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request, dash *sqlstore.DashboardCache) {
+func (s *adminCoreAPI) handleAdminDashboard(w http.ResponseWriter, r *http.Request, dash *orderhub.DashboardCache) error {
 	minutes := 15
 	if v := r.URL.Query().Get("minutes"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 120 {
-			writeError(w, r, s.log, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be a whole number from 1 to 120, got %q.", v))
-			return
+			return orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be a whole number from 1 to 120, got %q.", v)
 		}
 		minutes = n
 	}
 	d, err := dash.Get(r.Context(), minutes)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }

@@ -29,25 +29,26 @@ import (
 // Lists answer {"data": [...]}; replays answer {"queued": n}.
 
 func (s *Server) adminDeliveryRoutes(m *http.ServeMux) {
+	h := &adminDeliveryAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
 	const ep = v + "/endpoints/{endpointId}"
-	m.HandleFunc("GET "+v+"/endpoints", s.requireAdmin(s.handleAdminListEndpoints))
-	m.HandleFunc("POST "+v+"/endpoints", s.requireAdmin(s.handleAdminCreateEndpoint))
-	m.HandleFunc("GET "+ep, s.requireAdmin(s.handleAdminGetEndpoint))
-	m.HandleFunc("PATCH "+ep, s.requireAdmin(s.handleAdminUpdateEndpoint))
-	m.HandleFunc("DELETE "+ep, s.requireAdmin(s.handleAdminDeleteEndpoint))
-	m.HandleFunc("POST "+ep+"/rotate-secret", s.requireAdmin(s.handleAdminRotateEndpoint))
-	m.HandleFunc("POST "+ep+"/disable", s.requireAdmin(s.handleAdminDisableEndpoint))
-	m.HandleFunc("POST "+ep+"/enable", s.requireAdmin(s.handleAdminEnableEndpoint))
-	m.HandleFunc("POST "+ep+"/replay", s.requireAdmin(s.handleAdminReplayEndpoint))
-	m.HandleFunc("GET "+v+"/deliveries", s.requireAdmin(s.handleAdminListDeliveries))
-	m.HandleFunc("GET "+v+"/deliveries/{deliveryId}", s.requireAdmin(s.handleAdminGetDelivery))
-	m.HandleFunc("POST "+v+"/deliveries/{deliveryId}/replay", s.requireAdmin(s.handleAdminReplayDelivery))
-	m.HandleFunc("POST "+v+"/replay", s.requireAdmin(s.handleAdminReplayVendor))
+	m.HandleFunc("GET "+v+"/endpoints", s.requireAdmin(s.wrap(h.handleAdminListEndpoints)))
+	m.HandleFunc("POST "+v+"/endpoints", s.requireAdmin(s.wrap(h.handleAdminCreateEndpoint)))
+	m.HandleFunc("GET "+ep, s.requireAdmin(s.wrap(h.handleAdminGetEndpoint)))
+	m.HandleFunc("PATCH "+ep, s.requireAdmin(s.wrap(h.handleAdminUpdateEndpoint)))
+	m.HandleFunc("DELETE "+ep, s.requireAdmin(s.wrap(h.handleAdminDeleteEndpoint)))
+	m.HandleFunc("POST "+ep+"/rotate-secret", s.requireAdmin(s.wrap(h.handleAdminRotateEndpoint)))
+	m.HandleFunc("POST "+ep+"/disable", s.requireAdmin(s.wrap(h.handleAdminDisableEndpoint)))
+	m.HandleFunc("POST "+ep+"/enable", s.requireAdmin(s.wrap(h.handleAdminEnableEndpoint)))
+	m.HandleFunc("POST "+ep+"/replay", s.requireAdmin(s.wrap(h.handleAdminReplayEndpoint)))
+	m.HandleFunc("GET "+v+"/deliveries", s.requireAdmin(s.wrap(h.handleAdminListDeliveries)))
+	m.HandleFunc("GET "+v+"/deliveries/{deliveryId}", s.requireAdmin(s.wrap(h.handleAdminGetDelivery)))
+	m.HandleFunc("POST "+v+"/deliveries/{deliveryId}/replay", s.requireAdmin(s.wrap(h.handleAdminReplayDelivery)))
+	m.HandleFunc("POST "+v+"/replay", s.requireAdmin(s.wrap(h.handleAdminReplayVendor)))
 }
 
 // adminEndpoint returns the vendor and endpoint of the path.
-func (s *Server) adminEndpoint(r *http.Request) (vendorID, endpointID string, err error) {
+func (s *adminDeliveryAPI) adminEndpoint(r *http.Request) (vendorID, endpointID string, err error) {
 	if vendorID, err = s.adminVendor(r); err != nil {
 		return "", "", err
 	}
@@ -55,32 +56,30 @@ func (s *Server) adminEndpoint(r *http.Request) (vendorID, endpointID string, er
 	return vendorID, endpointID, err
 }
 
-// answer writes v (or err) with the given status.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+// answer writes v with the given status, or returns err.
+func answer(w http.ResponseWriter, status int, v any, err error) error {
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, status, v)
+	return nil
 }
 
-func (s *Server) handleAdminListEndpoints(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminListEndpoints(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := onlyParams(q, "kind", "deleted"); err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	deleted, err := boolQuery(r, "deleted")
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
-	adminList(s, w, r, func(vendorID string) ([]*sqlstore.Endpoint, error) {
+	return adminList(s.base, w, r, func(vendorID string) ([]*sqlstore.Endpoint, error) {
 		return s.db.ListEndpoints(r.Context(), sqlstore.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
 	})
 }
 
-func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ID          string   `json:"id"`
 		URL         string   `json:"url"`
@@ -97,7 +96,7 @@ func (s *Server) handleAdminCreateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
 	}
-	s.answer(w, r, http.StatusCreated, ep, err)
+	return answer(w, http.StatusCreated, ep, err)
 }
 
 // manage is the service the admin API and the console's forms share (package manage).
@@ -105,16 +104,16 @@ func (s *Server) manage() *manage.Service {
 	return &manage.Service{Store: s.db.Store(), Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo, SMHTTP: s.sm.HTTPClient, SMTestTimeout: 2 * s.smLookupTimeout()}
 }
 
-func (s *Server) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
 	var ep *sqlstore.Endpoint
 	if err == nil {
 		ep, err = s.db.GetEndpoint(r.Context(), vendorID, id)
 	}
-	s.answer(w, r, http.StatusOK, ep, err)
+	return answer(w, http.StatusOK, ep, err)
 }
 
-func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Request) error {
 	var in sqlstore.EndpointUpdate
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
@@ -124,19 +123,19 @@ func (s *Server) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		ep, err = s.manage().Endpoints().UpdateEndpoint(r.Context(), vendorID, id, in)
 	}
-	s.answer(w, r, http.StatusOK, ep, err)
+	return answer(w, http.StatusOK, ep, err)
 }
 
-func (s *Server) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminDeleteEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
 		err = s.manage().Endpoints().DeleteEndpoint(r.Context(), vendorID, id)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // decodeOptional decodes a JSON body when there is one.
@@ -147,7 +146,7 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeAdmin(w, r, v)
 }
 
-func (s *Server) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Secret         string `json:"secret"`
 		OverlapSeconds *int64 `json:"overlapSeconds"`
@@ -160,10 +159,10 @@ func (s *Server) handleAdminRotateEndpoint(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		ep, err = s.manage().Endpoints().RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, in.OverlapSeconds)
 	}
-	s.answer(w, r, http.StatusOK, ep, err)
+	return answer(w, http.StatusOK, ep, err)
 }
 
-func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
@@ -175,16 +174,16 @@ func (s *Server) handleAdminDisableEndpoint(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		ep, err = s.manage().Endpoints().DisableEndpoint(r.Context(), vendorID, id, in.Reason)
 	}
-	s.answer(w, r, http.StatusOK, ep, err)
+	return answer(w, http.StatusOK, ep, err)
 }
 
-func (s *Server) handleAdminEnableEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminEnableEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
 	var ep *sqlstore.Endpoint
 	if err == nil {
 		ep, err = s.manage().Endpoints().EnableEndpoint(r.Context(), vendorID, id)
 	}
-	s.answer(w, r, http.StatusOK, ep, err)
+	return answer(w, http.StatusOK, ep, err)
 }
 
 // Replayed says how many deliveries a replay queued.
@@ -205,7 +204,7 @@ func (in *replayRequest) since() (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) handleAdminReplayEndpoint(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminReplayEndpoint(w http.ResponseWriter, r *http.Request) error {
 	var in replayRequest
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
@@ -225,10 +224,10 @@ func (s *Server) handleAdminReplayEndpoint(w http.ResponseWriter, r *http.Reques
 			err = orderhub.Errorf(orderhub.EInvalidRequest, `Send {"dead": true} to replay the endpoint's dead deliveries, or {"since": "<RFC 3339 time>"} to replay everything since then.`)
 		}
 	}
-	s.answer(w, r, http.StatusOK, Replayed{Queued: n}, err)
+	return answer(w, http.StatusOK, Replayed{Queued: n}, err)
 }
 
-func (s *Server) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request) error {
 	var in replayRequest
 	vendorID, err := s.adminVendor(r)
 	if err == nil {
@@ -242,7 +241,7 @@ func (s *Server) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request)
 	if err == nil {
 		n, err = s.manage().Endpoints().ReplaySince(r.Context(), vendorID, "", t)
 	}
-	s.answer(w, r, http.StatusOK, Replayed{Queued: n}, err)
+	return answer(w, http.StatusOK, Replayed{Queued: n}, err)
 }
 
 // onlyParams refuses query parameters other than the allowed ones (a misspelt filter
@@ -259,7 +258,7 @@ func onlyParams(q url.Values, allowed ...string) error {
 	return nil
 }
 
-func (s *Server) handleAdminListDeliveries(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	err := onlyParams(q, "endpointId", "eventId", "status", "orderingKey", "since", "beforeSeq", "limit")
 	f := sqlstore.DeliveryFilter{EndpointID: q.Get("endpointId"), EventID: q.Get("eventId"), Status: q.Get("status"), OrderingKey: q.Get("orderingKey")}
@@ -283,10 +282,9 @@ func (s *Server) handleAdminListDeliveries(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
-	adminList(s, w, r, func(vendorID string) ([]*sqlstore.Delivery, error) {
+	return adminList(s.base, w, r, func(vendorID string) ([]*sqlstore.Delivery, error) {
 		f.VendorID = vendorID
 		return s.db.ListDeliveries(r.Context(), f)
 	})
@@ -298,7 +296,7 @@ type DeliveryWithAttempts struct {
 	Attempts []*sqlstore.Attempt `json:"attempts"`
 }
 
-func (s *Server) handleAdminGetDelivery(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminGetDelivery(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var id string
 	if err == nil {
@@ -311,10 +309,10 @@ func (s *Server) handleAdminGetDelivery(w http.ResponseWriter, r *http.Request) 
 	if err == nil {
 		out.Attempts, err = s.db.ListAttempts(r.Context(), vendorID, id)
 	}
-	s.answer(w, r, http.StatusOK, out, err)
+	return answer(w, http.StatusOK, out, err)
 }
 
-func (s *Server) handleAdminReplayDelivery(w http.ResponseWriter, r *http.Request) {
+func (s *adminDeliveryAPI) handleAdminReplayDelivery(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	var id string
 	if err == nil {
@@ -324,5 +322,5 @@ func (s *Server) handleAdminReplayDelivery(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		d, err = s.manage().Endpoints().ReplayDelivery(r.Context(), vendorID, id)
 	}
-	s.answer(w, r, http.StatusOK, d, err)
+	return answer(w, http.StatusOK, d, err)
 }

@@ -16,19 +16,20 @@ import (
 //	                                          (null) remove overrides; names not given are unchanged
 
 func (s *Server) adminQuotaRoutes(m *http.ServeMux) {
+	h := &adminCoreAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+v+"/quotas", s.requireAdmin(s.handleAdminGetQuotas))
-	m.HandleFunc("PUT "+v+"/quotas", s.requireAdmin(s.handleAdminPutQuotas))
+	m.HandleFunc("GET "+v+"/quotas", s.requireAdmin(s.wrap(h.handleAdminGetQuotas)))
+	m.HandleFunc("PUT "+v+"/quotas", s.requireAdmin(s.wrap(h.handleAdminPutQuotas)))
 }
 
-func (s *Server) handleAdminGetQuotas(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorQuotas(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetQuotas(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorQuotas(r.Context(), id) })
 }
 
-func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
-	id, raw, ok := s.vendorSettingsBody(w, r, "The request body must be a JSON object of quota names to limits (or null).")
-	if !ok {
-		return
+func (s *adminCoreAPI) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) error {
+	id, raw, err := s.vendorSettingsBody(w, r, "The request body must be a JSON object of quota names to limits (or null).")
+	if err != nil {
+		return err
 	}
 	set := make(map[string]*int, len(raw))
 	for name, v := range raw {
@@ -39,25 +40,23 @@ func (s *Server) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) {
 		}
 		var n int
 		if err := json.Unmarshal(v, &n); err != nil {
-			writeError(w, r, s.log, manage.QuotaLimitError(name))
-			return
+			return manage.QuotaLimitError(name)
 		}
 		set[name] = &n
 	}
 	q, err := s.manage().Vendors().SetVendorQuotas(r.Context(), id, set)
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, q)
+	return nil
 }
 
 // vendorSettingsBody reads what a PUT of a vendor's settings (quotas, retention)
 // starts with: the vendor of the path and a JSON object body of named fields. It
-// answers the request itself, with notObject as the message for a body that is no
-// object, and reports ok=false when it did.
-func (s *Server) vendorSettingsBody(w http.ResponseWriter, r *http.Request, notObject string) (id string, raw map[string]json.RawMessage, ok bool) {
-	id, err := s.adminVendor(r)
+// refuses, with notObject as the message, a body that is no object.
+func (s *adminCoreAPI) vendorSettingsBody(w http.ResponseWriter, r *http.Request, notObject string) (id string, raw map[string]json.RawMessage, err error) {
+	id, err = s.adminVendor(r)
 	if err == nil {
 		err = decodeAdmin(w, r, &raw)
 	}
@@ -65,8 +64,7 @@ func (s *Server) vendorSettingsBody(w http.ResponseWriter, r *http.Request, notO
 		err = orderhub.Errorf(orderhub.EInvalidRequest, "%s", notObject)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return "", nil, false
+		return "", nil, err
 	}
-	return id, raw, true
+	return id, raw, nil
 }

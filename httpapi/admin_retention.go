@@ -20,19 +20,20 @@ import (
 const maxRetentionSeconds = 100 * 365 * 24 * 3600
 
 func (s *Server) adminRetentionRoutes(m *http.ServeMux) {
+	h := &adminCoreAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+v+"/retention", s.requireAdmin(s.handleAdminGetRetention))
-	m.HandleFunc("PUT "+v+"/retention", s.requireAdmin(s.handleAdminPutRetention))
+	m.HandleFunc("GET "+v+"/retention", s.requireAdmin(s.wrap(h.handleAdminGetRetention)))
+	m.HandleFunc("PUT "+v+"/retention", s.requireAdmin(s.wrap(h.handleAdminPutRetention)))
 }
 
-func (s *Server) handleAdminGetRetention(w http.ResponseWriter, r *http.Request) {
-	adminGet(s, w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorRetention(r.Context(), id) })
+func (s *adminCoreAPI) handleAdminGetRetention(w http.ResponseWriter, r *http.Request) error {
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorRetention(r.Context(), id) })
 }
 
-func (s *Server) handleAdminPutRetention(w http.ResponseWriter, r *http.Request) {
-	id, raw, ok := s.vendorSettingsBody(w, r, "The request body must be a JSON object with deliveredSeconds and/or deadSeconds.")
-	if !ok {
-		return
+func (s *adminCoreAPI) handleAdminPutRetention(w http.ResponseWriter, r *http.Request) error {
+	id, raw, err := s.vendorSettingsBody(w, r, "The request body must be a JSON object with deliveredSeconds and/or deadSeconds.")
+	if err != nil {
+		return err
 	}
 	v, err := s.manage().Vendors().UpdateVendorRetention(r.Context(), id, func(cur *sqlstore.VendorRetention) error {
 		for name, v := range raw {
@@ -59,8 +60,8 @@ func (s *Server) handleAdminPutRetention(w http.ResponseWriter, r *http.Request)
 		return nil
 	})
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }

@@ -19,12 +19,13 @@ import (
 // Vendors are never deleted: their orders, contracts, events and audit entries name them.
 
 func (s *Server) adminVendorRoutes(m *http.ServeMux) {
+	h := &adminCoreAPI{base: &s.base, manage: s.manage}
 	const a = "/admin/v1"
-	m.HandleFunc("PATCH "+a+"/vendors/{vendorId}", s.requireAdmin(s.handleAdminUpdateVendor))
+	m.HandleFunc("PATCH "+a+"/vendors/{vendorId}", s.requireAdmin(s.wrap(h.handleAdminUpdateVendor)))
 	s.adminPromoRoutes(m)
 }
 
-func (s *Server) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "vendorId", "Vendor")
 	var in manage.VendorUpdate
 	if err == nil {
@@ -35,17 +36,18 @@ func (s *Server) handleAdminUpdateVendor(w http.ResponseWriter, r *http.Request)
 		v, err = s.manage().Vendors().UpdateVendor(r.Context(), id, in)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 func (s *Server) adminPromoRoutes(m *http.ServeMux) {
+	h := &adminCoreAPI{base: &s.base, manage: s.manage}
 	const p = "/admin/v1/vendors/{vendorId}/promo-codes/{code}"
-	m.HandleFunc("GET "+p, s.requireAdmin(s.handleAdminGetPromoCode))
-	m.HandleFunc("PATCH "+p, s.requireAdmin(s.handleAdminUpdatePromoCode))
-	m.HandleFunc("DELETE "+p, s.requireAdmin(s.handleAdminDeletePromoCode))
+	m.HandleFunc("GET "+p, s.requireAdmin(s.wrap(h.handleAdminGetPromoCode)))
+	m.HandleFunc("PATCH "+p, s.requireAdmin(s.wrap(h.handleAdminUpdatePromoCode)))
+	m.HandleFunc("DELETE "+p, s.requireAdmin(s.wrap(h.handleAdminDeletePromoCode)))
 }
 
 // promoPath returns the vendor and code of a promo code's path.
@@ -57,20 +59,20 @@ func promoPath(r *http.Request) (vendorID, code string, err error) {
 	return vendorID, code, err
 }
 
-func (s *Server) handleAdminGetPromoCode(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminGetPromoCode(w http.ResponseWriter, r *http.Request) error {
 	vendorID, code, err := promoPath(r)
 	var p *orderhub.PromoCode
 	if err == nil {
 		p, err = s.db.AdminGetPromoCode(r.Context(), vendorID, code)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Request) error {
 	vendorID, code, err := promoPath(r)
 	var in sqlstore.PromoCodeUpdate
 	if err == nil {
@@ -81,20 +83,20 @@ func (s *Server) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Reque
 		p, err = s.manage().Vendors().UpdatePromoCode(r.Context(), vendorID, code, in)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) handleAdminDeletePromoCode(w http.ResponseWriter, r *http.Request) {
+func (s *adminCoreAPI) handleAdminDeletePromoCode(w http.ResponseWriter, r *http.Request) error {
 	vendorID, code, err := promoPath(r)
 	if err == nil {
 		err = s.manage().Vendors().DeletePromoCode(r.Context(), vendorID, code)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

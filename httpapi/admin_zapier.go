@@ -23,27 +23,28 @@ import (
 // orderhub here; the Zapier triggers then deliver them.
 
 func (s *Server) adminZapierRoutes(m *http.ServeMux) {
+	h := &adminCatalogAPI{base: &s.base, manage: s.manage}
 	const v = "/admin/v1/vendors/{vendorId}"
-	m.HandleFunc("GET "+v+"/zapier-users", s.requireAdmin(s.handleAdminListZapierUsers))
-	m.HandleFunc("POST "+v+"/zapier-users", s.requireAdmin(s.handleAdminCreateZapierUser))
-	m.HandleFunc("PATCH "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminUpdateZapierUser))
-	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.handleAdminDeleteZapierUser))
-	m.HandleFunc("POST "+v+"/zapier-users/{userId}/reset-password", s.requireAdmin(s.handleAdminResetZapierPassword))
-	m.HandleFunc("POST "+v+"/zapier-users/{userId}/disable", s.requireAdmin(s.handleAdminSetZapierUserEnabled(false)))
-	m.HandleFunc("POST "+v+"/zapier-users/{userId}/enable", s.requireAdmin(s.handleAdminSetZapierUserEnabled(true)))
-	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.handleAdminListZapierChannels))
-	m.HandleFunc("POST "+v+"/orders/{orderId}/shippings", s.requireAdmin(s.handleAdminCreateShipping))
-	m.HandleFunc("POST "+v+"/transactions", s.requireAdmin(s.handleAdminRecordTransaction))
-	m.HandleFunc("POST "+v+"/surveys", s.requireAdmin(s.handleAdminCreateSurvey))
+	m.HandleFunc("GET "+v+"/zapier-users", s.requireAdmin(s.wrap(h.handleAdminListZapierUsers)))
+	m.HandleFunc("POST "+v+"/zapier-users", s.requireAdmin(s.wrap(h.handleAdminCreateZapierUser)))
+	m.HandleFunc("PATCH "+v+"/zapier-users/{userId}", s.requireAdmin(s.wrap(h.handleAdminUpdateZapierUser)))
+	m.HandleFunc("DELETE "+v+"/zapier-users/{userId}", s.requireAdmin(s.wrap(h.handleAdminDeleteZapierUser)))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/reset-password", s.requireAdmin(s.wrap(h.handleAdminResetZapierPassword)))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/disable", s.requireAdmin(s.wrap(h.handleAdminSetZapierUserEnabled(false))))
+	m.HandleFunc("POST "+v+"/zapier-users/{userId}/enable", s.requireAdmin(s.wrap(h.handleAdminSetZapierUserEnabled(true))))
+	m.HandleFunc("GET "+v+"/zapier-channels", s.requireAdmin(s.wrap(h.handleAdminListZapierChannels)))
+	m.HandleFunc("POST "+v+"/orders/{orderId}/shippings", s.requireAdmin(s.wrap(h.handleAdminCreateShipping)))
+	m.HandleFunc("POST "+v+"/transactions", s.requireAdmin(s.wrap(h.handleAdminRecordTransaction)))
+	m.HandleFunc("POST "+v+"/surveys", s.requireAdmin(s.wrap(h.handleAdminCreateSurvey)))
 }
 
-func (s *Server) handleAdminListZapierUsers(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.ZapierUser, error) {
+func (s *adminCatalogAPI) handleAdminListZapierUsers(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierUser, error) {
 		return s.db.ListZapierUsers(r.Context(), vendorID)
 	})
 }
 
-func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email    string `json:"email"`
 		Name     string `json:"name"`
@@ -59,14 +60,14 @@ func (s *Server) handleAdminCreateZapierUser(w http.ResponseWriter, r *http.Requ
 		generated, err = s.manage().Connectors().CreateZapierUser(r.Context(), u, in.Password)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, ZapierUserCredentials{u, generated})
+	return nil
 }
 
 // handleAdminUpdateZapierUser serves PATCH …/zapier-users/{userId} {email?, name?}.
-func (s *Server) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email *string `json:"email"`
 		Name  *string `json:"name"`
@@ -84,16 +85,16 @@ func (s *Server) handleAdminUpdateZapierUser(w http.ResponseWriter, r *http.Requ
 		u, err = s.manage().Connectors().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
 }
 
 // handleAdminSetZapierUserEnabled serves POST …/zapier-users/{userId}/disable and
 // …/enable (no body): the user as it is then.
-func (s *Server) handleAdminSetZapierUserEnabled(enabled bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminSetZapierUserEnabled(enabled bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		vendorID, err := s.adminVendor(r)
 		var id string
 		if err == nil {
@@ -104,10 +105,10 @@ func (s *Server) handleAdminSetZapierUserEnabled(enabled bool) http.HandlerFunc 
 			u, err = s.manage().Connectors().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
 		}
 		if err != nil {
-			writeError(w, r, s.log, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, u)
+		return nil
 	}
 }
 
@@ -121,7 +122,7 @@ type ZapierUserCredentials struct {
 // handleAdminResetZapierPassword serves POST …/zapier-users/{userId}/reset-password
 // {password?}: a new password (generated and answered once when left out); the
 // user's sessions end at once, so the Zapier app must log in again.
-func (s *Server) handleAdminResetZapierPassword(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminResetZapierPassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Password string `json:"password"`
 	}
@@ -139,14 +140,14 @@ func (s *Server) handleAdminResetZapierPassword(w http.ResponseWriter, r *http.R
 		u, generated, err = s.manage().Connectors().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, ZapierUserCredentials{u, generated})
+	return nil
 }
 
-func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Request) {
-	s.adminDelete(w, r, func(vendorID string) error {
+func (s *adminCatalogAPI) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Request) error {
+	return s.adminDelete(w, r, func(vendorID string) error {
 		id, err := pathID(r, "userId", "Zapier user")
 		if err != nil {
 			return err
@@ -155,13 +156,13 @@ func (s *Server) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Requ
 	})
 }
 
-func (s *Server) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Request) {
-	adminList(s, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
+func (s *adminCatalogAPI) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Request) error {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
 		return s.db.ListZapierChannels(r.Context(), vendorID)
 	})
 }
 
-func (s *Server) handleAdminCreateShipping(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateShipping(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Carrier        string `json:"carrier"`
 		TrackingNumber string `json:"trackingNumber"`
@@ -181,13 +182,13 @@ func (s *Server) handleAdminCreateShipping(w http.ResponseWriter, r *http.Reques
 		err = s.manage().Connectors().CreateShipping(r.Context(), sh)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, sh)
+	return nil
 }
 
-func (s *Server) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		CustomerID string          `json:"customerId"`
 		OrderID    string          `json:"orderId"`
@@ -209,13 +210,13 @@ func (s *Server) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Req
 		err = s.manage().Connectors().RecordTransaction(r.Context(), t, in.Amount)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, t)
+	return nil
 }
 
-func (s *Server) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request) {
+func (s *adminCatalogAPI) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Title           string          `json:"title"`
 		Description     string          `json:"description"`
@@ -239,8 +240,8 @@ func (s *Server) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request)
 		err = s.manage().Connectors().CreateSurvey(r.Context(), sv)
 	}
 	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, sv)
+	return nil
 }
