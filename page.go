@@ -33,3 +33,23 @@ func RefusedCursor(err error) (listing string, ok bool) {
 	}
 	return listing, true
 }
+
+// AllPages reads every page of a listing, in its order: list is called with the
+// largest page and then with each answer's NextCursor until the last page. For the
+// lists a surface shows whole (the console's vendor choices, a vendor's promo
+// codes), so that none is cut off at one page.
+func AllPages[T any](list func(Page) (*PageOf[T], error)) ([]T, error) {
+	var all []T
+	p := Page{Limit: MaxPageLimit}
+	for {
+		pg, err := list(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pg.Data...)
+		if pg.NextCursor == "" || len(pg.Data) == 0 {
+			return all, nil
+		}
+		p.Cursor = pg.NextCursor
+	}
+}

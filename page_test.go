@@ -19,3 +19,27 @@ func TestRefusedCursorFindsTheListing(t *testing.T) {
 		}
 	}
 }
+
+func TestAllPagesFollowsTheCursor(t *testing.T) {
+	rows := make([]int, 2*MaxPageLimit+7)
+	for i := range rows {
+		rows[i] = i
+	}
+	calls := 0
+	got, err := AllPages(func(p Page) (*PageOf[int], error) {
+		calls++
+		start := 0
+		if p.Cursor != "" {
+			fmt.Sscan(p.Cursor, &start)
+		}
+		end := min(start+p.Limit, len(rows))
+		pg := &PageOf[int]{Data: rows[start:end]}
+		if end < len(rows) {
+			pg.NextCursor = fmt.Sprint(end)
+		}
+		return pg, nil
+	})
+	if err != nil || len(got) != len(rows) || got[len(got)-1] != len(rows)-1 || calls != 3 {
+		t.Fatalf("%d rows in %d calls, %v", len(got), calls, err)
+	}
+}

@@ -700,11 +700,9 @@ func (c *console) vendors(r *http.Request) ([]*orderhub.Vendor, error) {
 		}
 		return []*orderhub.Vendor{one}, nil
 	}
-	pg, err := c.store.Admin.AdminListVendors(r.Context(), orderhub.Page{Limit: orderhub.MaxPageLimit})
-	if err != nil {
-		return nil, err
-	}
-	return pg.Data, nil
+	return orderhub.AllPages(func(p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
+		return c.store.Admin.AdminListVendors(r.Context(), p)
+	})
 }
 
 // vendorParam returns the ?vendor= of the request, or the first vendor.
@@ -731,7 +729,9 @@ func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	vendor := vendorParam(r, vs)
 	data := map[string]any{"Vendor": vendor}
 	if vendor != "" {
-		promos, err := c.store.Admin.AdminListPromoCodes(ctx, orderhub.AdminFilter{VendorID: vendor}, orderhub.Page{Limit: orderhub.MaxPageLimit})
+		promos, err := orderhub.AllPages(func(p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
+			return c.store.Admin.AdminListPromoCodes(ctx, orderhub.AdminFilter{VendorID: vendor}, p)
+		})
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -756,7 +756,7 @@ func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
 			c.failErr(w, r, err)
 			return
 		}
-		data["Promos"], data["Products"], data["Options"], data["Mappings"], data["Sources"] = promos.Data, products, options, mappings, sources
+		data["Promos"], data["Products"], data["Options"], data["Mappings"], data["Sources"] = promos, products, options, mappings, sources
 		quotas, err := c.store.Tenants.GetVendorQuotas(ctx, vendor)
 		if err != nil {
 			c.failErr(w, r, err)
@@ -777,7 +777,9 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 	// A vendor-scoped session sees its vendor's clients and admin tokens, and no
 	// console users (operators manage those).
 	scope := scopeVendor(r)
-	clients, err := c.store.Admin.AdminListClients(ctx, orderhub.AdminFilter{VendorID: scope}, orderhub.Page{Limit: orderhub.MaxPageLimit})
+	clients, err := orderhub.AllPages(func(p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
+		return c.store.Admin.AdminListClients(ctx, orderhub.AdminFilter{VendorID: scope}, p)
+	})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -810,7 +812,7 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 		zapier = append(zapier, zs...)
 	}
 	c.render(w, r, http.StatusOK, "credentials", &view{Title: "Credentials", Nav: "credentials", Vendors: vs, Data: map[string]any{
-		"Clients": clients.Data, "Tokens": tokens, "Users": users, "Zapier": zapier,
+		"Clients": clients, "Tokens": tokens, "Users": users, "Zapier": zapier,
 	}})
 }
 
