@@ -3,6 +3,9 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"strings"
+
+	"orderhub"
 )
 
 // handler is an HTTP handler that returns its failure instead of writing it. It
@@ -31,4 +34,30 @@ func writeList[T any](w http.ResponseWriter, items []T) {
 		items = []T{}
 	}
 	writeJSON(w, http.StatusOK, DataList[T]{Data: items})
+}
+
+// readJSON reads the request's JSON body (readJSONBody) into v with the one reader
+// (orderhub.ReadJSON) and the surface's options.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, opts orderhub.JSONOptions) error {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		return err
+	}
+	return orderhub.ReadJSON(body, v, opts)
+}
+
+// textField is a request field read as an optional string.
+type textField struct {
+	name string
+	v    *string
+}
+
+// requireText fails on the first field that is missing or blank: 422 naming it.
+func requireText(fields ...textField) error {
+	for _, f := range fields {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
+		}
+	}
+	return nil
 }

@@ -302,15 +302,11 @@ func (s *orderEventAPI) handlePutYespo(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		BaseURL *string `json:"baseUrl"`
 		APIKey  *string `json:"apiKey"`
 	}
-	if err := orderhub.DecodeJSON(body, &in); err != nil {
+	if err := readJSON(w, r, &in, orderhub.JSONOptions{}); err != nil {
 		return err
 	}
 	a, err := s.manage().Connectors().SaveYespoAccount(r.Context(), vendorID, in.BaseURL, in.APIKey)

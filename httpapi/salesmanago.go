@@ -345,20 +345,7 @@ func (s *salesmanagoAPI) handleAdminGetSM(w http.ResponseWriter, r *http.Request
 // handleAdminUpdateSM changes an account's settings or rotates its secrets; the id
 // and endpoint stay, so its dead deliveries can be replayed afterwards.
 func (s *salesmanagoAPI) handleAdminUpdateSM(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.adminSMAccount(r)
-	if err != nil {
-		return err
-	}
-	var p orderhub.SalesmanagoAccountPatch
-	if err := decodeSMAdmin(w, r, &p); err != nil {
-		return err
-	}
-	out, err := s.manage().Connectors().UpdateSalesmanagoAccount(r.Context(), rec.VendorID, rec.ID, &p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return changeSMAccount(s, w, r, s.manage().Connectors().UpdateSalesmanagoAccount)
 }
 
 func (s *salesmanagoAPI) handleAdminDeleteSM(w http.ResponseWriter, r *http.Request) error {
@@ -378,15 +365,22 @@ func (s *salesmanagoAPI) handleAdminDeleteSM(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *salesmanagoAPI) handleAdminSMMapping(w http.ResponseWriter, r *http.Request) error {
+	return changeSMAccount(s, w, r, s.manage().Connectors().SetSalesmanagoMapping)
+}
+
+// changeSMAccount changes the account of the path with a body of type T, read
+// strictly (decodeSMAdmin), and answers the account as changed.
+func changeSMAccount[T any](s *salesmanagoAPI, w http.ResponseWriter, r *http.Request,
+	change func(ctx context.Context, vendorID, id string, in *T) (*orderhub.SalesmanagoAccountRecord, error)) error {
 	rec, err := s.adminSMAccount(r)
 	if err != nil {
 		return err
 	}
-	var m orderhub.SalesmanagoMapping
-	if err := decodeSMAdmin(w, r, &m); err != nil {
+	var in T
+	if err := decodeSMAdmin(w, r, &in); err != nil {
 		return err
 	}
-	out, err := s.manage().Connectors().SetSalesmanagoMapping(r.Context(), rec.VendorID, rec.ID, &m)
+	out, err := change(r.Context(), rec.VendorID, rec.ID, &in)
 	if err != nil {
 		return err
 	}
@@ -411,9 +405,5 @@ func (s *salesmanagoAPI) handleAdminTestSM(w http.ResponseWriter, r *http.Reques
 
 // decodeSMAdmin reads an admin body strictly: a misspelt setting is an error.
 func decodeSMAdmin(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	return orderhub.DecodeStrictJSON(body, v)
+	return readJSON(w, r, v, orderhub.JSONOptions{KnownFields: true})
 }

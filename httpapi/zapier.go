@@ -174,25 +174,16 @@ func (s *zapierAPI) sessionData(ctx context.Context, u *orderhub.ZapierUser, ses
 }
 
 func (s *zapierAPI) handleZapierLogin(w http.ResponseWriter, r *http.Request) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Email       *string `json:"email"`
 		Password    *string `json:"password"`
 		Integration *string `json:"integration"`
 	}
-	if err := orderhub.DecodeJSON(body, &req); err != nil {
+	if err := readJSON(w, r, &req, orderhub.JSONOptions{}); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"email", req.Email}, {"password", req.Password}, {"integration", req.Integration}} {
-		if f.v == nil || strings.TrimSpace(*f.v) == "" {
-			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
-		}
+	if err := requireText(textField{"email", req.Email}, textField{"password", req.Password}, textField{"integration", req.Integration}); err != nil {
+		return err
 	}
 	if *req.Integration != ZapierIntegration {
 		return orderhub.FieldError(orderhub.EUnprocessable, "integration", "Unknown integration %q; the Zapier app logs in with %q.", *req.Integration, ZapierIntegration)
@@ -246,26 +237,17 @@ func (s *zapierAPI) handleZapierSubscribe(w http.ResponseWriter, r *http.Request
 	if !orderhub.IsLineText(integ) {
 		return orderhub.Errorf(orderhub.ENotFound, "Integration %q not found.", integ)
 	}
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		URL    *string `json:"url"`
 		Method *string `json:"method"`
 		Alias  *string `json:"alias"`
 		Event  *string `json:"event"`
 	}
-	if err := orderhub.DecodeJSON(body, &req); err != nil {
+	if err := readJSON(w, r, &req, orderhub.JSONOptions{}); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"url", req.URL}, {"method", req.Method}, {"alias", req.Alias}, {"event", req.Event}} {
-		if f.v == nil || strings.TrimSpace(*f.v) == "" {
-			return orderhub.FieldError(orderhub.EUnprocessable, f.name, "The %s field is required.", f.name)
-		}
+	if err := requireText(textField{"url", req.URL}, textField{"method", req.Method}, textField{"alias", req.Alias}, textField{"event", req.Event}); err != nil {
+		return err
 	}
 	if *req.Method != "zapier" {
 		return orderhub.FieldError(orderhub.EInvalidRequest, "method", "The method must be \"zapier\", got %q.", *req.Method)
@@ -528,16 +510,12 @@ func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Carrier        *string `json:"carrier"`
 		TrackingNumber *string `json:"tracking_number"`
 		TrackingURL    *string `json:"tracking_url"`
 	}
-	if err := orderhub.DecodeJSON(body, &req); err != nil {
+	if err := readJSON(w, r, &req, orderhub.JSONOptions{}); err != nil {
 		return err
 	}
 	vals := map[string]string{}
