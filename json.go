@@ -74,6 +74,33 @@ func ReadJSON(body []byte, v any, opts JSONOptions) error {
 	return checkJSONKeys(body, t)
 }
 
+// jsonScalar reads one JSON value as text — the field readers' one rule (the
+// purchase hook's wireText, the Zapier lead's scalar, Yespo's parameters): a
+// string as itself, a number verbatim (its exact digits, never through a float),
+// null (or nothing) as absent. An object, an array or a boolean is a
+// *json.UnmarshalTypeError naming what was sent, so that ReadJSON's message names
+// the field ("Field x must be of type string, got boolean.").
+func jsonScalar(b []byte) (text string, isNum, null bool, err error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		return "", false, true, nil
+	case b[0] == '"':
+		err = json.Unmarshal(b, &text)
+		return text, false, false, err
+	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
+		return string(b), true, false, nil
+	}
+	got := "object"
+	switch b[0] {
+	case 't', 'f':
+		got = "boolean"
+	case '[':
+		got = "array"
+	}
+	return "", false, false, &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[string]()}
+}
+
 // DecodeJSON is ReadJSON without KnownFields: unknown fields are ignored.
 func DecodeJSON(body []byte, v any) error { return ReadJSON(body, v, JSONOptions{}) }
 

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,28 +86,11 @@ const maxText = 200
 type wireText string
 
 func (t *wireText) UnmarshalJSON(b []byte) error {
-	switch {
-	case len(b) == 0 || string(b) == "null":
-		return nil
-	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
+	s, _, null, err := jsonScalar(b)
+	if err == nil && !null {
 		*t = wireText(s)
-	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
-		*t = wireText(b)
-	default:
-		got := "object"
-		switch b[0] {
-		case 't', 'f':
-			got = "boolean"
-		case '[':
-			got = "array"
-		}
-		return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[string]()}
 	}
-	return nil
+	return err
 }
 
 type wirePurchase struct {

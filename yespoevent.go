@@ -592,31 +592,17 @@ func parseYespoItems(raw json.RawMessage) ([]OrderItem, *Error) {
 	return out, nil
 }
 
-// scalarString reads a JSON string, number or boolean as text.
+// scalarString reads a JSON string, number or boolean as text (jsonScalar; a
+// boolean as true or false).
 func scalarString(raw json.RawMessage) (string, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "", true
+	if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == 't' || t[0] == 'f') {
+		return string(t), string(t) == "true" || string(t) == "false"
 	}
-	switch raw[0] {
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", false
-		}
-		return s, true
-	case 'n':
-		return "", string(raw) == "null"
-	case 't', 'f':
-		return string(raw), string(raw) == "true" || string(raw) == "false"
-	case '{', '[':
+	s, isNum, _, err := jsonScalar(raw)
+	if isNum && !json.Valid([]byte(s)) {
 		return "", false
 	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return "", false
-	}
-	return n.String(), true
+	return s, err == nil
 }
 
 // eventFingerprint hashes an event's type, key and parameters (sorted by name, values

@@ -1,9 +1,7 @@
 package orderhub
 
 import (
-	"bytes"
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -61,21 +59,10 @@ type scalar struct {
 
 func (v *scalar) UnmarshalJSON(b []byte) error {
 	v.set = true
-	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
-		v.null = true
-	case len(b) > 0 && b[0] == '"':
-		return json.Unmarshal(b, &v.s)
-	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		v.s, v.isNum = string(b), true
-	default:
-		return &json.UnmarshalTypeError{Value: "non-scalar", Type: stringType}
-	}
-	return nil
+	var err error
+	v.s, v.isNum, v.null, err = jsonScalar(b)
+	return err
 }
-
-var stringType = reflect.TypeOf("")
 
 func (v *scalar) text() string { return strings.TrimSpace(v.s) }
 
