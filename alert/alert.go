@@ -30,7 +30,6 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // Config configures a Notifier. At least one of WebhookURL and SMTPAddr is set.
@@ -60,7 +59,7 @@ type Config struct {
 // Notifier queues alerts and sends them. Run sends; Alert never blocks.
 type Notifier struct {
 	cfg     Config
-	q       chan sqlstore.Alert
+	q       chan orderhub.Alert
 	sent    *prometheus.CounterVec
 	dropped prometheus.Counter
 }
@@ -77,7 +76,7 @@ func (c *Config) Check() error {
 		}
 	}
 	if c.WebhookSecret != "" {
-		if _, err := sqlstore.SecretKey(c.WebhookSecret); err != nil {
+		if _, err := orderhub.SecretKey(c.WebhookSecret); err != nil {
 			return fmt.Errorf("alert webhook secret: %w", err)
 		}
 	}
@@ -120,7 +119,7 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
-	n := &Notifier{cfg: cfg, q: make(chan sqlstore.Alert, 1000),
+	n := &Notifier{cfg: cfg, q: make(chan orderhub.Alert, 1000),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "orderhub_alerts_sent_total",
 			Help: "Operational alerts sent, by kind (endpoint.failing, endpoint.disabled, endpoint.recovered), channel (webhook, email) and result (ok, error). No per-endpoint labels."},
 			[]string{"kind", "channel", "result"}),
@@ -134,7 +133,7 @@ func New(cfg Config) (*Notifier, error) {
 }
 
 // Alert queues an alert; when the queue is full the alert is dropped (counted).
-func (n *Notifier) Alert(a sqlstore.Alert) {
+func (n *Notifier) Alert(a orderhub.Alert) {
 	select {
 	case n.q <- a:
 	default:
@@ -145,7 +144,7 @@ func (n *Notifier) Alert(a sqlstore.Alert) {
 
 // Run sends queued alerts until ctx ends.
 func (n *Notifier) Run(ctx context.Context) error {
-	var mailQ []sqlstore.Alert
+	var mailQ []orderhub.Alert
 	var lastMail time.Time
 	var mailTimer <-chan time.Time
 	for {
@@ -190,11 +189,11 @@ type Body struct {
 	ID        string         `json:"id"`
 	Type      string         `json:"type"`
 	Timestamp string         `json:"timestamp"`
-	Data      sqlstore.Alert `json:"data"`
+	Data      orderhub.Alert `json:"data"`
 }
 
 // webhook posts one alert, trying up to three times.
-func (n *Notifier) webhook(ctx context.Context, a sqlstore.Alert) error {
+func (n *Notifier) webhook(ctx context.Context, a orderhub.Alert) error {
 	id := orderhub.NewID("alt")
 	body, err := json.Marshal(Body{ID: id, Type: a.Kind, Timestamp: a.At.UTC().Format(time.RFC3339Nano), Data: a})
 	if err != nil {
@@ -246,7 +245,7 @@ func (n *Notifier) post(ctx context.Context, id string, body []byte) error {
 }
 
 // mail sends one e-mail listing alerts.
-func (n *Notifier) mail(alerts []sqlstore.Alert) error {
+func (n *Notifier) mail(alerts []orderhub.Alert) error {
 	if len(alerts) == 0 {
 		return nil
 	}

@@ -40,7 +40,7 @@ type bed struct {
 	t        testing.TB
 	DB       *sqlstore.DB
 	URL      string
-	Endpoint *sqlstore.Endpoint
+	Endpoint *orderhub.Endpoint
 	Order    *orderhub.Order
 	// ReceiverStatus is what the webhook receiver answers.
 	ReceiverStatus atomic.Int32
@@ -104,7 +104,7 @@ func newBed(t testing.TB) *bed {
 	if _, err := db.CreateConsoleUser(ctx, testUser, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	b.Endpoint = &sqlstore.Endpoint{VendorID: "acme", URL: receiver.URL + "/hooks/orderhub", Description: "CRM webhook"}
+	b.Endpoint = &orderhub.Endpoint{VendorID: "acme", URL: receiver.URL + "/hooks/orderhub", Description: "CRM webhook"}
 	if err := db.CreateEndpoint(ctx, b.Endpoint); err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +116,13 @@ func newBed(t testing.TB) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.waitFor("both deliveries dead", func() bool { return len(b.deliveries(sqlstore.DeliveryDead)) == 2 })
+	b.waitFor("both deliveries dead", func() bool { return len(b.deliveries(orderhub.DeliveryDead)) == 2 })
 	return b
 }
 
-func (b *bed) deliveries(status string) []*sqlstore.Delivery {
+func (b *bed) deliveries(status string) []*orderhub.Delivery {
 	b.t.Helper()
-	ds, err := b.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{EndpointID: b.Endpoint.ID, Status: status})
+	ds, err := b.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: b.Endpoint.ID, Status: status})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // chromiumPath finds Debian's Chromium (scripts/ensure-chromium.sh installs it), or
@@ -221,8 +220,8 @@ func TestConsoleInABrowser(t *testing.T) {
 	b.screenshot("04-customer-timeline")
 
 	// Open the dead delivery of order-created.
-	var target *sqlstore.Delivery
-	for _, d := range bd.deliveries(sqlstore.DeliveryDead) {
+	var target *orderhub.Delivery
+	for _, d := range bd.deliveries(orderhub.DeliveryDead) {
 		if d.EventType == "order-created" {
 			target = d
 		}
@@ -270,8 +269,8 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	// A form posted without its CSRF token is refused: remove the token from the other
 	// dead delivery's replay form, then submit it.
-	var other *sqlstore.Delivery
-	for _, d := range bd.deliveries(sqlstore.DeliveryDead) {
+	var other *orderhub.Delivery
+	for _, d := range bd.deliveries(orderhub.DeliveryDead) {
 		other = d
 	}
 	if other == nil {
@@ -292,7 +291,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("error page title %q", title)
 	}
 	b.screenshot("07-csrf-refused")
-	if d, _ := bd.DB.GetDelivery(context.Background(), "", other.ID); d.Status != sqlstore.DeliveryDead {
+	if d, _ := bd.DB.GetDelivery(context.Background(), "", other.ID); d.Status != orderhub.DeliveryDead {
 		t.Fatalf("the refused replay changed the delivery: %s", d.Status)
 	}
 
@@ -320,7 +319,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if f := b.text("#flash"); !strings.Contains(f, "1 deliveries queued again") {
 		t.Fatalf("bulk replay: %q", f)
 	}
-	bd.waitFor("everything delivered", func() bool { return len(bd.deliveries(sqlstore.DeliveryDelivered)) == 2 })
+	bd.waitFor("everything delivered", func() bool { return len(bd.deliveries(orderhub.DeliveryDelivered)) == 2 })
 
 	// The dashboard's counters are live: two new dead letters show up without a reload.
 	bd.ReceiverStatus.Store(500)

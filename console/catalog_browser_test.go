@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // fieldError waits for the error shown next to field and checks that it is the
@@ -78,14 +77,14 @@ func TestSourceFormsInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#source-secret")),
 	)
 	secret := b.text("#source-secret code")
-	if !strings.HasPrefix(secret, sqlstore.SourceSecretPrefix) {
+	if !strings.HasPrefix(secret, orderhub.SourceSecretPrefix) {
 		t.Fatalf("source secret %q", secret)
 	}
 	b.screenshot("62-source-created")
 	if src, err := bd.DB.SourceBySecret(ctx, secret); err != nil || src.ID != "acme-zap" || src.VendorID != "acme" || src.Name != "Acme webshop (Zapier)" || src.Type != orderhub.SourceTypeHook {
 		t.Fatalf("created source %+v %v", src, err)
 	}
-	if e := audited(t, bd, "source.create", "acme-zap"); strings.Contains(string(e.After), secret) || !strings.Contains(string(e.After), sqlstore.Masked) || e.VendorID != "acme" {
+	if e := audited(t, bd, "source.create", "acme-zap"); strings.Contains(string(e.After), secret) || !strings.Contains(string(e.After), orderhub.Masked) || e.VendorID != "acme" {
 		t.Fatalf("audit entry of the create: %s (vendor %q)", e.After, e.VendorID)
 	}
 	// Shown once: the catalog lists the source, never its secret.
@@ -123,7 +122,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 	b.screenshot("64-source-edit")
 	b.do(chromedp.Click(chromedp.CSS("#rotate")), chromedp.WaitVisible(chromedp.CSS("#source-secret")))
 	rotated := b.text("#source-secret code")
-	if rotated == secret || !strings.HasPrefix(rotated, sqlstore.SourceSecretPrefix) || !strings.Contains(b.text("main"), "old secret stopped working") {
+	if rotated == secret || !strings.HasPrefix(rotated, orderhub.SourceSecretPrefix) || !strings.Contains(b.text("main"), "old secret stopped working") {
 		t.Fatalf("after rotation: %q", b.text("main"))
 	}
 	b.screenshot("65-source-rotated")
@@ -373,7 +372,7 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 	if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other", SKU: "O1", POID: "P1", ProductID: "other-daily"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []struct{ name, role string }{{"acme-ops", sqlstore.RoleVendorAdmin}, {"acme-look", sqlstore.RoleVendorViewer}} {
+	for _, u := range []struct{ name, role string }{{"acme-ops", orderhub.RoleVendorAdmin}, {"acme-look", orderhub.RoleVendorViewer}} {
 		if _, err := db.CreateScopedConsoleUser(ctx, u.name, testPassword, u.role, "acme"); err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +394,7 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 	if src, err := db.GetSource(ctx, "acme-own"); err != nil || src.VendorID != "acme" {
 		t.Fatalf("the vendor-admin's source %+v %v", src, err)
 	}
-	pg, err := db.ListAudit(ctx, sqlstore.AuditFilter{Action: "source.create", Actor: "acme-ops"}, sqlstore.Page{Limit: 10})
+	pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: "source.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "acme-own" || pg.Data[0].VendorID != "acme" {
 		t.Fatalf("audit of the vendor-admin's create: %+v %v", pg, err)
 	}

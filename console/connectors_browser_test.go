@@ -75,10 +75,10 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	if _, err := db.CreateConsoleUser(ctx, testUser, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := b.Manage.Connectors().CreateSalesmanagoAccount(ctx, "other", &orderhub.SalesmanagoAccountInput{GroupKey: "other-main", BaseURL: "https://app3.salesmanago.com",
@@ -137,7 +137,7 @@ func zapierLogin(t *testing.T, base, email, password string) int {
 
 // expectAudit finds the console's audit entry of action on id and checks that it
 // holds none of the secrets and masks the named columns.
-func expectAudit(t *testing.T, bd *bed, action, id string, secrets []string, masked ...string) *sqlstore.AuditEntry {
+func expectAudit(t *testing.T, bd *bed, action, id string, secrets []string, masked ...string) *orderhub.AuditEntry {
 	t.Helper()
 	e := audited(t, bd, action, id)
 	all := string(e.Before) + string(e.After)
@@ -147,7 +147,7 @@ func expectAudit(t *testing.T, bd *bed, action, id string, secrets []string, mas
 		}
 	}
 	for _, col := range masked {
-		if !strings.Contains(string(e.After), `"`+col+`":"`+sqlstore.Masked+`"`) {
+		if !strings.Contains(string(e.After), `"`+col+`":"`+orderhub.Masked+`"`) {
 			t.Fatalf("audit entry %s: %s not masked in %s", action, col, e.After)
 		}
 	}
@@ -483,8 +483,8 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	if main := b.text("main"); strings.Contains(main, "chosen password 1") || zapierLogin(t, bd.URL, "zap@acme.example", "chosen password 1") != 200 {
 		t.Fatalf("vendor-admin's own Zapier user: %q", main)
 	}
-	pg, err := bd.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "zapier-user.create", Actor: "acme-ops"}, sqlstore.Page{Limit: 10})
-	if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != sqlstore.ViaConsole || strings.Contains(string(pg.Data[0].After), "chosen password") {
+	pg, err := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
+	if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != orderhub.ViaConsole || strings.Contains(string(pg.Data[0].After), "chosen password") {
 		t.Fatalf("audit of the vendor-admin's create: %+v %v", pg, err)
 	}
 

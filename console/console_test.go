@@ -18,7 +18,6 @@ import (
 	"orderhub"
 	"orderhub/console"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // client is a browser-like HTTP client: a cookie jar, no redirects followed.
@@ -204,7 +203,7 @@ func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
 	b := newBed(t)
 	c := newClient(t, b)
 	tok := c.login()
-	dead := b.deliveries(sqlstore.DeliveryDead)[0]
+	dead := b.deliveries(orderhub.DeliveryDead)[0]
 	path := "/console/deliveries/" + dead.ID + "/replay"
 	for name, try := range map[string]struct {
 		form url.Values
@@ -224,7 +223,7 @@ func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
 	if res := c.do("POST", path, url.Values{"csrf": {other}}, nil); res.Status != http.StatusForbidden {
 		t.Fatalf("another session's token: %d", res.Status)
 	}
-	if d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID); d.Status != sqlstore.DeliveryDead {
+	if d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID); d.Status != orderhub.DeliveryDead {
 		t.Fatalf("a refused replay changed the delivery: %+v", d)
 	}
 	// Every form of every page carries the token.
@@ -250,7 +249,7 @@ func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
 	}
 	b.waitFor("the replayed delivery delivered", func() bool {
 		d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID)
-		return d.Status == sqlstore.DeliveryDelivered
+		return d.Status == orderhub.DeliveryDelivered
 	})
 }
 
@@ -260,7 +259,7 @@ func TestConsolePages(t *testing.T) {
 	tok := c.login()
 	ctx := context.Background()
 	cust := b.Order.CustomerID
-	dead := b.deliveries(sqlstore.DeliveryDead)
+	dead := b.deliveries(orderhub.DeliveryDead)
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -329,7 +328,7 @@ func TestConsolePages(t *testing.T) {
 	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/console/deliveries/")
 	b.waitFor("the test event delivered", func() bool {
 		d, _ := b.DB.GetDelivery(ctx, "", id)
-		return d.Status == sqlstore.DeliveryDelivered && d.EventType == sqlstore.EventEndpointTest
+		return d.Status == orderhub.DeliveryDelivered && d.EventType == orderhub.EventEndpointTest
 	})
 	if p := post("/console/endpoints/" + b.Endpoint.ID + "/explode"); p.Status != http.StatusNotFound {
 		t.Fatalf("unknown action: %d", p.Status)
@@ -337,7 +336,7 @@ func TestConsolePages(t *testing.T) {
 
 	// Bulk replay of the dead letters (disabling made none dead: both were dead already).
 	ids := url.Values{"csrf": {tok}}
-	for _, d := range b.deliveries(sqlstore.DeliveryDead) {
+	for _, d := range b.deliveries(orderhub.DeliveryDead) {
 		ids.Add("id", d.ID)
 	}
 	ids.Add("id", "dlv_nope")
@@ -349,7 +348,7 @@ func TestConsolePages(t *testing.T) {
 		t.Fatalf("bulk replay message:\n%s", p.Body)
 	}
 	b.waitFor("every delivery delivered", func() bool {
-		return len(b.deliveries(sqlstore.DeliveryDead)) == 0 && len(b.deliveries(sqlstore.DeliveryDelivered)) == 3
+		return len(b.deliveries(orderhub.DeliveryDead)) == 0 && len(b.deliveries(orderhub.DeliveryDelivered)) == 3
 	})
 
 	// A SALESmanago account is a connector: listed as one, with its account (never

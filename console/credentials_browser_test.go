@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // A vendor-admin's Credentials page in a real browser: only its vendor's OAuth
@@ -31,21 +30,21 @@ func TestVendorCredentialsInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range []struct{ name, role, vendor string }{{"ci", sqlstore.RoleOperator, ""}, {"acme-ci", sqlstore.RoleVendorAdmin, "acme"}, {"other-ci", sqlstore.RoleVendorViewer, "other"}} {
+	for _, tok := range []struct{ name, role, vendor string }{{"ci", orderhub.RoleOperator, ""}, {"acme-ci", orderhub.RoleVendorAdmin, "acme"}, {"other-ci", orderhub.RoleVendorViewer, "other"}} {
 		if _, _, err := db.CreateScopedAdminToken(ctx, tok.name, tok.role, tok.vendor); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-look", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-look", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	byAcmeOps := func(action, id string) *sqlstore.AuditEntry {
+	byAcmeOps := func(action, id string) *orderhub.AuditEntry {
 		t.Helper()
-		pg, err := db.ListAudit(ctx, sqlstore.AuditFilter{Action: action, ResourceID: id, Actor: "acme-ops"}, sqlstore.Page{})
-		if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != sqlstore.ViaConsole {
+		pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: action, ResourceID: id, Actor: "acme-ops"}, orderhub.Page{})
+		if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != orderhub.ViaConsole {
 			t.Fatalf("audit entries %s of %s by acme-ops: %+v %v", action, id, pg, err)
 		}
 		return pg.Data[0]
@@ -100,7 +99,7 @@ func TestVendorCredentialsInABrowser(t *testing.T) {
 	if res := c.do("POST", "/console/clients", url.Values{"csrf": {csrf}, "vendor": {"other"}, "scopes": {"events"}}, nil); res.Status != http.StatusForbidden {
 		t.Fatalf("a vendor-admin creates a client of another vendor: %d", res.Status)
 	}
-	if cl, _ := db.GetClient(ctx, other.ID); cl.RevokedAt != nil || !sqlstore.SecretMatches(otherSecret, cl.SecretHash) {
+	if cl, _ := db.GetClient(ctx, other.ID); cl.RevokedAt != nil || !orderhub.SecretMatches(otherSecret, cl.SecretHash) {
 		t.Fatalf("another vendor's client changed: %+v", cl)
 	}
 

@@ -10,13 +10,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // loginEntries lists the audit entries of console logins, logouts and failed logins.
-func loginEntries(t *testing.T, bd *bed) []*sqlstore.AuditEntry {
+func loginEntries(t *testing.T, bd *bed) []*orderhub.AuditEntry {
 	t.Helper()
-	pg, err := bd.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "console-session."}, sqlstore.Page{Limit: 500})
+	pg, err := bd.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: "console-session."}, orderhub.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestConsoleLoginsAreAuditedInABrowser(t *testing.T) {
 	for _, e := range es {
 		actions = append(actions, e.Action)
 		all := string(e.Before) + string(e.After)
-		if e.Actor.Name != testUser || e.Actor.Kind != sqlstore.ActorUser || !strings.HasPrefix(e.Actor.ID, "cu_") || e.Actor.Via != sqlstore.ViaConsole ||
+		if e.Actor.Name != testUser || e.Actor.Kind != orderhub.ActorUser || !strings.HasPrefix(e.Actor.ID, "cu_") || e.Actor.Via != orderhub.ViaConsole ||
 			e.ResourceID != testUser || !strings.Contains(all, `"address":"127.0.0.1"`) {
 			t.Errorf("%s: %+v %s", e.Action, e, all)
 		}

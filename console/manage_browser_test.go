@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // apiError posts body to the admin API (method, path) and returns the error message
@@ -47,14 +47,14 @@ func apiError(t *testing.T, bd *bed, method, path string, body any) string {
 }
 
 // audited reports whether the audit log holds action on id by the console user.
-func audited(t *testing.T, bd *bed, action, id string) *sqlstore.AuditEntry {
+func audited(t *testing.T, bd *bed, action, id string) *orderhub.AuditEntry {
 	t.Helper()
-	pg, err := bd.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: action}, sqlstore.Page{Limit: 100})
+	pg, err := bd.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range pg.Data {
-		if (id == "" || e.ResourceID == id) && e.Actor.Via == sqlstore.ViaConsole && e.Actor.Name == testUser {
+		if (id == "" || e.ResourceID == id) && e.Actor.Via == orderhub.ViaConsole && e.Actor.Name == testUser {
 			return e
 		}
 	}
@@ -106,11 +106,11 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		t.Fatalf("after create: secret %q, flash %q", secret, b.text("#flash"))
 	}
 	b.screenshot("32-endpoint-created")
-	eps, err := bd.DB.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme"})
+	eps, err := bd.DB.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	for _, e := range eps {
 		if e.Description == "Billing system" {
 			ep = e
@@ -177,7 +177,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 	audited(t, bd, "endpoint.delete", ep.ID)
 
 	// A vendor-viewer sees no forms and cannot open them.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)
@@ -231,7 +231,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 	b.screenshot("41-client-created")
 	id := strings.TrimSpace(b.text("h1 .mono"))
 	cl, err := bd.DB.GetClient(ctx, id)
-	if err != nil || cl.Name != "Newsletter shop" || strings.Join(cl.Scopes, " ") != "events" || !sqlstore.SecretMatches(secret, cl.SecretHash) {
+	if err != nil || cl.Name != "Newsletter shop" || strings.Join(cl.Scopes, " ") != "events" || !orderhub.SecretMatches(secret, cl.SecretHash) {
 		t.Fatalf("created client %s: %+v %v", id, cl, err)
 	}
 	if e := audited(t, bd, "client.create", id); strings.Contains(string(e.After), secret) {
@@ -247,7 +247,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 	)
 	rotated := b.text("#client-secret code")
 	cl, _ = bd.DB.GetClient(ctx, id)
-	if rotated == secret || !sqlstore.SecretMatches(rotated, cl.SecretHash) || sqlstore.SecretMatches(secret, cl.SecretHash) {
+	if rotated == secret || !orderhub.SecretMatches(rotated, cl.SecretHash) || orderhub.SecretMatches(secret, cl.SecretHash) {
 		t.Fatalf("after rotation: old %q new %q", secret, rotated)
 	}
 	b.screenshot("42-client-rotated")
@@ -319,7 +319,7 @@ func TestVendorAndPromoFormsInABrowser(t *testing.T) {
 	audited(t, bd, "promo-code.create", "SUMMER")
 
 	// A vendor-admin creates no vendors.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	a := newBrowser(t, bd.URL)

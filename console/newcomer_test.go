@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // TestConsoleNamesEndpointsAndLabelsTheChart: wherever the console links an
@@ -20,7 +20,7 @@ func TestConsoleNamesEndpointsAndLabelsTheChart(t *testing.T) {
 	b := newBed(t)
 	c := newClient(t, b)
 	c.login()
-	dead := b.deliveries(sqlstore.DeliveryDead)
+	dead := b.deliveries(orderhub.DeliveryDead)
 	ep := b.Endpoint.ID
 	link := `<a href="/console/endpoints/` + ep + `"[^>]*>CRM webhook</a>`
 	for _, path := range []string{

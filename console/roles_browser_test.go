@@ -13,7 +13,6 @@ import (
 
 	"orderhub"
 	"orderhub/console"
-	"orderhub/sqlstore"
 )
 
 // A vendor-admin in a real browser: the console starts at its vendor's endpoints,
@@ -28,7 +27,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
-	otherEP := &sqlstore.Endpoint{VendorID: "other", URL: "https://hooks.other.example/x", Description: "Other's CRM"}
+	otherEP := &orderhub.Endpoint{VendorID: "other", URL: "https://hooks.other.example/x", Description: "Other's CRM"}
 	if err := db.CreateEndpoint(ctx, otherEP); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	// An operator's change through the admin API, and one through the CLI.
@@ -59,7 +58,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	if created.ClientSecret == "" {
 		t.Fatal("no client secret")
 	}
-	cliCtx := sqlstore.WithChange(ctx, &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "retention.set", ResourceType: "retention", ResourceID: "acme", VendorID: "acme"})
+	cliCtx := orderhub.WithChange(ctx, &orderhub.Change{Actor: orderhub.CLIActor, Action: "retention.set", ResourceType: "retention", ResourceID: "acme", VendorID: "acme"})
 	dead := 30 * 24 * time.Hour
 	if err := db.SetVendorRetention(cliCtx, "acme", nil, &dead); err != nil {
 		t.Fatal(err)

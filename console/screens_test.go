@@ -20,7 +20,6 @@ import (
 
 	"orderhub"
 	"orderhub/console"
-	"orderhub/sqlstore"
 )
 
 // TestEveryPageInABrowser walks the console in a real browser as an operator and as
@@ -50,7 +49,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 	for _, v := range []string{"acme", "other"} {
 		name := map[string]string{"acme": "Acme", "other": "Other"}[v]
 		seed(db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: v, Code: strings.ToUpper(v) + "12", ProductName: name + " digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}))
-		seed(db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: v, URL: "https://hooks." + v + ".example/orderhub", Description: name + " CRM"}))
+		seed(db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://hooks." + v + ".example/orderhub", Description: name + " CRM"}))
 		_, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: strings.ToUpper(v) + "-1001", Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
 			Customer: orderhub.Customer{Email: "anna@" + v + ".example", FullName: name + " Anna"}, Total: 19900,
 			Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: name + " annual", Quantity: 1, Cost: 19900}}})
@@ -68,7 +67,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 		seed(err)
 		_, err = db.CreateClient(ctx, &orderhub.Client{VendorID: v, Name: name + " webshop", Scopes: []string{orderhub.ScopeVendorOrders}})
 		seed(err)
-		_, _, err = db.CreateScopedAdminToken(ctx, v+"-ci", sqlstore.RoleVendorAdmin, v)
+		_, _, err = db.CreateScopedAdminToken(ctx, v+"-ci", orderhub.RoleVendorAdmin, v)
 		seed(err)
 	}
 	_, err := cb.Manage.Connectors().CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: "https://app3.salesmanago.com",

@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // The forms of vendors, promo codes, OAuth client revocation, quotas and portal
@@ -58,7 +57,7 @@ func otherVendor(t *testing.T, bd *bed) (clientID string) {
 	if err := bd.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "other", Code: "OTHER10", ProductName: "Other digital", Price: "10", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, sqlstore.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	return c.ID
@@ -104,7 +103,7 @@ func TestClientRevokeInABrowser(t *testing.T) {
 	}
 	var before map[string]any
 	_ = json.Unmarshal(e.Before, &before)
-	if before["revoked_at"] != nil || before["secret_hash"] != sqlstore.Masked {
+	if before["revoked_at"] != nil || before["secret_hash"] != orderhub.Masked {
 		t.Fatalf("audit entry's before: %s", e.Before)
 	}
 
@@ -287,8 +286,8 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); p.Active {
 		t.Fatal("not deactivated")
 	}
-	var entries []*sqlstore.AuditEntry
-	pg, _ := bd.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "promo-code.update", ResourceID: "PROMOCODE"}, sqlstore.Page{Limit: 10})
+	var entries []*orderhub.AuditEntry
+	pg, _ := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code.update", ResourceID: "PROMOCODE"}, orderhub.Page{Limit: 10})
 	entries = pg.Data
 	if len(entries) != 2 || !strings.Contains(string(entries[0].Before), `"deactivated_at":null`) || strings.Contains(string(entries[0].After), `"deactivated_at":null`) {
 		t.Fatalf("audit entry of the deactivation: %+v", entries)
@@ -335,7 +334,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	}
 
 	// A vendor-viewer sees no edit link and cannot open the form.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)
@@ -516,7 +515,7 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "not found") || strings.Contains(a.text("body"), "/portal/") {
 		t.Fatalf("a vendor-admin making another vendor's link: %q", msg)
 	}
-	pg, _ := bd.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "portal-link.create"}, sqlstore.Page{Limit: 10})
+	pg, _ := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
 	for _, e := range pg.Data {
 		if e.VendorID != "acme" {
 			t.Fatalf("a link of %s was made", e.VendorID)
@@ -524,7 +523,7 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	}
 
 	// A vendor-viewer makes none.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, sqlstore.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)

@@ -12,7 +12,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // loginAs logs the client in as user and returns the CSRF token of its first page.
@@ -63,9 +62,9 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	}
 	b.screenshot("41-user-new-refused")
 	// A vendor role without a vendor.
-	b.do(chromedp.SetValue(chromedp.CSS("#username"), "acme-look"), chromedp.SetValue(chromedp.CSS("#role"), sqlstore.RoleVendorViewer),
+	b.do(chromedp.SetValue(chromedp.CSS("#username"), "acme-look"), chromedp.SetValue(chromedp.CSS("#role"), orderhub.RoleVendorViewer),
 		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#vendor-error")))
-	if got, want := b.text("#vendor-error"), cliSays(manage.ConsoleUserInput{Username: "acme-look", Password: testPassword, Role: sqlstore.RoleVendorViewer}); got != want {
+	if got, want := b.text("#vendor-error"), cliSays(manage.ConsoleUserInput{Username: "acme-look", Password: testPassword, Role: orderhub.RoleVendorViewer}); got != want {
 		t.Fatalf("the form says %q, the CLI %q", got, want)
 	}
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#username"))); v != "acme-look" {
@@ -74,7 +73,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	// A short password.
 	b.do(chromedp.SetValue(chromedp.CSS("#vendor"), "acme"), chromedp.SendKeys(chromedp.CSS("#password"), "too short"),
 		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#password-error")))
-	if got, want := b.text("#password-error"), cliSays(manage.ConsoleUserInput{Username: "acme-look", Password: "too short", Role: sqlstore.RoleVendorViewer, Vendor: "acme"}); got != want {
+	if got, want := b.text("#password-error"), cliSays(manage.ConsoleUserInput{Username: "acme-look", Password: "too short", Role: orderhub.RoleVendorViewer, Vendor: "acme"}); got != want {
 		t.Fatalf("the form says %q, the CLI %q", got, want)
 	}
 	// No password: one is generated and shown once.
@@ -83,7 +82,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	b.screenshot("42-user-created")
 	if tok, _, err := bd.DB.ConsoleLogin(ctx, "acme-look", pw, time.Hour); err != nil {
 		t.Fatalf("login with the generated password: %v", err)
-	} else if s, err := bd.DB.ConsoleSessionByToken(ctx, tok); err != nil || s.Role != sqlstore.RoleVendorViewer || s.VendorID != "acme" {
+	} else if s, err := bd.DB.ConsoleSessionByToken(ctx, tok); err != nil || s.Role != orderhub.RoleVendorViewer || s.VendorID != "acme" {
 		t.Fatalf("the new user's session: %+v %v", s, err)
 	}
 	if e := audited(t, bd, "console-user.create", "acme-look"); e.VendorID != "acme" || strings.Contains(string(e.After), pw) || !strings.Contains(string(e.After), `"password_hash":"[masked]"`) {
@@ -92,11 +91,11 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 
 	// The user page: another role.
 	b.do(chromedp.Navigate(bd.URL+"/console/users/acme-look"), chromedp.WaitVisible(chromedp.CSS("#role-form")),
-		chromedp.SetValue(chromedp.CSS("#role"), sqlstore.RoleVendorAdmin), chromedp.Click(chromedp.CSS("#save-role")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != sqlstore.RoleVendorAdmin || u.VendorID != "acme" {
+		chromedp.SetValue(chromedp.CSS("#role"), orderhub.RoleVendorAdmin), chromedp.Click(chromedp.CSS("#save-role")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin || u.VendorID != "acme" {
 		t.Fatalf("after the role change: %+v", u)
 	}
-	if e := audited(t, bd, "console-user.set-role", "acme-look"); !strings.Contains(string(e.Before), sqlstore.RoleVendorViewer) || !strings.Contains(string(e.After), sqlstore.RoleVendorAdmin) {
+	if e := audited(t, bd, "console-user.set-role", "acme-look"); !strings.Contains(string(e.Before), orderhub.RoleVendorViewer) || !strings.Contains(string(e.After), orderhub.RoleVendorAdmin) {
 		t.Fatalf("audit entry of the role change: %s → %s", e.Before, e.After)
 	}
 	b.screenshot("43-user")
@@ -136,12 +135,12 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 		t.Fatalf("disabling the last operator: %q", s)
 	}
 	b.screenshot("44-user-last-operator")
-	b.do(chromedp.SetValue(chromedp.CSS("#role"), sqlstore.RoleVendorViewer), chromedp.SetValue(chromedp.CSS("#vendor"), "acme"),
+	b.do(chromedp.SetValue(chromedp.CSS("#role"), orderhub.RoleVendorViewer), chromedp.SetValue(chromedp.CSS("#vendor"), "acme"),
 		chromedp.Click(chromedp.CSS("#save-role")), chromedp.WaitVisible(chromedp.CSS("#form-error")))
 	if s := b.text("#form-error"); !strings.Contains(s, "last active operator") {
 		t.Fatalf("demoting the last operator: %q", s)
 	}
-	if u, _ := bd.DB.GetConsoleUser(ctx, testUser); u.Role != sqlstore.RoleOperator || u.DisabledAt != nil {
+	if u, _ := bd.DB.GetConsoleUser(ctx, testUser); u.Role != orderhub.RoleOperator || u.DisabledAt != nil {
 		t.Fatalf("the last operator changed: %+v", u)
 	}
 
@@ -154,12 +153,12 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/console/users", "/console/users/" + testUser + "/disable", "/console/users/" + testUser + "/delete", "/console/users/acme-look/role"} {
-		form := url.Values{"csrf": {csrf}, "username": {"sneaky"}, "password": {testPassword}, "role": {sqlstore.RoleOperator}}
+		form := url.Values{"csrf": {csrf}, "username": {"sneaky"}, "password": {testPassword}, "role": {orderhub.RoleOperator}}
 		if res := c.do("POST", p, form, nil); res.Status != http.StatusForbidden {
 			t.Fatalf("a vendor-admin POST %s: %d", p, res.Status)
 		}
 	}
-	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != sqlstore.RoleVendorAdmin {
+	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin {
 		t.Fatalf("the vendor-admin changed its own role: %+v", u)
 	}
 	if res := c.do("GET", "/console/endpoints", nil, nil); !strings.Contains(res.Body, "acme-look") || strings.Contains(res.Body, `href="/console/users"`) {
@@ -190,7 +189,7 @@ func TestConsoleUserChangesItsOwnAccount(t *testing.T) {
 	}
 	c := newClient(t, bd)
 	csrf := c.loginAs(testUser, testPassword)
-	res := c.do("POST", "/console/users/"+testUser+"/role", url.Values{"csrf": {csrf}, "role": {sqlstore.RoleVendorViewer}, "vendor": {"acme"}}, nil)
+	res := c.do("POST", "/console/users/"+testUser+"/role", url.Values{"csrf": {csrf}, "role": {orderhub.RoleVendorViewer}, "vendor": {"acme"}}, nil)
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console/" {
 		t.Fatalf("demoting itself: %d %s", res.Status, res.Header.Get("Location"))
 	}

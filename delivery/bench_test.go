@@ -84,7 +84,7 @@ func BenchmarkThroughput(b *testing.B) {
 	b.Cleanup(srv.Close)
 	const endpoints = 4
 	for i := range endpoints {
-		if err := db.CreateEndpoint(context.Background(), &sqlstore.Endpoint{VendorID: "acme", URL: fmt.Sprintf("%s/ep%d", srv.URL, i)}); err != nil {
+		if err := db.CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: fmt.Sprintf("%s/ep%d", srv.URL, i)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -163,7 +163,7 @@ func BenchmarkLatency(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	b.Cleanup(srv.Close)
-	if err := db.CreateEndpoint(context.Background(), &sqlstore.Endpoint{VendorID: "acme", URL: srv.URL}); err != nil {
+	if err := db.CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: srv.URL}); err != nil {
 		b.Fatal(err)
 	}
 	startEngine(b, db, delivery.Config{})

@@ -8,8 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // Issue 15: the delivery metrics have a bounded number of series whatever vendors
@@ -29,8 +29,8 @@ func TestMetricsCardinalityIsBounded(t *testing.T) {
 			for _, id := range ids {
 				// With 40 endpoints the fan-out expander writes the deliveries just
 				// after the event's commit (docs/fanout.md): wait for them too.
-				ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: id, EventID: ev.ID})
-				if len(ds) != 1 || ds[0].Status != sqlstore.DeliveryFailed {
+				ds := b.deliveries(t, orderhub.DeliveryFilter{EndpointID: id, EventID: ev.ID})
+				if len(ds) != 1 || ds[0].Status != orderhub.DeliveryFailed {
 					return false
 				}
 			}

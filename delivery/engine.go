@@ -36,15 +36,14 @@ import (
 
 	"orderhub"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // Store is what the engine needs from the database (implemented by *sqlstore.DB).
 type Store interface {
 	OnCommit(func())
-	CompleteAndClaim(ctx context.Context, rs []*sqlstore.AttemptResult, opt sqlstore.CompleteOptions, claim *sqlstore.ClaimRequest) (sqlstore.CompleteReport, []*sqlstore.ClaimedDelivery, error)
+	CompleteAndClaim(ctx context.Context, rs []*orderhub.AttemptResult, opt orderhub.CompleteOptions, claim *orderhub.ClaimRequest) (orderhub.CompleteReport, []*orderhub.ClaimedDelivery, error)
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
-	DeliveryQueueStats(ctx context.Context) (sqlstore.DeliveryStats, error)
+	DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, error)
 }
 
 // DefaultSchedule is Svix's: the first attempt at once, then retries after 5 s, 5 min,
@@ -118,19 +117,19 @@ type Config struct {
 	// Bodies build the request body for an HTTP endpoint kind (e.g. zapier hooks get
 	// their trigger's item shape); kinds without one get Body's Standard Webhooks
 	// payload.
-	Bodies map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error)
+	Bodies map[string]func(*orderhub.ClaimedDelivery) ([]byte, error)
 }
 
 // Sender delivers one claimed delivery in a protocol of its own.
 type Sender interface {
-	Send(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult
+	Send(ctx context.Context, c *orderhub.ClaimedDelivery) SendResult
 }
 
 // SenderFunc adapts a function to Sender.
-type SenderFunc func(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult
+type SenderFunc func(ctx context.Context, c *orderhub.ClaimedDelivery) SendResult
 
 // Send calls f.
-func (f SenderFunc) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) SendResult {
+func (f SenderFunc) Send(ctx context.Context, c *orderhub.ClaimedDelivery) SendResult {
 	return f(ctx, c)
 }
 
@@ -274,8 +273,8 @@ type dispatcher struct {
 	total      int              // claimed and not finished in this process
 	health     *healthTable
 	rr         string                         // the vendor served first by the last claim
-	results    chan []*sqlstore.AttemptResult // from the workers: a job's attempts (and releases)
-	pending    []*sqlstore.AttemptResult      // finished (or failed at once), not yet recorded
+	results    chan []*orderhub.AttemptResult // from the workers: a job's attempts (and releases)
+	pending    []*orderhub.AttemptResult      // finished (or failed at once), not yet recorded
 	written    chan written
 	writing    bool
 	stopping   bool
@@ -285,7 +284,7 @@ type dispatcher struct {
 }
 
 // maxFollow is how many deliveries of a head's queue a claim takes behind it
-// (sqlstore.ClaimRequest.Follow): one worker sends them in order, so the events of
+// (orderhub.ClaimRequest.Follow): one worker sends them in order, so the events of
 // one order (customer, contract, order, confirmation: one ordering key) take one
 // claim and one completion rather than four of each.
 const maxFollow = 15
@@ -299,7 +298,7 @@ const maxWide = 256
 // (one attempt is in flight at a time). A delivery behind the head is sent only
 // before sendBy, so that its attempt ends within its lease.
 type job struct {
-	c      *sqlstore.ClaimedDelivery
+	c      *orderhub.ClaimedDelivery
 	sendBy time.Time
 }
 
@@ -313,11 +312,11 @@ type run struct {
 
 type written struct {
 	at, end time.Time // when the write began and returned (the leases began between)
-	results []*sqlstore.AttemptResult
+	results []*orderhub.AttemptResult
 	limit   int // claim limit asked for
 	borrow  int // and borrowing allowed
-	rep     sqlstore.CompleteReport
-	claimed []*sqlstore.ClaimedDelivery
+	rep     orderhub.CompleteReport
+	claimed []*orderhub.ClaimedDelivery
 	err     error
 }
 
@@ -329,7 +328,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	d := &dispatcher{
 		e: e, queued: map[string][]job{}, inflight: map[string]int{}, running: map[string][]run{},
 		outs: map[string]int{}, vendorOuts: map[string]int{}, health: newHealthTable(&e.cfg),
-		results: make(chan []*sqlstore.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
+		results: make(chan []*orderhub.AttemptResult, 2*e.cfg.Workers), written: make(chan written, 1),
 		ctx: context.WithoutCancel(ctx), stop: ctx.Done(),
 	}
 	statsCtx, stopStats := context.WithCancel(context.Background())
@@ -438,9 +437,9 @@ func (d *dispatcher) write(limit, borrow int) {
 	results := d.pending
 	d.pending = nil
 	d.writing = true
-	var req *sqlstore.ClaimRequest
+	var req *orderhub.ClaimRequest
 	if limit > 0 || borrow > 0 {
-		req = &sqlstore.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, Borrow: borrow, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease,
+		req = &orderhub.ClaimRequest{Owner: e.cfg.Owner, Limit: limit, Borrow: borrow, PerEndpoint: e.cfg.PerEndpoint, Lease: e.cfg.Lease,
 			Workers: e.cfg.Workers, InFlight: make(map[string]int, len(d.vendorOuts)), After: d.rr, Follow: maxFollow}
 		for v, n := range d.vendorOuts {
 			req.InFlight[v] = n
@@ -466,7 +465,7 @@ func (d *dispatcher) write(limit, borrow int) {
 		}
 		d.health.sweep(now)
 	}
-	opt := sqlstore.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
+	opt := orderhub.CompleteOptions{DisableAfter: max(e.cfg.DisableAfter, 0)}
 	if e.cfg.Alerter != nil {
 		opt.AlertFailingAfter, opt.AlertInterval = e.cfg.AlertFailingAfter, e.cfg.AlertInterval
 	}
@@ -519,7 +518,7 @@ func (d *dispatcher) untilNextDue(ctx context.Context) time.Duration {
 
 // claimed queues newly claimed deliveries (claimed in a write that began at and
 // returned at end) and starts what may start.
-func (d *dispatcher) claimed(cs []*sqlstore.ClaimedDelivery, at, end time.Time) {
+func (d *dispatcher) claimed(cs []*orderhub.ClaimedDelivery, at, end time.Time) {
 	if d.stopping {
 		// A claim that finished after shutdown began: nothing is started (the
 		// leases expire and the deliveries are claimed again), and nothing is
@@ -566,23 +565,23 @@ const circuitOpenError = "not sent: the endpoint's circuit is open after failing
 // shortCircuit fails a delivery at once, without a request, because its endpoint's
 // circuit is open: an attempt like any failed one (it follows the retry schedule),
 // retried no sooner than wait (when the next probe may go).
-func (e *Engine) shortCircuit(c *sqlstore.ClaimedDelivery, wait time.Duration) *sqlstore.AttemptResult {
+func (e *Engine) shortCircuit(c *orderhub.ClaimedDelivery, wait time.Duration) *orderhub.AttemptResult {
 	e.m.shortCircuits.Inc()
-	r := &sqlstore.AttemptResult{Claim: c, StartedAt: e.cfg.Clock(), Error: circuitOpenError}
+	r := &orderhub.AttemptResult{Claim: c, StartedAt: e.cfg.Clock(), Error: circuitOpenError}
 	if n := c.Attempts + 1; n >= len(e.cfg.Schedule) {
-		r.Outcome = sqlstore.OutcomeDead
+		r.Outcome = orderhub.OutcomeDead
 	} else {
-		r.Outcome = sqlstore.OutcomeRetry
+		r.Outcome = orderhub.OutcomeRetry
 		r.RetryIn = max(e.retryDelay(n, 0), wait)
 	}
 	return r
 }
 
 // released hands back deliveries claimed behind a head and not sent.
-func released(cs []*sqlstore.ClaimedDelivery) []*sqlstore.AttemptResult {
-	out := make([]*sqlstore.AttemptResult, len(cs))
+func released(cs []*orderhub.ClaimedDelivery) []*orderhub.AttemptResult {
+	out := make([]*orderhub.AttemptResult, len(cs))
 	for i, c := range cs {
-		out[i] = &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased}
+		out[i] = &orderhub.AttemptResult{Claim: c, Outcome: orderhub.OutcomeReleased}
 	}
 	return out
 }
@@ -590,15 +589,15 @@ func released(cs []*sqlstore.ClaimedDelivery) []*sqlstore.AttemptResult {
 // attemptJob sends a job's head, then each delivery behind it while the one before
 // was delivered and there is time left in the lease; the rest is released. The
 // results are in seq order, which the completion relies on.
-func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job, start *atomic.Int64) []*sqlstore.AttemptResult {
+func (e *Engine) attemptJob(ctx context.Context, stop <-chan struct{}, j job, start *atomic.Int64) []*orderhub.AttemptResult {
 	if time.Now().After(j.sendBy) {
 		// It waited in the queue too long: its lease might end during the attempt.
-		return released(append([]*sqlstore.ClaimedDelivery{j.c}, j.c.Next...))
+		return released(append([]*orderhub.ClaimedDelivery{j.c}, j.c.Next...))
 	}
-	out := make([]*sqlstore.AttemptResult, 0, 1+len(j.c.Next))
+	out := make([]*orderhub.AttemptResult, 0, 1+len(j.c.Next))
 	out = append(out, e.attempt(ctx, j.c))
 	for i, c := range j.c.Next {
-		if out[len(out)-1].Outcome != sqlstore.OutcomeDelivered || time.Now().After(j.sendBy) || shuttingDown(stop) {
+		if out[len(out)-1].Outcome != orderhub.OutcomeDelivered || time.Now().After(j.sendBy) || shuttingDown(stop) {
 			return append(out, released(j.c.Next[i:])...)
 		}
 		start.Store(time.Now().UnixNano())
@@ -645,7 +644,7 @@ func (d *dispatcher) start(ep string) {
 
 // finished accounts for a finished job (its head's result first), updates its
 // endpoint's health and starts what may start.
-func (d *dispatcher) finished(results []*sqlstore.AttemptResult) {
+func (d *dispatcher) finished(results []*orderhub.AttemptResult) {
 	c := results[0].Claim
 	ep := c.EndpointID
 	d.inflight[ep]--
@@ -667,7 +666,7 @@ func (d *dispatcher) finished(results []*sqlstore.AttemptResult) {
 	d.untrack(c, 1)
 	now := time.Now()
 	for _, r := range results {
-		if r.Outcome == sqlstore.OutcomeReleased {
+		if r.Outcome == orderhub.OutcomeReleased {
 			break
 		}
 		if until := d.health.record(r, now); !until.IsZero() {
@@ -687,7 +686,7 @@ func (d *dispatcher) finished(results []*sqlstore.AttemptResult) {
 }
 
 // untrack takes n deliveries like c out of the in-flight counts.
-func (d *dispatcher) untrack(c *sqlstore.ClaimedDelivery, n int) {
+func (d *dispatcher) untrack(c *orderhub.ClaimedDelivery, n int) {
 	if d.outs[c.EndpointID] -= n; d.outs[c.EndpointID] <= 0 {
 		delete(d.outs, c.EndpointID)
 	}
@@ -711,20 +710,20 @@ func (d *dispatcher) opened(ep string, until, now time.Time) {
 }
 
 // report updates metrics and logs from a recorded batch of attempts.
-func (e *Engine) report(batch []*sqlstore.AttemptResult, rep sqlstore.CompleteReport) {
+func (e *Engine) report(batch []*orderhub.AttemptResult, rep orderhub.CompleteReport) {
 	e.m.lostLeases.Add(float64(rep.Stale))
 	for _, r := range batch {
 		c := r.Claim
-		if r.Outcome == sqlstore.OutcomeReleased {
+		if r.Outcome == orderhub.OutcomeReleased {
 			continue // not an attempt
 		}
 		e.m.outcomes.WithLabelValues(r.Outcome.String()).Inc()
 		switch r.Outcome {
-		case sqlstore.OutcomeDelivered:
+		case orderhub.OutcomeDelivered:
 			if e.streak[c.EndpointID] != 0 {
 				delete(e.streak, c.EndpointID)
 			}
-		case sqlstore.OutcomeRetry, sqlstore.OutcomeDead:
+		case orderhub.OutcomeRetry, orderhub.OutcomeDead:
 			if r.Error == circuitOpenError {
 				continue // counted in orderhub_delivery_short_circuited_total
 			}
@@ -778,5 +777,5 @@ func (e *Engine) statsLoop(ctx context.Context) {
 // Alerter takes the operational alerts of recorded attempts. Alert must not block
 // for long: it runs on the dispatcher (package alert queues and sends them).
 type Alerter interface {
-	Alert(sqlstore.Alert)
+	Alert(orderhub.Alert)
 }

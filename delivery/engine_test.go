@@ -165,9 +165,9 @@ func setupWith(t *testing.T, dsn string, cfg delivery.Config, opt sqlstore.Optio
 	return &bundle{db: db, eng: eng, reg: reg}
 }
 
-func (b *bundle) endpoint(t *testing.T, vendor, url string, types ...string) *sqlstore.Endpoint {
+func (b *bundle) endpoint(t *testing.T, vendor, url string, types ...string) *orderhub.Endpoint {
 	t.Helper()
-	e := &sqlstore.Endpoint{VendorID: vendor, URL: url, EventTypes: types}
+	e := &orderhub.Endpoint{VendorID: vendor, URL: url, EventTypes: types}
 	if err := b.db.CreateEndpoint(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (b *bundle) deliveries(t *testing.T, f sqlstore.DeliveryFilter) []*sqlstore.Delivery {
+func (b *bundle) deliveries(t *testing.T, f orderhub.DeliveryFilter) []*orderhub.Delivery {
 	t.Helper()
 	ds, err := b.db.ListDeliveries(context.Background(), f)
 	if err != nil {
@@ -205,16 +205,16 @@ func (b *bundle) deliveries(t *testing.T, f sqlstore.DeliveryFilter) []*sqlstore
 
 func (b *bundle) status(t *testing.T, ep, eventID string) string {
 	t.Helper()
-	ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep, EventID: eventID})
+	ds := b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep, EventID: eventID})
 	if len(ds) != 1 {
 		t.Fatalf("%d deliveries of %s to %s", len(ds), eventID, ep)
 	}
 	return ds[0].Status
 }
 
-func (b *bundle) attempts(t *testing.T, ep, eventID string) []*sqlstore.Attempt {
+func (b *bundle) attempts(t *testing.T, ep, eventID string) []*orderhub.Attempt {
 	t.Helper()
-	ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep, EventID: eventID})
+	ds := b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep, EventID: eventID})
 	if len(ds) != 1 {
 		t.Fatalf("%d deliveries of %s to %s", len(ds), eventID, ep)
 	}
@@ -266,7 +266,7 @@ func TestDeliverySignedAndRecorded(t *testing.T) {
 	b.endpoint(t, "globex", other.srv.URL+"/hook")
 	ev := b.event(t, "acme", "contract-created", "cus_1", 1)
 
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDelivered })
 	got := rc.requests()
 	if len(got) != 1 {
 		t.Fatalf("%d requests", len(got))
@@ -315,7 +315,7 @@ func TestRetryThenSuccess(t *testing.T) {
 	})
 	ep := b.endpoint(t, "acme", rc.srv.URL)
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDelivered })
 	got := rc.requests()
 	if len(got) != 3 {
 		t.Fatalf("%d requests, want 3", len(got))
@@ -338,7 +338,7 @@ func TestRetryThenSuccess(t *testing.T) {
 			t.Fatalf("attempt numbers: %+v", as)
 		}
 	}
-	d := b.deliveries(t, sqlstore.DeliveryFilter{EventID: ev.ID})[0]
+	d := b.deliveries(t, orderhub.DeliveryFilter{EventID: ev.ID})[0]
 	if d.Attempts != 3 || d.DeliveredAt == nil || d.LastStatus != 204 {
 		t.Fatalf("delivery: %+v", d)
 	}
@@ -354,11 +354,11 @@ func TestGoneRemovesEndpoint(t *testing.T) {
 		e, err := b.db.GetEndpoint(context.Background(), "acme", ep.ID)
 		return err == nil && e.DeletedAt != nil
 	})
-	if s := b.status(t, ep.ID, first.ID); s != sqlstore.DeliveryCanceled {
+	if s := b.status(t, ep.ID, first.ID); s != orderhub.DeliveryCanceled {
 		t.Fatalf("gone delivery is %s", s)
 	}
 	b.event(t, "acme", "t", "k", 2)
-	if ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID}); len(ds) != 1 {
+	if ds := b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID}); len(ds) != 1 {
 		t.Fatalf("a deleted endpoint got new deliveries: %d", len(ds))
 	}
 	if n := len(rc.requests()); n != 1 {
@@ -384,7 +384,7 @@ func TestTimeoutIsRetried(t *testing.T) {
 	t.Cleanup(func() { close(block); srv.Close() })
 	ep := b.endpoint(t, "acme", srv.URL)
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDelivered })
 	// The first attempt timed out; on a starved machine a later one may too, but
 	// the last one succeeded.
 	as := b.attempts(t, ep.ID, ev.ID)
@@ -404,7 +404,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	rc := newReceiver(t, func(received, int) int { return http.StatusFound })
 	ep := b.endpoint(t, "acme", rc.srv.URL)
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDead })
+	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDead })
 	if n := len(rc.requests()); n != 1 {
 		t.Fatalf("%d requests: the redirect was followed", n)
 	}
@@ -471,11 +471,11 @@ func TestOrderingUnderFailures(t *testing.T) {
 		}
 	}
 	waitFor(t, "all keys on B", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: epB.ID, Status: sqlstore.DeliveryDelivered})) == len(keys)*perKey
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: epB.ID, Status: orderhub.DeliveryDelivered})) == len(keys)*perKey
 	})
 	healed.Store(true)
 	waitFor(t, "bad key on A", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: epA.ID, Status: sqlstore.DeliveryDelivered})) == len(keys)*perKey
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: epA.ID, Status: orderhub.DeliveryDelivered})) == len(keys)*perKey
 	})
 	for name, rc := range map[string]*receiver{"A": a, "B": bRecv} {
 		// Per key, event n is never sent before event n-1 was accepted.
@@ -513,7 +513,7 @@ func TestReplayDead(t *testing.T) {
 	e1 := b.event(t, "acme", "t", "k", 1)
 	e2 := b.event(t, "acme", "t", "k", 2)
 	waitFor(t, "both dead", func() bool {
-		return b.status(t, ep.ID, e1.ID) == sqlstore.DeliveryDead && b.status(t, ep.ID, e2.ID) == sqlstore.DeliveryDead
+		return b.status(t, ep.ID, e1.ID) == orderhub.DeliveryDead && b.status(t, ep.ID, e2.ID) == orderhub.DeliveryDead
 	})
 	if n := len(rc.requests()); n != 4 {
 		t.Fatalf("%d requests, want 2 attempts × 2 events", n)
@@ -524,14 +524,14 @@ func TestReplayDead(t *testing.T) {
 		t.Fatalf("replay: %d %v", n, err)
 	}
 	waitFor(t, "replayed", func() bool {
-		return b.status(t, ep.ID, e1.ID) == sqlstore.DeliveryDelivered && b.status(t, ep.ID, e2.ID) == sqlstore.DeliveryDelivered
+		return b.status(t, ep.ID, e1.ID) == orderhub.DeliveryDelivered && b.status(t, ep.ID, e2.ID) == orderhub.DeliveryDelivered
 	})
 	got := rc.requests()[4:]
 	if len(got) != 2 || got[0].Payload.ID != e1.ID || got[1].Payload.ID != e2.ID || got[0].Header.Get("webhook-id") != e1.ID {
 		t.Fatalf("replayed requests out of order or re-identified: %+v", got)
 	}
 	// Replaying one delivered delivery sends it once more.
-	d := b.deliveries(t, sqlstore.DeliveryFilter{EventID: e1.ID})[0]
+	d := b.deliveries(t, orderhub.DeliveryFilter{EventID: e1.ID})[0]
 	if _, err := b.db.ReplayDelivery(context.Background(), "acme", d.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +551,7 @@ func TestSecretRotationBothSign(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDelivered })
 	r := rc.requests()[0]
 	if sigs := strings.Fields(r.Header.Get("webhook-signature")); len(sigs) != 2 {
 		t.Fatalf("signatures during overlap: %q", sigs)
@@ -568,7 +568,7 @@ func TestSecretRotationBothSign(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev2 := b.event(t, "acme", "t", "k", 2)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev2.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev2.ID) == orderhub.DeliveryDelivered })
 	r = rc.requests()[1]
 	old, _ := standardwebhooks.NewWebhook(rot.Secret)
 	if err := old.Verify(r.Body, r.Header); !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
@@ -586,7 +586,7 @@ func TestSSRFGuardRefusesLoopback(t *testing.T) {
 	rc := newReceiver(t, nil)
 	ep := b.endpoint(t, "acme", rc.srv.URL) // http://127.0.0.1:port
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDead })
+	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDead })
 	if n := len(rc.requests()); n != 0 {
 		t.Fatalf("the guard let %d requests through", n)
 	}
@@ -606,7 +606,7 @@ func TestAutoDisableEmitsEvent(t *testing.T) {
 	down := newReceiver(t, func(received, int) int { return http.StatusInternalServerError })
 	watch := newReceiver(t, nil)
 	ep := b.endpoint(t, "acme", down.srv.URL, "t")
-	b.endpoint(t, "acme", watch.srv.URL, sqlstore.EventEndpointDisabled)
+	b.endpoint(t, "acme", watch.srv.URL, orderhub.EventEndpointDisabled)
 	b.event(t, "acme", "t", "k", 1)
 	waitFor(t, "endpoint-disabled delivered", func() bool { return len(watch.requests()) == 1 })
 	r := watch.requests()[0]
@@ -614,7 +614,7 @@ func TestAutoDisableEmitsEvent(t *testing.T) {
 		EndpointID string `json:"endpointId"`
 		Reason     string `json:"reason"`
 	}
-	if err := json.Unmarshal(r.Payload.Data, &data); err != nil || r.Payload.Type != sqlstore.EventEndpointDisabled || data.EndpointID != ep.ID || data.Reason == "" {
+	if err := json.Unmarshal(r.Payload.Data, &data); err != nil || r.Payload.Type != orderhub.EventEndpointDisabled || data.EndpointID != ep.ID || data.Reason == "" {
 		t.Fatalf("endpoint-disabled payload: %s", r.Body)
 	}
 	e, _ := b.db.GetEndpoint(context.Background(), "acme", ep.ID)
@@ -639,8 +639,8 @@ func TestPerEndpointCap(t *testing.T) {
 		b.event(t, "globex", "t", fmt.Sprintf("k%d", i), 1)
 	}
 	waitFor(t, "all delivered", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: epSlow.ID, Status: sqlstore.DeliveryDelivered})) == 30 &&
-			len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: epFast.ID, Status: sqlstore.DeliveryDelivered})) == 30
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: epSlow.ID, Status: orderhub.DeliveryDelivered})) == 30 &&
+			len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: epFast.ID, Status: orderhub.DeliveryDelivered})) == 30
 	})
 	if m := slow.maxConc.Load(); m > 3 || m < 1 {
 		t.Fatalf("max concurrency at the slow endpoint %d, cap 3", m)

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 	"orderhub/sqlstore/pgtest"
 )
 
@@ -136,7 +136,7 @@ func testNoisyNeighbour(t *testing.T, dsn string) {
 	}
 	t0 := time.Now()
 	deadline := t0.Add(30 * time.Second)
-	for len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: victimEP.ID, Status: sqlstore.DeliveryDelivered, Limit: 1000})) < keys*perKey {
+	for len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: victimEP.ID, Status: orderhub.DeliveryDelivered, Limit: 1000})) < keys*perKey {
 		if time.Now().After(deadline) {
 			t.Fatalf("victim starved: %d of %d deliveries arrived while %d attacker attempts hang",
 				len(victim.requests()), keys*perKey, hang.total.Load())
@@ -209,7 +209,7 @@ func TestCircuitBreakerFailsFastAndProbes(t *testing.T) {
 		if metricValue(t, b.reg, "orderhub_delivery_circuit_opens_total", "") < 1 {
 			return false
 		}
-		for _, d := range b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryFailed}) {
+		for _, d := range b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID, Status: orderhub.DeliveryFailed}) {
 			if strings.Contains(d.LastError, "circuit is open") && d.NextAttemptAt != nil && time.Until(*d.NextAttemptAt) > 100*time.Millisecond {
 				return true // retried when the probe may go, not after the schedule's 5 ms
 			}
@@ -227,7 +227,7 @@ func TestCircuitBreakerFailsFastAndProbes(t *testing.T) {
 	}
 	failing.Store(false)
 	waitFor(t, "everything delivered after the probe succeeded", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryDelivered})) == 2*keys
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID, Status: orderhub.DeliveryDelivered})) == 2*keys
 	})
 	last := map[string]int{}
 	for _, r := range rc.requests() {
@@ -277,9 +277,9 @@ func TestProbeTakesOneDelivery(t *testing.T) {
 	})
 	// The heads claimed while it is open fail at once and wait for the probe.
 	waitFor(t, "every delivery to wait for the probe", func() bool {
-		ds := b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID})
+		ds := b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID})
 		for _, d := range ds {
-			if d.Status != sqlstore.DeliveryFailed || d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 100*time.Millisecond {
+			if d.Status != orderhub.DeliveryFailed || d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 100*time.Millisecond {
 				return false
 			}
 		}
@@ -289,7 +289,7 @@ func TestProbeTakesOneDelivery(t *testing.T) {
 	shortBefore := metricValue(t, b.reg, "orderhub_delivery_short_circuited_total", "")
 	requestsBefore := len(rc.requests())
 	waitFor(t, "everything delivered after the probe", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryDelivered})) == keys
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID, Status: orderhub.DeliveryDelivered})) == keys
 	})
 	if n := metricValue(t, b.reg, "orderhub_delivery_short_circuited_total", "") - shortBefore; n > 0 {
 		t.Fatalf("%v deliveries failed without a request once the circuit was half-open: the claim took more than the probe", n)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/delivery"
 	"orderhub/sqlstore"
 )
@@ -24,7 +25,7 @@ func TestExpandedFanoutDeliversInOrder(t *testing.T) {
 		sqlstore.Options{InlineFanout: 2, FanoutBatch: 7})
 	const endpoints, perKey = 5, 6
 	var rcs []*receiver
-	var eps []*sqlstore.Endpoint
+	var eps []*orderhub.Endpoint
 	for i := 0; i < endpoints; i++ {
 		var calls atomic.Int32
 		rc := newReceiver(t, func(received, int) int {
@@ -44,7 +45,7 @@ func TestExpandedFanoutDeliversInOrder(t *testing.T) {
 	}
 	for _, e := range eps {
 		waitFor(t, "every event on "+e.ID, func() bool {
-			return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryDelivered})) == len(keys)*perKey
+			return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryDelivered})) == len(keys)*perKey
 		})
 	}
 	for i, rc := range rcs {

@@ -3,7 +3,7 @@ package delivery
 import (
 	"time"
 
-	"orderhub/sqlstore"
+	"orderhub"
 )
 
 // Endpoint health: how many attempts an endpoint may have in flight in this process.
@@ -135,14 +135,14 @@ func (t *healthTable) wide(ep string, now, oldest time.Time) bool {
 
 // record updates ep's health with a finished attempt. It returns the time until
 // which the circuit opened (zero: it did not open now).
-func (t *healthTable) record(r *sqlstore.AttemptResult, now time.Time) time.Time {
+func (t *healthTable) record(r *orderhub.AttemptResult, now time.Time) time.Time {
 	ep := r.Claim.EndpointID
-	if r.Outcome == sqlstore.OutcomeGone {
+	if r.Outcome == orderhub.OutcomeGone {
 		delete(t.eps, ep)
 		return time.Time{}
 	}
 	h := t.get(ep, now)
-	if r.Outcome == sqlstore.OutcomeDelivered {
+	if r.Outcome == orderhub.OutcomeDelivered {
 		h.failures, h.opens, h.openUntil = 0, 0, time.Time{}
 		if h.latency == 0 {
 			h.latency = r.Latency

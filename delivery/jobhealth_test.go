@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // A hanging attempt (one running longer than SlowAfter) stops new attempts to its
@@ -51,7 +51,7 @@ func TestLongJobOfFastAttemptsIsNotHanging(t *testing.T) {
 	waitFor(t, "the job past SlowAfter", func() bool { return len(rc.requests()) >= 2+8 })
 	b.event(t, "acme", "t", "b", 0)
 	waitFor(t, "everything delivered", func() bool {
-		return len(b.deliveries(t, sqlstore.DeliveryFilter{EndpointID: ep.ID, Status: sqlstore.DeliveryDelivered})) == n+3
+		return len(b.deliveries(t, orderhub.DeliveryFilter{EndpointID: ep.ID, Status: orderhub.DeliveryDelivered})) == n+3
 	})
 	mu.Lock()
 	defer mu.Unlock()
@@ -70,7 +70,7 @@ func TestShortLeaseStillDelivers(t *testing.T) {
 	ep := b.endpoint(t, "acme", rc.srv.URL)
 	ev := b.event(t, "acme", "t", "k", 0)
 	deadline := time.Now().Add(20 * time.Second)
-	for b.status(t, ep.ID, ev.ID) != sqlstore.DeliveryDelivered {
+	for b.status(t, ep.ID, ev.ID) != orderhub.DeliveryDelivered {
 		if time.Now().After(deadline) {
 			t.Fatalf("not delivered in 20 s with a 11 s lease (%d requests)", len(rc.requests()))
 		}
@@ -86,7 +86,7 @@ func TestSenderAttemptBoundedByTimeout(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
 	b := setup(t, delivery.Config{Timeout: 500 * time.Millisecond, Senders: map[string]delivery.Sender{
-		testKind: delivery.SenderFunc(func(ctx context.Context, _ *sqlstore.ClaimedDelivery) delivery.SendResult {
+		testKind: delivery.SenderFunc(func(ctx context.Context, _ *orderhub.ClaimedDelivery) delivery.SendResult {
 			if calls.Add(1) > 1 {
 				return delivery.SendResult{StatusCode: 200}
 			}
@@ -98,12 +98,12 @@ func TestSenderAttemptBoundedByTimeout(t *testing.T) {
 			}
 		}),
 	}})
-	ep := &sqlstore.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
+	ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
 	if err := b.db.CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryDelivered })
 	as := b.attempts(t, ep.ID, ev.ID)
 	if len(as) != 2 || as[0].Error == "" || as[0].LatencyMS > 10_000 {
 		t.Fatalf("attempts %+v: the first must end at the 500 ms timeout, failed, and be retried", as)

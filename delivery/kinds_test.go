@@ -12,28 +12,28 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // testKind is a connector kind whose sender the test supplies.
-const testKind = sqlstore.EndpointYespo
+const testKind = orderhub.EndpointYespo
 
 // A kind's Bodies entry shapes the body; it is still signed like any other.
 func TestBodiesPerKind(t *testing.T) {
 	t.Parallel()
-	b := setup(t, delivery.Config{AllowPrivateTargets: true, Bodies: map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error){
-		sqlstore.EndpointZapier: func(c *sqlstore.ClaimedDelivery) ([]byte, error) {
+	b := setup(t, delivery.Config{AllowPrivateTargets: true, Bodies: map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){
+		orderhub.EndpointZapier: func(c *orderhub.ClaimedDelivery) ([]byte, error) {
 			return []byte(`{"item":"` + c.EventID + `"}`), nil
 		},
 	}})
 	rc := newReceiver(t, nil)
-	hook := &sqlstore.Endpoint{VendorID: "acme", URL: rc.srv.URL, Kind: sqlstore.EndpointZapier}
+	hook := &orderhub.Endpoint{VendorID: "acme", URL: rc.srv.URL, Kind: orderhub.EndpointZapier}
 	if err := b.db.CreateEndpoint(context.Background(), hook); err != nil {
 		t.Fatal(err)
 	}
 	ev := b.event(t, "acme", "t", "k", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, hook.ID, ev.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, hook.ID, ev.ID) == orderhub.DeliveryDelivered })
 	r := rc.requests()[0]
 	if string(r.Body) != `{"item":"`+ev.ID+`"}` {
 		t.Fatalf("body %s", r.Body)
@@ -50,7 +50,7 @@ func TestSenderPerKind(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
 	b := setup(t, delivery.Config{Senders: map[string]delivery.Sender{
-		testKind: delivery.SenderFunc(func(_ context.Context, c *sqlstore.ClaimedDelivery) delivery.SendResult {
+		testKind: delivery.SenderFunc(func(_ context.Context, c *orderhub.ClaimedDelivery) delivery.SendResult {
 			n := calls.Add(1)
 			switch {
 			case strings.Contains(string(c.EventData), `"k":"reject"`):
@@ -61,17 +61,17 @@ func TestSenderPerKind(t *testing.T) {
 			return delivery.SendResult{StatusCode: 200, Response: "ok"}
 		}),
 	}})
-	ep := &sqlstore.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
+	ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
 	if err := b.db.CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
 	ok := b.event(t, "acme", "t", "fine", 1)
-	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ok.ID) == sqlstore.DeliveryDelivered })
+	waitFor(t, "delivered", func() bool { return b.status(t, ep.ID, ok.ID) == orderhub.DeliveryDelivered })
 	if as := b.attempts(t, ep.ID, ok.ID); len(as) != 2 || as[0].StatusCode != 503 || as[1].ResponseBody != "ok" {
 		t.Fatalf("attempts: %+v", as)
 	}
 	bad := b.event(t, "acme", "t", "reject", 1)
-	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, bad.ID) == sqlstore.DeliveryDead })
+	waitFor(t, "dead", func() bool { return b.status(t, ep.ID, bad.ID) == orderhub.DeliveryDead })
 	if as := b.attempts(t, ep.ID, bad.ID); len(as) != 1 || as[0].Error != "rejected" {
 		t.Fatalf("permanent failure retried: %+v", as)
 	}
@@ -88,8 +88,8 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 	ep := b.endpoint(t, "acme", srv.URL)
 	ev := b.event(t, "acme", "t", "k", 1)
 	waitFor(t, "first attempt", func() bool { return len(b.attempts(t, ep.ID, ev.ID)) == 1 })
-	waitFor(t, "failure recorded", func() bool { return b.status(t, ep.ID, ev.ID) == sqlstore.DeliveryFailed })
-	d := b.deliveries(t, sqlstore.DeliveryFilter{EventID: ev.ID})[0]
+	waitFor(t, "failure recorded", func() bool { return b.status(t, ep.ID, ev.ID) == orderhub.DeliveryFailed })
+	d := b.deliveries(t, orderhub.DeliveryFilter{EventID: ev.ID})[0]
 	// Retry-After (2 h) beats the schedule's 10 ms, capped at MaxRetryAfter (30 min).
 	if d.NextAttemptAt == nil || d.NextAttemptAt.Sub(d.UpdatedAt) != 30*time.Minute {
 		t.Fatalf("next attempt %v after the failure at %v, want 30m", d.NextAttemptAt, d.UpdatedAt)

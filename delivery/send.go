@@ -19,7 +19,6 @@ import (
 
 	"orderhub"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // Payload is the JSON body of every webhook delivery (Standard Webhooks' {type,
@@ -40,7 +39,7 @@ type Payload struct {
 }
 
 // Body returns the request body of a claimed delivery.
-func Body(c *sqlstore.ClaimedDelivery) ([]byte, error) {
+func Body(c *orderhub.ClaimedDelivery) ([]byte, error) {
 	data := c.EventData
 	if len(data) == 0 {
 		data = json.RawMessage("null")
@@ -56,7 +55,7 @@ func Sign(secrets []string, msgID string, ts time.Time, body []byte) (string, er
 	prefix := msgID + "." + strconv.FormatInt(ts.Unix(), 10) + "."
 	var sb strings.Builder
 	for i, s := range secrets {
-		key, err := sqlstore.SecretKey(s)
+		key, err := orderhub.SecretKey(s)
 		if err != nil {
 			return "", fmt.Errorf("signing secret %d: %w", i, err)
 		}
@@ -75,8 +74,8 @@ func Sign(secrets []string, msgID string, ts time.Time, body []byte) (string, er
 const maxResponseKept = 1024
 
 // attempt sends one claimed delivery and classifies the answer.
-func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqlstore.AttemptResult {
-	r := &sqlstore.AttemptResult{Claim: c, StartedAt: e.cfg.Clock()}
+func (e *Engine) attempt(ctx context.Context, c *orderhub.ClaimedDelivery) *orderhub.AttemptResult {
+	r := &orderhub.AttemptResult{Claim: c, StartedAt: e.cfg.Clock()}
 	start := time.Now()
 	var status int
 	var respBody string
@@ -116,13 +115,13 @@ func (e *Engine) attempt(ctx context.Context, c *sqlstore.ClaimedDelivery) *sqls
 	n := c.Attempts + 1 // this attempt's number
 	switch {
 	case err == nil && status >= 200 && status < 300:
-		r.Outcome = sqlstore.OutcomeDelivered
+		r.Outcome = orderhub.OutcomeDelivered
 	case err == nil && status == http.StatusGone && e.cfg.Senders[c.Kind] == nil:
-		r.Outcome = sqlstore.OutcomeGone
+		r.Outcome = orderhub.OutcomeGone
 	case permanent, n >= len(e.cfg.Schedule), isPermanent(err):
-		r.Outcome = sqlstore.OutcomeDead
+		r.Outcome = orderhub.OutcomeDead
 	default:
-		r.Outcome = sqlstore.OutcomeRetry
+		r.Outcome = orderhub.OutcomeRetry
 		r.RetryIn = e.retryDelay(n, retryAfter)
 	}
 	return r
@@ -158,7 +157,7 @@ func (e *Engine) retryDelay(n int, retryAfter time.Duration) time.Duration {
 
 // send POSTs the delivery and returns the status, the first KiB of the response body
 // and the Retry-After it asked for.
-func (e *Engine) send(ctx context.Context, c *sqlstore.ClaimedDelivery, now time.Time) (int, string, time.Duration, error) {
+func (e *Engine) send(ctx context.Context, c *orderhub.ClaimedDelivery, now time.Time) (int, string, time.Duration, error) {
 	build := Body
 	if b := e.cfg.Bodies[c.Kind]; b != nil {
 		build = b

@@ -39,7 +39,7 @@ func TestShutdownDoesNotStartAJobsFollowers(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(gate)
-	ep := &sqlstore.Endpoint{VendorID: "acme", URL: srv.URL}
+	ep := &orderhub.Endpoint{VendorID: "acme", URL: srv.URL}
 	if err := db.CreateEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +71,13 @@ func TestShutdownDoesNotStartAJobsFollowers(t *testing.T) {
 			if g := got.Load(); g != 1 {
 				t.Fatalf("the receiver got %d requests after shutdown began with one in flight; want 1", g)
 			}
-			ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID})
+			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
 			delivered, free := 0, 0
 			for _, d := range ds {
-				if d.Status == sqlstore.DeliveryDelivered {
+				if d.Status == orderhub.DeliveryDelivered {
 					delivered++
 				} else if d.InFlightUntil == nil {
 					free++

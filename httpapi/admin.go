@@ -26,7 +26,7 @@ type adminAuth struct {
 
 type cachedAdmin struct {
 	at  time.Time
-	tok *sqlstore.AdminToken
+	tok *orderhub.AdminToken
 }
 
 const adminCacheTTL = 2 * time.Second
@@ -35,7 +35,7 @@ func newAdminAuth(db *sqlstore.DB, now func() time.Time) *adminAuth {
 	return &adminAuth{db: db, now: now, cache: map[string]cachedAdmin{}}
 }
 
-func (a *adminAuth) check(ctx context.Context, tok string) (*sqlstore.AdminToken, error) {
+func (a *adminAuth) check(ctx context.Context, tok string) (*orderhub.AdminToken, error) {
 	now := a.now()
 	a.mu.Lock()
 	c, ok := a.cache[tok]
@@ -83,8 +83,8 @@ type (
 type adminTokenKey struct{}
 
 // adminToken returns the admin token of an authenticated admin request.
-func adminToken(ctx context.Context) *sqlstore.AdminToken {
-	t, _ := ctx.Value(adminTokenKey{}).(*sqlstore.AdminToken)
+func adminToken(ctx context.Context) *orderhub.AdminToken {
+	t, _ := ctx.Value(adminTokenKey{}).(*orderhub.AdminToken)
 	return t
 }
 
@@ -111,7 +111,7 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 		}
 		handle := h
-		if t.Role != sqlstore.RoleOperator {
+		if t.Role != orderhub.RoleOperator {
 			// A vendor token: only its vendor (roles.go).
 			handle = func(w http.ResponseWriter, r *http.Request) { s.scoped(w, r, t, body, h) }
 		}
@@ -119,7 +119,7 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 			handle(w, r)
 			return
 		}
-		actor := sqlstore.Actor{Kind: sqlstore.ActorToken, ID: t.ID, Name: t.Name, Via: sqlstore.ViaAPI}
+		actor := orderhub.Actor{Kind: orderhub.ActorToken, ID: t.ID, Name: t.Name, Via: orderhub.ViaAPI}
 		run := func(w http.ResponseWriter, r *http.Request) *capture { return s.audited(w, r, actor, body, handle) }
 		if r.Method != http.MethodPost {
 			run(w, r)
@@ -133,13 +133,13 @@ func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 // read up front (and given to h unchanged) for what the record names: the vendor and
 // the resource id when the path does not hold them, and the request itself when no
 // row can be read after the change (a bulk action).
-func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.Actor, body []byte, h http.HandlerFunc) *capture {
+func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor orderhub.Actor, body []byte, h http.HandlerFunc) *capture {
 	var req map[string]any
 	if len(body) <= MaxBodyBytes {
 		_ = json.Unmarshal(body, &req)
 	}
-	c := &sqlstore.Change{Actor: actor}
-	c.Action, c.ResourceType, c.ResourceID = sqlstore.DescribeRoute(r.Method, r.Pattern, r.PathValue)
+	c := &orderhub.Change{Actor: actor}
+	c.Action, c.ResourceType, c.ResourceID = orderhub.DescribeRoute(r.Method, r.Pattern, r.PathValue)
 	c.VendorID = r.PathValue("vendorId")
 	if c.VendorID == "" {
 		c.VendorID, _ = req["vendorId"].(string)
@@ -151,7 +151,7 @@ func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor sqlstore.
 		c.Request = req
 	}
 	rec := &capture{ResponseWriter: w}
-	h(rec, r.WithContext(sqlstore.WithChange(r.Context(), c)))
+	h(rec, r.WithContext(orderhub.WithChange(r.Context(), c)))
 	id, snapshot := c.EntryID()
 	if id == "" || snapshot || rec.status >= 300 {
 		return rec

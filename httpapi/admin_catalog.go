@@ -5,7 +5,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // The admin API of the catalog and external sources (seed 000), per vendor:
@@ -376,6 +375,6 @@ func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *htt
 		if !storable(source) {
 			return nil, nil
 		}
-		return s.db.ListPurchases(r.Context(), sqlstore.PurchaseFilter{VendorID: vendorID, SourceID: source})
+		return s.db.ListPurchases(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source})
 	})
 }

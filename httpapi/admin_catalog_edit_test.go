@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // The catalog's edits (issue 18: what an operator needs besides create and delete):
@@ -123,7 +122,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	res = h.admin("POST", v+"/sources/acme-shop/rotate-secret", nil).expect(200, "")
 	var rotated struct{ ID, Name, Secret string }
 	res.JSON(&rotated)
-	if rotated.ID != "acme-shop" || !strings.HasPrefix(rotated.Secret, sqlstore.SourceSecretPrefix) || rotated.Secret == h.AcmeSecret {
+	if rotated.ID != "acme-shop" || !strings.HasPrefix(rotated.Secret, orderhub.SourceSecretPrefix) || rotated.Secret == h.AcmeSecret {
 		t.Fatalf("rotated %s", res.Body)
 	}
 	if cc := res.Header.Get("Cache-Control"); !contains(cc, "no-store") {
@@ -133,7 +132,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	h.jsonReq("GET", "/hooks/sources", rotated.Secret, nil).expect(200, "")
 	h.hook(rotated.Secret, acmePurchase(map[string]any{"publisherPurchaseId": "P-rotated"})).expect(201, "")
 	e = lastAudit(t, h, "source.rotate-secret")
-	if e.ResourceID != "acme-shop" || e.VendorID != "acme" || contains(string(e.After), rotated.Secret) || !contains(string(e.After), sqlstore.Masked) {
+	if e.ResourceID != "acme-shop" || e.VendorID != "acme" || contains(string(e.After), rotated.Secret) || !contains(string(e.After), orderhub.Masked) {
 		t.Fatalf("audit of the rotation: %+v %s", e, e.After)
 	}
 	// A create's answer is not cached either.
@@ -143,7 +142,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	}
 
 	// A vendor-admin token: its vendor only.
-	_, tok, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", sqlstore.RoleVendorAdmin, "acme")
+	_, tok, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +150,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/other/sources/other-shop/rotate-secret", tok, nil).expect(403, orderhub.EForbidden)
 	h.jsonReq("PATCH", "/admin/v1/vendors/other/product-mappings?sku=a&poId=b", tok, map[string]any{"productId": "daily"}).expect(403, orderhub.EForbidden)
 	h.jsonReq("PATCH", v+"/sources/acme-shop", tok, map[string]any{"name": "By the vendor"}).expect(200, "")
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", sqlstore.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,9 +161,9 @@ func TestAdminCatalogEdits(t *testing.T) {
 }
 
 // lastAudit returns the newest audit entry of action.
-func lastAudit(t *testing.T, h *purchaseHub, action string) *sqlstore.AuditEntry {
+func lastAudit(t *testing.T, h *purchaseHub, action string) *orderhub.AuditEntry {
 	t.Helper()
-	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: action}, sqlstore.Page{Limit: 1})
+	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 1})
 	if err != nil || len(pg.Data) == 0 {
 		t.Fatalf("no audit entry %s: %v", action, err)
 	}

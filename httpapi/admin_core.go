@@ -67,9 +67,9 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 // AdminQuery parses the paging and filter parameters of an admin listing; allowed
 // names the filters the listing takes (cursor and limit are always allowed). The
 // console uses it too.
-func AdminQuery(q url.Values, allowed ...string) (sqlstore.AdminFilter, sqlstore.Page, error) {
-	var f sqlstore.AdminFilter
-	var p sqlstore.Page
+func AdminQuery(q url.Values, allowed ...string) (orderhub.AdminFilter, orderhub.Page, error) {
+	var f orderhub.AdminFilter
+	var p orderhub.Page
 	for name, vs := range q {
 		if name != "cursor" && name != "limit" && !slices.Contains(allowed, name) {
 			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown query parameter %q; this list takes %s.", name, strings.Join(append([]string{"cursor", "limit"}, allowed...), ", "))
@@ -87,8 +87,8 @@ func AdminQuery(q url.Values, allowed ...string) (sqlstore.AdminFilter, sqlstore
 	p.Cursor = q.Get("cursor")
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > sqlstore.MaxPageLimit {
-			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d, got %q.", sqlstore.MaxPageLimit, v)
+		if err != nil || n < 1 || n > orderhub.MaxPageLimit {
+			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d, got %q.", orderhub.MaxPageLimit, v)
 		}
 		p.Limit = n
 	}
@@ -158,7 +158,7 @@ func adminGet[T any](w http.ResponseWriter, r *http.Request, name, what string, 
 }
 
 func (s *adminCoreAPI) handleAdminListVendors(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(_ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
+	return adminPage(w, r, func(_ orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
 		return s.db.AdminListVendors(r.Context(), p)
 	})
 }
@@ -185,7 +185,7 @@ func (s *adminCoreAPI) handleAdminGetVendor(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *adminCoreAPI) handleAdminListClients(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
 		return s.db.AdminListClients(r.Context(), f, p)
 	}, "vendor", "status", "from", "to")
 }
@@ -251,7 +251,7 @@ func (s *adminCoreAPI) handleAdminRotateClient(w http.ResponseWriter, r *http.Re
 }
 
 func (s *adminCoreAPI) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
 		return s.db.AdminListPromoCodes(r.Context(), f, p)
 	}, "vendor", "from", "to")
 }
@@ -270,7 +270,7 @@ func (s *adminCoreAPI) handleAdminCreatePromoCode(w http.ResponseWriter, r *http
 }
 
 func (s *adminCoreAPI) handleAdminListCustomers(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
 		return s.db.AdminListCustomers(r.Context(), f, p)
 	}, "vendor", "email", "from", "to")
 }
@@ -282,7 +282,7 @@ func (s *adminCoreAPI) handleAdminGetCustomer(w http.ResponseWriter, r *http.Req
 // Timeline is the answer of the customer timeline.
 type Timeline struct {
 	Customer *orderhub.Customer       `json:"customer"`
-	Data     []sqlstore.TimelineEntry `json:"data"`
+	Data     []orderhub.TimelineEntry `json:"data"`
 }
 
 func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Request) error {
@@ -308,7 +308,7 @@ func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *htt
 }
 
 func (s *adminCoreAPI) handleAdminListOrders(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
 		return s.db.AdminListOrders(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
@@ -318,7 +318,7 @@ func (s *adminCoreAPI) handleAdminGetOrder(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *adminCoreAPI) handleAdminListContracts(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
 		return s.db.AdminListContracts(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
@@ -328,7 +328,7 @@ func (s *adminCoreAPI) handleAdminGetContract(w http.ResponseWriter, r *http.Req
 }
 
 func (s *adminCoreAPI) handleAdminListEvents(w http.ResponseWriter, r *http.Request) error {
-	return adminPage(w, r, func(f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
+	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
 		return s.db.AdminListEvents(r.Context(), f, p)
 	}, "vendor", "type", "orderingKey", "from", "to")
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 type pageJSON[T any] struct {
@@ -208,7 +207,7 @@ func TestAdminOrdersCustomersContractsEvents(t *testing.T) {
 	h.jsonReq("GET", "/admin/v1/customers/"+cust.ID, h.Admin, nil).expect(200, "")
 	var tl struct {
 		Customer orderhub.Customer        `json:"customer"`
-		Data     []sqlstore.TimelineEntry `json:"data"`
+		Data     []orderhub.TimelineEntry `json:"data"`
 	}
 	h.jsonReq("GET", "/admin/v1/customers/"+cust.ID+"/timeline", h.Admin, nil).expect(200, "").JSON(&tl)
 	kinds := map[string]int{}
@@ -247,7 +246,7 @@ func TestAdminOrdersCustomersContractsEvents(t *testing.T) {
 		t.Fatalf("events by key: %+v", evs)
 	}
 
-	var dash sqlstore.Dashboard
+	var dash orderhub.Dashboard
 	h.jsonReq("GET", "/admin/v1/dashboard?minutes=5", h.Admin, nil).expect(200, "").JSON(&dash)
 	if len(dash.OrdersPerMinute) != 5 {
 		t.Fatalf("dashboard: %+v", dash)

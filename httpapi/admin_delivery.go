@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // The admin API of outbound delivery, per vendor (admin token):
@@ -74,8 +73,8 @@ func (s *adminDeliveryAPI) handleAdminListEndpoints(w http.ResponseWriter, r *ht
 	if err != nil {
 		return err
 	}
-	return adminList(s.base, w, r, func(vendorID string) ([]*sqlstore.Endpoint, error) {
-		return s.db.ListEndpoints(r.Context(), sqlstore.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Endpoint, error) {
+		return s.db.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
 	})
 }
 
@@ -92,7 +91,7 @@ func (s *adminDeliveryAPI) handleAdminCreateEndpoint(w http.ResponseWriter, r *h
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	ep := &sqlstore.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
+	ep := &orderhub.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 	if err == nil {
 		err = s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
 	}
@@ -106,7 +105,7 @@ func (s *Server) manage() *manage.Service {
 
 func (s *adminDeliveryAPI) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	if err == nil {
 		ep, err = s.db.GetEndpoint(r.Context(), vendorID, id)
 	}
@@ -114,12 +113,12 @@ func (s *adminDeliveryAPI) handleAdminGetEndpoint(w http.ResponseWriter, r *http
 }
 
 func (s *adminDeliveryAPI) handleAdminUpdateEndpoint(w http.ResponseWriter, r *http.Request) error {
-	var in sqlstore.EndpointUpdate
+	var in orderhub.EndpointUpdate
 	vendorID, id, err := s.adminEndpoint(r)
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	if err == nil {
 		ep, err = s.manage().Endpoints().UpdateEndpoint(r.Context(), vendorID, id, in)
 	}
@@ -155,7 +154,7 @@ func (s *adminDeliveryAPI) handleAdminRotateEndpoint(w http.ResponseWriter, r *h
 	if err == nil {
 		err = decodeOptional(w, r, &in)
 	}
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	if err == nil {
 		ep, err = s.manage().Endpoints().RotateEndpointSecret(r.Context(), vendorID, id, in.Secret, in.OverlapSeconds)
 	}
@@ -170,7 +169,7 @@ func (s *adminDeliveryAPI) handleAdminDisableEndpoint(w http.ResponseWriter, r *
 	if err == nil {
 		err = decodeOptional(w, r, &in)
 	}
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	if err == nil {
 		ep, err = s.manage().Endpoints().DisableEndpoint(r.Context(), vendorID, id, in.Reason)
 	}
@@ -179,7 +178,7 @@ func (s *adminDeliveryAPI) handleAdminDisableEndpoint(w http.ResponseWriter, r *
 
 func (s *adminDeliveryAPI) handleAdminEnableEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
-	var ep *sqlstore.Endpoint
+	var ep *orderhub.Endpoint
 	if err == nil {
 		ep, err = s.manage().Endpoints().EnableEndpoint(r.Context(), vendorID, id)
 	}
@@ -261,7 +260,7 @@ func onlyParams(q url.Values, allowed ...string) error {
 func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	err := onlyParams(q, "endpointId", "eventId", "status", "orderingKey", "since", "beforeSeq", "limit")
-	f := sqlstore.DeliveryFilter{EndpointID: q.Get("endpointId"), EventID: q.Get("eventId"), Status: q.Get("status"), OrderingKey: q.Get("orderingKey")}
+	f := orderhub.DeliveryFilter{EndpointID: q.Get("endpointId"), EventID: q.Get("eventId"), Status: q.Get("status"), OrderingKey: q.Get("orderingKey")}
 	if err == nil && q.Get("since") != "" {
 		if f.Since, err = time.Parse(time.RFC3339Nano, q.Get("since")); err != nil {
 			err = orderhub.FieldError(orderhub.EInvalidRequest, "since", "since must be an RFC 3339 time such as 2026-11-23T08:00:00Z.")
@@ -284,7 +283,7 @@ func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *h
 	if err != nil {
 		return err
 	}
-	return adminList(s.base, w, r, func(vendorID string) ([]*sqlstore.Delivery, error) {
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Delivery, error) {
 		f.VendorID = vendorID
 		return s.db.ListDeliveries(r.Context(), f)
 	})
@@ -292,8 +291,8 @@ func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *h
 
 // DeliveryWithAttempts is a delivery and every attempt made for it.
 type DeliveryWithAttempts struct {
-	Delivery *sqlstore.Delivery  `json:"delivery"`
-	Attempts []*sqlstore.Attempt `json:"attempts"`
+	Delivery *orderhub.Delivery  `json:"delivery"`
+	Attempts []*orderhub.Attempt `json:"attempts"`
 }
 
 func (s *adminDeliveryAPI) handleAdminGetDelivery(w http.ResponseWriter, r *http.Request) error {
@@ -318,7 +317,7 @@ func (s *adminDeliveryAPI) handleAdminReplayDelivery(w http.ResponseWriter, r *h
 	if err == nil {
 		id, err = pathID(r, "deliveryId", "Delivery")
 	}
-	var d *sqlstore.Delivery
+	var d *orderhub.Delivery
 	if err == nil {
 		d, err = s.manage().Endpoints().ReplayDelivery(r.Context(), vendorID, id)
 	}

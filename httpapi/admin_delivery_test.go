@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 func TestAdminDeliveryAPI(t *testing.T) {
@@ -20,16 +19,16 @@ func TestAdminDeliveryAPI(t *testing.T) {
 	h.jsonReq("GET", base+"/endpoints", "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
 	h.jsonReq("POST", base+"/endpoints", h.Admin, map[string]any{"url": "gopher://x"}).expect(http.StatusBadRequest, orderhub.EInvalidRequest)
 
-	var ep sqlstore.Endpoint
+	var ep orderhub.Endpoint
 	h.jsonReq("POST", base+"/endpoints", h.Admin, map[string]any{
 		"url": "https://hooks.example.com/orders", "eventTypes": []string{"contract-created"}, "description": "orders",
 	}).expect(http.StatusCreated, "").JSON(&ep)
-	if ep.ID == "" || !strings.HasPrefix(ep.Secret, "whsec_") || ep.Kind != sqlstore.EndpointWebhook || !ep.Enabled {
+	if ep.ID == "" || !strings.HasPrefix(ep.Secret, "whsec_") || ep.Kind != orderhub.EndpointWebhook || !ep.Enabled {
 		t.Fatalf("created: %+v", ep)
 	}
 	epPath := base + "/endpoints/" + ep.ID
 
-	var got sqlstore.Endpoint
+	var got orderhub.Endpoint
 	h.jsonReq("GET", epPath, h.Admin, nil).expect(http.StatusOK, "").JSON(&got)
 	if got.Secret != "" || got.URL != ep.URL {
 		t.Fatalf("get shows the secret or differs: %+v", got)
@@ -37,7 +36,7 @@ func TestAdminDeliveryAPI(t *testing.T) {
 	// Another vendor's path does not reach the endpoint.
 	h.jsonReq("GET", "/admin/v1/vendors/other/endpoints/"+ep.ID, h.Admin, nil).expect(http.StatusNotFound, orderhub.ENotFound)
 	var list struct {
-		Data []sqlstore.Endpoint `json:"data"`
+		Data []orderhub.Endpoint `json:"data"`
 	}
 	h.jsonReq("GET", "/admin/v1/vendors/other/endpoints", h.Admin, nil).expect(http.StatusOK, "").JSON(&list)
 	if len(list.Data) != 0 {
@@ -45,12 +44,12 @@ func TestAdminDeliveryAPI(t *testing.T) {
 	}
 	h.jsonReq("GET", base+"/endpoints?kinds=webhook", h.Admin, nil).expect(http.StatusBadRequest, orderhub.EInvalidRequest)
 
-	var up sqlstore.Endpoint
+	var up orderhub.Endpoint
 	h.jsonReq("PATCH", epPath, h.Admin, map[string]any{"eventTypes": []string{}, "kind": "zapier"}).expect(http.StatusOK, "").JSON(&up)
-	if len(up.EventTypes) != 0 || up.Kind != sqlstore.EndpointZapier || up.Description != "orders" {
+	if len(up.EventTypes) != 0 || up.Kind != orderhub.EndpointZapier || up.Description != "orders" {
 		t.Fatalf("updated: %+v", up)
 	}
-	var rot sqlstore.Endpoint
+	var rot orderhub.Endpoint
 	h.jsonReq("POST", epPath+"/rotate-secret", h.Admin, map[string]any{"overlapSeconds": 3600}).expect(http.StatusOK, "").JSON(&rot)
 	if rot.Secret == "" || rot.Secret == ep.Secret || rot.PreviousSecretExpiresAt == nil {
 		t.Fatalf("rotated: %+v", rot)
@@ -61,7 +60,7 @@ func TestAdminDeliveryAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ds struct {
-		Data []sqlstore.Delivery `json:"data"`
+		Data []orderhub.Delivery `json:"data"`
 	}
 	h.jsonReq("GET", base+"/deliveries?status=pending&endpointId="+ep.ID, h.Admin, nil).expect(http.StatusOK, "").JSON(&ds)
 	if len(ds.Data) != 1 || ds.Data[0].EventID != ev.ID || ds.Data[0].NextAttemptAt == nil {
@@ -76,7 +75,7 @@ func TestAdminDeliveryAPI(t *testing.T) {
 	dPath := base + "/deliveries/" + ds.Data[0].ID
 	h.jsonReq("GET", "/admin/v1/vendors/other/deliveries/"+ds.Data[0].ID, h.Admin, nil).expect(http.StatusNotFound, orderhub.ENotFound)
 
-	var dis sqlstore.Endpoint
+	var dis orderhub.Endpoint
 	h.jsonReq("POST", epPath+"/disable", h.Admin, map[string]any{"reason": "maintenance"}).expect(http.StatusOK, "").JSON(&dis)
 	if dis.Enabled || dis.DisabledReason != "maintenance" {
 		t.Fatalf("disabled: %+v", dis)
@@ -96,14 +95,14 @@ func TestAdminDeliveryAPI(t *testing.T) {
 	h.jsonReq("POST", base+"/replay", h.Admin, map[string]any{"since": "yesterday"}).expect(http.StatusBadRequest, orderhub.EInvalidRequest)
 	h.jsonReq("POST", base+"/replay", h.Admin, map[string]any{"since": since}).expect(http.StatusOK, "")
 
-	var rd sqlstore.Delivery
+	var rd orderhub.Delivery
 	h.jsonReq("POST", dPath+"/replay", h.Admin, nil).expect(http.StatusOK, "").JSON(&rd)
-	if rd.Status != sqlstore.DeliveryPending {
+	if rd.Status != orderhub.DeliveryPending {
 		t.Fatalf("replayed delivery: %+v", rd)
 	}
 	var d struct {
-		Delivery sqlstore.Delivery  `json:"delivery"`
-		Attempts []sqlstore.Attempt `json:"attempts"`
+		Delivery orderhub.Delivery  `json:"delivery"`
+		Attempts []orderhub.Attempt `json:"attempts"`
 	}
 	h.jsonReq("GET", dPath, h.Admin, nil).expect(http.StatusOK, "").JSON(&d)
 	if d.Delivery.ID != ds.Data[0].ID || d.Attempts == nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // The admin API of per-vendor retention overrides (docs/operations.md):
@@ -35,7 +34,7 @@ func (s *adminCoreAPI) handleAdminPutRetention(w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	v, err := s.manage().Vendors().UpdateVendorRetention(r.Context(), id, func(cur *sqlstore.VendorRetention) error {
+	v, err := s.manage().Vendors().UpdateVendorRetention(r.Context(), id, func(cur *orderhub.VendorRetention) error {
 		for name, v := range raw {
 			var dst **time.Duration
 			switch name {

@@ -5,7 +5,6 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // Changing vendors and promo codes (issue 18; the console's forms call the same
@@ -74,7 +73,7 @@ func (s *adminCoreAPI) handleAdminGetPromoCode(w http.ResponseWriter, r *http.Re
 
 func (s *adminCoreAPI) handleAdminUpdatePromoCode(w http.ResponseWriter, r *http.Request) error {
 	vendorID, code, err := promoPath(r)
-	var in sqlstore.PromoCodeUpdate
+	var in orderhub.PromoCodeUpdate
 	if err == nil {
 		err = decodeAdmin(w, r, &in)
 	}

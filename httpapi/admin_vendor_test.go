@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // PATCH /admin/v1/vendors/{vendorId} renames a vendor and sets who may embed its
@@ -45,7 +44,7 @@ func TestAdminUpdateVendor(t *testing.T) {
 	if out.Name != "Acme" || len(out.FrameAncestors) != 1 {
 		t.Fatalf("a rename alone: %+v", out)
 	}
-	pg, err := h.DB.ListAudit(ctx, sqlstore.AuditFilter{VendorID: "acme"}, sqlstore.Page{Limit: 10})
+	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{VendorID: "acme"}, orderhub.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func TestAdminUpdateVendor(t *testing.T) {
 	if got := strings.Join(actions, " "); !strings.HasPrefix(got, "vendor.update portal.set vendor.update") {
 		t.Fatalf("audit entries: %s", got)
 	}
-	if e := pg.Data[0]; !contains(string(e.Before), "Acme Media AB") || !contains(string(e.After), `"Acme"`) || e.Actor.Kind != sqlstore.ActorToken {
+	if e := pg.Data[0]; !contains(string(e.Before), "Acme Media AB") || !contains(string(e.After), `"Acme"`) || e.Actor.Kind != orderhub.ActorToken {
 		t.Fatalf("rename entry: %+v %s → %s", e.Actor, e.Before, e.After)
 	}
 
@@ -68,7 +67,7 @@ func TestAdminUpdateVendor(t *testing.T) {
 	}
 
 	// Vendor tokens: a vendor-admin may not rename its vendor, nor another.
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", sqlstore.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +134,7 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-3","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p3@example.com","fullName":"P Three"}}`).expect(200, "")
 
 	// Audit entries by the token, with the row before and after.
-	pg, err := h.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "promo-code."}, sqlstore.Page{Limit: 20})
+	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code."}, orderhub.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +150,11 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	}
 
 	// Vendor tokens: its own vendor's codes only; a viewer reads.
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", sqlstore.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", sqlstore.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +180,7 @@ func TestAdminPortalLinkAudited(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 30}).expect(400, orderhub.EInvalidRequest)
 	var link struct{ URL, Access string }
 	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 600}).expect(201, "").JSON(&link)
-	pg, err := h.DB.ListAudit(ctx, sqlstore.AuditFilter{Action: "portal-link.create"}, sqlstore.Page{Limit: 10})
+	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +189,7 @@ func TestAdminPortalLinkAudited(t *testing.T) {
 	}
 	e := pg.Data[0]
 	token := strings.Trim(strings.TrimPrefix(link.URL, "/portal/"), "/")
-	if all := string(e.Before) + string(e.After); token == "" || contains(all, token) || !contains(all, `"access":"manage"`) || e.VendorID != "acme" || e.Actor.Kind != sqlstore.ActorToken {
+	if all := string(e.Before) + string(e.After); token == "" || contains(all, token) || !contains(all, `"access":"manage"`) || e.VendorID != "acme" || e.Actor.Kind != orderhub.ActorToken {
 		t.Fatalf("entry: %+v %s → %s", e.Actor, e.Before, e.After)
 	}
 }

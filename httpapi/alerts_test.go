@@ -17,9 +17,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"orderhub"
 	"orderhub/alert"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // smtpSink is a tiny SMTP server on loopback that keeps every message it is given.
@@ -177,7 +177,7 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 		return out
 	}
 	deliveries := func(status string) int {
-		d, err := h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: "crm", Status: status})
+		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "crm", Status: status})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 	}
 	h.Clock.Add(2 * time.Minute) // the retry fails too: dead letter → endpoint.failing
 	waitFor(t, func() bool { return len(alerts()) == 1 && len(sink.messages()) == 1 })
-	if a := alerts()[0]; a["type"] != sqlstore.AlertFailing || a["data"].(map[string]any)["endpointId"] != "crm" || a["data"].(map[string]any)["deadLetters"] != true {
+	if a := alerts()[0]; a["type"] != orderhub.AlertFailing || a["data"].(map[string]any)["endpointId"] != "crm" || a["data"].(map[string]any)["deadLetters"] != true {
 		t.Fatalf("the first alert %v", a)
 	}
 	if m := sink.messages()[0]; !strings.Contains(m, "Subject: orderhub: crm failing") || !strings.Contains(m, "dead letter") {
@@ -241,7 +241,7 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 		h.Clock.Add(time.Minute)
 		time.Sleep(100 * time.Millisecond)
 	}
-	if a := alerts()[1]; a["type"] != sqlstore.AlertRecovered || a["data"].(map[string]any)["endpointId"] != "crm" {
+	if a := alerts()[1]; a["type"] != orderhub.AlertRecovered || a["data"].(map[string]any)["endpointId"] != "crm" {
 		t.Fatalf("the second alert %v", a)
 	}
 	if m := sink.messages()[1]; !strings.Contains(m, "Subject: orderhub: crm recovered") {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 type auditJSON struct {
@@ -85,10 +84,10 @@ func TestAuditLogOfAdminAPIChanges(t *testing.T) {
 
 	// An endpoint: update and rotate; the signing secret is masked before and after.
 	base := "/admin/v1/vendors/acme"
-	var ep sqlstore.Endpoint
+	var ep orderhub.Endpoint
 	h.jsonReq("POST", base+"/endpoints", h.Admin, map[string]any{"url": "https://hooks.example.com/a", "description": "one"}).expect(201, "").JSON(&ep)
 	h.jsonReq("PATCH", base+"/endpoints/"+ep.ID, h.Admin, map[string]any{"description": "two"}).expect(200, "")
-	var rot sqlstore.Endpoint
+	var rot orderhub.Endpoint
 	h.jsonReq("POST", base+"/endpoints/"+ep.ID+"/rotate-secret", h.Admin, nil).expect(200, "").JSON(&rot)
 	got = h.audit("?resourceId=" + ep.ID)
 	if len(got) != 3 || got[0].Action != "endpoint.rotate-secret" || got[1].Action != "endpoint.update" || got[2].Action != "endpoint.create" {
@@ -149,7 +148,7 @@ func TestAuditLogOfAdminAPIChanges(t *testing.T) {
 	// Retention: entries older than the audit limit go; younger ones stay.
 	h.Clock.Add(400 * 24 * time.Hour)
 	h.jsonReq("POST", "/admin/v1/vendors", h.Admin, map[string]string{"id": "initech"}).expect(201, "")
-	st, err := h.DB.Prune(ctx, sqlstore.Retention{Audit: 365 * 24 * time.Hour})
+	st, err := h.DB.Prune(ctx, orderhub.Retention{Audit: 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

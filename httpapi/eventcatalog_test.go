@@ -18,7 +18,6 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // The event catalog (issue 19 part 3): docs/openapi.yaml's webhooks section has one
@@ -34,11 +33,11 @@ var emittedEventTypes = []string{
 	orderhub.EventShippingCreated, orderhub.EventShippingUpdated,
 	orderhub.EventTransactionApproved, orderhub.EventTransactionDeclined,
 	orderhub.EventSurveyCreated,
-	sqlstore.EventEndpointDisabled, sqlstore.EventEndpointTest,
+	orderhub.EventEndpointDisabled, orderhub.EventEndpointTest,
 }
 
 // operationalAlertTypes are the operational webhooks (serve --alert-webhook-url).
-var operationalAlertTypes = []string{sqlstore.AlertFailing, sqlstore.AlertDisabled, sqlstore.AlertRecovered}
+var operationalAlertTypes = []string{orderhub.AlertFailing, orderhub.AlertDisabled, orderhub.AlertRecovered}
 
 // webhookSchema returns the request body schema of the catalog's entry for typ.
 func webhookSchema(t *testing.T, typ string) *openapi3.Schema {
@@ -234,13 +233,13 @@ func TestEventBodiesMatchCatalog(t *testing.T) {
 	// The survey's delivery to "bad" fails; 6 days later its retry fails too and
 	// "bad" is disabled (failing for more than 5 days): endpoint-disabled to "all".
 	waitFor(t, func() bool {
-		d, err := h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: "bad"})
+		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "bad"})
 		return err == nil && len(d) == 1 && d[0].Attempts == 1
 	})
 	// Nothing may be in flight to "all" when the clock jumps: a request signed
 	// before it would be 6 days old at the receiver.
 	waitFor(t, func() bool {
-		d, err := h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: "all", Status: "active"})
+		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "all", Status: "active"})
 		return err == nil && len(d) == 0
 	})
 	h.Clock.Add(6 * 24 * time.Hour)
@@ -363,7 +362,7 @@ func TestReceiverOrdersBySeq(t *testing.T) {
 	}
 	// The seqs sort the events into the order of the outbox.
 	sort.Slice(arrived, func(i, j int) bool { return arrived[i].Seq < arrived[j].Seq })
-	evs, err := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme", OrderingKey: arrived[0].OrderingKey})
+	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", OrderingKey: arrived[0].OrderingKey})
 	if err != nil {
 		t.Fatal(err)
 	}

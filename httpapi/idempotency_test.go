@@ -11,7 +11,6 @@ import (
 
 	"orderhub"
 	"orderhub/httpapi"
-	"orderhub/sqlstore"
 )
 
 func (h *testHub) keyed(method, path, token, key string, body any) *response {
@@ -122,4 +121,4 @@ func TestAdminIdempotencyKeys(t *testing.T) {
 
 func http3(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-func sqlstoreRetentionNone() sqlstore.Retention { return sqlstore.Retention{} }
+func sqlstoreRetentionNone() orderhub.Retention { return orderhub.Retention{} }

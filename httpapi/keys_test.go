@@ -38,7 +38,7 @@ func mint(t *testing.T, key ed25519.PrivateKey, clientID, vendorID, scope string
 // database would, and uses it as a key when it is one.
 func rawSigningKey(t *testing.T, db *sqlstore.DB) (string, ed25519.PrivateKey) {
 	t.Helper()
-	v, err := db.Setting(context.Background(), sqlstore.TokenSigningKeySetting, func() (string, error) { t.Fatal("no signing key stored"); return "", nil })
+	v, err := db.Setting(context.Background(), orderhub.TokenSigningKeySetting, func() (string, error) { t.Fatal("no signing key stored"); return "", nil })
 	if err != nil {
 		t.Fatal(err)
 	}

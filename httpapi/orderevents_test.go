@@ -12,7 +12,6 @@ import (
 
 	"orderhub"
 	"orderhub/internal/seedexample"
-	"orderhub/sqlstore"
 )
 
 // yespoSeedExample is seed 004's orderCreated example, verbatim.
@@ -143,7 +142,7 @@ func TestOrderEventSeedExample(t *testing.T) {
 	h.accept(fixed, "unchanged")
 	o := h.order("12345679")
 	if o.ID != a.OrderID || o.Total != 99000 || o.Currency != "UAH" || o.Date != "2020-05-14T10:11:00" || o.Status != "INITIALIZED" ||
-		len(o.Items) != 1 || o.Items[0].Name != "Super Device" || o.Items[0].Cost != 99000 || o.Source != sqlstore.OrderSourceEvent {
+		len(o.Items) != 1 || o.Items[0].Name != "Super Device" || o.Items[0].Cost != 99000 || o.Source != orderhub.OrderSourceEvent {
 		t.Fatalf("%+v", o)
 	}
 	c, err := h.DB.GetCustomer(context.Background(), h.VendorID, o.CustomerID)
@@ -151,7 +150,7 @@ func TestOrderEventSeedExample(t *testing.T) {
 		t.Fatalf("%+v %v", c, err)
 	}
 	// The ignored example is listed once, though it was sent twice.
-	var list struct{ Data []sqlstore.IgnoredEvent }
+	var list struct{ Data []orderhub.IgnoredEvent }
 	h.jsonReq("GET", "/admin/v1/vendors/acme/ignored-events", h.Admin, nil).expect(200, "").JSON(&list)
 	if len(list.Data) != 1 || list.Data[0].Count != 2 || list.Data[0].Reason != orderhub.EOrderTotalMismatch || !strings.Contains(string(list.Data[0].Body), "Super Device") {
 		t.Fatalf("%+v", list.Data)
@@ -242,7 +241,7 @@ func TestOrderEventStatusesAndLifecycle(t *testing.T) {
 	if oa.Status != "ignored" || oa.Reason != orderhub.EOrderNotFound || h.order("U-1").Status != orderhub.OrderCancelled {
 		t.Fatalf("%+v", oa)
 	}
-	var list struct{ Data []sqlstore.IgnoredEvent }
+	var list struct{ Data []orderhub.IgnoredEvent }
 	h.jsonReq("GET", "/admin/v1/vendors/other/ignored-events", h.Admin, nil).expect(200, "").JSON(&list)
 	if len(list.Data) != 1 {
 		t.Fatalf("other's ignored: %+v", list.Data)
@@ -313,7 +312,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	if _, created := h.contact(`{"externalCustomerId":"C1","channels":[{"type":"email","value":"c1@example.com"}]}`); created {
 		t.Fatal("contact created twice")
 	}
-	before, _ := h.DB.ListEvents(ctx, sqlstore.EventFilter{VendorID: h.VendorID})
+	before, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
 	body := yevent(orderhub.YespoOrderCreated, yCreated("D-1", "C1")...)
 	h.accept(body, "created")
 	for i := 0; i < 3; i++ {
@@ -322,7 +321,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	}
 	h.accept(yevent(orderhub.YespoOrderCancelled, "externalOrderId", `"D-1"`), "updated")
 	h.accept(yevent(orderhub.YespoOrderCancelled, "externalOrderId", `"D-1"`), "unchanged")
-	after, _ := h.DB.ListEvents(ctx, sqlstore.EventFilter{VendorID: h.VendorID})
+	after, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
 	var types []string
 	for _, e := range after[len(before):] {
 		types = append(types, e.Type)
@@ -330,7 +329,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	if strings.Join(types, ",") != "order-created,order-updated" {
 		t.Fatalf("events %v", types)
 	}
-	orders, _ := h.DB.ListOrders(ctx, sqlstore.ListFilter{VendorID: h.VendorID})
+	orders, _ := h.DB.ListOrders(ctx, orderhub.ListFilter{VendorID: h.VendorID})
 	if len(orders) != 1 {
 		t.Fatalf("%d orders", len(orders))
 	}
@@ -341,7 +340,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	if first.IgnoredEventID != second.IgnoredEventID {
 		t.Fatal("a repeated ignored event got a second record")
 	}
-	var list struct{ Data []sqlstore.IgnoredEvent }
+	var list struct{ Data []orderhub.IgnoredEvent }
 	h.jsonReq("GET", "/admin/v1/vendors/acme/ignored-events?reason=OrderNotFoundError&limit=10", h.Admin, nil).expect(200, "").JSON(&list)
 	if len(list.Data) != 1 || list.Data[0].Count != 4 { // plain + strict, twice
 		t.Fatalf("%+v", list.Data)
@@ -385,7 +384,7 @@ func TestOrderEventRequests(t *testing.T) {
 	if b := basic(h.ClientID, h.Secret, "/api/v1/contact", `{"externalCustomerId":"basic-1"}`).expect(200, "").Body; !strings.Contains(string(b), `"created":true`) {
 		t.Fatalf("%s", b)
 	}
-	if _, err := h.DB.FindCustomer(context.Background(), h.VendorID, sqlstore.CustomerMatch{PublisherUserID: "basic-1"}); err != nil {
+	if _, err := h.DB.FindCustomer(context.Background(), h.VendorID, orderhub.CustomerMatch{PublisherUserID: "basic-1"}); err != nil {
 		t.Fatal("the Basic-auth contact is not the client's vendor's")
 	}
 	if res := basic(h.ClientID, "wrong", "/api/v1/event", valid).expect(401, orderhub.EUnauthorized); !strings.Contains(res.Header.Get("WWW-Authenticate"), "Basic") {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 type portalLinkJSON struct {
@@ -38,9 +37,9 @@ func (h *testHub) page(method, path string) (int, http.Header, string) {
 func TestPortalLinks(t *testing.T) {
 	h := newTestHub(t)
 	ctx := context.Background()
-	mine := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/acme", Description: "Acme CRM"}
-	theirs := &sqlstore.Endpoint{VendorID: "other", URL: "https://hooks.example.com/other", Description: "Other CRM"}
-	for _, e := range []*sqlstore.Endpoint{mine, theirs} {
+	mine := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/acme", Description: "Acme CRM"}
+	theirs := &orderhub.Endpoint{VendorID: "other", URL: "https://hooks.example.com/other", Description: "Other CRM"}
+	for _, e := range []*orderhub.Endpoint{mine, theirs} {
 		if err := h.DB.CreateEndpoint(ctx, e); err != nil {
 			t.Fatal(err)
 		}

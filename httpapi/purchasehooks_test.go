@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/internal/seedexample"
-	"orderhub/sqlstore"
 )
 
 // seedPurchase is seed 000's "Sample hook payload" as JSON (the seed writes it as a
@@ -129,11 +128,11 @@ func seedWith(t testing.TB, mod map[string]any) map[string]any {
 // written counts what a vendor has in the store: events and purchases.
 func (h *purchaseHub) written(vendorID string) (events, purchases int) {
 	h.t.Helper()
-	evs, err := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: vendorID, Limit: 1000})
+	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID, Limit: 1000})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	ps, err := h.DB.ListPurchases(context.Background(), sqlstore.PurchaseFilter{VendorID: vendorID, Limit: 1000})
+	ps, err := h.DB.ListPurchases(context.Background(), orderhub.PurchaseFilter{VendorID: vendorID, Limit: 1000})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -174,7 +173,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 		cu.Address == nil || *cu.Address != addr || cu.BillingAddress == nil || *cu.BillingAddress != addr {
 		t.Fatalf("customer %+v", cu)
 	}
-	evs, _ := h.DB.ListEvents(ctx, sqlstore.EventFilter{VendorID: "vendor-id-1234"})
+	evs, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: "vendor-id-1234"})
 	var types []string
 	for _, e := range evs {
 		types = append(types, e.Type)
@@ -481,7 +480,7 @@ func TestPurchaseAndVendorOrderLandOnOneCustomer(t *testing.T) {
 	if vc.UserID != a.CustomerID {
 		t.Fatalf("vendor order customer %s, purchase customer %s", vc.UserID, a.CustomerID)
 	}
-	cs, err := h.DB.ListContracts(ctx, sqlstore.ContractFilter{VendorID: "acme", UserID: a.CustomerID})
+	cs, err := h.DB.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", UserID: a.CustomerID})
 	if err != nil || len(cs) != 2 {
 		t.Fatalf("contracts of the customer: %d %v", len(cs), err)
 	}

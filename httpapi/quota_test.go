@@ -25,14 +25,14 @@ import (
 // override raises it for one vendor only; concurrent creates never exceed it.
 
 // putQuotas sets acme's (or another vendor's) overrides and returns the answer.
-func putQuotas(h *testHub, vendor string, body any) *sqlstore.VendorQuotas {
+func putQuotas(h *testHub, vendor string, body any) *orderhub.VendorQuotas {
 	h.t.Helper()
-	var q sqlstore.VendorQuotas
+	var q orderhub.VendorQuotas
 	h.jsonReq("PUT", "/admin/v1/vendors/"+vendor+"/quotas", h.Admin, body).expect(http.StatusOK, "").JSON(&q)
 	return &q
 }
 
-func quotaOf(t *testing.T, q *sqlstore.VendorQuotas, name string) sqlstore.VendorQuota {
+func quotaOf(t *testing.T, q *orderhub.VendorQuotas, name string) orderhub.VendorQuota {
 	t.Helper()
 	for _, x := range q.Quotas {
 		if x.Name == name {
@@ -40,7 +40,7 @@ func quotaOf(t *testing.T, q *sqlstore.VendorQuotas, name string) sqlstore.Vendo
 		}
 	}
 	t.Fatalf("quota %s missing from %+v", name, q)
-	return sqlstore.VendorQuota{}
+	return orderhub.VendorQuota{}
 }
 
 // expectQuota checks a QuotaExceededError answer: 409, the code, and a message
@@ -69,7 +69,7 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 	h := newTestHub(t)
 	h.ValidateSpec = true
 
-	var q sqlstore.VendorQuotas
+	var q orderhub.VendorQuotas
 	h.jsonReq("GET", "/admin/v1/vendors/acme/quotas", h.Admin, nil).expect(http.StatusOK, "").JSON(&q)
 	if got := quotaOf(t, &q, orderhub.QuotaWebhookEndpoints); got.Limit != 50 || got.Default != 50 || got.Override != nil || got.Used != 0 {
 		t.Fatalf("default webhookEndpoints quota: %+v", got)
@@ -99,7 +99,7 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 
 	// A deleted endpoint frees its place.
 	var list struct {
-		Data []sqlstore.Endpoint `json:"data"`
+		Data []orderhub.Endpoint `json:"data"`
 	}
 	h.jsonReq("GET", "/admin/v1/vendors/acme/endpoints", h.Admin, nil).expect(http.StatusOK, "").JSON(&list)
 	h.jsonReq("DELETE", "/admin/v1/vendors/acme/endpoints/"+list.Data[0].ID, h.Admin, nil).expect(http.StatusNoContent, "")
@@ -117,7 +117,7 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 	createEndpoint(h, "acme", 8).expect(http.StatusCreated, "")
 
 	// Turning a zapier endpoint into a webhook counts as one more webhook.
-	var zep sqlstore.Endpoint
+	var zep orderhub.Endpoint
 	h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://hooks.zapier.com/z", "kind": "zapier"}).expect(http.StatusCreated, "").JSON(&zep)
 	putQuotas(h, "acme", map[string]any{orderhub.QuotaWebhookEndpoints: 5})
 	expectQuota(t, h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/"+zep.ID, h.Admin, map[string]any{"kind": "webhook"}), "acme", orderhub.QuotaWebhookEndpoints, 5)
@@ -195,7 +195,7 @@ func TestQuotaEveryCreatePath(t *testing.T) {
 		t.Run(c.quota, func(t *testing.T) {
 			h.t = t
 			c.create("acme", 1).expect(http.StatusCreated, "")
-			var q sqlstore.VendorQuotas
+			var q orderhub.VendorQuotas
 			h.jsonReq("GET", "/admin/v1/vendors/acme/quotas", h.Admin, nil).expect(http.StatusOK, "").JSON(&q)
 			used := quotaOf(t, &q, c.quota).Used
 			if used < 1 {
@@ -306,7 +306,7 @@ func TestQuotaHoldsUnderConcurrentCreates(t *testing.T) {
 			if counts[http.StatusCreated] != limit || counts[http.StatusConflict] != tries-limit {
 				t.Fatalf("answers %v: want %d created and %d refused", counts, limit, tries-limit)
 			}
-			var q sqlstore.VendorQuotas
+			var q orderhub.VendorQuotas
 			h.jsonReq("GET", "/admin/v1/vendors/acme/quotas", h.Admin, nil).expect(http.StatusOK, "").JSON(&q)
 			if got := quotaOf(t, &q, orderhub.QuotaWebhookEndpoints); got.Used != limit {
 				t.Fatalf("usage %d, want %d", got.Used, limit)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // Admin tokens with a vendor role reach only their vendor: another vendor's paths
@@ -16,26 +15,26 @@ func TestScopedAdminTokens(t *testing.T) {
 	h := newTestHub(t)
 	ctx := context.Background()
 	op, err := h.DB.CheckAdminToken(ctx, h.Admin)
-	if err != nil || op.Role != sqlstore.RoleOperator || op.VendorID != "" {
+	if err != nil || op.Role != orderhub.RoleOperator || op.VendorID != "" {
 		t.Fatalf("a token made without a role: %+v %v", op, err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", sqlstore.RoleOperator, "acme"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleOperator, "acme"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("operator with a vendor: %v", err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", sqlstore.RoleVendorAdmin, ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorAdmin, ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("vendor-admin without a vendor: %v", err)
 	}
 	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", "root", ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("unknown role: %v", err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", sqlstore.RoleVendorViewer, "nope"); err == nil {
+	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorViewer, "nope"); err == nil {
 		t.Fatal("a token of an unknown vendor")
 	}
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", sqlstore.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", sqlstore.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}

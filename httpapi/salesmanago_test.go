@@ -14,11 +14,10 @@ import (
 	"orderhub/delivery"
 	fake "orderhub/fake/salesmanago"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
-func sqlstoreFilter(vendor, endpoint string) sqlstore.DeliveryFilter {
-	return sqlstore.DeliveryFilter{VendorID: vendor, EndpointID: endpoint}
+func sqlstoreFilter(vendor, endpoint string) orderhub.DeliveryFilter {
+	return orderhub.DeliveryFilter{VendorID: vendor, EndpointID: endpoint}
 }
 
 // The SALESmanago surface (seed 002) end to end: real HTTP into orderhub, the real

@@ -18,7 +18,6 @@ import (
 	"orderhub/docs"
 	"orderhub/httpapi"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // internalService is a local "internal" service (think: an admin API or a cloud
@@ -90,7 +89,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	refused(h.jsonReq("PUT", "/admin/v1/vendors/acme/yespo", h.Admin, map[string]string{"baseUrl": "http://yespo.invalid", "apiKey": "k"}), "baseUrl")
 	h.jsonReq("PUT", "/admin/v1/vendors/acme/yespo", h.Admin, map[string]string{"baseUrl": "https://yespo.invalid", "apiKey": "k"}).expect(200, "")
 	// An endpoint updated to point inside is refused too.
-	var ep sqlstore.Endpoint
+	var ep orderhub.Endpoint
 	h.jsonReq("POST", "/admin/v1/vendors/acme/endpoints", h.Admin, map[string]any{"url": "https://hooks.invalid/x"}).expect(201, "").JSON(&ep)
 	refused(h.jsonReq("PATCH", "/admin/v1/vendors/acme/endpoints/"+ep.ID, h.Admin, map[string]any{"url": internal.URL}), "url")
 
@@ -116,7 +115,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 
 	// ... and their deliveries, and webhooks' and Zapier hooks': each is dead
 	// after one attempt, with the refusal as the reason (issue 14, part 4).
-	wh := &sqlstore.Endpoint{VendorID: "acme", URL: internal.URL + "/hook"}
+	wh := &orderhub.Endpoint{VendorID: "acme", URL: internal.URL + "/hook"}
 	if err := h.DB.CreateEndpoint(context.Background(), wh); err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +125,8 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := delivery.New(h.DB, delivery.Config{Guard: guard, Poll: 20 * time.Millisecond, Timeout: time.Second, Senders: map[string]delivery.Sender{
-		sqlstore.EndpointYespo:       yespo.NewSender(h.DB, sealer, guard.Client()),
-		sqlstore.EndpointSalesmanago: salesmanago.NewSender(h.DB, nil, guard.Client()),
+		orderhub.EndpointYespo:       yespo.NewSender(h.DB, sealer, guard.Client()),
+		orderhub.EndpointSalesmanago: salesmanago.NewSender(h.DB, nil, guard.Client()),
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -139,7 +138,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	if res.Status != 201 && res.Status != 200 {
 		t.Fatalf("vendor order: %d %s", res.Status, res.Body)
 	}
-	eps, err := h.DB.ListEndpoints(context.Background(), sqlstore.EndpointFilter{VendorID: "acme"})
+	eps, err := h.DB.ListEndpoints(context.Background(), orderhub.EndpointFilter{VendorID: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +148,9 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 			continue
 		}
 		kinds[e.Kind] = true
-		var ds []*sqlstore.Delivery
+		var ds []*orderhub.Delivery
 		waitUntil(t, e.Kind+" deliveries dead", func() bool {
-			all, err := h.DB.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
+			all, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
 			if err != nil {
 				return false
 			}
@@ -159,7 +158,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 			// order-* deliveries make no call (nothing to guard).
 			ds = ds[:0]
 			for _, d := range all {
-				if e.Kind == sqlstore.EndpointWebhook || e.Kind == sqlstore.EndpointZapier || !strings.HasPrefix(d.EventType, "order-") {
+				if e.Kind == orderhub.EndpointWebhook || e.Kind == orderhub.EndpointZapier || !strings.HasPrefix(d.EventType, "order-") {
 					ds = append(ds, d)
 				}
 			}
@@ -167,7 +166,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 				return false
 			}
 			for _, d := range ds {
-				if d.Status != sqlstore.DeliveryDead {
+				if d.Status != orderhub.DeliveryDead {
 					return false
 				}
 			}

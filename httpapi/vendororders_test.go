@@ -11,7 +11,6 @@ import (
 
 	"orderhub"
 	"orderhub/internal/seedexample"
-	"orderhub/sqlstore"
 )
 
 // seedExample is the request body of seed 001's "Request Body" section, verbatim.
@@ -73,7 +72,7 @@ func TestSeedExampleVerbatim(t *testing.T) {
 		t.Fatalf("customer %+v", cust)
 	}
 	// The outbox holds the events of the change, in order, with sequence numbers.
-	evs, _ := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	var types []string
 	for _, e := range evs {
 		types = append(types, fmt.Sprintf("%d:%s:%v", e.Seq, e.Type, e.OrderingKey == c.UserID))
@@ -258,7 +257,7 @@ func TestValidationErrors(t *testing.T) {
 		}
 	})
 	// Nothing of the refused requests was written.
-	evs, _ := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	if len(evs) != 0 {
 		t.Fatalf("refused requests wrote %d events", len(evs))
 	}
@@ -427,7 +426,7 @@ func TestVendorOrderKeyTwice(t *testing.T) {
 		}
 	}
 	h.jsonReq("GET", "/payments/vendor/acme/contracts?externalOrderId=ORD-1", tok, nil).expect(200, "")
-	evs, _ := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	if len(evs) != 0 {
 		t.Fatalf("refused requests wrote %d events", len(evs))
 	}

@@ -16,7 +16,6 @@ import (
 	fakeyespo "orderhub/fake/yespo"
 	"orderhub/httpapi"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // withYespo serves the hub again (same database) with the Yespo connector
@@ -46,7 +45,7 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	eng := delivery.New(h.DB, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second,
-		Senders: map[string]delivery.Sender{sqlstore.EndpointYespo: snd},
+		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
 	})
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()

@@ -312,7 +312,7 @@ func startDelivery(t *testing.T, h *testHub) {
 	eng := delivery.New(h.DB, delivery.Config{
 		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
 		Schedule: []time.Duration{0, time.Hour},
-		Bodies:   map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error){sqlstore.EndpointZapier: httpapi.ZapierBody(h.DB)},
+		Bodies:   map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(h.DB)},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -593,7 +593,7 @@ func without(t *testing.T, v map[string]any, path string) string {
 
 func eventCount(t *testing.T, h *testHub) int {
 	t.Helper()
-	evs, err := h.DB.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: h.VendorID})
+	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: h.VendorID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -875,7 +875,7 @@ func TestAdminZapierGeneratedPasswordAndReset(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/other/zapier-users/"+u.ID+"/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/nope/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
 
-	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{ResourceID: u.ID}, sqlstore.Page{Limit: 20})
+	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{ResourceID: u.ID}, orderhub.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -929,11 +929,11 @@ func TestAdminZapierUserUpdate(t *testing.T) {
 	}
 	h.login("renamed@acme.example", "123456789")
 	for _, a := range []string{"zapier-user.disable", "zapier-user.enable"} {
-		if pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: a, ResourceID: h.UserID}, sqlstore.Page{Limit: 10}); err != nil || len(pg.Data) != 1 {
+		if pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: a, ResourceID: h.UserID}, orderhub.Page{Limit: 10}); err != nil || len(pg.Data) != 1 {
 			t.Fatalf("audit %s: %+v %v", a, pg, err)
 		}
 	}
-	pg, err := h.DB.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, sqlstore.Page{Limit: 10})
+	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 2 || !contains(string(pg.Data[1].Before), "admin@acme.example") || !contains(string(pg.Data[1].After), "renamed@acme.example") {
 		t.Fatalf("audit %+v %v", pg, err)
 	}

@@ -41,17 +41,17 @@ func BenchmarkAdmin(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	page, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{Limit: 50})
+	page, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 	if err != nil {
 		b.Fatal(err)
 	}
 	deep := page
 	for range 100 { // the 101st page
-		if deep, err = db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{Limit: 50, Cursor: deep.NextCursor}); err != nil {
+		if deep, err = db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cust, err := db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: "c77@example.com"}, sqlstore.Page{})
+	cust, err := db.AdminListCustomers(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{})
 	if err != nil || len(cust.Data) != 1 {
 		b.Fatal(err)
 	}
@@ -60,19 +60,19 @@ func BenchmarkAdmin(b *testing.B) {
 		f    func() error
 	}{
 		{"orders-first-page", func() error {
-			_, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{Limit: 50})
+			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"orders-page-101", func() error {
-			_, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{Limit: 50, Cursor: deep.NextCursor})
+			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor})
 			return err
 		}},
 		{"orders-by-email", func() error {
-			_, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: "c77@example.com"}, sqlstore.Page{Limit: 50})
+			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"events-of-vendor", func() error {
-			_, err := db.AdminListEvents(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{Limit: 50})
+			_, err := db.AdminListEvents(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"customer-timeline", func() error {

@@ -41,10 +41,10 @@ func TestAdminListOrdersCursorIsStableUnderInserts(t *testing.T) {
 		}
 		adminOrder(t, db, "globex", "G-1", "b0@example.com")
 		got := map[string]bool{}
-		p := sqlstore.Page{Limit: 10}
+		p := orderhub.Page{Limit: 10}
 		pages := 0
 		for {
-			pg, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "acme"}, p)
+			pg, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestAdminListOrdersCursorIsStableUnderInserts(t *testing.T) {
 		}
 
 		// Filters.
-		pg, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{Email: "B0@Example.com"}, sqlstore.Page{Limit: 100})
+		pg, err := db.AdminListOrders(ctx, orderhub.AdminFilter{Email: "B0@Example.com"}, orderhub.Page{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,28 +93,28 @@ func TestAdminListOrdersCursorIsStableUnderInserts(t *testing.T) {
 		if vendors["acme"] != 9 || vendors["globex"] != 1 {
 			t.Fatalf("email filter across vendors: %v", vendors)
 		}
-		pg, err = db.AdminListOrders(ctx, sqlstore.AdminFilter{VendorID: "globex", Email: "b1@example.com"}, sqlstore.Page{})
+		pg, err = db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "globex", Email: "b1@example.com"}, orderhub.Page{})
 		if err != nil || len(pg.Data) != 0 {
 			t.Fatalf("email of another vendor: %+v %v", pg, err)
 		}
-		pg, err = db.AdminListOrders(ctx, sqlstore.AdminFilter{ExternalOrderID: "E-7"}, sqlstore.Page{})
+		pg, err = db.AdminListOrders(ctx, orderhub.AdminFilter{ExternalOrderID: "E-7"}, orderhub.Page{})
 		if err != nil || len(pg.Data) != 1 || pg.Data[0].ExternalOrderID != "E-7" || pg.NextCursor != "" {
 			t.Fatalf("externalOrderId: %+v %v", pg, err)
 		}
 		if _, err := db.SetOrderStatus(ctx, "acme", "E-7", orderhub.OrderDelivered); err != nil {
 			t.Fatal(err)
 		}
-		pg, err = db.AdminListOrders(ctx, sqlstore.AdminFilter{Status: "delivered"}, sqlstore.Page{})
+		pg, err = db.AdminListOrders(ctx, orderhub.AdminFilter{Status: "delivered"}, orderhub.Page{})
 		if err != nil || len(pg.Data) != 1 || pg.Data[0].ExternalOrderID != "E-7" {
 			t.Fatalf("status: %+v %v", pg, err)
 		}
 		first := pg.Data[0]
-		all, err := db.AdminListOrders(ctx, sqlstore.AdminFilter{}, sqlstore.Page{Limit: 500})
+		all, err := db.AdminListOrders(ctx, orderhub.AdminFilter{}, orderhub.Page{Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
 		oldest := all.Data[len(all.Data)-1].CreatedAt
-		pg, err = db.AdminListOrders(ctx, sqlstore.AdminFilter{From: oldest, To: oldest.Add(time.Microsecond)}, sqlstore.Page{})
+		pg, err = db.AdminListOrders(ctx, orderhub.AdminFilter{From: oldest, To: oldest.Add(time.Microsecond)}, orderhub.Page{})
 		if err != nil || len(pg.Data) == 0 || len(pg.Data) >= len(all.Data) {
 			t.Fatalf("time range: %d of %d, %v", len(pg.Data), len(all.Data), err)
 		}
@@ -136,7 +136,7 @@ func TestAdminListRefusesBadPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		deliverySetup(t, db)
-		for _, p := range []sqlstore.Page{{Limit: -1}, {Limit: sqlstore.MaxPageLimit + 1}, {Cursor: "%%%"}, {Cursor: "eyJ4Ijoi"}, {Cursor: "bm90IGpzb24"}} {
+		for _, p := range []orderhub.Page{{Limit: -1}, {Limit: orderhub.MaxPageLimit + 1}, {Cursor: "%%%"}, {Cursor: "eyJ4Ijoi"}, {Cursor: "bm90IGpzb24"}} {
 			_, err := db.AdminListVendors(ctx, p)
 			e, ok := err.(*orderhub.Error)
 			if !ok || e.Code != orderhub.EInvalidRequest || (e.Field != "limit" && e.Field != "cursor") {
@@ -144,18 +144,18 @@ func TestAdminListRefusesBadPages(t *testing.T) {
 			}
 		}
 		// A cursor of one listing is refused by another.
-		pg, err := db.AdminListVendors(ctx, sqlstore.Page{Limit: 1})
+		pg, err := db.AdminListVendors(ctx, orderhub.Page{Limit: 1})
 		if err != nil || len(pg.Data) != 1 || pg.NextCursor == "" {
 			t.Fatalf("%+v %v", pg, err)
 		}
-		if _, err := db.AdminListCustomers(ctx, sqlstore.AdminFilter{}, sqlstore.Page{Cursor: pg.NextCursor}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		if _, err := db.AdminListCustomers(ctx, orderhub.AdminFilter{}, orderhub.Page{Cursor: pg.NextCursor}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("foreign cursor: %v", err)
 		}
-		next, err := db.AdminListVendors(ctx, sqlstore.Page{Limit: 1, Cursor: pg.NextCursor})
+		next, err := db.AdminListVendors(ctx, orderhub.Page{Limit: 1, Cursor: pg.NextCursor})
 		if err != nil || len(next.Data) != 1 || next.Data[0].ID == pg.Data[0].ID || next.NextCursor != "" {
 			t.Fatalf("second vendor page: %+v %v", next, err)
 		}
-		if _, err := db.AdminListClients(ctx, sqlstore.AdminFilter{Status: "sleeping"}, sqlstore.Page{}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		if _, err := db.AdminListClients(ctx, orderhub.AdminFilter{Status: "sleeping"}, orderhub.Page{}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("client status: %v", err)
 		}
 	})
@@ -177,7 +177,7 @@ func TestAdminListsOfEveryEntity(t *testing.T) {
 		if err := db.RevokeClient(ctx, clients[2]); err != nil {
 			t.Fatal(err)
 		}
-		cp, err := db.AdminListClients(ctx, sqlstore.AdminFilter{VendorID: "acme", Status: "active"}, sqlstore.Page{})
+		cp, err := db.AdminListClients(ctx, orderhub.AdminFilter{VendorID: "acme", Status: "active"}, orderhub.Page{})
 		if err != nil || len(cp.Data) != 1 || cp.Data[0].ID != clients[0] {
 			t.Fatalf("clients: %+v %v", cp, err)
 		}
@@ -187,9 +187,9 @@ func TestAdminListsOfEveryEntity(t *testing.T) {
 			}
 		}
 		var codes []string
-		p := sqlstore.Page{Limit: 1}
+		p := orderhub.Page{Limit: 1}
 		for {
-			pg, err := db.AdminListPromoCodes(ctx, sqlstore.AdminFilter{}, p)
+			pg, err := db.AdminListPromoCodes(ctx, orderhub.AdminFilter{}, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,29 +207,29 @@ func TestAdminListsOfEveryEntity(t *testing.T) {
 		}
 
 		o := adminOrder(t, db, "acme", "X-1", "x@example.com")
-		cs, err := db.AdminListCustomers(ctx, sqlstore.AdminFilter{Email: "X@example.com"}, sqlstore.Page{})
+		cs, err := db.AdminListCustomers(ctx, orderhub.AdminFilter{Email: "X@example.com"}, orderhub.Page{})
 		if err != nil || len(cs.Data) != 1 || cs.Data[0].ID != o.CustomerID {
 			t.Fatalf("customers: %+v %v", cs, err)
 		}
-		evs, err := db.AdminListEvents(ctx, sqlstore.AdminFilter{VendorID: "acme", OrderingKey: o.CustomerID}, sqlstore.Page{Limit: 1})
+		evs, err := db.AdminListEvents(ctx, orderhub.AdminFilter{VendorID: "acme", OrderingKey: o.CustomerID}, orderhub.Page{Limit: 1})
 		if err != nil || len(evs.Data) != 1 || evs.NextCursor == "" || evs.Data[0].Type != "order-created" {
 			t.Fatalf("events page 1: %+v %v", evs, err)
 		}
-		evs2, err := db.AdminListEvents(ctx, sqlstore.AdminFilter{VendorID: "acme", OrderingKey: o.CustomerID}, sqlstore.Page{Limit: 1, Cursor: evs.NextCursor})
+		evs2, err := db.AdminListEvents(ctx, orderhub.AdminFilter{VendorID: "acme", OrderingKey: o.CustomerID}, orderhub.Page{Limit: 1, Cursor: evs.NextCursor})
 		if err != nil || len(evs2.Data) != 1 || evs2.Data[0].Type != "customer-created" || evs2.NextCursor != "" {
 			t.Fatalf("events page 2: %+v %v", evs2, err)
 		}
 		if ev, err := db.AdminGetEvent(ctx, evs2.Data[0].ID); err != nil || ev.Seq != evs2.Data[0].Seq {
 			t.Fatalf("get event: %+v %v", ev, err)
 		}
-		byType, err := db.AdminListEvents(ctx, sqlstore.AdminFilter{Type: "order-created"}, sqlstore.Page{})
+		byType, err := db.AdminListEvents(ctx, orderhub.AdminFilter{Type: "order-created"}, orderhub.Page{})
 		if err != nil || len(byType.Data) != 1 {
 			t.Fatalf("events by type: %+v %v", byType, err)
 		}
 		if _, err := db.AdminGetCustomer(ctx, o.CustomerID); err != nil {
 			t.Fatal(err)
 		}
-		con, err := db.AdminListContracts(ctx, sqlstore.AdminFilter{Email: "x@example.com"}, sqlstore.Page{})
+		con, err := db.AdminListContracts(ctx, orderhub.AdminFilter{Email: "x@example.com"}, orderhub.Page{})
 		if err != nil || len(con.Data) != 0 {
 			t.Fatalf("contracts: %+v %v", con, err)
 		}
@@ -273,10 +273,10 @@ func TestCustomerTimelineAndTestEvents(t *testing.T) {
 		}
 
 		d, err := db.SendTestEvent(ctx, "acme", ep.ID)
-		if err != nil || d.EndpointID != ep.ID || d.EventType != sqlstore.EventEndpointTest || d.Status != sqlstore.DeliveryPending {
+		if err != nil || d.EndpointID != ep.ID || d.EventType != orderhub.EventEndpointTest || d.Status != orderhub.DeliveryPending {
 			t.Fatalf("test event: %+v %v", d, err)
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EventID: d.EventID})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EventID: d.EventID})
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("the test event went to %d deliveries (want only %s, not %s): %v", len(ds), ep.ID, other.ID, err)
 		}
@@ -387,29 +387,29 @@ func TestConsoleUserManagement(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", sqlstore.RoleVendorAdmin, "nope"); orderhub.ErrorCode(err) != orderhub.ENotFound || err.(*orderhub.Error).Field != "vendorId" {
+		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", orderhub.RoleVendorAdmin, "nope"); orderhub.ErrorCode(err) != orderhub.ENotFound || err.(*orderhub.Error).Field != "vendorId" {
 			t.Fatalf("a vendor role of an unknown vendor: %v", err)
 		}
 		// Roles: validated as at creation.
 		for _, bad := range []struct{ role, vendor, code string }{
-			{"root", "", orderhub.EInvalidRequest}, {sqlstore.RoleVendorAdmin, "", orderhub.EInvalidRequest},
-			{sqlstore.RoleOperator, "acme", orderhub.EInvalidRequest}, {sqlstore.RoleVendorViewer, "nope", orderhub.ENotFound},
+			{"root", "", orderhub.EInvalidRequest}, {orderhub.RoleVendorAdmin, "", orderhub.EInvalidRequest},
+			{orderhub.RoleOperator, "acme", orderhub.EInvalidRequest}, {orderhub.RoleVendorViewer, "nope", orderhub.ENotFound},
 		} {
 			if _, err := db.SetConsoleUserRole(ctx, "ana", bad.role, bad.vendor); orderhub.ErrorCode(err) != bad.code {
 				t.Fatalf("role %q vendor %q: %v", bad.role, bad.vendor, err)
 			}
 		}
-		if _, err := db.SetConsoleUserRole(ctx, "nobody", sqlstore.RoleOperator, ""); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.SetConsoleUserRole(ctx, "nobody", orderhub.RoleOperator, ""); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("an unknown user: %v", err)
 		}
-		u, err := db.SetConsoleUserRole(ctx, "ana", sqlstore.RoleVendorAdmin, "acme")
-		if err != nil || u.Role != sqlstore.RoleVendorAdmin || u.VendorID != "acme" {
+		u, err := db.SetConsoleUserRole(ctx, "ana", orderhub.RoleVendorAdmin, "acme")
+		if err != nil || u.Role != orderhub.RoleVendorAdmin || u.VendorID != "acme" {
 			t.Fatalf("ana to vendor-admin: %+v %v", u, err)
 		}
 		// bo is the last active operator now.
 		for what, err := range map[string]error{
 			"demote": func() error {
-				_, err := db.SetConsoleUserRole(ctx, "bo", sqlstore.RoleVendorViewer, "acme")
+				_, err := db.SetConsoleUserRole(ctx, "bo", orderhub.RoleVendorViewer, "acme")
 				return err
 			}(),
 			"disable": db.SetConsoleUserDisabled(ctx, "bo", true),
@@ -419,11 +419,11 @@ func TestConsoleUserManagement(t *testing.T) {
 				t.Fatalf("%s the last operator: %v", what, err)
 			}
 		}
-		if _, err := db.SetConsoleUserRole(ctx, "bo", sqlstore.RoleOperator, ""); err != nil {
+		if _, err := db.SetConsoleUserRole(ctx, "bo", orderhub.RoleOperator, ""); err != nil {
 			t.Fatalf("the last operator keeps its role: %v", err)
 		}
 		// A disabled operator does not count; an enabled one does.
-		if _, err := db.SetConsoleUserRole(ctx, "ana", sqlstore.RoleOperator, ""); err != nil {
+		if _, err := db.SetConsoleUserRole(ctx, "ana", orderhub.RoleOperator, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.SetConsoleUserDisabled(ctx, "ana", true); err != nil {
@@ -456,7 +456,7 @@ func TestConsoleUserManagement(t *testing.T) {
 			t.Fatal("the old password still works")
 		}
 		// Delete: with its sessions.
-		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", sqlstore.RoleVendorViewer, "acme"); err != nil {
+		if _, err := db.CreateScopedConsoleUser(ctx, "cy", "correct horse battery", orderhub.RoleVendorViewer, "acme"); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, _ = db.ConsoleLogin(ctx, "cy", "correct horse battery", time.Hour)

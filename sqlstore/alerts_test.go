@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -18,8 +19,8 @@ func TestAlertTransitions(t *testing.T) {
 		clk := deliverySetup(t, db)
 		ctx := context.Background()
 		ep := mkEndpoint(t, db, "acme")
-		opt := sqlstore.CompleteOptions{AlertFailingAfter: 5 * time.Minute, AlertInterval: time.Hour, DisableAfter: 24 * time.Hour}
-		kinds := func(rep sqlstore.CompleteReport) (out []string) {
+		opt := orderhub.CompleteOptions{AlertFailingAfter: 5 * time.Minute, AlertInterval: time.Hour, DisableAfter: 24 * time.Hour}
+		kinds := func(rep orderhub.CompleteReport) (out []string) {
 			for _, a := range rep.Alerts {
 				if a.EndpointID != ep.ID || a.VendorID != "acme" {
 					t.Fatalf("alert %+v", a)
@@ -28,7 +29,7 @@ func TestAlertTransitions(t *testing.T) {
 			}
 			return out
 		}
-		step := func(o sqlstore.Outcome, want ...string) {
+		step := func(o orderhub.Outcome, want ...string) {
 			t.Helper()
 			appendEv(t, db, "acme", "t", "k"+time.Now().String())
 			cs := claim(t, db, 100)
@@ -47,30 +48,30 @@ func TestAlertTransitions(t *testing.T) {
 			}
 			return e.Health, e.AlertedAt != nil
 		}
-		step(sqlstore.OutcomeRetry) // failing for 0 s: no alert
+		step(orderhub.OutcomeRetry) // failing for 0 s: no alert
 		if h, a := health(); h != "failing" || a {
 			t.Fatalf("health %q, alerted %v", h, a)
 		}
 		clk.advance(6 * time.Minute)
-		step(sqlstore.OutcomeRetry, sqlstore.AlertFailing)
+		step(orderhub.OutcomeRetry, orderhub.AlertFailing)
 		if h, a := health(); h != "failing" || !a {
 			t.Fatalf("health %q, alerted %v", h, a)
 		}
 		clk.advance(10 * time.Minute)
-		step(sqlstore.OutcomeDead) // the alert stands: nothing more
-		step(sqlstore.OutcomeDelivered, sqlstore.AlertRecovered)
+		step(orderhub.OutcomeDead) // the alert stands: nothing more
+		step(orderhub.OutcomeDelivered, orderhub.AlertRecovered)
 		if h, a := health(); h != "healthy" || a {
 			t.Fatalf("health %q, alerted %v", h, a)
 		}
 		// A dead letter alerts at once — but not within the interval of the last alert.
 		clk.advance(time.Minute)
-		step(sqlstore.OutcomeDead)
-		step(sqlstore.OutcomeDelivered) // no alert stood: no recovery either
+		step(orderhub.OutcomeDead)
+		step(orderhub.OutcomeDelivered) // no alert stood: no recovery either
 		clk.advance(2 * time.Hour)
-		step(sqlstore.OutcomeDead, sqlstore.AlertFailing)
+		step(orderhub.OutcomeDead, orderhub.AlertFailing)
 		// Disabled after failing a day: endpoint.disabled.
 		clk.advance(25 * time.Hour)
-		step(sqlstore.OutcomeRetry, sqlstore.AlertDisabled)
+		step(orderhub.OutcomeRetry, orderhub.AlertDisabled)
 		if h, _ := health(); h != "disabled" {
 			t.Fatalf("health %q", h)
 		}

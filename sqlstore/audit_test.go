@@ -16,10 +16,10 @@ import (
 func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		bg := context.Background()
-		actor := sqlstore.Actor{Kind: sqlstore.ActorUser, ID: "cu_1", Name: "ops", Via: sqlstore.ViaConsole}
-		with := func(action, rt, id string) (context.Context, *sqlstore.Change) {
-			c := &sqlstore.Change{Actor: actor, Action: action, ResourceType: rt, ResourceID: id}
-			return sqlstore.WithChange(bg, c), c
+		actor := orderhub.Actor{Kind: orderhub.ActorUser, ID: "cu_1", Name: "ops", Via: orderhub.ViaConsole}
+		with := func(action, rt, id string) (context.Context, *orderhub.Change) {
+			c := &orderhub.Change{Actor: actor, Action: action, ResourceType: rt, ResourceID: id}
+			return orderhub.WithChange(bg, c), c
 		}
 		ctx, c := with("vendor.create", "vendor", "acme")
 		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
@@ -55,7 +55,7 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 		if _, _, err := db.CreateAdminToken(ctx, "ci2"); err != nil {
 			t.Fatal(err)
 		}
-		pg, err := db.ListAudit(bg, sqlstore.AuditFilter{}, sqlstore.Page{})
+		pg, err := db.ListAudit(bg, orderhub.AuditFilter{}, orderhub.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,18 +82,18 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 		}
 		// Filters: vendor, action prefix (its LIKE wildcards are literal), actor, time.
 		for _, tc := range []struct {
-			f    sqlstore.AuditFilter
+			f    orderhub.AuditFilter
 			want int
 		}{
-			{sqlstore.AuditFilter{VendorID: "acme"}, 3},
-			{sqlstore.AuditFilter{Action: "client."}, 2},
-			{sqlstore.AuditFilter{Action: "client_"}, 0},
-			{sqlstore.AuditFilter{Action: "%."}, 0},
-			{sqlstore.AuditFilter{Actor: "ops"}, 4},
-			{sqlstore.AuditFilter{Actor: "cu_1", ResourceType: "client", ResourceID: "cl1"}, 2},
-			{sqlstore.AuditFilter{From: time.Now().Add(time.Hour)}, 0},
+			{orderhub.AuditFilter{VendorID: "acme"}, 3},
+			{orderhub.AuditFilter{Action: "client."}, 2},
+			{orderhub.AuditFilter{Action: "client_"}, 0},
+			{orderhub.AuditFilter{Action: "%."}, 0},
+			{orderhub.AuditFilter{Actor: "ops"}, 4},
+			{orderhub.AuditFilter{Actor: "cu_1", ResourceType: "client", ResourceID: "cl1"}, 2},
+			{orderhub.AuditFilter{From: time.Now().Add(time.Hour)}, 0},
 		} {
-			pg, err := db.ListAudit(bg, tc.f, sqlstore.Page{})
+			pg, err := db.ListAudit(bg, tc.f, orderhub.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}

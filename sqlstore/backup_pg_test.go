@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"orderhub/sqlstore"
+	"orderhub"
 	"orderhub/sqlstore/pgtest"
 )
 
@@ -25,7 +25,7 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	if _, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}); err != nil {
+	if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.PlaceVendorOrder(ctx, order(t, "O-2", true), promo); err != nil {
@@ -35,7 +35,7 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	if err != nil || before.Active == 0 {
 		t.Fatalf("pending deliveries before the dump: %+v %v", before, err)
 	}
-	events, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Limit: 1000})
+	events, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	if err != nil || after.Active != before.Active {
 		t.Errorf("pending deliveries in the copy: %+v %v, want %+v", after, err, before)
 	}
-	got, err := copyDB.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Limit: 1000})
+	got, err := copyDB.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 	if err != nil || len(got) != len(events) || got[len(got)-1].ID != events[len(events)-1].ID {
 		t.Errorf("events in the copy: %d, %v; want %d", len(got), err, len(events))
 	}

@@ -54,9 +54,9 @@ func TestCatalogEdits(t *testing.T) {
 		if _, _, err := db.RotateSourceSecret(ctx, "other", "zap"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("rotate through another vendor: %v", err)
 		}
-		ch := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "source.rotate-secret", ResourceType: "source", ResourceID: "zap", VendorID: "acme"}
-		s, secret, err := db.RotateSourceSecret(sqlstore.WithChange(ctx, ch), "acme", "zap")
-		if err != nil || s.ID != "zap" || !strings.HasPrefix(secret, sqlstore.SourceSecretPrefix) || secret == old {
+		ch := &orderhub.Change{Actor: orderhub.CLIActor, Action: "source.rotate-secret", ResourceType: "source", ResourceID: "zap", VendorID: "acme"}
+		s, secret, err := db.RotateSourceSecret(orderhub.WithChange(ctx, ch), "acme", "zap")
+		if err != nil || s.ID != "zap" || !strings.HasPrefix(secret, orderhub.SourceSecretPrefix) || secret == old {
 			t.Fatalf("rotated %+v %q %v", s, secret, err)
 		}
 		if _, err := db.SourceBySecret(ctx, old); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
@@ -67,7 +67,7 @@ func TestCatalogEdits(t *testing.T) {
 		}
 		id, _ := ch.EntryID()
 		e, err := db.GetAudit(ctx, id)
-		if err != nil || strings.Contains(string(e.After), secret) || !strings.Contains(string(e.After), sqlstore.Masked) {
+		if err != nil || strings.Contains(string(e.After), secret) || !strings.Contains(string(e.After), orderhub.Masked) {
 			t.Fatalf("audit of the rotation: %+v %v", e, err)
 		}
 		if err := db.DeleteSource(ctx, "acme", "zap"); err != nil {
@@ -103,15 +103,15 @@ func TestCatalogEdits(t *testing.T) {
 		if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other", SKU: "S/1", POID: "P 1", ProductID: "daily"}); err != nil {
 			t.Fatal(err)
 		}
-		ch = &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "product-mapping.update", ResourceType: "product-mapping"}
-		if err := db.UpdateProductMapping(sqlstore.WithChange(ctx, ch), &orderhub.ProductMapping{VendorID: "acme", SKU: "S/1", POID: "P 1", ProductID: "weekend", PurchaseOptionID: "m"}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		ch = &orderhub.Change{Actor: orderhub.CLIActor, Action: "product-mapping.update", ResourceType: "product-mapping"}
+		if err := db.UpdateProductMapping(orderhub.WithChange(ctx, ch), &orderhub.ProductMapping{VendorID: "acme", SKU: "S/1", POID: "P 1", ProductID: "weekend", PurchaseOptionID: "m"}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("an option of another product: %v", err)
 		}
 		if id, _ := ch.EntryID(); id != "" {
 			t.Fatal("a refused update left an audit entry")
 		}
 		m := &orderhub.ProductMapping{VendorID: "acme", SKU: "S/1", POID: "P 1", ProductID: "weekend"}
-		if err := db.UpdateProductMapping(sqlstore.WithChange(ctx, ch), m); err != nil || m.CreatedAt.IsZero() {
+		if err := db.UpdateProductMapping(orderhub.WithChange(ctx, ch), m); err != nil || m.CreatedAt.IsZero() {
 			t.Fatalf("update: %v (%+v)", err, m)
 		}
 		if got, _ := db.GetProductMapping(ctx, "acme", "S/1", "P 1"); got.ProductID != "weekend" || got.PurchaseOptionID != "" {

@@ -22,8 +22,8 @@ func TestRotateClientSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ch := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "client.rotate-secret", ResourceType: "client", ResourceID: "shop", VendorID: "acme"}
-		secret, err := db.RotateClientSecret(sqlstore.WithChange(ctx, ch), "shop")
+		ch := &orderhub.Change{Actor: orderhub.CLIActor, Action: "client.rotate-secret", ResourceType: "client", ResourceID: "shop", VendorID: "acme"}
+		secret, err := db.RotateClientSecret(orderhub.WithChange(ctx, ch), "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,9 +31,9 @@ func TestRotateClientSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(secret, "ohs_") || secret == old || !sqlstore.SecretMatches(secret, c.SecretHash) || sqlstore.SecretMatches(old, c.SecretHash) {
+		if !strings.HasPrefix(secret, "ohs_") || secret == old || !orderhub.SecretMatches(secret, c.SecretHash) || orderhub.SecretMatches(old, c.SecretHash) {
 			t.Fatalf("after rotation: old %q new %q; the stored hash matches the new one: %v, the old one: %v",
-				old, secret, sqlstore.SecretMatches(secret, c.SecretHash), sqlstore.SecretMatches(old, c.SecretHash))
+				old, secret, orderhub.SecretMatches(secret, c.SecretHash), orderhub.SecretMatches(old, c.SecretHash))
 		}
 		if c.SecretHash == secret || strings.Contains(c.SecretHash, secret) {
 			t.Fatal("the secret is stored in the clear")
@@ -44,7 +44,7 @@ func TestRotateClientSecret(t *testing.T) {
 			t.Fatalf("audit entry %q (snapshot %v): %v", id, snapshot, err)
 		}
 		for _, side := range []string{string(e.Before), string(e.After)} {
-			if strings.Contains(side, secret) || strings.Contains(side, c.SecretHash) || !strings.Contains(side, sqlstore.Masked) {
+			if strings.Contains(side, secret) || strings.Contains(side, c.SecretHash) || !strings.Contains(side, orderhub.Masked) {
 				t.Fatalf("audit entry not masked: %s", side)
 			}
 		}

@@ -30,7 +30,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(body))
-		if err != nil || r.Outcome != sqlstore.OrderEventCreated {
+		if err != nil || r.Outcome != orderhub.OrderEventCreated {
 			t.Fatalf("yespo order: %+v %v", r, err)
 		}
 		zap, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier",
@@ -47,7 +47,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 				t.Errorf("%s read back: subtotal %v (%v), want 20.00", o.ExternalOrderID, got.Subtotal, err)
 			}
 		}
-		list, err := db.ListOrders(ctx, sqlstore.ListFilter{VendorID: "acme"})
+		list, err := db.ListOrders(ctx, orderhub.ListFilter{VendorID: "acme"})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("list: %d %v", len(list), err)
 		}
@@ -56,7 +56,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 				t.Errorf("listed %s: subtotal %v", o.ExternalOrderID, o.Subtotal)
 			}
 		}
-		evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated})
+		evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated})
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("order-created events: %d %v", len(evs), err)
 		}
@@ -79,7 +79,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 			{"name":"totalCost","value":"13"},{"name":"status","value":"INITIALIZED"},{"name":"date","value":"2020-05-14T10:11:00"},
 			{"name":"items","value":[{"externalItemId":"b","name":"B","quantity":1,"cost":"10","url":"https://shop.example/b","imageUrl":"https://shop.example/b.png"}]}]}`
 		ev, _ = orderhub.ParseOrderEvent([]byte(mk))
-		if r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(mk)); err != nil || r.Outcome != sqlstore.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
+		if r, err := db.ApplyOrderEvent(ctx, "acme", ev, []byte(mk)); err != nil || r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
 			t.Fatalf("creating update with a mismatching total: %+v %v", r, err)
 		}
 	})

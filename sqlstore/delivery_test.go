@@ -36,9 +36,9 @@ func deliverySetup(t *testing.T, db *sqlstore.DB) *clock {
 	return c
 }
 
-func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *sqlstore.Endpoint {
+func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *orderhub.Endpoint {
 	t.Helper()
-	e := &sqlstore.Endpoint{VendorID: vendor, URL: "https://example.com/hook", EventTypes: types}
+	e := &orderhub.Endpoint{VendorID: vendor, URL: "https://example.com/hook", EventTypes: types}
 	if err := db.CreateEndpoint(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
@@ -54,21 +54,21 @@ func appendEv(t *testing.T, db *sqlstore.DB, vendor, typ, key string) *orderhub.
 	return ev
 }
 
-func claim(t *testing.T, db *sqlstore.DB, limit int) []*sqlstore.ClaimedDelivery {
+func claim(t *testing.T, db *sqlstore.DB, limit int) []*orderhub.ClaimedDelivery {
 	t.Helper()
-	cs, err := db.ClaimDeliveries(context.Background(), sqlstore.ClaimRequest{Owner: "test", Limit: limit, Lease: time.Minute})
+	cs, err := db.ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "test", Limit: limit, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cs
 }
 
-func complete(t *testing.T, db *sqlstore.DB, opt sqlstore.CompleteOptions, cs []*sqlstore.ClaimedDelivery, o sqlstore.Outcome) sqlstore.CompleteReport {
+func complete(t *testing.T, db *sqlstore.DB, opt orderhub.CompleteOptions, cs []*orderhub.ClaimedDelivery, o orderhub.Outcome) orderhub.CompleteReport {
 	t.Helper()
-	var rs []*sqlstore.AttemptResult
+	var rs []*orderhub.AttemptResult
 	for _, c := range cs {
-		r := &sqlstore.AttemptResult{Claim: c, StartedAt: time.Now(), Latency: time.Millisecond, StatusCode: 500, ResponseBody: "boom", Error: "HTTP 500", Outcome: o, RetryIn: time.Minute}
-		if o == sqlstore.OutcomeDelivered {
+		r := &orderhub.AttemptResult{Claim: c, StartedAt: time.Now(), Latency: time.Millisecond, StatusCode: 500, ResponseBody: "boom", Error: "HTTP 500", Outcome: o, RetryIn: time.Minute}
+		if o == orderhub.OutcomeDelivered {
 			r.StatusCode, r.Error = 204, ""
 		}
 		rs = append(rs, r)
@@ -80,7 +80,7 @@ func complete(t *testing.T, db *sqlstore.DB, opt sqlstore.CompleteOptions, cs []
 	return rep
 }
 
-func keysOf(cs []*sqlstore.ClaimedDelivery) map[string]int64 {
+func keysOf(cs []*orderhub.ClaimedDelivery) map[string]int64 {
 	m := map[string]int64{}
 	for _, c := range cs {
 		m[c.OrderingKey] = c.Seq
@@ -93,13 +93,13 @@ func TestEndpointLifecycle(t *testing.T) {
 		clk := deliverySetup(t, db)
 		ctx := context.Background()
 		e := mkEndpoint(t, db, "acme", "contract-created", "contract-created", " ")
-		if len(e.Secret) < 40 || e.Secret[:6] != "whsec_" || !e.Enabled || e.Kind != sqlstore.EndpointWebhook {
+		if len(e.Secret) < 40 || e.Secret[:6] != "whsec_" || !e.Enabled || e.Kind != orderhub.EndpointWebhook {
 			t.Fatalf("created endpoint: %+v", e)
 		}
 		if len(e.EventTypes) != 1 {
 			t.Fatalf("event types not normalised: %q", e.EventTypes)
 		}
-		for _, bad := range []*sqlstore.Endpoint{
+		for _, bad := range []*orderhub.Endpoint{
 			{VendorID: "acme", URL: "ftp://example.com/x"},
 			{VendorID: "acme", URL: "/relative"},
 			{VendorID: "acme", URL: "https://u:p@example.com/"},
@@ -110,7 +110,7 @@ func TestEndpointLifecycle(t *testing.T) {
 				t.Errorf("create %+v: %v, want invalid request", bad, err)
 			}
 		}
-		if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Errorf("unknown vendor: %v", err)
 		}
 
@@ -125,7 +125,7 @@ func TestEndpointLifecycle(t *testing.T) {
 
 		url, desc := "https://example.org/new", "orders"
 		types := []string{"*"}
-		up, err := db.UpdateEndpoint(ctx, "acme", e.ID, sqlstore.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
+		up, err := db.UpdateEndpoint(ctx, "acme", e.ID, orderhub.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
 		if err != nil || up.URL != url || up.Description != desc || len(up.EventTypes) != 0 {
 			t.Fatalf("update: %+v %v", up, err)
 		}
@@ -140,7 +140,7 @@ func TestEndpointLifecycle(t *testing.T) {
 		if len(cs) != 1 || len(cs[0].Secrets) != 2 || cs[0].Secrets[0] != rot.Secret || cs[0].Secrets[1] != e.Secret {
 			t.Fatalf("claim during overlap: %+v", cs)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		clk.advance(2 * time.Hour)
 		appendEv(t, db, "acme", "x", "k1")
 		cs = claim(t, db, 10)
@@ -156,12 +156,12 @@ func TestEndpointLifecycle(t *testing.T) {
 		if err != nil || dis.Enabled || dis.DisabledReason != "maintenance" {
 			t.Fatalf("disable: %+v %v", dis, err)
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryDead})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryDead})
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("dead after disable: %v %v", ds, err)
 		}
 		// The in-flight attempt finishing after the disable changes nothing but is recorded.
-		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 1 {
+		if rep := complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered); rep.Stale != 1 {
 			t.Fatalf("completion after disable: %+v", rep)
 		}
 		appendEv(t, db, "acme", "x", "k2")
@@ -185,14 +185,14 @@ func TestEndpointLifecycle(t *testing.T) {
 		if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("second delete: %v", err)
 		}
-		ds, _ = db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: e.ID, Status: sqlstore.DeliveryCanceled})
+		ds, _ = db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryCanceled})
 		if len(ds) != 1 {
 			t.Fatalf("canceled after delete: %d", len(ds))
 		}
-		if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
+		if l, _ := db.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
 			t.Fatalf("deleted endpoint listed: %+v", l)
 		}
-		if l, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
+		if l, _ := db.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
 			t.Fatalf("deleted endpoint not listed with IncludeDeleted: %+v", l)
 		}
 	})
@@ -210,8 +210,8 @@ func TestFanOutMatchesVendorAndType(t *testing.T) {
 		e2 := appendEv(t, db, "acme", "customer-created", "c1")
 		e3 := appendEv(t, db, "globex", "contract-created", "c9")
 
-		count := func(ep string) []*sqlstore.Delivery {
-			ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep})
+		count := func(ep string) []*orderhub.Delivery {
+			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,13 +220,13 @@ func TestFanOutMatchesVendorAndType(t *testing.T) {
 		if ds := count(all.ID); len(ds) != 2 || ds[0].EventID != e2.ID || ds[1].EventID != e1.ID {
 			t.Fatalf("all-types endpoint: %+v", ds)
 		}
-		if ds := count(created.ID); len(ds) != 1 || ds[0].EventID != e1.ID || ds[0].Status != sqlstore.DeliveryPending {
+		if ds := count(created.ID); len(ds) != 1 || ds[0].EventID != e1.ID || ds[0].Status != orderhub.DeliveryPending {
 			t.Fatalf("filtered endpoint: %+v", ds)
 		}
 		if ds := count(other.ID); len(ds) != 1 || ds[0].EventID != e3.ID || ds[0].VendorID != "globex" {
 			t.Fatalf("other vendor's endpoint: %+v", ds)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
 			t.Fatalf("vendor filter: %d", len(ds))
 		}
 		// Claimed deliveries carry the event and endpoint.
@@ -258,7 +258,7 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 		if len(cs) != 4 || k["a"] != a1.Seq || k["b"] != b1.Seq {
 			t.Fatalf("first claim: %v (want heads a1, b1 and both unordered)", k)
 		}
-		var a, rest []*sqlstore.ClaimedDelivery
+		var a, rest []*orderhub.ClaimedDelivery
 		for _, c := range cs {
 			if c.OrderingKey == "a" {
 				a = append(a, c)
@@ -271,13 +271,13 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 			t.Fatalf("claimed %d while heads in flight", n)
 		}
 		// Key a fails: it stays the head, a2 waits; b and the unordered ones complete.
-		complete(t, db, sqlstore.CompleteOptions{}, a, sqlstore.OutcomeRetry)
-		complete(t, db, sqlstore.CompleteOptions{}, rest, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, a, orderhub.OutcomeRetry)
+		complete(t, db, orderhub.CompleteOptions{}, rest, orderhub.OutcomeDelivered)
 		if n := len(claim(t, db, 100)); n != 0 {
 			t.Fatalf("claimed %d while a1 waits for its retry", n)
 		}
-		d, err := db.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
-		if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryFailed || d[0].Attempts != 1 || d[0].NextAttemptAt == nil || d[0].LastStatus != 500 {
+		d, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
+		if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryFailed || d[0].Attempts != 1 || d[0].NextAttemptAt == nil || d[0].LastStatus != 500 {
 			t.Fatalf("a1 after failure: %+v %v", d[0], err)
 		}
 		// Replaying an active delivery makes it due now.
@@ -289,12 +289,12 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 			t.Fatalf("retry claim: %+v", cs)
 		}
 		// a1 goes dead: it no longer blocks a2.
-		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDead)
+		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDead)
 		cs = claim(t, db, 100)
 		if len(cs) != 1 || cs[0].EventID != a2.ID {
 			t.Fatalf("after a1 dead: %+v", cs)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		// Replaying dead a1 while a3 is the head: a1 queues behind it.
 		cs = claim(t, db, 100)
 		if len(cs) != 1 || cs[0].EventID != a3.ID {
@@ -306,7 +306,7 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 		if n := len(claim(t, db, 100)); n != 0 {
 			t.Fatalf("replayed a1 overtook in-flight a3")
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		cs = claim(t, db, 100)
 		if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 0 {
 			t.Fatalf("replayed a1: %+v", cs)
@@ -331,7 +331,7 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 			appendEv(t, db, "globex", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +340,7 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 		}
 		// A crashed worker: its lease expires and the deliveries are due again.
 		clk.advance(31 * time.Second)
-		again, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
+		again, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,10 +348,10 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 			t.Fatalf("after lease expiry claimed %d, want 10", len(again))
 		}
 		// The first worker's late completion is stale; the second one's counts.
-		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 2 {
+		if rep := complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered); rep.Stale != 2 {
 			t.Fatalf("stale completion: %+v", rep)
 		}
-		if rep := complete(t, db, sqlstore.CompleteOptions{}, again, sqlstore.OutcomeDelivered); rep.Stale != 0 {
+		if rep := complete(t, db, orderhub.CompleteOptions{}, again, orderhub.OutcomeDelivered); rep.Stale != 0 {
 			t.Fatalf("completion: %+v", rep)
 		}
 		st, err := db.DeliveryQueueStats(ctx)
@@ -370,11 +370,11 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		ctx := context.Background()
 		gone := mkEndpoint(t, db, "acme", "t")
 		flaky := mkEndpoint(t, db, "acme", "t")
-		watcher := mkEndpoint(t, db, "acme", sqlstore.EventEndpointDisabled)
+		watcher := mkEndpoint(t, db, "acme", orderhub.EventEndpointDisabled)
 		appendEv(t, db, "acme", "t", "a")
 		appendEv(t, db, "acme", "t", "a")
 
-		var g, f []*sqlstore.ClaimedDelivery
+		var g, f []*orderhub.ClaimedDelivery
 		for _, c := range claim(t, db, 100) {
 			if c.EndpointID == gone.ID {
 				g = append(g, c)
@@ -382,7 +382,7 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 				f = append(f, c)
 			}
 		}
-		rep := complete(t, db, sqlstore.CompleteOptions{}, g, sqlstore.OutcomeGone)
+		rep := complete(t, db, orderhub.CompleteOptions{}, g, orderhub.OutcomeGone)
 		if len(rep.Deleted) != 1 || rep.Deleted[0] != gone.ID {
 			t.Fatalf("gone: %+v", rep)
 		}
@@ -390,12 +390,12 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if ge.DeletedAt == nil || ge.Enabled {
 			t.Fatalf("gone endpoint not deleted: %+v", ge)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: gone.ID, Status: sqlstore.DeliveryCanceled}); len(ds) != 2 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: gone.ID, Status: orderhub.DeliveryCanceled}); len(ds) != 2 {
 			t.Fatalf("gone endpoint's deliveries: %d canceled", len(ds))
 		}
 
-		opt := sqlstore.CompleteOptions{DisableAfter: 5 * 24 * time.Hour}
-		rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
+		opt := orderhub.CompleteOptions{DisableAfter: 5 * 24 * time.Hour}
+		rep = complete(t, db, opt, f, orderhub.OutcomeRetry)
 		if len(rep.Disabled) != 0 {
 			t.Fatalf("disabled too early: %+v", rep)
 		}
@@ -408,7 +408,7 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if len(f) != 1 || f[0].EndpointID != flaky.ID {
 			t.Fatalf("retry claim: %+v", f)
 		}
-		rep = complete(t, db, opt, f, sqlstore.OutcomeRetry)
+		rep = complete(t, db, opt, f, orderhub.OutcomeRetry)
 		if len(rep.Disabled) != 1 || rep.Disabled[0] != flaky.ID {
 			t.Fatalf("not disabled after 5 days: %+v", rep)
 		}
@@ -416,15 +416,15 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if fe.Enabled || fe.DisabledReason == "" {
 			t.Fatalf("flaky endpoint: %+v", fe)
 		}
-		evs, _ := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme", Type: sqlstore.EventEndpointDisabled})
+		evs, _ := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventEndpointDisabled})
 		if len(evs) != 1 || evs[0].OrderingKey != flaky.ID {
 			t.Fatalf("endpoint-disabled event: %+v", evs)
 		}
-		ws, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: watcher.ID})
-		if len(ws) != 1 || ws[0].EventType != sqlstore.EventEndpointDisabled {
+		ws, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: watcher.ID})
+		if len(ws) != 1 || ws[0].EventType != orderhub.EventEndpointDisabled {
 			t.Fatalf("endpoint-disabled not fanned out: %+v", ws)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
 			t.Fatalf("disabled endpoint still has active deliveries: %+v", ds)
 		}
 	})
@@ -445,7 +445,7 @@ func TestReplaySince(t *testing.T) {
 		if len(cs) != 1 || cs[0].EventID != e3.ID {
 			t.Fatalf("claim: %+v", cs)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 
 		n, err := db.ReplaySince(ctx, "acme", ep.ID, since)
 		if err != nil || n != 2 {
@@ -461,7 +461,7 @@ func TestReplaySince(t *testing.T) {
 				t.Fatalf("one key, but %d claimed at once", len(cs))
 			}
 			got = append(got, cs[0].EventID)
-			complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+			complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		}
 		if len(got) != 2 || got[0] != e1.ID || got[1] != e3.ID {
 			t.Fatalf("replayed in order %v, want [%s %s]", got, e1.ID, e3.ID)
@@ -486,9 +486,9 @@ func TestAttemptTextIsCleaned(t *testing.T) {
 		if len(cs) != 1 {
 			t.Fatalf("claimed %d", len(cs))
 		}
-		_, err := db.CompleteDeliveries(context.Background(), []*sqlstore.AttemptResult{{
-			Claim: cs[0], StartedAt: time.Now(), StatusCode: 500, ResponseBody: "a\x00b\xffc", Error: "bad\x00", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Minute,
-		}}, sqlstore.CompleteOptions{})
+		_, err := db.CompleteDeliveries(context.Background(), []*orderhub.AttemptResult{{
+			Claim: cs[0], StartedAt: time.Now(), StatusCode: 500, ResponseBody: "a\x00b\xffc", Error: "bad\x00", Outcome: orderhub.OutcomeRetry, RetryIn: time.Minute,
+		}}, orderhub.CompleteOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -518,14 +518,14 @@ func TestClaimFairBetweenVendors(t *testing.T) {
 		for i := range 4 {
 			appendEv(t, db, "globex", "t", fmt.Sprintf("g%d", i))
 		}
-		count := func(cs []*sqlstore.ClaimedDelivery) map[string]int {
+		count := func(cs []*orderhub.ClaimedDelivery) map[string]int {
 			m := map[string]int{}
 			for _, c := range cs {
 				m[c.VendorID]++
 			}
 			return m
 		}
-		req := func(r sqlstore.ClaimRequest) []*sqlstore.ClaimedDelivery {
+		req := func(r orderhub.ClaimRequest) []*orderhub.ClaimedDelivery {
 			t.Helper()
 			r.Owner, r.Lease = "w", time.Minute
 			cs, err := db.ClaimDeliveries(ctx, r)
@@ -535,35 +535,35 @@ func TestClaimFairBetweenVendors(t *testing.T) {
 			return cs
 		}
 		// Earliest due first would give acme all 8.
-		if m := count(req(sqlstore.ClaimRequest{Limit: 8, Workers: 8})); m["acme"] != 4 || m["globex"] != 4 {
+		if m := count(req(orderhub.ClaimRequest{Limit: 8, Workers: 8})); m["acme"] != 4 || m["globex"] != 4 {
 			t.Fatalf("two vendors, 8 slots: %v, want 4 each", m)
 		}
 		// The pool is full of acme's; globex is below its share and borrows.
 		for i := range 3 {
 			appendEv(t, db, "globex", "t", fmt.Sprintf("h%d", i))
 		}
-		if m := count(req(sqlstore.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 8}})); m["acme"] != 0 || m["globex"] != 3 {
+		if m := count(req(orderhub.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 8}})); m["acme"] != 0 || m["globex"] != 3 {
 			t.Fatalf("full pool, borrowing: %v, want globex 3", m)
 		}
 		// Nothing for a vendor at its share when the pool is full.
 		for i := range 2 {
 			appendEv(t, db, "globex", "t", fmt.Sprintf("j%d", i))
 		}
-		if cs := req(sqlstore.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 4, "globex": 4}}); len(cs) != 0 {
+		if cs := req(orderhub.ClaimRequest{Limit: 0, Borrow: 8, Workers: 8, InFlight: map[string]int{"acme": 4, "globex": 4}}); len(cs) != 0 {
 			t.Fatalf("full pool, every vendor at its share: claimed %d", len(cs))
 		}
 		// Round robin: one slot at a time, the vendor after the last one served.
-		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
+		if cs := req(orderhub.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
 			t.Fatalf("after acme: %v", count(cs))
 		}
-		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "globex"}); len(cs) != 1 || cs[0].VendorID != "acme" {
+		if cs := req(orderhub.ClaimRequest{Limit: 1, Workers: 1, After: "globex"}); len(cs) != 1 || cs[0].VendorID != "acme" {
 			t.Fatalf("after globex: %v", count(cs))
 		}
-		if cs := req(sqlstore.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
+		if cs := req(orderhub.ClaimRequest{Limit: 1, Workers: 1, After: "acme"}); len(cs) != 1 || cs[0].VendorID != "globex" {
 			t.Fatalf("after acme again: %v", count(cs))
 		}
 		// globex has nothing due any more: acme alone takes every free slot.
-		if m := count(req(sqlstore.ClaimRequest{Limit: 30, Workers: 30})); m["acme"] != 30 {
+		if m := count(req(orderhub.ClaimRequest{Limit: 30, Workers: 30})); m["acme"] != 30 {
 			t.Fatalf("one vendor with due work, 30 slots: %v", m)
 		}
 	})
@@ -581,7 +581,7 @@ func TestReplayInBatches(t *testing.T) {
 		for i := range events {
 			appendEv(t, db, "acme", "t", keys[i%len(keys)])
 		}
-		drain := func(o sqlstore.Outcome) map[string][]int64 {
+		drain := func(o orderhub.Outcome) map[string][]int64 {
 			got := map[string][]int64{}
 			for {
 				cs := claim(t, db, 100)
@@ -591,10 +591,10 @@ func TestReplayInBatches(t *testing.T) {
 				for _, c := range cs {
 					got[c.OrderingKey] = append(got[c.OrderingKey], c.Seq)
 				}
-				complete(t, db, sqlstore.CompleteOptions{}, cs, o)
+				complete(t, db, orderhub.CompleteOptions{}, cs, o)
 			}
 		}
-		drain(sqlstore.OutcomeDead)
+		drain(orderhub.OutcomeDead)
 
 		var writes atomic.Int64
 		db.SetBatchObserver(func(size int, _ time.Duration, _ error) { writes.Add(int64(size)) })
@@ -633,7 +633,7 @@ func TestReplayInBatches(t *testing.T) {
 				t.Fatalf("%d deliveries after the replay, want %d: %v", total, events, got)
 			}
 		}
-		checkOrder(drain(sqlstore.OutcomeDelivered))
+		checkOrder(drain(orderhub.OutcomeDelivered))
 
 		writes.Store(0)
 		n, err = db.ReplaySince(ctx, "acme", "", time.Time{})
@@ -643,7 +643,7 @@ func TestReplayInBatches(t *testing.T) {
 		if w := atLeast(2 + (events+4)/5); w < 2+(events+4)/5 {
 			t.Fatalf("replay since of %d deliveries in batches of 5 took %d writes", events, w)
 		}
-		checkOrder(drain(sqlstore.OutcomeDelivered))
+		checkOrder(drain(orderhub.OutcomeDelivered))
 	})
 }
 
@@ -675,7 +675,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 			t.Fatalf("next due at t0+%v, want t0", d)
 		}
 		// Lease acme's first head: globex's is next.
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 1, PerEndpoint: 1, Lease: time.Minute, Exclude: []string{g.ID}})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, PerEndpoint: 1, Lease: time.Minute, Exclude: []string{g.ID}})
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("claim: %v %v", cs, err)
 		}
@@ -683,7 +683,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 			t.Fatalf("next due at t0+%v, want t0+1s (the leased head skipped)", d)
 		}
 		// Lease globex's only head: acme's second is next.
-		if cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 1, Lease: time.Minute, After: "acme"}); err != nil || len(cs) != 1 || cs[0].VendorID != "globex" {
+		if cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, Lease: time.Minute, After: "acme"}); err != nil || len(cs) != 1 || cs[0].VendorID != "globex" {
 			t.Fatalf("claim globex: %+v %v", cs, err)
 		}
 		if d := next(); d != 2*time.Second {
@@ -709,7 +709,7 @@ func TestClaimSingleTakesOne(t *testing.T) {
 		for i := range 5 {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 100, PerEndpoint: 4, Lease: time.Minute, Single: []string{e2.ID}})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 100, PerEndpoint: 4, Lease: time.Minute, Single: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -740,7 +740,7 @@ func TestClaimSingleHoldsInTheSparePass(t *testing.T) {
 		appendEv(t, db, "globex", "t", "g")
 		// Two vendors share 10 workers: acme's share is 5, which it fills (1 for
 		// e2, 4 for e1); globex takes 1; the spare pass gives acme the 4 left.
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Workers: 10, PerEndpoint: 16, Lease: time.Minute, Single: []string{e2.ID}})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Workers: 10, PerEndpoint: 16, Lease: time.Minute, Single: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,7 +78,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 	if err := db.CreatePromoCode(ctx, promo); err != nil {
 		b.Fatal(err)
 	}
-	if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "beta", URL: "https://beta.example/hook"}); err != nil {
+	if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "beta", URL: "https://beta.example/hook"}); err != nil {
 		b.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -88,7 +88,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(subs) {
-				if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "acme", Kind: sqlstore.EndpointZapier, URL: "https://hooks.zapier.example/h"}); err != nil {
+				if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", Kind: orderhub.EndpointZapier, URL: "https://hooks.zapier.example/h"}); err != nil {
 					b.Error(err)
 					return
 				}

@@ -28,7 +28,7 @@ func openFanout(t *testing.T, dsn string, opt sqlstore.Options) *sqlstore.DB {
 
 func countDeliveries(t *testing.T, db *sqlstore.DB, vendor string) int {
 	t.Helper()
-	ds, err := db.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{VendorID: vendor, Limit: 1000})
+	ds, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: vendor, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +39,11 @@ func countDeliveries(t *testing.T, db *sqlstore.DB, vendor string) int {
 }
 
 // perEndpoint returns each endpoint's deliveries of vendor as event ids in seq order.
-func perEndpoint(t *testing.T, db *sqlstore.DB, eps []*sqlstore.Endpoint) map[string][]string {
+func perEndpoint(t *testing.T, db *sqlstore.DB, eps []*orderhub.Endpoint) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, e := range eps {
-		ds, err := db.ListDeliveries(context.Background(), sqlstore.DeliveryFilter{EndpointID: e.ID, Limit: 1000})
+		ds, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: e.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		db := openFanout(t, testDSN(t), sqlstore.Options{NoFanoutExpander: true, FanoutBatch: 50})
 		clk := deliverySetup(t, db)
 		const n = 300
-		var eps []*sqlstore.Endpoint
+		var eps []*orderhub.Endpoint
 		for i := 0; i < n; i++ {
 			var types []string
 			if i%10 == 9 {
@@ -99,7 +99,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		// A vendor with one endpoint is not held up by acme's backlog: inline.
 		g := mkEndpoint(t, db, "globex")
 		ge := appendEv(t, db, "globex", "order.created", "k1")
-		if ds := perEndpoint(t, db, []*sqlstore.Endpoint{g}); len(ds[g.ID]) != 1 || ds[g.ID][0] != ge.ID {
+		if ds := perEndpoint(t, db, []*orderhub.Endpoint{g}); len(ds[g.ID]) != 1 || ds[g.ID][0] != ge.ID {
 			t.Fatalf("globex's event was not fanned out in its request: %v", ds)
 		}
 
@@ -112,7 +112,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		}
 		// Retention does not take waiting events for events without deliveries.
 		clk.advance(time.Hour)
-		if st, err := db.Prune(ctx, sqlstore.Retention{Delivered: time.Nanosecond}); err != nil || st.Events != 0 {
+		if st, err := db.Prune(ctx, orderhub.Retention{Delivered: time.Nanosecond}); err != nil || st.Events != 0 {
 			t.Fatalf("prune deleted %d waiting events (%v)", st.Events, err)
 		}
 
@@ -184,7 +184,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 			t.Fatalf("e4 fanned out in its request: %v", ds)
 		}
 		expandAll(t, db, 100)
-		if ds := perEndpoint(t, db, []*sqlstore.Endpoint{eps[0], late}); len(ds[eps[0].ID]) != 4 || len(ds[late.ID]) != 1 || ds[late.ID][0] != e4.ID {
+		if ds := perEndpoint(t, db, []*orderhub.Endpoint{eps[0], late}); len(ds[eps[0].ID]) != 4 || len(ds[late.ID]) != 1 || ds[late.ID][0] != e4.ID {
 			t.Fatalf("after e4: %v", ds)
 		}
 		// … and re-enabling an endpoint does not hand it what it missed.
@@ -193,7 +193,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		}
 		e5 := appendEv(t, db, "acme", "order.created", "k9")
 		expandAll(t, db, 100)
-		if ds := perEndpoint(t, db, []*sqlstore.Endpoint{disabled}); fmt.Sprint(ds[disabled.ID]) != fmt.Sprint([]string{e5.ID}) {
+		if ds := perEndpoint(t, db, []*orderhub.Endpoint{disabled}); fmt.Sprint(ds[disabled.ID]) != fmt.Sprint([]string{e5.ID}) {
 			t.Fatalf("re-enabled endpoint got %v, want only e5", ds[disabled.ID])
 		}
 	})
@@ -209,7 +209,7 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 		dsn := testDSN(t)
 		a := openFanout(t, dsn, sqlstore.Options{NoFanoutExpander: true, FanoutBatch: 40})
 		deliverySetup(t, a)
-		var eps []*sqlstore.Endpoint
+		var eps []*orderhub.Endpoint
 		for i := 0; i < 60; i++ {
 			eps = append(eps, mkEndpoint(t, a, "acme"))
 		}
@@ -242,7 +242,7 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 			n, err := b.FanoutBacklog(context.Background())
 			return err == nil && n == 0
 		})
-		all, err := b.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: "acme", Limit: 1000})
+		all, err := b.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 			}
 		}
 		// One head per (endpoint, key): three keys.
-		cs, err := b.ClaimDeliveries(context.Background(), sqlstore.ClaimRequest{Owner: "t", Limit: 10000, Lease: time.Minute})
+		cs, err := b.ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "t", Limit: 10000, Lease: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -71,7 +71,7 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 						}
 					default:
 					}
-					cs, err := inst.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
+					cs, err := inst.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
 					if err != nil {
 						t.Error(err)
 						return
@@ -82,14 +82,14 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 						continue
 					}
 					idle = 0
-					var results []*sqlstore.AttemptResult
+					var results []*orderhub.AttemptResult
 					mu.Lock()
 					for _, h := range cs {
 						if other, ok := busy[h.OrderingKey]; ok {
 							t.Errorf("%s claimed a job of %s while %s holds one", owner, h.OrderingKey, other)
 						}
 						busy[h.OrderingKey] = owner
-						job := append([]*sqlstore.ClaimedDelivery{h}, h.Next...)
+						job := append([]*orderhub.ClaimedDelivery{h}, h.Next...)
 						followers += len(h.Next)
 						for j := 1; j < len(job); j++ {
 							if job[j].Seq <= job[j-1].Seq {
@@ -103,12 +103,12 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 							stop = rnd.IntN(len(job))
 						}
 						for j, c := range job {
-							r := &sqlstore.AttemptResult{Claim: c, StartedAt: time.Now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered}
+							r := &orderhub.AttemptResult{Claim: c, StartedAt: time.Now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered}
 							switch {
 							case j > stop || (j == stop && j > 0 && rnd.IntN(4) == 0):
-								r = &sqlstore.AttemptResult{Claim: c, Outcome: sqlstore.OutcomeReleased}
+								r = &orderhub.AttemptResult{Claim: c, Outcome: orderhub.OutcomeReleased}
 							case j == stop:
-								r.StatusCode, r.Error, r.Outcome = 500, "HTTP 500", sqlstore.OutcomeRetry
+								r.StatusCode, r.Error, r.Outcome = 500, "HTTP 500", orderhub.OutcomeRetry
 							default:
 								if c.Seq <= lastSeq[c.OrderingKey] {
 									t.Errorf("%s: key %s seq %d delivered after seq %d", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
@@ -121,7 +121,7 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 						delete(busy, h.OrderingKey) // before completing: then the next job may come
 					}
 					mu.Unlock()
-					rep, err := inst.CompleteDeliveries(ctx, results, sqlstore.CompleteOptions{})
+					rep, err := inst.CompleteDeliveries(ctx, results, orderhub.CompleteOptions{})
 					if err != nil {
 						t.Error(err)
 						return
@@ -145,12 +145,12 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 				t.Fatalf("delivery %s delivered %d times", id, n)
 			}
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range ds {
-			if d.Status != sqlstore.DeliveryDelivered || d.InFlightUntil != nil {
+			if d.Status != orderhub.DeliveryDelivered || d.InFlightUntil != nil {
 				t.Fatalf("delivery %s is %s (in flight until %v)", d.ID, d.Status, d.InFlightUntil)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -24,12 +25,12 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 		a4 := appendEv(t, db, "acme", "t", "a")
 		b1 := appendEv(t, db, "acme", "t", "b")
 		u := appendEv(t, db, "acme", "t", "") // unordered: no followers
-		req := sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 2}
+		req := orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 2}
 		cs, err := db.ClaimDeliveries(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		heads := map[string]*sqlstore.ClaimedDelivery{}
+		heads := map[string]*orderhub.ClaimedDelivery{}
 		for _, c := range cs {
 			heads[c.EventID] = c
 		}
@@ -46,35 +47,35 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 			}
 		}
 		// Nobody claims what is leased (a4 waits behind the leased run).
-		if other, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "x", Limit: 10, Lease: time.Minute, Follow: 5}); err != nil || len(other) != 0 {
+		if other, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "x", Limit: 10, Lease: time.Minute, Follow: 5}); err != nil || len(other) != 0 {
 			t.Fatalf("claimed while leased: %+v %v", other, err)
 		}
 		// a1 delivered, a2 fails (retry), a3 released: a2 is the head with its retry,
 		// a3 waits behind it, unleased.
-		res := []*sqlstore.AttemptResult{
-			{Claim: ha, StartedAt: clk.now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered},
-			{Claim: ha.Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Minute},
-			{Claim: ha.Next[1], Outcome: sqlstore.OutcomeReleased},
+		res := []*orderhub.AttemptResult{
+			{Claim: ha, StartedAt: clk.now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered},
+			{Claim: ha.Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: orderhub.OutcomeRetry, RetryIn: time.Minute},
+			{Claim: ha.Next[1], Outcome: orderhub.OutcomeReleased},
 		}
-		if _, err := db.CompleteDeliveries(ctx, res, sqlstore.CompleteOptions{}); err != nil {
+		if _, err := db.CompleteDeliveries(ctx, res, orderhub.CompleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, []*sqlstore.ClaimedDelivery{heads[b1.ID], heads[u.ID]}, sqlstore.OutcomeDelivered)
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID})
+		complete(t, db, orderhub.CompleteOptions{}, []*orderhub.ClaimedDelivery{heads[b1.ID], heads[u.ID]}, orderhub.OutcomeDelivered)
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		byEvent := map[string]*sqlstore.Delivery{}
+		byEvent := map[string]*orderhub.Delivery{}
 		for _, d := range ds {
 			byEvent[d.EventID] = d
 		}
-		if d := byEvent[a1.ID]; d.Status != sqlstore.DeliveryDelivered {
+		if d := byEvent[a1.ID]; d.Status != orderhub.DeliveryDelivered {
 			t.Fatalf("a1: %+v", d)
 		}
-		if d := byEvent[a2.ID]; d.Status != sqlstore.DeliveryFailed || d.Attempts != 1 {
+		if d := byEvent[a2.ID]; d.Status != orderhub.DeliveryFailed || d.Attempts != 1 {
 			t.Fatalf("a2: %+v", d)
 		}
-		if d := byEvent[a3.ID]; d.Status != sqlstore.DeliveryPending || d.Attempts != 0 || d.InFlightUntil != nil {
+		if d := byEvent[a3.ID]; d.Status != orderhub.DeliveryPending || d.Attempts != 0 || d.InFlightUntil != nil {
 			t.Fatalf("a3 after release: %+v", d)
 		}
 		if atts, err := db.ListAttempts(ctx, "acme", byEvent[a3.ID].ID); err != nil || len(atts) != 0 {
@@ -92,19 +93,19 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 			t.Fatalf("claim after the retry is due: %+v %v", cs, err)
 		}
 		// Everything delivered in one batch, in order: the queue is empty.
-		var all []*sqlstore.ClaimedDelivery
+		var all []*orderhub.ClaimedDelivery
 		all = append(append(all, cs[0]), cs[0].Next...)
-		complete(t, db, sqlstore.CompleteOptions{}, all, sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, all, orderhub.OutcomeDelivered)
 		for _, ev := range []string{a2.ID, a3.ID, a4.ID} {
-			d, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: ev})
-			if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryDelivered {
+			d, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: ev})
+			if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryDelivered {
 				t.Fatalf("%s: %+v %v", ev, d, err)
 			}
 		}
 		// Without Follow, heads alone.
 		a5 := appendEv(t, db, "acme", "t", "a")
 		appendEv(t, db, "acme", "t", "a")
-		cs, err = db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute})
+		cs, err = db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute})
 		if err != nil || len(cs) != 1 || cs[0].EventID != a5.ID || len(cs[0].Next) != 0 {
 			t.Fatalf("claim without Follow: %+v %v", cs, err)
 		}
@@ -121,7 +122,7 @@ func TestClaimWideEndpoints(t *testing.T) {
 		for i := range 6 {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 20, PerEndpoint: 2, Lease: time.Minute, Wide: []string{e2.ID}})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 20, PerEndpoint: 2, Lease: time.Minute, Wide: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,29 +146,29 @@ func TestFollowersOfAStaleHeadChangeNothing(t *testing.T) {
 		ep := mkEndpoint(t, db, "acme")
 		a1 := appendEv(t, db, "acme", "t", "a")
 		a2 := appendEv(t, db, "acme", "t", "a")
-		slow, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "slow", Limit: 10, Lease: time.Minute, Follow: 5})
+		slow, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "slow", Limit: 10, Lease: time.Minute, Follow: 5})
 		if err != nil || len(slow) != 1 || len(slow[0].Next) != 1 {
 			t.Fatalf("first claim: %+v %v", slow, err)
 		}
 		clk.advance(2 * time.Minute)
-		again, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		again, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
 		if err != nil || len(again) != 1 || again[0].EventID != a1.ID {
 			t.Fatalf("claim after the lease expired: %+v %v", again, err)
 		}
-		res := []*sqlstore.AttemptResult{
-			{Claim: slow[0], StartedAt: clk.now(), StatusCode: 204, Outcome: sqlstore.OutcomeDelivered},
-			{Claim: slow[0].Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: sqlstore.OutcomeRetry, RetryIn: time.Hour},
+		res := []*orderhub.AttemptResult{
+			{Claim: slow[0], StartedAt: clk.now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered},
+			{Claim: slow[0].Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: orderhub.OutcomeRetry, RetryIn: time.Hour},
 		}
-		rep, err := db.CompleteDeliveries(ctx, res, sqlstore.CompleteOptions{})
+		rep, err := db.CompleteDeliveries(ctx, res, orderhub.CompleteOptions{})
 		if err != nil || rep.Stale != 2 {
 			t.Fatalf("late completion: %+v %v", rep, err)
 		}
-		d, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: a2.ID})
-		if err != nil || len(d) != 1 || d[0].Status != sqlstore.DeliveryPending || d[0].Attempts != 0 {
+		d, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a2.ID})
+		if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryPending || d[0].Attempts != 0 {
 			t.Fatalf("a2 after its stale job: %+v %v", d, err)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, again, sqlstore.OutcomeDelivered)
-		next, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		complete(t, db, orderhub.CompleteOptions{}, again, orderhub.OutcomeDelivered)
+		next, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
 		if err != nil || len(next) != 1 || next[0].EventID != a2.ID {
 			t.Fatalf("a2 after a1 was delivered: %+v %v", next, err)
 		}
@@ -192,38 +193,38 @@ func TestFollowersDoNotOvertakeAReplayedDelivery(t *testing.T) {
 			evs = append(evs, ev.ID)
 		}
 		// a1 delivered; a2 claimed (in flight) when a1 is replayed; a2 then fails.
-		complete(t, db, sqlstore.CompleteOptions{}, claim(t, db, 10), sqlstore.OutcomeDelivered)
+		complete(t, db, orderhub.CompleteOptions{}, claim(t, db, 10), orderhub.OutcomeDelivered)
 		head := claim(t, db, 10)
 		if len(head) != 1 || head[0].EventID != evs[1] {
 			t.Fatalf("claim a2: %+v", head)
 		}
-		a1, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, EventID: evs[0]})
+		a1, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: evs[0]})
 		if err != nil || len(a1) != 1 {
 			t.Fatalf("a1: %+v %v", a1, err)
 		}
 		if _, err := db.ReplayDelivery(ctx, "acme", a1[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		complete(t, db, sqlstore.CompleteOptions{}, head, sqlstore.OutcomeRetry)
+		complete(t, db, orderhub.CompleteOptions{}, head, orderhub.OutcomeRetry)
 		clk.advance(2 * time.Minute)
 		// Drain as the engine does: each job's head, then its followers, in order.
 		var sent []string
 		for range 10 {
-			cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 15})
+			cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 15})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(cs) == 0 {
 				break
 			}
-			var job []*sqlstore.ClaimedDelivery
+			var job []*orderhub.ClaimedDelivery
 			for _, c := range cs {
 				job = append(append(job, c), c.Next...)
 			}
 			for _, c := range job {
 				sent = append(sent, c.EventID)
 			}
-			complete(t, db, sqlstore.CompleteOptions{}, job, sqlstore.OutcomeDelivered)
+			complete(t, db, orderhub.CompleteOptions{}, job, orderhub.OutcomeDelivered)
 		}
 		want := []string{evs[1], evs[0], evs[2], evs[3]}
 		if len(sent) != len(want) {
@@ -252,20 +253,20 @@ func TestCompleteLargeBatch(t *testing.T) {
 		for i := range n {
 			appendEv(t, db, "acme", "t", fmt.Sprintf("k%d", i))
 		}
-		cs, err := db.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "w", Limit: n, Lease: time.Minute})
+		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: n, Lease: time.Minute})
 		if err != nil || len(cs) != n {
 			t.Fatalf("claimed %d: %v", len(cs), err)
 		}
-		if rep := complete(t, db, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered); rep.Stale != 0 {
+		if rep := complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered); rep.Stale != 0 {
 			t.Fatalf("stale: %+v", rep)
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, Limit: 1000})
 		if err != nil || len(ds) != n {
 			t.Fatalf("deliveries: %d %v", len(ds), err)
 		}
 		for _, d := range ds {
 			atts, err := db.ListAttempts(ctx, "acme", d.ID)
-			if err != nil || d.Status != sqlstore.DeliveryDelivered || len(atts) != 1 || atts[0].DeliveryID != d.ID || atts[0].Attempt != 1 {
+			if err != nil || d.Status != orderhub.DeliveryDelivered || len(atts) != 1 || atts[0].DeliveryID != d.ID || atts[0].Attempt != 1 {
 				t.Fatalf("%s: %s, attempts %+v %v", d.ID, d.Status, atts, err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"orderhub"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
 )
@@ -22,7 +23,7 @@ func TestIdempotencyKeyStore(t *testing.T) {
 		db.SetSealer(s)
 		now := time.Now()
 		db.Now = func() time.Time { return now }
-		claim := func(key, fp string) (*sqlstore.IdempotentAnswer, bool) {
+		claim := func(key, fp string) (*orderhub.IdempotentAnswer, bool) {
 			t.Helper()
 			a, ok, err := db.ClaimIdempotencyKey(ctx, "token:t1", key, fp, time.Minute, 24*time.Hour)
 			if err != nil {
@@ -61,7 +62,7 @@ func TestIdempotencyKeyStore(t *testing.T) {
 		}
 		// After 24 hours the key is new, and pruning removes expired keys.
 		now = now.Add(25 * time.Hour)
-		st, err := db.Prune(ctx, sqlstore.Retention{})
+		st, err := db.Prune(ctx, orderhub.Retention{})
 		if err != nil || st.IdemKeys != 2 {
 			t.Fatalf("pruned %d keys: %v", st.IdemKeys, err)
 		}

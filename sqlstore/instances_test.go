@@ -77,7 +77,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 						}
 					default:
 					}
-					cs, err := inst.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
+					cs, err := inst.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
 					if err != nil {
 						t.Error(err)
 						return
@@ -108,7 +108,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 						delivered[c.ID]++
 					}
 					mu.Unlock()
-					rep := complete(t, inst, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+					rep := complete(t, inst, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 					if rep.Stale != 0 {
 						t.Errorf("%s: %d stale completions", owner, rep.Stale)
 					}
@@ -124,12 +124,12 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 				t.Fatalf("delivery %s delivered %d times", id, n)
 			}
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range ds {
-			if d.Status != sqlstore.DeliveryDelivered {
+			if d.Status != orderhub.DeliveryDelivered {
 				t.Fatalf("delivery %s is %s", d.ID, d.Status)
 			}
 		}
@@ -152,32 +152,32 @@ func TestInstanceCrashLeaseExpires(t *testing.T) {
 		for _, k := range []string{"a", "a", "b"} {
 			appendEv(t, crashed, "acme", "t", k)
 		}
-		held, err := crashed.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "crashed", Limit: 1, Lease: 30 * time.Second})
+		held, err := crashed.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "crashed", Limit: 1, Lease: 30 * time.Second})
 		if err != nil || len(held) != 1 || held[0].OrderingKey != "a" {
 			t.Fatalf("crashed instance's claim: %+v %v", held, err)
 		}
 		// Before the lease expires the survivor gets key b only: a's head is leased
 		// and a's second event waits behind it.
 		clk.advance(29 * time.Second)
-		cs, err := survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err := survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "b" {
 			t.Fatalf("claim during the lease: %+v %v", cs, err)
 		}
-		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, survivor, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		clk.advance(2 * time.Second)
-		cs, err = survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err = survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].ID != held[0].ID {
 			t.Fatalf("claim after the lease expired: %+v %v", cs, err)
 		}
-		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
-		if rep := complete(t, crashed, sqlstore.CompleteOptions{}, held, sqlstore.OutcomeDelivered); rep.Stale != 1 {
+		complete(t, survivor, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
+		if rep := complete(t, crashed, orderhub.CompleteOptions{}, held, orderhub.OutcomeDelivered); rep.Stale != 1 {
 			t.Fatalf("late completion of the crashed instance: %+v", rep)
 		}
-		cs, err = survivor.ClaimDeliveries(ctx, sqlstore.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err = survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "a" || cs[0].Seq <= held[0].Seq {
 			t.Fatalf("next event of key a: %+v %v", cs, err)
 		}
-		complete(t, survivor, sqlstore.CompleteOptions{}, cs, sqlstore.OutcomeDelivered)
+		complete(t, survivor, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		st, err := survivor.DeliveryQueueStats(ctx)
 		if err != nil || st.Active != 0 {
 			t.Fatalf("queue after recovery: %+v %v", st, err)

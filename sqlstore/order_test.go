@@ -50,11 +50,11 @@ func TestOrderLifecycle(t *testing.T) {
 				t.Fatalf("events %v, want %v", got, want)
 			}
 		}
-		list, err := db.ListOrders(ctx, sqlstore.ListFilter{VendorID: "acme"})
+		list, err := db.ListOrders(ctx, orderhub.ListFilter{VendorID: "acme"})
 		if err != nil || len(list) != 1 || list[0].Status != "DELIVERED" {
 			t.Fatalf("list %+v %v", list, err)
 		}
-		if l, _ := db.ListOrders(ctx, sqlstore.ListFilter{VendorID: "other"}); len(l) != 0 {
+		if l, _ := db.ListOrders(ctx, orderhub.ListFilter{VendorID: "other"}); len(l) != 0 {
 			t.Fatal("another vendor sees the order")
 		}
 
@@ -78,7 +78,7 @@ func TestOrderLifecycle(t *testing.T) {
 		if err := db.RecordTransaction(ctx, tr2); err != nil || tr2.ID != tr.ID {
 			t.Fatalf("second outcome: %+v %v", tr2, err)
 		}
-		hist, _ := db.ListTransactionHistories(ctx, sqlstore.ListFilter{VendorID: "acme"})
+		hist, _ := db.ListTransactionHistories(ctx, orderhub.ListFilter{VendorID: "acme"})
 		if len(hist) != 2 {
 			t.Fatalf("history %d", len(hist))
 		}

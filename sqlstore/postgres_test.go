@@ -79,7 +79,7 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 		}
 		var seqs []int64
 		for after := int64(0); ; {
-			evs, err := b.ListEvents(ctx, sqlstore.EventFilter{VendorID: v, AfterSeq: after, Limit: 1000})
+			evs, err := b.ListEvents(ctx, orderhub.EventFilter{VendorID: v, AfterSeq: after, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,16 +20,16 @@ func TestPromoCodeChanges(t *testing.T) {
 		str := func(s string) *string { return &s }
 		yes, no := true, false
 
-		p, err := db.UpdatePromoCode(ctx, "acme", "DIGI12", sqlstore.PromoCodeUpdate{Price: str("109.5"), ProductName: str("Digital 12 months")})
+		p, err := db.UpdatePromoCode(ctx, "acme", "DIGI12", orderhub.PromoCodeUpdate{Price: str("109.5"), ProductName: str("Digital 12 months")})
 		if err != nil || p.Price != "109.50" || p.ProductName != "Digital 12 months" || p.Currency != "SEK" || !p.Active || p.DeactivatedAt != nil {
 			t.Fatalf("unused code's terms: %+v %v", p, err)
 		}
-		if _, err := db.UpdatePromoCode(ctx, "acme", "DIGI12", sqlstore.PromoCodeUpdate{Price: str("12,50")}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		if _, err := db.UpdatePromoCode(ctx, "acme", "DIGI12", orderhub.PromoCodeUpdate{Price: str("12,50")}); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("a bad price: %v", err)
 		} else if e, _ := err.(*orderhub.Error); e.Field != "price" {
 			t.Fatalf("a bad price names field %q", e.Field)
 		}
-		if _, err := db.UpdatePromoCode(ctx, "acme", "NOPE", sqlstore.PromoCodeUpdate{Active: &no}); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.UpdatePromoCode(ctx, "acme", "NOPE", orderhub.PromoCodeUpdate{Active: &no}); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("unknown code: %v", err)
 		}
 
@@ -41,7 +41,7 @@ func TestPromoCodeChanges(t *testing.T) {
 		if n, err := db.PromoCodeUses(ctx, "acme", "DIGI12"); n != 1 || err != nil {
 			t.Fatalf("uses: %d %v", n, err)
 		}
-		_, err = db.UpdatePromoCode(ctx, "acme", "DIGI12", sqlstore.PromoCodeUpdate{Price: str("89"), Active: &no})
+		_, err = db.UpdatePromoCode(ctx, "acme", "DIGI12", orderhub.PromoCodeUpdate{Price: str("89"), Active: &no})
 		if orderhub.ErrorCode(err) != orderhub.EConflict || !strings.Contains(err.Error(), "Deactivate it") {
 			t.Fatalf("a used code's terms: %v", err)
 		}
@@ -52,8 +52,8 @@ func TestPromoCodeChanges(t *testing.T) {
 			t.Fatalf("a refused change changed %+v", p)
 		}
 		// Unchanged terms with a state change are fine.
-		ch := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "promo-code.update", ResourceType: "promo-code", ResourceID: "DIGI12", VendorID: "acme"}
-		p, err = db.UpdatePromoCode(sqlstore.WithChange(ctx, ch), "acme", "DIGI12", sqlstore.PromoCodeUpdate{Price: str("109.50"), Active: &no})
+		ch := &orderhub.Change{Actor: orderhub.CLIActor, Action: "promo-code.update", ResourceType: "promo-code", ResourceID: "DIGI12", VendorID: "acme"}
+		p, err = db.UpdatePromoCode(orderhub.WithChange(ctx, ch), "acme", "DIGI12", orderhub.PromoCodeUpdate{Price: str("109.50"), Active: &no})
 		if err != nil || p.Active || p.DeactivatedAt == nil {
 			t.Fatalf("deactivate: %+v %v", p, err)
 		}
@@ -66,15 +66,15 @@ func TestPromoCodeChanges(t *testing.T) {
 		if p, err := db.GetPromoCode(ctx, "acme", "DIGI12"); err != nil || p.Active {
 			t.Fatalf("a deactivated code read: %+v %v", p, err)
 		}
-		pg, _ := db.AdminListPromoCodes(ctx, sqlstore.AdminFilter{VendorID: "acme"}, sqlstore.Page{})
+		pg, _ := db.AdminListPromoCodes(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{})
 		if len(pg.Data) != 1 || pg.Data[0].Active {
 			t.Fatalf("listed: %+v", pg.Data)
 		}
 		again := *p.DeactivatedAt
-		if p, _ = db.UpdatePromoCode(ctx, "acme", "DIGI12", sqlstore.PromoCodeUpdate{Active: &no}); !p.DeactivatedAt.Equal(again) {
+		if p, _ = db.UpdatePromoCode(ctx, "acme", "DIGI12", orderhub.PromoCodeUpdate{Active: &no}); !p.DeactivatedAt.Equal(again) {
 			t.Fatal("deactivating twice moved the time")
 		}
-		if p, err = db.UpdatePromoCode(ctx, "acme", "DIGI12", sqlstore.PromoCodeUpdate{Active: &yes}); err != nil || !p.Active || p.DeactivatedAt != nil {
+		if p, err = db.UpdatePromoCode(ctx, "acme", "DIGI12", orderhub.PromoCodeUpdate{Active: &yes}); err != nil || !p.Active || p.DeactivatedAt != nil {
 			t.Fatalf("activate again: %+v %v", p, err)
 		}
 
@@ -82,8 +82,8 @@ func TestPromoCodeChanges(t *testing.T) {
 		if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "TYPO", ProductName: "x", Price: "1", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 			t.Fatal(err)
 		}
-		del := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: "promo-code.delete", ResourceType: "promo-code", ResourceID: "TYPO", VendorID: "acme"}
-		if err := db.DeletePromoCode(sqlstore.WithChange(ctx, del), "acme", "TYPO"); err != nil {
+		del := &orderhub.Change{Actor: orderhub.CLIActor, Action: "promo-code.delete", ResourceType: "promo-code", ResourceID: "TYPO", VendorID: "acme"}
+		if err := db.DeletePromoCode(orderhub.WithChange(ctx, del), "acme", "TYPO"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.GetPromoCode(ctx, "acme", "TYPO"); err == nil {

@@ -75,7 +75,7 @@ func parsePurchase(t *testing.T, changes map[string]any) *orderhub.Purchase {
 
 func eventTypes(t *testing.T, db *sqlstore.DB, vendorID string) []string {
 	t.Helper()
-	evs, err := db.ListEvents(context.Background(), sqlstore.EventFilter{VendorID: vendorID})
+	evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		if err != nil || other.PurchaseID == res.PurchaseID || other.CustomerID != res.CustomerID {
 			t.Fatalf("second source %+v %v", other, err)
 		}
-		list, err := db.ListPurchases(ctx, sqlstore.PurchaseFilter{VendorID: "vendor-id-1234"})
+		list, err := db.ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("purchases %d %v", len(list), err)
 		}
@@ -404,7 +404,7 @@ func TestSourceSecrets(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		secret := catalogFixture(t, db)
 		ctx := context.Background()
-		if !strings.HasPrefix(secret, sqlstore.SourceSecretPrefix) || len(secret) < 40 {
+		if !strings.HasPrefix(secret, orderhub.SourceSecretPrefix) || len(secret) < 40 {
 			t.Fatalf("secret %q", secret)
 		}
 		s, err := db.SourceBySecret(ctx, secret)
@@ -470,7 +470,7 @@ func TestRecordPurchaseConcurrentReplays(t *testing.T) {
 		if created != 1 {
 			t.Fatalf("%d copies claim to have created the purchase", created)
 		}
-		ps, _ := db.ListPurchases(ctx, sqlstore.PurchaseFilter{VendorID: "vendor-id-1234"})
+		ps, _ := db.ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
 		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); len(ps) != 1 || got != "customer-created,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("%d purchases, events %s", len(ps), got)
 		}

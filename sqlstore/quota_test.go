@@ -21,7 +21,7 @@ func TestQuotas(t *testing.T) {
 			}
 		}
 		one := func(n int) *int { return &n }
-		set := func(vendor string, m map[string]*int) *sqlstore.VendorQuotas {
+		set := func(vendor string, m map[string]*int) *orderhub.VendorQuotas {
 			t.Helper()
 			q, err := db.SetVendorQuotas(ctx, vendor, m)
 			if err != nil {
@@ -29,7 +29,7 @@ func TestQuotas(t *testing.T) {
 			}
 			return q
 		}
-		usage := func(vendor, name string) sqlstore.VendorQuota {
+		usage := func(vendor, name string) orderhub.VendorQuota {
 			t.Helper()
 			q, err := db.GetVendorQuotas(ctx, vendor)
 			if err != nil {
@@ -41,7 +41,7 @@ func TestQuotas(t *testing.T) {
 				}
 			}
 			t.Fatalf("no quota %s", name)
-			return sqlstore.VendorQuota{}
+			return orderhub.VendorQuota{}
 		}
 		refused := func(what string, err error, name string) {
 			t.Helper()
@@ -81,7 +81,7 @@ func TestQuotas(t *testing.T) {
 			t.Fatalf("endpoint usage: %+v", q)
 		}
 		// A webhook endpoint, a SALESmanago account and a Yespo account are endpoints too.
-		refused("webhook at the endpoints quota", db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "acme", URL: "https://h.example/1"}), orderhub.QuotaEndpoints)
+		refused("webhook at the endpoints quota", db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://h.example/1"}), orderhub.QuotaEndpoints)
 		_, err = db.CreateSalesmanagoAccount(ctx, smInput("sm_q", "acme", "acme-q"), "s", "")
 		refused("SALESmanago account at the endpoints quota", err, orderhub.QuotaEndpoints)
 		_, err = db.SaveYespoAccount(ctx, "acme", "https://api.yespo.example", "v1:key", nil)
@@ -89,10 +89,10 @@ func TestQuotas(t *testing.T) {
 
 		// Webhooks: their own limit, below the endpoints one.
 		set("acme", map[string]*int{orderhub.QuotaEndpoints: nil, orderhub.QuotaWebhookEndpoints: one(1), orderhub.QuotaSalesmanagoAccounts: one(0)})
-		if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "acme", URL: "https://h.example/2"}); err != nil {
+		if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://h.example/2"}); err != nil {
 			t.Fatal(err)
 		}
-		refused("second webhook", db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "acme", URL: "https://h.example/3"}), orderhub.QuotaWebhookEndpoints)
+		refused("second webhook", db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://h.example/3"}), orderhub.QuotaWebhookEndpoints)
 		_, err = db.CreateSalesmanagoAccount(ctx, smInput("sm_q", "acme", "acme-q"), "s", "")
 		refused("SALESmanago account over its limit", err, orderhub.QuotaSalesmanagoAccounts)
 		if _, err := db.SaveYespoAccount(ctx, "acme", "https://api.yespo.example", "v1:key", nil); err != nil {
@@ -102,7 +102,7 @@ func TestQuotas(t *testing.T) {
 			t.Fatalf("endpoints after reset: %+v", q)
 		}
 		// The other vendor has the defaults.
-		if err := db.CreateEndpoint(ctx, &sqlstore.Endpoint{VendorID: "other", URL: "https://h.example/o"}); err != nil {
+		if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "other", URL: "https://h.example/o"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.CreateSalesmanagoAccount(ctx, smInput("sm_o", "other", "other-q"), "s", ""); err != nil {

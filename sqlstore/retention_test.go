@@ -13,15 +13,15 @@ import (
 
 // completeEach completes the claimed deliveries with the outcome pick chooses for each
 // (or leaves it claimed when pick says -1).
-func completeEach(t *testing.T, db *sqlstore.DB, cs []*sqlstore.ClaimedDelivery, pick func(*sqlstore.ClaimedDelivery) sqlstore.Outcome) {
+func completeEach(t *testing.T, db *sqlstore.DB, cs []*orderhub.ClaimedDelivery, pick func(*orderhub.ClaimedDelivery) orderhub.Outcome) {
 	t.Helper()
-	by := map[sqlstore.Outcome][]*sqlstore.ClaimedDelivery{}
+	by := map[orderhub.Outcome][]*orderhub.ClaimedDelivery{}
 	for _, c := range cs {
 		by[pick(c)] = append(by[pick(c)], c)
 	}
 	for o, list := range by {
 		if o >= 0 {
-			complete(t, db, sqlstore.CompleteOptions{}, list, o)
+			complete(t, db, orderhub.CompleteOptions{}, list, o)
 		}
 	}
 }
@@ -67,7 +67,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		if _, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 			t.Fatal(err)
 		}
-		orderEvents, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
+		orderEvents, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 		if err != nil || len(orderEvents) == 0 {
 			t.Fatalf("order events: %d, %v", len(orderEvents), err)
 		}
@@ -83,14 +83,14 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			bulk = append(bulk, appendEv(t, db, "acme", "t", ""))
 		}
 		evGlobex := appendEv(t, db, "globex", "t", "g") // delivered, but globex keeps for ever
-		completeEach(t, db, claim(t, db, 1000), func(c *sqlstore.ClaimedDelivery) sqlstore.Outcome {
+		completeEach(t, db, claim(t, db, 1000), func(c *orderhub.ClaimedDelivery) orderhub.Outcome {
 			switch {
 			case c.EventID == evPending.ID && c.EndpointID == e2.ID:
-				return sqlstore.OutcomeRetry
+				return orderhub.OutcomeRetry
 			case (c.EventID == evDead.ID || c.EventID == evReplayed.ID) && c.EndpointID == e1.ID:
-				return sqlstore.OutcomeDead
+				return orderhub.OutcomeDead
 			}
-			return sqlstore.OutcomeDelivered
+			return orderhub.OutcomeDelivered
 		})
 		zero := time.Duration(0)
 		if err := db.SetVendorRetention(ctx, "globex", &zero, nil); err != nil {
@@ -100,27 +100,27 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			t.Fatalf("override for a missing vendor: %v", err)
 		}
 
-		deliveriesOf := func(ev *orderhub.Event) map[string]*sqlstore.Delivery {
+		deliveriesOf := func(ev *orderhub.Event) map[string]*orderhub.Delivery {
 			t.Helper()
-			ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: ev.VendorID, EventID: ev.ID})
+			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: ev.VendorID, EventID: ev.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := map[string]*sqlstore.Delivery{}
+			m := map[string]*orderhub.Delivery{}
 			for _, d := range ds {
 				m[d.EndpointID] = d
 			}
 			return m
 		}
 		dPending, dDead, dReplayed := deliveriesOf(evPending), deliveriesOf(evDead), deliveriesOf(evReplayed)
-		if len(dPending) != 2 || dPending[e2.ID].Status != sqlstore.DeliveryFailed || dDead[e1.ID].Status != sqlstore.DeliveryDead {
+		if len(dPending) != 2 || dPending[e2.ID].Status != orderhub.DeliveryFailed || dDead[e1.ID].Status != orderhub.DeliveryDead {
 			t.Fatalf("setup: %+v %+v", dPending, dDead)
 		}
 		before := counts(t, db, keptTables...)
 
-		r := sqlstore.Retention{Delivered: 30 * 24 * time.Hour, Dead: 60 * 24 * time.Hour, Batch: 2}
+		r := orderhub.Retention{Delivered: 30 * 24 * time.Hour, Dead: 60 * 24 * time.Hour, Batch: 2}
 		// Nothing is old yet.
-		if st, err := db.Prune(ctx, r); err != nil || st != (sqlstore.PruneStats{}) {
+		if st, err := db.Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
 			t.Fatalf("young prune: %+v %v", st, err)
 		}
 
@@ -131,11 +131,11 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		if _, err := db.ReplayDelivery(ctx, "acme", dReplayed[e1.ID].ID); err != nil {
 			t.Fatal(err)
 		}
-		completeEach(t, db, claim(t, db, 1000), func(c *sqlstore.ClaimedDelivery) sqlstore.Outcome {
+		completeEach(t, db, claim(t, db, 1000), func(c *orderhub.ClaimedDelivery) orderhub.Outcome {
 			if c.EventID == evPending.ID {
 				return -1 // stays failing
 			}
-			return sqlstore.OutcomeDelivered
+			return orderhub.OutcomeDelivered
 		})
 
 		st, err := db.Prune(ctx, r)
@@ -169,10 +169,10 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		if m := deliveriesOf(evPending); len(m) != 1 || m[e2.ID] == nil {
 			t.Errorf("evPending deliveries: %+v", m)
 		}
-		if m := deliveriesOf(evDead); len(m) != 1 || m[e1.ID] == nil || m[e1.ID].Status != sqlstore.DeliveryDead {
+		if m := deliveriesOf(evDead); len(m) != 1 || m[e1.ID] == nil || m[e1.ID].Status != orderhub.DeliveryDead {
 			t.Errorf("evDead deliveries: %+v", m)
 		}
-		if m := deliveriesOf(evReplayed); len(m) != 1 || m[e1.ID] == nil || m[e1.ID].Status != sqlstore.DeliveryDelivered {
+		if m := deliveriesOf(evReplayed); len(m) != 1 || m[e1.ID] == nil || m[e1.ID].Status != orderhub.DeliveryDelivered {
 			t.Errorf("evReplayed deliveries: %+v", m)
 		}
 		if m := deliveriesOf(evYoung); len(m) != 2 {
@@ -195,7 +195,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			t.Fatalf("kept tables changed: %v, before %v", after, before)
 		}
 		// A second pass finds nothing more.
-		if st, err := db.Prune(ctx, r); err != nil || st != (sqlstore.PruneStats{}) {
+		if st, err := db.Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
 			t.Fatalf("second prune: %+v %v", st, err)
 		}
 
@@ -251,7 +251,7 @@ func TestPruneStopsWithItsContext(t *testing.T) {
 		deliverySetup(t, db)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := db.Prune(ctx, sqlstore.Retention{Delivered: time.Hour}); !errors.Is(err, context.Canceled) {
+		if _, err := db.Prune(ctx, orderhub.Retention{Delivered: time.Hour}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("prune with a canceled context: %v", err)
 		}
 	})

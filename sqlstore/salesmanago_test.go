@@ -51,7 +51,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 			t.Fatalf("unknown vendor: %v", err)
 		}
 		ep, err := db.GetEndpoint(ctx, "acme", "sm_a")
-		if err != nil || ep.Kind != sqlstore.EndpointSalesmanago || strings.Join(ep.EventTypes, " ") != "contract-canceled contract-confirmed customer-created customer-updated order-created" {
+		if err != nil || ep.Kind != orderhub.EndpointSalesmanago || strings.Join(ep.EventTypes, " ") != "contract-canceled contract-confirmed customer-created customer-updated order-created" {
 			t.Fatalf("endpoint %+v %v", ep, err)
 		}
 		got, err := db.SalesmanagoAccountByGroupKey(ctx, "acme-main")
@@ -85,22 +85,22 @@ func TestSalesmanagoAccounts(t *testing.T) {
 
 		// A webhook of every event type, to check that forwarded requests reach only
 		// their account.
-		hook := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example/x"}
+		hook := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example/x"}
 		if err := db.CreateEndpoint(ctx, hook); err != nil {
 			t.Fatal(err)
 		}
-		req, err := db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", sqlstore.EventSMContactUpsert, "contact:a@b.se", map[string]string{"email": "a@b.se"})
+		req, err := db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "contact:a@b.se", map[string]string{"email": "a@b.se"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: req.Event.ID})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EventID: req.Event.ID})
 		if err != nil || len(ds) != 1 || ds[0].EndpointID != "sm_a" || ds[0].ID != req.DeliveryID || ds[0].OrderingKey != "contact:a@b.se" {
 			t.Fatalf("deliveries of a forwarded request: %+v %v", ds, err)
 		}
-		if _, err := db.AppendSalesmanagoRequest(ctx, "other", "sm_a", sqlstore.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.AppendSalesmanagoRequest(ctx, "other", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("another vendor's account: %v", err)
 		}
-		if ev, err := db.GetSalesmanagoRequestEvent(ctx, "acme", req.Event.ID); err != nil || ev.Type != sqlstore.EventSMContactUpsert {
+		if ev, err := db.GetSalesmanagoRequestEvent(ctx, "acme", req.Event.ID); err != nil || ev.Type != orderhub.EventSMContactUpsert {
 			t.Fatalf("request event %+v %v", ev, err)
 		}
 		if _, err := db.GetSalesmanagoRequestEvent(ctx, "other", req.Event.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
@@ -114,7 +114,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if _, err := db.ReplaySince(ctx, "acme", "", req.Event.CreatedAt.Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: req.Event.ID}); len(ds) != 1 || ds[0].EndpointID != "sm_a" {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EventID: req.Event.ID}); len(ds) != 1 || ds[0].EndpointID != "sm_a" {
 			t.Fatalf("after replays, a forwarded request went to %+v", ds)
 		}
 
@@ -123,11 +123,11 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 2 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 2 {
 			t.Fatalf("customer-created went to %d endpoints, want the webhook and the account", len(ds))
 		}
 		ev, _ = db.AppendEvent(ctx, "acme", orderhub.EventSurveyCreated, "s-1", nil)
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 1 || ds[0].EndpointID != hook.ID {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 1 || ds[0].EndpointID != hook.ID {
 			t.Fatalf("survey-created deliveries %+v", ds)
 		}
 
@@ -138,7 +138,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 			t.Fatalf("mapping %+v %v", rec, err)
 		}
 		ev, _ = db.AppendEvent(ctx, "acme", orderhub.EventCustomerCreated, "cust-2", nil)
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 1 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EventID: ev.ID}); len(ds) != 1 {
 			t.Fatalf("an account that syncs nothing received customer-created (%d deliveries)", len(ds))
 		}
 
@@ -146,13 +146,13 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if _, err := db.SetEndpointEnabled(ctx, "acme", "sm_a", false, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", sqlstore.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("disabled account: %v", err)
 		}
 		if _, err := db.SetEndpointEnabled(ctx, "acme", "sm_a", true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if req, err = db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", sqlstore.EventSMContactDelete, "contact:a@b.se", nil); err != nil {
+		if req, err = db.AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactDelete, "contact:a@b.se", nil); err != nil {
 			t.Fatal(err)
 		}
 
@@ -163,7 +163,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if err := db.DeleteSalesmanagoAccount(ctx, "acme", "sm_a"); err != nil {
 			t.Fatal(err)
 		}
-		if d, _ := db.GetDelivery(ctx, "acme", req.DeliveryID); d.Status != sqlstore.DeliveryCanceled {
+		if d, _ := db.GetDelivery(ctx, "acme", req.DeliveryID); d.Status != orderhub.DeliveryCanceled {
 			t.Fatalf("pending delivery after delete: %s", d.Status)
 		}
 		if _, err := db.SalesmanagoAccountByGroupKey(ctx, "acme-main"); orderhub.ErrorCode(err) != orderhub.ENotFound {

@@ -22,13 +22,13 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 			t.Fatal(err)
 		}
-		plain := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/plain"}
+		plain := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/plain"}
 		if err := db.CreateEndpoint(ctx, plain); err != nil {
 			t.Fatal(err)
 		}
 		k1, _ := sealing.New("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 		db.SetSealer(k1)
-		sealed := &sqlstore.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/sealed"}
+		sealed := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/sealed"}
 		if err := db.CreateEndpoint(ctx, sealed); err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 		// What is stored: plain for the old row, sealed for the new one.
 		seen := map[string]string{}
 		rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
-			if kind == sqlstore.SecretWebhook {
+			if kind == orderhub.SecretWebhook {
 				seen[context] += stored + " "
 			}
 			return stored, nil
@@ -52,26 +52,26 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 		if err != nil || len(rep) != 0 {
 			t.Fatalf("a no-op reseal: %v %v", rep, err)
 		}
-		if p := seen[sqlstore.EndpointSecretContext(plain.ID)]; !strings.HasPrefix(p, "whsec_") {
+		if p := seen[orderhub.EndpointSecretContext(plain.ID)]; !strings.HasPrefix(p, "whsec_") {
 			t.Fatalf("the plain row: %q", p)
 		}
-		if s := seen[sqlstore.EndpointSecretContext(sealed.ID)]; strings.Contains(s, "whsec_") || strings.Count(s, "v1:") != 2 {
+		if s := seen[orderhub.EndpointSecretContext(sealed.ID)]; strings.Contains(s, "whsec_") || strings.Count(s, "v1:") != 2 {
 			t.Fatalf("the sealed row (current and previous): %q", s)
 		}
 		// Seal the plain row; claims sign with the secrets in clear.
 		rep, err = db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
-			if sealing.IsSealed(stored) || kind != sqlstore.SecretWebhook {
+			if sealing.IsSealed(stored) || kind != orderhub.SecretWebhook {
 				return stored, nil
 			}
 			return k1.Seal(stored, context)
 		})
-		if err != nil || rep[sqlstore.SecretWebhook] != 1 {
+		if err != nil || rep[orderhub.SecretWebhook] != 1 {
 			t.Fatalf("sealing the plain row: %v %v", rep, err)
 		}
 		if _, err := db.AppendEvent(ctx, "acme", "t", "k", json.RawMessage(`{}`)); err != nil {
 			t.Fatal(err)
 		}
-		_, claimed, err := db.CompleteAndClaim(ctx, nil, sqlstore.CompleteOptions{}, &sqlstore.ClaimRequest{Owner: "t", Limit: 10, PerEndpoint: 10, Lease: time.Minute})
+		_, claimed, err := db.CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &orderhub.ClaimRequest{Owner: "t", Limit: 10, PerEndpoint: 10, Lease: time.Minute})
 		if err != nil || len(claimed) != 2 {
 			t.Fatalf("claimed %d, %v", len(claimed), err)
 		}

@@ -72,7 +72,7 @@ func TestPlaceVendorOrderReplayRules(t *testing.T) {
 		if _, err := db.PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
-		evs, err := db.ListEvents(ctx, sqlstore.EventFilter{VendorID: "acme"})
+		evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,7 +26,7 @@ func TestApplyOrderEvent(t *testing.T) {
 		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
 			t.Fatal(err)
 		}
-		apply := func(vendor, body string) *sqlstore.OrderEventResult {
+		apply := func(vendor, body string) *orderhub.OrderEventResult {
 			t.Helper()
 			res, err := db.ApplyOrderEvent(ctx, vendor, parseEvent(t, body), []byte(body))
 			if err != nil {
@@ -39,7 +39,7 @@ func TestApplyOrderEvent(t *testing.T) {
 			{"name":"date","value":"2020-05-14T10:11:00"},{"name":"campaign","value":"spring"}]}`
 		// No such contact yet: ignored, recorded once however often it is sent.
 		for i := 0; i < 2; i++ {
-			if r := apply("acme", created); r.Outcome != sqlstore.OrderEventIgnored || r.Reason.Code != orderhub.EContactNotFound || r.Ignored.Count != int64(i+1) {
+			if r := apply("acme", created); r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EContactNotFound || r.Ignored.Count != int64(i+1) {
 				t.Fatalf("unknown contact: %+v", r)
 			}
 		}
@@ -48,30 +48,30 @@ func TestApplyOrderEvent(t *testing.T) {
 			t.Fatalf("contact: %v %v", isNew, err)
 		}
 		r := apply("acme", created)
-		if r.Outcome != sqlstore.OrderEventCreated || r.Order.CustomerID != c.ID || r.Order.Total != 2000 || r.Order.Source != sqlstore.OrderSourceEvent {
+		if r.Outcome != orderhub.OrderEventCreated || r.Order.CustomerID != c.ID || r.Order.Total != 2000 || r.Order.Source != orderhub.OrderSourceEvent {
 			t.Fatalf("create: %+v", r)
 		}
-		if r := apply("acme", created); r.Outcome != sqlstore.OrderEventUnchanged {
+		if r := apply("acme", created); r.Outcome != orderhub.OrderEventUnchanged {
 			t.Fatalf("replay: %+v", r)
 		}
 		// The other vendor does not know the contact.
-		if r := apply("other", created); r.Outcome != sqlstore.OrderEventIgnored || r.Reason.Code != orderhub.EContactNotFound {
+		if r := apply("other", created); r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EContactNotFound {
 			t.Fatalf("other vendor: %+v", r)
 		}
 		// An update keeps the customer and merges metadata; a mismatching total is ignored.
 		upd := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"},{"name":"status","value":"IN_PROGRESS"},{"name":"note","value":"gift"}]}`
 		r = apply("acme", upd)
-		if r.Outcome != sqlstore.OrderEventUpdated || r.Order.Status != orderhub.OrderInProgress || !strings.Contains(string(r.Order.Metadata), "spring") || !strings.Contains(string(r.Order.Metadata), "gift") {
+		if r.Outcome != orderhub.OrderEventUpdated || r.Order.Status != orderhub.OrderInProgress || !strings.Contains(string(r.Order.Metadata), "spring") || !strings.Contains(string(r.Order.Metadata), "gift") {
 			t.Fatalf("update: %+v %s", r, r.Order.Metadata)
 		}
 		bad := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"},
 			{"name":"items","value":[{"externalItemId":"1","name":"n","quantity":1,"cost":5,"url":"http://a.example","imageUrl":"http://a.example/i"}]}]}`
-		if r := apply("acme", bad); r.Outcome != sqlstore.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
+		if r := apply("acme", bad); r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
 			t.Fatalf("merged total: %+v", r)
 		}
 		// Push tokens identify the contact.
 		byToken := strings.Replace(strings.Replace(created, `"Y-1"`, `"Y-2"`, 1), `{"name":"email","value":"Ann@Example.com"}`, `{"name":"externalCustomerId","value":"nobody"},{"name":"pushtoken","value":"tok-1"}`, 1)
-		if r := apply("acme", byToken); r.Outcome != sqlstore.OrderEventCreated || r.Order.CustomerID != c.ID {
+		if r := apply("acme", byToken); r.Outcome != orderhub.OrderEventCreated || r.Order.CustomerID != c.ID {
 			t.Fatalf("push token: %+v", r)
 		}
 		// Cancel: unknown order ignored; known order cancelled once.
@@ -79,16 +79,16 @@ func TestApplyOrderEvent(t *testing.T) {
 			t.Fatalf("cancel unknown: %+v", r)
 		}
 		cancel := `{"eventTypeKey":"orderCancelled","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"}]}`
-		if r := apply("acme", cancel); r.Outcome != sqlstore.OrderEventUpdated || r.Order.Status != orderhub.OrderCancelled {
+		if r := apply("acme", cancel); r.Outcome != orderhub.OrderEventUpdated || r.Order.Status != orderhub.OrderCancelled {
 			t.Fatalf("cancel: %+v", r)
 		}
-		if r := apply("acme", cancel); r.Outcome != sqlstore.OrderEventUnchanged {
+		if r := apply("acme", cancel); r.Outcome != orderhub.OrderEventUnchanged {
 			t.Fatalf("cancel again: %+v", r)
 		}
-		if r := apply("other", cancel); r.Outcome != sqlstore.OrderEventIgnored {
+		if r := apply("other", cancel); r.Outcome != orderhub.OrderEventIgnored {
 			t.Fatalf("cancel by another vendor: %+v", r)
 		}
-		ign, err := db.ListIgnoredEvents(ctx, sqlstore.IgnoredEventFilter{VendorID: "acme"})
+		ign, err := db.ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "acme"})
 		if err != nil || len(ign) != 3 {
 			t.Fatalf("ignored: %d %v", len(ign), err)
 		}
@@ -97,7 +97,7 @@ func TestApplyOrderEvent(t *testing.T) {
 				t.Fatalf("record %+v", ig)
 			}
 		}
-		if l, _ := db.ListIgnoredEvents(ctx, sqlstore.IgnoredEventFilter{VendorID: "other"}); len(l) != 2 {
+		if l, _ := db.ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "other"}); len(l) != 2 {
 			t.Fatalf("other vendor's ignored: %d", len(l))
 		}
 		// Email of another contact under a known externalCustomerId: conflict.
@@ -136,7 +136,7 @@ func TestYespoAccountStore(t *testing.T) {
 			t.Fatalf("%+v %v", a, err)
 		}
 		ep, err := db.GetEndpoint(ctx, "acme", a.EndpointID)
-		if err != nil || ep.Kind != sqlstore.EndpointYespo || ep.URL != "https://yespo.io" || len(ep.EventTypes) != 1 {
+		if err != nil || ep.Kind != orderhub.EndpointYespo || ep.URL != "https://yespo.io" || len(ep.EventTypes) != 1 {
 			t.Fatalf("endpoint %+v %v", ep, err)
 		}
 		b, err := db.SaveYespoAccount(ctx, "acme", "https://esputnik.com", "", []string{"order-created", "order-updated"})

@@ -210,10 +210,10 @@ func TestSetZapierUserEnabled(t *testing.T) {
 		if _, _, err := db.ZapierSessionByToken(ctx, tok); err == nil {
 			t.Fatal("a disabled user's session lives on")
 		}
-		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour); err != sqlstore.ErrZapierDisabled {
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "correct horse", "zapier", time.Hour); err != orderhub.ErrZapierDisabled {
 			t.Fatalf("login of a disabled user: %v", err)
 		}
-		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "wrong horse", "zapier", time.Hour); err != sqlstore.ErrZapierLogin {
+		if _, _, _, err := db.ZapierLogin(ctx, "zap@example.com", "wrong horse", "zapier", time.Hour); err != orderhub.ErrZapierLogin {
 			t.Fatalf("a wrong password of a disabled user: %v", err)
 		}
 		if l, _ := db.ListZapierUsers(ctx, "acme"); len(l) != 1 || l[0].DisabledAt == nil {
@@ -250,13 +250,13 @@ func TestZapierChannels(t *testing.T) {
 		}
 		// The channel is a zapier endpoint that receives exactly its event type.
 		ep, err := db.GetEndpoint(ctx, "acme", ch.ID)
-		if err != nil || ep.Kind != sqlstore.EndpointZapier || ep.URL != ch.URL || len(ep.EventTypes) != 1 || ep.EventTypes[0] != "order-created" {
+		if err != nil || ep.Kind != orderhub.EndpointZapier || ep.URL != ch.URL || len(ep.EventTypes) != 1 || ep.EventTypes[0] != "order-created" {
 			t.Fatalf("endpoint %+v %v", ep, err)
 		}
 		if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "1", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
-		ds, err := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID})
+		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID})
 		if err != nil || len(ds) != 1 || ds[0].EventType != "order-created" {
 			t.Fatalf("deliveries %+v %v", ds, err)
 		}
@@ -272,7 +272,7 @@ func TestZapierChannels(t *testing.T) {
 		if err := db.CreateZapierChannel(ctx, &bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("bad url: %v", err)
 		}
-		if eps, _ := db.ListEndpoints(ctx, sqlstore.EndpointFilter{VendorID: "other"}); len(eps) != 0 {
+		if eps, _ := db.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "other"}); len(eps) != 0 {
 			t.Fatalf("endpoints written for a refused channel: %+v", eps)
 		}
 
@@ -309,7 +309,7 @@ func TestZapierChannels(t *testing.T) {
 		if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "2", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
-		if ds, _ := db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID}); len(ds) != 1 {
+		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID}); len(ds) != 1 {
 			t.Fatalf("deliveries after unsubscribe: %+v", ds)
 		}
 	})
@@ -319,7 +319,7 @@ func TestCustomerStatsAndGetTransaction(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
 		ctx := context.Background()
-		c, err := db.UpsertCustomer(ctx, "acme", sqlstore.CustomerMatch{Email: "c@example.com"}, &orderhub.Customer{Email: "c@example.com"})
+		c, err := db.UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "c@example.com"}, &orderhub.Customer{Email: "c@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +339,7 @@ func TestCustomerStatsAndGetTransaction(t *testing.T) {
 		if ltv, _, _ := db.CustomerStats(ctx, "other", c.ID); ltv != 0 {
 			t.Fatal("another vendor's stats see the transactions")
 		}
-		l, _ := db.ListTransactions(ctx, sqlstore.ListFilter{VendorID: "acme"})
+		l, _ := db.ListTransactions(ctx, orderhub.ListFilter{VendorID: "acme"})
 		got, err := db.GetTransaction(ctx, "acme", l[0].ID)
 		if err != nil || got.ID != l[0].ID {
 			t.Fatalf("get %+v %v", got, err)

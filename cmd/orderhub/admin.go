@@ -141,7 +141,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	db.SetSealer(sealer) // webhook signing secrets are written and read sealed
 	// The audit log records the change the command makes, if any (sqlstore/audit.go).
-	ctx = sqlstore.WithChange(ctx, cliChange(args[0], args[1], fs))
+	ctx = orderhub.WithChange(ctx, cliChange(args[0], args[1], fs))
 	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON, getenv: getenv}); err != nil {
 		return fmt.Errorf("%w (database %s)", err, sqlstore.DescribeDSN(*dsn))
 	}
@@ -219,7 +219,7 @@ var cliResources = map[string]string{
 // (resource type and verb, as the admin API names it), the resource named by its
 // flags (--id, --username; --vendor for a vendor's settings) and the flags given
 // (secrets masked).
-func cliChange(group, action string, fs *flag.FlagSet) *sqlstore.Change {
+func cliChange(group, action string, fs *flag.FlagSet) *orderhub.Change {
 	rt := cliResources[group]
 	if rt == "" {
 		rt = strings.TrimSuffix(strings.TrimSuffix(group, "s"), "-")
@@ -231,7 +231,7 @@ func cliChange(group, action string, fs *flag.FlagSet) *sqlstore.Change {
 	if rt == "endpoint" && action == "rotate" {
 		verb = "rotate-secret"
 	}
-	c := &sqlstore.Change{Actor: sqlstore.CLIActor, Action: rt + "." + verb, ResourceType: rt}
+	c := &orderhub.Change{Actor: orderhub.CLIActor, Action: rt + "." + verb, ResourceType: rt}
 	flags := map[string]any{}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "db" || f.Name == "json" {
@@ -377,7 +377,7 @@ func adminVendorCommands() {
 			if *vendor == "" || *code == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor and --code are required")
 			}
-			var in sqlstore.PromoCodeUpdate
+			var in orderhub.PromoCodeUpdate
 			setGiven(fs, map[string]any{"product": &in.ProductName, "price": &in.Price, "currency": &in.Currency, "billing-period": &in.BillingPeriod,
 				"binding-months": &in.BindingMonths, "delivery": &in.Delivery, "active": &in.Active})
 			p, err := e.manage().Vendors().UpdatePromoCode(e.ctx, *vendor, *code, in)
@@ -402,7 +402,7 @@ func adminVendorCommands() {
 	})
 	registerAdmin("token", "create", "create an admin API token (--name, --role, --vendor); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		name := fs.String("name", "admin", "description")
-		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
+		role := fs.String("role", orderhub.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
 		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer token")
 		return func(e *adminEnv) error {
 			t, secret, err := e.manage().Users().CreateAdminToken(e.ctx, *name, *role, *vendor)
@@ -410,7 +410,7 @@ func adminVendorCommands() {
 				return err
 			}
 			out := struct {
-				*sqlstore.AdminToken
+				*orderhub.AdminToken
 				Token string `json:"token"`
 			}{t, secret}
 			return e.print(out, []string{"ID", "NAME", "ROLE", "VENDOR", "TOKEN (shown once)"}, [][]string{{t.ID, t.Name, t.Role, t.VendorID, secret}})

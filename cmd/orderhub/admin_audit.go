@@ -6,7 +6,6 @@ import (
 
 	"orderhub"
 	"orderhub/httpapi"
-	"orderhub/sqlstore"
 )
 
 // `orderhub admin audit list|show`: the audit log (sqlstore/audit.go) with the
@@ -25,7 +24,7 @@ func adminAuditCommands() {
 			if err := l.parse(); err != nil {
 				return err
 			}
-			f := sqlstore.AuditFilter{VendorID: l.filter.VendorID, Actor: *actor, Action: *action, ResourceType: *resourceType, ResourceID: *resourceID, From: l.filter.From, To: l.filter.To}
+			f := orderhub.AuditFilter{VendorID: l.filter.VendorID, Actor: *actor, Action: *action, ResourceType: *resourceType, ResourceID: *resourceID, From: l.filter.From, To: l.filter.To}
 			if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 				return orderhub.FieldError(orderhub.EInvalidRequest, "to", "--to must be after --from")
 			}
@@ -33,7 +32,7 @@ func adminAuditCommands() {
 			if err != nil {
 				return httpapi.PageError(err) // the admin API's words, as before
 			}
-			return printPage(e, pg, []string{"AT", "ACTOR", "VIA", "ACTION", "RESOURCE", "VENDOR", "ENTRY"}, func(a *sqlstore.AuditEntry) []string {
+			return printPage(e, pg, []string{"AT", "ACTOR", "VIA", "ACTION", "RESOURCE", "VENDOR", "ENTRY"}, func(a *orderhub.AuditEntry) []string {
 				who := a.Actor.Name
 				if who == "" {
 					who = a.Actor.ID

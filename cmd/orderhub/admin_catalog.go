@@ -285,7 +285,7 @@ func adminCatalogCommands() {
 	})
 
 	registerAdmin("purchases", "list", "list external purchases (--vendor, --source, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		f := sqlstore.PurchaseFilter{}
+		f := orderhub.PurchaseFilter{}
 		fs.StringVar(&f.VendorID, "vendor", "", "vendor id (required)")
 		fs.StringVar(&f.SourceID, "source", "", "only this source's purchases")
 		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")

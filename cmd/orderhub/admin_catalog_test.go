@@ -44,7 +44,7 @@ func TestAdminCatalogCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun("sources", "create", "--vendor", "acme", "--id", "zap", "--name", "Zap", "--json")), &src); err != nil {
 		t.Fatal(err)
 	}
-	if src.ID != "zap" || src.Type != orderhub.SourceTypeHook || !strings.HasPrefix(src.Secret, sqlstore.SourceSecretPrefix) {
+	if src.ID != "zap" || src.Type != orderhub.SourceTypeHook || !strings.HasPrefix(src.Secret, orderhub.SourceSecretPrefix) {
 		t.Fatalf("source %+v", src)
 	}
 	if out := mustRun("sources", "list", "--vendor", "acme"); !strings.Contains(out, "zap") || strings.Contains(out, src.Secret) {
@@ -107,8 +107,8 @@ func TestAdminCatalogCommands(t *testing.T) {
 	if out := mustRun("mappings", "update", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--product", "weekend", "--option", ""); !strings.Contains(out, "weekend") {
 		t.Fatalf("mappings update:\n%s", out)
 	}
-	pg, err := db.ListAudit(context.Background(), sqlstore.AuditFilter{Action: "product-mapping.update"}, sqlstore.Page{Limit: 1})
-	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "S1/P1" || pg.Data[0].Actor.Kind != sqlstore.ActorCLI || !strings.Contains(string(pg.Data[0].After), "weekend") {
+	pg, err := db.ListAudit(context.Background(), orderhub.AuditFilter{Action: "product-mapping.update"}, orderhub.Page{Limit: 1})
+	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "S1/P1" || pg.Data[0].Actor.Kind != orderhub.ActorCLI || !strings.Contains(string(pg.Data[0].After), "weekend") {
 		t.Fatalf("audit of mappings update: %+v %v", pg, err)
 	}
 	for _, args := range [][]string{

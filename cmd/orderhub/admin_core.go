@@ -20,15 +20,15 @@ import (
 
 // listFlags declares --cursor, --limit and the named filters on fs.
 type listFlags struct {
-	page     sqlstore.Page
-	filter   sqlstore.AdminFilter
+	page     orderhub.Page
+	filter   orderhub.AdminFilter
 	from, to string
 }
 
 func newListFlags(fs *flag.FlagSet, filters ...string) *listFlags {
 	l := &listFlags{}
 	fs.StringVar(&l.page.Cursor, "cursor", "", "the next page: the cursor printed after the previous page")
-	fs.IntVar(&l.page.Limit, "limit", sqlstore.DefaultPageLimit, fmt.Sprintf("rows per page (1-%d)", sqlstore.MaxPageLimit))
+	fs.IntVar(&l.page.Limit, "limit", orderhub.DefaultPageLimit, fmt.Sprintf("rows per page (1-%d)", orderhub.MaxPageLimit))
 	for _, f := range filters {
 		switch f {
 		case "vendor":
@@ -55,8 +55,8 @@ func newListFlags(fs *flag.FlagSet, filters ...string) *listFlags {
 
 // parse validates the time flags.
 func (l *listFlags) parse() error {
-	if l.page.Limit < 1 || l.page.Limit > sqlstore.MaxPageLimit {
-		return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "--limit must be from 1 to %d, got %d", sqlstore.MaxPageLimit, l.page.Limit)
+	if l.page.Limit < 1 || l.page.Limit > orderhub.MaxPageLimit {
+		return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "--limit must be from 1 to %d, got %d", orderhub.MaxPageLimit, l.page.Limit)
 	}
 	for _, t := range []struct {
 		name, v string
@@ -75,7 +75,7 @@ func (l *listFlags) parse() error {
 }
 
 // printPage prints one page and, when there is more, how to get the next one.
-func printPage[T any](e *adminEnv, pg *sqlstore.PageOf[T], header []string, row func(T) []string) error {
+func printPage[T any](e *adminEnv, pg *orderhub.PageOf[T], header []string, row func(T) []string) error {
 	if err := printList(e, pg.Data, header, row); err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func printPage[T any](e *adminEnv, pg *sqlstore.PageOf[T], header []string, row 
 }
 
 // adminList registers a paged listing command.
-func adminList[T any](group, help string, filters []string, list func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[T], error),
+func adminList[T any](group, help string, filters []string, list func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[T], error),
 	header []string, row func(T) []string) {
 	registerAdmin(group, "list", help, func(fs *flag.FlagSet) func(*adminEnv) error {
 		l := newListFlags(fs, filters...)
@@ -123,12 +123,12 @@ func randomPassword() string { return manage.GeneratePassword() }
 // adminCoreCommands registers its admin commands (called once, from adminCommands).
 func adminCoreCommands() {
 	adminList("vendors", "list vendors (--limit, --cursor)", nil,
-		func(e *adminEnv, _ sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Vendor], error) {
+		func(e *adminEnv, _ orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
 			return e.db.AdminListVendors(e.ctx, p)
 		}, []string{"ID", "NAME", "CREATED"},
 		func(v *orderhub.Vendor) []string { return []string{v.ID, v.Name, fmtTime(v.CreatedAt)} })
 	adminList("clients", "list OAuth clients, never their secrets (--vendor, --status active|revoked, --limit, --cursor)", []string{"vendor", "status", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Client], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
 			return e.db.AdminListClients(e.ctx, f, p)
 		}, []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"},
 		func(c *orderhub.Client) []string {
@@ -139,18 +139,18 @@ func adminCoreCommands() {
 			return []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), state}
 		})
 	adminList("promos", "list promo codes (--vendor, --limit, --cursor)", []string{"vendor", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.PromoCode], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
 			return e.db.AdminListPromoCodes(e.ctx, f, p)
 		}, promoHeader, promoRow)
 	adminList("events", "list outbox events, newest first (--vendor, --type, --key, --from, --to, --limit, --cursor)", []string{"vendor", "type", "key", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Event], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
 			return e.db.AdminListEvents(e.ctx, f, p)
 		}, []string{"VENDOR", "SEQ", "TYPE", "KEY", "ID", "CREATED"},
 		func(ev *orderhub.Event) []string {
 			return []string{ev.VendorID, fmt.Sprint(ev.Seq), ev.Type, ev.OrderingKey, ev.ID, fmtTime(ev.CreatedAt)}
 		})
 	adminList("customers", "list customers (--vendor, --email, --from, --to, --limit, --cursor)", []string{"vendor", "email", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Customer], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
 			return e.db.AdminListCustomers(e.ctx, f, p)
 		}, []string{"CUSTOMER", "VENDOR", "EMAIL", "NAME", "CREATED"},
 		func(c *orderhub.Customer) []string {
@@ -158,7 +158,7 @@ func adminCoreCommands() {
 		})
 	adminList("orders", "list orders (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
 		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Order], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
 			return e.db.AdminListOrders(e.ctx, f, p)
 		}, []string{"ORDER", "VENDOR", "NUMBER", "EXTERNAL ID", "STATUS", "TOTAL", "CUSTOMER", "CREATED"},
 		func(o *orderhub.Order) []string {
@@ -166,7 +166,7 @@ func adminCoreCommands() {
 		})
 	adminList("contracts", "list contracts (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
 		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
-		func(e *adminEnv, f sqlstore.AdminFilter, p sqlstore.Page) (*sqlstore.PageOf[*orderhub.Contract], error) {
+		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
 			return e.db.AdminListContracts(e.ctx, f, p)
 		}, []string{"CONTRACT", "VENDOR", "EXTERNAL ID", "PRODUCT", "STATUS", "USER", "CREATED"},
 		func(c *orderhub.Contract) []string {
@@ -191,8 +191,8 @@ func adminCoreCommands() {
 
 	registerAdmin("console-user", "create", "create a web console user (--username, --role, --vendor; --password, or one is generated and printed once)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		username := fs.String("username", "", "login name (required)")
-		password := fs.String("password", "", fmt.Sprintf("password, at least %d characters (generated when empty)", sqlstore.MinConsolePassword))
-		role := fs.String("role", sqlstore.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
+		password := fs.String("password", "", fmt.Sprintf("password, at least %d characters (generated when empty)", orderhub.MinConsolePassword))
+		role := fs.String("role", orderhub.RoleOperator, "operator (every vendor), vendor-admin or vendor-viewer (one vendor: --vendor)")
 		vendor := fs.String("vendor", "", "the vendor of a vendor-admin or vendor-viewer")
 		return func(e *adminEnv) error {
 			pw, generated := *password, false
@@ -204,7 +204,7 @@ func adminCoreCommands() {
 				return err
 			}
 			out := struct {
-				*sqlstore.ConsoleUser
+				*orderhub.ConsoleUser
 				Password string `json:"password,omitempty"`
 			}{ConsoleUser: u}
 			shown := "(as given)"
@@ -231,7 +231,7 @@ func adminCoreCommands() {
 	})
 	registerAdmin("console-user", "reset-password", "give a web console user a new password (--username; --password, or one is generated and printed once); ends their sessions", func(fs *flag.FlagSet) func(*adminEnv) error {
 		username := fs.String("username", "", "login name (required)")
-		password := fs.String("password", "", fmt.Sprintf("the new password, at least %d characters (generated when empty)", sqlstore.MinConsolePassword))
+		password := fs.String("password", "", fmt.Sprintf("the new password, at least %d characters (generated when empty)", orderhub.MinConsolePassword))
 		return func(e *adminEnv) error {
 			pw, shown := *password, "(as given)"
 			if pw == "" {

@@ -114,7 +114,7 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
-	if err := json.Unmarshal([]byte(out), &u); err != nil || u.Username != "ops" || len(u.Password) < sqlstore.MinConsolePassword {
+	if err := json.Unmarshal([]byte(out), &u); err != nil || u.Username != "ops" || len(u.Password) < orderhub.MinConsolePassword {
 		t.Fatalf("console user: %v %s", err, out)
 	}
 	if _, _, err := cli("console-user", "create", "--username", "ops2", "--password", "short"); err == nil {
@@ -154,7 +154,7 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 	}
 	out, _ = must("console-user", "reset-password", "--username", "ops", "--json")
 	var reset struct{ Password string }
-	if err := json.Unmarshal([]byte(out), &reset); err != nil || len(reset.Password) < sqlstore.MinConsolePassword {
+	if err := json.Unmarshal([]byte(out), &reset); err != nil || len(reset.Password) < orderhub.MinConsolePassword {
 		t.Fatalf("reset-password: %v %s", err, out)
 	}
 	if _, _, err := db.ConsoleLogin(context.Background(), "ops", reset.Password, time.Hour); err != nil {

@@ -107,7 +107,7 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 
 var endpointHeader = []string{"ID", "VENDOR", "KIND", "URL", "EVENT TYPES", "STATE"}
 
-func endpointRow(ep *sqlstore.Endpoint) []string {
+func endpointRow(ep *orderhub.Endpoint) []string {
 	types := strings.Join(ep.EventTypes, " ")
 	if types == "" {
 		types = "*"
@@ -126,7 +126,7 @@ func endpointRow(ep *sqlstore.Endpoint) []string {
 
 var deliveryHeader = []string{"ID", "ENDPOINT", "SEQ", "EVENT TYPE", "KEY", "STATUS", "ATTEMPTS", "LAST", "NEXT / DELIVERED"}
 
-func deliveryRow(d *sqlstore.Delivery) []string {
+func deliveryRow(d *orderhub.Delivery) []string {
 	last := ""
 	if d.LastStatus != 0 {
 		last = strconv.Itoa(d.LastStatus)
@@ -136,7 +136,7 @@ func deliveryRow(d *sqlstore.Delivery) []string {
 	}
 	when := ""
 	switch {
-	case d.DeliveredAt != nil && d.Status == sqlstore.DeliveryDelivered:
+	case d.DeliveredAt != nil && d.Status == orderhub.DeliveryDelivered:
 		when = fmtTime(*d.DeliveredAt)
 	case d.InFlightUntil != nil:
 		when = "in flight"
@@ -174,11 +174,11 @@ func required(name, v string) error {
 // adminDeliveryCommands registers its admin commands (called once, from adminCommands).
 func adminDeliveryCommands() {
 	registerAdmin("endpoints", "create", "create a webhook or Zapier endpoint (--vendor, --url, --kind, --types); prints its signing secret once", func(fs *flag.FlagSet) func(*adminEnv) error {
-		ep := &sqlstore.Endpoint{}
+		ep := &orderhub.Endpoint{}
 		fs.StringVar(&ep.VendorID, "vendor", "", "vendor id (required)")
 		fs.StringVar(&ep.ID, "id", "", "endpoint id (generated when empty)")
 		fs.StringVar(&ep.URL, "url", "", "http(s) URL to POST events to (required)")
-		fs.StringVar(&ep.Kind, "kind", sqlstore.EndpointWebhook, "webhook or zapier")
+		fs.StringVar(&ep.Kind, "kind", orderhub.EndpointWebhook, "webhook or zapier")
 		fs.StringVar(&ep.Description, "description", "", "description")
 		fs.StringVar(&ep.Secret, "secret", "", "signing secret whsec_… (generated when empty)")
 		allow := allowPrivateFlag(fs)
@@ -195,7 +195,7 @@ func adminDeliveryCommands() {
 		}
 	})
 	registerAdmin("endpoints", "list", "list endpoints (--vendor, --kind, --deleted)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		f := sqlstore.EndpointFilter{}
+		f := orderhub.EndpointFilter{}
 		fs.StringVar(&f.VendorID, "vendor", "", "only this vendor's endpoints")
 		fs.StringVar(&f.Kind, "kind", "", "only webhook or zapier endpoints")
 		fs.BoolVar(&f.IncludeDeleted, "deleted", false, "include deleted endpoints")
@@ -225,7 +225,7 @@ func adminDeliveryCommands() {
 		fs.String("kind", "", "new kind: webhook or zapier")
 		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
-			u := sqlstore.EndpointUpdate{}
+			u := orderhub.EndpointUpdate{}
 			setGiven(fs, map[string]any{"url": &u.URL, "description": &u.Description, "kind": &u.Kind})
 			if given(fs, "types") {
 				t := splitList(*types)
@@ -240,7 +240,7 @@ func adminDeliveryCommands() {
 	})
 	registerAdmin("endpoints", "rotate", "give an endpoint a new signing secret (--id, --overlap); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
-		overlap := fs.Duration("overlap", sqlstore.DefaultSecretOverlap, "how long the old secret keeps signing too (0s: stop at once)")
+		overlap := fs.Duration("overlap", orderhub.DefaultSecretOverlap, "how long the old secret keeps signing too (0s: stop at once)")
 		secret := fs.String("secret", "", "the new secret whsec_… (generated when empty)")
 		return func(e *adminEnv) error {
 			ov := *overlap
@@ -300,7 +300,7 @@ func adminDeliveryCommands() {
 	})
 
 	registerAdmin("deliveries", "list", "list deliveries, newest first (--vendor, --endpoint, --event, --status, --key, --since, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		f := sqlstore.DeliveryFilter{}
+		f := orderhub.DeliveryFilter{}
 		fs.StringVar(&f.VendorID, "vendor", "", "vendor id")
 		fs.StringVar(&f.EndpointID, "endpoint", "", "endpoint id")
 		fs.StringVar(&f.EventID, "event", "", "event id")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -23,7 +24,7 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	}
 	var v map[string]any
 	adminJSON(&v, "vendors", "create", "--id", "acme")
-	var ep sqlstore.Endpoint
+	var ep orderhub.Endpoint
 	adminJSON(&ep, "endpoints", "create", "--vendor", "acme", "--url", "https://hooks.example.com/a", "--types", "contract-created,contract-confirmed")
 	if ep.ID == "" || !strings.HasPrefix(ep.Secret, "whsec_") || len(ep.EventTypes) != 2 {
 		t.Fatalf("created: %+v", ep)
@@ -38,12 +39,12 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	adminJSON(&v, "vendors", "create", "--id", "beta")
 	adminJSON(&v, "endpoints", "create", "--vendor", "beta", "--url", "http://10.0.0.7/hook", "--allow-private-targets")
 
-	var up sqlstore.Endpoint
+	var up orderhub.Endpoint
 	adminJSON(&up, "endpoints", "update", "--id", ep.ID, "--types", "*", "--description", "all events")
 	if len(up.EventTypes) != 0 || up.Description != "all events" || up.URL != ep.URL {
 		t.Fatalf("updated: %+v", up)
 	}
-	var rot sqlstore.Endpoint
+	var rot orderhub.Endpoint
 	adminJSON(&rot, "endpoints", "rotate", "--id", ep.ID)
 	if rot.Secret == ep.Secret || rot.PreviousSecretExpiresAt == nil {
 		t.Fatalf("rotated: %+v", rot)
@@ -64,12 +65,12 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ds []sqlstore.Delivery
+	var ds []orderhub.Delivery
 	adminJSON(&ds, "deliveries", "list", "--vendor", "acme", "--status", "pending")
 	if len(ds) != 1 || ds[0].EventID != ev.ID || ds[0].EndpointID != ep.ID {
 		t.Fatalf("deliveries: %+v", ds)
 	}
-	var dis sqlstore.Endpoint
+	var dis orderhub.Endpoint
 	adminJSON(&dis, "endpoints", "disable", "--id", ep.ID, "--reason", "maintenance")
 	if dis.Enabled || dis.DisabledReason != "maintenance" {
 		t.Fatalf("disabled: %+v", dis)
@@ -95,7 +96,7 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	if n["queued"] != 0 {
 		t.Fatalf("replay since (the delivery is pending already): %v", n)
 	}
-	var atts []sqlstore.Attempt
+	var atts []orderhub.Attempt
 	adminJSON(&atts, "deliveries", "attempts", "--id", ds[0].ID)
 	if len(atts) != 0 {
 		t.Fatalf("attempts: %+v", atts)
@@ -107,7 +108,7 @@ func TestAdminDeliveryCommands(t *testing.T) {
 
 	var del map[string]string
 	adminJSON(&del, "endpoints", "delete", "--id", ep.ID)
-	var eps []sqlstore.Endpoint
+	var eps []orderhub.Endpoint
 	adminJSON(&eps, "endpoints", "list", "--vendor", "acme")
 	if len(eps) != 0 {
 		t.Fatalf("deleted endpoint listed: %+v", eps)

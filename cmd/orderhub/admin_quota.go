@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // Quotas in the CLI: `serve -quota NAME=N` (server-wide defaults) and
@@ -27,7 +26,7 @@ func quotaFlag(fs *flag.FlagSet) map[string]int {
 
 var quotaHeader = []string{"QUOTA", "LIMIT", "DEFAULT", "OVERRIDE", "USED"}
 
-func printQuotas(e *adminEnv, q *sqlstore.VendorQuotas) error {
+func printQuotas(e *adminEnv, q *orderhub.VendorQuotas) error {
 	rows := make([][]string, len(q.Quotas))
 	for i, x := range q.Quotas {
 		over := "-"

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // `orderhub admin quotas show|set` change the overrides the API enforces.
@@ -37,7 +36,7 @@ func TestAdminQuotaCommands(t *testing.T) {
 	if orderhub.ErrorCode(err) != orderhub.EQuotaExceeded || !strings.Contains(err.Error(), "webhookEndpoints limit is 1") {
 		t.Fatalf("second endpoint over the quota: %v", err)
 	}
-	var q sqlstore.VendorQuotas
+	var q orderhub.VendorQuotas
 	if err := json.Unmarshal([]byte(must("quotas", "set", "--vendor", "acme", "--limit", "webhookEndpoints=default", "--json")), &q); err != nil {
 		t.Fatal(err)
 	}

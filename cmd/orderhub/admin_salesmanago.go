@@ -11,7 +11,6 @@ import (
 	"orderhub/connector/salesmanago"
 	"orderhub/httpapi"
 	"orderhub/netguard"
-	"orderhub/sqlstore"
 )
 
 // SALESmanago in the CLI: the connector's wiring into serve (its delivery Sender and
@@ -72,7 +71,7 @@ func adminSalesmanagoCommands() {
 			if !sealer.Encrypts() {
 				fmt.Fprintln(os.Stderr, "warning: ORDERHUB_SECRET_KEY is not set: the account's secrets are stored unencrypted")
 			}
-			return printSMAccounts(e, rec, []*sqlstore.SalesmanagoAccountRecord{rec})
+			return printSMAccounts(e, rec, []*orderhub.SalesmanagoAccountRecord{rec})
 		}
 	})
 	registerAdmin(g, "list", "list SALESmanago accounts (--vendor; never the secrets)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -134,7 +133,7 @@ func adminSalesmanagoCommands() {
 			if err != nil {
 				return err
 			}
-			return printSMAccounts(e, rec, []*sqlstore.SalesmanagoAccountRecord{rec})
+			return printSMAccounts(e, rec, []*orderhub.SalesmanagoAccountRecord{rec})
 		}
 	})
 	registerAdmin(g, "mapping", "replace an account's field mapping (--vendor, --id, --mapping|--mapping-file)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -154,7 +153,7 @@ func adminSalesmanagoCommands() {
 			if err != nil {
 				return err
 			}
-			return printSMAccounts(e, rec, []*sqlstore.SalesmanagoAccountRecord{rec})
+			return printSMAccounts(e, rec, []*orderhub.SalesmanagoAccountRecord{rec})
 		}
 	})
 	registerAdmin(g, "delete", "delete a SALESmanago account and its delivery endpoint (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -224,7 +223,7 @@ func wireSalesmanago(e *connectorEnv) error {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: SALESmanago account secrets are stored unencrypted")
 	}
 	e.api.Salesmanago = httpapi.SalesmanagoOptions{Sealer: sealer, HTTPClient: e.guard.Client()}
-	e.senders[sqlstore.EndpointSalesmanago] = salesmanago.NewSender(e.db, sealer, e.guard.Client())
+	e.senders[orderhub.EndpointSalesmanago] = salesmanago.NewSender(e.db, sealer, e.guard.Client())
 	return nil
 }
 
@@ -254,7 +253,7 @@ func smMappingFlag(inline, file string) (*orderhub.SalesmanagoMapping, error) {
 	return &m, nil
 }
 
-func printSMAccounts(e *adminEnv, v any, l []*sqlstore.SalesmanagoAccountRecord) error {
+func printSMAccounts(e *adminEnv, v any, l []*orderhub.SalesmanagoAccountRecord) error {
 	rows := [][]string{}
 	for _, a := range l {
 		state := "enabled"

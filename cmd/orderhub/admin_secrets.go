@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"orderhub"
 	"orderhub/httpapi"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
@@ -61,14 +62,14 @@ func adminSecretsCommands() {
 // reseal seals every stored secret with next: plain ones, and sealed ones that open
 // with prev (or already with next). A plain token signing key or portal link key is
 // replaced by a new one (it was readable by whoever could read the database).
-func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (sqlstore.ResealReport, error) {
+func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (orderhub.ResealReport, error) {
 	return db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 		if !sealing.IsSealed(stored) {
 			switch kind {
-			case sqlstore.SecretTokenKey:
+			case orderhub.SecretTokenKey:
 				return httpapi.NewSigningKeyValue(next)
-			case sqlstore.SecretPortalKey:
-				return sqlstore.NewPortalKeyValue(next)
+			case orderhub.SecretPortalKey:
+				return orderhub.NewPortalKeyValue(next)
 			}
 			return next.Seal(strings.TrimPrefix(stored, "plain:"), context)
 		}
@@ -102,13 +103,13 @@ func sealAtRest(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *sl
 		return nil
 	}
 	rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
-		if sealing.IsSealed(stored) || kind == sqlstore.SecretTokenKey {
+		if sealing.IsSealed(stored) || kind == orderhub.SecretTokenKey {
 			return stored, nil
 		}
-		if kind == sqlstore.SecretPortalKey {
+		if kind == orderhub.SecretPortalKey {
 			// Replaced, not sealed: the plain key was readable, so links signed
 			// with it must stop working.
-			return sqlstore.NewPortalKeyValue(s)
+			return orderhub.NewPortalKeyValue(s)
 		}
 		return s.Seal(strings.TrimPrefix(stored, "plain:"), context)
 	})
@@ -116,7 +117,7 @@ func sealAtRest(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *sl
 		return fmt.Errorf("sealing stored secrets: %w", err)
 	}
 	for kind, n := range rep {
-		if kind == sqlstore.SecretPortalKey {
+		if kind == orderhub.SecretPortalKey {
 			log.Warn("the portal link key was stored unencrypted: replaced by a new key sealed with " + sealing.KeyEnv + "; portal links made before are refused, make new ones")
 			continue
 		}

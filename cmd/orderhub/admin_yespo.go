@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 
+	"orderhub"
 	"orderhub/connector/yespo"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
@@ -103,7 +104,7 @@ func adminYespoCommands() {
 			if _, err := e.db.GetVendor(e.ctx, *vendor); err != nil {
 				return err
 			}
-			list, err := e.db.ListIgnoredEvents(e.ctx, sqlstore.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
+			list, err := e.db.ListIgnoredEvents(e.ctx, orderhub.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
 			if err != nil {
 				return err
 			}
@@ -128,7 +129,7 @@ func wireYespo(e *connectorEnv) error {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: Yespo API keys are stored unencrypted")
 	}
 	e.api.Yespo = yespo.NewConnector(e.db, sealer, e.guard.Client())
-	e.senders[sqlstore.EndpointYespo] = yespo.NewSender(e.db, sealer, e.guard.Client())
+	e.senders[orderhub.EndpointYespo] = yespo.NewSender(e.db, sealer, e.guard.Client())
 	return nil
 }
 
@@ -141,7 +142,7 @@ func yespoConnector(db *sqlstore.DB) (*yespo.Connector, error) {
 	return yespo.NewConnector(db, sealer, nil), nil
 }
 
-func printYespo(e *adminEnv, a *sqlstore.YespoAccount) error {
+func printYespo(e *adminEnv, a *orderhub.YespoAccount) error {
 	view := map[string]any{"vendorId": a.VendorID, "baseUrl": a.BaseURL, "endpointId": a.EndpointID, "apiKeySet": a.SealedKey != "",
 		"apiKeyEncrypted": yespo.IsSealed(a.SealedKey), "createdAt": a.CreatedAt, "updatedAt": a.UpdatedAt}
 	enc := "no (ORDERHUB_SECRET_KEY not set)"

@@ -17,8 +17,8 @@ import (
 // get their item-shaped bodies from the delivery engine.
 
 // deliveryBodies are the delivery engine's body builders of HTTP endpoint kinds.
-func deliveryBodies(db *sqlstore.DB) map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error) {
-	return map[string]func(*sqlstore.ClaimedDelivery) ([]byte, error){sqlstore.EndpointZapier: httpapi.ZapierBody(db)}
+func deliveryBodies(db *sqlstore.DB) map[string]func(*orderhub.ClaimedDelivery) ([]byte, error) {
+	return map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(db)}
 }
 
 var zapierUserHeader = []string{"ID", "VENDOR", "EMAIL", "NAME", "CREATED", "DISABLED"}

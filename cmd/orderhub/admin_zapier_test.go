@@ -114,15 +114,15 @@ func TestAdminZapierUserCommands(t *testing.T) {
 	if out := mustRun("users", "disable", "--vendor", "other", "--id", gen.ID); !strings.Contains(out, "gen@other.example") || strings.HasSuffix(strings.TrimSpace(out), "-") {
 		t.Fatalf("disable:\n%s", out)
 	}
-	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != sqlstore.ErrZapierDisabled {
+	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != orderhub.ErrZapierDisabled {
 		t.Fatalf("login of a disabled user: %v", err)
 	}
 	mustRun("users", "enable", "--vendor", "other", "--id", gen.ID)
 	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
 		t.Fatalf("login after enable: %v", err)
 	}
-	pg, err := db.ListAudit(ctx, sqlstore.AuditFilter{Action: "zapier-user.reset-password"}, sqlstore.Page{Limit: 10})
-	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != gen.ID || pg.Data[0].Actor.Kind != sqlstore.ActorCLI || strings.Contains(string(pg.Data[0].After), "$2a$") {
+	pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.reset-password"}, orderhub.Page{Limit: 10})
+	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != gen.ID || pg.Data[0].Actor.Kind != orderhub.ActorCLI || strings.Contains(string(pg.Data[0].After), "$2a$") {
 		t.Fatalf("audit: %+v %v", pg, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -28,7 +29,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "backup: --to FILE is required")
 		return errUsage
 	}
-	info, err := sqlstore.Backup(ctx, *dsn, *to, sqlstore.BackupOptions{Overwrite: *force})
+	info, err := sqlstore.Backup(ctx, *dsn, *to, orderhub.BackupOptions{Overwrite: *force})
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // `orderhub receive`: a webhook receiver for trying orderhub out. It checks each
@@ -38,7 +38,7 @@ func runReceive(ctx context.Context, args []string, getenv func(string) string, 
 	if *secret != "" {
 		secrets = strings.Fields(*secret) // several, space-separated, during a rotation
 		for _, s := range secrets {
-			if _, err := sqlstore.SecretKey(s); err != nil {
+			if _, err := orderhub.SecretKey(s); err != nil {
 				return usageErrorf("--secret: %v", err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"orderhub"
 	"orderhub/sqlstore"
 )
 
@@ -78,11 +79,11 @@ func retentionFlags(fs *flag.FlagSet) *retentionOptions {
 
 // pruneFlags adds the flags of one pass (serve's and `admin retention prune`'s).
 func pruneFlags(fs *flag.FlagSet) *retentionOptions {
-	o := &retentionOptions{delivered: days(sqlstore.DefaultRetainDelivered), dead: days(sqlstore.DefaultRetainDead), audit: days(sqlstore.DefaultRetainAudit)}
+	o := &retentionOptions{delivered: days(orderhub.DefaultRetainDelivered), dead: days(orderhub.DefaultRetainDead), audit: days(orderhub.DefaultRetainAudit)}
 	fs.Var(&o.delivered, "retention-delivered", "delete delivered and canceled deliveries, their attempts, and events without deliveries older than this (30d, 12h, …; 0 keeps them)")
 	fs.Var(&o.dead, "retention-dead", "delete dead letters (and their attempts) that died longer ago than this unless replayed (0 keeps them)")
 	fs.Var(&o.audit, "retention-audit", "delete audit log entries older than this (0 keeps them)")
-	fs.IntVar(&o.batch, "retention-batch", sqlstore.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
+	fs.IntVar(&o.batch, "retention-batch", orderhub.DefaultPruneBatch, "deliveries or events deleted per write transaction while pruning (1-1000)")
 	fs.DurationVar(&o.pause, "retention-pause", 10*time.Millisecond, "least pause between two pruning transactions (the pause is also at least 4 times the last one's duration)")
 	return o
 }
@@ -122,7 +123,7 @@ func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionM
 	for _, k := range []string{"delivered", "dead", "attempts", "events", "audit"} {
 		m.pruned.WithLabelValues(k)
 	}
-	space := func(f func(sqlstore.SpaceStats) int64) func() float64 {
+	space := func(f func(orderhub.SpaceStats) int64) func() float64 {
 		return func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -137,15 +138,15 @@ func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionM
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "orderhub_db_size_bytes",
 			Help: "Size of the database (SQLite: the main file without its WAL; PostgreSQL: pg_database_size).",
-		}, space(func(s sqlstore.SpaceStats) int64 { return s.Bytes })),
+		}, space(func(s orderhub.SpaceStats) int64 { return s.Bytes })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "orderhub_db_free_bytes",
 			Help: "SQLite: bytes of free pages inside the database file, reused before the file grows (0 on PostgreSQL).",
-		}, space(func(s sqlstore.SpaceStats) int64 { return s.FreeBytes })))
+		}, space(func(s orderhub.SpaceStats) int64 { return s.FreeBytes })))
 	return m
 }
 
-func (m *retentionMetrics) observe(st sqlstore.PruneStats, d time.Duration, err error) {
+func (m *retentionMetrics) observe(st orderhub.PruneStats, d time.Duration, err error) {
 	m.pruned.WithLabelValues("delivered").Add(float64(st.Delivered))
 	m.pruned.WithLabelValues("dead").Add(float64(st.Dead))
 	m.pruned.WithLabelValues("attempts").Add(float64(st.Attempts))
@@ -172,15 +173,15 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 		log.Info("retention off", "interval", o.interval.String(), "delivered", o.delivered.String(), "dead", o.dead.String())
 		return func() {}, nil
 	}
-	r := sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause}
+	r := orderhub.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause}
 	log = log.With("component", "retention")
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.RunRetention(ctx, r, o.interval, func(st sqlstore.PruneStats, d time.Duration, err error) {
+		db.RunRetention(ctx, r, o.interval, func(st orderhub.PruneStats, d time.Duration, err error) {
 			m.observe(st, d, err)
-			if err == nil && st != (sqlstore.PruneStats{}) {
+			if err == nil && st != (orderhub.PruneStats{}) {
 				log.Info("pruned", "delivered", st.Delivered, "dead", st.Dead, "attempts", st.Attempts, "events", st.Events, "audit", st.Audit, "took", d.String())
 			}
 		})
@@ -195,7 +196,7 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 // retentionRow is a vendor override as the admin commands' table shows it: a
 // duration, "0" (keep for ever) or "default". (--json prints the admin API's shape:
 // deliveredSeconds, deadSeconds.)
-func retentionRow(v *sqlstore.VendorRetention) []string {
+func retentionRow(v *orderhub.VendorRetention) []string {
 	upd := ""
 	if !v.UpdatedAt.IsZero() {
 		upd = fmtTime(v.UpdatedAt)
@@ -253,7 +254,7 @@ func adminRetentionCommands() {
 				rows = append(rows, retentionRow(v))
 			}
 			if vs == nil {
-				vs = []*sqlstore.VendorRetention{}
+				vs = []*orderhub.VendorRetention{}
 			}
 			return e.print(vs, retentionHeader, rows)
 		}
@@ -269,7 +270,7 @@ func adminRetentionCommands() {
 			if !delivered.given && !dead.given {
 				return fmt.Errorf("give --delivered, --dead or both (retention clear removes an override)")
 			}
-			v, err := e.manage().Vendors().UpdateVendorRetention(e.ctx, *vendor, func(cur *sqlstore.VendorRetention) error {
+			v, err := e.manage().Vendors().UpdateVendorRetention(e.ctx, *vendor, func(cur *orderhub.VendorRetention) error {
 				if delivered.given {
 					cur.Delivered = delivered.d
 				}
@@ -303,7 +304,7 @@ func adminRetentionCommands() {
 			if err := o.check(); err != nil {
 				return err
 			}
-			st, err := e.db.Prune(e.ctx, sqlstore.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause})
+			st, err := e.db.Prune(e.ctx, orderhub.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause})
 			if err != nil {
 				return err
 			}

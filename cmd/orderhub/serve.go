@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"orderhub"
 	"orderhub/delivery"
 	"orderhub/httpapi"
 	"orderhub/netguard"
@@ -74,8 +75,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.delivery.alerts = alertFlags(fs)
 	cfg.retention = retentionFlags(fs)
 	cfg.quotas = quotaFlag(fs)
-	inline := fs.Int("inline-fanout", sqlstore.DefaultInlineFanout, "fan an event out in its request's transaction while its vendor has at most this many live endpoints (0: never; more go through the fan-out expander)")
-	fs.IntVar(&cfg.fanoutBatch, "fanout-batch", sqlstore.DefaultFanoutBatch, "the most rows one fan-out expander step reads and writes (1-10000; steps are sized below it by their cost)")
+	inline := fs.Int("inline-fanout", orderhub.DefaultInlineFanout, "fan an event out in its request's transaction while its vendor has at most this many live endpoints (0: never; more go through the fan-out expander)")
+	fs.IntVar(&cfg.fanoutBatch, "fanout-batch", orderhub.DefaultFanoutBatch, "the most rows one fan-out expander step reads and writes (1-10000; steps are sized below it by their cost)")
 	if err := parseFlags(fs, args); err != nil {
 		return ignoreHelp(err)
 	}

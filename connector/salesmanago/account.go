@@ -4,18 +4,17 @@ import (
 	"context"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // AccountStore stores accounts (implemented by *sqlstore.DB).
 type AccountStore interface {
-	CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*sqlstore.SalesmanagoAccountRecord, error)
+	CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error)
 }
 
 // CreateAccount validates an account of vendorID, seals its secrets (bound to its
 // id, generated when empty) and stores it with its delivery endpoint. The admin API
 // and the CLI share it.
-func CreateAccount(ctx context.Context, st AccountStore, sealer *Sealer, vendorID string, in *orderhub.SalesmanagoAccountInput) (*sqlstore.SalesmanagoAccountRecord, error) {
+func CreateAccount(ctx context.Context, st AccountStore, sealer *Sealer, vendorID string, in *orderhub.SalesmanagoAccountInput) (*orderhub.SalesmanagoAccountRecord, error) {
 	in.VendorID = vendorID
 	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
 		return nil, err
@@ -36,13 +35,13 @@ func CreateAccount(ctx context.Context, st AccountStore, sealer *Sealer, vendorI
 
 // UpdateStore updates accounts (implemented by *sqlstore.DB).
 type UpdateStore interface {
-	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, error)
-	UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*sqlstore.SalesmanagoAccountRecord, error)
+	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error)
+	UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error)
 }
 
 // UpdateAccount applies a patch to an account: the result is validated as a whole,
 // new secrets are sealed. An empty apiKey removes the v3 key.
-func UpdateAccount(ctx context.Context, st UpdateStore, sealer *Sealer, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*sqlstore.SalesmanagoAccountRecord, error) {
+func UpdateAccount(ctx context.Context, st UpdateStore, sealer *Sealer, vendorID, id string, p *orderhub.SalesmanagoAccountPatch) (*orderhub.SalesmanagoAccountRecord, error) {
 	rec, err := st.GetSalesmanagoAccount(ctx, vendorID, id)
 	if err != nil {
 		return nil, err

@@ -17,12 +17,11 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
 // Store is what the Sender reads (implemented by *sqlstore.DB).
 type Store interface {
-	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*sqlstore.SalesmanagoAccountRecord, error)
+	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error)
 	GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error)
 	GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error)
 }
@@ -56,7 +55,7 @@ type Sender struct {
 }
 
 type cachedAccount struct {
-	rec *sqlstore.SalesmanagoAccountRecord
+	rec *orderhub.SalesmanagoAccountRecord
 	at  time.Time
 }
 
@@ -84,7 +83,7 @@ func NewSender(store Store, sealer *Sealer, hc *http.Client) *Sender {
 }
 
 // ClientFor returns a client for an account record, its secrets opened with sealer.
-func ClientFor(rec *sqlstore.SalesmanagoAccountRecord, sealer *Sealer, hc *http.Client) (*Client, error) {
+func ClientFor(rec *orderhub.SalesmanagoAccountRecord, sealer *Sealer, hc *http.Client) (*Client, error) {
 	if sealer == nil {
 		sealer = &Sealer{}
 	}
@@ -96,7 +95,7 @@ func ClientFor(rec *sqlstore.SalesmanagoAccountRecord, sealer *Sealer, hc *http.
 	return NewClient(cred, hc), nil
 }
 
-func (s *Sender) account(ctx context.Context, c *sqlstore.ClaimedDelivery) (*sqlstore.SalesmanagoAccountRecord, error) {
+func (s *Sender) account(ctx context.Context, c *orderhub.ClaimedDelivery) (*orderhub.SalesmanagoAccountRecord, error) {
 	now := time.Now()
 	s.mu.Lock()
 	ca, ok := s.accounts[c.EndpointID]
@@ -118,7 +117,7 @@ func (s *Sender) account(ctx context.Context, c *sqlstore.ClaimedDelivery) (*sql
 }
 
 // Send implements delivery.Sender.
-func (s *Sender) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) delivery.SendResult {
+func (s *Sender) Send(ctx context.Context, c *orderhub.ClaimedDelivery) delivery.SendResult {
 	rec, err := s.account(ctx, c)
 	if err != nil {
 		if orderhub.ErrorCode(err) == orderhub.ENotFound {
@@ -199,10 +198,10 @@ func answer(v any) string {
 
 // send makes the calls of one delivery and returns a short summary for operators
 // ("" when there was nothing to send).
-func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.SalesmanagoAccountRecord, c *sqlstore.ClaimedDelivery) (string, error) {
+func (s *Sender) send(ctx context.Context, cl *Client, rec *orderhub.SalesmanagoAccountRecord, c *orderhub.ClaimedDelivery) (string, error) {
 	m := rec.Mapping
 	switch c.EventType {
-	case sqlstore.EventSMContactUpsert:
+	case orderhub.EventSMContactUpsert:
 		var f ForwardedContact
 		if err := json.Unmarshal(c.EventData, &f); err != nil {
 			return "", &payloadError{"bad forwarded contact: " + err.Error()}
@@ -215,7 +214,7 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 		s.remember(c.EndpointID, u)
 		return answer(map[string]string{"contactId": id}), nil
 
-	case sqlstore.EventSMContactDelete:
+	case orderhub.EventSMContactDelete:
 		var f ForwardedDelete
 		if err := json.Unmarshal(c.EventData, &f); err != nil {
 			return "", &payloadError{"bad forwarded delete: " + err.Error()}
@@ -227,7 +226,7 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 		}
 		return answer(map[string]bool{"result": deleted}), nil
 
-	case sqlstore.EventSMEventAdd:
+	case orderhub.EventSMEventAdd:
 		var f ForwardedEvent
 		if err := json.Unmarshal(c.EventData, &f); err != nil {
 			return "", &payloadError{"bad forwarded event: " + err.Error()}
@@ -241,7 +240,7 @@ func (s *Sender) send(ctx context.Context, cl *Client, rec *sqlstore.Salesmanago
 		}
 		return answer(map[string]string{"eventId": id}), nil
 
-	case sqlstore.EventSMProductsUpsert:
+	case orderhub.EventSMProductsUpsert:
 		var f ForwardedProducts
 		if err := json.Unmarshal(c.EventData, &f); err != nil {
 			return "", &payloadError{"bad forwarded products: " + err.Error()}
@@ -465,7 +464,7 @@ func customerUpsert(m *orderhub.SalesmanagoMapping, cu *orderhub.Customer, data 
 }
 
 // syncEvent builds the external event of an automatically synced orderhub event.
-func (s *Sender) syncEvent(ctx context.Context, c *sqlstore.ClaimedDelivery, m *orderhub.SalesmanagoMapping, em orderhub.SalesmanagoEventMapping, f fieldSource) ExtEvent {
+func (s *Sender) syncEvent(ctx context.Context, c *orderhub.ClaimedDelivery, m *orderhub.SalesmanagoMapping, em orderhub.SalesmanagoEventMapping, f fieldSource) ExtEvent {
 	d := func(path string) string { return f.resolve("data." + path) }
 	ev := ExtEvent{Date: c.EventTime.UnixMilli(), ContactExtEventType: em.Type, ShopDomain: m.ShopDomain, Location: m.Location}
 	var value string

@@ -14,12 +14,11 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
-	"orderhub/sqlstore"
 )
 
-// Store is what the Sender reads (implemented by *sqlstore.DB).
+// Store is what the Sender reads (the store's connector, order and tenant sides).
 type Store interface {
-	YespoAccountByEndpoint(ctx context.Context, endpointID string) (*sqlstore.YespoAccount, error)
+	YespoAccountByEndpoint(ctx context.Context, endpointID string) (*orderhub.YespoAccount, error)
 	GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error)
 	GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error)
 }
@@ -71,7 +70,7 @@ func NewSender(store Store, sealer *Sealer, hc *http.Client) *Sender {
 	return &Sender{store: store, sealer: sealer, http: hc, Timeout: 15 * time.Second, known: map[string]knownContact{}}
 }
 
-func (s *Sender) client(ctx context.Context, c *sqlstore.ClaimedDelivery) (*Client, error) {
+func (s *Sender) client(ctx context.Context, c *orderhub.ClaimedDelivery) (*Client, error) {
 	acct, err := s.store.YespoAccountByEndpoint(ctx, c.EndpointID)
 	if err != nil {
 		return nil, err
@@ -87,7 +86,7 @@ func (s *Sender) client(ctx context.Context, c *sqlstore.ClaimedDelivery) (*Clie
 }
 
 // Send implements delivery.Sender.
-func (s *Sender) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) delivery.SendResult {
+func (s *Sender) Send(ctx context.Context, c *orderhub.ClaimedDelivery) delivery.SendResult {
 	switch c.EventType {
 	case orderhub.EventCustomerCreated, orderhub.EventCustomerUpdated,
 		orderhub.EventOrderCreated, orderhub.EventOrderUpdated,
@@ -119,7 +118,7 @@ func (s *Sender) Send(ctx context.Context, c *sqlstore.ClaimedDelivery) delivery
 type permanentError struct{ error }
 
 // send makes the Yespo calls of one delivery and returns what it sent.
-func (s *Sender) send(ctx context.Context, cl *Client, c *sqlstore.ClaimedDelivery) ([]string, error) {
+func (s *Sender) send(ctx context.Context, cl *Client, c *orderhub.ClaimedDelivery) ([]string, error) {
 	var sent []string
 	switch c.EventType {
 	case orderhub.EventCustomerCreated, orderhub.EventCustomerUpdated:
@@ -224,21 +223,21 @@ func (s *Sender) ensureContact(ctx context.Context, cl *Client, endpointID strin
 
 // Connector administers vendors' Yespo accounts (httpapi.YespoAdmin, the CLI).
 type Connector struct {
-	DB     *sqlstore.DB
+	Store  orderhub.ConnectorStore
 	Sealer *Sealer
 	HTTP   *http.Client
 }
 
 // NewConnector returns a Connector; sealer nil stores keys as-is, hc nil means
 // DefaultHTTPClient.
-func NewConnector(db *sqlstore.DB, sealer *Sealer, hc *http.Client) *Connector {
+func NewConnector(st orderhub.ConnectorStore, sealer *Sealer, hc *http.Client) *Connector {
 	if sealer == nil {
 		sealer = &Sealer{}
 	}
 	if hc == nil {
 		hc = DefaultHTTPClient()
 	}
-	return &Connector{DB: db, Sealer: sealer, HTTP: hc}
+	return &Connector{Store: st, Sealer: sealer, HTTP: hc}
 }
 
 // NormalizeBaseURL trims a base URL given with /api/v1 (or a trailing slash).
@@ -252,7 +251,7 @@ func NormalizeBaseURL(u string) string {
 
 // SaveAccount creates or updates a vendor's account and its yespo endpoint; an
 // empty apiKey keeps the stored one.
-func (x *Connector) SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*sqlstore.YespoAccount, error) {
+func (x *Connector) SaveAccount(ctx context.Context, vendorID, baseURL, apiKey string) (*orderhub.YespoAccount, error) {
 	sealed := ""
 	if apiKey != "" {
 		var err error
@@ -260,12 +259,12 @@ func (x *Connector) SaveAccount(ctx context.Context, vendorID, baseURL, apiKey s
 			return nil, err
 		}
 	}
-	return x.DB.SaveYespoAccount(ctx, vendorID, NormalizeBaseURL(baseURL), sealed, EventTypes)
+	return x.Store.SaveYespoAccount(ctx, vendorID, NormalizeBaseURL(baseURL), sealed, EventTypes)
 }
 
 // TestAccount calls Yespo's account/info with the vendor's stored key.
 func (x *Connector) TestAccount(ctx context.Context, vendorID string) (json.RawMessage, error) {
-	a, err := x.DB.GetYespoAccount(ctx, vendorID)
+	a, err := x.Store.GetYespoAccount(ctx, vendorID)
 	if err != nil {
 		return nil, err
 	}

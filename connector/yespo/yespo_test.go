@@ -137,7 +137,7 @@ func newBed(t *testing.T) *bed {
 	eng := delivery.New(db, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second,
-		Senders: map[string]delivery.Sender{sqlstore.EndpointYespo: snd},
+		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
 	})
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
@@ -230,12 +230,12 @@ func TestSenderBadKeyGoesDead(t *testing.T) {
 	if _, err := b.conn.TestAccount(ctx, "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("test connection: %v", err)
 	}
-	if _, err := b.db.UpsertCustomer(ctx, "acme", sqlstore.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
+	if _, err := b.db.UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := b.db.GetYespoAccount(ctx, "acme")
 	waitFor(t, "a dead delivery", func() bool {
-		ds, _ := b.db.ListDeliveries(ctx, sqlstore.DeliveryFilter{VendorID: "acme", EndpointID: a.EndpointID, Status: sqlstore.DeliveryDead})
+		ds, _ := b.db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: a.EndpointID, Status: orderhub.DeliveryDead})
 		return len(ds) == 1 && ds[0].Attempts == 1 && ds[0].LastStatus == 401
 	})
 	if len(b.fake.Contacts()) != 0 {
