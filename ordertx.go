@@ -93,4 +93,13 @@ type OrderTx interface {
 	InsertTransactionHistory(t *Transaction) error
 	// InsertSurvey inserts a survey.
 	InsertSurvey(s *Survey) error
+
+	// FindContact returns the vendor's first customer matching one of keys, in
+	// order. E-mail keys are lower-case; other values match exactly.
+	FindContact(vendorID string, keys []ContactKey) (*Customer, error)
+	// AttachPushToken ties a push token to a customer (taking it from another).
+	AttachPushToken(vendorID, token, customerID string) error
+	// RecordIgnored records an ignored inbound event, or counts it up when one with
+	// the same fingerprint was recorded before; it returns the record as stored.
+	RecordIgnored(r *IgnoredEvent, fingerprint string) (*IgnoredEvent, error)
 }

@@ -25,6 +25,8 @@ type fakeTx struct {
 	txns      map[string]*orderhub.Transaction
 	history   []orderhub.Transaction
 	surveys   map[string]*orderhub.Survey
+	tokens    map[string]string                 // push token → customer
+	ignored   map[string]*orderhub.IgnoredEvent // by fingerprint
 	events    []*orderhub.Event
 	writes    int
 }
@@ -37,6 +39,7 @@ func newFake() *fakeTx {
 		sources: map[string]*orderhub.Source{}, products: map[string]*orderhub.Product{},
 		mappings: map[string]*orderhub.ProductMapping{}, purchases: map[string]*orderhub.PurchaseResult{}, pprints: map[string]string{},
 		shippings: map[string]*orderhub.Shipping{}, txns: map[string]*orderhub.Transaction{}, surveys: map[string]*orderhub.Survey{},
+		tokens: map[string]string{}, ignored: map[string]*orderhub.IgnoredEvent{},
 	}
 }
 
@@ -245,4 +248,48 @@ func (f *fakeTx) InsertSurvey(s *orderhub.Survey) error {
 	f.writes++
 	f.surveys[s.ID] = clone(s)
 	return nil
+}
+
+func (f *fakeTx) FindContact(vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
+	for _, k := range keys {
+		var m orderhub.CustomerMatch
+		switch k.Kind {
+		case orderhub.ContactKeyID:
+			m.ID = k.Value
+		case orderhub.ContactKeyExternal:
+			m.PublisherUserID = k.Value
+		case orderhub.ContactKeyEmail:
+			m.Email = k.Value
+		case orderhub.ContactKeyPhone:
+			m.Phone = k.Value
+		case orderhub.ContactKeyPushToken:
+			m.ID = f.tokens[k.Value]
+		}
+		if m == (orderhub.CustomerMatch{}) {
+			continue
+		}
+		if c, _ := f.FindCustomer(vendorID, m); c != nil {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+func (f *fakeTx) AttachPushToken(vendorID, token, customerID string) error {
+	f.writes++
+	f.tokens[token] = customerID
+	return nil
+}
+
+func (f *fakeTx) RecordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*orderhub.IgnoredEvent, error) {
+	f.writes++
+	if cur := f.ignored[fingerprint]; cur != nil {
+		cur.Count++
+		cur.Message = r.Message
+		return clone(cur), nil
+	}
+	c := clone(r)
+	c.ID, c.Count, c.CreatedAt, c.LastSeenAt = orderhub.NewID("ign"), 1, f.now, f.now
+	f.ignored[fingerprint] = c
+	return clone(c), nil
 }

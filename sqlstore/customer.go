@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 const customerColumns = `id, vendor_id, email, full_name, first_name, last_name, phone, publisher_user_id, address, billing_address, extra_data, created_at, updated_at`
@@ -40,12 +39,6 @@ func addressJSON(a *orderhub.Address) sql.NullString {
 	}
 	b, _ := json.Marshal(a)
 	return sql.NullString{String: string(b), Valid: true}
-}
-
-// upsertCustomer finds the vendor's customer by m, or creates one from in, by the
-// rules of hub.UpsertCustomer.
-func (tx *Tx) upsertCustomer(vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
-	return hub.UpsertCustomer((*orderTx)(tx), vendorID, m, in)
 }
 
 // findCustomer returns the vendor's customer matched by m (by id, then publisher

@@ -48,10 +48,6 @@ func (db *DB) UpsertOrder(ctx context.Context, in *orderhub.OrderInput) (o *orde
 	return hub.NewOrders(db).UpsertOrder(ctx, in)
 }
 
-func (tx *Tx) upsertOrder(in *orderhub.OrderInput) (*orderhub.Order, bool, error) {
-	return hub.UpsertOrder((*orderTx)(tx), in)
-}
-
 func orderArgs(o *orderhub.Order) []any {
 	items, _ := json.Marshal(o.Items)
 	return []any{o.ID, o.VendorID, o.Number, nullString(o.ExternalOrderID), o.CustomerID, o.Source, o.Status, o.Currency, o.Date,

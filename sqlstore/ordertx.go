@@ -152,6 +152,18 @@ func (t *orderTx) InsertTransactionHistory(tr *orderhub.Transaction) error {
 
 func (t *orderTx) InsertSurvey(s *orderhub.Survey) error { return t.tx().insertSurvey(s) }
 
+func (t *orderTx) FindContact(vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
+	return t.tx().findContact(vendorID, keys)
+}
+
+func (t *orderTx) AttachPushToken(vendorID, token, customerID string) error {
+	return t.tx().attachPushToken(vendorID, token, customerID)
+}
+
+func (t *orderTx) RecordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*orderhub.IgnoredEvent, error) {
+	return t.tx().recordIgnored(r, fingerprint)
+}
+
 // noRow turns sql.ErrNoRows into a nil record and a nil error.
 func noRow[T any](v *T, err error) (*T, error) {
 	if err == sql.ErrNoRows {

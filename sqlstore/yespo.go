@@ -1,156 +1,22 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // Yespo (seed 004): order events in Yespo's Generate event format, ignored events,
 // Yespo-shaped contacts and the vendors' Yespo accounts (migration 00007).
 
-// ApplyOrderEvent applies a parsed order event (seed 004) of a vendor in one
-// transaction, or records it as ignored with the reason:
-//   - ev.Ignored set: ignored;
-//   - orderCreated / orderUpdated: updates the order with ev.ExternalOrderID, or
-//     creates it (ev.CreateIgnored set: ignored) for the first existing customer
-//     matching ev.Contacts (none: ignored, EContactNotFound). Updating an order
-//     keeps its customer, and the merged items must still add up to its total;
-//   - orderDelivered / orderCancelled: set the status of the order (unknown:
-//     ignored, EOrderNotFound).
-//
-// Replays change nothing: an unchanged order writes no event, and an ignored event
-// received again only counts up its record. body is kept with an ignored event.
+// ApplyOrderEvent applies a parsed order event (seed 004) of a vendor by the rules
+// of hub.Orders.ApplyOrderEvent.
 func (db *DB) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
-	var res *orderhub.OrderEventResult
-	err := db.Write(ctx, func(tx *Tx) error {
-		var err error
-		res, err = tx.applyOrderEvent(vendorID, ev, body)
-		return err
-	})
-	return res, err
-}
-
-func (tx *Tx) applyOrderEvent(vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
-	if ev.Ignored != nil {
-		return tx.ignoreEvent(vendorID, ev, body, ev.Ignored)
-	}
-	var cur *orderhub.Order
-	o, err := scanOrder(tx.queryRow(`SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, ev.ExternalOrderID))
-	switch {
-	case err == nil:
-		cur = o
-	case err != sql.ErrNoRows:
-		return nil, err
-	}
-	switch ev.Type {
-	case orderhub.YespoOrderDelivered, orderhub.YespoOrderCancelled:
-		if cur == nil {
-			return tx.ignoreEvent(vendorID, ev, body, orderhub.FieldError(orderhub.EOrderNotFound, "externalOrderId",
-				"Order %q does not exist; %s is ignored for an unknown order.", ev.ExternalOrderID, ev.Type))
-		}
-		status := orderhub.OrderDelivered
-		if ev.Type == orderhub.YespoOrderCancelled {
-			status = orderhub.OrderCancelled
-		}
-		if cur.Status == status {
-			return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUnchanged, Order: cur}, nil
-		}
-		cur.Status, cur.UpdatedAt = status, tx.now
-		if err := tx.updateOrder(cur); err != nil {
-			return nil, err
-		}
-		if _, err := tx.appendEvent(vendorID, orderhub.EventOrderUpdated, cur.CustomerID, cur); err != nil {
-			return nil, err
-		}
-		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUpdated, Order: cur}, nil
-	}
-
-	in := ev.Order
-	in.VendorID = vendorID
-	if cur == nil {
-		if ev.CreateIgnored != nil {
-			return tx.ignoreEvent(vendorID, ev, body, ev.CreateIgnored)
-		}
-		cust, err := tx.findContact(vendorID, ev.Contacts)
-		if err != nil {
-			return nil, err
-		}
-		if cust == nil {
-			return tx.ignoreEvent(vendorID, ev, body, orderhub.Errorf(orderhub.EContactNotFound,
-				"No existing contact matches %s; orders are accepted only for existing contacts (create the contact first, e.g. with POST /api/v1/contact).", describeKeys(ev.Contacts)))
-		}
-		in.Customer = orderhub.Customer{ID: cust.ID}
-		in.Source = orderhub.OrderSourceEvent
-	} else {
-		// The merged order must still add up.
-		items, total, ship, taxes, disc := cur.Items, cur.Total, cur.Shipping, cur.Taxes, cur.Discount
-		if ev.HasItems {
-			items = in.Items
-		}
-		if ev.HasTotal {
-			total = in.Total
-		}
-		if in.Shipping != 0 {
-			ship = in.Shipping
-		}
-		if in.Taxes != 0 {
-			taxes = in.Taxes
-		}
-		if in.Discount != 0 {
-			disc = in.Discount
-		}
-		if ev.HasItems || ev.HasTotal {
-			if e := orderhub.CheckOrderTotal(items, total, ship, taxes, disc); e != nil {
-				return tx.ignoreEvent(vendorID, ev, body, e)
-			}
-		}
-		in.Customer = orderhub.Customer{ID: cur.CustomerID}
-		in.Metadata = mergeMetadata(cur.Metadata, in.Metadata)
-	}
-	before := tx.events
-	out, created, err := tx.upsertOrder(&in)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case created:
-		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventCreated, Order: out}, nil
-	case tx.events == before:
-		return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUnchanged, Order: out}, nil
-	}
-	return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventUpdated, Order: out}, nil
-}
-
-// mergeMetadata adds the keys of next to those of cur (both JSON objects).
-func mergeMetadata(cur, next json.RawMessage) json.RawMessage {
-	if len(next) == 0 || len(cur) == 0 {
-		return next
-	}
-	var a, b map[string]json.RawMessage
-	if json.Unmarshal(cur, &a) != nil || json.Unmarshal(next, &b) != nil || a == nil {
-		return next
-	}
-	for k, v := range b {
-		a[k] = v
-	}
-	out, _ := json.Marshal(a)
-	return out
-}
-
-func describeKeys(keys []orderhub.ContactKey) string {
-	if len(keys) == 0 {
-		return "the event (it names no contact)"
-	}
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, k.Param+"="+k.Value)
-	}
-	return strings.Join(parts, ", ")
+	return hub.NewOrders(db).ApplyOrderEvent(ctx, vendorID, ev, body)
 }
 
 // findContact returns the vendor's first customer matching one of keys, in order, or
@@ -204,27 +70,12 @@ func prefixed(p, cols string) string {
 func (db *DB) FindContact(ctx context.Context, vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
 	c, err := findContact(func(q string, args ...any) scanner { return db.read.QueryRowContext(ctx, q, args...) }, vendorID, keys)
 	if err == nil && c == nil {
-		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", describeKeys(keys))
+		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", hub.DescribeContactKeys(keys))
 	}
 	return c, err
 }
 
 const ignoredColumns = `id, vendor_id, surface, event_type, external_order_id, reason, message, field, body, count, created_at, last_seen_at`
-
-// ignoreEvent records an ignored event (or counts a repeat of one).
-func (tx *Tx) ignoreEvent(vendorID string, ev *orderhub.OrderEvent, body []byte, why *orderhub.Error) (*orderhub.OrderEventResult, error) {
-	var compact bytes.Buffer
-	if json.Compact(&compact, body) != nil {
-		compact.Reset()
-		compact.Write(body)
-	}
-	rec, err := tx.recordIgnored(&orderhub.IgnoredEvent{VendorID: vendorID, Surface: "yespo-event", EventType: ev.Type, ExternalOrderID: ev.ExternalOrderID,
-		Reason: why.Code, Message: why.Message, Field: why.Field, Body: compact.Bytes()}, ev.Fingerprint+":"+why.Code)
-	if err != nil {
-		return nil, err
-	}
-	return &orderhub.OrderEventResult{Outcome: orderhub.OrderEventIgnored, Ignored: rec, Reason: why}, nil
-}
 
 func (tx *Tx) recordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*orderhub.IgnoredEvent, error) {
 	now := micros(tx.now)
@@ -272,55 +123,15 @@ func (db *DB) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilt
 }
 
 // UpsertYespoContact creates or updates the vendor's customer described by a Yespo
-// contact: matched by externalCustomerId (publisher user id), then e-mail, then
-// phone. An e-mail that belongs to another customer than the one matched is an
-// EConflict. Push tokens are attached to the customer. created reports a new
-// customer.
+// contact by the rules of hub.Orders.UpsertYespoContact.
 func (db *DB) UpsertYespoContact(ctx context.Context, vendorID string, p *orderhub.ParsedYespoContact) (c *orderhub.Customer, created bool, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
-		in := p.Customer
-		var target, byEmail *orderhub.Customer
-		for _, k := range []orderhub.ContactKey{{Kind: orderhub.ContactKeyExternal, Value: in.PublisherUserID}, {Kind: orderhub.ContactKeyEmail, Value: in.Email}, {Kind: orderhub.ContactKeyPhone, Value: in.Phone}} {
-			if k.Value == "" {
-				continue
-			}
-			m, err := tx.findContact(vendorID, []orderhub.ContactKey{k})
-			if err != nil {
-				return err
-			}
-			if k.Kind == orderhub.ContactKeyEmail {
-				byEmail = m
-			}
-			if target == nil {
-				target = m
-			}
-		}
-		if target != nil && byEmail != nil && byEmail.ID != target.ID {
-			return orderhub.FieldError(orderhub.EConflict, "channels", "The e-mail %s belongs to another contact than externalCustomerId %q.", in.Email, in.PublisherUserID)
-		}
-		if target != nil && target.PublisherUserID != "" && in.PublisherUserID != "" && target.PublisherUserID != in.PublisherUserID {
-			return orderhub.FieldError(orderhub.EConflict, "externalCustomerId", "The contact with these channels has externalCustomerId %q, not %q.", target.PublisherUserID, in.PublisherUserID)
-		}
-		m := orderhub.CustomerMatch{}
-		if target != nil {
-			m.ID = target.ID
-			// Keep what other surfaces stored (e.g. a vendor order's extraData).
-			in.ExtraData = mergeMetadata(target.ExtraData, in.ExtraData)
-		}
-		var err error
-		if c, err = tx.upsertCustomer(vendorID, m, &in); err != nil {
-			return err
-		}
-		created = target == nil
-		for _, t := range p.PushTokens {
-			if _, err := tx.exec(`INSERT INTO contact_identifiers (vendor_id, kind, value, customer_id, created_at) VALUES ($1, 'pushToken', $2, $3, $4)
-				ON CONFLICT (vendor_id, kind, value) DO UPDATE SET customer_id = $3`, vendorID, t, c.ID, micros(tx.now)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return c, created, err
+	return hub.NewOrders(db).UpsertYespoContact(ctx, vendorID, p)
+}
+
+func (tx *Tx) attachPushToken(vendorID, token, customerID string) error {
+	_, err := tx.exec(`INSERT INTO contact_identifiers (vendor_id, kind, value, customer_id, created_at) VALUES ($1, 'pushToken', $2, $3, $4)
+				ON CONFLICT (vendor_id, kind, value) DO UPDATE SET customer_id = $3`, vendorID, token, customerID, micros(tx.now))
+	return err
 }
 
 const yespoColumns = `vendor_id, base_url, api_key, endpoint_id, created_at, updated_at`
