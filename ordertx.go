@@ -102,4 +102,11 @@ type OrderTx interface {
 	// RecordIgnored records an ignored inbound event, or counts it up when one with
 	// the same fingerprint was recorded before; it returns the record as stored.
 	RecordIgnored(r *IgnoredEvent, fingerprint string) (*IgnoredEvent, error)
+
+	// SalesmanagoAccountState tells whether the vendor has a live SALESmanago
+	// account with an id, and whether its endpoint is enabled (reason: why not).
+	SalesmanagoAccountState(vendorID, accountID string) (exists, enabled bool, reason string, err error)
+	// InsertDelivery writes the one delivery of a directed event (one whose type
+	// is delivered only where its writer says) to an endpoint, and returns its id.
+	InsertDelivery(endpointID string, ev *Event) (string, error)
 }

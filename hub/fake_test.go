@@ -26,6 +26,8 @@ type fakeTx struct {
 	history   []orderhub.Transaction
 	surveys   map[string]*orderhub.Survey
 	tokens    map[string]string                 // push token → customer
+	smOff     map[string]string                 // SALESmanago account → why disabled ("" enabled)
+	dlv       map[string]string                 // delivery id → endpoint
 	ignored   map[string]*orderhub.IgnoredEvent // by fingerprint
 	events    []*orderhub.Event
 	writes    int
@@ -40,6 +42,7 @@ func newFake() *fakeTx {
 		mappings: map[string]*orderhub.ProductMapping{}, purchases: map[string]*orderhub.PurchaseResult{}, pprints: map[string]string{},
 		shippings: map[string]*orderhub.Shipping{}, txns: map[string]*orderhub.Transaction{}, surveys: map[string]*orderhub.Survey{},
 		tokens: map[string]string{}, ignored: map[string]*orderhub.IgnoredEvent{},
+		smOff: map[string]string{}, dlv: map[string]string{},
 	}
 }
 
@@ -292,4 +295,16 @@ func (f *fakeTx) RecordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*o
 	c.ID, c.Count, c.CreatedAt, c.LastSeenAt = orderhub.NewID("ign"), 1, f.now, f.now
 	f.ignored[fingerprint] = c
 	return clone(c), nil
+}
+
+func (f *fakeTx) SalesmanagoAccountState(vendorID, id string) (bool, bool, string, error) {
+	why, ok := f.smOff[vendorID+"/"+id]
+	return ok, ok && why == "", why, nil
+}
+
+func (f *fakeTx) InsertDelivery(endpointID string, ev *orderhub.Event) (string, error) {
+	f.writes++
+	id := orderhub.NewID("dlv")
+	f.dlv[id] = endpointID
+	return id, nil
 }

@@ -164,6 +164,19 @@ func (t *orderTx) RecordIgnored(r *orderhub.IgnoredEvent, fingerprint string) (*
 	return t.tx().recordIgnored(r, fingerprint)
 }
 
+func (t *orderTx) SalesmanagoAccountState(vendorID, accountID string) (bool, bool, string, error) {
+	return t.tx().salesmanagoAccountState(vendorID, accountID)
+}
+
+func (t *orderTx) InsertDelivery(endpointID string, ev *orderhub.Event) (string, error) {
+	if err := t.tx().insertDelivery(endpointID, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+		return "", err
+	}
+	var id string
+	err := t.tx().queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND vendor_id = $2 AND seq = $3`, endpointID, ev.VendorID, ev.Seq).Scan(&id)
+	return id, err
+}
+
 // noRow turns sql.ErrNoRows into a nil record and a nil error.
 func noRow[T any](v *T, err error) (*T, error) {
 	if err == sql.ErrNoRows {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // SALESmanago connector accounts (seed 002). Each account is also a delivery endpoint
@@ -223,46 +224,20 @@ func (db *DB) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string)
 	})
 }
 
-// AppendSalesmanagoRequest writes one of seed 002's forwarded requests as an event
-// of type typ (EventSM…) with its one delivery, to the account's endpoint only, in
-// one transaction. The account must be the vendor's, live and enabled.
+// AppendSalesmanagoRequest writes one of seed 002's forwarded requests by the rules
+// of hub.Orders.AppendSalesmanagoRequest.
 func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*orderhub.SalesmanagoRequest, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, err
+	return hub.NewOrders(db).AppendSalesmanagoRequest(ctx, vendorID, accountID, typ, orderingKey, data)
+}
+
+func (tx *Tx) salesmanagoAccountState(vendorID, accountID string) (exists, enabled bool, reason string, err error) {
+	var on int
+	err = tx.queryRow(`SELECT e.enabled, e.disabled_reason`+smFrom+` WHERE a.id = $1 AND a.vendor_id = $2 AND a.deleted_at IS NULL`,
+		accountID, vendorID).Scan(&on, &reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, "", nil
 	}
-	var out *orderhub.SalesmanagoRequest
-	err = db.Write(ctx, func(tx *Tx) error {
-		var enabled int
-		var reason string
-		err := tx.queryRow(`SELECT e.enabled, e.disabled_reason`+smFrom+` WHERE a.id = $1 AND a.vendor_id = $2 AND a.deleted_at IS NULL`,
-			accountID, vendorID).Scan(&enabled, &reason)
-		if errors.Is(err, sql.ErrNoRows) {
-			return smNotFound(accountID)
-		}
-		if err != nil {
-			return err
-		}
-		if enabled == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "Forwarding to SALESmanago account %q is disabled (%s); an operator must enable its endpoint.", accountID, reason)
-		}
-		// A directed event: appendEvent writes no fan-out for it, its one
-		// delivery is written here.
-		ev, err := tx.appendEvent(vendorID, typ, orderingKey, json.RawMessage(raw))
-		if err != nil {
-			return err
-		}
-		if err := tx.insertDelivery(accountID, vendorID, ev.ID, typ, orderingKey, ev.Seq); err != nil {
-			return err
-		}
-		var dlv string
-		if err := tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND vendor_id = $2 AND seq = $3`, accountID, vendorID, ev.Seq).Scan(&dlv); err != nil {
-			return err
-		}
-		out = &orderhub.SalesmanagoRequest{Event: ev, DeliveryID: dlv}
-		return nil
-	})
-	return out, err
+	return err == nil, on != 0, reason, err
 }
 
 // GetSalesmanagoRequestEvent returns one forwarded request (a salesmanago.* event) of a vendor.
