@@ -22,7 +22,7 @@ type auditRow struct {
 
 type fieldChange struct{ Field, Before, After string }
 
-func (c *console) handleAudit(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := orderhub.AuditFilter{}
 	data := map[string]any{}

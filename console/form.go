@@ -88,3 +88,26 @@ func vendorRecord[T any](c *console, w http.ResponseWriter, r *http.Request, wha
 	}
 	return v, true
 }
+
+// The console's pages and forms by area (issue 17: one type held every page and
+// form, 152 methods). Each area's routes, pages and handlers are methods of its type; what they share (the
+// session, rendering, the store, package manage) is the console's.
+type (
+	// endpointForms: webhook endpoints (manage.go).
+	endpointForms struct{ *console }
+	// vendorForms: vendors, promo codes, quotas, portal links, OAuth clients
+	// (manage_vendor.go, manage_catalog.go, manage_clients.go).
+	vendorForms struct{ *console }
+	// catalogForms: products, purchase options, mappings, sources
+	// (manage_products.go, manage_sources.go).
+	catalogForms struct{ *console }
+	// connectorForms: SALESmanago and Yespo accounts, Zapier users
+	// (manage_connectors.go).
+	connectorForms struct{ *console }
+	// userForms: console users (manage_users.go).
+	userForms struct{ *console }
+	// pageViews: the pages that show things — login, dashboard, search, records,
+	// endpoints, deliveries, dead letters, catalog, credentials, audit, ignored
+	// events (pages.go, audit.go, ignored.go).
+	pageViews struct{ *console }
+)

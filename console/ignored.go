@@ -7,7 +7,7 @@ import (
 
 // handleIgnored lists the inbound events orderhub did not apply (Yespo order events
 // with a missing parameter, an unknown contact, …), with their reasons, per vendor.
-func (c *console) handleIgnored(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleIgnored(w http.ResponseWriter, r *http.Request) {
 	vs, err := c.vendors(r)
 	if err != nil {
 		c.failErr(w, r, err)

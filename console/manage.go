@@ -20,19 +20,20 @@ import (
 
 func (c *console) manageRoutes() {
 	m := c.mux
+	e := &endpointForms{c}
 	const p = Prefix
-	m.HandleFunc("GET "+p+"/endpoints/new", c.auth(c.handleNewEndpoint))
-	m.HandleFunc("POST "+p+"/endpoints", c.auth(c.handleCreateEndpoint))
-	m.HandleFunc("GET "+p+"/endpoints/{id}/edit", c.auth(c.handleEditEndpoint))
-	m.HandleFunc("POST "+p+"/endpoints/{id}/edit", c.auth(c.handleUpdateEndpoint))
-	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(c.handleDeleteEndpoint))
-	c.manageClientRoutes()
-	c.manageCatalogRoutes()
-	c.manageUserRoutes()
-	c.manageConnectorRoutes()
-	c.manageSourceRoutes()
-	c.manageProductRoutes()
-	c.manageVendorRoutes() // manage_vendor.go: vendor, quota, promo code and portal link forms
+	m.HandleFunc("GET "+p+"/endpoints/new", c.auth(e.handleNewEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints", c.auth(e.handleCreateEndpoint))
+	m.HandleFunc("GET "+p+"/endpoints/{id}/edit", c.auth(e.handleEditEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/edit", c.auth(e.handleUpdateEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/delete", c.auth(e.handleDeleteEndpoint))
+	(&vendorForms{c}).manageClientRoutes()
+	(&vendorForms{c}).manageCatalogRoutes()
+	(&userForms{c}).manageUserRoutes()
+	(&connectorForms{c}).manageConnectorRoutes()
+	(&catalogForms{c}).manageSourceRoutes()
+	(&catalogForms{c}).manageProductRoutes()
+	(&vendorForms{c}).manageVendorRoutes() // manage_vendor.go: vendor, quota, promo code and portal link forms
 }
 
 // mayChange reports whether the session's role may use the forms.
@@ -117,7 +118,7 @@ type endpointForm struct {
 	Err         formError
 }
 
-func (c *console) endpointFormPage(w http.ResponseWriter, r *http.Request, status int, f *endpointForm) {
+func (c *endpointForms) endpointFormPage(w http.ResponseWriter, r *http.Request, status int, f *endpointForm) {
 	title := "New endpoint"
 	if !f.New {
 		title = "Edit endpoint " + f.ID
@@ -125,13 +126,13 @@ func (c *console) endpointFormPage(w http.ResponseWriter, r *http.Request, statu
 	c.render(w, r, status, "manage_endpoint", &view{Title: title, Nav: "endpoints", Data: f})
 }
 
-func (c *console) handleNewEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *endpointForms) handleNewEndpoint(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		c.endpointFormPage(w, r, http.StatusOK, &endpointForm{New: true, Vendor: vendor, Kind: orderhub.EndpointWebhook, Vendors: vs})
 	})
 }
 
-func (c *console) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *endpointForms) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -160,7 +161,7 @@ func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*orde
 	})
 }
 
-func (c *console) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *endpointForms) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -172,7 +173,7 @@ func (c *console) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
 		EventTypes: strings.Join(e.EventTypes, ", "), Connector: isConnector(e.Kind)})
 }
 
-func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *endpointForms) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 	e, ok := c.managedEndpoint(w, r)
 	if !ok {
 		return
@@ -189,7 +190,7 @@ func (c *console) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		func() { c.back(w, r, "/endpoints/"+url.PathEscape(e.ID), "Endpoint saved.") })
 }
 
-func (c *console) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *endpointForms) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
 	e, ok := c.managedEndpoint(w, r)
 	if !ok {
 		return

@@ -12,7 +12,7 @@ import (
 // Vendors (create; operators only) and promo codes (create; an operator for every
 // vendor, a vendor-admin for its own).
 
-func (c *console) manageCatalogRoutes() {
+func (c *vendorForms) manageCatalogRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/vendors/new", c.auth(c.handleNewVendor))
@@ -35,14 +35,14 @@ type vendorForm struct {
 	Err      formError
 }
 
-func (c *console) handleNewVendor(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleNewVendor(w http.ResponseWriter, r *http.Request) {
 	if c.operatorOnly(w, r) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: &vendorForm{}})
 }
 
-func (c *console) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
 	if c.operatorOnly(w, r) {
 		return
 	}
@@ -61,12 +61,12 @@ type promoForm struct {
 	Err           formError
 }
 
-func (c *console) promoPage(w http.ResponseWriter, r *http.Request, status int, f *promoForm) {
+func (c *vendorForms) promoPage(w http.ResponseWriter, r *http.Request, status int, f *promoForm) {
 	f.Vendors, _ = c.vendors(r)
 	c.render(w, r, status, "manage_promo", &view{Title: "New promo code", Nav: "catalog", Data: f})
 }
 
-func (c *console) handleNewPromo(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleNewPromo(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		f := &promoForm{BindingMonths: "0"}
 		f.VendorID, f.BillingPeriod, f.Delivery = vendor, "month", "digital"
@@ -74,7 +74,7 @@ func (c *console) handleNewPromo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleCreatePromo(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return

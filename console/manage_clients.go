@@ -12,7 +12,7 @@ import (
 // shown once), revoke (pages.go). An operator manages every vendor's clients, a
 // vendor-admin its own vendor's.
 
-func (c *console) manageClientRoutes() {
+func (c *vendorForms) manageClientRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/clients/new", c.auth(c.handleNewClient))
@@ -36,7 +36,7 @@ type clientForm struct {
 // Has reports whether the form has scope s ticked.
 func (f *clientForm) Has(s string) bool { return slices.Contains(f.Scopes, s) }
 
-func (c *console) clientPage(w http.ResponseWriter, r *http.Request, status int, f *clientForm) {
+func (c *vendorForms) clientPage(w http.ResponseWriter, r *http.Request, status int, f *clientForm) {
 	f.Known = orderhub.KnownScopes
 	title := "New OAuth client"
 	if f.Secret != "" {
@@ -45,13 +45,13 @@ func (c *console) clientPage(w http.ResponseWriter, r *http.Request, status int,
 	c.render(w, r, status, "manage_client", &view{Title: title, Nav: "credentials", Data: f})
 }
 
-func (c *console) handleNewClient(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleNewClient(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		c.clientPage(w, r, http.StatusOK, &clientForm{Vendor: vendor, Vendors: vs})
 	})
 }
 
-func (c *console) handleCreateClient(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -71,7 +71,7 @@ func (c *console) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleRotateClient(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleRotateClient(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return

@@ -17,7 +17,7 @@ import (
 // even on a refused form; a password orderhub generates for a Zapier user is shown
 // once.
 
-func (c *console) manageConnectorRoutes() {
+func (c *connectorForms) manageConnectorRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/connectors", c.auth(c.handleConnectors))
@@ -67,7 +67,7 @@ type connectorsView struct {
 
 // pageVendors are the vendors a list shows: the session's, or the ?vendor= one, or
 // every vendor.
-func (c *console) pageVendors(r *http.Request) (string, []*orderhub.Vendor, error) {
+func (c *connectorForms) pageVendors(r *http.Request) (string, []*orderhub.Vendor, error) {
 	vs, err := c.vendors(r)
 	if err != nil {
 		return "", nil, err
@@ -87,7 +87,7 @@ func (c *console) pageVendors(r *http.Request) (string, []*orderhub.Vendor, erro
 	return v, nil, nil
 }
 
-func (c *console) handleConnectors(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleConnectors(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	vendor, shown, err := c.pageVendors(r)
 	if err != nil {
@@ -133,7 +133,7 @@ type smForm struct {
 	Err        formError
 }
 
-func (c *console) smPage(w http.ResponseWriter, r *http.Request, status int, f *smForm) {
+func (c *connectorForms) smPage(w http.ResponseWriter, r *http.Request, status int, f *smForm) {
 	title := "New SALESmanago account"
 	if !f.New {
 		title = "SALESmanago account " + f.ID
@@ -144,7 +144,7 @@ func (c *console) smPage(w http.ResponseWriter, r *http.Request, status int, f *
 	c.render(w, r, status, "manage_salesmanago", &view{Title: title, Nav: "endpoints", Data: f})
 }
 
-func (c *console) handleNewSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleNewSM(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		f := &smForm{New: true, Vendors: vs}
 		f.VendorID, f.V3BaseURL = vendor, orderhub.SalesmanagoDefaultV3BaseURL
@@ -152,7 +152,7 @@ func (c *console) handleNewSM(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleCreateSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleCreateSM(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -181,8 +181,8 @@ func (c *console) sealedNote() string {
 }
 
 // managedSM reads the account named by the path, within the session's vendor.
-func (c *console) managedSM(w http.ResponseWriter, r *http.Request) (*orderhub.SalesmanagoAccountRecord, bool) {
-	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.SalesmanagoAccountRecord, error) {
+func (c *connectorForms) managedSM(w http.ResponseWriter, r *http.Request) (*orderhub.SalesmanagoAccountRecord, bool) {
+	return pathRecord(c.console, w, r, func(ctx context.Context, id string) (*orderhub.SalesmanagoAccountRecord, error) {
 		return c.store.Connectors.GetSalesmanagoAccount(ctx, scopeVendor(r), id)
 	})
 }
@@ -197,7 +197,7 @@ func smFormOf(rec *orderhub.SalesmanagoAccountRecord) *smForm {
 	return f
 }
 
-func (c *console) handleEditSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleEditSM(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -208,7 +208,7 @@ func (c *console) handleEditSM(w http.ResponseWriter, r *http.Request) {
 	c.smPage(w, r, http.StatusOK, smFormOf(rec))
 }
 
-func (c *console) handleUpdateSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleUpdateSM(w http.ResponseWriter, r *http.Request) {
 	rec, ok := c.managedSM(w, r)
 	if !ok {
 		return
@@ -244,7 +244,7 @@ func (c *console) handleUpdateSM(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleSMMapping(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleSMMapping(w http.ResponseWriter, r *http.Request) {
 	rec, ok := c.managedSM(w, r)
 	if !ok {
 		return
@@ -262,7 +262,7 @@ func (c *console) handleSMMapping(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
 	rec, ok := c.managedSM(w, r)
 	if !ok {
 		return
@@ -276,7 +276,7 @@ func (c *console) handleDeleteSM(w http.ResponseWriter, r *http.Request) {
 
 // handleTestSM tests an account's stored credentials (POST …/test in the API) and
 // tells the outcome on its edit page.
-func (c *console) handleTestSM(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleTestSM(w http.ResponseWriter, r *http.Request) {
 	rec, ok := c.managedSM(w, r)
 	if !ok {
 		return
@@ -317,14 +317,14 @@ type yespoForm struct {
 	Err       formError
 }
 
-func (c *console) yespoPage(w http.ResponseWriter, r *http.Request, status int, f *yespoForm) {
+func (c *connectorForms) yespoPage(w http.ResponseWriter, r *http.Request, status int, f *yespoForm) {
 	f.Available = c.manage.Connectors().YespoConfigured() == nil
 	c.render(w, r, status, "manage_yespo", &view{Title: "Yespo account of " + f.Vendor, Nav: "endpoints", Data: f})
 }
 
 // yespoVendor is the vendor a Yespo form is about: the session's, or the named one
 // (?vendor= or the form's), which must exist.
-func (c *console) yespoVendor(w http.ResponseWriter, r *http.Request, named string) (string, *orderhub.YespoAccount, bool) {
+func (c *connectorForms) yespoVendor(w http.ResponseWriter, r *http.Request, named string) (string, *orderhub.YespoAccount, bool) {
 	v := scopeVendor(r)
 	if v != "" && named != "" && named != v {
 		c.fail(w, r, http.StatusForbidden, "Not your vendor", "You work with vendor "+v+"; this form names vendor "+named+".")
@@ -345,7 +345,7 @@ func (c *console) yespoVendor(w http.ResponseWriter, r *http.Request, named stri
 	return v, a, true
 }
 
-func (c *console) handleYespoForm(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleYespoForm(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -360,7 +360,7 @@ func (c *console) handleYespoForm(w http.ResponseWriter, r *http.Request) {
 	c.yespoPage(w, r, http.StatusOK, f)
 }
 
-func (c *console) handleSaveYespo(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleSaveYespo(w http.ResponseWriter, r *http.Request) {
 	v, a, ok := c.yespoVendor(w, r, strings.TrimSpace(r.PostForm.Get("vendor")))
 	if !ok {
 		return
@@ -378,7 +378,7 @@ func (c *console) handleSaveYespo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 	v, _, ok := c.yespoVendor(w, r, strings.TrimSpace(r.PostForm.Get("vendor")))
 	if !ok {
 		return
@@ -392,7 +392,7 @@ func (c *console) handleDeleteYespo(w http.ResponseWriter, r *http.Request) {
 
 // handleTestYespo calls Yespo's account/info with the stored key (POST …/yespo/test
 // in the API) and tells the outcome on the account's page.
-func (c *console) handleTestYespo(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleTestYespo(w http.ResponseWriter, r *http.Request) {
 	v, _, ok := c.yespoVendor(w, r, strings.TrimSpace(r.PostForm.Get("vendor")))
 	if !ok {
 		return
@@ -422,7 +422,7 @@ type zapierForm struct {
 	Edit     bool
 }
 
-func (c *console) zapierPage(w http.ResponseWriter, r *http.Request, status int, f *zapierForm) {
+func (c *connectorForms) zapierPage(w http.ResponseWriter, r *http.Request, status int, f *zapierForm) {
 	title := "New Zapier user"
 	if f.Done || f.Edit {
 		title = "Zapier user " + f.Email
@@ -433,7 +433,7 @@ func (c *console) zapierPage(w http.ResponseWriter, r *http.Request, status int,
 	c.render(w, r, status, "manage_zapier", &view{Title: title, Nav: "endpoints", Data: f})
 }
 
-func (c *console) handleNewZapierUser(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleNewZapierUser(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		f := &zapierForm{Vendors: vs}
 		f.VendorID = vendor
@@ -441,7 +441,7 @@ func (c *console) handleNewZapierUser(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleCreateZapierUser(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleCreateZapierUser(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -456,7 +456,7 @@ func (c *console) handleCreateZapierUser(w http.ResponseWriter, r *http.Request)
 
 // managedZapierUser reads the user named by the path, of the form's vendor (a
 // vendor-scoped session's own).
-func (c *console) managedZapierUser(w http.ResponseWriter, r *http.Request) (*orderhub.ZapierUser, bool) {
+func (c *connectorForms) managedZapierUser(w http.ResponseWriter, r *http.Request) (*orderhub.ZapierUser, bool) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return nil, false
@@ -473,7 +473,7 @@ func (c *console) managedZapierUser(w http.ResponseWriter, r *http.Request) (*or
 	return u, true
 }
 
-func (c *console) handleEditZapierUser(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleEditZapierUser(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -493,7 +493,7 @@ func (c *console) handleEditZapierUser(w http.ResponseWriter, r *http.Request) {
 	c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Edit: true})
 }
 
-func (c *console) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := c.managedZapierUser(w, r)
 	if !ok {
 		return
@@ -514,7 +514,7 @@ func (c *console) handleUpdateZapierUser(w http.ResponseWriter, r *http.Request)
 	})
 }
 
-func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleResetZapierPassword(w http.ResponseWriter, r *http.Request) {
 	u, ok := c.managedZapierUser(w, r)
 	if !ok {
 		return
@@ -527,7 +527,7 @@ func (c *console) handleResetZapierPassword(w http.ResponseWriter, r *http.Reque
 	c.zapierPage(w, r, http.StatusOK, &zapierForm{ZapierUser: *u, Password: generated, Done: true, Reset: true})
 }
 
-func (c *console) handleSetZapierUserEnabled(enabled bool) http.HandlerFunc {
+func (c *connectorForms) handleSetZapierUserEnabled(enabled bool) http.HandlerFunc {
 	action, done := "zapier-user.disable", " disabled; their sessions ended."
 	if enabled {
 		action, done = "zapier-user.enable", " enabled; they can log in with their password again."
@@ -545,7 +545,7 @@ func (c *console) handleSetZapierUserEnabled(enabled bool) http.HandlerFunc {
 	}
 }
 
-func (c *console) handleDeleteZapierUser(w http.ResponseWriter, r *http.Request) {
+func (c *connectorForms) handleDeleteZapierUser(w http.ResponseWriter, r *http.Request) {
 	u, ok := c.managedZapierUser(w, r)
 	if !ok {
 		return

@@ -17,7 +17,7 @@ import (
 // form's vendor on a POST (formVendor). The rules are package manage's, as in the
 // admin API.
 
-func (c *console) manageProductRoutes() {
+func (c *catalogForms) manageProductRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/products/new", c.auth(c.handleNewProduct))
@@ -38,7 +38,7 @@ func (c *console) manageProductRoutes() {
 }
 
 // catalogBack returns to the vendor's catalog with a message.
-func (c *console) catalogBack(w http.ResponseWriter, r *http.Request, vendor, flash string) {
+func (c *catalogForms) catalogBack(w http.ResponseWriter, r *http.Request, vendor, flash string) {
 	c.back(w, r, "/catalog?vendor="+url.QueryEscape(vendor), flash)
 }
 
@@ -56,7 +56,7 @@ type productForm struct {
 	Err      formError
 }
 
-func (c *console) productPage(w http.ResponseWriter, r *http.Request, status int, f *productForm) {
+func (c *catalogForms) productPage(w http.ResponseWriter, r *http.Request, status int, f *productForm) {
 	title := "New product"
 	if !f.New {
 		title = "Edit product " + f.ID
@@ -72,13 +72,13 @@ func (c *console) productPage(w http.ResponseWriter, r *http.Request, status int
 	c.render(w, r, status, "manage_product", &view{Title: title, Nav: "catalog", Data: f})
 }
 
-func (c *console) handleNewProduct(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleNewProduct(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		c.productPage(w, r, http.StatusOK, &productForm{New: true, Vendor: vendor, Vendors: vs})
 	})
 }
 
-func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -97,11 +97,11 @@ func (c *console) handleCreateProduct(w http.ResponseWriter, r *http.Request) {
 
 // managedProduct reads the product named by the path of the request's vendor
 // (?vendor= on a GET, the form's on a POST).
-func (c *console) managedProduct(w http.ResponseWriter, r *http.Request) (*orderhub.Product, bool) {
-	return vendorRecord(c, w, r, "Product", c.store.Catalog.GetProduct, func(p *orderhub.Product) string { return p.VendorID })
+func (c *catalogForms) managedProduct(w http.ResponseWriter, r *http.Request) (*orderhub.Product, bool) {
+	return vendorRecord(c.console, w, r, "Product", c.store.Catalog.GetProduct, func(p *orderhub.Product) string { return p.VendorID })
 }
 
-func (c *console) handleEditProduct(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleEditProduct(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -112,7 +112,7 @@ func (c *console) handleEditProduct(w http.ResponseWriter, r *http.Request) {
 	c.productPage(w, r, http.StatusOK, &productForm{ID: p.ID, Vendor: p.VendorID, Name: p.Name})
 }
 
-func (c *console) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.managedProduct(w, r)
 	if !ok {
 		return
@@ -123,7 +123,7 @@ func (c *console) handleUpdateProduct(w http.ResponseWriter, r *http.Request) {
 	c.submit(w, r, err, &f.Err, func(status int) { c.productPage(w, r, status, f) }, func() { c.catalogBack(w, r, p.VendorID, "Product "+p.ID+" saved.") })
 }
 
-func (c *console) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleDeleteProduct(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.managedProduct(w, r)
 	if !ok {
 		return
@@ -145,7 +145,7 @@ type optionForm struct {
 	Err      formError
 }
 
-func (c *console) optionPage(w http.ResponseWriter, r *http.Request, status int, f *optionForm) {
+func (c *catalogForms) optionPage(w http.ResponseWriter, r *http.Request, status int, f *optionForm) {
 	f.Products, _ = c.store.Catalog.ListProducts(r.Context(), f.VendorID)
 	f.Periods = orderhub.BillingPeriods
 	title := "New purchase option"
@@ -157,7 +157,7 @@ func (c *console) optionPage(w http.ResponseWriter, r *http.Request, status int,
 
 // queryVendor is the vendor a form page is for: ?vendor= (a vendor-scoped session's
 // own), else the last vendor.
-func (c *console) queryVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (c *catalogForms) queryVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
 	vs, err := c.vendors(r)
 	if err != nil {
 		c.failErr(w, r, err)
@@ -166,7 +166,7 @@ func (c *console) queryVendor(w http.ResponseWriter, r *http.Request) (string, b
 	return vendorParam(r, vs), true
 }
 
-func (c *console) handleNewOption(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleNewOption(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -179,7 +179,7 @@ func (c *console) handleNewOption(w http.ResponseWriter, r *http.Request) {
 	c.optionPage(w, r, http.StatusOK, f)
 }
 
-func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -199,11 +199,11 @@ func (c *console) handleCreateOption(w http.ResponseWriter, r *http.Request) {
 
 // managedOption reads the purchase option named by the path of the request's
 // vendor (?vendor= on a GET, the form's on a POST).
-func (c *console) managedOption(w http.ResponseWriter, r *http.Request) (*orderhub.PurchaseOption, bool) {
-	return vendorRecord(c, w, r, "Purchase option", c.store.Catalog.GetPurchaseOption, func(o *orderhub.PurchaseOption) string { return o.VendorID })
+func (c *catalogForms) managedOption(w http.ResponseWriter, r *http.Request) (*orderhub.PurchaseOption, bool) {
+	return vendorRecord(c.console, w, r, "Purchase option", c.store.Catalog.GetPurchaseOption, func(o *orderhub.PurchaseOption) string { return o.VendorID })
 }
 
-func (c *console) handleEditOption(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleEditOption(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -214,7 +214,7 @@ func (c *console) handleEditOption(w http.ResponseWriter, r *http.Request) {
 	c.optionPage(w, r, http.StatusOK, &optionForm{PurchaseOption: *o})
 }
 
-func (c *console) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
 	o, ok := c.managedOption(w, r)
 	if !ok {
 		return
@@ -229,7 +229,7 @@ func (c *console) handleUpdateOption(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleDeleteOption(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleDeleteOption(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -259,7 +259,7 @@ type mappingForm struct {
 	Err      formError
 }
 
-func (c *console) mappingPage(w http.ResponseWriter, r *http.Request, status int, f *mappingForm) {
+func (c *catalogForms) mappingPage(w http.ResponseWriter, r *http.Request, status int, f *mappingForm) {
 	f.Products, _ = c.store.Catalog.ListProducts(r.Context(), f.VendorID)
 	f.Options, _ = c.store.Catalog.ListPurchaseOptions(r.Context(), f.VendorID, "")
 	title := "New product mapping"
@@ -269,7 +269,7 @@ func (c *console) mappingPage(w http.ResponseWriter, r *http.Request, status int
 	c.render(w, r, status, "manage_mapping", &view{Title: title, Nav: "catalog", Data: f})
 }
 
-func (c *console) handleNewMapping(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleNewMapping(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -288,7 +288,7 @@ func mappingFromForm(r *http.Request, vendor string) orderhub.ProductMapping {
 	return orderhub.ProductMapping{VendorID: vendor, SKU: pf.Get("sku"), POID: pf.Get("poId"), ProductID: pf.Get("productId"), PurchaseOptionID: pf.Get("purchaseOptionId")}
 }
 
-func (c *console) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -301,7 +301,7 @@ func (c *console) handleCreateMapping(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (c *console) handleEditMapping(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleEditMapping(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -319,7 +319,7 @@ func (c *console) handleEditMapping(w http.ResponseWriter, r *http.Request) {
 	c.mappingPage(w, r, http.StatusOK, &mappingForm{ProductMapping: *m})
 }
 
-func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -339,7 +339,7 @@ func (c *console) handleUpdateMapping(w http.ResponseWriter, r *http.Request) {
 	c.submit(w, r, err, &f.Err, func(status int) { c.mappingPage(w, r, status, f) }, func() { c.catalogBack(w, r, vendor, "Mapping sku "+f.SKU+", poId "+f.POID+" saved.") })
 }
 
-func (c *console) handleDeleteMapping(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleDeleteMapping(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return

@@ -15,7 +15,7 @@ import (
 // vendor's sources, a vendor-admin its own vendor's; the rules are package manage's,
 // as in the admin API.
 
-func (c *console) manageSourceRoutes() {
+func (c *catalogForms) manageSourceRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/sources/new", c.auth(c.handleNewSource))
@@ -40,7 +40,7 @@ type sourceForm struct {
 	Rotated bool
 }
 
-func (c *console) sourcePage(w http.ResponseWriter, r *http.Request, status int, f *sourceForm) {
+func (c *catalogForms) sourcePage(w http.ResponseWriter, r *http.Request, status int, f *sourceForm) {
 	f.Types = orderhub.SourceTypes
 	title := "New source"
 	switch {
@@ -52,13 +52,13 @@ func (c *console) sourcePage(w http.ResponseWriter, r *http.Request, status int,
 	c.render(w, r, status, "manage_source", &view{Title: title, Nav: "catalog", Data: f})
 }
 
-func (c *console) handleNewSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleNewSource(w http.ResponseWriter, r *http.Request) {
 	c.blankForm(w, r, func(vs []*orderhub.Vendor, vendor string) {
 		c.sourcePage(w, r, http.StatusOK, &sourceForm{New: true, Vendor: vendor, Type: orderhub.SourceTypeHook, Vendors: vs})
 	})
 }
 
-func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 	vendor, ok := c.formVendor(w, r)
 	if !ok {
 		return
@@ -80,8 +80,8 @@ func (c *console) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 
 // managedSource reads the source named by the path: another vendor's is not found
 // for a vendor-scoped session.
-func (c *console) managedSource(w http.ResponseWriter, r *http.Request) (*orderhub.Source, bool) {
-	return pathRecord(c, w, r, func(ctx context.Context, id string) (*orderhub.Source, error) {
+func (c *catalogForms) managedSource(w http.ResponseWriter, r *http.Request) (*orderhub.Source, bool) {
+	return pathRecord(c.console, w, r, func(ctx context.Context, id string) (*orderhub.Source, error) {
 		src, err := c.store.Catalog.GetSource(ctx, id)
 		if err == nil && !mayShow(r, src.VendorID) {
 			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
@@ -90,7 +90,7 @@ func (c *console) managedSource(w http.ResponseWriter, r *http.Request) (*orderh
 	})
 }
 
-func (c *console) handleEditSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleEditSource(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -101,7 +101,7 @@ func (c *console) handleEditSource(w http.ResponseWriter, r *http.Request) {
 	c.sourcePage(w, r, http.StatusOK, &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: src.Name, Type: src.Type})
 }
 
-func (c *console) handleUpdateSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleUpdateSource(w http.ResponseWriter, r *http.Request) {
 	src, ok := c.managedSource(w, r)
 	if !ok {
 		return
@@ -112,7 +112,7 @@ func (c *console) handleUpdateSource(w http.ResponseWriter, r *http.Request) {
 	c.submit(w, r, err, &f.Err, func(status int) { c.sourcePage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(src.VendorID), "Source "+src.ID+" saved.") })
 }
 
-func (c *console) handleRotateSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleRotateSource(w http.ResponseWriter, r *http.Request) {
 	src, ok := c.managedSource(w, r)
 	if !ok {
 		return
@@ -125,7 +125,7 @@ func (c *console) handleRotateSource(w http.ResponseWriter, r *http.Request) {
 	c.sourcePage(w, r, http.StatusOK, &sourceForm{ID: src.ID, Vendor: src.VendorID, Name: src.Name, Type: src.Type, Secret: secret, Rotated: true})
 }
 
-func (c *console) handleDeleteSource(w http.ResponseWriter, r *http.Request) {
+func (c *catalogForms) handleDeleteSource(w http.ResponseWriter, r *http.Request) {
 	src, ok := c.managedSource(w, r)
 	if !ok {
 		return

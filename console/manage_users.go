@@ -16,7 +16,7 @@ import (
 // one active operator. There is no admin API route for console users (a decision:
 // docs/console.md#console-users).
 
-func (c *console) manageUserRoutes() {
+func (c *userForms) manageUserRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/users", c.auth(c.handleUsers))
@@ -27,7 +27,7 @@ func (c *console) manageUserRoutes() {
 }
 
 // usersOperatorOnly refuses a vendor-scoped session the console user pages.
-func (c *console) usersOperatorOnly(w http.ResponseWriter, r *http.Request) bool {
+func (c *userForms) usersOperatorOnly(w http.ResponseWriter, r *http.Request) bool {
 	if v := scopeVendor(r); v != "" {
 		c.fail(w, r, http.StatusForbidden, "Operators only", "Only operators manage console users; you work with vendor "+v+".")
 		return true
@@ -35,7 +35,7 @@ func (c *console) usersOperatorOnly(w http.ResponseWriter, r *http.Request) bool
 	return false
 }
 
-func (c *console) handleUsers(w http.ResponseWriter, r *http.Request) {
+func (c *userForms) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
@@ -84,7 +84,7 @@ func (f *userForm) TopErr() string {
 	return f.Err.Message
 }
 
-func (c *console) userFormPage(w http.ResponseWriter, r *http.Request, status int, f *userForm) {
+func (c *userForms) userFormPage(w http.ResponseWriter, r *http.Request, status int, f *userForm) {
 	f.Roles = orderhub.Roles
 	if f.Vendors == nil {
 		f.Vendors, _ = c.vendors(r)
@@ -101,14 +101,14 @@ func (c *console) userFormPage(w http.ResponseWriter, r *http.Request, status in
 	c.render(w, r, status, "user", &view{Title: "Console user " + f.User.Username, Nav: "users", Data: f})
 }
 
-func (c *console) handleNewUser(w http.ResponseWriter, r *http.Request) {
+func (c *userForms) handleNewUser(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
 	c.userFormPage(w, r, http.StatusOK, &userForm{New: true, Role: orderhub.RoleOperator})
 }
 
-func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request) {
+func (c *userForms) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
@@ -131,7 +131,7 @@ func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // userRefused renders the form again with the store's message, or the error page.
-func (c *console) userRefused(w http.ResponseWriter, r *http.Request, f *userForm, err error) {
+func (c *userForms) userRefused(w http.ResponseWriter, r *http.Request, f *userForm, err error) {
 	fe, ok := refused(err)
 	if !ok {
 		c.failErr(w, r, err)
@@ -146,7 +146,7 @@ func (c *console) userRefused(w http.ResponseWriter, r *http.Request, f *userFor
 }
 
 // managedUser reads the console user named by the path.
-func (c *console) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub.ConsoleUser, bool) {
+func (c *userForms) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub.ConsoleUser, bool) {
 	name := r.PathValue("username")
 	if name == "" || len(name) > 64 || !validText(name) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such console user.")
@@ -160,7 +160,7 @@ func (c *console) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub
 	return u, true
 }
 
-func (c *console) handleUser(w http.ResponseWriter, r *http.Request) {
+func (c *userForms) handleUser(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}
@@ -171,7 +171,7 @@ func (c *console) handleUser(w http.ResponseWriter, r *http.Request) {
 	c.userFormPage(w, r, http.StatusOK, &userForm{User: u, Username: u.Username, Role: u.Role, Vendor: u.VendorID})
 }
 
-func (c *console) handleUserAction(w http.ResponseWriter, r *http.Request) {
+func (c *userForms) handleUserAction(w http.ResponseWriter, r *http.Request) {
 	if c.usersOperatorOnly(w, r) {
 		return
 	}

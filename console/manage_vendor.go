@@ -18,7 +18,7 @@ import (
 // (an operator, or a vendor-admin of the vendor). Each form calls the function of
 // package manage that the admin API calls.
 
-func (c *console) manageVendorRoutes() {
+func (c *vendorForms) manageVendorRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/vendors/{id}/edit", c.auth(c.handleEditVendor))
@@ -37,12 +37,12 @@ type vendorEditForm struct {
 	Err            formError
 }
 
-func (c *console) vendorEditPage(w http.ResponseWriter, r *http.Request, status int, f *vendorEditForm) {
+func (c *vendorForms) vendorEditPage(w http.ResponseWriter, r *http.Request, status int, f *vendorEditForm) {
 	c.render(w, r, status, "vendor_edit", &view{Title: "Vendor " + f.ID, Nav: "catalog", Data: f})
 }
 
 // editedVendor reads the vendor named by the path, for an operator.
-func (c *console) editedVendor(w http.ResponseWriter, r *http.Request) (*orderhub.Vendor, bool) {
+func (c *vendorForms) editedVendor(w http.ResponseWriter, r *http.Request) (*orderhub.Vendor, bool) {
 	if c.operatorOnly(w, r) {
 		return nil, false
 	}
@@ -58,7 +58,7 @@ func (c *console) editedVendor(w http.ResponseWriter, r *http.Request) (*orderhu
 	return v, true
 }
 
-func (c *console) handleEditVendor(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleEditVendor(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.editedVendor(w, r)
 	if !ok {
 		return
@@ -71,7 +71,7 @@ func (c *console) handleEditVendor(w http.ResponseWriter, r *http.Request) {
 	c.vendorEditPage(w, r, http.StatusOK, &vendorEditForm{Vendor: v, Name: v.Name, FrameAncestors: strings.Join(fa, "\n")})
 }
 
-func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.editedVendor(w, r)
 	if !ok {
 		return
@@ -104,7 +104,7 @@ func (c *console) handleUpdateVendor(w http.ResponseWriter, r *http.Request) {
 
 // ---- promo codes: edit, deactivate / activate, delete ----
 
-func (c *console) managePromoRoutes() {
+func (c *vendorForms) managePromoRoutes() {
 	m := c.mux
 	const p = Prefix
 	m.HandleFunc("GET "+p+"/vendors/{vendor}/promo-codes/{code}/edit", c.auth(c.handleEditPromo))
@@ -127,7 +127,7 @@ type promoEditForm struct {
 	Err           formError
 }
 
-func (c *console) promoEditPage(w http.ResponseWriter, r *http.Request, status int, f *promoEditForm) {
+func (c *vendorForms) promoEditPage(w http.ResponseWriter, r *http.Request, status int, f *promoEditForm) {
 	f.Periods, f.Deliveries = orderhub.BillingPeriods, []string{orderhub.DeliveryDigital, orderhub.DeliveryPrint, orderhub.DeliveryBundle}
 	if f.Uses == 0 {
 		f.Uses, _ = c.store.Tenants.PromoCodeUses(r.Context(), f.Cur.VendorID, f.Cur.Code)
@@ -137,7 +137,7 @@ func (c *console) promoEditPage(w http.ResponseWriter, r *http.Request, status i
 
 // managedPromo reads the promo code named by the path, within the session's vendor
 // (another vendor's is not found).
-func (c *console) managedPromo(w http.ResponseWriter, r *http.Request) (*orderhub.PromoCode, bool) {
+func (c *vendorForms) managedPromo(w http.ResponseWriter, r *http.Request) (*orderhub.PromoCode, bool) {
 	vendor, code := r.PathValue("vendor"), r.PathValue("code")
 	var p *orderhub.PromoCode
 	var err error = orderhub.Errorf(orderhub.ENotFound, "Promo code %q of vendor %q not found.", code, vendor)
@@ -151,7 +151,7 @@ func (c *console) managedPromo(w http.ResponseWriter, r *http.Request) (*orderhu
 	return p, true
 }
 
-func (c *console) handleEditPromo(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleEditPromo(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -163,7 +163,7 @@ func (c *console) handleEditPromo(w http.ResponseWriter, r *http.Request) {
 		BillingPeriod: p.BillingPeriod, BindingMonths: strconv.Itoa(p.BindingMonths), Delivery: p.Delivery})
 }
 
-func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.managedPromo(w, r)
 	if !ok {
 		return
@@ -202,7 +202,7 @@ func (c *console) handleUpdatePromo(w http.ResponseWriter, r *http.Request) {
 	c.submit(w, r, err, &f.Err, func(status int) { c.promoEditPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), "Promo code "+p.Code+" saved.") })
 }
 
-func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handlePromoActive(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.managedPromo(w, r)
 	if !ok {
 		return
@@ -219,7 +219,7 @@ func (c *console) handlePromoActive(w http.ResponseWriter, r *http.Request) {
 	c.back(w, r, "/catalog?vendor="+url.QueryEscape(p.VendorID), msg)
 }
 
-func (c *console) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleDeletePromo(w http.ResponseWriter, r *http.Request) {
 	p, ok := c.managedPromo(w, r)
 	if !ok {
 		return
@@ -245,7 +245,7 @@ type quotaForm struct {
 	Err    formError
 }
 
-func (c *console) quotaPage(w http.ResponseWriter, r *http.Request, status int, f *quotaForm) {
+func (c *vendorForms) quotaPage(w http.ResponseWriter, r *http.Request, status int, f *quotaForm) {
 	for i := range f.Rows {
 		if f.Rows[i].Name == f.Err.Field {
 			f.Rows[i].Err = f.Err.Message
@@ -254,7 +254,7 @@ func (c *console) quotaPage(w http.ResponseWriter, r *http.Request, status int, 
 	c.render(w, r, status, "vendor_quotas", &view{Title: "Quotas of " + f.Vendor, Nav: "catalog", Data: f})
 }
 
-func (c *console) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.editedVendor(w, r)
 	if !ok {
 		return
@@ -275,7 +275,7 @@ func (c *console) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
 	c.quotaPage(w, r, http.StatusOK, f)
 }
 
-func (c *console) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.editedVendor(w, r)
 	if !ok {
 		return
@@ -330,13 +330,13 @@ type portalLinkForm struct {
 	Full string
 }
 
-func (c *console) portalLinkPage(w http.ResponseWriter, r *http.Request, status int, f *portalLinkForm) {
+func (c *vendorForms) portalLinkPage(w http.ResponseWriter, r *http.Request, status int, f *portalLinkForm) {
 	c.render(w, r, status, "portal_link", &view{Title: "Portal link for " + f.Vendor, Nav: "catalog", Data: f})
 }
 
 // linkVendor is the vendor named by the path, when the session may manage it
 // (another vendor's is not found).
-func (c *console) linkVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (c *vendorForms) linkVendor(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return "", false
@@ -352,7 +352,7 @@ func (c *console) linkVendor(w http.ResponseWriter, r *http.Request) (string, bo
 	return id, true
 }
 
-func (c *console) handleNewPortalLink(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleNewPortalLink(w http.ResponseWriter, r *http.Request) {
 	if c.readOnly(w, r) {
 		return
 	}
@@ -363,7 +363,7 @@ func (c *console) handleNewPortalLink(w http.ResponseWriter, r *http.Request) {
 	c.portalLinkPage(w, r, http.StatusOK, &portalLinkForm{Vendor: v, Access: manage.PortalRead, TTLSeconds: "3600"})
 }
 
-func (c *console) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) {
+func (c *vendorForms) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) {
 	v, ok := c.linkVendor(w, r)
 	if !ok {
 		return

@@ -19,34 +19,35 @@ import (
 
 func (c *console) routes() {
 	m := c.mux
+	v := &pageViews{c}
 	const p = Prefix
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static/", http.FileServerFS(static)))
-	m.HandleFunc("GET "+p+"/login", c.handleLoginForm)
-	m.HandleFunc("POST "+p+"/login", c.handleLogin)
-	m.HandleFunc("POST "+p+"/logout", c.auth(c.handleLogout))
+	m.HandleFunc("GET "+p+"/login", v.handleLoginForm)
+	m.HandleFunc("POST "+p+"/login", v.handleLogin)
+	m.HandleFunc("POST "+p+"/logout", c.auth(v.handleLogout))
 
-	m.HandleFunc("GET "+p+"/{$}", c.auth(c.handleDashboard))
-	m.HandleFunc("GET "+p+"/stats.json", c.auth(c.handleStats))
-	m.HandleFunc("GET "+p+"/search", c.auth(c.handleSearch))
-	m.HandleFunc("GET "+p+"/customers/{id}", c.auth(c.handleCustomer))
-	m.HandleFunc("GET "+p+"/orders/{id}", c.auth(c.handleOrder))
-	m.HandleFunc("GET "+p+"/contracts/{id}", c.auth(c.handleContract))
-	m.HandleFunc("GET "+p+"/events/{id}", c.auth(c.handleEvent))
+	m.HandleFunc("GET "+p+"/{$}", c.auth(v.handleDashboard))
+	m.HandleFunc("GET "+p+"/stats.json", c.auth(v.handleStats))
+	m.HandleFunc("GET "+p+"/search", c.auth(v.handleSearch))
+	m.HandleFunc("GET "+p+"/customers/{id}", c.auth(v.handleCustomer))
+	m.HandleFunc("GET "+p+"/orders/{id}", c.auth(v.handleOrder))
+	m.HandleFunc("GET "+p+"/contracts/{id}", c.auth(v.handleContract))
+	m.HandleFunc("GET "+p+"/events/{id}", c.auth(v.handleEvent))
 
-	m.HandleFunc("GET "+p+"/endpoints", c.auth(c.handleEndpoints))
-	m.HandleFunc("GET "+p+"/endpoints/{id}", c.auth(c.handleEndpoint))
-	m.HandleFunc("POST "+p+"/endpoints/{id}/{action}", c.auth(c.handleEndpointAction))
-	m.HandleFunc("GET "+p+"/deliveries/{id}", c.auth(c.handleDelivery))
-	m.HandleFunc("POST "+p+"/deliveries/{id}/replay", c.auth(c.handleReplay))
-	m.HandleFunc("GET "+p+"/dead-letters", c.auth(c.handleDeadLetters))
-	m.HandleFunc("POST "+p+"/dead-letters/replay", c.auth(c.handleBulkReplay))
-	m.HandleFunc("GET "+p+"/ignored", c.auth(c.handleIgnored))
+	m.HandleFunc("GET "+p+"/endpoints", c.auth(v.handleEndpoints))
+	m.HandleFunc("GET "+p+"/endpoints/{id}", c.auth(v.handleEndpoint))
+	m.HandleFunc("POST "+p+"/endpoints/{id}/{action}", c.auth(v.handleEndpointAction))
+	m.HandleFunc("GET "+p+"/deliveries/{id}", c.auth(v.handleDelivery))
+	m.HandleFunc("POST "+p+"/deliveries/{id}/replay", c.auth(v.handleReplay))
+	m.HandleFunc("GET "+p+"/dead-letters", c.auth(v.handleDeadLetters))
+	m.HandleFunc("POST "+p+"/dead-letters/replay", c.auth(v.handleBulkReplay))
+	m.HandleFunc("GET "+p+"/ignored", c.auth(v.handleIgnored))
 
-	m.HandleFunc("GET "+p+"/catalog", c.auth(c.handleCatalog))
-	m.HandleFunc("GET "+p+"/credentials", c.auth(c.handleCredentials))
-	m.HandleFunc("POST "+p+"/clients/{id}/revoke", c.auth(c.handleRevokeClient))
-	m.HandleFunc("GET "+p+"/audit", c.auth(c.handleAudit))
+	m.HandleFunc("GET "+p+"/catalog", c.auth(v.handleCatalog))
+	m.HandleFunc("GET "+p+"/credentials", c.auth(v.handleCredentials))
+	m.HandleFunc("POST "+p+"/clients/{id}/revoke", c.auth(v.handleRevokeClient))
+	m.HandleFunc("GET "+p+"/audit", c.auth(v.handleAudit))
 	c.manageRoutes() // manage.go: the forms that create and change things
 
 	m.HandleFunc(p+"/", c.auth(func(w http.ResponseWriter, r *http.Request) {
@@ -56,11 +57,11 @@ func (c *console) routes() {
 
 // ---- login ----
 
-func (c *console) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	c.loginPage(w, r, http.StatusOK, "")
 }
 
-func (c *console) loginPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (c *pageViews) loginPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	tok := randomToken()
 	c.setCookie(w, r, loginCookie, tok, 3600)
 	next := r.URL.Query().Get("next")
@@ -78,7 +79,7 @@ func safeNext(next string) string {
 	return next
 }
 
-func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		c.loginPage(w, r, http.StatusBadRequest, "The form could not be read.")
@@ -122,7 +123,7 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
-func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
 		s := session(r)
 		ctx := orderhub.WithChange(r.Context(), loginChange(r, actionLogout, &orderhub.ConsoleUser{ID: s.UserID, Username: s.Username, VendorID: s.VendorID}))
@@ -137,7 +138,7 @@ func (c *console) handleLogout(w http.ResponseWriter, r *http.Request) {
 
 // ---- dashboard ----
 
-func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	d, err := c.dash.Get(r.Context(), 15)
 	if err != nil {
 		c.failErr(w, r, err)
@@ -182,7 +183,7 @@ func dashboardView(d *orderhub.Dashboard) *dashView {
 }
 
 // handleStats feeds the dashboard's live counters (static/console.js polls it).
-func (c *console) handleStats(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleStats(w http.ResponseWriter, r *http.Request) {
 	d, err := c.dash.Get(r.Context(), 15)
 	if err != nil {
 		c.failErr(w, r, err)
@@ -208,7 +209,7 @@ type searchView struct {
 
 // handleSearch finds customers, orders and contracts by e-mail, externalOrderId, or
 // an order, contract or customer id. A single hit opens its page.
-func (c *console) handleSearch(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	v := &searchView{Q: q}
 	if q == "" || len(q) > 300 || !validText(q) {
@@ -289,7 +290,7 @@ type customerView struct {
 	Contracts []*orderhub.Contract
 }
 
-func (c *console) handleCustomer(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleCustomer(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -352,7 +353,7 @@ func prettyJSON(v any) string {
 	return string(b)
 }
 
-func (c *console) handleOrder(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleOrder(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -368,7 +369,7 @@ func (c *console) handleOrder(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "record", &view{Title: "Order " + o.ID, Nav: "search", Data: &recordView{Kind: "Order", ID: o.ID, VendorID: o.VendorID, Customer: o.CustomerID, JSON: prettyJSON(o)}})
 }
 
-func (c *console) handleContract(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleContract(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -384,7 +385,7 @@ func (c *console) handleContract(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "record", &view{Title: "Contract " + ct.ID, Nav: "search", Data: &recordView{Kind: "Contract", ID: ct.ID, VendorID: ct.VendorID, Customer: ct.UserID, JSON: prettyJSON(ct)}})
 }
 
-func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleEvent(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -411,7 +412,7 @@ func (c *console) handleEvent(w http.ResponseWriter, r *http.Request) {
 // endpointNames maps the endpoints of ds to their descriptions, for pages that would
 // otherwise show bare ids ("CRM webhook" rather than ep_01a2…). Endpoints without a
 // description, or that cannot be read, are left out: the page shows their id.
-func (c *console) endpointNames(ctx context.Context, ds []*orderhub.Delivery) map[string]string {
+func (c *pageViews) endpointNames(ctx context.Context, ds []*orderhub.Delivery) map[string]string {
 	names := map[string]string{}
 	for _, d := range ds {
 		if _, seen := names[d.EndpointID]; seen || len(names) >= 100 {
@@ -455,7 +456,7 @@ func isConnector(kind string) bool {
 	return kind != orderhub.EndpointWebhook && kind != orderhub.EndpointZapier
 }
 
-func (c *console) handleEndpoints(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleEndpoints(w http.ResponseWriter, r *http.Request) {
 	vendor := r.URL.Query().Get("vendor")
 	if !validText(vendor) {
 		vendor = ""
@@ -482,7 +483,7 @@ type deliveryRow struct {
 	Last *orderhub.Attempt
 }
 
-func (c *console) handleEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleEndpoint(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -529,7 +530,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 	}})
 }
 
-func (c *console) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleEndpointAction(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -596,7 +597,7 @@ func (c *console) connectorAccount(r *http.Request, e *orderhub.Endpoint) [][2]s
 
 // ---- deliveries ----
 
-func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -629,7 +630,7 @@ func (c *console) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleReplay(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -641,7 +642,7 @@ func (c *console) handleReplay(w http.ResponseWriter, r *http.Request) {
 	c.back(w, r, "/deliveries/"+url.PathEscape(id), "Delivery queued again.")
 }
 
-func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := orderhub.DeliveryFilter{Status: orderhub.DeliveryDead, Limit: 200}
 	if v := r.URL.Query().Get("vendor"); validText(v) {
@@ -656,7 +657,7 @@ func (c *console) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleBulkReplay replays the selected dead deliveries (the "id" fields).
-func (c *console) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 	ids := r.PostForm["id"]
 	if len(ids) == 0 {
 		c.back(w, r, "/dead-letters", "Nothing selected.")
@@ -719,7 +720,7 @@ func vendorParam(r *http.Request, vs []*orderhub.Vendor) string {
 	return ""
 }
 
-func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	vs, err := c.vendors(r)
 	if err != nil {
@@ -767,7 +768,7 @@ func (c *console) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "catalog", &view{Title: "Catalog", Nav: "catalog", Vendors: vs, Data: data})
 }
 
-func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleCredentials(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	vs, err := c.vendors(r)
 	if err != nil {
@@ -816,7 +817,7 @@ func (c *console) handleCredentials(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-func (c *console) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
+func (c *pageViews) handleRevokeClient(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
