@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"orderhub"
-	"orderhub/sqlstore"
 )
 
 // retentionOptions are serve's --retention-* flags (docs/operations.md).
@@ -105,7 +104,7 @@ type retentionMetrics struct {
 	duration prometheus.Gauge
 }
 
-func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionMetrics {
+func newRetentionMetrics(reg prometheus.Registerer, st orderhub.AdminStore) *retentionMetrics {
 	m := &retentionMetrics{
 		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderhub_retention_pruned_total",
@@ -127,7 +126,7 @@ func newRetentionMetrics(reg prometheus.Registerer, db *sqlstore.DB) *retentionM
 		return func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			s, err := db.Space(ctx)
+			s, err := st.Space(ctx)
 			if err != nil {
 				return 0
 			}
@@ -161,14 +160,14 @@ func (m *retentionMetrics) observe(st orderhub.PruneStats, d time.Duration, err 
 }
 
 // startRetention prunes in the background until the returned stop is called.
-func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+func startRetention(ctx context.Context, o *retentionOptions, st orderhub.AdminStore, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
 	if o == nil {
 		return func() {}, nil
 	}
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	m := newRetentionMetrics(reg, db)
+	m := newRetentionMetrics(reg, st)
 	if o.interval == 0 || (o.delivered == 0 && o.dead == 0 && o.audit == 0) {
 		log.Info("retention off", "interval", o.interval.String(), "delivered", o.delivered.String(), "dead", o.dead.String())
 		return func() {}, nil
@@ -179,10 +178,10 @@ func startRetention(ctx context.Context, o *retentionOptions, db *sqlstore.DB, l
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.RunRetention(ctx, r, o.interval, func(st orderhub.PruneStats, d time.Duration, err error) {
-			m.observe(st, d, err)
-			if err == nil && st != (orderhub.PruneStats{}) {
-				log.Info("pruned", "delivered", st.Delivered, "dead", st.Dead, "attempts", st.Attempts, "events", st.Events, "audit", st.Audit, "took", d.String())
+		st.RunRetention(ctx, r, o.interval, func(ps orderhub.PruneStats, d time.Duration, err error) {
+			m.observe(ps, d, err)
+			if err == nil && ps != (orderhub.PruneStats{}) {
+				log.Info("pruned", "delivered", ps.Delivered, "dead", ps.Dead, "attempts", ps.Attempts, "events", ps.Events, "audit", ps.Audit, "took", d.String())
 			}
 		})
 	}()

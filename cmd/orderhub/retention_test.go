@@ -112,7 +112,7 @@ func TestStartRetentionPrunesAndCounts(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	o := &retentionOptions{delivered: days(time.Hour), dead: days(time.Hour), interval: time.Hour, batch: 10}
-	stop, err := startRetention(ctx, o, db, slog.New(slog.DiscardHandler), reg)
+	stop, err := startRetention(ctx, o, db.Store().Admin, slog.New(slog.DiscardHandler), reg)
 	if err != nil {
 		t.Fatal(err)
 	}

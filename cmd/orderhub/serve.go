@@ -131,6 +131,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	st := db.Store()
 	getenv := cfg.getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -142,7 +143,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err := sealAtRest(ctx, db, sealer, log); err != nil {
 		return err
 	}
-	if err := db.SetQuotaDefaults(cfg.quotas); err != nil {
+	if err := st.Tenants.SetQuotaDefaults(cfg.quotas); err != nil {
 		return err
 	}
 
@@ -184,7 +185,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer stopDelivery()
-	stopRetention, err := startRetention(ctx, cfg.retention, db, log, reg)
+	stopRetention, err := startRetention(ctx, cfg.retention, st.Admin, log, reg)
 	if err != nil {
 		return err
 	}
