@@ -11,13 +11,14 @@ import (
 
 	"orderhub"
 	"orderhub/manage"
-	"orderhub/sqlstore"
 )
 
 // adminAuth checks admin tokens (orderhub admin token create) with a short cache, so
 // that a revoked token stops working within adminCacheTTL.
 type adminAuth struct {
-	db  *sqlstore.DB
+	db interface {
+		CheckAdminToken(ctx context.Context, token string) (*orderhub.AdminToken, error)
+	}
 	now func() time.Time
 
 	mu    sync.Mutex
@@ -31,7 +32,9 @@ type cachedAdmin struct {
 
 const adminCacheTTL = 2 * time.Second
 
-func newAdminAuth(db *sqlstore.DB, now func() time.Time) *adminAuth {
+func newAdminAuth(db interface {
+	CheckAdminToken(ctx context.Context, token string) (*orderhub.AdminToken, error)
+}, now func() time.Time) *adminAuth {
 	return &adminAuth{db: db, now: now, cache: map[string]cachedAdmin{}}
 }
 
@@ -162,7 +165,7 @@ func (s *Server) audited(w http.ResponseWriter, r *http.Request, actor orderhub.
 		return rec
 	}
 	vendor, _ := out["vendorId"].(string)
-	if err := s.db.CompleteAuditEntry(context.WithoutCancel(r.Context()), id, idField(out, c.ResourceType), vendor, out); err != nil {
+	if err := s.store.Admin.CompleteAuditEntry(context.WithoutCancel(r.Context()), id, idField(out, c.ResourceType), vendor, out); err != nil {
 		s.log.WarnContext(r.Context(), "audit: completing the entry failed", "entry", id, "err", err)
 	}
 	return rec

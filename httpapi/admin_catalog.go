@@ -71,7 +71,7 @@ func (s *base) adminVendor(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	v, err := s.db.GetVendor(r.Context(), id)
+	v, err := s.store.Tenants.GetVendor(r.Context(), id)
 	if err != nil {
 		return "", err
 	}
@@ -115,7 +115,9 @@ func (b *base) adminDelete(w http.ResponseWriter, r *http.Request, del func(vend
 }
 
 func (s *adminCatalogAPI) handleAdminListProducts(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Product, error) { return s.db.ListProducts(r.Context(), vendorID) })
+	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Product, error) {
+		return s.store.Catalog.ListProducts(r.Context(), vendorID)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminCreateProduct(w http.ResponseWriter, r *http.Request) error {
@@ -172,7 +174,7 @@ func (s *adminCatalogAPI) handleAdminListOptions(w http.ResponseWriter, r *http.
 		if !storable(product) {
 			return nil, nil // no product has such an id
 		}
-		return s.db.ListPurchaseOptions(r.Context(), vendorID, product)
+		return s.store.Catalog.ListPurchaseOptions(r.Context(), vendorID, product)
 	})
 }
 
@@ -230,7 +232,7 @@ func (s *adminCatalogAPI) handleAdminDeleteOption(w http.ResponseWriter, r *http
 
 func (s *adminCatalogAPI) handleAdminListMappings(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ProductMapping, error) {
-		return s.db.ListProductMappings(r.Context(), vendorID)
+		return s.store.Catalog.ListProductMappings(r.Context(), vendorID)
 	})
 }
 
@@ -290,7 +292,7 @@ func (s *adminCatalogAPI) handleAdminListSources(w http.ResponseWriter, r *http.
 		if !storable(typ) {
 			return nil, nil
 		}
-		return s.db.ListSources(r.Context(), vendorID, typ)
+		return s.store.Catalog.ListSources(r.Context(), vendorID, typ)
 	})
 }
 
@@ -375,6 +377,6 @@ func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *htt
 		if !storable(source) {
 			return nil, nil
 		}
-		return s.db.ListPurchases(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source})
+		return s.store.Orders.ListPurchases(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source})
 	})
 }

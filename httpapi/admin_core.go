@@ -10,7 +10,6 @@ import (
 
 	"orderhub"
 	"orderhub/console"
-	"orderhub/sqlstore"
 )
 
 // The admin API of the core entities, across vendors (admin token):
@@ -56,11 +55,11 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+a+"/contracts/{contractId}", s.requireAdmin(s.wrap(h.handleAdminGetContract)))
 	m.HandleFunc("GET "+a+"/events", s.requireAdmin(s.wrap(h.handleAdminListEvents)))
 	m.HandleFunc("GET "+a+"/events/{eventId}", s.requireAdmin(s.wrap(h.handleAdminGetEvent)))
-	dash := sqlstore.NewDashboardCache(s.db, 2*time.Second)
+	dash := orderhub.NewDashboardCache(s.store.Admin, s.store.Now, 2*time.Second)
 	m.HandleFunc("GET "+a+"/dashboard", s.requireAdmin(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return h.handleAdminDashboard(w, r, dash) })))
 
 	// The web console (HTML pages with their own login; docs/console.md).
-	m.Handle("/console/", console.Handler(console.Config{Store: s.db.Store(), Logger: s.log, Now: s.now, Guard: s.guard, Manage: s.manage()}))
+	m.Handle("/console/", console.Handler(console.Config{Store: s.store, Logger: s.log, Now: s.now, Guard: s.guard, Manage: s.manage()}))
 	m.HandleFunc("GET /favicon.ico", console.Favicon)
 }
 
@@ -159,7 +158,7 @@ func adminGet[T any](w http.ResponseWriter, r *http.Request, name, what string, 
 
 func (s *adminCoreAPI) handleAdminListVendors(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(_ orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
-		return s.db.AdminListVendors(r.Context(), p)
+		return s.store.Admin.AdminListVendors(r.Context(), p)
 	})
 }
 
@@ -181,12 +180,12 @@ func (s *adminCoreAPI) handleAdminCreateVendor(w http.ResponseWriter, r *http.Re
 }
 
 func (s *adminCoreAPI) handleAdminGetVendor(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "vendorId", "Vendor", func(id string) (*orderhub.Vendor, error) { return s.db.GetVendor(r.Context(), id) })
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (*orderhub.Vendor, error) { return s.store.Tenants.GetVendor(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminListClients(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
-		return s.db.AdminListClients(r.Context(), f, p)
+		return s.store.Admin.AdminListClients(r.Context(), f, p)
 	}, "vendor", "status", "from", "to")
 }
 
@@ -219,7 +218,7 @@ func (s *adminCoreAPI) handleAdminCreateClient(w http.ResponseWriter, r *http.Re
 
 func (s *adminCoreAPI) handleAdminGetClient(w http.ResponseWriter, r *http.Request) error {
 	return adminGet(w, r, "clientId", "Client", func(id string) (*orderhub.Client, error) {
-		c, err := s.db.GetClient(r.Context(), id)
+		c, err := s.store.Tenants.GetClient(r.Context(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +251,7 @@ func (s *adminCoreAPI) handleAdminRotateClient(w http.ResponseWriter, r *http.Re
 
 func (s *adminCoreAPI) handleAdminListPromoCodes(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
-		return s.db.AdminListPromoCodes(r.Context(), f, p)
+		return s.store.Admin.AdminListPromoCodes(r.Context(), f, p)
 	}, "vendor", "from", "to")
 }
 
@@ -271,12 +270,12 @@ func (s *adminCoreAPI) handleAdminCreatePromoCode(w http.ResponseWriter, r *http
 
 func (s *adminCoreAPI) handleAdminListCustomers(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
-		return s.db.AdminListCustomers(r.Context(), f, p)
+		return s.store.Admin.AdminListCustomers(r.Context(), f, p)
 	}, "vendor", "email", "from", "to")
 }
 
 func (s *adminCoreAPI) handleAdminGetCustomer(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "customerId", "Customer", func(id string) (*orderhub.Customer, error) { return s.db.AdminGetCustomer(r.Context(), id) })
+	return adminGet(w, r, "customerId", "Customer", func(id string) (*orderhub.Customer, error) { return s.store.Admin.AdminGetCustomer(r.Context(), id) })
 }
 
 // Timeline is the answer of the customer timeline.
@@ -295,11 +294,11 @@ func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *htt
 		limit = n
 	}
 	return adminGet(w, r, "customerId", "Customer", func(id string) (*Timeline, error) {
-		c, err := s.db.AdminGetCustomer(r.Context(), id)
+		c, err := s.store.Admin.AdminGetCustomer(r.Context(), id)
 		if err != nil {
 			return nil, err
 		}
-		tl, err := s.db.CustomerTimeline(r.Context(), id, limit)
+		tl, err := s.store.Admin.CustomerTimeline(r.Context(), id, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -309,32 +308,32 @@ func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *htt
 
 func (s *adminCoreAPI) handleAdminListOrders(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
-		return s.db.AdminListOrders(r.Context(), f, p)
+		return s.store.Admin.AdminListOrders(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
 
 func (s *adminCoreAPI) handleAdminGetOrder(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "orderId", "Order", func(id string) (*orderhub.Order, error) { return s.db.AdminGetOrder(r.Context(), id) })
+	return adminGet(w, r, "orderId", "Order", func(id string) (*orderhub.Order, error) { return s.store.Admin.AdminGetOrder(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminListContracts(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
-		return s.db.AdminListContracts(r.Context(), f, p)
+		return s.store.Admin.AdminListContracts(r.Context(), f, p)
 	}, "vendor", "email", "externalOrderId", "customerId", "status", "from", "to")
 }
 
 func (s *adminCoreAPI) handleAdminGetContract(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "contractId", "Contract", func(id string) (*orderhub.Contract, error) { return s.db.AdminGetContract(r.Context(), id) })
+	return adminGet(w, r, "contractId", "Contract", func(id string) (*orderhub.Contract, error) { return s.store.Admin.AdminGetContract(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminListEvents(w http.ResponseWriter, r *http.Request) error {
 	return adminPage(w, r, func(f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
-		return s.db.AdminListEvents(r.Context(), f, p)
+		return s.store.Admin.AdminListEvents(r.Context(), f, p)
 	}, "vendor", "type", "orderingKey", "from", "to")
 }
 
 func (s *adminCoreAPI) handleAdminGetEvent(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.db.AdminGetEvent(r.Context(), id) })
+	return adminGet(w, r, "eventId", "Event", func(id string) (*orderhub.Event, error) { return s.store.Admin.AdminGetEvent(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminDashboard(w http.ResponseWriter, r *http.Request, dash *orderhub.DashboardCache) error {

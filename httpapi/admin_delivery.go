@@ -74,7 +74,7 @@ func (s *adminDeliveryAPI) handleAdminListEndpoints(w http.ResponseWriter, r *ht
 		return err
 	}
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Endpoint, error) {
-		return s.db.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
+		return s.store.Deliveries.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
 	})
 }
 
@@ -100,14 +100,14 @@ func (s *adminDeliveryAPI) handleAdminCreateEndpoint(w http.ResponseWriter, r *h
 
 // manage is the service the admin API and the console's forms share (package manage).
 func (s *Server) manage() *manage.Service {
-	return &manage.Service{Store: s.db.Store(), Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo, SMHTTP: s.sm.HTTPClient, SMTestTimeout: 2 * s.smLookupTimeout()}
+	return &manage.Service{Store: s.store, Guard: s.guard, SMSealer: s.sm.Sealer, Yespo: s.yespo, SMHTTP: s.sm.HTTPClient, SMTestTimeout: 2 * s.smLookupTimeout()}
 }
 
 func (s *adminDeliveryAPI) handleAdminGetEndpoint(w http.ResponseWriter, r *http.Request) error {
 	vendorID, id, err := s.adminEndpoint(r)
 	var ep *orderhub.Endpoint
 	if err == nil {
-		ep, err = s.db.GetEndpoint(r.Context(), vendorID, id)
+		ep, err = s.store.Deliveries.GetEndpoint(r.Context(), vendorID, id)
 	}
 	return answer(w, http.StatusOK, ep, err)
 }
@@ -285,7 +285,7 @@ func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *h
 	}
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Delivery, error) {
 		f.VendorID = vendorID
-		return s.db.ListDeliveries(r.Context(), f)
+		return s.store.Deliveries.ListDeliveries(r.Context(), f)
 	})
 }
 
@@ -303,10 +303,10 @@ func (s *adminDeliveryAPI) handleAdminGetDelivery(w http.ResponseWriter, r *http
 	}
 	out := DeliveryWithAttempts{}
 	if err == nil {
-		out.Delivery, err = s.db.GetDelivery(r.Context(), vendorID, id)
+		out.Delivery, err = s.store.Deliveries.GetDelivery(r.Context(), vendorID, id)
 	}
 	if err == nil {
-		out.Attempts, err = s.db.ListAttempts(r.Context(), vendorID, id)
+		out.Attempts, err = s.store.Deliveries.ListAttempts(r.Context(), vendorID, id)
 	}
 	return answer(w, http.StatusOK, out, err)
 }

@@ -23,7 +23,7 @@ func (s *Server) adminQuotaRoutes(m *http.ServeMux) {
 }
 
 func (s *adminCoreAPI) handleAdminGetQuotas(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorQuotas(r.Context(), id) })
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.store.Tenants.GetVendorQuotas(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminPutQuotas(w http.ResponseWriter, r *http.Request) error {

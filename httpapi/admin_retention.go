@@ -26,7 +26,7 @@ func (s *Server) adminRetentionRoutes(m *http.ServeMux) {
 }
 
 func (s *adminCoreAPI) handleAdminGetRetention(w http.ResponseWriter, r *http.Request) error {
-	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.db.GetVendorRetention(r.Context(), id) })
+	return adminGet(w, r, "vendorId", "Vendor", func(id string) (any, error) { return s.store.Admin.GetVendorRetention(r.Context(), id) })
 }
 
 func (s *adminCoreAPI) handleAdminPutRetention(w http.ResponseWriter, r *http.Request) error {

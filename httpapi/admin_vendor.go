@@ -62,7 +62,7 @@ func (s *adminCoreAPI) handleAdminGetPromoCode(w http.ResponseWriter, r *http.Re
 	vendorID, code, err := promoPath(r)
 	var p *orderhub.PromoCode
 	if err == nil {
-		p, err = s.db.AdminGetPromoCode(r.Context(), vendorID, code)
+		p, err = s.store.Tenants.AdminGetPromoCode(r.Context(), vendorID, code)
 	}
 	if err != nil {
 		return err

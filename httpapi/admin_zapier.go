@@ -40,7 +40,7 @@ func (s *Server) adminZapierRoutes(m *http.ServeMux) {
 
 func (s *adminCatalogAPI) handleAdminListZapierUsers(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierUser, error) {
-		return s.db.ListZapierUsers(r.Context(), vendorID)
+		return s.store.Catalog.ListZapierUsers(r.Context(), vendorID)
 	})
 }
 
@@ -158,7 +158,7 @@ func (s *adminCatalogAPI) handleAdminDeleteZapierUser(w http.ResponseWriter, r *
 
 func (s *adminCatalogAPI) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
-		return s.db.ListZapierChannels(r.Context(), vendorID)
+		return s.store.Catalog.ListZapierChannels(r.Context(), vendorID)
 	})
 }
 
