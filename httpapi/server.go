@@ -27,6 +27,11 @@ const MaxBodyBytes = 1 << 20
 
 // Config holds a Server's dependencies.
 type Config struct {
+	// Store is the store by domain (cmd wires sqlstore's, with package hub's
+	// services where they apply). When it is unset, DB's is used.
+	Store orderhub.Store
+	// DB is the store as sqlstore's concrete type: the admin handlers' until they
+	// use Store (and Store's default).
 	DB       *sqlstore.DB
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
@@ -113,7 +118,10 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Sealer == nil {
 		cfg.Sealer = &sealing.Sealer{}
 	}
-	st := cfg.DB.Store()
+	st := cfg.Store
+	if st.Orders == nil {
+		st = cfg.DB.Store()
+	}
 	key, err := loadSigningKey(ctx, st.Tenants, cfg.Sealer, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
