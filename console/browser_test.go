@@ -354,3 +354,22 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#login-button")),
 	)
 }
+
+// asOperator opens a browser on the console at base, logged in as the test
+// operator (the set-up most browser tests start with).
+func asOperator(t *testing.T, base string) *browser {
+	b := newBrowser(t, base)
+	b.login(testUser, testPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	return b
+}
+
+// openForm opens page, follows its link (a CSS selector) and waits for the form.
+func (b *browser) openForm(page, link, form string) {
+	b.do(
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.CSS(link)),
+		chromedp.Click(chromedp.CSS(link)),
+		chromedp.WaitVisible(chromedp.CSS(form)),
+	)
+}

@@ -55,9 +55,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 
 	b.do(chromedp.Navigate(bd.URL + "/console/catalog?vendor=acme"))
 	b.do(follow(t, b, "#new-source"), chromedp.WaitVisible(chromedp.CSS("#source-form")))
@@ -137,12 +135,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 	}
 
 	// Delete.
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/sources/acme-zap/edit"),
-		chromedp.WaitVisible(chromedp.CSS("#delete")),
-		chromedp.Click(chromedp.CSS("#delete")),
-		chromedp.WaitVisible(chromedp.CSS("#flash")),
-	)
+	b.openForm(bd.URL+"/console/sources/acme-zap/edit", "#delete", "#flash")
 	if !strings.Contains(b.text("#flash"), "deleted") || strings.Contains(b.text("main"), "acme-zap") && !strings.Contains(b.text("#flash"), "acme-zap") {
 		t.Fatalf("after delete: %q", b.text("main"))
 	}
@@ -166,9 +159,7 @@ func TestProductFormsInABrowser(t *testing.T) {
 	if err := bd.DB.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "acme", ID: "wk-m", ProductID: "weekend", Name: "Weekend monthly"}); err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 
 	// Product: create.
 	b.do(chromedp.Navigate(bd.URL + "/console/catalog?vendor=acme"))
@@ -329,12 +320,7 @@ func TestProductFormsInABrowser(t *testing.T) {
 		t.Fatal("the mapping is still there")
 	}
 	audited(t, bd, "product-mapping.delete", "SKU 1/a/PO-1")
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/products/daily/edit?vendor=acme"),
-		chromedp.WaitVisible(chromedp.CSS("#options button.delete-option")),
-		chromedp.Click(chromedp.CSS("#options button.delete-option")),
-		chromedp.WaitVisible(chromedp.CSS("#flash")),
-	)
+	b.openForm(bd.URL+"/console/products/daily/edit?vendor=acme", "#options button.delete-option", "#flash")
 	if opts, _ := bd.DB.ListPurchaseOptions(ctx, "acme", "daily"); len(opts) != 0 {
 		t.Fatalf("options after the delete: %+v", opts)
 	}

@@ -164,9 +164,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newConnectorBed(t)
 	ctx := context.Background()
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 
 	// ---- SALESmanago: create ----
 	b.do(chromedp.Navigate(bd.URL+"/console/endpoints?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#manage-connectors")))

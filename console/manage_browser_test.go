@@ -69,17 +69,10 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 
 	// Create: a URL the API refuses first.
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/endpoints"),
-		chromedp.WaitVisible(chromedp.CSS("#new-endpoint")),
-		chromedp.Click(chromedp.CSS("#new-endpoint")),
-		chromedp.WaitVisible(chromedp.CSS("#endpoint-form")),
-	)
+	b.openForm(bd.URL+"/console/endpoints", "#new-endpoint", "#endpoint-form")
 	b.screenshot("30-endpoint-new")
 	b.do(
 		chromedp.SendKeys(chromedp.CSS("#url"), "ftp://crm.example.com/hooks"),
@@ -88,10 +81,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#url-error")),
 	)
-	want := apiError(t, bd, "POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"url": "ftp://crm.example.com/hooks"})
-	if got := b.text("#url-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "url", apiError(t, bd, "POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"url": "ftp://crm.example.com/hooks"}))
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#description"))); v != "Billing system" {
 		t.Fatalf("the refused form lost its description: %q", v)
 	}
@@ -131,10 +121,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#eventTypes-error")),
 	)
-	want = apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/endpoints/"+ep.ID, map[string]any{"eventTypes": []string{"order created"}})
-	if got := b.text("#eventTypes-error"); got != want {
-		t.Fatalf("the edit form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "eventTypes", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/endpoints/"+ep.ID, map[string]any{"eventTypes": []string{"order created"}}))
 	b.screenshot("33-endpoint-edit-refused")
 	b.do(
 		chromedp.SetValue(chromedp.CSS("#eventTypes"), "order-created"),
@@ -202,9 +189,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 	b.do(
 		chromedp.Navigate(bd.URL+"/console/credentials"),
 		chromedp.WaitVisible(chromedp.CSS("#new-client")),
@@ -214,10 +199,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#scopes-error")),
 	)
-	want := apiError(t, bd, "POST", "/admin/v1/clients", map[string]any{"vendorId": "acme", "name": "Newsletter shop"})
-	if got := b.text("#scopes-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "scopes", apiError(t, bd, "POST", "/admin/v1/clients", map[string]any{"vendorId": "acme", "name": "Newsletter shop"}))
 	b.screenshot("40-client-new-refused")
 	b.do(
 		chromedp.Click(chromedp.CSS(`input[value="events"]`)),
@@ -263,9 +245,7 @@ func TestVendorAndPromoFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 	b.do(
 		chromedp.Navigate(bd.URL+"/console/catalog"),
 		chromedp.WaitVisible(chromedp.CSS("#new-vendor")),

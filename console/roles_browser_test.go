@@ -100,12 +100,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 		t.Fatal("other's endpoint changed")
 	}
 	// Its own endpoint: disable it (through the confirm dialog).
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/endpoints/"+bd.Endpoint.ID),
-		chromedp.WaitVisible(chromedp.CSS("#disable")),
-		chromedp.Click(chromedp.CSS("#disable")),
-		chromedp.WaitVisible(chromedp.CSS("#flash")),
-	)
+	b.openForm(bd.URL+"/console/endpoints/"+bd.Endpoint.ID, "#disable", "#flash")
 
 	// The audit log page: the console change, the API change and the CLI change.
 	b.do(chromedp.Navigate(bd.URL+"/console/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")))

@@ -77,9 +77,7 @@ func TestClientRevokeInABrowser(t *testing.T) {
 	}
 	id := cls[0].ID
 
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 	revoke := `form[action="/console/clients/` + id + `/revoke"] button`
 	b.do(
 		chromedp.Navigate(bd.URL+"/console/credentials"),
@@ -130,15 +128,8 @@ func TestVendorEditInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	otherVendor(t, bd)
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
-		chromedp.WaitVisible(chromedp.CSS("#edit-vendor")),
-		chromedp.Click(chromedp.CSS("#edit-vendor")),
-		chromedp.WaitVisible(chromedp.CSS("#vendor-edit-form")),
-	)
+	b := asOperator(t, bd.URL)
+	b.openForm(bd.URL+"/console/catalog?vendor=acme", "#edit-vendor", "#vendor-edit-form")
 	if note := b.text("#never-deleted"); !strings.Contains(note, "never deleted") {
 		t.Fatalf("the page does not say vendors are never deleted: %q", note)
 	}
@@ -149,10 +140,7 @@ func TestVendorEditInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#name-error")),
 	)
-	want := apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "   "})
-	if got := b.text("#name-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "name", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "   "}))
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#frameAncestors"))); v != "https://shop.acme.example" {
 		t.Fatalf("the refused form lost its frame ancestors: %q", v)
 	}
@@ -162,10 +150,7 @@ func TestVendorEditInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#frameAncestors-error")),
 	)
-	want = apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "Acme Media AB", "frameAncestors": []string{"https://shop.acme.example", "shop.acme.example/embed"}})
-	if got := b.text("#frameAncestors-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "frameAncestors", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "Acme Media AB", "frameAncestors": []string{"https://shop.acme.example", "shop.acme.example/embed"}}))
 	b.screenshot("62-vendor-edit-refused")
 	if v, _ := bd.DB.GetVendor(ctx, "acme"); v.Name != "Acme Media" {
 		t.Fatalf("a refused form renamed the vendor: %q", v.Name)
@@ -224,9 +209,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	otherVendor(t, bd)
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
+	b := asOperator(t, bd.URL)
 	edit := `a[href="/console/vendors/acme/promo-codes/PROMOCODE/edit"]`
 	b.do(
 		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
@@ -238,10 +221,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#price-error")),
 	)
-	want := apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/promo-codes/PROMOCODE", map[string]any{"price": "12,50", "productName": "Digital 12 months plus"})
-	if got := b.text("#price-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "price", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/promo-codes/PROMOCODE", map[string]any{"price": "12,50", "productName": "Digital 12 months plus"}))
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#productName"))); v != "Digital 12 months plus" {
 		t.Fatalf("the refused form lost its product name: %q", v)
 	}
@@ -297,12 +277,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	if err := bd.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "TYPO", ProductName: "Typo", Price: "1", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/TYPO/edit"),
-		chromedp.WaitVisible(chromedp.CSS("#delete")),
-		chromedp.Click(chromedp.CSS("#delete")),
-		chromedp.WaitVisible(chromedp.CSS("#flash")),
-	)
+	b.openForm(bd.URL+"/console/vendors/acme/promo-codes/TYPO/edit", "#delete", "#flash")
 	if f, list := b.text("#flash"), b.text("#promos"); !strings.Contains(f, "TYPO deleted") || strings.Contains(list, "TYPO") {
 		t.Fatalf("after delete: %q, %q", f, list)
 	}
@@ -361,15 +336,8 @@ func TestQuotaFormInABrowser(t *testing.T) {
 	if _, err := bd.DB.SetVendorQuotas(ctx, "acme", map[string]*int{orderhub.QuotaPromoCodes: &five}); err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
-		chromedp.WaitVisible(chromedp.CSS("#edit-quotas")),
-		chromedp.Click(chromedp.CSS("#edit-quotas")),
-		chromedp.WaitVisible(chromedp.CSS("#quota-form")),
-	)
+	b := asOperator(t, bd.URL)
+	b.openForm(bd.URL+"/console/catalog?vendor=acme", "#edit-quotas", "#quota-form")
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#promoCodes"))); v != "5" {
 		t.Fatalf("the promoCodes override shown: %q", v)
 	}
@@ -378,17 +346,11 @@ func TestQuotaFormInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#webhookEndpoints-error")),
 	)
-	want := apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": "lots"})
-	if got := b.text("#webhookEndpoints-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "webhookEndpoints", apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": "lots"}))
 	b.screenshot("66-quotas-refused")
 	b.setValue("webhookEndpoints", "-1")
 	b.submit("#save", "#webhookEndpoints-error")
-	want = apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": -1})
-	if got := b.text("#webhookEndpoints-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "webhookEndpoints", apiError(t, bd, "PUT", "/admin/v1/vendors/acme/quotas", map[string]any{"webhookEndpoints": -1}))
 	b.setValue("webhookEndpoints", "1000")
 	b.setValue("promoCodes", "")
 	b.submit("#save", "#flash")
@@ -454,23 +416,13 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	otherVendor(t, bd)
-	b := newBrowser(t, bd.URL)
-	b.login(testUser, testPassword)
-	b.do(chromedp.WaitVisible(chromedp.CSS(".who")))
-	b.do(
-		chromedp.Navigate(bd.URL+"/console/catalog?vendor=acme"),
-		chromedp.WaitVisible(chromedp.CSS("#new-portal-link")),
-		chromedp.Click(chromedp.CSS("#new-portal-link")),
-		chromedp.WaitVisible(chromedp.CSS("#portal-link-form")),
-	)
+	b := asOperator(t, bd.URL)
+	b.openForm(bd.URL+"/console/catalog?vendor=acme", "#new-portal-link", "#portal-link-form")
 	b.screenshot("68-portal-link-new")
 	b.setValue("ttlSeconds", "30")
 	b.setValue("access", "manage")
 	b.submit("#save", "#ttlSeconds-error")
-	want := apiError(t, bd, "POST", "/admin/v1/vendors/acme/portal-links", map[string]any{"access": "manage", "ttlSeconds": 30})
-	if got := b.text("#ttlSeconds-error"); got != want || want == "" {
-		t.Fatalf("the form says %q, the API %q", got, want)
-	}
+	fieldError(t, b, "ttlSeconds", apiError(t, bd, "POST", "/admin/v1/vendors/acme/portal-links", map[string]any{"access": "manage", "ttlSeconds": 30}))
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#access"))); v != "manage" {
 		t.Fatalf("the refused form lost its access: %q", v)
 	}
