@@ -78,10 +78,7 @@ func vendorRecord[T any](c *console, w http.ResponseWriter, r *http.Request, wha
 			return zero, false
 		}
 	}
-	v, err := get(r.Context(), vendor, id)
-	if err == nil && !mayShow(r, vendorOf(v)) {
-		err = orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, id)
-	}
+	v, err := visible(r, what, id, vendorOf)(get(r.Context(), vendor, id))
 	if err != nil {
 		c.failErr(w, r, err)
 		return zero, false
@@ -111,3 +108,22 @@ type (
 	// events (pages.go, audit.go, ignored.go).
 	pageViews struct{ *console }
 )
+
+// shownRecord reads the record the path's {id} names with get, as pathRecord; a
+// record of a vendor the session may not see is NotFound ("<what> %q not found.").
+func shownRecord[T any](c *console, w http.ResponseWriter, r *http.Request, what string, get func(ctx context.Context, id string) (T, error), vendorOf func(T) string) (T, bool) {
+	return pathRecord(c, w, r, func(ctx context.Context, id string) (T, error) {
+		return visible(r, what, id, vendorOf)(get(ctx, id))
+	})
+}
+
+// visible passes a record read on (or the error reading it), refusing as NotFound a
+// record of a vendor the session may not see (mayShow).
+func visible[T any](r *http.Request, what, id string, vendorOf func(T) string) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		if err == nil && !mayShow(r, vendorOf(v)) {
+			err = orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, id)
+		}
+		return v, err
+	}
+}

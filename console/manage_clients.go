@@ -72,18 +72,11 @@ func (c *vendorForms) handleCreateClient(w http.ResponseWriter, r *http.Request)
 }
 
 func (c *vendorForms) handleRotateClient(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	cl, ok := shownRecord(c.console, w, r, "Client", c.store.Tenants.GetClient, func(v *orderhub.ClientWithSecret) string { return v.VendorID })
 	if !ok {
 		return
 	}
-	cl, err := c.store.Tenants.GetClient(r.Context(), id)
-	if err == nil && !mayShow(r, cl.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
+	id := cl.ID
 	_, secret, err := c.manage.Vendors().RotateClientSecret(change(r, "client.rotate-secret", id, cl.VendorID), id)
 	if err != nil {
 		c.failErr(w, r, err)

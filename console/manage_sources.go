@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,13 +80,7 @@ func (c *catalogForms) handleCreateSource(w http.ResponseWriter, r *http.Request
 // managedSource reads the source named by the path: another vendor's is not found
 // for a vendor-scoped session.
 func (c *catalogForms) managedSource(w http.ResponseWriter, r *http.Request) (*orderhub.Source, bool) {
-	return pathRecord(c.console, w, r, func(ctx context.Context, id string) (*orderhub.Source, error) {
-		src, err := c.store.Catalog.GetSource(ctx, id)
-		if err == nil && !mayShow(r, src.VendorID) {
-			err = orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
-		}
-		return src, err
-	})
+	return shownRecord(c.console, w, r, "Source", c.store.Catalog.GetSource, func(s *orderhub.Source) string { return s.VendorID })
 }
 
 func (c *catalogForms) handleEditSource(w http.ResponseWriter, r *http.Request) {

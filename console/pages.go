@@ -291,19 +291,12 @@ type customerView struct {
 }
 
 func (c *pageViews) handleCustomer(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	cu, ok := shownRecord(c.console, w, r, "Customer", c.store.Admin.AdminGetCustomer, func(v *orderhub.Customer) string { return v.VendorID })
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	cu, err := c.store.Admin.AdminGetCustomer(ctx, id)
-	if err == nil && !mayShow(r, cu.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Customer %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
+	id := cu.ID
 	tl, err := c.store.Admin.CustomerTimeline(ctx, id, 300)
 	if err != nil {
 		c.failErr(w, r, err)
@@ -354,48 +347,24 @@ func prettyJSON(v any) string {
 }
 
 func (c *pageViews) handleOrder(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	o, ok := shownRecord(c.console, w, r, "Order", c.store.Admin.AdminGetOrder, func(v *orderhub.Order) string { return v.VendorID })
 	if !ok {
-		return
-	}
-	o, err := c.store.Admin.AdminGetOrder(r.Context(), id)
-	if err == nil && !mayShow(r, o.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Order %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
 		return
 	}
 	c.render(w, r, http.StatusOK, "record", &view{Title: "Order " + o.ID, Nav: "search", Data: &recordView{Kind: "Order", ID: o.ID, VendorID: o.VendorID, Customer: o.CustomerID, JSON: prettyJSON(o)}})
 }
 
 func (c *pageViews) handleContract(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	ct, ok := shownRecord(c.console, w, r, "Contract", c.store.Admin.AdminGetContract, func(v *orderhub.Contract) string { return v.VendorID })
 	if !ok {
-		return
-	}
-	ct, err := c.store.Admin.AdminGetContract(r.Context(), id)
-	if err == nil && !mayShow(r, ct.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Contract %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
 		return
 	}
 	c.render(w, r, http.StatusOK, "record", &view{Title: "Contract " + ct.ID, Nav: "search", Data: &recordView{Kind: "Contract", ID: ct.ID, VendorID: ct.VendorID, Customer: ct.UserID, JSON: prettyJSON(ct)}})
 }
 
 func (c *pageViews) handleEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	ev, ok := shownRecord(c.console, w, r, "Event", c.store.Admin.AdminGetEvent, func(v *orderhub.Event) string { return v.VendorID })
 	if !ok {
-		return
-	}
-	ev, err := c.store.Admin.AdminGetEvent(r.Context(), id)
-	if err == nil && !mayShow(r, ev.VendorID) {
-		err = orderhub.Errorf(orderhub.ENotFound, "Event %q not found.", id)
-	}
-	if err != nil {
-		c.failErr(w, r, err)
 		return
 	}
 	ds, err := c.store.Deliveries.ListDeliveries(r.Context(), orderhub.DeliveryFilter{EventID: ev.ID, VendorID: ev.VendorID})
