@@ -243,11 +243,11 @@ func adminDeliveryCommands() {
 		overlap := fs.Duration("overlap", orderhub.DefaultSecretOverlap, "how long the old secret keeps signing too (0s: stop at once)")
 		secret := fs.String("secret", "", "the new secret whsec_… (generated when empty)")
 		return func(e *adminEnv) error {
-			ov := *overlap
-			if ov == 0 {
-				ov = -1
+			if *overlap < 0 || *overlap > 30*24*time.Hour {
+				return orderhub.FieldError(orderhub.EInvalidRequest, "overlap", "--overlap must be from 0s to 720h (30 days), got %s", *overlap)
 			}
-			ep, err := e.db.RotateEndpointSecret(e.ctx, "", *id, *secret, ov)
+			secs := int64(*overlap / time.Second) // manage's unit, as the API's overlapSeconds
+			ep, err := e.manage().Endpoints().RotateEndpointSecret(e.ctx, "", *id, *secret, &secs)
 			if err != nil {
 				return err
 			}
