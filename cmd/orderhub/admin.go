@@ -76,6 +76,14 @@ var adminCommands = sync.OnceValue(func() map[string]map[string]adminCommand {
 	return adminRegistry
 })
 
+// connectorWirings are the connectors serve wires in (their Senders, their admin
+// API options), listed here explicitly: before, each connector's command group
+// appended itself to a global while the admin commands were registered, so serve
+// saw the connectors only once something had listed those commands.
+func connectorWirings() []func(e *connectorEnv) error {
+	return []func(e *connectorEnv) error{wireSalesmanago, wireYespo}
+}
+
 // adminRegistry is filled by registerAdmin while adminCommands runs the groups.
 var adminRegistry = map[string]map[string]adminCommand{}
 

@@ -18,8 +18,6 @@ import (
 
 // adminSalesmanagoCommands registers its admin commands (called once, from adminCommands).
 func adminSalesmanagoCommands() {
-	connectors = append(connectors, wireSalesmanago)
-
 	const g = "salesmanago accounts"
 	registerAdmin(g, "create", "connect a SALESmanago account (--vendor, --group-key, --base-url, --client-id, --owner, --api-secret-env|--api-secret-file, [--api-key-env|--api-key-file, --catalog-id, --mapping|--mapping-file])", func(fs *flag.FlagSet) func(*adminEnv) error {
 		in := &orderhub.SalesmanagoAccountInput{}

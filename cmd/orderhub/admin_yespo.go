@@ -17,8 +17,6 @@ import (
 
 // adminYespoCommands registers its admin commands (called once, from adminCommands).
 func adminYespoCommands() {
-	connectors = append(connectors, wireYespo)
-
 	registerAdmin("yespo", "set", "connect a vendor's Yespo account (--vendor, --base-url, --api-key-env NAME | --api-key-file PATH)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		base := fs.String("base-url", "https://yespo.io", "Yespo base URL (https://yespo.io or https://esputnik.com)")

@@ -59,10 +59,6 @@ type connectorEnv struct {
 	guard   *netguard.Guard // the outbound guard every connector's HTTP client uses
 }
 
-// connectors wire the connectors into serve (appended from init() in each
-// connector's own file, e.g. admin_yespo.go).
-var connectors []func(e *connectorEnv) error
-
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	cfg := serveConfig{}
@@ -171,7 +167,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}
 	apiCfg.Guard = guard
 	senders := map[string]delivery.Sender{}
-	for _, wire := range connectors {
+	for _, wire := range connectorWirings() {
 		if err := wire(&connectorEnv{db: db, getenv: getenv, log: log, api: &apiCfg, senders: senders, guard: guard}); err != nil {
 			return err
 		}
