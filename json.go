@@ -115,7 +115,12 @@ func DecodeStrictJSON(body []byte, v any) error {
 // (or compares keys written with escapes).
 func checkJSONKeys(body []byte, t reflect.Type) error {
 	w := jsonWalker{b: body}
-	if _, err := w.value(w.space(0), t); err != nil {
+	end, err := w.value(w.space(0), t)
+	if err == nil && w.space(end) != len(body) {
+		// encoding/json's Decoder lets a stray closing bracket pass ("{}}").
+		return Errorf(EInvalidRequest, "The request body has data after the JSON value.")
+	}
+	if err != nil {
 		var ke *jsonKeyError
 		if errors.As(err, &ke) {
 			if ke.unknown {

@@ -1,6 +1,7 @@
 package orderhub
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -44,6 +45,8 @@ func TestReadJSON(t *testing.T) {
 		{body: `{"items":[{"detail1":"x"},{"detail1":"y"}],"raw":[{"a":1},{"a":2}]}`},
 		{body: `{"name":1}`, code: EInvalidRequest, field: "name", msg: "Field name must be of type string, got number."},
 		{body: `{"name":"a"} x`, code: EInvalidRequest, msg: "The request body has data after the JSON value."},
+		{body: `{"name":"a"}}`, code: EInvalidRequest, msg: "The request body has data after the JSON value."},
+		{body: `{"name":"a"}]`, code: EInvalidRequest, msg: "The request body has data after the JSON value."},
 		{body: ` `, code: EInvalidRequest, msg: "The request body is empty; a JSON object is required."},
 		{body: `{"name":"a\u0000"}`, code: EInvalidRequest},
 		{body: `[]`, code: EInvalidRequest, msg: "The request body must be a JSON object."},
@@ -77,4 +80,41 @@ func TestReadJSONKeysAllocateNothing(t *testing.T) {
 	}); n != 0 {
 		t.Fatalf("checkJSONKeys allocates %v times per call", n)
 	}
+}
+
+// FuzzReadJSON: the one reader never panics, answers every refusal as a client
+// error, and accepts only what encoding/json accepts — with KnownFields, only what
+// its DisallowUnknownFields accepts.
+func FuzzReadJSON(f *testing.F) {
+	f.Add([]byte(`{"name":"a","items":[{"detail1":"x"}],"events":{"e":{"detail1":"y"}}}`), true)
+	f.Add([]byte(`{"name":"a","name":"b"}`), false)
+	f.Add([]byte(`{"NAME":"a","extra":{"x":[1,{"y":2,"y":3}]}}`), true)
+	f.Add([]byte(`[{"a":1},{"a\u0041":2,"aA":3}]`), false)
+	f.Fuzz(func(t *testing.T, body []byte, known bool) {
+		type inner struct {
+			Detail1 string `json:"detail1"`
+		}
+		type target struct {
+			Name   string           `json:"name"`
+			Items  []inner          `json:"items"`
+			Events map[string]inner `json:"events"`
+			Extra  json.RawMessage  `json:"extra"`
+		}
+		var v target
+		err := ReadJSON(body, &v, JSONOptions{KnownFields: known})
+		if err != nil {
+			if e, ok := err.(*Error); !ok || e.Code != EInvalidRequest || e.Message == "" {
+				t.Fatalf("refusal %#v is not a client error", err)
+			}
+			return
+		}
+		var w target
+		d := json.NewDecoder(bytes.NewReader(body))
+		if known {
+			d.DisallowUnknownFields()
+		}
+		if d.Decode(&w) != nil {
+			t.Fatalf("accepted what encoding/json refuses (known fields %v): %q", known, body)
+		}
+	})
 }
