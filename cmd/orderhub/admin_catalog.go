@@ -69,15 +69,8 @@ func adminCatalogCommands() {
 			return e.print(p, productHeader, [][]string{productRow(p)})
 		}
 	})
-	registerAdmin("products", "delete", "delete a product with its purchase options and mappings (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "vendor id (required)")
-		id := fs.String("id", "", "product id (required)")
-		return func(e *adminEnv) error {
-			if err := e.manage().Catalog().DeleteProduct(e.ctx, *vendor, *id); err != nil {
-				return err
-			}
-			return deleted(e, "product", *id)
-		}
+	registerVendorDelete("products", "delete a product with its purchase options and mappings (--vendor, --id)", "vendor id (required)", "product id (required)", "product", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
+		return e.manage().Catalog().DeleteProduct
 	})
 
 	registerAdmin("purchase-options", "create", "create a purchase option (--vendor, --product, --id, --name, --price, --currency, --billing-period)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -130,15 +123,8 @@ func adminCatalogCommands() {
 			return e.print(o, optionHeader, [][]string{optionRow(o)})
 		}
 	})
-	registerAdmin("purchase-options", "delete", "delete a purchase option no mapping uses (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "vendor id (required)")
-		id := fs.String("id", "", "purchase option id (required)")
-		return func(e *adminEnv) error {
-			if err := e.manage().Catalog().DeletePurchaseOption(e.ctx, *vendor, *id); err != nil {
-				return err
-			}
-			return deleted(e, "purchase option", *id)
-		}
+	registerVendorDelete("purchase-options", "delete a purchase option no mapping uses (--vendor, --id)", "vendor id (required)", "purchase option id (required)", "purchase option", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
+		return e.manage().Catalog().DeletePurchaseOption
 	})
 
 	registerAdmin("mappings", "create", "map a publisher's sku + poId to a product (--vendor, --sku, --po-id, --product, --option)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -273,15 +259,8 @@ func adminCatalogCommands() {
 			return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
 		}
 	})
-	registerAdmin("sources", "delete", "delete an external source; its secret stops working (--id, --vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "vendor id (optional check)")
-		id := fs.String("id", "", "source id (required)")
-		return func(e *adminEnv) error {
-			if err := e.manage().Catalog().DeleteSource(e.ctx, *vendor, *id); err != nil {
-				return err
-			}
-			return deleted(e, "source", *id)
-		}
+	registerVendorDelete("sources", "delete an external source; its secret stops working (--id, --vendor)", "vendor id (optional check)", "source id (required)", "source", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
+		return e.manage().Catalog().DeleteSource
 	})
 
 	registerAdmin("purchases", "list", "list external purchases (--vendor, --source, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {

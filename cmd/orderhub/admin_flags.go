@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -74,4 +75,20 @@ func printList[T any](e *adminEnv, items []T, header []string, row func(T) []str
 		rows = append(rows, row(v))
 	}
 	return e.print(items, header, rows)
+}
+
+// registerVendorDelete adds GROUP delete (--vendor, --id): del (the manage call, of
+// the command's environment) deletes the record, and the command says what it
+// deleted.
+func registerVendorDelete(group, help, vendorUsage, idUsage, what string, del func(e *adminEnv) func(ctx context.Context, vendorID, id string) error) {
+	registerAdmin(group, "delete", help, func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", vendorUsage)
+		id := fs.String("id", "", idUsage)
+		return func(e *adminEnv) error {
+			if err := del(e)(e.ctx, *vendor, *id); err != nil {
+				return err
+			}
+			return deleted(e, what, *id)
+		}
+	})
 }
