@@ -110,3 +110,15 @@ type OrderTx interface {
 	// is delivered only where its writer says) to an endpoint, and returns its id.
 	InsertDelivery(endpointID string, ev *Event) (string, error)
 }
+
+// QuotaTx is what the quota rule reads inside a create's write transaction (the
+// writer runs one at a time, so concurrent creates cannot together go over a
+// limit).
+type QuotaTx interface {
+	// QuotaOverride returns the vendor's own limit of a quota (ok false: none,
+	// the server's default applies).
+	QuotaOverride(vendorID, name string) (limit int, ok bool, err error)
+	// QuotaUsage counts what a quota limits: the vendor's, or user's for the
+	// per-user quota.
+	QuotaUsage(vendorID, name, user string) (int, error)
+}

@@ -14,7 +14,10 @@ import (
 // writer's caches, bulk inserts and statements are the ones Tx always used.
 type orderTx Tx
 
-var _ orderhub.OrderTx = (*orderTx)(nil)
+var (
+	_ orderhub.OrderTx = (*orderTx)(nil)
+	_ orderhub.QuotaTx = (*orderTx)(nil)
+)
 
 // WriteTx runs fn in the writer's transaction (see orderhub.TxWriter); hint names
 // what fn will look up, for optimistic batches on PostgreSQL (pgbulk.go).
@@ -175,6 +178,14 @@ func (t *orderTx) InsertDelivery(endpointID string, ev *orderhub.Event) (string,
 	var id string
 	err := t.tx().queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND vendor_id = $2 AND seq = $3`, endpointID, ev.VendorID, ev.Seq).Scan(&id)
 	return id, err
+}
+
+func (t *orderTx) QuotaOverride(vendorID, name string) (int, bool, error) {
+	return t.tx().quotaOverride(vendorID, name)
+}
+
+func (t *orderTx) QuotaUsage(vendorID, name, user string) (int, error) {
+	return t.tx().quotaUsage(vendorID, name, user)
 }
 
 // noRow turns sql.ErrNoRows into a nil record and a nil error.

@@ -7,10 +7,11 @@ import (
 	"maps"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // Quotas (orderhub.QuotaDefs, docs/quotas.md). Each create that a quota bounds
-// calls tx.checkQuota inside its own write transaction, before its INSERT: the
+// calls tx.checkQuota (the rule: hub.CheckQuota) inside its own write transaction, before its INSERT: the
 // writer runs one transaction at a time (on PostgreSQL under a cluster-wide
 // advisory lock), so concurrent creates, from one instance or several, cannot
 // together go over a limit.
@@ -64,34 +65,44 @@ func (db *DB) quotaDefault(name string) int {
 	return d.Default
 }
 
-// checkQuota fails with EQuotaExceeded when one more of what quota name counts
-// would go over vendorID's limit. user is the Zapier user of the per-user quota.
+// checkQuota applies the quota rule (hub.CheckQuota) to one more of what quota
+// name counts, with the server's default limit; a refusal is logged and observed.
+// user is the Zapier user of the per-user quota.
 func (tx *Tx) checkQuota(vendorID, name, user string) error {
-	limit := tx.w.db.quotaDefault(name)
+	db := tx.w.db
+	limit, used, err := hub.CheckQuota((*orderTx)(tx), vendorID, name, user, db.quotaDefault(name))
+	if orderhub.ErrorCode(err) == orderhub.EQuotaExceeded {
+		db.log.Info("quota exceeded", "vendor", vendorID, "quota", name, "limit", limit, "used", used)
+		if f := db.quotaObserver.Load(); f != nil {
+			(*f)(name)
+		}
+	}
+	return err
+}
+
+// quotaOverride returns the vendor's own limit of a quota, if it has one.
+func (tx *Tx) quotaOverride(vendorID, name string) (int, bool, error) {
 	var override int
 	switch err := tx.queryRow(`SELECT value FROM vendor_quotas WHERE vendor_id = $1 AND name = $2`, vendorID, name).Scan(&override); {
 	case err == nil:
-		limit = override
-	case !errors.Is(err, sql.ErrNoRows):
-		return err
+		return override, true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	default:
+		return 0, false, err
 	}
+}
+
+// quotaUsage counts what quota name limits: the vendor's, or user's for the
+// per-user quota.
+func (tx *Tx) quotaUsage(vendorID, name, user string) (int, error) {
 	q, arg := quotaUsage[name], vendorID
 	if name == orderhub.QuotaZapierChannelsPerUser {
 		q, arg = quotaUserUsage, user
 	}
 	var used int
-	if err := tx.queryRow(q, arg).Scan(&used); err != nil {
-		return err
-	}
-	if used >= limit {
-		db := tx.w.db
-		db.log.Info("quota exceeded", "vendor", vendorID, "quota", name, "limit", limit, "used", used)
-		if f := db.quotaObserver.Load(); f != nil {
-			(*f)(name)
-		}
-		return orderhub.QuotaError(vendorID, name, user, limit, used)
-	}
-	return nil
+	err := tx.queryRow(q, arg).Scan(&used)
+	return used, err
 }
 
 // SetQuotaObserver registers f to observe every create refused by a quota
