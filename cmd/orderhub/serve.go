@@ -18,6 +18,7 @@ import (
 	"orderhub"
 	"orderhub/delivery"
 	"orderhub/httpapi"
+	"orderhub/hub"
 	"orderhub/netguard"
 	"orderhub/sealing"
 	"orderhub/sqlstore"
@@ -127,7 +128,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	st := db.Store()
+	st := hub.Wrap(db.Store(), db) // the domain rules (hub) where the store's order and connector stores were
 	getenv := cfg.getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -158,7 +159,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	apiCfg := httpapi.Config{
-		DB: db, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(), MetricsToken: cfg.metricsToken,
+		DB: db, Store: st, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(), MetricsToken: cfg.metricsToken,
 	}
 	apiCfg.Sealer = sealer
 	guard, err := outboundGuard(cfg.delivery)
