@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/manage"
 	"orderhub/netguard"
 	"orderhub/sealing"
@@ -54,7 +55,7 @@ func (e *adminEnv) manage() *manage.Service { return e.manageTargets(false) }
 // manageTargets is manage for a command that registers target URLs, checked by the
 // outbound guard's registration rules (allowPrivate: --allow-private-targets).
 func (e *adminEnv) manageTargets(allowPrivate bool) *manage.Service {
-	return &manage.Service{Store: e.db.Store(), Guard: netguard.New(netguard.Options{AllowPrivate: allowPrivate})}
+	return &manage.Service{Store: hub.Wrap(e.db.Store(), e.db), Guard: netguard.New(netguard.Options{AllowPrivate: allowPrivate})}
 }
 
 // adminCommand declares its flags on fs and returns the function that runs it.
