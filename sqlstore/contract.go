@@ -54,19 +54,19 @@ func (db *DB) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, pro
 // contractByExternalID returns the vendor's contract with an external order id (from
 // the batch's cache when it knows), or sql.ErrNoRows.
 func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
-	if r, ok := tx.cachedContract(vendorID, ext); ok {
+	if r, ok := tx.pg.cachedContract(vendorID, ext); ok {
 		if r == nil {
 			return nil, sql.ErrNoRows
 		}
 		return r, nil
 	}
 	r, err := scanContract(tx.queryRow(`SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.external_order_id = $2`, vendorID, ext))
-	if tx.cache != nil {
+	if tx.pg.cache != nil {
 		switch {
 		case err == nil:
-			tx.cacheContract(r)
+			tx.pg.cacheContract(r)
 		case err == sql.ErrNoRows:
-			tx.cache.contracts[cacheKey(vendorID, ext)] = nil
+			tx.pg.cache.contracts[cacheKey(vendorID, ext)] = nil
 		}
 	}
 	return r, err
@@ -75,12 +75,12 @@ func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
 // insertContract inserts a new contract. A concurrent insert of the same external
 // order id by another process makes the request run again (and see that contract).
 func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
-	if tx.bulkOn() {
+	if tx.pg.bulkOn() {
 		// The batch's cache said no such contract, and nobody else writes under the
 		// writer lock; should it be wrong, the bulk insert fails and the batch runs
 		// again on the careful path.
-		tx.bulkContract(c, fingerprint)
-		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
+		tx.pg.bulkContract(c, fingerprint)
+		tx.pg.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 		return nil
 	}
 	var confirmed sql.NullInt64
@@ -100,7 +100,7 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		return errRetry
 	}
 	if err == nil {
-		tx.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
+		tx.pg.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	}
 	return err
 }

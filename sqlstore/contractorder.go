@@ -25,8 +25,8 @@ func (tx *Tx) insertOrder(o *orderhub.Order) error {
 		}
 		return err
 	}
-	if tx.bulkOn() {
-		tx.bulkOrder(o)
+	if tx.pg.bulkOn() {
+		tx.pg.bulkOrder(o)
 		return nil
 	}
 	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,

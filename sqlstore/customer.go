@@ -50,7 +50,7 @@ func (tx *Tx) findCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub
 			continue
 		}
 		if k.col == "email" {
-			if c, ok := tx.cachedCustomer(vendorID, k.val); ok {
+			if c, ok := tx.pg.cachedCustomer(vendorID, k.val); ok {
 				if c != nil {
 					return c, nil
 				}
@@ -58,8 +58,8 @@ func (tx *Tx) findCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub
 			}
 		}
 		cur, err := scanCustomer(tx.queryRow(`SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2`, vendorID, k.val))
-		if k.col == "email" && tx.cache != nil && (err == nil || err == sql.ErrNoRows) {
-			tx.cache.customers[cacheKey(vendorID, k.val)] = cur
+		if k.col == "email" && tx.pg.cache != nil && (err == nil || err == sql.ErrNoRows) {
+			tx.pg.cache.customers[cacheKey(vendorID, k.val)] = cur
 		}
 		if err == nil {
 			return cur, nil
@@ -73,14 +73,14 @@ func (tx *Tx) findCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub
 
 // insertCustomer inserts a new customer.
 func (tx *Tx) insertCustomer(c *orderhub.Customer) error {
-	if tx.bulkOn() {
-		tx.bulkCustomer(c)
+	if tx.pg.bulkOn() {
+		tx.pg.bulkCustomer(c)
 	} else if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.VendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
 		addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(c.CreatedAt), micros(c.UpdatedAt)); err != nil {
 		return err
 	}
-	tx.cacheCustomer(nil, c)
+	tx.pg.cacheCustomer(nil, c)
 	return nil
 }
 
@@ -92,7 +92,7 @@ func (tx *Tx) updateCustomer(prev, next *orderhub.Customer) error {
 		addressJSON(next.Address), addressJSON(next.BillingAddress), nullString(string(next.ExtraData)), micros(next.UpdatedAt)); err != nil {
 		return err
 	}
-	tx.cacheCustomer(prev, next)
+	tx.pg.cacheCustomer(prev, next)
 	return nil
 }
 

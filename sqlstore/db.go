@@ -43,6 +43,7 @@ const (
 // DB is an open orderhub database.
 type DB struct {
 	dialect Dialect
+	d       dialect // what the engines do differently (dialect.go)
 	dsn     string
 	read    *sql.DB // readers (a pool)
 	wdb     *sql.DB // the writer's pool of one connection
@@ -190,7 +191,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.FanoutBatch <= 0 {
 		opt.FanoutBatch = orderhub.DefaultFanoutBatch
 	}
-	db := &DB{dialect: dialect, dsn: src, log: opt.Logger, Now: time.Now, inlineFanout: opt.InlineFanout, fanBatch: opt.FanoutBatch}
+	db := &DB{dialect: dialect, d: dialectOf(dialect), dsn: src, log: opt.Logger, Now: time.Now, inlineFanout: opt.InlineFanout, fanBatch: opt.FanoutBatch}
 	switch dialect {
 	case SQLite:
 		if opt.MustExist {
@@ -279,21 +280,14 @@ func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	dir := "migrations/sqlite"
-	gd := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		dir, gd = "migrations/postgres", goose.DialectPostgres
-	}
+	dir, gd, extra := db.d.migrations()
 	sub, err := fs.Sub(migrations, dir)
 	if err != nil {
 		return err
 	}
 	// Migration numbers are handed out to parallel changes, so a database may have
 	// applied a higher number before a lower one lands: apply the missing ones.
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
-	if db.dialect == Postgres {
-		opts = append(opts, goose.WithSessionLocker(pgSessionLocker{id: pgMigrateLock}))
-	}
+	opts := append([]goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}, extra...)
 	p, err := goose.NewProvider(gd, db.wdb, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -311,12 +305,8 @@ func (db *DB) migrate(ctx context.Context) error {
 // checkSchema fails unless migrations ran on the database before (goose's version
 // table exists).
 func (db *DB) checkSchema(ctx context.Context, dsn string) error {
-	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '` + goose.DefaultTablename + `'`
-	if db.dialect == Postgres {
-		q = `SELECT COUNT(*) FROM (SELECT to_regclass('` + goose.DefaultTablename + `') AS t) r WHERE t IS NOT NULL`
-	}
 	var n int
-	if err := db.wdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err := db.wdb.QueryRowContext(ctx, db.d.schemaSQL()).Scan(&n); err != nil {
 		return fmt.Errorf("database %s: %w", DescribeDSN(dsn), err)
 	}
 	if n == 0 {

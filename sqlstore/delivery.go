@@ -129,6 +129,7 @@ func (db *DB) CreateEndpoint(ctx context.Context, e *orderhub.Endpoint) error {
 		if err != nil {
 			return err
 		}
+		tx.endpointsChanged()
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.ID, e.VendorID, e.Kind, e.URL, e.Description, strings.Join(e.EventTypes, " "), stored, micros(tx.now), from)
@@ -265,6 +266,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhu
 				}
 			}
 		}
+		tx.endpointsChanged()
 		_, err := tx.exec(`UPDATE endpoints SET url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types), kind = COALESCE($5, kind), updated_at = $6 WHERE id = $1`,
 			id, u.URL, u.Description, types, u.Kind, micros(tx.now))
@@ -369,6 +371,7 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 			if err != nil {
 				return err
 			}
+			tx.endpointsChanged()
 			_, err = tx.exec(`UPDATE endpoints SET enabled = 1, disabled_reason = '', failing_since = NULL, updated_at = $2,
 				from_seq = CASE WHEN enabled = 0 THEN $3 ELSE from_seq END WHERE id = $1`, id, micros(tx.now), from)
 			return err
@@ -385,6 +388,7 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 }
 
 func (tx *Tx) disableEndpoint(id, reason string) error {
+	tx.endpointsChanged()
 	if _, err := tx.exec(`UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1`, id, reason, micros(tx.now)); err != nil {
 		return err
 	}
@@ -409,6 +413,7 @@ func (db *DB) DeleteEndpoint(ctx context.Context, vendorID, id, reason string) e
 
 func (tx *Tx) deleteEndpoint(id, reason string) error {
 	now := micros(tx.now)
+	tx.endpointsChanged()
 	if _, err := tx.exec(`UPDATE endpoints SET enabled = 0, disabled_reason = $2, deleted_at = $3, prev_secret = NULL, prev_secret_until = NULL, updated_at = $3
 		WHERE id = $1 AND deleted_at IS NULL`, id, reason, now); err != nil {
 		return err
@@ -443,8 +448,8 @@ func typeMatches(types, typ string) bool {
 // insertDelivery adds a pending delivery, the head of its queue when the queue has no
 // other active delivery.
 func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) error {
-	if tx.bulkOn() {
-		tx.bulkDelivery(endpointID, vendorID, eventID, eventType, key, seq)
+	if tx.pg.bulkOn() {
+		tx.pg.bulkDelivery(endpointID, vendorID, eventID, eventType, key, seq)
 		return nil
 	}
 	now := micros(tx.now)
@@ -524,18 +529,11 @@ func (db *DB) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string
 // vendor's heads are a range of deliveries_vendor_due.
 // On PostgreSQL the innermost SELECT takes FOR UPDATE SKIP LOCKED.
 func (db *DB) claimSQL() string {
-	excl := `instr($4, ',' || endpoint_id || ',') = 0`
-	wide := `instr($9, ',' || endpoint_id || ',') > 0`
-	single := `instr($10, ',' || endpoint_id || ',') > 0`
-	if db.dialect == Postgres {
-		excl = `strpos($4, ',' || endpoint_id || ',') = 0`
-		wide = `strpos($9, ',' || endpoint_id || ',') > 0`
-		single = `strpos($10, ',' || endpoint_id || ',') > 0`
-	}
-	lock := ""
-	if db.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	pos := db.d.strpos()
+	excl := pos + `($4, ',' || endpoint_id || ',') = 0`
+	wide := pos + `($9, ',' || endpoint_id || ',') > 0`
+	single := pos + `($10, ',' || endpoint_id || ',') > 0`
+	lock := db.d.claimLock()
 	return `UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3
 		WHERE id IN (
 			SELECT id FROM (
@@ -763,72 +761,89 @@ func (tx *Tx) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*or
 // promotes the next one as usual. A head with a lower-seq delivery waiting behind it
 // (replayed while the head was in flight) gets no followers: that one goes next.
 func (tx *Tx) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery, until time.Time) error {
-	now := micros(tx.now)
-	var ids []string
-	// take adds a candidate behind h unless h's run has ended (it reports false
-	// once it has).
-	take := func(h *orderhub.ClaimedDelivery, c *orderhub.ClaimedDelivery, next sql.NullInt64, locked int64) bool {
-		if c.Seq < h.Seq || !next.Valid || next.Int64 > now || locked > now {
-			return false // the run ends here: what comes after waits for it
-		}
-		c.VendorID, c.EndpointID, c.OrderingKey, c.Owner, c.LockedUntil = h.VendorID, h.EndpointID, h.OrderingKey, r.Owner, until
-		h.Next = append(h.Next, c)
-		ids = append(ids, c.ID)
-		return true
+	return tx.w.d.follow(tx, &follower{r: r, until: until, now: micros(tx.now)}, heads)
+}
+
+// follower collects the followers of claimed heads (follow).
+type follower struct {
+	r     *orderhub.ClaimRequest
+	until time.Time
+	now   int64
+	ids   []string
+}
+
+// take adds a candidate behind h unless h's run has ended (it reports false once it
+// has).
+func (f *follower) take(h *orderhub.ClaimedDelivery, c *orderhub.ClaimedDelivery, next sql.NullInt64, locked int64) bool {
+	if c.Seq < h.Seq || !next.Valid || next.Int64 > f.now || locked > f.now {
+		return false // the run ends here: what comes after waits for it
 	}
-	if tx.w.db.dialect == Postgres {
-		// One round trip for every head (LATERAL: each key's other active
-		// deliveries from its lowest seq, LIMIT Follow, as below), and one UPDATE.
-		var eps, keys, hids []string
-		byID := map[string]*orderhub.ClaimedDelivery{}
-		for _, h := range heads {
-			if h.OrderingKey != "" {
-				eps, keys, hids = append(eps, h.EndpointID), append(keys, h.OrderingKey), append(hids, h.ID)
-				byID[h.ID] = h
-			}
+	c.VendorID, c.EndpointID, c.OrderingKey, c.Owner, c.LockedUntil = h.VendorID, h.EndpointID, h.OrderingKey, f.r.Owner, f.until
+	h.Next = append(h.Next, c)
+	f.ids = append(f.ids, c.ID)
+	return true
+}
+
+// allHeads finds the followers of every head in one round trip (LATERAL: each
+// key's other active deliveries from its lowest seq, LIMIT Follow, as eachHead) and
+// leases them with one UPDATE (PostgreSQL).
+func (f *follower) allHeads(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
+	r := f.r
+	var eps, keys, hids []string
+	byID := map[string]*orderhub.ClaimedDelivery{}
+	for _, h := range heads {
+		if h.OrderingKey != "" {
+			eps, keys, hids = append(eps, h.EndpointID), append(keys, h.OrderingKey), append(hids, h.ID)
+			byID[h.ID] = h
 		}
-		if len(hids) == 0 {
-			return nil
-		}
-		rows, err := tx.query(`SELECT k.head, l.id, l.event_id, l.event_type, l.seq, l.attempts, l.next_attempt_at, COALESCE(l.locked_until, 0)
-			FROM unnest($1::text[], $2::text[], $3::text[]) AS k(endpoint_id, key, head)
-			CROSS JOIN LATERAL (SELECT id, event_id, event_type, seq, attempts, next_attempt_at, locked_until FROM deliveries d
-				WHERE d.endpoint_id = k.endpoint_id AND d.ordering_key = k.key AND d.status IN ('pending', 'failed') AND d.id <> k.head
-				ORDER BY d.seq LIMIT $4) l
-			ORDER BY k.head, l.seq`, eps, keys, hids, r.Follow)
-		if err != nil {
-			return err
-		}
-		ended := map[string]bool{}
-		for rows.Next() {
-			var head string
-			c := &orderhub.ClaimedDelivery{}
-			var next sql.NullInt64
-			var locked int64
-			if err := rows.Scan(&head, &c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
-				rows.Close()
-				return err
-			}
-			if h := byID[head]; h != nil && !ended[head] && !take(h, c, next, locked) {
-				ended[head] = true
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id = ANY($4::text[])`, r.Owner, micros(until), now, ids)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(ids)) {
-			return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(ids))
-		}
+	}
+	if len(hids) == 0 {
 		return nil
 	}
+	rows, err := tx.query(`SELECT k.head, l.id, l.event_id, l.event_type, l.seq, l.attempts, l.next_attempt_at, COALESCE(l.locked_until, 0)
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS k(endpoint_id, key, head)
+		CROSS JOIN LATERAL (SELECT id, event_id, event_type, seq, attempts, next_attempt_at, locked_until FROM deliveries d
+			WHERE d.endpoint_id = k.endpoint_id AND d.ordering_key = k.key AND d.status IN ('pending', 'failed') AND d.id <> k.head
+			ORDER BY d.seq LIMIT $4) l
+		ORDER BY k.head, l.seq`, eps, keys, hids, r.Follow)
+	if err != nil {
+		return err
+	}
+	ended := map[string]bool{}
+	for rows.Next() {
+		var head string
+		c := &orderhub.ClaimedDelivery{}
+		var next sql.NullInt64
+		var locked int64
+		if err := rows.Scan(&head, &c.ID, &c.EventID, &c.EventType, &c.Seq, &c.Attempts, &next, &locked); err != nil {
+			rows.Close()
+			return err
+		}
+		if h := byID[head]; h != nil && !ended[head] && !f.take(h, c, next, locked) {
+			ended[head] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(f.ids) == 0 {
+		return nil
+	}
+	res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id = ANY($4::text[])`, r.Owner, micros(f.until), f.now, f.ids)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n != int64(len(f.ids)) {
+		return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(f.ids))
+	}
+	return nil
+}
+
+// eachHead finds each head's followers with a query of its own and leases them in
+// chunks (SQLite, in process).
+func (f *follower) eachHead(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
+	r := f.r
 	for _, h := range heads {
 		if h.OrderingKey == "" {
 			continue
@@ -850,7 +865,7 @@ func (tx *Tx) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery
 				rows.Close()
 				return err
 			}
-			if !take(h, c, next, locked) {
+			if !f.take(h, c, next, locked) {
 				break
 			}
 		}
@@ -859,11 +874,12 @@ func (tx *Tx) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery
 			return err
 		}
 	}
+	ids := f.ids
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		var b strings.Builder
-		args := []any{r.Owner, micros(until), now}
+		args := []any{r.Owner, micros(f.until), f.now}
 		for i, id := range part {
 			if i > 0 {
 				b.WriteString(", ")

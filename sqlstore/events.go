@@ -26,8 +26,8 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		return nil, err
 	}
 	ev.Seq = seq
-	if tx.bulkOn() {
-		tx.bulkEvent(ev)
+	if tx.pg.bulkOn() {
+		tx.pg.bulkEvent(ev)
 	} else if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
 		return nil, err
@@ -96,9 +96,7 @@ func (tx *Tx) currentCount(key, column string) (int64, error) {
 		if events {
 			q = `SELECT event_seq, fanout_seq, fanout_after FROM vendors WHERE id = $1`
 		}
-		if tx.w.db.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
+		q += tx.w.d.lockRow()
 		var f fanPos
 		if err := tx.queryRow(q, vendorID).Scan(&base, &f.seq, &f.after); err != nil {
 			return 0, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)

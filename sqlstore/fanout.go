@@ -183,12 +183,10 @@ func (db *DB) expandStep(ctx context.Context, budget int, shares bool) (fanStep,
 		if inserted, err = tx.expand(v, budget); err != nil {
 			return err
 		}
-		if tx.w.db.dialect == Postgres {
-			// Run the queued statements now, so that the COMMIT's time is the
-			// commit's alone and the step's work can be measured apart from it.
-			return tx.pgFlush()
-		}
-		return nil
+		// Run the queued statements now (PostgreSQL pipelines them), so that the
+		// COMMIT's time is the commit's alone and the step's work can be measured
+		// apart from it.
+		return tx.w.d.flush(tx)
 	})
 	db.fanWriter.Add(int64(took))
 	if err != nil {
@@ -319,18 +317,10 @@ func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 	f := tx.fanAt(vendorID)
 	// On PostgreSQL the step's deliveries go in one INSERT … SELECT FROM unnest(…)
 	// (one statement instead of one per row); SQLite, in process, inserts row by row.
-	var bulk *expandBulk
-	if tx.w.db.dialect == Postgres {
-		bulk = &expandBulk{heads: map[string]bool{}}
-	}
+	ins := tx.w.d.deliveryInserter(tx, vendorID)
 	add := func(endpointID string, ev *orderhub.Event) error {
 		inserted++
-		if bulk != nil {
-			bulk.add(sortableID("dlv", tx.now), endpointID, ev)
-			return nil
-		}
-		_, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), vendorID, endpointID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now))
-		return err
+		return ins.add(endpointID, ev)
 	}
 	used := 0
 	walk := func() error {
@@ -383,8 +373,8 @@ func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 		return nil
 	}
 	err = walk()
-	if err == nil && bulk != nil && len(bulk.id) > 0 {
-		_, err = tx.exec(expandBulkSQL, bulk.id, vendorID, micros(tx.now), bulk.endpoint, bulk.event, bulk.typ, bulk.key, bulk.seq, bulk.first)
+	if err == nil {
+		err = ins.done()
 	}
 	tx.setFan(vendorID, f)
 	if inserted > 0 {
@@ -393,15 +383,41 @@ func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 	return inserted, err
 }
 
-// expandBulk collects a step's deliveries on PostgreSQL, column by column.
+// rowInserter inserts a step's deliveries one statement per row (SQLite).
+type rowInserter struct {
+	tx       *Tx
+	vendorID string
+}
+
+func (r rowInserter) add(endpointID string, ev *orderhub.Event) error {
+	tx := r.tx
+	_, err := tx.exec(expandDeliverySQL, sortableID("dlv", tx.now), r.vendorID, endpointID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq, micros(tx.now))
+	return err
+}
+
+func (rowInserter) done() error { return nil }
+
+// expandBulk collects a step's deliveries on PostgreSQL, column by column, and
+// inserts them with one statement.
 type expandBulk struct {
+	tx                            *Tx
+	vendorID                      string
 	id, endpoint, event, typ, key []string
 	seq                           []int64
 	first                         []int32
 	heads                         map[string]bool // queues that got a delivery in this step
 }
 
-func (b *expandBulk) add(id, endpointID string, ev *orderhub.Event) {
+func (b *expandBulk) done() error {
+	if len(b.id) == 0 {
+		return nil
+	}
+	_, err := b.tx.exec(expandBulkSQL, b.id, b.vendorID, micros(b.tx.now), b.endpoint, b.event, b.typ, b.key, b.seq, b.first)
+	return err
+}
+
+func (b *expandBulk) add(endpointID string, ev *orderhub.Event) error {
+	id := sortableID("dlv", b.tx.now)
 	first := int32(1)
 	if ev.OrderingKey != "" {
 		q := endpointID + "\x00" + ev.OrderingKey
@@ -417,6 +433,7 @@ func (b *expandBulk) add(id, endpointID string, ev *orderhub.Event) {
 	b.key = append(b.key, ev.OrderingKey)
 	b.seq = append(b.seq, ev.Seq)
 	b.first = append(b.first, first)
+	return nil
 }
 
 // expandBulkSQL is expandDeliverySQL for a whole step on PostgreSQL. A delivery that

@@ -66,7 +66,7 @@ func (t *orderTx) UpdateContractStatus(c *orderhub.Contract, fingerprint string)
 		c.ID, c.Status, nullMicros(c.ConfirmedAt), nullMicros(c.CanceledAt)); err != nil {
 		return err
 	}
-	t.tx().cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
+	t.tx().pg.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	return nil
 }
 

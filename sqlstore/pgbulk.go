@@ -105,10 +105,10 @@ func ptr(s sql.NullString) *string {
 
 // bulkOn reports whether the running request collects its inserts (an optimistic
 // request).
-func (tx *Tx) bulkOn() bool { return tx.bulk != nil && tx.optimistic }
+func (p *pgTx) bulkOn() bool { return p.bulk != nil && p.optimistic }
 
-func (tx *Tx) bulkCustomer(c *orderhub.Customer) {
-	b := &tx.bulk.cust
+func (p *pgTx) bulkCustomer(c *orderhub.Customer) {
+	b := &p.bulk.cust
 	b.id = append(b.id, c.ID)
 	b.vendor = append(b.vendor, c.VendorID)
 	b.email = append(b.email, ptr(nullString(c.Email)))
@@ -120,13 +120,13 @@ func (tx *Tx) bulkCustomer(c *orderhub.Customer) {
 	b.addr = append(b.addr, ptr(addressJSON(c.Address)))
 	b.bill = append(b.bill, ptr(addressJSON(c.BillingAddress)))
 	b.extra = append(b.extra, ptr(nullString(string(c.ExtraData))))
-	b.at = append(b.at, micros(tx.now))
-	tx.bulk.n++
-	tx.writes++
+	b.at = append(b.at, micros(p.tx.now))
+	p.bulk.n++
+	p.writes++
 }
 
-func (tx *Tx) bulkContract(c *orderhub.Contract, fingerprint string) {
-	b := &tx.bulk.con
+func (p *pgTx) bulkContract(c *orderhub.Contract, fingerprint string) {
+	b := &p.bulk.con
 	b.id = append(b.id, c.ID)
 	b.vendor = append(b.vendor, c.VendorID)
 	b.ext = append(b.ext, ptr(nullString(c.ExternalOrderID)))
@@ -154,14 +154,14 @@ func (tx *Tx) bulkContract(c *orderhub.Contract, fingerprint string) {
 		conf = &v
 	}
 	b.confirmed = append(b.confirmed, conf)
-	tx.bulk.n++
-	tx.writes++
+	p.bulk.n++
+	p.writes++
 }
 
 // bulkOrder collects a contract's order (createContractOrder): no external order
 // id, dates, shipping, taxes, discount or addresses.
-func (tx *Tx) bulkOrder(o *orderhub.Order) {
-	b := &tx.bulk.ord
+func (p *pgTx) bulkOrder(o *orderhub.Order) {
+	b := &p.bulk.ord
 	items, _ := json.Marshal(o.Items)
 	b.id = append(b.id, o.ID)
 	b.vendor = append(b.vendor, o.VendorID)
@@ -177,37 +177,37 @@ func (tx *Tx) bulkOrder(o *orderhub.Order) {
 	b.meta = append(b.meta, ptr(nullString(string(o.Metadata))))
 	b.contract = append(b.contract, o.ContractID)
 	b.at = append(b.at, micros(o.CreatedAt))
-	tx.bulk.n++
-	tx.writes++
+	p.bulk.n++
+	p.writes++
 }
 
-func (tx *Tx) bulkEvent(ev *orderhub.Event) {
-	b := &tx.bulk.ev
+func (p *pgTx) bulkEvent(ev *orderhub.Event) {
+	b := &p.bulk.ev
 	b.id = append(b.id, ev.ID)
 	b.vendor = append(b.vendor, ev.VendorID)
 	b.seq = append(b.seq, ev.Seq)
 	b.typ = append(b.typ, ev.Type)
 	b.key = append(b.key, ev.OrderingKey)
 	b.data = append(b.data, string(ev.Data))
-	b.at = append(b.at, micros(tx.now))
-	tx.bulk.n++
-	tx.writes++
+	b.at = append(b.at, micros(p.tx.now))
+	p.bulk.n++
+	p.writes++
 }
 
-func (tx *Tx) bulkDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) {
-	b := &tx.bulk.dlv
+func (p *pgTx) bulkDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) {
+	b := &p.bulk.dlv
 	first := int32(1)
 	if key != "" {
 		q := endpointID + "\x00" + key
-		if tx.bulk.heads[q] {
+		if p.bulk.heads[q] {
 			first = 0
 		}
-		if tx.bulk.heads == nil {
-			tx.bulk.heads = map[string]bool{}
+		if p.bulk.heads == nil {
+			p.bulk.heads = map[string]bool{}
 		}
-		tx.bulk.heads[q] = true
+		p.bulk.heads[q] = true
 	}
-	b.id = append(b.id, sortableID("dlv", tx.now))
+	b.id = append(b.id, sortableID("dlv", p.tx.now))
 	b.vendor = append(b.vendor, vendorID)
 	b.endpoint = append(b.endpoint, endpointID)
 	b.event = append(b.event, eventID)
@@ -215,9 +215,9 @@ func (tx *Tx) bulkDelivery(endpointID, vendorID, eventID, eventType, key string,
 	b.key = append(b.key, key)
 	b.seq = append(b.seq, seq)
 	b.first = append(b.first, first)
-	b.at = append(b.at, micros(tx.now))
-	tx.bulk.n++
-	tx.writes++
+	b.at = append(b.at, micros(p.tx.now))
+	p.bulk.n++
+	p.writes++
 }
 
 // The bulk statements. Rows are inserted in the order they were collected (WITH
@@ -264,16 +264,16 @@ const (
 		ORDER BY d.ord`
 )
 
-// pgWriteOut turns the collected rows into queued statements, in an order that keeps
+// writeOut turns the collected rows into queued statements, in an order that keeps
 // the foreign keys happy (customers before the contracts that name them, events
 // before their deliveries). It runs before any other statement is queued and before
 // anything is sent, so statements keep their order.
-func (tx *Tx) pgWriteOut() {
-	if tx.bulk == nil || tx.bulk.n == 0 {
+func (p *pgTx) writeOut() {
+	if p.bulk == nil || p.bulk.n == 0 {
 		return
 	}
-	b := tx.bulk
-	add := func(q string, args ...any) { tx.pgq = append(tx.pgq, pgStmt{q: q, args: args, res: &pgResult{}}) }
+	b := p.bulk
+	add := func(q string, args ...any) { p.q = append(p.q, pgStmt{q: q, args: args, res: &pgResult{}}) }
 	if c := &b.cust; len(c.id) > 0 {
 		add(bulkCustomersSQL, c.id, c.vendor, c.email, c.full, c.first, c.last, c.phone, c.pub, c.addr, c.bill, c.extra, c.at)
 	}
@@ -296,7 +296,7 @@ func (tx *Tx) pgWriteOut() {
 
 // prefetch reads, in one round trip, what the hinted requests of a batch will look
 // up, and starts the caches with it.
-func (tx *Tx) prefetch(batch []*writeReq) error {
+func (p *pgTx) prefetch(batch []*writeReq) error {
 	type keys struct{ exts, emails []string }
 	byVendor := map[string]*keys{}
 	var vendors []string
@@ -314,12 +314,13 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 		k.exts = append(k.exts, h.externalOrderIDs...)
 		k.emails = append(k.emails, h.emails...)
 	}
+	tx := p.tx
 	c := &pgCache{contracts: map[string]*contractRow{}, customers: map[string]*orderhub.Customer{}}
 	if tx.seqBase == nil {
 		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
 	}
-	if tx.pgEndpoints == nil {
-		tx.pgEndpoints = map[string][]endpointTarget{}
+	if tx.targets == nil {
+		tx.targets = map[string][]endpointTarget{}
 	}
 	// Each key is looked up on its own (LATERAL … LIMIT 1 keeps the planner from
 	// turning the look-ups into one scan with a filter), and the look-ups are planned
@@ -380,7 +381,7 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 				}
 				eps = append(eps, e)
 			}
-			tx.pgEndpoints[v] = eps
+			tx.targets[v] = eps
 			return rows.Err()
 		})
 	}
@@ -395,51 +396,51 @@ func (tx *Tx) prefetch(batch []*writeReq) error {
 	if err != nil {
 		return fmt.Errorf("prefetch: %w", err)
 	}
-	tx.cache = c
-	tx.bulk = &pgBulk{}
+	p.cache = c
+	p.bulk = &pgBulk{}
 	return nil
 }
 
 // dropOptimistic forgets the caches before a request on the careful path.
-func (tx *Tx) dropOptimistic() {
-	tx.pgWriteOut()
-	tx.cache = nil
-	if tx.bulk != nil {
-		tx.bulk.heads = nil
+func (p *pgTx) dropOptimistic() {
+	p.writeOut()
+	p.cache = nil
+	if p.bulk != nil {
+		p.bulk.heads = nil
 	}
 }
 
 // cachedContract looks a contract up in the cache: ok reports whether the cache
 // knows; r is nil when the contract does not exist.
-func (tx *Tx) cachedContract(vendorID, ext string) (r *contractRow, ok bool) {
-	if tx.cache == nil {
+func (p *pgTx) cachedContract(vendorID, ext string) (r *contractRow, ok bool) {
+	if p.cache == nil {
 		return nil, false
 	}
-	r, ok = tx.cache.contracts[cacheKey(vendorID, ext)]
+	r, ok = p.cache.contracts[cacheKey(vendorID, ext)]
 	return r, ok
 }
 
-func (tx *Tx) cacheContract(r *contractRow) {
-	if tx.cache != nil && r.ExternalOrderID != "" {
-		tx.cache.contracts[cacheKey(r.VendorID, r.ExternalOrderID)] = r
+func (p *pgTx) cacheContract(r *contractRow) {
+	if p.cache != nil && r.ExternalOrderID != "" {
+		p.cache.contracts[cacheKey(r.VendorID, r.ExternalOrderID)] = r
 	}
 }
 
-func (tx *Tx) cachedCustomer(vendorID, email string) (c *orderhub.Customer, ok bool) {
-	if tx.cache == nil {
+func (p *pgTx) cachedCustomer(vendorID, email string) (c *orderhub.Customer, ok bool) {
+	if p.cache == nil {
 		return nil, false
 	}
-	c, ok = tx.cache.customers[cacheKey(vendorID, email)]
+	c, ok = p.cache.customers[cacheKey(vendorID, email)]
 	return c, ok
 }
 
 // cacheCustomer records a customer as written (prev: as it was, nil when new).
-func (tx *Tx) cacheCustomer(prev, c *orderhub.Customer) {
-	if tx.cache == nil {
+func (p *pgTx) cacheCustomer(prev, c *orderhub.Customer) {
+	if p.cache == nil {
 		return
 	}
 	if prev != nil && prev.Email != "" && prev.Email != c.Email {
-		tx.cache.customers[cacheKey(c.VendorID, prev.Email)] = nil
+		p.cache.customers[cacheKey(c.VendorID, prev.Email)] = nil
 	}
 	if c.Email != "" {
 		cp := *c
@@ -450,7 +451,7 @@ func (tx *Tx) cacheCustomer(prev, c *orderhub.Customer) {
 		if cp.BillingAddress.IsZero() {
 			cp.BillingAddress = nil
 		}
-		tx.cache.customers[cacheKey(c.VendorID, c.Email)] = &cp
+		p.cache.customers[cacheKey(c.VendorID, c.Email)] = &cp
 	}
 }
 
@@ -458,18 +459,19 @@ func (tx *Tx) cacheCustomer(prev, c *orderhub.Customer) {
 // the transaction is still good: false when the request wrote something and then
 // failed, or a statement failed; the batch then goes to the careful path.
 func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean bool) {
-	events, seqs, writes := tx.events, tx.saveSeqs(), tx.writes
-	tx.pgErr = nil
-	tx.optimistic = true
+	p := &tx.pg
+	events, seqs, writes := tx.events, tx.saveSeqs(), p.writes
+	p.err = nil
+	p.optimistic = true
 	err = safeCall(fn, tx)
-	tx.optimistic = false
-	if tx.pgErr != nil {
-		return tx.pgErr, false
+	p.optimistic = false
+	if p.err != nil {
+		return p.err, false
 	}
 	if err == nil {
 		return nil, true
 	}
-	if tx.writes != writes || errors.Is(err, errRetry) {
+	if p.writes != writes || errors.Is(err, errRetry) {
 		return err, false
 	}
 	tx.events = events
@@ -482,7 +484,7 @@ func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean boo
 // careful path (the transaction was rolled back, nothing was committed).
 func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 	tx := w.newTx()
-	if err := tx.prefetch(batch); err != nil {
+	if err := tx.pg.prefetch(batch); err != nil {
 		w.db.log.Debug("optimistic batch: prefetch failed; running it on the careful path", "err", err)
 		w.rollback()
 		w.db.fallbacks.Add(1)
@@ -511,10 +513,10 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 		}
 		// Careful path inside this transaction: send what is queued first, so that
 		// its errors are not taken for this request's.
-		if err := tx.pgFlush(); err != nil {
+		if err := tx.pg.flush(); err != nil {
 			return w.abandon(tx, "a queued write failed")
 		}
-		tx.dropOptimistic()
+		tx.pg.dropOptimistic()
 		errs[i] = w.runOne(tx, r.fn, false)
 	}
 	if err := tx.flushSeqs(); err != nil {
@@ -547,7 +549,7 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 // abandon rolls an optimistic batch back so that it runs again on the careful path.
 func (w *writer) abandon(tx *Tx, why string) bool {
 	w.db.log.Debug("optimistic batch abandoned; running it on the careful path", "why", why)
-	tx.pgq = tx.pgq[:0]
+	tx.pg.q = tx.pg.q[:0]
 	w.rollback()
 	w.db.fallbacks.Add(1)
 	if !w.healthy() {

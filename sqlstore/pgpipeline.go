@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"orderhub"
 )
 
 // Pipelining for the writer on PostgreSQL.
@@ -26,10 +25,28 @@ import (
 //
 // Errors. A queued statement's error surfaces in the call that sends it (the next
 // read, RowsAffected, the end of the request). The request then fails with the
-// database's error (tx.pgErr) even when the function returned an error of its own
+// database's error (tx.pg.err) even when the function returned an error of its own
 // derived from it (a RowsAffected that failed looks like "not found"), and is rolled
 // back to its savepoint. Every request's queue is sent before its savepoint is
 // released, so an error always belongs to the request whose statement caused it.
+
+// pgTx is a write transaction's PostgreSQL state: the statements queued for the
+// next round trip, the first error of a queued statement in the current request,
+// whether the last request's savepoint is still to be released, and an optimistic
+// batch's caches and bulk rows (pgbulk.go). It lives in its Tx (tx.pg).
+type pgTx struct {
+	tx     *Tx
+	q      []pgStmt
+	err    error
+	spOpen bool
+	// Optimistic batches (pgbulk.go): what the batch read up front, the inserts
+	// collected so far, whether the running request is optimistic, and a count of
+	// the statements and rows queued (did a request write anything?).
+	cache      *pgCache
+	bulk       *pgBulk
+	optimistic bool
+	writes     int
+}
 
 // pgStmt is a queued statement and, once sent, its outcome.
 type pgStmt struct {
@@ -44,27 +61,39 @@ type pgResult struct {
 	err  error
 }
 
-// pgQueue queues a statement for the next round trip.
-func (tx *Tx) pgQueue(q string, args ...any) *pgResult {
-	tx.pgWriteOut()
-	tx.writes++
+// queue queues a statement for the next round trip.
+func (p *pgTx) queue(q string, args ...any) *pgResult {
+	p.writeOut()
+	p.writes++
 	r := &pgResult{}
-	tx.pgq = append(tx.pgq, pgStmt{q: q, args: args, res: r})
+	p.q = append(p.q, pgStmt{q: q, args: args, res: r})
 	return r
 }
 
-// pgExec is tx.exec on PostgreSQL: the statement is queued; its result is read when
+// exec is tx.exec on PostgreSQL: the statement is queued; its result is read when
 // asked for.
-func (tx *Tx) pgExec(q string, args []any) (pgLazyResult, error) {
-	tx.pgNote(q)
-	return pgLazyResult{tx: tx, res: tx.pgQueue(q, args...)}, nil
+func (p *pgTx) exec(q string, args []any) (pgLazyResult, error) {
+	return pgLazyResult{p: p, res: p.queue(q, args...)}, nil
 }
 
-// pgNote forgets the cached endpoints when a statement may change endpoints.
-func (tx *Tx) pgNote(q string) {
-	if tx.pgEndpoints != nil && strings.Contains(q, "endpoints") && !isSelect(q) {
-		tx.pgEndpoints = nil
+// query is tx.query on PostgreSQL: what is queued goes first.
+func (p *pgTx) query(q string, args []any) (*sql.Rows, error) {
+	if err := p.flush(); err != nil {
+		return nil, err
 	}
+	if !isSelect(q) {
+		p.writes++ // UPDATE … RETURNING and the like
+	}
+	s, err := p.tx.w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.QueryContext(p.tx.ctx, args...)
+	if err != nil && p.optimistic && p.err == nil {
+		// Without a savepoint a failed statement aborts the whole transaction.
+		p.err = err
+	}
+	return rows, err
 }
 
 // isSelect reports whether q only reads (a SELECT, FOR UPDATE included).
@@ -74,17 +103,14 @@ func isSelect(q string) bool { return strings.HasPrefix(strings.TrimSpace(q), "S
 type endpointTarget struct{ id, types string }
 
 // liveEndpoints returns a vendor's enabled endpoints for fan-out in the request's
-// transaction, at most one more than inline fan-out takes (fanout.go). On PostgreSQL the
-// answer is kept for the rest of the transaction (every order appends several events,
-// each fanned out): a statement that may change endpoints, or a request rolled back,
-// forgets it, and other processes cannot change endpoints while this transaction
-// holds the writer lock.
+// transaction, at most one more than inline fan-out takes (fanout.go). The answer
+// is kept for the rest of the transaction (every order appends several events, each
+// fanned out): every write that may change a vendor's fan-out targets calls
+// endpointsChanged, a request rolled back forgets it, and nobody else writes while
+// the transaction holds the writer (SQLite's write lock, PostgreSQL's writer lock).
 func (tx *Tx) liveEndpoints(vendorID string) ([]endpointTarget, error) {
-	pg := tx.w.db.dialect == Postgres
-	if pg {
-		if eps, ok := tx.pgEndpoints[vendorID]; ok {
-			return eps, nil
-		}
+	if eps, ok := tx.targets[vendorID]; ok {
+		return eps, nil
 	}
 	rows, err := tx.query(liveEndpointsSQL, vendorID, tx.w.db.inlineFanout+1)
 	if err != nil {
@@ -102,18 +128,22 @@ func (tx *Tx) liveEndpoints(vendorID string) ([]endpointTarget, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if pg {
-		if tx.pgEndpoints == nil {
-			tx.pgEndpoints = map[string][]endpointTarget{}
-		}
-		tx.pgEndpoints[vendorID] = eps
+	if tx.targets == nil {
+		tx.targets = map[string][]endpointTarget{}
 	}
+	tx.targets[vendorID] = eps
 	return eps, nil
 }
 
+// endpointsChanged forgets the cached fan-out targets (liveEndpoints). Every write
+// to endpoints that may change which endpoints are live or what they subscribe to
+// — an insert, enabling, disabling, deleting, a change of event types — calls it
+// (TestEndpointWritesInvalidateFanoutCache checks the statements).
+func (tx *Tx) endpointsChanged() { tx.targets = nil }
+
 // pgLazyResult is the sql.Result of a queued statement.
 type pgLazyResult struct {
-	tx  *Tx
+	p   *pgTx
 	res *pgResult
 }
 
@@ -123,7 +153,7 @@ func (r pgLazyResult) LastInsertId() (int64, error) {
 
 func (r pgLazyResult) RowsAffected() (int64, error) {
 	if !r.res.sent {
-		if err := r.tx.pgSend(nil, nil); err != nil && !r.res.sent {
+		if err := r.p.send(nil, nil); err != nil && !r.res.sent {
 			return 0, err
 		}
 	}
@@ -133,18 +163,19 @@ func (r pgLazyResult) RowsAffected() (int64, error) {
 	return r.res.tag.RowsAffected(), nil
 }
 
-// pgSend sends the queued statements and then, when last is not nil, the query last
+// send sends the queued statements and then, when last is not nil, the query last
 // whose single row scan reads, all in one round trip. An error of a queued statement
-// is returned and kept in tx.pgErr; last's own error (sql.ErrNoRows included) is only
+// is returned and kept in p.err; last's own error (sql.ErrNoRows included) is only
 // returned.
-func (tx *Tx) pgSend(last *pgStmt, scan func(pgx.Row) error) error {
-	tx.pgWriteOut()
-	if len(tx.pgq) == 0 && last == nil {
+func (p *pgTx) send(last *pgStmt, scan func(pgx.Row) error) error {
+	p.writeOut()
+	if len(p.q) == 0 && last == nil {
 		return nil
 	}
-	queued := tx.pgq
-	tx.pgq = tx.pgq[:0] // reused only after this call is done with queued
+	queued := p.q
+	p.q = p.q[:0] // reused only after this call is done with queued
 	var queuedErr, lastErr error
+	tx := p.tx
 	err := tx.w.conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -187,8 +218,8 @@ func (tx *Tx) pgSend(last *pgStmt, scan func(pgx.Row) error) error {
 		}
 	}
 	if queuedErr != nil {
-		if tx.pgErr == nil {
-			tx.pgErr = queuedErr
+		if p.err == nil {
+			p.err = queuedErr
 		}
 		return queuedErr
 	}
@@ -200,57 +231,58 @@ func (tx *Tx) pgSend(last *pgStmt, scan func(pgx.Row) error) error {
 
 // pgRow is tx.queryRow on PostgreSQL: Scan sends the queue and the query together.
 type pgRow struct {
-	tx   *Tx
+	p    *pgTx
 	q    string
 	args []any
 }
 
 func (r *pgRow) Scan(dest ...any) error {
-	r.tx.pgNote(r.q)
+	p := r.p
 	if !isSelect(r.q) {
-		r.tx.writes++ // INSERT/UPDATE … RETURNING
+		p.writes++ // INSERT/UPDATE … RETURNING
 	}
-	err := r.tx.pgSend(&pgStmt{q: r.q, args: r.args}, func(row pgx.Row) error { return row.Scan(dest...) })
-	if err != nil && err != sql.ErrNoRows && r.tx.optimistic && r.tx.pgErr == nil {
+	err := p.send(&pgStmt{q: r.q, args: r.args}, func(row pgx.Row) error { return row.Scan(dest...) })
+	if err != nil && err != sql.ErrNoRows && p.optimistic && p.err == nil {
 		// Without a savepoint a failed statement aborts the whole transaction.
-		r.tx.pgErr = err
+		p.err = err
 	}
 	return err
 }
 
-// pgFlush sends what is queued (the end of a request).
-func (tx *Tx) pgFlush() error { return tx.pgSend(nil, nil) }
+// flush sends what is queued (the end of a request).
+func (p *pgTx) flush() error { return p.send(nil, nil) }
 
 // runOnePG is runOne on PostgreSQL: the savepoint commands are queued with the
 // request's first statement; a successful request's savepoint is released with the
 // next request's SAVEPOINT (or by COMMIT); a failed one is rolled back with one round
 // trip.
 func (w *writer) runOnePG(tx *Tx, fn func(*Tx) error, single bool) (err error) {
+	p := &tx.pg
 	for attempt := 0; attempt < 2; attempt++ {
 		if !single {
-			if tx.spOpen {
-				tx.pgQueue("RELEASE SAVEPOINT req")
+			if p.spOpen {
+				p.queue("RELEASE SAVEPOINT req")
 			}
-			tx.pgQueue("SAVEPOINT req")
-			tx.spOpen = false
+			p.queue("SAVEPOINT req")
+			p.spOpen = false
 		}
 		events, seqs := tx.events, tx.saveSeqs()
-		tx.pgErr = nil
+		p.err = nil
 		err = safeCall(fn, tx)
-		if ferr := tx.pgFlush(); err == nil {
+		if ferr := p.flush(); err == nil {
 			err = ferr
 		}
-		if tx.pgErr != nil {
-			err = tx.pgErr // the database's error explains the function's
-			tx.pgErr = nil
+		if p.err != nil {
+			err = p.err // the database's error explains the function's
+			p.err = nil
 		}
 		if err == nil {
-			tx.spOpen = !single
+			p.spOpen = !single
 			return nil
 		}
 		tx.events = events
 		tx.restoreSeqs(seqs)
-		tx.pgEndpoints = nil // it may have seen the request's own changes
+		tx.endpointsChanged() // the cache may have seen the request's own changes
 		if single {
 			if errors.Is(err, errRetry) && attempt == 0 {
 				// Without a savepoint the whole transaction has to start again.
@@ -270,17 +302,14 @@ func (w *writer) runOnePG(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			return err
 		}
 	}
-	if errors.Is(err, errRetry) {
-		err = orderhub.Errorf(orderhub.EConflict, "A concurrent request changed the same record; retry the request.")
-	}
-	return err
+	return retryConflict(err)
 }
 
-// pgCommit sends what is still queued (the vendor sequences) with COMMIT.
-func (tx *Tx) pgCommit() error {
-	res := tx.pgQueue("COMMIT")
-	err := tx.pgFlush()
-	tx.pgErr = nil
+// commit sends what is still queued (the vendor sequences) with COMMIT.
+func (p *pgTx) commit() error {
+	res := p.queue("COMMIT")
+	err := p.flush()
+	p.err = nil
 	if err == nil && res.tag.String() == "ROLLBACK" {
 		// COMMIT of a transaction a failed statement aborted rolls it back.
 		err = errors.New("sqlstore: the transaction was aborted; COMMIT rolled it back")

@@ -109,6 +109,7 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 		if err != nil {
 			return err
 		}
+		tx.endpointsChanged()
 		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			in.ID, in.VendorID, orderhub.EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from)
@@ -199,6 +200,7 @@ func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return smNotFound(id)
 		}
+		tx.endpointsChanged()
 		_, err = tx.exec(`UPDATE endpoints SET event_types = $2, updated_at = $3 WHERE id = $1`, id, smEventTypes(m), micros(tx.now))
 		return err
 	})

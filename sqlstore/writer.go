@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -41,6 +40,7 @@ type writeReq struct {
 // foreground work every moment still makes progress on it.
 type writer struct {
 	db    *DB
+	d     dialect
 	conn  *sql.Conn
 	reqs  chan *writeReq
 	bg    chan *writeReq
@@ -56,7 +56,7 @@ const bgMaxWait = time.Second
 
 func newWriter(db *DB, conn *sql.Conn, max int) *writer {
 	return &writer{
-		db: db, conn: conn, max: max,
+		db: db, d: db.d, conn: conn, max: max,
 		reqs:  make(chan *writeReq, 4*max),
 		bg:    make(chan *writeReq, 16),
 		stmts: map[string]*sql.Stmt{},
@@ -213,31 +213,15 @@ func (r *writeReq) answer(err error) {
 
 func (w *writer) run(batch []*writeReq) {
 	start := time.Now()
-	began := false
-	if w.db.dialect == Postgres {
-		// Begin (and wait for the writer lock, which other instances may hold)
-		// first, then take in what queued meanwhile: with several instances the
-		// wait is when a queue fills, and a bigger batch costs little more to commit.
-		if err := w.beginOrReconnect(); err != nil {
-			w.fail(batch, fmt.Errorf("begin: %w", err), start)
-			return
-		}
-		began = true
-		if batch[0].started.IsZero() { // a background request runs alone
-			batch = w.fill(batch)
-		}
-		if hinted(batch) {
-			if w.runPGOptimistic(batch, start) {
-				return
-			}
-			began = false // rolled back: run it again request by request
-		}
+	batch, began, done := w.d.start(w, batch, start)
+	if done {
+		return
 	}
 	errs := make([]error, len(batch))
 	tx := w.newTx()
 	if !began {
 		if err := w.beginOrReconnect(); err != nil {
-			w.fail(batch, fmt.Errorf("begin: %w", err), start)
+			w.fail(batch, errBegin(err), start)
 			return
 		}
 	}
@@ -289,7 +273,9 @@ func (w *writer) run(batch []*writeReq) {
 // newTx starts the state of a write transaction; its time is kept to the
 // microsecond, as it is stored.
 func (w *writer) newTx() *Tx {
-	return &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{w: w, ctx: context.Background(), now: w.db.Now().UTC().Truncate(time.Microsecond)}
+	tx.pg.tx = tx
+	return tx
 }
 
 // fill adds the requests that are waiting to batch, up to the batch limit.
@@ -330,55 +316,21 @@ func (w *writer) beginOrReconnect() error {
 
 // runOne runs fn inside a savepoint (unless it is alone in its transaction), once
 // more if it asks to be retried.
-func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) (err error) {
-	if w.db.dialect == Postgres {
-		return w.runOnePG(tx, fn, single)
-	}
-	for attempt := 0; attempt < 2; attempt++ {
-		if !single {
-			if _, err := w.conn.ExecContext(tx.ctx, "SAVEPOINT req"); err != nil {
-				return err
-			}
-		}
-		events, seqs := tx.events, tx.saveSeqs()
-		err = safeCall(fn, tx)
-		if err == nil {
-			if !single {
-				if _, err := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		tx.events = events
-		tx.restoreSeqs(seqs)
-		if single {
-			if errors.Is(err, errRetry) && attempt == 0 {
-				// Without a savepoint the whole transaction has to start again.
-				w.rollback()
-				tx.resetSeqs()
-				if berr := w.begin(); berr != nil {
-					return berr
-				}
-				continue
-			}
-			return err
-		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
-			return rerr
-		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
-			return rerr
-		}
-		if !errors.Is(err, errRetry) {
-			return err
-		}
-	}
+func (w *writer) runOne(tx *Tx, fn func(*Tx) error, single bool) error {
+	return w.d.runOne(w, tx, fn, single)
+}
+
+func errorsIsRetry(err error) bool { return errors.Is(err, errRetry) }
+
+// retryConflict is the answer to a request that asked to be retried twice.
+func retryConflict(err error) error {
 	if errors.Is(err, errRetry) {
-		err = orderhub.Errorf(orderhub.EConflict, "A concurrent request changed the same record; retry the request.")
+		return orderhub.Errorf(orderhub.EConflict, "A concurrent request changed the same record; retry the request.")
 	}
 	return err
 }
+
+func errBegin(err error) error { return fmt.Errorf("begin: %w", err) }
 
 // safeCall turns a panic in a write function into an error, so that one bad request
 // cannot take the writer (and every other request) down.
@@ -391,33 +343,13 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 	return fn(tx)
 }
 
-func (w *writer) begin() error {
-	begin := "BEGIN IMMEDIATE"
-	if w.db.dialect == Postgres {
-		begin = pgBegin
-	}
-	_, err := w.conn.ExecContext(context.Background(), begin)
-	if err != nil && w.db.dialect == Postgres {
-		// BEGIN went through but waiting for the writer lock failed (lock_timeout,
-		// statement_timeout, a cancel): end the aborted transaction, or every later
-		// BEGIN on this connection fails.
-		w.rollback()
-	}
-	return err
-}
+func (w *writer) begin() error { return w.d.begin(w) }
 
-// healthy reports whether the writer's connection is still usable. Drivers that
-// cannot tell (modernc SQLite) are taken at their word; pgx knows when its connection
-// died.
+// healthy reports whether the writer's connection is still usable.
 func (w *writer) healthy() bool {
 	ok := true
 	err := w.conn.Raw(func(dc any) error {
-		if v, is := dc.(driver.Validator); is {
-			ok = v.IsValid()
-		}
-		if w.db.dialect == Postgres {
-			ok = pgConnAlive(dc)
-		}
+		ok = w.d.alive(dc)
 		return nil
 	})
 	return ok && err == nil
@@ -443,13 +375,7 @@ func (w *writer) reconnect() error {
 	return nil
 }
 
-func (w *writer) commit(tx *Tx) error {
-	if w.db.dialect == Postgres {
-		return tx.pgCommit()
-	}
-	_, err := w.conn.ExecContext(context.Background(), "COMMIT")
-	return err
-}
+func (w *writer) commit(tx *Tx) error { return w.d.commit(w, tx) }
 
 func (w *writer) rollback() {
 	_, _ = w.conn.ExecContext(context.Background(), "ROLLBACK")
@@ -494,61 +420,24 @@ type Tx struct {
 	// seqBase the value read from the database. flushSeqs writes them back once
 	// per vendor before COMMIT (instead of an UPDATE per event).
 	seqs, seqBase map[string]int64
-	// PostgreSQL pipelining (pgpipeline.go): the queued statements, the first
-	// error of a queued statement in the current request, whether the last
-	// request's savepoint is still to be released, and the cached fan-out targets.
-	pgq         []pgStmt
-	pgErr       error
-	spOpen      bool
-	pgEndpoints map[string][]endpointTarget // fan-out targets per vendor
-	// Optimistic batches on PostgreSQL (pgbulk.go): what the batch read up front,
-	// the inserts collected so far, whether the running request is optimistic, and
-	// a count of the statements and rows queued (did a request write anything?).
-	cache      *pgCache
-	bulk       *pgBulk
-	optimistic bool
-	writes     int
 	// Fan-out (fanout.go): each vendor's progress as read and as advanced, and
 	// whether an event was left for the expander.
 	fan, fanBase map[string]fanPos
 	deferred     bool
+	// targets caches each vendor's fan-out targets (liveEndpoints) for the rest
+	// of the transaction; every write that changes them calls endpointsChanged.
+	targets map[string][]endpointTarget
+	// pg is the PostgreSQL state of the transaction (pgpipeline.go, pgbulk.go);
+	// unused on SQLite.
+	pg pgTx
 }
 
 // Now is the transaction's time.
 func (tx *Tx) Now() time.Time { return tx.now }
 
-func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
-	if tx.w.db.dialect == Postgres {
-		return tx.pgExec(q, args)
-	}
-	s, err := tx.w.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	return s.ExecContext(tx.ctx, args...)
-}
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) { return tx.w.d.exec(tx, q, args) }
 
-func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	if tx.w.db.dialect == Postgres {
-		tx.pgNote(q)
-		if err := tx.pgFlush(); err != nil {
-			return nil, err
-		}
-		if !isSelect(q) {
-			tx.writes++ // UPDATE … RETURNING and the like
-		}
-	}
-	s, err := tx.w.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.QueryContext(tx.ctx, args...)
-	if err != nil && tx.optimistic && tx.pgErr == nil {
-		// Without a savepoint a failed statement aborts the whole transaction.
-		tx.pgErr = err
-	}
-	return rows, err
-}
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) { return tx.w.d.query(tx, q, args) }
 
 // row is a *sql.Row, a pipelined PostgreSQL row, or the error of preparing its
 // statement.
@@ -568,16 +457,7 @@ func (r row) Scan(dest ...any) error {
 	return r.r.Scan(dest...)
 }
 
-func (tx *Tx) queryRow(q string, args ...any) row {
-	if tx.w.db.dialect == Postgres {
-		return row{pg: &pgRow{tx: tx, q: q, args: args}}
-	}
-	s, err := tx.w.stmt(q)
-	if err != nil {
-		return row{err: err}
-	}
-	return row{r: s.QueryRowContext(tx.ctx, args...)}
-}
+func (tx *Tx) queryRow(q string, args ...any) row { return tx.w.d.queryRow(tx, q, args) }
 
 // Write runs fn as one write request (see writer.do).
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error { return db.w.do(ctx, fn) }

@@ -156,6 +156,7 @@ func TestFanOutSeesEndpointChangesWithinBatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			insertEndpoint := func(tx *Tx, id string) error {
+				tx.endpointsChanged()
 				_, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, event_types, secret, created_at, updated_at)
 					VALUES ($1, 'acme', 'webhook', 'https://example.com/', '', 'whsec_x', 0, 0)`, id)
 				return err

@@ -172,6 +172,7 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 			if _, err := tx.exec(`UPDATE yespo_accounts SET base_url = $2, api_key = $3, updated_at = $4 WHERE vendor_id = $1`, vendorID, baseURL, sealedKey, now); err != nil {
 				return err
 			}
+			tx.endpointsChanged()
 			if _, err := tx.exec(`UPDATE endpoints SET url = $2, event_types = $3, updated_at = $4 WHERE id = $1`, cur.EndpointID, baseURL, strings.Join(types, " "), now); err != nil {
 				return err
 			}
@@ -201,6 +202,7 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 		if err != nil {
 			return err
 		}
+		tx.endpointsChanged()
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
 			epID, vendorID, orderhub.EndpointYespo, baseURL, "Yespo account (order events)", strings.Join(types, " "), secret, now, from); err != nil {

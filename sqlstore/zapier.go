@@ -439,6 +439,7 @@ func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChanne
 		if err != nil {
 			return err
 		}
+		tx.endpointsChanged()
 		if _, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9)`,
 			ch.ID, ch.VendorID, orderhub.EndpointZapier, ch.URL, desc, strings.Join(ch.EventTypes, " "), secret, micros(tx.now), from); err != nil {
