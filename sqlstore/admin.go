@@ -574,22 +574,16 @@ func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*
 		if enabled == 0 {
 			return orderhub.Errorf(orderhub.EConflict, "Endpoint %q is disabled; enable it before sending a test event.", endpointID)
 		}
-		seq, err := tx.nextSeq(vendor)
+		// A directed event: appendEvent writes no fan-out for it, its one
+		// delivery is written here.
+		ev, err := tx.appendEvent(vendor, orderhub.EventEndpointTest, "", map[string]any{"endpointId": endpointID, "test": true, "sentAt": tx.now})
 		if err != nil {
 			return err
 		}
-		id := orderhub.NewID("evt")
-		data, _ := json.Marshal(map[string]any{"endpointId": endpointID, "test": true, "sentAt": tx.now})
-		if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, '', $5, $6)`,
-			id, vendor, seq, orderhub.EventEndpointTest, string(data), micros(tx.now)); err != nil {
+		if err := tx.insertDelivery(endpointID, vendor, ev.ID, orderhub.EventEndpointTest, "", ev.Seq); err != nil {
 			return err
 		}
-		tx.events++
-		tx.directed(vendor, seq)
-		if err := tx.insertDelivery(endpointID, vendor, id, orderhub.EventEndpointTest, "", seq); err != nil {
-			return err
-		}
-		return tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND seq = $2`, endpointID, seq).Scan(&deliveryID)
+		return tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND seq = $2`, endpointID, ev.Seq).Scan(&deliveryID)
 	})
 	if err != nil {
 		return nil, err

@@ -88,9 +88,7 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		confirmed = sql.NullInt64{Int64: micros(*c.ConfirmedAt), Valid: true}
 	}
 	var id string
-	err := tx.queryRow(`INSERT INTO contracts (id, vendor_id, external_order_id, promo_code, product_name, status, origin, source_id, quantity,
-		payment_method, payment_provider, start_date, delayed_starts_at, ends_at, user_id, payer_id, fingerprint, extra_data, owner_data, vendor_data,
-		created_at, confirmed_at)
+	err := tx.queryRow(`INSERT INTO contracts (`+contractInsertColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 		ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING RETURNING id`,
 		c.ID, c.VendorID, nullString(c.ExternalOrderID), nullString(c.PromoCode), c.ProductName, c.Status, c.Origin, nullString(c.SourceID), c.Quantity,

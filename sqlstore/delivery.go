@@ -453,7 +453,7 @@ func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key strin
 		return nil
 	}
 	now := micros(tx.now)
-	_, err := tx.exec(`INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+	_, err := tx.exec(`INSERT INTO deliveries (`+deliveryInsertColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
 			CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
 			$8, $8, $8)`,

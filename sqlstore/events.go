@@ -11,7 +11,10 @@ import (
 )
 
 // appendEvent writes an event to the outbox in the caller's transaction, with the
-// vendor's next sequence number. data is marshalled as the event's payload.
+// vendor's next sequence number. data is marshalled as the event's payload. Every
+// event is written here: a directed one (skipsFanout: a forwarded SALESmanago
+// request, an endpoint's test event) gets no fan-out, its caller writes its one
+// delivery; any other is fanned out.
 func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhub.Event, error) {
 	raw, ok := data.(json.RawMessage)
 	if !ok {
@@ -28,7 +31,7 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 	ev.Seq = seq
 	if tx.pg.bulkOn() {
 		tx.pg.bulkEvent(ev)
-	} else if _, err := tx.exec(`INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	} else if _, err := tx.exec(`INSERT INTO events (`+eventInsertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
 		return nil, err
 	}

@@ -439,7 +439,7 @@ func (b *expandBulk) add(endpointID string, ev *orderhub.Event) error {
 // expandBulkSQL is expandDeliverySQL for a whole step on PostgreSQL. A delivery that
 // is not the first of its queue in the step is not a head; the first one is the head
 // when the queue has no active delivery before this statement (as bulkDeliveriesSQL).
-const expandBulkSQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+const expandBulkSQL = `INSERT INTO deliveries (` + deliveryInsertColumns + `)
 	SELECT d.id, $2, d.endpoint_id, d.event_id, d.event_type, d.key, d.seq, 'pending',
 		CASE WHEN d.key = '' THEN 1 WHEN d.first = 0 THEN 0
 			WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed')) THEN 1
@@ -452,7 +452,7 @@ const expandBulkSQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event
 
 // expandDeliverySQL is insertDelivery's statement for the expander; a delivery that
 // exists already (ReplaySince may have queued it) is left alone.
-const expandDeliverySQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
+const expandDeliverySQL = `INSERT INTO deliveries (` + deliveryInsertColumns + `)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
 		CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
 		$8, $8, $8)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,9 +77,9 @@ type pgBulk struct {
 		confirmed                                                                          []*int64
 	}
 	ord struct {
-		id, vendor, customer, source, status, currency, items, pm, contract []string
-		meta                                                                []*string
-		number, subtotal, total, at                                         []int64
+		id, vendor, customer, source, status, currency, date, items, pm, dm  []string
+		ext, bill, ship, meta, contract                                      []*string
+		number, subtotal, shipping, taxes, discount, total, created, updated []int64
 	}
 	ev struct {
 		id, vendor, typ, key, data []string
@@ -96,11 +97,15 @@ type pgBulk struct {
 	n     int // rows collected since the last write-out
 }
 
+// ptr is a nullable column's value for a bulk insert. It allocates only for a
+// value (taking &s.String would move every s to the heap, NULLs included).
 func ptr(s sql.NullString) *string {
 	if !s.Valid {
 		return nil
 	}
-	return &s.String
+	p := new(string)
+	*p = s.String
+	return p
 }
 
 // bulkOn reports whether the running request collects its inserts (an optimistic
@@ -158,25 +163,33 @@ func (p *pgTx) bulkContract(c *orderhub.Contract, fingerprint string) {
 	p.writes++
 }
 
-// bulkOrder collects a contract's order (createContractOrder): no external order
-// id, dates, shipping, taxes, discount or addresses.
+// bulkOrder collects an order, column by column as orderArgs gives them.
 func (p *pgTx) bulkOrder(o *orderhub.Order) {
 	b := &p.bulk.ord
 	items, _ := json.Marshal(o.Items)
 	b.id = append(b.id, o.ID)
 	b.vendor = append(b.vendor, o.VendorID)
 	b.number = append(b.number, o.Number)
+	b.ext = append(b.ext, ptr(nullString(o.ExternalOrderID)))
 	b.customer = append(b.customer, o.CustomerID)
 	b.source = append(b.source, o.Source)
 	b.status = append(b.status, o.Status)
 	b.currency = append(b.currency, o.Currency)
+	b.date = append(b.date, o.Date)
 	b.subtotal = append(b.subtotal, int64(o.Subtotal))
+	b.shipping = append(b.shipping, int64(o.Shipping))
+	b.taxes = append(b.taxes, int64(o.Taxes))
+	b.discount = append(b.discount, int64(o.Discount))
 	b.total = append(b.total, int64(o.Total))
 	b.items = append(b.items, string(items))
+	b.bill = append(b.bill, ptr(addressJSON(o.BillingAddress)))
+	b.ship = append(b.ship, ptr(addressJSON(o.ShippingAddress)))
 	b.pm = append(b.pm, o.PaymentMethod)
+	b.dm = append(b.dm, o.DeliveryMethod)
 	b.meta = append(b.meta, ptr(nullString(string(o.Metadata))))
-	b.contract = append(b.contract, o.ContractID)
-	b.at = append(b.at, micros(o.CreatedAt))
+	b.created = append(b.created, micros(o.CreatedAt))
+	b.updated = append(b.updated, micros(o.UpdatedAt))
+	b.contract = append(b.contract, ptr(nullString(o.ContractID)))
 	p.bulk.n++
 	p.writes++
 }
@@ -220,48 +233,81 @@ func (p *pgTx) bulkDelivery(endpointID, vendorID, eventID, eventType, key string
 	p.writes++
 }
 
-// The bulk statements. Rows are inserted in the order they were collected (WITH
-// ORDINALITY … ORDER BY), so that events get their pos in sequence order. A delivery
-// that is not the first of its queue in this batch is not a head; the first one is
-// the head when the queue has no active delivery before this statement.
+// The columns the write path inserts, one list per table, shared by the row INSERT
+// and its bulk form (customers: customerColumns, orders: orderColumns).
 const (
-	bulkCustomersSQL = `INSERT INTO customers (` + customerColumns + `)
-		SELECT u.id, u.vendor_id, u.email, u.full_name, u.first_name, u.last_name, u.phone, u.pub, u.addr, u.bill, u.extra, u.at, u.at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
-			WITH ORDINALITY AS u(id, vendor_id, email, full_name, first_name, last_name, phone, pub, addr, bill, extra, at, ord)
-		ORDER BY u.ord`
-	bulkContractsSQL = `INSERT INTO contracts (id, vendor_id, external_order_id, promo_code, product_name, status, origin, source_id, quantity,
+	contractInsertColumns = `id, vendor_id, external_order_id, promo_code, product_name, status, origin, source_id, quantity,
 		payment_method, payment_provider, start_date, delayed_starts_at, ends_at, user_id, payer_id, fingerprint, extra_data, owner_data, vendor_data,
-		created_at, confirmed_at)
-		SELECT c.id, c.vendor_id, c.ext, c.promo, c.product, c.status, c.origin, c.source, c.qty, c.pm, c.pp, c.start, c.delayed, c.ends,
-			c.user_id, c.payer, c.fp, c.extra, c.owner, c.vdata, c.created, c.confirmed
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[],
-			$12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], $22::bigint[])
-			WITH ORDINALITY AS c(id, vendor_id, ext, promo, product, status, origin, source, qty, pm, pp, start, delayed, ends,
-				user_id, payer, fp, extra, owner, vdata, created, confirmed, ord)
-		ORDER BY c.ord`
-	bulkOrdersSQL = `INSERT INTO orders (id, vendor_id, number, customer_id, source, status, currency, subtotal, total, items,
-		payment_method, metadata, contract_id, created_at, updated_at)
-		SELECT o.id, o.vendor_id, o.number, o.customer_id, o.source, o.status, o.currency, o.subtotal, o.total, o.items, o.pm, o.meta,
-			o.contract, o.at, o.at
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[],
-			$11::text[], $12::text[], $13::text[], $14::bigint[])
-			WITH ORDINALITY AS o(id, vendor_id, number, customer_id, source, status, currency, subtotal, total, items, pm, meta, contract, at, ord)
-		ORDER BY o.ord`
-	bulkEventsSQL = `INSERT INTO events (id, vendor_id, seq, type, ordering_key, data, created_at)
-		SELECT e.id, e.vendor_id, e.seq, e.type, e.key, e.data, e.at
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-			WITH ORDINALITY AS e(id, vendor_id, seq, type, key, data, at, ord)
-		ORDER BY e.ord`
-	bulkDeliveriesSQL = `INSERT INTO deliveries (id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at)
-		SELECT d.id, d.vendor_id, d.endpoint_id, d.event_id, d.event_type, d.key, d.seq, 'pending',
-			CASE WHEN d.key = '' THEN 1 WHEN d.first = 0 THEN 0
-				WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed')) THEN 1
-				ELSE 0 END,
-			d.at, d.at, d.at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[])
-			WITH ORDINALITY AS d(id, vendor_id, endpoint_id, event_id, event_type, key, seq, first, at, ord)
-		ORDER BY d.ord`
+		created_at, confirmed_at`
+	eventInsertColumns    = `id, vendor_id, seq, type, ordering_key, data, created_at`
+	deliveryInsertColumns = `id, vendor_id, endpoint_id, event_id, event_type, ordering_key, seq, status, ready, next_attempt_at, created_at, updated_at`
+)
+
+// bulkInsert builds the bulk form of a table's row INSERT from the same column
+// list: INSERT INTO table (columns) SELECT … FROM unnest($1::type[], …) WITH
+// ORDINALITY … ORDER BY the ordinality, so that rows are inserted in the order they
+// were collected (events get their pos in sequence order). Each column takes the
+// next array parameter, of the PostgreSQL type types names for it, unless exprs
+// gives it an expression (over u.column and the extra arrays, named "name type",
+// which come last).
+func bulkInsert(table, columns string, types []string, exprs map[string]string, extra ...string) string {
+	cols := strings.Split(columns, ",")
+	var sel, arrays, names []string
+	param := 0
+	add := func(name, typ string) {
+		param++
+		arrays = append(arrays, fmt.Sprintf("$%d::%s[]", param, typ))
+		names = append(names, name)
+	}
+	t := 0
+	for _, c := range cols {
+		c = strings.TrimSpace(c)
+		if e, ok := exprs[c]; ok {
+			sel = append(sel, e)
+			continue
+		}
+		if t >= len(types) {
+			panic(fmt.Sprintf("sqlstore: bulk insert into %s: no type for column %s", table, c))
+		}
+		add(c, types[t])
+		t++
+		sel = append(sel, "u."+c)
+	}
+	if t != len(types) || len(exprs)+t != len(cols) {
+		panic(fmt.Sprintf("sqlstore: bulk insert into %s: %d columns, %d types, %d expressions", table, len(cols), len(types), len(exprs)))
+	}
+	for _, x := range extra {
+		name, typ, _ := strings.Cut(x, " ")
+		add(name, typ)
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(strings.Fields(columns), " ") + ")\n\tSELECT " + strings.Join(sel, ", ") +
+		"\n\tFROM unnest(" + strings.Join(arrays, ", ") + ")\n\t\tWITH ORDINALITY AS u(" + strings.Join(names, ", ") + ", ord)\n\tORDER BY u.ord"
+}
+
+// The bulk statements. A delivery that is not the first of its queue in this batch
+// is not a head; the first one is the head when the queue has no active delivery
+// before this statement (as insertDelivery).
+var (
+	bulkCustomersSQL = bulkInsert("customers", customerColumns,
+		[]string{"text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "bigint", "bigint"}, nil)
+	bulkContractsSQL = bulkInsert("contracts", contractInsertColumns,
+		[]string{"text", "text", "text", "text", "text", "text", "text", "text", "bigint", "text", "text",
+			"text", "text", "text", "text", "text", "text", "text", "text", "text", "bigint", "bigint"}, nil)
+	bulkOrdersSQL = bulkInsert("orders", orderColumns,
+		[]string{"text", "text", "bigint", "text", "text", "text", "text", "text", "text", "bigint", "bigint", "bigint",
+			"bigint", "bigint", "text", "text", "text", "text", "text", "text", "bigint", "bigint", "text"}, nil)
+	bulkEventsSQL     = bulkInsert("events", eventInsertColumns, []string{"text", "text", "bigint", "text", "text", "text", "bigint"}, nil)
+	bulkDeliveriesSQL = bulkInsert("deliveries", deliveryInsertColumns,
+		[]string{"text", "text", "text", "text", "text", "text", "bigint", "bigint"},
+		map[string]string{
+			"status": "'pending'",
+			"ready": `CASE WHEN u.ordering_key = '' THEN 1 WHEN u.first = 0 THEN 0
+				WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = u.endpoint_id AND x.ordering_key = u.ordering_key AND x.status IN ('pending', 'failed')) THEN 1
+				ELSE 0 END`,
+			"created_at": "u.next_attempt_at",
+			"updated_at": "u.next_attempt_at",
+		},
+		"first int")
 )
 
 // writeOut turns the collected rows into queued statements, in an order that keeps
@@ -275,20 +321,21 @@ func (p *pgTx) writeOut() {
 	b := p.bulk
 	add := func(q string, args ...any) { p.q = append(p.q, pgStmt{q: q, args: args, res: &pgResult{}}) }
 	if c := &b.cust; len(c.id) > 0 {
-		add(bulkCustomersSQL, c.id, c.vendor, c.email, c.full, c.first, c.last, c.phone, c.pub, c.addr, c.bill, c.extra, c.at)
+		add(bulkCustomersSQL, c.id, c.vendor, c.email, c.full, c.first, c.last, c.phone, c.pub, c.addr, c.bill, c.extra, c.at, c.at)
 	}
 	if c := &b.con; len(c.id) > 0 {
 		add(bulkContractsSQL, c.id, c.vendor, c.ext, c.promo, c.product, c.status, c.origin, c.source, c.qty, c.pm, c.pp,
 			c.start, c.delayed, c.ends, c.user, c.payer, c.fp, c.extra, c.owner, c.vdata, c.created, c.confirmed)
 	}
 	if o := &b.ord; len(o.id) > 0 {
-		add(bulkOrdersSQL, o.id, o.vendor, o.number, o.customer, o.source, o.status, o.currency, o.subtotal, o.total, o.items, o.pm, o.meta, o.contract, o.at)
+		add(bulkOrdersSQL, o.id, o.vendor, o.number, o.ext, o.customer, o.source, o.status, o.currency, o.date, o.subtotal, o.shipping, o.taxes,
+			o.discount, o.total, o.items, o.bill, o.ship, o.pm, o.dm, o.meta, o.created, o.updated, o.contract)
 	}
 	if e := &b.ev; len(e.id) > 0 {
 		add(bulkEventsSQL, e.id, e.vendor, e.seq, e.typ, e.key, e.data, e.at)
 	}
 	if d := &b.dlv; len(d.id) > 0 {
-		add(bulkDeliveriesSQL, d.id, d.vendor, d.endpoint, d.event, d.typ, d.key, d.seq, d.first, d.at)
+		add(bulkDeliveriesSQL, d.id, d.vendor, d.endpoint, d.event, d.typ, d.key, d.seq, d.at, d.first)
 	}
 	heads := b.heads
 	*b = pgBulk{heads: heads} // the slices now belong to the queued statements
