@@ -580,7 +580,7 @@ func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*
 		if err != nil {
 			return err
 		}
-		if err := tx.insertDelivery(endpointID, vendor, ev.ID, orderhub.EventEndpointTest, "", ev.Seq); err != nil {
+		if err := (queue{tx}).insertDelivery(endpointID, vendor, ev.ID, orderhub.EventEndpointTest, "", ev.Seq); err != nil {
 			return err
 		}
 		return tx.queryRow(`SELECT id FROM deliveries WHERE endpoint_id = $1 AND seq = $2`, endpointID, ev.Seq).Scan(&deliveryID)

@@ -251,7 +251,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhu
 		types = &s
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := tx.liveEndpoint(vendorID, id); err != nil {
+		if err := (queue{tx}).liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
 		if u.Kind != nil && *u.Kind == orderhub.EndpointWebhook {
@@ -279,7 +279,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhu
 }
 
 // liveEndpoint checks that an endpoint of the vendor exists and is not deleted.
-func (tx *Tx) liveEndpoint(vendorID, id string) error {
+func (tx queue) liveEndpoint(vendorID, id string) error {
 	var deleted sql.NullInt64
 	err := tx.queryRow(`SELECT deleted_at FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID).Scan(&deleted)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -308,7 +308,7 @@ func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret 
 		overlap = orderhub.DefaultSecretOverlap
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := tx.liveEndpoint(vendorID, id); err != nil {
+		if err := (queue{tx}).liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
 		var prev sql.NullString
@@ -358,7 +358,7 @@ func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, 
 // again) and it receives no new ones; enabling clears its failure streak.
 func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*orderhub.Endpoint, error) {
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := tx.liveEndpoint(vendorID, id); err != nil {
+		if err := (queue{tx}).liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
 		if enabled {
@@ -379,7 +379,7 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 		if reason == "" {
 			reason = "disabled by an operator"
 		}
-		return tx.disableEndpoint(id, reason)
+		return queue{tx}.disableEndpoint(id, reason)
 	})
 	if err != nil {
 		return nil, err
@@ -387,7 +387,7 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 	return db.GetEndpoint(ctx, vendorID, id)
 }
 
-func (tx *Tx) disableEndpoint(id, reason string) error {
+func (tx queue) disableEndpoint(id, reason string) error {
 	tx.endpointsChanged()
 	if _, err := tx.exec(`UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1`, id, reason, micros(tx.now)); err != nil {
 		return err
@@ -404,7 +404,7 @@ func (db *DB) DeleteEndpoint(ctx context.Context, vendorID, id, reason string) e
 		reason = "deleted by an operator"
 	}
 	return db.Write(ctx, func(tx *Tx) error {
-		if err := tx.liveEndpoint(vendorID, id); err != nil {
+		if err := (queue{tx}).liveEndpoint(vendorID, id); err != nil {
 			return err
 		}
 		return tx.deleteEndpoint(id, reason)
@@ -447,7 +447,7 @@ func typeMatches(types, typ string) bool {
 
 // insertDelivery adds a pending delivery, the head of its queue when the queue has no
 // other active delivery.
-func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) error {
+func (tx queue) insertDelivery(endpointID, vendorID, eventID, eventType, key string, seq int64) error {
 	if tx.pg.bulkOn() {
 		tx.pg.bulkDelivery(endpointID, vendorID, eventID, eventType, key, seq)
 		return nil
@@ -463,7 +463,7 @@ func (tx *Tx) insertDelivery(endpointID, vendorID, eventID, eventType, key strin
 
 // promote makes the lowest-seq active delivery of a queue its head, unless the queue
 // has a head already.
-func (tx *Tx) promote(endpointID, key string) error {
+func (tx queue) promote(endpointID, key string) error {
 	if key == "" {
 		return nil
 	}
@@ -477,7 +477,7 @@ func (tx *Tx) promote(endpointID, key string) error {
 // promoteAfter makes the next delivery of a queue its head after the head finished
 // (was delivered, went dead or was canceled). The finished delivery was the queue's
 // only head, so unlike promote there is no head to look for.
-func (tx *Tx) promoteAfter(endpointID, key string) error {
+func (tx queue) promoteAfter(endpointID, key string) error {
 	if key == "" {
 		return nil
 	}
@@ -489,7 +489,7 @@ func (tx *Tx) promoteAfter(endpointID, key string) error {
 
 // reorder puts a queue back in seq order after a replay: a head that is not in
 // flight steps back, and the lowest-seq active delivery becomes the head.
-func (tx *Tx) reorder(endpointID, key string) error {
+func (tx queue) reorder(endpointID, key string) error {
 	if key == "" {
 		return nil
 	}
@@ -609,12 +609,12 @@ func (db *DB) CompleteAndClaim(ctx context.Context, results []*orderhub.AttemptR
 	err := db.Write(ctx, func(tx *Tx) error {
 		rep, out = orderhub.CompleteReport{}, out[:0]
 		if len(results) > 0 {
-			if err := tx.complete(results, opt, &rep); err != nil {
+			if err := (queue{tx}).complete(results, opt, &rep); err != nil {
 				return err
 			}
 		}
 		if plan != nil {
-			return tx.claim(q, claim, plan, &out)
+			return queue{tx}.claim(q, claim, plan, &out)
 		}
 		return nil
 	})
@@ -676,7 +676,7 @@ func (p *claimPlan) empty() bool {
 	return true
 }
 
-func (tx *Tx) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*orderhub.ClaimedDelivery) error {
+func (tx queue) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*orderhub.ClaimedDelivery) error {
 	per := r.PerEndpoint
 	if per <= 0 {
 		per = p.hard
@@ -760,8 +760,8 @@ func (tx *Tx) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*or
 // keeps the key's order. They stay non-heads (ready = 0); the head's completion
 // promotes the next one as usual. A head with a lower-seq delivery waiting behind it
 // (replayed while the head was in flight) gets no followers: that one goes next.
-func (tx *Tx) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery, until time.Time) error {
-	return tx.w.d.follow(tx, &follower{r: r, until: until, now: micros(tx.now)}, heads)
+func (tx queue) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery, until time.Time) error {
+	return tx.w.d.follow(tx.Tx, &follower{r: r, until: until, now: micros(tx.now)}, heads)
 }
 
 // follower collects the followers of claimed heads (follow).
@@ -989,7 +989,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, results []*orderhub.Attemp
 	return rep, err
 }
 
-func (tx *Tx) complete(results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
+func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
 	now := micros(tx.now)
 	succeeded := map[string]bool{}
 	failed := map[string]bool{}
@@ -1206,7 +1206,7 @@ type lease struct {
 
 // heldDeliveries returns the leases of the deliveries of ids that are active and
 // leased. A claimer still holds a delivery when the lease is the one it got.
-func (tx *Tx) heldDeliveries(ids []string) (map[string]lease, error) {
+func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 	held := make(map[string]lease, len(ids))
 	err := tx.inChunks(ids, func(in string, args []any) error {
 		rows, err := tx.query(`SELECT id, locked_by, locked_until FROM deliveries WHERE id IN (`+in+`) AND status IN ('pending', 'failed')
@@ -1229,7 +1229,7 @@ func (tx *Tx) heldDeliveries(ids []string) (map[string]lease, error) {
 }
 
 // insertAttempts records the attempts of results (the released ones are none).
-func (tx *Tx) insertAttempts(results []*orderhub.AttemptResult) error {
+func (tx queue) insertAttempts(results []*orderhub.AttemptResult) error {
 	const cols, chunk = 9, 100
 	var b strings.Builder
 	args := make([]any, 0, cols*chunk)
@@ -1278,7 +1278,7 @@ func (tx *Tx) insertAttempts(results []*orderhub.AttemptResult) error {
 
 // inChunks calls f with "$k, …" placeholders for up to 500 of ids at a time and
 // the arguments: first extra (numbered from $1), then the ids.
-func (tx *Tx) inChunks(ids []string, f func(in string, args []any) error, extra ...any) error {
+func (tx queue) inChunks(ids []string, f func(in string, args []any) error, extra ...any) error {
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
@@ -1346,7 +1346,7 @@ func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhu
 		if err != nil {
 			return err
 		}
-		if err := tx.replayableEndpoint(endpointID); err != nil {
+		if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 			return err
 		}
 		now := micros(tx.now)
@@ -1361,7 +1361,7 @@ func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhu
 			next_attempt_at = $2, last_error = '', delivered_at = NULL, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 			return err
 		}
-		return tx.reorder(endpointID, key)
+		return queue{tx}.reorder(endpointID, key)
 	})
 	if err != nil {
 		return nil, err
@@ -1369,7 +1369,7 @@ func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhu
 	return db.GetDelivery(ctx, vendorID, id)
 }
 
-func (tx *Tx) replayableEndpoint(id string) error {
+func (tx queue) replayableEndpoint(id string) error {
 	var enabled int
 	var deleted sql.NullInt64
 	if err := tx.queryRow(`SELECT enabled, deleted_at FROM endpoints WHERE id = $1`, id).Scan(&enabled, &deleted); err != nil {
@@ -1417,10 +1417,10 @@ func (db *DB) replayBatchSize() int64 {
 func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int, error) {
 	var lo, hi sql.NullInt64
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
+		if err := (queue{tx}).liveEndpoint(vendorID, endpointID); err != nil {
 			return err
 		}
-		if err := tx.replayableEndpoint(endpointID); err != nil {
+		if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 			return err
 		}
 		return tx.queryRow(`SELECT MIN(seq), MAX(seq) FROM deliveries WHERE endpoint_id = $1 AND status = 'dead'`, endpointID).Scan(&lo, &hi)
@@ -1435,7 +1435,7 @@ func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int,
 		var next sql.NullInt64
 		err := db.Write(ctx, func(tx *Tx) error {
 			m = 0
-			if err := tx.replayableEndpoint(endpointID); err != nil {
+			if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 				return err
 			}
 			rows, err := tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
@@ -1448,7 +1448,7 @@ func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int,
 			if err != nil {
 				return err
 			}
-			if err := tx.reorderAll(endpointID, keys); err != nil {
+			if err := (queue{tx}).reorderAll(endpointID, keys); err != nil {
 				return err
 			}
 			// The next window starts at the next dead delivery, so sparse dead
@@ -1468,7 +1468,7 @@ func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int,
 }
 
 // reorderAll reorders the queues of keys after a replay (reorder).
-func (tx *Tx) reorderAll(endpointID string, keys map[string]bool) error {
+func (tx queue) reorderAll(endpointID string, keys map[string]bool) error {
 	for k := range keys {
 		if err := tx.reorder(endpointID, k); err != nil {
 			return err
@@ -1510,10 +1510,10 @@ func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, sinc
 	err := db.Write(ctx, func(tx *Tx) error {
 		targets = nil
 		if endpointID != "" {
-			if err := tx.liveEndpoint(vendorID, endpointID); err != nil {
+			if err := (queue{tx}).liveEndpoint(vendorID, endpointID); err != nil {
 				return err
 			}
-			if err := tx.replayableEndpoint(endpointID); err != nil {
+			if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 				return err
 			}
 			if vendorID == "" {
@@ -1575,11 +1575,11 @@ func (db *DB) replayEndpointSince(ctx context.Context, vendorID, endpointID stri
 		to := min(f+batch-1, last)
 		var m int
 		err := db.Write(ctx, func(tx *Tx) error {
-			if err := tx.replayableEndpoint(endpointID); err != nil {
+			if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 				return err
 			}
 			var err error
-			m, err = tx.replayWindowSince(vendorID, endpointID, since, f, to)
+			m, err = queue{tx}.replayWindowSince(vendorID, endpointID, since, f, to)
 			return err
 		})
 		if err != nil {
@@ -1593,7 +1593,7 @@ func (db *DB) replayEndpointSince(ctx context.Context, vendorID, endpointID stri
 // replayWindowSince replays the seqs from..to of an endpoint since a time: the
 // finished deliveries first, so that new ones queue behind them in seq order, then
 // deliveries for the matching events that have none.
-func (tx *Tx) replayWindowSince(vendorID, endpointID string, since time.Time, from, to int64) (int, error) {
+func (tx queue) replayWindowSince(vendorID, endpointID string, since time.Time, from, to int64) (int, error) {
 	n := 0
 	now := micros(tx.now)
 	var types string
@@ -1757,3 +1757,7 @@ func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]
 	}
 	return out, rows.Err()
 }
+
+// queue is a write transaction seen by the delivery queue: inserting, claiming,
+// completing and replaying deliveries, and what that does to their endpoints.
+type queue struct{ *Tx }

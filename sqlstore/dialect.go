@@ -108,7 +108,7 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 				return err
 			}
 		}
-		events, seqs := tx.events, tx.saveSeqs()
+		events, seqs := tx.events, outbox{tx}.saveSeqs()
 		err = safeCall(fn, tx)
 		if err == nil {
 			if !single {
@@ -119,13 +119,13 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 			return nil
 		}
 		tx.events = events
-		tx.restoreSeqs(seqs)
+		outbox{tx}.restoreSeqs(seqs)
 		tx.endpointsChanged() // the cache may have seen the request's own changes
 		if single {
 			if errorsIsRetry(err) && attempt == 0 {
 				// Without a savepoint the whole transaction has to start again.
 				w.rollback()
-				tx.resetSeqs()
+				outbox{tx}.resetSeqs()
 				if berr := w.begin(); berr != nil {
 					return berr
 				}

@@ -24,7 +24,7 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 		}
 	}
 	ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: orderingKey, Data: raw, CreatedAt: tx.now}
-	seq, err := tx.nextSeq(vendorID)
+	seq, err := outbox{tx}.nextSeq(vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 	}
 	tx.events++
 	if skipsFanout(typ) {
-		tx.directed(vendorID, ev.Seq) // its caller writes its one delivery
+		fanout{tx}.directed(vendorID, ev.Seq) // its caller writes its one delivery
 	} else if err := fanOut(tx, ev); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 // nextSeq returns the vendor's next event sequence number. The first use of a
 // vendor in a transaction reads (and on PostgreSQL locks) its row; the numbers are
 // then counted here and written back by flushSeqs before COMMIT.
-func (tx *Tx) nextSeq(vendorID string) (int64, error) { return tx.nextCount(vendorID, "event_seq") }
+func (tx outbox) nextSeq(vendorID string) (int64, error) { return tx.nextCount(vendorID, "event_seq") }
 
 // orderSeqKey is the key of a vendor's order numbers among the counted sequences.
 func orderSeqKey(vendorID string) string { return "order\x00" + vendorID }
@@ -55,7 +55,7 @@ func orderSeqKey(vendorID string) string { return "order\x00" + vendorID }
 // nextOrderNumber returns the vendor's next order number, counted like nextSeq (so
 // that optimistic batches number orders without a round trip).
 func (tx *Tx) nextOrderNumber(vendorID string) (int64, error) {
-	return tx.nextCount(orderSeqKey(vendorID), "order_seq")
+	return outbox{tx}.nextCount(orderSeqKey(vendorID), "order_seq")
 }
 
 // seqColumn returns the vendors column and the vendor of a counted-sequence key.
@@ -66,7 +66,7 @@ func seqColumn(key string) (column, vendorID string) {
 	return "event_seq", key
 }
 
-func (tx *Tx) nextCount(key, column string) (int64, error) {
+func (tx outbox) nextCount(key, column string) (int64, error) {
 	cur, err := tx.currentCount(key, column)
 	if err != nil {
 		return 0, err
@@ -79,12 +79,12 @@ func (tx *Tx) nextCount(key, column string) (int64, error) {
 // currentSeq returns the vendor's last event sequence number as this transaction
 // sees it (its own appends included).
 func (tx *Tx) currentSeq(vendorID string) (int64, error) {
-	return tx.currentCount(vendorID, "event_seq")
+	return outbox{tx}.currentCount(vendorID, "event_seq")
 }
 
 // currentCount returns a counted sequence as this transaction sees it. Reading a
 // vendor's event sequence also reads its fan-out position (fanout.go).
-func (tx *Tx) currentCount(key, column string) (int64, error) {
+func (tx outbox) currentCount(key, column string) (int64, error) {
 	if tx.seqs == nil {
 		tx.seqs, tx.seqBase = map[string]int64{}, map[string]int64{}
 	}
@@ -106,7 +106,7 @@ func (tx *Tx) currentCount(key, column string) (int64, error) {
 		}
 		tx.seqBase[key] = base
 		if events {
-			tx.setFanBase(vendorID, f)
+			fanout{tx.Tx}.setFanBase(vendorID, f)
 		}
 	}
 	return base, nil
@@ -120,7 +120,7 @@ type seqState struct {
 
 // saveSeqs and restoreSeqs keep the counted sequences (and fan-out positions) in
 // step with a savepoint.
-func (tx *Tx) saveSeqs() seqState {
+func (tx outbox) saveSeqs() seqState {
 	var s seqState
 	if len(tx.seqs) > 0 {
 		s.seqs = maps.Clone(tx.seqs)
@@ -131,7 +131,7 @@ func (tx *Tx) saveSeqs() seqState {
 	return s
 }
 
-func (tx *Tx) restoreSeqs(saved seqState) {
+func (tx outbox) restoreSeqs(saved seqState) {
 	if len(tx.seqs) > 0 || saved.seqs != nil {
 		tx.seqs = saved.seqs
 		if tx.seqs == nil {
@@ -144,11 +144,11 @@ func (tx *Tx) restoreSeqs(saved seqState) {
 }
 
 // resetSeqs forgets everything after a rolled-back transaction.
-func (tx *Tx) resetSeqs() { tx.seqs, tx.seqBase, tx.fan, tx.fanBase = nil, nil, nil, nil }
+func (tx outbox) resetSeqs() { tx.seqs, tx.seqBase, tx.fan, tx.fanBase = nil, nil, nil, nil }
 
 // flushSeqs writes the advanced sequences back, once per vendor and sequence; a
 // vendor's event sequence goes with its fan-out position.
-func (tx *Tx) flushSeqs() error {
+func (tx outbox) flushSeqs() error {
 	for k, base := range tx.seqBase {
 		cur, ok := tx.seqs[k]
 		if !ok {
@@ -156,7 +156,7 @@ func (tx *Tx) flushSeqs() error {
 		}
 		column, v := seqColumn(k)
 		if column == "event_seq" {
-			f := tx.fanAt(v)
+			f := fanout{tx.Tx}.fanAt(v)
 			if cur == base && f == tx.fanBase[v] {
 				continue
 			}
@@ -202,3 +202,7 @@ func (db *DB) ListEvents(ctx context.Context, f orderhub.EventFilter) ([]*orderh
 	}
 	return out, rows.Err()
 }
+
+// outbox is a write transaction seen as the event log: the events it writes and the
+// vendors' counted sequences (event and order numbers) it hands out and writes back.
+type outbox struct{ *Tx }

@@ -62,7 +62,7 @@ type fanPos struct {
 	after string
 }
 
-func (tx *Tx) setFanBase(vendorID string, f fanPos) {
+func (tx fanout) setFanBase(vendorID string, f fanPos) {
 	if tx.fanBase == nil {
 		tx.fanBase = map[string]fanPos{}
 	}
@@ -71,14 +71,14 @@ func (tx *Tx) setFanBase(vendorID string, f fanPos) {
 
 // fanAt is the vendor's progress as this transaction sees it (the vendor's row must
 // have been read: currentSeq).
-func (tx *Tx) fanAt(vendorID string) fanPos {
+func (tx fanout) fanAt(vendorID string) fanPos {
 	if f, ok := tx.fan[vendorID]; ok {
 		return f
 	}
 	return tx.fanBase[vendorID]
 }
 
-func (tx *Tx) setFan(vendorID string, f fanPos) {
+func (tx fanout) setFan(vendorID string, f fanPos) {
 	if tx.fan == nil {
 		tx.fan = map[string]fanPos{}
 	}
@@ -86,7 +86,7 @@ func (tx *Tx) setFan(vendorID string, f fanPos) {
 }
 
 // level reports whether every event of the vendor before seq has its deliveries.
-func (tx *Tx) level(vendorID string, seq int64) bool {
+func (tx fanout) level(vendorID string, seq int64) bool {
 	f := tx.fanAt(vendorID)
 	return f.after == "" && f.seq == seq-1
 }
@@ -96,8 +96,8 @@ func (tx *Tx) level(vendorID string, seq int64) bool {
 // otherwise nothing — the expander will do it.
 func fanOut(tx *Tx, ev *orderhub.Event) error {
 	k := tx.w.db.inlineFanout
-	if k >= 0 && tx.level(ev.VendorID, ev.Seq) {
-		eps, err := tx.liveEndpoints(ev.VendorID)
+	if k >= 0 && (fanout{tx}).level(ev.VendorID, ev.Seq) {
+		eps, err := fanout{tx}.liveEndpoints(ev.VendorID)
 		if err != nil {
 			return err
 		}
@@ -106,11 +106,11 @@ func fanOut(tx *Tx, ev *orderhub.Event) error {
 				if !typeMatches(ep.types, ev.Type) {
 					continue
 				}
-				if err := tx.insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+				if err := (queue{tx}).insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
 					return err
 				}
 			}
-			tx.setFan(ev.VendorID, fanPos{seq: ev.Seq})
+			fanout{tx}.setFan(ev.VendorID, fanPos{seq: ev.Seq})
 			return nil
 		}
 	}
@@ -120,7 +120,7 @@ func fanOut(tx *Tx, ev *orderhub.Event) error {
 
 // directed records an event appended with its one delivery written by the caller
 // (a forwarded SALESmanago request, a test event): there is nothing to expand.
-func (tx *Tx) directed(vendorID string, seq int64) {
+func (tx fanout) directed(vendorID string, seq int64) {
 	if tx.level(vendorID, seq) {
 		tx.setFan(vendorID, fanPos{seq: seq})
 		return
@@ -174,13 +174,13 @@ func (db *DB) expandStep(ctx context.Context, budget int, shares bool) (fanStep,
 	var wait time.Duration
 	took, commit, err := db.w.background(ctx, func(tx *Tx) error {
 		vendor, inserted, wait = "", 0, 0
-		v, w, err := tx.nextBacklog(db.fanLast, rest)
+		v, w, err := fanout{tx}.nextBacklog(db.fanLast, rest)
 		if err != nil || v == "" {
 			wait = w
 			return err
 		}
 		vendor = v
-		if inserted, err = tx.expand(v, budget); err != nil {
+		if inserted, err = (fanout{tx}).expand(v, budget); err != nil {
 			return err
 		}
 		// Run the queued statements now (PostgreSQL pipelines them), so that the
@@ -246,7 +246,7 @@ func (db *DB) FanoutWriterTime() time.Duration { return time.Duration(db.fanWrit
 // nextBacklog returns the first vendor with a backlog after the one served last
 // (wrapping around) that is not resting, or "" and how long until the first
 // resting one may go on (0: no vendor has a backlog).
-func (tx *Tx) nextBacklog(after string, rest map[string]time.Time) (string, time.Duration, error) {
+func (tx fanout) nextBacklog(after string, rest map[string]time.Time) (string, time.Duration, error) {
 	if len(rest) == 0 {
 		for {
 			var id string
@@ -309,7 +309,7 @@ type fanEndpoint struct {
 
 // expand expands the vendor's backlog in seq order, reading and writing at most
 // budget rows, and records how far it got.
-func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
+func (tx fanout) expand(vendorID string, budget int) (inserted int, err error) {
 	cur, err := tx.currentSeq(vendorID)
 	if err != nil {
 		return 0, err
@@ -317,7 +317,7 @@ func (tx *Tx) expand(vendorID string, budget int) (inserted int, err error) {
 	f := tx.fanAt(vendorID)
 	// On PostgreSQL the step's deliveries go in one INSERT … SELECT FROM unnest(…)
 	// (one statement instead of one per row); SQLite, in process, inserts row by row.
-	ins := tx.w.d.deliveryInserter(tx, vendorID)
+	ins := tx.w.d.deliveryInserter(tx.Tx, vendorID)
 	add := func(endpointID string, ev *orderhub.Event) error {
 		inserted++
 		return ins.add(endpointID, ev)
@@ -459,7 +459,7 @@ const expandDeliverySQL = `INSERT INTO deliveries (` + deliveryInsertColumns + `
 	ON CONFLICT (endpoint_id, seq) DO NOTHING`
 
 // backlog returns up to n events of the vendor after seq, in seq order.
-func (tx *Tx) backlog(vendorID string, seq int64, n int) ([]*orderhub.Event, error) {
+func (tx fanout) backlog(vendorID string, seq int64, n int) ([]*orderhub.Event, error) {
 	rows, err := tx.query(`SELECT id, type, ordering_key, seq FROM events WHERE vendor_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, vendorID, seq, n)
 	if err != nil {
 		return nil, err
@@ -477,7 +477,7 @@ func (tx *Tx) backlog(vendorID string, seq int64, n int) ([]*orderhub.Event, err
 }
 
 // endpointChunk returns up to n live endpoints of the vendor with ids after after.
-func (tx *Tx) endpointChunk(vendorID, after string, n int) ([]fanEndpoint, error) {
+func (tx fanout) endpointChunk(vendorID, after string, n int) ([]fanEndpoint, error) {
 	rows, err := tx.query(`SELECT id, event_types, from_seq FROM endpoints WHERE vendor_id = $1 AND deleted_at IS NULL AND id > $2 AND enabled = 1
 		ORDER BY id LIMIT $3`, vendorID, after, n)
 	if err != nil {
@@ -579,3 +579,7 @@ func (db *DB) fanoutLoop() {
 		}
 	}
 }
+
+// fanout is a write transaction seen by fan-out: the vendors' fan-out positions,
+// their cached targets, and the expander's steps.
+type fanout struct{ *Tx }

@@ -57,7 +57,7 @@ func TestExpanderSharesPerVendor(t *testing.T) {
 		var wait time.Duration
 		if err := db.Write(ctx, func(tx *Tx) error {
 			var err error
-			v, wait, err = tx.nextBacklog(first, rest)
+			v, wait, err = fanout{tx}.nextBacklog(first, rest)
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -172,7 +172,7 @@ func (t *orderTx) SalesmanagoAccountState(vendorID, accountID string) (bool, boo
 }
 
 func (t *orderTx) InsertDelivery(endpointID string, ev *orderhub.Event) (string, error) {
-	if err := t.tx().insertDelivery(endpointID, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
+	if err := (queue{t.tx()}).insertDelivery(endpointID, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
 		return "", err
 	}
 	var id string

@@ -393,7 +393,7 @@ func (p *pgTx) prefetch(batch []*writeReq) error {
 					return err
 				}
 				tx.seqBase[v], tx.seqBase[orderSeqKey(v)] = seq, orders
-				tx.setFanBase(v, f)
+				fanout{tx}.setFanBase(v, f)
 			}
 			return rows.Err()
 		})
@@ -507,7 +507,7 @@ func (p *pgTx) cacheCustomer(prev, c *orderhub.Customer) {
 // failed, or a statement failed; the batch then goes to the careful path.
 func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean bool) {
 	p := &tx.pg
-	events, seqs, writes := tx.events, tx.saveSeqs(), p.writes
+	events, seqs, writes := tx.events, outbox{tx}.saveSeqs(), p.writes
 	p.err = nil
 	p.optimistic = true
 	err = safeCall(fn, tx)
@@ -522,7 +522,7 @@ func (w *writer) runOptimistic(tx *Tx, fn func(*Tx) error) (err error, clean boo
 		return err, false
 	}
 	tx.events = events
-	tx.restoreSeqs(seqs)
+	outbox{tx}.restoreSeqs(seqs)
 	return err, true
 }
 
@@ -566,7 +566,7 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 		tx.pg.dropOptimistic()
 		errs[i] = w.runOne(tx, r.fn, false)
 	}
-	if err := tx.flushSeqs(); err != nil {
+	if err := (outbox{tx}).flushSeqs(); err != nil {
 		return w.abandon(tx, "event sequence")
 	}
 	if err := w.commit(tx); err != nil {

@@ -107,7 +107,7 @@ type endpointTarget struct{ id, types string }
 // fanned out): every write that may change a vendor's fan-out targets calls
 // endpointsChanged, a request rolled back forgets it, and nobody else writes while
 // the transaction holds the writer (SQLite's write lock, PostgreSQL's writer lock).
-func (tx *Tx) liveEndpoints(vendorID string) ([]endpointTarget, error) {
+func (tx fanout) liveEndpoints(vendorID string) ([]endpointTarget, error) {
 	if eps, ok := tx.targets[vendorID]; ok {
 		return eps, nil
 	}
@@ -265,7 +265,7 @@ func (w *writer) runOnePG(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			p.queue("SAVEPOINT req")
 			p.spOpen = false
 		}
-		events, seqs := tx.events, tx.saveSeqs()
+		events, seqs := tx.events, outbox{tx}.saveSeqs()
 		p.err = nil
 		err = safeCall(fn, tx)
 		if ferr := p.flush(); err == nil {
@@ -280,13 +280,13 @@ func (w *writer) runOnePG(tx *Tx, fn func(*Tx) error, single bool) (err error) {
 			return nil
 		}
 		tx.events = events
-		tx.restoreSeqs(seqs)
+		outbox{tx}.restoreSeqs(seqs)
 		tx.endpointsChanged() // the cache may have seen the request's own changes
 		if single {
 			if errors.Is(err, errRetry) && attempt == 0 {
 				// Without a savepoint the whole transaction has to start again.
 				w.rollback()
-				tx.resetSeqs()
+				outbox{tx}.resetSeqs()
 				if berr := w.begin(); berr != nil {
 					return berr
 				}

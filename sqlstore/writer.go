@@ -238,7 +238,7 @@ func (w *writer) run(batch []*writeReq) {
 			return
 		}
 	}
-	if err := tx.flushSeqs(); err != nil {
+	if err := (outbox{tx}).flushSeqs(); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("event sequence: %w", err), start)
 		if !w.healthy() {
