@@ -38,13 +38,9 @@ import (
 	"orderhub/netguard"
 )
 
-// Store is what the engine needs from the database (implemented by *sqlstore.DB).
-type Store interface {
-	OnCommit(func())
-	CompleteAndClaim(ctx context.Context, rs []*orderhub.AttemptResult, opt orderhub.CompleteOptions, claim *orderhub.ClaimRequest) (orderhub.CompleteReport, []*orderhub.ClaimedDelivery, error)
-	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
-	DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, error)
-}
+// Store is what the engine needs from the database: orderhub.DeliveryQueue
+// (implemented by *sqlstore.DB, and in memory by package deliverytest).
+type Store = orderhub.DeliveryQueue
 
 // DefaultSchedule is Svix's: the first attempt at once, then retries after 5 s, 5 min,
 // 30 min, 2 h, 5 h, 10 h and 10 h; after the eighth failed attempt a delivery is dead.
@@ -261,7 +257,7 @@ func (e *Engine) Wake() {
 // dispatcher owns the process's share of the queue. One goroutine runs it; workers
 // report to it, and it alternates one write transaction at a time with the store:
 // record the attempts finished since the last one, then claim as many deliveries as
-// there are free slots (sqlstore.CompleteAndClaim). While a write runs, finished
+// there are free slots (orderhub.CompleteAndClaim). While a write runs, finished
 // attempts accumulate for the next one, so batches grow with the load.
 type dispatcher struct {
 	e          *Engine
