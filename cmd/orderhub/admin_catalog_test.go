@@ -21,16 +21,27 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func TestAdminCatalogCommands(t *testing.T) {
-	dsn := migratedDSN(t)
-	mustRun := func(args ...string) string {
+// adminCLI returns the admin commands of the database dsn: cli runs one; must runs
+// one that has to succeed and returns its stdout.
+func adminCLI(t *testing.T, dsn string) (cli func(args ...string) (string, string, error), must func(args ...string) string) {
+	cli = func(args ...string) (string, string, error) {
 		t.Helper()
-		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		out, errOut, err := cli(args...)
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, errOut)
 		}
 		return out
 	}
+	return cli, must
+}
+
+func TestAdminCatalogCommands(t *testing.T) {
+	dsn := migratedDSN(t)
+	_, mustRun := adminCLI(t, dsn)
 	mustRun("vendors", "create", "--id", "acme", "--name", "Acme")
 	mustRun("products", "create", "--vendor", "acme", "--id", "daily", "--name", "Daily")
 	mustRun("purchase-options", "create", "--vendor", "acme", "--product", "daily", "--id", "m", "--name", "Monthly", "--price", "99", "--currency", "sek", "--billing-period", "month")

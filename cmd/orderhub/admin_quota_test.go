@@ -13,18 +13,7 @@ import (
 // `orderhub admin quotas show|set` change the overrides the API enforces.
 func TestAdminQuotaCommands(t *testing.T) {
 	dsn := migratedDSN(t)
-	cli := func(args ...string) (string, string, error) {
-		t.Helper()
-		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, errOut)
-		}
-		return out
-	}
+	cli, must := adminCLI(t, dsn)
 	must("vendors", "create", "--id", "acme")
 	out := must("quotas", "show", "--vendor", "acme")
 	if !strings.Contains(out, "QUOTA") || !strings.Contains(out, "webhookEndpoints") || !strings.Contains(out, "(busiest user)") {

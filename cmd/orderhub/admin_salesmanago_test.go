@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -113,29 +112,7 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 // The demo connects its vendor to a fake SALESmanago started in-process: a vendor
 // order shows up there as a contact and a PURCHASE event, and seed 002's API works.
 func TestDemoSyncsToFakeSalesmanago(t *testing.T) {
-	credsFile := filepath.Join(t.TempDir(), "creds.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	stdout := &syncBuffer{}
-	go func() {
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--print-credentials", credsFile},
-			func(string) string { return "" }, stdout, &syncBuffer{})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var creds demoCredentials
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), "salesmanago_fake_requests") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not start: %s", stdout.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	creds := startDemo(t, "salesmanago_fake_requests")
 	requests, _ := creds.Extra["salesmanago_fake_requests"].(string)
 	if requests == "" || creds.Extra["salesmanago_group_key"] != "demo" {
 		t.Fatalf("no fake SALESmanago in the demo credentials: %+v", creds.Extra)

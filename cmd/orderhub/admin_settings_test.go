@@ -14,18 +14,7 @@ import (
 // changes (package manage), refuse what it refuses and are audited as the CLI.
 func TestAdminSettingsCommands(t *testing.T) {
 	dsn := migratedDSN(t)
-	cli := func(args ...string) (string, string, error) {
-		t.Helper()
-		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errOut, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, errOut)
-		}
-		return out
-	}
+	cli, must := adminCLI(t, dsn)
 	must("vendors", "create", "--id", "acme", "--name", "Acme")
 	if _, _, err := cli("vendors", "update", "--id", "acme", "--frame-ancestors", "shop.example"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("a bad origin: %v", err)

@@ -83,29 +83,7 @@ func TestAdminYespoCommands(t *testing.T) {
 // The demo connects its vendor to a fake Yespo started in-process, and serve's
 // delivery engine forwards the demo's orders to it.
 func TestDemoForwardsToFakeYespo(t *testing.T) {
-	credsFile := filepath.Join(t.TempDir(), "creds.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	stdout := &syncBuffer{}
-	go func() {
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--print-credentials", credsFile},
-			func(string) string { return "" }, stdout, &syncBuffer{})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var creds demoCredentials
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), "yespo_fake_state") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not start: %s", stdout.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	creds := startDemo(t, "yespo_fake_state")
 	state, _ := creds.Extra["yespo_fake_state"].(string)
 	if state == "" {
 		t.Fatalf("no fake Yespo in the demo credentials: %+v", creds.Extra)
@@ -142,5 +120,35 @@ func TestDemoForwardsToFakeYespo(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the fake Yespo did not get the order:\n%s", b)
 		}
+	}
+}
+
+// startDemo runs `orderhub demo` (on a free port, a fresh database) until the test
+// ends, and returns its credentials once its output says ready (the line of the
+// fake connector the test needs).
+func startDemo(t *testing.T, ready string) demoCredentials {
+	t.Helper()
+	credsFile := filepath.Join(t.TempDir(), "creds.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	stdout := &syncBuffer{}
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), "--print-credentials", credsFile},
+			func(string) string { return "" }, stdout, &syncBuffer{})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	var creds demoCredentials
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if b, err := os.ReadFile(credsFile); err == nil && json.Unmarshal(b, &creds) == nil && strings.Contains(stdout.String(), ready) {
+			return creds
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not start: %s", stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
