@@ -59,7 +59,7 @@ func newBed(t testing.TB) *bed {
 		t.Fatal(err)
 	}
 	b.DB = db
-	srv, err := httpapi.NewServer(ctx, httpapi.Config{DB: db, Registry: prometheus.NewRegistry(), Guard: netguard.New(netguard.Options{AllowPrivate: true}),
+	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), Guard: netguard.New(netguard.Options{AllowPrivate: true}),
 		Now: func() time.Time { return time.Now().Add(time.Duration(b.Skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	}
 	guard := netguard.New(opt)
 	yc := yespo.NewConnector(db, sealer, guard.Client())
-	srv, err := httpapi.NewServer(ctx, httpapi.Config{DB: db, Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
+	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
 		Salesmanago: httpapi.SalesmanagoOptions{Sealer: sealer}})
 	if err != nil {
 		t.Fatal(err)

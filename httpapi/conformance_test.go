@@ -37,7 +37,7 @@ func withYespoAccount(t *testing.T, h *testHub) {
 		t.Fatal(err)
 	}
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}

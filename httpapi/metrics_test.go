@@ -18,7 +18,7 @@ func TestMetricsToken(t *testing.T) {
 	h := newTestHub(t)
 	h.jsonReq("GET", "/metrics", "", nil).expect(200, "") // open by default
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, MetricsToken: "s3cret-metrics"})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, MetricsToken: "s3cret-metrics"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -327,7 +327,7 @@ func secondInstance(t *testing.T, dsn string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: db, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), OpenAPIJSON: spec})
 	if err != nil {
 		t.Fatal(err)
 	}

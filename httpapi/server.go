@@ -19,7 +19,6 @@ import (
 	"orderhub"
 	"orderhub/netguard"
 	"orderhub/sealing"
-	"orderhub/sqlstore"
 )
 
 // MaxBodyBytes bounds request bodies (1 MiB).
@@ -27,12 +26,9 @@ const MaxBodyBytes = 1 << 20
 
 // Config holds a Server's dependencies.
 type Config struct {
-	// Store is the store by domain (cmd wires sqlstore's, with package hub's
-	// services where they apply). When it is unset, DB's is used.
-	Store orderhub.Store
-	// DB is the store as sqlstore's concrete type: the admin handlers' until they
-	// use Store (and Store's default).
-	DB       *sqlstore.DB
+	// Store is the store by domain (cmd wires sqlstore's, db.Store(), with package
+	// hub's services where they apply).
+	Store    orderhub.Store
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	// Now returns the current time (tests inject a clock). Default time.Now.
@@ -62,13 +58,9 @@ type Config struct {
 // clock. Server embeds it; each surface's handler type (vendorAPI, salesmanagoAPI,
 // zapierAPI, …) points to the Server's.
 type base struct {
-	// store is the store by domain (orderhub.Store): what the handlers use.
-	store orderhub.Store
-	// db is the same store as sqlstore's concrete type, for the admin handlers
-	// (admin*.go) until they use store too.
-	db  *sqlstore.DB
-	log *slog.Logger
-	now func() time.Time
+	store orderhub.Store // the store by domain
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 // Server is orderhub's HTTP handler: it builds the surfaces' handler types, routes
@@ -94,8 +86,8 @@ type Server struct {
 // NewServer builds the handler. It loads (or creates on first start) the token
 // signing key from the database, so every process and restart signs alike.
 func NewServer(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.DB == nil {
-		return nil, errors.New("httpapi: no database")
+	if st := cfg.Store; st.Orders == nil || st.Catalog == nil || st.Tenants == nil || st.Connectors == nil || st.Deliveries == nil || st.Admin == nil || st.Ops == nil {
+		return nil, errors.New("httpapi: no database (Config.Store has an unset domain)")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -119,20 +111,17 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Sealer = &sealing.Sealer{}
 	}
 	st := cfg.Store
-	if st.Orders == nil {
-		st = cfg.DB.Store()
-	}
 	key, err := loadSigningKey(ctx, st.Tenants, cfg.Sealer, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
 	s := &Server{
-		base: base{store: st, db: cfg.DB, log: cfg.Logger, now: cfg.Now}, mux: http.NewServeMux(),
+		base: base{store: st, log: cfg.Logger, now: cfg.Now}, mux: http.NewServeMux(),
 		openapi: cfg.OpenAPIJSON, access: cfg.AccessLog, reg: cfg.Registry, yespo: cfg.Yespo,
 		sm: cfg.Salesmanago, guard: cfg.Guard, metricsToken: cfg.MetricsToken,
 	}
 	s.tokens = newTokenService(st.Tenants, key, cfg.TokenTTL, cfg.Now)
-	s.admins = newAdminAuth(cfg.DB, cfg.Now)
+	s.admins = newAdminAuth(st.Tenants, cfg.Now)
 	s.promos = &promoCache{db: st.Tenants, now: cfg.Now}
 	s.metrics = newHTTPMetrics(cfg.Registry)
 	st.Ops.SetBatchObserver(s.metrics.observeBatch)

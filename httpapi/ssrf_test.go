@@ -40,7 +40,7 @@ func internalService(t *testing.T) (*httptest.Server, *atomic.Int32) {
 func refusingServer(t *testing.T, h *testHub, guard *netguard.Guard, conn *yespo.Connector) {
 	t.Helper()
 	spec, _ := docs.OpenAPIJSON()
-	cfg := httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: guard}
+	cfg := httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: guard}
 	if conn != nil {
 		cfg.Yespo = conn
 	}

@@ -174,7 +174,7 @@ func (h *testHub) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: db.Store(), DB: db, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: db.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	}
 	conn := yespo.NewConnector(h.DB, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{DB: h.DB, Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	apiCfg := httpapi.Config{
-		DB: db, Store: st, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(), MetricsToken: cfg.metricsToken,
+		Store: st, Logger: log, Registry: reg, AccessLog: cfg.accessLog, OpenAPIJSON: openAPIJSON(), MetricsToken: cfg.metricsToken,
 	}
 	apiCfg.Sealer = sealer
 	guard, err := outboundGuard(cfg.delivery)
