@@ -168,3 +168,17 @@ func TestVendorOrderCustomers(t *testing.T) {
 		t.Fatalf("%d customers, %+v", len(f.customers), f.customers[c.UserID])
 	}
 }
+
+// A vendor order names what its rule looks up — the vendor, its externalOrderId and
+// the customers' e-mails — so that the store's writer can read them for a whole
+// batch up front (PostgreSQL's optimistic path).
+func TestPlaceVendorOrderHint(t *testing.T) {
+	f := newFake()
+	o := vendorOrder("E1", "u@example.com", true)
+	o.Owner = &orderhub.Person{Email: "payer@example.com"}
+	place(t, f, o)
+	h := f.hints[0]
+	if h.VendorID != "acme" || !slices.Equal(h.ExternalOrderIDs, []string{"E1"}) || !slices.Equal(h.Emails, []string{"u@example.com", "payer@example.com"}) {
+		t.Fatalf("hint %+v", h)
+	}
+}

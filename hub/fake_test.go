@@ -30,6 +30,7 @@ type fakeTx struct {
 	dlv       map[string]string                 // delivery id → endpoint
 	ignored   map[string]*orderhub.IgnoredEvent // by fingerprint
 	events    []*orderhub.Event
+	hints     []orderhub.WriteHint // of each WriteTx
 	writes    int
 }
 
@@ -48,7 +49,8 @@ func newFake() *fakeTx {
 
 // WriteTx runs fn at once; a failed fn's writes are not undone (the tests look
 // at successful writes only, or at nothing written).
-func (f *fakeTx) WriteTx(_ context.Context, _ orderhub.WriteHint, fn func(orderhub.OrderTx) error) error {
+func (f *fakeTx) WriteTx(_ context.Context, hint orderhub.WriteHint, fn func(orderhub.OrderTx) error) error {
+	f.hints = append(f.hints, hint)
 	return fn(f)
 }
 
