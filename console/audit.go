@@ -29,7 +29,7 @@ func (c *pageViews) handleAudit(w http.ResponseWriter, r *http.Request) {
 	var problems []string
 	text := func(name string) string {
 		v := strings.TrimSpace(q.Get(name))
-		if !validText(v) || len(v) > 200 {
+		if !orderhub.IsLineText(v) || len(v) > 200 {
 			problems = append(problems, name+" is not a valid filter")
 			return ""
 		}

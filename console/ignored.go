@@ -15,7 +15,7 @@ func (c *pageViews) handleIgnored(w http.ResponseWriter, r *http.Request) {
 	}
 	vendor := vendorParam(r, vs)
 	reason := r.URL.Query().Get("reason")
-	if !validText(reason) || len(reason) > 100 {
+	if !orderhub.IsLineText(reason) || len(reason) > 100 {
 		reason = ""
 	}
 	data := map[string]any{"Vendor": vendor, "Reason": reason}

@@ -48,7 +48,7 @@ func loginChange(r *http.Request, action string, u *orderhub.ConsoleUser) *order
 // loginUser returns the console user the login form names, nil when there is none.
 func (c *console) loginUser(r *http.Request) *orderhub.ConsoleUser {
 	name := r.PostForm.Get("username")
-	if name == "" || len(name) > 64 || !validText(name) {
+	if name == "" || len(name) > 64 || !orderhub.IsLineText(name) {
 		return nil
 	}
 	u, err := c.store.Admin.GetConsoleUser(r.Context(), name)

@@ -307,7 +307,7 @@ func (c *catalogForms) handleEditMapping(w http.ResponseWriter, r *http.Request)
 	}
 	q := r.URL.Query()
 	sku, poID := q.Get("sku"), q.Get("poId")
-	if !validText(sku) || !validText(poID) {
+	if !orderhub.IsLineText(sku) || !orderhub.IsLineText(poID) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
 		return
 	}
@@ -326,7 +326,7 @@ func (c *catalogForms) handleUpdateMapping(w http.ResponseWriter, r *http.Reques
 	}
 	f := &mappingForm{ProductMapping: mappingFromForm(r, vendor)}
 	// The mapping must exist (in the session's vendor) before its form is shown again.
-	if !validText(f.SKU) || !validText(f.POID) {
+	if !orderhub.IsLineText(f.SKU) || !orderhub.IsLineText(f.POID) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such mapping.")
 		return
 	}

@@ -148,7 +148,7 @@ func (c *userForms) userRefused(w http.ResponseWriter, r *http.Request, f *userF
 // managedUser reads the console user named by the path.
 func (c *userForms) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub.ConsoleUser, bool) {
 	name := r.PathValue("username")
-	if name == "" || len(name) > 64 || !validText(name) {
+	if name == "" || len(name) > 64 || !orderhub.IsLineText(name) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such console user.")
 		return nil, false
 	}

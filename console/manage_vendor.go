@@ -141,7 +141,7 @@ func (c *vendorForms) managedPromo(w http.ResponseWriter, r *http.Request) (*ord
 	vendor, code := r.PathValue("vendor"), r.PathValue("code")
 	var p *orderhub.PromoCode
 	var err error = orderhub.Errorf(orderhub.ENotFound, "Promo code %q of vendor %q not found.", code, vendor)
-	if validText(vendor) && validText(code) && mayShow(r, vendor) {
+	if orderhub.IsLineText(vendor) && orderhub.IsLineText(code) && mayShow(r, vendor) {
 		p, err = c.store.Tenants.AdminGetPromoCode(r.Context(), vendor, code)
 	}
 	if err != nil {

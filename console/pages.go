@@ -212,7 +212,7 @@ type searchView struct {
 func (c *pageViews) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	v := &searchView{Q: q}
-	if q == "" || len(q) > 300 || !validText(q) {
+	if q == "" || len(q) > 300 || !orderhub.IsLineText(q) {
 		if q != "" {
 			v.Q = ""
 		}
@@ -268,13 +268,10 @@ func (c *pageViews) handleSearch(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "search", &view{Title: "Search: " + q, Nav: "search", Data: v})
 }
 
-// validText: query values and ids are line text (text.go).
-func validText(s string) bool { return orderhub.IsLineText(s) }
-
 // pathID returns the {id} path value, or renders not found.
 func (c *console) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
-	if id == "" || len(id) > 200 || !validText(id) {
+	if id == "" || len(id) > 200 || !orderhub.IsLineText(id) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such record.")
 		return "", false
 	}
@@ -427,7 +424,7 @@ func isConnector(kind string) bool {
 
 func (c *pageViews) handleEndpoints(w http.ResponseWriter, r *http.Request) {
 	vendor := r.URL.Query().Get("vendor")
-	if !validText(vendor) {
+	if !orderhub.IsLineText(vendor) {
 		vendor = ""
 	}
 	eps, err := c.store.Deliveries.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendor})
@@ -614,7 +611,7 @@ func (c *pageViews) handleReplay(w http.ResponseWriter, r *http.Request) {
 func (c *pageViews) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := orderhub.DeliveryFilter{Status: orderhub.DeliveryDead, Limit: 200}
-	if v := r.URL.Query().Get("vendor"); validText(v) {
+	if v := r.URL.Query().Get("vendor"); orderhub.IsLineText(v) {
 		f.VendorID = v
 	}
 	ds, err := c.store.Deliveries.ListDeliveries(ctx, f)
@@ -639,7 +636,7 @@ func (c *pageViews) handleBulkReplay(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	var problems []string
 	for _, id := range ids {
-		if !validText(id) || len(id) > 200 {
+		if !orderhub.IsLineText(id) || len(id) > 200 {
 			continue
 		}
 		if _, err := c.manage.Endpoints().ReplayDelivery(r.Context(), scopeVendor(r), id); err != nil {

@@ -205,7 +205,7 @@ func (p *portal) handleAction(w http.ResponseWriter, r *http.Request) {
 	// Origin: null; the secret link in the path is what a forged form cannot know
 	// (it works as the CSRF token).
 	id, action := r.PathValue("id"), r.PathValue("action")
-	if !validText(id) || len(id) > 200 {
+	if !orderhub.IsLineText(id) || len(id) > 200 {
 		p.fail(w, r, c, http.StatusNotFound, "No such endpoint.")
 		return
 	}

@@ -51,15 +51,10 @@ type DataList[T any] struct {
 	Data []T `json:"data"`
 }
 
-// storable reports whether s can name a stored record: line text (text.go), so
-// values with NUL or invalid UTF-8, which PostgreSQL refuses in text parameters,
-// are answered as "no such record" before they reach the store.
-func storable(s string) bool { return orderhub.IsLineText(s) }
-
 // pathID returns a path value that names a record, or NotFound.
 func pathID(r *http.Request, name, what string) (string, error) {
 	v := r.PathValue(name)
-	if !storable(v) {
+	if !orderhub.IsLineText(v) {
 		return "", orderhub.Errorf(orderhub.ENotFound, "%s %q not found.", what, v)
 	}
 	return v, nil
@@ -171,7 +166,7 @@ func (s *adminCatalogAPI) handleAdminDeleteProduct(w http.ResponseWriter, r *htt
 func (s *adminCatalogAPI) handleAdminListOptions(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
 		product := r.URL.Query().Get("productId")
-		if !storable(product) {
+		if !orderhub.IsLineText(product) {
 			return nil, nil // no product has such an id
 		}
 		return s.store.Catalog.ListPurchaseOptions(r.Context(), vendorID, product)
@@ -289,7 +284,7 @@ func (s *adminCatalogAPI) handleAdminDeleteMapping(w http.ResponseWriter, r *htt
 func (s *adminCatalogAPI) handleAdminListSources(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Source, error) {
 		typ := r.URL.Query().Get("type")
-		if !storable(typ) {
+		if !orderhub.IsLineText(typ) {
 			return nil, nil
 		}
 		return s.store.Catalog.ListSources(r.Context(), vendorID, typ)
@@ -374,7 +369,7 @@ func (s *adminCatalogAPI) handleAdminDeleteSource(w http.ResponseWriter, r *http
 func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) error {
 	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
 		source := r.URL.Query().Get("source")
-		if !storable(source) {
+		if !orderhub.IsLineText(source) {
 			return nil, nil
 		}
 		return s.store.Orders.ListPurchases(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source})

@@ -76,7 +76,7 @@ func AdminQuery(q url.Values, allowed ...string) (orderhub.AdminFilter, orderhub
 		if len(vs) > 1 {
 			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s is given %d times.", name, len(vs))
 		}
-		if !storable(vs[0]) {
+		if !orderhub.IsLineText(vs[0]) {
 			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s contains control characters or invalid UTF-8.", name)
 		}
 		if len(vs[0]) > 1000 {

@@ -250,7 +250,7 @@ func onlyParams(q url.Values, allowed ...string) error {
 		if !slices.Contains(allowed, name) {
 			return orderhub.FieldError(orderhub.EInvalidRequest, name, "Unknown query parameter %q; this list takes %s.", name, strings.Join(allowed, ", "))
 		}
-		if len(vs) > 1 || !storable(vs[0]) || len(vs[0]) > 1000 {
+		if len(vs) > 1 || !orderhub.IsLineText(vs[0]) || len(vs[0]) > 1000 {
 			return orderhub.FieldError(orderhub.EInvalidRequest, name, "Query parameter %s must be given once, as text of at most 1000 characters.", name)
 		}
 	}
