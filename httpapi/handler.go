@@ -61,3 +61,14 @@ func requireText(fields ...textField) error {
 	}
 	return nil
 }
+
+// parseBody reads the request's JSON body and parses it with the surface's parser
+// (orderhub.ParseX, which reads it with the one JSON reader).
+func parseBody[T any](w http.ResponseWriter, r *http.Request, parse func(body []byte) (T, error)) (T, error) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(body)
+}

@@ -212,11 +212,7 @@ type YespoContactAnswer struct {
 // (or updates) a customer of the caller's vendor.
 func (s *orderEventAPI) handleYespoContact(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r)
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	c, err := orderhub.ParseYespoContact(body)
+	c, err := parseBody(w, r, orderhub.ParseYespoContact)
 	if err != nil {
 		return err
 	}

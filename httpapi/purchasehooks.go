@@ -78,11 +78,7 @@ func (s *purchaseAPI) handlePurchaseHook(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	p, err := orderhub.ParsePurchase(body, s.now())
+	p, err := parseBody(w, r, func(b []byte) (*orderhub.Purchase, error) { return orderhub.ParsePurchase(b, s.now()) })
 	if err != nil {
 		return err
 	}

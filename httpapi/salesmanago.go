@@ -120,11 +120,7 @@ func (s *salesmanagoAPI) smAccept(w http.ResponseWriter, r *http.Request, rec *o
 }
 
 func (s *salesmanagoAPI) handleSMContact(w http.ResponseWriter, r *http.Request) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := orderhub.ParseSalesmanagoContact(body)
+	in, err := parseBody(w, r, orderhub.ParseSalesmanagoContact)
 	if err != nil {
 		return err
 	}
@@ -137,11 +133,7 @@ func (s *salesmanagoAPI) handleSMContact(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *salesmanagoAPI) handleSMDelete(w http.ResponseWriter, r *http.Request) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := orderhub.ParseSalesmanagoDelete(body)
+	in, err := parseBody(w, r, orderhub.ParseSalesmanagoDelete)
 	if err != nil {
 		return err
 	}
@@ -153,11 +145,9 @@ func (s *salesmanagoAPI) handleSMDelete(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *salesmanagoAPI) handleSMEvent(w http.ResponseWriter, r *http.Request) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := orderhub.ParseSalesmanagoEvent(body, s.now())
+	in, err := parseBody(w, r, func(b []byte) (*orderhub.SalesmanagoEventRequest, error) {
+		return orderhub.ParseSalesmanagoEvent(b, s.now())
+	})
 	if err != nil {
 		return err
 	}
@@ -173,11 +163,7 @@ func (s *salesmanagoAPI) handleSMEvent(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *salesmanagoAPI) handleSMProducts(w http.ResponseWriter, r *http.Request) error {
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := orderhub.ParseSalesmanagoProducts(body)
+	in, err := parseBody(w, r, orderhub.ParseSalesmanagoProducts)
 	if err != nil {
 		return err
 	}

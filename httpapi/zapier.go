@@ -434,11 +434,7 @@ type leadItem struct {
 func (s *zapierAPI) handleZapierStoreLead(w http.ResponseWriter, r *http.Request) error {
 	c := zapierFrom(r)
 	vendorID := c.session.VendorID
-	body, err := readJSONBody(w, r)
-	if err != nil {
-		return err
-	}
-	l, err := orderhub.ParseZapierLead(body)
+	l, err := parseBody(w, r, orderhub.ParseZapierLead)
 	if err != nil {
 		return err
 	}
