@@ -18,7 +18,9 @@ import (
 // The SALESmanago Sender in the delivery engine over the in-memory queue and an
 // in-memory account (no SQL), against the fake SALESmanago.
 
-type memAccounts struct{ rec *orderhub.SalesmanagoAccountRecord }
+type memAccounts struct {
+	rec *orderhub.SalesmanagoAccountRecord
+}
 
 func (m memAccounts) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error) {
 	if m.rec.VendorID != vendorID || m.rec.ID != id {
