@@ -78,7 +78,10 @@ func newBed(t testing.TB) *bed {
 		}
 	}))
 	engCtx, stop := context.WithCancel(ctx)
-	eng := delivery.New(db, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{db.Deliveries(), db.Ops()}, delivery.Config{
 		AllowPrivateTargets: true, Schedule: []time.Duration{0, 20 * time.Millisecond}, Jitter: -1,
 		Poll: 50 * time.Millisecond, Timeout: 5 * time.Second, Registry: prometheus.NewRegistry(),
 	})
@@ -92,23 +95,23 @@ func newBed(t testing.TB) *bed {
 		db.Close()
 	})
 
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme Media"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme Media"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
+	if err := db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateClient(ctx, &orderhub.Client{VendorID: "acme", Name: "Webshop", Scopes: []string{orderhub.ScopeVendorOrders}}); err != nil {
+	if _, err := db.Tenants().CreateClient(ctx, &orderhub.Client{VendorID: "acme", Name: "Webshop", Scopes: []string{orderhub.ScopeVendorOrders}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateConsoleUser(ctx, testUser, testPassword); err != nil {
+	if _, err := db.Admin().CreateConsoleUser(ctx, testUser, testPassword); err != nil {
 		t.Fatal(err)
 	}
 	b.Endpoint = &orderhub.Endpoint{VendorID: "acme", URL: receiver.URL + "/hooks/orderhub", Description: "CRM webhook"}
-	if err := db.CreateEndpoint(ctx, b.Endpoint); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, b.Endpoint); err != nil {
 		t.Fatal(err)
 	}
-	b.Order, _, err = db.UpsertOrder(ctx, &orderhub.OrderInput{
+	b.Order, _, err = db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{
 		VendorID: "acme", ExternalOrderID: testOrder, Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
 		Customer: orderhub.Customer{Email: testEmail, FullName: "Anna <b>Andersson</b>"}, Total: 19900,
 		Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: "Annual subscription", Quantity: 1, Cost: 19900}},
@@ -122,7 +125,7 @@ func newBed(t testing.TB) *bed {
 
 func (b *bed) deliveries(status string) []*orderhub.Delivery {
 	b.t.Helper()
-	ds, err := b.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: b.Endpoint.ID, Status: status})
+	ds, err := b.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: b.Endpoint.ID, Status: status})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -291,7 +291,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("error page title %q", title)
 	}
 	b.screenshot("07-csrf-refused")
-	if d, _ := bd.DB.GetDelivery(context.Background(), "", other.ID); d.Status != orderhub.DeliveryDead {
+	if d, _ := bd.DB.Deliveries().GetDelivery(context.Background(), "", other.ID); d.Status != orderhub.DeliveryDead {
 		t.Fatalf("the refused replay changed the delivery: %s", d.Status)
 	}
 
@@ -332,7 +332,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if _, _, err := bd.DB.UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "WEB-1002", Source: "webshop",
+	if _, _, err := bd.DB.Orders().UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "WEB-1002", Source: "webshop",
 		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "bob@example.com"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 		t.Fatalf("source secret %q", secret)
 	}
 	b.screenshot("62-source-created")
-	if src, err := bd.DB.SourceBySecret(ctx, secret); err != nil || src.ID != "acme-zap" || src.VendorID != "acme" || src.Name != "Acme webshop (Zapier)" || src.Type != orderhub.SourceTypeHook {
+	if src, err := bd.DB.Catalog().SourceBySecret(ctx, secret); err != nil || src.ID != "acme-zap" || src.VendorID != "acme" || src.Name != "Acme webshop (Zapier)" || src.Type != orderhub.SourceTypeHook {
 		t.Fatalf("created source %+v %v", src, err)
 	}
 	if e := audited(t, bd, "source.create", "acme-zap"); strings.Contains(string(e.After), secret) || !strings.Contains(string(e.After), orderhub.Masked) || e.VendorID != "acme" {
@@ -105,7 +105,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if src, _ := bd.DB.GetSource(ctx, "acme-zap"); src.Name != "Acme shop" {
+	if src, _ := bd.DB.Catalog().GetSource(ctx, "acme-zap"); src.Name != "Acme shop" {
 		t.Fatalf("renamed source %+v", src)
 	}
 	if e := audited(t, bd, "source.update", "acme-zap"); !strings.Contains(string(e.Before), "Acme webshop (Zapier)") || !strings.Contains(string(e.After), "Acme shop") {
@@ -124,10 +124,10 @@ func TestSourceFormsInABrowser(t *testing.T) {
 		t.Fatalf("after rotation: %q", b.text("main"))
 	}
 	b.screenshot("65-source-rotated")
-	if _, err := bd.DB.SourceBySecret(ctx, secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+	if _, err := bd.DB.Catalog().SourceBySecret(ctx, secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
 		t.Fatalf("the old secret after the rotation: %v", err)
 	}
-	if src, err := bd.DB.SourceBySecret(ctx, rotated); err != nil || src.ID != "acme-zap" {
+	if src, err := bd.DB.Catalog().SourceBySecret(ctx, rotated); err != nil || src.ID != "acme-zap" {
 		t.Fatalf("the new secret: %+v %v", src, err)
 	}
 	if e := audited(t, bd, "source.rotate-secret", "acme-zap"); strings.Contains(string(e.After), rotated) || strings.Contains(string(e.Before), secret) {
@@ -139,7 +139,7 @@ func TestSourceFormsInABrowser(t *testing.T) {
 	if !strings.Contains(b.text("#flash"), "deleted") || strings.Contains(b.text("main"), "acme-zap") && !strings.Contains(b.text("#flash"), "acme-zap") {
 		t.Fatalf("after delete: %q", b.text("main"))
 	}
-	if _, err := bd.DB.SourceBySecret(ctx, rotated); err == nil {
+	if _, err := bd.DB.Catalog().SourceBySecret(ctx, rotated); err == nil {
 		t.Fatal("the deleted source's secret still works")
 	}
 	audited(t, bd, "source.delete", "acme-zap")
@@ -153,10 +153,10 @@ func TestProductFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	if err := bd.DB.CreateProduct(ctx, &orderhub.Product{VendorID: "acme", ID: "weekend", Name: "Weekend"}); err != nil {
+	if err := bd.DB.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "acme", ID: "weekend", Name: "Weekend"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := bd.DB.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "acme", ID: "wk-m", ProductID: "weekend", Name: "Weekend monthly"}); err != nil {
+	if err := bd.DB.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "acme", ID: "wk-m", ProductID: "weekend", Name: "Weekend monthly"}); err != nil {
 		t.Fatal(err)
 	}
 	b := asOperator(t, bd.URL)
@@ -200,7 +200,7 @@ func TestProductFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if p, _ := bd.DB.GetProduct(ctx, "acme", "daily"); p.Name != "Daily News Digital" {
+	if p, _ := bd.DB.Catalog().GetProduct(ctx, "acme", "daily"); p.Name != "Daily News Digital" {
 		t.Fatalf("renamed product %+v", p)
 	}
 	if e := audited(t, bd, "product.update", "daily"); !strings.Contains(string(e.Before), `"Daily News"`) || !strings.Contains(string(e.After), "Daily News Digital") {
@@ -279,7 +279,7 @@ func TestProductFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#mappings")),
 	)
-	if m, err := bd.DB.GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); err != nil || m.ProductID != "daily" || m.PurchaseOptionID != "monthly" {
+	if m, err := bd.DB.Catalog().GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); err != nil || m.ProductID != "daily" || m.PurchaseOptionID != "monthly" {
 		t.Fatalf("created mapping %+v %v", m, err)
 	}
 	if e := audited(t, bd, "product-mapping.create", "SKU 1/a/PO-1"); !strings.Contains(string(e.After), `"purchase_option_id":"monthly"`) {
@@ -302,7 +302,7 @@ func TestProductFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if m, _ := bd.DB.GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); m.ProductID != "weekend" || m.PurchaseOptionID != "wk-m" {
+	if m, _ := bd.DB.Catalog().GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); m.ProductID != "weekend" || m.PurchaseOptionID != "wk-m" {
 		t.Fatalf("edited mapping %+v", m)
 	}
 	if e := audited(t, bd, "product-mapping.update", "SKU 1/a/PO-1"); !strings.Contains(string(e.Before), `"product_id":"daily"`) || !strings.Contains(string(e.After), `"product_id":"weekend"`) {
@@ -316,17 +316,17 @@ func TestProductFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#delete")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if _, err := bd.DB.GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); err == nil {
+	if _, err := bd.DB.Catalog().GetProductMapping(ctx, "acme", "SKU 1/a", "PO-1"); err == nil {
 		t.Fatal("the mapping is still there")
 	}
 	audited(t, bd, "product-mapping.delete", "SKU 1/a/PO-1")
 	b.openForm(bd.URL+"/console/products/daily/edit?vendor=acme", "#options button.delete-option", "#flash")
-	if opts, _ := bd.DB.ListPurchaseOptions(ctx, "acme", "daily"); len(opts) != 0 {
+	if opts, _ := bd.DB.Catalog().ListPurchaseOptions(ctx, "acme", "daily"); len(opts) != 0 {
 		t.Fatalf("options after the delete: %+v", opts)
 	}
 	audited(t, bd, "purchase-option.delete", "monthly")
 	b.submit("#delete", "#flash") // the page it leaves has a #flash too
-	if _, err := bd.DB.GetProduct(ctx, "acme", "daily"); err == nil {
+	if _, err := bd.DB.Catalog().GetProduct(ctx, "acme", "daily"); err == nil {
 		t.Fatal("the product is still there")
 	}
 	if e := audited(t, bd, "product.delete", "daily"); !strings.Contains(string(e.Before), "Daily News Digital") || string(e.After) != "null" {
@@ -342,24 +342,24 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	db := bd.DB
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
-	otherSecret, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "other", ID: "other-zap", Name: "Other's Zap"})
+	otherSecret, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "other", ID: "other-zap", Name: "Other's Zap"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateProduct(ctx, &orderhub.Product{VendorID: "other", ID: "other-daily", Name: "Other daily"}); err != nil {
+	if err := db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "other", ID: "other-daily", Name: "Other daily"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "other", ID: "other-m", ProductID: "other-daily", Name: "Other monthly"}); err != nil {
+	if err := db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "other", ID: "other-m", ProductID: "other-daily", Name: "Other monthly"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other", SKU: "O1", POID: "P1", ProductID: "other-daily"}); err != nil {
+	if err := db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other", SKU: "O1", POID: "P1", ProductID: "other-daily"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []struct{ name, role string }{{"acme-ops", orderhub.RoleVendorAdmin}, {"acme-look", orderhub.RoleVendorViewer}} {
-		if _, err := db.CreateScopedConsoleUser(ctx, u.name, testPassword, u.role, "acme"); err != nil {
+		if _, err := db.Admin().CreateScopedConsoleUser(ctx, u.name, testPassword, u.role, "acme"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -377,10 +377,10 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#source-secret")),
 	)
-	if src, err := db.GetSource(ctx, "acme-own"); err != nil || src.VendorID != "acme" {
+	if src, err := db.Catalog().GetSource(ctx, "acme-own"); err != nil || src.VendorID != "acme" {
 		t.Fatalf("the vendor-admin's source %+v %v", src, err)
 	}
-	pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: "source.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
+	pg, err := db.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "source.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "acme-own" || pg.Data[0].VendorID != "acme" {
 		t.Fatalf("audit of the vendor-admin's create: %+v %v", pg, err)
 	}
@@ -428,13 +428,13 @@ func TestCatalogFormsRefuseOtherVendors(t *testing.T) {
 			t.Fatalf("POST %s %v: %q", f.action, f.fields, msg)
 		}
 	}
-	if src, err := db.SourceBySecret(ctx, otherSecret); err != nil || src.ID != "other-zap" {
+	if src, err := db.Catalog().SourceBySecret(ctx, otherSecret); err != nil || src.ID != "other-zap" {
 		t.Fatalf("other's source after the forged posts: %+v %v", src, err)
 	}
-	if _, err := db.GetProduct(ctx, "other", "other-daily"); err != nil {
+	if _, err := db.Catalog().GetProduct(ctx, "other", "other-daily"); err != nil {
 		t.Fatalf("other's product: %v", err)
 	}
-	if m, err := db.GetProductMapping(ctx, "other", "O1", "P1"); err != nil || m.ProductID != "other-daily" {
+	if m, err := db.Catalog().GetProductMapping(ctx, "other", "O1", "P1"); err != nil || m.ProductID != "other-daily" {
 		t.Fatalf("other's mapping: %+v %v", m, err)
 	}
 

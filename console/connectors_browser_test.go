@@ -58,7 +58,7 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 		t.Fatal("no sealer", err)
 	}
 	guard := netguard.New(opt)
-	yc := yespo.NewConnector(db, sealer, guard.Client())
+	yc := yespo.NewConnector(db.Connectors(), sealer, guard.Client())
 	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
 		Salesmanago: httpapi.SalesmanagoOptions{Sealer: sealer}})
 	if err != nil {
@@ -68,17 +68,17 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	t.Cleanup(func() { hs.Close(); db.Close() })
 	b := &connectorBed{bed: &bed{t: t, DB: db, URL: hs.URL}, Manage: &manage.Service{Store: db.Store(), Guard: netguard.New(netguard.Options{AllowPrivate: true}), SMSealer: sealer, Yespo: yc}}
 	for _, v := range []*orderhub.Vendor{{ID: "acme", Name: "Acme Media"}, {ID: "other", Name: "Other Media"}} {
-		if err := db.CreateVendor(ctx, v); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.CreateConsoleUser(ctx, testUser, testPassword); err != nil {
+	if _, err := db.Admin().CreateConsoleUser(ctx, testUser, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.Admin().CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
+	if _, err := db.Admin().CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := b.Manage.Connectors().CreateSalesmanagoAccount(ctx, "other", &orderhub.SalesmanagoAccountInput{GroupKey: "other-main", BaseURL: "https://app3.salesmanago.com",
@@ -102,7 +102,7 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 // apiRefusal posts body to the admin API and returns the error's field and message.
 func apiRefusal(t *testing.T, bd *bed, method, path string, body any) (field, message string) {
 	t.Helper()
-	_, tok, err := bd.DB.CreateAdminToken(context.Background(), "refusal-"+orderhub.NewID("t"))
+	_, tok, err := bd.DB.Tenants().CreateAdminToken(context.Background(), "refusal-"+orderhub.NewID("t"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	if f := b.text("#flash"); !strings.Contains(f, "acme-main") || !strings.Contains(f, "encrypted") {
 		t.Fatalf("flash after create: %q", f)
 	}
-	accts, err := bd.DB.ListSalesmanagoAccounts(ctx, "acme")
+	accts, err := bd.DB.Connectors().ListSalesmanagoAccounts(ctx, "acme")
 	if err != nil || len(accts) != 1 {
 		t.Fatalf("acme's accounts: %v %v", accts, err)
 	}
@@ -241,7 +241,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	}
 	b.do(chromedp.SetValue(chromedp.CSS("#name"), "Acme newsletter (PL)"), chromedp.SendKeys(chromedp.CSS("#apiKey"), smKey))
 	b.submit("#save", "#flash")
-	got, _ := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID)
+	got, _ := bd.DB.Connectors().GetSalesmanagoAccount(ctx, "acme", sm.ID)
 	if got.Name != "Acme newsletter (PL)" || got.CatalogID != "catalog-1" || !got.HasAPIKey || got.SealedSecret != sm.SealedSecret {
 		t.Fatalf("edited account: %+v", got)
 	}
@@ -259,7 +259,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	b.screenshot("44-salesmanago-mapping-refused")
 	b.do(chromedp.SetValue(chromedp.CSS("#mapping"), `{"tags": ["VIP"]}`))
 	b.submit("#save-mapping", "#flash")
-	if got, _ := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID); len(got.Mapping.Tags) != 1 || got.Mapping.Tags[0] != "VIP" {
+	if got, _ := bd.DB.Connectors().GetSalesmanagoAccount(ctx, "acme", sm.ID); len(got.Mapping.Tags) != 1 || got.Mapping.Tags[0] != "VIP" {
 		t.Fatalf("mapping: %+v", got.Mapping)
 	}
 	expectAudit(t, bd.bed, "salesmanago-account.mapping", sm.ID, []string{smSecret, smKey})
@@ -276,7 +276,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	b.screenshot("45-yespo-refused")
 	b.do(chromedp.SetValue(chromedp.CSS("#baseUrl"), "https://yespo.io"), chromedp.SendKeys(chromedp.CSS("#apiKey"), yKey))
 	b.submit("#save", "#flash")
-	ya, err := bd.DB.GetYespoAccount(ctx, "acme")
+	ya, err := bd.DB.Connectors().GetYespoAccount(ctx, "acme")
 	if err != nil || ya.BaseURL != "https://yespo.io" || !yespo.IsSealed(ya.SealedKey) {
 		t.Fatalf("acme's Yespo account: %+v %v", ya, err)
 	}
@@ -288,7 +288,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	b.submit("#yespo-acme", "#delete")
 	b.screenshot("47-yespo-edit")
 	b.submit("#delete", "#flash")
-	if _, err := bd.DB.GetYespoAccount(ctx, "acme"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+	if _, err := bd.DB.Connectors().GetYespoAccount(ctx, "acme"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("after delete: %v", err)
 	}
 	expectAudit(t, bd.bed, "yespo-account.delete", "acme", []string{yKey})
@@ -308,7 +308,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	if len(pw) < 20 || zapierLogin(t, bd.URL, "zap@acme.example", pw) != 200 {
 		t.Fatalf("the shown password %q does not log in", pw)
 	}
-	zs, _ := bd.DB.ListZapierUsers(ctx, "acme")
+	zs, _ := bd.DB.Catalog().ListZapierUsers(ctx, "acme")
 	if len(zs) != 1 || zs[0].Name != "Acme Zap" {
 		t.Fatalf("acme's Zapier users: %+v", zs)
 	}
@@ -335,7 +335,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	b.screenshot("55-zapier-edit-refused")
 	b.do(chromedp.SetValue(chromedp.CSS("#email"), "zap@acme.example"))
 	b.submit("#save", "#flash")
-	if got, _ := bd.DB.GetZapierUser(ctx, "acme", zap.ID); got.Name != "Acme Zapier" || got.Email != "zap@acme.example" {
+	if got, _ := bd.DB.Catalog().GetZapierUser(ctx, "acme", zap.ID); got.Name != "Acme Zapier" || got.Email != "zap@acme.example" {
 		t.Fatalf("edited Zapier user: %+v", got)
 	}
 	if e := expectAudit(t, bd.bed, "zapier-user.update", zap.ID, []string{pw, pw2}, "password_hash"); !strings.Contains(string(e.Before), "Acme Zap\"") {
@@ -355,7 +355,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	expectAudit(t, bd.bed, "zapier-user.enable", zap.ID, []string{pw, pw2}, "password_hash")
 	b.do(chromedp.Navigate(bd.URL+"/console/connectors?vendor=acme"), chromedp.WaitVisible(chromedp.CSS("#zapier-users")))
 	b.submit("#zapier-users .delete-zapier", "#flash")
-	if _, err := bd.DB.GetZapierUser(ctx, "acme", zap.ID); orderhub.ErrorCode(err) != orderhub.ENotFound || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
+	if _, err := bd.DB.Catalog().GetZapierUser(ctx, "acme", zap.ID); orderhub.ErrorCode(err) != orderhub.ENotFound || zapierLogin(t, bd.URL, "zap@acme.example", pw2) != 401 {
 		t.Fatalf("after delete: %v", err)
 	}
 	expectAudit(t, bd.bed, "zapier-user.delete", zap.ID, nil)
@@ -363,7 +363,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	// ---- SALESmanago: delete ----
 	b.do(chromedp.Navigate(bd.URL+"/console/salesmanago/"+sm.ID+"/edit"), chromedp.WaitVisible(chromedp.CSS("#delete")))
 	b.submit("#delete", "#flash")
-	if _, err := bd.DB.GetSalesmanagoAccount(ctx, "acme", sm.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+	if _, err := bd.DB.Connectors().GetSalesmanagoAccount(ctx, "acme", sm.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("after delete: %v", err)
 	}
 	expectAudit(t, bd.bed, "salesmanago-account.delete", sm.ID, []string{smSecret, smKey})
@@ -465,13 +465,13 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 			t.Fatalf("POST %s %v: %q, want %q", p.action, p.fields, msg, p.want)
 		}
 	}
-	if rec, err := bd.DB.GetSalesmanagoAccount(ctx, "other", bd.OtherSM); err != nil || rec.Name != "" {
+	if rec, err := bd.DB.Connectors().GetSalesmanagoAccount(ctx, "other", bd.OtherSM); err != nil || rec.Name != "" {
 		t.Fatalf("other's account: %+v %v", rec, err)
 	}
-	if a, err := bd.DB.GetYespoAccount(ctx, "other"); err != nil || a.BaseURL != "https://yespo.io" {
+	if a, err := bd.DB.Connectors().GetYespoAccount(ctx, "other"); err != nil || a.BaseURL != "https://yespo.io" {
 		t.Fatalf("other's Yespo account: %+v %v", a, err)
 	}
-	if u, err := bd.DB.GetZapierUser(ctx, "other", bd.OtherZap); err != nil || u.Email != "zap@other.example" || u.DisabledAt != nil {
+	if u, err := bd.DB.Catalog().GetZapierUser(ctx, "other", bd.OtherZap); err != nil || u.Email != "zap@other.example" || u.DisabledAt != nil {
 		t.Fatalf("other's Zapier user: %+v %v", u, err)
 	}
 	// Its own vendor's: a Zapier user created with a password it chose (not shown back).
@@ -481,7 +481,7 @@ func TestConnectorFormsRefuseAnotherVendor(t *testing.T) {
 	if main := b.text("main"); strings.Contains(main, "chosen password 1") || zapierLogin(t, bd.URL, "zap@acme.example", "chosen password 1") != 200 {
 		t.Fatalf("vendor-admin's own Zapier user: %q", main)
 	}
-	pg, err := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
+	pg, err := bd.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.create", Actor: "acme-ops"}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != orderhub.ViaConsole || strings.Contains(string(pg.Data[0].After), "chosen password") {
 		t.Fatalf("audit of the vendor-admin's create: %+v %v", pg, err)
 	}

@@ -191,7 +191,7 @@ func TestConsoleLoginSessionAndLogout(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("logout: %d", res.Status)
 	}
-	if _, err := b.DB.ConsoleSessionByToken(context.Background(), sc.Value); err == nil {
+	if _, err := b.DB.Admin().ConsoleSessionByToken(context.Background(), sc.Value); err == nil {
 		t.Fatal("the session survived logout")
 	}
 	if res := c.do("GET", "/console/", nil, nil); res.Status != http.StatusSeeOther {
@@ -223,7 +223,7 @@ func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
 	if res := c.do("POST", path, url.Values{"csrf": {other}}, nil); res.Status != http.StatusForbidden {
 		t.Fatalf("another session's token: %d", res.Status)
 	}
-	if d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID); d.Status != orderhub.DeliveryDead {
+	if d, _ := b.DB.Deliveries().GetDelivery(context.Background(), "", dead.ID); d.Status != orderhub.DeliveryDead {
 		t.Fatalf("a refused replay changed the delivery: %+v", d)
 	}
 	// Every form of every page carries the token.
@@ -248,7 +248,7 @@ func TestConsoleRefusesPostsWithoutTheCSRFToken(t *testing.T) {
 		t.Fatal("the flash message is shown twice")
 	}
 	b.waitFor("the replayed delivery delivered", func() bool {
-		d, _ := b.DB.GetDelivery(context.Background(), "", dead.ID)
+		d, _ := b.DB.Deliveries().GetDelivery(context.Background(), "", dead.ID)
 		return d.Status == orderhub.DeliveryDelivered
 	})
 }
@@ -298,9 +298,9 @@ func TestConsolePages(t *testing.T) {
 		t.Helper()
 		return c.do("POST", path, url.Values{"csrf": {tok}}, nil)
 	}
-	before, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
+	before, _ := b.DB.Deliveries().EndpointSecret(ctx, "", b.Endpoint.ID)
 	rot := post("/console/endpoints/" + b.Endpoint.ID + "/rotate")
-	after, _ := b.DB.EndpointSecret(ctx, "", b.Endpoint.ID)
+	after, _ := b.DB.Deliveries().EndpointSecret(ctx, "", b.Endpoint.ID)
 	if rot.Status != 200 || after == before || !strings.Contains(html.UnescapeString(rot.Body), after) {
 		t.Fatalf("rotate: %d", rot.Status)
 	}
@@ -310,7 +310,7 @@ func TestConsolePages(t *testing.T) {
 	if p := post("/console/endpoints/" + b.Endpoint.ID + "/disable"); p.Status != http.StatusSeeOther {
 		t.Fatalf("disable: %d %s", p.Status, p.Body)
 	}
-	if e, _ := b.DB.GetEndpoint(ctx, "", b.Endpoint.ID); e.Enabled {
+	if e, _ := b.DB.Deliveries().GetEndpoint(ctx, "", b.Endpoint.ID); e.Enabled {
 		t.Fatal("not disabled")
 	}
 	if p := post("/console/endpoints/" + b.Endpoint.ID + "/test"); p.Status != http.StatusConflict {
@@ -327,7 +327,7 @@ func TestConsolePages(t *testing.T) {
 	}
 	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/console/deliveries/")
 	b.waitFor("the test event delivered", func() bool {
-		d, _ := b.DB.GetDelivery(ctx, "", id)
+		d, _ := b.DB.Deliveries().GetDelivery(ctx, "", id)
 		return d.Status == orderhub.DeliveryDelivered && d.EventType == orderhub.EventEndpointTest
 	})
 	if p := post("/console/endpoints/" + b.Endpoint.ID + "/explode"); p.Status != http.StatusNotFound {
@@ -359,7 +359,7 @@ func TestConsolePages(t *testing.T) {
 	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.DB.CreateSalesmanagoAccount(ctx, in, "v1:sealed-secret", ""); err != nil {
+	if _, err := b.DB.Connectors().CreateSalesmanagoAccount(ctx, in, "v1:sealed-secret", ""); err != nil {
 		t.Fatal(err)
 	}
 	eps := c.do("GET", "/console/endpoints", nil, nil)
@@ -372,11 +372,11 @@ func TestConsolePages(t *testing.T) {
 	}
 
 	// Revoking a client from the credentials page.
-	cls, _ := b.DB.ListClients(ctx, "acme")
+	cls, _ := b.DB.Tenants().ListClients(ctx, "acme")
 	if p := post("/console/clients/" + cls[0].ID + "/revoke"); p.Status != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", p.Status)
 	}
-	if cl, _ := b.DB.GetClient(ctx, cls[0].ID); cl.RevokedAt == nil {
+	if cl, _ := b.DB.Tenants().GetClient(ctx, cls[0].ID); cl.RevokedAt == nil {
 		t.Fatal("not revoked")
 	}
 }
@@ -413,7 +413,7 @@ func TestConsoleShowsIgnoredEvents(t *testing.T) {
 	b := newBed(t)
 	ctx := context.Background()
 	cl := &orderhub.Client{VendorID: "acme", Scopes: []string{orderhub.ScopeEvents}}
-	secret, err := b.DB.CreateClient(ctx, cl)
+	secret, err := b.DB.Tenants().CreateClient(ctx, cl)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,28 +22,28 @@ func TestVendorCredentialsInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	db := bd.DB
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
 	other := &orderhub.Client{VendorID: "other", Name: "Other shop", Scopes: []string{orderhub.ScopeEvents}}
-	otherSecret, err := db.CreateClient(ctx, other)
+	otherSecret, err := db.Tenants().CreateClient(ctx, other)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tok := range []struct{ name, role, vendor string }{{"ci", orderhub.RoleOperator, ""}, {"acme-ci", orderhub.RoleVendorAdmin, "acme"}, {"other-ci", orderhub.RoleVendorViewer, "other"}} {
-		if _, _, err := db.CreateScopedAdminToken(ctx, tok.name, tok.role, tok.vendor); err != nil {
+		if _, _, err := db.Tenants().CreateScopedAdminToken(ctx, tok.name, tok.role, tok.vendor); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.Admin().CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-look", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
+	if _, err := db.Admin().CreateScopedConsoleUser(ctx, "acme-look", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	byAcmeOps := func(action, id string) *orderhub.AuditEntry {
 		t.Helper()
-		pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: action, ResourceID: id, Actor: "acme-ops"}, orderhub.Page{})
+		pg, err := db.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: action, ResourceID: id, Actor: "acme-ops"}, orderhub.Page{})
 		if err != nil || len(pg.Data) != 1 || pg.Data[0].VendorID != "acme" || pg.Data[0].Actor.Via != orderhub.ViaConsole {
 			t.Fatalf("audit entries %s of %s by acme-ops: %+v %v", action, id, pg, err)
 		}
@@ -80,7 +80,7 @@ func TestVendorCredentialsInABrowser(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS(`input[value="events"]`)), chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#client-secret")))
 	id := strings.TrimSpace(b.text("h1 .mono"))
-	if cl, err := db.GetClient(ctx, id); err != nil || cl.VendorID != "acme" {
+	if cl, err := db.Tenants().GetClient(ctx, id); err != nil || cl.VendorID != "acme" {
 		t.Fatalf("the vendor-admin's client: %+v %v", cl, err)
 	}
 	byAcmeOps("client.create", id)
@@ -99,7 +99,7 @@ func TestVendorCredentialsInABrowser(t *testing.T) {
 	if res := c.do("POST", "/console/clients", url.Values{"csrf": {csrf}, "vendor": {"other"}, "scopes": {"events"}}, nil); res.Status != http.StatusForbidden {
 		t.Fatalf("a vendor-admin creates a client of another vendor: %d", res.Status)
 	}
-	if cl, _ := db.GetClient(ctx, other.ID); cl.RevokedAt != nil || !orderhub.SecretMatches(otherSecret, cl.SecretHash) {
+	if cl, _ := db.Tenants().GetClient(ctx, other.ID); cl.RevokedAt != nil || !orderhub.SecretMatches(otherSecret, cl.SecretHash) {
 		t.Fatalf("another vendor's client changed: %+v", cl)
 	}
 

@@ -16,7 +16,7 @@ import (
 // loginEntries lists the audit entries of console logins, logouts and failed logins.
 func loginEntries(t *testing.T, bd *bed) []*orderhub.AuditEntry {
 	t.Helper()
-	pg, err := bd.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: "console-session."}, orderhub.Page{Limit: 500})
+	pg, err := bd.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: "console-session."}, orderhub.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // it answers: the console's forms must show the same one.
 func apiError(t *testing.T, bd *bed, method, path string, body any) string {
 	t.Helper()
-	_, tok, err := bd.DB.CreateAdminToken(context.Background(), "forms-"+strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"))
+	_, tok, err := bd.DB.Tenants().CreateAdminToken(context.Background(), "forms-"+strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func apiError(t *testing.T, bd *bed, method, path string, body any) string {
 // audited reports whether the audit log holds action on id by the console user.
 func audited(t *testing.T, bd *bed, action, id string) *orderhub.AuditEntry {
 	t.Helper()
-	pg, err := bd.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 100})
+	pg, err := bd.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		t.Fatalf("after create: secret %q, flash %q", secret, b.text("#flash"))
 	}
 	b.screenshot("32-endpoint-created")
-	eps, err := bd.DB.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"})
+	eps, err := bd.DB.Deliveries().ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if e, _ := bd.DB.GetEndpoint(ctx, "acme", ep.ID); e.Description != "Billing (orders only)" || strings.Join(e.EventTypes, ",") != "order-created" {
+	if e, _ := bd.DB.Deliveries().GetEndpoint(ctx, "acme", ep.ID); e.Description != "Billing (orders only)" || strings.Join(e.EventTypes, ",") != "order-created" {
 		t.Fatalf("edited endpoint: %+v", e)
 	}
 	if e := audited(t, bd, "endpoint.update", ep.ID); !strings.Contains(string(e.After), "orders only") || !strings.Contains(string(e.Before), "Billing system") {
@@ -158,13 +158,13 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 	if list, flash := b.text("table.endpoints"), b.text("#flash"); strings.Contains(list, "orders only") || !strings.Contains(flash, "deleted") {
 		t.Fatalf("after delete: %q, %q", flash, list)
 	}
-	if e, err := bd.DB.GetEndpoint(ctx, "acme", ep.ID); err == nil && e.DeletedAt == nil {
+	if e, err := bd.DB.Deliveries().GetEndpoint(ctx, "acme", ep.ID); err == nil && e.DeletedAt == nil {
 		t.Fatal("the endpoint is still there")
 	}
 	audited(t, bd, "endpoint.delete", ep.ID)
 
 	// A vendor-viewer sees no forms and cannot open them.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.Admin().CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)
@@ -212,7 +212,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 	}
 	b.screenshot("41-client-created")
 	id := strings.TrimSpace(b.text("h1 .mono"))
-	cl, err := bd.DB.GetClient(ctx, id)
+	cl, err := bd.DB.Tenants().GetClient(ctx, id)
 	if err != nil || cl.Name != "Newsletter shop" || strings.Join(cl.Scopes, " ") != "events" || !orderhub.SecretMatches(secret, cl.SecretHash) {
 		t.Fatalf("created client %s: %+v %v", id, cl, err)
 	}
@@ -228,7 +228,7 @@ func TestClientFormsInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#client-secret")),
 	)
 	rotated := b.text("#client-secret code")
-	cl, _ = bd.DB.GetClient(ctx, id)
+	cl, _ = bd.DB.Tenants().GetClient(ctx, id)
 	if rotated == secret || !orderhub.SecretMatches(rotated, cl.SecretHash) || orderhub.SecretMatches(secret, cl.SecretHash) {
 		t.Fatalf("after rotation: old %q new %q", secret, rotated)
 	}
@@ -266,7 +266,7 @@ func TestVendorAndPromoFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if v, err := bd.DB.GetVendor(ctx, "nord"); err != nil || v.Name != "Nord Media" {
+	if v, err := bd.DB.Tenants().GetVendor(ctx, "nord"); err != nil || v.Name != "Nord Media" {
 		t.Fatalf("vendor: %+v %v", v, err)
 	}
 	audited(t, bd, "vendor.create", "nord")
@@ -299,7 +299,7 @@ func TestVendorAndPromoFormsInABrowser(t *testing.T) {
 	audited(t, bd, "promo-code.create", "SUMMER")
 
 	// A vendor-admin creates no vendors.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := bd.DB.Admin().CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	a := newBrowser(t, bd.URL)

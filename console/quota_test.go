@@ -16,7 +16,7 @@ func TestCatalogShowsQuotas(t *testing.T) {
 	c.login()
 	vendor := b.Endpoint.VendorID
 	seven := 7
-	if _, err := b.DB.SetVendorQuotas(context.Background(), vendor, map[string]*int{orderhub.QuotaWebhookEndpoints: &seven}); err != nil {
+	if _, err := b.DB.Tenants().SetVendorQuotas(context.Background(), vendor, map[string]*int{orderhub.QuotaWebhookEndpoints: &seven}); err != nil {
 		t.Fatal(err)
 	}
 	p := c.do("GET", "/console/catalog?vendor="+vendor, nil, nil)

@@ -24,23 +24,23 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	db := bd.DB
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
 	otherEP := &orderhub.Endpoint{VendorID: "other", URL: "https://hooks.other.example/x", Description: "Other's CRM"}
-	if err := db.CreateEndpoint(ctx, otherEP); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, otherEP); err != nil {
 		t.Fatal(err)
 	}
-	otherOrder, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "other", ExternalOrderID: "OTHER-1", Source: "webshop",
+	otherOrder, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "other", ExternalOrderID: "OTHER-1", Source: "webshop",
 		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "olle@other.example"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := db.Admin().CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	// An operator's change through the admin API, and one through the CLI.
-	_, tok, err := db.CreateAdminToken(ctx, "ci")
+	_, tok, err := db.Tenants().CreateAdminToken(ctx, "ci")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	}
 	cliCtx := orderhub.WithChange(ctx, &orderhub.Change{Actor: orderhub.CLIActor, Action: "retention.set", ResourceType: "retention", ResourceID: "acme", VendorID: "acme"})
 	dead := 30 * 24 * time.Hour
-	if err := db.SetVendorRetention(cliCtx, "acme", nil, &dead); err != nil {
+	if err := db.Admin().SetVendorRetention(cliCtx, "acme", nil, &dead); err != nil {
 		t.Fatal(err)
 	}
 
@@ -96,7 +96,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 			b.screenshot("21-vendor-admin-refused")
 		}
 	}
-	if e, _ := db.GetEndpoint(ctx, "", otherEP.ID); !e.Enabled {
+	if e, _ := db.Deliveries().GetEndpoint(ctx, "", otherEP.ID); !e.Enabled {
 		t.Fatal("other's endpoint changed")
 	}
 	// Its own endpoint: disable it (through the confirm dialog).
@@ -138,7 +138,7 @@ func TestPortalLinkInABrowser(t *testing.T) {
 	}
 	b.screenshot("23-portal")
 	b.do(chromedp.Click(chromedp.CSS("#portal-endpoints button.disable")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if e, _ := bd.DB.GetEndpoint(context.Background(), "", bd.Endpoint.ID); e.Enabled {
+	if e, _ := bd.DB.Deliveries().GetEndpoint(context.Background(), "", bd.Endpoint.ID); e.Enabled {
 		t.Fatal("the portal's disable did not disable")
 	}
 	bd.Skew.Store(int64(2 * time.Hour))

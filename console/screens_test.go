@@ -48,26 +48,26 @@ func TestEveryPageInABrowser(t *testing.T) {
 	// acme must never see.
 	for _, v := range []string{"acme", "other"} {
 		name := map[string]string{"acme": "Acme", "other": "Other"}[v]
-		seed(db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: v, Code: strings.ToUpper(v) + "12", ProductName: name + " digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}))
-		seed(db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://hooks." + v + ".example/orderhub", Description: name + " CRM"}))
-		_, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: strings.ToUpper(v) + "-1001", Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
+		seed(db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: v, Code: strings.ToUpper(v) + "12", ProductName: name + " digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}))
+		seed(db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://hooks." + v + ".example/orderhub", Description: name + " CRM"}))
+		_, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: strings.ToUpper(v) + "-1001", Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
 			Customer: orderhub.Customer{Email: "anna@" + v + ".example", FullName: name + " Anna"}, Total: 19900,
 			Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: name + " annual", Quantity: 1, Cost: 19900}}})
 		seed(err)
-		promo, err := db.GetPromoCode(ctx, v, strings.ToUpper(v)+"12")
+		promo, err := db.Tenants().GetPromoCode(ctx, v, strings.ToUpper(v)+"12")
 		seed(err)
 		o, err := orderhub.ParseVendorOrder(v, promo.Code, true, []byte(`{"externalOrderId":"`+strings.ToUpper(v)+`-C1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"bo@`+v+`.example","fullName":"`+name+` Bo"}}`), time.Now())
 		seed(err)
-		_, err = db.PlaceVendorOrder(ctx, o, promo)
+		_, err = db.Orders().PlaceVendorOrder(ctx, o, promo)
 		seed(err)
-		seed(db.CreateProduct(ctx, &orderhub.Product{VendorID: v, ID: v + "-weekend", Name: name + " weekend"}))
-		seed(db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: v, ID: v + "-wk-m", ProductID: v + "-weekend", Name: name + " weekend monthly"}))
-		seed(db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: v, SKU: strings.ToUpper(v) + "-SKU", POID: "PO1", ProductID: v + "-weekend"}))
-		_, err = db.CreateSource(ctx, &orderhub.Source{VendorID: v, ID: v + "-zap", Name: name + " Zap"})
+		seed(db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: v, ID: v + "-weekend", Name: name + " weekend"}))
+		seed(db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: v, ID: v + "-wk-m", ProductID: v + "-weekend", Name: name + " weekend monthly"}))
+		seed(db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: v, SKU: strings.ToUpper(v) + "-SKU", POID: "PO1", ProductID: v + "-weekend"}))
+		_, err = db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: v, ID: v + "-zap", Name: name + " Zap"})
 		seed(err)
-		_, err = db.CreateClient(ctx, &orderhub.Client{VendorID: v, Name: name + " webshop", Scopes: []string{orderhub.ScopeVendorOrders}})
+		_, err = db.Tenants().CreateClient(ctx, &orderhub.Client{VendorID: v, Name: name + " webshop", Scopes: []string{orderhub.ScopeVendorOrders}})
 		seed(err)
-		_, _, err = db.CreateScopedAdminToken(ctx, v+"-ci", orderhub.RoleVendorAdmin, v)
+		_, _, err = db.Tenants().CreateScopedAdminToken(ctx, v+"-ci", orderhub.RoleVendorAdmin, v)
 		seed(err)
 	}
 	_, err := cb.Manage.Connectors().CreateSalesmanagoAccount(ctx, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "acme-main", BaseURL: "https://app3.salesmanago.com",
@@ -78,7 +78,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 	seed(err)
 	_, err = cb.Manage.Connectors().CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: "acme", Email: "zap@acme.example", Name: "Acme Zap"}, "")
 	seed(err)
-	_, _, err = db.CreateAdminToken(ctx, "ops-ci")
+	_, _, err = db.Tenants().CreateAdminToken(ctx, "ops-ci")
 	seed(err)
 	// What acme's vendor-admin must never see.
 	otherOnly := []string{"Other Media", "Other CRM", "OTHER-1001", "anna@other.example", "Other weekend", "Other Zap", "other-main", "Other webshop", "other-ci", "OTHER12", "ops-ci"}

@@ -47,17 +47,17 @@ func jsString(s string) string {
 func otherVendor(t *testing.T, bd *bed) (clientID string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := bd.DB.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+	if err := bd.DB.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
 	c := &orderhub.Client{ID: "other-shop", VendorID: "other", Scopes: []string{orderhub.ScopeVendorOrders}}
-	if _, err := bd.DB.CreateClient(ctx, c); err != nil {
+	if _, err := bd.DB.Tenants().CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if err := bd.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "other", Code: "OTHER10", ProductName: "Other digital", Price: "10", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
+	if err := bd.DB.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "other", Code: "OTHER10", ProductName: "Other digital", Price: "10", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
+	if _, err := bd.DB.Admin().CreateScopedConsoleUser(ctx, "acme-ops", testPassword, orderhub.RoleVendorAdmin, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	return c.ID
@@ -71,7 +71,7 @@ func TestClientRevokeInABrowser(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
 	other := otherVendor(t, bd)
-	cls, err := bd.DB.ListClients(ctx, "acme")
+	cls, err := bd.DB.Tenants().ListClients(ctx, "acme")
 	if err != nil || len(cls) != 1 {
 		t.Fatalf("acme's clients: %v %v", cls, err)
 	}
@@ -92,7 +92,7 @@ func TestClientRevokeInABrowser(t *testing.T) {
 		t.Fatalf("clients table after revoke: %q", row)
 	}
 	b.screenshot("60-client-revoked")
-	if c, _ := bd.DB.GetClient(ctx, id); c.RevokedAt == nil {
+	if c, _ := bd.DB.Tenants().GetClient(ctx, id); c.RevokedAt == nil {
 		t.Fatal("not revoked")
 	}
 	e := audited(t, bd, "client.revoke", id)
@@ -114,7 +114,7 @@ func TestClientRevokeInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "not found") {
 		t.Fatalf("a vendor-admin revoking another vendor's client: %q", msg)
 	}
-	if c, _ := bd.DB.GetClient(ctx, other); c.RevokedAt != nil {
+	if c, _ := bd.DB.Tenants().GetClient(ctx, other); c.RevokedAt != nil {
 		t.Fatal("another vendor's client was revoked")
 	}
 }
@@ -152,7 +152,7 @@ func TestVendorEditInABrowser(t *testing.T) {
 	)
 	fieldError(t, b, "frameAncestors", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "Acme Media AB", "frameAncestors": []string{"https://shop.acme.example", "shop.acme.example/embed"}}))
 	b.screenshot("62-vendor-edit-refused")
-	if v, _ := bd.DB.GetVendor(ctx, "acme"); v.Name != "Acme Media" {
+	if v, _ := bd.DB.Tenants().GetVendor(ctx, "acme"); v.Name != "Acme Media" {
 		t.Fatalf("a refused form renamed the vendor: %q", v.Name)
 	}
 	b.do(
@@ -163,8 +163,8 @@ func TestVendorEditInABrowser(t *testing.T) {
 	if f := b.text("#flash"); !strings.Contains(f, "Vendor acme saved") {
 		t.Fatalf("flash: %q", f)
 	}
-	v, _ := bd.DB.GetVendor(ctx, "acme")
-	fa, _ := bd.DB.PortalFrameAncestors(ctx, "acme")
+	v, _ := bd.DB.Tenants().GetVendor(ctx, "acme")
+	fa, _ := bd.DB.Tenants().PortalFrameAncestors(ctx, "acme")
 	if v.Name != "Acme Media AB" || strings.Join(fa, " ") != "https://shop.acme.example https://news.acme.example:8443" {
 		t.Fatalf("saved: %q %q", v.Name, fa)
 	}
@@ -194,7 +194,7 @@ func TestVendorEditInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
 		t.Fatalf("a vendor-admin posting another vendor's form: %q", msg)
 	}
-	if v, _ := bd.DB.GetVendor(ctx, "other"); v.Name != "Other Media" {
+	if v, _ := bd.DB.Tenants().GetVendor(ctx, "other"); v.Name != "Other Media" {
 		t.Fatalf("another vendor renamed: %q", v.Name)
 	}
 }
@@ -231,7 +231,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); p.Price != "109.00" || p.ProductName != "Digital 12 months plus" {
+	if p, _ := bd.DB.Tenants().GetPromoCode(ctx, "acme", "PROMOCODE"); p.Price != "109.00" || p.ProductName != "Digital 12 months plus" {
 		t.Fatalf("saved: %+v", p)
 	}
 	if e := audited(t, bd, "promo-code.update", "PROMOCODE"); !strings.Contains(string(e.Before), `"price_minor":9900`) || !strings.Contains(string(e.After), `"price_minor":10900`) {
@@ -239,12 +239,12 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	}
 
 	// A contract is sold with it: its terms are fixed, it is deactivated, not deleted.
-	promo, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE")
+	promo, _ := bd.DB.Tenants().GetPromoCode(ctx, "acme", "PROMOCODE")
 	o, err := orderhub.ParseVendorOrder("acme", "PROMOCODE", true, []byte(`{"externalOrderId":"VO-1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"vo@example.com","fullName":"V O"}}`), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bd.DB.PlaceVendorOrder(ctx, o, promo); err != nil {
+	if _, err := bd.DB.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
 		t.Fatal(err)
 	}
 	b.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#terms-fixed")))
@@ -263,18 +263,18 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 		t.Fatalf("catalog after deactivation: %q", row)
 	}
 	b.screenshot("65-catalog-promo-deactivated")
-	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); p.Active {
+	if p, _ := bd.DB.Tenants().GetPromoCode(ctx, "acme", "PROMOCODE"); p.Active {
 		t.Fatal("not deactivated")
 	}
 	var entries []*orderhub.AuditEntry
-	pg, _ := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code.update", ResourceID: "PROMOCODE"}, orderhub.Page{Limit: 10})
+	pg, _ := bd.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code.update", ResourceID: "PROMOCODE"}, orderhub.Page{Limit: 10})
 	entries = pg.Data
 	if len(entries) != 2 || !strings.Contains(string(entries[0].Before), `"deactivated_at":null`) || strings.Contains(string(entries[0].After), `"deactivated_at":null`) {
 		t.Fatalf("audit entry of the deactivation: %+v", entries)
 	}
 
 	// An unused code is deleted.
-	if err := bd.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "TYPO", ProductName: "Typo", Price: "1", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
+	if err := bd.DB.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "acme", Code: "TYPO", ProductName: "Typo", Price: "1", Currency: "SEK", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
 	b.openForm(bd.URL+"/console/vendors/acme/promo-codes/TYPO/edit", "#delete", "#flash")
@@ -298,18 +298,18 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "not found") {
 		t.Fatalf("a vendor-admin deleting another vendor's code: %q", msg)
 	}
-	if _, err := bd.DB.GetPromoCode(ctx, "other", "OTHER10"); err != nil {
+	if _, err := bd.DB.Tenants().GetPromoCode(ctx, "other", "OTHER10"); err != nil {
 		t.Fatal("another vendor's code was deleted")
 	}
 	// Its own vendor's code: activated again.
 	a.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#activate")),
 		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if p, _ := bd.DB.GetPromoCode(ctx, "acme", "PROMOCODE"); !p.Active {
+	if p, _ := bd.DB.Tenants().GetPromoCode(ctx, "acme", "PROMOCODE"); !p.Active {
 		t.Fatal("the vendor-admin did not activate its code")
 	}
 
 	// A vendor-viewer sees no edit link and cannot open the form.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.Admin().CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)
@@ -333,7 +333,7 @@ func TestQuotaFormInABrowser(t *testing.T) {
 	ctx := context.Background()
 	otherVendor(t, bd)
 	five := 5
-	if _, err := bd.DB.SetVendorQuotas(ctx, "acme", map[string]*int{orderhub.QuotaPromoCodes: &five}); err != nil {
+	if _, err := bd.DB.Tenants().SetVendorQuotas(ctx, "acme", map[string]*int{orderhub.QuotaPromoCodes: &five}); err != nil {
 		t.Fatal(err)
 	}
 	b := asOperator(t, bd.URL)
@@ -357,7 +357,7 @@ func TestQuotaFormInABrowser(t *testing.T) {
 	if f := b.text("#flash"); !strings.Contains(f, "Quotas of acme saved") {
 		t.Fatalf("flash: %q", f)
 	}
-	q, _ := bd.DB.GetVendorQuotas(ctx, "acme")
+	q, _ := bd.DB.Tenants().GetVendorQuotas(ctx, "acme")
 	for _, x := range q.Quotas {
 		switch x.Name {
 		case orderhub.QuotaWebhookEndpoints:
@@ -399,7 +399,7 @@ func TestQuotaFormInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "Only operators") {
 		t.Fatalf("a vendor-admin posting its quotas: %q", msg)
 	}
-	q, _ = bd.DB.GetVendorQuotas(ctx, "acme")
+	q, _ = bd.DB.Tenants().GetVendorQuotas(ctx, "acme")
 	for _, x := range q.Quotas {
 		if x.Name == orderhub.QuotaWebhookEndpoints && (x.Override == nil || *x.Override != 1000) {
 			t.Fatalf("a vendor-admin changed its quota: %+v", x)
@@ -467,7 +467,7 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	if msg := a.text("#error"); !strings.Contains(msg, "not found") || strings.Contains(a.text("body"), "/portal/") {
 		t.Fatalf("a vendor-admin making another vendor's link: %q", msg)
 	}
-	pg, _ := bd.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
+	pg, _ := bd.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
 	for _, e := range pg.Data {
 		if e.VendorID != "acme" {
 			t.Fatalf("a link of %s was made", e.VendorID)
@@ -475,7 +475,7 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	}
 
 	// A vendor-viewer makes none.
-	if _, err := bd.DB.CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
+	if _, err := bd.DB.Admin().CreateScopedConsoleUser(ctx, "acme-viewer", testPassword, orderhub.RoleVendorViewer, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	v := newBrowser(t, bd.URL)

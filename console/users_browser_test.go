@@ -80,9 +80,9 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#new-password"))) // the refused form does not keep the password
 	pw := b.text("#new-password code")
 	b.screenshot("42-user-created")
-	if tok, _, err := bd.DB.ConsoleLogin(ctx, "acme-look", pw, time.Hour); err != nil {
+	if tok, _, err := bd.DB.Admin().ConsoleLogin(ctx, "acme-look", pw, time.Hour); err != nil {
 		t.Fatalf("login with the generated password: %v", err)
-	} else if s, err := bd.DB.ConsoleSessionByToken(ctx, tok); err != nil || s.Role != orderhub.RoleVendorViewer || s.VendorID != "acme" {
+	} else if s, err := bd.DB.Admin().ConsoleSessionByToken(ctx, tok); err != nil || s.Role != orderhub.RoleVendorViewer || s.VendorID != "acme" {
 		t.Fatalf("the new user's session: %+v %v", s, err)
 	}
 	if e := audited(t, bd, "console-user.create", "acme-look"); e.VendorID != "acme" || strings.Contains(string(e.After), pw) || !strings.Contains(string(e.After), `"password_hash":"[masked]"`) {
@@ -92,7 +92,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	// The user page: another role.
 	b.do(chromedp.Navigate(bd.URL+"/console/users/acme-look"), chromedp.WaitVisible(chromedp.CSS("#role-form")),
 		chromedp.SetValue(chromedp.CSS("#role"), orderhub.RoleVendorAdmin), chromedp.Click(chromedp.CSS("#save-role")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin || u.VendorID != "acme" {
+	if u, _ := bd.DB.Admin().GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin || u.VendorID != "acme" {
 		t.Fatalf("after the role change: %+v", u)
 	}
 	if e := audited(t, bd, "console-user.set-role", "acme-look"); !strings.Contains(string(e.Before), orderhub.RoleVendorViewer) || !strings.Contains(string(e.After), orderhub.RoleVendorAdmin) {
@@ -100,7 +100,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	}
 	b.screenshot("43-user")
 	// A new password ends the user's sessions; a short one is refused next to the field.
-	tok, _, err := bd.DB.ConsoleLogin(ctx, "acme-look", pw, time.Hour)
+	tok, _, err := bd.DB.Admin().ConsoleLogin(ctx, "acme-look", pw, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,19 +109,19 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 		t.Fatalf("short new password: %q", b.text("#password-error"))
 	}
 	b.do(chromedp.SetValue(chromedp.CSS("#password"), "a brand new passphrase"), chromedp.Click(chromedp.CSS("#reset-password")), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if _, err := bd.DB.ConsoleSessionByToken(ctx, tok); err == nil {
+	if _, err := bd.DB.Admin().ConsoleSessionByToken(ctx, tok); err == nil {
 		t.Fatal("the session outlived the password reset")
 	}
-	if _, _, err := bd.DB.ConsoleLogin(ctx, "acme-look", "a brand new passphrase", time.Hour); err != nil {
+	if _, _, err := bd.DB.Admin().ConsoleLogin(ctx, "acme-look", "a brand new passphrase", time.Hour); err != nil {
 		t.Fatalf("login with the new password: %v", err)
 	}
 	if e := audited(t, bd, "console-user.reset-password", "acme-look"); strings.Contains(string(e.Before)+string(e.After), "passphrase") {
 		t.Fatalf("the audit entry shows the password: %s", e.After)
 	}
 	// Disable (its sessions end), enable.
-	tok, _, _ = bd.DB.ConsoleLogin(ctx, "acme-look", "a brand new passphrase", time.Hour)
+	tok, _, _ = bd.DB.Admin().ConsoleLogin(ctx, "acme-look", "a brand new passphrase", time.Hour)
 	b.do(chromedp.Click(chromedp.CSS("#disable-user")), chromedp.WaitVisible(chromedp.CSS("#enable-user")))
-	if _, err := bd.DB.ConsoleSessionByToken(ctx, tok); err == nil {
+	if _, err := bd.DB.Admin().ConsoleSessionByToken(ctx, tok); err == nil {
 		t.Fatal("the session outlived disabling the user")
 	}
 	audited(t, bd, "console-user.disable", "acme-look")
@@ -140,7 +140,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	if s := b.text("#form-error"); !strings.Contains(s, "last active operator") {
 		t.Fatalf("demoting the last operator: %q", s)
 	}
-	if u, _ := bd.DB.GetConsoleUser(ctx, testUser); u.Role != orderhub.RoleOperator || u.DisabledAt != nil {
+	if u, _ := bd.DB.Admin().GetConsoleUser(ctx, testUser); u.Role != orderhub.RoleOperator || u.DisabledAt != nil {
 		t.Fatalf("the last operator changed: %+v", u)
 	}
 
@@ -158,7 +158,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 			t.Fatalf("a vendor-admin POST %s: %d", p, res.Status)
 		}
 	}
-	if u, _ := bd.DB.GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin {
+	if u, _ := bd.DB.Admin().GetConsoleUser(ctx, "acme-look"); u.Role != orderhub.RoleVendorAdmin {
 		t.Fatalf("the vendor-admin changed its own role: %+v", u)
 	}
 	if res := c.do("GET", "/console/endpoints", nil, nil); !strings.Contains(res.Body, "acme-look") || strings.Contains(res.Body, `href="/console/users"`) {
@@ -168,7 +168,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	// Delete: its sessions end with it.
 	b.do(chromedp.Navigate(bd.URL+"/console/users/acme-look"), chromedp.WaitVisible(chromedp.CSS("#delete-user")),
 		chromedp.Click(chromedp.CSS("#delete-user")), chromedp.WaitVisible(chromedp.CSS("#users")))
-	if _, err := bd.DB.GetConsoleUser(ctx, "acme-look"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+	if _, err := bd.DB.Admin().GetConsoleUser(ctx, "acme-look"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("the deleted user: %v", err)
 	}
 	if res := c.do("GET", "/console/endpoints", nil, nil); res.Status != http.StatusSeeOther {
@@ -184,7 +184,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 func TestConsoleUserChangesItsOwnAccount(t *testing.T) {
 	bd := newBed(t)
 	ctx := context.Background()
-	if _, err := bd.DB.CreateConsoleUser(ctx, "ops2", testPassword); err != nil {
+	if _, err := bd.DB.Admin().CreateConsoleUser(ctx, "ops2", testPassword); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, bd)

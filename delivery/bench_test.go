@@ -51,7 +51,7 @@ func benchDB(b *testing.B) *sqlstore.DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	if err := db.CreateVendor(context.Background(), &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: "acme"}); err != nil {
 		b.Fatal(err)
 	}
 	return db
@@ -61,7 +61,10 @@ func startEngine(b *testing.B, db *sqlstore.DB, cfg delivery.Config) {
 	b.Helper()
 	cfg.AllowPrivateTargets = true
 	cfg.Registry = prometheus.NewRegistry()
-	eng := delivery.New(db, cfg)
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{db.Deliveries(), db.Ops()}, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
@@ -84,7 +87,7 @@ func BenchmarkThroughput(b *testing.B) {
 	b.Cleanup(srv.Close)
 	const endpoints = 4
 	for i := range endpoints {
-		if err := db.CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: fmt.Sprintf("%s/ep%d", srv.URL, i)}); err != nil {
+		if err := db.Deliveries().CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: fmt.Sprintf("%s/ep%d", srv.URL, i)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -100,7 +103,7 @@ func BenchmarkThroughput(b *testing.B) {
 				if i >= int64(b.N) {
 					return
 				}
-				_, err := db.AppendEvent(context.Background(), "acme", "contract-created", fmt.Sprintf("cus_%d", i%1000),
+				_, err := db.Deliveries().AppendEvent(context.Background(), "acme", "contract-created", fmt.Sprintf("cus_%d", i%1000),
 					json.RawMessage(fmt.Sprintf(`{"contractId":"c%d","status":"CONFIRMED","price":"99.00"}`, i)))
 				if err != nil {
 					b.Error(err)
@@ -113,7 +116,7 @@ func BenchmarkThroughput(b *testing.B) {
 	want := int64(b.N * endpoints)
 
 	var commits, busy atomic.Int64
-	db.SetBatchObserver(func(_ int, dur time.Duration, _ error) {
+	db.Ops().SetBatchObserver(func(_ int, dur time.Duration, _ error) {
 		commits.Add(1)
 		busy.Add(int64(dur))
 	})
@@ -141,7 +144,7 @@ func BenchmarkThroughput(b *testing.B) {
 func BenchmarkLatency(b *testing.B) {
 	db := benchDB(b)
 	promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-	if err := db.CreatePromoCode(context.Background(), promo); err != nil {
+	if err := db.Tenants().CreatePromoCode(context.Background(), promo); err != nil {
 		b.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -163,7 +166,7 @@ func BenchmarkLatency(b *testing.B) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	b.Cleanup(srv.Close)
-	if err := db.CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: srv.URL}); err != nil {
+	if err := db.Deliveries().CreateEndpoint(context.Background(), &orderhub.Endpoint{VendorID: "acme", URL: srv.URL}); err != nil {
 		b.Fatal(err)
 	}
 	startEngine(b, db, delivery.Config{})
@@ -186,7 +189,7 @@ func BenchmarkLatency(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			if _, err := db.PlaceVendorOrder(context.Background(), o, promo); err != nil {
+			if _, err := db.Orders().PlaceVendorOrder(context.Background(), o, promo); err != nil {
 				b.Error(err)
 				return
 			}

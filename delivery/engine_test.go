@@ -132,7 +132,7 @@ func setupWith(t *testing.T, dsn string, cfg delivery.Config, opt sqlstore.Optio
 		t.Fatal(err)
 	}
 	for _, v := range []string{"acme", "globex"} {
-		if err := db.CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
+		if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,7 +151,10 @@ func setupWith(t *testing.T, dsn string, cfg delivery.Config, opt sqlstore.Optio
 	cfg.Jitter = -1
 	reg := prometheus.NewRegistry()
 	cfg.Registry = reg
-	eng := delivery.New(db, cfg)
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{db.Deliveries(), db.Ops()}, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
@@ -168,7 +171,7 @@ func setupWith(t *testing.T, dsn string, cfg delivery.Config, opt sqlstore.Optio
 func (b *bundle) endpoint(t *testing.T, vendor, url string, types ...string) *orderhub.Endpoint {
 	t.Helper()
 	e := &orderhub.Endpoint{VendorID: vendor, URL: url, EventTypes: types}
-	if err := b.db.CreateEndpoint(context.Background(), e); err != nil {
+	if err := b.db.Deliveries().CreateEndpoint(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -176,7 +179,7 @@ func (b *bundle) endpoint(t *testing.T, vendor, url string, types ...string) *or
 
 func (b *bundle) event(t *testing.T, vendor, typ, key string, n int) *orderhub.Event {
 	t.Helper()
-	ev, err := b.db.AppendEvent(context.Background(), vendor, typ, key, json.RawMessage(fmt.Sprintf(`{"k":%q,"n":%d}`, key, n)))
+	ev, err := b.db.Deliveries().AppendEvent(context.Background(), vendor, typ, key, json.RawMessage(fmt.Sprintf(`{"k":%q,"n":%d}`, key, n)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +199,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func (b *bundle) deliveries(t *testing.T, f orderhub.DeliveryFilter) []*orderhub.Delivery {
 	t.Helper()
-	ds, err := b.db.ListDeliveries(context.Background(), f)
+	ds, err := b.db.Deliveries().ListDeliveries(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +221,7 @@ func (b *bundle) attempts(t *testing.T, ep, eventID string) []*orderhub.Attempt 
 	if len(ds) != 1 {
 		t.Fatalf("%d deliveries of %s to %s", len(ds), eventID, ep)
 	}
-	as, err := b.db.ListAttempts(context.Background(), "", ds[0].ID)
+	as, err := b.db.Deliveries().ListAttempts(context.Background(), "", ds[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +354,7 @@ func TestGoneRemovesEndpoint(t *testing.T) {
 	ep := b.endpoint(t, "acme", rc.srv.URL)
 	first := b.event(t, "acme", "t", "k", 1)
 	waitFor(t, "endpoint deleted", func() bool {
-		e, err := b.db.GetEndpoint(context.Background(), "acme", ep.ID)
+		e, err := b.db.Deliveries().GetEndpoint(context.Background(), "acme", ep.ID)
 		return err == nil && e.DeletedAt != nil
 	})
 	if s := b.status(t, ep.ID, first.ID); s != orderhub.DeliveryCanceled {
@@ -519,7 +522,7 @@ func TestReplayDead(t *testing.T) {
 		t.Fatalf("%d requests, want 2 attempts × 2 events", n)
 	}
 	up.Store(true)
-	n, err := b.db.ReplayDead(context.Background(), "acme", ep.ID)
+	n, err := b.db.Deliveries().ReplayDead(context.Background(), "acme", ep.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("replay: %d %v", n, err)
 	}
@@ -532,7 +535,7 @@ func TestReplayDead(t *testing.T) {
 	}
 	// Replaying one delivered delivery sends it once more.
 	d := b.deliveries(t, orderhub.DeliveryFilter{EventID: e1.ID})[0]
-	if _, err := b.db.ReplayDelivery(context.Background(), "acme", d.ID); err != nil {
+	if _, err := b.db.Deliveries().ReplayDelivery(context.Background(), "acme", d.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "single replay", func() bool { return len(rc.requests()) == 7 })
@@ -546,7 +549,7 @@ func TestSecretRotationBothSign(t *testing.T) {
 	b := setup(t, delivery.Config{AllowPrivateTargets: true})
 	rc := newReceiver(t, nil)
 	ep := b.endpoint(t, "acme", rc.srv.URL)
-	rot, err := b.db.RotateEndpointSecret(context.Background(), "acme", ep.ID, "", time.Hour)
+	rot, err := b.db.Deliveries().RotateEndpointSecret(context.Background(), "acme", ep.ID, "", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +566,7 @@ func TestSecretRotationBothSign(t *testing.T) {
 		}
 	}
 	// Without an overlap the old secret stops at once.
-	rot2, err := b.db.RotateEndpointSecret(context.Background(), "acme", ep.ID, "", -1)
+	rot2, err := b.db.Deliveries().RotateEndpointSecret(context.Background(), "acme", ep.ID, "", -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +620,7 @@ func TestAutoDisableEmitsEvent(t *testing.T) {
 	if err := json.Unmarshal(r.Payload.Data, &data); err != nil || r.Payload.Type != orderhub.EventEndpointDisabled || data.EndpointID != ep.ID || data.Reason == "" {
 		t.Fatalf("endpoint-disabled payload: %s", r.Body)
 	}
-	e, _ := b.db.GetEndpoint(context.Background(), "acme", ep.ID)
+	e, _ := b.db.Deliveries().GetEndpoint(context.Background(), "acme", ep.ID)
 	if e.Enabled {
 		t.Fatal("endpoint still enabled")
 	}

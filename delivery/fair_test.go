@@ -119,7 +119,7 @@ func testNoisyNeighbour(t *testing.T, dsn string) {
 	go func() {
 		defer flood.Done()
 		for i := 0; ctx.Err() == nil; i++ {
-			if _, err := b.db.AppendEvent(context.Background(), "acme", "t", fmt.Sprintf("f%d", i), []byte(`{}`)); err != nil {
+			if _, err := b.db.Deliveries().AppendEvent(context.Background(), "acme", "t", fmt.Sprintf("f%d", i), []byte(`{}`)); err != nil {
 				t.Error(err)
 				return
 			}

@@ -99,7 +99,7 @@ func TestSenderAttemptBoundedByTimeout(t *testing.T) {
 		}),
 	}})
 	ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
-	if err := b.db.CreateEndpoint(context.Background(), ep); err != nil {
+	if err := b.db.Deliveries().CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
 	ev := b.event(t, "acme", "t", "k", 1)

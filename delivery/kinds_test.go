@@ -29,7 +29,7 @@ func TestBodiesPerKind(t *testing.T) {
 	}})
 	rc := newReceiver(t, nil)
 	hook := &orderhub.Endpoint{VendorID: "acme", URL: rc.srv.URL, Kind: orderhub.EndpointZapier}
-	if err := b.db.CreateEndpoint(context.Background(), hook); err != nil {
+	if err := b.db.Deliveries().CreateEndpoint(context.Background(), hook); err != nil {
 		t.Fatal(err)
 	}
 	ev := b.event(t, "acme", "t", "k", 1)
@@ -62,7 +62,7 @@ func TestSenderPerKind(t *testing.T) {
 		}),
 	}})
 	ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://connector.invalid/", Kind: testKind}
-	if err := b.db.CreateEndpoint(context.Background(), ep); err != nil {
+	if err := b.db.Deliveries().CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
 	ok := b.event(t, "acme", "t", "fine", 1)

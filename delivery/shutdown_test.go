@@ -26,7 +26,7 @@ func TestShutdownDoesNotStartAJobsFollowers(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	var got atomic.Int32
@@ -40,16 +40,19 @@ func TestShutdownDoesNotStartAJobsFollowers(t *testing.T) {
 	defer srv.Close()
 	defer close(gate)
 	ep := &orderhub.Endpoint{VendorID: "acme", URL: srv.URL}
-	if err := db.CreateEndpoint(ctx, ep); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
 	const n = 6
 	for range n { // one key: one job, a head and five behind it
-		if _, err := db.AppendEvent(ctx, "acme", "t", "a", nil); err != nil {
+		if _, err := db.Deliveries().AppendEvent(ctx, "acme", "t", "a", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eng := delivery.New(db, delivery.Config{Workers: 4, Timeout: 10 * time.Second, Poll: 100 * time.Millisecond, AllowPrivateTargets: true})
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{db.Deliveries(), db.Ops()}, delivery.Config{Workers: 4, Timeout: 10 * time.Second, Poll: 100 * time.Millisecond, AllowPrivateTargets: true})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(runCtx) }()
@@ -71,7 +74,7 @@ func TestShutdownDoesNotStartAJobsFollowers(t *testing.T) {
 			if g := got.Load(); g != 1 {
 				t.Fatalf("the receiver got %d requests after shutdown began with one in flight; want 1", g)
 			}
-			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
+			ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
 			if err != nil {
 				t.Fatal(err)
 			}

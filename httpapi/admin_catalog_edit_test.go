@@ -34,7 +34,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	if p.Name != "Daily digital" {
 		t.Fatalf("an empty PATCH changed the product: %+v", p)
 	}
-	if other, _ := h.DB.GetProduct(ctx, "other", "daily"); other.Name != "Other daily" {
+	if other, _ := h.DB.Catalog().GetProduct(ctx, "other", "daily"); other.Name != "Other daily" {
 		t.Fatalf("other's product of the same id changed: %+v", other)
 	}
 	e := lastAudit(t, h, "product.update")
@@ -142,7 +142,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 	}
 
 	// A vendor-admin token: its vendor only.
-	_, tok, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	_, tok, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +150,12 @@ func TestAdminCatalogEdits(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/other/sources/other-shop/rotate-secret", tok, nil).expect(403, orderhub.EForbidden)
 	h.jsonReq("PATCH", "/admin/v1/vendors/other/product-mappings?sku=a&poId=b", tok, map[string]any{"productId": "daily"}).expect(403, orderhub.EForbidden)
 	h.jsonReq("PATCH", v+"/sources/acme-shop", tok, map[string]any{"name": "By the vendor"}).expect(200, "")
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.jsonReq("POST", v+"/sources/acme-shop/rotate-secret", viewer, nil).expect(403, orderhub.EForbidden)
-	if got, _ := h.DB.GetSource(ctx, "other-shop"); got.Name != "Other shop" {
+	if got, _ := h.DB.Catalog().GetSource(ctx, "other-shop"); got.Name != "Other shop" {
 		t.Fatalf("other's source changed: %+v", got)
 	}
 }
@@ -163,7 +163,7 @@ func TestAdminCatalogEdits(t *testing.T) {
 // lastAudit returns the newest audit entry of action.
 func lastAudit(t *testing.T, h *purchaseHub, action string) *orderhub.AuditEntry {
 	t.Helper()
-	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 1})
+	pg, err := h.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: action}, orderhub.Page{Limit: 1})
 	if err != nil || len(pg.Data) == 0 {
 		t.Fatalf("no audit entry %s: %v", action, err)
 	}

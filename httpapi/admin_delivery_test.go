@@ -55,7 +55,7 @@ func TestAdminDeliveryAPI(t *testing.T) {
 		t.Fatalf("rotated: %+v", rot)
 	}
 
-	ev, err := h.DB.AppendEvent(context.Background(), "acme", "contract-created", "cus_1", json.RawMessage(`{"contractId":"c1"}`))
+	ev, err := h.DB.Deliveries().AppendEvent(context.Background(), "acme", "contract-created", "cus_1", json.RawMessage(`{"contractId":"c1"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestAdminVendorRetention(t *testing.T) {
 		t.Fatalf("get: %+v", b)
 	}
 	// The store (and so pruning) sees it; the other vendor has none.
-	vs, err := h.DB.ListVendorRetention(context.Background())
+	vs, err := h.DB.Admin().ListVendorRetention(context.Background())
 	if err != nil || len(vs) != 1 || vs[0].VendorID != "acme" || *vs[0].Delivered != 7*24*time.Hour || *vs[0].Dead != 0 {
 		t.Fatalf("store: %+v %v", vs, err)
 	}
@@ -57,7 +57,7 @@ func TestAdminVendorRetention(t *testing.T) {
 	if b := put(map[string]any{"deadSeconds": nil}); b.DeliveredSeconds != nil || b.DeadSeconds != nil || b.UpdatedAt != nil {
 		t.Fatalf("after removing both: %+v", b)
 	}
-	if vs, _ := h.DB.ListVendorRetention(context.Background()); len(vs) != 0 {
+	if vs, _ := h.DB.Admin().ListVendorRetention(context.Background()); len(vs) != 0 {
 		t.Fatalf("override left: %+v", vs)
 	}
 }
@@ -91,7 +91,7 @@ func TestAdminVendorRetentionRefusesBadInput(t *testing.T) {
 		}
 	}
 	// Nothing was changed by the refused requests.
-	if vs, _ := h.DB.ListVendorRetention(context.Background()); len(vs) != 0 {
+	if vs, _ := h.DB.Admin().ListVendorRetention(context.Background()); len(vs) != 0 {
 		t.Fatalf("override set by a refused request: %+v", vs)
 	}
 }

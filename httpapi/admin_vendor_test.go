@@ -27,7 +27,7 @@ func TestAdminUpdateVendor(t *testing.T) {
 	h.jsonReq("PATCH", path, h.Admin, map[string]any{}).expect(400, orderhub.EInvalidRequest)
 	h.jsonReq("PATCH", path, h.Admin, map[string]any{"id": "renamed"}).expect(400, orderhub.EInvalidRequest)
 	h.jsonReq("PATCH", "/admin/v1/vendors/nope", h.Admin, map[string]any{"name": "x"}).expect(404, orderhub.ENotFound)
-	if v, _ := h.DB.GetVendor(ctx, "acme"); v.Name == "Acme Media AB" {
+	if v, _ := h.DB.Tenants().GetVendor(ctx, "acme"); v.Name == "Acme Media AB" {
 		t.Fatal("a refused change renamed the vendor")
 	}
 
@@ -44,7 +44,7 @@ func TestAdminUpdateVendor(t *testing.T) {
 	if out.Name != "Acme" || len(out.FrameAncestors) != 1 {
 		t.Fatalf("a rename alone: %+v", out)
 	}
-	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{VendorID: "acme"}, orderhub.Page{Limit: 10})
+	pg, err := h.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{VendorID: "acme"}, orderhub.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,18 +62,18 @@ func TestAdminUpdateVendor(t *testing.T) {
 	// PUT …/portal checks the same way, through the same function.
 	h.jsonReq("PUT", path+"/portal", h.Admin, map[string]any{"frameAncestors": []string{"shop.acme.example"}}).expect(400, orderhub.EInvalidRequest)
 	h.jsonReq("PUT", path+"/portal", h.Admin, map[string]any{"frameAncestors": []string{}}).expect(200, "")
-	if fa, _ := h.DB.PortalFrameAncestors(ctx, "acme"); len(fa) != 0 {
+	if fa, _ := h.DB.Tenants().PortalFrameAncestors(ctx, "acme"); len(fa) != 0 {
 		t.Fatalf("frame ancestors after PUT []: %q", fa)
 	}
 
 	// Vendor tokens: a vendor-admin may not rename its vendor, nor another.
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.jsonReq("PATCH", path, admin, map[string]any{"name": "Mine"}).expect(403, orderhub.EForbidden)
 	h.jsonReq("PATCH", "/admin/v1/vendors/other", admin, map[string]any{"name": "Mine"}).expect(403, orderhub.EForbidden)
-	if v, _ := h.DB.GetVendor(ctx, "other"); v.Name == "Mine" {
+	if v, _ := h.DB.Tenants().GetVendor(ctx, "other"); v.Name == "Mine" {
 		t.Fatal("a vendor token renamed another vendor")
 	}
 }
@@ -126,7 +126,7 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	h.Clock.Add(31 * time.Second) // past the order path's promo cache
 	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-2","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p2@example.com","fullName":"P Two"}}`).
 		expect(404, orderhub.EPromoCodeNotFound)
-	if n, _ := h.DB.PromoCodeUses(ctx, "acme", "PROMOCODE"); n != 1 {
+	if n, _ := h.DB.Tenants().PromoCodeUses(ctx, "acme", "PROMOCODE"); n != 1 {
 		t.Fatalf("contracts of the deactivated code: %d", n)
 	}
 	h.jsonReq("PATCH", path+"PROMOCODE", h.Admin, map[string]any{"active": true}).expect(200, "")
@@ -134,7 +134,7 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	h.jsonReq("POST", order, tok, `{"externalOrderId":"P-3","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"p3@example.com","fullName":"P Three"}}`).expect(200, "")
 
 	// Audit entries by the token, with the row before and after.
-	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code."}, orderhub.Page{Limit: 20})
+	pg, err := h.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "promo-code."}, orderhub.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +150,11 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	}
 
 	// Vendor tokens: its own vendor's codes only; a viewer reads.
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	h.jsonReq("PATCH", path+"PROMOCODE", viewer, map[string]any{"active": false}).expect(403, orderhub.EForbidden)
 	h.jsonReq("GET", path+"PROMOCODE", viewer, nil).expect(200, "")
 	h.jsonReq("PATCH", path+"PROMOCODE", admin, map[string]any{"active": false}).expect(200, "")
-	if o, _ := h.DB.AdminGetPromoCode(ctx, "other", "OTHER"); !o.Active {
+	if o, _ := h.DB.Tenants().AdminGetPromoCode(ctx, "other", "OTHER"); !o.Active {
 		t.Fatal("a vendor token deactivated another vendor's code")
 	}
 }
@@ -180,7 +180,7 @@ func TestAdminPortalLinkAudited(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 30}).expect(400, orderhub.EInvalidRequest)
 	var link struct{ URL, Access string }
 	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 600}).expect(201, "").JSON(&link)
-	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
+	pg, err := h.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "portal-link.create"}, orderhub.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

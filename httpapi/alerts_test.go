@@ -129,7 +129,10 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 	go func() { notifierDone <- n.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-notifierDone })
 
-	eng := delivery.New(h.DB, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
 		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
 		Poll: 20 * time.Millisecond, Schedule: []time.Duration{0, time.Minute},
 		Alerter: n, AlertFailingAfter: 5 * time.Minute, AlertInterval: time.Hour, BreakFor: 20 * time.Millisecond,
@@ -177,7 +180,7 @@ func TestOperationalAlertsEndToEnd(t *testing.T) {
 		return out
 	}
 	deliveries := func(status string) int {
-		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "crm", Status: status})
+		d, err := h.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "crm", Status: status})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,7 @@ func (h *testHub) audit(query string) []auditJSON {
 func TestAuditLogOfAdminAPIChanges(t *testing.T) {
 	h := newTestHub(t)
 	ctx := context.Background()
-	tok, err := h.DB.CheckAdminToken(ctx, h.Admin)
+	tok, err := h.DB.Tenants().CheckAdminToken(ctx, h.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestAuditLogOfAdminAPIChanges(t *testing.T) {
 	// Retention: entries older than the audit limit go; younger ones stay.
 	h.Clock.Add(400 * 24 * time.Hour)
 	h.jsonReq("POST", "/admin/v1/vendors", h.Admin, map[string]string{"id": "initech"}).expect(201, "")
-	st, err := h.DB.Prune(ctx, orderhub.Retention{Audit: 365 * 24 * time.Hour})
+	st, err := h.DB.Admin().Prune(ctx, orderhub.Retention{Audit: 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestAdminRotateClientSecret(t *testing.T) {
 	if again.ClientSecret != first.ClientSecret || res.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay: %+v (replayed %q)", again, res.Header.Get("Idempotent-Replayed"))
 	}
-	if c, _ := h.DB.GetClient(ctx, h.ClientID); !orderhub.SecretMatches(first.ClientSecret, c.SecretHash) {
+	if c, _ := h.DB.Tenants().GetClient(ctx, h.ClientID); !orderhub.SecretMatches(first.ClientSecret, c.SecretHash) {
 		t.Fatal("the replay rotated again")
 	}
 	h.tokenFor(h.ClientID, first.ClientSecret, "")
@@ -46,24 +46,24 @@ func TestAdminRotateClientSecret(t *testing.T) {
 
 	// Roles: a vendor-admin rotates its own clients; another vendor's is not found,
 	// a viewer is refused.
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.jsonReq("POST", "/admin/v1/clients/"+h.Other.ClientID+"/rotate-secret", admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("POST", path, viewer, nil).expect(403, orderhub.EForbidden)
 	h.jsonReq("POST", path, admin, nil).expect(200, "")
-	if c, _ := h.DB.GetClient(ctx, h.Other.ClientID); !orderhub.SecretMatches(h.Other.Secret, c.SecretHash) {
+	if c, _ := h.DB.Tenants().GetClient(ctx, h.Other.ClientID); !orderhub.SecretMatches(h.Other.Secret, c.SecretHash) {
 		t.Fatal("another vendor's client was rotated")
 	}
 	h.jsonReq("POST", "/admin/v1/clients/nope/rotate-secret", h.Admin, nil).expect(404, orderhub.ENotFound)
 
 	// The audit log records each rotation by its token, the secret masked.
-	pg, err := h.DB.ListAudit(ctx, orderhub.AuditFilter{Action: "client.rotate-secret"}, orderhub.Page{Limit: 10})
+	pg, err := h.DB.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "client.rotate-secret"}, orderhub.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

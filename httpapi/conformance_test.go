@@ -37,7 +37,7 @@ func withYespoAccount(t *testing.T, h *testHub) {
 		t.Fatal(err)
 	}
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB, sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB.Connectors(), sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestAmountsAreExactOnEverySurface(t *testing.T) {
 		// An order's total goes out as stored: 999 999 999 999 999.99 is not a float64.
 		ctx := context.Background()
 		big := orderhub.Money(99999999999999999)
-		if _, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "BIG-1", Source: "test", Total: big,
+		if _, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "BIG-1", Source: "test", Total: big,
 			Customer: orderhub.Customer{Email: "big@example.com"}, Items: []orderhub.OrderItem{{Name: "Yacht", Quantity: 1, Cost: big}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +350,7 @@ func TestAmountsAreExactOnEverySurface(t *testing.T) {
 		}
 		var vr struct{ ContractID string }
 		vo("Q-exp", "2e0").expect(200, "").JSON(&vr)
-		if c, err := h.DB.GetContract(context.Background(), "acme", vr.ContractID); err != nil || c.Quantity != 2 {
+		if c, err := h.DB.Orders().GetContract(context.Background(), "acme", vr.ContractID); err != nil || c.Quantity != 2 {
 			t.Errorf("quantity 2e0: %+v %v", c, err)
 		}
 		vo("Q-frac", "1.0000000000000001").expect(400, orderhub.EInvalidQuantity) // float64 makes it 1

@@ -158,7 +158,10 @@ func createWebhook(t *testing.T, h *testHub, id, url string, types []string) str
 // runEngine runs a delivery engine on the hub's database and clock.
 func runEngine(t *testing.T, h *testHub, schedule []time.Duration) {
 	t.Helper()
-	eng := delivery.New(h.DB, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
 		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
 		Poll: 20 * time.Millisecond, Schedule: schedule,
 	})
@@ -226,20 +229,20 @@ func TestEventBodiesMatchCatalog(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": lead.Data.CustomerID, "status": "declined", "amount": "9.90", "currency": "USD", "provider": "stripe", "message": "card declined"}).expect(201, "")
 	contract := placeVendorOrder(t, h.testHub, "CAT-1")
 	h.jsonReq("POST", "/api/zapier/subscriptions/"+contract+"/cancel", h.Token, nil).expect(200, "")
-	if _, err := h.DB.SendTestEvent(context.Background(), "acme", "all"); err != nil {
+	if _, err := h.DB.Admin().SendTestEvent(context.Background(), "acme", "all"); err != nil {
 		t.Fatal(err)
 	}
 	h.jsonReq("POST", "/admin/v1/vendors/acme/surveys", h.Admin, map[string]any{"title": "Survey", "take": "once", "captureName": true, "leadCapture": "at_end"}).expect(201, "")
 	// The survey's delivery to "bad" fails; 6 days later its retry fails too and
 	// "bad" is disabled (failing for more than 5 days): endpoint-disabled to "all".
 	waitFor(t, func() bool {
-		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "bad"})
+		d, err := h.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "bad"})
 		return err == nil && len(d) == 1 && d[0].Attempts == 1
 	})
 	// Nothing may be in flight to "all" when the clock jumps: a request signed
 	// before it would be 6 days old at the receiver.
 	waitFor(t, func() bool {
-		d, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "all", Status: "active"})
+		d, err := h.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: "all", Status: "active"})
 		return err == nil && len(d) == 0
 	})
 	h.Clock.Add(6 * 24 * time.Hour)
@@ -362,7 +365,7 @@ func TestReceiverOrdersBySeq(t *testing.T) {
 	}
 	// The seqs sort the events into the order of the outbox.
 	sort.Slice(arrived, func(i, j int) bool { return arrived[i].Seq < arrived[j].Seq })
-	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", OrderingKey: arrived[0].OrderingKey})
+	evs, err := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", OrderingKey: arrived[0].OrderingKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestAdminIdempotencyKeys(t *testing.T) {
 	h.keyed("POST", "/admin/v1/vendors", h.Admin, "has space", body).expect(400, orderhub.EInvalidRequest)
 
 	// Keys are per token: another token's key-1 is another key.
-	_, other, err := h.DB.CreateAdminToken(ctx, "other")
+	_, other, err := h.DB.Tenants().CreateAdminToken(ctx, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,13 +69,13 @@ func TestAdminIdempotencyKeys(t *testing.T) {
 	// In progress: a request holding the key (claimed here as a running request
 	// would) makes a second one wait with 409; once its hold runs out (its process
 	// died), the key is taken over and the request runs.
-	tok, err := h.DB.CheckAdminToken(ctx, h.Admin)
+	tok, err := h.DB.Tenants().CheckAdminToken(ctx, h.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	vb, _ := json.Marshal(map[string]string{"id": "globex"})
 	sum := sha256.Sum256([]byte("POST /admin/v1/vendors\n" + string(vb)))
-	if _, claimed, err := h.DB.ClaimIdempotencyKey(ctx, "token:"+tok.ID, "key-3", hex.EncodeToString(sum[:]), time.Minute, httpapi.IdempotencyTTL); err != nil || !claimed {
+	if _, claimed, err := h.DB.Orders().ClaimIdempotencyKey(ctx, "token:"+tok.ID, "key-3", hex.EncodeToString(sum[:]), time.Minute, httpapi.IdempotencyTTL); err != nil || !claimed {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
 	r := h.keyed("POST", "/admin/v1/vendors", h.Admin, "key-3", map[string]string{"id": "globex"}).expect(409, httpapi.EIdempotencyInProgress)
@@ -88,7 +88,7 @@ func TestAdminIdempotencyKeys(t *testing.T) {
 	// After 24 hours a key is new again.
 	h.Clock.Add(httpapi.IdempotencyTTL)
 	h.keyed("POST", "/admin/v1/clients", h.Admin, "key-1", map[string]any{"vendorId": "acme", "name": "other", "scopes": []string{"events"}}).expect(201, "")
-	st, err := h.DB.Prune(ctx, sqlstoreRetentionNone())
+	st, err := h.DB.Admin().Prune(ctx, sqlstoreRetentionNone())
 	if err != nil || st.IdemKeys == 0 {
 		t.Fatalf("expired keys pruned: %d %v", st.IdemKeys, err)
 	}

@@ -528,12 +528,12 @@ func TestIsolationMatrix(t *testing.T) {
 		ID    string `json:"id"`
 		Token string `json:"token"`
 	}
-	if _, tok, err := h.DB.CreateAdminToken(t.Context(), "to-revoke"); err == nil {
+	if _, tok, err := h.DB.Tenants().CreateAdminToken(t.Context(), "to-revoke"); err == nil {
 		revoked.Token = tok
-		toks, _ := h.DB.ListAdminTokens(t.Context())
+		toks, _ := h.DB.Tenants().ListAdminTokens(t.Context())
 		for _, at := range toks {
 			if at.Name == "to-revoke" {
-				if err := h.DB.RevokeAdminToken(t.Context(), at.ID); err != nil {
+				if err := h.DB.Tenants().RevokeAdminToken(t.Context(), at.ID); err != nil {
 					t.Fatal(err)
 				}
 			}

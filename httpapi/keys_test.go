@@ -38,7 +38,7 @@ func mint(t *testing.T, key ed25519.PrivateKey, clientID, vendorID, scope string
 // database would, and uses it as a key when it is one.
 func rawSigningKey(t *testing.T, db *sqlstore.DB) (string, ed25519.PrivateKey) {
 	t.Helper()
-	v, err := db.Setting(context.Background(), orderhub.TokenSigningKeySetting, func() (string, error) { t.Fatal("no signing key stored"); return "", nil })
+	v, err := db.Tenants().Setting(context.Background(), orderhub.TokenSigningKeySetting, func() (string, error) { t.Fatal("no signing key stored"); return "", nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestTokenLifetimeAndScopesAreChecked(t *testing.T) {
 
 	// A client holding only "events" cannot use a token claiming the vendor-order scope.
 	c := &orderhub.Client{VendorID: "acme", Scopes: []string{orderhub.ScopeEvents}}
-	if _, err := h.DB.CreateClient(context.Background(), c); err != nil {
+	if _, err := h.DB.Tenants().CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	h.jsonReq("GET", path, mint(t, key, c.ID, "acme", orderhub.ScopeVendorOrders, now, time.Hour), nil).expect(401, orderhub.EUnauthorized)

@@ -159,7 +159,7 @@ func TestBadSecretsAreThrottled(t *testing.T) {
 
 func TestRevokedClientGetsNoToken(t *testing.T) {
 	h := newTestHub(t)
-	if err := h.DB.RevokeClient(context.Background(), h.ClientID); err != nil {
+	if err := h.DB.Tenants().RevokeClient(context.Background(), h.ClientID); err != nil {
 		t.Fatal(err)
 	}
 	r := h.do("POST", "/oauth/token", "application/x-www-form-urlencoded",

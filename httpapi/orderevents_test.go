@@ -115,7 +115,7 @@ func (h *yespoHub) contact(body string) (id string, created bool) {
 
 func (h *yespoHub) order(id string) *orderhub.Order {
 	h.t.Helper()
-	o, err := h.DB.GetOrderByExternalID(context.Background(), h.VendorID, id)
+	o, err := h.DB.Orders().GetOrderByExternalID(context.Background(), h.VendorID, id)
 	if err != nil {
 		h.t.Fatalf("order %s: %v", id, err)
 	}
@@ -133,7 +133,7 @@ func TestOrderEventSeedExample(t *testing.T) {
 	if !strings.Contains(a.Message, "258.00") || !strings.Contains(a.Message, "990.00") || a.ExternalOrderID != "12345679" {
 		t.Fatalf("%+v", a)
 	}
-	if _, err := h.DB.GetOrderByExternalID(context.Background(), h.VendorID, "12345679"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+	if _, err := h.DB.Orders().GetOrderByExternalID(context.Background(), h.VendorID, "12345679"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatal("the mismatching example created an order")
 	}
 	// With the total corrected, it creates the order; sent again it changes nothing.
@@ -145,7 +145,7 @@ func TestOrderEventSeedExample(t *testing.T) {
 		len(o.Items) != 1 || o.Items[0].Name != "Super Device" || o.Items[0].Cost != 99000 || o.Source != orderhub.OrderSourceEvent {
 		t.Fatalf("%+v", o)
 	}
-	c, err := h.DB.GetCustomer(context.Background(), h.VendorID, o.CustomerID)
+	c, err := h.DB.Orders().GetCustomer(context.Background(), h.VendorID, o.CustomerID)
 	if err != nil || c.PublisherUserID != "AV13760" || c.Phone != "380501234567" {
 		t.Fatalf("%+v %v", c, err)
 	}
@@ -255,7 +255,7 @@ func TestOrderEventContactLookup(t *testing.T) {
 	h.jsonReq("POST", orderPath, h.token(orderhub.ScopeVendorOrders), body(map[string]any{"externalOrderId": "VO-1",
 		"userData": map[string]any{"email": "Vendor.Buyer@Example.com", "fullName": "V B"}})).expect(200, "")
 	h.accept(yevent(orderhub.YespoOrderCreated, append(dropParam(yCreated("L-vo", "x"), "externalCustomerId"), "email", `"VENDOR.BUYER@example.com"`)...), "created")
-	vo, err := h.DB.FindCustomerByEmail(ctx, h.VendorID, "vendor.buyer@example.com")
+	vo, err := h.DB.Orders().FindCustomerByEmail(ctx, h.VendorID, "vendor.buyer@example.com")
 	if err != nil || h.order("L-vo").CustomerID != vo.ID {
 		t.Fatalf("vendor-order customer: %v", err)
 	}
@@ -312,7 +312,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	if _, created := h.contact(`{"externalCustomerId":"C1","channels":[{"type":"email","value":"c1@example.com"}]}`); created {
 		t.Fatal("contact created twice")
 	}
-	before, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
+	before, _ := h.DB.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
 	body := yevent(orderhub.YespoOrderCreated, yCreated("D-1", "C1")...)
 	h.accept(body, "created")
 	for i := 0; i < 3; i++ {
@@ -321,7 +321,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	}
 	h.accept(yevent(orderhub.YespoOrderCancelled, "externalOrderId", `"D-1"`), "updated")
 	h.accept(yevent(orderhub.YespoOrderCancelled, "externalOrderId", `"D-1"`), "unchanged")
-	after, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
+	after, _ := h.DB.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: h.VendorID})
 	var types []string
 	for _, e := range after[len(before):] {
 		types = append(types, e.Type)
@@ -329,7 +329,7 @@ func TestOrderEventDuplicates(t *testing.T) {
 	if strings.Join(types, ",") != "order-created,order-updated" {
 		t.Fatalf("events %v", types)
 	}
-	orders, _ := h.DB.ListOrders(ctx, orderhub.ListFilter{VendorID: h.VendorID})
+	orders, _ := h.DB.Orders().ListOrders(ctx, orderhub.ListFilter{VendorID: h.VendorID})
 	if len(orders) != 1 {
 		t.Fatalf("%d orders", len(orders))
 	}
@@ -384,7 +384,7 @@ func TestOrderEventRequests(t *testing.T) {
 	if b := basic(h.ClientID, h.Secret, "/api/v1/contact", `{"externalCustomerId":"basic-1"}`).expect(200, "").Body; !strings.Contains(string(b), `"created":true`) {
 		t.Fatalf("%s", b)
 	}
-	if _, err := h.DB.FindCustomer(context.Background(), h.VendorID, orderhub.CustomerMatch{PublisherUserID: "basic-1"}); err != nil {
+	if _, err := h.DB.Orders().FindCustomer(context.Background(), h.VendorID, orderhub.CustomerMatch{PublisherUserID: "basic-1"}); err != nil {
 		t.Fatal("the Basic-auth contact is not the client's vendor's")
 	}
 	if res := basic(h.ClientID, "wrong", "/api/v1/event", valid).expect(401, orderhub.EUnauthorized); !strings.Contains(res.Header.Get("WWW-Authenticate"), "Basic") {
@@ -392,7 +392,7 @@ func TestOrderEventRequests(t *testing.T) {
 	}
 	basic("nobody", "x", "/api/v1/event", valid).expect(401, orderhub.EUnauthorized)
 	noEvents := &orderhub.Client{VendorID: h.VendorID, Scopes: []string{orderhub.ScopeVendorOrders}}
-	sec, err := h.DB.CreateClient(context.Background(), noEvents)
+	sec, err := h.DB.Tenants().CreateClient(context.Background(), noEvents)
 	if err != nil {
 		t.Fatal(err)
 	}

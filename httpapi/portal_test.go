@@ -40,7 +40,7 @@ func TestPortalLinks(t *testing.T) {
 	mine := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/acme", Description: "Acme CRM"}
 	theirs := &orderhub.Endpoint{VendorID: "other", URL: "https://hooks.example.com/other", Description: "Other CRM"}
 	for _, e := range []*orderhub.Endpoint{mine, theirs} {
-		if err := h.DB.CreateEndpoint(ctx, e); err != nil {
+		if err := h.DB.Deliveries().CreateEndpoint(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,10 +90,10 @@ func TestPortalLinks(t *testing.T) {
 		t.Fatalf("manage link disabling: %v %v", res, err)
 	}
 	res.Body.Close()
-	if e, _ := h.DB.GetEndpoint(ctx, "", mine.ID); e.Enabled {
+	if e, _ := h.DB.Deliveries().GetEndpoint(ctx, "", mine.ID); e.Enabled {
 		t.Fatal("not disabled")
 	}
-	if e, _ := h.DB.GetEndpoint(ctx, "", theirs.ID); !e.Enabled {
+	if e, _ := h.DB.Deliveries().GetEndpoint(ctx, "", theirs.ID); !e.Enabled {
 		t.Fatal("another vendor's endpoint disabled")
 	}
 	got := h.audit("?action=endpoint.disable")

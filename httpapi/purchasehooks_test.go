@@ -46,7 +46,7 @@ func newPurchaseHub(t *testing.T) *purchaseHub {
 	h := &purchaseHub{testHub: newTestHub(t)}
 	h.ValidateSpec = true // every exchange is checked against docs/openapi.yaml
 	ctx := context.Background()
-	if err := h.DB.CreateVendor(ctx, &orderhub.Vendor{ID: "vendor-id-1234", Name: "Seed Publishing"}); err != nil {
+	if err := h.DB.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "vendor-id-1234", Name: "Seed Publishing"}); err != nil {
 		t.Fatal(err)
 	}
 	h.SeedSecret = h.adminSource("vendor-id-1234", "sesamy-source-id-1234", "Sesamy Zap")
@@ -128,11 +128,11 @@ func seedWith(t testing.TB, mod map[string]any) map[string]any {
 // written counts what a vendor has in the store: events and purchases.
 func (h *purchaseHub) written(vendorID string) (events, purchases int) {
 	h.t.Helper()
-	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID, Limit: 1000})
+	evs, err := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID, Limit: 1000})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	ps, err := h.DB.ListPurchases(context.Background(), orderhub.PurchaseFilter{VendorID: vendorID, Limit: 1000})
+	ps, err := h.DB.Orders().ListPurchases(context.Background(), orderhub.PurchaseFilter{VendorID: vendorID, Limit: 1000})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 		t.Fatalf("answer %s", res.Body)
 	}
 
-	c, err := h.DB.GetContract(ctx, "vendor-id-1234", a.ContractID)
+	c, err := h.DB.Orders().GetContract(ctx, "vendor-id-1234", a.ContractID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 	if err := json.Unmarshal(c.VendorData, &vd); err != nil || vd["notes"] != "Note.." || vd["publisherPurchaseId"] != "purchase-id-1234" {
 		t.Fatalf("vendorData %s", c.VendorData)
 	}
-	cu, err := h.DB.GetCustomer(ctx, "vendor-id-1234", a.CustomerID)
+	cu, err := h.DB.Orders().GetCustomer(ctx, "vendor-id-1234", a.CustomerID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 		cu.Address == nil || *cu.Address != addr || cu.BillingAddress == nil || *cu.BillingAddress != addr {
 		t.Fatalf("customer %+v", cu)
 	}
-	evs, _ := h.DB.ListEvents(ctx, orderhub.EventFilter{VendorID: "vendor-id-1234"})
+	evs, _ := h.DB.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "vendor-id-1234"})
 	var types []string
 	for _, e := range evs {
 		types = append(types, e.Type)
@@ -191,7 +191,7 @@ func TestPurchaseHookSeedSample(t *testing.T) {
 		t.Fatalf("replay answered %s, first %s", again.Body, res.Body)
 	}
 	c2 := &orderhub.Client{VendorID: "vendor-id-1234", Scopes: []string{orderhub.ScopeExternalPurchases}}
-	secret, err := h.DB.CreateClient(ctx, c2)
+	secret, err := h.DB.Tenants().CreateClient(ctx, c2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestPurchaseHookAuthentication(t *testing.T) {
 	second := h.adminSource("acme", "acme-second", "Second shop")
 
 	noScope := &orderhub.Client{VendorID: "acme", Scopes: []string{orderhub.ScopeVendorOrders}}
-	noScopeSecret, err := h.DB.CreateClient(ctx, noScope)
+	noScopeSecret, err := h.DB.Tenants().CreateClient(ctx, noScope)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestPurchaseHookFields(t *testing.T) {
 
 	// The stored customer of the address-only purchases has their addresses.
 	ctx := context.Background()
-	cu, err := h.DB.FindCustomerByEmail(ctx, "acme", "anna@example.com")
+	cu, err := h.DB.Orders().FindCustomerByEmail(ctx, "acme", "anna@example.com")
 	if err != nil || cu.Address == nil || cu.BillingAddress == nil {
 		t.Fatalf("customer %+v %v", cu, err)
 	}
@@ -383,7 +383,7 @@ func TestPurchaseHookFields(t *testing.T) {
 	// Notes and publisherPurchaseId are stored with the contract.
 	var withNotes purchaseAnswer
 	h.hook(h.AcmeSecret, acmePurchase(map[string]any{"publisherPurchaseId": "F-with notes", "publisherUserId": "U-F", "notes": "Line one\nline two"})).expect(200, "").JSON(&withNotes)
-	c, err := h.DB.GetContract(ctx, "acme", withNotes.ContractID)
+	c, err := h.DB.Orders().GetContract(ctx, "acme", withNotes.ContractID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func TestPurchaseHookStartsAtDefaultsToNow(t *testing.T) {
 	if err != nil || !got.Equal(now.Truncate(time.Microsecond)) {
 		t.Fatalf("startsAt %q, want now %v", a.StartsAt, now)
 	}
-	c, err := h.DB.GetContract(context.Background(), "acme", a.ContractID)
+	c, err := h.DB.Orders().GetContract(context.Background(), "acme", a.ContractID)
 	if err != nil || c.StartDate != now.UTC().Format(time.DateOnly) || c.DelayedContractStartsAt != "" {
 		t.Fatalf("contract %+v %v", c, err)
 	}
@@ -419,7 +419,7 @@ func TestPurchaseHookStartsAtDefaultsToNow(t *testing.T) {
 	future := h.Clock.Now().AddDate(0, 0, 10).UTC()
 	var d purchaseAnswer
 	h.hook(h.AcmeSecret, acmePurchase(map[string]any{"publisherPurchaseId": "P-future", "startsAt": future.Format(time.RFC3339), "endsAt": nil})).expect(201, "").JSON(&d)
-	fc, _ := h.DB.GetContract(context.Background(), "acme", d.ContractID)
+	fc, _ := h.DB.Orders().GetContract(context.Background(), "acme", d.ContractID)
 	if fc.DelayedContractStartsAt != future.Format(time.DateOnly) {
 		t.Fatalf("future contract %+v", fc)
 	}
@@ -473,14 +473,14 @@ func TestPurchaseAndVendorOrderLandOnOneCustomer(t *testing.T) {
 	h.hook(h.AcmeSecret, acmePurchase(map[string]any{"email": "shared@example.com", "publisherUserId": nil, "firstName": "Sam", "lastName": "Shared"})).expect(201, "").JSON(&a)
 
 	ctx := context.Background()
-	vc, err := h.DB.GetContract(ctx, "acme", o.ContractID)
+	vc, err := h.DB.Orders().GetContract(ctx, "acme", o.ContractID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if vc.UserID != a.CustomerID {
 		t.Fatalf("vendor order customer %s, purchase customer %s", vc.UserID, a.CustomerID)
 	}
-	cs, err := h.DB.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", UserID: a.CustomerID})
+	cs, err := h.DB.Orders().ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", UserID: a.CustomerID})
 	if err != nil || len(cs) != 2 {
 		t.Fatalf("contracts of the customer: %d %v", len(cs), err)
 	}
@@ -497,7 +497,7 @@ func TestPurchaseAndVendorOrderLandOnOneCustomer(t *testing.T) {
 	order["externalOrderId"], order["userData"] = "ORD-78", map[string]any{"email": "FIRST@example.com"}
 	var o2 struct{ ContractID string }
 	h.jsonReq("POST", "/payments/vendor/acme/promos/code/PROMOCODE?confirm=true", h.token(orderhub.ScopeVendorOrders), order).expect(200, "").JSON(&o2)
-	if vc2, _ := h.DB.GetContract(ctx, "acme", o2.ContractID); vc2.UserID != b.CustomerID {
+	if vc2, _ := h.DB.Orders().GetContract(ctx, "acme", o2.ContractID); vc2.UserID != b.CustomerID {
 		t.Fatalf("vendor order after purchase: customer %s, want %s", vc2.UserID, b.CustomerID)
 	}
 }

@@ -237,7 +237,7 @@ func TestQuotaZapierChannelsPerUser(t *testing.T) {
 	for i := range 3 {
 		subscribe(h.Other.Token, h.Other.Integration, i).expect(http.StatusOK, "")
 	}
-	if err := h.DB.CreateZapierUser(context.Background(), &orderhub.ZapierUser{VendorID: "acme", Email: "second@acme.example"}, "123456789"); err != nil {
+	if err := h.DB.Catalog().CreateZapierUser(context.Background(), &orderhub.ZapierUser{VendorID: "acme", Email: "second@acme.example"}, "123456789"); err != nil {
 		t.Fatal(err)
 	}
 	tok2, integ2 := h.login("second@acme.example", "123456789")
@@ -341,7 +341,7 @@ func secondInstance(t *testing.T, dsn string) string {
 func TestQuotaServerDefault(t *testing.T) {
 	h := newTestHub(t)
 	h.ValidateSpec = true
-	if err := h.DB.SetQuotaDefaults(map[string]int{orderhub.QuotaWebhookEndpoints: 1}); err != nil {
+	if err := h.DB.Tenants().SetQuotaDefaults(map[string]int{orderhub.QuotaWebhookEndpoints: 1}); err != nil {
 		t.Fatal(err)
 	}
 	createEndpoint(h, "acme", 0).expect(http.StatusCreated, "")
@@ -357,10 +357,10 @@ func TestQuotaServerDefault(t *testing.T) {
 	if m := h.jsonReq("GET", "/metrics", "", nil).expect(http.StatusOK, ""); !strings.Contains(string(m.Body), `orderhub_quota_exceeded_total{quota="webhookEndpoints"} 2`) {
 		t.Errorf("metrics lack 2 webhookEndpoints refusals:\n%s", m.Body)
 	}
-	if err := h.DB.SetQuotaDefaults(map[string]int{"nope": 1}); err == nil {
+	if err := h.DB.Tenants().SetQuotaDefaults(map[string]int{"nope": 1}); err == nil {
 		t.Fatal("an unknown quota name is accepted as a default")
 	}
-	if err := h.DB.SetQuotaDefaults(map[string]int{orderhub.QuotaProducts: -1}); err == nil {
+	if err := h.DB.Tenants().SetQuotaDefaults(map[string]int{orderhub.QuotaProducts: -1}); err == nil {
 		t.Fatal("a negative default is accepted")
 	}
 }

@@ -14,33 +14,33 @@ import (
 func TestScopedAdminTokens(t *testing.T) {
 	h := newTestHub(t)
 	ctx := context.Background()
-	op, err := h.DB.CheckAdminToken(ctx, h.Admin)
+	op, err := h.DB.Tenants().CheckAdminToken(ctx, h.Admin)
 	if err != nil || op.Role != orderhub.RoleOperator || op.VendorID != "" {
 		t.Fatalf("a token made without a role: %+v %v", op, err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleOperator, "acme"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+	if _, _, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "x", orderhub.RoleOperator, "acme"); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("operator with a vendor: %v", err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorAdmin, ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+	if _, _, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorAdmin, ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("vendor-admin without a vendor: %v", err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", "root", ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+	if _, _, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "x", "root", ""); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 		t.Fatalf("unknown role: %v", err)
 	}
-	if _, _, err := h.DB.CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorViewer, "nope"); err == nil {
+	if _, _, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorViewer, "nope"); err == nil {
 		t.Fatal("a token of an unknown vendor")
 	}
-	_, admin, err := h.DB.CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := h.DB.CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
+	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Orders of both vendors.
 	for _, v := range []string{"acme", "other"} {
-		if _, _, err := h.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: "E-" + v, Source: "test", Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
+		if _, _, err := h.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: "E-" + v, Source: "test", Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestScopedAdminTokens(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/clients/"+h.Other.ClientID+"/revoke", admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("PUT", "/admin/v1/vendors/acme/quotas", admin, map[string]any{"webhookEndpoints": 1000}).expect(403, orderhub.EForbidden)
 	h.jsonReq("GET", "/admin/v1/vendors/acme/quotas", admin, nil).expect(200, "")
-	if c, _ := h.DB.GetClient(ctx, h.Other.ClientID); c.RevokedAt != nil {
+	if c, _ := h.DB.Tenants().GetClient(ctx, h.Other.ClientID); c.RevokedAt != nil {
 		t.Fatal("another vendor's client was revoked")
 	}
 

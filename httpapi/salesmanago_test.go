@@ -69,10 +69,17 @@ func newSMBed(t *testing.T, mapping *orderhub.SalesmanagoMapping) *smBed {
 	h.jsonReq("POST", "/admin/v1/vendors/other/salesmanago/accounts", h.Admin, map[string]any{"id": "sm_other", "groupKey": "other-main",
 		"baseUrl": hs.URL, "clientId": "other-client", "apiSecret": "x", "owner": "o@other.example"}).expect(201, "")
 
-	b.Sender = salesmanago.NewSender(h.DB, nil, netguard.New(netguard.Options{AllowPrivate: true}).Client())
+	b.Sender = salesmanago.NewSender(struct {
+		orderhub.ConnectorStore
+		orderhub.OrderStore
+		orderhub.TenantStore
+	}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, nil, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	b.Sender.Timeout = 500 * time.Millisecond
 	b.Sender.AccountCacheTTL = -1 // account changes apply at once
-	eng := delivery.New(h.DB, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, Timeout: 2 * time.Second, AllowPrivateTargets: true,
 		Senders: map[string]delivery.Sender{"salesmanago": b.Sender},
@@ -443,7 +450,7 @@ func TestSalesmanagoSyncsAVendorOrder(t *testing.T) {
 		t.Fatalf("order: contact request %d, event request %d, violations %d", c.LastRequestID, ev.RequestID, b.Fake.OrderViolations())
 	}
 	// Cancelling the contract sends CANCELLED.
-	if _, err := b.DB.CancelContract(context.Background(), "acme", contractID); err != nil {
+	if _, err := b.DB.Orders().CancelContract(context.Background(), "acme", contractID); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "CANCELLED", func() bool { return len(b.Fake.Events(smFakeAccount.ClientID)) == 2 })
@@ -509,14 +516,14 @@ func TestSalesmanagoContactBeforeEventUnderFailures(t *testing.T) {
 func TestSalesmanagoSyncsOrdersWithTheDefaultMapping(t *testing.T) {
 	b := newSMBed(t, nil)
 	ctx := context.Background()
-	o, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-77", Status: orderhub.OrderInitialized,
+	o, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-77", Status: orderhub.OrderInitialized,
 		Customer: orderhub.Customer{Email: "shopper@example.com", FirstName: "Sam", LastName: "Shopper"}, Currency: "SEK", Total: 25990,
 		Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: "Mug", Quantity: 1, Cost: 12990}, {Name: "Cup, large", Quantity: 1, Cost: 13000}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A customer without an e-mail is not a SALESmanago contact: nothing is sent.
-	if _, _, err := b.DB.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-78", Status: orderhub.OrderInitialized,
+	if _, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-78", Status: orderhub.OrderInitialized,
 		Customer: orderhub.Customer{Phone: "+46700000001"}, Total: 100}); err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +539,7 @@ func TestSalesmanagoSyncsOrdersWithTheDefaultMapping(t *testing.T) {
 	// Both orders' deliveries settle (the one without e-mail as "nothing to send"),
 	// and an unmapped event type (order-updated) does not reach the account.
 	eventually(t, "every delivery to settle", func() bool {
-		ds, _ := b.DB.ListDeliveries(ctx, sqlstoreFilter("acme", "sm_acme"))
+		ds, _ := b.DB.Deliveries().ListDeliveries(ctx, sqlstoreFilter("acme", "sm_acme"))
 		for _, d := range ds {
 			if d.Status != "delivered" {
 				return false
@@ -586,7 +593,7 @@ func TestSalesmanagoUnopenableSecrets(t *testing.T) {
 	if err := orderhub.ValidateSalesmanagoAccount(in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.DB.CreateSalesmanagoAccount(context.Background(), in, "v1:c2VhbGVkIGVsc2V3aGVyZQ==", ""); err != nil {
+	if _, err := b.DB.Connectors().CreateSalesmanagoAccount(context.Background(), in, "v1:c2VhbGVkIGVsc2V3aGVyZQ==", ""); err != nil {
 		t.Fatal(err)
 	}
 	res := b.jsonReq("GET", "/salesmanago/contact/c-1?group_key=acme-sealed", b.Tok, nil).expect(503, "ServiceUnavailableError")

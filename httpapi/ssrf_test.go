@@ -62,7 +62,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	internal, hits := internalService(t)
 	guard := netguard.New(netguard.Options{}) // private targets refused
 	sealer, _ := yespo.NewSealer("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-	conn := yespo.NewConnector(h.DB, sealer, guard.Client())
+	conn := yespo.NewConnector(h.DB.Connectors(), sealer, guard.Client())
 	refusingServer(t, h, guard, conn)
 	port := internal.URL[strings.LastIndex(internal.URL, ":")+1:]
 
@@ -103,7 +103,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	if !strings.Contains(string(res.Body), "refused to connect") || strings.Contains(string(res.Body), "do not leak") {
 		t.Fatalf("Yespo test call: %s", res.Body)
 	}
-	rec, err := salesmanago.CreateAccount(context.Background(), h.DB, nil, "acme", &orderhub.SalesmanagoAccountInput{
+	rec, err := salesmanago.CreateAccount(context.Background(), h.DB.Connectors(), nil, "acme", &orderhub.SalesmanagoAccountInput{
 		GroupKey: "g2", BaseURL: internal.URL, V3BaseURL: internal.URL, ClientID: "c", APISecret: "s", Owner: "o@acme.example", APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -116,17 +116,28 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	// ... and their deliveries, and webhooks' and Zapier hooks': each is dead
 	// after one attempt, with the refusal as the reason (issue 14, part 4).
 	wh := &orderhub.Endpoint{VendorID: "acme", URL: internal.URL + "/hook"}
-	if err := h.DB.CreateEndpoint(context.Background(), wh); err != nil {
+	if err := h.DB.Deliveries().CreateEndpoint(context.Background(), wh); err != nil {
 		t.Fatal(err)
 	}
 	zch := &orderhub.ZapierChannel{VendorID: "acme", IntegrationUUID: zh.Integration, UserID: zh.UserID, Alias: "z", Event: "customer-created",
 		URL: internal.URL + "/zap", EventTypes: []string{orderhub.EventCustomerCreated}}
-	if err := h.DB.CreateZapierChannel(context.Background(), zch); err != nil {
+	if err := h.DB.Catalog().CreateZapierChannel(context.Background(), zch); err != nil {
 		t.Fatal(err)
 	}
-	eng := delivery.New(h.DB, delivery.Config{Guard: guard, Poll: 20 * time.Millisecond, Timeout: time.Second, Senders: map[string]delivery.Sender{
-		orderhub.EndpointYespo:       yespo.NewSender(h.DB, sealer, guard.Client()),
-		orderhub.EndpointSalesmanago: salesmanago.NewSender(h.DB, nil, guard.Client()),
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{Guard: guard, Poll: 20 * time.Millisecond, Timeout: time.Second, Senders: map[string]delivery.Sender{
+		orderhub.EndpointYespo: yespo.NewSender(struct {
+			orderhub.ConnectorStore
+			orderhub.OrderStore
+			orderhub.TenantStore
+		}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, sealer, guard.Client()),
+		orderhub.EndpointSalesmanago: salesmanago.NewSender(struct {
+			orderhub.ConnectorStore
+			orderhub.OrderStore
+			orderhub.TenantStore
+		}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, nil, guard.Client()),
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -138,7 +149,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 	if res.Status != 201 && res.Status != 200 {
 		t.Fatalf("vendor order: %d %s", res.Status, res.Body)
 	}
-	eps, err := h.DB.ListEndpoints(context.Background(), orderhub.EndpointFilter{VendorID: "acme"})
+	eps, err := h.DB.Deliveries().ListEndpoints(context.Background(), orderhub.EndpointFilter{VendorID: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +161,7 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 		kinds[e.Kind] = true
 		var ds []*orderhub.Delivery
 		waitUntil(t, e.Kind+" deliveries dead", func() bool {
-			all, err := h.DB.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
+			all, err := h.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: e.ID})
 			if err != nil {
 				return false
 			}

@@ -125,12 +125,12 @@ func newTestHubAt(t testing.TB, dsn string) *testHub {
 	h.start()
 	ctx := context.Background()
 	h.VendorID = "acme"
-	if err := h.DB.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme Media"}); err != nil {
+	if err := h.DB.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme Media"}); err != nil {
 		t.Fatal(err)
 	}
 	var err error
 	c := &orderhub.Client{VendorID: "acme", Scopes: append([]string(nil), orderhub.KnownScopes...)}
-	if h.Secret, err = h.DB.CreateClient(ctx, c); err != nil {
+	if h.Secret, err = h.DB.Tenants().CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	h.ClientID = c.ID
@@ -140,23 +140,23 @@ func newTestHubAt(t testing.TB, dsn string) *testHub {
 		{Code: "BUNDLE", ProductName: "Print + digital", Price: "149", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "bundle"},
 	} {
 		p.VendorID = "acme"
-		if err := h.DB.CreatePromoCode(ctx, &p); err != nil {
+		if err := h.DB.Tenants().CreatePromoCode(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h.Other.VendorID = "other"
-	if err := h.DB.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+	if err := h.DB.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
 		t.Fatal(err)
 	}
 	oc := &orderhub.Client{VendorID: "other", Scopes: append([]string(nil), orderhub.KnownScopes...)}
-	if h.Other.Secret, err = h.DB.CreateClient(ctx, oc); err != nil {
+	if h.Other.Secret, err = h.DB.Tenants().CreateClient(ctx, oc); err != nil {
 		t.Fatal(err)
 	}
 	h.Other.ClientID = oc.ID
-	if err := h.DB.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "other", Code: "PROMOCODE", ProductName: "Other digital", Price: "10", Currency: "EUR", BillingPeriod: "month", Delivery: "digital"}); err != nil {
+	if err := h.DB.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: "other", Code: "PROMOCODE", ProductName: "Other digital", Price: "10", Currency: "EUR", BillingPeriod: "month", Delivery: "digital"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, h.Admin, err = h.DB.CreateAdminToken(ctx, "test"); err != nil {
+	if _, h.Admin, err = h.DB.Tenants().CreateAdminToken(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
 	return h

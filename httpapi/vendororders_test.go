@@ -64,7 +64,7 @@ func TestSeedExampleVerbatim(t *testing.T) {
 	if extra["flowyCustomerNumber"] != "987654321" || extra["leadSourceName"] != "Winter Campaign 2025" || vendor["sellerRequestId"] != "987654321" || vendor["seller"] != "tm-team" {
 		t.Fatalf("extraData %s vendorData %s", c.ExtraData, c.VendorData)
 	}
-	cust, err := h.DB.GetCustomer(context.Background(), "acme", c.UserID)
+	cust, err := h.DB.Orders().GetCustomer(context.Background(), "acme", c.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestSeedExampleVerbatim(t *testing.T) {
 		t.Fatalf("customer %+v", cust)
 	}
 	// The outbox holds the events of the change, in order, with sequence numbers.
-	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	var types []string
 	for _, e := range evs {
 		types = append(types, fmt.Sprintf("%d:%s:%v", e.Seq, e.Type, e.OrderingKey == c.UserID))
@@ -121,7 +121,7 @@ func TestResponseKeysAndReplays(t *testing.T) {
 		})
 	}
 	h.jsonReq("POST", "/payments/vendor/acme/promos/code/BUNDLE?confirm=true", tok, body(nil)).expect(409, "ConflictError")
-	n, _ := h.DB.CountContracts(context.Background(), "acme", "ORD-1")
+	n, _ := h.DB.Orders().CountContracts(context.Background(), "acme", "ORD-1")
 	if n != 1 {
 		t.Fatalf("%d contracts", n)
 	}
@@ -155,14 +155,14 @@ func TestOwnerDataIsItsOwnCustomer(t *testing.T) {
 	owner := map[string]any{"email": "payer@example.com", "fullName": "Paula Payer", "address": map[string]any{"country": "no", "city": "Oslo"}, "extraData": map[string]any{"ref": "X1"}}
 	var r orderResult
 	h.jsonReq("POST", orderPath+"?confirm=true", tok, body(map[string]any{"ownerData": owner})).expect(200, "").JSON(&r)
-	c, err := h.DB.GetContract(context.Background(), "acme", r.ContractID)
+	c, err := h.DB.Orders().GetContract(context.Background(), "acme", r.ContractID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.PayerID == c.UserID {
 		t.Fatal("payer should be its own customer")
 	}
-	payer, err := h.DB.GetCustomer(context.Background(), "acme", c.PayerID)
+	payer, err := h.DB.Orders().GetCustomer(context.Background(), "acme", c.PayerID)
 	if err != nil || payer.Email != "payer@example.com" || payer.Address.Country != "NO" {
 		t.Fatalf("payer %+v %v", payer, err)
 	}
@@ -173,13 +173,13 @@ func TestOwnerDataIsItsOwnCustomer(t *testing.T) {
 	}
 	// The same person as user and owner is one customer.
 	h.jsonReq("POST", orderPath+"?confirm=true", tok, body(map[string]any{"externalOrderId": "ORD-SELF", "ownerData": map[string]any{"email": "Anna@Example.com"}})).expect(200, "").JSON(&r)
-	c, _ = h.DB.GetContract(context.Background(), "acme", r.ContractID)
+	c, _ = h.DB.Orders().GetContract(context.Background(), "acme", r.ContractID)
 	if c.PayerID != c.UserID {
 		t.Fatal("owner with the user's email should be the user")
 	}
 	// A second order of the same email lands on the same customer.
 	h.jsonReq("POST", orderPath+"?confirm=true", tok, body(map[string]any{"externalOrderId": "ORD-3"})).expect(200, "").JSON(&r)
-	c2, _ := h.DB.GetContract(context.Background(), "acme", r.ContractID)
+	c2, _ := h.DB.Orders().GetContract(context.Background(), "acme", r.ContractID)
 	if c2.UserID != c.UserID {
 		t.Fatal("same email, different customer")
 	}
@@ -257,7 +257,7 @@ func TestValidationErrors(t *testing.T) {
 		}
 	})
 	// Nothing of the refused requests was written.
-	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	if len(evs) != 0 {
 		t.Fatalf("refused requests wrote %d events", len(evs))
 	}
@@ -290,7 +290,7 @@ func TestAuthErrors(t *testing.T) {
 	// A revoked client's tokens stop working.
 	fresh := h.token("")
 	h.jsonReq("GET", "/payments/vendor/acme/contracts", fresh, nil).expect(200, "")
-	if err := h.DB.RevokeClient(context.Background(), h.ClientID); err != nil {
+	if err := h.DB.Tenants().RevokeClient(context.Background(), h.ClientID); err != nil {
 		t.Fatal(err)
 	}
 	h.Clock.Add(3 * time.Second)
@@ -359,7 +359,7 @@ func TestConcurrentIdenticalOrdersMakeOneContract(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d requests created the contract", created)
 	}
-	n, _ := h.DB.CountContracts(context.Background(), "acme", "ORDER-2025-001234")
+	n, _ := h.DB.Orders().CountContracts(context.Background(), "acme", "ORDER-2025-001234")
 	if n != 1 {
 		t.Fatalf("%d contracts", n)
 	}
@@ -426,7 +426,7 @@ func TestVendorOrderKeyTwice(t *testing.T) {
 		}
 	}
 	h.jsonReq("GET", "/payments/vendor/acme/contracts?externalOrderId=ORD-1", tok, nil).expect(200, "")
-	evs, _ := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
+	evs, _ := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	if len(evs) != 0 {
 		t.Fatalf("refused requests wrote %d events", len(evs))
 	}

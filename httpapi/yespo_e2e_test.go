@@ -31,7 +31,7 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := yespo.NewConnector(h.DB, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
+	conn := yespo.NewConnector(h.DB.Connectors(), sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	spec, _ := docs.OpenAPIJSON()
 	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
@@ -39,10 +39,17 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	}
 	ts := httptest.NewServer(srv)
 	h.URL = ts.URL
-	snd := yespo.NewSender(h.DB, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
+	snd := yespo.NewSender(struct {
+		orderhub.ConnectorStore
+		orderhub.OrderStore
+		orderhub.TenantStore
+	}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
-	eng := delivery.New(h.DB, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second,
 		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
@@ -122,7 +129,7 @@ func TestYespoForwardsVendorOrderLifecycle(t *testing.T) {
 	h.jsonReq("POST", orderPath+"?confirm=true", h.token(orderhub.ScopeVendorOrders), body(map[string]any{"externalOrderId": "VO-77",
 		"userData": map[string]any{"email": "Anna@Example.com", "fullName": "Anna Andersson", "phone": "+46701234567"}})).expect(200, "").JSON(&r)
 	// The cancellation, through the Zapier API's cancel action.
-	if err := h.DB.CreateZapierUser(context.Background(), &orderhub.ZapierUser{VendorID: h.VendorID, Email: "ops@acme.example"}, "zapier-pass-1"); err != nil {
+	if err := h.DB.Catalog().CreateZapierUser(context.Background(), &orderhub.ZapierUser{VendorID: h.VendorID, Email: "ops@acme.example"}, "zapier-pass-1"); err != nil {
 		t.Fatal(err)
 	}
 	var login loginAnswer

@@ -64,11 +64,11 @@ func newZapierHub(t *testing.T) *zapierHub {
 	h.ValidateSpec = zapierSpec
 	ctx := context.Background()
 	u := &orderhub.ZapierUser{VendorID: h.VendorID, Email: "admin@acme.example", Name: "Acme Admin"}
-	if err := h.DB.CreateZapierUser(ctx, u, "123456789"); err != nil {
+	if err := h.DB.Catalog().CreateZapierUser(ctx, u, "123456789"); err != nil {
 		t.Fatal(err)
 	}
 	h.UserID = u.ID
-	if err := h.DB.CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: h.testHub.Other.VendorID, Email: "admin@other.example"}, "987654321"); err != nil {
+	if err := h.DB.Catalog().CreateZapierUser(ctx, &orderhub.ZapierUser{VendorID: h.testHub.Other.VendorID, Email: "admin@other.example"}, "987654321"); err != nil {
 		t.Fatal(err)
 	}
 	h.Token, h.Integration = h.login("admin@acme.example", "123456789")
@@ -309,10 +309,17 @@ func (r *hookReceiver) wait(t *testing.T, n int) [][]byte {
 // startDelivery runs the delivery engine with the zapier item bodies.
 func startDelivery(t *testing.T, h *testHub) {
 	t.Helper()
-	eng := delivery.New(h.DB, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
 		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
 		Schedule: []time.Duration{0, time.Hour},
-		Bodies:   map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(h.DB)},
+		Bodies: map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(struct {
+			orderhub.OrderStore
+			orderhub.CatalogStore
+			orderhub.TenantStore
+		}{h.DB.Orders(), h.DB.Catalog(), h.DB.Tenants()})},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -436,7 +443,7 @@ func TestZapierHooksDeliverListItems(t *testing.T) {
 	recv.wait(t, 12)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := h.DB.GetZapierChannel(context.Background(), "acme", channels["survey-created"]); orderhub.ErrorCode(err) == orderhub.ENotFound {
+		if _, err := h.DB.Catalog().GetZapierChannel(context.Background(), "acme", channels["survey-created"]); orderhub.ErrorCode(err) == orderhub.ENotFound {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -475,7 +482,7 @@ func TestZapierStoreCustomerOrder(t *testing.T) {
 	delete(c, "customer_id")
 	b, _ := json.Marshal(c)
 	jsonEqual(t, b, seedCustomerLead)
-	cust, err := h.DB.GetCustomer(context.Background(), "acme", id)
+	cust, err := h.DB.Orders().GetCustomer(context.Background(), "acme", id)
 	if err != nil || cust.Email != "customer@thiio.com" || cust.FirstName != "John" || cust.Phone != "+17723611127" {
 		t.Fatalf("customer %+v %v", cust, err)
 	}
@@ -489,7 +496,7 @@ func TestZapierStoreCustomerOrder(t *testing.T) {
 	delete(data, "customer_id")
 	b, _ = json.Marshal(o)
 	jsonEqual(t, b, `{"success":true,"msg":"received successfully","err":"","data":`+seedOrderLead+`}`)
-	ord, err := h.DB.GetOrderByExternalID(context.Background(), "acme", "123")
+	ord, err := h.DB.Orders().GetOrderByExternalID(context.Background(), "acme", "123")
 	if err != nil || ord.ID != orderUUID || ord.Total != 12000 || ord.Subtotal != 10000 || len(ord.Items) != 2 || ord.Items[0].Title != "Product one Red" ||
 		ord.BillingAddress.Street != "11801 Stonehollow Drive" || ord.ShippingAddress.Street2 != "line two" || ord.Source != "zapier" {
 		t.Fatalf("order %+v %v", ord, err)
@@ -508,7 +515,7 @@ func TestZapierStoreCustomerOrder(t *testing.T) {
 	// Numbers may come as strings (Zapier sends text), ids as text.
 	lead := strings.NewReplacer(`"id": 123`, `"id": "A-77"`, `"total": 120`, `"total": "120.50"`, `"quantity": 1,`, `"quantity": "2",`).Replace(seedOrderLead)
 	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, lead).expect(200, "")
-	if o, err := h.DB.GetOrderByExternalID(context.Background(), "acme", "A-77"); err != nil || o.Total != 12050 || o.Items[0].Quantity != 2 {
+	if o, err := h.DB.Orders().GetOrderByExternalID(context.Background(), "acme", "A-77"); err != nil || o.Total != 12050 || o.Items[0].Quantity != 2 {
 		t.Fatalf("text order %+v %v", o, err)
 	}
 
@@ -557,7 +564,7 @@ func TestZapierStoreCustomerOrder(t *testing.T) {
 
 	// The other vendor's lead lands in the other vendor only.
 	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Other.Token, seedOrderLead).expect(200, "")
-	if o, _ := h.DB.GetOrderByExternalID(context.Background(), "acme", "123"); o.ID != orderUUID {
+	if o, _ := h.DB.Orders().GetOrderByExternalID(context.Background(), "acme", "123"); o.ID != orderUUID {
 		t.Fatal("another vendor's lead changed acme's order")
 	}
 	if l := h.list(h.Other.Token, "orders"); len(l) != 1 || l[0]["id"] == orderUUID {
@@ -593,7 +600,7 @@ func without(t *testing.T, v map[string]any, path string) string {
 
 func eventCount(t *testing.T, h *testHub) int {
 	t.Helper()
-	evs, err := h.DB.ListEvents(context.Background(), orderhub.EventFilter{VendorID: h.VendorID})
+	evs, err := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: h.VendorID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -875,7 +882,7 @@ func TestAdminZapierGeneratedPasswordAndReset(t *testing.T) {
 	h.jsonReq("POST", "/admin/v1/vendors/other/zapier-users/"+u.ID+"/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("POST", "/admin/v1/vendors/acme/zapier-users/nope/reset-password", h.Admin, nil).expect(404, orderhub.ENotFound)
 
-	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{ResourceID: u.ID}, orderhub.Page{Limit: 20})
+	pg, err := h.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{ResourceID: u.ID}, orderhub.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -929,11 +936,11 @@ func TestAdminZapierUserUpdate(t *testing.T) {
 	}
 	h.login("renamed@acme.example", "123456789")
 	for _, a := range []string{"zapier-user.disable", "zapier-user.enable"} {
-		if pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: a, ResourceID: h.UserID}, orderhub.Page{Limit: 10}); err != nil || len(pg.Data) != 1 {
+		if pg, err := h.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: a, ResourceID: h.UserID}, orderhub.Page{Limit: 10}); err != nil || len(pg.Data) != 1 {
 			t.Fatalf("audit %s: %+v %v", a, pg, err)
 		}
 	}
-	pg, err := h.DB.ListAudit(context.Background(), orderhub.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, orderhub.Page{Limit: 10})
+	pg, err := h.DB.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: "zapier-user.update", ResourceID: h.UserID}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 2 || !contains(string(pg.Data[1].Before), "admin@acme.example") || !contains(string(pg.Data[1].After), "renamed@acme.example") {
 		t.Fatalf("audit %+v %v", pg, err)
 	}

@@ -28,11 +28,11 @@ func TestWrapOverSQLite(t *testing.T) {
 	if _, ok := st.Connectors.(*hub.Connectors); !ok {
 		t.Fatalf("Connectors is %T", st.Connectors)
 	}
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-	if err := db.CreatePromoCode(ctx, promo); err != nil {
+	if err := db.Tenants().CreatePromoCode(ctx, promo); err != nil {
 		t.Fatal(err)
 	}
 	o, err := orderhub.ParseVendorOrder("acme", "DIGI12", false, []byte(`{"externalOrderId":"E1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u@example.com"}}`), time.Now())

@@ -153,7 +153,8 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 }
 
 // AdminListVendors lists vendors, newest first.
-func (db *DB) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
+func (sub Admin) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
+	db := sub.db
 	return listPage(ctx, db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
 		func(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
 			v := &orderhub.Vendor{}
@@ -168,7 +169,8 @@ func (db *DB) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.
 
 // AdminListClients lists OAuth clients (never their secrets), newest first.
 // Filter: VendorID, Status (active | revoked).
-func (db *DB) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
+func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -194,7 +196,8 @@ func (db *DB) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p or
 }
 
 // AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
-func (db *DB) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
+func (sub Admin) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -217,7 +220,8 @@ func normalizedEmail(s string) string {
 }
 
 // AdminListCustomers lists customers, newest first. Filter: VendorID, Email, From, To.
-func (db *DB) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
+func (sub Admin) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -232,7 +236,8 @@ func (db *DB) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p 
 
 // AdminListOrders lists orders, newest first. Filter: VendorID, CustomerID, Email (the
 // customer's), ExternalOrderID, Status, From, To.
-func (db *DB) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
+func (sub Admin) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -256,7 +261,8 @@ func (db *DB) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p ord
 
 // AdminListContracts lists contracts, newest first. Filter: VendorID, CustomerID (as
 // user or payer), Email (the user's or the payer's), ExternalOrderID, Status, From, To.
-func (db *DB) AdminListContracts(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
+func (sub Admin) AdminListContracts(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("c.vendor_id = ?", f.VendorID)
@@ -301,7 +307,8 @@ func scanEvent(sc interface{ Scan(...any) error }) (*orderhub.Event, error) {
 
 // AdminListEvents lists outbox events, newest first. Filter: VendorID, Type,
 // OrderingKey, From, To.
-func (db *DB) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
+func (sub Admin) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -355,7 +362,8 @@ type eventWithPos struct {
 // ---- single records, any vendor (ids are global) ----
 
 // AdminGetCustomer returns a customer by id.
-func (db *DB) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Customer, error) {
+func (sub Admin) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Customer, error) {
+	db := sub.db
 	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
@@ -364,7 +372,8 @@ func (db *DB) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Custom
 }
 
 // AdminGetOrder returns an order by id.
-func (db *DB) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, error) {
+func (sub Admin) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, error) {
+	db := sub.db
 	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
@@ -373,7 +382,8 @@ func (db *DB) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, er
 }
 
 // AdminGetContract returns a contract by id.
-func (db *DB) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
+func (sub Admin) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
+	db := sub.db
 	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
@@ -382,7 +392,8 @@ func (db *DB) AdminGetContract(ctx context.Context, id string) (*orderhub.Contra
 }
 
 // AdminGetEvent returns an event by id.
-func (db *DB) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, error) {
+func (sub Admin) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, error) {
+	db := sub.db
 	ev, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Event %q not found.", id)
@@ -395,11 +406,12 @@ func (db *DB) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, er
 // CustomerTimeline returns everything that happened to a customer, newest first, at
 // most limit entries (1..1000): the customer record, its orders and contracts (as
 // user or payer), the events keyed by it and their deliveries.
-func (db *DB) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]orderhub.TimelineEntry, error) {
+func (sub Admin) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]orderhub.TimelineEntry, error) {
+	db := sub.db
 	if limit <= 0 || limit > 1000 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and 1000, got %d.", limit)
 	}
-	c, err := db.AdminGetCustomer(ctx, customerID)
+	c, err := sub.AdminGetCustomer(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +513,8 @@ var timelineRank = map[string]int{"customer": 0, "order": 1, "contract": 1, "eve
 // ---- dashboard ----
 
 // DashboardStats computes the dashboard over the last minutes (1..120).
-func (db *DB) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashboard, error) {
+func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashboard, error) {
+	db := sub.db
 	if minutes < 1 || minutes > 120 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be between 1 and 120, got %d.", minutes)
 	}
@@ -531,7 +544,7 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashbo
 	if d.DeliveriesPerMinute, err = per("deliveries", "delivered_at"); err != nil {
 		return nil, err
 	}
-	qs, err := db.DeliveryQueueStats(ctx)
+	qs, err := db.Deliveries().DeliveryQueueStats(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +573,8 @@ func (db *DB) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashbo
 
 // SendTestEvent appends an endpoint-test event of the endpoint's vendor and queues
 // its delivery to that endpoint only. It returns the delivery.
-func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*orderhub.Delivery, error) {
+func (sub Admin) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*orderhub.Delivery, error) {
+	db := sub.db
 	var deliveryID string
 	err := db.Write(ctx, func(tx *Tx) error {
 		var vendor string
@@ -588,7 +602,7 @@ func (db *DB) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*
 	if err != nil {
 		return nil, err
 	}
-	return db.GetDelivery(ctx, "", deliveryID)
+	return db.Deliveries().GetDelivery(ctx, "", deliveryID)
 }
 
 func orNoRows(err error) error {
@@ -602,13 +616,14 @@ func orNoRows(err error) error {
 
 // CreateConsoleUser creates an operator console user with a password (stored as a
 // bcrypt hash).
-func (db *DB) CreateConsoleUser(ctx context.Context, username, password string) (*orderhub.ConsoleUser, error) {
-	return db.CreateScopedConsoleUser(ctx, username, password, orderhub.RoleOperator, "")
+func (sub Admin) CreateConsoleUser(ctx context.Context, username, password string) (*orderhub.ConsoleUser, error) {
+	return sub.CreateScopedConsoleUser(ctx, username, password, orderhub.RoleOperator, "")
 }
 
 // CreateScopedConsoleUser creates a console user of a role (vendorID: the vendor of a
 // vendor role) with a password (stored as a bcrypt hash).
-func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*orderhub.ConsoleUser, error) {
+func (sub Admin) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*orderhub.ConsoleUser, error) {
+	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
@@ -644,7 +659,8 @@ func (db *DB) CreateScopedConsoleUser(ctx context.Context, username, password, r
 }
 
 // ListConsoleUsers lists console users (never their password hashes).
-func (db *DB) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, error) {
+func (sub Admin) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
 	if err != nil {
 		return nil, err
@@ -667,7 +683,8 @@ func (db *DB) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, er
 
 // SetConsoleUserDisabled disables (ending its sessions) or enables a console user;
 // the last active operator is not disabled (keepAnOperator).
-func (db *DB) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
+func (sub Admin) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		var id string
 		if err := tx.queryRow(`SELECT id FROM console_users WHERE username = $1`, username).Scan(&id); err != nil {
@@ -704,7 +721,8 @@ func randomToken() string {
 // ConsoleLogin checks a username and password and opens a session of the given
 // lifetime. It returns the session token (for the cookie; stored only as a hash).
 // A wrong username or password is EUnauthorized, without saying which.
-func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *orderhub.ConsoleSession, error) {
+func (sub Admin) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *orderhub.ConsoleSession, error) {
+	db := sub.db
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Wrong username or password.")
 	if !orderhub.IsLineText(username) || len(username) > 64 {
 		return "", nil, bad
@@ -741,7 +759,8 @@ func (db *DB) ConsoleLogin(ctx context.Context, username, password string, ttl t
 }
 
 // ConsoleSessionByToken returns the live session of a session token.
-func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*orderhub.ConsoleSession, error) {
+func (sub Admin) ConsoleSessionByToken(ctx context.Context, token string) (*orderhub.ConsoleSession, error) {
+	db := sub.db
 	s := &orderhub.ConsoleSession{}
 	var expires int64
 	var disabled sql.NullInt64
@@ -761,7 +780,8 @@ func (db *DB) ConsoleSessionByToken(ctx context.Context, token string) (*orderhu
 }
 
 // ConsoleLogout ends a session.
-func (db *DB) ConsoleLogout(ctx context.Context, token string) error {
+func (sub Admin) ConsoleLogout(ctx context.Context, token string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`DELETE FROM console_sessions WHERE token_hash = $1`, orderhub.HashSecret(token))
 		return err

@@ -23,7 +23,7 @@ func BenchmarkAdmin(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		b.Fatal(err)
 	}
 	const orders, customers = 100_000, 20_000
@@ -34,24 +34,24 @@ func BenchmarkAdmin(b *testing.B) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "bench",
+			if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "bench",
 				Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: fmt.Sprintf("c%d@example.com", i%customers)}, Total: 100}); err != nil {
 				b.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	page, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
+	page, err := db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 	if err != nil {
 		b.Fatal(err)
 	}
 	deep := page
 	for range 100 { // the 101st page
-		if deep, err = db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor}); err != nil {
+		if deep, err = db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cust, err := db.AdminListCustomers(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{})
+	cust, err := db.Admin().AdminListCustomers(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{})
 	if err != nil || len(cust.Data) != 1 {
 		b.Fatal(err)
 	}
@@ -60,27 +60,27 @@ func BenchmarkAdmin(b *testing.B) {
 		f    func() error
 	}{
 		{"orders-first-page", func() error {
-			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
+			_, err := db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"orders-page-101", func() error {
-			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor})
+			_, err := db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50, Cursor: deep.NextCursor})
 			return err
 		}},
 		{"orders-by-email", func() error {
-			_, err := db.AdminListOrders(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{Limit: 50})
+			_, err := db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{Email: "c77@example.com"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"events-of-vendor", func() error {
-			_, err := db.AdminListEvents(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
+			_, err := db.Admin().AdminListEvents(ctx, orderhub.AdminFilter{VendorID: "acme"}, orderhub.Page{Limit: 50})
 			return err
 		}},
 		{"customer-timeline", func() error {
-			_, err := db.CustomerTimeline(ctx, cust.Data[0].ID, 200)
+			_, err := db.Admin().CustomerTimeline(ctx, cust.Data[0].ID, 200)
 			return err
 		}},
 		{"dashboard-15min", func() error {
-			_, err := db.DashboardStats(ctx, 15)
+			_, err := db.Admin().DashboardStats(ctx, 15)
 			return err
 		}},
 	} {

@@ -42,7 +42,7 @@ func TestAlertTransitions(t *testing.T) {
 			}
 		}
 		health := func() (string, bool) {
-			e, err := db.GetEndpoint(ctx, "acme", ep.ID)
+			e, err := db.Deliveries().GetEndpoint(ctx, "acme", ep.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -144,5 +144,5 @@ var WithChange = orderhub.WithChange
 // NewDashboardCache returns a cache of db's dashboard (orderhub.NewDashboardCache
 // on db's clock).
 func NewDashboardCache(db *DB, ttl time.Duration) *orderhub.DashboardCache {
-	return orderhub.NewDashboardCache(db, func() time.Time { return db.Now() }, ttl)
+	return orderhub.NewDashboardCache(db.Admin(), func() time.Time { return db.Now() }, ttl)
 }

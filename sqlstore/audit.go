@@ -227,7 +227,8 @@ func nullJSON(b json.RawMessage) sql.NullString {
 // CompleteAuditEntry fills in what an entry could not know when it was written: the
 // id of a resource the change created and the resource as the change answered it
 // (masked). Only an entry without a row snapshot is changed.
-func (db *DB) CompleteAuditEntry(ctx context.Context, entryID, resourceID, vendorID string, after any) error {
+func (sub Admin) CompleteAuditEntry(ctx context.Context, entryID, resourceID, vendorID string, after any) error {
+	db := sub.db
 	a := MaskJSON(after)
 	return db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`UPDATE audit_log SET resource_id = CASE WHEN resource_id = '' THEN $2 ELSE resource_id END,
@@ -238,7 +239,8 @@ func (db *DB) CompleteAuditEntry(ctx context.Context, entryID, resourceID, vendo
 }
 
 // ListAudit lists audit entries, newest first.
-func (db *DB) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.AuditEntry], error) {
+func (sub Admin) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.AuditEntry], error) {
+	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -264,7 +266,8 @@ func (db *DB) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.
 }
 
 // GetAudit returns one audit entry.
-func (db *DB) GetAudit(ctx context.Context, id string) (*orderhub.AuditEntry, error) {
+func (sub Admin) GetAudit(ctx context.Context, id string) (*orderhub.AuditEntry, error) {
+	db := sub.db
 	e, err := scanAudit(db.read.QueryRowContext(ctx, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Audit entry %q not found.", id)

@@ -7,7 +7,8 @@ import "context"
 // RecordChange writes the audit entry of the change ctx carries for an action that
 // changes nothing stored (a portal link made: only the link itself is its record).
 // The entry's after value is the change's Request (secrets masked).
-func (db *DB) RecordChange(ctx context.Context) error {
+func (sub Admin) RecordChange(ctx context.Context) error {
+	db := sub.db
 	if orderhub.ChangeFrom(ctx) == nil {
 		return nil
 	}

@@ -22,7 +22,7 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 			return orderhub.WithChange(bg, c), c
 		}
 		ctx, c := with("vendor.create", "vendor", "acme")
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 			t.Fatal(err)
 		}
 		if id, snap := c.EntryID(); id == "" || !snap {
@@ -30,7 +30,7 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 		}
 		// A conflict: no entry.
 		ctx, c = with("vendor.create", "vendor", "acme")
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("second acme: %v", err)
 		}
 		if id, _ := c.EntryID(); id != "" {
@@ -39,23 +39,23 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 		// A client: the secret hash is masked; revoke shows before and after.
 		cl := &orderhub.Client{ID: "cl1", VendorID: "acme", Scopes: []string{orderhub.ScopeEvents}}
 		ctx, _ = with("client.create", "client", "cl1")
-		if _, err := db.CreateClient(ctx, cl); err != nil {
+		if _, err := db.Tenants().CreateClient(ctx, cl); err != nil {
 			t.Fatal(err)
 		}
 		ctx, _ = with("client.revoke", "client", "cl1")
-		if err := db.RevokeClient(ctx, "cl1"); err != nil {
+		if err := db.Tenants().RevokeClient(ctx, "cl1"); err != nil {
 			t.Fatal(err)
 		}
 		// A request: only its first write records (a second write is part of it).
 		ctx, c = with("admin-token.create", "admin-token", "")
 		c.Request = map[string]any{"name": "ci", "token": "oha_secret"}
-		if _, _, err := db.CreateAdminToken(ctx, "ci"); err != nil {
+		if _, _, err := db.Tenants().CreateAdminToken(ctx, "ci"); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.CreateAdminToken(ctx, "ci2"); err != nil {
+		if _, _, err := db.Tenants().CreateAdminToken(ctx, "ci2"); err != nil {
 			t.Fatal(err)
 		}
-		pg, err := db.ListAudit(bg, orderhub.AuditFilter{}, orderhub.Page{})
+		pg, err := db.Admin().ListAudit(bg, orderhub.AuditFilter{}, orderhub.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestAuditEntriesAreWrittenWithTheirChange(t *testing.T) {
 			{orderhub.AuditFilter{Actor: "cu_1", ResourceType: "client", ResourceID: "cl1"}, 2},
 			{orderhub.AuditFilter{From: time.Now().Add(time.Hour)}, 0},
 		} {
-			pg, err := db.ListAudit(bg, tc.f, orderhub.Page{})
+			pg, err := db.Admin().ListAudit(bg, tc.f, orderhub.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}

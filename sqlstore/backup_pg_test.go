@@ -22,20 +22,20 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	src := pgtest.Start(t)
 	db := openDSN(t, src)
 	_, promo := seedVendor(t, db)
-	if _, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
+	if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.PlaceVendorOrder(ctx, order(t, "O-2", true), promo); err != nil {
+	if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-2", true), promo); err != nil {
 		t.Fatal(err)
 	}
-	before, err := db.DeliveryQueueStats(ctx)
+	before, err := db.Deliveries().DeliveryQueueStats(ctx)
 	if err != nil || before.Active == 0 {
 		t.Fatalf("pending deliveries before the dump: %+v %v", before, err)
 	}
-	events, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
+	events, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,20 +50,20 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	}
 	copyDB := openDSN(t, dst)
 	for _, ext := range []string{"O-1", "O-2"} {
-		if n, err := copyDB.CountContracts(ctx, "acme", ext); err != nil || n != 1 {
+		if n, err := copyDB.Orders().CountContracts(ctx, "acme", ext); err != nil || n != 1 {
 			t.Errorf("contract %s in the copy: %d, %v", ext, n, err)
 		}
 	}
-	after, err := copyDB.DeliveryQueueStats(ctx)
+	after, err := copyDB.Deliveries().DeliveryQueueStats(ctx)
 	if err != nil || after.Active != before.Active {
 		t.Errorf("pending deliveries in the copy: %+v %v, want %+v", after, err, before)
 	}
-	got, err := copyDB.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
+	got, err := copyDB.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 	if err != nil || len(got) != len(events) || got[len(got)-1].ID != events[len(events)-1].ID {
 		t.Errorf("events in the copy: %d, %v; want %d", len(got), err, len(events))
 	}
 	// The copy goes on where the original stopped: the next event's seq follows.
-	ev, err := copyDB.AppendEvent(ctx, "acme", "test", "", []byte(`{}`))
+	ev, err := copyDB.Deliveries().AppendEvent(ctx, "acme", "test", "", []byte(`{}`))
 	if err != nil || ev.Seq != events[len(events)-1].Seq+1 {
 		t.Errorf("next event in the copy: %+v %v", ev, err)
 	}

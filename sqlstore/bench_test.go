@@ -40,13 +40,13 @@ func BenchmarkPlaceVendorOrder(b *testing.B) {
 			}
 			defer db.Close()
 			var batches, batched atomic.Int64
-			db.SetBatchObserver(func(n int, _ time.Duration, _ error) { batches.Add(1); batched.Add(int64(n)) })
+			db.Ops().SetBatchObserver(func(n int, _ time.Duration, _ error) { batches.Add(1); batched.Add(int64(n)) })
 			ctx := context.Background()
-			if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 				b.Fatal(err)
 			}
 			promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-			if err := db.CreatePromoCode(ctx, promo); err != nil {
+			if err := db.Tenants().CreatePromoCode(ctx, promo); err != nil {
 				b.Fatal(err)
 			}
 			var n atomic.Int64
@@ -62,7 +62,7 @@ func BenchmarkPlaceVendorOrder(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if _, err := db.PlaceVendorOrder(ctx, o, promo); err != nil {
+					if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
 						b.Error(err)
 						return
 					}
@@ -74,7 +74,7 @@ func BenchmarkPlaceVendorOrder(b *testing.B) {
 			// shared with other work a steadier measure than orders/s.
 			b.ReportMetric(float64((pgtest.ProcessCPU(os.Getpid())-self0).Microseconds())/float64(b.N), "go_cpu_us/order")
 			b.ReportMetric(float64((serverCPU()-server0).Microseconds())/float64(b.N), "pg_cpu_us/order")
-			if fb := db.OptimisticFallbacks(); fb > 0 {
+			if fb := db.Ops().OptimisticFallbacks(); fb > 0 {
 				b.ReportMetric(float64(fb), "fallbacks")
 			}
 			if nb := batches.Load(); nb > 0 {

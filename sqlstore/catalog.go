@@ -41,7 +41,8 @@ func scanProduct(sc interface{ Scan(...any) error }) (*orderhub.Product, error) 
 }
 
 // CreateProduct creates a product of a vendor. An empty ID gets a generated one.
-func (db *DB) CreateProduct(ctx context.Context, p *orderhub.Product) error {
+func (sub Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error {
+	db := sub.db
 	if err := orderhub.ValidateProduct(p); err != nil {
 		return err
 	}
@@ -69,7 +70,8 @@ func (db *DB) CreateProduct(ctx context.Context, p *orderhub.Product) error {
 }
 
 // GetProduct returns one product of a vendor.
-func (db *DB) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Product, error) {
+func (sub Catalog) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Product, error) {
+	db := sub.db
 	p, err := scanProduct(db.read.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
@@ -78,7 +80,8 @@ func (db *DB) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Pr
 }
 
 // ListProducts returns the products of a vendor (all vendors when vendorID is empty).
-func (db *DB) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Product, error) {
+func (sub Catalog) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Product, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,8 @@ func (db *DB) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Pr
 }
 
 // UpdateProduct renames a product of a vendor and returns it.
-func (db *DB) UpdateProduct(ctx context.Context, vendorID, id, name string) (*orderhub.Product, error) {
+func (sub Catalog) UpdateProduct(ctx context.Context, vendorID, id, name string) (*orderhub.Product, error) {
+	db := sub.db
 	if err := orderhub.ValidateName("name", &name); err != nil {
 		return nil, err
 	}
@@ -120,7 +124,8 @@ func (db *DB) UpdateProduct(ctx context.Context, vendorID, id, name string) (*or
 
 // DeleteProduct deletes a product together with its purchase options and product
 // mappings. Purchases and contracts made with it keep their record.
-func (db *DB) DeleteProduct(ctx context.Context, vendorID, id string) error {
+func (sub Catalog) DeleteProduct(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND product_id = $2`, vendorID, id); err != nil {
 			return err
@@ -158,7 +163,8 @@ func scanOption(sc interface{ Scan(...any) error }) (*orderhub.PurchaseOption, e
 
 // CreatePurchaseOption creates a purchase option of one of the vendor's products.
 // An empty ID gets a generated one.
-func (db *DB) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+	db := sub.db
 	if err := orderhub.ValidatePurchaseOption(o); err != nil {
 		return err
 	}
@@ -195,7 +201,8 @@ func (db *DB) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOpti
 
 // ListPurchaseOptions returns a vendor's purchase options, of one product when
 // productID is set.
-func (db *DB) ListPurchaseOptions(ctx context.Context, vendorID, productID string) ([]*orderhub.PurchaseOption, error) {
+func (sub Catalog) ListPurchaseOptions(ctx context.Context, vendorID, productID string) ([]*orderhub.PurchaseOption, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+optionColumns+` FROM purchase_options
 		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR product_id = $2) ORDER BY vendor_id, product_id, created_at, id`, vendorID, productID)
 	if err != nil {
@@ -214,7 +221,8 @@ func (db *DB) ListPurchaseOptions(ctx context.Context, vendorID, productID strin
 }
 
 // GetPurchaseOption returns one purchase option of a vendor.
-func (db *DB) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orderhub.PurchaseOption, error) {
+func (sub Catalog) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orderhub.PurchaseOption, error) {
+	db := sub.db
 	o, err := scanOption(db.read.QueryRowContext(ctx, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
@@ -225,7 +233,8 @@ func (db *DB) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orde
 // UpdatePurchaseOption changes the name, price, currency and billing period of the
 // purchase option o names (its vendor and id; its product stays). Purchases made
 // before keep the price they were made at (their order holds it).
-func (db *DB) UpdatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+func (sub Catalog) UpdatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
+	db := sub.db
 	if err := orderhub.ValidatePurchaseOption(o); err != nil {
 		return err
 	}
@@ -249,7 +258,8 @@ func (db *DB) UpdatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOpti
 
 // DeletePurchaseOption deletes a purchase option. One that a product mapping
 // points at is a conflict: delete or change the mapping first.
-func (db *DB) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
+func (sub Catalog) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		var sku, poID string
 		err := tx.queryRow(`SELECT sku, po_id FROM product_mappings WHERE vendor_id = $1 AND purchase_option_id = $2 ORDER BY sku, po_id LIMIT 1`, vendorID, id).Scan(&sku, &poID)
@@ -317,7 +327,8 @@ func mappingChange(ctx context.Context, vendorID, sku, poID string) {
 
 // CreateProductMapping maps a (sku, poId) pair onto a product of the vendor (and
 // optionally one of the product's purchase options).
-func (db *DB) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+func (sub Catalog) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+	db := sub.db
 	if err := orderhub.ValidateProductMapping(m); err != nil {
 		return err
 	}
@@ -347,7 +358,8 @@ func (db *DB) CreateProductMapping(ctx context.Context, m *orderhub.ProductMappi
 
 // ListProductMappings returns a vendor's product mappings (all vendors when vendorID
 // is empty).
-func (db *DB) ListProductMappings(ctx context.Context, vendorID string) ([]*orderhub.ProductMapping, error) {
+func (sub Catalog) ListProductMappings(ctx context.Context, vendorID string) ([]*orderhub.ProductMapping, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -367,7 +379,8 @@ func (db *DB) ListProductMappings(ctx context.Context, vendorID string) ([]*orde
 // UpdateProductMapping points the existing mapping of (m.SKU, m.POID) at another
 // product and purchase option (m.ProductID, m.PurchaseOptionID; empty: none). The
 // same checks as a create; NotFound when the pair is not mapped.
-func (db *DB) UpdateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+func (sub Catalog) UpdateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
+	db := sub.db
 	if err := orderhub.ValidateProductMapping(m); err != nil {
 		return err
 	}
@@ -390,7 +403,8 @@ func (db *DB) UpdateProductMapping(ctx context.Context, m *orderhub.ProductMappi
 }
 
 // GetProductMapping returns the mapping of (sku, poId) of a vendor.
-func (db *DB) GetProductMapping(ctx context.Context, vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
+func (sub Catalog) GetProductMapping(ctx context.Context, vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
+	db := sub.db
 	m, err := scanMapping(db.read.QueryRowContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
@@ -399,7 +413,8 @@ func (db *DB) GetProductMapping(ctx context.Context, vendorID, sku, poID string)
 }
 
 // DeleteProductMapping deletes the mapping of (sku, poId).
-func (db *DB) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+func (sub Catalog) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
+	db := sub.db
 	mappingChange(ctx, vendorID, sku, poID)
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
@@ -428,7 +443,8 @@ func scanSource(sc interface{ Scan(...any) error }) (*orderhub.Source, error) {
 // CreateSource creates an external source of a vendor and returns its secret, which
 // is stored only as a hash and cannot be shown again. An empty ID gets a generated
 // one; ids are unique across vendors, and stay taken after a delete.
-func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret string, err error) {
+func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret string, err error) {
+	db := sub.db
 	if err := orderhub.ValidateSource(s); err != nil {
 		return "", err
 	}
@@ -461,7 +477,8 @@ func (db *DB) CreateSource(ctx context.Context, s *orderhub.Source) (secret stri
 }
 
 // GetSource returns a live (not deleted) source.
-func (db *DB) GetSource(ctx context.Context, id string) (*orderhub.Source, error) {
+func (sub Catalog) GetSource(ctx context.Context, id string) (*orderhub.Source, error) {
+	db := sub.db
 	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Source %q not found.", id)
@@ -470,7 +487,8 @@ func (db *DB) GetSource(ctx context.Context, id string) (*orderhub.Source, error
 }
 
 // SourceBySecret returns the live source whose secret is secret, or Unauthorized.
-func (db *DB) SourceBySecret(ctx context.Context, secret string) (*orderhub.Source, error) {
+func (sub Catalog) SourceBySecret(ctx context.Context, secret string) (*orderhub.Source, error) {
+	db := sub.db
 	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, orderhub.HashSecret(secret)))
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid source secret.")
@@ -480,7 +498,8 @@ func (db *DB) SourceBySecret(ctx context.Context, secret string) (*orderhub.Sour
 
 // ListSources returns the live sources of a vendor (all vendors when vendorID is
 // empty), of one type when typ is set.
-func (db *DB) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhub.Source, error) {
+func (sub Catalog) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhub.Source, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources
 		WHERE deleted_at IS NULL AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR type = $2) ORDER BY vendor_id, created_at, id`, vendorID, typ)
 	if err != nil {
@@ -499,7 +518,8 @@ func (db *DB) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhu
 }
 
 // UpdateSource renames a live source of a vendor and returns it.
-func (db *DB) UpdateSource(ctx context.Context, vendorID, id, name string) (*orderhub.Source, error) {
+func (sub Catalog) UpdateSource(ctx context.Context, vendorID, id, name string) (*orderhub.Source, error) {
+	db := sub.db
 	if err := orderhub.ValidateName("name", &name); err != nil {
 		return nil, err
 	}
@@ -524,7 +544,8 @@ func (db *DB) UpdateSource(ctx context.Context, vendorID, id, name string) (*ord
 // RotateSourceSecret gives a live source of a vendor a new secret and returns the
 // source and the secret (stored only as a hash: shown once). The old secret stops
 // working at once.
-func (db *DB) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
+func (sub Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
+	db := sub.db
 	secret := orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	var s *orderhub.Source
 	err := db.Write(ctx, func(tx *Tx) error {
@@ -547,7 +568,8 @@ func (db *DB) RotateSourceSecret(ctx context.Context, vendorID, id string) (*ord
 // DeleteSource deletes a source of a vendor (of any vendor when vendorID is empty):
 // its secret stops working at once. Its purchases keep their record, so the id
 // stays taken.
-func (db *DB) DeleteSource(ctx context.Context, vendorID, id string) error {
+func (sub Catalog) DeleteSource(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE sources SET deleted_at = $3 WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID, micros(tx.now))
 		if err != nil {

@@ -12,7 +12,8 @@ import (
 // only its hash is stored). The old secret stops working at once; access tokens
 // already issued stay valid until they expire (revoke the client to stop them). A
 // revoked client is not rotated.
-func (db *DB) RotateClientSecret(ctx context.Context, id string) (string, error) {
+func (sub Tenants) RotateClientSecret(ctx context.Context, id string) (string, error) {
+	db := sub.db
 	secret := orderhub.NewSecret("ohs_")
 	err := db.Write(ctx, func(tx *Tx) error {
 		var revoked *int64

@@ -15,19 +15,19 @@ import (
 func TestRotateClientSecret(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 			t.Fatal(err)
 		}
-		old, err := db.CreateClient(ctx, &orderhub.Client{ID: "shop", VendorID: "acme", Scopes: []string{orderhub.ScopeVendorOrders}})
+		old, err := db.Tenants().CreateClient(ctx, &orderhub.Client{ID: "shop", VendorID: "acme", Scopes: []string{orderhub.ScopeVendorOrders}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ch := &orderhub.Change{Actor: orderhub.CLIActor, Action: "client.rotate-secret", ResourceType: "client", ResourceID: "shop", VendorID: "acme"}
-		secret, err := db.RotateClientSecret(orderhub.WithChange(ctx, ch), "shop")
+		secret, err := db.Tenants().RotateClientSecret(orderhub.WithChange(ctx, ch), "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.GetClient(ctx, "shop")
+		c, err := db.Tenants().GetClient(ctx, "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func TestRotateClientSecret(t *testing.T) {
 			t.Fatal("the secret is stored in the clear")
 		}
 		id, snapshot := ch.EntryID()
-		e, err := db.GetAudit(ctx, id)
+		e, err := db.Admin().GetAudit(ctx, id)
 		if err != nil || !snapshot {
 			t.Fatalf("audit entry %q (snapshot %v): %v", id, snapshot, err)
 		}
@@ -52,16 +52,16 @@ func TestRotateClientSecret(t *testing.T) {
 			t.Fatalf("audit entry: %+v", e)
 		}
 
-		if _, err := db.RotateClientSecret(ctx, "nope"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Tenants().RotateClientSecret(ctx, "nope"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("unknown client: %v", err)
 		}
-		if err := db.RevokeClient(ctx, "shop"); err != nil {
+		if err := db.Tenants().RevokeClient(ctx, "shop"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RotateClientSecret(ctx, "shop"); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := db.Tenants().RotateClientSecret(ctx, "shop"); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("revoked client: %v", err)
 		}
-		if after, _ := db.GetClient(ctx, "shop"); after.SecretHash != c.SecretHash {
+		if after, _ := db.Tenants().GetClient(ctx, "shop"); after.SecretHash != c.SecretHash {
 			t.Fatal("a refused rotation changed the secret")
 		}
 	})

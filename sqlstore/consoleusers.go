@@ -70,7 +70,8 @@ func (tx *Tx) consoleUserID(username string) (string, error) {
 }
 
 // GetConsoleUser returns a console user by username (never its password hash).
-func (db *DB) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
+func (sub Admin) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
+	db := sub.db
 	u := &orderhub.ConsoleUser{}
 	var created int64
 	var disabled sql.NullInt64
@@ -87,7 +88,8 @@ func (db *DB) GetConsoleUser(ctx context.Context, username string) (*orderhub.Co
 // SetConsoleUserRole gives a console user another role (vendorID: the vendor of a
 // vendor role). It takes effect at the user's next request: sessions read the role
 // from the user. The last active operator keeps its role.
-func (db *DB) SetConsoleUserRole(ctx context.Context, username, role, vendorID string) (*orderhub.ConsoleUser, error) {
+func (sub Admin) SetConsoleUserRole(ctx context.Context, username, role, vendorID string) (*orderhub.ConsoleUser, error) {
+	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
@@ -110,11 +112,12 @@ func (db *DB) SetConsoleUserRole(ctx context.Context, username, role, vendorID s
 	if err != nil {
 		return nil, err
 	}
-	return db.GetConsoleUser(ctx, username)
+	return sub.GetConsoleUser(ctx, username)
 }
 
 // SetConsoleUserPassword gives a console user a new password and ends its sessions.
-func (db *DB) SetConsoleUserPassword(ctx context.Context, username, password string) error {
+func (sub Admin) SetConsoleUserPassword(ctx context.Context, username, password string) error {
+	db := sub.db
 	hash, err := hashConsolePassword(password)
 	if err != nil {
 		return err
@@ -134,7 +137,8 @@ func (db *DB) SetConsoleUserPassword(ctx context.Context, username, password str
 
 // DeleteConsoleUser deletes a console user and its sessions (its audit entries
 // stay, naming it). The last active operator is not deleted.
-func (db *DB) DeleteConsoleUser(ctx context.Context, username string) error {
+func (sub Admin) DeleteConsoleUser(ctx context.Context, username string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		id, err := tx.consoleUserID(username)
 		if err != nil {
@@ -153,6 +157,7 @@ func (db *DB) DeleteConsoleUser(ctx context.Context, username string) error {
 
 // RecordAudit writes an audit entry for c alone: for what is worth recording but
 // changes no row of its own (a failed console login). It is its own write request.
-func (db *DB) RecordAudit(ctx context.Context, c *orderhub.Change) error {
+func (sub Admin) RecordAudit(ctx context.Context, c *orderhub.Change) error {
+	db := sub.db
 	return db.Write(orderhub.WithChange(ctx, c), func(*Tx) error { return nil })
 }

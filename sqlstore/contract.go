@@ -47,7 +47,8 @@ func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
 
 // PlaceVendorOrder applies a validated Vendor Order API request (seed 001) by the
 // rules of hub.Orders.PlaceVendorOrder.
-func (db *DB) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
+func (sub Orders) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
+	db := sub.db
 	return hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
 }
 
@@ -104,7 +105,8 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 }
 
 // GetContract returns one contract of a vendor.
-func (db *DB) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
+func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
+	db := sub.db
 	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
@@ -113,7 +115,8 @@ func (db *DB) GetContract(ctx context.Context, vendorID, id string) (*orderhub.C
 }
 
 // ListContracts returns a vendor's contracts, newest first.
-func (db *DB) ListContracts(ctx context.Context, f orderhub.ContractFilter) ([]*orderhub.Contract, error) {
+func (sub Orders) ListContracts(ctx context.Context, f orderhub.ContractFilter) ([]*orderhub.Contract, error) {
+	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
@@ -136,7 +139,8 @@ func (db *DB) ListContracts(ctx context.Context, f orderhub.ContractFilter) ([]*
 }
 
 // CountContracts counts a vendor's contracts with an external order id (tests, ops).
-func (db *DB) CountContracts(ctx context.Context, vendorID, externalOrderID string) (int, error) {
+func (sub Orders) CountContracts(ctx context.Context, vendorID, externalOrderID string) (int, error) {
+	db := sub.db
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID).Scan(&n)
 	return n, err

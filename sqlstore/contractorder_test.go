@@ -19,19 +19,19 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
 			pending := bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", false)
-			if _, err := db.PlaceVendorOrder(ctx, pending, promo); err != nil {
+			if _, err := db.Orders().PlaceVendorOrder(ctx, pending, promo); err != nil {
 				t.Fatal(err)
 			}
-			fallbacks := db.OptimisticFallbacks()
+			fallbacks := db.Ops().OptimisticFallbacks()
 			var fns []func() error
 			for i := range 10 {
 				fns = append(fns, func() error {
-					_, err := db.PlaceVendorOrder(ctx, bulkOrder(t, "acme", fmt.Sprintf("N-%d", i), fmt.Sprintf("n%d@example.com", i%3), "N", i%2 == 0), promo)
+					_, err := db.Orders().PlaceVendorOrder(ctx, bulkOrder(t, "acme", fmt.Sprintf("N-%d", i), fmt.Sprintf("n%d@example.com", i%3), "N", i%2 == 0), promo)
 					return err
 				})
 			}
 			fns = append(fns, func() error {
-				_, err := db.PlaceVendorOrder(ctx, bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", true), promo)
+				_, err := db.Orders().PlaceVendorOrder(ctx, bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", true), promo)
 				return err
 			})
 			for _, err := range holdCalls(t, db, fns...) {
@@ -39,14 +39,14 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if engine == "postgres" && db.OptimisticFallbacks() != fallbacks {
+			if engine == "postgres" && db.Ops().OptimisticFallbacks() != fallbacks {
 				t.Error("the batch fell back to the careful path")
 			}
-			if _, _, err := db.UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Customer: orderhub.Customer{Email: "z@example.com"}}); err != nil {
+			if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Customer: orderhub.Customer{Email: "z@example.com"}}); err != nil {
 				t.Fatal(err)
 			}
 
-			orders, err := db.ListOrders(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 100})
+			orders, err := db.Orders().ListOrders(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 100})
 			if err != nil || len(orders) != 12 {
 				t.Fatalf("%d orders (%v), want 12: one per contract and the Zapier one", len(orders), err)
 			}
@@ -64,7 +64,7 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 					t.Fatalf("order numbers %v, want 1…12", numbers)
 				}
 			}
-			contracts, err := db.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", Limit: 100})
+			contracts, err := db.Orders().ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", Limit: 100})
 			if err != nil || len(contracts) != 11 {
 				t.Fatalf("%d contracts (%v)", len(contracts), err)
 			}
@@ -80,15 +80,15 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			}
 			// Every contract's order-created names the contract; the confirming replay
 			// updated OLD-PENDING's order.
-			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated, Limit: 100})
+			evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderCreated, Limit: 100})
 			if err != nil || len(evs) != 12 {
 				t.Fatalf("%d order-created (%v), want 12", len(evs), err)
 			}
-			upd, _ := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderUpdated, Limit: 100})
+			upd, _ := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventOrderUpdated, Limit: 100})
 			if len(upd) != 1 {
 				t.Fatalf("%d order-updated, want 1 (the confirming replay)", len(upd))
 			}
-			olds, _ := db.ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", ExternalOrderID: "OLD-PENDING"})
+			olds, _ := db.Orders().ListContracts(ctx, orderhub.ContractFilter{VendorID: "acme", ExternalOrderID: "OLD-PENDING"})
 			if len(olds) != 1 {
 				t.Fatalf("OLD-PENDING: %d contracts", len(olds))
 			}
@@ -96,10 +96,10 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			if byContract[old.ID].Status != orderhub.OrderInProgress {
 				t.Errorf("OLD-PENDING's order after confirmation: %s", byContract[old.ID].Status)
 			}
-			if _, err := db.CancelContract(ctx, "acme", old.ID); err != nil {
+			if _, err := db.Orders().CancelContract(ctx, "acme", old.ID); err != nil {
 				t.Fatal(err)
 			}
-			if o, _ := db.GetOrder(ctx, "acme", byContract[old.ID].ID); o.Status != orderhub.OrderCancelled {
+			if o, _ := db.Orders().GetOrder(ctx, "acme", byContract[old.ID].ID); o.Status != orderhub.OrderCancelled {
 				t.Errorf("after cancellation: %s", o.Status)
 			}
 		})

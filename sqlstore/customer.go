@@ -97,7 +97,8 @@ func (tx *Tx) updateCustomer(prev, next *orderhub.Customer) error {
 }
 
 // GetCustomer returns one customer of a vendor.
-func (db *DB) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
+func (sub Orders) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
+	db := sub.db
 	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
@@ -106,7 +107,8 @@ func (db *DB) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.C
 }
 
 // FindCustomerByEmail returns a vendor's customer with that e-mail (case-insensitive).
-func (db *DB) FindCustomerByEmail(ctx context.Context, vendorID, email string) (*orderhub.Customer, error) {
+func (sub Orders) FindCustomerByEmail(ctx context.Context, vendorID, email string) (*orderhub.Customer, error) {
+	db := sub.db
 	e, _ := orderhub.NormalizeEmail(email)
 	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, vendorID, e))
 	if err != nil {

@@ -72,7 +72,8 @@ func validKind(k string) error {
 
 // CreateEndpoint creates an endpoint of e.VendorID. An empty Kind is webhook, an empty
 // Secret gets a generated one; on return e carries its id, times and secret.
-func (db *DB) CreateEndpoint(ctx context.Context, e *orderhub.Endpoint) error {
+func (sub Deliveries) CreateEndpoint(ctx context.Context, e *orderhub.Endpoint) error {
+	db := sub.db
 	if e.ID == "" {
 		e.ID = orderhub.NewID("ep")
 	}
@@ -184,7 +185,8 @@ func endpointNotFound(id string) error {
 
 // GetEndpoint returns an endpoint (deleted ones too) of a vendor; an empty vendorID
 // matches any vendor (operators).
-func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*orderhub.Endpoint, error) {
+func (sub Deliveries) GetEndpoint(ctx context.Context, vendorID, id string) (*orderhub.Endpoint, error) {
+	db := sub.db
 	e, err := scanEndpoint(db.read.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -196,7 +198,8 @@ func (db *DB) GetEndpoint(ctx context.Context, vendorID, id string) (*orderhub.E
 }
 
 // ListEndpoints returns endpoints, oldest first.
-func (db *DB) ListEndpoints(ctx context.Context, f orderhub.EndpointFilter) ([]*orderhub.Endpoint, error) {
+func (sub Deliveries) ListEndpoints(ctx context.Context, f orderhub.EndpointFilter) ([]*orderhub.Endpoint, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
 		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = 1 OR deleted_at IS NULL)
 		ORDER BY created_at, id`, f.VendorID, f.Kind, boolInt(f.IncludeDeleted))
@@ -224,7 +227,8 @@ func boolInt(b bool) int {
 
 // UpdateEndpoint changes an endpoint's URL, description, event types or kind. Event
 // type changes apply to events appended afterwards.
-func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhub.EndpointUpdate) (*orderhub.Endpoint, error) {
+func (sub Deliveries) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhub.EndpointUpdate) (*orderhub.Endpoint, error) {
+	db := sub.db
 	if u.URL != nil {
 		if err := orderhub.ValidateEndpointURL(*u.URL); err != nil {
 			return nil, err
@@ -275,7 +279,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, vendorID, id string, u orderhu
 	if err != nil {
 		return nil, err
 	}
-	return db.GetEndpoint(ctx, vendorID, id)
+	return sub.GetEndpoint(ctx, vendorID, id)
 }
 
 // liveEndpoint checks that an endpoint of the vendor exists and is not deleted.
@@ -298,7 +302,8 @@ func (tx queue) liveEndpoint(vendorID, id string) error {
 // generated one when empty). The old secret keeps signing beside the new one for
 // overlap (DefaultSecretOverlap when zero; a negative overlap drops it at once).
 // The returned endpoint carries the new secret.
-func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret string, overlap time.Duration) (*orderhub.Endpoint, error) {
+func (sub Deliveries) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret string, overlap time.Duration) (*orderhub.Endpoint, error) {
+	db := sub.db
 	if newSecret == "" {
 		newSecret = orderhub.NewEndpointSecret()
 	} else if err := validSecret(newSecret); err != nil {
@@ -331,7 +336,7 @@ func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret 
 	if err != nil {
 		return nil, err
 	}
-	e, err := db.GetEndpoint(ctx, vendorID, id)
+	e, err := sub.GetEndpoint(ctx, vendorID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +346,8 @@ func (db *DB) RotateEndpointSecret(ctx context.Context, vendorID, id, newSecret 
 
 // EndpointSecret returns an endpoint's current signing secret (for operators who lost
 // it; the admin surfaces decide who may call this).
-func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, error) {
+func (sub Deliveries) EndpointSecret(ctx context.Context, vendorID, id string) (string, error) {
+	db := sub.db
 	var s string
 	err := db.read.QueryRowContext(ctx, `SELECT secret FROM endpoints WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -356,7 +362,8 @@ func (db *DB) EndpointSecret(ctx context.Context, vendorID, id string) (string, 
 // SetEndpointEnabled enables or disables an endpoint. Disabling stops its active
 // deliveries (they become dead, so that they can be replayed after enabling it
 // again) and it receives no new ones; enabling clears its failure streak.
-func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*orderhub.Endpoint, error) {
+func (sub Deliveries) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabled bool, reason string) (*orderhub.Endpoint, error) {
+	db := sub.db
 	err := db.Write(ctx, func(tx *Tx) error {
 		if err := (queue{tx}).liveEndpoint(vendorID, id); err != nil {
 			return err
@@ -384,7 +391,7 @@ func (db *DB) SetEndpointEnabled(ctx context.Context, vendorID, id string, enabl
 	if err != nil {
 		return nil, err
 	}
-	return db.GetEndpoint(ctx, vendorID, id)
+	return sub.GetEndpoint(ctx, vendorID, id)
 }
 
 func (tx queue) disableEndpoint(id, reason string) error {
@@ -399,7 +406,8 @@ func (tx queue) disableEndpoint(id, reason string) error {
 
 // DeleteEndpoint deletes an endpoint: it receives nothing more and its active
 // deliveries are canceled. Its history (deliveries, attempts) is kept.
-func (db *DB) DeleteEndpoint(ctx context.Context, vendorID, id, reason string) error {
+func (sub Deliveries) DeleteEndpoint(ctx context.Context, vendorID, id, reason string) error {
+	db := sub.db
 	if reason == "" {
 		reason = "deleted by an operator"
 	}
@@ -502,7 +510,8 @@ func (tx queue) reorder(endpointID, key string) error {
 
 // AppendEvent appends one event to the outbox on its own (its deliveries are fanned
 // out in the same transaction). Operators use it to send test events.
-func (db *DB) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string, data json.RawMessage) (*orderhub.Event, error) {
+func (sub Deliveries) AppendEvent(ctx context.Context, vendorID, typ, orderingKey string, data json.RawMessage) (*orderhub.Event, error) {
+	db := sub.db
 	if strings.TrimSpace(typ) == "" || strings.ContainsAny(typ, " \t\n,") {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "type", "An event type is a non-empty name without spaces or commas.")
 	}
@@ -579,8 +588,8 @@ func (db *DB) dueVendors(ctx context.Context) ([]string, error) {
 
 // ClaimDeliveries leases up to r.Limit due deliveries in one write transaction and
 // returns them with their events and endpoints.
-func (db *DB) ClaimDeliveries(ctx context.Context, r orderhub.ClaimRequest) ([]*orderhub.ClaimedDelivery, error) {
-	_, out, err := db.CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &r)
+func (sub Deliveries) ClaimDeliveries(ctx context.Context, r orderhub.ClaimRequest) ([]*orderhub.ClaimedDelivery, error) {
+	_, out, err := sub.CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &r)
 	return out, err
 }
 
@@ -588,7 +597,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, r orderhub.ClaimRequest) ([]*
 // claim is not nil), in one write transaction: heads promoted by the completions are
 // claimed at once, and a row touched by both is written once. With nothing to record
 // and nothing a claim could take, it does not write at all.
-func (db *DB) CompleteAndClaim(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, claim *orderhub.ClaimRequest) (orderhub.CompleteReport, []*orderhub.ClaimedDelivery, error) {
+func (sub Deliveries) CompleteAndClaim(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, claim *orderhub.ClaimRequest) (orderhub.CompleteReport, []*orderhub.ClaimedDelivery, error) {
+	db := sub.db
 	var rep orderhub.CompleteReport
 	var out []*orderhub.ClaimedDelivery
 	var plan *claimPlan
@@ -984,8 +994,8 @@ func receiverText(s string) string {
 
 // CompleteDeliveries records a batch of attempts and applies their outcomes in one
 // write transaction.
-func (db *DB) CompleteDeliveries(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions) (orderhub.CompleteReport, error) {
-	rep, _, err := db.CompleteAndClaim(ctx, results, opt, nil)
+func (sub Deliveries) CompleteDeliveries(ctx context.Context, results []*orderhub.AttemptResult, opt orderhub.CompleteOptions) (orderhub.CompleteReport, error) {
+	rep, _, err := sub.CompleteAndClaim(ctx, results, opt, nil)
 	return rep, err
 }
 
@@ -1300,7 +1310,8 @@ func (tx queue) inChunks(ids []string, f func(in string, args []any) error, extr
 
 // NextDeliveryDue returns when the earliest head that is not leased becomes due (ok
 // false: none). Leased heads become due again when their lease expires.
-func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error) {
+func (sub Deliveries) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error) {
+	db := sub.db
 	var next sql.NullInt64
 	err = db.read.QueryRowContext(ctx, nextDueSQL, micros(db.Now())).Scan(&next)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -1313,7 +1324,8 @@ func (db *DB) NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err er
 }
 
 // DeliveryQueueStats returns the queue's depth and the age of its oldest entry.
-func (db *DB) DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, error) {
+func (sub Deliveries) DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, error) {
+	db := sub.db
 	var s orderhub.DeliveryStats
 	var oldest sql.NullInt64
 	// The count reads the deliveries_key index alone; the oldest active delivery is
@@ -1335,7 +1347,8 @@ func (db *DB) DeliveryQueueStats(ctx context.Context) (orderhub.DeliveryStats, e
 // ahead of it, with the deliveries claimed behind it (ClaimedDelivery.Next: its
 // worker sends them without looking again). (Later events that were delivered already are not sent again: a replay
 // of an old event necessarily arrives after them.)
-func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
+func (sub Deliveries) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
+	db := sub.db
 	err := db.Write(ctx, func(tx *Tx) error {
 		var endpointID, key, status string
 		err := tx.queryRow(`SELECT endpoint_id, ordering_key, status FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID).
@@ -1366,7 +1379,7 @@ func (db *DB) ReplayDelivery(ctx context.Context, vendorID, id string) (*orderhu
 	if err != nil {
 		return nil, err
 	}
-	return db.GetDelivery(ctx, vendorID, id)
+	return sub.GetDelivery(ctx, vendorID, id)
 }
 
 func (tx queue) replayableEndpoint(id string) error {
@@ -1391,7 +1404,8 @@ const DefaultReplayBatch = 500
 
 // SetReplayBatch sets how many sequence numbers one replay transaction covers
 // (default DefaultReplayBatch; n < 1 restores it).
-func (db *DB) SetReplayBatch(n int) {
+func (sub Deliveries) SetReplayBatch(n int) {
+	db := sub.db
 	if n < 1 {
 		n = DefaultReplayBatch
 	}
@@ -1414,7 +1428,8 @@ func (db *DB) replayBatchSize() int64 {
 // delivery that dies while it runs (a higher seq) is not picked up. Should the
 // endpoint be disabled or deleted meanwhile, the replay stops with that error after
 // the batches already made (each batch is whole; the count is of those).
-func (db *DB) ReplayDead(ctx context.Context, vendorID, endpointID string) (int, error) {
+func (sub Deliveries) ReplayDead(ctx context.Context, vendorID, endpointID string) (int, error) {
+	db := sub.db
 	var lo, hi sql.NullInt64
 	err := db.Write(ctx, func(tx *Tx) error {
 		if err := (queue{tx}).liveEndpoint(vendorID, endpointID); err != nil {
@@ -1501,7 +1516,8 @@ func collectKeys(rows *sql.Rows, n *int) (map[string]bool, error) {
 // other, and covers the events that exist when it starts (their highest seq is fixed
 // then); it stops with an endpoint's error should that endpoint be disabled or
 // deleted while it runs.
-func (db *DB) ReplaySince(ctx context.Context, vendorID, endpointID string, since time.Time) (int, error) {
+func (sub Deliveries) ReplaySince(ctx context.Context, vendorID, endpointID string, since time.Time) (int, error) {
+	db := sub.db
 	if vendorID == "" && endpointID == "" {
 		return 0, orderhub.Errorf(orderhub.EInvalidRequest, "Replaying since a time needs a vendor or an endpoint.")
 	}
@@ -1674,7 +1690,8 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*orderhub.Delivery, error
 }
 
 // GetDelivery returns one delivery of a vendor (any vendor when vendorID is empty).
-func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
+func (sub Deliveries) GetDelivery(ctx context.Context, vendorID, id string) (*orderhub.Delivery, error) {
+	db := sub.db
 	d, err := scanDelivery(db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1 AND ($2 = '' OR vendor_id = $2)`, id, vendorID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Delivery %q not found.", id)
@@ -1683,7 +1700,8 @@ func (db *DB) GetDelivery(ctx context.Context, vendorID, id string) (*orderhub.D
 }
 
 // ListDeliveries returns deliveries, newest (highest seq) first.
-func (db *DB) ListDeliveries(ctx context.Context, f orderhub.DeliveryFilter) ([]*orderhub.Delivery, error) {
+func (sub Deliveries) ListDeliveries(ctx context.Context, f orderhub.DeliveryFilter) ([]*orderhub.Delivery, error) {
+	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
@@ -1734,8 +1752,9 @@ func (db *DB) ListDeliveries(ctx context.Context, f orderhub.DeliveryFilter) ([]
 }
 
 // ListAttempts returns the attempts of a delivery of a vendor, oldest first.
-func (db *DB) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]*orderhub.Attempt, error) {
-	if _, err := db.GetDelivery(ctx, vendorID, deliveryID); err != nil {
+func (sub Deliveries) ListAttempts(ctx context.Context, vendorID, deliveryID string) ([]*orderhub.Attempt, error) {
+	db := sub.db
+	if _, err := sub.GetDelivery(ctx, vendorID, deliveryID); err != nil {
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, delivery_id, endpoint_id, attempt, started_at, latency_us, status_code, response_body, error

@@ -29,7 +29,7 @@ func deliverySetup(t *testing.T, db *sqlstore.DB) *clock {
 	t.Helper()
 	c := newClock(db)
 	for _, v := range []string{"acme", "globex"} {
-		if err := db.CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
+		if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +39,7 @@ func deliverySetup(t *testing.T, db *sqlstore.DB) *clock {
 func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *orderhub.Endpoint {
 	t.Helper()
 	e := &orderhub.Endpoint{VendorID: vendor, URL: "https://example.com/hook", EventTypes: types}
-	if err := db.CreateEndpoint(context.Background(), e); err != nil {
+	if err := db.Deliveries().CreateEndpoint(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -47,7 +47,7 @@ func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *
 
 func appendEv(t *testing.T, db *sqlstore.DB, vendor, typ, key string) *orderhub.Event {
 	t.Helper()
-	ev, err := db.AppendEvent(context.Background(), vendor, typ, key, json.RawMessage(`{"k":"`+key+`"}`))
+	ev, err := db.Deliveries().AppendEvent(context.Background(), vendor, typ, key, json.RawMessage(`{"k":"`+key+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func appendEv(t *testing.T, db *sqlstore.DB, vendor, typ, key string) *orderhub.
 
 func claim(t *testing.T, db *sqlstore.DB, limit int) []*orderhub.ClaimedDelivery {
 	t.Helper()
-	cs, err := db.ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "test", Limit: limit, Lease: time.Minute})
+	cs, err := db.Deliveries().ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "test", Limit: limit, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func complete(t *testing.T, db *sqlstore.DB, opt orderhub.CompleteOptions, cs []
 		}
 		rs = append(rs, r)
 	}
-	rep, err := db.CompleteDeliveries(context.Background(), rs, opt)
+	rep, err := db.Deliveries().CompleteDeliveries(context.Background(), rs, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,32 +106,32 @@ func TestEndpointLifecycle(t *testing.T) {
 			{VendorID: "acme", URL: "https://example.com/", Kind: "email"},
 			{VendorID: "acme", URL: "https://example.com/", Secret: "whsec_short"},
 		} {
-			if err := db.CreateEndpoint(ctx, bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+			if err := db.Deliveries().CreateEndpoint(ctx, bad); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 				t.Errorf("create %+v: %v, want invalid request", bad, err)
 			}
 		}
-		if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "nope", URL: "https://example.com/"}); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Errorf("unknown vendor: %v", err)
 		}
 
 		// Vendor scoping.
-		if _, err := db.GetEndpoint(ctx, "globex", e.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Deliveries().GetEndpoint(ctx, "globex", e.ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("other vendor sees endpoint: %v", err)
 		}
-		got, err := db.GetEndpoint(ctx, "acme", e.ID)
+		got, err := db.Deliveries().GetEndpoint(ctx, "acme", e.ID)
 		if err != nil || got.Secret != "" || got.URL != e.URL {
 			t.Fatalf("get: %+v %v (the secret is shown once)", got, err)
 		}
 
 		url, desc := "https://example.org/new", "orders"
 		types := []string{"*"}
-		up, err := db.UpdateEndpoint(ctx, "acme", e.ID, orderhub.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
+		up, err := db.Deliveries().UpdateEndpoint(ctx, "acme", e.ID, orderhub.EndpointUpdate{URL: &url, Description: &desc, EventTypes: &types})
 		if err != nil || up.URL != url || up.Description != desc || len(up.EventTypes) != 0 {
 			t.Fatalf("update: %+v %v", up, err)
 		}
 
 		// Rotation: both secrets sign during the overlap, then only the new one.
-		rot, err := db.RotateEndpointSecret(ctx, "acme", e.ID, "", time.Hour)
+		rot, err := db.Deliveries().RotateEndpointSecret(ctx, "acme", e.ID, "", time.Hour)
 		if err != nil || rot.Secret == "" || rot.Secret == e.Secret || rot.PreviousSecretExpiresAt == nil {
 			t.Fatalf("rotate: %+v %v", rot, err)
 		}
@@ -147,16 +147,16 @@ func TestEndpointLifecycle(t *testing.T) {
 		if len(cs) != 1 || len(cs[0].Secrets) != 1 || cs[0].Secrets[0] != rot.Secret {
 			t.Fatalf("claim after overlap: %+v", cs)
 		}
-		if s, err := db.EndpointSecret(ctx, "acme", e.ID); err != nil || s != rot.Secret {
+		if s, err := db.Deliveries().EndpointSecret(ctx, "acme", e.ID); err != nil || s != rot.Secret {
 			t.Fatalf("secret: %q %v", s, err)
 		}
 
 		// Disabling stops active deliveries (dead, replayable) and new fan-out.
-		dis, err := db.SetEndpointEnabled(ctx, "acme", e.ID, false, "maintenance")
+		dis, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", e.ID, false, "maintenance")
 		if err != nil || dis.Enabled || dis.DisabledReason != "maintenance" {
 			t.Fatalf("disable: %+v %v", dis, err)
 		}
-		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryDead})
+		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryDead})
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("dead after disable: %v %v", ds, err)
 		}
@@ -168,31 +168,31 @@ func TestEndpointLifecycle(t *testing.T) {
 		if n := len(claim(t, db, 10)); n != 0 {
 			t.Fatalf("disabled endpoint got %d deliveries", n)
 		}
-		if _, err := db.ReplayDead(ctx, "acme", e.ID); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := db.Deliveries().ReplayDead(ctx, "acme", e.ID); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("replay on disabled endpoint: %v", err)
 		}
-		if en, err := db.SetEndpointEnabled(ctx, "acme", e.ID, true, ""); err != nil || !en.Enabled || en.DisabledReason != "" {
+		if en, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", e.ID, true, ""); err != nil || !en.Enabled || en.DisabledReason != "" {
 			t.Fatalf("enable: %+v %v", en, err)
 		}
-		if n, err := db.ReplayDead(ctx, "acme", e.ID); err != nil || n != 1 {
+		if n, err := db.Deliveries().ReplayDead(ctx, "acme", e.ID); err != nil || n != 1 {
 			t.Fatalf("replay dead: %d %v", n, err)
 		}
 
 		// Delete cancels what is active; the endpoint stays listed only on request.
-		if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); err != nil {
+		if err := db.Deliveries().DeleteEndpoint(ctx, "acme", e.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.DeleteEndpoint(ctx, "acme", e.ID, ""); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if err := db.Deliveries().DeleteEndpoint(ctx, "acme", e.ID, ""); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("second delete: %v", err)
 		}
-		ds, _ = db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryCanceled})
+		ds, _ = db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: e.ID, Status: orderhub.DeliveryCanceled})
 		if len(ds) != 1 {
 			t.Fatalf("canceled after delete: %d", len(ds))
 		}
-		if l, _ := db.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
+		if l, _ := db.Deliveries().ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme"}); len(l) != 0 {
 			t.Fatalf("deleted endpoint listed: %+v", l)
 		}
-		if l, _ := db.ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
+		if l, _ := db.Deliveries().ListEndpoints(ctx, orderhub.EndpointFilter{VendorID: "acme", IncludeDeleted: true}); len(l) != 1 || l[0].DeletedAt == nil {
 			t.Fatalf("deleted endpoint not listed with IncludeDeleted: %+v", l)
 		}
 	})
@@ -211,7 +211,7 @@ func TestFanOutMatchesVendorAndType(t *testing.T) {
 		e3 := appendEv(t, db, "globex", "contract-created", "c9")
 
 		count := func(ep string) []*orderhub.Delivery {
-			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep})
+			ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +226,7 @@ func TestFanOutMatchesVendorAndType(t *testing.T) {
 		if ds := count(other.ID); len(ds) != 1 || ds[0].EventID != e3.ID || ds[0].VendorID != "globex" {
 			t.Fatalf("other vendor's endpoint: %+v", ds)
 		}
-		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
+		if ds, _ := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "globex"}); len(ds) != 1 {
 			t.Fatalf("vendor filter: %d", len(ds))
 		}
 		// Claimed deliveries carry the event and endpoint.
@@ -276,12 +276,12 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 		if n := len(claim(t, db, 100)); n != 0 {
 			t.Fatalf("claimed %d while a1 waits for its retry", n)
 		}
-		d, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
+		d, err := db.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a1.ID})
 		if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryFailed || d[0].Attempts != 1 || d[0].NextAttemptAt == nil || d[0].LastStatus != 500 {
 			t.Fatalf("a1 after failure: %+v %v", d[0], err)
 		}
 		// Replaying an active delivery makes it due now.
-		if _, err := db.ReplayDelivery(context.Background(), "acme", d[0].ID); err != nil {
+		if _, err := db.Deliveries().ReplayDelivery(context.Background(), "acme", d[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		cs = claim(t, db, 100)
@@ -300,7 +300,7 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 		if len(cs) != 1 || cs[0].EventID != a3.ID {
 			t.Fatalf("a3: %+v", cs)
 		}
-		if n, err := db.ReplayDead(context.Background(), "acme", ep.ID); err != nil || n != 1 {
+		if n, err := db.Deliveries().ReplayDead(context.Background(), "acme", ep.ID); err != nil || n != 1 {
 			t.Fatalf("replay dead: %d %v", n, err)
 		}
 		if n := len(claim(t, db, 100)); n != 0 {
@@ -311,11 +311,11 @@ func TestOrderingHeadsAndDeadUnblocks(t *testing.T) {
 		if len(cs) != 1 || cs[0].EventID != a1.ID || cs[0].Attempts != 0 {
 			t.Fatalf("replayed a1: %+v", cs)
 		}
-		atts, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
+		atts, err := db.Deliveries().ListAttempts(context.Background(), "acme", cs[0].ID)
 		if err != nil || len(atts) != 2 || atts[0].StatusCode != 500 || atts[0].ResponseBody != "boom" {
 			t.Fatalf("attempts: %+v %v", atts, err)
 		}
-		if _, err := db.ListAttempts(context.Background(), "globex", cs[0].ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Deliveries().ListAttempts(context.Background(), "globex", cs[0].ID); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("attempts across vendors: %v", err)
 		}
 	})
@@ -331,7 +331,7 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 			appendEv(t, db, "globex", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w1", Limit: 100, PerEndpoint: 2, Lease: 30 * time.Second, Exclude: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +340,7 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 		}
 		// A crashed worker: its lease expires and the deliveries are due again.
 		clk.advance(31 * time.Second)
-		again, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
+		again, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w2", Limit: 100, Lease: 30 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,11 +354,11 @@ func TestClaimLeaseExpiresAndCaps(t *testing.T) {
 		if rep := complete(t, db, orderhub.CompleteOptions{}, again, orderhub.OutcomeDelivered); rep.Stale != 0 {
 			t.Fatalf("completion: %+v", rep)
 		}
-		st, err := db.DeliveryQueueStats(ctx)
+		st, err := db.Deliveries().DeliveryQueueStats(ctx)
 		if err != nil || st.Active != 0 || st.OldestPending != nil {
 			t.Fatalf("stats: %+v %v", st, err)
 		}
-		if _, ok, err := db.NextDeliveryDue(ctx); ok || err != nil {
+		if _, ok, err := db.Deliveries().NextDeliveryDue(ctx); ok || err != nil {
 			t.Fatalf("next due on empty queue: %v %v", ok, err)
 		}
 	})
@@ -386,11 +386,11 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if len(rep.Deleted) != 1 || rep.Deleted[0] != gone.ID {
 			t.Fatalf("gone: %+v", rep)
 		}
-		ge, _ := db.GetEndpoint(ctx, "acme", gone.ID)
+		ge, _ := db.Deliveries().GetEndpoint(ctx, "acme", gone.ID)
 		if ge.DeletedAt == nil || ge.Enabled {
 			t.Fatalf("gone endpoint not deleted: %+v", ge)
 		}
-		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: gone.ID, Status: orderhub.DeliveryCanceled}); len(ds) != 2 {
+		if ds, _ := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: gone.ID, Status: orderhub.DeliveryCanceled}); len(ds) != 2 {
 			t.Fatalf("gone endpoint's deliveries: %d canceled", len(ds))
 		}
 
@@ -399,7 +399,7 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if len(rep.Disabled) != 0 {
 			t.Fatalf("disabled too early: %+v", rep)
 		}
-		fe, _ := db.GetEndpoint(ctx, "acme", flaky.ID)
+		fe, _ := db.Deliveries().GetEndpoint(ctx, "acme", flaky.ID)
 		if fe.FailingSince == nil {
 			t.Fatalf("failure streak not recorded")
 		}
@@ -412,19 +412,19 @@ func TestGoneDeletesEndpointAndAutoDisable(t *testing.T) {
 		if len(rep.Disabled) != 1 || rep.Disabled[0] != flaky.ID {
 			t.Fatalf("not disabled after 5 days: %+v", rep)
 		}
-		fe, _ = db.GetEndpoint(ctx, "acme", flaky.ID)
+		fe, _ = db.Deliveries().GetEndpoint(ctx, "acme", flaky.ID)
 		if fe.Enabled || fe.DisabledReason == "" {
 			t.Fatalf("flaky endpoint: %+v", fe)
 		}
-		evs, _ := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventEndpointDisabled})
+		evs, _ := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Type: orderhub.EventEndpointDisabled})
 		if len(evs) != 1 || evs[0].OrderingKey != flaky.ID {
 			t.Fatalf("endpoint-disabled event: %+v", evs)
 		}
-		ws, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: watcher.ID})
+		ws, _ := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: watcher.ID})
 		if len(ws) != 1 || ws[0].EventType != orderhub.EventEndpointDisabled {
 			t.Fatalf("endpoint-disabled not fanned out: %+v", ws)
 		}
-		if ds, _ := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
+		if ds, _ := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: flaky.ID, Status: "active"}); len(ds) != 0 {
 			t.Fatalf("disabled endpoint still has active deliveries: %+v", ds)
 		}
 	})
@@ -447,7 +447,7 @@ func TestReplaySince(t *testing.T) {
 		}
 		complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 
-		n, err := db.ReplaySince(ctx, "acme", ep.ID, since)
+		n, err := db.Deliveries().ReplaySince(ctx, "acme", ep.ID, since)
 		if err != nil || n != 2 {
 			t.Fatalf("replay since: %d %v (want e3 again and the missing e1)", n, err)
 		}
@@ -466,10 +466,10 @@ func TestReplaySince(t *testing.T) {
 		if len(got) != 2 || got[0] != e1.ID || got[1] != e3.ID {
 			t.Fatalf("replayed in order %v, want [%s %s]", got, e1.ID, e3.ID)
 		}
-		if n, err := db.ReplaySince(ctx, "acme", "", since); err != nil || n != 2 {
+		if n, err := db.Deliveries().ReplaySince(ctx, "acme", "", since); err != nil || n != 2 {
 			t.Fatalf("replay since for the vendor: %d %v", n, err)
 		}
-		if _, err := db.ReplaySince(ctx, "globex", ep.ID, since); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Deliveries().ReplaySince(ctx, "globex", ep.ID, since); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("replay across vendors: %v", err)
 		}
 	})
@@ -486,13 +486,13 @@ func TestAttemptTextIsCleaned(t *testing.T) {
 		if len(cs) != 1 {
 			t.Fatalf("claimed %d", len(cs))
 		}
-		_, err := db.CompleteDeliveries(context.Background(), []*orderhub.AttemptResult{{
+		_, err := db.Deliveries().CompleteDeliveries(context.Background(), []*orderhub.AttemptResult{{
 			Claim: cs[0], StartedAt: time.Now(), StatusCode: 500, ResponseBody: "a\x00b\xffc", Error: "bad\x00", Outcome: orderhub.OutcomeRetry, RetryIn: time.Minute,
 		}}, orderhub.CompleteOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		as, err := db.ListAttempts(context.Background(), "acme", cs[0].ID)
+		as, err := db.Deliveries().ListAttempts(context.Background(), "acme", cs[0].ID)
 		if err != nil || len(as) != 1 || as[0].ResponseBody != "a\uFFFDb\uFFFDc" || as[0].Error != "bad\uFFFD" {
 			t.Fatalf("attempts: %+v %v", as, err)
 		}
@@ -528,7 +528,7 @@ func TestClaimFairBetweenVendors(t *testing.T) {
 		req := func(r orderhub.ClaimRequest) []*orderhub.ClaimedDelivery {
 			t.Helper()
 			r.Owner, r.Lease = "w", time.Minute
-			cs, err := db.ClaimDeliveries(ctx, r)
+			cs, err := db.Deliveries().ClaimDeliveries(ctx, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -597,9 +597,9 @@ func TestReplayInBatches(t *testing.T) {
 		drain(orderhub.OutcomeDead)
 
 		var writes atomic.Int64
-		db.SetBatchObserver(func(size int, _ time.Duration, _ error) { writes.Add(int64(size)) })
-		db.SetReplayBatch(5)
-		n, err := db.ReplayDead(ctx, "acme", ep.ID)
+		db.Ops().SetBatchObserver(func(size int, _ time.Duration, _ error) { writes.Add(int64(size)) })
+		db.Deliveries().SetReplayBatch(5)
+		n, err := db.Deliveries().ReplayDead(ctx, "acme", ep.ID)
 		if err != nil || n != events {
 			t.Fatalf("replay dead: %d %v", n, err)
 		}
@@ -636,7 +636,7 @@ func TestReplayInBatches(t *testing.T) {
 		checkOrder(drain(orderhub.OutcomeDelivered))
 
 		writes.Store(0)
-		n, err = db.ReplaySince(ctx, "acme", "", time.Time{})
+		n, err = db.Deliveries().ReplaySince(ctx, "acme", "", time.Time{})
 		if err != nil || n != events {
 			t.Fatalf("replay since: %d %v", n, err)
 		}
@@ -665,7 +665,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 		clk.advance(time.Second)
 		next := func() time.Duration {
 			t.Helper()
-			at, ok, err := db.NextDeliveryDue(ctx)
+			at, ok, err := db.Deliveries().NextDeliveryDue(ctx)
 			if err != nil || !ok {
 				t.Fatalf("next due: %v %v", ok, err)
 			}
@@ -675,7 +675,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 			t.Fatalf("next due at t0+%v, want t0", d)
 		}
 		// Lease acme's first head: globex's is next.
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, PerEndpoint: 1, Lease: time.Minute, Exclude: []string{g.ID}})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, PerEndpoint: 1, Lease: time.Minute, Exclude: []string{g.ID}})
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("claim: %v %v", cs, err)
 		}
@@ -683,7 +683,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 			t.Fatalf("next due at t0+%v, want t0+1s (the leased head skipped)", d)
 		}
 		// Lease globex's only head: acme's second is next.
-		if cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, Lease: time.Minute, After: "acme"}); err != nil || len(cs) != 1 || cs[0].VendorID != "globex" {
+		if cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 1, Lease: time.Minute, After: "acme"}); err != nil || len(cs) != 1 || cs[0].VendorID != "globex" {
 			t.Fatalf("claim globex: %+v %v", cs, err)
 		}
 		if d := next(); d != 2*time.Second {
@@ -692,7 +692,7 @@ func TestNextDeliveryDueAcrossVendors(t *testing.T) {
 		if cs := claim(t, db, 10); len(cs) != 1 {
 			t.Fatalf("claimed %d, want the last head", len(cs))
 		}
-		if _, ok, err := db.NextDeliveryDue(ctx); ok || err != nil {
+		if _, ok, err := db.Deliveries().NextDeliveryDue(ctx); ok || err != nil {
 			t.Fatalf("every head leased, yet next due: %v %v", ok, err)
 		}
 	})
@@ -709,7 +709,7 @@ func TestClaimSingleTakesOne(t *testing.T) {
 		for i := range 5 {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 100, PerEndpoint: 4, Lease: time.Minute, Single: []string{e2.ID}})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 100, PerEndpoint: 4, Lease: time.Minute, Single: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -740,7 +740,7 @@ func TestClaimSingleHoldsInTheSparePass(t *testing.T) {
 		appendEv(t, db, "globex", "t", "g")
 		// Two vendors share 10 workers: acme's share is 5, which it fills (1 for
 		// e2, 4 for e1); globex takes 1; the spare pass gives acme the 4 left.
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Workers: 10, PerEndpoint: 16, Lease: time.Minute, Single: []string{e2.ID}})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Workers: 10, PerEndpoint: 16, Lease: time.Minute, Single: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}

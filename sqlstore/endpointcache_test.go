@@ -138,10 +138,10 @@ func TestEndpointChangesReachFanoutWithinBatch(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			db := openEngine(t, engine)
 			ctx := context.Background()
-			if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.CreateEndpoint(ctx, &Endpoint{ID: "ep1", VendorID: "acme", URL: "https://example.com/1"}); err != nil {
+			if err := db.Deliveries().CreateEndpoint(ctx, &Endpoint{ID: "ep1", VendorID: "acme", URL: "https://example.com/1"}); err != nil {
 				t.Fatal(err)
 			}
 			appendEv := func(key string) func() error {
@@ -155,19 +155,19 @@ func TestEndpointChangesReachFanoutWithinBatch(t *testing.T) {
 			errs := holdCalls(t, db,
 				appendEv("k0"), // ep1, and the cache is filled
 				func() error {
-					return db.CreateEndpoint(ctx, &Endpoint{ID: "ep2", VendorID: "acme", URL: "https://example.com/2"})
+					return db.Deliveries().CreateEndpoint(ctx, &Endpoint{ID: "ep2", VendorID: "acme", URL: "https://example.com/2"})
 				},
 				appendEv("k1"), // ep1, ep2
 				func() error {
-					_, err := db.UpdateEndpoint(ctx, "acme", "ep2", EndpointUpdate{EventTypes: &[]string{orderhub.EventOrderUpdated}})
+					_, err := db.Deliveries().UpdateEndpoint(ctx, "acme", "ep2", EndpointUpdate{EventTypes: &[]string{orderhub.EventOrderUpdated}})
 					return err
 				},
 				appendEv("k2"), // ep1
-				func() error { _, err := db.SetEndpointEnabled(ctx, "acme", "ep1", false, ""); return err },
+				func() error { _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", "ep1", false, ""); return err },
 				appendEv("k3"), // none
-				func() error { _, err := db.SetEndpointEnabled(ctx, "acme", "ep1", true, ""); return err },
+				func() error { _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", "ep1", true, ""); return err },
 				appendEv("k4"), // ep1
-				func() error { return db.DeleteEndpoint(ctx, "acme", "ep1", "gone") },
+				func() error { return db.Deliveries().DeleteEndpoint(ctx, "acme", "ep1", "gone") },
 				appendEv("k5"), // none
 			)
 			for i, err := range errs {

@@ -99,7 +99,7 @@ func TestForEachEngineOpensEachEngine(t *testing.T) {
 		if db.Dialect() != want {
 			t.Fatalf("dialect %q, want %q", db.Dialect(), want)
 		}
-		if err := db.Ping(context.Background()); err != nil {
+		if err := db.Ops().Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	})

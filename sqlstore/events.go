@@ -177,7 +177,8 @@ func (tx outbox) flushSeqs() error {
 }
 
 // ListEvents returns a vendor's events in sequence order.
-func (db *DB) ListEvents(ctx context.Context, f orderhub.EventFilter) ([]*orderhub.Event, error) {
+func (sub Orders) ListEvents(ctx context.Context, f orderhub.EventFilter) ([]*orderhub.Event, error) {
+	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

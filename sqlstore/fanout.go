@@ -138,7 +138,8 @@ func skipsFanout(typ string) bool { return directedEvent(typ) || typ == orderhub
 // backlog taking turns. It reports whether it found work. The expander goroutine
 // runs such steps (sized by their cost, fanStepTarget, and within each vendor's
 // share of the writer, fanVendorRest); so may tests (Options.NoFanoutExpander).
-func (db *DB) ExpandFanout(ctx context.Context) (bool, error) {
+func (sub Deliveries) ExpandFanout(ctx context.Context) (bool, error) {
+	db := sub.db
 	st, err := db.expandStep(ctx, db.fanBatch, false)
 	return st.worked, err
 }
@@ -237,11 +238,17 @@ func nextFanBudget(budget int, work time.Duration, maxBatch int) int {
 }
 
 // FanoutExpanded counts the deliveries this process's expander wrote (metrics).
-func (db *DB) FanoutExpanded() int64 { return db.fanExpanded.Load() }
+func (sub Deliveries) FanoutExpanded() int64 {
+	db := sub.db
+	return db.fanExpanded.Load()
+}
 
 // FanoutWriterTime is how long this process's expander steps held the writer
 // (metrics).
-func (db *DB) FanoutWriterTime() time.Duration { return time.Duration(db.fanWriter.Load()) }
+func (sub Deliveries) FanoutWriterTime() time.Duration {
+	db := sub.db
+	return time.Duration(db.fanWriter.Load())
+}
 
 // nextBacklog returns the first vendor with a backlog after the one served last
 // (wrapping around) that is not resting, or "" and how long until the first
@@ -496,7 +503,8 @@ func (tx fanout) endpointChunk(vendorID, after string, n int) ([]fanEndpoint, er
 }
 
 // FanoutBacklog returns how many events wait for the expander (all vendors).
-func (db *DB) FanoutBacklog(ctx context.Context) (int64, error) {
+func (sub Deliveries) FanoutBacklog(ctx context.Context) (int64, error) {
+	db := sub.db
 	var n int64
 	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(event_seq - fanout_seq), 0) FROM vendors WHERE fanout_seq < event_seq`).Scan(&n)
 	return n, err
@@ -550,7 +558,7 @@ func (db *DB) fanoutLoop() {
 				return
 			default:
 			}
-			if n, err := db.FanoutBacklog(ctx); err != nil || n == 0 {
+			if n, err := db.Deliveries().FanoutBacklog(ctx); err != nil || n == 0 {
 				break
 			}
 			st, err := db.expandStep(ctx, budget, true)

@@ -66,19 +66,19 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
+	if err := db.Tenants().SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
 		b.Fatal(err)
 	}
 	for _, v := range []string{"acme", "beta"} {
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	promo := &orderhub.PromoCode{VendorID: "beta", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-	if err := db.CreatePromoCode(ctx, promo); err != nil {
+	if err := db.Tenants().CreatePromoCode(ctx, promo); err != nil {
 		b.Fatal(err)
 	}
-	if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "beta", URL: "https://beta.example/hook"}); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "beta", URL: "https://beta.example/hook"}); err != nil {
 		b.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -88,7 +88,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(subs) {
-				if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", Kind: orderhub.EndpointZapier, URL: "https://hooks.zapier.example/h"}); err != nil {
+				if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", Kind: orderhub.EndpointZapier, URL: "https://hooks.zapier.example/h"}); err != nil {
 					b.Error(err)
 					return
 				}
@@ -117,7 +117,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 			go func() {
 				defer acmeWG.Done()
 				start := time.Now()
-				if _, err := db.AppendEvent(ctx, "acme", "customer-created", fmt.Sprintf("c%d", i%50), json.RawMessage(`{"n":1}`)); err != nil {
+				if _, err := db.Deliveries().AppendEvent(ctx, "acme", "customer-created", fmt.Sprintf("c%d", i%50), json.RawMessage(`{"n":1}`)); err != nil {
 					b.Error(err)
 					return
 				}
@@ -149,7 +149,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 					return
 				}
 				start := time.Now()
-				if _, err := db.PlaceVendorOrder(ctx, o, promo); err != nil {
+				if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
 					b.Error(err)
 					return
 				}
@@ -175,7 +175,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 	b.ReportMetric(pct(acmeLat, 0.50), "acme_p50_ms")
 	b.ReportMetric(pct(acmeLat, 0.99), "acme_p99_ms")
 	b.ReportMetric(float64(len(acmeLat)), "acme_events")
-	backlog, _ := db.FanoutBacklog(ctx)
+	backlog, _ := db.Deliveries().FanoutBacklog(ctx)
 	b.ReportMetric(float64(backlog), "acme_backlog_events")
 	b.ReportMetric(0, "ns/op")
 }

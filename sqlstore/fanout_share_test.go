@@ -22,16 +22,16 @@ func TestExpanderSharesPerVendor(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	for _, v := range []string{"acme", "globex"} {
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
 			t.Fatal(err)
 		}
 		for range 3 {
-			if err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://example.com/hook"}); err != nil {
+			if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://example.com/hook"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for i := range 10 {
-			if _, err := db.AppendEvent(ctx, v, "t", string(rune('a'+i)), json.RawMessage(`{}`)); err != nil {
+			if _, err := db.Deliveries().AppendEvent(ctx, v, "t", string(rune('a'+i)), json.RawMessage(`{}`)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func TestExpanderSharesPerVendor(t *testing.T) {
 	}
 	// Without shares (ExpandFanout) there is no rest.
 	for range 3 {
-		if worked, err := db.ExpandFanout(ctx); err != nil || !worked {
+		if worked, err := db.Deliveries().ExpandFanout(ctx); err != nil || !worked {
 			t.Fatalf("ExpandFanout: %v %v", worked, err)
 		}
 	}

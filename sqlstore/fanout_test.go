@@ -20,7 +20,7 @@ func openFanout(t *testing.T, dsn string, opt sqlstore.Options) *sqlstore.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	// More endpoints than the default quotas allow: the point is many subscribers.
-	if err := db.SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
+	if err := db.Tenants().SetQuotaDefaults(map[string]int{orderhub.QuotaEndpoints: 100000, orderhub.QuotaWebhookEndpoints: 100000}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -28,7 +28,7 @@ func openFanout(t *testing.T, dsn string, opt sqlstore.Options) *sqlstore.DB {
 
 func countDeliveries(t *testing.T, db *sqlstore.DB, vendor string) int {
 	t.Helper()
-	ds, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: vendor, Limit: 1000})
+	ds, err := db.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: vendor, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func perEndpoint(t *testing.T, db *sqlstore.DB, eps []*orderhub.Endpoint) map[st
 	t.Helper()
 	out := map[string][]string{}
 	for _, e := range eps {
-		ds, err := db.ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: e.ID, Limit: 1000})
+		ds, err := db.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{EndpointID: e.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func expandAll(t *testing.T, db *sqlstore.DB, maxSteps int) int {
 		if steps > maxSteps {
 			t.Fatalf("fan-out not done after %d steps", maxSteps)
 		}
-		worked, err := db.ExpandFanout(context.Background())
+		worked, err := db.Deliveries().ExpandFanout(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		disabled := eps[3]
 		e1 := appendEv(t, db, "acme", "order.created", "k1")
 		e2 := appendEv(t, db, "acme", "order.created", "k2")
-		if _, err := db.SetEndpointEnabled(ctx, "acme", disabled.ID, false, ""); err != nil {
+		if _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", disabled.ID, false, ""); err != nil {
 			t.Fatal(err)
 		}
 		e3 := appendEv(t, db, "acme", "order.created", "k1")
@@ -107,12 +107,12 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		if got := countDeliveries(t, db, "acme"); got != 0 {
 			t.Fatalf("acme's requests wrote %d deliveries; want 0 (the expander writes them)", got)
 		}
-		if b, err := db.FanoutBacklog(ctx); err != nil || b != 3 {
+		if b, err := db.Deliveries().FanoutBacklog(ctx); err != nil || b != 3 {
 			t.Fatalf("backlog %d, %v; want 3 events", b, err)
 		}
 		// Retention does not take waiting events for events without deliveries.
 		clk.advance(time.Hour)
-		if st, err := db.Prune(ctx, orderhub.Retention{Delivered: time.Nanosecond}); err != nil || st.Events != 0 {
+		if st, err := db.Admin().Prune(ctx, orderhub.Retention{Delivered: time.Nanosecond}); err != nil || st.Events != 0 {
 			t.Fatalf("prune deleted %d waiting events (%v)", st.Events, err)
 		}
 
@@ -120,7 +120,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		prev := 0
 		steps := 0
 		for {
-			worked, err := db.ExpandFanout(ctx)
+			worked, err := db.Deliveries().ExpandFanout(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 		if steps < 3*n/50 {
 			t.Fatalf("%d steps for %d rows in batches of 50", steps, 3*n)
 		}
-		if b, err := db.FanoutBacklog(ctx); err != nil || b != 0 {
+		if b, err := db.Deliveries().FanoutBacklog(ctx); err != nil || b != 0 {
 			t.Fatalf("backlog %d, %v after expanding", b, err)
 		}
 
@@ -188,7 +188,7 @@ func TestFanoutIsBoundedPerRequest(t *testing.T) {
 			t.Fatalf("after e4: %v", ds)
 		}
 		// … and re-enabling an endpoint does not hand it what it missed.
-		if _, err := db.SetEndpointEnabled(ctx, "acme", disabled.ID, true, ""); err != nil {
+		if _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", disabled.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
 		e5 := appendEv(t, db, "acme", "order.created", "k9")
@@ -218,7 +218,7 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 			evs = append(evs, appendEv(t, a, "acme", "order.created", fmt.Sprintf("k%d", i%3)))
 		}
 		for i := 0; i < 4; i++ {
-			if _, err := a.ExpandFanout(context.Background()); err != nil {
+			if _, err := a.Deliveries().ExpandFanout(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -239,10 +239,10 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 		}
 		wg.Wait()
 		waitUntil(t, "backlog expanded", func() bool {
-			n, err := b.FanoutBacklog(context.Background())
+			n, err := b.Deliveries().FanoutBacklog(context.Background())
 			return err == nil && n == 0
 		})
-		all, err := b.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Limit: 1000})
+		all, err := b.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestFanoutResumesAndRunsOnceAcrossProcesses(t *testing.T) {
 			}
 		}
 		// One head per (endpoint, key): three keys.
-		cs, err := b.ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "t", Limit: 10000, Lease: time.Minute})
+		cs, err := b.Deliveries().ClaimDeliveries(context.Background(), orderhub.ClaimRequest{Owner: "t", Limit: 10000, Lease: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

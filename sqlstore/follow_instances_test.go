@@ -21,14 +21,14 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
 		ctx := context.Background()
 		db := dbs[0]
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 			t.Fatal(err)
 		}
 		ep := mkEndpoint(t, db, "acme")
 		const keys, perKey = 5, 16
 		appended := make(chan struct{})
 		add := func(i, k int) error {
-			_, err := dbs[(i+k)%len(dbs)].AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil)
+			_, err := dbs[(i+k)%len(dbs)].Deliveries().AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil)
 			return err
 		}
 		const first = 3 // rounds appended before the instances start: runs to follow
@@ -71,7 +71,7 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 						}
 					default:
 					}
-					cs, err := inst.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
+					cs, err := inst.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
 					if err != nil {
 						t.Error(err)
 						return
@@ -121,7 +121,7 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 						delete(busy, h.OrderingKey) // before completing: then the next job may come
 					}
 					mu.Unlock()
-					rep, err := inst.CompleteDeliveries(ctx, results, orderhub.CompleteOptions{})
+					rep, err := inst.Deliveries().CompleteDeliveries(ctx, results, orderhub.CompleteOptions{})
 					if err != nil {
 						t.Error(err)
 						return
@@ -145,7 +145,7 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 				t.Fatalf("delivery %s delivered %d times", id, n)
 			}
 		}
-		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

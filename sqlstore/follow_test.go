@@ -26,7 +26,7 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 		b1 := appendEv(t, db, "acme", "t", "b")
 		u := appendEv(t, db, "acme", "t", "") // unordered: no followers
 		req := orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 2}
-		cs, err := db.ClaimDeliveries(ctx, req)
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 			}
 		}
 		// Nobody claims what is leased (a4 waits behind the leased run).
-		if other, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "x", Limit: 10, Lease: time.Minute, Follow: 5}); err != nil || len(other) != 0 {
+		if other, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "x", Limit: 10, Lease: time.Minute, Follow: 5}); err != nil || len(other) != 0 {
 			t.Fatalf("claimed while leased: %+v %v", other, err)
 		}
 		// a1 delivered, a2 fails (retry), a3 released: a2 is the head with its retry,
@@ -57,11 +57,11 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 			{Claim: ha.Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: orderhub.OutcomeRetry, RetryIn: time.Minute},
 			{Claim: ha.Next[1], Outcome: orderhub.OutcomeReleased},
 		}
-		if _, err := db.CompleteDeliveries(ctx, res, orderhub.CompleteOptions{}); err != nil {
+		if _, err := db.Deliveries().CompleteDeliveries(ctx, res, orderhub.CompleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		complete(t, db, orderhub.CompleteOptions{}, []*orderhub.ClaimedDelivery{heads[b1.ID], heads[u.ID]}, orderhub.OutcomeDelivered)
-		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
+		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,16 +78,16 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 		if d := byEvent[a3.ID]; d.Status != orderhub.DeliveryPending || d.Attempts != 0 || d.InFlightUntil != nil {
 			t.Fatalf("a3 after release: %+v", d)
 		}
-		if atts, err := db.ListAttempts(ctx, "acme", byEvent[a3.ID].ID); err != nil || len(atts) != 0 {
+		if atts, err := db.Deliveries().ListAttempts(ctx, "acme", byEvent[a3.ID].ID); err != nil || len(atts) != 0 {
 			t.Fatalf("a released follower has attempts: %+v %v", atts, err)
 		}
 		// Before a2's retry is due nothing of key a is claimable; after it, a2 with
 		// a3 and a4 behind it.
-		if cs, err := db.ClaimDeliveries(ctx, req); err != nil || len(cs) != 0 {
+		if cs, err := db.Deliveries().ClaimDeliveries(ctx, req); err != nil || len(cs) != 0 {
 			t.Fatalf("claimed before a2's retry: %+v %v", cs, err)
 		}
 		clk.advance(2 * time.Minute)
-		cs, err = db.ClaimDeliveries(ctx, req)
+		cs, err = db.Deliveries().ClaimDeliveries(ctx, req)
 		if err != nil || len(cs) != 1 || cs[0].EventID != a2.ID || cs[0].Attempts != 1 || len(cs[0].Next) != 2 ||
 			cs[0].Next[0].EventID != a3.ID || cs[0].Next[1].EventID != a4.ID {
 			t.Fatalf("claim after the retry is due: %+v %v", cs, err)
@@ -97,7 +97,7 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 		all = append(append(all, cs[0]), cs[0].Next...)
 		complete(t, db, orderhub.CompleteOptions{}, all, orderhub.OutcomeDelivered)
 		for _, ev := range []string{a2.ID, a3.ID, a4.ID} {
-			d, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: ev})
+			d, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: ev})
 			if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryDelivered {
 				t.Fatalf("%s: %+v %v", ev, d, err)
 			}
@@ -105,7 +105,7 @@ func TestClaimFollowersAndRelease(t *testing.T) {
 		// Without Follow, heads alone.
 		a5 := appendEv(t, db, "acme", "t", "a")
 		appendEv(t, db, "acme", "t", "a")
-		cs, err = db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute})
+		cs, err = db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute})
 		if err != nil || len(cs) != 1 || cs[0].EventID != a5.ID || len(cs[0].Next) != 0 {
 			t.Fatalf("claim without Follow: %+v %v", cs, err)
 		}
@@ -122,7 +122,7 @@ func TestClaimWideEndpoints(t *testing.T) {
 		for i := range 6 {
 			appendEv(t, db, "acme", "t", string(rune('a'+i)))
 		}
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 20, PerEndpoint: 2, Lease: time.Minute, Wide: []string{e2.ID}})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 20, PerEndpoint: 2, Lease: time.Minute, Wide: []string{e2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,12 +146,12 @@ func TestFollowersOfAStaleHeadChangeNothing(t *testing.T) {
 		ep := mkEndpoint(t, db, "acme")
 		a1 := appendEv(t, db, "acme", "t", "a")
 		a2 := appendEv(t, db, "acme", "t", "a")
-		slow, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "slow", Limit: 10, Lease: time.Minute, Follow: 5})
+		slow, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "slow", Limit: 10, Lease: time.Minute, Follow: 5})
 		if err != nil || len(slow) != 1 || len(slow[0].Next) != 1 {
 			t.Fatalf("first claim: %+v %v", slow, err)
 		}
 		clk.advance(2 * time.Minute)
-		again, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		again, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
 		if err != nil || len(again) != 1 || again[0].EventID != a1.ID {
 			t.Fatalf("claim after the lease expired: %+v %v", again, err)
 		}
@@ -159,16 +159,16 @@ func TestFollowersOfAStaleHeadChangeNothing(t *testing.T) {
 			{Claim: slow[0], StartedAt: clk.now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered},
 			{Claim: slow[0].Next[0], StartedAt: clk.now(), StatusCode: 500, Error: "HTTP 500", Outcome: orderhub.OutcomeRetry, RetryIn: time.Hour},
 		}
-		rep, err := db.CompleteDeliveries(ctx, res, orderhub.CompleteOptions{})
+		rep, err := db.Deliveries().CompleteDeliveries(ctx, res, orderhub.CompleteOptions{})
 		if err != nil || rep.Stale != 2 {
 			t.Fatalf("late completion: %+v %v", rep, err)
 		}
-		d, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a2.ID})
+		d, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: a2.ID})
 		if err != nil || len(d) != 1 || d[0].Status != orderhub.DeliveryPending || d[0].Attempts != 0 {
 			t.Fatalf("a2 after its stale job: %+v %v", d, err)
 		}
 		complete(t, db, orderhub.CompleteOptions{}, again, orderhub.OutcomeDelivered)
-		next, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
+		next, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "fast", Limit: 10, Lease: time.Minute})
 		if err != nil || len(next) != 1 || next[0].EventID != a2.ID {
 			t.Fatalf("a2 after a1 was delivered: %+v %v", next, err)
 		}
@@ -198,11 +198,11 @@ func TestFollowersDoNotOvertakeAReplayedDelivery(t *testing.T) {
 		if len(head) != 1 || head[0].EventID != evs[1] {
 			t.Fatalf("claim a2: %+v", head)
 		}
-		a1, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: evs[0]})
+		a1, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, EventID: evs[0]})
 		if err != nil || len(a1) != 1 {
 			t.Fatalf("a1: %+v %v", a1, err)
 		}
-		if _, err := db.ReplayDelivery(ctx, "acme", a1[0].ID); err != nil {
+		if _, err := db.Deliveries().ReplayDelivery(ctx, "acme", a1[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		complete(t, db, orderhub.CompleteOptions{}, head, orderhub.OutcomeRetry)
@@ -210,7 +210,7 @@ func TestFollowersDoNotOvertakeAReplayedDelivery(t *testing.T) {
 		// Drain as the engine does: each job's head, then its followers, in order.
 		var sent []string
 		for range 10 {
-			cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 15})
+			cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: 10, Lease: time.Minute, Follow: 15})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,19 +253,19 @@ func TestCompleteLargeBatch(t *testing.T) {
 		for i := range n {
 			appendEv(t, db, "acme", "t", fmt.Sprintf("k%d", i))
 		}
-		cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: n, Lease: time.Minute})
+		cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "w", Limit: n, Lease: time.Minute})
 		if err != nil || len(cs) != n {
 			t.Fatalf("claimed %d: %v", len(cs), err)
 		}
 		if rep := complete(t, db, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered); rep.Stale != 0 {
 			t.Fatalf("stale: %+v", rep)
 		}
-		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: ep.ID, Limit: 1000})
 		if err != nil || len(ds) != n {
 			t.Fatalf("deliveries: %d %v", len(ds), err)
 		}
 		for _, d := range ds {
-			atts, err := db.ListAttempts(ctx, "acme", d.ID)
+			atts, err := db.Deliveries().ListAttempts(ctx, "acme", d.ID)
 			if err != nil || d.Status != orderhub.DeliveryDelivered || len(atts) != 1 || atts[0].DeliveryID != d.ID || atts[0].Attempt != 1 {
 				t.Fatalf("%s: %s, attempts %+v %v", d.ID, d.Status, atts, err)
 			}

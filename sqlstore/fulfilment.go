@@ -22,13 +22,15 @@ func scanShipping(sc interface{ Scan(...any) error }) (*orderhub.Shipping, error
 }
 
 // CreateShipping creates a shipment by the rules of hub.Orders.CreateShipping.
-func (db *DB) CreateShipping(ctx context.Context, s *orderhub.Shipping) error {
+func (sub Orders) CreateShipping(ctx context.Context, s *orderhub.Shipping) error {
+	db := sub.db
 	return hub.NewOrders(db).CreateShipping(ctx, s)
 }
 
 // UpdateShippingTracking sets a shipment's tracking by the rules of
 // hub.Orders.UpdateShippingTracking.
-func (db *DB) UpdateShippingTracking(ctx context.Context, vendorID, id, carrier, trackingNumber, trackingURL string) (*orderhub.Shipping, error) {
+func (sub Orders) UpdateShippingTracking(ctx context.Context, vendorID, id, carrier, trackingNumber, trackingURL string) (*orderhub.Shipping, error) {
+	db := sub.db
 	return hub.NewOrders(db).UpdateShippingTracking(ctx, vendorID, id, carrier, trackingNumber, trackingURL)
 }
 
@@ -45,7 +47,8 @@ func (tx *Tx) updateShipping(s *orderhub.Shipping) error {
 }
 
 // GetShipping returns one shipment of a vendor.
-func (db *DB) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.Shipping, error) {
+func (sub Orders) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.Shipping, error) {
+	db := sub.db
 	s, err := scanShipping(db.read.QueryRowContext(ctx, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Shipping %q not found.", id)
@@ -54,7 +57,8 @@ func (db *DB) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.S
 }
 
 // ListShippings returns a vendor's shipments, newest first.
-func (db *DB) ListShippings(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Shipping, error) {
+func (sub Orders) ListShippings(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Shipping, error) {
+	db := sub.db
 	return listRows(ctx, db, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanShipping)
 }
 
@@ -91,7 +95,8 @@ func scanTransaction(sc interface{ Scan(...any) error }) (*orderhub.Transaction,
 
 // RecordTransaction records a payment outcome by the rules of
 // hub.Orders.RecordTransaction.
-func (db *DB) RecordTransaction(ctx context.Context, t *orderhub.Transaction) error {
+func (sub Orders) RecordTransaction(ctx context.Context, t *orderhub.Transaction) error {
+	db := sub.db
 	return hub.NewOrders(db).RecordTransaction(ctx, t)
 }
 
@@ -110,12 +115,14 @@ func (tx *Tx) insertTransactionHistory(t *orderhub.Transaction) error {
 }
 
 // ListTransactions returns a vendor's transactions, newest first.
-func (db *DB) ListTransactions(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Transaction, error) {
+func (sub Orders) ListTransactions(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Transaction, error) {
+	db := sub.db
 	return listRows(ctx, db, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanTransaction)
 }
 
 // ListTransactionHistories returns a vendor's transaction status changes, newest first.
-func (db *DB) ListTransactionHistories(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.TransactionHistory, error) {
+func (sub Orders) ListTransactionHistories(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.TransactionHistory, error) {
+	db := sub.db
 	return listRows(ctx, db, `SELECT id, vendor_id, transaction_id, status, message, created_at FROM transaction_histories WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f,
 		func(sc interface{ Scan(...any) error }) (*orderhub.TransactionHistory, error) {
 			h := &orderhub.TransactionHistory{}
@@ -150,7 +157,8 @@ func scanSurvey(sc interface{ Scan(...any) error }) (*orderhub.Survey, error) {
 }
 
 // CreateSurvey creates a survey by the rules of hub.Orders.CreateSurvey.
-func (db *DB) CreateSurvey(ctx context.Context, s *orderhub.Survey) error {
+func (sub Orders) CreateSurvey(ctx context.Context, s *orderhub.Survey) error {
+	db := sub.db
 	return hub.NewOrders(db).CreateSurvey(ctx, s)
 }
 
@@ -166,12 +174,14 @@ func (tx *Tx) insertSurvey(s *orderhub.Survey) error {
 }
 
 // ListSurveys returns a vendor's surveys, newest first.
-func (db *DB) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Survey, error) {
+func (sub Orders) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Survey, error) {
+	db := sub.db
 	return listRows(ctx, db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
 }
 
 // CancelContract cancels a vendor's contract by the rules of
 // hub.Orders.CancelContract.
-func (db *DB) CancelContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
+func (sub Orders) CancelContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
+	db := sub.db
 	return hub.NewOrders(db).CancelContract(ctx, vendorID, id)
 }

@@ -44,7 +44,8 @@ func (db *DB) noteBatch(err error) {
 // WriteHealth returns nil when writes succeed: the writer's last transaction did
 // not fail (or a later one committed), and a probe write — run here at most once a
 // second, the settings row write_probe — commits.
-func (db *DB) WriteHealth(ctx context.Context) error {
+func (sub Ops) WriteHealth(ctx context.Context) error {
+	db := sub.db
 	h := &db.health
 	h.probe.Lock()
 	defer h.probe.Unlock()

@@ -19,7 +19,8 @@ import (
 // the caller holds it for lock and must answer it (SaveIdempotentAnswer) or release
 // it; claimed is then true. Otherwise it returns the key's state: another
 // fingerprint, in progress, or the answer to replay.
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint string, lock, ttl time.Duration) (a *orderhub.IdempotentAnswer, claimed bool, err error) {
+func (sub Orders) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint string, lock, ttl time.Duration) (a *orderhub.IdempotentAnswer, claimed bool, err error) {
+	db := sub.db
 	err = db.w.do(ctx, func(tx *Tx) error {
 		a, claimed = nil, false
 		now := micros(tx.now)
@@ -76,7 +77,8 @@ func idemContext(scope, key string) string { return "idempotency:" + scope + ":"
 
 // SaveIdempotentAnswer stores the answer of a claimed key, sealed when it holds a
 // one-time secret.
-func (db *DB) SaveIdempotentAnswer(ctx context.Context, scope, key string, status int, contentType string, body []byte, secret bool) error {
+func (sub Orders) SaveIdempotentAnswer(ctx context.Context, scope, key string, status int, contentType string, body []byte, secret bool) error {
+	db := sub.db
 	stored := string(body)
 	if secret {
 		s := db.sealer.Load()
@@ -97,7 +99,8 @@ func (db *DB) SaveIdempotentAnswer(ctx context.Context, scope, key string, statu
 
 // ReleaseIdempotencyKey forgets a claimed key (its request failed on the server's
 // side: a retry with the key runs again).
-func (db *DB) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
+func (sub Orders) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
+	db := sub.db
 	return db.w.do(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND status IS NULL`, scope, key)
 		return err

@@ -20,12 +20,12 @@ func TestIdempotencyKeyStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.SetSealer(s)
+		db.Tenants().SetSealer(s)
 		now := time.Now()
 		db.Now = func() time.Time { return now }
 		claim := func(key, fp string) (*orderhub.IdempotentAnswer, bool) {
 			t.Helper()
-			a, ok, err := db.ClaimIdempotencyKey(ctx, "token:t1", key, fp, time.Minute, 24*time.Hour)
+			a, ok, err := db.Orders().ClaimIdempotencyKey(ctx, "token:t1", key, fp, time.Minute, 24*time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +37,7 @@ func TestIdempotencyKeyStore(t *testing.T) {
 		if a, ok := claim("k", "fp1"); ok || a.Status != 0 || a.Fingerprint != "fp1" {
 			t.Fatalf("in progress: %+v %v", a, ok)
 		}
-		if err := db.SaveIdempotentAnswer(ctx, "token:t1", "k", 201, "application/json", []byte(`{"secret":"s3"}`), true); err != nil {
+		if err := db.Orders().SaveIdempotentAnswer(ctx, "token:t1", "k", 201, "application/json", []byte(`{"secret":"s3"}`), true); err != nil {
 			t.Fatal(err)
 		}
 		a, ok := claim("k", "fp1")
@@ -48,7 +48,7 @@ func TestIdempotencyKeyStore(t *testing.T) {
 			t.Fatalf("other request: %+v %v", a, ok)
 		}
 		// Another scope is another key.
-		if _, ok, _ := db.ClaimIdempotencyKey(ctx, "token:t2", "k", "fp2", time.Minute, 24*time.Hour); !ok {
+		if _, ok, _ := db.Orders().ClaimIdempotencyKey(ctx, "token:t2", "k", "fp2", time.Minute, 24*time.Hour); !ok {
 			t.Fatal("another token's key")
 		}
 		// A holder that died: its key is taken over after the lock.
@@ -57,12 +57,12 @@ func TestIdempotencyKeyStore(t *testing.T) {
 		if _, ok := claim("dead", "fp"); !ok {
 			t.Fatal("a dead holder's key is not taken over")
 		}
-		if err := db.ReleaseIdempotencyKey(ctx, "token:t1", "dead"); err != nil {
+		if err := db.Orders().ReleaseIdempotencyKey(ctx, "token:t1", "dead"); err != nil {
 			t.Fatal(err)
 		}
 		// After 24 hours the key is new, and pruning removes expired keys.
 		now = now.Add(25 * time.Hour)
-		st, err := db.Prune(ctx, orderhub.Retention{})
+		st, err := db.Admin().Prune(ctx, orderhub.Retention{})
 		if err != nil || st.IdemKeys != 2 {
 			t.Fatalf("pruned %d keys: %v", st.IdemKeys, err)
 		}

@@ -38,7 +38,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
 		ctx := context.Background()
 		db := dbs[0]
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 			t.Fatal(err)
 		}
 		ep := mkEndpoint(t, db, "acme")
@@ -51,7 +51,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 			defer close(appended)
 			for i := range perKey {
 				for k := range keys {
-					if _, err := dbs[(i+k)%len(dbs)].AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil); err != nil {
+					if _, err := dbs[(i+k)%len(dbs)].Deliveries().AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil); err != nil {
 						t.Error(err)
 						return
 					}
@@ -77,7 +77,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 						}
 					default:
 					}
-					cs, err := inst.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
+					cs, err := inst.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
 					if err != nil {
 						t.Error(err)
 						return
@@ -124,7 +124,7 @@ func TestInstancesShareDeliveryQueue(t *testing.T) {
 				t.Fatalf("delivery %s delivered %d times", id, n)
 			}
 		}
-		ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,27 +145,27 @@ func TestInstanceCrashLeaseExpires(t *testing.T) {
 		crashed, survivor := dbs[0], dbs[1]
 		clk := newClock(crashed)
 		survivor.Now = clk.now
-		if err := crashed.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+		if err := crashed.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 			t.Fatal(err)
 		}
 		mkEndpoint(t, crashed, "acme")
 		for _, k := range []string{"a", "a", "b"} {
 			appendEv(t, crashed, "acme", "t", k)
 		}
-		held, err := crashed.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "crashed", Limit: 1, Lease: 30 * time.Second})
+		held, err := crashed.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "crashed", Limit: 1, Lease: 30 * time.Second})
 		if err != nil || len(held) != 1 || held[0].OrderingKey != "a" {
 			t.Fatalf("crashed instance's claim: %+v %v", held, err)
 		}
 		// Before the lease expires the survivor gets key b only: a's head is leased
 		// and a's second event waits behind it.
 		clk.advance(29 * time.Second)
-		cs, err := survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err := survivor.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "b" {
 			t.Fatalf("claim during the lease: %+v %v", cs, err)
 		}
 		complete(t, survivor, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
 		clk.advance(2 * time.Second)
-		cs, err = survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err = survivor.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].ID != held[0].ID {
 			t.Fatalf("claim after the lease expired: %+v %v", cs, err)
 		}
@@ -173,12 +173,12 @@ func TestInstanceCrashLeaseExpires(t *testing.T) {
 		if rep := complete(t, crashed, orderhub.CompleteOptions{}, held, orderhub.OutcomeDelivered); rep.Stale != 1 {
 			t.Fatalf("late completion of the crashed instance: %+v", rep)
 		}
-		cs, err = survivor.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
+		cs, err = survivor.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "survivor", Limit: 10, Lease: 30 * time.Second})
 		if err != nil || len(cs) != 1 || cs[0].OrderingKey != "a" || cs[0].Seq <= held[0].Seq {
 			t.Fatalf("next event of key a: %+v %v", cs, err)
 		}
 		complete(t, survivor, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
-		st, err := survivor.DeliveryQueueStats(ctx)
+		st, err := survivor.Deliveries().DeliveryQueueStats(ctx)
 		if err != nil || st.Active != 0 {
 			t.Fatalf("queue after recovery: %+v %v", st, err)
 		}

@@ -44,7 +44,8 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 }
 
 // UpsertOrder creates or updates an order by the rules of hub.Orders.UpsertOrder.
-func (db *DB) UpsertOrder(ctx context.Context, in *orderhub.OrderInput) (o *orderhub.Order, created bool, err error) {
+func (sub Orders) UpsertOrder(ctx context.Context, in *orderhub.OrderInput) (o *orderhub.Order, created bool, err error) {
+	db := sub.db
 	return hub.NewOrders(db).UpsertOrder(ctx, in)
 }
 
@@ -66,12 +67,14 @@ func (tx *Tx) updateOrder(o *orderhub.Order) error {
 
 // SetOrderStatus changes the status of the vendor's order with an external order
 // id by the rules of hub.Orders.SetOrderStatus.
-func (db *DB) SetOrderStatus(ctx context.Context, vendorID, externalOrderID, status string) (*orderhub.Order, error) {
+func (sub Orders) SetOrderStatus(ctx context.Context, vendorID, externalOrderID, status string) (*orderhub.Order, error) {
+	db := sub.db
 	return hub.NewOrders(db).SetOrderStatus(ctx, vendorID, externalOrderID, status)
 }
 
 // GetOrder returns one order of a vendor by id.
-func (db *DB) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error) {
+func (sub Orders) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error) {
+	db := sub.db
 	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
@@ -80,7 +83,8 @@ func (db *DB) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Orde
 }
 
 // GetOrderByExternalID returns the vendor's order with an external order id.
-func (db *DB) GetOrderByExternalID(ctx context.Context, vendorID, externalOrderID string) (*orderhub.Order, error) {
+func (sub Orders) GetOrderByExternalID(ctx context.Context, vendorID, externalOrderID string) (*orderhub.Order, error) {
+	db := sub.db
 	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", externalOrderID)
@@ -96,7 +100,8 @@ func listLimit(f orderhub.ListFilter) int {
 }
 
 // ListOrders returns a vendor's orders, newest first.
-func (db *DB) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Order, error) {
+func (sub Orders) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Order, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
 		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, listLimit(f))
 	if err != nil {
@@ -115,7 +120,8 @@ func (db *DB) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhu
 }
 
 // ListCustomers returns a vendor's customers, newest first.
-func (db *DB) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Customer, error) {
+func (sub Orders) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Customer, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
@@ -134,13 +140,15 @@ func (db *DB) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orde
 
 // UpsertCustomer finds the vendor's customer by m or creates one from in, emitting
 // customer-created or customer-updated (nothing when unchanged).
-func (db *DB) UpsertCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
+func (sub Orders) UpsertCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
+	db := sub.db
 	return hub.NewOrders(db).UpsertCustomer(ctx, vendorID, m, in)
 }
 
 // FindCustomer returns the vendor's customer matched by m (the same order as
 // upsertCustomer), or an ENotFound error.
-func (db *DB) FindCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
+func (sub Orders) FindCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
+	db := sub.db
 	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {
 		if k.val == "" {
 			continue

@@ -607,4 +607,7 @@ func (w *writer) abandon(tx *Tx, why string) bool {
 
 // OptimisticFallbacks counts the batches that ran optimistically on PostgreSQL, were
 // rolled back and ran again on the careful path (tests, metrics).
-func (db *DB) OptimisticFallbacks() int64 { return db.fallbacks.Load() }
+func (sub Ops) OptimisticFallbacks() int64 {
+	db := sub.db
+	return db.fallbacks.Load()
+}

@@ -62,11 +62,11 @@ func acmeWithPromo(t *testing.T, engine string) (*DB, *orderhub.PromoCode) {
 	t.Helper()
 	db := openEngine(t, engine)
 	ctx := context.Background()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	promo := &orderhub.PromoCode{VendorID: "acme", Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-	if err := db.CreatePromoCode(ctx, promo); err != nil {
+	if err := db.Tenants().CreatePromoCode(ctx, promo); err != nil {
 		t.Fatal(err)
 	}
 	return db, promo
@@ -88,17 +88,17 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
 			ep := &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}
-			if err := db.CreateEndpoint(ctx, ep); err != nil {
+			if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
 				t.Fatal(err)
 			}
 			pending := bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", false)
 			confirmed := bulkOrder(t, "acme", "OLD-CONFIRMED", "old@example.com", "Old", true)
 			for _, o := range []*orderhub.VendorOrder{pending, confirmed} {
-				if _, err := db.PlaceVendorOrder(ctx, o, promo); err != nil {
+				if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
 					t.Fatal(err)
 				}
 			}
-			fallbacks := db.OptimisticFallbacks()
+			fallbacks := db.Ops().OptimisticFallbacks()
 
 			type call struct {
 				o    *orderhub.VendorOrder
@@ -125,12 +125,12 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			// A request without a hint comes first (as a delivery claim often does):
 			// the hinted ones still run optimistically.
 			fns := []func() error{func() error {
-				_, err := db.AppendEvent(ctx, "acme", "test.ping", "", []byte(`{}`))
+				_, err := db.Deliveries().AppendEvent(ctx, "acme", "test.ping", "", []byte(`{}`))
 				return err
 			}}
 			for i, c := range calls {
 				fns = append(fns, func() error {
-					out[i].res, out[i].err = db.PlaceVendorOrder(ctx, c.o, promo)
+					out[i].res, out[i].err = db.Orders().PlaceVendorOrder(ctx, c.o, promo)
 					return out[i].err
 				})
 			}
@@ -174,15 +174,15 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 				}
 			}
 			for _, ext := range []string{"DUP", "OLD-PENDING", "OLD-CONFIRMED", "N-0", "N-11", "RENAMED", "OWNED"} {
-				if n, err := db.CountContracts(ctx, "acme", ext); err != nil || n != 1 {
+				if n, err := db.Orders().CountContracts(ctx, "acme", ext); err != nil || n != 1 {
 					t.Errorf("%s: %d contracts (%v)", ext, n, err)
 				}
 			}
-			c, err := db.FindCustomerByEmail(ctx, "acme", "old@example.com")
+			c, err := db.Orders().FindCustomerByEmail(ctx, "acme", "old@example.com")
 			if err != nil || c.FullName != "Old Renamed" {
 				t.Errorf("renamed customer: %+v %v", c, err)
 			}
-			custs, err := db.ListCustomers(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 1000})
+			custs, err := db.Orders().ListCustomers(ctx, orderhub.ListFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,16 +190,16 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			if len(custs) != 8 {
 				t.Errorf("%d customers, want 8", len(custs))
 			}
-			owner, err := db.GetContract(ctx, "acme", out[len(calls)-1].res.ContractID)
+			owner, err := db.Orders().GetContract(ctx, "acme", out[len(calls)-1].res.ContractID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			payer, err := db.FindCustomerByEmail(ctx, "acme", "payer@example.com")
+			payer, err := db.Orders().FindCustomerByEmail(ctx, "acme", "payer@example.com")
 			if err != nil || owner.PayerID != payer.ID || owner.UserID == payer.ID {
 				t.Errorf("owned contract: user %s payer %s, payer customer %+v %v", owner.UserID, owner.PayerID, payer, err)
 			}
 
-			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
+			evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,14 +214,14 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			}
 			// Every event has a delivery; each queue's head is its lowest seq, and
 			// only heads are claimed.
-			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", Limit: 1000})
+			ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(ds) != len(evs) {
 				t.Errorf("%d deliveries for %d events", len(ds), len(evs))
 			}
-			cs, err := db.ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "test", Limit: 1000, Lease: time.Minute})
+			cs, err := db.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: "test", Limit: 1000, Lease: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,8 +233,8 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 					t.Errorf("queue %s: head seq %d, want %d", d.OrderingKey, d.Seq, minSeq[d.OrderingKey])
 				}
 			}
-			if engine == "postgres" && db.OptimisticFallbacks() != fallbacks {
-				t.Errorf("the batch fell back to the careful path %d times", db.OptimisticFallbacks()-fallbacks)
+			if engine == "postgres" && db.Ops().OptimisticFallbacks() != fallbacks {
+				t.Errorf("the batch fell back to the careful path %d times", db.Ops().OptimisticFallbacks()-fallbacks)
 			}
 		})
 	}
@@ -249,7 +249,7 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
-			fallbacks := db.OptimisticFallbacks()
+			fallbacks := db.Ops().OptimisticFallbacks()
 			orders := []*orderhub.VendorOrder{
 				bulkOrder(t, "acme", "A-1", "a1@example.com", "A", true),
 				bulkOrder(t, "ghost", "G-1", "g@example.com", "G", true),
@@ -259,7 +259,7 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 			var fns []func() error
 			for i, o := range orders {
 				fns = append(fns, func() error {
-					out[i].res, out[i].err = db.PlaceVendorOrder(ctx, o, promo)
+					out[i].res, out[i].err = db.Orders().PlaceVendorOrder(ctx, o, promo)
 					return out[i].err
 				})
 			}
@@ -273,14 +273,14 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 			if out[2].err != nil || out[2].res.ResponseKey != orderhub.ResponseCreated {
 				t.Errorf("A-2: %+v %v", out[2].res, out[2].err)
 			}
-			if _, err := db.FindCustomerByEmail(ctx, "ghost", "g@example.com"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+			if _, err := db.Orders().FindCustomerByEmail(ctx, "ghost", "g@example.com"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 				t.Errorf("the failed order left its customer behind: %v", err)
 			}
-			evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
+			evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 			if err != nil || len(evs) != 7 { // 2 × customer, contract and order created, 1 confirmed
 				t.Errorf("%d events (%v), want 7", len(evs), err)
 			}
-			if engine == "postgres" && db.OptimisticFallbacks() == fallbacks {
+			if engine == "postgres" && db.Ops().OptimisticFallbacks() == fallbacks {
 				t.Error("the batch did not fall back to the careful path")
 			}
 		})

@@ -19,10 +19,11 @@ import (
 // text has been readable by whoever could read the database, so it is replaced by a
 // fresh, sealed one (links made before stop working), as the token signing key is
 // (docs/security.md).
-func (db *DB) PortalKey(ctx context.Context) (string, error) {
+func (sub Tenants) PortalKey(ctx context.Context) (string, error) {
+	db := sub.db
 	s := db.sealer.Load()
 	for range 3 {
-		stored, err := db.Setting(ctx, orderhub.PortalKeySetting, func() (string, error) { return orderhub.NewPortalKeyValue(s) })
+		stored, err := sub.Setting(ctx, orderhub.PortalKeySetting, func() (string, error) { return orderhub.NewPortalKeyValue(s) })
 		if err != nil {
 			return "", err
 		}
@@ -31,7 +32,7 @@ func (db *DB) PortalKey(ctx context.Context) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			ok, err := db.ReplaceSetting(ctx, orderhub.PortalKeySetting, stored, nv)
+			ok, err := sub.ReplaceSetting(ctx, orderhub.PortalKeySetting, stored, nv)
 			if err != nil {
 				return "", err
 			}
@@ -57,7 +58,8 @@ func (db *DB) PortalKey(ctx context.Context) (string, error) {
 
 // SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
 // the vendor's portal in a frame; none: no site may.
-func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
+func (sub Tenants) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
+	db := sub.db
 	clean, err := orderhub.CleanFrameAncestors(origins)
 	if err != nil {
 		return nil, err
@@ -75,7 +77,8 @@ func (db *DB) SetPortalFrameAncestors(ctx context.Context, vendorID string, orig
 }
 
 // PortalFrameAncestors returns the origins that may embed the vendor's portal.
-func (db *DB) PortalFrameAncestors(ctx context.Context, vendorID string) ([]string, error) {
+func (sub Tenants) PortalFrameAncestors(ctx context.Context, vendorID string) ([]string, error) {
+	db := sub.db
 	var s string
 	err := db.read.QueryRowContext(ctx, `SELECT frame_ancestors FROM vendor_portal WHERE vendor_id = $1`, vendorID).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {

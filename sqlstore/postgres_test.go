@@ -27,11 +27,11 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 	ctx := context.Background()
 	promos := map[string]*orderhub.PromoCode{}
 	for _, v := range []string{"acme", "globex"} {
-		if err := a.CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
+		if err := a.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
 			t.Fatal(err)
 		}
 		p := &orderhub.PromoCode{VendorID: v, Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-		if err := a.CreatePromoCode(ctx, p); err != nil {
+		if err := a.Tenants().CreatePromoCode(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 		promos[v] = p
@@ -58,7 +58,7 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					ext := fmt.Sprintf("O-%d", i)
-					r, err := db.PlaceVendorOrder(ctx, vendorOrder(v, ext), promos[v])
+					r, err := db.Orders().PlaceVendorOrder(ctx, vendorOrder(v, ext), promos[v])
 					if err != nil {
 						t.Errorf("instance %d, %s %s: %v", inst, v, ext, err)
 						return
@@ -73,13 +73,13 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 	wg.Wait()
 	for _, v := range []string{"acme", "globex"} {
 		for i := range orders {
-			if n, err := b.CountContracts(ctx, v, fmt.Sprintf("O-%d", i)); err != nil || n != 1 {
+			if n, err := b.Orders().CountContracts(ctx, v, fmt.Sprintf("O-%d", i)); err != nil || n != 1 {
 				t.Fatalf("%s O-%d: %d contracts (%v)", v, i, n, err)
 			}
 		}
 		var seqs []int64
 		for after := int64(0); ; {
-			evs, err := b.ListEvents(ctx, orderhub.EventFilter{VendorID: v, AfterSeq: after, Limit: 1000})
+			evs, err := b.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: v, AfterSeq: after, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func TestPostgresWriterReconnects(t *testing.T) {
 	dsn := pgtest.Start(t)
 	db := openDSN(t, dsn)
 	ctx := context.Background()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "before"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "before"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := sql.Open("pgx", dsn)
@@ -133,10 +133,10 @@ func TestPostgresWriterReconnects(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "after"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "after"}); err != nil {
 		t.Fatalf("write after the connection was killed: %v", err)
 	}
-	if _, err := db.GetVendor(ctx, "after"); err != nil {
+	if _, err := db.Tenants().GetVendor(ctx, "after"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -147,7 +147,7 @@ func TestPostgresSessions(t *testing.T) {
 	dsn := pgtest.Start(t)
 	db := openDSN(t, dsn)
 	ctx := context.Background()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := sql.Open("pgx", dsn)
@@ -156,7 +156,7 @@ func TestPostgresSessions(t *testing.T) {
 	}
 	defer admin.Close()
 	// Make the reader pool open a connection, then check the sessions' settings.
-	if _, err := db.GetVendor(ctx, "acme"); err != nil {
+	if _, err := db.Tenants().GetVendor(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := admin.QueryContext(ctx, `SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'orderhub-%'`)

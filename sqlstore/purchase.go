@@ -39,7 +39,8 @@ func scanPurchase(sc interface{ Scan(...any) error }) (*purchaseRow, error) {
 
 // RecordPurchase applies a validated External Purchase (seed 000) by the rules of
 // hub.Orders.RecordPurchase.
-func (db *DB) RecordPurchase(ctx context.Context, p *orderhub.Purchase) (*orderhub.PurchaseResult, error) {
+func (sub Orders) RecordPurchase(ctx context.Context, p *orderhub.Purchase) (*orderhub.PurchaseResult, error) {
+	db := sub.db
 	return hub.NewOrders(db).RecordPurchase(ctx, p)
 }
 
@@ -79,7 +80,8 @@ func (tx *Tx) insertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) e
 }
 
 // GetPurchase returns one purchase of a vendor.
-func (db *DB) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.PurchaseResult, error) {
+func (sub Orders) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.PurchaseResult, error) {
+	db := sub.db
 	r, err := scanPurchase(db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Purchase %q not found.", id)
@@ -88,7 +90,8 @@ func (db *DB) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.P
 }
 
 // ListPurchases returns a vendor's purchases, newest first.
-func (db *DB) ListPurchases(ctx context.Context, f orderhub.PurchaseFilter) ([]*orderhub.PurchaseResult, error) {
+func (sub Orders) ListPurchases(ctx context.Context, f orderhub.PurchaseFilter) ([]*orderhub.PurchaseResult, error) {
+	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}

@@ -36,19 +36,19 @@ func catalogFixture(t *testing.T, db *sqlstore.DB) (sourceSecret string) {
 		}
 	}
 	for _, v := range []string{"vendor-id-1234", "other-vendor"} {
-		must(db.CreateVendor(ctx, &orderhub.Vendor{ID: v, Name: v}))
+		must(db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v, Name: v}))
 	}
-	must(db.CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-1234", Name: "Daily News"}))
-	must(db.CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-2", Name: "Weekend"}))
-	must(db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ID: "monthly", ProductID: "product-1234", Name: "Monthly", Price: "99", Currency: "sek", BillingPeriod: "month"}))
-	must(db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ID: "yearly", ProductID: "product-1234", Name: "Yearly"}))
-	must(db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "1234", POID: "1234", ProductID: "product-1234", PurchaseOptionID: "monthly"}))
-	must(db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "W", POID: "1", ProductID: "product-2"}))
-	secret, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", ID: "sesamy-source-id-1234", Name: "Shop"})
+	must(db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-1234", Name: "Daily News"}))
+	must(db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-2", Name: "Weekend"}))
+	must(db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ID: "monthly", ProductID: "product-1234", Name: "Monthly", Price: "99", Currency: "sek", BillingPeriod: "month"}))
+	must(db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ID: "yearly", ProductID: "product-1234", Name: "Yearly"}))
+	must(db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "1234", POID: "1234", ProductID: "product-1234", PurchaseOptionID: "monthly"}))
+	must(db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "W", POID: "1", ProductID: "product-2"}))
+	secret, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", ID: "sesamy-source-id-1234", Name: "Shop"})
 	must(err)
-	_, err = db.CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "other-source", Name: "Other shop"})
+	_, err = db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "other-source", Name: "Other shop"})
 	must(err)
-	must(db.CreateProduct(ctx, &orderhub.Product{VendorID: "other-vendor", ID: "product-1234", Name: "Other's product"}))
+	must(db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "other-vendor", ID: "product-1234", Name: "Other's product"}))
 	return secret
 }
 
@@ -75,7 +75,7 @@ func parsePurchase(t *testing.T, changes map[string]any) *orderhub.Purchase {
 
 func eventTypes(t *testing.T, db *sqlstore.DB, vendorID string) []string {
 	t.Helper()
-	evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID})
+	evs, err := db.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: vendorID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,14 +91,14 @@ func TestRecordPurchaseSample(t *testing.T) {
 		catalogFixture(t, db)
 		ctx := context.Background()
 
-		res, err := db.RecordPurchase(ctx, parsePurchase(t, nil))
+		res, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Replayed || res.ProductID != "product-1234" || res.PurchaseOptionID != "monthly" || res.StartsAt != "2022-11-08T12:49:11.19Z" || res.EndsAt != "2022-12-08T12:49:11.19Z" {
 			t.Fatalf("result %+v", res)
 		}
-		c, err := db.GetContract(ctx, "vendor-id-1234", res.ContractID)
+		c, err := db.Orders().GetContract(ctx, "vendor-id-1234", res.ContractID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +111,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		if err := json.Unmarshal(c.VendorData, &vd); err != nil || vd["publisherPurchaseId"] != "purchase-id-1234" || vd["notes"] != "Note.." || vd["purchaseId"] != res.PurchaseID || vd["sku"] != "1234" {
 			t.Fatalf("vendorData %s %v", c.VendorData, err)
 		}
-		cu, err := db.GetCustomer(ctx, "vendor-id-1234", res.CustomerID)
+		cu, err := db.Orders().GetCustomer(ctx, "vendor-id-1234", res.CustomerID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,13 +123,13 @@ func TestRecordPurchaseSample(t *testing.T) {
 		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); got != "customer-created,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("events %s", got)
 		}
-		stored, err := db.GetPurchase(ctx, "vendor-id-1234", res.PurchaseID)
+		stored, err := db.Orders().GetPurchase(ctx, "vendor-id-1234", res.PurchaseID)
 		if err != nil || *stored != *res {
 			t.Fatalf("stored %+v (%v), answered %+v", stored, err, res)
 		}
 
 		// Replay: the same answer, nothing written.
-		again, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"email": "ZAPIER@sesamy.com"}))
+		again, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"email": "ZAPIER@sesamy.com"}))
 		if err != nil || !again.Replayed || again.PurchaseID != res.PurchaseID || again.ContractID != res.ContractID || again.CustomerID != res.CustomerID {
 			t.Fatalf("replay %+v %v", again, err)
 		}
@@ -137,19 +137,19 @@ func TestRecordPurchaseSample(t *testing.T) {
 			t.Fatalf("replay wrote events: %d", n)
 		}
 		// Different content under the same publisherPurchaseId: conflict.
-		_, err = db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"notes": "changed"}))
+		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"notes": "changed"}))
 		if orderhub.ErrorCode(err) != orderhub.EConflict || !strings.Contains(err.Error(), "purchase-id-1234") {
 			t.Fatalf("conflict: %v", err)
 		}
 		// The same publisherPurchaseId from another source is another purchase.
-		if _, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", ID: "second", Name: "Second"}); err != nil {
+		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", ID: "second", Name: "Second"}); err != nil {
 			t.Fatal(err)
 		}
-		other, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"source": "second"}))
+		other, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"source": "second"}))
 		if err != nil || other.PurchaseID == res.PurchaseID || other.CustomerID != res.CustomerID {
 			t.Fatalf("second source %+v %v", other, err)
 		}
-		list, err := db.ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
+		list, err := db.Orders().ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("purchases %d %v", len(list), err)
 		}
@@ -161,11 +161,11 @@ func TestRecordPurchaseWithoutPublisherPurchaseIDIsNotDeduplicated(t *testing.T)
 		catalogFixture(t, db)
 		ctx := context.Background()
 		p := parsePurchase(t, map[string]any{"publisherPurchaseId": nil})
-		a, err := db.RecordPurchase(ctx, p)
+		a, err := db.Orders().RecordPurchase(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := db.RecordPurchase(ctx, p)
+		b, err := db.Orders().RecordPurchase(ctx, p)
 		if err != nil || b.PurchaseID == a.PurchaseID || b.Replayed || b.CustomerID != a.CustomerID {
 			t.Fatalf("%+v %+v %v", a, b, err)
 		}
@@ -197,7 +197,7 @@ func TestRecordPurchaseProductResolution(t *testing.T) {
 					changes[k] = v
 				}
 				before := len(eventTypes(t, db, "vendor-id-1234"))
-				res, err := db.RecordPurchase(ctx, parsePurchase(t, changes))
+				res, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, changes))
 				if tc.code != "" {
 					var e *orderhub.Error
 					if err == nil || !asError(err, &e) || e.Code != tc.code || e.Field != tc.field {
@@ -232,15 +232,15 @@ func TestRecordPurchaseSourceRules(t *testing.T) {
 			"vendor that has no such source": {"vendorId": "other-vendor"},
 			"unknown vendor":                 {"vendorId": "ghost-vendor"},
 		} {
-			_, err := db.RecordPurchase(ctx, parsePurchase(t, changes))
+			_, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, changes))
 			if orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
-		if err := db.DeleteSource(ctx, "vendor-id-1234", "sesamy-source-id-1234"); err != nil {
+		if err := db.Catalog().DeleteSource(ctx, "vendor-id-1234", "sesamy-source-id-1234"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordPurchase(ctx, parsePurchase(t, nil)); orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
+		if _, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, nil)); orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
 			t.Errorf("deleted source: %v", err)
 		}
 		for _, v := range []string{"vendor-id-1234", "other-vendor"} {
@@ -255,40 +255,40 @@ func TestRecordPurchaseCustomerMatching(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		catalogFixture(t, db)
 		ctx := context.Background()
-		first, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "a", "userId": nil}))
+		first, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "a", "userId": nil}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// By userId (an orderhub customer id), with nothing else.
-		byID, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "b", "userId": first.CustomerID, "email": nil, "publisherUserId": nil}))
+		byID, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "b", "userId": first.CustomerID, "email": nil, "publisherUserId": nil}))
 		if err != nil || byID.CustomerID != first.CustomerID {
 			t.Fatalf("by userId: %+v %v", byID, err)
 		}
 		// By publisherUserId, with a new e-mail: the customer takes it.
-		byPub, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "c", "userId": nil, "email": "new@example.com"}))
+		byPub, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "c", "userId": nil, "email": "new@example.com"}))
 		if err != nil || byPub.CustomerID != first.CustomerID {
 			t.Fatalf("by publisherUserId: %+v %v", byPub, err)
 		}
-		if c, _ := db.GetCustomer(ctx, "vendor-id-1234", first.CustomerID); c.Email != "new@example.com" {
+		if c, _ := db.Orders().GetCustomer(ctx, "vendor-id-1234", first.CustomerID); c.Email != "new@example.com" {
 			t.Fatalf("email not updated: %+v", c)
 		}
 		// userId takes precedence over email.
-		if _, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "d", "userId": nil, "publisherUserId": "p2", "email": "second@example.com"})); err != nil {
+		if _, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "d", "userId": nil, "publisherUserId": "p2", "email": "second@example.com"})); err != nil {
 			t.Fatal(err)
 		}
 		// Unknown userId alone: nothing to create the customer from.
-		_, err = db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "e", "userId": "ghost", "email": nil, "publisherUserId": nil}))
+		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "e", "userId": "ghost", "email": nil, "publisherUserId": nil}))
 		if orderhub.ErrorCode(err) != orderhub.ECustomerNotFound {
 			t.Fatalf("unknown userId: %v", err)
 		}
 		// Unknown userId with an e-mail: matched (or created) by e-mail.
-		byEmail, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "f", "userId": "ghost", "publisherUserId": nil, "email": "NEW@example.com"}))
+		byEmail, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "f", "userId": "ghost", "publisherUserId": nil, "email": "NEW@example.com"}))
 		if err != nil || byEmail.CustomerID != first.CustomerID {
 			t.Fatalf("by email: %+v %v", byEmail, err)
 		}
 		// Matched by userId, with the e-mail of another customer: conflict, nothing written.
 		before := len(eventTypes(t, db, "vendor-id-1234"))
-		_, err = db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "g", "userId": first.CustomerID, "email": "second@example.com"}))
+		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "g", "userId": first.CustomerID, "email": "second@example.com"}))
 		if orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("email of another customer: %v", err)
 		}
@@ -296,10 +296,10 @@ func TestRecordPurchaseCustomerMatching(t *testing.T) {
 			t.Fatalf("conflict wrote events")
 		}
 		// A customer of another vendor is never matched.
-		if _, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "os2", Name: "x"}); err != nil {
+		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "os2", Name: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		cross, err := db.RecordPurchase(ctx, parsePurchase(t, map[string]any{"vendorId": "other-vendor", "source": "os2", "sku": nil, "poId": nil, "userId": first.CustomerID}))
+		cross, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"vendorId": "other-vendor", "source": "os2", "sku": nil, "poId": nil, "userId": first.CustomerID}))
 		if err != nil || cross.CustomerID == first.CustomerID {
 			t.Fatalf("cross-vendor: %+v %v", cross, err)
 		}
@@ -310,13 +310,13 @@ func TestPurchaseAndVendorOrderShareCustomer(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		_, promo := seedVendor(t, db)
 		ctx := context.Background()
-		if err := db.CreateProduct(ctx, &orderhub.Product{VendorID: "acme", ID: "p", Name: "P"}); err != nil {
+		if err := db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "acme", ID: "p", Name: "P"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "acme", ID: "hook", Name: "Hook"}); err != nil {
+		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "acme", ID: "hook", Name: "Hook"}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,11 +324,11 @@ func TestPurchaseAndVendorOrderShareCustomer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.RecordPurchase(ctx, p)
+		res, err := db.Orders().RecordPurchase(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vc, _ := db.GetContract(ctx, "acme", r.ContractID)
+		vc, _ := db.Orders().GetContract(ctx, "acme", r.ContractID)
 		if vc.UserID != res.CustomerID {
 			t.Fatalf("vendor order customer %s, purchase customer %s", vc.UserID, res.CustomerID)
 		}
@@ -352,48 +352,48 @@ func TestCatalogAdmin(t *testing.T) {
 			err  error
 			want string
 		}{
-			"duplicate product":               {db.CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-1234", Name: "x"}), orderhub.EConflict},
-			"product of unknown vendor":       {db.CreateProduct(ctx, &orderhub.Product{VendorID: "ghost", Name: "x"}), orderhub.ENotFound},
-			"product without name":            {db.CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", Name: " "}), orderhub.EInvalidRequest},
-			"product with bad id":             {db.CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "a/b", Name: "x"}), orderhub.EInvalidRequest},
-			"option of unknown product":       {db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "ghost", Name: "x"}), orderhub.EProductNotFound},
-			"option with bad price":           {db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", Price: "9,90", Currency: "SEK"}), orderhub.EInvalidRequest},
-			"option price w/o currency":       {db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", Price: "9"}), orderhub.EInvalidRequest},
-			"option bad period":               {db.CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", BillingPeriod: "fortnight"}), orderhub.EInvalidRequest},
-			"duplicate mapping":               {db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "1234", POID: "1234", ProductID: "product-2"}), orderhub.EConflict},
-			"mapping to unknown product":      {db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "n", POID: "n", ProductID: "ghost"}), orderhub.EProductNotFound},
-			"mapping to other's product":      {db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other-vendor", SKU: "n", POID: "n", ProductID: "product-2"}), orderhub.EProductNotFound},
-			"mapping option of other product": {db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "n", POID: "n", ProductID: "product-2", PurchaseOptionID: "monthly"}), orderhub.EInvalidRequest},
-			"mapping without sku":             {db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", POID: "n", ProductID: "product-2"}), orderhub.EInvalidRequest},
+			"duplicate product":               {db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "product-1234", Name: "x"}), orderhub.EConflict},
+			"product of unknown vendor":       {db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "ghost", Name: "x"}), orderhub.ENotFound},
+			"product without name":            {db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", Name: " "}), orderhub.EInvalidRequest},
+			"product with bad id":             {db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: "vendor-id-1234", ID: "a/b", Name: "x"}), orderhub.EInvalidRequest},
+			"option of unknown product":       {db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "ghost", Name: "x"}), orderhub.EProductNotFound},
+			"option with bad price":           {db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", Price: "9,90", Currency: "SEK"}), orderhub.EInvalidRequest},
+			"option price w/o currency":       {db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", Price: "9"}), orderhub.EInvalidRequest},
+			"option bad period":               {db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: "vendor-id-1234", ProductID: "product-2", Name: "x", BillingPeriod: "fortnight"}), orderhub.EInvalidRequest},
+			"duplicate mapping":               {db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "1234", POID: "1234", ProductID: "product-2"}), orderhub.EConflict},
+			"mapping to unknown product":      {db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "n", POID: "n", ProductID: "ghost"}), orderhub.EProductNotFound},
+			"mapping to other's product":      {db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "other-vendor", SKU: "n", POID: "n", ProductID: "product-2"}), orderhub.EProductNotFound},
+			"mapping option of other product": {db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", SKU: "n", POID: "n", ProductID: "product-2", PurchaseOptionID: "monthly"}), orderhub.EInvalidRequest},
+			"mapping without sku":             {db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: "vendor-id-1234", POID: "n", ProductID: "product-2"}), orderhub.EInvalidRequest},
 			"source of unknown type": {func() error {
-				_, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", Type: "POLL", Name: "x"})
+				_, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", Type: "POLL", Name: "x"})
 				return err
 			}(), orderhub.EInvalidRequest},
 			"duplicate source id": {func() error {
-				_, err := db.CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "sesamy-source-id-1234", Name: "x"})
+				_, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "sesamy-source-id-1234", Name: "x"})
 				return err
 			}(), orderhub.EConflict},
-			"option used by a mapping": {db.DeletePurchaseOption(ctx, "vendor-id-1234", "monthly"), orderhub.EConflict},
-			"unknown mapping":          {db.DeleteProductMapping(ctx, "vendor-id-1234", "1234", "nope"), orderhub.ENotFound},
-			"other vendor's product":   {db.DeleteProduct(ctx, "other-vendor", "product-2"), orderhub.ENotFound},
-			"other vendor's source":    {db.DeleteSource(ctx, "other-vendor", "sesamy-source-id-1234"), orderhub.ENotFound},
-			"unused option":            {db.DeletePurchaseOption(ctx, "vendor-id-1234", "yearly"), ""},
+			"option used by a mapping": {db.Catalog().DeletePurchaseOption(ctx, "vendor-id-1234", "monthly"), orderhub.EConflict},
+			"unknown mapping":          {db.Catalog().DeleteProductMapping(ctx, "vendor-id-1234", "1234", "nope"), orderhub.ENotFound},
+			"other vendor's product":   {db.Catalog().DeleteProduct(ctx, "other-vendor", "product-2"), orderhub.ENotFound},
+			"other vendor's source":    {db.Catalog().DeleteSource(ctx, "other-vendor", "sesamy-source-id-1234"), orderhub.ENotFound},
+			"unused option":            {db.Catalog().DeletePurchaseOption(ctx, "vendor-id-1234", "yearly"), ""},
 		} {
 			if got := code(tc.err); got != tc.want {
 				t.Errorf("%s: got %q (%v), want %q", name, got, tc.err, tc.want)
 			}
 		}
-		opts, err := db.ListPurchaseOptions(ctx, "vendor-id-1234", "product-1234")
+		opts, err := db.Catalog().ListPurchaseOptions(ctx, "vendor-id-1234", "product-1234")
 		if err != nil || len(opts) != 1 || opts[0].Price != "99.00" || opts[0].Currency != "SEK" {
 			t.Fatalf("options %+v %v", opts, err)
 		}
 		// Deleting a product deletes its options and mappings.
-		if err := db.DeleteProduct(ctx, "vendor-id-1234", "product-1234"); err != nil {
+		if err := db.Catalog().DeleteProduct(ctx, "vendor-id-1234", "product-1234"); err != nil {
 			t.Fatal(err)
 		}
-		maps, _ := db.ListProductMappings(ctx, "vendor-id-1234")
-		opts, _ = db.ListPurchaseOptions(ctx, "vendor-id-1234", "")
-		prods, _ := db.ListProducts(ctx, "vendor-id-1234")
+		maps, _ := db.Catalog().ListProductMappings(ctx, "vendor-id-1234")
+		opts, _ = db.Catalog().ListPurchaseOptions(ctx, "vendor-id-1234", "")
+		prods, _ := db.Catalog().ListProducts(ctx, "vendor-id-1234")
 		if len(maps) != 1 || maps[0].SKU != "W" || len(opts) != 0 || len(prods) != 1 {
 			t.Fatalf("after delete: mappings %+v options %+v products %+v", maps, opts, prods)
 		}
@@ -407,30 +407,30 @@ func TestSourceSecrets(t *testing.T) {
 		if !strings.HasPrefix(secret, orderhub.SourceSecretPrefix) || len(secret) < 40 {
 			t.Fatalf("secret %q", secret)
 		}
-		s, err := db.SourceBySecret(ctx, secret)
+		s, err := db.Catalog().SourceBySecret(ctx, secret)
 		if err != nil || s.ID != "sesamy-source-id-1234" || s.VendorID != "vendor-id-1234" || s.Type != orderhub.SourceTypeHook {
 			t.Fatalf("%+v %v", s, err)
 		}
-		if _, err := db.SourceBySecret(ctx, secret+"x"); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+		if _, err := db.Catalog().SourceBySecret(ctx, secret+"x"); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
 			t.Fatalf("wrong secret: %v", err)
 		}
-		list, err := db.ListSources(ctx, "vendor-id-1234", orderhub.SourceTypeHook)
+		list, err := db.Catalog().ListSources(ctx, "vendor-id-1234", orderhub.SourceTypeHook)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%+v %v", list, err)
 		}
-		if err := db.DeleteSource(ctx, "", "sesamy-source-id-1234"); err != nil {
+		if err := db.Catalog().DeleteSource(ctx, "", "sesamy-source-id-1234"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SourceBySecret(ctx, secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+		if _, err := db.Catalog().SourceBySecret(ctx, secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
 			t.Fatalf("deleted source still authenticates: %v", err)
 		}
-		if _, err := db.GetSource(ctx, "sesamy-source-id-1234"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Catalog().GetSource(ctx, "sesamy-source-id-1234"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("deleted source found: %v", err)
 		}
-		if list, _ := db.ListSources(ctx, "vendor-id-1234", ""); len(list) != 0 {
+		if list, _ := db.Catalog().ListSources(ctx, "vendor-id-1234", ""); len(list) != 0 {
 			t.Fatalf("deleted source listed: %+v", list)
 		}
-		if err := db.DeleteSource(ctx, "", "sesamy-source-id-1234"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if err := db.Catalog().DeleteSource(ctx, "", "sesamy-source-id-1234"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("second delete: %v", err)
 		}
 	})
@@ -451,7 +451,7 @@ func TestRecordPurchaseConcurrentReplays(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errs[i] = db.RecordPurchase(ctx, p)
+				results[i], errs[i] = db.Orders().RecordPurchase(ctx, p)
 			}()
 		}
 		wg.Wait()
@@ -470,7 +470,7 @@ func TestRecordPurchaseConcurrentReplays(t *testing.T) {
 		if created != 1 {
 			t.Fatalf("%d copies claim to have created the purchase", created)
 		}
-		ps, _ := db.ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
+		ps, _ := db.Orders().ListPurchases(ctx, orderhub.PurchaseFilter{VendorID: "vendor-id-1234"})
 		if got := strings.Join(eventTypes(t, db, "vendor-id-1234"), ","); len(ps) != 1 || got != "customer-created,contract-created,contract-confirmed,order-created" {
 			t.Fatalf("%d purchases, events %s", len(ps), got)
 		}

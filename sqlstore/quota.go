@@ -37,7 +37,8 @@ const quotaUserUsage = `SELECT COUNT(*) FROM zapier_channels c JOIN endpoints e 
 
 // SetQuotaDefaults sets the server-wide defaults (`serve -quota`): limits names
 // the quotas that differ from the built-in defaults. Call it before serving.
-func (db *DB) SetQuotaDefaults(limits map[string]int) error {
+func (sub Tenants) SetQuotaDefaults(limits map[string]int) error {
+	db := sub.db
 	m := orderhub.DefaultQuotas()
 	for name, n := range limits {
 		if err := orderhub.ValidateQuotaLimit("", name, n); err != nil {
@@ -50,7 +51,8 @@ func (db *DB) SetQuotaDefaults(limits map[string]int) error {
 }
 
 // QuotaDefaults returns the server-wide defaults in force.
-func (db *DB) QuotaDefaults() map[string]int {
+func (sub Tenants) QuotaDefaults() map[string]int {
+	db := sub.db
 	if m := db.quotas.Load(); m != nil {
 		return maps.Clone(*m)
 	}
@@ -107,11 +109,15 @@ func (tx *Tx) quotaUsage(vendorID, name, user string) (int, error) {
 
 // SetQuotaObserver registers f to observe every create refused by a quota
 // (metrics). It may be called while the database is in use.
-func (db *DB) SetQuotaObserver(f func(quota string)) { db.quotaObserver.Store(&f) }
+func (sub Tenants) SetQuotaObserver(f func(quota string)) {
+	db := sub.db
+	db.quotaObserver.Store(&f)
+}
 
 // GetVendorQuotas returns every quota of a vendor with its usage.
-func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*orderhub.VendorQuotas, error) {
-	if _, err := db.GetVendor(ctx, vendorID); err != nil {
+func (sub Tenants) GetVendorQuotas(ctx context.Context, vendorID string) (*orderhub.VendorQuotas, error) {
+	db := sub.db
+	if _, err := sub.GetVendor(ctx, vendorID); err != nil {
 		return nil, err
 	}
 	overrides := map[string]int{}
@@ -153,7 +159,8 @@ func (db *DB) GetVendorQuotas(ctx context.Context, vendorID string) (*orderhub.V
 // SetVendorQuotas changes a vendor's overrides: a name with a limit sets its
 // override, a name with nil removes it (back to the server-wide default). Lowering
 // a limit below the usage keeps what exists and refuses new creates.
-func (db *DB) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*orderhub.VendorQuotas, error) {
+func (sub Tenants) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*orderhub.VendorQuotas, error) {
+	db := sub.db
 	for name, v := range set {
 		n := 0
 		if v != nil {
@@ -188,5 +195,5 @@ func (db *DB) SetVendorQuotas(ctx context.Context, vendorID string, set map[stri
 	if err != nil {
 		return nil, err
 	}
-	return db.GetVendorQuotas(ctx, vendorID)
+	return sub.GetVendorQuotas(ctx, vendorID)
 }

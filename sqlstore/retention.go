@@ -37,7 +37,8 @@ import (
 
 // GetVendorRetention returns a vendor's override (both limits nil when it has none),
 // or NotFound.
-func (db *DB) GetVendorRetention(ctx context.Context, vendorID string) (*orderhub.VendorRetention, error) {
+func (sub Admin) GetVendorRetention(ctx context.Context, vendorID string) (*orderhub.VendorRetention, error) {
+	db := sub.db
 	v := &orderhub.VendorRetention{VendorID: vendorID}
 	var del, dead, upd sql.NullInt64
 	err := db.read.QueryRowContext(ctx, `SELECT r.delivered_s, r.dead_s, r.updated_at FROM vendors v
@@ -54,7 +55,8 @@ func (db *DB) GetVendorRetention(ctx context.Context, vendorID string) (*orderhu
 
 // SetVendorRetention sets (or, with both limits nil, removes) a vendor's override.
 // Limits must not be negative.
-func (db *DB) SetVendorRetention(ctx context.Context, vendorID string, delivered, dead *time.Duration) error {
+func (sub Admin) SetVendorRetention(ctx context.Context, vendorID string, delivered, dead *time.Duration) error {
+	db := sub.db
 	for _, d := range []*time.Duration{delivered, dead} {
 		if d != nil && *d < 0 {
 			return orderhub.Errorf(orderhub.EInvalidRequest, "A retention limit must not be negative.")
@@ -83,7 +85,8 @@ func (db *DB) SetVendorRetention(ctx context.Context, vendorID string, delivered
 }
 
 // ListVendorRetention returns every vendor override, by vendor id.
-func (db *DB) ListVendorRetention(ctx context.Context) ([]*orderhub.VendorRetention, error) {
+func (sub Admin) ListVendorRetention(ctx context.Context) ([]*orderhub.VendorRetention, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT vendor_id, delivered_s, dead_s, updated_at FROM vendor_retention ORDER BY vendor_id`)
 	if err != nil {
 		return nil, err
@@ -113,7 +116,8 @@ func durPtr(n sql.NullInt64) *time.Duration {
 
 // Prune makes one retention pass over every vendor and returns what it deleted. It
 // stops at the first error (what it deleted before stays deleted) or when ctx ends.
-func (db *DB) Prune(ctx context.Context, r orderhub.Retention) (orderhub.PruneStats, error) {
+func (sub Admin) Prune(ctx context.Context, r orderhub.Retention) (orderhub.PruneStats, error) {
+	db := sub.db
 	if r.Batch <= 0 {
 		r.Batch = orderhub.DefaultPruneBatch
 	}
@@ -524,7 +528,8 @@ func (p *pruner) deleteEvents(ctx context.Context, ids []string) error {
 
 // RunRetention prunes every interval (a first pass right away) until ctx ends,
 // reporting each pass to report (which may be nil).
-func (db *DB) RunRetention(ctx context.Context, r orderhub.Retention, interval time.Duration, report func(orderhub.PruneStats, time.Duration, error)) {
+func (sub Admin) RunRetention(ctx context.Context, r orderhub.Retention, interval time.Duration, report func(orderhub.PruneStats, time.Duration, error)) {
+	db := sub.db
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -534,7 +539,7 @@ func (db *DB) RunRetention(ctx context.Context, r orderhub.Retention, interval t
 		case <-t.C:
 		}
 		start := time.Now()
-		st, err := db.Prune(ctx, r)
+		st, err := sub.Prune(ctx, r)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return
 		}
@@ -549,7 +554,8 @@ func (db *DB) RunRetention(ctx context.Context, r orderhub.Retention, interval t
 }
 
 // Space reports the database's size.
-func (db *DB) Space(ctx context.Context) (orderhub.SpaceStats, error) {
+func (sub Admin) Space(ctx context.Context) (orderhub.SpaceStats, error) {
+	db := sub.db
 	var s orderhub.SpaceStats
 	if db.dialect == Postgres {
 		err := db.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&s.Bytes)

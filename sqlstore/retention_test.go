@@ -60,14 +60,14 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		ctx := context.Background()
 		_, promo := seedVendor(t, db) // vendor acme
 		clk := newClock(db)
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "globex"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "globex"}); err != nil {
 			t.Fatal(err)
 		}
 		// An order placed before any endpoint exists: its events have no delivery.
-		if _, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
+		if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 			t.Fatal(err)
 		}
-		orderEvents, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
+		orderEvents, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 		if err != nil || len(orderEvents) == 0 {
 			t.Fatalf("order events: %d, %v", len(orderEvents), err)
 		}
@@ -93,16 +93,16 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			return orderhub.OutcomeDelivered
 		})
 		zero := time.Duration(0)
-		if err := db.SetVendorRetention(ctx, "globex", &zero, nil); err != nil {
+		if err := db.Admin().SetVendorRetention(ctx, "globex", &zero, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetVendorRetention(ctx, "nobody", &zero, nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if err := db.Admin().SetVendorRetention(ctx, "nobody", &zero, nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("override for a missing vendor: %v", err)
 		}
 
 		deliveriesOf := func(ev *orderhub.Event) map[string]*orderhub.Delivery {
 			t.Helper()
-			ds, err := db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: ev.VendorID, EventID: ev.ID})
+			ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: ev.VendorID, EventID: ev.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 
 		r := orderhub.Retention{Delivered: 30 * 24 * time.Hour, Dead: 60 * 24 * time.Hour, Batch: 2}
 		// Nothing is old yet.
-		if st, err := db.Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
+		if st, err := db.Admin().Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
 			t.Fatalf("young prune: %+v %v", st, err)
 		}
 
@@ -128,7 +128,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		// A young event, delivered; and the dead letter of evReplayed replayed (it is
 		// active again, then delivered now: young).
 		evYoung := appendEv(t, db, "acme", "t", "k5")
-		if _, err := db.ReplayDelivery(ctx, "acme", dReplayed[e1.ID].ID); err != nil {
+		if _, err := db.Deliveries().ReplayDelivery(ctx, "acme", dReplayed[e1.ID].ID); err != nil {
 			t.Fatal(err)
 		}
 		completeEach(t, db, claim(t, db, 1000), func(c *orderhub.ClaimedDelivery) orderhub.Outcome {
@@ -138,7 +138,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			return orderhub.OutcomeDelivered
 		})
 
-		st, err := db.Prune(ctx, r)
+		st, err := db.Admin().Prune(ctx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		}
 		check := func(ev *orderhub.Event, want bool) {
 			t.Helper()
-			_, err := db.AdminGetEvent(ctx, ev.ID)
+			_, err := db.Admin().AdminGetEvent(ctx, ev.ID)
 			if exists(t, err) != want {
 				t.Errorf("event %s (%s) exists = %v, want %v", ev.ID, ev.OrderingKey, !want, want)
 			}
@@ -182,26 +182,26 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			t.Errorf("evGlobex deliveries: %+v", m)
 		}
 		// The attempts of what is kept are kept.
-		if as, err := db.ListAttempts(ctx, "acme", dPending[e2.ID].ID); err != nil || len(as) != 1 {
+		if as, err := db.Deliveries().ListAttempts(ctx, "acme", dPending[e2.ID].ID); err != nil || len(as) != 1 {
 			t.Errorf("attempts of the failing delivery: %d, %v", len(as), err)
 		}
-		if as, err := db.ListAttempts(ctx, "acme", dReplayed[e1.ID].ID); err != nil || len(as) != 2 {
+		if as, err := db.Deliveries().ListAttempts(ctx, "acme", dReplayed[e1.ID].ID); err != nil || len(as) != 2 {
 			t.Errorf("attempts of the replayed delivery: %d, %v", len(as), err)
 		}
-		if _, err := db.GetDelivery(ctx, "acme", dDead[e2.ID].ID); exists(t, err) {
+		if _, err := db.Deliveries().GetDelivery(ctx, "acme", dDead[e2.ID].ID); exists(t, err) {
 			t.Error("evDead's delivered delivery is still there")
 		}
 		if after := counts(t, db, keptTables...); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Fatalf("kept tables changed: %v, before %v", after, before)
 		}
 		// A second pass finds nothing more.
-		if st, err := db.Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
+		if st, err := db.Admin().Prune(ctx, r); err != nil || st != (orderhub.PruneStats{}) {
 			t.Fatalf("second prune: %+v %v", st, err)
 		}
 
 		// Past the dead letters' limit: the dead one goes, and then its event.
 		clk.advance(30 * 24 * time.Hour)
-		st, err = db.Prune(ctx, r)
+		st, err = db.Admin().Prune(ctx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,14 +221,14 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 
 		// Removing the override lets globex's go too; a canceled delivery (its
 		// endpoint deleted) goes as a finished one.
-		if err := db.SetVendorRetention(ctx, "globex", nil, nil); err != nil {
+		if err := db.Admin().SetVendorRetention(ctx, "globex", nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.DeleteEndpoint(ctx, "acme", e2.ID, "test"); err != nil {
+		if err := db.Deliveries().DeleteEndpoint(ctx, "acme", e2.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
 		clk.advance(31 * 24 * time.Hour)
-		st, err = db.Prune(ctx, r)
+		st, err = db.Admin().Prune(ctx, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestPruneStopsWithItsContext(t *testing.T) {
 		deliverySetup(t, db)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := db.Prune(ctx, orderhub.Retention{Delivered: time.Hour}); !errors.Is(err, context.Canceled) {
+		if _, err := db.Admin().Prune(ctx, orderhub.Retention{Delivered: time.Hour}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("prune with a canceled context: %v", err)
 		}
 	})

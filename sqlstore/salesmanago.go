@@ -65,7 +65,8 @@ func smEventTypes(m *orderhub.SalesmanagoMapping) string {
 // transaction. in must be validated (orderhub.ValidateSalesmanagoAccount) and carry
 // its id (the secrets are sealed with it); sealedSecret and sealedAPIKey are the
 // sealed apiSecret and v3 key ("" for none).
-func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	if err := validSlug("account id", in.ID); err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (db *DB) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.Salesma
 	if err != nil {
 		return nil, err
 	}
-	return db.GetSalesmanagoAccount(ctx, in.VendorID, in.ID)
+	return sub.GetSalesmanagoAccount(ctx, in.VendorID, in.ID)
 }
 
 func smNotFound(id string) error {
@@ -137,7 +138,8 @@ func smNotFound(id string) error {
 
 // GetSalesmanagoAccount returns a live account of a vendor (any vendor when vendorID
 // is empty).
-func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.id = $1 AND ($2 = '' OR a.vendor_id = $2) AND a.deleted_at IS NULL`, id, vendorID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -150,7 +152,8 @@ func (db *DB) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*
 
 // SalesmanagoAccountByGroupKey returns the live account with a group key, of any
 // vendor: the caller checks that it is the caller's.
-func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.group_key = $1 AND a.deleted_at IS NULL`, groupKey))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -163,7 +166,8 @@ func (db *DB) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string)
 
 // ListSalesmanagoAccounts returns the live accounts of a vendor (every vendor when
 // vendorID is empty), oldest first.
-func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
 		ORDER BY a.created_at, a.id`, vendorID)
 	if err != nil {
@@ -183,7 +187,8 @@ func (db *DB) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*
 
 // UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)
 // and its endpoint's event types; it applies to events appended afterwards.
-func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	if m == nil {
 		m = &orderhub.SalesmanagoMapping{}
 	}
@@ -207,12 +212,13 @@ func (db *DB) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string,
 	if err != nil {
 		return nil, err
 	}
-	return db.GetSalesmanagoAccount(ctx, vendorID, id)
+	return sub.GetSalesmanagoAccount(ctx, vendorID, id)
 }
 
 // DeleteSalesmanagoAccount deletes an account and its endpoint: its group key is free
 // again, and its active deliveries are canceled (the history is kept).
-func (db *DB) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
+func (sub Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
 			id, vendorID, micros(tx.now))
@@ -228,7 +234,8 @@ func (db *DB) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string)
 
 // AppendSalesmanagoRequest writes one of seed 002's forwarded requests by the rules
 // of hub.Orders.AppendSalesmanagoRequest.
-func (db *DB) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*orderhub.SalesmanagoRequest, error) {
+func (sub Connectors) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*orderhub.SalesmanagoRequest, error) {
+	db := sub.db
 	return hub.NewOrders(db).AppendSalesmanagoRequest(ctx, vendorID, accountID, typ, orderingKey, data)
 }
 
@@ -243,7 +250,8 @@ func (tx *Tx) salesmanagoAccountState(vendorID, accountID string) (exists, enabl
 }
 
 // GetSalesmanagoRequestEvent returns one forwarded request (a salesmanago.* event) of a vendor.
-func (db *DB) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID string) (*orderhub.Event, error) {
+func (sub Connectors) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID string) (*orderhub.Event, error) {
+	db := sub.db
 	ev := &orderhub.Event{}
 	var data string
 	var created int64
@@ -260,7 +268,8 @@ func (db *DB) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID 
 // UpdateSalesmanagoAccount stores an account's changed settings: in is the whole
 // validated account (its secrets ignored); sealedSecret and sealedAPIKey replace the
 // stored secrets when not nil. The endpoint's URL follows the base URL.
-func (db *DB) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error) {
+func (sub Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error) {
+	db := sub.db
 	err := db.Write(ctx, func(tx *Tx) error {
 		now := micros(tx.now)
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,
@@ -279,7 +288,7 @@ func (db *DB) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string,
 	if err != nil {
 		return nil, err
 	}
-	return db.GetSalesmanagoAccount(ctx, vendorID, id)
+	return sub.GetSalesmanagoAccount(ctx, vendorID, id)
 }
 
 // directedEvent reports whether an event type is written for one endpoint only

@@ -19,7 +19,10 @@ import (
 
 // SetSealer makes the store seal the webhook signing secrets it writes and open the
 // ones it reads with s. Set it before use (nil: store as-is, read plain only).
-func (db *DB) SetSealer(s *sealing.Sealer) { db.sealer.Store(s) }
+func (sub Tenants) SetSealer(s *sealing.Sealer) {
+	db := sub.db
+	db.sealer.Store(s)
+}
 
 // sealSecret is the stored form of an endpoint's signing secret.
 func (db *DB) sealSecret(endpointID, secret string) (string, error) {
@@ -46,7 +49,8 @@ func (db *DB) openSecret(endpointID, stored string) (string, error) {
 // kind (the Secret* constants), the context it is bound to and its stored form
 // (sealed, or plain), and returns the new stored form (the same: left alone).
 // Used to seal plain rows and to move every sealed row to a new key.
-func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (orderhub.ResealReport, error) {
+func (sub Tenants) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (orderhub.ResealReport, error) {
+	db := sub.db
 	var rep orderhub.ResealReport
 	err := db.Write(ctx, func(tx *Tx) error {
 		rep = orderhub.ResealReport{}
@@ -140,7 +144,8 @@ func (db *DB) ResealSecrets(ctx context.Context, fn func(kind, context, stored s
 
 // ReplaceSetting sets a setting to value when it still holds old, and reports
 // whether it did (another process may have replaced it first).
-func (db *DB) ReplaceSetting(ctx context.Context, key, old, value string) (bool, error) {
+func (sub Tenants) ReplaceSetting(ctx context.Context, key, old, value string) (bool, error) {
+	db := sub.db
 	var n int64
 	err := db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE settings SET value = $3 WHERE key = $1 AND value = $2`, key, old, value)

@@ -19,31 +19,31 @@ import (
 func TestSealedSecretsAndWriteHealth(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 			t.Fatal(err)
 		}
 		plain := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/plain"}
-		if err := db.CreateEndpoint(ctx, plain); err != nil {
+		if err := db.Deliveries().CreateEndpoint(ctx, plain); err != nil {
 			t.Fatal(err)
 		}
 		k1, _ := sealing.New("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-		db.SetSealer(k1)
+		db.Tenants().SetSealer(k1)
 		sealed := &orderhub.Endpoint{VendorID: "acme", URL: "https://hooks.example.com/sealed"}
-		if err := db.CreateEndpoint(ctx, sealed); err != nil {
+		if err := db.Deliveries().CreateEndpoint(ctx, sealed); err != nil {
 			t.Fatal(err)
 		}
-		rot, err := db.RotateEndpointSecret(ctx, "acme", sealed.ID, "", time.Hour)
+		rot, err := db.Deliveries().RotateEndpointSecret(ctx, "acme", sealed.ID, "", time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for ep, want := range map[string]string{plain.ID: plain.Secret, sealed.ID: rot.Secret} {
-			if got, err := db.EndpointSecret(ctx, "acme", ep); err != nil || got != want {
+			if got, err := db.Deliveries().EndpointSecret(ctx, "acme", ep); err != nil || got != want {
 				t.Fatalf("%s: secret %q, %v; want %q", ep, got, err, want)
 			}
 		}
 		// What is stored: plain for the old row, sealed for the new one.
 		seen := map[string]string{}
-		rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+		rep, err := db.Tenants().ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 			if kind == orderhub.SecretWebhook {
 				seen[context] += stored + " "
 			}
@@ -59,7 +59,7 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 			t.Fatalf("the sealed row (current and previous): %q", s)
 		}
 		// Seal the plain row; claims sign with the secrets in clear.
-		rep, err = db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+		rep, err = db.Tenants().ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 			if sealing.IsSealed(stored) || kind != orderhub.SecretWebhook {
 				return stored, nil
 			}
@@ -68,10 +68,10 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 		if err != nil || rep[orderhub.SecretWebhook] != 1 {
 			t.Fatalf("sealing the plain row: %v %v", rep, err)
 		}
-		if _, err := db.AppendEvent(ctx, "acme", "t", "k", json.RawMessage(`{}`)); err != nil {
+		if _, err := db.Deliveries().AppendEvent(ctx, "acme", "t", "k", json.RawMessage(`{}`)); err != nil {
 			t.Fatal(err)
 		}
-		_, claimed, err := db.CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &orderhub.ClaimRequest{Owner: "t", Limit: 10, PerEndpoint: 10, Lease: time.Minute})
+		_, claimed, err := db.Deliveries().CompleteAndClaim(ctx, nil, orderhub.CompleteOptions{}, &orderhub.ClaimRequest{Owner: "t", Limit: 10, PerEndpoint: 10, Lease: time.Minute})
 		if err != nil || len(claimed) != 2 {
 			t.Fatalf("claimed %d, %v", len(claimed), err)
 		}
@@ -85,12 +85,12 @@ func TestSealedSecretsAndWriteHealth(t *testing.T) {
 			}
 		}
 		// Without the key a sealed secret cannot be used, and says why.
-		db.SetSealer(nil)
-		if _, err := db.EndpointSecret(ctx, "acme", sealed.ID); err == nil || !strings.Contains(err.Error(), sealing.KeyEnv) {
+		db.Tenants().SetSealer(nil)
+		if _, err := db.Deliveries().EndpointSecret(ctx, "acme", sealed.ID); err == nil || !strings.Contains(err.Error(), sealing.KeyEnv) {
 			t.Fatalf("without the key: %v", err)
 		}
-		db.SetSealer(k1)
-		if err := db.WriteHealth(ctx); err != nil {
+		db.Tenants().SetSealer(k1)
+		if err := db.Ops().WriteHealth(ctx); err != nil {
 			t.Fatalf("write health: %v", err)
 		}
 	})
@@ -124,7 +124,7 @@ func TestWriteHealthFollowsFailingWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer raw.Close()
-		if err := db.WriteHealth(ctx); err != nil {
+		if err := db.Ops().WriteHealth(ctx); err != nil {
 			t.Fatalf("healthy: %v", err)
 		}
 		for _, q := range fail {
@@ -133,7 +133,7 @@ func TestWriteHealthFollowsFailingWrites(t *testing.T) {
 			}
 		}
 		time.Sleep(1100 * time.Millisecond) // the probe runs at most once a second
-		if err := db.WriteHealth(ctx); err == nil {
+		if err := db.Ops().WriteHealth(ctx); err == nil {
 			t.Fatal("writes fail and WriteHealth says healthy")
 		}
 		for _, q := range heal {
@@ -142,7 +142,7 @@ func TestWriteHealthFollowsFailingWrites(t *testing.T) {
 			}
 		}
 		time.Sleep(1100 * time.Millisecond)
-		if err := db.WriteHealth(ctx); err != nil {
+		if err := db.Ops().WriteHealth(ctx); err != nil {
 			t.Fatalf("writes succeed again and WriteHealth says %v", err)
 		}
 	})

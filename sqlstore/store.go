@@ -6,28 +6,82 @@ import (
 	"orderhub"
 )
 
-// Store returns db as the root package's store interfaces (issue 17): what cmd/
-// hands to the consumers. Its clock is db.Now, read at each call.
+// The sub-stores (issue 17): *DB keeps its lifecycle (Open, Close, Write, Dialect,
+// Pragma) and hands out one sub-store per domain, each implementing one of the root
+// package's store interfaces. A sub-store is a value holding db: free to copy,
+// taking one costs no allocation.
+
+// Orders is db's order side: orders, contracts, customers, fulfilment, purchases,
+// idempotency keys and the event log (orderhub.OrderStore).
+type Orders struct{ db *DB }
+
+// Catalog is db's catalog: products, purchase options, product mappings, sources and
+// Zapier users (orderhub.CatalogStore).
+type Catalog struct{ db *DB }
+
+// Tenants is db's tenants: vendors, OAuth clients, promo codes, quotas, the vendor
+// portal and sealed secrets (orderhub.TenantStore).
+type Tenants struct{ db *DB }
+
+// Connectors is db's side of the Salesmanago and Yespo connectors
+// (orderhub.ConnectorStore).
+type Connectors struct{ db *DB }
+
+// Deliveries is db's outbound delivery: endpoints, fan-out, claim, completion,
+// replay (orderhub.DeliveryStore).
+type Deliveries struct{ db *DB }
+
+// Admin is db's operators' side: admin listings and tokens, console users, the
+// audit log, retention (orderhub.AdminStore).
+type Admin struct{ db *DB }
+
+// Ops is db's operational side: readiness probes, commit notifications and writer
+// metrics (orderhub.OpsStore).
+type Ops struct{ db *DB }
+
+// Orders returns db's order side.
+func (db *DB) Orders() Orders { return Orders{db} }
+
+// Catalog returns db's catalog.
+func (db *DB) Catalog() Catalog { return Catalog{db} }
+
+// Tenants returns db's tenants.
+func (db *DB) Tenants() Tenants { return Tenants{db} }
+
+// Connectors returns db's connector side.
+func (db *DB) Connectors() Connectors { return Connectors{db} }
+
+// Deliveries returns db's outbound delivery.
+func (db *DB) Deliveries() Deliveries { return Deliveries{db} }
+
+// Admin returns db's operators' side.
+func (db *DB) Admin() Admin { return Admin{db} }
+
+// Ops returns db's operational side.
+func (db *DB) Ops() Ops { return Ops{db} }
+
+// Store returns db as the root package's store (issue 17): what cmd/ hands to the
+// consumers. Its clock is db.Now, read at each call.
 func (db *DB) Store() orderhub.Store {
 	return orderhub.Store{
-		Orders:     db,
-		Catalog:    db,
-		Tenants:    db,
-		Connectors: db,
-		Deliveries: db,
-		Admin:      db,
-		Ops:        db,
+		Orders:     db.Orders(),
+		Catalog:    db.Catalog(),
+		Tenants:    db.Tenants(),
+		Connectors: db.Connectors(),
+		Deliveries: db.Deliveries(),
+		Admin:      db.Admin(),
+		Ops:        db.Ops(),
 		Now:        func() time.Time { return db.Now() },
 	}
 }
 
-// *DB implements every store interface.
+// The sub-stores implement the store interfaces.
 var (
-	_ orderhub.OrderStore     = (*DB)(nil)
-	_ orderhub.CatalogStore   = (*DB)(nil)
-	_ orderhub.TenantStore    = (*DB)(nil)
-	_ orderhub.ConnectorStore = (*DB)(nil)
-	_ orderhub.DeliveryStore  = (*DB)(nil)
-	_ orderhub.AdminStore     = (*DB)(nil)
-	_ orderhub.OpsStore       = (*DB)(nil)
+	_ orderhub.OrderStore     = Orders{}
+	_ orderhub.CatalogStore   = Catalog{}
+	_ orderhub.TenantStore    = Tenants{}
+	_ orderhub.ConnectorStore = Connectors{}
+	_ orderhub.DeliveryStore  = Deliveries{}
+	_ orderhub.AdminStore     = Admin{}
+	_ orderhub.OpsStore       = Ops{}
 )

@@ -15,11 +15,11 @@ func seedVendor(t *testing.T, db *sqlstore.DB) (*orderhub.Vendor, *orderhub.Prom
 	t.Helper()
 	ctx := context.Background()
 	v := &orderhub.Vendor{ID: "acme", Name: "Acme"}
-	if err := db.CreateVendor(ctx, v); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, v); err != nil {
 		t.Fatal(err)
 	}
 	p := &orderhub.PromoCode{VendorID: v.ID, Code: "DIGI12", ProductName: "Digital 12m", Price: "99", Currency: "sek", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}
-	if err := db.CreatePromoCode(ctx, p); err != nil {
+	if err := db.Tenants().CreatePromoCode(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	return v, p
@@ -51,28 +51,28 @@ func TestPlaceVendorOrderReplayRules(t *testing.T) {
 		_, promo := seedVendor(t, db)
 		ctx := context.Background()
 
-		r1, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		r1, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
 		if err != nil || r1.ResponseKey != orderhub.ResponseCreated {
 			t.Fatalf("first: %+v %v", r1, err)
 		}
-		r2, err := db.PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		r2, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
 		if err != nil || r2.ResponseKey != orderhub.ResponseCreated || r2.ContractID != r1.ContractID {
 			t.Fatalf("replay pending: %+v %v", r2, err)
 		}
-		r3, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r3, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil || r3.ResponseKey != orderhub.ResponseCreatedConfirmed || r3.ContractID != r1.ContractID {
 			t.Fatalf("replay confirm: %+v %v", r3, err)
 		}
-		r4, err := db.PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r4, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil || r4.ResponseKey != orderhub.ResponseSkippedConfirmed || r4.ContractID != r1.ContractID {
 			t.Fatalf("replay confirmed: %+v %v", r4, err)
 		}
 		other := order(t, "O-1", true)
 		other.Fingerprint = "different"
-		if _, err := db.PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := db.Orders().PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
-		evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
+		evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestGroupCommitConcurrentOrders(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, err := db.PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
+				r, err := db.Orders().PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
 				if err != nil {
 					t.Error(err)
 					return
@@ -121,7 +121,7 @@ func TestGroupCommitConcurrentOrders(t *testing.T) {
 				t.Fatalf("different contract ids: %v", ids)
 			}
 		}
-		n, _ := db.CountContracts(ctx, "acme", "SAME")
+		n, _ := db.Orders().CountContracts(ctx, "acme", "SAME")
 		if n != 1 {
 			t.Fatalf("%d contracts", n)
 		}

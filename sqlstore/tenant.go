@@ -9,7 +9,8 @@ import (
 )
 
 // CreateVendor creates a vendor. An empty ID gets a generated one.
-func (db *DB) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
+func (sub Tenants) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
+	db := sub.db
 	if v.ID == "" {
 		v.ID = orderhub.NewID("ven")
 	}
@@ -53,7 +54,8 @@ func validSlug(what, s string) error {
 }
 
 // GetVendor returns one vendor.
-func (db *DB) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
+func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
+	db := sub.db
 	v := &orderhub.Vendor{}
 	var created int64
 	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM vendors WHERE id = $1`, id).Scan(&v.ID, &v.Name, &created)
@@ -65,7 +67,8 @@ func (db *DB) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error
 }
 
 // ListVendors returns all vendors, oldest first.
-func (db *DB) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
+func (sub Tenants) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created_at FROM vendors ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
@@ -86,7 +89,8 @@ func (db *DB) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
 
 // CreateClient creates an OAuth client of a vendor and returns its secret, which is
 // stored only as a hash.
-func (db *DB) CreateClient(ctx context.Context, c *orderhub.Client) (secret string, err error) {
+func (sub Tenants) CreateClient(ctx context.Context, c *orderhub.Client) (secret string, err error) {
+	db := sub.db
 	if c.ID == "" {
 		c.ID = orderhub.NewID("cli")
 	}
@@ -153,7 +157,8 @@ func scanClient(sc interface{ Scan(...any) error }) (*orderhub.ClientWithSecret,
 }
 
 // GetClient returns a client with its secret hash.
-func (db *DB) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSecret, error) {
+func (sub Tenants) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSecret, error) {
+	db := sub.db
 	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Client %q not found.", id)
@@ -162,7 +167,8 @@ func (db *DB) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSec
 }
 
 // ListClients returns the clients of a vendor (all vendors when vendorID is empty).
-func (db *DB) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Client, error) {
+func (sub Tenants) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Client, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -180,7 +186,8 @@ func (db *DB) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Cli
 }
 
 // RevokeClient revokes a client: its secret stops working and its tokens are refused.
-func (db *DB) RevokeClient(ctx context.Context, id string) error {
+func (sub Tenants) RevokeClient(ctx context.Context, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 		if err != nil {
@@ -194,7 +201,8 @@ func (db *DB) RevokeClient(ctx context.Context, id string) error {
 }
 
 // CreatePromoCode creates a promo code of a vendor.
-func (db *DB) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error {
+func (sub Tenants) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error {
+	db := sub.db
 	if err := orderhub.ValidatePromoCode(p); err != nil {
 		return err
 	}
@@ -241,7 +249,8 @@ func scanPromo(sc interface{ Scan(...any) error }) (*orderhub.PromoCode, error) 
 }
 
 // GetPromoCode returns a vendor's promo code.
-func (db *DB) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
+func (sub Tenants) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
+	db := sub.db
 	p, err := scanPromo(db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
 	if err != nil {
 		return nil, notFound(err, orderhub.EPromoCodeNotFound, "Promo code %q is not configured for vendor %q.", code, vendorID)
@@ -250,7 +259,8 @@ func (db *DB) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhu
 }
 
 // ListPromoCodes returns the promo codes of a vendor (all when vendorID is empty).
-func (db *DB) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.PromoCode, error) {
+func (sub Tenants) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.PromoCode, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, vendorID)
 	if err != nil {
 		return nil, err
@@ -269,7 +279,8 @@ func (db *DB) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.
 
 // Setting returns a stored setting, creating it with create() when absent. Used for
 // the token signing key, so that every process and restart signs with the same key.
-func (db *DB) Setting(ctx context.Context, key string, create func() (string, error)) (string, error) {
+func (sub Tenants) Setting(ctx context.Context, key string, create func() (string, error)) (string, error) {
+	db := sub.db
 	var v string
 	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if err == nil {
@@ -293,13 +304,14 @@ func (db *DB) Setting(ctx context.Context, key string, create func() (string, er
 
 // CreateAdminToken creates an operator admin token and returns its secret (stored as
 // a hash).
-func (db *DB) CreateAdminToken(ctx context.Context, name string) (*orderhub.AdminToken, string, error) {
-	return db.CreateScopedAdminToken(ctx, name, orderhub.RoleOperator, "")
+func (sub Tenants) CreateAdminToken(ctx context.Context, name string) (*orderhub.AdminToken, string, error) {
+	return sub.CreateScopedAdminToken(ctx, name, orderhub.RoleOperator, "")
 }
 
 // CreateScopedAdminToken creates an admin token of a role (vendorID: the vendor of a
 // vendor role) and returns its secret (stored as a hash).
-func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*orderhub.AdminToken, string, error) {
+func (sub Tenants) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*orderhub.AdminToken, string, error) {
+	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, "", err
 	}
@@ -329,7 +341,8 @@ func (db *DB) CreateScopedAdminToken(ctx context.Context, name, role, vendorID s
 }
 
 // CheckAdminToken returns the valid, unrevoked admin token of secret.
-func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*orderhub.AdminToken, error) {
+func (sub Tenants) CheckAdminToken(ctx context.Context, secret string) (*orderhub.AdminToken, error) {
+	db := sub.db
 	t := &orderhub.AdminToken{}
 	var created int64
 	var revoked sql.NullInt64
@@ -347,7 +360,8 @@ func (db *DB) CheckAdminToken(ctx context.Context, secret string) (*orderhub.Adm
 }
 
 // ListAdminTokens lists admin tokens (never their secrets).
-func (db *DB) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, error) {
+func (sub Tenants) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
 	if err != nil {
 		return nil, err
@@ -369,7 +383,8 @@ func (db *DB) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, erro
 }
 
 // RevokeAdminToken revokes an admin token by id.
-func (db *DB) RevokeAdminToken(ctx context.Context, id string) error {
+func (sub Tenants) RevokeAdminToken(ctx context.Context, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 		if err != nil {

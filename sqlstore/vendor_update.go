@@ -8,7 +8,8 @@ import (
 
 // UpdateVendor renames a vendor. Its id never changes (it is in API paths, tokens,
 // events and the audit log); vendors are never deleted.
-func (db *DB) UpdateVendor(ctx context.Context, id, name string) (*orderhub.Vendor, error) {
+func (sub Tenants) UpdateVendor(ctx context.Context, id, name string) (*orderhub.Vendor, error) {
+	db := sub.db
 	n, err := orderhub.ValidVendorName(name)
 	if err != nil {
 		return nil, err
@@ -26,5 +27,5 @@ func (db *DB) UpdateVendor(ctx context.Context, id, name string) (*orderhub.Vend
 	if err != nil {
 		return nil, err
 	}
-	return db.GetVendor(ctx, id)
+	return sub.GetVendor(ctx, id)
 }

@@ -21,7 +21,7 @@ func TestBackgroundWritesYieldToForeground(t *testing.T) {
 			var mu sync.Mutex
 			var order []string
 			var batches []int
-			db.SetBatchObserver(func(n int, _ time.Duration, _ error) {
+			db.Ops().SetBatchObserver(func(n int, _ time.Duration, _ error) {
 				mu.Lock()
 				batches = append(batches, n)
 				mu.Unlock()

@@ -41,7 +41,7 @@ func TestBatchIsolatesFailedStatements(t *testing.T) {
 			}
 			var batches []int
 			var mu sync.Mutex
-			db.SetBatchObserver(func(n int, _ time.Duration, _ error) {
+			db.Ops().SetBatchObserver(func(n int, _ time.Duration, _ error) {
 				mu.Lock()
 				batches = append(batches, n)
 				mu.Unlock()

@@ -15,7 +15,8 @@ import (
 
 // ApplyOrderEvent applies a parsed order event (seed 004) of a vendor by the rules
 // of hub.Orders.ApplyOrderEvent.
-func (db *DB) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
+func (sub Connectors) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
+	db := sub.db
 	return hub.NewOrders(db).ApplyOrderEvent(ctx, vendorID, ev, body)
 }
 
@@ -67,7 +68,8 @@ func prefixed(p, cols string) string {
 
 // FindContact returns the vendor's first customer matching one of keys (see
 // ApplyOrderEvent), or an EContactNotFound error.
-func (db *DB) FindContact(ctx context.Context, vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
+func (sub Connectors) FindContact(ctx context.Context, vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
+	db := sub.db
 	c, err := findContact(func(q string, args ...any) scanner { return db.read.QueryRowContext(ctx, q, args...) }, vendorID, keys)
 	if err == nil && c == nil {
 		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", hub.DescribeContactKeys(keys))
@@ -103,7 +105,8 @@ func scanIgnored(sc interface{ Scan(...any) error }) (*orderhub.IgnoredEvent, er
 }
 
 // ListIgnoredEvents returns a vendor's ignored events, the most recently seen first.
-func (db *DB) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilter) ([]*orderhub.IgnoredEvent, error) {
+func (sub Connectors) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilter) ([]*orderhub.IgnoredEvent, error) {
+	db := sub.db
 	lf := orderhub.ListFilter{Limit: f.Limit}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
 		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, listLimit(lf))
@@ -124,7 +127,8 @@ func (db *DB) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilt
 
 // UpsertYespoContact creates or updates the vendor's customer described by a Yespo
 // contact by the rules of hub.Orders.UpsertYespoContact.
-func (db *DB) UpsertYespoContact(ctx context.Context, vendorID string, p *orderhub.ParsedYespoContact) (c *orderhub.Customer, created bool, err error) {
+func (sub Connectors) UpsertYespoContact(ctx context.Context, vendorID string, p *orderhub.ParsedYespoContact) (c *orderhub.Customer, created bool, err error) {
+	db := sub.db
 	return hub.NewOrders(db).UpsertYespoContact(ctx, vendorID, p)
 }
 
@@ -149,7 +153,8 @@ func scanYespo(sc interface{ Scan(...any) error }) (*orderhub.YespoAccount, erro
 // SaveYespoAccount creates or updates a vendor's Yespo account and, in the same
 // transaction, its delivery endpoint (kind yespo, URL = the base URL, receiving
 // eventTypes). An empty sealedKey keeps the stored key (updates only).
-func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey string, eventTypes []string) (*orderhub.YespoAccount, error) {
+func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey string, eventTypes []string) (*orderhub.YespoAccount, error) {
+	db := sub.db
 	baseURL = strings.TrimRight(strings.TrimSpace(baseURL), "/")
 	if err := orderhub.ValidateEndpointURL(baseURL); err != nil {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl: %s", orderhub.ErrorMessage(err))
@@ -218,7 +223,8 @@ func (db *DB) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey
 }
 
 // GetYespoAccount returns a vendor's Yespo account.
-func (db *DB) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.YespoAccount, error) {
+func (sub Connectors) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.YespoAccount, error) {
+	db := sub.db
 	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)
@@ -227,7 +233,8 @@ func (db *DB) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.Y
 }
 
 // YespoAccountByEndpoint returns the Yespo account delivered through an endpoint.
-func (db *DB) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*orderhub.YespoAccount, error) {
+func (sub Connectors) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*orderhub.YespoAccount, error) {
+	db := sub.db
 	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE endpoint_id = $1`, endpointID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No Yespo account uses endpoint %q.", endpointID)
@@ -237,7 +244,8 @@ func (db *DB) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*o
 
 // DeleteYespoAccount deletes a vendor's Yespo account and its endpoint (pending
 // deliveries are canceled; the history is kept).
-func (db *DB) DeleteYespoAccount(ctx context.Context, vendorID string) error {
+func (sub Connectors) DeleteYespoAccount(ctx context.Context, vendorID string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		a, err := scanYespo(tx.queryRow(`SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 		if err != nil {

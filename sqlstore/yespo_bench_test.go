@@ -21,10 +21,10 @@ func BenchmarkApplyOrderEvent(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 		b.Fatal(err)
 	}
-	c, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{PublisherUserID: "AV13760"}})
+	c, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{PublisherUserID: "AV13760"}})
 	if err != nil || c == nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func BenchmarkApplyOrderEvent(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			res, err := db.ApplyOrderEvent(ctx, "acme", ev, body)
+			res, err := db.Connectors().ApplyOrderEvent(ctx, "acme", ev, body)
 			if err != nil || !strings.EqualFold(res.Outcome, "created") {
 				b.Errorf("%v %+v", err, res)
 				return

@@ -23,12 +23,12 @@ func TestApplyOrderEvent(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
 		ctx := context.Background()
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other"}); err != nil {
 			t.Fatal(err)
 		}
 		apply := func(vendor, body string) *orderhub.OrderEventResult {
 			t.Helper()
-			res, err := db.ApplyOrderEvent(ctx, vendor, parseEvent(t, body), []byte(body))
+			res, err := db.Connectors().ApplyOrderEvent(ctx, vendor, parseEvent(t, body), []byte(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,7 @@ func TestApplyOrderEvent(t *testing.T) {
 				t.Fatalf("unknown contact: %+v", r)
 			}
 		}
-		c, isNew, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV1"}, PushTokens: []string{"tok-1"}})
+		c, isNew, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV1"}, PushTokens: []string{"tok-1"}})
 		if err != nil || !isNew {
 			t.Fatalf("contact: %v %v", isNew, err)
 		}
@@ -88,7 +88,7 @@ func TestApplyOrderEvent(t *testing.T) {
 		if r := apply("other", cancel); r.Outcome != orderhub.OrderEventIgnored {
 			t.Fatalf("cancel by another vendor: %+v", r)
 		}
-		ign, err := db.ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "acme"})
+		ign, err := db.Connectors().ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "acme"})
 		if err != nil || len(ign) != 3 {
 			t.Fatalf("ignored: %d %v", len(ign), err)
 		}
@@ -97,21 +97,21 @@ func TestApplyOrderEvent(t *testing.T) {
 				t.Fatalf("record %+v", ig)
 			}
 		}
-		if l, _ := db.ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "other"}); len(l) != 2 {
+		if l, _ := db.Connectors().ListIgnoredEvents(ctx, orderhub.IgnoredEventFilter{VendorID: "other"}); len(l) != 2 {
 			t.Fatalf("other vendor's ignored: %d", len(l))
 		}
 		// Email of another contact under a known externalCustomerId: conflict.
-		if _, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "bob@example.com", PublisherUserID: "AV2"}}); err != nil {
+		if _, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "bob@example.com", PublisherUserID: "AV2"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV2"}}); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV2"}}); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
-		if c2, isNew, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann", ExtraData: json.RawMessage(`{"seller":"tm"}`)}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
+		if c2, isNew, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann", ExtraData: json.RawMessage(`{"seller":"tm"}`)}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
 			t.Fatalf("update contact: %+v %v %v", c2, isNew, err)
 		}
 		// Extra data of the contact is merged, not replaced.
-		c3, _, err := db.UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", ExtraData: json.RawMessage(`{"yespoFields":[1]}`)}})
+		c3, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", ExtraData: json.RawMessage(`{"yespoFields":[1]}`)}})
 		if err != nil || !strings.Contains(string(c3.ExtraData), "seller") || !strings.Contains(string(c3.ExtraData), "yespoFields") {
 			t.Fatalf("extra data %s %v", c3.ExtraData, err)
 		}
@@ -122,41 +122,41 @@ func TestYespoAccountStore(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
 		ctx := context.Background()
-		if _, err := db.SaveYespoAccount(ctx, "acme", "ftp://x", "k", nil); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		if _, err := db.Connectors().SaveYespoAccount(ctx, "acme", "ftp://x", "k", nil); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("bad url: %v", err)
 		}
-		if _, err := db.SaveYespoAccount(ctx, "acme", "https://yespo.io", "", nil); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
+		if _, err := db.Connectors().SaveYespoAccount(ctx, "acme", "https://yespo.io", "", nil); orderhub.ErrorCode(err) != orderhub.EInvalidRequest {
 			t.Fatalf("no key: %v", err)
 		}
-		if _, err := db.SaveYespoAccount(ctx, "nope", "https://yespo.io", "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Connectors().SaveYespoAccount(ctx, "nope", "https://yespo.io", "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("no vendor: %v", err)
 		}
-		a, err := db.SaveYespoAccount(ctx, "acme", "https://yespo.io/", "sealed-1", []string{"order-created"})
+		a, err := db.Connectors().SaveYespoAccount(ctx, "acme", "https://yespo.io/", "sealed-1", []string{"order-created"})
 		if err != nil || a.BaseURL != "https://yespo.io" || a.EndpointID == "" {
 			t.Fatalf("%+v %v", a, err)
 		}
-		ep, err := db.GetEndpoint(ctx, "acme", a.EndpointID)
+		ep, err := db.Deliveries().GetEndpoint(ctx, "acme", a.EndpointID)
 		if err != nil || ep.Kind != orderhub.EndpointYespo || ep.URL != "https://yespo.io" || len(ep.EventTypes) != 1 {
 			t.Fatalf("endpoint %+v %v", ep, err)
 		}
-		b, err := db.SaveYespoAccount(ctx, "acme", "https://esputnik.com", "", []string{"order-created", "order-updated"})
+		b, err := db.Connectors().SaveYespoAccount(ctx, "acme", "https://esputnik.com", "", []string{"order-created", "order-updated"})
 		if err != nil || b.EndpointID != a.EndpointID || b.SealedKey != "sealed-1" {
 			t.Fatalf("update: %+v %v", b, err)
 		}
-		got, err := db.YespoAccountByEndpoint(ctx, a.EndpointID)
+		got, err := db.Connectors().YespoAccountByEndpoint(ctx, a.EndpointID)
 		if err != nil || got.BaseURL != "https://esputnik.com" || got.SealedKey != "sealed-1" {
 			t.Fatalf("by endpoint %+v %v", got, err)
 		}
-		if _, err := db.GetYespoAccount(ctx, "other"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Connectors().GetYespoAccount(ctx, "other"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatal(err)
 		}
-		if err := db.DeleteYespoAccount(ctx, "acme"); err != nil {
+		if err := db.Connectors().DeleteYespoAccount(ctx, "acme"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.GetYespoAccount(ctx, "acme"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := db.Connectors().GetYespoAccount(ctx, "acme"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatal(err)
 		}
-		if ep, _ := db.GetEndpoint(ctx, "acme", a.EndpointID); ep == nil || ep.DeletedAt == nil {
+		if ep, _ := db.Deliveries().GetEndpoint(ctx, "acme", a.EndpointID); ep == nil || ep.DeletedAt == nil {
 			t.Fatal("endpoint not deleted")
 		}
 	})

@@ -55,7 +55,8 @@ func ValidatePassword(p string) error {
 
 // CreateZapierUser creates a Zapier user of u.VendorID with a password (stored as a
 // bcrypt hash). An e-mail already in use (by any vendor) is a conflict.
-func (db *DB) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) error {
+func (sub Catalog) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) error {
+	db := sub.db
 	email, ok := orderhub.NormalizeEmail(u.Email)
 	if !ok {
 		return orderhub.FieldError(orderhub.EInvalidEmail, "email", "%q is not a valid e-mail address.", u.Email)
@@ -118,7 +119,8 @@ func scanZapierUser(sc interface{ Scan(...any) error }) (*orderhub.ZapierUser, e
 
 // ListZapierUsers returns a vendor's Zapier users (every vendor's when vendorID is
 // empty), oldest first.
-func (db *DB) ListZapierUsers(ctx context.Context, vendorID string) ([]*orderhub.ZapierUser, error) {
+func (sub Catalog) ListZapierUsers(ctx context.Context, vendorID string) ([]*orderhub.ZapierUser, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -136,7 +138,8 @@ func (db *DB) ListZapierUsers(ctx context.Context, vendorID string) ([]*orderhub
 }
 
 // GetZapierUser returns one Zapier user of a vendor.
-func (db *DB) GetZapierUser(ctx context.Context, vendorID, id string) (*orderhub.ZapierUser, error) {
+func (sub Catalog) GetZapierUser(ctx context.Context, vendorID, id string) (*orderhub.ZapierUser, error) {
+	db := sub.db
 	u, err := scanZapierUser(db.read.QueryRowContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
@@ -146,7 +149,8 @@ func (db *DB) GetZapierUser(ctx context.Context, vendorID, id string) (*orderhub
 
 // DeleteZapierUser deletes a Zapier user and ends their sessions at once. Their
 // channels stay (they belong to the vendor's Zaps, which Zapier unsubscribes).
-func (db *DB) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
+func (sub Catalog) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID); err != nil {
 			return err
@@ -172,7 +176,8 @@ func validZapierName(name string) error {
 // UpdateZapierUser changes a Zapier user's e-mail (their login) and name; nil keeps
 // one. An e-mail another user (of any vendor) has is a conflict. The user's sessions
 // stay: they belong to the user, not to the e-mail.
-func (db *DB) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
+func (sub Catalog) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
+	db := sub.db
 	if email != nil {
 		e, ok := orderhub.NormalizeEmail(*email)
 		if !ok {
@@ -211,12 +216,13 @@ func (db *DB) UpdateZapierUser(ctx context.Context, vendorID, id string, email, 
 	if err != nil {
 		return nil, err
 	}
-	return db.GetZapierUser(ctx, vendorID, id)
+	return sub.GetZapierUser(ctx, vendorID, id)
 }
 
 // SetZapierUserPassword gives a Zapier user a new password (stored as a bcrypt hash)
 // and ends their sessions at once.
-func (db *DB) SetZapierUserPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, error) {
+func (sub Catalog) SetZapierUserPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, error) {
+	db := sub.db
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
@@ -238,13 +244,14 @@ func (db *DB) SetZapierUserPassword(ctx context.Context, vendorID, id, password 
 	if err != nil {
 		return nil, err
 	}
-	return db.GetZapierUser(ctx, vendorID, id)
+	return sub.GetZapierUser(ctx, vendorID, id)
 }
 
 // SetZapierUserEnabled disables a Zapier user (they cannot log in; their sessions
 // end at once) or enables them again (with the same password). Setting the state a
 // user is in changes nothing.
-func (db *DB) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
+func (sub Catalog) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
+	db := sub.db
 	err := db.Write(ctx, func(tx *Tx) error {
 		var disabled sql.NullInt64
 		if err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id).Scan(&disabled); err != nil {
@@ -268,13 +275,14 @@ func (db *DB) SetZapierUserEnabled(ctx context.Context, vendorID, id string, ena
 	if err != nil {
 		return nil, err
 	}
-	return db.GetZapierUser(ctx, vendorID, id)
+	return sub.GetZapierUser(ctx, vendorID, id)
 }
 
 // ZapierLogin checks a user's e-mail and password and opens a session of ttl through
 // the named integration, creating the vendor's integration uuid on first use. It
 // returns the opaque session token (only its hash is stored).
-func (db *DB) ZapierLogin(ctx context.Context, email, password, integration string, ttl time.Duration) (*orderhub.ZapierUser, string, *orderhub.ZapierSession, error) {
+func (sub Catalog) ZapierLogin(ctx context.Context, email, password, integration string, ttl time.Duration) (*orderhub.ZapierUser, string, *orderhub.ZapierSession, error) {
+	db := sub.db
 	e, ok := orderhub.NormalizeEmail(email)
 	var u *orderhub.ZapierUser
 	hash := string(zapierDummyHash())
@@ -360,7 +368,8 @@ func (tx *Tx) zapierIntegration(vendorID, name string) (string, error) {
 
 // ZapierSessionByToken returns the live session of a token with its user; an
 // unknown, expired or revoked token (or a deleted user) is EUnauthorized.
-func (db *DB) ZapierSessionByToken(ctx context.Context, token string) (*orderhub.ZapierSession, *orderhub.ZapierUser, error) {
+func (sub Catalog) ZapierSessionByToken(ctx context.Context, token string) (*orderhub.ZapierSession, *orderhub.ZapierUser, error) {
+	db := sub.db
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Invalid or expired token: log in again.")
 	if !strings.HasPrefix(token, ZapierTokenPrefix) || len(token) > 200 {
 		return nil, nil, bad
@@ -387,7 +396,8 @@ func (db *DB) ZapierSessionByToken(ctx context.Context, token string) (*orderhub
 }
 
 // RevokeZapierSession ends the session of a token (logout).
-func (db *DB) RevokeZapierSession(ctx context.Context, token string) error {
+func (sub Catalog) RevokeZapierSession(ctx context.Context, token string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`UPDATE zapier_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, orderhub.HashSecret(token), micros(tx.now))
 		return err
@@ -397,7 +407,8 @@ func (db *DB) RevokeZapierSession(ctx context.Context, token string) error {
 // CreateZapierChannel subscribes a Zapier hook: in one transaction, a delivery
 // endpoint of kind zapier (its id is the channel id) for ch.EventTypes and the
 // channel's alias and event. The integration must be one of ch.VendorID's.
-func (db *DB) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChannel) error {
+func (sub Catalog) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChannel) error {
+	db := sub.db
 	if err := orderhub.ValidateEndpointURL(ch.URL); err != nil {
 		return err
 	}
@@ -466,7 +477,8 @@ func scanZapierChannel(sc interface{ Scan(...any) error }) (*orderhub.ZapierChan
 
 // GetZapierChannel returns a live channel of a vendor (a deleted one — unsubscribed,
 // or removed after a 410 Gone — is not found).
-func (db *DB) GetZapierChannel(ctx context.Context, vendorID, id string) (*orderhub.ZapierChannel, error) {
+func (sub Catalog) GetZapierChannel(ctx context.Context, vendorID, id string) (*orderhub.ZapierChannel, error) {
+	db := sub.db
 	ch, err := scanZapierChannel(db.read.QueryRowContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
 		WHERE c.vendor_id = $1 AND c.id = $2 AND e.deleted_at IS NULL`, vendorID, id))
 	if err != nil {
@@ -476,7 +488,8 @@ func (db *DB) GetZapierChannel(ctx context.Context, vendorID, id string) (*order
 }
 
 // ListZapierChannels returns a vendor's live channels, oldest first.
-func (db *DB) ListZapierChannels(ctx context.Context, vendorID string) ([]*orderhub.ZapierChannel, error) {
+func (sub Catalog) ListZapierChannels(ctx context.Context, vendorID string) ([]*orderhub.ZapierChannel, error) {
+	db := sub.db
 	rows, err := db.read.QueryContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
 		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL ORDER BY c.created_at, c.id`, vendorID)
 	if err != nil {
@@ -498,7 +511,8 @@ func (db *DB) ListZapierChannels(ctx context.Context, vendorID string) ([]*order
 // and pending deliveries canceled. Deleting a channel that is gone already (Zapier
 // unsubscribes after a 410 too) succeeds; an unknown channel, or another vendor's,
 // is ENotFound.
-func (db *DB) DeleteZapierChannel(ctx context.Context, vendorID, id string) error {
+func (sub Catalog) DeleteZapierChannel(ctx context.Context, vendorID, id string) error {
+	db := sub.db
 	return db.Write(ctx, func(tx *Tx) error {
 		var deleted sql.NullInt64
 		err := tx.queryRow(`SELECT e.deleted_at FROM zapier_channels c JOIN endpoints e ON e.id = c.id WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id).Scan(&deleted)
@@ -515,7 +529,8 @@ func (db *DB) DeleteZapierChannel(ctx context.Context, vendorID, id string) erro
 // CustomerStats returns the figures of a customer that Zapier's customer items
 // carry: the lifetime value (the sum of the customer's approved transactions) and
 // the activation count (the customer's subscriptions, i.e. contracts as user).
-func (db *DB) CustomerStats(ctx context.Context, vendorID, customerID string) (lifetime orderhub.Money, activations int, err error) {
+func (sub Catalog) CustomerStats(ctx context.Context, vendorID, customerID string) (lifetime orderhub.Money, activations int, err error) {
+	db := sub.db
 	var sum int64
 	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE vendor_id = $1 AND customer_id = $2 AND status = 'approved'`,
 		vendorID, customerID).Scan(&sum)
@@ -527,7 +542,8 @@ func (db *DB) CustomerStats(ctx context.Context, vendorID, customerID string) (l
 }
 
 // GetTransaction returns one transaction of a vendor.
-func (db *DB) GetTransaction(ctx context.Context, vendorID, id string) (*orderhub.Transaction, error) {
+func (sub Catalog) GetTransaction(ctx context.Context, vendorID, id string) (*orderhub.Transaction, error) {
+	db := sub.db
 	t, err := scanTransaction(db.read.QueryRowContext(ctx, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Transaction %q not found.", id)

@@ -115,8 +115,8 @@ func KindOfEvent(eventType string) string {
 	return ""
 }
 
-// Store is what the mapping looks up besides the record itself (implemented by
-// *sqlstore.DB).
+// Store is what the mapping looks up besides the record itself (orderhub.Store's
+// sub-stores).
 type Store interface {
 	GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error)
 	GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error)

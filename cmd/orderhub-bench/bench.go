@@ -212,32 +212,32 @@ type benchFixture struct {
 
 func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURLs []string) (*benchFixture, error) {
 	f := &benchFixture{productID: "bench-product", sourceID: "bench-source"}
-	if _, err := db.GetVendor(ctx, benchVendor); err != nil {
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: benchVendor, Name: "Bench Media"}); err != nil {
+	if _, err := db.Tenants().GetVendor(ctx, benchVendor); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: benchVendor, Name: "Bench Media"}); err != nil {
 			return nil, err
 		}
-		if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: benchVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
+		if err := db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: benchVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
 			return nil, err
 		}
-		if err := db.CreateProduct(ctx, &orderhub.Product{ID: f.productID, VendorID: benchVendor, Name: "Bench product"}); err != nil {
+		if err := db.Catalog().CreateProduct(ctx, &orderhub.Product{ID: f.productID, VendorID: benchVendor, Name: "Bench product"}); err != nil {
 			return nil, err
 		}
 	}
 	cl := &orderhub.Client{VendorID: benchVendor, Scopes: append([]string(nil), orderhub.KnownScopes...)}
-	secret, err := db.CreateClient(ctx, cl)
+	secret, err := db.Tenants().CreateClient(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	f.clientID, f.clientSecret = cl.ID, secret
 	src := &orderhub.Source{ID: orderhub.NewID("bsrc"), VendorID: benchVendor, Type: orderhub.SourceTypeHook, Name: "Bench source"}
-	if f.sourceSecret, err = db.CreateSource(ctx, src); err != nil {
+	if f.sourceSecret, err = db.Catalog().CreateSource(ctx, src); err != nil {
 		return nil, err
 	}
 	f.sourceID = src.ID
 	for i, u := range receiverURLs {
 		ep := &orderhub.Endpoint{VendorID: benchVendor, Kind: orderhub.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
 			EventTypes: benchEventTypes(c.events)}
-		if err := db.CreateEndpoint(ctx, ep); err != nil {
+		if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
 			return nil, err
 		}
 	}

@@ -94,17 +94,17 @@ func quotaStop(err error) bool {
 // quotas set` does) to fit them all.
 func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL string) (*attackFixture, error) {
 	f := &attackFixture{}
-	if _, err := db.GetVendor(ctx, attackVendor); err != nil {
-		if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: attackVendor, Name: "Noisy Neighbour"}); err != nil {
+	if _, err := db.Tenants().GetVendor(ctx, attackVendor); err != nil {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: attackVendor, Name: "Noisy Neighbour"}); err != nil {
 			return nil, err
 		}
-		if err := db.CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: attackVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
+		if err := db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: attackVendor, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
 			return nil, err
 		}
 	}
 	if c.attackRaiseQuotas {
 		limit := func(n int) *int { return &n }
-		if _, err := db.SetVendorQuotas(ctx, attackVendor, map[string]*int{
+		if _, err := db.Tenants().SetVendorQuotas(ctx, attackVendor, map[string]*int{
 			orderhub.QuotaEndpoints:        limit(max(1, c.attackEndpoints+c.attackChannels)),
 			orderhub.QuotaWebhookEndpoints: limit(max(1, c.attackEndpoints)),
 			orderhub.QuotaZapierUsers:      limit(c.attackChannels/100 + 2),
@@ -114,13 +114,13 @@ func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL str
 		f.raised = true
 	}
 	cl := &orderhub.Client{VendorID: attackVendor, Scopes: append([]string(nil), orderhub.KnownScopes...)}
-	secret, err := db.CreateClient(ctx, cl)
+	secret, err := db.Tenants().CreateClient(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	f.clientID, f.clientSecret = cl.ID, secret
 	for i := range c.attackEndpoints {
-		err := db.CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: attackVendor, URL: fmt.Sprintf("%s/w/%d", hangURL, i), Description: "hanging"})
+		err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: attackVendor, URL: fmt.Sprintf("%s/w/%d", hangURL, i), Description: "hanging"})
 		if quotaStop(err) {
 			f.stopped = append(f.stopped, fmt.Sprintf("webhook endpoints stopped at %d: %v", f.endpoints, err))
 			break
@@ -136,10 +136,10 @@ func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL str
 	var integration string
 	newUser := func() error {
 		user = &orderhub.ZapierUser{VendorID: attackVendor, Email: fmt.Sprintf("zap-%s-%d@bench.example", run, f.channels), Name: "Noisy"}
-		if err := db.CreateZapierUser(ctx, user, password); err != nil {
+		if err := db.Catalog().CreateZapierUser(ctx, user, password); err != nil {
 			return err
 		}
-		_, _, s, err := db.ZapierLogin(ctx, user.Email, password, "zapier", time.Hour)
+		_, _, s, err := db.Catalog().ZapierLogin(ctx, user.Email, password, "zapier", time.Hour)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func noisySetup(ctx context.Context, db *sqlstore.DB, c benchConfig, hangURL str
 			}
 			perUser = 0
 		}
-		err := db.CreateZapierChannel(ctx, &orderhub.ZapierChannel{VendorID: attackVendor, IntegrationUUID: integration, UserID: user.ID,
+		err := db.Catalog().CreateZapierChannel(ctx, &orderhub.ZapierChannel{VendorID: attackVendor, IntegrationUUID: integration, UserID: user.ID,
 			Alias: "noisy", Event: "subscription-created", URL: fmt.Sprintf("%s/c/%d", hangURL, f.channels), EventTypes: []string{orderhub.EventContractCreated}})
 		if quotaStop(err) {
 			if perUser > 0 {

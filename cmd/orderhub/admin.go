@@ -148,7 +148,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	db.SetSealer(sealer) // webhook signing secrets are written and read sealed
+	db.Tenants().SetSealer(sealer) // webhook signing secrets are written and read sealed
 	// The audit log records the change the command makes, if any (sqlstore/audit.go).
 	ctx = orderhub.WithChange(ctx, cliChange(args[0], args[1], fs))
 	if err := runFn(&adminEnv{ctx: ctx, db: db, stdout: stdout, stderr: stderr, json: *asJSON, getenv: getenv}); err != nil {
@@ -427,7 +427,7 @@ func adminVendorCommands() {
 	})
 	registerAdmin("token", "list", "list admin tokens", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
-			ts, err := e.db.ListAdminTokens(e.ctx)
+			ts, err := e.db.Tenants().ListAdminTokens(e.ctx)
 			if err != nil {
 				return err
 			}

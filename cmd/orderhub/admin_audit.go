@@ -28,7 +28,7 @@ func adminAuditCommands() {
 			if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 				return orderhub.FieldError(orderhub.EInvalidRequest, "to", "--to must be after --from")
 			}
-			pg, err := e.db.ListAudit(e.ctx, f, l.page)
+			pg, err := e.db.Admin().ListAudit(e.ctx, f, l.page)
 			if err != nil {
 				return httpapi.PageError(err) // the admin API's words, as before
 			}
@@ -44,7 +44,7 @@ func adminAuditCommands() {
 	registerAdmin("audit", "show", "show one audit entry with its before and after values (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "the entry's id (aud_…, the ENTRY column of audit list)")
 		return func(e *adminEnv) error {
-			a, err := e.db.GetAudit(e.ctx, strings.TrimSpace(*id))
+			a, err := e.db.Admin().GetAudit(e.ctx, strings.TrimSpace(*id))
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ func adminCatalogCommands() {
 	registerAdmin("products", "list", "list products (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "only this vendor's products")
 		return func(e *adminEnv) error {
-			ps, err := e.db.ListProducts(e.ctx, *vendor)
+			ps, err := e.db.Catalog().ListProducts(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "only this vendor's purchase options")
 		product := fs.String("product", "", "only this product's purchase options")
 		return func(e *adminEnv) error {
-			opts, err := e.db.ListPurchaseOptions(e.ctx, *vendor, *product)
+			opts, err := e.db.Catalog().ListPurchaseOptions(e.ctx, *vendor, *product)
 			if err != nil {
 				return err
 			}
@@ -166,7 +166,7 @@ func adminCatalogCommands() {
 	registerAdmin("mappings", "list", "list product mappings (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "only this vendor's mappings")
 		return func(e *adminEnv) error {
-			ms, err := e.db.ListProductMappings(e.ctx, *vendor)
+			ms, err := e.db.Catalog().ListProductMappings(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -210,7 +210,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "only this vendor's sources")
 		typ := fs.String("type", "", "only sources of this type")
 		return func(e *adminEnv) error {
-			ss, err := e.db.ListSources(e.ctx, *vendor, *typ)
+			ss, err := e.db.Catalog().ListSources(e.ctx, *vendor, *typ)
 			if err != nil {
 				return err
 			}
@@ -272,7 +272,7 @@ func adminCatalogCommands() {
 			if err := requireFlag("vendor", f.VendorID); err != nil {
 				return err
 			}
-			ps, err := e.db.ListPurchases(e.ctx, f)
+			ps, err := e.db.Orders().ListPurchases(e.ctx, f)
 			if err != nil {
 				return err
 			}
@@ -320,7 +320,7 @@ const (
 // hook call into the demo credentials.
 func seedDemoCatalog(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
 	vendor := creds.VendorID
-	if err := db.CreateProduct(ctx, &orderhub.Product{VendorID: vendor, ID: demoProductID, Name: "Digital subscription"}); err != nil {
+	if err := db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: vendor, ID: demoProductID, Name: "Digital subscription"}); err != nil {
 		return err
 	}
 	for _, o := range []orderhub.PurchaseOption{
@@ -328,14 +328,14 @@ func seedDemoCatalog(ctx context.Context, db *sqlstore.DB, creds *demoCredential
 		{ID: "yearly", Name: "Yearly", Price: "990.00", Currency: "SEK", BillingPeriod: "year"},
 	} {
 		o.VendorID, o.ProductID = vendor, demoProductID
-		if err := db.CreatePurchaseOption(ctx, &o); err != nil {
+		if err := db.Catalog().CreatePurchaseOption(ctx, &o); err != nil {
 			return err
 		}
 	}
-	if err := db.CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: vendor, SKU: "1234", POID: "1234", ProductID: demoProductID, PurchaseOptionID: "monthly"}); err != nil {
+	if err := db.Catalog().CreateProductMapping(ctx, &orderhub.ProductMapping{VendorID: vendor, SKU: "1234", POID: "1234", ProductID: demoProductID, PurchaseOptionID: "monthly"}); err != nil {
 		return err
 	}
-	secret, err := db.CreateSource(ctx, &orderhub.Source{VendorID: vendor, ID: demoSourceID, Name: "Demo shop (Zapier)"})
+	secret, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: vendor, ID: demoSourceID, Name: "Demo shop (Zapier)"})
 	if err != nil {
 		return err
 	}

@@ -105,10 +105,10 @@ func TestAdminCatalogCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.SourceBySecret(context.Background(), src.Secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+	if _, err := db.Catalog().SourceBySecret(context.Background(), src.Secret); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
 		t.Fatalf("the old secret after rotate-secret: %v", err)
 	}
-	if got, err := db.SourceBySecret(context.Background(), rotated.Secret); err != nil || got.ID != "zap" || got.Name != "Webshop Zap" {
+	if got, err := db.Catalog().SourceBySecret(context.Background(), rotated.Secret); err != nil || got.ID != "zap" || got.Name != "Webshop Zap" {
 		t.Fatalf("the new secret: %+v %v", got, err)
 	}
 	if out := mustRun("purchase-options", "update", "--vendor", "acme", "--id", "m", "--price", "109"); !strings.Contains(out, "109.00 SEK") || !strings.Contains(out, "Monthly") {
@@ -118,7 +118,7 @@ func TestAdminCatalogCommands(t *testing.T) {
 	if out := mustRun("mappings", "update", "--vendor", "acme", "--sku", "S1", "--po-id", "P1", "--product", "weekend", "--option", ""); !strings.Contains(out, "weekend") {
 		t.Fatalf("mappings update:\n%s", out)
 	}
-	pg, err := db.ListAudit(context.Background(), orderhub.AuditFilter{Action: "product-mapping.update"}, orderhub.Page{Limit: 1})
+	pg, err := db.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Action: "product-mapping.update"}, orderhub.Page{Limit: 1})
 	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != "S1/P1" || pg.Data[0].Actor.Kind != orderhub.ActorCLI || !strings.Contains(string(pg.Data[0].After), "weekend") {
 		t.Fatalf("audit of mappings update: %+v %v", pg, err)
 	}
@@ -155,12 +155,12 @@ func TestDemoSeedsTheCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret, _ := creds.Extra["hook_source_secret"].(string)
-	src, err := db.SourceBySecret(ctx, secret)
+	src, err := db.Catalog().SourceBySecret(ctx, secret)
 	if err != nil || src.ID != demoSourceID || src.VendorID != creds.VendorID {
 		t.Fatalf("demo source %+v %v", src, err)
 	}
-	opts, _ := db.ListPurchaseOptions(ctx, creds.VendorID, demoProductID)
-	maps, _ := db.ListProductMappings(ctx, creds.VendorID)
+	opts, _ := db.Catalog().ListPurchaseOptions(ctx, creds.VendorID, demoProductID)
+	maps, _ := db.Catalog().ListProductMappings(ctx, creds.VendorID)
 	if len(opts) != 2 || len(maps) != 1 || maps[0].SKU != "1234" || maps[0].POID != "1234" {
 		t.Fatalf("demo catalog: options %+v mappings %+v", opts, maps)
 	}
@@ -180,7 +180,7 @@ func TestDemoSeedsTheCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.RecordPurchase(ctx, p)
+	res, err := db.Orders().RecordPurchase(ctx, p)
 	if err != nil || res.ProductID != demoProductID || res.PurchaseOptionID != "monthly" {
 		t.Fatalf("demo purchase %+v %v", res, err)
 	}

@@ -110,7 +110,7 @@ func adminList[T any](group, help string, filters []string, list func(e *adminEn
 // seedDemoConsole gives the demo a console user with a generated password.
 func seedDemoConsole(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
 	pw := randomPassword()
-	if _, err := db.CreateConsoleUser(ctx, "admin", pw); err != nil {
+	if _, err := db.Admin().CreateConsoleUser(ctx, "admin", pw); err != nil {
 		return err
 	}
 	creds.Extra["console"] = fmt.Sprintf("%s/console/  (user admin, password %s)", creds.BaseURL, pw)
@@ -124,12 +124,12 @@ func randomPassword() string { return manage.GeneratePassword() }
 func adminCoreCommands() {
 	adminList("vendors", "list vendors (--limit, --cursor)", nil,
 		func(e *adminEnv, _ orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
-			return e.db.AdminListVendors(e.ctx, p)
+			return e.db.Admin().AdminListVendors(e.ctx, p)
 		}, []string{"ID", "NAME", "CREATED"},
 		func(v *orderhub.Vendor) []string { return []string{v.ID, v.Name, fmtTime(v.CreatedAt)} })
 	adminList("clients", "list OAuth clients, never their secrets (--vendor, --status active|revoked, --limit, --cursor)", []string{"vendor", "status", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
-			return e.db.AdminListClients(e.ctx, f, p)
+			return e.db.Admin().AdminListClients(e.ctx, f, p)
 		}, []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"},
 		func(c *orderhub.Client) []string {
 			state := "active"
@@ -140,18 +140,18 @@ func adminCoreCommands() {
 		})
 	adminList("promos", "list promo codes (--vendor, --limit, --cursor)", []string{"vendor", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
-			return e.db.AdminListPromoCodes(e.ctx, f, p)
+			return e.db.Admin().AdminListPromoCodes(e.ctx, f, p)
 		}, promoHeader, promoRow)
 	adminList("events", "list outbox events, newest first (--vendor, --type, --key, --from, --to, --limit, --cursor)", []string{"vendor", "type", "key", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
-			return e.db.AdminListEvents(e.ctx, f, p)
+			return e.db.Admin().AdminListEvents(e.ctx, f, p)
 		}, []string{"VENDOR", "SEQ", "TYPE", "KEY", "ID", "CREATED"},
 		func(ev *orderhub.Event) []string {
 			return []string{ev.VendorID, fmt.Sprint(ev.Seq), ev.Type, ev.OrderingKey, ev.ID, fmtTime(ev.CreatedAt)}
 		})
 	adminList("customers", "list customers (--vendor, --email, --from, --to, --limit, --cursor)", []string{"vendor", "email", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
-			return e.db.AdminListCustomers(e.ctx, f, p)
+			return e.db.Admin().AdminListCustomers(e.ctx, f, p)
 		}, []string{"CUSTOMER", "VENDOR", "EMAIL", "NAME", "CREATED"},
 		func(c *orderhub.Customer) []string {
 			return []string{c.ID, c.VendorID, c.Email, c.FullName, fmtTime(c.CreatedAt)}
@@ -159,7 +159,7 @@ func adminCoreCommands() {
 	adminList("orders", "list orders (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
 		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
-			return e.db.AdminListOrders(e.ctx, f, p)
+			return e.db.Admin().AdminListOrders(e.ctx, f, p)
 		}, []string{"ORDER", "VENDOR", "NUMBER", "EXTERNAL ID", "STATUS", "TOTAL", "CUSTOMER", "CREATED"},
 		func(o *orderhub.Order) []string {
 			return []string{o.ID, o.VendorID, fmt.Sprint(o.Number), o.ExternalOrderID, o.Status, orderhub.FormatDecimal(int64(o.Total)) + " " + o.Currency, o.CustomerID, fmtTime(o.CreatedAt)}
@@ -167,7 +167,7 @@ func adminCoreCommands() {
 	adminList("contracts", "list contracts (--vendor, --email, --external-order-id, --customer, --status, --from, --to, --limit, --cursor)",
 		[]string{"vendor", "email", "external-order-id", "customer", "status", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
-			return e.db.AdminListContracts(e.ctx, f, p)
+			return e.db.Admin().AdminListContracts(e.ctx, f, p)
 		}, []string{"CONTRACT", "VENDOR", "EXTERNAL ID", "PRODUCT", "STATUS", "USER", "CREATED"},
 		func(c *orderhub.Contract) []string {
 			return []string{c.ID, c.VendorID, c.ExternalOrderID, c.ProductName, c.Status, c.UserEmail, fmtTime(c.CreatedAt)}
@@ -177,7 +177,7 @@ func adminCoreCommands() {
 		id := fs.String("id", "", "customer id (required)")
 		limit := fs.Int("limit", 200, "at most this many entries (1-1000)")
 		return func(e *adminEnv) error {
-			tl, err := e.db.CustomerTimeline(e.ctx, *id, *limit)
+			tl, err := e.db.Admin().CustomerTimeline(e.ctx, *id, *limit)
 			if err != nil {
 				return err
 			}
@@ -259,7 +259,7 @@ func adminCoreCommands() {
 	})
 	registerAdmin("console-user", "list", "list web console users", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
-			us, err := e.db.ListConsoleUsers(e.ctx)
+			us, err := e.db.Admin().ListConsoleUsers(e.ctx)
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, _, err := db.UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "cli",
+		if _, _, err := db.Orders().UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "cli",
 			Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -129,15 +129,15 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, _, err := db.ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); err != nil {
+	if _, _, err := db.Admin().ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); err != nil {
 		t.Fatalf("login with the printed password: %v", err)
 	}
 	must("console-user", "disable", "--username", "ops")
-	if _, _, err := db.ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
+	if _, _, err := db.Admin().ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); orderhub.ErrorCode(err) != orderhub.EUnauthorized {
 		t.Fatalf("disabled user logged in: %v", err)
 	}
 	must("console-user", "enable", "--username", "ops")
-	if _, _, err := db.ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); err != nil {
+	if _, _, err := db.Admin().ConsoleLogin(context.Background(), "ops", u.Password, time.Hour); err != nil {
 		t.Fatalf("enabled again: %v", err)
 	}
 	// Roles, passwords and deletion go through package manage, as in the console.
@@ -157,11 +157,11 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &reset); err != nil || len(reset.Password) < orderhub.MinConsolePassword {
 		t.Fatalf("reset-password: %v %s", err, out)
 	}
-	if _, _, err := db.ConsoleLogin(context.Background(), "ops", reset.Password, time.Hour); err != nil {
+	if _, _, err := db.Admin().ConsoleLogin(context.Background(), "ops", reset.Password, time.Hour); err != nil {
 		t.Fatalf("login with the new password: %v", err)
 	}
 	must("console-user", "delete", "--username", "ops2")
-	if _, err := db.GetConsoleUser(context.Background(), "ops2"); orderhub.ErrorCode(err) != orderhub.ENotFound {
+	if _, err := db.Admin().GetConsoleUser(context.Background(), "ops2"); orderhub.ErrorCode(err) != orderhub.ENotFound {
 		t.Fatalf("deleted user: %v", err)
 	}
 }
@@ -183,7 +183,7 @@ func TestDemoHasAConsoleUser(t *testing.T) {
 	if !ok || !strings.HasPrefix(line, "http://127.0.0.1:8080/console/") {
 		t.Fatalf("demo console line %q", line)
 	}
-	if _, _, err := db.ConsoleLogin(ctx, "admin", pw, time.Hour); err != nil {
+	if _, _, err := db.Admin().ConsoleLogin(ctx, "admin", pw, time.Hour); err != nil {
 		t.Fatalf("demo console login: %v", err)
 	}
 }

@@ -92,7 +92,7 @@ func startDelivery(ctx context.Context, o *deliveryOptions, db *sqlstore.DB, log
 	if notifier != nil {
 		dcfg.Alerter, dcfg.AlertFailingAfter, dcfg.AlertInterval = notifier, o.alerts.failingAfter, o.alerts.interval
 	}
-	eng := delivery.New(db, dcfg)
+	eng := delivery.New(deliveryStore(db), dcfg)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -200,7 +200,7 @@ func adminDeliveryCommands() {
 		fs.StringVar(&f.Kind, "kind", "", "only webhook or zapier endpoints")
 		fs.BoolVar(&f.IncludeDeleted, "deleted", false, "include deleted endpoints")
 		return func(e *adminEnv) error {
-			eps, err := e.db.ListEndpoints(e.ctx, f)
+			eps, err := e.db.Deliveries().ListEndpoints(e.ctx, f)
 			if err != nil {
 				return err
 			}
@@ -210,7 +210,7 @@ func adminDeliveryCommands() {
 	registerAdmin("endpoints", "get", "show an endpoint (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
-			ep, err := e.db.GetEndpoint(e.ctx, "", *id)
+			ep, err := e.db.Deliveries().GetEndpoint(e.ctx, "", *id)
 			if err != nil {
 				return err
 			}
@@ -261,7 +261,7 @@ func adminDeliveryCommands() {
 	registerAdmin("endpoints", "secret", "print an endpoint's current signing secret (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
-			s, err := e.db.EndpointSecret(e.ctx, "", *id)
+			s, err := e.db.Deliveries().EndpointSecret(e.ctx, "", *id)
 			if err != nil {
 				return err
 			}
@@ -314,7 +314,7 @@ func adminDeliveryCommands() {
 			if f.Since, err = parseSince(*since); err != nil {
 				return err
 			}
-			ds, err := e.db.ListDeliveries(e.ctx, f)
+			ds, err := e.db.Deliveries().ListDeliveries(e.ctx, f)
 			if err != nil {
 				return err
 			}
@@ -324,7 +324,7 @@ func adminDeliveryCommands() {
 	registerAdmin("deliveries", "attempts", "list the attempts of a delivery (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "delivery id (required)")
 		return func(e *adminEnv) error {
-			as, err := e.db.ListAttempts(e.ctx, "", *id)
+			as, err := e.db.Deliveries().ListAttempts(e.ctx, "", *id)
 			if err != nil {
 				return err
 			}

@@ -60,7 +60,7 @@ func TestAdminDeliveryCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := db.AppendEvent(context.Background(), "acme", "contract-created", "cus_1", json.RawMessage(`{}`))
+	ev, err := db.Deliveries().AppendEvent(context.Background(), "acme", "contract-created", "cus_1", json.RawMessage(`{}`))
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

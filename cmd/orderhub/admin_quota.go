@@ -50,7 +50,7 @@ func adminQuotaCommands() {
 			if *vendor == "" {
 				return orderhub.Errorf(orderhub.EInvalidRequest, "--vendor is required")
 			}
-			q, err := e.db.GetVendorQuotas(e.ctx, *vendor)
+			q, err := e.db.Tenants().GetVendorQuotas(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}

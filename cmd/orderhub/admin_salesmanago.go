@@ -75,7 +75,7 @@ func adminSalesmanagoCommands() {
 	registerAdmin(g, "list", "list SALESmanago accounts (--vendor; never the secrets)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "only this vendor's accounts")
 		return func(e *adminEnv) error {
-			l, err := e.db.ListSalesmanagoAccounts(e.ctx, *vendor)
+			l, err := e.db.Connectors().ListSalesmanagoAccounts(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ func adminSalesmanagoCommands() {
 		id := fs.String("id", "", "account id")
 		allow := allowPrivateFlag(fs)
 		return func(e *adminEnv) error {
-			rec, err := e.db.GetSalesmanagoAccount(e.ctx, *vendor, *id)
+			rec, err := e.db.Connectors().GetSalesmanagoAccount(e.ctx, *vendor, *id)
 			if err != nil {
 				return err
 			}
@@ -221,7 +221,7 @@ func wireSalesmanago(e *connectorEnv) error {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: SALESmanago account secrets are stored unencrypted")
 	}
 	e.api.Salesmanago = httpapi.SalesmanagoOptions{Sealer: sealer, HTTPClient: e.guard.Client()}
-	e.senders[orderhub.EndpointSalesmanago] = salesmanago.NewSender(e.db, sealer, e.guard.Client())
+	e.senders[orderhub.EndpointSalesmanago] = salesmanago.NewSender(connectorStore(e.db), sealer, e.guard.Client())
 	return nil
 }
 

@@ -63,7 +63,7 @@ func adminSecretsCommands() {
 // with prev (or already with next). A plain token signing key or portal link key is
 // replaced by a new one (it was readable by whoever could read the database).
 func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (orderhub.ResealReport, error) {
-	return db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+	return db.Tenants().ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 		if !sealing.IsSealed(stored) {
 			switch kind {
 			case orderhub.SecretTokenKey:
@@ -97,12 +97,12 @@ func reseal(ctx context.Context, db *sqlstore.DB, prev, next *sealing.Sealer) (o
 // replaced by a sealed one; the token signing key is replaced by httpapi); without
 // one, it warns loudly.
 func sealAtRest(ctx context.Context, db *sqlstore.DB, s *sealing.Sealer, log *slog.Logger) error {
-	db.SetSealer(s)
+	db.Tenants().SetSealer(s)
 	if !s.Encrypts() {
 		log.Warn(sealing.KeyEnv + " is not set: the token signing key, the portal link key, webhook signing secrets and connector secrets are stored UNENCRYPTED; whoever reads the database can mint tokens, forge portal links and sign webhooks (docs/security.md)")
 		return nil
 	}
-	rep, err := db.ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
+	rep, err := db.Tenants().ResealSecrets(ctx, func(kind, context, stored string) (string, error) {
 		if sealing.IsSealed(stored) || kind == orderhub.SecretTokenKey {
 			return stored, nil
 		}

@@ -62,7 +62,7 @@ func TestAdminSettingsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	pg, err := db.ListAudit(context.Background(), orderhub.AuditFilter{Actor: "cli"}, orderhub.Page{Limit: 20})
+	pg, err := db.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Actor: "cli"}, orderhub.Page{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}

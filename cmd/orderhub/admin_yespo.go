@@ -36,7 +36,7 @@ func adminYespoCommands() {
 				return err
 			}
 			if key == "" {
-				if _, err := e.db.GetYespoAccount(e.ctx, *vendor); err != nil {
+				if _, err := e.db.Connectors().GetYespoAccount(e.ctx, *vendor); err != nil {
 					return fmt.Errorf("a new account needs --api-key-env or --api-key-file: %w", err)
 				}
 			}
@@ -56,7 +56,7 @@ func adminYespoCommands() {
 	registerAdmin("yespo", "show", "show a vendor's Yespo account (never the API key)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		return func(e *adminEnv) error {
-			a, err := e.db.GetYespoAccount(e.ctx, *vendor)
+			a, err := e.db.Connectors().GetYespoAccount(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -99,10 +99,10 @@ func adminYespoCommands() {
 		reason := fs.String("reason", "", "only this reason (an error code, e.g. ContactNotFoundError)")
 		limit := fs.Int("limit", 50, "at most this many (1..1000)")
 		return func(e *adminEnv) error {
-			if _, err := e.db.GetVendor(e.ctx, *vendor); err != nil {
+			if _, err := e.db.Tenants().GetVendor(e.ctx, *vendor); err != nil {
 				return err
 			}
-			list, err := e.db.ListIgnoredEvents(e.ctx, orderhub.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
+			list, err := e.db.Connectors().ListIgnoredEvents(e.ctx, orderhub.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
 			if err != nil {
 				return err
 			}
@@ -126,8 +126,8 @@ func wireYespo(e *connectorEnv) error {
 	if !sealer.Encrypts() && e.log != nil {
 		e.log.Warn("ORDERHUB_SECRET_KEY is not set: Yespo API keys are stored unencrypted")
 	}
-	e.api.Yespo = yespo.NewConnector(e.db, sealer, e.guard.Client())
-	e.senders[orderhub.EndpointYespo] = yespo.NewSender(e.db, sealer, e.guard.Client())
+	e.api.Yespo = yespo.NewConnector(e.db.Connectors(), sealer, e.guard.Client())
+	e.senders[orderhub.EndpointYespo] = yespo.NewSender(connectorStore(e.db), sealer, e.guard.Client())
 	return nil
 }
 
@@ -137,7 +137,7 @@ func yespoConnector(db *sqlstore.DB) (*yespo.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return yespo.NewConnector(db, sealer, nil), nil
+	return yespo.NewConnector(db.Connectors(), sealer, nil), nil
 }
 
 func printYespo(e *adminEnv, a *orderhub.YespoAccount) error {

@@ -18,7 +18,7 @@ import (
 
 // deliveryBodies are the delivery engine's body builders of HTTP endpoint kinds.
 func deliveryBodies(db *sqlstore.DB) map[string]func(*orderhub.ClaimedDelivery) ([]byte, error) {
-	return map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(db)}
+	return map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(newZapierStore(db))}
 }
 
 var zapierUserHeader = []string{"ID", "VENDOR", "EMAIL", "NAME", "CREATED", "DISABLED"}
@@ -63,7 +63,7 @@ func adminZapierCommands() {
 	registerAdmin("users", "list", "list Zapier users (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "only this vendor's users")
 		return func(e *adminEnv) error {
-			us, err := e.db.ListZapierUsers(e.ctx, *vendor)
+			us, err := e.db.Catalog().ListZapierUsers(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -143,7 +143,7 @@ func adminZapierCommands() {
 			if err := requireFlag("vendor", *vendor); err != nil {
 				return err
 			}
-			cs, err := e.db.ListZapierChannels(e.ctx, *vendor)
+			cs, err := e.db.Catalog().ListZapierChannels(e.ctx, *vendor)
 			if err != nil {
 				return err
 			}
@@ -162,7 +162,7 @@ const demoZapierEmail = "admin@thiio.com"
 func seedDemoZapier(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
 	pw := randomPassword()
 	u := &orderhub.ZapierUser{VendorID: creds.VendorID, Email: demoZapierEmail, Name: "Demo Zapier user"}
-	if err := db.CreateZapierUser(ctx, u, pw); err != nil {
+	if err := db.Catalog().CreateZapierUser(ctx, u, pw); err != nil {
 		return err
 	}
 	creds.Extra["zapier_email"] = u.Email

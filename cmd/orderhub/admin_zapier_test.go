@@ -73,10 +73,10 @@ func TestAdminZapierUserCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u, _, s, err := db.ZapierLogin(ctx, "zap@acme.example", "correct horse", "zapier", time.Hour); err != nil || u.VendorID != "acme" || s.IntegrationUUID == "" {
+	if u, _, s, err := db.Catalog().ZapierLogin(ctx, "zap@acme.example", "correct horse", "zapier", time.Hour); err != nil || u.VendorID != "acme" || s.IntegrationUUID == "" {
 		t.Fatalf("login %+v %v", u, err)
 	}
-	if u, _, _, err := db.ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err != nil || u.VendorID != "other" {
+	if u, _, _, err := db.Catalog().ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err != nil || u.VendorID != "other" {
 		t.Fatalf("login with the generated password: %v", err)
 	}
 	db.Close()
@@ -105,23 +105,23 @@ func TestAdminZapierUserCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err == nil {
+	if _, _, _, err := db.Catalog().ZapierLogin(ctx, "gen@other.example", gen.Password, "zapier", time.Hour); err == nil {
 		t.Fatal("the old password still logs in")
 	}
-	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
+	if _, _, _, err := db.Catalog().ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
 		t.Fatalf("the new password: %v", err)
 	}
 	if out := mustRun("users", "disable", "--vendor", "other", "--id", gen.ID); !strings.Contains(out, "gen@other.example") || strings.HasSuffix(strings.TrimSpace(out), "-") {
 		t.Fatalf("disable:\n%s", out)
 	}
-	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != orderhub.ErrZapierDisabled {
+	if _, _, _, err := db.Catalog().ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != orderhub.ErrZapierDisabled {
 		t.Fatalf("login of a disabled user: %v", err)
 	}
 	mustRun("users", "enable", "--vendor", "other", "--id", gen.ID)
-	if _, _, _, err := db.ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
+	if _, _, _, err := db.Catalog().ZapierLogin(ctx, "gen@other.example", reset.Password, "zapier", time.Hour); err != nil {
 		t.Fatalf("login after enable: %v", err)
 	}
-	pg, err := db.ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.reset-password"}, orderhub.Page{Limit: 10})
+	pg, err := db.Admin().ListAudit(ctx, orderhub.AuditFilter{Action: "zapier-user.reset-password"}, orderhub.Page{Limit: 10})
 	if err != nil || len(pg.Data) != 1 || pg.Data[0].ResourceID != gen.ID || pg.Data[0].Actor.Kind != orderhub.ActorCLI || strings.Contains(string(pg.Data[0].After), "$2a$") {
 		t.Fatalf("audit: %+v %v", pg, err)
 	}

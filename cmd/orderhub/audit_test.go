@@ -39,7 +39,7 @@ func TestAdminCommandsAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	pg, err := db.ListAudit(context.Background(), orderhub.AuditFilter{Actor: "cli"}, orderhub.Page{})
+	pg, err := db.Admin().ListAudit(context.Background(), orderhub.AuditFilter{Actor: "cli"}, orderhub.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}

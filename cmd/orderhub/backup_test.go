@@ -205,7 +205,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st, err := db.DeliveryQueueStats(context.Background())
+	st, err := db.Deliveries().DeliveryQueueStats(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

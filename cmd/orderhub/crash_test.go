@@ -182,7 +182,7 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 	defer db.Close()
 	// Every 2xx is in the database with the contract it named; no ext id has two.
 	for ext := range sent {
-		n, err := db.CountContracts(t.Context(), "acme", ext)
+		n, err := db.Orders().CountContracts(t.Context(), "acme", ext)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func crashRepeatedKills(t *testing.T, dsn string, kills int, extraArgs ...string
 			t.Errorf("%s: %d contracts", ext, n)
 		}
 		if contract, ok := accepted[ext]; ok {
-			c, err := db.GetContract(t.Context(), "acme", contract)
+			c, err := db.Orders().GetContract(t.Context(), "acme", contract)
 			if err != nil || c.ExternalOrderID != ext {
 				t.Errorf("%s: answered 2xx with contract %s, which the database does not have (%v)", ext, contract, err)
 			}

@@ -120,7 +120,7 @@ func TestDeliveryCrashSafety(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			active, _ := db.ListDeliveries(t.Context(), orderhub.DeliveryFilter{VendorID: "acme", Status: "active", Limit: 5})
+			active, _ := db.Deliveries().ListDeliveries(t.Context(), orderhub.DeliveryFilter{VendorID: "acme", Status: "active", Limit: 5})
 			t.Fatalf("%d of %d committed events never delivered; active deliveries: %+v", missing, len(events), active)
 		}
 		time.Sleep(50 * time.Millisecond)

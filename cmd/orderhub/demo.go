@@ -89,23 +89,23 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 
 func seedDemo(ctx context.Context, db *sqlstore.DB, baseURL string) (*demoCredentials, error) {
 	v := &orderhub.Vendor{ID: "demo-vendor", Name: "Demo Publishing AB"}
-	if err := db.CreateVendor(ctx, v); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, v); err != nil {
 		return nil, fmt.Errorf("the demo wants a fresh database (%w); omit --db or point it at a new file", err)
 	}
 	c := &orderhub.Client{VendorID: v.ID, Name: "demo telesales", Scopes: append([]string(nil), orderhub.KnownScopes...)}
-	secret, err := db.CreateClient(ctx, c)
+	secret, err := db.Tenants().CreateClient(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	creds := &demoCredentials{BaseURL: baseURL, VendorID: v.ID, ClientID: c.ID, ClientSecret: secret, Scope: orderhub.ScopeVendorOrders, Extra: map[string]any{}}
 	for _, p := range demoPromos {
 		p.VendorID = v.ID
-		if err := db.CreatePromoCode(ctx, &p); err != nil {
+		if err := db.Tenants().CreatePromoCode(ctx, &p); err != nil {
 			return nil, err
 		}
 		creds.PromoCodes = append(creds.PromoCodes, p.Code)
 	}
-	_, tok, err := db.CreateAdminToken(ctx, "demo")
+	_, tok, err := db.Tenants().CreateAdminToken(ctx, "demo")
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func seedDemoSalesmanago(ctx context.Context, db *sqlstore.DB, creds *demoCreden
 	in := &orderhub.SalesmanagoAccountInput{ID: "sm_demo", GroupKey: "demo", Name: "demo (fake SALESmanago)", BaseURL: u, V3BaseURL: u,
 		ClientID: acct.ClientID, APISecret: acct.APISecret, Owner: acct.Owner, APIKey: acct.APIKey, CatalogID: "demo-catalog",
 		Mapping: &orderhub.SalesmanagoMapping{Tags: []string{"ORDERHUB_DEMO"}}}
-	if _, err := salesmanago.CreateAccount(ctx, db, sealer, creds.VendorID, in); err != nil {
+	if _, err := salesmanago.CreateAccount(ctx, db.Connectors(), sealer, creds.VendorID, in); err != nil {
 		return err
 	}
 	creds.Extra["salesmanago_group_key"] = "demo"

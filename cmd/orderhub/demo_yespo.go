@@ -28,7 +28,7 @@ func seedDemoYespo(ctx context.Context, db *sqlstore.DB, creds *demoCredentials)
 	if err != nil {
 		return err
 	}
-	if _, err := yespo.NewConnector(db, sealer, nil).SaveAccount(ctx, creds.VendorID, u, key); err != nil {
+	if _, err := yespo.NewConnector(db.Connectors(), sealer, nil).SaveAccount(ctx, creds.VendorID, u, key); err != nil {
 		return err
 	}
 	creds.Extra["yespo_fake_url"] = u

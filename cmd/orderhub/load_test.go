@@ -93,7 +93,7 @@ func acmeSQLite(t *testing.T) (db *sqlstore.DB, dsn string, raw *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.CreateVendor(context.Background(), &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
 	if raw, err = sql.Open("sqlite", path); err != nil {

@@ -81,7 +81,7 @@ func waitDelivered(t *testing.T, db *sqlstore.DB, insts []*instance) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		st, err := db.DeliveryQueueStats(context.Background())
+		st, err := db.Deliveries().DeliveryQueueStats(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func allEvents(t *testing.T, db *sqlstore.DB) map[string]*orderhub.Event {
 	t.Helper()
 	out := map[string]*orderhub.Event{}
 	for after := int64(0); ; {
-		evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
+		evs, err := db.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", AfterSeq: after, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,13 +276,13 @@ func TestMultiInstanceDelivery(t *testing.T) {
 	if sent < 2 || ok < 1 {
 		t.Fatalf("held event %s: sent %d times, delivered %d times; want the killed attempt and a delivery by a survivor", trappedID, sent, ok)
 	}
-	d, err := db.GetDelivery(context.Background(), "acme", deliveryID)
+	d, err := db.Deliveries().GetDelivery(context.Background(), "acme", deliveryID)
 	if err != nil || d.Status != orderhub.DeliveryDelivered {
 		t.Fatalf("held delivery: %+v %v", d, err)
 	}
 	// Only the survivor's attempt is recorded: the killed instance never completed,
 	// so the delivery came back through its expired lease, not a recorded failure.
-	atts, err := db.ListAttempts(context.Background(), "acme", deliveryID)
+	atts, err := db.Deliveries().ListAttempts(context.Background(), "acme", deliveryID)
 	if err != nil || len(atts) != 1 || atts[0].StatusCode != http.StatusNoContent {
 		t.Fatalf("attempts of the held delivery: %+v %v", atts, err)
 	}

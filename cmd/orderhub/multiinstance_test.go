@@ -326,12 +326,12 @@ func TestMultiInstanceSameOrderOneContract(t *testing.T) {
 	defer db.Close()
 	for i := range orders {
 		ext := fmt.Sprintf("ORDER-%03d", i)
-		if n, err := db.CountContracts(context.Background(), "acme", ext); err != nil || n != 1 {
+		if n, err := db.Orders().CountContracts(context.Background(), "acme", ext); err != nil || n != 1 {
 			t.Fatalf("%s: %d contracts (%v)", ext, n, err)
 		}
 	}
 	// Five shared customers, one per e-mail.
-	evs, err := db.ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Type: "customer-created", Limit: 1000})
+	evs, err := db.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme", Type: "customer-created", Limit: 1000})
 	if err != nil || len(evs) != 5 {
 		t.Fatalf("customer-created events: %d (%v), want 5", len(evs), err)
 	}

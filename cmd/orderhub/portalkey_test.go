@@ -114,7 +114,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	if _, err := key1.Open(s2, orderhub.PortalKeySetting); err == nil {
 		t.Fatal("the old sealing key still opens the resealed portal link key")
 	}
-	db.SetSealer(key2)
+	db.Tenants().SetSealer(key2)
 	if c := get(fresh); c != 200 {
 		t.Fatalf("a link made before the rotation: %d", c)
 	}
@@ -123,7 +123,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	}
 	// Without the sealing key the portal cannot open the key and refuses every link
 	// (it does not fall back to the raw value).
-	db.SetSealer(nil)
+	db.Tenants().SetSealer(nil)
 	if c := get(fresh); c == 200 {
 		t.Fatal("a link verified without the sealing key")
 	}

@@ -244,7 +244,7 @@ func optionalDays(fs *flag.FlagSet, name, usage string) *limitFlag {
 func adminRetentionCommands() {
 	registerAdmin("retention", "list", "list the vendors' retention overrides", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
-			vs, err := e.db.ListVendorRetention(e.ctx)
+			vs, err := e.db.Admin().ListVendorRetention(e.ctx)
 			if err != nil {
 				return err
 			}
@@ -303,7 +303,7 @@ func adminRetentionCommands() {
 			if err := o.check(); err != nil {
 				return err
 			}
-			st, err := e.db.Prune(e.ctx, orderhub.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause})
+			st, err := e.db.Admin().Prune(e.ctx, orderhub.Retention{Delivered: time.Duration(o.delivered), Dead: time.Duration(o.dead), Audit: time.Duration(o.audit), Batch: o.batch, Pause: o.pause})
 			if err != nil {
 				return err
 			}

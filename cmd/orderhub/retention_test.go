@@ -99,15 +99,15 @@ func TestStartRetentionPrunesAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
-	if _, err := db.AppendEvent(ctx, "acme", "old", "", []byte(`{}`)); err != nil {
+	if _, err := db.Deliveries().AppendEvent(ctx, "acme", "old", "", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	db.Now = time.Now
-	if _, err := db.AppendEvent(ctx, "acme", "young", "", []byte(`{}`)); err != nil {
+	if _, err := db.Deliveries().AppendEvent(ctx, "acme", "young", "", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
@@ -128,7 +128,7 @@ func TestStartRetentionPrunesAndCounts(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	evs, err := db.ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
+	evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
 	if err != nil || len(evs) != 1 || evs[0].Type != "young" {
 		t.Fatalf("left: %+v %v", evs, err)
 	}

@@ -41,13 +41,13 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 	}))
 	defer recv.Close()
 	ep := &orderhub.Endpoint{VendorID: "acme", URL: recv.URL}
-	if err := db.CreateEndpoint(ctx, ep); err != nil {
+	if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := yespo.NewConnector(db, nil, nil).SaveAccount(ctx, "acme", "https://yespo.example", "yespo-key"); err != nil {
+	if _, err := yespo.NewConnector(db.Connectors(), nil, nil).SaveAccount(ctx, "acme", "https://yespo.example", "yespo-key"); err != nil {
 		t.Fatal(err)
 	}
-	sm, err := salesmanago.CreateAccount(ctx, db, nil, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "g", BaseURL: "https://app3.salesmanago.com",
+	sm, err := salesmanago.CreateAccount(ctx, db.Connectors(), nil, "acme", &orderhub.SalesmanagoAccountInput{GroupKey: "g", BaseURL: "https://app3.salesmanago.com",
 		ClientID: "c", APISecret: "sm-secret", Owner: "o@acme.example", APIKey: "sm-key"})
 	if err != nil {
 		t.Fatal(err)
@@ -84,18 +84,18 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 			t.Fatalf("%s is not sealed: %q", name, v)
 		}
 	}
-	if s, err := db.EndpointSecret(ctx, "acme", ep.ID); err != nil || s != ep.Secret {
+	if s, err := db.Deliveries().EndpointSecret(ctx, "acme", ep.ID); err != nil || s != ep.Secret {
 		t.Fatalf("the endpoint's secret reads %q, %v", s, err)
 	}
 	if k, err := key1.Open(s1["yespo"], "yespo:acme"); err != nil || k != "yespo-key" {
 		t.Fatalf("the Yespo key opens to %q, %v", k, err)
 	}
 	// Deliveries are signed with the same secret as before.
-	eng := delivery.New(db, delivery.Config{AllowPrivateTargets: true, Poll: 20 * time.Millisecond})
+	eng := delivery.New(deliveryStore(db), delivery.Config{AllowPrivateTargets: true, Poll: 20 * time.Millisecond})
 	dctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(dctx) }()
-	if _, err := db.AppendEvent(ctx, "acme", "test-event", "k1", json.RawMessage(`{"n":1}`)); err != nil {
+	if _, err := db.Deliveries().AppendEvent(ctx, "acme", "test-event", "k1", json.RawMessage(`{"n":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -141,8 +141,8 @@ func TestSecretsSealedOnStartAndResealed(t *testing.T) {
 	if v, err := key2.Open(s2["smsec"], sm.ID); err != nil || v != "sm-secret" {
 		t.Fatalf("the new key opens %q, %v", v, err)
 	}
-	db.SetSealer(key2)
-	if s, err := db.EndpointSecret(ctx, "acme", ep.ID); err != nil || s != ep.Secret {
+	db.Tenants().SetSealer(key2)
+	if s, err := db.Deliveries().EndpointSecret(ctx, "acme", ep.ID); err != nil || s != ep.Secret {
 		t.Fatalf("after the rotation the endpoint's secret reads %q, %v", s, err)
 	}
 	if !strings.Contains(out.String(), orderhub.SecretWebhook) {

@@ -6,7 +6,7 @@ import (
 	"orderhub"
 )
 
-// AccountStore stores accounts (implemented by *sqlstore.DB).
+// AccountStore stores accounts (orderhub.Store's sub-stores).
 type AccountStore interface {
 	CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error)
 }
@@ -33,7 +33,7 @@ func CreateAccount(ctx context.Context, st AccountStore, sealer *Sealer, vendorI
 	return st.CreateSalesmanagoAccount(ctx, in, secret, key)
 }
 
-// UpdateStore updates accounts (implemented by *sqlstore.DB).
+// UpdateStore updates accounts (orderhub.Store's sub-stores).
 type UpdateStore interface {
 	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error)
 	UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error)

@@ -19,7 +19,7 @@ import (
 	"orderhub/delivery"
 )
 
-// Store is what the Sender reads (implemented by *sqlstore.DB).
+// Store is what the Sender reads (orderhub.Store's sub-stores).
 type Store interface {
 	GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error)
 	GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error)

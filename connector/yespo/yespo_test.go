@@ -124,17 +124,24 @@ func newBed(t *testing.T) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
+	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := yespo.NewSealer("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-	conn := yespo.NewConnector(db, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
+	conn := yespo.NewConnector(db.Connectors(), sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	if _, err := conn.SaveAccount(ctx, "acme", u+"/api/v1/", "the-key"); err != nil {
 		t.Fatal(err)
 	}
-	snd := yespo.NewSender(db, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
+	snd := yespo.NewSender(struct {
+		orderhub.ConnectorStore
+		orderhub.OrderStore
+		orderhub.TenantStore
+	}{db.Connectors(), db.Orders(), db.Tenants()}, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond
-	eng := delivery.New(db, delivery.Config{
+	eng := delivery.New(struct {
+		orderhub.DeliveryStore
+		orderhub.OpsStore
+	}{db.Deliveries(), db.Ops()}, delivery.Config{
 		Schedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second,
 		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
@@ -173,10 +180,10 @@ func TestSenderOrderLifecycleThroughFailures(t *testing.T) {
 	in := &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Status: orderhub.OrderInitialized, Currency: "EUR",
 		Customer: orderhub.Customer{Email: "buyer@example.com", FullName: "Bo Buyer", PublisherUserID: "shop-42"}, Total: 2100,
 		Items: []orderhub.OrderItem{{ExternalItemID: "A1", Name: "Thing", Quantity: 2, Cost: 1050, URL: "https://shop.example/a1", ImageURL: "https://shop.example/a1.png"}}}
-	if _, _, err := b.db.UpsertOrder(ctx, in); err != nil {
+	if _, _, err := b.db.Orders().UpsertOrder(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.SetOrderStatus(ctx, "acme", "Z-1", orderhub.OrderCancelled); err != nil {
+	if _, err := b.db.Orders().SetOrderStatus(ctx, "acme", "Z-1", orderhub.OrderCancelled); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "orderCancelled at Yespo", func() bool {
@@ -211,7 +218,7 @@ func TestSenderOrderLifecycleThroughFailures(t *testing.T) {
 	}
 	// Every request authenticated with the key (the fake refuses others), and the
 	// key is stored sealed.
-	a, _ := b.db.GetYespoAccount(ctx, "acme")
+	a, _ := b.db.Connectors().GetYespoAccount(ctx, "acme")
 	if !yespo.IsSealed(a.SealedKey) || strings.Contains(a.SealedKey, "the-key") || a.BaseURL != b.fake.URL() {
 		t.Fatalf("%+v", a)
 	}
@@ -230,12 +237,12 @@ func TestSenderBadKeyGoesDead(t *testing.T) {
 	if _, err := b.conn.TestAccount(ctx, "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("test connection: %v", err)
 	}
-	if _, err := b.db.UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
+	if _, err := b.db.Orders().UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := b.db.GetYespoAccount(ctx, "acme")
+	a, _ := b.db.Connectors().GetYespoAccount(ctx, "acme")
 	waitFor(t, "a dead delivery", func() bool {
-		ds, _ := b.db.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: a.EndpointID, Status: orderhub.DeliveryDead})
+		ds, _ := b.db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: a.EndpointID, Status: orderhub.DeliveryDead})
 		return len(ds) == 1 && ds[0].Attempts == 1 && ds[0].LastStatus == 401
 	})
 	if len(b.fake.Contacts()) != 0 {
