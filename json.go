@@ -101,14 +101,6 @@ func jsonScalar(b []byte) (text string, isNum, null bool, err error) {
 	return "", false, false, &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[string]()}
 }
 
-// DecodeJSON is ReadJSON without KnownFields: unknown fields are ignored.
-func DecodeJSON(body []byte, v any) error { return ReadJSON(body, v, JSONOptions{}) }
-
-// DecodeStrictJSON is ReadJSON with KnownFields: unknown fields are refused.
-func DecodeStrictJSON(body []byte, v any) error {
-	return ReadJSON(body, v, JSONOptions{KnownFields: true})
-}
-
 // checkJSONKeys walks body, one valid JSON value, refusing a key that appears
 // twice in one object and, when t is set, a key that the struct it lands in has no
 // field for (t is the decoding target's type). It allocates nothing unless it fails

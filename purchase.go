@@ -132,7 +132,7 @@ type wirePurchase struct {
 // product and customer references are resolved by the store.
 func ParsePurchase(body []byte, now time.Time) (*Purchase, error) {
 	var w wirePurchase
-	if err := DecodeJSON(body, &w); err != nil {
+	if err := ReadJSON(body, &w, JSONOptions{}); err != nil {
 		return nil, err
 	}
 	p := &Purchase{}

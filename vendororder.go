@@ -99,7 +99,7 @@ type wireVendorOrder struct {
 // startDate is in the future. Errors are *Error values naming the field at fault.
 func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, today time.Time) (*VendorOrder, error) {
 	var w wireVendorOrder
-	if err := DecodeJSON(body, &w); err != nil {
+	if err := ReadJSON(body, &w, JSONOptions{}); err != nil {
 		return nil, err
 	}
 	o := &VendorOrder{VendorID: vendorID, PromoCode: promoCode, Confirm: confirm}
@@ -161,7 +161,7 @@ func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, tod
 
 	if len(w.OwnerData) > 0 && !bytes.Equal(w.OwnerData, []byte("null")) {
 		var wp wirePerson
-		if err := DecodeJSON(w.OwnerData, &wp); err != nil {
+		if err := ReadJSON(w.OwnerData, &wp, JSONOptions{}); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				e.Field = "ownerData" + strings.TrimPrefix(e.Field, "$")

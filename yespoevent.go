@@ -157,7 +157,7 @@ func ParseOrderEvent(body []byte) (*OrderEvent, error) {
 		return nil, Errorf(EPayloadTooLarge, "The event is %d bytes; Yespo accepts at most %d (20 KB).", len(body), YespoMaxBody)
 	}
 	var w wireYespoEvent
-	if err := DecodeJSON(body, &w); err != nil {
+	if err := ReadJSON(body, &w, JSONOptions{}); err != nil {
 		return nil, err
 	}
 	if !utf8.Valid(body) {
@@ -671,7 +671,7 @@ type ParsedYespoContact struct {
 // one identifier: externalCustomerId, an email or an sms channel.
 func ParseYespoContact(body []byte) (*ParsedYespoContact, error) {
 	var w YespoContact
-	if err := DecodeJSON(body, &w); err != nil {
+	if err := ReadJSON(body, &w, JSONOptions{}); err != nil {
 		return nil, err
 	}
 	out := &ParsedYespoContact{}

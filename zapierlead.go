@@ -171,7 +171,7 @@ func idValue(v scalar, field string) (json.RawMessage, string, error) {
 // ParseZapierLead parses and validates a store-customer-order body.
 func ParseZapierLead(body []byte) (*ZapierLead, error) {
 	var r rawLead
-	if err := DecodeJSON(body, &r); err != nil {
+	if err := ReadJSON(body, &r, JSONOptions{}); err != nil {
 		return nil, err
 	}
 	l := &ZapierLead{}

@@ -251,7 +251,7 @@ func (c *connectorForms) handleSMMapping(w http.ResponseWriter, r *http.Request)
 	}
 	raw := r.PostForm.Get("mapping")
 	var m orderhub.SalesmanagoMapping
-	err := orderhub.DecodeStrictJSON([]byte(raw), &m) // as PUT …/mapping reads its body
+	err := orderhub.ReadJSON([]byte(raw), &m, orderhub.JSONOptions{KnownFields: true}) // as PUT …/mapping reads its body
 	if err == nil {
 		_, err = c.manage.Connectors().SetSalesmanagoMapping(change(r, "salesmanago-account.mapping", rec.ID, rec.VendorID), rec.VendorID, rec.ID, &m)
 	}

@@ -79,7 +79,7 @@ func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	return orderhub.DecodeJSON(body, v)
+	return orderhub.ReadJSON(body, v, orderhub.JSONOptions{})
 }
 
 // adminList answers a vendor's list from list(vendorID).

@@ -561,7 +561,7 @@ func (s *zapierAPI) handleZapierCancel(w http.ResponseWriter, r *http.Request) e
 	body, err := readJSONBody(w, r)
 	if err == nil && len(strings.TrimSpace(string(body))) > 0 {
 		var empty struct{}
-		err = orderhub.DecodeJSON(body, &empty)
+		err = orderhub.ReadJSON(body, &empty, orderhub.JSONOptions{})
 	}
 	if err != nil {
 		return err

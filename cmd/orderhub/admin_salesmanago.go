@@ -245,7 +245,7 @@ func smMappingFlag(inline, file string) (*orderhub.SalesmanagoMapping, error) {
 		return nil, nil
 	}
 	var m orderhub.SalesmanagoMapping
-	if err := orderhub.DecodeStrictJSON(raw, &m); err != nil {
+	if err := orderhub.ReadJSON(raw, &m, orderhub.JSONOptions{KnownFields: true}); err != nil {
 		return nil, fmt.Errorf("the mapping: %s", orderhub.ErrorMessage(err))
 	}
 	return &m, nil
