@@ -184,6 +184,7 @@ type DeliveryStore interface {
 	ReplaySince(ctx context.Context, vendorID string, endpointID string, since time.Time) (int, error)
 	GetDelivery(ctx context.Context, vendorID string, id string) (*Delivery, error)
 	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	ListDeliveryPage(ctx context.Context, f DeliveryFilter, p Page) (*PageOf[*Delivery], error)
 	ListAttempts(ctx context.Context, vendorID string, deliveryID string) ([]*Attempt, error)
 
 	ExpandFanout(ctx context.Context) (bool, error)

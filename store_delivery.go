@@ -307,7 +307,8 @@ type DeliveryStats struct {
 	OldestPending *time.Time // creation time of the oldest active delivery
 }
 
-// DeliveryFilter selects deliveries for ListDeliveries. Empty fields match anything.
+// DeliveryFilter selects deliveries for ListDeliveries and ListDeliveryPage. Empty
+// fields match anything.
 type DeliveryFilter struct {
 	VendorID    string
 	EndpointID  string
@@ -315,9 +316,20 @@ type DeliveryFilter struct {
 	Status      string // one of the Delivery* statuses, or "active" (pending + failed)
 	OrderingKey string
 	Since       time.Time // created at or after
-	BeforeSeq   int64     // paging: seq below this (seq is per vendor)
-	Limit       int       // default 100, at most 1000
+	// BeforeSeq bounds the seq: only deliveries of events with a lower one (seq is
+	// per vendor). Deprecated: page with ListDeliveryPage's cursor, which does not
+	// skip the deliveries of one event split across two pages.
+	BeforeSeq int64
+	Limit     int // ListDeliveries only: default 100, at most 1000
 }
+
+// Page sizes of the deliveries listing (ListDeliveryPage): larger than the other
+// listings' (DefaultPageLimit, MaxPageLimit), as the admin API's deliveries list
+// documented them before it paged with a cursor.
+const (
+	DefaultDeliveryPageLimit = 100
+	MaxDeliveryPageLimit     = 1000
+)
 
 // DefaultInlineFanout is how many live endpoints a vendor may have for its events to
 // be fanned out in the request's transaction (Options.InlineFanout).

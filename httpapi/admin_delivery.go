@@ -20,7 +20,7 @@ import (
 //	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/disable         {reason?}
 //	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/enable
 //	POST        /admin/v1/vendors/{vendorId}/endpoints/{endpointId}/replay          {dead: true} or {since}
-//	GET         /admin/v1/vendors/{vendorId}/deliveries                 (?endpointId, eventId, status, orderingKey, since, beforeSeq, limit)
+//	GET         /admin/v1/vendors/{vendorId}/deliveries                 (?endpointId, eventId, status, orderingKey, since, cursor, limit; beforeSeq deprecated)
 //	GET         /admin/v1/vendors/{vendorId}/deliveries/{deliveryId}    (with its attempts)
 //	POST        /admin/v1/vendors/{vendorId}/deliveries/{deliveryId}/replay
 //	POST        /admin/v1/vendors/{vendorId}/replay                     {since}: every enabled endpoint
@@ -259,34 +259,44 @@ func onlyParams(q url.Values, allowed ...string) error {
 
 func (s *adminDeliveryAPI) handleAdminListDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	err := onlyParams(q, "endpointId", "eventId", "status", "orderingKey", "since", "beforeSeq", "limit")
+	err := onlyParams(q, "endpointId", "eventId", "status", "orderingKey", "since", "cursor", "beforeSeq", "limit")
 	f := orderhub.DeliveryFilter{EndpointID: q.Get("endpointId"), EventID: q.Get("eventId"), Status: q.Get("status"), OrderingKey: q.Get("orderingKey")}
+	p := orderhub.Page{Cursor: q.Get("cursor")}
 	if err == nil && q.Get("since") != "" {
 		if f.Since, err = time.Parse(time.RFC3339Nano, q.Get("since")); err != nil {
 			err = orderhub.FieldError(orderhub.EInvalidRequest, "since", "since must be an RFC 3339 time such as 2026-11-23T08:00:00Z.")
 		}
 	}
-	for _, p := range []struct {
+	// beforeSeq is the deprecated way to page (it skips the deliveries of an event
+	// split across two pages); it still bounds the seq, with or without a cursor.
+	for _, pr := range []struct {
 		name string
 		max  int64
 		set  func(int64)
-	}{{"beforeSeq", 1<<62 - 1, func(n int64) { f.BeforeSeq = n }}, {"limit", 1000, func(n int64) { f.Limit = int(n) }}} {
-		if v := q.Get(p.name); err == nil && v != "" {
+	}{{"beforeSeq", 1<<62 - 1, func(n int64) { f.BeforeSeq = n }}, {"limit", orderhub.MaxDeliveryPageLimit, func(n int64) { p.Limit = int(n) }}} {
+		if v := q.Get(pr.name); err == nil && v != "" {
 			n, perr := strconv.ParseInt(v, 10, 64)
-			if perr != nil || n < 1 || n > p.max {
-				err = orderhub.FieldError(orderhub.EInvalidRequest, p.name, "%s must be a whole number from 1 to %d.", p.name, p.max)
+			if perr != nil || n < 1 || n > pr.max {
+				err = orderhub.FieldError(orderhub.EInvalidRequest, pr.name, "%s must be a whole number from 1 to %d.", pr.name, pr.max)
 				break
 			}
-			p.set(n)
+			pr.set(n)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Delivery, error) {
-		f.VendorID = vendorID
-		return s.store.Deliveries.ListDeliveries(r.Context(), f)
-	})
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		return err
+	}
+	f.VendorID = vendorID
+	pg, err := s.store.Deliveries.ListDeliveryPage(r.Context(), f, p)
+	if err != nil {
+		return PageError(err)
+	}
+	writeJSON(w, http.StatusOK, pg)
+	return nil
 }
 
 // DeliveryWithAttempts is a delivery and every attempt made for it.

@@ -1699,12 +1699,50 @@ func (sub Deliveries) GetDelivery(ctx context.Context, vendorID, id string) (*or
 	return d, nil
 }
 
-// ListDeliveries returns deliveries, newest (highest seq) first.
+// ListDeliveries returns deliveries, newest (highest seq) first: the first page of
+// ListDeliveryPage with f.Limit (default 100, at most 1000; out of range: 100).
 func (sub Deliveries) ListDeliveries(ctx context.Context, f orderhub.DeliveryFilter) ([]*orderhub.Delivery, error) {
 	db := sub.db
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
+	if f.Limit <= 0 || f.Limit > orderhub.MaxDeliveryPageLimit {
+		f.Limit = orderhub.DefaultDeliveryPageLimit
 	}
+	pg, err := db.listDeliveries(ctx, f, f.Limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	return pg.Data, nil
+}
+
+// ListDeliveryPage returns one page of deliveries, newest (highest seq) first, then
+// by creation time and id, so that the deliveries of one event (one seq) split across
+// two pages are neither skipped nor repeated. The cursor is the keyset cursor of the
+// other listings (list "deliveries"; T the seq, K the id, K2 the creation time);
+// p.Limit is 1..MaxDeliveryPageLimit, 0: DefaultDeliveryPageLimit. f.Limit is not
+// read; f.BeforeSeq (deprecated) still bounds the seq.
+func (sub Deliveries) ListDeliveryPage(ctx context.Context, f orderhub.DeliveryFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Delivery], error) {
+	db := sub.db
+	limit := p.Limit
+	if limit == 0 {
+		limit = orderhub.DefaultDeliveryPageLimit
+	}
+	if limit < 1 || limit > orderhub.MaxDeliveryPageLimit {
+		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "A page of deliveries holds 1 to %d rows, not %d.", orderhub.MaxDeliveryPageLimit, p.Limit)
+	}
+	c, _, err := decodePage(orderhub.Page{Cursor: p.Cursor}, "deliveries")
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		if _, perr := strconv.ParseInt(c.K2, 10, 64); perr != nil || c.K == "" {
+			return nil, orderhub.CursorRefused("deliveries")
+		}
+	}
+	return db.listDeliveries(ctx, f, limit, c)
+}
+
+// listDeliveries reads up to limit deliveries after the cursor c (nil: from the
+// newest) and the cursor of the next page.
+func (db *DB) listDeliveries(ctx context.Context, f orderhub.DeliveryFilter, limit int, c *cursor) (*orderhub.PageOf[*orderhub.Delivery], error) {
 	switch f.Status {
 	case "", "active", orderhub.DeliveryPending, orderhub.DeliveryFailed, orderhub.DeliveryDelivered, orderhub.DeliveryDead, orderhub.DeliveryCanceled:
 	default:
@@ -1718,10 +1756,18 @@ func (sub Deliveries) ListDeliveries(ctx context.Context, f orderhub.DeliveryFil
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
+	args := []any{f.VendorID, f.EndpointID, f.EventID, f.Status, f.OrderingKey, since, before, limit + 1}
+	// The page after a cursor: rows sorting after the cursor's (seq, created_at, id).
+	after := ""
+	if c != nil {
+		created, _ := strconv.ParseInt(c.K2, 10, 64)
+		after = ` AND (seq < $9 OR (seq = $9 AND (created_at < $10 OR (created_at = $10 AND id < $11))))`
+		args = append(args, c.T, created, c.K)
+	}
 	// One of three fixed statements, each served by an index: an event's deliveries
 	// (vendor, seq), an endpoint's (endpoint, seq), or a vendor's or everyone's.
-	const rest = ` AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
-		AND created_at >= $6 AND seq < $7 ORDER BY seq DESC, created_at DESC LIMIT $8`
+	rest := ` AND ($4 = '' OR status = $4 OR ($4 = 'active' AND status IN ('pending', 'failed'))) AND ($5 = '' OR ordering_key = $5)
+		AND created_at >= $6 AND seq < $7` + after + ` ORDER BY seq DESC, created_at DESC, id DESC LIMIT $8`
 	var q string
 	switch {
 	case f.EventID != "":
@@ -1735,20 +1781,28 @@ func (sub Deliveries) ListDeliveries(ctx context.Context, f orderhub.DeliveryFil
 		q = `SELECT ` + deliveryColumns + ` FROM deliveries
 		WHERE ($1 = '' OR vendor_id = $1) AND $2 = '' AND $3 = ''` + rest
 	}
-	rows, err := db.read.QueryContext(ctx, q, f.VendorID, f.EndpointID, f.EventID, f.Status, f.OrderingKey, since, before, f.Limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*orderhub.Delivery{}
+	out := &orderhub.PageOf[*orderhub.Delivery]{Data: []*orderhub.Delivery{}}
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out.Data = append(out.Data, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out.Data) > limit {
+		out.Data = out.Data[:limit]
+		last := out.Data[limit-1]
+		out.NextCursor = cursor{List: "deliveries", T: last.Seq, K: last.ID, K2: strconv.FormatInt(micros(last.CreatedAt), 10)}.encode()
+	}
+	return out, nil
 }
 
 // ListAttempts returns the attempts of a delivery of a vendor, oldest first.

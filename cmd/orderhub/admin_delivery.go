@@ -14,6 +14,7 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
+	"orderhub/httpapi"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -299,26 +300,31 @@ func adminDeliveryCommands() {
 		}
 	})
 
-	registerAdmin("deliveries", "list", "list deliveries, newest first (--vendor, --endpoint, --event, --status, --key, --since, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("deliveries", "list", "list deliveries, newest first (--vendor, --endpoint, --event, --status, --key, --since, --limit, --cursor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		f := orderhub.DeliveryFilter{}
+		p := orderhub.Page{}
 		fs.StringVar(&f.VendorID, "vendor", "", "vendor id")
 		fs.StringVar(&f.EndpointID, "endpoint", "", "endpoint id")
 		fs.StringVar(&f.EventID, "event", "", "event id")
 		fs.StringVar(&f.Status, "status", "", "pending, failed, delivered, dead, canceled or active (pending + failed)")
 		fs.StringVar(&f.OrderingKey, "key", "", "ordering key (customer or order id)")
 		since := fs.String("since", "", "created since: RFC 3339 time or a duration ago (e.g. 2h)")
-		fs.Int64Var(&f.BeforeSeq, "before-seq", 0, "page: only deliveries of events with a lower sequence number")
-		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
+		fs.Int64Var(&f.BeforeSeq, "before-seq", 0, "deprecated (use --cursor): only deliveries of events with a lower sequence number")
+		fs.StringVar(&p.Cursor, "cursor", "", "the next page: the cursor printed after the previous page")
+		fs.IntVar(&p.Limit, "limit", orderhub.DefaultDeliveryPageLimit, fmt.Sprintf("rows per page (1-%d)", orderhub.MaxDeliveryPageLimit))
 		return func(e *adminEnv) error {
 			var err error
 			if f.Since, err = parseSince(*since); err != nil {
 				return err
 			}
-			ds, err := e.db.Deliveries().ListDeliveries(e.ctx, f)
-			if err != nil {
-				return err
+			if p.Limit < 1 || p.Limit > orderhub.MaxDeliveryPageLimit {
+				return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "--limit must be from 1 to %d, got %d", orderhub.MaxDeliveryPageLimit, p.Limit)
 			}
-			return printList(e, nonNil(ds), deliveryHeader, deliveryRow)
+			pg, err := e.db.Deliveries().ListDeliveryPage(e.ctx, f, p)
+			if err != nil {
+				return httpapi.PageError(err)
+			}
+			return printPage(e, pg, deliveryHeader, deliveryRow)
 		}
 	})
 	registerAdmin("deliveries", "attempts", "list the attempts of a delivery (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
