@@ -141,7 +141,7 @@ func TestEndpointChangesReachFanoutWithinBatch(t *testing.T) {
 			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.Deliveries().CreateEndpoint(ctx, &Endpoint{ID: "ep1", VendorID: "acme", URL: "https://example.com/1"}); err != nil {
+			if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{ID: "ep1", VendorID: "acme", URL: "https://example.com/1"}); err != nil {
 				t.Fatal(err)
 			}
 			appendEv := func(key string) func() error {
@@ -155,11 +155,11 @@ func TestEndpointChangesReachFanoutWithinBatch(t *testing.T) {
 			errs := holdCalls(t, db,
 				appendEv("k0"), // ep1, and the cache is filled
 				func() error {
-					return db.Deliveries().CreateEndpoint(ctx, &Endpoint{ID: "ep2", VendorID: "acme", URL: "https://example.com/2"})
+					return db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{ID: "ep2", VendorID: "acme", URL: "https://example.com/2"})
 				},
 				appendEv("k1"), // ep1, ep2
 				func() error {
-					_, err := db.Deliveries().UpdateEndpoint(ctx, "acme", "ep2", EndpointUpdate{EventTypes: &[]string{orderhub.EventOrderUpdated}})
+					_, err := db.Deliveries().UpdateEndpoint(ctx, "acme", "ep2", orderhub.EndpointUpdate{EventTypes: &[]string{orderhub.EventOrderUpdated}})
 					return err
 				},
 				appendEv("k2"), // ep1
