@@ -106,7 +106,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 
 // notFound answers unknown paths in the standard error format: 405 with an Allow
 // header when the path exists for other methods, else 404.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	var allow []string
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		probe := r.Clone(r.Context())
@@ -117,8 +117,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, r, s.log, orderhub.Errorf(orderhub.EMethodNotAllowed, "%s is not allowed on %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or ")))
-		return
+		return orderhub.Errorf(orderhub.EMethodNotAllowed, "%s is not allowed on %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))
 	}
-	writeError(w, r, s.log, orderhub.Errorf(orderhub.ENotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	return orderhub.Errorf(orderhub.ENotFound, "No route for %s %s.", r.Method, r.URL.Path)
 }

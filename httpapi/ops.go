@@ -16,7 +16,7 @@ func sqlContractFilter(vendorID, externalOrderID string) orderhub.ContractFilter
 type opsAPI struct {
 	*base
 	openapi  []byte
-	notFound http.HandlerFunc
+	notFound handler
 }
 
 func (s *opsAPI) handleHealthz(w http.ResponseWriter, r *http.Request) error {
@@ -41,8 +41,7 @@ func (s *opsAPI) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *opsAPI) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	if len(s.openapi) == 0 {
-		s.notFound(w, r)
-		return nil
+		return s.notFound(w, r)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(s.openapi)

@@ -57,7 +57,7 @@ func (s *Server) routes() {
 	s.auditRoutes(m)
 	s.portalRoutes(m)
 
-	m.HandleFunc("/", s.notFound)
+	m.HandleFunc("/", s.wrap(s.notFound))
 }
 
 // MetricsHandler serves the Prometheus registry.
