@@ -465,13 +465,14 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 		c.failErr(w, r, err)
 		return
 	}
-	ds, err := c.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{EndpointID: id, Limit: 25})
+	// Recent deliveries, 25 a page: ?cursor= (the "Older deliveries" link) pages on.
+	pg, err := c.store.Deliveries.ListDeliveryPage(ctx, orderhub.DeliveryFilter{EndpointID: id}, orderhub.Page{Cursor: r.URL.Query().Get("cursor"), Limit: 25})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	rows := make([]deliveryRow, 0, len(ds))
-	for _, d := range ds {
+	rows := make([]deliveryRow, 0, len(pg.Data))
+	for _, d := range pg.Data {
 		row := deliveryRow{Delivery: d}
 		if d.Attempts > 0 {
 			as, err := c.store.Deliveries.ListAttempts(ctx, "", d.ID)
@@ -492,7 +493,7 @@ func (c *console) endpointPage(w http.ResponseWriter, r *http.Request, id, secre
 	}
 	c.render(w, r, http.StatusOK, "endpoint", &view{Title: "Endpoint " + endpointTitle(e), Nav: "endpoints", Data: map[string]any{
 		"Endpoint": endpointRow{Endpoint: e, Health: health(e), Connector: isConnector(e.Kind)}, "Deliveries": rows, "Dead": len(dead), "Secret": secret,
-		"Account": c.connectorAccount(r, e),
+		"Account": c.connectorAccount(r, e), "Next": nextPageURL(Prefix+"/endpoints/"+url.PathEscape(id), nil, pg.NextCursor),
 	}})
 }
 
@@ -610,16 +611,37 @@ func (c *pageViews) handleReplay(w http.ResponseWriter, r *http.Request) {
 
 func (c *pageViews) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f := orderhub.DeliveryFilter{Status: orderhub.DeliveryDead, Limit: 200}
+	f := orderhub.DeliveryFilter{Status: orderhub.DeliveryDead}
+	q := url.Values{}
 	if v := r.URL.Query().Get("vendor"); orderhub.IsLineText(v) {
 		f.VendorID = v
+		if v != "" {
+			q.Set("vendor", v)
+		}
 	}
-	ds, err := c.store.Deliveries.ListDeliveries(ctx, f)
+	// 200 a page; ?cursor= (the "Older dead letters" link) pages on.
+	pg, err := c.store.Deliveries.ListDeliveryPage(ctx, f, orderhub.Page{Cursor: r.URL.Query().Get("cursor"), Limit: 200})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "dead", &view{Title: "Dead letters", Nav: "dead", Data: map[string]any{"Deliveries": ds, "Names": c.endpointNames(ctx, ds)}})
+	ds := pg.Data
+	c.render(w, r, http.StatusOK, "dead", &view{Title: "Dead letters", Nav: "dead", Data: map[string]any{"Deliveries": ds, "Names": c.endpointNames(ctx, ds),
+		"Next": nextPageURL(Prefix+"/dead-letters", q, pg.NextCursor)}})
+}
+
+// nextPageURL is the link to the page after a listing's page (path with q and the
+// cursor), or "" on the last page.
+func nextPageURL(path string, q url.Values, next string) string {
+	if next == "" {
+		return ""
+	}
+	nq := url.Values{}
+	for k, v := range q {
+		nq[k] = v
+	}
+	nq.Set("cursor", next)
+	return path + "?" + nq.Encode()
 }
 
 // handleBulkReplay replays the selected dead deliveries (the "id" fields).

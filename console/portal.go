@@ -8,6 +8,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -155,7 +156,9 @@ type portalView struct {
 	ExpiresAt                          time.Time
 	Endpoints                          []endpointRow
 	Deliveries, Dead                   []*orderhub.Delivery
-	EventTypes                         []string
+	// NextDeliveries and NextDead link the next page of each list ("" on the last).
+	NextDeliveries, NextDead string
+	EventTypes               []string
 }
 
 func (p *portal) handlePage(w http.ResponseWriter, r *http.Request) {
@@ -173,10 +176,23 @@ func (p *portal) handlePage(w http.ResponseWriter, r *http.Request) {
 				v.Endpoints = append(v.Endpoints, endpointRow{Endpoint: e, Health: health(e)})
 			}
 		}
-		v.Deliveries, err = p.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: c.V, Limit: 50})
+		// Recent deliveries 50 a page (?cursor=), dead letters 100 a page (?deadCursor=).
+		var pg *orderhub.PageOf[*orderhub.Delivery]
+		pg, err = p.store.Deliveries.ListDeliveryPage(ctx, orderhub.DeliveryFilter{VendorID: c.V}, orderhub.Page{Cursor: r.URL.Query().Get("cursor"), Limit: 50})
+		if err == nil {
+			v.Deliveries, v.NextDeliveries = pg.Data, portalNext(v.Base, r.URL.Query(), "cursor", pg.NextCursor)
+		}
 	}
 	if err == nil {
-		v.Dead, err = p.store.Deliveries.ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: c.V, Status: orderhub.DeliveryDead, Limit: 100})
+		var pg *orderhub.PageOf[*orderhub.Delivery]
+		pg, err = p.store.Deliveries.ListDeliveryPage(ctx, orderhub.DeliveryFilter{VendorID: c.V, Status: orderhub.DeliveryDead}, orderhub.Page{Cursor: r.URL.Query().Get("deadCursor"), Limit: 100})
+		if err == nil {
+			v.Dead, v.NextDead = pg.Data, portalNext(v.Base, r.URL.Query(), "deadCursor", pg.NextCursor)
+		}
+	}
+	if _, refused := orderhub.RefusedCursor(err); refused {
+		p.fail(w, r, c, http.StatusBadRequest, "That page link is not valid (changed, or from another list); start again from the first page.")
+		return
 	}
 	if err != nil {
 		p.log.Error("portal", "err", err)
@@ -184,6 +200,23 @@ func (p *portal) handlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, http.StatusOK, v)
+}
+
+// portalNext links the portal page with the next page of one of its lists: name (the
+// list's cursor parameter) set to next, the other list's cursor kept; "" on the last
+// page.
+func portalNext(base string, q url.Values, name, next string) string {
+	if next == "" {
+		return ""
+	}
+	nq := url.Values{}
+	for _, k := range []string{"cursor", "deadCursor"} {
+		if v := q.Get(k); v != "" {
+			nq.Set(k, v)
+		}
+	}
+	nq.Set(name, next)
+	return base + "?" + nq.Encode()
 }
 
 // flashText is the message of a finished action (?done=), from a fixed list so that

@@ -3,8 +3,10 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -94,4 +96,69 @@ func TestAdminDeliveriesPageWithCursor(t *testing.T) {
 	}
 	h.jsonReq("GET", base+"?limit=1001", h.Admin, nil).expect(http.StatusBadRequest, orderhub.EInvalidRequest)
 	h.jsonReq("GET", base+"?limit=1000", h.Admin, nil).expect(http.StatusOK, "")
+}
+
+// TestPortalDeliveriesPage pages the vendor portal's recent deliveries (50 a page)
+// with its "Older deliveries" link: 3 endpoints, so events' deliveries straddle the
+// page edge; none is skipped or repeated. A changed cursor is a 400.
+func TestPortalDeliveriesPage(t *testing.T) {
+	h := newTestHub(t)
+	const base = "/admin/v1/vendors/acme"
+	for range 3 {
+		h.jsonReq("POST", base+"/endpoints", h.Admin, map[string]any{"url": "https://hooks.example.com/orders"}).expect(http.StatusCreated, "")
+	}
+	for i := range 20 {
+		if _, err := h.DB.Deliveries().AppendEvent(context.Background(), "acme", "contract-created", "cus_"+strconv.Itoa(i), json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := h.DB.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", Limit: 1000})
+	if err != nil || len(all) != 60 {
+		t.Fatalf("%d deliveries, %v", len(all), err)
+	}
+	var link portalLinkJSON
+	h.jsonReq("POST", base+"/portal-links", h.Admin, map[string]any{}).expect(http.StatusCreated, "").JSON(&link)
+	tableRe := regexp.MustCompile(`(?s)<table id="portal-deliveries">(.*?)</table>`)
+	rowRe := regexp.MustCompile(`<td class="sub">(ep_[^<]+)</td>`)
+	eventRe := regexp.MustCompile(`<div class="sub">(evt_[^<]+)</div>`)
+	nextRe := regexp.MustCompile(`<a href="([^"]+)" id="portal-deliveries-next">`)
+	var got []string
+	path := link.URL
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("no end")
+		}
+		st, _, body := h.page("GET", path)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, st, body)
+		}
+		m := tableRe.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no deliveries table", path)
+		}
+		eps, evs := rowRe.FindAllStringSubmatch(m[1], -1), eventRe.FindAllStringSubmatch(m[1], -1)
+		if len(eps) != len(evs) || len(eps) > 50 {
+			t.Fatalf("%s: %d rows", path, len(eps))
+		}
+		for i := range eps {
+			got = append(got, evs[i][1]+" "+eps[i][1])
+		}
+		path = ""
+		if m := nextRe.FindStringSubmatch(body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	if len(got) != len(all) {
+		t.Fatalf("paged %d deliveries, want %d", len(got), len(all))
+	}
+	for i, d := range all {
+		if got[i] != d.EventID+" "+d.EndpointID {
+			t.Fatalf("row %d: %s, want %s %s", i, got[i], d.EventID, d.EndpointID)
+		}
+	}
+	for _, q := range []string{"?cursor=nonsense", "?deadCursor=nonsense"} {
+		if st, _, _ := h.page("GET", link.URL+q); st != http.StatusBadRequest {
+			t.Fatalf("%s: %d", q, st)
+		}
+	}
 }
