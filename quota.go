@@ -156,3 +156,27 @@ func QuotaError(vendorID, name, user string, limit, used int) *Error {
 
 // suggestRaise is the example value in a quota message: twice the limit (at least 10).
 func suggestRaise(limit int) int { return min(max(2*limit, 10), MaxQuotaLimit) }
+
+// CheckQuota is the quota rule (QuotaDefs, docs/quotas.md): one more of what quota
+// name counts may be created while the vendor's usage is under its limit — the
+// vendor's own (an override), else def, the server's default. user is the Zapier
+// user of the per-user quota. Over the limit it fails with EQuotaExceeded; limit
+// and used say what it compared. The store runs it inside each create it bounds;
+// it lives here, a function of QuotaTx, so that storage need not import package hub.
+func CheckQuota(tx QuotaTx, vendorID, name, user string, def int) (limit, used int, err error) {
+	limit = def
+	override, ok, err := tx.QuotaOverride(vendorID, name)
+	if err != nil {
+		return 0, 0, err
+	}
+	if ok {
+		limit = override
+	}
+	if used, err = tx.QuotaUsage(vendorID, name, user); err != nil {
+		return 0, 0, err
+	}
+	if used >= limit {
+		return limit, used, QuotaError(vendorID, name, user, limit, used)
+	}
+	return limit, used, nil
+}

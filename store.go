@@ -8,14 +8,17 @@ import (
 	"orderhub/sealing"
 )
 
-// The store, as its consumers see it (issue 17): one interface per domain, each
-// implemented by package sqlstore, and Store, the struct of them that cmd/ wires in.
+// The store, as its consumers see it (issue 17): one interface per domain, and
+// Store, the struct of them that cmd/ wires in. Package sqlstore implements the
+// storage (Storage; OrderRecords and ConnectorRecords on the order and connector
+// sides), package hub the rules (OrderRules, ConnectorRules) over it.
 // A consumer takes the narrowest of these it needs (or a smaller interface of its
 // own); the method documentation is on sqlstore's implementation.
 
-// OrderStore stores orders, contracts, customers, fulfilment, purchases, idempotency keys and the event log.
-type OrderStore interface {
-	PlaceVendorOrder(ctx context.Context, o *VendorOrder, promo *PromoCode) (*VendorOrderResult, error)
+// OrderRecords is the storage side of orders, contracts, customers, fulfilment,
+// purchases, idempotency keys and the event log: reads, listings and the writes no
+// rule decides (package sqlstore implements it).
+type OrderRecords interface {
 	GetContract(ctx context.Context, vendorID string, id string) (*Contract, error)
 	ListContracts(ctx context.Context, f ContractFilter) ([]*Contract, error)
 	CountContracts(ctx context.Context, vendorID string, externalOrderID string) (int, error)
@@ -25,36 +28,50 @@ type OrderStore interface {
 
 	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 
-	CreateShipping(ctx context.Context, s *Shipping) error
-	UpdateShippingTracking(ctx context.Context, vendorID string, id string, carrier string, trackingNumber string, trackingURL string) (*Shipping, error)
 	GetShipping(ctx context.Context, vendorID string, id string) (*Shipping, error)
 	ListShippings(ctx context.Context, f ListFilter) ([]*Shipping, error)
-	RecordTransaction(ctx context.Context, t *Transaction) error
 	ListTransactions(ctx context.Context, f ListFilter) ([]*Transaction, error)
 	ListTransactionHistories(ctx context.Context, f ListFilter) ([]*TransactionHistory, error)
-	CreateSurvey(ctx context.Context, s *Survey) error
 	ListSurveys(ctx context.Context, f ListFilter) ([]*Survey, error)
-	CancelContract(ctx context.Context, vendorID string, id string) (*Contract, error)
 
 	ClaimIdempotencyKey(ctx context.Context, scope string, key string, fingerprint string, lock time.Duration, ttl time.Duration) (a *IdempotentAnswer, claimed bool, err error)
 	SaveIdempotentAnswer(ctx context.Context, scope string, key string, status int, contentType string, body []byte, secret bool) error
 	ReleaseIdempotencyKey(ctx context.Context, scope string, key string) error
 
-	UpsertOrder(ctx context.Context, in *OrderInput) (o *Order, created bool, err error)
-	SetOrderStatus(ctx context.Context, vendorID string, externalOrderID string, status string) (*Order, error)
 	GetOrder(ctx context.Context, vendorID string, id string) (*Order, error)
 	GetOrderByExternalID(ctx context.Context, vendorID string, externalOrderID string) (*Order, error)
 	ListOrders(ctx context.Context, f ListFilter) ([]*Order, error)
 	ListCustomers(ctx context.Context, f ListFilter) ([]*Customer, error)
-	UpsertCustomer(ctx context.Context, vendorID string, m CustomerMatch, in *Customer) (*Customer, error)
 	FindCustomer(ctx context.Context, vendorID string, m CustomerMatch) (*Customer, error)
 
-	RecordPurchase(ctx context.Context, p *Purchase) (*PurchaseResult, error)
 	GetPurchase(ctx context.Context, vendorID string, id string) (*PurchaseResult, error)
 	ListPurchases(ctx context.Context, f PurchaseFilter) ([]*PurchaseResult, error)
 }
 
-// CatalogStore stores products, purchase options, product mappings, sources and Zapier users.
+// OrderRules are the order writes that domain rules decide (replays, transitions,
+// the events they cause): package hub implements them over a TxWriter.
+type OrderRules interface {
+	PlaceVendorOrder(ctx context.Context, o *VendorOrder, promo *PromoCode) (*VendorOrderResult, error)
+	CreateShipping(ctx context.Context, s *Shipping) error
+	UpdateShippingTracking(ctx context.Context, vendorID string, id string, carrier string, trackingNumber string, trackingURL string) (*Shipping, error)
+	RecordTransaction(ctx context.Context, t *Transaction) error
+	CreateSurvey(ctx context.Context, s *Survey) error
+	CancelContract(ctx context.Context, vendorID string, id string) (*Contract, error)
+	UpsertOrder(ctx context.Context, in *OrderInput) (o *Order, created bool, err error)
+	SetOrderStatus(ctx context.Context, vendorID string, externalOrderID string, status string) (*Order, error)
+	UpsertCustomer(ctx context.Context, vendorID string, m CustomerMatch, in *Customer) (*Customer, error)
+	RecordPurchase(ctx context.Context, p *Purchase) (*PurchaseResult, error)
+}
+
+// OrderStore is the order side as consumers see it: the records with the rules
+// (hub.Wrap builds it).
+type OrderStore interface {
+	OrderRecords
+	OrderRules
+}
+
+// CatalogStore stores products, purchase options, product mappings, sources and
+// Zapier users.
 type CatalogStore interface {
 	CreateProduct(ctx context.Context, p *Product) error
 	GetProduct(ctx context.Context, vendorID string, id string) (*Product, error)
@@ -97,7 +114,8 @@ type CatalogStore interface {
 	GetTransaction(ctx context.Context, vendorID string, id string) (*Transaction, error)
 }
 
-// TenantStore stores vendors, OAuth clients, promo codes, quotas, the vendor portal and sealed secrets.
+// TenantStore stores vendors, OAuth clients, promo codes, quotas, the vendor portal
+// and sealed secrets.
 type TenantStore interface {
 	RotateClientSecret(ctx context.Context, id string) (string, error)
 
@@ -140,29 +158,45 @@ type TenantStore interface {
 	UpdateVendor(ctx context.Context, id string, name string) (*Vendor, error)
 }
 
-// ConnectorStore stores the Salesmanago and Yespo accounts, mappings and requests of the connectors.
-type ConnectorStore interface {
+// ConnectorRecords is the storage side of the Salesmanago and Yespo accounts,
+// mappings and requests: reads and the writes no rule decides (package sqlstore
+// implements it).
+type ConnectorRecords interface {
 	CreateSalesmanagoAccount(ctx context.Context, in *SalesmanagoAccountInput, sealedSecret string, sealedAPIKey string) (*SalesmanagoAccountRecord, error)
 	GetSalesmanagoAccount(ctx context.Context, vendorID string, id string) (*SalesmanagoAccountRecord, error)
 	SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*SalesmanagoAccountRecord, error)
 	ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*SalesmanagoAccountRecord, error)
 	UpdateSalesmanagoMapping(ctx context.Context, vendorID string, id string, m *SalesmanagoMapping) (*SalesmanagoAccountRecord, error)
 	DeleteSalesmanagoAccount(ctx context.Context, vendorID string, id string) error
-	AppendSalesmanagoRequest(ctx context.Context, vendorID string, accountID string, typ string, orderingKey string, data any) (*SalesmanagoRequest, error)
 	GetSalesmanagoRequestEvent(ctx context.Context, vendorID string, eventID string) (*Event, error)
 	UpdateSalesmanagoAccount(ctx context.Context, vendorID string, id string, in *SalesmanagoAccountInput, sealedSecret *string, sealedAPIKey *string) (*SalesmanagoAccountRecord, error)
 
-	ApplyOrderEvent(ctx context.Context, vendorID string, ev *OrderEvent, body []byte) (*OrderEventResult, error)
 	FindContact(ctx context.Context, vendorID string, keys []ContactKey) (*Customer, error)
 	ListIgnoredEvents(ctx context.Context, f IgnoredEventFilter) ([]*IgnoredEvent, error)
-	UpsertYespoContact(ctx context.Context, vendorID string, p *ParsedYespoContact) (c *Customer, created bool, err error)
 	SaveYespoAccount(ctx context.Context, vendorID string, baseURL string, sealedKey string, eventTypes []string) (*YespoAccount, error)
 	GetYespoAccount(ctx context.Context, vendorID string) (*YespoAccount, error)
 	YespoAccountByEndpoint(ctx context.Context, endpointID string) (*YespoAccount, error)
 	DeleteYespoAccount(ctx context.Context, vendorID string) error
 }
 
-// DeliveryStore stores endpoints and the outbound deliveries: fan-out, claim, completion, replay.
+// ConnectorRules are the connectors' inbound writes that domain rules decide
+// (forwarded requests, Yespo order events and contacts): package hub implements
+// them.
+type ConnectorRules interface {
+	AppendSalesmanagoRequest(ctx context.Context, vendorID string, accountID string, typ string, orderingKey string, data any) (*SalesmanagoRequest, error)
+	ApplyOrderEvent(ctx context.Context, vendorID string, ev *OrderEvent, body []byte) (*OrderEventResult, error)
+	UpsertYespoContact(ctx context.Context, vendorID string, p *ParsedYespoContact) (c *Customer, created bool, err error)
+}
+
+// ConnectorStore is the connector side as consumers see it: the records with the
+// rules (hub.Wrap builds it).
+type ConnectorStore interface {
+	ConnectorRecords
+	ConnectorRules
+}
+
+// DeliveryStore stores endpoints and the outbound deliveries: fan-out, claim,
+// completion, replay.
 type DeliveryStore interface {
 	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	GetEndpoint(ctx context.Context, vendorID string, id string) (*Endpoint, error)
@@ -193,7 +227,8 @@ type DeliveryStore interface {
 	FanoutBacklog(ctx context.Context) (int64, error)
 }
 
-// AdminStore stores the operators' side: admin listings and tokens, console users, the audit log, retention.
+// AdminStore stores the operators' side: admin listings and tokens, console users,
+// the audit log, retention.
 type AdminStore interface {
 	AdminListVendors(ctx context.Context, p Page) (*PageOf[*Vendor], error)
 	AdminListClients(ctx context.Context, f AdminFilter, p Page) (*PageOf[*Client], error)
@@ -237,7 +272,8 @@ type AdminStore interface {
 	Space(ctx context.Context) (SpaceStats, error)
 }
 
-// OpsStore is the store's operational side: readiness probes, commit notifications and writer metrics.
+// OpsStore is the store's operational side: readiness probes, commit notifications
+// and writer metrics.
 type OpsStore interface {
 	SetBatchObserver(f func(size int, dur time.Duration, err error))
 	Ping(ctx context.Context) error
@@ -248,8 +284,23 @@ type OpsStore interface {
 	OptimisticFallbacks() int64
 }
 
-// Store is the whole store, one field per domain. cmd/ fills it from package
-// sqlstore (sqlstore.DB.Store); consumers keep the fields they use.
+// Storage is the store as package sqlstore implements it (sqlstore.DB.Store): Store
+// without the rules, whose order and connector sides are records only. hub.Wrap
+// adds the rules and makes it the Store the surfaces use.
+type Storage struct {
+	Orders     OrderRecords
+	Catalog    CatalogStore
+	Tenants    TenantStore
+	Connectors ConnectorRecords
+	Deliveries DeliveryStore
+	Admin      AdminStore
+	Ops        OpsStore
+	Now        func() time.Time // the store's clock (tests set it)
+}
+
+// Store is the whole store, one field per domain, as the surfaces see it. cmd/
+// builds it with hub.Wrap from package sqlstore's Storage (sqlstore.DB.Store);
+// consumers keep the fields they use.
 type Store struct {
 	Orders     OrderStore
 	Catalog    CatalogStore

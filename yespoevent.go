@@ -752,3 +752,16 @@ func ParseYespoContact(body []byte) (*ParsedYespoContact, error) {
 	}
 	return out, nil
 }
+
+// DescribeContactKeys names contact keys in a message ("externalCustomerId=AV1,
+// email=a@example.com").
+func DescribeContactKeys(keys []ContactKey) string {
+	if len(keys) == 0 {
+		return "the event (it names no contact)"
+	}
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k.Param+"="+k.Value)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -17,6 +17,7 @@ import (
 	"orderhub"
 	"orderhub/delivery"
 	"orderhub/httpapi"
+	"orderhub/hub"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -59,7 +60,7 @@ func newBed(t testing.TB) *bed {
 		t.Fatal(err)
 	}
 	b.DB = db
-	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), Guard: netguard.New(netguard.Options{AllowPrivate: true}),
+	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: hub.Wrap(db.Store(), db), Registry: prometheus.NewRegistry(), Guard: netguard.New(netguard.Options{AllowPrivate: true}),
 		Now: func() time.Time { return time.Now().Add(time.Duration(b.Skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func newBed(t testing.TB) *bed {
 	if err := db.Deliveries().CreateEndpoint(ctx, b.Endpoint); err != nil {
 		t.Fatal(err)
 	}
-	b.Order, _, err = db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{
+	b.Order, _, err = hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{
 		VendorID: "acme", ExternalOrderID: testOrder, Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
 		Customer: orderhub.Customer{Email: testEmail, FullName: "Anna <b>Andersson</b>"}, Total: 19900,
 		Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: "Annual subscription", Quantity: 1, Cost: 19900}},

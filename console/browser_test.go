@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // chromiumPath finds Debian's Chromium (scripts/ensure-chromium.sh installs it), or
@@ -332,7 +333,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if _, _, err := bd.DB.Orders().UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "WEB-1002", Source: "webshop",
+	if _, _, err := hub.NewOrders(bd.DB).UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "WEB-1002", Source: "webshop",
 		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "bob@example.com"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"orderhub/hub"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,14 +60,14 @@ func newConnectorBedWith(t *testing.T, opt netguard.Options) *connectorBed {
 	}
 	guard := netguard.New(opt)
 	yc := yespo.NewConnector(db.Connectors(), sealer, guard.Client())
-	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
+	srv, err := httpapi.NewServer(ctx, httpapi.Config{Store: hub.Wrap(db.Store(), db), Registry: prometheus.NewRegistry(), Guard: guard, Yespo: yc,
 		Salesmanago: httpapi.SalesmanagoOptions{Sealer: sealer}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); db.Close() })
-	b := &connectorBed{bed: &bed{t: t, DB: db, URL: hs.URL}, Manage: &manage.Service{Store: db.Store(), Guard: netguard.New(netguard.Options{AllowPrivate: true}), SMSealer: sealer, Yespo: yc}}
+	b := &connectorBed{bed: &bed{t: t, DB: db, URL: hs.URL}, Manage: &manage.Service{Store: hub.Wrap(db.Store(), db), Guard: netguard.New(netguard.Options{AllowPrivate: true}), SMSealer: sealer, Yespo: yc}}
 	for _, v := range []*orderhub.Vendor{{ID: "acme", Name: "Acme Media"}, {ID: "other", Name: "Other Media"}} {
 		if err := db.Tenants().CreateVendor(ctx, v); err != nil {
 			t.Fatal(err)

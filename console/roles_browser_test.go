@@ -13,6 +13,7 @@ import (
 
 	"orderhub"
 	"orderhub/console"
+	"orderhub/hub"
 )
 
 // A vendor-admin in a real browser: the console starts at its vendor's endpoints,
@@ -31,7 +32,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 	if err := db.Deliveries().CreateEndpoint(ctx, otherEP); err != nil {
 		t.Fatal(err)
 	}
-	otherOrder, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "other", ExternalOrderID: "OTHER-1", Source: "webshop",
+	otherOrder, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "other", ExternalOrderID: "OTHER-1", Source: "webshop",
 		Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "olle@other.example"}})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 func TestPortalLinkInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
-	link, err := console.NewPortalLink(context.Background(), bd.DB.Store(), "acme", console.PortalManage, time.Hour, time.Now())
+	link, err := console.NewPortalLink(context.Background(), hub.Wrap(bd.DB.Store(), bd.DB), "acme", console.PortalManage, time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

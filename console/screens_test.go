@@ -20,6 +20,7 @@ import (
 
 	"orderhub"
 	"orderhub/console"
+	"orderhub/hub"
 )
 
 // TestEveryPageInABrowser walks the console in a real browser as an operator and as
@@ -50,7 +51,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 		name := map[string]string{"acme": "Acme", "other": "Other"}[v]
 		seed(db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: v, Code: strings.ToUpper(v) + "12", ProductName: name + " digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}))
 		seed(db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: v, URL: "https://hooks." + v + ".example/orderhub", Description: name + " CRM"}))
-		_, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: strings.ToUpper(v) + "-1001", Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
+		_, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: strings.ToUpper(v) + "-1001", Source: "webshop", Status: orderhub.OrderInitialized, Currency: "SEK",
 			Customer: orderhub.Customer{Email: "anna@" + v + ".example", FullName: name + " Anna"}, Total: 19900,
 			Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: name + " annual", Quantity: 1, Cost: 19900}}})
 		seed(err)
@@ -58,7 +59,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 		seed(err)
 		o, err := orderhub.ParseVendorOrder(v, promo.Code, true, []byte(`{"externalOrderId":"`+strings.ToUpper(v)+`-C1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"bo@`+v+`.example","fullName":"`+name+` Bo"}}`), time.Now())
 		seed(err)
-		_, err = db.Orders().PlaceVendorOrder(ctx, o, promo)
+		_, err = hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
 		seed(err)
 		seed(db.Catalog().CreateProduct(ctx, &orderhub.Product{VendorID: v, ID: v + "-weekend", Name: name + " weekend"}))
 		seed(db.Catalog().CreatePurchaseOption(ctx, &orderhub.PurchaseOption{VendorID: v, ID: v + "-wk-m", ProductID: v + "-weekend", Name: name + " weekend monthly"}))
@@ -160,7 +161,7 @@ func TestEveryPageInABrowser(t *testing.T) {
 	if dir != "" {
 		b.screenshot("login")
 	}
-	link, err := console.NewPortalLink(ctx, db.Store(), "acme", console.PortalManage, time.Hour, time.Now())
+	link, err := console.NewPortalLink(ctx, hub.Wrap(db.Store(), db), "acme", console.PortalManage, time.Hour, time.Now())
 	seed(err)
 	b.do(chromedp.Navigate(bd.URL+link.URL), chromedp.WaitVisible(chromedp.CSS("#portal-endpoints")))
 	if dir != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // The forms of vendors, promo codes, OAuth client revocation, quotas and portal
@@ -244,7 +245,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bd.DB.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
+	if _, err := hub.NewOrders(bd.DB).PlaceVendorOrder(ctx, o, promo); err != nil {
 		t.Fatal(err)
 	}
 	b.do(chromedp.Navigate(bd.URL+"/console/vendors/acme/promo-codes/PROMOCODE/edit"), chromedp.WaitVisible(chromedp.CSS("#terms-fixed")))

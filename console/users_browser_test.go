@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"orderhub/hub"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	chromiumPath(t)
 	bd := newBed(t)
 	ctx := context.Background()
-	svc := &manage.Service{Store: bd.DB.Store()}
+	svc := &manage.Service{Store: hub.Wrap(bd.DB.Store(), bd.DB)}
 	cliSays := func(in manage.ConsoleUserInput) string {
 		t.Helper()
 		_, err := svc.Users().CreateConsoleUser(ctx, in)

@@ -22,6 +22,7 @@ import (
 
 	"orderhub"
 	"orderhub/delivery"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -189,7 +190,7 @@ func BenchmarkLatency(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			if _, err := db.Orders().PlaceVendorOrder(context.Background(), o, promo); err != nil {
+			if _, err := hub.NewOrders(db).PlaceVendorOrder(context.Background(), o, promo); err != nil {
 				b.Error(err)
 				return
 			}

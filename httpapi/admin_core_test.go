@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 type pageJSON[T any] struct {
@@ -115,7 +116,7 @@ func TestAdminOrdersCustomersContractsEvents(t *testing.T) {
 		if i == 6 {
 			vendor = "other"
 		}
-		o, _, err := h.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: vendor, ExternalOrderID: fmt.Sprintf("EXT-%d", i), Source: "test", Status: orderhub.OrderInitialized,
+		o, _, err := hub.NewOrders(h.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: vendor, ExternalOrderID: fmt.Sprintf("EXT-%d", i), Source: "test", Status: orderhub.OrderInitialized,
 			Currency: "SEK", Customer: orderhub.Customer{Email: fmt.Sprintf("c%d@example.com", i%2)}, Total: 100})
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +136,7 @@ func TestAdminOrdersCustomersContractsEvents(t *testing.T) {
 			}
 			seen[o.ID] = true
 		}
-		if _, _, err := h.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("LATE-%d", page), Source: "test",
+		if _, _, err := hub.NewOrders(h.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("LATE-%d", page), Source: "test",
 			Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "c0@example.com"}}); err != nil {
 			t.Fatal(err)
 		}

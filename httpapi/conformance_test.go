@@ -19,6 +19,7 @@ import (
 	"orderhub/docs"
 	fakeyespo "orderhub/fake/yespo"
 	"orderhub/httpapi"
+	"orderhub/hub"
 	"orderhub/netguard"
 )
 
@@ -37,7 +38,7 @@ func withYespoAccount(t *testing.T, h *testHub) {
 		t.Fatal(err)
 	}
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB.Connectors(), sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: yespo.NewConnector(h.DB.Connectors(), sealer, nil), Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +305,7 @@ func TestAmountsAreExactOnEverySurface(t *testing.T) {
 		// An order's total goes out as stored: 999 999 999 999 999.99 is not a float64.
 		ctx := context.Background()
 		big := orderhub.Money(99999999999999999)
-		if _, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "BIG-1", Source: "test", Total: big,
+		if _, _, err := hub.NewOrders(b.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "BIG-1", Source: "test", Total: big,
 			Customer: orderhub.Customer{Email: "big@example.com"}, Items: []orderhub.OrderItem{{Name: "Yacht", Quantity: 1, Cost: big}}}); err != nil {
 			t.Fatal(err)
 		}

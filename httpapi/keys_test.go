@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestSigningKeySealedAtRest(t *testing.T) {
 
 	sealer, _ := sealing.New(testSealingKey)
 	spec := []byte(nil)
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec,
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec,
 		Guard: netguard.New(netguard.Options{AllowPrivate: true}), Sealer: sealer})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func TestSigningKeySealedAtRest(t *testing.T) {
 	// Tokens the hub issues now work, and keep working after a restart.
 	tok := h.token(orderhub.ScopeVendorOrders)
 	h.jsonReq("GET", path, tok, nil).expect(200, "")
-	srv2, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), Sealer: sealer})
+	srv2, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), Sealer: sealer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestSigningKeySealedAtRest(t *testing.T) {
 	h.jsonReq("GET", path, tok, nil).expect(200, "")
 	// Without the key (or with another) the hub refuses to start rather than sign
 	// with a key it cannot read.
-	if _, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Registry: prometheus.NewRegistry()}); err == nil || !strings.Contains(err.Error(), sealing.KeyEnv) {
+	if _, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Registry: prometheus.NewRegistry()}); err == nil || !strings.Contains(err.Error(), sealing.KeyEnv) {
 		t.Fatalf("started without the sealing key: %v", err)
 	}
 }

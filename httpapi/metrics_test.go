@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ func TestMetricsToken(t *testing.T) {
 	h := newTestHub(t)
 	h.jsonReq("GET", "/metrics", "", nil).expect(200, "") // open by default
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, MetricsToken: "s3cret-metrics"})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, MetricsToken: "s3cret-metrics"})
 	if err != nil {
 		t.Fatal(err)
 	}

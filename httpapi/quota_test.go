@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"sync"
 	"testing"
@@ -327,7 +328,7 @@ func secondInstance(t *testing.T, dsn string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: db.Store(), Registry: prometheus.NewRegistry(), OpenAPIJSON: spec})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(db.Store(), db), Registry: prometheus.NewRegistry(), OpenAPIJSON: spec})
 	if err != nil {
 		t.Fatal(err)
 	}

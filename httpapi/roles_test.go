@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // Admin tokens with a vendor role reach only their vendor: another vendor's paths
@@ -40,7 +41,7 @@ func TestScopedAdminTokens(t *testing.T) {
 	}
 	// Orders of both vendors.
 	for _, v := range []string{"acme", "other"} {
-		if _, _, err := h.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: "E-" + v, Source: "test", Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
+		if _, _, err := hub.NewOrders(h.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: "E-" + v, Source: "test", Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

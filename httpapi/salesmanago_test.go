@@ -13,6 +13,7 @@ import (
 	"orderhub/connector/salesmanago"
 	"orderhub/delivery"
 	fake "orderhub/fake/salesmanago"
+	"orderhub/hub"
 	"orderhub/netguard"
 )
 
@@ -70,8 +71,8 @@ func newSMBed(t *testing.T, mapping *orderhub.SalesmanagoMapping) *smBed {
 		"baseUrl": hs.URL, "clientId": "other-client", "apiSecret": "x", "owner": "o@other.example"}).expect(201, "")
 
 	b.Sender = salesmanago.NewSender(struct {
-		orderhub.ConnectorStore
-		orderhub.OrderStore
+		orderhub.ConnectorRecords
+		orderhub.OrderRecords
 		orderhub.TenantStore
 	}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, nil, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	b.Sender.Timeout = 500 * time.Millisecond
@@ -450,7 +451,7 @@ func TestSalesmanagoSyncsAVendorOrder(t *testing.T) {
 		t.Fatalf("order: contact request %d, event request %d, violations %d", c.LastRequestID, ev.RequestID, b.Fake.OrderViolations())
 	}
 	// Cancelling the contract sends CANCELLED.
-	if _, err := b.DB.Orders().CancelContract(context.Background(), "acme", contractID); err != nil {
+	if _, err := hub.NewOrders(b.DB).CancelContract(context.Background(), "acme", contractID); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "CANCELLED", func() bool { return len(b.Fake.Events(smFakeAccount.ClientID)) == 2 })
@@ -516,14 +517,14 @@ func TestSalesmanagoContactBeforeEventUnderFailures(t *testing.T) {
 func TestSalesmanagoSyncsOrdersWithTheDefaultMapping(t *testing.T) {
 	b := newSMBed(t, nil)
 	ctx := context.Background()
-	o, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-77", Status: orderhub.OrderInitialized,
+	o, _, err := hub.NewOrders(b.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-77", Status: orderhub.OrderInitialized,
 		Customer: orderhub.Customer{Email: "shopper@example.com", FirstName: "Sam", LastName: "Shopper"}, Currency: "SEK", Total: 25990,
 		Items: []orderhub.OrderItem{{ExternalItemID: "SKU-1", Name: "Mug", Quantity: 1, Cost: 12990}, {Name: "Cup, large", Quantity: 1, Cost: 13000}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A customer without an e-mail is not a SALESmanago contact: nothing is sent.
-	if _, _, err := b.DB.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-78", Status: orderhub.OrderInitialized,
+	if _, _, err := hub.NewOrders(b.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "SHOP-78", Status: orderhub.OrderInitialized,
 		Customer: orderhub.Customer{Phone: "+46700000001"}, Total: 100}); err != nil {
 		t.Fatal(err)
 	}

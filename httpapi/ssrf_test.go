@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,7 +41,7 @@ func internalService(t *testing.T) (*httptest.Server, *atomic.Int32) {
 func refusingServer(t *testing.T, h *testHub, guard *netguard.Guard, conn *yespo.Connector) {
 	t.Helper()
 	spec, _ := docs.OpenAPIJSON()
-	cfg := httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: guard}
+	cfg := httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: guard}
 	if conn != nil {
 		cfg.Yespo = conn
 	}
@@ -129,13 +130,13 @@ func TestOutboundGuardCoversEveryClient(t *testing.T) {
 		orderhub.OpsStore
 	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{Guard: guard, Poll: 20 * time.Millisecond, Timeout: time.Second, Senders: map[string]delivery.Sender{
 		orderhub.EndpointYespo: yespo.NewSender(struct {
-			orderhub.ConnectorStore
-			orderhub.OrderStore
+			orderhub.ConnectorRecords
+			orderhub.OrderRecords
 			orderhub.TenantStore
 		}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, sealer, guard.Client()),
 		orderhub.EndpointSalesmanago: salesmanago.NewSender(struct {
-			orderhub.ConnectorStore
-			orderhub.OrderStore
+			orderhub.ConnectorRecords
+			orderhub.OrderRecords
 			orderhub.TenantStore
 		}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, nil, guard.Client()),
 	}})

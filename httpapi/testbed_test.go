@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"orderhub/hub"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,7 +175,7 @@ func (h *testHub) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: db.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(db.Store(), db), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"testing"
 	"time"
@@ -33,15 +34,15 @@ func withYespo(t *testing.T, h *testHub) (*fakeyespo.Server, *yespo.Connector) {
 	}
 	conn := yespo.NewConnector(h.DB.Connectors(), sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	spec, _ := docs.OpenAPIJSON()
-	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: h.DB.Store(), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
+	srv, err := httpapi.NewServer(context.Background(), httpapi.Config{Store: hub.Wrap(h.DB.Store(), h.DB), Now: h.Clock.Now, Registry: prometheus.NewRegistry(), OpenAPIJSON: spec, Yespo: conn, Guard: netguard.New(netguard.Options{AllowPrivate: true})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	h.URL = ts.URL
 	snd := yespo.NewSender(struct {
-		orderhub.ConnectorStore
-		orderhub.OrderStore
+		orderhub.ConnectorRecords
+		orderhub.OrderRecords
 		orderhub.TenantStore
 	}{h.DB.Connectors(), h.DB.Orders(), h.DB.Tenants()}, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond

@@ -316,7 +316,7 @@ func startDelivery(t *testing.T, h *testHub) {
 		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
 		Schedule: []time.Duration{0, time.Hour},
 		Bodies: map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(struct {
-			orderhub.OrderStore
+			orderhub.OrderRecords
 			orderhub.CatalogStore
 			orderhub.TenantStore
 		}{h.DB.Orders(), h.DB.Catalog(), h.DB.Tenants()})},

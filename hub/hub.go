@@ -9,7 +9,8 @@
 // tested) against any implementation of it: sqlstore's, or an in-memory fake. The
 // services wrap them in the store's write transaction with the batching hint the
 // rule's lookups need. Their methods have the signatures of the store interfaces
-// the surfaces (HTTP, CLI, console) call, so Wrap puts them where the store was.
+// the surfaces (HTTP, CLI, console) call: Wrap builds orderhub.Store from a
+// store's orderhub.Storage (records only) and them.
 package hub
 
 import (
@@ -20,9 +21,9 @@ import (
 
 // Orders holds the rules of vendor orders, contracts, purchases, orders,
 // customers, fulfilment and order events. As an orderhub.OrderStore, its other
-// methods (reads, idempotency keys) are those of the store it wraps.
+// methods (reads, idempotency keys) are those of the records it wraps.
 type Orders struct {
-	orderhub.OrderStore
+	orderhub.OrderRecords
 	w orderhub.TxWriter
 }
 
@@ -30,10 +31,11 @@ type Orders struct {
 // store to pass other methods to: see Wrap).
 func NewOrders(w orderhub.TxWriter) *Orders { return &Orders{w: w} }
 
-// Connectors is orderhub.ConnectorStore with the rules of the connectors' inbound
-// surfaces (Yespo order events and contacts) run by Orders.
+// Connectors is orderhub.ConnectorStore: the store's connector records with the
+// rules of the connectors' inbound surfaces (forwarded requests, Yespo order
+// events and contacts) run by Orders.
 type Connectors struct {
-	orderhub.ConnectorStore
+	orderhub.ConnectorRecords
 	orders *Orders
 }
 
@@ -47,15 +49,23 @@ func (c *Connectors) UpsertYespoContact(ctx context.Context, vendorID string, p 
 	return c.orders.UpsertYespoContact(ctx, vendorID, p)
 }
 
-// Wrap returns st with hub's services in place of its order and connector stores:
-// a surface given the result calls the rules here, which run in w's write
-// transactions (w is the store itself: sqlstore.DB implements both), and reaches
-// the store directly for everything else.
-func Wrap(st orderhub.Store, w orderhub.TxWriter) orderhub.Store {
-	orders := &Orders{OrderStore: st.Orders, w: w}
-	st.Orders = orders
-	st.Connectors = &Connectors{ConnectorStore: st.Connectors, orders: orders}
-	return st
+// Wrap makes the store its consumers use out of a store's storage: hub's services
+// are its order and connector sides, over st's records. A surface given the result
+// calls the rules here, which run in w's write transactions (w is the store
+// itself: sqlstore.DB implements both), and reaches the storage directly for
+// everything else.
+func Wrap(st orderhub.Storage, w orderhub.TxWriter) orderhub.Store {
+	orders := &Orders{OrderRecords: st.Orders, w: w}
+	return orderhub.Store{
+		Orders:     orders,
+		Catalog:    st.Catalog,
+		Tenants:    st.Tenants,
+		Connectors: &Connectors{ConnectorRecords: st.Connectors, orders: orders},
+		Deliveries: st.Deliveries,
+		Admin:      st.Admin,
+		Ops:        st.Ops,
+		Now:        st.Now,
+	}
 }
 
 var (

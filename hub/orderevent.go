@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strings"
 
 	"orderhub"
 )
@@ -71,7 +70,7 @@ func ApplyOrderEvent(tx orderhub.OrderTx, vendorID string, ev *orderhub.OrderEve
 		}
 		if cust == nil {
 			return ignoreEvent(tx, vendorID, ev, body, orderhub.Errorf(orderhub.EContactNotFound,
-				"No existing contact matches %s; orders are accepted only for existing contacts (create the contact first, e.g. with POST /api/v1/contact).", DescribeContactKeys(ev.Contacts)))
+				"No existing contact matches %s; orders are accepted only for existing contacts (create the contact first, e.g. with POST /api/v1/contact).", orderhub.DescribeContactKeys(ev.Contacts)))
 		}
 		in.Customer = orderhub.Customer{ID: cust.ID}
 		in.Source = orderhub.OrderSourceEvent
@@ -144,19 +143,6 @@ func mergeMetadata(cur, next json.RawMessage) json.RawMessage {
 	}
 	out, _ := json.Marshal(a)
 	return out
-}
-
-// DescribeContactKeys names contact keys in a message ("externalCustomerId=AV1,
-// email=a@example.com").
-func DescribeContactKeys(keys []orderhub.ContactKey) string {
-	if len(keys) == 0 {
-		return "the event (it names no contact)"
-	}
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, k.Param+"="+k.Value)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // UpsertYespoContact creates or updates the vendor's customer described by a Yespo

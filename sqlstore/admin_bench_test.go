@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkAdmin(b *testing.B) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "bench",
+			if _, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "bench",
 				Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: fmt.Sprintf("c%d@example.com", i%customers)}, Total: 100}); err != nil {
 				b.Error(err)
 			}

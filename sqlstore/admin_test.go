@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
 func adminOrder(t *testing.T, db *sqlstore.DB, vendor, ext, email string) *orderhub.Order {
 	t.Helper()
-	o, _, err := db.Orders().UpsertOrder(context.Background(), &orderhub.OrderInput{
+	o, _, err := hub.NewOrders(db).UpsertOrder(context.Background(), &orderhub.OrderInput{
 		VendorID: vendor, ExternalOrderID: ext, Source: "test", Status: orderhub.OrderInitialized, Currency: "SEK",
 		Customer: orderhub.Customer{Email: email}, Total: 9900,
 		Items: []orderhub.OrderItem{{ExternalItemID: "1", Name: "Paper", Quantity: 1, Cost: 9900}},
@@ -101,7 +102,7 @@ func TestAdminListOrdersCursorIsStableUnderInserts(t *testing.T) {
 		if err != nil || len(pg.Data) != 1 || pg.Data[0].ExternalOrderID != "E-7" || pg.NextCursor != "" {
 			t.Fatalf("externalOrderId: %+v %v", pg, err)
 		}
-		if _, err := db.Orders().SetOrderStatus(ctx, "acme", "E-7", orderhub.OrderDelivered); err != nil {
+		if _, err := hub.NewOrders(db).SetOrderStatus(ctx, "acme", "E-7", orderhub.OrderDelivered); err != nil {
 			t.Fatal(err)
 		}
 		pg, err = db.Admin().AdminListOrders(ctx, orderhub.AdminFilter{Status: "delivered"}, orderhub.Page{})
@@ -244,7 +245,7 @@ func TestCustomerTimelineAndTestEvents(t *testing.T) {
 		other := mkEndpoint(t, db, "acme")
 		o := adminOrder(t, db, "acme", "T-1", "t@example.com")
 		c.advance(time.Second)
-		if _, err := db.Orders().SetOrderStatus(ctx, "acme", "T-1", orderhub.OrderDelivered); err != nil {
+		if _, err := hub.NewOrders(db).SetOrderStatus(ctx, "acme", "T-1", orderhub.OrderDelivered); err != nil {
 			t.Fatal(err)
 		}
 		tl, err := db.Admin().CustomerTimeline(ctx, o.CustomerID, 100)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore/pgtest"
 )
 
@@ -22,13 +23,13 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	src := pgtest.Start(t)
 	db := openDSN(t, src)
 	_, promo := seedVendor(t, db)
-	if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
+	if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Deliveries().CreateEndpoint(ctx, &orderhub.Endpoint{VendorID: "acme", URL: "https://example.com/hook"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-2", true), promo); err != nil {
+	if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-2", true), promo); err != nil {
 		t.Fatal(err)
 	}
 	before, err := db.Deliveries().DeliveryQueueStats(ctx)

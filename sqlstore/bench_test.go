@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 	"orderhub/sqlstore/pgtest"
 )
@@ -62,7 +63,7 @@ func BenchmarkPlaceVendorOrder(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
+					if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo); err != nil {
 						b.Error(err)
 						return
 					}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -16,7 +17,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
 		ctx := context.Background()
-		if _, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com"}}); err != nil {
+		if _, _, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 		// 2 × 5.25 + 1 × 9.50 = 20.00; total 23.00 with 3.00 shipping.
@@ -29,11 +30,11 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := db.Connectors().ApplyOrderEvent(ctx, "acme", ev, []byte(body))
+		r, err := hub.NewOrders(db).ApplyOrderEvent(ctx, "acme", ev, []byte(body))
 		if err != nil || r.Outcome != orderhub.OrderEventCreated {
 			t.Fatalf("yespo order: %+v %v", r, err)
 		}
-		zap, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier",
+		zap, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier",
 			Customer: orderhub.Customer{Email: "ann@example.com"}, Shipping: 300, Total: 2300, Items: ev.Order.Items})
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +72,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 		upd := `{"eventTypeKey":"orderUpdated","keyValue":"k","params":[{"name":"externalOrderId","value":"Y-1"},{"name":"totalCost","value":"13"},
 			{"name":"items","value":[{"externalItemId":"b","name":"B","quantity":1,"cost":"10","url":"https://shop.example/b","imageUrl":"https://shop.example/b.png"}]}]}`
 		ev, _ = orderhub.ParseOrderEvent([]byte(upd))
-		if r, err := db.Connectors().ApplyOrderEvent(ctx, "acme", ev, []byte(upd)); err != nil || r.Order == nil || r.Order.Subtotal != 1000 || r.Order.Shipping != 300 {
+		if r, err := hub.NewOrders(db).ApplyOrderEvent(ctx, "acme", ev, []byte(upd)); err != nil || r.Order == nil || r.Order.Subtotal != 1000 || r.Order.Shipping != 300 {
 			t.Fatalf("update: %+v %v", r, err)
 		}
 		// An orderUpdated that creates the order is checked on what it sends.
@@ -79,7 +80,7 @@ func TestDerivedOrderFieldsAreOneWay(t *testing.T) {
 			{"name":"totalCost","value":"13"},{"name":"status","value":"INITIALIZED"},{"name":"date","value":"2020-05-14T10:11:00"},
 			{"name":"items","value":[{"externalItemId":"b","name":"B","quantity":1,"cost":"10","url":"https://shop.example/b","imageUrl":"https://shop.example/b.png"}]}]}`
 		ev, _ = orderhub.ParseOrderEvent([]byte(mk))
-		if r, err := db.Connectors().ApplyOrderEvent(ctx, "acme", ev, []byte(mk)); err != nil || r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
+		if r, err := hub.NewOrders(db).ApplyOrderEvent(ctx, "acme", ev, []byte(mk)); err != nil || r.Outcome != orderhub.OrderEventIgnored || r.Reason.Code != orderhub.EOrderTotalMismatch {
 			t.Fatalf("creating update with a mismatching total: %+v %v", r, err)
 		}
 	})

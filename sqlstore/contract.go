@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 const contractColumns = `c.id, c.vendor_id, c.external_order_id, c.promo_code, c.product_name, c.status, c.origin, c.source_id, c.quantity,
@@ -43,13 +42,6 @@ func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
 	c.CreatedAt = fromMicros(created)
 	c.ConfirmedAt, c.CanceledAt = fromNullMicros(confirmed), fromNullMicros(canceled)
 	return r, nil
-}
-
-// PlaceVendorOrder applies a validated Vendor Order API request (seed 001) by the
-// rules of hub.Orders.PlaceVendorOrder.
-func (sub Orders) PlaceVendorOrder(ctx context.Context, o *orderhub.VendorOrder, promo *orderhub.PromoCode) (*orderhub.VendorOrderResult, error) {
-	db := sub.db
-	return hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
 }
 
 // contractByExternalID returns the vendor's contract with an external order id (from

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // A contract is an order too (issue 16): in one optimistic batch on PostgreSQL (and
@@ -19,19 +20,19 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			db, promo := acmeWithPromo(t, engine)
 			ctx := context.Background()
 			pending := bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", false)
-			if _, err := db.Orders().PlaceVendorOrder(ctx, pending, promo); err != nil {
+			if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, pending, promo); err != nil {
 				t.Fatal(err)
 			}
 			fallbacks := db.Ops().OptimisticFallbacks()
 			var fns []func() error
 			for i := range 10 {
 				fns = append(fns, func() error {
-					_, err := db.Orders().PlaceVendorOrder(ctx, bulkOrder(t, "acme", fmt.Sprintf("N-%d", i), fmt.Sprintf("n%d@example.com", i%3), "N", i%2 == 0), promo)
+					_, err := hub.NewOrders(db).PlaceVendorOrder(ctx, bulkOrder(t, "acme", fmt.Sprintf("N-%d", i), fmt.Sprintf("n%d@example.com", i%3), "N", i%2 == 0), promo)
 					return err
 				})
 			}
 			fns = append(fns, func() error {
-				_, err := db.Orders().PlaceVendorOrder(ctx, bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", true), promo)
+				_, err := hub.NewOrders(db).PlaceVendorOrder(ctx, bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", true), promo)
 				return err
 			})
 			for _, err := range holdCalls(t, db, fns...) {
@@ -42,7 +43,7 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			if engine == "postgres" && db.Ops().OptimisticFallbacks() != fallbacks {
 				t.Error("the batch fell back to the careful path")
 			}
-			if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Customer: orderhub.Customer{Email: "z@example.com"}}); err != nil {
+			if _, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Customer: orderhub.Customer{Email: "z@example.com"}}); err != nil {
 				t.Fatal(err)
 			}
 
@@ -96,7 +97,7 @@ func TestEveryContractIsAnOrder(t *testing.T) {
 			if byContract[old.ID].Status != orderhub.OrderInProgress {
 				t.Errorf("OLD-PENDING's order after confirmation: %s", byContract[old.ID].Status)
 			}
-			if _, err := db.Orders().CancelContract(ctx, "acme", old.ID); err != nil {
+			if _, err := hub.NewOrders(db).CancelContract(ctx, "acme", old.ID); err != nil {
 				t.Fatal(err)
 			}
 			if o, _ := db.Orders().GetOrder(ctx, "acme", byContract[old.ID].ID); o.Status != orderhub.OrderCancelled {

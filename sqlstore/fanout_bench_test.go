@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 	"orderhub/sqlstore/pgtest"
 )
@@ -149,7 +150,7 @@ func benchNeighbour(b *testing.B, engine, design string, subs int) {
 					return
 				}
 				start := time.Now()
-				if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
+				if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo); err != nil {
 					b.Error(err)
 					return
 				}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 const shippingColumns = `id, vendor_id, order_id, carrier, tracking_number, tracking_url, external_id, created_at, updated_at`
@@ -19,19 +18,6 @@ func scanShipping(sc interface{ Scan(...any) error }) (*orderhub.Shipping, error
 	}
 	s.CreatedAt, s.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return s, nil
-}
-
-// CreateShipping creates a shipment by the rules of hub.Orders.CreateShipping.
-func (sub Orders) CreateShipping(ctx context.Context, s *orderhub.Shipping) error {
-	db := sub.db
-	return hub.NewOrders(db).CreateShipping(ctx, s)
-}
-
-// UpdateShippingTracking sets a shipment's tracking by the rules of
-// hub.Orders.UpdateShippingTracking.
-func (sub Orders) UpdateShippingTracking(ctx context.Context, vendorID, id, carrier, trackingNumber, trackingURL string) (*orderhub.Shipping, error) {
-	db := sub.db
-	return hub.NewOrders(db).UpdateShippingTracking(ctx, vendorID, id, carrier, trackingNumber, trackingURL)
 }
 
 func (tx *Tx) insertShipping(s *orderhub.Shipping) error {
@@ -93,13 +79,6 @@ func scanTransaction(sc interface{ Scan(...any) error }) (*orderhub.Transaction,
 	return t, nil
 }
 
-// RecordTransaction records a payment outcome by the rules of
-// hub.Orders.RecordTransaction.
-func (sub Orders) RecordTransaction(ctx context.Context, t *orderhub.Transaction) error {
-	db := sub.db
-	return hub.NewOrders(db).RecordTransaction(ctx, t)
-}
-
 func (tx *Tx) insertTransaction(t *orderhub.Transaction) error {
 	_, err := tx.exec(`INSERT INTO transactions (id, vendor_id, customer_id, order_id, contract_id, status, amount, currency, provider, external_id, message, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
@@ -156,12 +135,6 @@ func scanSurvey(sc interface{ Scan(...any) error }) (*orderhub.Survey, error) {
 	return s, nil
 }
 
-// CreateSurvey creates a survey by the rules of hub.Orders.CreateSurvey.
-func (sub Orders) CreateSurvey(ctx context.Context, s *orderhub.Survey) error {
-	db := sub.db
-	return hub.NewOrders(db).CreateSurvey(ctx, s)
-}
-
 func (tx *Tx) insertSurvey(s *orderhub.Survey) error {
 	var start sql.NullString
 	if s.StartQuestionID != nil {
@@ -177,11 +150,4 @@ func (tx *Tx) insertSurvey(s *orderhub.Survey) error {
 func (sub Orders) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Survey, error) {
 	db := sub.db
 	return listRows(ctx, db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
-}
-
-// CancelContract cancels a vendor's contract by the rules of
-// hub.Orders.CancelContract.
-func (sub Orders) CancelContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
-	db := sub.db
-	return hub.NewOrders(db).CancelContract(ctx, vendorID, id)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 const orderColumns = `id, vendor_id, number, external_order_id, customer_id, source, status, currency, order_date, subtotal, shipping, taxes,
@@ -43,12 +42,6 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 	return o, nil
 }
 
-// UpsertOrder creates or updates an order by the rules of hub.Orders.UpsertOrder.
-func (sub Orders) UpsertOrder(ctx context.Context, in *orderhub.OrderInput) (o *orderhub.Order, created bool, err error) {
-	db := sub.db
-	return hub.NewOrders(db).UpsertOrder(ctx, in)
-}
-
 func orderArgs(o *orderhub.Order) []any {
 	items, _ := json.Marshal(o.Items)
 	return []any{o.ID, o.VendorID, o.Number, nullString(o.ExternalOrderID), o.CustomerID, o.Source, o.Status, o.Currency, o.Date,
@@ -63,13 +56,6 @@ func (tx *Tx) updateOrder(o *orderhub.Order) error {
 		billing_address = $16, shipping_address = $17, payment_method = $18, delivery_method = $19, metadata = $20,
 		created_at = $21, updated_at = $22, contract_id = $23 WHERE id = $1`, orderArgs(o)...)
 	return err
-}
-
-// SetOrderStatus changes the status of the vendor's order with an external order
-// id by the rules of hub.Orders.SetOrderStatus.
-func (sub Orders) SetOrderStatus(ctx context.Context, vendorID, externalOrderID, status string) (*orderhub.Order, error) {
-	db := sub.db
-	return hub.NewOrders(db).SetOrderStatus(ctx, vendorID, externalOrderID, status)
 }
 
 // GetOrder returns one order of a vendor by id.
@@ -136,13 +122,6 @@ func (sub Orders) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// UpsertCustomer finds the vendor's customer by m or creates one from in, emitting
-// customer-created or customer-updated (nothing when unchanged).
-func (sub Orders) UpsertCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch, in *orderhub.Customer) (*orderhub.Customer, error) {
-	db := sub.db
-	return hub.NewOrders(db).UpsertCustomer(ctx, vendorID, m, in)
 }
 
 // FindCustomer returns the vendor's customer matched by m (the same order as

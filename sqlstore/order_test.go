@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -17,27 +18,27 @@ func TestOrderLifecycle(t *testing.T) {
 			Customer: orderhub.Customer{Email: "buyer@example.com", Phone: "+380501234567"},
 			Total:    25800, Items: []orderhub.OrderItem{{ExternalItemID: "200600", Name: "Super Device", Quantity: 1, Cost: 25800}},
 		}
-		o, created, err := db.Orders().UpsertOrder(ctx, in)
+		o, created, err := hub.NewOrders(db).UpsertOrder(ctx, in)
 		if err != nil || !created || o.Number != 1 || o.Status != "INITIALIZED" {
 			t.Fatalf("create: %+v %v %v", o, created, err)
 		}
 		// A replay changes nothing and emits nothing.
-		o2, created, err := db.Orders().UpsertOrder(ctx, in)
+		o2, created, err := hub.NewOrders(db).UpsertOrder(ctx, in)
 		if err != nil || created || o2.ID != o.ID {
 			t.Fatalf("replay: %+v %v %v", o2, created, err)
 		}
 		// An update keeps what it does not send.
-		o3, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "E-1", Customer: orderhub.Customer{Phone: "+380501234567"}, Status: orderhub.OrderInProgress})
+		o3, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "E-1", Customer: orderhub.Customer{Phone: "+380501234567"}, Status: orderhub.OrderInProgress})
 		if err != nil || o3.Status != "IN_PROGRESS" || o3.Total != 25800 || len(o3.Items) != 1 || o3.CustomerID != o.CustomerID {
 			t.Fatalf("update: %+v %v", o3, err)
 		}
-		if _, err := db.Orders().SetOrderStatus(ctx, "acme", "E-1", orderhub.OrderDelivered); err != nil {
+		if _, err := hub.NewOrders(db).SetOrderStatus(ctx, "acme", "E-1", orderhub.OrderDelivered); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Orders().SetOrderStatus(ctx, "acme", "E-1", orderhub.OrderDelivered); err != nil {
+		if _, err := hub.NewOrders(db).SetOrderStatus(ctx, "acme", "E-1", orderhub.OrderDelivered); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Orders().SetOrderStatus(ctx, "acme", "nope", orderhub.OrderDelivered); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := hub.NewOrders(db).SetOrderStatus(ctx, "acme", "nope", orderhub.OrderDelivered); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("unknown order: %v", err)
 		}
 		got := eventTypes(t, db, "acme")
@@ -60,42 +61,42 @@ func TestOrderLifecycle(t *testing.T) {
 
 		// Shipping, transactions, surveys, cancellation.
 		s := &orderhub.Shipping{VendorID: "acme", OrderID: o.ID}
-		if err := db.Orders().CreateShipping(ctx, s); err != nil {
+		if err := hub.NewOrders(db).CreateShipping(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Orders().CreateShipping(ctx, &orderhub.Shipping{VendorID: "other", OrderID: o.ID}); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if err := hub.NewOrders(db).CreateShipping(ctx, &orderhub.Shipping{VendorID: "other", OrderID: o.ID}); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("cross-vendor shipping: %v", err)
 		}
-		up, err := db.Orders().UpdateShippingTracking(ctx, "acme", s.ID, "dhl", "123", "")
+		up, err := hub.NewOrders(db).UpdateShippingTracking(ctx, "acme", s.ID, "dhl", "123", "")
 		if err != nil || up.Carrier != "dhl" || up.TrackingNumber != "123" {
 			t.Fatalf("tracking %+v %v", up, err)
 		}
 		tr := &orderhub.Transaction{VendorID: "acme", CustomerID: o.CustomerID, OrderID: o.ID, Status: "declined", Amount: 25800, Currency: "uah", Provider: "stripe", ExternalID: "ch_1"}
-		if err := db.Orders().RecordTransaction(ctx, tr); err != nil {
+		if err := hub.NewOrders(db).RecordTransaction(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
 		tr2 := &orderhub.Transaction{VendorID: "acme", CustomerID: o.CustomerID, Status: "approved", Amount: 25800, Currency: "UAH", Provider: "stripe", ExternalID: "ch_1"}
-		if err := db.Orders().RecordTransaction(ctx, tr2); err != nil || tr2.ID != tr.ID {
+		if err := hub.NewOrders(db).RecordTransaction(ctx, tr2); err != nil || tr2.ID != tr.ID {
 			t.Fatalf("second outcome: %+v %v", tr2, err)
 		}
 		hist, _ := db.Orders().ListTransactionHistories(ctx, orderhub.ListFilter{VendorID: "acme"})
 		if len(hist) != 2 {
 			t.Fatalf("history %d", len(hist))
 		}
-		if err := db.Orders().CreateSurvey(ctx, &orderhub.Survey{VendorID: "acme", Title: "NPS", Status: true}); err != nil {
+		if err := hub.NewOrders(db).CreateSurvey(ctx, &orderhub.Survey{VendorID: "acme", Title: "NPS", Status: true}); err != nil {
 			t.Fatal(err)
 		}
 		o4 := order(t, "C-1", true)
 		promo, _ := db.Tenants().GetPromoCode(ctx, "acme", "DIGI12")
-		res, err := db.Orders().PlaceVendorOrder(ctx, o4, promo)
+		res, err := hub.NewOrders(db).PlaceVendorOrder(ctx, o4, promo)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.Orders().CancelContract(ctx, "acme", res.ContractID)
+		c, err := hub.NewOrders(db).CancelContract(ctx, "acme", res.ContractID)
 		if err != nil || c.Status != "CANCELED" || c.CanceledAt == nil {
 			t.Fatalf("cancel %+v %v", c, err)
 		}
-		if _, err := db.Orders().CancelContract(ctx, "other", res.ContractID); orderhub.ErrorCode(err) != orderhub.EContractNotFound {
+		if _, err := hub.NewOrders(db).CancelContract(ctx, "other", res.ContractID); orderhub.ErrorCode(err) != orderhub.EContractNotFound {
 			t.Fatalf("cross-vendor cancel: %v", err)
 		}
 		got = eventTypes(t, db, "acme")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 )
 
 // Optimistic batches (pgbulk.go) on both engines: SQLite runs the same requests on the
@@ -94,7 +95,7 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			pending := bulkOrder(t, "acme", "OLD-PENDING", "old@example.com", "Old", false)
 			confirmed := bulkOrder(t, "acme", "OLD-CONFIRMED", "old@example.com", "Old", true)
 			for _, o := range []*orderhub.VendorOrder{pending, confirmed} {
-				if _, err := db.Orders().PlaceVendorOrder(ctx, o, promo); err != nil {
+				if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -130,7 +131,7 @@ func TestOptimisticBatchOfVendorOrders(t *testing.T) {
 			}}
 			for i, c := range calls {
 				fns = append(fns, func() error {
-					out[i].res, out[i].err = db.Orders().PlaceVendorOrder(ctx, c.o, promo)
+					out[i].res, out[i].err = hub.NewOrders(db).PlaceVendorOrder(ctx, c.o, promo)
 					return out[i].err
 				})
 			}
@@ -259,7 +260,7 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 			var fns []func() error
 			for i, o := range orders {
 				fns = append(fns, func() error {
-					out[i].res, out[i].err = db.Orders().PlaceVendorOrder(ctx, o, promo)
+					out[i].res, out[i].err = hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
 					return out[i].err
 				})
 			}

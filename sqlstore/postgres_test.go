@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 	"orderhub/sqlstore/pgtest"
 )
@@ -58,7 +59,7 @@ func TestPostgresInstancesShareOneDatabase(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					ext := fmt.Sprintf("O-%d", i)
-					r, err := db.Orders().PlaceVendorOrder(ctx, vendorOrder(v, ext), promos[v])
+					r, err := hub.NewOrders(db).PlaceVendorOrder(ctx, vendorOrder(v, ext), promos[v])
 					if err != nil {
 						t.Errorf("instance %d, %s %s: %v", inst, v, ext, err)
 						return

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -35,7 +36,7 @@ func TestPromoCodeChanges(t *testing.T) {
 
 		// A contract uses it now.
 		promo, _ = db.Tenants().GetPromoCode(ctx, "acme", "DIGI12")
-		if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
+		if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.Tenants().PromoCodeUses(ctx, "acme", "DIGI12"); n != 1 || err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 const purchaseColumns = `id, vendor_id, source_id, publisher_purchase_id, product_id, purchase_option_id, customer_id, contract_id,
@@ -35,13 +34,6 @@ func scanPurchase(sc interface{ Scan(...any) error }) (*purchaseRow, error) {
 	}
 	p.CreatedAt = fromMicros(created)
 	return r, nil
-}
-
-// RecordPurchase applies a validated External Purchase (seed 000) by the rules of
-// hub.Orders.RecordPurchase.
-func (sub Orders) RecordPurchase(ctx context.Context, p *orderhub.Purchase) (*orderhub.PurchaseResult, error) {
-	db := sub.db
-	return hub.NewOrders(db).RecordPurchase(ctx, p)
 }
 
 // purchaseByPublisherID returns the purchase a source recorded under a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -91,7 +92,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		catalogFixture(t, db)
 		ctx := context.Background()
 
-		res, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, nil))
+		res, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		}
 
 		// Replay: the same answer, nothing written.
-		again, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"email": "ZAPIER@sesamy.com"}))
+		again, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"email": "ZAPIER@sesamy.com"}))
 		if err != nil || !again.Replayed || again.PurchaseID != res.PurchaseID || again.ContractID != res.ContractID || again.CustomerID != res.CustomerID {
 			t.Fatalf("replay %+v %v", again, err)
 		}
@@ -137,7 +138,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 			t.Fatalf("replay wrote events: %d", n)
 		}
 		// Different content under the same publisherPurchaseId: conflict.
-		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"notes": "changed"}))
+		_, err = hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"notes": "changed"}))
 		if orderhub.ErrorCode(err) != orderhub.EConflict || !strings.Contains(err.Error(), "purchase-id-1234") {
 			t.Fatalf("conflict: %v", err)
 		}
@@ -145,7 +146,7 @@ func TestRecordPurchaseSample(t *testing.T) {
 		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "vendor-id-1234", ID: "second", Name: "Second"}); err != nil {
 			t.Fatal(err)
 		}
-		other, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"source": "second"}))
+		other, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"source": "second"}))
 		if err != nil || other.PurchaseID == res.PurchaseID || other.CustomerID != res.CustomerID {
 			t.Fatalf("second source %+v %v", other, err)
 		}
@@ -161,11 +162,11 @@ func TestRecordPurchaseWithoutPublisherPurchaseIDIsNotDeduplicated(t *testing.T)
 		catalogFixture(t, db)
 		ctx := context.Background()
 		p := parsePurchase(t, map[string]any{"publisherPurchaseId": nil})
-		a, err := db.Orders().RecordPurchase(ctx, p)
+		a, err := hub.NewOrders(db).RecordPurchase(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := db.Orders().RecordPurchase(ctx, p)
+		b, err := hub.NewOrders(db).RecordPurchase(ctx, p)
 		if err != nil || b.PurchaseID == a.PurchaseID || b.Replayed || b.CustomerID != a.CustomerID {
 			t.Fatalf("%+v %+v %v", a, b, err)
 		}
@@ -197,7 +198,7 @@ func TestRecordPurchaseProductResolution(t *testing.T) {
 					changes[k] = v
 				}
 				before := len(eventTypes(t, db, "vendor-id-1234"))
-				res, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, changes))
+				res, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, changes))
 				if tc.code != "" {
 					var e *orderhub.Error
 					if err == nil || !asError(err, &e) || e.Code != tc.code || e.Field != tc.field {
@@ -232,7 +233,7 @@ func TestRecordPurchaseSourceRules(t *testing.T) {
 			"vendor that has no such source": {"vendorId": "other-vendor"},
 			"unknown vendor":                 {"vendorId": "ghost-vendor"},
 		} {
-			_, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, changes))
+			_, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, changes))
 			if orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
 				t.Errorf("%s: %v", name, err)
 			}
@@ -240,7 +241,7 @@ func TestRecordPurchaseSourceRules(t *testing.T) {
 		if err := db.Catalog().DeleteSource(ctx, "vendor-id-1234", "sesamy-source-id-1234"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, nil)); orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
+		if _, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, nil)); orderhub.ErrorCode(err) != orderhub.ESourceNotFound {
 			t.Errorf("deleted source: %v", err)
 		}
 		for _, v := range []string{"vendor-id-1234", "other-vendor"} {
@@ -255,17 +256,17 @@ func TestRecordPurchaseCustomerMatching(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		catalogFixture(t, db)
 		ctx := context.Background()
-		first, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "a", "userId": nil}))
+		first, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "a", "userId": nil}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// By userId (an orderhub customer id), with nothing else.
-		byID, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "b", "userId": first.CustomerID, "email": nil, "publisherUserId": nil}))
+		byID, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "b", "userId": first.CustomerID, "email": nil, "publisherUserId": nil}))
 		if err != nil || byID.CustomerID != first.CustomerID {
 			t.Fatalf("by userId: %+v %v", byID, err)
 		}
 		// By publisherUserId, with a new e-mail: the customer takes it.
-		byPub, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "c", "userId": nil, "email": "new@example.com"}))
+		byPub, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "c", "userId": nil, "email": "new@example.com"}))
 		if err != nil || byPub.CustomerID != first.CustomerID {
 			t.Fatalf("by publisherUserId: %+v %v", byPub, err)
 		}
@@ -273,22 +274,22 @@ func TestRecordPurchaseCustomerMatching(t *testing.T) {
 			t.Fatalf("email not updated: %+v", c)
 		}
 		// userId takes precedence over email.
-		if _, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "d", "userId": nil, "publisherUserId": "p2", "email": "second@example.com"})); err != nil {
+		if _, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "d", "userId": nil, "publisherUserId": "p2", "email": "second@example.com"})); err != nil {
 			t.Fatal(err)
 		}
 		// Unknown userId alone: nothing to create the customer from.
-		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "e", "userId": "ghost", "email": nil, "publisherUserId": nil}))
+		_, err = hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "e", "userId": "ghost", "email": nil, "publisherUserId": nil}))
 		if orderhub.ErrorCode(err) != orderhub.ECustomerNotFound {
 			t.Fatalf("unknown userId: %v", err)
 		}
 		// Unknown userId with an e-mail: matched (or created) by e-mail.
-		byEmail, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "f", "userId": "ghost", "publisherUserId": nil, "email": "NEW@example.com"}))
+		byEmail, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "f", "userId": "ghost", "publisherUserId": nil, "email": "NEW@example.com"}))
 		if err != nil || byEmail.CustomerID != first.CustomerID {
 			t.Fatalf("by email: %+v %v", byEmail, err)
 		}
 		// Matched by userId, with the e-mail of another customer: conflict, nothing written.
 		before := len(eventTypes(t, db, "vendor-id-1234"))
-		_, err = db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "g", "userId": first.CustomerID, "email": "second@example.com"}))
+		_, err = hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"publisherPurchaseId": "g", "userId": first.CustomerID, "email": "second@example.com"}))
 		if orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("email of another customer: %v", err)
 		}
@@ -299,7 +300,7 @@ func TestRecordPurchaseCustomerMatching(t *testing.T) {
 		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "other-vendor", ID: "os2", Name: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		cross, err := db.Orders().RecordPurchase(ctx, parsePurchase(t, map[string]any{"vendorId": "other-vendor", "source": "os2", "sku": nil, "poId": nil, "userId": first.CustomerID}))
+		cross, err := hub.NewOrders(db).RecordPurchase(ctx, parsePurchase(t, map[string]any{"vendorId": "other-vendor", "source": "os2", "sku": nil, "poId": nil, "userId": first.CustomerID}))
 		if err != nil || cross.CustomerID == first.CustomerID {
 			t.Fatalf("cross-vendor: %+v %v", cross, err)
 		}
@@ -316,7 +317,7 @@ func TestPurchaseAndVendorOrderShareCustomer(t *testing.T) {
 		if _, err := db.Catalog().CreateSource(ctx, &orderhub.Source{VendorID: "acme", ID: "hook", Name: "Hook"}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +325,7 @@ func TestPurchaseAndVendorOrderShareCustomer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.Orders().RecordPurchase(ctx, p)
+		res, err := hub.NewOrders(db).RecordPurchase(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -451,7 +452,7 @@ func TestRecordPurchaseConcurrentReplays(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errs[i] = db.Orders().RecordPurchase(ctx, p)
+				results[i], errs[i] = hub.NewOrders(db).RecordPurchase(ctx, p)
 			}()
 		}
 		wg.Wait()

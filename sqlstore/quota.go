@@ -7,11 +7,10 @@ import (
 	"maps"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 // Quotas (orderhub.QuotaDefs, docs/quotas.md). Each create that a quota bounds
-// calls tx.checkQuota (the rule: hub.CheckQuota) inside its own write transaction, before its INSERT: the
+// calls tx.checkQuota (the rule: orderhub.CheckQuota) inside its own write transaction, before its INSERT: the
 // writer runs one transaction at a time (on PostgreSQL under a cluster-wide
 // advisory lock), so concurrent creates, from one instance or several, cannot
 // together go over a limit.
@@ -67,12 +66,12 @@ func (db *DB) quotaDefault(name string) int {
 	return d.Default
 }
 
-// checkQuota applies the quota rule (hub.CheckQuota) to one more of what quota
+// checkQuota applies the quota rule (orderhub.CheckQuota) to one more of what quota
 // name counts, with the server's default limit; a refusal is logged and observed.
 // user is the Zapier user of the per-user quota.
 func (tx *Tx) checkQuota(vendorID, name, user string) error {
 	db := tx.w.db
-	limit, used, err := hub.CheckQuota((*orderTx)(tx), vendorID, name, user, db.quotaDefault(name))
+	limit, used, err := orderhub.CheckQuota((*orderTx)(tx), vendorID, name, user, db.quotaDefault(name))
 	if orderhub.ErrorCode(err) == orderhub.EQuotaExceeded {
 		db.log.Info("quota exceeded", "vendor", vendorID, "quota", name, "limit", limit, "used", used)
 		if f := db.quotaObserver.Load(); f != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -64,7 +65,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An order placed before any endpoint exists: its events have no delivery.
-		if _, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
+		if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 			t.Fatal(err)
 		}
 		orderEvents, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 // SALESmanago connector accounts (seed 002). Each account is also a delivery endpoint
@@ -230,13 +229,6 @@ func (sub Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id
 		}
 		return tx.deleteEndpoint(id, "SALESmanago account deleted")
 	})
-}
-
-// AppendSalesmanagoRequest writes one of seed 002's forwarded requests by the rules
-// of hub.Orders.AppendSalesmanagoRequest.
-func (sub Connectors) AppendSalesmanagoRequest(ctx context.Context, vendorID, accountID, typ, orderingKey string, data any) (*orderhub.SalesmanagoRequest, error) {
-	db := sub.db
-	return hub.NewOrders(db).AppendSalesmanagoRequest(ctx, vendorID, accountID, typ, orderingKey, data)
 }
 
 func (tx *Tx) salesmanagoAccountState(vendorID, accountID string) (exists, enabled bool, reason string, err error) {

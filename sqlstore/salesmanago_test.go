@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -89,7 +90,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if err := db.Deliveries().CreateEndpoint(ctx, hook); err != nil {
 			t.Fatal(err)
 		}
-		req, err := db.Connectors().AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "contact:a@b.se", map[string]string{"email": "a@b.se"})
+		req, err := hub.NewOrders(db).AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "contact:a@b.se", map[string]string{"email": "a@b.se"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if err != nil || len(ds) != 1 || ds[0].EndpointID != "sm_a" || ds[0].ID != req.DeliveryID || ds[0].OrderingKey != "contact:a@b.se" {
 			t.Fatalf("deliveries of a forwarded request: %+v %v", ds, err)
 		}
-		if _, err := db.Connectors().AppendSalesmanagoRequest(ctx, "other", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
+		if _, err := hub.NewOrders(db).AppendSalesmanagoRequest(ctx, "other", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.ENotFound {
 			t.Fatalf("another vendor's account: %v", err)
 		}
 		if ev, err := db.Connectors().GetSalesmanagoRequestEvent(ctx, "acme", req.Event.ID); err != nil || ev.Type != orderhub.EventSMContactUpsert {
@@ -146,13 +147,13 @@ func TestSalesmanagoAccounts(t *testing.T) {
 		if _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", "sm_a", false, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Connectors().AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := hub.NewOrders(db).AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactUpsert, "k", nil); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("disabled account: %v", err)
 		}
 		if _, err := db.Deliveries().SetEndpointEnabled(ctx, "acme", "sm_a", true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if req, err = db.Connectors().AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactDelete, "contact:a@b.se", nil); err != nil {
+		if req, err = hub.NewOrders(db).AppendSalesmanagoRequest(ctx, "acme", "sm_a", orderhub.EventSMContactDelete, "contact:a@b.se", nil); err != nil {
 			t.Fatal(err)
 		}
 

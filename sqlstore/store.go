@@ -12,7 +12,8 @@ import (
 // taking one costs no allocation.
 
 // Orders is db's order side: orders, contracts, customers, fulfilment, purchases,
-// idempotency keys and the event log (orderhub.OrderStore).
+// idempotency keys and the event log (orderhub.OrderRecords; the rules are
+// package hub's).
 type Orders struct{ db *DB }
 
 // Catalog is db's catalog: products, purchase options, product mappings, sources and
@@ -24,7 +25,7 @@ type Catalog struct{ db *DB }
 type Tenants struct{ db *DB }
 
 // Connectors is db's side of the Salesmanago and Yespo connectors
-// (orderhub.ConnectorStore).
+// (orderhub.ConnectorRecords; the rules are package hub's).
 type Connectors struct{ db *DB }
 
 // Deliveries is db's outbound delivery: endpoints, fan-out, claim, completion,
@@ -60,10 +61,11 @@ func (db *DB) Admin() Admin { return Admin{db} }
 // Ops returns db's operational side.
 func (db *DB) Ops() Ops { return Ops{db} }
 
-// Store returns db as the root package's store (issue 17): what cmd/ hands to the
-// consumers. Its clock is db.Now, read at each call.
-func (db *DB) Store() orderhub.Store {
-	return orderhub.Store{
+// Store returns db as the root package's storage (issue 17): the store without
+// the domain rules, which cmd/ hands to hub.Wrap (hub.Wrap(db.Store(), db)) to get
+// the orderhub.Store the consumers use. Its clock is db.Now, read at each call.
+func (db *DB) Store() orderhub.Storage {
+	return orderhub.Storage{
 		Orders:     db.Orders(),
 		Catalog:    db.Catalog(),
 		Tenants:    db.Tenants(),
@@ -77,11 +79,11 @@ func (db *DB) Store() orderhub.Store {
 
 // The sub-stores implement the store interfaces.
 var (
-	_ orderhub.OrderStore     = Orders{}
-	_ orderhub.CatalogStore   = Catalog{}
-	_ orderhub.TenantStore    = Tenants{}
-	_ orderhub.ConnectorStore = Connectors{}
-	_ orderhub.DeliveryStore  = Deliveries{}
-	_ orderhub.AdminStore     = Admin{}
-	_ orderhub.OpsStore       = Ops{}
+	_ orderhub.OrderRecords     = Orders{}
+	_ orderhub.CatalogStore     = Catalog{}
+	_ orderhub.TenantStore      = Tenants{}
+	_ orderhub.ConnectorRecords = Connectors{}
+	_ orderhub.DeliveryStore    = Deliveries{}
+	_ orderhub.AdminStore       = Admin{}
+	_ orderhub.OpsStore         = Ops{}
 )

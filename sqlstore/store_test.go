@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -51,25 +52,25 @@ func TestPlaceVendorOrderReplayRules(t *testing.T) {
 		_, promo := seedVendor(t, db)
 		ctx := context.Background()
 
-		r1, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		r1, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
 		if err != nil || r1.ResponseKey != orderhub.ResponseCreated {
 			t.Fatalf("first: %+v %v", r1, err)
 		}
-		r2, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
+		r2, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", false), promo)
 		if err != nil || r2.ResponseKey != orderhub.ResponseCreated || r2.ContractID != r1.ContractID {
 			t.Fatalf("replay pending: %+v %v", r2, err)
 		}
-		r3, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r3, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil || r3.ResponseKey != orderhub.ResponseCreatedConfirmed || r3.ContractID != r1.ContractID {
 			t.Fatalf("replay confirm: %+v %v", r3, err)
 		}
-		r4, err := db.Orders().PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
+		r4, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo)
 		if err != nil || r4.ResponseKey != orderhub.ResponseSkippedConfirmed || r4.ContractID != r1.ContractID {
 			t.Fatalf("replay confirmed: %+v %v", r4, err)
 		}
 		other := order(t, "O-1", true)
 		other.Fingerprint = "different"
-		if _, err := db.Orders().PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, other, promo); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
 		evs, err := db.Orders().ListEvents(ctx, orderhub.EventFilter{VendorID: "acme"})
@@ -107,7 +108,7 @@ func TestGroupCommitConcurrentOrders(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, err := db.Orders().PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
+				r, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "SAME", true), promo)
 				if err != nil {
 					t.Error(err)
 					return

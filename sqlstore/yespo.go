@@ -7,18 +7,10 @@ import (
 	"strings"
 
 	"orderhub"
-	"orderhub/hub"
 )
 
 // Yespo (seed 004): order events in Yespo's Generate event format, ignored events,
 // Yespo-shaped contacts and the vendors' Yespo accounts (migration 00007).
-
-// ApplyOrderEvent applies a parsed order event (seed 004) of a vendor by the rules
-// of hub.Orders.ApplyOrderEvent.
-func (sub Connectors) ApplyOrderEvent(ctx context.Context, vendorID string, ev *orderhub.OrderEvent, body []byte) (*orderhub.OrderEventResult, error) {
-	db := sub.db
-	return hub.NewOrders(db).ApplyOrderEvent(ctx, vendorID, ev, body)
-}
 
 // findContact returns the vendor's first customer matching one of keys, in order, or
 // nil. E-mail keys are lower-case (customers' e-mails are stored lower-case); other
@@ -72,7 +64,7 @@ func (sub Connectors) FindContact(ctx context.Context, vendorID string, keys []o
 	db := sub.db
 	c, err := findContact(func(q string, args ...any) scanner { return db.read.QueryRowContext(ctx, q, args...) }, vendorID, keys)
 	if err == nil && c == nil {
-		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", hub.DescribeContactKeys(keys))
+		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", orderhub.DescribeContactKeys(keys))
 	}
 	return c, err
 }
@@ -123,13 +115,6 @@ func (sub Connectors) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredE
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// UpsertYespoContact creates or updates the vendor's customer described by a Yespo
-// contact by the rules of hub.Orders.UpsertYespoContact.
-func (sub Connectors) UpsertYespoContact(ctx context.Context, vendorID string, p *orderhub.ParsedYespoContact) (c *orderhub.Customer, created bool, err error) {
-	db := sub.db
-	return hub.NewOrders(db).UpsertYespoContact(ctx, vendorID, p)
 }
 
 func (tx *Tx) attachPushToken(vendorID, token, customerID string) error {

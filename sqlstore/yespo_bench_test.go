@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -24,7 +25,7 @@ func BenchmarkApplyOrderEvent(b *testing.B) {
 	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme", Name: "Acme"}); err != nil {
 		b.Fatal(err)
 	}
-	c, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{PublisherUserID: "AV13760"}})
+	c, _, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{PublisherUserID: "AV13760"}})
 	if err != nil || c == nil {
 		b.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func BenchmarkApplyOrderEvent(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			res, err := db.Connectors().ApplyOrderEvent(ctx, "acme", ev, body)
+			res, err := hub.NewOrders(db).ApplyOrderEvent(ctx, "acme", ev, body)
 			if err != nil || !strings.EqualFold(res.Outcome, "created") {
 				b.Errorf("%v %+v", err, res)
 				return

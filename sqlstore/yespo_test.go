@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -28,7 +29,7 @@ func TestApplyOrderEvent(t *testing.T) {
 		}
 		apply := func(vendor, body string) *orderhub.OrderEventResult {
 			t.Helper()
-			res, err := db.Connectors().ApplyOrderEvent(ctx, vendor, parseEvent(t, body), []byte(body))
+			res, err := hub.NewOrders(db).ApplyOrderEvent(ctx, vendor, parseEvent(t, body), []byte(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +44,7 @@ func TestApplyOrderEvent(t *testing.T) {
 				t.Fatalf("unknown contact: %+v", r)
 			}
 		}
-		c, isNew, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV1"}, PushTokens: []string{"tok-1"}})
+		c, isNew, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV1"}, PushTokens: []string{"tok-1"}})
 		if err != nil || !isNew {
 			t.Fatalf("contact: %v %v", isNew, err)
 		}
@@ -101,17 +102,17 @@ func TestApplyOrderEvent(t *testing.T) {
 			t.Fatalf("other vendor's ignored: %d", len(l))
 		}
 		// Email of another contact under a known externalCustomerId: conflict.
-		if _, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "bob@example.com", PublisherUserID: "AV2"}}); err != nil {
+		if _, _, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "bob@example.com", PublisherUserID: "AV2"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV2"}}); orderhub.ErrorCode(err) != orderhub.EConflict {
+		if _, _, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", PublisherUserID: "AV2"}}); orderhub.ErrorCode(err) != orderhub.EConflict {
 			t.Fatalf("conflict: %v", err)
 		}
-		if c2, isNew, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann", ExtraData: json.RawMessage(`{"seller":"tm"}`)}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
+		if c2, isNew, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", FirstName: "Ann", ExtraData: json.RawMessage(`{"seller":"tm"}`)}}); err != nil || isNew || c2.ID != c.ID || c2.FirstName != "Ann" {
 			t.Fatalf("update contact: %+v %v %v", c2, isNew, err)
 		}
 		// Extra data of the contact is merged, not replaced.
-		c3, _, err := db.Connectors().UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", ExtraData: json.RawMessage(`{"yespoFields":[1]}`)}})
+		c3, _, err := hub.NewOrders(db).UpsertYespoContact(ctx, "acme", &orderhub.ParsedYespoContact{Customer: orderhub.Customer{Email: "ann@example.com", ExtraData: json.RawMessage(`{"yespoFields":[1]}`)}})
 		if err != nil || !strings.Contains(string(c3.ExtraData), "seller") || !strings.Contains(string(c3.ExtraData), "yespoFields") {
 			t.Fatalf("extra data %s %v", c3.ExtraData, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -253,7 +254,7 @@ func TestZapierChannels(t *testing.T) {
 		if err != nil || ep.Kind != orderhub.EndpointZapier || ep.URL != ch.URL || len(ep.EventTypes) != 1 || ep.EventTypes[0] != "order-created" {
 			t.Fatalf("endpoint %+v %v", ep, err)
 		}
-		if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "1", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
+		if _, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "1", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID})
@@ -306,7 +307,7 @@ func TestZapierChannels(t *testing.T) {
 			t.Fatal("endpoint not deleted")
 		}
 		// A deleted channel receives nothing more.
-		if _, _, err := db.Orders().UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "2", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
+		if _, _, err := hub.NewOrders(db).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "2", Customer: orderhub.Customer{Email: "b@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 		if ds, _ := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ch.ID}); len(ds) != 1 {
@@ -319,7 +320,7 @@ func TestCustomerStatsAndGetTransaction(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		seedVendor(t, db)
 		ctx := context.Background()
-		c, err := db.Orders().UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "c@example.com"}, &orderhub.Customer{Email: "c@example.com"})
+		c, err := hub.NewOrders(db).UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "c@example.com"}, &orderhub.Customer{Email: "c@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +329,7 @@ func TestCustomerStatsAndGetTransaction(t *testing.T) {
 			{VendorID: "acme", CustomerID: c.ID, Status: "approved", Amount: 750, Currency: "SEK"},
 			{VendorID: "acme", CustomerID: c.ID, Status: "declined", Amount: 9900, Currency: "SEK"},
 		} {
-			if err := db.Orders().RecordTransaction(ctx, tr); err != nil {
+			if err := hub.NewOrders(db).RecordTransaction(ctx, tr); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -180,7 +181,7 @@ func TestDemoSeedsTheCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Orders().RecordPurchase(ctx, p)
+	res, err := hub.NewOrders(db).RecordPurchase(ctx, p)
 	if err != nil || res.ProductID != demoProductID || res.PurchaseOptionID != "monthly" {
 		t.Fatalf("demo purchase %+v %v", res, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/hub"
 	"orderhub/sqlstore"
 )
 
@@ -38,7 +39,7 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, _, err := db.Orders().UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "cli",
+		if _, _, err := hub.NewOrders(db).UpsertOrder(context.Background(), &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: fmt.Sprintf("E-%d", i), Source: "cli",
 			Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
 			t.Fatal(err)
 		}

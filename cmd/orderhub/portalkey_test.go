@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"orderhub/hub"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 		}
 		return v
 	}
-	h := console.Portal(console.Config{Store: db.Store()})
+	h := console.Portal(console.Config{Store: hub.Wrap(db.Store(), db)})
 	get := func(url string) int {
 		t.Helper()
 		rec := httptest.NewRecorder()
@@ -49,7 +50,7 @@ func TestPortalKeySealedOnStartAndResealed(t *testing.T) {
 	}
 	link := func() string {
 		t.Helper()
-		l, err := console.NewPortalLink(ctx, db.Store(), "acme", console.PortalRead, time.Hour, time.Now())
+		l, err := console.NewPortalLink(ctx, hub.Wrap(db.Store(), db), "acme", console.PortalRead, time.Hour, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,20 +25,20 @@ func deliveryStore(db *sqlstore.DB) interface {
 // connectorStore is what the connectors' senders read: accounts, customers, promo
 // codes.
 func connectorStore(db *sqlstore.DB) interface {
-	orderhub.ConnectorStore
-	orderhub.OrderStore
+	orderhub.ConnectorRecords
+	orderhub.OrderRecords
 	orderhub.TenantStore
 } {
 	return struct {
-		orderhub.ConnectorStore
-		orderhub.OrderStore
+		orderhub.ConnectorRecords
+		orderhub.OrderRecords
 		orderhub.TenantStore
 	}{db.Connectors(), db.Orders(), db.Tenants()}
 }
 
 // zapierStore is what the Zapier hook bodies read, on db's clock.
 type zapierStore struct {
-	orderhub.OrderStore
+	orderhub.OrderRecords
 	orderhub.CatalogStore
 	orderhub.TenantStore
 	db *sqlstore.DB

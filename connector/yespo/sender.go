@@ -223,14 +223,14 @@ func (s *Sender) ensureContact(ctx context.Context, cl *Client, endpointID strin
 
 // Connector administers vendors' Yespo accounts (httpapi.YespoAdmin, the CLI).
 type Connector struct {
-	Store  orderhub.ConnectorStore
+	Store  orderhub.ConnectorRecords
 	Sealer *Sealer
 	HTTP   *http.Client
 }
 
 // NewConnector returns a Connector; sealer nil stores keys as-is, hc nil means
 // DefaultHTTPClient.
-func NewConnector(st orderhub.ConnectorStore, sealer *Sealer, hc *http.Client) *Connector {
+func NewConnector(st orderhub.ConnectorRecords, sealer *Sealer, hc *http.Client) *Connector {
 	if sealer == nil {
 		sealer = &Sealer{}
 	}

@@ -12,6 +12,7 @@ import (
 	"orderhub/connector/yespo"
 	"orderhub/delivery"
 	fake "orderhub/fake/yespo"
+	"orderhub/hub"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -133,8 +134,8 @@ func newBed(t *testing.T) *bed {
 		t.Fatal(err)
 	}
 	snd := yespo.NewSender(struct {
-		orderhub.ConnectorStore
-		orderhub.OrderStore
+		orderhub.ConnectorRecords
+		orderhub.OrderRecords
 		orderhub.TenantStore
 	}{db.Connectors(), db.Orders(), db.Tenants()}, sealer, netguard.New(netguard.Options{AllowPrivate: true}).Client())
 	snd.Timeout = 300 * time.Millisecond
@@ -180,10 +181,10 @@ func TestSenderOrderLifecycleThroughFailures(t *testing.T) {
 	in := &orderhub.OrderInput{VendorID: "acme", ExternalOrderID: "Z-1", Source: "zapier", Status: orderhub.OrderInitialized, Currency: "EUR",
 		Customer: orderhub.Customer{Email: "buyer@example.com", FullName: "Bo Buyer", PublisherUserID: "shop-42"}, Total: 2100,
 		Items: []orderhub.OrderItem{{ExternalItemID: "A1", Name: "Thing", Quantity: 2, Cost: 1050, URL: "https://shop.example/a1", ImageURL: "https://shop.example/a1.png"}}}
-	if _, _, err := b.db.Orders().UpsertOrder(ctx, in); err != nil {
+	if _, _, err := hub.NewOrders(b.db).UpsertOrder(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.Orders().SetOrderStatus(ctx, "acme", "Z-1", orderhub.OrderCancelled); err != nil {
+	if _, err := hub.NewOrders(b.db).SetOrderStatus(ctx, "acme", "Z-1", orderhub.OrderCancelled); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "orderCancelled at Yespo", func() bool {
@@ -237,7 +238,7 @@ func TestSenderBadKeyGoesDead(t *testing.T) {
 	if _, err := b.conn.TestAccount(ctx, "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("test connection: %v", err)
 	}
-	if _, err := b.db.Orders().UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
+	if _, err := hub.NewOrders(b.db).UpsertCustomer(ctx, "acme", orderhub.CustomerMatch{Email: "x@example.com"}, &orderhub.Customer{Email: "x@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := b.db.Connectors().GetYespoAccount(ctx, "acme")
