@@ -33,13 +33,7 @@ func adminCatalogCommands() {
 		fs.StringVar(&p.ID, "id", "", "product id (generated when empty)")
 		fs.StringVar(&p.Name, "name", "", "product name (required)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", p.VendorID); err != nil {
-				return err
-			}
-			if err := e.manage().Catalog().CreateProduct(e.ctx, p); err != nil {
-				return err
-			}
-			return e.print(p, productHeader, [][]string{productRow(p)})
+			return createForVendor(e, p.VendorID, p, e.manage().Catalog().CreateProduct, productHeader, productRow)
 		}
 	})
 	registerAdmin("products", "list", "list products (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -52,22 +46,8 @@ func adminCatalogCommands() {
 			return printList(e, ps, productHeader, productRow)
 		}
 	})
-	registerAdmin("products", "update", "rename a product (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "vendor id (required)")
-		id := fs.String("id", "", "product id (required)")
-		name := fs.String("name", "", "the new name (required)")
-		return func(e *adminEnv) error {
-			for _, f := range [][2]string{{"vendor", *vendor}, {"id", *id}, {"name", *name}} {
-				if err := requireFlag(f[0], f[1]); err != nil {
-					return err
-				}
-			}
-			p, err := e.manage().Catalog().UpdateProduct(e.ctx, *vendor, *id, name)
-			if err != nil {
-				return err
-			}
-			return e.print(p, productHeader, [][]string{productRow(p)})
-		}
+	registerRename("products", "rename a product (--vendor, --id, --name)", "product id (required)", "the new name (required)", productHeader, productRow, func(e *adminEnv) func(ctx context.Context, vendorID, id string, name *string) (*orderhub.Product, error) {
+		return e.manage().Catalog().UpdateProduct
 	})
 	registerVendorDelete("products", "delete a product with its purchase options and mappings (--vendor, --id)", "vendor id (required)", "product id (required)", "product", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
 		return e.manage().Catalog().DeleteProduct
@@ -83,13 +63,7 @@ func adminCatalogCommands() {
 		fs.StringVar(&o.Currency, "currency", "", "ISO 4217 currency (with --price)")
 		fs.StringVar(&o.BillingPeriod, "billing-period", "", "billing period (optional)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", o.VendorID); err != nil {
-				return err
-			}
-			if err := e.manage().Catalog().CreatePurchaseOption(e.ctx, o); err != nil {
-				return err
-			}
-			return e.print(o, optionHeader, [][]string{optionRow(o)})
+			return createForVendor(e, o.VendorID, o, e.manage().Catalog().CreatePurchaseOption, optionHeader, optionRow)
 		}
 	})
 	registerAdmin("purchase-options", "list", "list purchase options (--vendor, --product)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -117,10 +91,7 @@ func adminCatalogCommands() {
 			var in manage.OptionUpdate
 			setGiven(fs, map[string]any{"name": &in.Name, "price": &in.Price, "currency": &in.Currency, "billing-period": &in.BillingPeriod})
 			o, err := e.manage().Catalog().UpdatePurchaseOption(e.ctx, *vendor, *id, in)
-			if err != nil {
-				return err
-			}
-			return e.print(o, optionHeader, [][]string{optionRow(o)})
+			return printOne(e, o, err, optionHeader, optionRow)
 		}
 	})
 	registerVendorDelete("purchase-options", "delete a purchase option no mapping uses (--vendor, --id)", "vendor id (required)", "purchase option id (required)", "purchase option", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
@@ -135,13 +106,7 @@ func adminCatalogCommands() {
 		fs.StringVar(&m.ProductID, "product", "", "product id (required)")
 		fs.StringVar(&m.PurchaseOptionID, "option", "", "purchase option id of the product (optional)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", m.VendorID); err != nil {
-				return err
-			}
-			if err := e.manage().Catalog().CreateProductMapping(e.ctx, m); err != nil {
-				return err
-			}
-			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
+			return createForVendor(e, m.VendorID, m, e.manage().Catalog().CreateProductMapping, mappingHeader, mappingRow)
 		}
 	})
 	registerAdmin("mappings", "update", "point a sku + poId at another product or option (--vendor, --sku, --po-id, --product, --option; --option '' for none)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -157,10 +122,7 @@ func adminCatalogCommands() {
 			var in manage.MappingUpdate
 			setGiven(fs, map[string]any{"product": &in.ProductID, "option": &in.PurchaseOptionID})
 			m, err := e.manage().Catalog().UpdateProductMapping(e.ctx, *vendor, *sku, *poID, in)
-			if err != nil {
-				return err
-			}
-			return e.print(m, mappingHeader, [][]string{mappingRow(m)})
+			return printOne(e, m, err, mappingHeader, mappingRow)
 		}
 	})
 	registerAdmin("mappings", "list", "list product mappings (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -196,14 +158,7 @@ func adminCatalogCommands() {
 				return err
 			}
 			secret, err := e.manage().Catalog().CreateSource(e.ctx, s)
-			if err != nil {
-				return err
-			}
-			out := struct {
-				*orderhub.Source
-				Secret string `json:"secret"`
-			}{s, secret}
-			return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
+			return printSourceSecret(e, s, secret, err)
 		}
 	})
 	registerAdmin("sources", "list", "list external sources (--vendor, --type)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -214,49 +169,21 @@ func adminCatalogCommands() {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, s := range ss {
-				rows = append(rows, []string{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)})
-			}
-			return e.print(ss, []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}, rows)
+			return printList(e, ss, sourceHeader, sourceRow)
 		}
 	})
-	registerAdmin("sources", "update", "rename an external source (--vendor, --id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
-		vendor := fs.String("vendor", "", "vendor id (required)")
-		id := fs.String("id", "", "source id (required)")
-		name := fs.String("name", "", "the new name, shown in Zapier's dropdown (required)")
-		return func(e *adminEnv) error {
-			for _, f := range [][2]string{{"vendor", *vendor}, {"id", *id}, {"name", *name}} {
-				if err := requireFlag(f[0], f[1]); err != nil {
-					return err
-				}
-			}
-			s, err := e.manage().Catalog().UpdateSource(e.ctx, *vendor, *id, name)
-			if err != nil {
-				return err
-			}
-			return e.print(s, []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)}})
-		}
+	registerRename("sources", "rename an external source (--vendor, --id, --name)", "source id (required)", "the new name, shown in Zapier's dropdown (required)", sourceHeader, sourceRow, func(e *adminEnv) func(ctx context.Context, vendorID, id string, name *string) (*orderhub.Source, error) {
+		return e.manage().Catalog().UpdateSource
 	})
 	registerAdmin("sources", "rotate-secret", "give a source a new secret, printed once; the old one stops working at once (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "source id (required)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", *vendor); err != nil {
-				return err
-			}
-			if err := requireFlag("id", *id); err != nil {
+			if err := requireFlags([2]string{"vendor", *vendor}, [2]string{"id", *id}); err != nil {
 				return err
 			}
 			s, secret, err := e.manage().Catalog().RotateSourceSecret(e.ctx, *vendor, *id)
-			if err != nil {
-				return err
-			}
-			out := struct {
-				*orderhub.Source
-				Secret string `json:"secret"`
-			}{s, secret}
-			return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
+			return printSourceSecret(e, s, secret, err)
 		}
 	})
 	registerVendorDelete("sources", "delete an external source; its secret stops working (--id, --vendor)", "vendor id (optional check)", "source id (required)", "source", func(e *adminEnv) func(ctx context.Context, vendorID, id string) error {
@@ -286,11 +213,29 @@ func adminCatalogCommands() {
 
 }
 
+// printSourceSecret prints a source with its secret, shown this once, or answers
+// err when the call failed.
+func printSourceSecret(e *adminEnv, s *orderhub.Source, secret string, err error) error {
+	if err != nil {
+		return err
+	}
+	out := struct {
+		*orderhub.Source
+		Secret string `json:"secret"`
+	}{s, secret}
+	return e.print(out, []string{"ID", "VENDOR", "TYPE", "NAME", "SECRET (shown once)"}, [][]string{{s.ID, s.VendorID, s.Type, s.Name, secret}})
+}
+
 var (
 	productHeader = []string{"VENDOR", "ID", "NAME", "CREATED"}
 	optionHeader  = []string{"VENDOR", "ID", "PRODUCT", "NAME", "PRICE", "PERIOD"}
 	mappingHeader = []string{"VENDOR", "SKU", "PO ID", "PRODUCT", "OPTION"}
+	sourceHeader  = []string{"ID", "VENDOR", "TYPE", "NAME", "CREATED"}
 )
+
+func sourceRow(s *orderhub.Source) []string {
+	return []string{s.ID, s.VendorID, s.Type, s.Name, fmtTime(s.CreatedAt)}
+}
 
 func productRow(p *orderhub.Product) []string {
 	return []string{p.VendorID, p.ID, p.Name, fmtTime(p.CreatedAt)}

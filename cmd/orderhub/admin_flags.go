@@ -92,3 +92,50 @@ func registerVendorDelete(group, help, vendorUsage, idUsage, what string, del fu
 		}
 	})
 }
+
+// printOne prints the record a command made or changed (as JSON with --json, else
+// a table of header and its one row), or answers err when the call failed.
+func printOne[T any](e *adminEnv, v *T, err error, header []string, row func(*T) []string) error {
+	if err != nil {
+		return err
+	}
+	return e.print(v, header, [][]string{row(v)})
+}
+
+// requireFlags answers a usage error naming the first of the flags (name, value)
+// that is missing.
+func requireFlags(flags ...[2]string) error {
+	for _, f := range flags {
+		if err := requireFlag(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createForVendor is the body of a create command whose --vendor is required:
+// create stores v, and v prints as one row.
+func createForVendor[T any](e *adminEnv, vendorID string, v *T, create func(context.Context, *T) error, header []string, row func(*T) []string) error {
+	if err := requireFlag("vendor", vendorID); err != nil {
+		return err
+	}
+	return printOne(e, v, create(e.ctx, v), header, row)
+}
+
+// registerRename adds GROUP update (--vendor, --id, --name, all required): rename
+// (the manage call, of the command's environment) renames the record, which prints
+// as one row.
+func registerRename[T any](group, help, idUsage, nameUsage string, header []string, row func(*T) []string, rename func(e *adminEnv) func(ctx context.Context, vendorID, id string, name *string) (*T, error)) {
+	registerAdmin(group, "update", help, func(fs *flag.FlagSet) func(*adminEnv) error {
+		vendor := fs.String("vendor", "", "vendor id (required)")
+		id := fs.String("id", "", idUsage)
+		name := fs.String("name", "", nameUsage)
+		return func(e *adminEnv) error {
+			if err := requireFlags([2]string{"vendor", *vendor}, [2]string{"id", *id}, [2]string{"name", *name}); err != nil {
+				return err
+			}
+			v, err := rename(e)(e.ctx, *vendor, *id, name)
+			return printOne(e, v, err, header, row)
+		}
+	})
+}
