@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 
 	"orderhub"
 	"orderhub/connector/salesmanago"
@@ -18,18 +15,9 @@ import (
 // contact and a PURCHASE event, and seed 002's API can be tried
 // (GET <salesmanago_fake_url>/_fake/requests shows what it received).
 func seedDemoSalesmanago(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
-	secret := make([]byte, 16)
-	_, _ = rand.Read(secret)
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	acct := fakesm.Account{ClientID: "demo-client", APISecret: hex.EncodeToString(secret), Owner: "owner@demo.example",
-		APIKey: hex.EncodeToString(key), Catalogs: []string{"demo-catalog"}}
-	f := fakesm.New(acct)
-	u, err := f.Start("127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	sealer, err := salesmanago.SealerFromEnv(os.Getenv)
+	acct := fakesm.Account{ClientID: "demo-client", APISecret: demoKey(), Owner: "owner@demo.example",
+		APIKey: demoKey(), Catalogs: []string{"demo-catalog"}}
+	u, sealer, err := startDemoFake(fakesm.New(acct).Start, salesmanago.SealerFromEnv)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 
 	"orderhub/connector/yespo"
 	fakeyespo "orderhub/fake/yespo"
@@ -15,16 +12,10 @@ import (
 // vendor's Yespo account pointing at it, so that every order change of the demo is
 // forwarded to it (GET <yespo_fake_url>/_fake/state shows what it received).
 func seedDemoYespo(ctx context.Context, db *sqlstore.DB, creds *demoCredentials) error {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	key := hex.EncodeToString(b)
+	key := demoKey()
 	f := fakeyespo.New(key)
 	f.OrgName = "orderhub demo (fake Yespo)"
-	u, err := f.Start("127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	sealer, err := yespo.SealerFromEnv(os.Getenv)
+	u, sealer, err := startDemoFake(f.Start, yespo.SealerFromEnv)
 	if err != nil {
 		return err
 	}

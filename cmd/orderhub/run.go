@@ -29,6 +29,15 @@ commands:
 // errUsage marks a command-line mistake (already explained on stderr).
 var errUsage = errors.New("usage error")
 
+// commands are the program's commands that take arguments, in the order of usage.
+var commands = []struct {
+	name string
+	run  func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}{
+	{"serve", runServe}, {"demo", runDemo}, {"migrate", runMigrate}, {"backup", runBackup},
+	{"admin", runAdmin}, {"bench", runBench}, {"receive", runReceive},
+}
+
 // run is the whole program: main only calls it, and tests call it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -36,21 +45,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errUsage
 	}
 	cmd, rest := args[0], args[1:]
+	names := []string{}
+	for _, c := range commands {
+		if c.name == cmd {
+			return c.run(ctx, rest, getenv, stdout, stderr)
+		}
+		names = append(names, c.name)
+	}
 	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
-	case "demo":
-		return runDemo(ctx, rest, getenv, stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, rest, getenv, stdout, stderr)
-	case "admin":
-		return runAdmin(ctx, rest, getenv, stdout, stderr)
-	case "backup":
-		return runBackup(ctx, rest, getenv, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, getenv, stdout, stderr)
-	case "receive":
-		return runReceive(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", version())
 		return nil
@@ -58,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	if c := closest(cmd, []string{"serve", "demo", "migrate", "backup", "admin", "bench", "receive", "version", "help"}); c != "" {
+	if c := closest(cmd, append(names, "version", "help")); c != "" {
 		return usageErrorf("unknown command %q; did you mean `orderhub %s`? `orderhub help` lists the commands", cmd, c)
 	}
 	return usageErrorf("unknown command %q; `orderhub help` lists the commands", cmd)
