@@ -23,11 +23,18 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 }
 
 // adminCLI returns the admin commands of the database dsn: cli runs one; must runs
-// one that has to succeed and returns its stdout.
-func adminCLI(t *testing.T, dsn string) (cli func(args ...string) (string, string, error), must func(args ...string) string) {
+// one that has to succeed and returns its stdout. Either fails the test when a
+// command's stdout or stderr shows one of secrets.
+func adminCLI(t *testing.T, dsn string, secrets ...string) (cli func(args ...string) (string, string, error), must func(args ...string) string) {
 	cli = func(args ...string) (string, string, error) {
 		t.Helper()
-		return runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
+		for _, s := range secrets {
+			if strings.Contains(out+errOut, s) {
+				t.Fatalf("%v printed a secret", args)
+			}
+		}
+		return out, errOut, err
 	}
 	must = func(args ...string) string {
 		t.Helper()
@@ -38,6 +45,23 @@ func adminCLI(t *testing.T, dsn string) (cli func(args ...string) (string, strin
 		return out
 	}
 	return cli, must
+}
+
+// seededDemo is a fresh SQLite database (closed at the test's end) with the demo's
+// data seeded into it, and the demo's credentials.
+func seededDemo(t *testing.T) (*sqlstore.DB, *demoCredentials) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	creds, err := seedDemo(ctx, db, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, creds
 }
 
 func TestAdminCatalogCommands(t *testing.T) {
@@ -146,15 +170,7 @@ func TestAdminCatalogCommands(t *testing.T) {
 
 func TestDemoSeedsTheCatalog(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	creds, err := seedDemo(ctx, db, "http://127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, creds := seededDemo(t)
 	secret, _ := creds.Extra["hook_source_secret"].(string)
 	src, err := db.Catalog().SourceBySecret(ctx, secret)
 	if err != nil || src.ID != demoSourceID || src.VendorID != creds.VendorID {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -169,15 +168,7 @@ func TestAdminPagedListsAndConsoleUsers(t *testing.T) {
 
 func TestDemoHasAConsoleUser(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	creds, err := seedDemo(ctx, db, "http://127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, creds := seededDemo(t)
 	line, _ := creds.Extra["console"].(string)
 	_, pw, ok := strings.Cut(line, "password ")
 	pw = strings.TrimSuffix(pw, ")")

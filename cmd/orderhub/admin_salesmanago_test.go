@@ -25,22 +25,7 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	}
 	defer f.Close()
 	dsn := migratedDSN(t)
-	cli := func(args ...string) (string, error) {
-		t.Helper()
-		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
-		if strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, key) {
-			t.Fatalf("%v printed a secret", args)
-		}
-		return out, err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
+	cli, must := adminCLI(t, dsn, secret, key)
 	must("vendors", "create", "--id", "acme", "--name", "Acme")
 	keyFile := filepath.Join(t.TempDir(), "v3key")
 	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
@@ -48,20 +33,20 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	}
 	create := []string{"salesmanago", "accounts", "create", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme", "--group-key", "acme-main", "--base-url", u,
 		"--v3-base-url", u, "--client-id", "cid", "--owner", "owner@acme.example", "--catalog-id", "cat"}
-	if _, err := cli(create...); err == nil {
+	if _, _, err := cli(create...); err == nil {
 		t.Fatal("an account without its apiSecret was accepted")
 	}
-	if _, err := cli(append(create, "--api-secret-env", "TEST_SM_SECRET", "--api-secret-file", keyFile)...); err == nil {
+	if _, _, err := cli(append(create, "--api-secret-env", "TEST_SM_SECRET", "--api-secret-file", keyFile)...); err == nil {
 		t.Fatal("two secret sources accepted")
 	}
-	if _, err := cli(append(create, "--api-secret-env", "TEST_SM_SECRET", "--mapping", `{"tags":["lower case"]}`)...); err == nil {
+	if _, _, err := cli(append(create, "--api-secret-env", "TEST_SM_SECRET", "--mapping", `{"tags":["lower case"]}`)...); err == nil {
 		t.Fatal("an invalid mapping was accepted")
 	}
 	out := must(append(create, "--api-secret-env", "TEST_SM_SECRET", "--api-key-file", keyFile, "--mapping", `{"tags":["VIP"]}`)...)
 	if !strings.Contains(out, "acme-main") || !strings.Contains(out, "customer-created") {
 		t.Fatalf("create:\n%s", out)
 	}
-	if _, err := cli(append(create[:len(create):len(create)], "--api-secret-env", "TEST_SM_SECRET")...); err == nil {
+	if _, _, err := cli(append(create[:len(create):len(create)], "--api-secret-env", "TEST_SM_SECRET")...); err == nil {
 		t.Fatal("a second account with the same id and group key was accepted")
 	}
 	var list []map[string]any
@@ -75,12 +60,12 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	}
 	// The secrets were encrypted with ORDERHUB_SECRET_KEY: without it they cannot be used.
 	t.Setenv("ORDERHUB_SECRET_KEY", "")
-	if _, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(err.Error(), "ORDERHUB_SECRET_KEY") {
+	if _, _, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(err.Error(), "ORDERHUB_SECRET_KEY") {
 		t.Fatalf("test without the key: %v", err)
 	}
 	t.Setenv("ORDERHUB_SECRET_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 	f.AddAccount(fakesm.Account{ClientID: "cid", APISecret: "rotated", Owner: "owner@acme.example", APIKey: key, Catalogs: []string{"cat"}})
-	if out, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(out, "wrong sha") {
+	if out, _, err := cli("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); err == nil || !strings.Contains(out, "wrong sha") {
 		t.Fatalf("test with a stale secret: %v\n%s", err, out)
 	}
 	// Rotating the secret keeps the account; the test passes again.
@@ -91,13 +76,13 @@ func TestAdminSalesmanagoCommands(t *testing.T) {
 	if out := must("salesmanago", "accounts", "test", "--allow-private-targets", "--vendor", "acme", "--id", "sm_acme"); !strings.Contains(out, "API v2 (contacts, events): ok") {
 		t.Fatalf("test after rotation:\n%s", out)
 	}
-	if _, err := cli("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--owner", "not-an-email"); err == nil {
+	if _, _, err := cli("salesmanago", "accounts", "update", "--vendor", "acme", "--id", "sm_acme", "--owner", "not-an-email"); err == nil {
 		t.Fatal("an invalid owner was accepted")
 	}
 	if out := must("salesmanago", "accounts", "mapping", "--vendor", "acme", "--id", "sm_acme", "--mapping", `{"syncContacts":false,"events":{"order-created":{"type":"PURCHASE"}}}`); !strings.Contains(out, "order-created") || strings.Contains(out, "customer-created") {
 		t.Fatalf("mapping:\n%s", out)
 	}
-	if _, err := cli("salesmanago", "accounts", "delete", "--vendor", "other", "--id", "sm_acme"); err == nil {
+	if _, _, err := cli("salesmanago", "accounts", "delete", "--vendor", "other", "--id", "sm_acme"); err == nil {
 		t.Fatal("deleted through another vendor")
 	}
 	must("salesmanago", "accounts", "delete", "--vendor", "acme", "--id", "sm_acme")

@@ -26,27 +26,12 @@ func TestAdminYespoCommands(t *testing.T) {
 	}
 	defer f.Close()
 	dsn := migratedDSN(t)
-	cli := func(args ...string) (string, error) {
-		t.Helper()
-		out, errOut, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn)...)
-		if strings.Contains(out+errOut, key) {
-			t.Fatalf("%v printed the API key", args)
-		}
-		return out, err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
+	cli, must := adminCLI(t, dsn, key)
 	must("vendors", "create", "--id", "acme", "--name", "Acme")
-	if _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u); err == nil {
+	if _, _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u); err == nil {
 		t.Fatal("a new account without a key was accepted")
 	}
-	if _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u, "--api-key-env", "TEST_YESPO_KEY", "--api-key-file", "x"); err == nil {
+	if _, _, err := cli("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u, "--api-key-env", "TEST_YESPO_KEY", "--api-key-file", "x"); err == nil {
 		t.Fatal("two key sources accepted")
 	}
 	if out := must("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u+"/api/v1", "--api-key-env", "TEST_YESPO_KEY"); !strings.Contains(out, u) || !strings.Contains(out, "yes") {
@@ -65,17 +50,17 @@ func TestAdminYespoCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	must("yespo", "set", "--allow-private-targets", "--vendor", "acme", "--base-url", u, "--api-key-file", kf)
-	if _, err := cli("yespo", "test", "--allow-private-targets", "--vendor", "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
+	if _, _, err := cli("yespo", "test", "--allow-private-targets", "--vendor", "acme"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("wrong key: %v", err)
 	}
 	if out := must("yespo", "ignored", "--vendor", "acme"); !strings.Contains(out, "REASON") {
 		t.Fatalf("ignored:\n%s", out)
 	}
-	if _, err := cli("yespo", "ignored", "--vendor", "nope"); err == nil {
+	if _, _, err := cli("yespo", "ignored", "--vendor", "nope"); err == nil {
 		t.Fatal("unknown vendor accepted")
 	}
 	must("yespo", "delete", "--vendor", "acme")
-	if _, err := cli("yespo", "show", "--vendor", "acme"); err == nil {
+	if _, _, err := cli("yespo", "show", "--vendor", "acme"); err == nil {
 		t.Fatal("deleted account shown")
 	}
 }

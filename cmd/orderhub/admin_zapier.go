@@ -31,6 +31,16 @@ func zapierUserRow(u *orderhub.ZapierUser) []string {
 	return []string{u.ID, u.VendorID, u.Email, u.Name, fmtTime(u.CreatedAt), disabled}
 }
 
+// printZapierUser prints a Zapier user with the password generated for them, shown
+// this once (none when it is empty), or answers err when the call failed.
+func printZapierUser(e *adminEnv, u *orderhub.ZapierUser, generated string, err error) error {
+	if err != nil || generated == "" {
+		return printOne(e, u, err, zapierUserHeader, zapierUserRow)
+	}
+	out := httpapi.ZapierUserCredentials{ZapierUser: u, Password: generated}
+	return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), generated)})
+}
+
 // adminZapierCommands registers its admin commands (called once, from adminCommands).
 func adminZapierCommands() {
 	registerAdmin("users", "create", "create a Zapier user of a vendor (--vendor, --email, --name, --password; generated and shown once when omitted)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -40,24 +50,11 @@ func adminZapierCommands() {
 		fs.StringVar(&u.Name, "name", "", "display name")
 		password := fs.String("password", "", "password (8 to 72 bytes; visible in the process list: omit it to get a generated one)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", u.VendorID); err != nil {
-				return err
-			}
-			if err := requireFlag("email", u.Email); err != nil {
+			if err := requireFlags([2]string{"vendor", u.VendorID}, [2]string{"email", u.Email}); err != nil {
 				return err
 			}
 			pw, err := e.manage().Connectors().CreateZapierUser(e.ctx, u, *password)
-			if err != nil {
-				return err
-			}
-			if pw == "" {
-				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
-			}
-			out := struct {
-				*orderhub.ZapierUser
-				Password string `json:"password"`
-			}{u, pw}
-			return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), pw)})
+			return printZapierUser(e, u, pw, err)
 		}
 	})
 	registerAdmin("users", "list", "list Zapier users (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -74,10 +71,7 @@ func adminZapierCommands() {
 		vendor := fs.String("vendor", "", "vendor id (required)")
 		id := fs.String("id", "", "user id (required)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", *vendor); err != nil {
-				return err
-			}
-			if err := requireFlag("id", *id); err != nil {
+			if err := requireFlags([2]string{"vendor", *vendor}, [2]string{"id", *id}); err != nil {
 				return err
 			}
 			if err := e.manage().Connectors().DeleteZapierUser(e.ctx, *vendor, *id); err != nil {
@@ -91,10 +85,7 @@ func adminZapierCommands() {
 		id := fs.String("id", "", "user id (required)")
 		pwEnv := fs.String("password-env", "", "read the new password from this environment variable (omit it to get a generated one)")
 		return func(e *adminEnv) error {
-			if err := requireFlag("vendor", *vendor); err != nil {
-				return err
-			}
-			if err := requireFlag("id", *id); err != nil {
+			if err := requireFlags([2]string{"vendor", *vendor}, [2]string{"id", *id}); err != nil {
 				return err
 			}
 			pw := ""
@@ -104,14 +95,7 @@ func adminZapierCommands() {
 				}
 			}
 			u, generated, err := e.manage().Connectors().ResetZapierPassword(e.ctx, *vendor, *id, pw)
-			if err != nil {
-				return err
-			}
-			if generated == "" {
-				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
-			}
-			out := httpapi.ZapierUserCredentials{ZapierUser: u, Password: generated}
-			return e.print(out, append(zapierUserHeader, "PASSWORD (shown once)"), [][]string{append(zapierUserRow(u), generated)})
+			return printZapierUser(e, u, generated, err)
 		}
 	})
 	for _, x := range []struct {
@@ -123,17 +107,11 @@ func adminZapierCommands() {
 			vendor := fs.String("vendor", "", "vendor id (required)")
 			id := fs.String("id", "", "user id (required)")
 			return func(e *adminEnv) error {
-				if err := requireFlag("vendor", *vendor); err != nil {
-					return err
-				}
-				if err := requireFlag("id", *id); err != nil {
+				if err := requireFlags([2]string{"vendor", *vendor}, [2]string{"id", *id}); err != nil {
 					return err
 				}
 				u, err := e.manage().Connectors().SetZapierUserEnabled(e.ctx, *vendor, *id, x.enabled)
-				if err != nil {
-					return err
-				}
-				return e.print(u, zapierUserHeader, [][]string{zapierUserRow(u)})
+				return printOne(e, u, err, zapierUserHeader, zapierUserRow)
 			}
 		})
 	}
