@@ -43,3 +43,61 @@ func TestAllPagesFollowsTheCursor(t *testing.T) {
 		t.Fatalf("%d rows in %d calls, %v", len(got), calls, err)
 	}
 }
+
+func TestPageSliceAcrossPageEdges(t *testing.T) {
+	type row struct{ k, id string }
+	var all []row
+	for _, k := range []string{"a", "b", "c"} {
+		for _, id := range []string{"1", "2", "3"} {
+			all = append(all, row{k, id})
+		}
+	}
+	key := func(r row) PageKey { return PageKey{K: r.k, K2: r.id} }
+	for limit := 1; limit <= 10; limit++ {
+		var got []row
+		p := Page{Limit: limit}
+		for n := 0; ; n++ {
+			if n > 20 {
+				t.Fatalf("limit %d: no end", limit)
+			}
+			pg, err := PageSlice(all, p, "rows", key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, pg.Data...)
+			if pg.NextCursor == "" {
+				break
+			}
+			p.Cursor = pg.NextCursor
+		}
+		if len(got) != len(all) {
+			t.Fatalf("limit %d: %v", limit, got)
+		}
+		for i := range all {
+			if got[i] != all[i] {
+				t.Fatalf("limit %d: %v", limit, got)
+			}
+		}
+	}
+	// The cursor's row deleted meanwhile: the page starts at the next key.
+	pg, _ := PageSlice(all, Page{Limit: 4}, "rows", key)
+	rest := append(append([]row{}, all[:3]...), all[4:]...) // b/1, the cursor's row, is gone
+	pg2, err := PageSlice(rest, Page{Limit: 2, Cursor: pg.NextCursor}, "rows", key)
+	if err != nil || len(pg2.Data) != 2 || pg2.Data[0] != (row{"b", "2"}) {
+		t.Fatalf("after a deleted row: %+v %v", pg2, err)
+	}
+	// Refusals: another listing's cursor, nonsense, a limit out of range.
+	for _, c := range []string{EncodeCursor("other", PageKey{}), "nonsense"} {
+		if _, err := PageSlice(all, Page{Cursor: c}, "rows", key); err == nil {
+			t.Fatalf("cursor %q accepted", c)
+		} else if l, ok := RefusedCursor(err); !ok || l != "rows" {
+			t.Fatalf("cursor %q: %v", c, err)
+		}
+	}
+	if _, err := PageSlice(all, Page{Limit: MaxPageLimit + 1}, "rows", key); ErrorCode(err) != EInvalidRequest {
+		t.Fatalf("limit: %v", err)
+	}
+	if pg, err := PageSlice([]row(nil), Page{}, "rows", key); err != nil || pg.Data == nil || len(pg.Data) != 0 || pg.NextCursor != "" {
+		t.Fatalf("empty: %+v %v", pg, err)
+	}
+}

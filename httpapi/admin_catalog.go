@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
+	"time"
 
 	"orderhub"
 	"orderhub/manage"
@@ -20,7 +22,8 @@ import (
 //	POST        /admin/v1/vendors/{vendorId}/sources/{sourceId}/rotate-secret (new secret shown once)
 //	GET         /admin/v1/vendors/{vendorId}/purchases
 //
-// Lists answer {"data": [...]}; creates answer 201 with the object; updates 200
+// Lists answer {"data": [...], "next_cursor": "…"} (?cursor=, limit: the admin
+// lists' paging; the purchases list {"data": [...]}, its newest 100); creates answer 201 with the object; updates 200
 // with it; deletes 204. The rules are package manage's, shared with the console.
 
 func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
@@ -96,6 +99,49 @@ func adminList[T any](b *base, w http.ResponseWriter, r *http.Request, list func
 	return nil
 }
 
+// adminSlicePage answers one page (?cursor=, limit; next_cursor) of a vendor's list
+// that the store reads whole, from list(vendorID) in the order key follows
+// (orderhub.PageSlice): the catalog lists, endpoints, Zapier users and channels.
+// Other query parameters are the handler's.
+func adminSlicePage[T any](b *base, w http.ResponseWriter, r *http.Request, listing string, key func(T) orderhub.PageKey, list func(vendorID string) ([]T, error)) error {
+	vendorID, err := b.adminVendor(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	items, err := list(vendorID)
+	if err != nil {
+		return err
+	}
+	pg, err := orderhub.PageSlice(items, p, listing, key)
+	if err != nil {
+		return PageError(err)
+	}
+	writeJSON(w, http.StatusOK, pg)
+	return nil
+}
+
+// pageParams reads the cursor and limit query parameters (AdminQuery's rules and
+// words) and leaves the others to the handler.
+func pageParams(q url.Values) (orderhub.Page, error) {
+	only := url.Values{}
+	for _, name := range []string{"cursor", "limit"} {
+		if vs, ok := q[name]; ok {
+			only[name] = vs
+		}
+	}
+	_, p, err := AdminQuery(only)
+	return p, err
+}
+
+// createdKey is the place of a row in a list ordered by creation time and id.
+func createdKey(at time.Time, id string) orderhub.PageKey {
+	return orderhub.PageKey{T: at.UnixMicro(), K2: id}
+}
+
 // adminDelete runs del and answers 204.
 func (b *base) adminDelete(w http.ResponseWriter, r *http.Request, del func(vendorID string) error) error {
 	vendorID, err := b.adminVendor(r)
@@ -110,7 +156,7 @@ func (b *base) adminDelete(w http.ResponseWriter, r *http.Request, del func(vend
 }
 
 func (s *adminCatalogAPI) handleAdminListProducts(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Product, error) {
+	return adminSlicePage(s.base, w, r, "products", func(p *orderhub.Product) orderhub.PageKey { return createdKey(p.CreatedAt, p.ID) }, func(vendorID string) ([]*orderhub.Product, error) {
 		return s.store.Catalog.ListProducts(r.Context(), vendorID)
 	})
 }
@@ -164,7 +210,9 @@ func (s *adminCatalogAPI) handleAdminDeleteProduct(w http.ResponseWriter, r *htt
 }
 
 func (s *adminCatalogAPI) handleAdminListOptions(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
+	return adminSlicePage(s.base, w, r, "purchase-options", func(o *orderhub.PurchaseOption) orderhub.PageKey {
+		return orderhub.PageKey{K: o.ProductID, T: o.CreatedAt.UnixMicro(), K2: o.ID}
+	}, func(vendorID string) ([]*orderhub.PurchaseOption, error) {
 		product := r.URL.Query().Get("productId")
 		if !orderhub.IsLineText(product) {
 			return nil, nil // no product has such an id
@@ -226,7 +274,7 @@ func (s *adminCatalogAPI) handleAdminDeleteOption(w http.ResponseWriter, r *http
 }
 
 func (s *adminCatalogAPI) handleAdminListMappings(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ProductMapping, error) {
+	return adminSlicePage(s.base, w, r, "product-mappings", func(m *orderhub.ProductMapping) orderhub.PageKey { return orderhub.PageKey{K: m.SKU, K2: m.POID} }, func(vendorID string) ([]*orderhub.ProductMapping, error) {
 		return s.store.Catalog.ListProductMappings(r.Context(), vendorID)
 	})
 }
@@ -282,7 +330,7 @@ func (s *adminCatalogAPI) handleAdminDeleteMapping(w http.ResponseWriter, r *htt
 }
 
 func (s *adminCatalogAPI) handleAdminListSources(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Source, error) {
+	return adminSlicePage(s.base, w, r, "sources", func(src *orderhub.Source) orderhub.PageKey { return createdKey(src.CreatedAt, src.ID) }, func(vendorID string) ([]*orderhub.Source, error) {
 		typ := r.URL.Query().Get("type")
 		if !orderhub.IsLineText(typ) {
 			return nil, nil

@@ -66,14 +66,14 @@ func answer(w http.ResponseWriter, status int, v any, err error) error {
 
 func (s *adminDeliveryAPI) handleAdminListEndpoints(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "kind", "deleted"); err != nil {
+	if err := onlyParams(q, "kind", "deleted", "cursor", "limit"); err != nil {
 		return err
 	}
 	deleted, err := boolQuery(r, "deleted")
 	if err != nil {
 		return err
 	}
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.Endpoint, error) {
+	return adminSlicePage(s.base, w, r, "endpoints", func(e *orderhub.Endpoint) orderhub.PageKey { return createdKey(e.CreatedAt, e.ID) }, func(vendorID string) ([]*orderhub.Endpoint, error) {
 		return s.store.Deliveries.ListEndpoints(r.Context(), orderhub.EndpointFilter{VendorID: vendorID, Kind: q.Get("kind"), IncludeDeleted: deleted})
 	})
 }

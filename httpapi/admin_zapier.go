@@ -39,7 +39,7 @@ func (s *Server) adminZapierRoutes(m *http.ServeMux) {
 }
 
 func (s *adminCatalogAPI) handleAdminListZapierUsers(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierUser, error) {
+	return adminSlicePage(s.base, w, r, "zapier-users", func(u *orderhub.ZapierUser) orderhub.PageKey { return createdKey(u.CreatedAt, u.ID) }, func(vendorID string) ([]*orderhub.ZapierUser, error) {
 		return s.store.Catalog.ListZapierUsers(r.Context(), vendorID)
 	})
 }
@@ -157,7 +157,7 @@ func (s *adminCatalogAPI) handleAdminDeleteZapierUser(w http.ResponseWriter, r *
 }
 
 func (s *adminCatalogAPI) handleAdminListZapierChannels(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
+	return adminSlicePage(s.base, w, r, "zapier-channels", func(c *orderhub.ZapierChannel) orderhub.PageKey { return createdKey(c.CreatedAt, c.ID) }, func(vendorID string) ([]*orderhub.ZapierChannel, error) {
 		return s.store.Catalog.ListZapierChannels(r.Context(), vendorID)
 	})
 }
