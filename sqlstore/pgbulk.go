@@ -586,10 +586,10 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 	if tx.deferred {
 		w.db.wakeFanout()
 	}
+	w.observe(len(batch), start, nil)
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
-	w.observe(len(batch), start, nil)
 	return true
 }
 

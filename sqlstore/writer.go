@@ -233,8 +233,8 @@ func (w *writer) run(batch []*writeReq) {
 			if !w.healthy() {
 				_ = w.reconnect()
 			}
-			r.answer(errs[i])
 			w.observe(1, start, nil)
+			r.answer(errs[i])
 			return
 		}
 	}
@@ -264,10 +264,12 @@ func (w *writer) run(batch []*writeReq) {
 	if tx.deferred {
 		w.db.wakeFanout()
 	}
+	// Observed before it is answered: a caller that has its answer finds its batch
+	// in the observer's figures (metrics, tests).
+	w.observe(len(batch), start, nil)
 	for i, r := range batch {
 		r.answer(errs[i])
 	}
-	w.observe(len(batch), start, nil)
 }
 
 // newTx starts the state of a write transaction; its time is kept to the
@@ -384,10 +386,10 @@ func (w *writer) rollback() {
 func (w *writer) fail(batch []*writeReq, err error, start time.Time) {
 	w.db.log.Error("write transaction failed", "err", err, "batch", len(batch))
 	e := &orderhub.Error{Code: orderhub.EUnavailable, Message: "The database could not commit the change; nothing was written. Retry the request."}
+	w.observe(len(batch), start, err)
 	for _, r := range batch {
 		r.answer(errors.Join(e, err))
 	}
-	w.observe(len(batch), start, err)
 }
 
 func (w *writer) observe(n int, start time.Time, err error) {
