@@ -18,13 +18,9 @@ import (
 // in the audit log as its changes; another vendor's client cannot be rotated or
 // revoked however the form is posted. A vendor-viewer reads the page without forms.
 func TestVendorCredentialsInABrowser(t *testing.T) {
-	chromiumPath(t)
-	bd := newBed(t)
+	bd := newBedWithOther(t)
 	ctx := context.Background()
 	db := bd.DB
-	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
-		t.Fatal(err)
-	}
 	other := &orderhub.Client{VendorID: "other", Name: "Other shop", Scopes: []string{orderhub.ScopeEvents}}
 	otherSecret, err := db.Tenants().CreateClient(ctx, other)
 	if err != nil {

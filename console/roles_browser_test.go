@@ -16,18 +16,34 @@ import (
 	"orderhub/hub"
 )
 
+// wantError opens path and fails the test unless the page's error says want.
+func (b *browser) wantError(path, want string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if msg := b.text("#error"); !strings.Contains(msg, want) {
+		b.t.Fatalf("%s: %q", path, msg)
+	}
+}
+
+// newBedWithOther is a browser test's bed (the test is skipped without Chromium)
+// with a second vendor, "other".
+func newBedWithOther(t *testing.T) *bed {
+	chromiumPath(t)
+	bd := newBed(t)
+	if err := bd.DB.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
+		t.Fatal(err)
+	}
+	return bd
+}
+
 // A vendor-admin in a real browser: the console starts at its vendor's endpoints,
 // shows only its vendor, and refuses another vendor's pages however the URL is
 // edited; its change (disabling its endpoint) is in the audit log page next to an
 // operator's admin API change and a CLI change.
 func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
-	chromiumPath(t)
-	bd := newBed(t)
+	bd := newBedWithOther(t)
 	ctx := context.Background()
 	db := bd.DB
-	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "other", Name: "Other Media"}); err != nil {
-		t.Fatal(err)
-	}
 	otherEP := &orderhub.Endpoint{VendorID: "other", URL: "https://hooks.other.example/x", Description: "Other's CRM"}
 	if err := db.Deliveries().CreateEndpoint(ctx, otherEP); err != nil {
 		t.Fatal(err)
@@ -89,10 +105,7 @@ func TestVendorAdminAndAuditLogInABrowser(t *testing.T) {
 		{"/console/audit?vendor=other", "You work with vendor acme"},
 		{"/console/credentials?vendor=other", "You work with vendor acme"},
 	} {
-		b.do(chromedp.Navigate(bd.URL+p.path), chromedp.WaitVisible(chromedp.CSS("#error")))
-		if msg := b.text("#error"); !strings.Contains(msg, p.want) {
-			t.Fatalf("%s: %q", p.path, msg)
-		}
+		b.wantError(p.path, p.want)
 		if p.path == "/console/catalog?vendor=other" {
 			b.screenshot("21-vendor-admin-refused")
 		}
