@@ -28,17 +28,17 @@ import (
 // rows strictly after it. Rows inserted meanwhile sort before the cursor (they are
 // newer), so paging on never repeats or skips a row.
 
-// cursor is the decoded form of Page.Cursor.
+// cursor is the decoded form of Page.Cursor, in the one cursor format of every
+// listing (orderhub.EncodeCursor, orderhub.DecodeCursor).
 type cursor struct {
-	List string `json:"l"`
-	T    int64  `json:"t"`
-	K    string `json:"k"`
-	K2   string `json:"k2,omitempty"`
+	List string
+	T    int64
+	K    string
+	K2   string
 }
 
 func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return orderhub.EncodeCursor(c.List, orderhub.PageKey{T: c.T, K: c.K, K2: c.K2})
 }
 
 // decodePage parses p's cursor for list and validates the limit. The surfaces check
@@ -56,16 +56,11 @@ func decodePage(p orderhub.Page, list string) (*cursor, int, error) {
 	if p.Cursor == "" {
 		return nil, limit, nil
 	}
-	bad := orderhub.CursorRefused(list)
-	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil || len(b) > 4096 {
-		return nil, 0, bad
+	k, err := orderhub.DecodeCursor(p.Cursor, list)
+	if err != nil {
+		return nil, 0, err
 	}
-	c := &cursor{}
-	if json.Unmarshal(b, c) != nil || c.List != list || !orderhub.IsLineText(c.K) || !orderhub.IsLineText(c.K2) {
-		return nil, 0, bad
-	}
-	return c, limit, nil
+	return &cursor{List: list, T: k.T, K: k.K, K2: k.K2}, limit, nil
 }
 
 // query builds a WHERE clause with $N placeholders.
