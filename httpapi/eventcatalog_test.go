@@ -158,13 +158,18 @@ func createWebhook(t *testing.T, h *testHub, id, url string, types []string) str
 // runEngine runs a delivery engine on the hub's database and clock.
 func runEngine(t *testing.T, h *testHub, schedule []time.Duration) {
 	t.Helper()
+	runDeliveryEngine(t, h, delivery.Config{Poll: 20 * time.Millisecond, Schedule: schedule})
+}
+
+// runDeliveryEngine runs a delivery engine on the hub's database and clock, with
+// private targets allowed and no jitter, until the test ends; cfg gives the rest.
+func runDeliveryEngine(t *testing.T, h *testHub, cfg delivery.Config) {
+	t.Helper()
+	cfg.AllowPrivateTargets, cfg.Jitter, cfg.Registry, cfg.Clock = true, -1, prometheus.NewRegistry(), h.Clock.Now
 	eng := delivery.New(struct {
 		orderhub.DeliveryStore
 		orderhub.OpsStore
-	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
-		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
-		Poll: 20 * time.Millisecond, Schedule: schedule,
-	})
+	}{h.DB.Deliveries(), h.DB.Ops()}, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()

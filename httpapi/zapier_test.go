@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
 	"orderhub"
@@ -309,24 +308,13 @@ func (r *hookReceiver) wait(t *testing.T, n int) [][]byte {
 // startDelivery runs the delivery engine with the zapier item bodies.
 func startDelivery(t *testing.T, h *testHub) {
 	t.Helper()
-	eng := delivery.New(struct {
-		orderhub.DeliveryStore
-		orderhub.OpsStore
-	}{h.DB.Deliveries(), h.DB.Ops()}, delivery.Config{
-		AllowPrivateTargets: true, Jitter: -1, Registry: prometheus.NewRegistry(), Clock: h.Clock.Now,
+	runDeliveryEngine(t, h, delivery.Config{
 		Schedule: []time.Duration{0, time.Hour},
 		Bodies: map[string]func(*orderhub.ClaimedDelivery) ([]byte, error){orderhub.EndpointZapier: httpapi.ZapierBody(struct {
 			orderhub.OrderRecords
 			orderhub.CatalogStore
 			orderhub.TenantStore
 		}{h.DB.Orders(), h.DB.Catalog(), h.DB.Tenants()})},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
 	})
 }
 
