@@ -2,10 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orderhub"
@@ -171,6 +174,36 @@ func readChangeRow(tx *Tx, c *orderhub.Change) (map[string]any, error) {
 	return m, rows.Err()
 }
 
+// auditIDs names audit entries so that those written in one transaction — which share
+// its time, the listing's first sort key — sort by id in the order they were written
+// (the listing's second key), as NewID's random tail would not.
+var auditIDs monotonicIDs
+
+// monotonicIDs makes ids like orderhub.NewID's whose tail, within one millisecond,
+// counts up from a random start instead of being random each time.
+type monotonicIDs struct {
+	mu   sync.Mutex
+	ms   uint64
+	tail uint64
+}
+
+func (g *monotonicIDs) next() string {
+	g.mu.Lock()
+	ms := uint64(time.Now().UnixMilli())
+	if ms > g.ms {
+		var r [6]byte
+		_, _ = rand.Read(r[:])
+		g.ms = ms
+		g.tail = uint64(r[0])<<40 | uint64(r[1])<<32 | uint64(r[2])<<24 | uint64(r[3])<<16 | uint64(r[4])<<8 | uint64(r[5])
+		g.tail &^= 1 << 47 // room to count up without carrying into the time
+	} else {
+		g.tail++
+	}
+	ms, tail := g.ms, g.tail
+	g.mu.Unlock()
+	return fmt.Sprintf("aud_%012x%012x", ms&(1<<48-1), tail&(1<<48-1))
+}
+
 // wrapChange returns fn recording c in the same savepoint, unless c was recorded already.
 func wrapChange(c *orderhub.Change, fn func(*Tx) error) func(*Tx) error {
 	return func(tx *Tx) error {
@@ -207,7 +240,7 @@ func wrapChange(c *orderhub.Change, fn func(*Tx) error) func(*Tx) error {
 		} else if !snapshot && c.Request != nil {
 			a = MaskJSON(map[string]any{"request": c.Request})
 		}
-		id := orderhub.NewID("aud")
+		id := auditIDs.next()
 		_, err = tx.exec(`INSERT INTO audit_log (id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			id, micros(tx.now), c.Actor.Kind, c.Actor.ID, c.Actor.Name, c.Actor.Via, c.Action, c.ResourceType, c.ResourceID, vendor,
