@@ -150,14 +150,7 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 	}
 
 	// Vendor tokens: its own vendor's codes only; a viewer reads.
-	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, viewer := acmeRoleTokens(t, h)
 	h.jsonReq("POST", "/admin/v1/promo-codes", h.Admin, map[string]any{"vendorId": "other", "code": "OTHER", "productName": "x", "price": "1",
 		"currency": "SEK", "billingPeriod": "month", "delivery": "digital"}).expect(201, "")
 	h.jsonReq("PATCH", "/admin/v1/vendors/other/promo-codes/OTHER", admin, map[string]any{"active": false}).expect(403, orderhub.EForbidden)

@@ -46,14 +46,7 @@ func TestAdminRotateClientSecret(t *testing.T) {
 
 	// Roles: a vendor-admin rotates its own clients; another vendor's is not found,
 	// a viewer is refused.
-	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, viewer := acmeRoleTokens(t, h)
 	h.jsonReq("POST", "/admin/v1/clients/"+h.Other.ClientID+"/rotate-secret", admin, nil).expect(404, orderhub.ENotFound)
 	h.jsonReq("POST", path, viewer, nil).expect(403, orderhub.EForbidden)
 	h.jsonReq("POST", path, admin, nil).expect(200, "")

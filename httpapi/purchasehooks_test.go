@@ -99,14 +99,7 @@ func acmePurchase(mod map[string]any) map[string]any {
 		"sku": "SKU-D", "poId": "PO-1", "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2027-01-01T00:00:00Z",
 		"firstName": "Anna", "lastName": "Berg", "email": "anna@example.com", "publisherUserId": "U-1",
 	}
-	for k, v := range mod {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return modified(b, mod)
 }
 
 // seedWith returns the seed's sample payload changed by mod.
@@ -115,14 +108,7 @@ func seedWith(t testing.TB, mod map[string]any) map[string]any {
 	if err := json.Unmarshal([]byte(seedPurchase), &b); err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range mod {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return modified(b, mod)
 }
 
 // written counts what a vendor has in the store: events and purchases.

@@ -21,14 +21,7 @@ var pathParam = regexp.MustCompile(`\{[A-Za-z]+\}`)
 // requireAdmin, or a rule that lets a request through, fails here.
 func TestVendorTokensAreRefusedOnEveryAdminRoute(t *testing.T) {
 	h := newTestHub(t)
-	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(t.Context(), "acme-admin", orderhub.RoleVendorAdmin, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(t.Context(), "acme-viewer", orderhub.RoleVendorViewer, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, viewer := acmeRoleTokens(t, h)
 	fill := func(path, vendor string) string {
 		return pathParam.ReplaceAllStringFunc(path, func(p string) string {
 			if p == "{vendorId}" {

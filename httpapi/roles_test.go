@@ -31,14 +31,7 @@ func TestScopedAdminTokens(t *testing.T) {
 	if _, _, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "x", orderhub.RoleVendorViewer, "nope"); err == nil {
 		t.Fatal("a token of an unknown vendor")
 	}
-	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-admin", orderhub.RoleVendorAdmin, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, viewer, err := h.DB.Tenants().CreateScopedAdminToken(ctx, "acme-viewer", orderhub.RoleVendorViewer, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, viewer := acmeRoleTokens(t, h)
 	// Orders of both vendors.
 	for _, v := range []string{"acme", "other"} {
 		if _, _, err := hub.NewOrders(h.DB).UpsertOrder(ctx, &orderhub.OrderInput{VendorID: v, ExternalOrderID: "E-" + v, Source: "test", Status: orderhub.OrderInitialized, Customer: orderhub.Customer{Email: "anna@example.com"}}); err != nil {
@@ -108,4 +101,18 @@ func TestScopedAdminTokens(t *testing.T) {
 		}
 	}
 	h.jsonReq("GET", "/admin/v1/audit?vendor=globex", viewer, nil).expect(403, orderhub.EForbidden)
+}
+
+// acmeRoleTokens are a vendor-admin and a vendor-viewer admin token of vendor acme.
+func acmeRoleTokens(t *testing.T, h *testHub) (admin, viewer string) {
+	t.Helper()
+	_, admin, err := h.DB.Tenants().CreateScopedAdminToken(t.Context(), "acme-admin", orderhub.RoleVendorAdmin, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, viewer, err = h.DB.Tenants().CreateScopedAdminToken(t.Context(), "acme-viewer", orderhub.RoleVendorViewer, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin, viewer
 }

@@ -32,6 +32,11 @@ func body(mod map[string]any) map[string]any {
 		"paymentProvider": "STRIPE",
 		"userData":        map[string]any{"email": "anna@example.com", "fullName": "Anna A"},
 	}
+	return modified(b, mod)
+}
+
+// modified returns b with mod merged over it: a nil value in mod deletes the field.
+func modified(b, mod map[string]any) map[string]any {
 	for k, v := range mod {
 		if v == nil {
 			delete(b, k)
