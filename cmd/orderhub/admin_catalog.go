@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"orderhub"
+	"orderhub/httpapi"
 	"orderhub/manage"
 	"orderhub/sqlstore"
 )
@@ -190,24 +191,27 @@ func adminCatalogCommands() {
 		return e.manage().Catalog().DeleteSource
 	})
 
-	registerAdmin("purchases", "list", "list external purchases (--vendor, --source, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("purchases", "list", "list external purchases, newest first (--vendor, --source, --limit, --cursor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		f := orderhub.PurchaseFilter{}
+		p := orderhub.Page{}
 		fs.StringVar(&f.VendorID, "vendor", "", "vendor id (required)")
 		fs.StringVar(&f.SourceID, "source", "", "only this source's purchases")
-		fs.IntVar(&f.Limit, "limit", 100, "at most this many (≤ 1000)")
+		fs.IntVar(&p.Limit, "limit", 100, "rows per page (≤ 1000)")
+		fs.StringVar(&p.Cursor, "cursor", "", "the next page: the cursor printed after the previous page")
 		return func(e *adminEnv) error {
 			if err := requireFlag("vendor", f.VendorID); err != nil {
 				return err
 			}
-			ps, err := e.db.Orders().ListPurchases(e.ctx, f)
+			if p.Limit <= 0 || p.Limit > 1000 {
+				p.Limit = 100 // as before the cursor
+			}
+			pg, err := e.db.Orders().ListPurchasePage(e.ctx, f, p)
 			if err != nil {
-				return err
+				return httpapi.PageError(err)
 			}
-			rows := [][]string{}
-			for _, p := range ps {
-				rows = append(rows, []string{p.PurchaseID, p.SourceID, p.PublisherPurchaseID, p.ProductID, p.CustomerID, p.ContractID, fmtTime(p.CreatedAt)})
-			}
-			return e.print(ps, []string{"ID", "SOURCE", "PUBLISHER ID", "PRODUCT", "CUSTOMER", "CONTRACT", "CREATED"}, rows)
+			return printPage(e, pg, []string{"ID", "SOURCE", "PUBLISHER ID", "PRODUCT", "CUSTOMER", "CONTRACT", "CREATED"}, func(p *orderhub.PurchaseResult) []string {
+				return []string{p.PurchaseID, p.SourceID, p.PublisherPurchaseID, p.ProductID, p.CustomerID, p.ContractID, fmtTime(p.CreatedAt)}
+			})
 		}
 	})
 
