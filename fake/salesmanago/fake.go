@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -39,6 +38,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"orderhub/fake/internal/listen"
 )
 
 // Account is a SALESmanago account known to the fake.
@@ -154,7 +155,6 @@ type Server struct {
 	seq        int
 
 	srv *http.Server
-	ln  net.Listener
 	url string
 }
 
@@ -177,18 +177,12 @@ func (s *Server) AddAccount(a Account) {
 
 // Start listens on addr ("127.0.0.1:0" when empty) and serves until Close.
 func (s *Server) Start(addr string) (string, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
+	srv, u, err := listen.Serve(addr, s)
 	if err != nil {
 		return "", err
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	s.url = "http://" + ln.Addr().String()
-	go func() { _ = s.srv.Serve(ln) }()
-	return s.url, nil
+	s.srv, s.url = srv, u
+	return u, nil
 }
 
 // URL is the base URL after Start.
@@ -225,13 +219,7 @@ func (s *Server) ClearFaults() {
 func (s *Server) Requests(path string) []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Request
-	for _, r := range s.requests {
-		if path == "" || r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
+	return listen.ByPath(s.requests, path, func(r Request) string { return r.Path })
 }
 
 // Contact returns a stored contact of an account by e-mail.

@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/fake/internal/listen"
 )
 
 // Request is a request the fake received.
@@ -120,7 +120,6 @@ type Server struct {
 	ignored  []Ignored
 	faults   []*Fault
 
-	ln  net.Listener
 	srv *http.Server
 	url string
 }
@@ -132,15 +131,12 @@ func New(apiKey string) *Server {
 
 // Start serves the fake on addr (e.g. 127.0.0.1:0) and returns its base URL.
 func (s *Server) Start(addr string) (string, error) {
-	ln, err := net.Listen("tcp", addr)
+	srv, u, err := listen.Serve(addr, s)
 	if err != nil {
 		return "", err
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	s.url = "http://" + ln.Addr().String()
-	go s.srv.Serve(ln)
-	return s.url, nil
+	s.srv, s.url = srv, u
+	return u, nil
 }
 
 // URL is the base URL after Start.
@@ -168,13 +164,7 @@ func (s *Server) Fail(f Fault) {
 func (s *Server) Requests(path string) []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Request
-	for _, r := range s.requests {
-		if path == "" || r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
+	return listen.ByPath(s.requests, path, func(r Request) string { return r.Path })
 }
 
 // Events returns the accepted Generate events, in the order they were applied.
