@@ -17,15 +17,9 @@ if have_chromium; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-chromium: no Chromium and no apt-get; install Chromium or set ORDERHUB_CHROMIUM" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-
-echo "ensure-chromium: installing Debian's chromium" >&2
-$sudo apt-get update -qq
+. "$(dirname "$0")/lib-apt.sh"
+apt_prepare ensure-chromium "no Chromium and no apt-get; install Chromium or set ORDERHUB_CHROMIUM" \
+  "installing Debian's chromium"
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 if ! have_chromium; then

@@ -18,15 +18,9 @@ if have_pg; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-postgres: no PostgreSQL binaries and no apt-get; install PostgreSQL 15+ server binaries (initdb, postgres) or set ORDERHUB_PG_BIN" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-
-echo "ensure-postgres: installing PostgreSQL server binaries" >&2
-$sudo apt-get update -qq
+. "$(dirname "$0")/lib-apt.sh"
+apt_prepare ensure-postgres "no PostgreSQL binaries and no apt-get; install PostgreSQL 15+ server binaries (initdb, postgres) or set ORDERHUB_PG_BIN" \
+  "installing PostgreSQL server binaries"
 # postgresql-15 on Debian 12 (the version the project is tested with); otherwise the
 # distribution's default "postgresql". The package's own cluster is not needed: the
 # tests run their own.
