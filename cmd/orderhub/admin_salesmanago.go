@@ -213,16 +213,24 @@ func okOr(ok bool, msg string) string {
 // to the API. ORDERHUB_SECRET_KEY seals account secrets; without it they are stored
 // as-is (logged once as a warning).
 func wireSalesmanago(e *connectorEnv) error {
-	sealer, err := salesmanago.SealerFromEnv(e.getenv)
+	sealer, err := connectorSealer(e, salesmanago.SealerFromEnv, "SALESmanago account secrets")
 	if err != nil {
 		return err
-	}
-	if !sealer.Encrypts() && e.log != nil {
-		e.log.Warn("ORDERHUB_SECRET_KEY is not set: SALESmanago account secrets are stored unencrypted")
 	}
 	e.api.Salesmanago = httpapi.SalesmanagoOptions{Sealer: sealer, HTTPClient: e.guard.Client()}
 	e.senders[orderhub.EndpointSalesmanago] = salesmanago.NewSender(connectorStore(e.db), sealer, e.guard.Client())
 	return nil
+}
+
+// connectorSealer is a connector's sealer of ORDERHUB_SECRET_KEY (fromEnv is the
+// connector's SealerFromEnv); without the key, what (its secrets) is stored as-is,
+// which is logged once as a warning.
+func connectorSealer[S interface{ Encrypts() bool }](e *connectorEnv, fromEnv func(getenv func(string) string) (S, error), what string) (S, error) {
+	sealer, err := fromEnv(e.getenv)
+	if err == nil && !sealer.Encrypts() && e.log != nil {
+		e.log.Warn("ORDERHUB_SECRET_KEY is not set: " + what + " are stored unencrypted")
+	}
+	return sealer, err
 }
 
 // smSecretFlag reads an account secret from --NAME-env or --NAME-file.

@@ -119,12 +119,9 @@ func adminYespoCommands() {
 // to the server. ORDERHUB_SECRET_KEY seals API keys; without it they are stored
 // as-is (logged once as a warning).
 func wireYespo(e *connectorEnv) error {
-	sealer, err := yespo.SealerFromEnv(e.getenv)
+	sealer, err := connectorSealer(e, yespo.SealerFromEnv, "Yespo API keys")
 	if err != nil {
 		return err
-	}
-	if !sealer.Encrypts() && e.log != nil {
-		e.log.Warn("ORDERHUB_SECRET_KEY is not set: Yespo API keys are stored unencrypted")
 	}
 	e.api.Yespo = yespo.NewConnector(e.db.Connectors(), sealer, e.guard.Client())
 	e.senders[orderhub.EndpointYespo] = yespo.NewSender(connectorStore(e.db), sealer, e.guard.Client())
