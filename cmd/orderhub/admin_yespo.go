@@ -8,6 +8,7 @@ import (
 
 	"orderhub"
 	"orderhub/connector/yespo"
+	"orderhub/httpapi"
 	"orderhub/netguard"
 	"orderhub/sqlstore"
 )
@@ -94,25 +95,30 @@ func adminYespoCommands() {
 			return err
 		}
 	})
-	registerAdmin("yespo", "ignored", "list order events ignored as Yespo would (--vendor, --reason, --limit)", func(fs *flag.FlagSet) func(*adminEnv) error {
+	registerAdmin("yespo", "ignored", "list order events ignored as Yespo would, most recently seen first (--vendor, --reason, --limit, --cursor)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		vendor := fs.String("vendor", "", "vendor id")
 		reason := fs.String("reason", "", "only this reason (an error code, e.g. ContactNotFoundError)")
-		limit := fs.Int("limit", 50, "at most this many (1..1000)")
+		p := orderhub.Page{}
+		fs.IntVar(&p.Limit, "limit", 50, "rows per page (1..1000)")
+		fs.StringVar(&p.Cursor, "cursor", "", "the next page: the cursor printed after the previous page")
 		return func(e *adminEnv) error {
 			if _, err := e.db.Tenants().GetVendor(e.ctx, *vendor); err != nil {
 				return err
 			}
-			list, err := e.db.Connectors().ListIgnoredEvents(e.ctx, orderhub.IgnoredEventFilter{VendorID: *vendor, Reason: *reason, Limit: *limit})
+			if p.Limit <= 0 {
+				p.Limit = 50 // as before the cursor
+			}
+			p.Limit = min(p.Limit, 1000)
+			pg, err := e.db.Connectors().ListIgnoredEventPage(e.ctx, orderhub.IgnoredEventFilter{VendorID: *vendor, Reason: *reason}, p)
 			if err != nil {
-				return err
+				return httpapi.PageError(err)
 			}
-			var rows [][]string
-			for _, r := range list {
-				rows = append(rows, []string{r.ID, fmtTime(r.LastSeenAt), r.EventType, r.ExternalOrderID, r.Reason, strconv.FormatInt(r.Count, 10), r.Message})
-			}
-			return e.print(list, []string{"ID", "LAST SEEN", "TYPE", "ORDER", "REASON", "COUNT", "MESSAGE"}, rows)
+			return printPage(e, pg, []string{"ID", "LAST SEEN", "TYPE", "ORDER", "REASON", "COUNT", "MESSAGE"}, func(r *orderhub.IgnoredEvent) []string {
+				return []string{r.ID, fmtTime(r.LastSeenAt), r.EventType, r.ExternalOrderID, r.Reason, strconv.FormatInt(r.Count, 10), r.Message}
+			})
 		}
 	})
+
 }
 
 // wireYespo adds the Yespo Sender to the delivery engine and the account admin API
