@@ -23,7 +23,6 @@ package salesmanago
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/hex"
@@ -154,8 +153,7 @@ type Server struct {
 	violations int
 	seq        int
 
-	srv *http.Server
-	url string
+	listen.Base // Start, URL, Close
 }
 
 // New returns a fake with the given accounts.
@@ -176,27 +174,10 @@ func (s *Server) AddAccount(a Account) {
 }
 
 // Start listens on addr ("127.0.0.1:0" when empty) and serves until Close.
-func (s *Server) Start(addr string) (string, error) {
-	srv, u, err := listen.Serve(addr, s)
-	if err != nil {
-		return "", err
-	}
-	s.srv, s.url = srv, u
-	return u, nil
-}
+func (s *Server) Start(addr string) (string, error) { return s.Base.Start(addr, s) }
 
-// URL is the base URL after Start.
-func (s *Server) URL() string { return s.url }
-
-// Close stops a started server.
-func (s *Server) Close() {
-	if s.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = s.srv.Shutdown(ctx)
-		_ = s.srv.Close()
-	}
-}
+// Close stops a started server, letting requests in flight finish for up to a second.
+func (s *Server) Close() { s.Base.Close(time.Second) }
 
 // Fail queues a fault for the next matching requests.
 func (s *Server) Fail(f Fault) {

@@ -120,8 +120,7 @@ type Server struct {
 	ignored  []Ignored
 	faults   []*Fault
 
-	srv *http.Server
-	url string
+	listen.Base // Start, URL, Close
 }
 
 // New returns a fake accepting apiKey.
@@ -130,24 +129,10 @@ func New(apiKey string) *Server {
 }
 
 // Start serves the fake on addr (e.g. 127.0.0.1:0) and returns its base URL.
-func (s *Server) Start(addr string) (string, error) {
-	srv, u, err := listen.Serve(addr, s)
-	if err != nil {
-		return "", err
-	}
-	s.srv, s.url = srv, u
-	return u, nil
-}
+func (s *Server) Start(addr string) (string, error) { return s.Base.Start(addr, s) }
 
-// URL is the base URL after Start.
-func (s *Server) URL() string { return s.url }
-
-// Close stops a started fake.
-func (s *Server) Close() {
-	if s.srv != nil {
-		s.srv.Close()
-	}
-}
+// Close stops a started fake at once.
+func (s *Server) Close() { s.Base.Close(0) }
 
 // Fail queues a fault.
 func (s *Server) Fail(f Fault) {
