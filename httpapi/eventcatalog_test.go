@@ -216,22 +216,15 @@ func TestEventBodiesMatchCatalog(t *testing.T) {
 	bad.fail = func([]byte) bool { return true }
 	bad.secret = createWebhook(t, h.testHub, "bad", bad.URL+"/hooks", []string{orderhub.EventSurveyCreated})
 
-	res := h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, seedOrderLead).expect(200, "")
-	var lead struct {
-		Data struct {
-			CustomerID string `json:"customer_id"`
-			OrderUUID  string `json:"order_uuid"`
-		} `json:"data"`
-	}
-	res.JSON(&lead)
+	customerID, orderUUID := h.storeSeedLead()
 	// The same lead with another total (order-updated) and another first name (customer-updated).
 	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token,
 		strings.Replace(strings.Replace(seedOrderLead, `"total": 120`, `"total": 125`, 1), `"first_name": "John"`, `"first_name": "Johnny"`, 1)).expect(200, "")
 	var sh orderhub.Shipping
-	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+lead.Data.OrderUUID+"/shippings", h.Admin, map[string]string{"carrier": "ups"}).expect(201, "").JSON(&sh)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+orderUUID+"/shippings", h.Admin, map[string]string{"carrier": "ups"}).expect(201, "").JSON(&sh)
 	h.jsonReq("PUT", "/api/zapier/update-shipping-tracking-info/"+sh.ID, h.Token, map[string]string{"carrier": "dhl", "tracking_number": "123"}).expect(200, "")
-	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": lead.Data.CustomerID, "orderId": lead.Data.OrderUUID, "status": "approved", "amount": 120, "currency": "usd"}).expect(201, "")
-	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": lead.Data.CustomerID, "status": "declined", "amount": "9.90", "currency": "USD", "provider": "stripe", "message": "card declined"}).expect(201, "")
+	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": customerID, "orderId": orderUUID, "status": "approved", "amount": 120, "currency": "usd"}).expect(201, "")
+	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": customerID, "status": "declined", "amount": "9.90", "currency": "USD", "provider": "stripe", "message": "card declined"}).expect(201, "")
 	contract := placeVendorOrder(t, h.testHub, "CAT-1")
 	h.jsonReq("POST", "/api/zapier/subscriptions/"+contract+"/cancel", h.Token, nil).expect(200, "")
 	if _, err := h.DB.Admin().SendTestEvent(context.Background(), "acme", "all"); err != nil {

@@ -57,6 +57,19 @@ type zapierHub struct {
 
 var zapierSpec = true
 
+// storeSeedLead stores seed 003's order lead and returns the customer and the order
+// it made.
+func (h *zapierHub) storeSeedLead() (customerID, orderUUID string) {
+	var lead struct {
+		Data struct {
+			CustomerID string `json:"customer_id"`
+			OrderUUID  string `json:"order_uuid"`
+		} `json:"data"`
+	}
+	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, seedOrderLead).expect(200, "").JSON(&lead)
+	return lead.Data.CustomerID, lead.Data.OrderUUID
+}
+
 func newZapierHub(t *testing.T) *zapierHub {
 	t.Helper()
 	h := &zapierHub{testHub: newTestHub(t)}
@@ -333,25 +346,18 @@ func TestZapierHooksDeliverListItems(t *testing.T) {
 	otherRecv := newHookReceiver(t)
 	h.subscribe(h.Other.Token, h.Other.Integration, "order-created", otherRecv.URL)
 
-	res := h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, seedOrderLead).expect(200, "")
-	var lead struct {
-		Data struct {
-			CustomerID string `json:"customer_id"`
-			OrderUUID  string `json:"order_uuid"`
-		} `json:"data"`
-	}
-	res.JSON(&lead)
+	customerID, orderUUID := h.storeSeedLead()
 	recv.wait(t, 2) // customer-created, order-created
 	// An order update (the same lead with another total).
 	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, strings.Replace(seedOrderLead, `"total": 120`, `"total": 125`, 1)).expect(200, "")
 	recv.wait(t, 3)
 	var sh orderhub.Shipping
-	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+lead.Data.OrderUUID+"/shippings", h.Admin, map[string]string{"carrier": "ups"}).expect(201, "").JSON(&sh)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+orderUUID+"/shippings", h.Admin, map[string]string{"carrier": "ups"}).expect(201, "").JSON(&sh)
 	recv.wait(t, 4)
 	h.jsonReq("PUT", "/api/zapier/update-shipping-tracking-info/"+sh.ID, h.Token, map[string]string{"carrier": "dhl", "tracking_number": "123"}).expect(200, "")
 	recv.wait(t, 5)
-	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": lead.Data.CustomerID, "orderId": lead.Data.OrderUUID, "status": "approved", "amount": 120, "currency": "usd"}).expect(201, "")
-	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": lead.Data.CustomerID, "status": "declined", "amount": "9.90", "currency": "USD", "provider": "stripe", "message": "card declined"}).expect(201, "")
+	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": customerID, "orderId": orderUUID, "status": "approved", "amount": 120, "currency": "usd"}).expect(201, "")
+	h.jsonReq("POST", "/admin/v1/vendors/acme/transactions", h.Admin, map[string]any{"customerId": customerID, "status": "declined", "amount": "9.90", "currency": "USD", "provider": "stripe", "message": "card declined"}).expect(201, "")
 	h.jsonReq("POST", "/admin/v1/vendors/acme/surveys", h.Admin, map[string]any{"title": "Survey recusandae", "take": "once", "captureName": true, "leadCapture": "at_end",
 		"metadata": map[string]any{"end": map[string]int{"x_position": 890, "y_position": 100}}}).expect(201, "")
 	contract := placeVendorOrder(t, h.testHub, "ZAP-1")
@@ -597,20 +603,15 @@ func eventCount(t *testing.T, h *testHub) int {
 
 func TestZapierShippingTracking(t *testing.T) {
 	h := newZapierHub(t)
-	var lead struct {
-		Data struct {
-			OrderUUID string `json:"order_uuid"`
-		} `json:"data"`
-	}
-	h.jsonReq("POST", "/api/zapier/store-customer-order", h.Token, seedOrderLead).expect(200, "").JSON(&lead)
+	_, orderUUID := h.storeSeedLead()
 	var sh orderhub.Shipping
-	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+lead.Data.OrderUUID+"/shippings", h.Admin, map[string]string{}).expect(201, "").JSON(&sh)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+orderUUID+"/shippings", h.Admin, map[string]string{}).expect(201, "").JSON(&sh)
 	res := h.jsonReq("PUT", "/api/zapier/update-shipping-tracking-info/"+sh.ID, h.Token, map[string]string{"carrier": "dhl", "tracking_number": "123"}).expect(200, "")
 	var it map[string]any
 	res.JSON(&it)
 	ord, _ := it["order"].(map[string]any)
 	if it["id"] != sh.ID || it["carrier"] != "dhl" || it["tracking_number"] != "123" || it["tracking_url"] != nil || it["external_id"] != nil ||
-		it["order_id"] != lead.Data.OrderUUID || ord == nil || ord["id"] != lead.Data.OrderUUID || ord["number"] != 1.0 || ord["source"] != "zapier" ||
+		it["order_id"] != orderUUID || ord == nil || ord["id"] != orderUUID || ord["number"] != 1.0 || ord["source"] != "zapier" ||
 		ord["subtotal"] != 100.0 || ord["shipping"] != 10.0 || ord["total"] != 120.0 || ord["is_shippable"] != true || ord["recurrent"] != false {
 		t.Fatalf("tracking answer %s", res.Body)
 	}
@@ -658,8 +659,8 @@ func TestZapierShippingTracking(t *testing.T) {
 		t.Fatalf("another vendor lists the shipping: %+v", l)
 	}
 	// Admin: another vendor's order cannot get a shipping.
-	h.jsonReq("POST", "/admin/v1/vendors/other/orders/"+lead.Data.OrderUUID+"/shippings", h.Admin, map[string]string{}).expect(404, orderhub.ENotFound)
-	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+lead.Data.OrderUUID+"/shippings", "", map[string]string{}).expect(401, orderhub.EUnauthorized)
+	h.jsonReq("POST", "/admin/v1/vendors/other/orders/"+orderUUID+"/shippings", h.Admin, map[string]string{}).expect(404, orderhub.ENotFound)
+	h.jsonReq("POST", "/admin/v1/vendors/acme/orders/"+orderUUID+"/shippings", "", map[string]string{}).expect(401, orderhub.EUnauthorized)
 }
 
 func TestZapierCancelSubscription(t *testing.T) {
