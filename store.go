@@ -46,6 +46,7 @@ type OrderRecords interface {
 
 	GetPurchase(ctx context.Context, vendorID string, id string) (*PurchaseResult, error)
 	ListPurchases(ctx context.Context, f PurchaseFilter) ([]*PurchaseResult, error)
+	ListPurchasePage(ctx context.Context, f PurchaseFilter, p Page) (*PageOf[*PurchaseResult], error)
 }
 
 // OrderRules are the order writes that domain rules decide (replays, transitions,

@@ -414,12 +414,26 @@ func (s *adminCatalogAPI) handleAdminDeleteSource(w http.ResponseWriter, r *http
 	})
 }
 
+// handleAdminListPurchases pages the vendor's purchases, newest first, with the keyset
+// cursor of the other lists (?cursor=, limit 1..500; 100 a page unless limit says).
 func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) error {
-	return adminList(s.base, w, r, func(vendorID string) ([]*orderhub.PurchaseResult, error) {
-		source := r.URL.Query().Get("source")
-		if !orderhub.IsLineText(source) {
-			return nil, nil
-		}
-		return s.store.Orders.ListPurchases(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source})
-	})
+	vendorID, err := s.adminVendor(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	source := r.URL.Query().Get("source")
+	if !orderhub.IsLineText(source) { // no source has such an id
+		writeJSON(w, http.StatusOK, orderhub.PageOf[*orderhub.PurchaseResult]{Data: []*orderhub.PurchaseResult{}})
+		return nil
+	}
+	pg, err := s.store.Orders.ListPurchasePage(r.Context(), orderhub.PurchaseFilter{VendorID: vendorID, SourceID: source}, p)
+	if err != nil {
+		return PageError(err)
+	}
+	writeJSON(w, http.StatusOK, pg)
+	return nil
 }
