@@ -79,14 +79,7 @@ func TestBodyLimitOnEveryRoute(t *testing.T) {
 			continue // routes that read no body, DELETEs without one
 		}
 		tg := target{pattern: p, method: method, path: pathOf(p, rt, ids)}
-		switch rt.guard {
-		case guardOAuth, guardHook:
-			tg.auth = "Bearer " + acme
-		case guardAdmin:
-			tg.auth = "Bearer " + h.Admin
-		case guardZapier:
-			tg.auth = "Bearer " + ids["zapier"]
-		}
+		tg.auth = guardAuth(rt.guard, acme, h.Admin, ids)
 		targets = append(targets, tg)
 	}
 	sort.Slice(targets, func(i, j int) bool { return targets[i].pattern < targets[j].pattern })
@@ -155,4 +148,18 @@ func TestBodyLimitOnEveryRoute(t *testing.T) {
 	t.Logf("%d routes, %d oversized requests answered 413", len(targets), limited)
 	// The server is still well.
 	h.do("GET", "/healthz", "", nil, nil).expect(200, "")
+}
+
+// guardAuth is the Authorization header a route behind guard g is called with in
+// these tests: acme's token, the admin token or the Zapier session of ids.
+func guardAuth(g guard, acme, admin string, ids map[string]string) string {
+	switch g {
+	case guardOAuth, guardHook:
+		return "Bearer " + acme
+	case guardAdmin:
+		return "Bearer " + admin
+	case guardZapier:
+		return "Bearer " + ids["zapier"]
+	}
+	return ""
 }

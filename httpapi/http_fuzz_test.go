@@ -42,14 +42,7 @@ func FuzzHTTP(f *testing.F) {
 			continue
 		}
 		tg := fuzzTarget{method: method, path: pathOf(p, rt, ids), seed: expand(rt.body, ids)}
-		switch rt.guard {
-		case guardOAuth, guardHook:
-			tg.auth = "Bearer " + acme
-		case guardAdmin:
-			tg.auth = "Bearer " + h.Admin
-		case guardZapier:
-			tg.auth = "Bearer " + ids["zapier"]
-		}
+		tg.auth = guardAuth(rt.guard, acme, h.Admin, ids)
 		if p == "POST /oauth/token" {
 			tg.seed = "grant_type=client_credentials&client_id=" + h.ClientID + "&client_secret=wrong"
 		}

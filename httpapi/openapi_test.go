@@ -348,16 +348,14 @@ func registeredRoutes(t testing.TB) []string {
 	return patterns
 }
 
-// routesIn returns the pattern of every HandleFunc/Handle call in the non-test Go
-// files matching glob.
-func routesIn(t testing.TB, glob string) []string {
+// parseGoFiles parses the non-test Go files matching glob (positions in fset).
+func parseGoFiles(t testing.TB, glob string) (fset *token.FileSet, parsed []*ast.File) {
 	t.Helper()
 	files, err := filepath.Glob(glob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fset := token.NewFileSet()
-	var parsed []*ast.File
+	fset = token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -368,6 +366,14 @@ func routesIn(t testing.TB, glob string) []string {
 		}
 		parsed = append(parsed, f)
 	}
+	return fset, parsed
+}
+
+// routesIn returns the pattern of every HandleFunc/Handle call in the non-test Go
+// files matching glob.
+func routesIn(t testing.TB, glob string) []string {
+	t.Helper()
+	fset, parsed := parseGoFiles(t, glob)
 	pkgConsts := map[string]ast.Expr{}
 	for _, f := range parsed {
 		for _, d := range f.Decls {
@@ -525,21 +531,10 @@ func TestEveryRouteIsInTheSpec(t *testing.T) {
 func TestEveryErrorCodeIsInTheSpec(t *testing.T) {
 	c := spec(t)
 	ec := c.doc.Components.Schemas["ErrorCode"].Value
-	files, err := filepath.Glob("../*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
 	isCode := regexp.MustCompile(`^E[A-Z]`)
 	n := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	_, files := parseGoFiles(t, "../*.go")
+	for _, f := range files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok || gd.Tok != token.CONST {
