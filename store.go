@@ -174,6 +174,7 @@ type ConnectorRecords interface {
 
 	FindContact(ctx context.Context, vendorID string, keys []ContactKey) (*Customer, error)
 	ListIgnoredEvents(ctx context.Context, f IgnoredEventFilter) ([]*IgnoredEvent, error)
+	ListIgnoredEventPage(ctx context.Context, f IgnoredEventFilter, p Page) (*PageOf[*IgnoredEvent], error)
 	SaveYespoAccount(ctx context.Context, vendorID string, baseURL string, sealedKey string, eventTypes []string) (*YespoAccount, error)
 	GetYespoAccount(ctx context.Context, vendorID string) (*YespoAccount, error)
 	YespoAccountByEndpoint(ctx context.Context, endpointID string) (*YespoAccount, error)

@@ -225,7 +225,8 @@ func (s *orderEventAPI) handleYespoContact(w http.ResponseWriter, r *http.Reques
 }
 
 // handleIgnoredEvents serves GET /admin/v1/vendors/{vendorId}/ignored-events
-// (?reason=<error code>&limit=1..1000): {"data": [...]}, the most recently seen first.
+// (?reason=<error code>&cursor=&limit=1..1000): {"data": [...], "next_cursor"}, the
+// most recently seen first, paged with the keyset cursor of the other lists.
 func (s *orderEventAPI) handleIgnoredEvents(w http.ResponseWriter, r *http.Request) error {
 	vendorID, err := s.adminVendor(r)
 	if err != nil {
@@ -233,24 +234,28 @@ func (s *orderEventAPI) handleIgnoredEvents(w http.ResponseWriter, r *http.Reque
 	}
 	f := orderhub.IgnoredEventFilter{VendorID: vendorID}
 	q := r.URL.Query()
-	for k := range q {
-		if k != "reason" && k != "limit" {
-			return orderhub.FieldError(orderhub.EInvalidRequest, k, "Unknown query parameter %q (reason, limit).", k)
+	for k, vs := range q {
+		if k != "reason" && k != "limit" && k != "cursor" {
+			return orderhub.FieldError(orderhub.EInvalidRequest, k, "Unknown query parameter %q (reason, cursor, limit).", k)
+		}
+		if len(vs) > 1 {
+			return orderhub.FieldError(orderhub.EInvalidRequest, k, "Query parameter %q given more than once.", k)
 		}
 	}
 	f.Reason = q.Get("reason")
+	p := orderhub.Page{Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
 			return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be 1 to 1000.")
 		}
-		f.Limit = n
+		p.Limit = n
 	}
-	list, err := s.store.Connectors.ListIgnoredEvents(r.Context(), f)
+	pg, err := s.store.Connectors.ListIgnoredEventPage(r.Context(), f, p)
 	if err != nil {
-		return err
+		return PageError(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": list})
+	writeJSON(w, http.StatusOK, pg)
 	return nil
 }
 
