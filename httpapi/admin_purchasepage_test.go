@@ -65,3 +65,45 @@ func TestAdminPurchasesPageWithCursor(t *testing.T) {
 	h.admin("GET", list+"?limit=501", nil).expect(400, orderhub.EInvalidRequest)
 	h.admin("GET", list+"?cursor=garbage", nil).expect(400, orderhub.EInvalidRequest)
 }
+
+// TestAdminSalesmanagoAccountsPage: the SALESmanago accounts list pages like the
+// catalog lists (oldest first, ?cursor= and limit, next_cursor).
+func TestAdminSalesmanagoAccountsPage(t *testing.T) {
+	h := newTestHub(t)
+	h.ValidateSpec = true
+	const list = "/admin/v1/vendors/acme/salesmanago/accounts"
+	for i := range 3 {
+		n := strconv.Itoa(i)
+		h.jsonReq("POST", list, h.Admin, map[string]any{"id": "sm_" + n, "groupKey": "acme-" + n, "baseUrl": "http://127.0.0.1:9", "v3BaseUrl": "http://127.0.0.1:9",
+			"clientId": "acme-client", "apiSecret": "s3cret", "owner": "owner@acme.example"}).expect(201, "")
+	}
+	type page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		NextCursor string `json:"next_cursor"`
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 4 {
+			t.Fatal("no end")
+		}
+		q := url.Values{"limit": {"1"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var pg page
+		h.jsonReq("GET", list+"?"+q.Encode(), h.Admin, nil).expect(200, "").JSON(&pg)
+		for _, a := range pg.Data {
+			got = append(got, a.ID)
+		}
+		if cursor = pg.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(got) != 3 || got[0] != "sm_0" || got[1] != "sm_1" || got[2] != "sm_2" {
+		t.Fatalf("pages: %v", got)
+	}
+	h.jsonReq("GET", list+"?limit=501", h.Admin, nil).expect(400, orderhub.EInvalidRequest)
+}

@@ -277,17 +277,11 @@ type SalesmanagoAccountCreated struct {
 	SecretsEncrypted bool `json:"secretsEncrypted"`
 }
 
+// handleAdminListSM pages the vendor's accounts, oldest first, like the catalog lists.
 func (s *salesmanagoAPI) handleAdminListSM(w http.ResponseWriter, r *http.Request) error {
-	vendorID, err := s.adminVendor(r)
-	if err != nil {
-		return err
-	}
-	accts, err := s.store.Connectors.ListSalesmanagoAccounts(r.Context(), vendorID)
-	if err != nil {
-		return err
-	}
-	writeList(w, accts)
-	return nil
+	return adminSlicePage(s.base, w, r, "salesmanago-accounts", func(a *orderhub.SalesmanagoAccountRecord) orderhub.PageKey { return createdKey(a.CreatedAt, a.ID) }, func(vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
+		return s.store.Connectors.ListSalesmanagoAccounts(r.Context(), vendorID)
+	})
 }
 
 func (s *salesmanagoAPI) handleAdminCreateSM(w http.ResponseWriter, r *http.Request) error {
