@@ -23,7 +23,7 @@ import (
 //	GET         /admin/v1/vendors/{vendorId}/purchases
 //
 // Lists answer {"data": [...], "next_cursor": "…"} (?cursor=, limit: the admin
-// lists' paging; the purchases list {"data": [...]}, its newest 100); creates answer 201 with the object; updates 200
+// lists' paging; purchases newest first, 100 a page by default); creates answer 201 with the object; updates 200
 // with it; deletes 204. The rules are package manage's, shared with the console.
 
 func (s *Server) adminCatalogRoutes(m *http.ServeMux) {
@@ -83,20 +83,6 @@ func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 		return err
 	}
 	return orderhub.ReadJSON(body, v, orderhub.JSONOptions{})
-}
-
-// adminList answers a vendor's list from list(vendorID).
-func adminList[T any](b *base, w http.ResponseWriter, r *http.Request, list func(vendorID string) ([]T, error)) error {
-	vendorID, err := b.adminVendor(r)
-	if err != nil {
-		return err
-	}
-	items, err := list(vendorID)
-	if err != nil {
-		return err
-	}
-	writeList(w, items)
-	return nil
 }
 
 // adminSlicePage answers one page (?cursor=, limit; next_cursor) of a vendor's list

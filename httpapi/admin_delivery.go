@@ -25,7 +25,7 @@ import (
 //	POST        /admin/v1/vendors/{vendorId}/deliveries/{deliveryId}/replay
 //	POST        /admin/v1/vendors/{vendorId}/replay                     {since}: every enabled endpoint
 //
-// Lists answer {"data": [...]}; replays answer {"queued": n}.
+// Lists answer {"data": [...], "next_cursor": "…"} (?cursor=, limit); replays answer {"queued": n}.
 
 func (s *Server) adminDeliveryRoutes(m *http.ServeMux) {
 	h := &adminDeliveryAPI{base: &s.base, manage: s.manage}

@@ -28,14 +28,6 @@ func errorHandler(log *slog.Logger, h handler) http.HandlerFunc {
 // handler that returns its error.
 func (s *Server) wrap(h handler) http.HandlerFunc { return errorHandler(s.log, h) }
 
-// writeList answers items as {"data": [...]} with 200; no items is [], not null.
-func writeList[T any](w http.ResponseWriter, items []T) {
-	if items == nil {
-		items = []T{}
-	}
-	writeJSON(w, http.StatusOK, DataList[T]{Data: items})
-}
-
 // readJSON reads the request's JSON body (readJSONBody) into v with the one reader
 // (orderhub.ReadJSON) and the surface's options.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, opts orderhub.JSONOptions) error {
