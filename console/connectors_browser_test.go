@@ -188,7 +188,7 @@ func TestConnectorFormsInABrowser(t *testing.T) {
 	if got := b.text("#baseUrl-error"); got != want || field != "baseUrl" || !strings.Contains(want, "https://") {
 		t.Fatalf("the form says %q, the API %q (field %s)", got, want, field)
 	}
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#groupKey"))); v != "acme-main" {
+	if v := value(t, b, "#groupKey"); v != "acme-main" {
 		t.Fatalf("the refused form lost its group key: %q", v)
 	}
 	if html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, smSecret) {

@@ -82,7 +82,7 @@ func TestEndpointFormsInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#url-error")),
 	)
 	fieldError(t, b, "url", apiError(t, bd, "POST", "/admin/v1/vendors/acme/endpoints", map[string]any{"url": "ftp://crm.example.com/hooks"}))
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#description"))); v != "Billing system" {
+	if v := value(t, b, "#description"); v != "Billing system" {
 		t.Fatalf("the refused form lost its description: %q", v)
 	}
 	b.screenshot("31-endpoint-new-refused")

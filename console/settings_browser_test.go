@@ -142,7 +142,7 @@ func TestVendorEditInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#name-error")),
 	)
 	fieldError(t, b, "name", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme", map[string]any{"name": "   "}))
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#frameAncestors"))); v != "https://shop.acme.example" {
+	if v := value(t, b, "#frameAncestors"); v != "https://shop.acme.example" {
 		t.Fatalf("the refused form lost its frame ancestors: %q", v)
 	}
 	b.do(
@@ -220,7 +220,7 @@ func TestPromoCodeFormsInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#price-error")),
 	)
 	fieldError(t, b, "price", apiError(t, bd, "PATCH", "/admin/v1/vendors/acme/promo-codes/PROMOCODE", map[string]any{"price": "12,50", "productName": "Digital 12 months plus"}))
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#productName"))); v != "Digital 12 months plus" {
+	if v := value(t, b, "#productName"); v != "Digital 12 months plus" {
 		t.Fatalf("the refused form lost its product name: %q", v)
 	}
 	b.screenshot("63-promo-edit-refused")
@@ -330,7 +330,7 @@ func TestQuotaFormInABrowser(t *testing.T) {
 	}
 	b := asOperator(t, bd.URL)
 	b.openForm(bd.URL+"/console/catalog?vendor=acme", "#edit-quotas", "#quota-form")
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#promoCodes"))); v != "5" {
+	if v := value(t, b, "#promoCodes"); v != "5" {
 		t.Fatalf("the promoCodes override shown: %q", v)
 	}
 	b.do(
@@ -412,7 +412,7 @@ func TestPortalLinkFormInABrowser(t *testing.T) {
 	b.setValue("access", "manage")
 	b.submit("#save", "#ttlSeconds-error")
 	fieldError(t, b, "ttlSeconds", apiError(t, bd, "POST", "/admin/v1/vendors/acme/portal-links", map[string]any{"access": "manage", "ttlSeconds": 30}))
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#access"))); v != "manage" {
+	if v := value(t, b, "#access"); v != "manage" {
 		t.Fatalf("the refused form lost its access: %q", v)
 	}
 	b.setValue("ttlSeconds", "600")

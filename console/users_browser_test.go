@@ -68,7 +68,7 @@ func TestConsoleUserFormsInABrowser(t *testing.T) {
 	if got, want := b.text("#vendor-error"), cliSays(manage.ConsoleUserInput{Username: "acme-look", Password: testPassword, Role: orderhub.RoleVendorViewer}); got != want {
 		t.Fatalf("the form says %q, the CLI %q", got, want)
 	}
-	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#username"))); v != "acme-look" {
+	if v := value(t, b, "#username"); v != "acme-look" {
 		t.Fatalf("the refused form lost the username: %q", v)
 	}
 	// A short password.
