@@ -41,10 +41,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "only this vendor's products")
 		return func(e *adminEnv) error {
 			ps, err := e.db.Catalog().ListProducts(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			return printList(e, ps, productHeader, productRow)
+			return printListed(e, ps, err, productHeader, productRow)
 		}
 	})
 	registerRename("products", "rename a product (--vendor, --id, --name)", "product id (required)", "the new name (required)", productHeader, productRow, func(e *adminEnv) func(ctx context.Context, vendorID, id string, name *string) (*orderhub.Product, error) {
@@ -72,10 +69,7 @@ func adminCatalogCommands() {
 		product := fs.String("product", "", "only this product's purchase options")
 		return func(e *adminEnv) error {
 			opts, err := e.db.Catalog().ListPurchaseOptions(e.ctx, *vendor, *product)
-			if err != nil {
-				return err
-			}
-			return printList(e, opts, optionHeader, optionRow)
+			return printListed(e, opts, err, optionHeader, optionRow)
 		}
 	})
 	registerAdmin("purchase-options", "update", "change a purchase option (--vendor, --id; any of --name, --price ('' for none), --currency, --billing-period)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -130,10 +124,7 @@ func adminCatalogCommands() {
 		vendor := fs.String("vendor", "", "only this vendor's mappings")
 		return func(e *adminEnv) error {
 			ms, err := e.db.Catalog().ListProductMappings(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			return printList(e, ms, mappingHeader, mappingRow)
+			return printListed(e, ms, err, mappingHeader, mappingRow)
 		}
 	})
 	registerAdmin("mappings", "delete", "delete a product mapping (--vendor, --sku, --po-id)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -167,10 +158,7 @@ func adminCatalogCommands() {
 		typ := fs.String("type", "", "only sources of this type")
 		return func(e *adminEnv) error {
 			ss, err := e.db.Catalog().ListSources(e.ctx, *vendor, *typ)
-			if err != nil {
-				return err
-			}
-			return printList(e, ss, sourceHeader, sourceRow)
+			return printListed(e, ss, err, sourceHeader, sourceRow)
 		}
 	})
 	registerRename("sources", "rename an external source (--vendor, --id, --name)", "source id (required)", "the new name, shown in Zapier's dropdown (required)", sourceHeader, sourceRow, func(e *adminEnv) func(ctx context.Context, vendorID, id string, name *string) (*orderhub.Source, error) {

@@ -77,6 +77,15 @@ func printList[T any](e *adminEnv, items []T, header []string, row func(T) []str
 	return e.print(items, header, rows)
 }
 
+// printListed prints the items a list call returned (as printList), or answers
+// err when the call failed.
+func printListed[T any](e *adminEnv, items []T, err error, header []string, row func(T) []string) error {
+	if err != nil {
+		return err
+	}
+	return printList(e, items, header, row)
+}
+
 // registerVendorDelete adds GROUP delete (--vendor, --id): del (the manage call, of
 // the command's environment) deletes the record, and the command says what it
 // deleted.

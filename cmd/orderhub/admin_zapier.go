@@ -61,10 +61,7 @@ func adminZapierCommands() {
 		vendor := fs.String("vendor", "", "only this vendor's users")
 		return func(e *adminEnv) error {
 			us, err := e.db.Catalog().ListZapierUsers(e.ctx, *vendor)
-			if err != nil {
-				return err
-			}
-			return printList(e, us, zapierUserHeader, zapierUserRow)
+			return printListed(e, us, err, zapierUserHeader, zapierUserRow)
 		}
 	})
 	registerAdmin("users", "delete", "delete a Zapier user and end their sessions (--vendor, --id)", func(fs *flag.FlagSet) func(*adminEnv) error {
