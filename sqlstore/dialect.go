@@ -68,6 +68,9 @@ type dialect interface {
 	deliveryInserter(tx *Tx, vendorID string) deliveryInserter
 	// follow leases the followers of claimed heads (delivery.go).
 	follow(tx *Tx, f *follower, heads []*orderhub.ClaimedDelivery) error
+
+	// space reports the database's size (retention.go).
+	space(ctx context.Context, read *sql.DB) (orderhub.SpaceStats, error)
 }
 
 // dialectOf returns the implementation of a dialect.
@@ -189,6 +192,20 @@ func (sqliteDialect) lockRow() string   { return "" }
 func (sqliteDialect) claimLock() string { return "" }
 func (sqliteDialect) strpos() string    { return "instr" }
 
+// space: the file's pages and the free ones among them.
+func (sqliteDialect) space(ctx context.Context, read *sql.DB) (orderhub.SpaceStats, error) {
+	var pages, free, size int64
+	for _, q := range []struct {
+		pragma string
+		dst    *int64
+	}{{"page_count", &pages}, {"freelist_count", &free}, {"page_size", &size}} {
+		if err := read.QueryRowContext(ctx, "PRAGMA "+q.pragma).Scan(q.dst); err != nil {
+			return orderhub.SpaceStats{}, err
+		}
+	}
+	return orderhub.SpaceStats{Bytes: pages * size, FreeBytes: free * size}, nil
+}
+
 func (sqliteDialect) deliveryInserter(tx *Tx, vendorID string) deliveryInserter {
 	return rowInserter{tx: tx, vendorID: vendorID}
 }
@@ -270,6 +287,13 @@ func (pgDialect) flush(tx *Tx) error { return tx.pg.flush() }
 func (pgDialect) lockRow() string   { return " FOR UPDATE" }
 func (pgDialect) claimLock() string { return " FOR UPDATE SKIP LOCKED" }
 func (pgDialect) strpos() string    { return "strpos" }
+
+// space: the database's size as PostgreSQL counts it (free space is not reported).
+func (pgDialect) space(ctx context.Context, read *sql.DB) (orderhub.SpaceStats, error) {
+	var s orderhub.SpaceStats
+	err := read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&s.Bytes)
+	return s, err
+}
 
 func (pgDialect) deliveryInserter(tx *Tx, vendorID string) deliveryInserter {
 	return &expandBulk{tx: tx, vendorID: vendorID, heads: map[string]bool{}}

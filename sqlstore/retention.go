@@ -555,20 +555,5 @@ func (sub Admin) RunRetention(ctx context.Context, r orderhub.Retention, interva
 
 // Space reports the database's size.
 func (sub Admin) Space(ctx context.Context) (orderhub.SpaceStats, error) {
-	db := sub.db
-	var s orderhub.SpaceStats
-	if db.dialect == Postgres {
-		err := db.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&s.Bytes)
-		return s, err
-	}
-	var pages, free, size int64
-	for _, q := range []struct {
-		pragma string
-		dst    *int64
-	}{{"page_count", &pages}, {"freelist_count", &free}, {"page_size", &size}} {
-		if err := db.read.QueryRowContext(ctx, "PRAGMA "+q.pragma).Scan(q.dst); err != nil {
-			return s, err
-		}
-	}
-	return orderhub.SpaceStats{Bytes: pages * size, FreeBytes: free * size}, nil
+	return sub.db.d.space(ctx, sub.db.read)
 }
