@@ -64,6 +64,36 @@ func seededDemo(t *testing.T) (*sqlstore.DB, *demoCredentials) {
 	return db, creds
 }
 
+// adminJSONCLI returns a runner of admin commands of the database dsn with --json:
+// the command has to succeed, and its output is decoded into out.
+func adminJSONCLI(t *testing.T, dsn string) func(out any, args ...string) {
+	return func(out any, args ...string) {
+		t.Helper()
+		stdout, stderr, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn, "--json")...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), out); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stdout)
+		}
+	}
+}
+
+// stopDemo cancels a demo run in-process (done receives its end) and waits up to
+// 30 s for it to end without an error.
+func stopDemo(t *testing.T, cancel func(), done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not shut down")
+	}
+}
+
 func TestAdminCatalogCommands(t *testing.T) {
 	dsn := migratedDSN(t)
 	_, mustRun := adminCLI(t, dsn)

@@ -12,16 +12,7 @@ import (
 
 func TestAdminDeliveryCommands(t *testing.T) {
 	dsn := migratedDSN(t)
-	adminJSON := func(out any, args ...string) {
-		t.Helper()
-		stdout, stderr, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn, "--json")...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stderr)
-		}
-		if err := json.Unmarshal([]byte(stdout), out); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stdout)
-		}
-	}
+	adminJSON := adminJSONCLI(t, dsn)
 	var v map[string]any
 	adminJSON(&v, "vendors", "create", "--id", "acme")
 	var ep orderhub.Endpoint

@@ -199,13 +199,5 @@ func TestDemoZapierUserAndHookDelivery(t *testing.T) {
 	case <-time.After(90 * time.Second):
 		t.Fatal("the hook received nothing")
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("demo ended with %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not shut down")
-	}
+	stopDemo(t, cancel, done)
 }

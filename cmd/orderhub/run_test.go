@@ -34,16 +34,7 @@ func TestUsageAndVersion(t *testing.T) {
 
 func TestAdminCoreCommands(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
-	adminJSON := func(out any, args ...string) {
-		t.Helper()
-		stdout, stderr, err := runCLI(t, append(append([]string{"admin"}, args...), "--db", dsn, "--json")...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stderr)
-		}
-		if err := json.Unmarshal([]byte(stdout), out); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, stdout)
-		}
-	}
+	adminJSON := adminJSONCLI(t, dsn)
 	if out, _, err := runCLI(t, "migrate", "--db", dsn); err != nil || !strings.Contains(out, "migrations applied") {
 		t.Fatalf("migrate: %q %v", out, err)
 	}
@@ -183,13 +174,5 @@ func TestDemoScriptWorksWhenPasted(t *testing.T) {
 	if second := run(); !strings.Contains(second, `"responseKey":"SKIPPED_ALREADY_CONFIRMED"`) {
 		t.Fatalf("second run:\n%s", second)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("demo ended with %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not shut down")
-	}
+	stopDemo(t, cancel, done)
 }
