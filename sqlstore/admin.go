@@ -121,8 +121,18 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 	if kcol != "" {
 		order += ", " + kcol + " DESC"
 	}
-	sqlText := base + q.where() + order + " LIMIT " + strconv.Itoa(limit+1)
-	rows, err := db.read.QueryContext(ctx, sqlText, q.args...)
+	return readPage(ctx, db, base+q.where()+order, q.args, limit, list, scan, func(v T) orderhub.PageKey {
+		c := key(v)
+		return orderhub.PageKey{T: c.T, K: c.K, K2: c.K2}
+	})
+}
+
+// readPage runs a keyset query (its ORDER BY last, no LIMIT) for one page of limit
+// rows: it reads one row more to know whether another page follows, and names the
+// page's last row in NextCursor (listing list, key's place).
+func readPage[T any](ctx context.Context, db *DB, sqlText string, args []any, limit int, list string,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) orderhub.PageKey) (*orderhub.PageOf[T], error) {
+	rows, err := db.read.QueryContext(ctx, sqlText+" LIMIT "+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +150,7 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 	}
 	if len(out.Data) > limit {
 		out.Data = out.Data[:limit]
-		k := key(out.Data[limit-1])
-		k.List = list
-		out.NextCursor = k.encode()
+		out.NextCursor = orderhub.EncodeCursor(list, key(out.Data[limit-1]))
 	}
 	return out, nil
 }

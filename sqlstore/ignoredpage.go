@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strconv"
 
 	"orderhub"
 )
@@ -32,26 +31,8 @@ func (sub Connectors) ListIgnoredEventPage(ctx context.Context, f orderhub.Ignor
 		q += ` AND (last_seen_at < $3 OR (last_seen_at = $3 AND id < $4))`
 		args = append(args, k.T, k.K)
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY last_seen_at DESC, id DESC LIMIT `+strconv.Itoa(limit+1), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := &orderhub.PageOf[*orderhub.IgnoredEvent]{Data: []*orderhub.IgnoredEvent{}}
-	for rows.Next() {
-		r, err := scanIgnored(rows)
-		if err != nil {
-			return nil, err
-		}
-		out.Data = append(out.Data, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out.Data) > limit {
-		out.Data = out.Data[:limit]
-		last := out.Data[limit-1]
-		out.NextCursor = orderhub.EncodeCursor("ignored-events", orderhub.PageKey{T: micros(last.LastSeenAt), K: last.ID})
-	}
-	return out, nil
+	return readPage(ctx, db, q+` ORDER BY last_seen_at DESC, id DESC`, args, limit, "ignored-events", scanIgnored,
+		func(e *orderhub.IgnoredEvent) orderhub.PageKey {
+			return orderhub.PageKey{T: micros(e.LastSeenAt), K: e.ID}
+		})
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strconv"
 
 	"orderhub"
 )
@@ -30,26 +29,15 @@ func (sub Orders) ListPurchasePage(ctx context.Context, f orderhub.PurchaseFilte
 		q += ` AND (created_at < $3 OR (created_at = $3 AND id > $4))`
 		args = append(args, k.T, k.K)
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY created_at DESC, id LIMIT `+strconv.Itoa(limit+1), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := &orderhub.PageOf[*orderhub.PurchaseResult]{Data: []*orderhub.PurchaseResult{}}
-	for rows.Next() {
-		r, err := scanPurchase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out.Data = append(out.Data, &r.PurchaseResult)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out.Data) > limit {
-		out.Data = out.Data[:limit]
-		last := out.Data[limit-1]
-		out.NextCursor = orderhub.EncodeCursor("purchases", orderhub.PageKey{T: micros(last.CreatedAt), K: last.PurchaseID})
-	}
-	return out, nil
+	return readPage(ctx, db, q+` ORDER BY created_at DESC, id`, args, limit, "purchases",
+		func(sc interface{ Scan(...any) error }) (*orderhub.PurchaseResult, error) {
+			r, err := scanPurchase(sc)
+			if err != nil {
+				return nil, err
+			}
+			return &r.PurchaseResult, nil
+		},
+		func(p *orderhub.PurchaseResult) orderhub.PageKey {
+			return orderhub.PageKey{T: micros(p.CreatedAt), K: p.PurchaseID}
+		})
 }
