@@ -157,8 +157,7 @@ func readPage[T any](ctx context.Context, db *DB, sqlText string, args []any, li
 
 // AdminListVendors lists vendors, newest first.
 func (sub Admin) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
-	db := sub.db
-	return listPage(ctx, db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
+	return listPage(ctx, sub.db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
 		func(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
 			v := &orderhub.Vendor{}
 			var created int64
@@ -173,7 +172,6 @@ func (sub Admin) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderh
 // AdminListClients lists OAuth clients (never their secrets), newest first.
 // Filter: VendorID, Status (active | revoked).
 func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -188,7 +186,7 @@ func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "status", "status must be active or revoked, got %q.", f.Status)
 	}
 	q.timeRange("created_at", f)
-	return listPage(ctx, db, "clients", `SELECT `+clientColumns+` FROM oauth_clients`, q, "created_at", "id", p,
+	return listPage(ctx, sub.db, "clients", `SELECT `+clientColumns+` FROM oauth_clients`, q, "created_at", "id", p,
 		func(sc interface{ Scan(...any) error }) (*orderhub.Client, error) {
 			c, err := scanClient(sc)
 			if err != nil {
@@ -200,7 +198,6 @@ func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p
 
 // AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
 func (sub Admin) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -208,7 +205,7 @@ func (sub Admin) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter
 	q.timeRange("created_at", f)
 	// The key is (vendor, code): vendor ids are slugs (no spaces), so "vendor code"
 	// orders like the pair.
-	return listPage(ctx, db, "promo-codes", `SELECT `+promoColumns+` FROM promo_codes`, q, "created_at", "(vendor_id || ' ' || code)", p,
+	return listPage(ctx, sub.db, "promo-codes", `SELECT `+promoColumns+` FROM promo_codes`, q, "created_at", "(vendor_id || ' ' || code)", p,
 		scanPromo, func(pc *orderhub.PromoCode) cursor {
 			return cursor{T: micros(pc.CreatedAt), K: pc.VendorID + " " + pc.Code}
 		})
@@ -224,7 +221,6 @@ func normalizedEmail(s string) string {
 
 // AdminListCustomers lists customers, newest first. Filter: VendorID, Email, From, To.
 func (sub Admin) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -233,14 +229,13 @@ func (sub Admin) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter,
 		q.add("email = ?", normalizedEmail(f.Email))
 	}
 	q.timeRange("created_at", f)
-	return listPage(ctx, db, "customers", `SELECT `+customerColumns+` FROM customers`, q, "created_at", "id", p,
+	return listPage(ctx, sub.db, "customers", `SELECT `+customerColumns+` FROM customers`, q, "created_at", "id", p,
 		scanCustomer, func(c *orderhub.Customer) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
 }
 
 // AdminListOrders lists orders, newest first. Filter: VendorID, CustomerID, Email (the
 // customer's), ExternalOrderID, Status, From, To.
 func (sub Admin) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -258,14 +253,13 @@ func (sub Admin) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p 
 		q.add("status = ?", strings.ToUpper(f.Status))
 	}
 	q.timeRange("created_at", f)
-	return listPage(ctx, db, "orders", `SELECT `+orderColumns+` FROM orders`, q, "created_at", "id", p,
+	return listPage(ctx, sub.db, "orders", `SELECT `+orderColumns+` FROM orders`, q, "created_at", "id", p,
 		scanOrder, func(o *orderhub.Order) cursor { return cursor{T: micros(o.CreatedAt), K: o.ID} })
 }
 
 // AdminListContracts lists contracts, newest first. Filter: VendorID, CustomerID (as
 // user or payer), Email (the user's or the payer's), ExternalOrderID, Status, From, To.
 func (sub Admin) AdminListContracts(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("c.vendor_id = ?", f.VendorID)
@@ -284,7 +278,7 @@ func (sub Admin) AdminListContracts(ctx context.Context, f orderhub.AdminFilter,
 		q.add("c.status = ?", strings.ToUpper(f.Status))
 	}
 	q.timeRange("c.created_at", f)
-	return listPage(ctx, db, "contracts", `SELECT `+contractColumns+contractFrom, q, "c.created_at", "c.id", p,
+	return listPage(ctx, sub.db, "contracts", `SELECT `+contractColumns+contractFrom, q, "c.created_at", "c.id", p,
 		func(sc interface{ Scan(...any) error }) (*orderhub.Contract, error) {
 			r, err := scanContract(sc)
 			if err != nil {
@@ -311,7 +305,6 @@ func scanEvent(sc interface{ Scan(...any) error }) (*orderhub.Event, error) {
 // AdminListEvents lists outbox events, newest first. Filter: VendorID, Type,
 // OrderingKey, From, To.
 func (sub Admin) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -330,7 +323,7 @@ func (sub Admin) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p 
 	if f.VendorID != "" {
 		list, tcol = "vendor-events", "seq"
 	}
-	pg, err := listPage(ctx, db, list, `SELECT `+eventColumns+`, pos FROM events`, q, tcol, "", p,
+	pg, err := listPage(ctx, sub.db, list, `SELECT `+eventColumns+`, pos FROM events`, q, tcol, "", p,
 		func(sc interface{ Scan(...any) error }) (*eventWithPos, error) {
 			e := &eventWithPos{}
 			var data string
@@ -366,8 +359,7 @@ type eventWithPos struct {
 
 // AdminGetCustomer returns a customer by id.
 func (sub Admin) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Customer, error) {
-	db := sub.db
-	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
+	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
 	}
@@ -376,8 +368,7 @@ func (sub Admin) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Cus
 
 // AdminGetOrder returns an order by id.
 func (sub Admin) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, error) {
-	db := sub.db
-	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
 	}
@@ -386,8 +377,7 @@ func (sub Admin) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order,
 
 // AdminGetContract returns a contract by id.
 func (sub Admin) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
-	db := sub.db
-	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
+	r, err := scanContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
 	}
@@ -396,8 +386,7 @@ func (sub Admin) AdminGetContract(ctx context.Context, id string) (*orderhub.Con
 
 // AdminGetEvent returns an event by id.
 func (sub Admin) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, error) {
-	db := sub.db
-	ev, err := scanEvent(db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	ev, err := scanEvent(sub.db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Event %q not found.", id)
 	}
@@ -410,7 +399,6 @@ func (sub Admin) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event,
 // most limit entries (1..1000): the customer record, its orders and contracts (as
 // user or payer), the events keyed by it and their deliveries.
 func (sub Admin) CustomerTimeline(ctx context.Context, customerID string, limit int) ([]orderhub.TimelineEntry, error) {
-	db := sub.db
 	if limit <= 0 || limit > 1000 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be between 1 and 1000, got %d.", limit)
 	}
@@ -420,7 +408,7 @@ func (sub Admin) CustomerTimeline(ctx context.Context, customerID string, limit 
 	}
 	out := []orderhub.TimelineEntry{{At: c.CreatedAt, Kind: "customer", ID: c.ID, VendorID: c.VendorID, Title: "customer created"}}
 	add := func(q string, scan func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error), args ...any) error {
-		rows, err := db.read.QueryContext(ctx, q, args...)
+		rows, err := sub.db.read.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -517,11 +505,10 @@ var timelineRank = map[string]int{"customer": 0, "order": 1, "contract": 1, "eve
 
 // DashboardStats computes the dashboard over the last minutes (1..120).
 func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Dashboard, error) {
-	db := sub.db
 	if minutes < 1 || minutes > 120 {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be between 1 and 120, got %d.", minutes)
 	}
-	now := db.Now().UTC()
+	now := sub.db.Now().UTC()
 	d := &orderhub.Dashboard{Now: now}
 	end := now.Truncate(time.Minute).Add(time.Minute)
 	start := end.Add(-time.Duration(minutes) * time.Minute)
@@ -531,7 +518,7 @@ func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Das
 		q := `SELECT COUNT(*) FROM ` + table + ` WHERE ` + col + ` >= $1 AND ` + col + ` < $2`
 		for i := range counts {
 			from := start.Add(time.Duration(i) * time.Minute)
-			if err := db.read.QueryRowContext(ctx, q, micros(from), micros(from.Add(time.Minute))).Scan(&counts[i]); err != nil {
+			if err := sub.db.read.QueryRowContext(ctx, q, micros(from), micros(from.Add(time.Minute))).Scan(&counts[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -547,15 +534,15 @@ func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Das
 	if d.DeliveriesPerMinute, err = per("deliveries", "delivered_at"); err != nil {
 		return nil, err
 	}
-	qs, err := db.Deliveries().DeliveryQueueStats(ctx)
+	qs, err := sub.db.Deliveries().DeliveryQueueStats(ctx)
 	if err != nil {
 		return nil, err
 	}
 	d.QueueDepth, d.OldestPending = qs.Active, qs.OldestPending
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'dead'`).Scan(&d.Dead); err != nil {
+	if err := sub.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'dead'`).Scan(&d.Dead); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL)
 		ORDER BY COALESCE(failing_since, updated_at) LIMIT 100`)
 	if err != nil {
 		return nil, err
@@ -577,9 +564,8 @@ func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Das
 // SendTestEvent appends an endpoint-test event of the endpoint's vendor and queues
 // its delivery to that endpoint only. It returns the delivery.
 func (sub Admin) SendTestEvent(ctx context.Context, vendorID, endpointID string) (*orderhub.Delivery, error) {
-	db := sub.db
 	var deliveryID string
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		var vendor string
 		var enabled int
 		var deleted sql.NullInt64
@@ -605,7 +591,7 @@ func (sub Admin) SendTestEvent(ctx context.Context, vendorID, endpointID string)
 	if err != nil {
 		return nil, err
 	}
-	return db.Deliveries().GetDelivery(ctx, "", deliveryID)
+	return sub.db.Deliveries().GetDelivery(ctx, "", deliveryID)
 }
 
 func orNoRows(err error) error {
@@ -626,7 +612,6 @@ func (sub Admin) CreateConsoleUser(ctx context.Context, username, password strin
 // CreateScopedConsoleUser creates a console user of a role (vendorID: the vendor of a
 // vendor role) with a password (stored as a bcrypt hash).
 func (sub Admin) CreateScopedConsoleUser(ctx context.Context, username, password, role, vendorID string) (*orderhub.ConsoleUser, error) {
-	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
@@ -639,7 +624,7 @@ func (sub Admin) CreateScopedConsoleUser(ctx context.Context, username, password
 		return nil, err
 	}
 	u := &orderhub.ConsoleUser{ID: orderhub.NewID("cu"), Username: username, Role: role, VendorID: vendorID}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireRoleVendor(vendorID); err != nil {
 			return err
 		}
@@ -663,8 +648,7 @@ func (sub Admin) CreateScopedConsoleUser(ctx context.Context, username, password
 
 // ListConsoleUsers lists console users (never their password hashes).
 func (sub Admin) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
@@ -687,8 +671,7 @@ func (sub Admin) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser,
 // SetConsoleUserDisabled disables (ending its sessions) or enables a console user;
 // the last active operator is not disabled (keepAnOperator).
 func (sub Admin) SetConsoleUserDisabled(ctx context.Context, username string, disabled bool) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var id string
 		if err := tx.queryRow(`SELECT id FROM console_users WHERE username = $1`, username).Scan(&id); err != nil {
 			return notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
@@ -725,14 +708,13 @@ func randomToken() string {
 // lifetime. It returns the session token (for the cookie; stored only as a hash).
 // A wrong username or password is EUnauthorized, without saying which.
 func (sub Admin) ConsoleLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *orderhub.ConsoleSession, error) {
-	db := sub.db
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Wrong username or password.")
 	if !orderhub.IsLineText(username) || len(username) > 64 {
 		return "", nil, bad
 	}
 	var id, hash string
 	var disabled sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM console_users WHERE username = $1`, username).Scan(&id, &hash, &disabled)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM console_users WHERE username = $1`, username).Scan(&id, &hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return "", nil, bad
@@ -745,7 +727,7 @@ func (sub Admin) ConsoleLogin(ctx context.Context, username, password string, tt
 	}
 	token := randomToken()
 	s := &orderhub.ConsoleSession{UserID: id, Username: username, CSRFToken: randomToken()}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		s.ExpiresAt = tx.now.Add(ttl)
 		// Expired sessions are swept at each login.
 		if _, err := tx.exec(`DELETE FROM console_sessions WHERE expires_at < $1`, micros(tx.now)); err != nil {
@@ -763,12 +745,11 @@ func (sub Admin) ConsoleLogin(ctx context.Context, username, password string, tt
 
 // ConsoleSessionByToken returns the live session of a session token.
 func (sub Admin) ConsoleSessionByToken(ctx context.Context, token string) (*orderhub.ConsoleSession, error) {
-	db := sub.db
 	s := &orderhub.ConsoleSession{}
 	var expires int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, u.role, u.vendor_id, s.csrf_token, s.expires_at, u.disabled_at
+	err := sub.db.read.QueryRowContext(ctx, `SELECT s.user_id, u.username, u.role, u.vendor_id, s.csrf_token, s.expires_at, u.disabled_at
 		FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = $1`, orderhub.HashSecret(token)).
 		Scan(&s.UserID, &s.Username, &s.Role, &vendor, &s.CSRFToken, &expires, &disabled)
 	s.VendorID = vendor.String
@@ -776,7 +757,7 @@ func (sub Admin) ConsoleSessionByToken(ctx context.Context, token string) (*orde
 		return nil, notFound(err, orderhub.EUnauthorized, "Not logged in.")
 	}
 	s.ExpiresAt = fromMicros(expires)
-	if disabled.Valid || !db.Now().Before(s.ExpiresAt) {
+	if disabled.Valid || !sub.db.Now().Before(s.ExpiresAt) {
 		return nil, orderhub.Errorf(orderhub.EUnauthorized, "The session has expired; log in again.")
 	}
 	return s, nil
@@ -784,8 +765,7 @@ func (sub Admin) ConsoleSessionByToken(ctx context.Context, token string) (*orde
 
 // ConsoleLogout ends a session.
 func (sub Admin) ConsoleLogout(ctx context.Context, token string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`DELETE FROM console_sessions WHERE token_hash = $1`, orderhub.HashSecret(token))
 		return err
 	})

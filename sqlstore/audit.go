@@ -261,9 +261,8 @@ func nullJSON(b json.RawMessage) sql.NullString {
 // id of a resource the change created and the resource as the change answered it
 // (masked). Only an entry without a row snapshot is changed.
 func (sub Admin) CompleteAuditEntry(ctx context.Context, entryID, resourceID, vendorID string, after any) error {
-	db := sub.db
 	a := MaskJSON(after)
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`UPDATE audit_log SET resource_id = CASE WHEN resource_id = '' THEN $2 ELSE resource_id END,
 			vendor_id = CASE WHEN vendor_id = '' THEN $3 ELSE vendor_id END,
 			after_json = COALESCE($4, after_json) WHERE id = $1 AND before_json IS NULL`, entryID, resourceID, vendorID, nullJSON(a))
@@ -273,7 +272,6 @@ func (sub Admin) CompleteAuditEntry(ctx context.Context, entryID, resourceID, ve
 
 // ListAudit lists audit entries, newest first.
 func (sub Admin) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.AuditEntry], error) {
-	db := sub.db
 	q := &query{}
 	if f.VendorID != "" {
 		q.add("vendor_id = ?", f.VendorID)
@@ -294,14 +292,13 @@ func (sub Admin) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderh
 		q.add("resource_id = ?", f.ResourceID)
 	}
 	q.timeRange("at", orderhub.AdminFilter{From: f.From, To: f.To})
-	return listPage(ctx, db, "audit", `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log`,
+	return listPage(ctx, sub.db, "audit", `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log`,
 		q, "at", "id", p, scanAudit, func(e *orderhub.AuditEntry) cursor { return cursor{T: micros(e.At), K: e.ID} })
 }
 
 // GetAudit returns one audit entry.
 func (sub Admin) GetAudit(ctx context.Context, id string) (*orderhub.AuditEntry, error) {
-	db := sub.db
-	e, err := scanAudit(db.read.QueryRowContext(ctx, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, id))
+	e, err := scanAudit(sub.db.read.QueryRowContext(ctx, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Audit entry %q not found.", id)
 	}

@@ -8,9 +8,8 @@ import "context"
 // changes nothing stored (a portal link made: only the link itself is its record).
 // The entry's after value is the change's Request (secrets masked).
 func (sub Admin) RecordChange(ctx context.Context) error {
-	db := sub.db
 	if orderhub.ChangeFrom(ctx) == nil {
 		return nil
 	}
-	return db.Write(ctx, func(*Tx) error { return nil })
+	return sub.db.Write(ctx, func(*Tx) error { return nil })
 }

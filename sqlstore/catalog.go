@@ -42,14 +42,13 @@ func scanProduct(sc interface{ Scan(...any) error }) (*orderhub.Product, error) 
 
 // CreateProduct creates a product of a vendor. An empty ID gets a generated one.
 func (sub Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error {
-	db := sub.db
 	if err := orderhub.ValidateProduct(p); err != nil {
 		return err
 	}
 	if p.ID == "" {
 		p.ID = orderhub.NewID("prd")
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(p.VendorID); err != nil {
 			return err
 		}
@@ -71,8 +70,7 @@ func (sub Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error
 
 // GetProduct returns one product of a vendor.
 func (sub Catalog) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Product, error) {
-	db := sub.db
-	p, err := scanProduct(db.read.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	p, err := scanProduct(sub.db.read.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
 	}
@@ -81,8 +79,7 @@ func (sub Catalog) GetProduct(ctx context.Context, vendorID, id string) (*orderh
 
 // ListProducts returns the products of a vendor (all vendors when vendorID is empty).
 func (sub Catalog) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Product, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +97,11 @@ func (sub Catalog) ListProducts(ctx context.Context, vendorID string) ([]*orderh
 
 // UpdateProduct renames a product of a vendor and returns it.
 func (sub Catalog) UpdateProduct(ctx context.Context, vendorID, id, name string) (*orderhub.Product, error) {
-	db := sub.db
 	if err := orderhub.ValidateName("name", &name); err != nil {
 		return nil, err
 	}
 	var p *orderhub.Product
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE products SET name = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, name)
 		if err != nil {
 			return err
@@ -125,8 +121,7 @@ func (sub Catalog) UpdateProduct(ctx context.Context, vendorID, id, name string)
 // DeleteProduct deletes a product together with its purchase options and product
 // mappings. Purchases and contracts made with it keep their record.
 func (sub Catalog) DeleteProduct(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND product_id = $2`, vendorID, id); err != nil {
 			return err
 		}
@@ -164,7 +159,6 @@ func scanOption(sc interface{ Scan(...any) error }) (*orderhub.PurchaseOption, e
 // CreatePurchaseOption creates a purchase option of one of the vendor's products.
 // An empty ID gets a generated one.
 func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
-	db := sub.db
 	if err := orderhub.ValidatePurchaseOption(o); err != nil {
 		return err
 	}
@@ -176,7 +170,7 @@ func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 		minor, _ := orderhub.ParseDecimal(o.Price)
 		price = sql.NullInt64{Int64: minor, Valid: true}
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(o.VendorID); err != nil {
 			return err
 		}
@@ -202,8 +196,7 @@ func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 // ListPurchaseOptions returns a vendor's purchase options, of one product when
 // productID is set.
 func (sub Catalog) ListPurchaseOptions(ctx context.Context, vendorID, productID string) ([]*orderhub.PurchaseOption, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+optionColumns+` FROM purchase_options
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+optionColumns+` FROM purchase_options
 		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR product_id = $2) ORDER BY vendor_id, product_id, created_at, id`, vendorID, productID)
 	if err != nil {
 		return nil, err
@@ -222,8 +215,7 @@ func (sub Catalog) ListPurchaseOptions(ctx context.Context, vendorID, productID 
 
 // GetPurchaseOption returns one purchase option of a vendor.
 func (sub Catalog) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orderhub.PurchaseOption, error) {
-	db := sub.db
-	o, err := scanOption(db.read.QueryRowContext(ctx, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	o, err := scanOption(sub.db.read.QueryRowContext(ctx, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
 	}
@@ -234,7 +226,6 @@ func (sub Catalog) GetPurchaseOption(ctx context.Context, vendorID, id string) (
 // purchase option o names (its vendor and id; its product stays). Purchases made
 // before keep the price they were made at (their order holds it).
 func (sub Catalog) UpdatePurchaseOption(ctx context.Context, o *orderhub.PurchaseOption) error {
-	db := sub.db
 	if err := orderhub.ValidatePurchaseOption(o); err != nil {
 		return err
 	}
@@ -243,7 +234,7 @@ func (sub Catalog) UpdatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 		minor, _ := orderhub.ParseDecimal(o.Price)
 		price = sql.NullInt64{Int64: minor, Valid: true}
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE purchase_options SET name = $3, price_minor = $4, currency = $5, billing_period = $6 WHERE vendor_id = $1 AND id = $2`,
 			o.VendorID, o.ID, o.Name, price, o.Currency, o.BillingPeriod)
 		if err != nil {
@@ -259,8 +250,7 @@ func (sub Catalog) UpdatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 // DeletePurchaseOption deletes a purchase option. One that a product mapping
 // points at is a conflict: delete or change the mapping first.
 func (sub Catalog) DeletePurchaseOption(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var sku, poID string
 		err := tx.queryRow(`SELECT sku, po_id FROM product_mappings WHERE vendor_id = $1 AND purchase_option_id = $2 ORDER BY sku, po_id LIMIT 1`, vendorID, id).Scan(&sku, &poID)
 		switch {
@@ -328,12 +318,11 @@ func mappingChange(ctx context.Context, vendorID, sku, poID string) {
 // CreateProductMapping maps a (sku, poId) pair onto a product of the vendor (and
 // optionally one of the product's purchase options).
 func (sub Catalog) CreateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
-	db := sub.db
 	if err := orderhub.ValidateProductMapping(m); err != nil {
 		return err
 	}
 	mappingChange(ctx, m.VendorID, m.SKU, m.POID)
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(m.VendorID); err != nil {
 			return err
 		}
@@ -359,8 +348,7 @@ func (sub Catalog) CreateProductMapping(ctx context.Context, m *orderhub.Product
 // ListProductMappings returns a vendor's product mappings (all vendors when vendorID
 // is empty).
 func (sub Catalog) ListProductMappings(ctx context.Context, vendorID string) ([]*orderhub.ProductMapping, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -380,12 +368,11 @@ func (sub Catalog) ListProductMappings(ctx context.Context, vendorID string) ([]
 // product and purchase option (m.ProductID, m.PurchaseOptionID; empty: none). The
 // same checks as a create; NotFound when the pair is not mapped.
 func (sub Catalog) UpdateProductMapping(ctx context.Context, m *orderhub.ProductMapping) error {
-	db := sub.db
 	if err := orderhub.ValidateProductMapping(m); err != nil {
 		return err
 	}
 	mappingChange(ctx, m.VendorID, m.SKU, m.POID)
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		cur, err := scanMapping(tx.queryRow(`SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, m.VendorID, m.SKU, m.POID))
 		if err != nil {
 			return notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", m.SKU, m.POID, m.VendorID)
@@ -404,8 +391,7 @@ func (sub Catalog) UpdateProductMapping(ctx context.Context, m *orderhub.Product
 
 // GetProductMapping returns the mapping of (sku, poId) of a vendor.
 func (sub Catalog) GetProductMapping(ctx context.Context, vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
-	db := sub.db
-	m, err := scanMapping(db.read.QueryRowContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID))
+	m, err := scanMapping(sub.db.read.QueryRowContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
 	}
@@ -414,9 +400,8 @@ func (sub Catalog) GetProductMapping(ctx context.Context, vendorID, sku, poID st
 
 // DeleteProductMapping deletes the mapping of (sku, poId).
 func (sub Catalog) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
-	db := sub.db
 	mappingChange(ctx, vendorID, sku, poID)
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
 		if err != nil {
 			return err
@@ -444,7 +429,6 @@ func scanSource(sc interface{ Scan(...any) error }) (*orderhub.Source, error) {
 // is stored only as a hash and cannot be shown again. An empty ID gets a generated
 // one; ids are unique across vendors, and stay taken after a delete.
 func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret string, err error) {
-	db := sub.db
 	if err := orderhub.ValidateSource(s); err != nil {
 		return "", err
 	}
@@ -452,7 +436,7 @@ func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret
 		s.ID = orderhub.NewID("src")
 	}
 	secret = orderhub.NewSecret(orderhub.SourceSecretPrefix)
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(s.VendorID); err != nil {
 			return err
 		}
@@ -478,8 +462,7 @@ func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret
 
 // GetSource returns a live (not deleted) source.
 func (sub Catalog) GetSource(ctx context.Context, id string) (*orderhub.Source, error) {
-	db := sub.db
-	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id))
+	s, err := scanSource(sub.db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Source %q not found.", id)
 	}
@@ -488,8 +471,7 @@ func (sub Catalog) GetSource(ctx context.Context, id string) (*orderhub.Source, 
 
 // SourceBySecret returns the live source whose secret is secret, or Unauthorized.
 func (sub Catalog) SourceBySecret(ctx context.Context, secret string) (*orderhub.Source, error) {
-	db := sub.db
-	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, orderhub.HashSecret(secret)))
+	s, err := scanSource(sub.db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE secret_hash = $1 AND deleted_at IS NULL`, orderhub.HashSecret(secret)))
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid source secret.")
 	}
@@ -499,8 +481,7 @@ func (sub Catalog) SourceBySecret(ctx context.Context, secret string) (*orderhub
 // ListSources returns the live sources of a vendor (all vendors when vendorID is
 // empty), of one type when typ is set.
 func (sub Catalog) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhub.Source, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources
 		WHERE deleted_at IS NULL AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR type = $2) ORDER BY vendor_id, created_at, id`, vendorID, typ)
 	if err != nil {
 		return nil, err
@@ -519,12 +500,11 @@ func (sub Catalog) ListSources(ctx context.Context, vendorID, typ string) ([]*or
 
 // UpdateSource renames a live source of a vendor and returns it.
 func (sub Catalog) UpdateSource(ctx context.Context, vendorID, id, name string) (*orderhub.Source, error) {
-	db := sub.db
 	if err := orderhub.ValidateName("name", &name); err != nil {
 		return nil, err
 	}
 	var s *orderhub.Source
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE sources SET name = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, name)
 		if err != nil {
 			return err
@@ -545,10 +525,9 @@ func (sub Catalog) UpdateSource(ctx context.Context, vendorID, id, name string) 
 // source and the secret (stored only as a hash: shown once). The old secret stops
 // working at once.
 func (sub Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) (*orderhub.Source, string, error) {
-	db := sub.db
 	secret := orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	var s *orderhub.Source
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, orderhub.HashSecret(secret))
 		if err != nil {
 			return err
@@ -569,8 +548,7 @@ func (sub Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) 
 // its secret stops working at once. Its purchases keep their record, so the id
 // stays taken.
 func (sub Catalog) DeleteSource(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE sources SET deleted_at = $3 WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID, micros(tx.now))
 		if err != nil {
 			return err

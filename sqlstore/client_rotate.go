@@ -13,9 +13,8 @@ import (
 // already issued stay valid until they expire (revoke the client to stop them). A
 // revoked client is not rotated.
 func (sub Tenants) RotateClientSecret(ctx context.Context, id string) (string, error) {
-	db := sub.db
 	secret := orderhub.NewSecret("ohs_")
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		var revoked *int64
 		if err := tx.queryRow(`SELECT revoked_at FROM oauth_clients WHERE id = $1`, id).Scan(&revoked); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {

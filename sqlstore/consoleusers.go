@@ -71,12 +71,11 @@ func (tx *Tx) consoleUserID(username string) (string, error) {
 
 // GetConsoleUser returns a console user by username (never its password hash).
 func (sub Admin) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
-	db := sub.db
 	u := &orderhub.ConsoleUser{}
 	var created int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users WHERE username = $1`, username).
+	err := sub.db.read.QueryRowContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users WHERE username = $1`, username).
 		Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled)
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
@@ -89,11 +88,10 @@ func (sub Admin) GetConsoleUser(ctx context.Context, username string) (*orderhub
 // vendor role). It takes effect at the user's next request: sessions read the role
 // from the user. The last active operator keeps its role.
 func (sub Admin) SetConsoleUserRole(ctx context.Context, username, role, vendorID string) (*orderhub.ConsoleUser, error) {
-	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, err
 	}
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		id, err := tx.consoleUserID(username)
 		if err != nil {
 			return err
@@ -117,12 +115,11 @@ func (sub Admin) SetConsoleUserRole(ctx context.Context, username, role, vendorI
 
 // SetConsoleUserPassword gives a console user a new password and ends its sessions.
 func (sub Admin) SetConsoleUserPassword(ctx context.Context, username, password string) error {
-	db := sub.db
 	hash, err := hashConsolePassword(password)
 	if err != nil {
 		return err
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		id, err := tx.consoleUserID(username)
 		if err != nil {
 			return err
@@ -138,8 +135,7 @@ func (sub Admin) SetConsoleUserPassword(ctx context.Context, username, password 
 // DeleteConsoleUser deletes a console user and its sessions (its audit entries
 // stay, naming it). The last active operator is not deleted.
 func (sub Admin) DeleteConsoleUser(ctx context.Context, username string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		id, err := tx.consoleUserID(username)
 		if err != nil {
 			return err
@@ -158,6 +154,5 @@ func (sub Admin) DeleteConsoleUser(ctx context.Context, username string) error {
 // RecordAudit writes an audit entry for c alone: for what is worth recording but
 // changes no row of its own (a failed console login). It is its own write request.
 func (sub Admin) RecordAudit(ctx context.Context, c *orderhub.Change) error {
-	db := sub.db
-	return db.Write(orderhub.WithChange(ctx, c), func(*Tx) error { return nil })
+	return sub.db.Write(orderhub.WithChange(ctx, c), func(*Tx) error { return nil })
 }

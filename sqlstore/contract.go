@@ -98,8 +98,7 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 
 // GetContract returns one contract of a vendor.
 func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
-	db := sub.db
-	r, err := scanContract(db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
+	r, err := scanContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
 	}
@@ -108,11 +107,10 @@ func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderh
 
 // ListContracts returns a vendor's contracts, newest first.
 func (sub Orders) ListContracts(ctx context.Context, f orderhub.ContractFilter) ([]*orderhub.Contract, error) {
-	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+`
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+`
 		WHERE c.vendor_id = $1 AND ($2 = '' OR c.external_order_id = $2) AND ($3 = '' OR c.user_id = $3)
 		ORDER BY c.created_at DESC, c.id LIMIT $4`, f.VendorID, f.ExternalOrderID, f.UserID, f.Limit)
 	if err != nil {
@@ -132,8 +130,7 @@ func (sub Orders) ListContracts(ctx context.Context, f orderhub.ContractFilter) 
 
 // CountContracts counts a vendor's contracts with an external order id (tests, ops).
 func (sub Orders) CountContracts(ctx context.Context, vendorID, externalOrderID string) (int, error) {
-	db := sub.db
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID).Scan(&n)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID).Scan(&n)
 	return n, err
 }

@@ -98,8 +98,7 @@ func (tx *Tx) updateCustomer(prev, next *orderhub.Customer) error {
 
 // GetCustomer returns one customer of a vendor.
 func (sub Orders) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
-	db := sub.db
-	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
 	}
@@ -108,9 +107,8 @@ func (sub Orders) GetCustomer(ctx context.Context, vendorID, id string) (*orderh
 
 // FindCustomerByEmail returns a vendor's customer with that e-mail (case-insensitive).
 func (sub Orders) FindCustomerByEmail(ctx context.Context, vendorID, email string) (*orderhub.Customer, error) {
-	db := sub.db
 	e, _ := orderhub.NormalizeEmail(email)
-	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, vendorID, e))
+	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, vendorID, e))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No customer with e-mail %q.", email)
 	}

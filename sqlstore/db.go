@@ -81,8 +81,7 @@ type DB struct {
 // SetBatchObserver registers f to observe every group commit (metrics): its size,
 // duration and error. It may be called while the database is in use.
 func (sub Ops) SetBatchObserver(f func(size int, dur time.Duration, err error)) {
-	db := sub.db
-	db.observer.Store(&f)
+	sub.db.observer.Store(&f)
 }
 
 // Options tune Open.
@@ -321,18 +320,16 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Ping checks that the database answers.
 func (sub Ops) Ping(ctx context.Context) error {
-	db := sub.db
 	var one int
-	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return sub.db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
 // OnCommit registers f to be called (in the writer goroutine, so it must not block)
 // after every commit that wrote at least one event. Delivery uses it to wake workers.
 func (sub Ops) OnCommit(f func()) {
-	db := sub.db
-	db.mu.Lock()
-	db.onCommit = append(db.onCommit, f)
-	db.mu.Unlock()
+	sub.db.mu.Lock()
+	sub.db.onCommit = append(sub.db.onCommit, f)
+	sub.db.mu.Unlock()
 }
 
 func (db *DB) committed() {

@@ -34,8 +34,7 @@ func (tx *Tx) updateShipping(s *orderhub.Shipping) error {
 
 // GetShipping returns one shipment of a vendor.
 func (sub Orders) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.Shipping, error) {
-	db := sub.db
-	s, err := scanShipping(db.read.QueryRowContext(ctx, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	s, err := scanShipping(sub.db.read.QueryRowContext(ctx, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Shipping %q not found.", id)
 	}
@@ -44,8 +43,7 @@ func (sub Orders) GetShipping(ctx context.Context, vendorID, id string) (*orderh
 
 // ListShippings returns a vendor's shipments, newest first.
 func (sub Orders) ListShippings(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Shipping, error) {
-	db := sub.db
-	return listRows(ctx, db, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanShipping)
+	return listRows(ctx, sub.db, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanShipping)
 }
 
 func listRows[T any](ctx context.Context, db *DB, q string, f orderhub.ListFilter, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
@@ -95,14 +93,12 @@ func (tx *Tx) insertTransactionHistory(t *orderhub.Transaction) error {
 
 // ListTransactions returns a vendor's transactions, newest first.
 func (sub Orders) ListTransactions(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Transaction, error) {
-	db := sub.db
-	return listRows(ctx, db, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanTransaction)
+	return listRows(ctx, sub.db, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanTransaction)
 }
 
 // ListTransactionHistories returns a vendor's transaction status changes, newest first.
 func (sub Orders) ListTransactionHistories(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.TransactionHistory, error) {
-	db := sub.db
-	return listRows(ctx, db, `SELECT id, vendor_id, transaction_id, status, message, created_at FROM transaction_histories WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f,
+	return listRows(ctx, sub.db, `SELECT id, vendor_id, transaction_id, status, message, created_at FROM transaction_histories WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f,
 		func(sc interface{ Scan(...any) error }) (*orderhub.TransactionHistory, error) {
 			h := &orderhub.TransactionHistory{}
 			var created int64
@@ -148,6 +144,5 @@ func (tx *Tx) insertSurvey(s *orderhub.Survey) error {
 
 // ListSurveys returns a vendor's surveys, newest first.
 func (sub Orders) ListSurveys(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Survey, error) {
-	db := sub.db
-	return listRows(ctx, db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
+	return listRows(ctx, sub.db, `SELECT `+surveyColumns+` FROM surveys WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f, scanSurvey)
 }

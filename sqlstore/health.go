@@ -45,12 +45,11 @@ func (db *DB) noteBatch(err error) {
 // not fail (or a later one committed), and a probe write — run here at most once a
 // second, the settings row write_probe — commits.
 func (sub Ops) WriteHealth(ctx context.Context) error {
-	db := sub.db
-	h := &db.health
+	h := &sub.db.health
 	h.probe.Lock()
 	defer h.probe.Unlock()
 	if time.Since(h.probeAt) >= probeEvery {
-		err := db.Write(ctx, func(tx *Tx) error {
+		err := sub.db.Write(ctx, func(tx *Tx) error {
 			_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('write_probe', $1)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, tx.now.UTC().Format(time.RFC3339Nano))
 			return err

@@ -13,7 +13,6 @@ import (
 // paging moves before the cursor, as a new row would. p.Limit is 1..1000 as
 // ListIgnoredEvents' (0: 50); f.Limit is not read.
 func (sub Connectors) ListIgnoredEventPage(ctx context.Context, f orderhub.IgnoredEventFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.IgnoredEvent], error) {
-	db := sub.db
 	limit := p.Limit
 	if limit == 0 {
 		limit = 50
@@ -31,7 +30,7 @@ func (sub Connectors) ListIgnoredEventPage(ctx context.Context, f orderhub.Ignor
 		q += ` AND (last_seen_at < $3 OR (last_seen_at = $3 AND id < $4))`
 		args = append(args, k.T, k.K)
 	}
-	return readPage(ctx, db, q+` ORDER BY last_seen_at DESC, id DESC`, args, limit, "ignored-events", scanIgnored,
+	return readPage(ctx, sub.db, q+` ORDER BY last_seen_at DESC, id DESC`, args, limit, "ignored-events", scanIgnored,
 		func(e *orderhub.IgnoredEvent) orderhub.PageKey {
 			return orderhub.PageKey{T: micros(e.LastSeenAt), K: e.ID}
 		})

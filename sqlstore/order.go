@@ -60,8 +60,7 @@ func (tx *Tx) updateOrder(o *orderhub.Order) error {
 
 // GetOrder returns one order of a vendor by id.
 func (sub Orders) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error) {
-	db := sub.db
-	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
 	}
@@ -70,8 +69,7 @@ func (sub Orders) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.
 
 // GetOrderByExternalID returns the vendor's order with an external order id.
 func (sub Orders) GetOrderByExternalID(ctx context.Context, vendorID, externalOrderID string) (*orderhub.Order, error) {
-	db := sub.db
-	o, err := scanOrder(db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID))
+	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", externalOrderID)
 	}
@@ -87,8 +85,7 @@ func listLimit(f orderhub.ListFilter) int {
 
 // ListOrders returns a vendor's orders, newest first.
 func (sub Orders) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Order, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
 		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, listLimit(f))
 	if err != nil {
 		return nil, err
@@ -107,8 +104,7 @@ func (sub Orders) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*ord
 
 // ListCustomers returns a vendor's customers, newest first.
 func (sub Orders) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Customer, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +123,11 @@ func (sub Orders) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*
 // FindCustomer returns the vendor's customer matched by m (the same order as
 // upsertCustomer), or an ENotFound error.
 func (sub Orders) FindCustomer(ctx context.Context, vendorID string, m orderhub.CustomerMatch) (*orderhub.Customer, error) {
-	db := sub.db
 	for _, k := range []struct{ col, val string }{{"id", m.ID}, {"publisher_user_id", m.PublisherUserID}, {"email", m.Email}, {"phone", m.Phone}} {
 		if k.val == "" {
 			continue
 		}
-		c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2 ORDER BY created_at LIMIT 1`, vendorID, k.val))
+		c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND `+k.col+` = $2 ORDER BY created_at LIMIT 1`, vendorID, k.val))
 		if err == nil {
 			return c, nil
 		}

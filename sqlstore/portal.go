@@ -20,8 +20,7 @@ import (
 // fresh, sealed one (links made before stop working), as the token signing key is
 // (docs/security.md).
 func (sub Tenants) PortalKey(ctx context.Context) (string, error) {
-	db := sub.db
-	s := db.sealer.Load()
+	s := sub.db.sealer.Load()
 	for range 3 {
 		stored, err := sub.Setting(ctx, orderhub.PortalKeySetting, func() (string, error) { return orderhub.NewPortalKeyValue(s) })
 		if err != nil {
@@ -59,12 +58,11 @@ func (sub Tenants) PortalKey(ctx context.Context) (string, error) {
 // SetPortalFrameAncestors sets the origins (https://shop.example) that may embed
 // the vendor's portal in a frame; none: no site may.
 func (sub Tenants) SetPortalFrameAncestors(ctx context.Context, vendorID string, origins []string) ([]string, error) {
-	db := sub.db
 	clean, err := orderhub.CleanFrameAncestors(origins)
 	if err != nil {
 		return nil, err
 	}
-	err = db.w.do(ctx, func(tx *Tx) error {
+	err = sub.db.w.do(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(vendorID); err != nil {
 			return err
 		}
@@ -78,9 +76,8 @@ func (sub Tenants) SetPortalFrameAncestors(ctx context.Context, vendorID string,
 
 // PortalFrameAncestors returns the origins that may embed the vendor's portal.
 func (sub Tenants) PortalFrameAncestors(ctx context.Context, vendorID string) ([]string, error) {
-	db := sub.db
 	var s string
-	err := db.read.QueryRowContext(ctx, `SELECT frame_ancestors FROM vendor_portal WHERE vendor_id = $1`, vendorID).Scan(&s)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT frame_ancestors FROM vendor_portal WHERE vendor_id = $1`, vendorID).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return []string{}, nil
 	}

@@ -38,16 +38,14 @@ func (tx *Tx) promoUses(vendorID, code string) (int, error) {
 
 // PromoCodeUses returns how many contracts were sold with a vendor's promo code.
 func (sub Tenants) PromoCodeUses(ctx context.Context, vendorID, code string) (int, error) {
-	db := sub.db
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND promo_code = $2`, vendorID, code).Scan(&n)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND promo_code = $2`, vendorID, code).Scan(&n)
 	return n, err
 }
 
 // AdminGetPromoCode returns a vendor's promo code (NotFound when there is none).
 func (sub Tenants) AdminGetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
-	db := sub.db
-	p, err := scanPromo(db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
+	p, err := scanPromo(sub.db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, promoNotFound(vendorID, code)
 	}
@@ -57,9 +55,8 @@ func (sub Tenants) AdminGetPromoCode(ctx context.Context, vendorID, code string)
 // UpdatePromoCode changes a promo code: its terms while no contract uses it
 // (ConflictError otherwise), its active state always.
 func (sub Tenants) UpdatePromoCode(ctx context.Context, vendorID, code string, in orderhub.PromoCodeUpdate) (*orderhub.PromoCode, error) {
-	db := sub.db
 	var out *orderhub.PromoCode
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		cur, err := tx.getPromo(vendorID, code)
 		if err != nil {
 			return err
@@ -118,8 +115,7 @@ func (sub Tenants) UpdatePromoCode(ctx context.Context, vendorID, code string, i
 // DeletePromoCode deletes a promo code that no contract uses; a used one is a
 // ConflictError (deactivate it instead).
 func (sub Tenants) DeletePromoCode(ctx context.Context, vendorID, code string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.getPromo(vendorID, code); err != nil {
 			return err
 		}

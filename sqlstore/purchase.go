@@ -73,8 +73,7 @@ func (tx *Tx) insertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) e
 
 // GetPurchase returns one purchase of a vendor.
 func (sub Orders) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.PurchaseResult, error) {
-	db := sub.db
-	r, err := scanPurchase(db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	r, err := scanPurchase(sub.db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Purchase %q not found.", id)
 	}
@@ -83,11 +82,10 @@ func (sub Orders) GetPurchase(ctx context.Context, vendorID, id string) (*orderh
 
 // ListPurchases returns a vendor's purchases, newest first.
 func (sub Orders) ListPurchases(ctx context.Context, f orderhub.PurchaseFilter) ([]*orderhub.PurchaseResult, error) {
-	db := sub.db
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+purchaseColumns+` FROM purchases
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+purchaseColumns+` FROM purchases
 		WHERE vendor_id = $1 AND ($2 = '' OR source_id = $2) ORDER BY created_at DESC, id LIMIT $3`, f.VendorID, f.SourceID, f.Limit)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 // cursor of the other listings (list "purchases"; T the creation time, K the id).
 // p.Limit is 1..1000 as ListPurchases' (0: 100); f.Limit is not read.
 func (sub Orders) ListPurchasePage(ctx context.Context, f orderhub.PurchaseFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PurchaseResult], error) {
-	db := sub.db
 	limit := p.Limit
 	if limit == 0 {
 		limit = 100
@@ -29,7 +28,7 @@ func (sub Orders) ListPurchasePage(ctx context.Context, f orderhub.PurchaseFilte
 		q += ` AND (created_at < $3 OR (created_at = $3 AND id > $4))`
 		args = append(args, k.T, k.K)
 	}
-	return readPage(ctx, db, q+` ORDER BY created_at DESC, id`, args, limit, "purchases",
+	return readPage(ctx, sub.db, q+` ORDER BY created_at DESC, id`, args, limit, "purchases",
 		func(sc interface{ Scan(...any) error }) (*orderhub.PurchaseResult, error) {
 			r, err := scanPurchase(sc)
 			if err != nil {

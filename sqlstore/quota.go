@@ -37,7 +37,6 @@ const quotaUserUsage = `SELECT COUNT(*) FROM zapier_channels c JOIN endpoints e 
 // SetQuotaDefaults sets the server-wide defaults (`serve -quota`): limits names
 // the quotas that differ from the built-in defaults. Call it before serving.
 func (sub Tenants) SetQuotaDefaults(limits map[string]int) error {
-	db := sub.db
 	m := orderhub.DefaultQuotas()
 	for name, n := range limits {
 		if err := orderhub.ValidateQuotaLimit("", name, n); err != nil {
@@ -45,14 +44,13 @@ func (sub Tenants) SetQuotaDefaults(limits map[string]int) error {
 		}
 		m[name] = n
 	}
-	db.quotas.Store(&m)
+	sub.db.quotas.Store(&m)
 	return nil
 }
 
 // QuotaDefaults returns the server-wide defaults in force.
 func (sub Tenants) QuotaDefaults() map[string]int {
-	db := sub.db
-	if m := db.quotas.Load(); m != nil {
+	if m := sub.db.quotas.Load(); m != nil {
 		return maps.Clone(*m)
 	}
 	return orderhub.DefaultQuotas()
@@ -109,18 +107,16 @@ func (tx *Tx) quotaUsage(vendorID, name, user string) (int, error) {
 // SetQuotaObserver registers f to observe every create refused by a quota
 // (metrics). It may be called while the database is in use.
 func (sub Tenants) SetQuotaObserver(f func(quota string)) {
-	db := sub.db
-	db.quotaObserver.Store(&f)
+	sub.db.quotaObserver.Store(&f)
 }
 
 // GetVendorQuotas returns every quota of a vendor with its usage.
 func (sub Tenants) GetVendorQuotas(ctx context.Context, vendorID string) (*orderhub.VendorQuotas, error) {
-	db := sub.db
 	if _, err := sub.GetVendor(ctx, vendorID); err != nil {
 		return nil, err
 	}
 	overrides := map[string]int{}
-	rows, err := db.read.QueryContext(ctx, `SELECT name, value FROM vendor_quotas WHERE vendor_id = $1`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT name, value FROM vendor_quotas WHERE vendor_id = $1`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +138,12 @@ func (sub Tenants) GetVendorQuotas(ctx context.Context, vendorID string) (*order
 		if d.PerUser {
 			per = " per Zapier user"
 		}
-		q := orderhub.VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + per + ": " + d.Why + ".", PerUser: d.PerUser, Default: db.quotaDefault(d.Name)}
+		q := orderhub.VendorQuota{Name: d.Name, Description: "Limit on " + d.Counts + per + ": " + d.Why + ".", PerUser: d.PerUser, Default: sub.db.quotaDefault(d.Name)}
 		q.Limit = q.Default
 		if v, ok := overrides[d.Name]; ok {
 			q.Override, q.Limit = &v, v
 		}
-		if err := db.read.QueryRowContext(ctx, quotaUsage[d.Name], vendorID).Scan(&q.Used); err != nil {
+		if err := sub.db.read.QueryRowContext(ctx, quotaUsage[d.Name], vendorID).Scan(&q.Used); err != nil {
 			return nil, err
 		}
 		out.Quotas = append(out.Quotas, q)
@@ -159,7 +155,6 @@ func (sub Tenants) GetVendorQuotas(ctx context.Context, vendorID string) (*order
 // override, a name with nil removes it (back to the server-wide default). Lowering
 // a limit below the usage keeps what exists and refuses new creates.
 func (sub Tenants) SetVendorQuotas(ctx context.Context, vendorID string, set map[string]*int) (*orderhub.VendorQuotas, error) {
-	db := sub.db
 	for name, v := range set {
 		n := 0
 		if v != nil {
@@ -169,7 +164,7 @@ func (sub Tenants) SetVendorQuotas(ctx context.Context, vendorID string, set map
 			return nil, err
 		}
 	}
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(vendorID); err != nil {
 			return err
 		}

@@ -38,10 +38,9 @@ import (
 // GetVendorRetention returns a vendor's override (both limits nil when it has none),
 // or NotFound.
 func (sub Admin) GetVendorRetention(ctx context.Context, vendorID string) (*orderhub.VendorRetention, error) {
-	db := sub.db
 	v := &orderhub.VendorRetention{VendorID: vendorID}
 	var del, dead, upd sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT r.delivered_s, r.dead_s, r.updated_at FROM vendors v
+	err := sub.db.read.QueryRowContext(ctx, `SELECT r.delivered_s, r.dead_s, r.updated_at FROM vendors v
 		LEFT JOIN vendor_retention r ON r.vendor_id = v.id WHERE v.id = $1`, vendorID).Scan(&del, &dead, &upd)
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", vendorID)
@@ -56,7 +55,6 @@ func (sub Admin) GetVendorRetention(ctx context.Context, vendorID string) (*orde
 // SetVendorRetention sets (or, with both limits nil, removes) a vendor's override.
 // Limits must not be negative.
 func (sub Admin) SetVendorRetention(ctx context.Context, vendorID string, delivered, dead *time.Duration) error {
-	db := sub.db
 	for _, d := range []*time.Duration{delivered, dead} {
 		if d != nil && *d < 0 {
 			return orderhub.Errorf(orderhub.EInvalidRequest, "A retention limit must not be negative.")
@@ -68,7 +66,7 @@ func (sub Admin) SetVendorRetention(ctx context.Context, vendorID string, delive
 		}
 		return sql.NullInt64{Int64: int64(*d / time.Second), Valid: true}
 	}
-	return db.w.do(ctx, func(tx *Tx) error {
+	return sub.db.w.do(ctx, func(tx *Tx) error {
 		if err := tx.requireVendor(vendorID); err != nil {
 			return err
 		}
@@ -86,8 +84,7 @@ func (sub Admin) SetVendorRetention(ctx context.Context, vendorID string, delive
 
 // ListVendorRetention returns every vendor override, by vendor id.
 func (sub Admin) ListVendorRetention(ctx context.Context) ([]*orderhub.VendorRetention, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT vendor_id, delivered_s, dead_s, updated_at FROM vendor_retention ORDER BY vendor_id`)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT vendor_id, delivered_s, dead_s, updated_at FROM vendor_retention ORDER BY vendor_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +114,6 @@ func durPtr(n sql.NullInt64) *time.Duration {
 // Prune makes one retention pass over every vendor and returns what it deleted. It
 // stops at the first error (what it deleted before stays deleted) or when ctx ends.
 func (sub Admin) Prune(ctx context.Context, r orderhub.Retention) (orderhub.PruneStats, error) {
-	db := sub.db
 	if r.Batch <= 0 {
 		r.Batch = orderhub.DefaultPruneBatch
 	}
@@ -132,7 +128,7 @@ func (sub Admin) Prune(ctx context.Context, r orderhub.Retention) (orderhub.Prun
 		id              string
 		delivered, dead time.Duration
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT v.id, r.delivered_s, r.dead_s FROM vendors v
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT v.id, r.delivered_s, r.dead_s FROM vendors v
 		LEFT JOIN vendor_retention r ON r.vendor_id = v.id ORDER BY v.id`)
 	if err != nil {
 		return total, err
@@ -157,9 +153,9 @@ func (sub Admin) Prune(ctx context.Context, r orderhub.Retention) (orderhub.Prun
 	if err := rows.Err(); err != nil {
 		return total, err
 	}
-	now := db.Now()
+	now := sub.db.Now()
 	for _, v := range vendors {
-		p := pruner{db: db, r: r, vendor: v.id}
+		p := pruner{db: sub.db, r: r, vendor: v.id}
 		if v.delivered > 0 {
 			p.delivered = micros(now.Add(-v.delivered))
 		}
@@ -175,7 +171,7 @@ func (sub Admin) Prune(ctx context.Context, r orderhub.Retention) (orderhub.Prun
 			return total, fmt.Errorf("prune vendor %s: %w", v.id, err)
 		}
 	}
-	audit, keys, err := db.pruneAudit(ctx, r.Audit, r.Batch, r.Pause)
+	audit, keys, err := sub.db.pruneAudit(ctx, r.Audit, r.Batch, r.Pause)
 	total.Audit, total.IdemKeys = audit, keys
 	if err != nil {
 		return total, fmt.Errorf("prune audit log: %w", err)
@@ -529,7 +525,6 @@ func (p *pruner) deleteEvents(ctx context.Context, ids []string) error {
 // RunRetention prunes every interval (a first pass right away) until ctx ends,
 // reporting each pass to report (which may be nil).
 func (sub Admin) RunRetention(ctx context.Context, r orderhub.Retention, interval time.Duration, report func(orderhub.PruneStats, time.Duration, error)) {
-	db := sub.db
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -544,7 +539,7 @@ func (sub Admin) RunRetention(ctx context.Context, r orderhub.Retention, interva
 			return
 		}
 		if err != nil {
-			db.log.Error("retention pass failed", "err", err)
+			sub.db.log.Error("retention pass failed", "err", err)
 		}
 		if report != nil {
 			report(st, time.Since(start), err)

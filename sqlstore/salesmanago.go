@@ -65,7 +65,6 @@ func smEventTypes(m *orderhub.SalesmanagoMapping) string {
 // its id (the secrets are sealed with it); sealedSecret and sealedAPIKey are the
 // sealed apiSecret and v3 key ("" for none).
 func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey string) (*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
 	if err := validSlug("account id", in.ID); err != nil {
 		return nil, err
 	}
@@ -80,7 +79,7 @@ func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub
 	if err != nil {
 		return nil, err
 	}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		var exists int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, in.VendorID).Scan(&exists); err != nil {
 			return err
@@ -138,8 +137,7 @@ func smNotFound(id string) error {
 // GetSalesmanagoAccount returns a live account of a vendor (any vendor when vendorID
 // is empty).
 func (sub Connectors) GetSalesmanagoAccount(ctx context.Context, vendorID, id string) (*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
-	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.id = $1 AND ($2 = '' OR a.vendor_id = $2) AND a.deleted_at IS NULL`, id, vendorID))
+	r, err := scanSM(sub.db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.id = $1 AND ($2 = '' OR a.vendor_id = $2) AND a.deleted_at IS NULL`, id, vendorID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, smNotFound(id)
@@ -152,8 +150,7 @@ func (sub Connectors) GetSalesmanagoAccount(ctx context.Context, vendorID, id st
 // SalesmanagoAccountByGroupKey returns the live account with a group key, of any
 // vendor: the caller checks that it is the caller's.
 func (sub Connectors) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey string) (*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
-	r, err := scanSM(db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.group_key = $1 AND a.deleted_at IS NULL`, groupKey))
+	r, err := scanSM(sub.db.read.QueryRowContext(ctx, `SELECT `+smColumns+smFrom+` WHERE a.group_key = $1 AND a.deleted_at IS NULL`, groupKey))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, orderhub.FieldError(orderhub.ENotFound, "group_key", "group_key %q is not a SALESmanago account.", groupKey)
@@ -166,8 +163,7 @@ func (sub Connectors) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey
 // ListSalesmanagoAccounts returns the live accounts of a vendor (every vendor when
 // vendorID is empty), oldest first.
 func (sub Connectors) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
 		ORDER BY a.created_at, a.id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -187,7 +183,6 @@ func (sub Connectors) ListSalesmanagoAccounts(ctx context.Context, vendorID stri
 // UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)
 // and its endpoint's event types; it applies to events appended afterwards.
 func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
 	if m == nil {
 		m = &orderhub.SalesmanagoMapping{}
 	}
@@ -195,7 +190,7 @@ func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id
 	if err != nil {
 		return nil, err
 	}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET mapping = $3, updated_at = $4 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
 			id, vendorID, string(mapping), micros(tx.now))
 		if err != nil {
@@ -217,8 +212,7 @@ func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id
 // DeleteSalesmanagoAccount deletes an account and its endpoint: its group key is free
 // again, and its active deliveries are canceled (the history is kept).
 func (sub Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
 			id, vendorID, micros(tx.now))
 		if err != nil {
@@ -243,11 +237,10 @@ func (tx *Tx) salesmanagoAccountState(vendorID, accountID string) (exists, enabl
 
 // GetSalesmanagoRequestEvent returns one forwarded request (a salesmanago.* event) of a vendor.
 func (sub Connectors) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, eventID string) (*orderhub.Event, error) {
-	db := sub.db
 	ev := &orderhub.Event{}
 	var data string
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, vendor_id, seq, type, ordering_key, data, created_at FROM events
+	err := sub.db.read.QueryRowContext(ctx, `SELECT id, vendor_id, seq, type, ordering_key, data, created_at FROM events
 		WHERE id = $1 AND vendor_id = $2 AND type LIKE 'salesmanago.%'`, eventID, vendorID).
 		Scan(&ev.ID, &ev.VendorID, &ev.Seq, &ev.Type, &ev.OrderingKey, &data, &created)
 	if err != nil {
@@ -261,8 +254,7 @@ func (sub Connectors) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, 
 // validated account (its secrets ignored); sealedSecret and sealedAPIKey replace the
 // stored secrets when not nil. The endpoint's URL follows the base URL.
 func (sub Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error) {
-	db := sub.db
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		now := micros(tx.now)
 		res, err := tx.exec(`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,
 			api_secret = COALESCE($9, api_secret), api_key = COALESCE($10, api_key), updated_at = $11

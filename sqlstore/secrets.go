@@ -20,8 +20,7 @@ import (
 // SetSealer makes the store seal the webhook signing secrets it writes and open the
 // ones it reads with s. Set it before use (nil: store as-is, read plain only).
 func (sub Tenants) SetSealer(s *sealing.Sealer) {
-	db := sub.db
-	db.sealer.Store(s)
+	sub.db.sealer.Store(s)
 }
 
 // sealSecret is the stored form of an endpoint's signing secret.
@@ -50,9 +49,8 @@ func (db *DB) openSecret(endpointID, stored string) (string, error) {
 // (sealed, or plain), and returns the new stored form (the same: left alone).
 // Used to seal plain rows and to move every sealed row to a new key.
 func (sub Tenants) ResealSecrets(ctx context.Context, fn func(kind, context, stored string) (string, error)) (orderhub.ResealReport, error) {
-	db := sub.db
 	var rep orderhub.ResealReport
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		rep = orderhub.ResealReport{}
 		type row struct{ table, col, idCol, id, kind, context, stored string }
 		var rows []row
@@ -145,9 +143,8 @@ func (sub Tenants) ResealSecrets(ctx context.Context, fn func(kind, context, sto
 // ReplaceSetting sets a setting to value when it still holds old, and reports
 // whether it did (another process may have replaced it first).
 func (sub Tenants) ReplaceSetting(ctx context.Context, key, old, value string) (bool, error) {
-	db := sub.db
 	var n int64
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE settings SET value = $3 WHERE key = $1 AND value = $2`, key, old, value)
 		if err != nil {
 			return err

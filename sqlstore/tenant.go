@@ -10,7 +10,6 @@ import (
 
 // CreateVendor creates a vendor. An empty ID gets a generated one.
 func (sub Tenants) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
-	db := sub.db
 	if v.ID == "" {
 		v.ID = orderhub.NewID("ven")
 	}
@@ -25,7 +24,7 @@ func (sub Tenants) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
 		return err
 	}
 	v.Name = name
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		v.CreatedAt = tx.now
 		res, err := tx.exec(`INSERT INTO vendors (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
 			v.ID, v.Name, micros(tx.now))
@@ -55,10 +54,9 @@ func validSlug(what, s string) error {
 
 // GetVendor returns one vendor.
 func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
-	db := sub.db
 	v := &orderhub.Vendor{}
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM vendors WHERE id = $1`, id).Scan(&v.ID, &v.Name, &created)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM vendors WHERE id = $1`, id).Scan(&v.ID, &v.Name, &created)
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", id)
 	}
@@ -68,8 +66,7 @@ func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, 
 
 // ListVendors returns all vendors, oldest first.
 func (sub Tenants) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, created_at FROM vendors ORDER BY created_at, id`)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, name, created_at FROM vendors ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +87,6 @@ func (sub Tenants) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) 
 // CreateClient creates an OAuth client of a vendor and returns its secret, which is
 // stored only as a hash.
 func (sub Tenants) CreateClient(ctx context.Context, c *orderhub.Client) (secret string, err error) {
-	db := sub.db
 	if c.ID == "" {
 		c.ID = orderhub.NewID("cli")
 	}
@@ -112,7 +108,7 @@ func (sub Tenants) CreateClient(ctx context.Context, c *orderhub.Client) (secret
 		}
 	}
 	secret = orderhub.NewSecret("ohs_")
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		var exists int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, c.VendorID).Scan(&exists); err != nil {
 			return err
@@ -158,8 +154,7 @@ func scanClient(sc interface{ Scan(...any) error }) (*orderhub.ClientWithSecret,
 
 // GetClient returns a client with its secret hash.
 func (sub Tenants) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSecret, error) {
-	db := sub.db
-	c, err := scanClient(db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
+	c, err := scanClient(sub.db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Client %q not found.", id)
 	}
@@ -168,8 +163,7 @@ func (sub Tenants) GetClient(ctx context.Context, id string) (*orderhub.ClientWi
 
 // ListClients returns the clients of a vendor (all vendors when vendorID is empty).
 func (sub Tenants) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Client, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +181,7 @@ func (sub Tenants) ListClients(ctx context.Context, vendorID string) ([]*orderhu
 
 // RevokeClient revokes a client: its secret stops working and its tokens are refused.
 func (sub Tenants) RevokeClient(ctx context.Context, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 		if err != nil {
 			return err
@@ -202,12 +195,11 @@ func (sub Tenants) RevokeClient(ctx context.Context, id string) error {
 
 // CreatePromoCode creates a promo code of a vendor.
 func (sub Tenants) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) error {
-	db := sub.db
 	if err := orderhub.ValidatePromoCode(p); err != nil {
 		return err
 	}
 	minor, _ := orderhub.ParseDecimal(p.Price)
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var exists int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, p.VendorID).Scan(&exists); err != nil {
 			return err
@@ -250,8 +242,7 @@ func scanPromo(sc interface{ Scan(...any) error }) (*orderhub.PromoCode, error) 
 
 // GetPromoCode returns a vendor's promo code.
 func (sub Tenants) GetPromoCode(ctx context.Context, vendorID, code string) (*orderhub.PromoCode, error) {
-	db := sub.db
-	p, err := scanPromo(db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
+	p, err := scanPromo(sub.db.read.QueryRowContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE vendor_id = $1 AND code = $2`, vendorID, code))
 	if err != nil {
 		return nil, notFound(err, orderhub.EPromoCodeNotFound, "Promo code %q is not configured for vendor %q.", code, vendorID)
 	}
@@ -260,8 +251,7 @@ func (sub Tenants) GetPromoCode(ctx context.Context, vendorID, code string) (*or
 
 // ListPromoCodes returns the promo codes of a vendor (all when vendorID is empty).
 func (sub Tenants) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.PromoCode, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +270,8 @@ func (sub Tenants) ListPromoCodes(ctx context.Context, vendorID string) ([]*orde
 // Setting returns a stored setting, creating it with create() when absent. Used for
 // the token signing key, so that every process and restart signs with the same key.
 func (sub Tenants) Setting(ctx context.Context, key string, create func() (string, error)) (string, error) {
-	db := sub.db
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	err := sub.db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
@@ -293,7 +282,7 @@ func (sub Tenants) Setting(ctx context.Context, key string, create func() (strin
 	if err != nil {
 		return "", err
 	}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, nv); err != nil {
 			return err
 		}
@@ -311,7 +300,6 @@ func (sub Tenants) CreateAdminToken(ctx context.Context, name string) (*orderhub
 // CreateScopedAdminToken creates an admin token of a role (vendorID: the vendor of a
 // vendor role) and returns its secret (stored as a hash).
 func (sub Tenants) CreateScopedAdminToken(ctx context.Context, name, role, vendorID string) (*orderhub.AdminToken, string, error) {
-	db := sub.db
 	if err := ValidateRole(role, vendorID); err != nil {
 		return nil, "", err
 	}
@@ -323,7 +311,7 @@ func (sub Tenants) CreateScopedAdminToken(ctx context.Context, name, role, vendo
 		return nil, "", orderhub.FieldError(orderhub.EInvalidRequest, "name", "A token name must be at most 200 characters of text.")
 	}
 	secret := orderhub.NewSecret("oha_")
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		if vendorID != "" {
 			if err := tx.requireVendor(vendorID); err != nil {
 				return err
@@ -342,12 +330,11 @@ func (sub Tenants) CreateScopedAdminToken(ctx context.Context, name, role, vendo
 
 // CheckAdminToken returns the valid, unrevoked admin token of secret.
 func (sub Tenants) CheckAdminToken(ctx context.Context, secret string) (*orderhub.AdminToken, error) {
-	db := sub.db
 	t := &orderhub.AdminToken{}
 	var created int64
 	var revoked sql.NullInt64
 	var vendor sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, orderhub.HashSecret(secret)).
+	err := sub.db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, orderhub.HashSecret(secret)).
 		Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked)
 	if err != nil {
 		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
@@ -361,8 +348,7 @@ func (sub Tenants) CheckAdminToken(ctx context.Context, secret string) (*orderhu
 
 // ListAdminTokens lists admin tokens (never their secrets).
 func (sub Tenants) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
 	if err != nil {
 		return nil, err
 	}
@@ -384,8 +370,7 @@ func (sub Tenants) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken,
 
 // RevokeAdminToken revokes an admin token by id.
 func (sub Tenants) RevokeAdminToken(ctx context.Context, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 		if err != nil {
 			return err

@@ -9,12 +9,11 @@ import (
 // UpdateVendor renames a vendor. Its id never changes (it is in API paths, tokens,
 // events and the audit log); vendors are never deleted.
 func (sub Tenants) UpdateVendor(ctx context.Context, id, name string) (*orderhub.Vendor, error) {
-	db := sub.db
 	n, err := orderhub.ValidVendorName(name)
 	if err != nil {
 		return nil, err
 	}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE vendors SET name = $2 WHERE id = $1`, id, n)
 		if err != nil {
 			return err

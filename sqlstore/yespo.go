@@ -61,8 +61,7 @@ func prefixed(p, cols string) string {
 // FindContact returns the vendor's first customer matching one of keys (see
 // ApplyOrderEvent), or an EContactNotFound error.
 func (sub Connectors) FindContact(ctx context.Context, vendorID string, keys []orderhub.ContactKey) (*orderhub.Customer, error) {
-	db := sub.db
-	c, err := findContact(func(q string, args ...any) scanner { return db.read.QueryRowContext(ctx, q, args...) }, vendorID, keys)
+	c, err := findContact(func(q string, args ...any) scanner { return sub.db.read.QueryRowContext(ctx, q, args...) }, vendorID, keys)
 	if err == nil && c == nil {
 		err = orderhub.Errorf(orderhub.EContactNotFound, "No contact matches %s.", orderhub.DescribeContactKeys(keys))
 	}
@@ -98,9 +97,8 @@ func scanIgnored(sc interface{ Scan(...any) error }) (*orderhub.IgnoredEvent, er
 
 // ListIgnoredEvents returns a vendor's ignored events, the most recently seen first.
 func (sub Connectors) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilter) ([]*orderhub.IgnoredEvent, error) {
-	db := sub.db
 	lf := orderhub.ListFilter{Limit: f.Limit}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
 		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, listLimit(lf))
 	if err != nil {
 		return nil, err
@@ -139,7 +137,6 @@ func scanYespo(sc interface{ Scan(...any) error }) (*orderhub.YespoAccount, erro
 // transaction, its delivery endpoint (kind yespo, URL = the base URL, receiving
 // eventTypes). An empty sealedKey keeps the stored key (updates only).
 func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, sealedKey string, eventTypes []string) (*orderhub.YespoAccount, error) {
-	db := sub.db
 	baseURL = strings.TrimRight(strings.TrimSpace(baseURL), "/")
 	if err := orderhub.ValidateEndpointURL(baseURL); err != nil {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "baseUrl", "baseUrl: %s", orderhub.ErrorMessage(err))
@@ -149,7 +146,7 @@ func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, s
 		return nil, err
 	}
 	var out *orderhub.YespoAccount
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		cur, err := scanYespo(tx.queryRow(`SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 		if err != nil && err != sql.ErrNoRows {
 			return err
@@ -209,8 +206,7 @@ func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, s
 
 // GetYespoAccount returns a vendor's Yespo account.
 func (sub Connectors) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.YespoAccount, error) {
-	db := sub.db
-	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
+	a, err := scanYespo(sub.db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)
 	}
@@ -219,8 +215,7 @@ func (sub Connectors) GetYespoAccount(ctx context.Context, vendorID string) (*or
 
 // YespoAccountByEndpoint returns the Yespo account delivered through an endpoint.
 func (sub Connectors) YespoAccountByEndpoint(ctx context.Context, endpointID string) (*orderhub.YespoAccount, error) {
-	db := sub.db
-	a, err := scanYespo(db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE endpoint_id = $1`, endpointID))
+	a, err := scanYespo(sub.db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE endpoint_id = $1`, endpointID))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "No Yespo account uses endpoint %q.", endpointID)
 	}
@@ -230,8 +225,7 @@ func (sub Connectors) YespoAccountByEndpoint(ctx context.Context, endpointID str
 // DeleteYespoAccount deletes a vendor's Yespo account and its endpoint (pending
 // deliveries are canceled; the history is kept).
 func (sub Connectors) DeleteYespoAccount(ctx context.Context, vendorID string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		a, err := scanYespo(tx.queryRow(`SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
 		if err != nil {
 			return notFound(err, orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)

@@ -56,7 +56,6 @@ func ValidatePassword(p string) error {
 // CreateZapierUser creates a Zapier user of u.VendorID with a password (stored as a
 // bcrypt hash). An e-mail already in use (by any vendor) is a conflict.
 func (sub Catalog) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser, password string) error {
-	db := sub.db
 	email, ok := orderhub.NormalizeEmail(u.Email)
 	if !ok {
 		return orderhub.FieldError(orderhub.EInvalidEmail, "email", "%q is not a valid e-mail address.", u.Email)
@@ -77,7 +76,7 @@ func (sub Catalog) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser,
 	if u.ID == "" {
 		u.ID = orderhub.NewUUID()
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, u.VendorID).Scan(&n); err != nil {
 			return err
@@ -120,8 +119,7 @@ func scanZapierUser(sc interface{ Scan(...any) error }) (*orderhub.ZapierUser, e
 // ListZapierUsers returns a vendor's Zapier users (every vendor's when vendorID is
 // empty), oldest first.
 func (sub Catalog) ListZapierUsers(ctx context.Context, vendorID string) ([]*orderhub.ZapierUser, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +137,7 @@ func (sub Catalog) ListZapierUsers(ctx context.Context, vendorID string) ([]*ord
 
 // GetZapierUser returns one Zapier user of a vendor.
 func (sub Catalog) GetZapierUser(ctx context.Context, vendorID, id string) (*orderhub.ZapierUser, error) {
-	db := sub.db
-	u, err := scanZapierUser(db.read.QueryRowContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	u, err := scanZapierUser(sub.db.read.QueryRowContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
 	}
@@ -150,8 +147,7 @@ func (sub Catalog) GetZapierUser(ctx context.Context, vendorID, id string) (*ord
 // DeleteZapierUser deletes a Zapier user and ends their sessions at once. Their
 // channels stay (they belong to the vendor's Zaps, which Zapier unsubscribes).
 func (sub Catalog) DeleteZapierUser(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID); err != nil {
 			return err
 		}
@@ -177,7 +173,6 @@ func validZapierName(name string) error {
 // one. An e-mail another user (of any vendor) has is a conflict. The user's sessions
 // stay: they belong to the user, not to the e-mail.
 func (sub Catalog) UpdateZapierUser(ctx context.Context, vendorID, id string, email, name *string) (*orderhub.ZapierUser, error) {
-	db := sub.db
 	if email != nil {
 		e, ok := orderhub.NormalizeEmail(*email)
 		if !ok {
@@ -192,7 +187,7 @@ func (sub Catalog) UpdateZapierUser(ctx context.Context, vendorID, id string, em
 		}
 		name = &n
 	}
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		cur, err := scanZapierUser(tx.queryRow(`SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 		if err != nil {
 			return notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
@@ -222,7 +217,6 @@ func (sub Catalog) UpdateZapierUser(ctx context.Context, vendorID, id string, em
 // SetZapierUserPassword gives a Zapier user a new password (stored as a bcrypt hash)
 // and ends their sessions at once.
 func (sub Catalog) SetZapierUserPassword(ctx context.Context, vendorID, id, password string) (*orderhub.ZapierUser, error) {
-	db := sub.db
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
@@ -230,7 +224,7 @@ func (sub Catalog) SetZapierUserPassword(ctx context.Context, vendorID, id, pass
 	if err != nil {
 		return nil, err
 	}
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = sub.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE zapier_users SET password_hash = $3, updated_at = $4 WHERE vendor_id = $1 AND id = $2`, vendorID, id, string(hash), micros(tx.now))
 		if err != nil {
 			return err
@@ -251,8 +245,7 @@ func (sub Catalog) SetZapierUserPassword(ctx context.Context, vendorID, id, pass
 // end at once) or enables them again (with the same password). Setting the state a
 // user is in changes nothing.
 func (sub Catalog) SetZapierUserEnabled(ctx context.Context, vendorID, id string, enabled bool) (*orderhub.ZapierUser, error) {
-	db := sub.db
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		var disabled sql.NullInt64
 		if err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id).Scan(&disabled); err != nil {
 			return notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
@@ -282,7 +275,6 @@ func (sub Catalog) SetZapierUserEnabled(ctx context.Context, vendorID, id string
 // the named integration, creating the vendor's integration uuid on first use. It
 // returns the opaque session token (only its hash is stored).
 func (sub Catalog) ZapierLogin(ctx context.Context, email, password, integration string, ttl time.Duration) (*orderhub.ZapierUser, string, *orderhub.ZapierSession, error) {
-	db := sub.db
 	e, ok := orderhub.NormalizeEmail(email)
 	var u *orderhub.ZapierUser
 	hash := string(zapierDummyHash())
@@ -291,7 +283,7 @@ func (sub Catalog) ZapierLogin(ctx context.Context, email, password, integration
 		var h string
 		u = &orderhub.ZapierUser{}
 		var disabled sql.NullInt64
-		err := db.read.QueryRowContext(ctx, `SELECT id, vendor_id, email, name, created_at, password_hash, disabled_at FROM zapier_users WHERE email = $1`, e).
+		err := sub.db.read.QueryRowContext(ctx, `SELECT id, vendor_id, email, name, created_at, password_hash, disabled_at FROM zapier_users WHERE email = $1`, e).
 			Scan(&u.ID, &u.VendorID, &u.Email, &u.Name, &created, &h, &disabled)
 		switch {
 		case err == nil:
@@ -316,7 +308,7 @@ func (sub Catalog) ZapierLogin(ctx context.Context, email, password, integration
 	_, _ = rand.Read(b[:])
 	token := ZapierTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	s := &orderhub.ZapierSession{UserID: u.ID, VendorID: u.VendorID}
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := sub.db.Write(ctx, func(tx *Tx) error {
 		// Disabled or deleted since the read above: no session.
 		var disabled sql.NullInt64
 		switch err := tx.queryRow(`SELECT disabled_at FROM zapier_users WHERE id = $1`, u.ID).Scan(&disabled); {
@@ -369,7 +361,6 @@ func (tx *Tx) zapierIntegration(vendorID, name string) (string, error) {
 // ZapierSessionByToken returns the live session of a token with its user; an
 // unknown, expired or revoked token (or a deleted user) is EUnauthorized.
 func (sub Catalog) ZapierSessionByToken(ctx context.Context, token string) (*orderhub.ZapierSession, *orderhub.ZapierUser, error) {
-	db := sub.db
 	bad := orderhub.Errorf(orderhub.EUnauthorized, "Invalid or expired token: log in again.")
 	if !strings.HasPrefix(token, ZapierTokenPrefix) || len(token) > 200 {
 		return nil, nil, bad
@@ -378,7 +369,7 @@ func (sub Catalog) ZapierSessionByToken(ctx context.Context, token string) (*ord
 	u := &orderhub.ZapierUser{}
 	var expires, created int64
 	var revoked sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT s.user_id, s.vendor_id, s.integration_uuid, s.expires_at, s.revoked_at, u.email, u.name, u.created_at
+	err := sub.db.read.QueryRowContext(ctx, `SELECT s.user_id, s.vendor_id, s.integration_uuid, s.expires_at, s.revoked_at, u.email, u.name, u.created_at
 		FROM zapier_sessions s JOIN zapier_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled_at IS NULL`, orderhub.HashSecret(token)).
 		Scan(&s.UserID, &s.VendorID, &s.IntegrationUUID, &expires, &revoked, &u.Email, &u.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -388,7 +379,7 @@ func (sub Catalog) ZapierSessionByToken(ctx context.Context, token string) (*ord
 		return nil, nil, err
 	}
 	s.ExpiresAt = fromMicros(expires)
-	if revoked.Valid || !db.Now().Before(s.ExpiresAt) {
+	if revoked.Valid || !sub.db.Now().Before(s.ExpiresAt) {
 		return nil, nil, bad
 	}
 	u.ID, u.VendorID, u.CreatedAt = s.UserID, s.VendorID, fromMicros(created)
@@ -397,8 +388,7 @@ func (sub Catalog) ZapierSessionByToken(ctx context.Context, token string) (*ord
 
 // RevokeZapierSession ends the session of a token (logout).
 func (sub Catalog) RevokeZapierSession(ctx context.Context, token string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`UPDATE zapier_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL`, orderhub.HashSecret(token), micros(tx.now))
 		return err
 	})
@@ -408,7 +398,6 @@ func (sub Catalog) RevokeZapierSession(ctx context.Context, token string) error 
 // endpoint of kind zapier (its id is the channel id) for ch.EventTypes and the
 // channel's alias and event. The integration must be one of ch.VendorID's.
 func (sub Catalog) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierChannel) error {
-	db := sub.db
 	if err := orderhub.ValidateEndpointURL(ch.URL); err != nil {
 		return err
 	}
@@ -427,7 +416,7 @@ func (sub Catalog) CreateZapierChannel(ctx context.Context, ch *orderhub.ZapierC
 	if len(desc) > 1000 {
 		desc = desc[:1000]
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM zapier_integrations WHERE uuid = $1 AND vendor_id = $2`, ch.IntegrationUUID, ch.VendorID).Scan(&n); err != nil {
 			return err
@@ -478,8 +467,7 @@ func scanZapierChannel(sc interface{ Scan(...any) error }) (*orderhub.ZapierChan
 // GetZapierChannel returns a live channel of a vendor (a deleted one — unsubscribed,
 // or removed after a 410 Gone — is not found).
 func (sub Catalog) GetZapierChannel(ctx context.Context, vendorID, id string) (*orderhub.ZapierChannel, error) {
-	db := sub.db
-	ch, err := scanZapierChannel(db.read.QueryRowContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
+	ch, err := scanZapierChannel(sub.db.read.QueryRowContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
 		WHERE c.vendor_id = $1 AND c.id = $2 AND e.deleted_at IS NULL`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Channel %q not found.", id)
@@ -489,8 +477,7 @@ func (sub Catalog) GetZapierChannel(ctx context.Context, vendorID, id string) (*
 
 // ListZapierChannels returns a vendor's live channels, oldest first.
 func (sub Catalog) ListZapierChannels(ctx context.Context, vendorID string) ([]*orderhub.ZapierChannel, error) {
-	db := sub.db
-	rows, err := db.read.QueryContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
+	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
 		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL ORDER BY c.created_at, c.id`, vendorID)
 	if err != nil {
 		return nil, err
@@ -512,8 +499,7 @@ func (sub Catalog) ListZapierChannels(ctx context.Context, vendorID string) ([]*
 // unsubscribes after a 410 too) succeeds; an unknown channel, or another vendor's,
 // is ENotFound.
 func (sub Catalog) DeleteZapierChannel(ctx context.Context, vendorID, id string) error {
-	db := sub.db
-	return db.Write(ctx, func(tx *Tx) error {
+	return sub.db.Write(ctx, func(tx *Tx) error {
 		var deleted sql.NullInt64
 		err := tx.queryRow(`SELECT e.deleted_at FROM zapier_channels c JOIN endpoints e ON e.id = c.id WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id).Scan(&deleted)
 		if err != nil {
@@ -530,21 +516,19 @@ func (sub Catalog) DeleteZapierChannel(ctx context.Context, vendorID, id string)
 // carry: the lifetime value (the sum of the customer's approved transactions) and
 // the activation count (the customer's subscriptions, i.e. contracts as user).
 func (sub Catalog) CustomerStats(ctx context.Context, vendorID, customerID string) (lifetime orderhub.Money, activations int, err error) {
-	db := sub.db
 	var sum int64
-	err = db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE vendor_id = $1 AND customer_id = $2 AND status = 'approved'`,
+	err = sub.db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE vendor_id = $1 AND customer_id = $2 AND status = 'approved'`,
 		vendorID, customerID).Scan(&sum)
 	if err != nil {
 		return 0, 0, err
 	}
-	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND user_id = $2`, vendorID, customerID).Scan(&activations)
+	err = sub.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts WHERE vendor_id = $1 AND user_id = $2`, vendorID, customerID).Scan(&activations)
 	return orderhub.Money(sum), activations, err
 }
 
 // GetTransaction returns one transaction of a vendor.
 func (sub Catalog) GetTransaction(ctx context.Context, vendorID, id string) (*orderhub.Transaction, error) {
-	db := sub.db
-	t, err := scanTransaction(db.read.QueryRowContext(ctx, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	t, err := scanTransaction(sub.db.read.QueryRowContext(ctx, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Transaction %q not found.", id)
 	}
