@@ -449,7 +449,7 @@ func (b *expandBulk) add(endpointID string, ev *orderhub.Event) error {
 const expandBulkSQL = `INSERT INTO deliveries (` + deliveryInsertColumns + `)
 	SELECT d.id, $2, d.endpoint_id, d.event_id, d.event_type, d.key, d.seq, 'pending',
 		CASE WHEN d.key = '' THEN 1 WHEN d.first = 0 THEN 0
-			WHEN NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed')) THEN 1
+			WHEN (SELECT 1 FROM deliveries x WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.key AND x.status IN ('pending', 'failed') LIMIT 1) IS NULL THEN 1
 			ELSE 0 END,
 		$3, $3, $3
 	FROM unnest($1::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[])
