@@ -132,22 +132,11 @@ func listPage[T any](ctx context.Context, db *DB, list, base string, q *query, t
 // page's last row in NextCursor (listing list, key's place).
 func readPage[T any](ctx context.Context, db *DB, sqlText string, args []any, limit int, list string,
 	scan func(interface{ Scan(...any) error }) (T, error), key func(T) orderhub.PageKey) (*orderhub.PageOf[T], error) {
-	rows, err := db.read.QueryContext(ctx, sqlText+" LIMIT "+strconv.Itoa(limit+1), args...)
+	data, err := queryAll(ctx, db, sqlText+" LIMIT "+strconv.Itoa(limit+1), scan, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := &orderhub.PageOf[T]{Data: []T{}}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out.Data = append(out.Data, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	out := &orderhub.PageOf[T]{Data: data}
 	if len(out.Data) > limit {
 		out.Data = out.Data[:limit]
 		out.NextCursor = orderhub.EncodeCursor(list, key(out.Data[limit-1]))
@@ -155,18 +144,45 @@ func readPage[T any](ctx context.Context, db *DB, sqlText string, args []any, li
 	return out, nil
 }
 
+// scanPart makes of scan a scanner that returns what part picks of each row (a
+// record without what only the store reads: a fingerprint, a secret hash).
+func scanPart[R, T any](scan func(interface{ Scan(...any) error }) (R, error), part func(R) T) func(interface{ Scan(...any) error }) (T, error) {
+	return func(sc interface{ Scan(...any) error }) (T, error) {
+		r, err := scan(sc)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return part(r), nil
+	}
+}
+
+// queryAll runs a query on the reader pool and returns every row it reads, scanned
+// by scan (an empty slice, not nil, when there are none).
+func queryAll[T any](ctx context.Context, db *DB, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminListVendors lists vendors, newest first.
 func (sub Admin) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderhub.PageOf[*orderhub.Vendor], error) {
-	return listPage(ctx, sub.db, "vendors", `SELECT id, name, created_at FROM vendors`, &query{}, "created_at", "id", p,
-		func(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
-			v := &orderhub.Vendor{}
-			var created int64
-			if err := sc.Scan(&v.ID, &v.Name, &created); err != nil {
-				return nil, err
-			}
-			v.CreatedAt = fromMicros(created)
-			return v, nil
-		}, func(v *orderhub.Vendor) cursor { return cursor{T: micros(v.CreatedAt), K: v.ID} })
+	return listPage(ctx, sub.db, "vendors", `SELECT `+vendorColumns+` FROM vendors`, &query{}, "created_at", "id", p,
+		scanVendor, func(v *orderhub.Vendor) cursor { return cursor{T: micros(v.CreatedAt), K: v.ID} })
 }
 
 // AdminListClients lists OAuth clients (never their secrets), newest first.
@@ -187,13 +203,7 @@ func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p
 	}
 	q.timeRange("created_at", f)
 	return listPage(ctx, sub.db, "clients", `SELECT `+clientColumns+` FROM oauth_clients`, q, "created_at", "id", p,
-		func(sc interface{ Scan(...any) error }) (*orderhub.Client, error) {
-			c, err := scanClient(sc)
-			if err != nil {
-				return nil, err
-			}
-			return &c.Client, nil
-		}, func(c *orderhub.Client) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
+		scanPublicClient, func(c *orderhub.Client) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
 }
 
 // AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
@@ -279,13 +289,7 @@ func (sub Admin) AdminListContracts(ctx context.Context, f orderhub.AdminFilter,
 	}
 	q.timeRange("c.created_at", f)
 	return listPage(ctx, sub.db, "contracts", `SELECT `+contractColumns+contractFrom, q, "c.created_at", "c.id", p,
-		func(sc interface{ Scan(...any) error }) (*orderhub.Contract, error) {
-			r, err := scanContract(sc)
-			if err != nil {
-				return nil, err
-			}
-			return &r.Contract, nil
-		}, func(c *orderhub.Contract) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
+		scanPublicContract, func(c *orderhub.Contract) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
 }
 
 const eventColumns = `id, vendor_id, seq, type, ordering_key, data, created_at`
@@ -377,11 +381,11 @@ func (sub Admin) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order,
 
 // AdminGetContract returns a contract by id.
 func (sub Admin) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
-	r, err := scanContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
+	c, err := scanPublicContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
 	}
-	return &r.Contract, nil
+	return c, nil
 }
 
 // AdminGetEvent returns an event by id.
@@ -408,19 +412,9 @@ func (sub Admin) CustomerTimeline(ctx context.Context, customerID string, limit 
 	}
 	out := []orderhub.TimelineEntry{{At: c.CreatedAt, Kind: "customer", ID: c.ID, VendorID: c.VendorID, Title: "customer created"}}
 	add := func(q string, scan func(sc interface{ Scan(...any) error }) (orderhub.TimelineEntry, error), args ...any) error {
-		rows, err := sub.db.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		es, err := queryAll(ctx, sub.db, q, scan, args...)
+		out = append(out, es...)
+		return err
 	}
 	lim := strconv.Itoa(limit)
 	err = add(`SELECT id, vendor_id, number, COALESCE(external_order_id, ''), status, total, currency, created_at FROM orders
@@ -542,21 +536,12 @@ func (sub Admin) DashboardStats(ctx context.Context, minutes int) (*orderhub.Das
 	if err := sub.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'dead'`).Scan(&d.Dead); err != nil {
 		return nil, err
 	}
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL)
-		ORDER BY COALESCE(failing_since, updated_at) LIMIT 100`)
+	d.Failing, err = queryAll(ctx, sub.db, `SELECT `+endpointColumns+` FROM endpoints WHERE deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL)
+		ORDER BY COALESCE(failing_since, updated_at) LIMIT 100`, scanEndpoint)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	d.Failing = []*orderhub.Endpoint{}
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		d.Failing = append(d.Failing, e)
-	}
-	return d, rows.Err()
+	return d, nil
 }
 
 // ---- test events ----
@@ -648,24 +633,7 @@ func (sub Admin) CreateScopedConsoleUser(ctx context.Context, username, password
 
 // ListConsoleUsers lists console users (never their password hashes).
 func (sub Admin) ListConsoleUsers(ctx context.Context) ([]*orderhub.ConsoleUser, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users ORDER BY username`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.ConsoleUser{}
-	for rows.Next() {
-		u := &orderhub.ConsoleUser{}
-		var created int64
-		var disabled sql.NullInt64
-		var vendor sql.NullString
-		if err := rows.Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled); err != nil {
-			return nil, err
-		}
-		u.CreatedAt, u.DisabledAt, u.VendorID = fromMicros(created), fromNullMicros(disabled), vendor.String
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+consoleUserColumns+` FROM console_users ORDER BY username`, scanConsoleUser)
 }
 
 // SetConsoleUserDisabled disables (ending its sessions) or enables a console user;

@@ -79,20 +79,7 @@ func (sub Catalog) GetProduct(ctx context.Context, vendorID, id string) (*orderh
 
 // ListProducts returns the products of a vendor (all vendors when vendorID is empty).
 func (sub Catalog) ListProducts(ctx context.Context, vendorID string) ([]*orderhub.Product, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.Product{}
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+productColumns+` FROM products WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, created_at, id`, scanProduct, vendorID)
 }
 
 // UpdateProduct renames a product of a vendor and returns it.
@@ -196,21 +183,8 @@ func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 // ListPurchaseOptions returns a vendor's purchase options, of one product when
 // productID is set.
 func (sub Catalog) ListPurchaseOptions(ctx context.Context, vendorID, productID string) ([]*orderhub.PurchaseOption, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+optionColumns+` FROM purchase_options
-		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR product_id = $2) ORDER BY vendor_id, product_id, created_at, id`, vendorID, productID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.PurchaseOption{}
-	for rows.Next() {
-		o, err := scanOption(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+optionColumns+` FROM purchase_options
+		WHERE ($1 = '' OR vendor_id = $1) AND ($2 = '' OR product_id = $2) ORDER BY vendor_id, product_id, created_at, id`, scanOption, vendorID, productID)
 }
 
 // GetPurchaseOption returns one purchase option of a vendor.
@@ -348,20 +322,7 @@ func (sub Catalog) CreateProductMapping(ctx context.Context, m *orderhub.Product
 // ListProductMappings returns a vendor's product mappings (all vendors when vendorID
 // is empty).
 func (sub Catalog) ListProductMappings(ctx context.Context, vendorID string) ([]*orderhub.ProductMapping, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.ProductMapping{}
-	for rows.Next() {
-		m, err := scanMapping(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+mappingColumns+` FROM product_mappings WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, sku, po_id`, scanMapping, vendorID)
 }
 
 // UpdateProductMapping points the existing mapping of (m.SKU, m.POID) at another
@@ -481,21 +442,8 @@ func (sub Catalog) SourceBySecret(ctx context.Context, secret string) (*orderhub
 // ListSources returns the live sources of a vendor (all vendors when vendorID is
 // empty), of one type when typ is set.
 func (sub Catalog) ListSources(ctx context.Context, vendorID, typ string) ([]*orderhub.Source, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources
-		WHERE deleted_at IS NULL AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR type = $2) ORDER BY vendor_id, created_at, id`, vendorID, typ)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.Source{}
-	for rows.Next() {
-		s, err := scanSource(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+sourceColumns+` FROM sources
+		WHERE deleted_at IS NULL AND ($1 = '' OR vendor_id = $1) AND ($2 = '' OR type = $2) ORDER BY vendor_id, created_at, id`, scanSource, vendorID, typ)
 }
 
 // UpdateSource renames a live source of a vendor and returns it.

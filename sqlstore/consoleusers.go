@@ -71,14 +71,23 @@ func (tx *Tx) consoleUserID(username string) (string, error) {
 
 // GetConsoleUser returns a console user by username (never its password hash).
 func (sub Admin) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
+	u, err := scanConsoleUser(sub.db.read.QueryRowContext(ctx, `SELECT `+consoleUserColumns+` FROM console_users WHERE username = $1`, username))
+	if err != nil {
+		return nil, notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
+	}
+	return u, nil
+}
+
+// consoleUserColumns are what scanConsoleUser reads (never the password hash).
+const consoleUserColumns = `id, username, role, vendor_id, created_at, disabled_at`
+
+func scanConsoleUser(sc interface{ Scan(...any) error }) (*orderhub.ConsoleUser, error) {
 	u := &orderhub.ConsoleUser{}
 	var created int64
 	var disabled sql.NullInt64
 	var vendor sql.NullString
-	err := sub.db.read.QueryRowContext(ctx, `SELECT id, username, role, vendor_id, created_at, disabled_at FROM console_users WHERE username = $1`, username).
-		Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled)
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
+	if err := sc.Scan(&u.ID, &u.Username, &u.Role, &vendor, &created, &disabled); err != nil {
+		return nil, err
 	}
 	u.CreatedAt, u.DisabledAt, u.VendorID = fromMicros(created), fromNullMicros(disabled), vendor.String
 	return u, nil

@@ -44,6 +44,9 @@ func scanContract(sc interface{ Scan(...any) error }) (*contractRow, error) {
 	return r, nil
 }
 
+// scanPublicContract scans a contract without its row's fingerprint.
+var scanPublicContract = scanPart(scanContract, func(r *contractRow) *orderhub.Contract { return &r.Contract })
+
 // contractByExternalID returns the vendor's contract with an external order id (from
 // the batch's cache when it knows), or sql.ErrNoRows.
 func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
@@ -98,11 +101,11 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 
 // GetContract returns one contract of a vendor.
 func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
-	r, err := scanContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
+	c, err := scanPublicContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
 	}
-	return &r.Contract, nil
+	return c, nil
 }
 
 // ListContracts returns a vendor's contracts, newest first.
@@ -110,22 +113,9 @@ func (sub Orders) ListContracts(ctx context.Context, f orderhub.ContractFilter) 
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+`
+	return queryAll(ctx, sub.db, `SELECT `+contractColumns+contractFrom+`
 		WHERE c.vendor_id = $1 AND ($2 = '' OR c.external_order_id = $2) AND ($3 = '' OR c.user_id = $3)
-		ORDER BY c.created_at DESC, c.id LIMIT $4`, f.VendorID, f.ExternalOrderID, f.UserID, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.Contract{}
-	for rows.Next() {
-		r, err := scanContract(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &r.Contract)
-	}
-	return out, rows.Err()
+		ORDER BY c.created_at DESC, c.id LIMIT $4`, scanPublicContract, f.VendorID, f.ExternalOrderID, f.UserID, f.Limit)
 }
 
 // CountContracts counts a vendor's contracts with an external order id (tests, ops).

@@ -47,20 +47,7 @@ func (sub Orders) ListShippings(ctx context.Context, f orderhub.ListFilter) ([]*
 }
 
 func listRows[T any](ctx context.Context, db *DB, q string, f orderhub.ListFilter, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
-	rows, err := db.read.QueryContext(ctx, q, f.VendorID, listLimit(f))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, q, scan, f.VendorID, listLimit(f))
 }
 
 const transactionColumns = `id, vendor_id, customer_id, order_id, contract_id, status, amount, currency, provider, external_id, message, created_at`

@@ -85,39 +85,13 @@ func listLimit(f orderhub.ListFilter) int {
 
 // ListOrders returns a vendor's orders, newest first.
 func (sub Orders) ListOrders(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Order, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
-		ORDER BY created_at DESC, number DESC LIMIT $3`, f.VendorID, f.CustomerID, listLimit(f))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND ($2 = '' OR customer_id = $2)
+		ORDER BY created_at DESC, number DESC LIMIT $3`, scanOrder, f.VendorID, f.CustomerID, listLimit(f))
 }
 
 // ListCustomers returns a vendor's customers, newest first.
 func (sub Orders) ListCustomers(ctx context.Context, f orderhub.ListFilter) ([]*orderhub.Customer, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, f.VendorID, listLimit(f))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.Customer{}
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 ORDER BY created_at DESC, id LIMIT $2`, scanCustomer, f.VendorID, listLimit(f))
 }
 
 // FindCustomer returns the vendor's customer matched by m (the same order as

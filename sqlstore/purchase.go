@@ -36,6 +36,9 @@ func scanPurchase(sc interface{ Scan(...any) error }) (*purchaseRow, error) {
 	return r, nil
 }
 
+// scanPublicPurchase scans a purchase without its row's fingerprint.
+var scanPublicPurchase = scanPart(scanPurchase, func(r *purchaseRow) *orderhub.PurchaseResult { return &r.PurchaseResult })
+
 // purchaseByPublisherID returns the purchase a source recorded under a
 // publisherPurchaseId, or nil.
 func (tx *Tx) purchaseByPublisherID(sourceID, publisherPurchaseID string) (*orderhub.PurchaseResult, string, error) {
@@ -73,11 +76,11 @@ func (tx *Tx) insertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) e
 
 // GetPurchase returns one purchase of a vendor.
 func (sub Orders) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.PurchaseResult, error) {
-	r, err := scanPurchase(sub.db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
+	p, err := scanPublicPurchase(sub.db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Purchase %q not found.", id)
 	}
-	return &r.PurchaseResult, nil
+	return p, nil
 }
 
 // ListPurchases returns a vendor's purchases, newest first.
@@ -85,19 +88,6 @@ func (sub Orders) ListPurchases(ctx context.Context, f orderhub.PurchaseFilter) 
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+purchaseColumns+` FROM purchases
-		WHERE vendor_id = $1 AND ($2 = '' OR source_id = $2) ORDER BY created_at DESC, id LIMIT $3`, f.VendorID, f.SourceID, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.PurchaseResult{}
-	for rows.Next() {
-		r, err := scanPurchase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &r.PurchaseResult)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+purchaseColumns+` FROM purchases
+		WHERE vendor_id = $1 AND ($2 = '' OR source_id = $2) ORDER BY created_at DESC, id LIMIT $3`, scanPublicPurchase, f.VendorID, f.SourceID, f.Limit)
 }

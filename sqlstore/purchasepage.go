@@ -29,13 +29,7 @@ func (sub Orders) ListPurchasePage(ctx context.Context, f orderhub.PurchaseFilte
 		args = append(args, k.T, k.K)
 	}
 	return readPage(ctx, sub.db, q+` ORDER BY created_at DESC, id`, args, limit, "purchases",
-		func(sc interface{ Scan(...any) error }) (*orderhub.PurchaseResult, error) {
-			r, err := scanPurchase(sc)
-			if err != nil {
-				return nil, err
-			}
-			return &r.PurchaseResult, nil
-		},
+		scanPublicPurchase,
 		func(p *orderhub.PurchaseResult) orderhub.PageKey {
 			return orderhub.PageKey{T: micros(p.CreatedAt), K: p.PurchaseID}
 		})

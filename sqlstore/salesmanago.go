@@ -163,21 +163,8 @@ func (sub Connectors) SalesmanagoAccountByGroupKey(ctx context.Context, groupKey
 // ListSalesmanagoAccounts returns the live accounts of a vendor (every vendor when
 // vendorID is empty), oldest first.
 func (sub Connectors) ListSalesmanagoAccounts(ctx context.Context, vendorID string) ([]*orderhub.SalesmanagoAccountRecord, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
-		ORDER BY a.created_at, a.id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.SalesmanagoAccountRecord{}
-	for rows.Next() {
-		r, err := scanSM(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+smColumns+smFrom+` WHERE ($1 = '' OR a.vendor_id = $1) AND a.deleted_at IS NULL
+		ORDER BY a.created_at, a.id`, scanSM, vendorID)
 }
 
 // UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)

@@ -54,11 +54,20 @@ func validSlug(what, s string) error {
 
 // GetVendor returns one vendor.
 func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
-	v := &orderhub.Vendor{}
-	var created int64
-	err := sub.db.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM vendors WHERE id = $1`, id).Scan(&v.ID, &v.Name, &created)
+	v, err := scanVendor(sub.db.read.QueryRowContext(ctx, `SELECT `+vendorColumns+` FROM vendors WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", id)
+	}
+	return v, nil
+}
+
+const vendorColumns = `id, name, created_at`
+
+func scanVendor(sc interface{ Scan(...any) error }) (*orderhub.Vendor, error) {
+	v := &orderhub.Vendor{}
+	var created int64
+	if err := sc.Scan(&v.ID, &v.Name, &created); err != nil {
+		return nil, err
 	}
 	v.CreatedAt = fromMicros(created)
 	return v, nil
@@ -66,22 +75,7 @@ func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, 
 
 // ListVendors returns all vendors, oldest first.
 func (sub Tenants) ListVendors(ctx context.Context) ([]*orderhub.Vendor, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, name, created_at FROM vendors ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*orderhub.Vendor
-	for rows.Next() {
-		v := &orderhub.Vendor{}
-		var created int64
-		if err := rows.Scan(&v.ID, &v.Name, &created); err != nil {
-			return nil, err
-		}
-		v.CreatedAt = fromMicros(created)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+vendorColumns+` FROM vendors ORDER BY created_at, id`, scanVendor)
 }
 
 // CreateClient creates an OAuth client of a vendor and returns its secret, which is
@@ -152,6 +146,9 @@ func scanClient(sc interface{ Scan(...any) error }) (*orderhub.ClientWithSecret,
 	return c, nil
 }
 
+// scanPublicClient scans a client without its secret hash.
+var scanPublicClient = scanPart(scanClient, func(c *orderhub.ClientWithSecret) *orderhub.Client { return &c.Client })
+
 // GetClient returns a client with its secret hash.
 func (sub Tenants) GetClient(ctx context.Context, id string) (*orderhub.ClientWithSecret, error) {
 	c, err := scanClient(sub.db.read.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE id = $1`, id))
@@ -163,20 +160,7 @@ func (sub Tenants) GetClient(ctx context.Context, id string) (*orderhub.ClientWi
 
 // ListClients returns the clients of a vendor (all vendors when vendorID is empty).
 func (sub Tenants) ListClients(ctx context.Context, vendorID string) ([]*orderhub.Client, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*orderhub.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &c.Client)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+clientColumns+` FROM oauth_clients WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, scanPublicClient, vendorID)
 }
 
 // RevokeClient revokes a client: its secret stops working and its tokens are refused.
@@ -251,20 +235,7 @@ func (sub Tenants) GetPromoCode(ctx context.Context, vendorID, code string) (*or
 
 // ListPromoCodes returns the promo codes of a vendor (all when vendorID is empty).
 func (sub Tenants) ListPromoCodes(ctx context.Context, vendorID string) ([]*orderhub.PromoCode, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*orderhub.PromoCode
-	for rows.Next() {
-		p, err := scanPromo(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+promoColumns+` FROM promo_codes WHERE ($1 = '' OR vendor_id = $1) ORDER BY vendor_id, code`, scanPromo, vendorID)
 }
 
 // Setting returns a stored setting, creating it with create() when absent. Used for
@@ -330,42 +301,34 @@ func (sub Tenants) CreateScopedAdminToken(ctx context.Context, name, role, vendo
 
 // CheckAdminToken returns the valid, unrevoked admin token of secret.
 func (sub Tenants) CheckAdminToken(ctx context.Context, secret string) (*orderhub.AdminToken, error) {
+	t, err := scanAdminToken(sub.db.read.QueryRowContext(ctx, `SELECT `+adminTokenColumns+` FROM admin_tokens WHERE token_hash = $1`, orderhub.HashSecret(secret)))
+	if err != nil {
+		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
+	}
+	if t.RevokedAt != nil {
+		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This admin token was revoked.")
+	}
+	return t, nil
+}
+
+// adminTokenColumns are what scanAdminToken reads (never the token's hash).
+const adminTokenColumns = `id, name, role, vendor_id, created_at, revoked_at`
+
+func scanAdminToken(sc interface{ Scan(...any) error }) (*orderhub.AdminToken, error) {
 	t := &orderhub.AdminToken{}
 	var created int64
 	var revoked sql.NullInt64
 	var vendor sql.NullString
-	err := sub.db.read.QueryRowContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens WHERE token_hash = $1`, orderhub.HashSecret(secret)).
-		Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked)
-	if err != nil {
-		return nil, notFound(err, orderhub.EUnauthorized, "Invalid admin token.")
+	if err := sc.Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked); err != nil {
+		return nil, err
 	}
-	if revoked.Valid {
-		return nil, orderhub.Errorf(orderhub.EUnauthorized, "This admin token was revoked.")
-	}
-	t.CreatedAt, t.VendorID = fromMicros(created), vendor.String
+	t.CreatedAt, t.RevokedAt, t.VendorID = fromMicros(created), fromNullMicros(revoked), vendor.String
 	return t, nil
 }
 
 // ListAdminTokens lists admin tokens (never their secrets).
 func (sub Tenants) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT id, name, role, vendor_id, created_at, revoked_at FROM admin_tokens ORDER BY created_at`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*orderhub.AdminToken
-	for rows.Next() {
-		t := &orderhub.AdminToken{}
-		var created int64
-		var revoked sql.NullInt64
-		var vendor sql.NullString
-		if err := rows.Scan(&t.ID, &t.Name, &t.Role, &vendor, &created, &revoked); err != nil {
-			return nil, err
-		}
-		t.CreatedAt, t.RevokedAt, t.VendorID = fromMicros(created), fromNullMicros(revoked), vendor.String
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+adminTokenColumns+` FROM admin_tokens ORDER BY created_at`, scanAdminToken)
 }
 
 // RevokeAdminToken revokes an admin token by id.

@@ -98,21 +98,8 @@ func scanIgnored(sc interface{ Scan(...any) error }) (*orderhub.IgnoredEvent, er
 // ListIgnoredEvents returns a vendor's ignored events, the most recently seen first.
 func (sub Connectors) ListIgnoredEvents(ctx context.Context, f orderhub.IgnoredEventFilter) ([]*orderhub.IgnoredEvent, error) {
 	lf := orderhub.ListFilter{Limit: f.Limit}
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
-		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, f.VendorID, f.Reason, listLimit(lf))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.IgnoredEvent{}
-	for rows.Next() {
-		r, err := scanIgnored(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+ignoredColumns+` FROM ignored_events WHERE vendor_id = $1 AND ($2 = '' OR reason = $2)
+		ORDER BY last_seen_at DESC, id DESC LIMIT $3`, scanIgnored, f.VendorID, f.Reason, listLimit(lf))
 }
 
 func (tx *Tx) attachPushToken(vendorID, token, customerID string) error {

@@ -119,20 +119,7 @@ func scanZapierUser(sc interface{ Scan(...any) error }) (*orderhub.ZapierUser, e
 // ListZapierUsers returns a vendor's Zapier users (every vendor's when vendorID is
 // empty), oldest first.
 func (sub Catalog) ListZapierUsers(ctx context.Context, vendorID string) ([]*orderhub.ZapierUser, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.ZapierUser{}
-	for rows.Next() {
-		u, err := scanZapierUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE ($1 = '' OR vendor_id = $1) ORDER BY created_at, id`, scanZapierUser, vendorID)
 }
 
 // GetZapierUser returns one Zapier user of a vendor.
@@ -477,21 +464,8 @@ func (sub Catalog) GetZapierChannel(ctx context.Context, vendorID, id string) (*
 
 // ListZapierChannels returns a vendor's live channels, oldest first.
 func (sub Catalog) ListZapierChannels(ctx context.Context, vendorID string) ([]*orderhub.ZapierChannel, error) {
-	rows, err := sub.db.read.QueryContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
-		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL ORDER BY c.created_at, c.id`, vendorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*orderhub.ZapierChannel{}
-	for rows.Next() {
-		ch, err := scanZapierChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, sub.db, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
+		WHERE c.vendor_id = $1 AND e.deleted_at IS NULL ORDER BY c.created_at, c.id`, scanZapierChannel, vendorID)
 }
 
 // DeleteZapierChannel unsubscribes a channel of a vendor: its endpoint is deleted
