@@ -48,9 +48,13 @@ var DefaultSchedule = []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * 
 
 // Config tunes an Engine. Zero fields take the defaults.
 type Config struct {
-	// Workers is the pool of attempts in flight in this process (default 64) that
+	// Workers is the pool of attempts in flight in this process (default 256) that
 	// the vendors with due work share equally. A vendor below its share may borrow
 	// beyond it while others hold more than theirs, up to 2 × Workers in all.
+	// Claimed jobs count until they finish, and claims come once per write cycle
+	// (two group commits when the writer is busy), so the pool also bounds how many
+	// jobs one claim can take: with 64, one fast endpoint receiving every event
+	// could not keep pace with orders at the writer's maximum (docs/delivery.md).
 	Workers int
 	// PerEndpoint bounds the attempts in flight to one endpoint (default 16); a
 	// healthy endpoint works up to it from 1 (see health.go).
@@ -143,7 +147,7 @@ type SendResult struct {
 
 func (c *Config) defaults() {
 	if c.Workers <= 0 {
-		c.Workers = 64
+		c.Workers = 256
 	}
 	if c.PerEndpoint <= 0 {
 		c.PerEndpoint = 16

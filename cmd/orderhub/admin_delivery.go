@@ -41,7 +41,7 @@ func deliveryFlags(fs *flag.FlagSet, allowPrivateDefault bool) *deliveryOptions 
 	fs.BoolVar(&o.enabled, "deliver", true, "run the delivery workers in this process")
 	fs.BoolVar(&o.allowPrivate, "allow-private-targets", allowPrivateDefault, "let webhooks, Zapier hooks and connectors reach loopback, private and link-local addresses (also at registration)")
 	fs.StringVar(&o.proxy, "outbound-proxy", "", "send every outbound call (webhooks, hooks, connectors) through this HTTP proxy URL (default: none; the environment's HTTP_PROXY is never used)")
-	fs.IntVar(&o.workers, "delivery-workers", 64, "concurrent delivery attempts")
+	fs.IntVar(&o.workers, "delivery-workers", 256, "concurrent delivery attempts")
 	fs.IntVar(&o.perEndpoint, "delivery-per-endpoint", 16, "concurrent delivery attempts per endpoint")
 	fs.DurationVar(&o.timeout, "delivery-timeout", 15*time.Second, "timeout of one delivery attempt (a claim's lease is 3 times this)")
 	fs.StringVar(&o.schedule, "delivery-schedule", "", "comma-separated waits before each attempt, e.g. 0,5s,5m (default Svix's: 0,5s,5m,30m,2h,5h,10h,10h)")
