@@ -21,10 +21,11 @@ func (c *vendorForms) manageCatalogRoutes() {
 	m.HandleFunc("POST "+p+"/promo-codes", c.auth(c.handleCreatePromo))
 }
 
-// operatorOnly refuses a vendor-scoped session.
-func (c *console) operatorOnly(w http.ResponseWriter, r *http.Request) bool {
+// operatorOnly refuses a vendor-scoped session the pages that manage what (vendors,
+// console users).
+func (c *console) operatorOnly(w http.ResponseWriter, r *http.Request, what string) bool {
 	if v := scopeVendor(r); v != "" {
-		c.fail(w, r, http.StatusForbidden, "Operators only", "Only operators manage vendors; you work with vendor "+v+".")
+		c.fail(w, r, http.StatusForbidden, "Operators only", "Only operators manage "+what+"; you work with vendor "+v+".")
 		return true
 	}
 	return false
@@ -36,14 +37,14 @@ type vendorForm struct {
 }
 
 func (c *vendorForms) handleNewVendor(w http.ResponseWriter, r *http.Request) {
-	if c.operatorOnly(w, r) {
+	if c.operatorOnly(w, r, "vendors") {
 		return
 	}
 	c.render(w, r, http.StatusOK, "manage_vendor", &view{Title: "New vendor", Nav: "catalog", Data: &vendorForm{}})
 }
 
 func (c *vendorForms) handleCreateVendor(w http.ResponseWriter, r *http.Request) {
-	if c.operatorOnly(w, r) {
+	if c.operatorOnly(w, r, "vendors") {
 		return
 	}
 	f := &vendorForm{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: r.PostForm.Get("name")}

@@ -26,17 +26,8 @@ func (c *userForms) manageUserRoutes() {
 	m.HandleFunc("POST "+p+"/users/{username}/{action}", c.auth(c.handleUserAction))
 }
 
-// usersOperatorOnly refuses a vendor-scoped session the console user pages.
-func (c *userForms) usersOperatorOnly(w http.ResponseWriter, r *http.Request) bool {
-	if v := scopeVendor(r); v != "" {
-		c.fail(w, r, http.StatusForbidden, "Operators only", "Only operators manage console users; you work with vendor "+v+".")
-		return true
-	}
-	return false
-}
-
 func (c *userForms) handleUsers(w http.ResponseWriter, r *http.Request) {
-	if c.usersOperatorOnly(w, r) {
+	if c.operatorOnly(w, r, "console users") {
 		return
 	}
 	users, err := c.store.Admin.ListConsoleUsers(r.Context())
@@ -102,14 +93,14 @@ func (c *userForms) userFormPage(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (c *userForms) handleNewUser(w http.ResponseWriter, r *http.Request) {
-	if c.usersOperatorOnly(w, r) {
+	if c.operatorOnly(w, r, "console users") {
 		return
 	}
 	c.userFormPage(w, r, http.StatusOK, &userForm{New: true, Role: orderhub.RoleOperator})
 }
 
 func (c *userForms) handleCreateUser(w http.ResponseWriter, r *http.Request) {
-	if c.usersOperatorOnly(w, r) {
+	if c.operatorOnly(w, r, "console users") {
 		return
 	}
 	f := &userForm{New: true, Username: strings.TrimSpace(r.PostForm.Get("username")), Role: r.PostForm.Get("role"), Vendor: r.PostForm.Get("vendor")}
@@ -147,6 +138,9 @@ func (c *userForms) userRefused(w http.ResponseWriter, r *http.Request, f *userF
 
 // managedUser reads the console user named by the path.
 func (c *userForms) managedUser(w http.ResponseWriter, r *http.Request) (*orderhub.ConsoleUser, bool) {
+	if c.operatorOnly(w, r, "console users") {
+		return nil, false
+	}
 	name := r.PathValue("username")
 	if name == "" || len(name) > 64 || !orderhub.IsLineText(name) {
 		c.fail(w, r, http.StatusNotFound, "Not found", "No such console user.")
@@ -161,9 +155,6 @@ func (c *userForms) managedUser(w http.ResponseWriter, r *http.Request) (*orderh
 }
 
 func (c *userForms) handleUser(w http.ResponseWriter, r *http.Request) {
-	if c.usersOperatorOnly(w, r) {
-		return
-	}
 	u, ok := c.managedUser(w, r)
 	if !ok {
 		return
@@ -172,9 +163,6 @@ func (c *userForms) handleUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *userForms) handleUserAction(w http.ResponseWriter, r *http.Request) {
-	if c.usersOperatorOnly(w, r) {
-		return
-	}
 	u, ok := c.managedUser(w, r)
 	if !ok {
 		return

@@ -43,7 +43,7 @@ func (c *vendorForms) vendorEditPage(w http.ResponseWriter, r *http.Request, sta
 
 // editedVendor reads the vendor named by the path, for an operator.
 func (c *vendorForms) editedVendor(w http.ResponseWriter, r *http.Request) (*orderhub.Vendor, bool) {
-	if c.operatorOnly(w, r) {
+	if c.operatorOnly(w, r, "vendors") {
 		return nil, false
 	}
 	id, ok := c.pathID(w, r)
@@ -254,17 +254,26 @@ func (c *vendorForms) quotaPage(w http.ResponseWriter, r *http.Request, status i
 	c.render(w, r, status, "vendor_quotas", &view{Title: "Quotas of " + f.Vendor, Nav: "catalog", Data: f})
 }
 
-func (c *vendorForms) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
+// editedQuotas reads the quotas of the vendor named by the path, for an operator.
+func (c *vendorForms) editedQuotas(w http.ResponseWriter, r *http.Request) (*orderhub.VendorQuotas, bool) {
 	v, ok := c.editedVendor(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	q, err := c.store.Tenants.GetVendorQuotas(r.Context(), v.ID)
 	if err != nil {
 		c.failErr(w, r, err)
+		return nil, false
+	}
+	return q, true
+}
+
+func (c *vendorForms) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
+	q, ok := c.editedQuotas(w, r)
+	if !ok {
 		return
 	}
-	f := &quotaForm{Vendor: v.ID}
+	f := &quotaForm{Vendor: q.VendorID}
 	for _, x := range q.Quotas {
 		row := quotaRow{VendorQuota: x}
 		if x.Override != nil {
@@ -276,17 +285,12 @@ func (c *vendorForms) handleEditQuotas(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *vendorForms) handleUpdateQuotas(w http.ResponseWriter, r *http.Request) {
-	v, ok := c.editedVendor(w, r)
+	q, ok := c.editedQuotas(w, r)
 	if !ok {
 		return
 	}
-	q, err := c.store.Tenants.GetVendorQuotas(r.Context(), v.ID)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
 	// Only the overrides the form changes are sent (an empty field: the default).
-	f := &quotaForm{Vendor: v.ID}
+	f := &quotaForm{Vendor: q.VendorID}
 	set := map[string]*int{}
 	var bad error
 	for _, x := range q.Quotas {
@@ -306,16 +310,18 @@ func (c *vendorForms) handleUpdateQuotas(w http.ResponseWriter, r *http.Request)
 		}
 	}
 	if bad == nil && len(set) == 0 {
-		c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+": nothing changed.")
+		c.back(w, r, "/catalog?vendor="+url.QueryEscape(q.VendorID), "Quotas of "+q.VendorID+": nothing changed.")
 		return
 	}
-	err = bad
+	err := bad
 	if err == nil {
-		ctx := change(r, "quota.set", v.ID, v.ID)
+		ctx := change(r, "quota.set", q.VendorID, q.VendorID)
 		orderhub.ChangeFrom(ctx).Request = set // as the admin API's body
-		_, err = c.manage.Vendors().SetVendorQuotas(ctx, v.ID, set)
+		_, err = c.manage.Vendors().SetVendorQuotas(ctx, q.VendorID, set)
 	}
-	c.submit(w, r, err, &f.Err, func(status int) { c.quotaPage(w, r, status, f) }, func() { c.back(w, r, "/catalog?vendor="+url.QueryEscape(v.ID), "Quotas of "+v.ID+" saved.") })
+	c.submit(w, r, err, &f.Err, func(status int) { c.quotaPage(w, r, status, f) }, func() {
+		c.back(w, r, "/catalog?vendor="+url.QueryEscape(q.VendorID), "Quotas of "+q.VendorID+" saved.")
+	})
 }
 
 // ---- portal links (an operator, or a vendor-admin of the vendor) ----

@@ -380,9 +380,7 @@ func TestConsoleUsersAndSessions(t *testing.T) {
 func TestConsoleUserManagement(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, db, "acme")
 		for _, u := range []string{"ana", "bo"} {
 			if _, err := db.Admin().CreateConsoleUser(ctx, u, "correct horse battery"); err != nil {
 				t.Fatal(err)

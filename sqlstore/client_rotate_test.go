@@ -15,9 +15,7 @@ import (
 func TestRotateClientSecret(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, db, "acme")
 		old, err := db.Tenants().CreateClient(ctx, &orderhub.Client{ID: "shop", VendorID: "acme", Scopes: []string{orderhub.ScopeVendorOrders}})
 		if err != nil {
 			t.Fatal(err)

@@ -28,12 +28,18 @@ func (c *clock) advance(d time.Duration) { c.us.Add(d.Microseconds()) }
 func deliverySetup(t *testing.T, db *sqlstore.DB) *clock {
 	t.Helper()
 	c := newClock(db)
-	for _, v := range []string{"acme", "globex"} {
-		if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: v}); err != nil {
+	mkVendor(t, db, "acme", "globex")
+	return c
+}
+
+// mkVendor creates vendors (named as their ids).
+func mkVendor(t *testing.T, db *sqlstore.DB, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if err := db.Tenants().CreateVendor(context.Background(), &orderhub.Vendor{ID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return c
 }
 
 func mkEndpoint(t *testing.T, db *sqlstore.DB, vendor string, types ...string) *orderhub.Endpoint {

@@ -37,35 +37,9 @@ func TestListDeliveryPageAcrossPageEdges(t *testing.T) {
 				t.Fatalf("not newest first: %d after %d", all[i].Seq, all[i-1].Seq)
 			}
 		}
-		for limit := 1; limit <= 13; limit++ {
-			var got []*orderhub.Delivery
-			p := orderhub.Page{Limit: limit}
-			for pages := 0; ; pages++ {
-				if pages > 20 {
-					t.Fatalf("limit %d: no end", limit)
-				}
-				pg, err := db.Deliveries().ListDeliveryPage(ctx, orderhub.DeliveryFilter{VendorID: "acme"}, p)
-				if err != nil {
-					t.Fatalf("limit %d: %v", limit, err)
-				}
-				if len(pg.Data) > limit {
-					t.Fatalf("limit %d: page of %d", limit, len(pg.Data))
-				}
-				got = append(got, pg.Data...)
-				if pg.NextCursor == "" {
-					break
-				}
-				p.Cursor = pg.NextCursor
-			}
-			if len(got) != len(all) {
-				t.Fatalf("limit %d: %d deliveries, want %d", limit, len(got), len(all))
-			}
-			for i := range all {
-				if got[i].ID != all[i].ID {
-					t.Fatalf("limit %d: row %d is %s, want %s (skipped or repeated at a page edge)", limit, i, got[i].ID, all[i].ID)
-				}
-			}
-		}
+		checkPagesAtEveryLimit(t, all, func(d *orderhub.Delivery) string { return d.ID }, func(p orderhub.Page) (*orderhub.PageOf[*orderhub.Delivery], error) {
+			return db.Deliveries().ListDeliveryPage(ctx, orderhub.DeliveryFilter{VendorID: "acme"}, p)
+		})
 
 		// An event's three deliveries split 2 + 1; the filters still apply on page two.
 		pg, err := db.Deliveries().ListDeliveryPage(ctx, orderhub.DeliveryFilter{EventID: events[1].ID}, orderhub.Page{Limit: 2})
@@ -123,4 +97,40 @@ func TestListDeliveryPageAcrossPageEdges(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkPagesAtEveryLimit pages through a listing at every limit from 1 to one past
+// len(all) and checks that no page holds more than its limit and that the pages
+// hold all, in order (id names a row): none skipped or repeated at a page edge.
+func checkPagesAtEveryLimit[T any](t *testing.T, all []T, id func(T) string, list func(orderhub.Page) (*orderhub.PageOf[T], error)) {
+	t.Helper()
+	for limit := 1; limit <= len(all)+1; limit++ {
+		var got []T
+		p := orderhub.Page{Limit: limit}
+		for pages := 0; ; pages++ {
+			if pages > len(all)+1 {
+				t.Fatalf("limit %d: no end", limit)
+			}
+			pg, err := list(p)
+			if err != nil {
+				t.Fatalf("limit %d: %v", limit, err)
+			}
+			if len(pg.Data) > limit {
+				t.Fatalf("limit %d: page of %d", limit, len(pg.Data))
+			}
+			got = append(got, pg.Data...)
+			if pg.NextCursor == "" {
+				break
+			}
+			p.Cursor = pg.NextCursor
+		}
+		if len(got) != len(all) {
+			t.Fatalf("limit %d: %d rows, want %d", limit, len(got), len(all))
+		}
+		for i := range all {
+			if id(got[i]) != id(all[i]) {
+				t.Fatalf("limit %d: row %d is %s, want %s (skipped or repeated at a page edge)", limit, i, id(got[i]), id(all[i]))
+			}
+		}
+	}
 }

@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -21,138 +20,78 @@ func TestInstancesShareJobsInOrder(t *testing.T) {
 	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
 		ctx := context.Background()
 		db := dbs[0]
-		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, db, "acme")
 		ep := mkEndpoint(t, db, "acme")
 		const keys, perKey = 5, 16
-		appended := make(chan struct{})
-		add := func(i, k int) error {
-			_, err := dbs[(i+k)%len(dbs)].Deliveries().AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil)
-			return err
-		}
 		const first = 3 // rounds appended before the instances start: runs to follow
-		for i := range first {
-			for k := range keys {
-				if err := add(i, k); err != nil {
-					t.Fatal(err)
-				}
-			}
+		if err := appendRounds(dbs, 0, first, keys); err != nil {
+			t.Fatal(err)
 		}
-		go func() {
-			defer close(appended)
-			for i := first; i < perKey; i++ {
-				for k := range keys {
-					if err := add(i, k); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}
-		}()
+		appended := appendRoundsMeanwhile(t, dbs, first, perKey, keys)
 		var mu sync.Mutex
 		busy := map[string]string{}   // key → instance holding a job of it
 		lastSeq := map[string]int64{} // key → seq of the last delivered
 		delivered := map[string]int{} // delivery id → times delivered
 		followers := 0                // claimed behind a head
-		var wg sync.WaitGroup
-		for i, inst := range dbs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rnd := rand.New(rand.NewPCG(uint64(i), 7))
-				owner := fmt.Sprintf("instance-%d", i)
-				idle := 0
-				for {
-					select {
-					case <-appended:
-						if idle >= 20 {
-							return
-						}
-					default:
-					}
-					cs, err := inst.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 3, Lease: time.Minute, Follow: 4})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if len(cs) == 0 {
-						idle++
-						time.Sleep(2 * time.Millisecond)
-						continue
-					}
-					idle = 0
-					var results []*orderhub.AttemptResult
-					mu.Lock()
-					for _, h := range cs {
-						if other, ok := busy[h.OrderingKey]; ok {
-							t.Errorf("%s claimed a job of %s while %s holds one", owner, h.OrderingKey, other)
-						}
-						busy[h.OrderingKey] = owner
-						job := append([]*orderhub.ClaimedDelivery{h}, h.Next...)
-						followers += len(h.Next)
-						for j := 1; j < len(job); j++ {
-							if job[j].Seq <= job[j-1].Seq {
-								t.Errorf("%s: followers of %s out of order: %d after %d", owner, h.OrderingKey, job[j].Seq, job[j-1].Seq)
-							}
-						}
-						// The first not delivered: a failure (retried at once) or,
-						// every fourth, a release (as when the lease runs short).
-						stop := len(job)
-						if rnd.IntN(3) == 0 {
-							stop = rnd.IntN(len(job))
-						}
-						for j, c := range job {
-							r := &orderhub.AttemptResult{Claim: c, StartedAt: time.Now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered}
-							switch {
-							case j > stop || (j == stop && j > 0 && rnd.IntN(4) == 0):
-								r = &orderhub.AttemptResult{Claim: c, Outcome: orderhub.OutcomeReleased}
-							case j == stop:
-								r.StatusCode, r.Error, r.Outcome = 500, "HTTP 500", orderhub.OutcomeRetry
-							default:
-								if c.Seq <= lastSeq[c.OrderingKey] {
-									t.Errorf("%s: key %s seq %d delivered after seq %d", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
-								}
-								lastSeq[c.OrderingKey] = c.Seq
-								delivered[c.ID]++
-							}
-							results = append(results, r)
-						}
-						delete(busy, h.OrderingKey) // before completing: then the next job may come
-					}
-					mu.Unlock()
-					rep, err := inst.Deliveries().CompleteDeliveries(ctx, results, orderhub.CompleteOptions{})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if rep.Stale != 0 {
-						t.Errorf("%s: %d stale completions", owner, rep.Stale)
+		rnds := make([]*rand.Rand, len(dbs))
+		for i := range rnds {
+			rnds[i] = rand.New(rand.NewPCG(uint64(i), 7))
+		}
+		claimUntilDrained(t, dbs, appended, orderhub.ClaimRequest{Limit: 3, Lease: time.Minute, Follow: 4}, func(i int, owner string, inst *sqlstore.DB, cs []*orderhub.ClaimedDelivery) bool {
+			rnd := rnds[i]
+			var results []*orderhub.AttemptResult
+			mu.Lock()
+			for _, h := range cs {
+				if other, ok := busy[h.OrderingKey]; ok {
+					t.Errorf("%s claimed a job of %s while %s holds one", owner, h.OrderingKey, other)
+				}
+				busy[h.OrderingKey] = owner
+				job := append([]*orderhub.ClaimedDelivery{h}, h.Next...)
+				followers += len(h.Next)
+				for j := 1; j < len(job); j++ {
+					if job[j].Seq <= job[j-1].Seq {
+						t.Errorf("%s: followers of %s out of order: %d after %d", owner, h.OrderingKey, job[j].Seq, job[j-1].Seq)
 					}
 				}
-			}()
-		}
-		wg.Wait()
+				// The first not delivered: a failure (retried at once) or,
+				// every fourth, a release (as when the lease runs short).
+				stop := len(job)
+				if rnd.IntN(3) == 0 {
+					stop = rnd.IntN(len(job))
+				}
+				for j, c := range job {
+					r := &orderhub.AttemptResult{Claim: c, StartedAt: time.Now(), StatusCode: 204, Outcome: orderhub.OutcomeDelivered}
+					switch {
+					case j > stop || (j == stop && j > 0 && rnd.IntN(4) == 0):
+						r = &orderhub.AttemptResult{Claim: c, Outcome: orderhub.OutcomeReleased}
+					case j == stop:
+						r.StatusCode, r.Error, r.Outcome = 500, "HTTP 500", orderhub.OutcomeRetry
+					default:
+						if c.Seq <= lastSeq[c.OrderingKey] {
+							t.Errorf("%s: key %s seq %d delivered after seq %d", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
+						}
+						lastSeq[c.OrderingKey] = c.Seq
+						delivered[c.ID]++
+					}
+					results = append(results, r)
+				}
+				delete(busy, h.OrderingKey) // before completing: then the next job may come
+			}
+			mu.Unlock()
+			rep, err := inst.Deliveries().CompleteDeliveries(ctx, results, orderhub.CompleteOptions{})
+			if err != nil {
+				t.Error(err)
+				return false
+			}
+			if rep.Stale != 0 {
+				t.Errorf("%s: %d stale completions", owner, rep.Stale)
+			}
+			return true
+		})
 		if followers == 0 {
 			t.Fatal("no delivery was claimed behind a head: the test did not test jobs")
 		}
 		t.Logf("%d deliveries claimed behind heads", followers)
-		if len(delivered) != keys*perKey {
-			t.Fatalf("%d deliveries delivered, want %d", len(delivered), keys*perKey)
-		}
-		for id, n := range delivered {
-			if n != 1 {
-				t.Fatalf("delivery %s delivered %d times", id, n)
-			}
-		}
-		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ds {
-			if d.Status != orderhub.DeliveryDelivered || d.InFlightUntil != nil {
-				t.Fatalf("delivery %s is %s (in flight until %v)", d.ID, d.Status, d.InFlightUntil)
-			}
-		}
+		checkDeliveredOnce(t, db, ep, delivered, keys*perKey)
 	})
 }

@@ -28,20 +28,9 @@ func TestListIgnoredEventPageAcrossPageEdges(t *testing.T) {
 		if err != nil || len(all) != 5 {
 			t.Fatalf("%d ignored, %v", len(all), err)
 		}
-		for limit := 1; limit <= 6; limit++ {
-			got, err := orderhub.AllPages(func(pg orderhub.Page) (*orderhub.PageOf[*orderhub.IgnoredEvent], error) {
-				pg.Limit = limit
-				return db.Connectors().ListIgnoredEventPage(ctx, f, pg)
-			})
-			if err != nil || len(got) != len(all) {
-				t.Fatalf("limit %d: %d ignored, %v", limit, len(got), err)
-			}
-			for i := range all {
-				if got[i].ID != all[i].ID {
-					t.Fatalf("limit %d: row %d %s, want %s", limit, i, got[i].ID, all[i].ID)
-				}
-			}
-		}
+		checkPagesAtEveryLimit(t, all, func(e *orderhub.IgnoredEvent) string { return e.ID }, func(pg orderhub.Page) (*orderhub.PageOf[*orderhub.IgnoredEvent], error) {
+			return db.Connectors().ListIgnoredEventPage(ctx, f, pg)
+		})
 		if _, err := db.Connectors().ListIgnoredEventPage(ctx, f, orderhub.Page{Cursor: "nonsense"}); err == nil {
 			t.Fatal("a made-up cursor accepted")
 		} else if l, ok := orderhub.RefusedCursor(err); !ok || l != "ignored-events" {

@@ -36,104 +36,137 @@ func forEachEngineShared(t *testing.T, n int, f func(t *testing.T, dbs []*sqlsto
 // is delivered in seq order across the instances.
 func TestInstancesShareDeliveryQueue(t *testing.T) {
 	forEachEngineShared(t, 3, func(t *testing.T, dbs []*sqlstore.DB) {
-		ctx := context.Background()
 		db := dbs[0]
-		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, db, "acme")
 		ep := mkEndpoint(t, db, "acme")
 		const keys, perKey = 6, 12
 		// Events are appended through every instance, keys interleaved, while the
 		// instances claim and complete: a new event of a key races with the
 		// completion of the key's head in another instance.
-		appended := make(chan struct{})
-		go func() {
-			defer close(appended)
-			for i := range perKey {
-				for k := range keys {
-					if _, err := dbs[(i+k)%len(dbs)].Deliveries().AppendEvent(ctx, "acme", "t", fmt.Sprintf("key-%d", k), nil); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}
-		}()
+		appended := appendRoundsMeanwhile(t, dbs, 0, perKey, keys)
 		var mu sync.Mutex
 		inFlight := map[string]string{} // delivery id → instance
 		lastSeq := map[string]int64{}   // key → seq of the last delivered
 		delivered := map[string]int{}   // delivery id → times delivered
-		var wg sync.WaitGroup
-		for i, inst := range dbs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				owner := fmt.Sprintf("instance-%d", i)
-				idle := 0
-				for {
-					select {
-					case <-appended:
-						if idle >= 20 {
-							return
-						}
-					default:
-					}
-					cs, err := inst.Deliveries().ClaimDeliveries(ctx, orderhub.ClaimRequest{Owner: owner, Limit: 4, Lease: time.Minute})
-					if err != nil {
-						t.Error(err)
+		claimUntilDrained(t, dbs, appended, orderhub.ClaimRequest{Limit: 4, Lease: time.Minute}, func(_ int, owner string, inst *sqlstore.DB, cs []*orderhub.ClaimedDelivery) bool {
+			mu.Lock()
+			for _, c := range cs {
+				if other, ok := inFlight[c.ID]; ok {
+					t.Errorf("%s claimed %s while %s holds it", owner, c.ID, other)
+				}
+				inFlight[c.ID] = owner
+				if c.Seq <= lastSeq[c.OrderingKey] {
+					t.Errorf("%s: key %s seq %d claimed after seq %d was delivered", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
+				}
+			}
+			mu.Unlock()
+			// Record the outcome before completing: once completed, the next
+			// head of the key may be claimed by another instance at once.
+			mu.Lock()
+			for _, c := range cs {
+				delete(inFlight, c.ID)
+				lastSeq[c.OrderingKey] = c.Seq
+				delivered[c.ID]++
+			}
+			mu.Unlock()
+			rep := complete(t, inst, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
+			if rep.Stale != 0 {
+				t.Errorf("%s: %d stale completions", owner, rep.Stale)
+			}
+			return true
+		})
+		checkDeliveredOnce(t, db, ep, delivered, keys*perKey)
+	})
+}
+
+// appendRounds appends rounds [from, to) of events of vendor acme: in each, one
+// event per key (key-K), round I's of key K through dbs[(I+K) mod len(dbs)].
+func appendRounds(dbs []*sqlstore.DB, from, to, keys int) error {
+	for i := from; i < to; i++ {
+		for k := range keys {
+			if _, err := dbs[(i+k)%len(dbs)].Deliveries().AppendEvent(context.Background(), "acme", "t", fmt.Sprintf("key-%d", k), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appendRoundsMeanwhile runs appendRounds in the background; the channel it returns
+// is closed when it is done.
+func appendRoundsMeanwhile(t *testing.T, dbs []*sqlstore.DB, from, to, keys int) <-chan struct{} {
+	appended := make(chan struct{})
+	go func() {
+		defer close(appended)
+		if err := appendRounds(dbs, from, to, keys); err != nil {
+			t.Error(err)
+		}
+	}()
+	return appended
+}
+
+// claimUntilDrained runs an instance per db (owner instance-I) that claims with req
+// and hands what it got to handle (false: stop), until appended is closed and its
+// claims have come back empty 20 times in a row.
+func claimUntilDrained(t *testing.T, dbs []*sqlstore.DB, appended <-chan struct{}, req orderhub.ClaimRequest,
+	handle func(i int, owner string, inst *sqlstore.DB, cs []*orderhub.ClaimedDelivery) bool) {
+	var wg sync.WaitGroup
+	for i, inst := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := req
+			req.Owner = fmt.Sprintf("instance-%d", i)
+			idle := 0
+			for {
+				select {
+				case <-appended:
+					if idle >= 20 {
 						return
 					}
-					if len(cs) == 0 {
-						idle++
-						time.Sleep(2 * time.Millisecond)
-						continue
-					}
-					idle = 0
-					mu.Lock()
-					for _, c := range cs {
-						if other, ok := inFlight[c.ID]; ok {
-							t.Errorf("%s claimed %s while %s holds it", owner, c.ID, other)
-						}
-						inFlight[c.ID] = owner
-						if c.Seq <= lastSeq[c.OrderingKey] {
-							t.Errorf("%s: key %s seq %d claimed after seq %d was delivered", owner, c.OrderingKey, c.Seq, lastSeq[c.OrderingKey])
-						}
-					}
-					mu.Unlock()
-					// Record the outcome before completing: once completed, the next
-					// head of the key may be claimed by another instance at once.
-					mu.Lock()
-					for _, c := range cs {
-						delete(inFlight, c.ID)
-						lastSeq[c.OrderingKey] = c.Seq
-						delivered[c.ID]++
-					}
-					mu.Unlock()
-					rep := complete(t, inst, orderhub.CompleteOptions{}, cs, orderhub.OutcomeDelivered)
-					if rep.Stale != 0 {
-						t.Errorf("%s: %d stale completions", owner, rep.Stale)
-					}
+				default:
 				}
-			}()
-		}
-		wg.Wait()
-		if len(delivered) != keys*perKey {
-			t.Fatalf("%d deliveries delivered, want %d", len(delivered), keys*perKey)
-		}
-		for id, n := range delivered {
-			if n != 1 {
-				t.Fatalf("delivery %s delivered %d times", id, n)
+				cs, err := inst.Deliveries().ClaimDeliveries(context.Background(), req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(cs) == 0 {
+					idle++
+					time.Sleep(2 * time.Millisecond)
+					continue
+				}
+				idle = 0
+				if !handle(i, req.Owner, inst, cs) {
+					return
+				}
 			}
+		}()
+	}
+	wg.Wait()
+}
+
+// checkDeliveredOnce checks that want deliveries were delivered, each once, and that
+// every delivery to ep is delivered and not in flight.
+func checkDeliveredOnce(t *testing.T, db *sqlstore.DB, ep *orderhub.Endpoint, delivered map[string]int, want int) {
+	t.Helper()
+	if len(delivered) != want {
+		t.Fatalf("%d deliveries delivered, want %d", len(delivered), want)
+	}
+	for id, n := range delivered {
+		if n != 1 {
+			t.Fatalf("delivery %s delivered %d times", id, n)
 		}
-		ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
+	}
+	ds, err := db.Deliveries().ListDeliveries(context.Background(), orderhub.DeliveryFilter{VendorID: "acme", EndpointID: ep.ID, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Status != orderhub.DeliveryDelivered || d.InFlightUntil != nil {
+			t.Fatalf("delivery %s is %s (in flight until %v)", d.ID, d.Status, d.InFlightUntil)
 		}
-		for _, d := range ds {
-			if d.Status != orderhub.DeliveryDelivered {
-				t.Fatalf("delivery %s is %s", d.ID, d.Status)
-			}
-		}
-	})
+	}
 }
 
 // An instance dies holding leases: the others leave those deliveries (and the keys
@@ -145,9 +178,7 @@ func TestInstanceCrashLeaseExpires(t *testing.T) {
 		crashed, survivor := dbs[0], dbs[1]
 		clk := newClock(crashed)
 		survivor.Now = clk.now
-		if err := crashed.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, crashed, "acme")
 		mkEndpoint(t, crashed, "acme")
 		for _, k := range []string{"a", "a", "b"} {
 			appendEv(t, crashed, "acme", "t", k)

@@ -110,9 +110,7 @@ func TestPostgresWriterReconnects(t *testing.T) {
 	dsn := pgtest.Start(t)
 	db := openDSN(t, dsn)
 	ctx := context.Background()
-	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "before"}); err != nil {
-		t.Fatal(err)
-	}
+	mkVendor(t, db, "before")
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -148,9 +146,7 @@ func TestPostgresSessions(t *testing.T) {
 	dsn := pgtest.Start(t)
 	db := openDSN(t, dsn)
 	ctx := context.Background()
-	if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "acme"}); err != nil {
-		t.Fatal(err)
-	}
+	mkVendor(t, db, "acme")
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -28,20 +28,9 @@ func TestListPurchasePageAcrossPageEdges(t *testing.T) {
 		if err != nil || len(all) != 5 {
 			t.Fatalf("%d purchases, %v", len(all), err)
 		}
-		for limit := 1; limit <= 6; limit++ {
-			got, err := orderhub.AllPages(func(pg orderhub.Page) (*orderhub.PageOf[*orderhub.PurchaseResult], error) {
-				pg.Limit = limit
-				return db.Orders().ListPurchasePage(ctx, f, pg)
-			})
-			if err != nil || len(got) != len(all) {
-				t.Fatalf("limit %d: %d purchases, %v", limit, len(got), err)
-			}
-			for i := range all {
-				if got[i].PurchaseID != all[i].PurchaseID {
-					t.Fatalf("limit %d: row %d %s, want %s", limit, i, got[i].PurchaseID, all[i].PurchaseID)
-				}
-			}
-		}
+		checkPagesAtEveryLimit(t, all, func(p *orderhub.PurchaseResult) string { return p.PurchaseID }, func(pg orderhub.Page) (*orderhub.PageOf[*orderhub.PurchaseResult], error) {
+			return db.Orders().ListPurchasePage(ctx, f, pg)
+		})
 		if _, err := db.Orders().ListPurchasePage(ctx, f, orderhub.Page{Cursor: orderhub.EncodeCursor("vendors", orderhub.PageKey{})}); err == nil {
 			t.Fatal("another listing's cursor accepted")
 		} else if l, ok := orderhub.RefusedCursor(err); !ok || l != "purchases" {

@@ -15,11 +15,7 @@ import (
 func TestQuotas(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		for _, v := range []string{"acme", "other"} {
-			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v, Name: v}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mkVendor(t, db, "acme", "other")
 		one := func(n int) *int { return &n }
 		set := func(vendor string, m map[string]*int) *orderhub.VendorQuotas {
 			t.Helper()

@@ -61,9 +61,7 @@ func TestPruneDeletesExactlyWhatIsOld(t *testing.T) {
 		ctx := context.Background()
 		_, promo := seedVendor(t, db) // vendor acme
 		clk := newClock(db)
-		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: "globex"}); err != nil {
-			t.Fatal(err)
-		}
+		mkVendor(t, db, "globex")
 		// An order placed before any endpoint exists: its events have no delivery.
 		if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, order(t, "O-1", true), promo); err != nil {
 			t.Fatal(err)

@@ -52,6 +52,16 @@ func scanSM(sc interface{ Scan(...any) error }) (*orderhub.SalesmanagoAccountRec
 	return r, nil
 }
 
+// smMappingJSON returns the mapping an account stores (none given: the empty one)
+// and its JSON.
+func smMappingJSON(m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoMapping, []byte, error) {
+	if m == nil {
+		m = &orderhub.SalesmanagoMapping{}
+	}
+	b, err := json.Marshal(m)
+	return m, b, err
+}
+
 func smEventTypes(m *orderhub.SalesmanagoMapping) string {
 	types := m.SyncedEventTypes()
 	if len(types) == 0 {
@@ -71,11 +81,7 @@ func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub
 	if sealedSecret == "" {
 		return nil, orderhub.FieldError(orderhub.EInvalidRequest, "apiSecret", "apiSecret is required.")
 	}
-	m := in.Mapping
-	if m == nil {
-		m = &orderhub.SalesmanagoMapping{}
-	}
-	mapping, err := json.Marshal(m)
+	m, mapping, err := smMappingJSON(in.Mapping)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +176,7 @@ func (sub Connectors) ListSalesmanagoAccounts(ctx context.Context, vendorID stri
 // UpdateSalesmanagoMapping replaces an account's mapping (validated by the caller)
 // and its endpoint's event types; it applies to events appended afterwards.
 func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id string, m *orderhub.SalesmanagoMapping) (*orderhub.SalesmanagoAccountRecord, error) {
-	if m == nil {
-		m = &orderhub.SalesmanagoMapping{}
-	}
-	mapping, err := json.Marshal(m)
+	m, mapping, err := smMappingJSON(m)
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,7 @@ func smInput(id, vendor, group string) *orderhub.SalesmanagoAccountInput {
 func TestSalesmanagoAccounts(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		for _, v := range []string{"acme", "other"} {
-			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v, Name: v}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mkVendor(t, db, "acme", "other")
 		rec, err := db.Connectors().CreateSalesmanagoAccount(ctx, smInput("sm_a", "acme", "acme-main"), "v1:sealed-secret", "v1:sealed-key")
 		if err != nil {
 			t.Fatal(err)

@@ -101,10 +101,16 @@ func TestBackgroundWritesYieldToForeground(t *testing.T) {
 // bgMaxWait, then runs.
 func TestBackgroundWritesAreNotStarved(t *testing.T) {
 	db := openEngine(t, "sqlite")
-	ctx := context.Background()
+	keepWriting(t, db, 4, 2*time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	backgroundRunsWithin(t, db, bgMaxWait+10*time.Second, "foreground requests kept coming")
+}
+
+// keepWriting keeps n writers busy on db, each write taking d, until the test ends.
+func keepWriting(t *testing.T, db *DB, n int, d time.Duration) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range 4 {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -114,15 +120,20 @@ func TestBackgroundWritesAreNotStarved(t *testing.T) {
 					return
 				default:
 				}
-				_ = db.Write(ctx, func(*Tx) error { time.Sleep(2 * time.Millisecond); return nil })
+				_ = db.Write(context.Background(), func(*Tx) error { time.Sleep(d); return nil })
 			}
 		}()
 	}
-	defer func() { close(stop); wg.Wait() }()
-	time.Sleep(20 * time.Millisecond)
+	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+// backgroundRunsWithin fails t unless a background request on db runs within limit
+// (while: what keeps the writer busy meanwhile).
+func backgroundRunsWithin(t *testing.T, db *DB, limit time.Duration, while string) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := db.w.background(ctx, func(*Tx) error { return nil })
+		_, _, err := db.w.background(context.Background(), func(*Tx) error { return nil })
 		done <- err
 	}()
 	select {
@@ -130,8 +141,8 @@ func TestBackgroundWritesAreNotStarved(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(bgMaxWait + 10*time.Second):
-		t.Fatal("a background request never ran while foreground requests kept coming")
+	case <-time.After(limit):
+		t.Fatal("a background request never ran while " + while)
 	}
 }
 
@@ -157,37 +168,8 @@ func TestBackgroundWritesAreNotStarvedByADeepBacklog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 8 { // four batches deep
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_ = db.Write(ctx, func(*Tx) error { time.Sleep(time.Millisecond); return nil })
-			}
-		}()
-	}
-	defer func() { close(stop); wg.Wait() }()
+	t.Cleanup(func() { db.Close() })
+	keepWriting(t, db, 8, time.Millisecond) // four batches deep
 	waitQueued(t, db.w.reqs, 4)
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := db.w.background(ctx, func(*Tx) error { return nil })
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(bgMaxWait + 15*time.Second):
-		t.Fatal("a background request never ran while a foreground backlog deeper than one batch kept coming")
-	}
+	backgroundRunsWithin(t, db, bgMaxWait+15*time.Second, "a foreground backlog deeper than one batch kept coming")
 }

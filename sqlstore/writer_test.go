@@ -23,22 +23,8 @@ import (
 func TestBatchIsolatesFailedStatements(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-			if engine == "postgres" {
-				dsn = pgtest.Start(t)
-			}
-			db, err := Open(context.Background(), dsn, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openWithDup(t, engine)
 			ctx := context.Background()
-			if err := db.Write(ctx, func(tx *Tx) error {
-				_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'x')`)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
 			var batches []int
 			var mu sync.Mutex
 			db.Ops().SetBatchObserver(func(n int, _ time.Duration, _ error) {
@@ -47,41 +33,19 @@ func TestBatchIsolatesFailedStatements(t *testing.T) {
 				mu.Unlock()
 			})
 			// Hold the writer until every request is queued, so that they share one batch.
-			gate, running := make(chan struct{}), make(chan struct{})
-			held := make(chan error, 1)
-			go func() {
-				held <- db.Write(ctx, func(*Tx) error {
-					close(running)
-					<-gate
-					return nil
-				})
-			}()
-			<-running
 			const n = 30
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = db.Write(ctx, func(tx *Tx) error {
-						if i%3 == 1 {
-							_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', $1)`, fmt.Sprint(i))
-							return err
-						}
-						_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ($1, 'v')`, fmt.Sprintf("k%02d", i))
+			reqs := make([]func(*Tx) error, n)
+			for i := range reqs {
+				reqs[i] = func(tx *Tx) error {
+					if i%3 == 1 {
+						_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', $1)`, fmt.Sprint(i))
 						return err
-					})
-				}()
+					}
+					_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ($1, 'v')`, fmt.Sprintf("k%02d", i))
+					return err
+				}
 			}
-			for len(db.w.reqs) < n {
-				time.Sleep(time.Millisecond)
-			}
-			close(gate)
-			wg.Wait()
-			if err := <-held; err != nil {
-				t.Fatal(err)
-			}
+			errs := holdWriter(t, db, reqs...)
 			want := 0
 			for i, err := range errs {
 				if (i%3 == 1) != (err != nil) {
@@ -113,6 +77,36 @@ func TestBatchIsolatesFailedStatements(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deliveryTargets lists the deliveries of the events where (a condition on e, the
+// event: "" for all) selects, as "orderingKey→endpoint" in seq order.
+func deliveryTargets(t *testing.T, db *DB, where string, args ...any) string {
+	t.Helper()
+	got, err := queryAll(context.Background(), db, `SELECT e.ordering_key, d.endpoint_id FROM deliveries d JOIN events e ON e.id = d.event_id `+where+`
+		ORDER BY e.seq, d.endpoint_id`, func(sc interface{ Scan(...any) error }) (string, error) {
+		var k, ep string
+		err := sc.Scan(&k, &ep)
+		return k + "→" + ep, err
+	}, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(got, " ")
+}
+
+// openWithDup opens a fresh database of the named engine holding setting dup = x,
+// for requests whose statement collides with it.
+func openWithDup(t *testing.T, engine string) *DB {
+	t.Helper()
+	db := openEngine(t, engine)
+	if err := db.Write(context.Background(), func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'x')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // openEngine opens a fresh database of the named engine.
@@ -188,21 +182,8 @@ func TestFanOutSeesEndpointChangesWithinBatch(t *testing.T) {
 					t.Fatalf("request %d: %v", i, err)
 				}
 			}
-			rows, err := db.read.QueryContext(ctx, `SELECT e.ordering_key, d.endpoint_id FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY e.seq, d.endpoint_id`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var got []string
-			for rows.Next() {
-				var k, ep string
-				if err := rows.Scan(&k, &ep); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, k+"→"+ep)
-			}
-			if want := "after-create→ep1 after-rollback→ep1"; strings.Join(got, " ") != want {
-				t.Fatalf("deliveries %q, want %q", strings.Join(got, " "), want)
+			if got, want := deliveryTargets(t, db, ""), "after-create→ep1 after-rollback→ep1"; got != want {
+				t.Fatalf("deliveries %q, want %q", got, want)
 			}
 		})
 	}
@@ -214,14 +195,8 @@ func TestFanOutSeesEndpointChangesWithinBatch(t *testing.T) {
 func TestQueuedStatementErrorsBelongToTheirRequest(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			db := openEngine(t, engine)
+			db := openWithDup(t, engine)
 			ctx := context.Background()
-			if err := db.Write(ctx, func(tx *Tx) error {
-				_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('dup', 'x')`)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
 			errNotFound := errors.New("derived: not found")
 			errs := holdWriter(t, db,
 				func(tx *Tx) error { // fine

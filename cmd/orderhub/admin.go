@@ -266,6 +266,15 @@ func cliChange(group, action string, fs *flag.FlagSet) *orderhub.Change {
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// stateOf is a record's STATE column: "active", or what happened to it at at
+// (revoked, disabled) and when.
+func stateOf(at *time.Time, what string) string {
+	if at == nil {
+		return "active"
+	}
+	return what + " " + fmtTime(*at)
+}
+
 // adminVendorCommands registers its admin commands (called once, from adminCommands).
 func adminVendorCommands() {
 	registerAdmin("vendors", "create", "create a vendor (--id, --name)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -366,10 +375,7 @@ func adminVendorCommands() {
 		fs.IntVar(&p.BindingMonths, "binding-months", 0, "binding period in months")
 		fs.StringVar(&p.Delivery, "delivery", orderhub.DeliveryDigital, "digital, print or bundle (print + digital)")
 		return func(e *adminEnv) error {
-			if err := e.manage().Vendors().CreatePromoCode(e.ctx, p); err != nil {
-				return err
-			}
-			return e.print(p, promoHeader, [][]string{promoRow(p)})
+			return printOne(e, p, e.manage().Vendors().CreatePromoCode(e.ctx, p), promoHeader, promoRow)
 		}
 	})
 	registerAdmin("promos", "update", "change a promo code (--vendor, --code; --product, --price, --currency, --billing-period, --binding-months, --delivery while no contract uses it; --active=false deactivates it)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -390,10 +396,7 @@ func adminVendorCommands() {
 			setGiven(fs, map[string]any{"product": &in.ProductName, "price": &in.Price, "currency": &in.Currency, "billing-period": &in.BillingPeriod,
 				"binding-months": &in.BindingMonths, "delivery": &in.Delivery, "active": &in.Active})
 			p, err := e.manage().Vendors().UpdatePromoCode(e.ctx, *vendor, *code, in)
-			if err != nil {
-				return err
-			}
-			return e.print(p, promoHeader, [][]string{promoRow(p)})
+			return printOne(e, p, err, promoHeader, promoRow)
 		}
 	})
 	registerAdmin("promos", "delete", "delete a promo code no contract uses (--vendor, --code); a used one: promos update --active=false", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -428,18 +431,9 @@ func adminVendorCommands() {
 	registerAdmin("token", "list", "list admin tokens", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
 			ts, err := e.db.Tenants().ListAdminTokens(e.ctx)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, t := range ts {
-				state := "active"
-				if t.RevokedAt != nil {
-					state = "revoked"
-				}
-				rows = append(rows, []string{t.ID, t.Name, t.Role, t.VendorID, fmtTime(t.CreatedAt), state})
-			}
-			return e.print(nonNil(ts), []string{"ID", "NAME", "ROLE", "VENDOR", "CREATED", "STATE"}, rows)
+			return printListed(e, nonNil(ts), err, []string{"ID", "NAME", "ROLE", "VENDOR", "CREATED", "STATE"}, func(t *orderhub.AdminToken) []string {
+				return []string{t.ID, t.Name, t.Role, t.VendorID, fmtTime(t.CreatedAt), stateOf(t.RevokedAt, "revoked")}
+			})
 		}
 	})
 	registerAdmin("token", "revoke", "revoke an admin token (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {

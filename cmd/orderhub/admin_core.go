@@ -132,11 +132,7 @@ func adminCoreCommands() {
 			return e.db.Admin().AdminListClients(e.ctx, f, p)
 		}, []string{"CLIENT ID", "VENDOR", "NAME", "SCOPES", "STATE"},
 		func(c *orderhub.Client) []string {
-			state := "active"
-			if c.RevokedAt != nil {
-				state = "revoked " + fmtTime(*c.RevokedAt)
-			}
-			return []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), state}
+			return []string{c.ID, c.VendorID, c.Name, strings.Join(c.Scopes, " "), stateOf(c.RevokedAt, "revoked")}
 		})
 	adminList("promos", "list promo codes (--vendor, --limit, --cursor)", []string{"vendor", "time"},
 		func(e *adminEnv, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
@@ -260,18 +256,9 @@ func adminCoreCommands() {
 	registerAdmin("console-user", "list", "list web console users", func(fs *flag.FlagSet) func(*adminEnv) error {
 		return func(e *adminEnv) error {
 			us, err := e.db.Admin().ListConsoleUsers(e.ctx)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, u := range us {
-				state := "active"
-				if u.DisabledAt != nil {
-					state = "disabled " + fmtTime(*u.DisabledAt)
-				}
-				rows = append(rows, []string{u.ID, u.Username, u.Role, u.VendorID, fmtTime(u.CreatedAt), state})
-			}
-			return e.print(us, []string{"ID", "USERNAME", "ROLE", "VENDOR", "CREATED", "STATE"}, rows)
+			return printListed(e, us, err, []string{"ID", "USERNAME", "ROLE", "VENDOR", "CREATED", "STATE"}, func(u *orderhub.ConsoleUser) []string {
+				return []string{u.ID, u.Username, u.Role, u.VendorID, fmtTime(u.CreatedAt), stateOf(u.DisabledAt, "disabled")}
+			})
 		}
 	})
 	for _, action := range []string{"disable", "enable"} {

@@ -212,10 +212,7 @@ func adminDeliveryCommands() {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
 			ep, err := e.db.Deliveries().GetEndpoint(e.ctx, "", *id)
-			if err != nil {
-				return err
-			}
-			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+			return printOne(e, ep, err, endpointHeader, endpointRow)
 		}
 	})
 	registerAdmin("endpoints", "update", "change an endpoint (--id; --url, --types, --description, --kind)", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -233,10 +230,7 @@ func adminDeliveryCommands() {
 				u.EventTypes = &t
 			}
 			ep, err := e.manageTargets(*allow).Endpoints().UpdateEndpoint(e.ctx, "", *id, u)
-			if err != nil {
-				return err
-			}
-			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+			return printOne(e, ep, err, endpointHeader, endpointRow)
 		}
 	})
 	registerAdmin("endpoints", "rotate", "give an endpoint a new signing secret (--id, --overlap); prints it once", func(fs *flag.FlagSet) func(*adminEnv) error {
@@ -274,20 +268,14 @@ func adminDeliveryCommands() {
 		reason := fs.String("reason", "", "why")
 		return func(e *adminEnv) error {
 			ep, err := e.manage().Endpoints().DisableEndpoint(e.ctx, "", *id, *reason)
-			if err != nil {
-				return err
-			}
-			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+			return printOne(e, ep, err, endpointHeader, endpointRow)
 		}
 	})
 	registerAdmin("endpoints", "enable", "enable an endpoint again (--id)", func(fs *flag.FlagSet) func(*adminEnv) error {
 		id := fs.String("id", "", "endpoint id (required)")
 		return func(e *adminEnv) error {
 			ep, err := e.manage().Endpoints().EnableEndpoint(e.ctx, "", *id)
-			if err != nil {
-				return err
-			}
-			return e.print(ep, endpointHeader, [][]string{endpointRow(ep)})
+			return printOne(e, ep, err, endpointHeader, endpointRow)
 		}
 	})
 	registerAdmin("endpoints", "delete", "delete an endpoint (--id); its active deliveries are canceled", func(fs *flag.FlagSet) func(*adminEnv) error {

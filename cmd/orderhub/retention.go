@@ -278,10 +278,7 @@ func adminRetentionCommands() {
 				}
 				return nil
 			})
-			if err != nil {
-				return err
-			}
-			return e.print(v, retentionHeader, [][]string{retentionRow(v)})
+			return printOne(e, v, err, retentionHeader, retentionRow)
 		}
 	})
 	registerAdmin("retention", "clear", "remove a vendor's retention override (--vendor)", func(fs *flag.FlagSet) func(*adminEnv) error {
