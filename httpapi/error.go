@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"orderhub"
 )
@@ -97,16 +99,34 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, status, body)
 }
 
-// writeJSON answers v as JSON with the given status.
+// jsonOut is writeJSON's buffer and its encoder.
+type jsonOut struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonOuts = sync.Pool{New: func() any {
+	o := new(jsonOut)
+	o.enc = json.NewEncoder(&o.buf)
+	return o
+}}
+
+// writeJSON answers v as JSON (json.Marshal's, and a newline) with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	o := jsonOuts.Get().(*jsonOut)
+	buf := &o.buf
+	buf.Reset()
+	if err := o.enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"error":"InternalError","message":"Internal error."}`)
+		buf.Reset()
+		buf.WriteString(`{"error":"InternalError","message":"Internal error."}` + "\n")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(buf.Bytes())
+	if buf.Cap() <= 64<<10 {
+		jsonOuts.Put(o)
+	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,21 @@ type httpMetrics struct {
 	batchSize prometheus.Histogram
 	commitDur prometheus.Histogram
 	quotas    *prometheus.CounterVec
+	// byRoute caches the series of a route and status: a request then finds its two
+	// series with one map read instead of hashing their labels in the vectors.
+	// Routes and statuses are few.
+	mu      sync.RWMutex
+	byRoute map[routeStatus]*routeSeries
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -45,8 +61,24 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 }
 
 func (m *httpMetrics) observeRequest(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	k := routeStatus{route, status}
+	m.mu.RLock()
+	rs := m.byRoute[k]
+	m.mu.RUnlock()
+	if rs == nil {
+		rs = &routeSeries{
+			requests: m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(route),
+		}
+		m.mu.Lock()
+		if m.byRoute == nil {
+			m.byRoute = map[routeStatus]*routeSeries{}
+		}
+		m.byRoute[k] = rs
+		m.mu.Unlock()
+	}
+	rs.requests.Inc()
+	rs.latency.Observe(d.Seconds())
 }
 
 func (m *httpMetrics) observeBatch(size int, d time.Duration, err error) {

@@ -2,9 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -18,17 +17,66 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	principalKey
+	stateKey
 )
 
+// reqState is what instrument keeps of a request, in one allocation: the status
+// the handler wrote (it is the ResponseWriter the handlers get), the request id,
+// and the caller once a handler authenticated it (withPrincipal), so that neither
+// needs a context and a request copy of its own.
+type reqState struct {
+	statusRecorder
+	id        string
+	principal *Principal
+}
+
+func stateOf(ctx context.Context) *reqState {
+	st, _ := ctx.Value(stateKey).(*reqState)
+	return st
+}
+
 func requestID(ctx context.Context) string {
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
 }
 
+// withPrincipal returns r carrying p as its authenticated caller (principalFrom):
+// in the request's state when instrument gave it one, else in a new context.
+func withPrincipal(r *http.Request, p *Principal) *http.Request {
+	if st := stateOf(r.Context()); st != nil && st.principal == nil {
+		st.principal = p
+		return r
+	}
+	return r.WithContext(context.WithValue(r.Context(), principalKey, p))
+}
+
+// principalFrom returns the authenticated caller of a request.
+func principalFrom(r *http.Request) *Principal {
+	ctx := r.Context()
+	if p, ok := ctx.Value(principalKey).(*Principal); ok {
+		return p
+	}
+	if st := stateOf(ctx); st != nil {
+		return st.principal
+	}
+	return nil
+}
+
+// newRequestID is 16 random hex digits. A request id names a request in logs and
+// answers; it is no secret, so the runtime's generator (ChaCha8, per thread) makes
+// it without a system call.
 func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var b [16]byte
+	const digits = "0123456789abcdef"
+	n := rand.Uint64()
+	for i := range b {
+		b[i] = digits[n>>60]
+		n <<= 4
+	}
+	return string(b[:])
 }
 
 // statusRecorder remembers the status a handler wrote.
@@ -63,8 +111,9 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
-		rec := &statusRecorder{ResponseWriter: w}
+		st := &reqState{statusRecorder: statusRecorder{ResponseWriter: w}, id: id}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
+		rec := &st.statusRecorder
 		if !orderhub.IsLineTextUnescaped(r.URL.Path) {
 			// No record has an id with NUL or invalid UTF-8 (and PostgreSQL text cannot
 			// hold NUL): answer such paths before any handler passes them to the database.

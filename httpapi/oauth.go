@@ -373,14 +373,8 @@ func (s *Server) requireScope(scope string, h handler) handler {
 		if !p.HasScope(scope) {
 			return orderhub.Errorf(orderhub.EForbidden, "The access token lacks the scope %q.", scope)
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return h(w, withPrincipal(r, p))
 	}
-}
-
-// principalFrom returns the authenticated caller of a request.
-func principalFrom(r *http.Request) *Principal {
-	p, _ := r.Context().Value(principalKey).(*Principal)
-	return p
 }
 
 // vendorPath checks that the request's {vendorId} is the caller's vendor.

@@ -109,7 +109,7 @@ func (s *Server) requireEventsAuth(h handler) handler {
 			}
 			return err
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return h(w, withPrincipal(r, p))
 	}
 }
 
