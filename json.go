@@ -43,6 +43,14 @@ func ReadJSON(body []byte, v any, opts JSONOptions) error {
 	if bytes.Contains(body, []byte(`\u0000`)) || bytes.IndexByte(body, 0) >= 0 {
 		return Errorf(EInvalidRequest, "The request body contains a NUL character (\\u0000), which text fields cannot hold.")
 	}
+	if readJSONFast(body, v, opts) {
+		return nil
+	}
+	return readJSONFull(body, v, opts)
+}
+
+// readJSONFull is ReadJSON without its fast path: encoding/json, then the key walk.
+func readJSONFull(body []byte, v any, opts JSONOptions) error {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {

@@ -253,7 +253,9 @@ func checkSMNO(vendorData json.RawMessage) error {
 	var v struct {
 		SMNO json.RawMessage `json:"SMNO"`
 	}
-	if err := json.Unmarshal(vendorData, &v); err != nil {
+	if readJSONFast(vendorData, &v, JSONOptions{}) {
+		// Read as json.Unmarshal reads it (json_fast.go).
+	} else if err := json.Unmarshal(vendorData, &v); err != nil {
 		return FieldError(EInvalidRequest, "vendorData", "vendorData must be an object.")
 	}
 	if len(v.SMNO) == 0 || bytes.Equal(v.SMNO, []byte("null")) {
@@ -283,6 +285,15 @@ func oneOf(s string, set []string) bool {
 // canonicalJSON re-encodes a JSON value with sorted object keys and no insignificant
 // white space, so that equal values compare (and fingerprint) equal.
 func canonicalJSON(raw json.RawMessage) json.RawMessage {
+	if out, ok := canonicalFast(raw); ok {
+		return out
+	}
+	return canonicalJSONFull(raw)
+}
+
+// canonicalJSONFull is canonicalJSON through encoding/json: decoded (numbers as
+// json.Number) and written again.
+func canonicalJSONFull(raw json.RawMessage) json.RawMessage {
 	var v any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()

@@ -1,0 +1,163 @@
+package orderhub
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"orderhub/internal/seedexample"
+)
+
+// fastTarget is a target with every kind of field the fast path reads, a field it
+// must leave alone, and a second struct type.
+type fastTarget struct {
+	Name    string          `json:"name"`
+	Email   *string         `json:"email,omitempty"`
+	Raw     json.RawMessage `json:"raw"`
+	Inner   fastInner       `json:"inner"`
+	Ptr     *fastInner      `json:"ptr"`
+	Skipped string          `json:"-"`
+	hidden  string
+	NoTag   string
+}
+
+type fastInner struct {
+	City string  `json:"city"`
+	Zip  *string `json:"zip"`
+}
+
+// checkFastPath fails when the fast path accepts body into a fresh T but the full
+// reader does not, or reads another value; it reports whether the fast path took it.
+func checkFastPath[T any](t *testing.T, body []byte, known bool) bool {
+	t.Helper()
+	var fast, full T
+	opts := JSONOptions{KnownFields: known}
+	took := readJSONFast(body, &fast, opts)
+	if !took {
+		if !reflect.ValueOf(fast).IsZero() {
+			t.Fatalf("the fast path gave up on %q but left %+v", body, fast)
+		}
+		return false
+	}
+	if err := readJSONFull(body, &full, opts); err != nil {
+		t.Fatalf("the fast path took %q (known %v), the full reader refuses it: %v", body, known, err)
+	}
+	if !reflect.DeepEqual(fast, full) {
+		t.Fatalf("%q (known %v): the fast path read %#v, the full reader %#v", body, known, fast, full)
+	}
+	return true
+}
+
+func TestReadJSONFast(t *testing.T) {
+	for _, c := range []struct {
+		body  string
+		known bool
+		fast  bool // the fast path takes it
+	}{
+		{body: `{"name":"a","email":"e@x.se","raw":{"b":[1,2.5e3,"x",null,true]},"inner":{"city":"Sthlm"},"ptr":{"zip":"123"}}`, fast: true},
+		{body: ` { "name" : "Åsa" , "email" : null , "raw" : -0 , "ptr" : null , "extra" : {"a":{"b":[{}]}} } `, fast: true},
+		{body: `{"name":"a","extra":1}`, known: true}, // unknown field: the full reader refuses it
+		{body: `{"NAME":"a"}`},                        // matches only case-insensitively
+		{body: `{"name":"a\u0041"}`},                  // an escape
+		{body: `{"name":"a","name":"b"}`},             // a duplicate key
+		{body: `{"raw":{"a":1,"a":2}}`},               // a duplicate key in a raw value
+		{body: `{"extra":{"a":1,"a":2}}`},             // a duplicate key in an ignored value
+		{body: `{"name":1}`},                          // another type
+		{body: `{"raw":tru}`},                         // malformed
+		{body: `{"raw":[1,]}`},                        // malformed
+		{body: `{"name":"a"} x`},                      // trailing data
+		{body: `{"name":"a"}}`},                       // trailing data
+		{body: `{"name":"\xff"}`},                     // invalid UTF-8
+		{body: `{"Skipped":"x","hidden":"y","NoTag":"z"}`, fast: true},
+		{body: `{"Skipped":"x"}`, known: true},
+		{body: `{"raw":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`}, // deeper than the fast path goes
+		{body: `null`},
+		{body: `[]`},
+	} {
+		if got := checkFastPath[fastTarget](t, []byte(c.body), c.known); got != c.fast {
+			t.Errorf("%s (known %v): fast path %v, want %v", c.body, c.known, got, c.fast)
+		}
+	}
+	if !checkFastPath[wireVendorOrder](t, []byte(seedexample.VendorOrder), false) {
+		t.Errorf("the fast path does not read seed 001's order")
+	}
+	// A target with values set keeps those the body does not name: the full reader's.
+	v := fastTarget{Name: "kept"}
+	if readJSONFast([]byte(`{"email":"e"}`), &v, JSONOptions{}) || v.Name != "kept" {
+		t.Errorf("the fast path read into a target with values: %+v", v)
+	}
+}
+
+// TestReadJSONFastAllocations: the fast path allocates only what it decodes.
+func TestReadJSONFastAllocations(t *testing.T) {
+	body := []byte(seedexample.VendorOrder)
+	n := testing.AllocsPerRun(100, func() {
+		var w wireVendorOrder
+		if !readJSONFast(body, &w, JSONOptions{}) {
+			t.Fatal("not read by the fast path")
+		}
+	})
+	// The seed's order: 13 strings, 5 string pointers, 2 structs, 3 raw values, and
+	// the target itself.
+	if n > 24 {
+		t.Errorf("the fast path allocates %v times for seed 001's order", n)
+	}
+}
+
+// FuzzReadJSONFast: whatever the fast path reads, the full reader reads alike.
+func FuzzReadJSONFast(f *testing.F) {
+	f.Add([]byte(seedexample.VendorOrder), false)
+	f.Add([]byte(`{"externalOrderId":"A","quantity":1e3,"paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se","address":null},"ownerData":{"x":[1,{"y":2}]}}`), false)
+	f.Add([]byte(`{"name":"a","email":"e@x.se","raw":{"b":[1,"x",null,true]},"inner":{"city":"S"},"ptr":{"zip":"1"}}`), true)
+	f.Fuzz(func(t *testing.T, body []byte, known bool) {
+		checkFastPath[wireVendorOrder](t, body, known)
+		checkFastPath[fastTarget](t, body, known)
+	})
+}
+
+// checkCanonical fails when canonicalFast writes raw otherwise than canonicalJSONFull;
+// it reports whether canonicalFast took it.
+func checkCanonical(t *testing.T, raw []byte) bool {
+	t.Helper()
+	fast, ok := canonicalFast(raw)
+	if !ok {
+		return false
+	}
+	if full := canonicalJSONFull(raw); string(fast) != string(full) {
+		t.Fatalf("%q: canonicalFast wrote %q, encoding/json %q", raw, fast, full)
+	}
+	return true
+}
+
+func TestCanonicalFast(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		fast bool
+	}{
+		{`{"seller":"tm-team","promoCode":"PROMOCODE"}`, true},
+		{` { "b" : [ 1 , -0.5e+3 , "x" , null , true , false , { } , [ ] ] , "a" : { "z" : 1 , "Z" : 2 } , "å" : "ä" } `, true},
+		{`"plain"`, true},
+		{`12`, true},
+		{`{"a":"<b>"}`, false},          // written as \u003cb\u003e
+		{`{"a":"x\u2028y"}`, false},     // an escape
+		{"{\"a\":\"x\u2028y\"}", false}, // written escaped
+		{`{"a":1,"a":2}`, false},        // a duplicate key
+		{`{"a":01}`, false},             // malformed
+		{`{"a":1} x`, false},            // trailing data
+		{`{"a":[1,2}`, false},           // malformed
+		{`{"a":tru}`, false},            // malformed
+		{strings.Repeat("[", 100) + strings.Repeat("]", 100), false}, // deeper than the fast path goes
+	} {
+		if got := checkCanonical(t, []byte(c.raw)); got != c.fast {
+			t.Errorf("%s: fast %v, want %v", c.raw, got, c.fast)
+		}
+	}
+}
+
+// FuzzCanonicalJSON: what canonicalFast writes is what encoding/json writes.
+func FuzzCanonicalJSON(f *testing.F) {
+	f.Add([]byte(`{"seller":"tm-team","promoCode":"PROMOCODE","SMNO":"123"}`))
+	f.Add([]byte(`{"flowyCustomerNumber":"987654321","seller":"Jane Smith","n":[1,2.5,-0,1e9],"o":{"b":null,"a":true}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) { checkCanonical(t, raw) })
+}
