@@ -230,12 +230,13 @@ type ClaimedDelivery struct {
 	// or a wrong ORDERHUB_SECRET_KEY); the attempt then fails and is retried.
 	SecretError string
 	// Next are the deliveries of this head's queue claimed behind it
-	// (ClaimRequest.Follow), in seq order and leased like it. The claimer sends
+	// (ClaimRequest.Follow), in seq order, under this head's lease (Owner and
+	// LockedUntil are the head's). The claimer sends
 	// them one after the other once this one is delivered, each only after the one
 	// before was delivered, and hands back the ones it does not send as
 	// OutcomeReleased (in the same completion as the attempt that stopped it):
 	// per-key order holds because no other claimer can take them (they are not
-	// heads, and they are leased).
+	// heads, and their head is leased).
 	Next []*ClaimedDelivery
 }
 

@@ -772,12 +772,20 @@ func (tx queue) claim(q string, r *orderhub.ClaimRequest, p *claimPlan, out *[]*
 	return nil
 }
 
-// follow leases, behind each claimed head with an ordering key, the next active
+// follow claims, behind each claimed head with an ordering key, the next active
 // deliveries of its queue (at most r.Follow) as long as they are due and not leased:
 // a contiguous run of the queue, so that sending them in seq order after the head
 // keeps the key's order. They stay non-heads (ready = 0); the head's completion
 // promotes the next one as usual. A head with a lower-seq delivery waiting behind it
 // (replayed while the head was in flight) gets no followers: that one goes next.
+//
+// Followers are not leased themselves (nothing is written for them): nobody else
+// can claim them, since only heads are claimed and their head is leased, and their
+// results count while the claimer still holds the head (complete). Leasing them
+// was an UPDATE of every follower — with one endpoint receiving every event, three
+// of every four deliveries, each a new row version with six index entries on
+// PostgreSQL (issue 20). A follower leased by an earlier version still ends a run
+// (take) until its lease expires.
 func (tx queue) follow(r *orderhub.ClaimRequest, heads []*orderhub.ClaimedDelivery, until time.Time) error {
 	return tx.w.d.follow(tx.Tx, &follower{r: r, until: until, now: micros(tx.now)}, heads)
 }
@@ -787,7 +795,6 @@ type follower struct {
 	r     *orderhub.ClaimRequest
 	until time.Time
 	now   int64
-	ids   []string
 }
 
 // take adds a candidate behind h unless h's run has ended (it reports false once it
@@ -798,13 +805,12 @@ func (f *follower) take(h *orderhub.ClaimedDelivery, c *orderhub.ClaimedDelivery
 	}
 	c.VendorID, c.EndpointID, c.OrderingKey, c.Owner, c.LockedUntil = h.VendorID, h.EndpointID, h.OrderingKey, f.r.Owner, f.until
 	h.Next = append(h.Next, c)
-	f.ids = append(f.ids, c.ID)
 	return true
 }
 
 // allHeads finds the followers of every head in one round trip (LATERAL: each
-// key's other active deliveries from its lowest seq, LIMIT Follow, as eachHead) and
-// leases them with one UPDATE (PostgreSQL).
+// key's other active deliveries from its lowest seq, LIMIT Follow, as eachHead)
+// (PostgreSQL).
 func (f *follower) allHeads(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
 	r := f.r
 	var eps, keys, hids []string
@@ -842,24 +848,11 @@ func (f *follower) allHeads(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
 		}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(f.ids) == 0 {
-		return nil
-	}
-	res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id = ANY($4::text[])`, r.Owner, micros(f.until), f.now, f.ids)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err == nil && n != int64(len(f.ids)) {
-		return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(f.ids))
-	}
-	return nil
+	return rows.Err()
 }
 
-// eachHead finds each head's followers with a query of its own and leases them in
-// chunks (SQLite, in process).
+// eachHead finds each head's followers with a query of its own (SQLite, in
+// process).
 func (f *follower) eachHead(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
 	r := f.r
 	for _, h := range heads {
@@ -890,27 +883,6 @@ func (f *follower) eachHead(tx *Tx, heads []*orderhub.ClaimedDelivery) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
-		}
-	}
-	ids := f.ids
-	const chunk = 500
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		var b strings.Builder
-		args := []any{r.Owner, micros(f.until), f.now}
-		for i, id := range part {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(len(args)+1))
-			args = append(args, id)
-		}
-		res, err := tx.exec(`UPDATE deliveries SET locked_by = $1, locked_until = $2, updated_at = $3 WHERE id IN (`+b.String()+`)`, args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(part)) {
-			return fmt.Errorf("sqlstore: leased %d of %d followers", n, len(part))
 		}
 	}
 	return nil
@@ -1059,8 +1031,13 @@ func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.Complet
 		}
 		l, ok := held[c.ID]
 		holds := ok && l.owner == c.Owner && l.until == micros(c.LockedUntil)
+		if !holds && same && !q.stale && ok && l.owner == "" {
+			// A follower (not leased: its head's lease covers it) behind a head
+			// this claimer still holds.
+			holds = true
+		}
 		if r.Outcome == orderhub.OutcomeReleased {
-			if holds {
+			if holds && l.owner != "" {
 				release = append(release, c.ID)
 			}
 			continue
@@ -1222,8 +1199,10 @@ type lease struct {
 	until int64
 }
 
-// heldDeliveries returns the leases of the deliveries of ids that are active and
-// leased. A claimer still holds a delivery when the lease is the one it got.
+// heldDeliveries returns the leases of the deliveries of ids that are active (an
+// empty owner: not leased). A claimer still holds a delivery when the lease is the
+// one it got, and a follower when it holds the head it was claimed behind and the
+// follower is not leased (follow).
 //
 // The rows are found by primary key alone and the rest is checked here: with
 // "status IN (…)" in the query PostgreSQL may read them through the partial
@@ -1244,8 +1223,12 @@ func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 			if err := rows.Scan(&id, &status, &owner, &until); err != nil {
 				return err
 			}
-			if (status == orderhub.DeliveryPending || status == orderhub.DeliveryFailed) && owner.Valid && until.Valid {
-				held[id] = lease{owner: owner.String, until: until.Int64}
+			if status == orderhub.DeliveryPending || status == orderhub.DeliveryFailed {
+				var l lease
+				if owner.Valid && until.Valid {
+					l = lease{owner: owner.String, until: until.Int64}
+				}
+				held[id] = l
 			}
 		}
 		return rows.Err()
