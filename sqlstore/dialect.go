@@ -216,7 +216,8 @@ func (sqliteDialect) follow(tx *Tx, f *follower, heads []*orderhub.ClaimedDelive
 
 // pgDialect: PostgreSQL through pgx. Statements are pipelined (pgpipeline.go),
 // batches of vendor orders run optimistically with bulk inserts (pgbulk.go), and
-// the writers of several processes take turns under an advisory lock (postgres.go).
+// the writers of several processes coordinate with advisory locks: one global, one
+// per vendor slot (postgres.go).
 type pgDialect struct{}
 
 func (pgDialect) kind() Dialect { return Postgres }
@@ -229,10 +230,16 @@ func (pgDialect) schemaSQL() string {
 	return `SELECT COUNT(*) FROM (SELECT to_regclass('` + goose.DefaultTablename + `') AS t) r WHERE t IS NOT NULL`
 }
 
+// begin begins the running batch's transaction with the locks start chose for it
+// (the global lock exclusive when none was chosen).
 func (pgDialect) begin(w *writer) error {
-	_, err := w.conn.ExecContext(context.Background(), pgBegin)
+	q := w.pgBegin
+	if q == "" {
+		q = pgBeginGlobal
+	}
+	_, err := w.conn.ExecContext(context.Background(), q)
 	if err != nil {
-		// BEGIN went through but waiting for the writer lock failed (lock_timeout,
+		// BEGIN went through but waiting for a writer lock failed (lock_timeout,
 		// statement_timeout, a cancel): end the aborted transaction, or every later
 		// BEGIN on this connection fails.
 		w.rollback()
@@ -240,25 +247,9 @@ func (pgDialect) begin(w *writer) error {
 	return err
 }
 
-// start begins (and waits for the writer lock, which other instances may hold)
-// first, then takes in what queued meanwhile: with several instances the wait is
-// when a queue fills, and a bigger batch costs little more to commit. A batch with
-// hinted requests runs optimistically.
+// start runs a batch on PostgreSQL (startPG, postgres.go).
 func (pgDialect) start(w *writer, batch []*writeReq, at time.Time) ([]*writeReq, bool, bool) {
-	if err := w.beginOrReconnect(); err != nil {
-		w.fail(batch, errBegin(err), at)
-		return batch, false, true
-	}
-	if batch[0].started.IsZero() { // a background request runs alone
-		batch = w.fill(batch)
-	}
-	if hinted(batch) {
-		if w.runPGOptimistic(batch, at) {
-			return batch, false, true
-		}
-		return batch, false, false // rolled back: run it again request by request
-	}
-	return batch, true, false
+	return w.startPG(batch, at)
 }
 
 func (pgDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) error {

@@ -47,7 +47,9 @@ import (
 // rows the caches describe).
 
 // writeHint names what a request will look up, so that a batch can read it for all
-// of its requests in one round trip.
+// of its requests in one round trip. A hinted request writes rows of vendorID only:
+// on PostgreSQL a batch of hinted requests holds the writer lock slots of their
+// vendors, not the global writer lock (postgres.go).
 type writeHint struct {
 	vendorID         string
 	externalOrderIDs []string
@@ -380,6 +382,11 @@ func (p *pgTx) prefetch(batch []*writeReq) error {
 	// ever after. Equality on every column of a unique index is then an index look-up
 	// whatever the statistics say. Planning costs a few hundred µs per batch.
 	b := &pgx.Batch{}
+	// The batch's writer lock slots first, before any row lock (postgres.go).
+	for _, s := range tx.w.pgSlots {
+		b.Queue(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, int32(pgSlotClass), int32(s))
+	}
+	tx.w.pgSlots = nil
 	b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
 	for _, v := range vendors {
 		k := byVendor[v]

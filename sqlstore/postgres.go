@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,37 +17,189 @@ import (
 // PostgreSQL dialect (pgx v5 through database/sql).
 //
 // Several orderhub processes may share one PostgreSQL database. Each process still has
-// exactly one writer goroutine with one connection doing group commit; across
-// processes the writers take turns: every write transaction starts by taking the
-// transaction-scoped advisory lock pgWriterLock (see pgBegin), so at most one batch is
-// open at a time and it sees everything committed before it (READ COMMITTED takes a
-// fresh snapshot per statement). That gives PostgreSQL the same single-writer
-// semantics as SQLite:
-//   - no deadlocks between orderhub writers, whatever rows their batches touch and in
-//     whichever order (vendors.event_seq rows, customers, deliveries): the advisory
-//     lock is always the first lock a write transaction takes, and the only one it
-//     waits for;
-//   - check-then-write code (the replay rules of an order, the head of a delivery
-//     queue, customer look-ups by e-mail) needs no extra locking;
-//   - per-vendor event sequence numbers are assigned in commit order.
+// exactly one writer goroutine with one connection doing group commit. Across
+// processes the writers coordinate with transaction-scoped advisory locks, taken
+// before anything else in the transaction (startPG):
 //
-// Throughput comes from group commit, not from parallel transactions: while one
-// process holds the lock, the others' queues fill, and they commit bigger batches
-// when their turn comes. Reads never take the lock.
+//   - the global writer lock pgWriterLock (a bigint key), taken EXCLUSIVE by every
+//     batch that is not known to be per vendor (claims and completions of
+//     deliveries, fan-out expander steps, retention, admin and API writes other than
+//     vendor orders), and SHARED by per-vendor batches;
+//   - per-vendor batches — every request hinted with its vendor (vendor orders,
+//     writeHint), which writes rows of that vendor only — then take the slot lock of
+//     each vendor they write (pgSlotClass, a hash of the vendor id into pgSlots slots),
+//     exclusive, in ascending slot order.
+//
+// So a global batch runs alone, as every batch did before, and per-vendor batches of
+// different instances whose vendors hash to different slots commit in parallel. What
+// that keeps (docs/postgres.md argues each point):
+//   - no deadlocks between orderhub writers: every writer takes the global lock first
+//     and its slots in ascending order, and waits for nothing else — a batch holding
+//     slots writes only rows of those slots' vendors, which no other running batch
+//     touches (a global batch runs alone);
+//   - check-then-write code (the replay rules of an order, the head of a delivery
+//     queue, customer look-ups by e-mail) needs no extra locking: every write of a
+//     vendor's rows holds that vendor's slot or the global lock exclusively, and READ
+//     COMMITTED takes a fresh snapshot per statement;
+//   - per-vendor event sequence numbers are assigned in commit order (the vendor's
+//     slot is held from the read of vendors.event_seq to COMMIT).
+//
+// Throughput comes from group commit and, across instances that write different
+// vendors, from parallel transactions. Reads never take a lock.
 
 const (
-	// pgWriterLock is the advisory lock key of the write path ("orhw" in ASCII).
+	// pgWriterLock is the global advisory lock key of the write path ("orhw" in
+	// ASCII). It is the key earlier versions took exclusively for every batch, so
+	// instances of the previous version still exclude every batch of these during a
+	// roll (and the other way round).
 	pgWriterLock = 0x6f726877
+	// pgSlotClass is the first key of the slot locks (the two-int4 form of the
+	// advisory locks, a key space apart from the bigint keys); the second is the
+	// slot.
+	pgSlotClass = pgWriterLock
+	// pgSlots is the number of slots the vendors hash into: two vendors share a slot
+	// (and take turns) with probability 1/pgSlots.
+	pgSlots = 1024
+	// pgMaxSlots bounds the locks of one batch: a batch of more vendors takes the
+	// global lock exclusively instead (PostgreSQL's lock table is sized by
+	// max_locks_per_transaction, 64 per connection by default).
+	pgMaxSlots = 64
 	// pgMigrateLock serialises "orderhub migrate" and the migrations run by Open in
 	// several processes starting at once (a session lock, held while goose runs;
 	// "orhm" in ASCII).
 	pgMigrateLock = 0x6f72686d
 )
 
-// pgBegin opens a write transaction and waits for the writer lock, in one round trip
-// (pgx sends a statement without arguments over the simple protocol, which allows
-// several statements).
-var pgBegin = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", pgWriterLock)
+// pgBeginGlobal opens a write transaction and waits for the global writer lock,
+// exclusive, in one round trip (pgx sends a statement without arguments over the
+// simple protocol, which allows several statements, run in order).
+var pgBeginGlobal = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", pgWriterLock)
+
+// pgBeginShared begins a per-vendor batch: the global lock shared; the batch's
+// slots follow at the head of its prefetch (startPG).
+var pgBeginShared = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(%d)", pgWriterLock)
+
+// startPG begins a batch's transaction with the writer locks it needs and runs it
+// when it can (dialect.start).
+//
+// A batch that is not per vendor (pgSlotsOf is nil) begins with the global lock
+// exclusive and then takes in what queued meanwhile: with several instances the
+// wait is when a queue fills, and a bigger batch costs little more to commit. A
+// batch with hinted requests then runs optimistically.
+//
+// A per-vendor batch begins with the global lock shared, takes in what queued
+// during that round trip (under load, the stragglers of the last batch's answers:
+// without them the next batch would be half as big), and runs its per-vendor
+// requests optimistically, taking their slots in ascending order at the head of the
+// prefetch's round trip, before any row lock. Requests that queued meanwhile and
+// are not per vendor (or whose vendors would take the batch over pgMaxSlots) cannot
+// join it — upgrading the shared global lock could deadlock — and run after it
+// commits, in a transaction of their own.
+func (w *writer) startPG(batch []*writeReq, at time.Time) ([]*writeReq, bool, bool) {
+	fg := batch[0].started.IsZero() // a background request runs alone
+	if fg {
+		batch = w.fill(batch)
+	}
+	if pgSlotsOf(batch) == nil {
+		w.pgBegin = pgBeginGlobal
+		if err := w.beginOrReconnect(); err != nil {
+			w.fail(batch, errBegin(err), at)
+			return batch, false, true
+		}
+		if fg {
+			batch = w.fill(batch)
+		}
+		if hinted(batch) {
+			if w.runPGOptimistic(batch, at) {
+				return batch, false, true
+			}
+			return batch, false, false // rolled back: run it again request by request
+		}
+		return batch, true, false
+	}
+	w.pgBegin = pgBeginShared
+	if err := w.beginOrReconnect(); err != nil {
+		w.fail(batch, errBegin(err), at)
+		return batch, false, true
+	}
+	own, rest := pgSplit(w.fill(batch))
+	w.pgSlots = pgSlotsOf(own)
+	ok := w.runPGOptimistic(own, at)
+	w.pgSlots = nil
+	if !ok {
+		// Rolled back: every request runs again request by request, in a
+		// transaction that takes all its locks when it begins.
+		all := append(own, rest...)
+		w.pgBegin = pgBeginOf(pgSlotsOf(all))
+		return all, false, false
+	}
+	if len(rest) == 0 {
+		return own, false, true
+	}
+	w.pgBegin = pgBeginOf(pgSlotsOf(rest))
+	return rest, false, false
+}
+
+// pgSplit splits a batch into the per-vendor requests that fit pgMaxSlots slots
+// and the others, each in its order.
+func pgSplit(batch []*writeReq) (own, rest []*writeReq) {
+	var slots []int
+	for _, r := range batch {
+		if r.hint != nil && r.hint.vendorID != "" && r.started.IsZero() {
+			s := pgSlot(r.hint.vendorID)
+			if slices.Contains(slots, s) || len(slots) < pgMaxSlots {
+				if !slices.Contains(slots, s) {
+					slots = append(slots, s)
+				}
+				own = append(own, r)
+				continue
+			}
+		}
+		rest = append(rest, r)
+	}
+	return own, rest
+}
+
+// pgSlot is the lock slot of a vendor.
+func pgSlot(vendorID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(vendorID))
+	return int(h.Sum32() % pgSlots)
+}
+
+// pgSlotsOf returns the sorted lock slots of a batch whose requests are all per
+// vendor, or nil when the batch needs the global lock exclusively.
+func pgSlotsOf(batch []*writeReq) []int {
+	var slots []int
+	for _, r := range batch {
+		if r.hint == nil || r.hint.vendorID == "" || !r.started.IsZero() {
+			return nil
+		}
+		if s := pgSlot(r.hint.vendorID); !slices.Contains(slots, s) {
+			if len(slots) == pgMaxSlots {
+				return nil
+			}
+			slots = append(slots, s)
+		}
+	}
+	slices.Sort(slots)
+	return slots
+}
+
+// pgBeginOf is the statement that begins a batch's transaction with its locks: the
+// global lock shared and the slots in ascending order, or the global lock exclusive
+// (slots nil). One round trip either way.
+func pgBeginOf(slots []int) string {
+	if slots == nil {
+		return pgBeginGlobal
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(%d)", pgWriterLock)
+	for _, s := range slots {
+		fmt.Fprintf(&b, "; SELECT pg_advisory_xact_lock(%d, %d)", pgSlotClass, s)
+	}
+	return b.String()
+}
 
 // Pool and session settings (see docs/postgres.md).
 const (
