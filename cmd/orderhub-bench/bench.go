@@ -81,6 +81,12 @@ type benchConfig struct {
 	pid                             int              // the hub's process when the caller spawned it
 	ceiling                         time.Duration    // measure the ceiling this long before the scenario (0: not)
 	ceilingToken                    string           // the spawned hub's ceiling path token (bench_ceiling.go)
+	// Several instances on one database (PostgreSQL): --instances hubs spawned, the
+	// orders of --vendors vendors spread over them (vendor i to hub i mod
+	// instances), and --pg-delay added to each direction of the hubs' database
+	// connections (pgdelay.go).
+	instances, vendors int
+	pgDelay            time.Duration
 }
 
 const benchVendor = "bench"
@@ -110,6 +116,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.attackChannels, "attack-channels", 3000, "noisy-neighbour: the attacker's hanging Zapier channels (as many as its quotas allow)")
 	fs.Float64Var(&c.attackRate, "attack-rate", 20, "noisy-neighbour: the attacker's orders a second")
 	fs.BoolVar(&c.attackRaiseQuotas, "attack-raise-quotas", false, "noisy-neighbour: raise the attacker's quotas to fit --attack-endpoints and --attack-channels")
+	fs.IntVar(&c.instances, "instances", 1, "spawn this many hubs on the one database --db (PostgreSQL) and spread the load over them; orders go to their vendor's hub (vendor i to hub i mod instances)")
+	fs.IntVar(&c.vendors, "vendors", 1, "orders: spread the orders over this many vendors (each with its client and promo code), round robin; with --instances, a multiple of it")
+	fs.DurationVar(&c.pgDelay, "pg-delay", 0, "hold every chunk of bytes between the spawned hubs and PostgreSQL this long in each direction (a TCP proxy in this process: 500us adds a 1 ms round trip)")
 	if err := parseFlags(fs, args, stderr); errors.Is(err, flag.ErrHelp) {
 		return nil // the flags were printed
 	} else if err != nil {
@@ -139,6 +148,18 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if c.concurrency < 1 || c.duration <= 0 || (c.mode == "open" && c.rate <= 0) || c.ceiling < 0 {
 		fmt.Fprintln(stderr, "bench: --concurrency, --duration and --rate must be positive")
+		return errUsage
+	}
+	if c.instances < 1 || c.vendors < 1 || c.pgDelay < 0 {
+		fmt.Fprintln(stderr, "bench: --instances and --vendors must be positive, --pg-delay not negative")
+		return errUsage
+	}
+	if (c.instances > 1 || c.pgDelay > 0) && (c.url != "" || c.scenario == noisyScenario) {
+		fmt.Fprintln(stderr, "bench: --instances and --pg-delay need hubs the bench spawns (not --url) and a scenario other than noisy-neighbour")
+		return errUsage
+	}
+	if d, _, err := sqlstore.ParseDSN(c.dsn); (c.instances > 1 || c.pgDelay > 0) && (err != nil || d != sqlstore.Postgres) {
+		fmt.Fprintln(stderr, "bench: --instances and --pg-delay need --db postgres://…")
 		return errUsage
 	}
 	if c.url != "" && c.dsn == "" {
@@ -208,6 +229,18 @@ func withStore(ctx context.Context, c *benchConfig, setup func(*sqlstore.DB) err
 // benchFixture is what the load needs.
 type benchFixture struct {
 	clientID, clientSecret, sourceID, sourceSecret, productID string
+	// vendors: --vendors vendors' clients (the first is benchVendor's, clientID).
+	vendors []benchVendorFixture
+}
+
+type benchVendorFixture struct{ id, clientID, clientSecret string }
+
+// benchVendorID is the i-th bench vendor: benchVendor, bench-2, bench-3, …
+func benchVendorID(i int) string {
+	if i == 0 {
+		return benchVendor
+	}
+	return benchVendor + "-" + strconv.Itoa(i+1)
 }
 
 func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURLs []string) (*benchFixture, error) {
@@ -229,16 +262,36 @@ func benchSetup(ctx context.Context, db *sqlstore.DB, c benchConfig, receiverURL
 		return nil, err
 	}
 	f.clientID, f.clientSecret = cl.ID, secret
+	f.vendors = append(f.vendors, benchVendorFixture{id: benchVendor, clientID: cl.ID, clientSecret: secret})
+	for i := 1; i < c.vendors; i++ {
+		v := benchVendorID(i)
+		if _, err := db.Tenants().GetVendor(ctx, v); err != nil {
+			if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v, Name: "Bench Media " + strconv.Itoa(i+1)}); err != nil {
+				return nil, err
+			}
+			if err := db.Tenants().CreatePromoCode(ctx, &orderhub.PromoCode{VendorID: v, Code: "PROMOCODE", ProductName: "Digital 12 months", Price: "99", Currency: "SEK", BillingPeriod: "month", BindingMonths: 12, Delivery: "digital"}); err != nil {
+				return nil, err
+			}
+		}
+		vc := &orderhub.Client{VendorID: v, Scopes: append([]string(nil), orderhub.KnownScopes...)}
+		vs, err := db.Tenants().CreateClient(ctx, vc)
+		if err != nil {
+			return nil, err
+		}
+		f.vendors = append(f.vendors, benchVendorFixture{id: v, clientID: vc.ID, clientSecret: vs})
+	}
 	src := &orderhub.Source{ID: orderhub.NewID("bsrc"), VendorID: benchVendor, Type: orderhub.SourceTypeHook, Name: "Bench source"}
 	if f.sourceSecret, err = db.Catalog().CreateSource(ctx, src); err != nil {
 		return nil, err
 	}
 	f.sourceID = src.ID
 	for i, u := range receiverURLs {
-		ep := &orderhub.Endpoint{VendorID: benchVendor, Kind: orderhub.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
-			EventTypes: benchEventTypes(c.events)}
-		if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
-			return nil, err
+		for _, v := range f.vendors {
+			ep := &orderhub.Endpoint{VendorID: v.id, Kind: orderhub.EndpointWebhook, URL: u, Description: "bench receiver " + strconv.Itoa(i),
+				EventTypes: benchEventTypes(c.events)}
+			if err := db.Deliveries().CreateEndpoint(ctx, ep); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return f, nil
@@ -296,6 +349,41 @@ func benchTarget(c benchConfig) (at hubAt, stop func(), err error) {
 		return hubAt{}, nil, err
 	}
 	return hubAt{url: hub.url, pid: hub.cmd.Process.Pid, ceilingToken: hub.ceilingToken}, hub.stop, nil
+}
+
+// benchTargets is c's hubs: benchTarget's, or c.instances hubs spawned on c.dsn
+// (through a delaying proxy with c.pgDelay), stopped by stop.
+func benchTargets(c benchConfig) (hubs []hubAt, stop func(), err error) {
+	if c.instances <= 1 && c.pgDelay == 0 {
+		at, stop, err := benchTarget(c)
+		return []hubAt{at}, stop, err
+	}
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	if c.pgDelay > 0 {
+		dsn, stopProxy, err := startDelayProxy(c.dsn, c.pgDelay)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--pg-delay: %w", err)
+		}
+		stops = append(stops, stopProxy)
+		c.dsn = dsn
+	}
+	// Started one after the other: the first migrates (nothing to do after the
+	// fixtures), the others then start as quickly.
+	for range max(c.instances, 1) {
+		hub, err := spawnBenchHub(c)
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		stops = append(stops, hub.stop)
+		hubs = append(hubs, hubAt{url: hub.url, pid: hub.cmd.Process.Pid, ceilingToken: hub.ceilingToken})
+	}
+	return hubs, stop, nil
 }
 
 func spawnBenchHub(c benchConfig) (*benchHub, error) {
@@ -453,6 +541,7 @@ type benchReport struct {
 	loadAvg                 string // /proc/loadavg's 1, 5 and 15 minute averages at the start
 	// Group commit over the window, from the server's /metrics.
 	commits, batchMean, commitMean, writerBusy float64
+	fallbacks                                  float64      // PostgreSQL's optimistic batches run again on the careful path
 	samples                                    []dbSample   // --sample-db
 	ceiling                                    *benchReport // the same run's ceiling (--ceiling)
 }
@@ -490,12 +579,35 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	if c.url == "" {
 		rep.engine += " (spawned `serve`, fresh database)"
 	}
-	at, stopHub, err := benchTarget(c)
+	if c.instances > 1 {
+		rep.engine += fmt.Sprintf(", %d instances", c.instances)
+	}
+	if c.pgDelay > 0 {
+		rep.engine += fmt.Sprintf(", %s added each way between the hubs and the database", c.pgDelay)
+	}
+	if c.vendors > 1 {
+		rep.engine += fmt.Sprintf(", orders of %d vendors", c.vendors)
+	}
+	hubs, stopHub, err := benchTargets(c)
 	if err != nil {
 		return nil, err
 	}
 	defer stopHub()
+	at := hubs[0]
 	base, pid := at.url, at.pid
+	pids := make([]int, 0, len(hubs))
+	for _, h := range hubs {
+		if h.pid != 0 {
+			pids = append(pids, h.pid)
+		}
+	}
+	// The CPU time of all hubs.
+	hubsCPU := func() (d time.Duration) {
+		for _, p := range pids {
+			d += benchProcCPU(p)
+		}
+		return d
+	}
 	if at.ceilingToken != "" {
 		c.ceilingToken = at.ceilingToken
 		rep.cfg.ceilingToken = at.ceilingToken
@@ -507,6 +619,14 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	tok, err := benchToken(client, base, fx)
 	if err != nil {
 		return nil, err
+	}
+	toks := []string{tok}
+	for _, v := range fx.vendors[1:] {
+		t, err := benchToken(client, base, &benchFixture{clientID: v.clientID, clientSecret: v.clientSecret})
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, t)
 	}
 
 	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
@@ -532,19 +652,22 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 			}
 		}
 		var req *http.Request
+		vi := 0 // the vendor of an order
 		switch kind {
 		case ceilingScenario:
 			// The same body as an order's, to the trivial handler (bench_ceiling.go).
 			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
 			req, _ = http.NewRequest("POST", base+"/_bench/"+c.ceilingToken+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
 		case "orders":
+			// Vendor n mod vendors, on its hub.
+			vi = int(n % int64(len(toks)))
 			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
-			req, _ = http.NewRequest("POST", base+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+tok)
+			req, _ = http.NewRequest("POST", hubs[vi%len(hubs)].url+"/payments/vendor/"+fx.vendors[vi].id+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+toks[vi])
 		case "purchases":
 			body := fmt.Sprintf(`{"source":%q,"vendorId":%q,"publisherPurchaseId":"P-%s-%d","productId":%q,"startsAt":"2026-01-01T00:00:00Z","firstName":"Bench","lastName":"User","email":"p%d@bench.example","publisherUserId":"pu-%d","deliveryAddressStreet":"Sveavägen 59","deliveryAddressCity":"Stockholm","deliveryAddressZip":"113 59","deliveryAddressCountry":"SE"}`,
 				fx.sourceID, benchVendor, runID, n, fx.productID, n%50000, n%50000)
-			req, _ = http.NewRequest("POST", base+"/hooks/purchases", strings.NewReader(body))
+			req, _ = http.NewRequest("POST", hubs[int(n%int64(len(hubs)))].url+"/hooks/purchases", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+fx.sourceSecret)
 		default:
 			id, _ := lastContract.Load().(string)
@@ -571,7 +694,9 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 				accMu.Lock()
 				accepted[r.ContractID] = now
 				accMu.Unlock()
-				lastContract.Store(r.ContractID)
+				if vi == 0 { // the reads are benchVendor's
+					lastContract.Store(r.ContractID)
+				}
 			}
 		}
 		if res.StatusCode >= 300 {
@@ -614,7 +739,9 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 					return
 				case <-t.C:
 					if time.Now().After(measureFrom) {
-						rssMax = max(rssMax, benchProcStatus(pid, "VmRSS"))
+						for _, p := range pids {
+							rssMax = max(rssMax, benchProcStatus(p, "VmRSS"))
+						}
 					}
 				}
 			}
@@ -627,9 +754,9 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 		if !cpuTaken && time.Now().After(measureFrom) {
 			cpuTaken = true
 			if pid != 0 {
-				cpu0 = benchProcCPU(pid)
+				cpu0 = hubsCPU()
 			}
-			m0 = scrapeMetrics(client, base)
+			m0 = scrapeHubs(client, hubs)
 		}
 	}
 	benchCPU0 := benchProcCPU(os.Getpid())
@@ -637,15 +764,16 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	rep.measured = benchDrive(ctx, c, one, &seq, rep, takeCPU)
 	stopSampling()
 	if pid != 0 {
-		rep.serverCPU = benchProcCPU(pid) - cpu0
+		rep.serverCPU = hubsCPU() - cpu0
 	}
-	if m1 := scrapeMetrics(client, base); m0 != nil && m1 != nil {
+	if m1 := scrapeHubs(client, hubs); m0 != nil && m1 != nil {
 		const b, d = "orderhub_db_commit_batch_size", "orderhub_db_commit_duration_seconds"
 		if n := m1[b+"_count"] - m0[b+"_count"]; n > 0 {
 			rep.commits = n
 			rep.batchMean = (m1[b+"_sum"] - m0[b+"_sum"]) / n
 			rep.commitMean = (m1[d+"_sum"] - m0[d+"_sum"]) / n
-			rep.writerBusy = (m1[d+"_sum"] - m0[d+"_sum"]) / rep.measured.Seconds()
+			rep.writerBusy = (m1[d+"_sum"] - m0[d+"_sum"]) / rep.measured.Seconds() / float64(len(hubs))
+			rep.fallbacks = m1["orderhub_db_optimistic_fallbacks_total"] - m0["orderhub_db_optimistic_fallbacks_total"]
 		}
 	}
 	rep.benchCPU = benchProcCPU(os.Getpid()) - benchCPU0
@@ -694,7 +822,9 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	close(rssStop)
 	rssWG.Wait()
 	if pid != 0 {
-		rep.peakRSS = benchProcStatus(pid, "VmHWM")
+		for _, p := range pids {
+			rep.peakRSS = max(rep.peakRSS, benchProcStatus(p, "VmHWM"))
+		}
 		rep.steadyRSS = rssMax
 	}
 	rep.started = start
@@ -810,6 +940,21 @@ func benchDrive(ctx context.Context, c benchConfig, one func(scenario string, n 
 	return measured
 }
 
+// scrapeHubs adds up the metrics of every hub (nil when one does not answer).
+func scrapeHubs(client *http.Client, hubs []hubAt) map[string]float64 {
+	sum := map[string]float64{}
+	for _, h := range hubs {
+		m := scrapeMetrics(client, h.url)
+		if m == nil {
+			return nil
+		}
+		for k, v := range m {
+			sum[k] += v
+		}
+	}
+	return sum
+}
+
 func benchToken(client *http.Client, base string, fx *benchFixture) (string, error) {
 	form := "grant_type=client_credentials&client_id=" + fx.clientID + "&client_secret=" + fx.clientSecret
 	res, err := client.Post(base+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(form))
@@ -882,7 +1027,14 @@ func (r *benchReport) text() string {
 			benchMS(benchPct(r.e2e, 50)), benchMS(benchPct(r.e2e, 95)), benchMS(benchPct(r.e2e, 99)), benchMS(benchPct(r.e2e, 100)), r.e2eMissing, r.e2eExpected, r.drainedIn.Round(time.Millisecond))
 	}
 	if r.commits > 0 {
-		fmt.Fprintf(&b, "group commit  %.0f commits, %.1f writes each, %.2f ms each; the writer was busy %.0f%% of the time\n", r.commits, r.batchMean, 1000*r.commitMean, 100*r.writerBusy)
+		each := ""
+		if r.cfg.instances > 1 {
+			each = fmt.Sprintf(" (each of %d, on average)", r.cfg.instances)
+		}
+		fmt.Fprintf(&b, "group commit  %.0f commits, %.1f writes each, %.2f ms each; the writer%s was busy %.0f%% of the time\n", r.commits, r.batchMean, 1000*r.commitMean, each, 100*r.writerBusy)
+		if r.fallbacks > 0 {
+			fmt.Fprintf(&b, "optimistic batches run again on the careful path (PostgreSQL): %.0f\n", r.fallbacks)
+		}
 	}
 	if r.peakRSS > 0 {
 		fmt.Fprintf(&b, "server RSS  peak (VmHWM) %s MB, highest sampled under load %s MB; server CPU %.0f%% of one core (%s µs/request), bench CPU %.0f%%\n",

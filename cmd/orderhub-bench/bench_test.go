@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub/sqlstore/pgtest"
 )
@@ -89,11 +90,16 @@ func TestBenchPostgres(t *testing.T) {
 	if out := os.Getenv("ORDERHUB_BENCH_OUT"); out != "" {
 		args = append(args, "--out", out)
 	}
+	cpu0, start := cl.CPU(), time.Now()
 	stdout, stderr, err := runCLI(t, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
+	took := time.Since(start)
 	t.Log("\n" + stdout)
+	// The server's own CPU (all its processes), over the whole run: fixtures, hubs
+	// starting, warm-up and load.
+	t.Logf("postgresql CPU %.1f s in the %.1f s run (%.0f%% of one core)", (cl.CPU() - cpu0).Seconds(), took.Seconds(), 100*(cl.CPU()-cpu0).Seconds()/took.Seconds())
 }
 
 // --sample-db (the retention soak's sampling, scripts/soak-retention.sh) reports the
