@@ -24,13 +24,19 @@ func NormalizeCountry(c string) (string, bool) {
 	if u[0] < 'A' || u[0] > 'Z' || u[1] < 'A' || u[1] > 'Z' {
 		return c, false
 	}
-	for i := 0; i+2 <= len(iso3166); i += 3 {
-		if iso3166[i:i+2] == u {
-			return u, true
-		}
+	if iso3166Set[u[0]-'A'][u[1]-'A'] {
+		return u, true
 	}
 	return c, false
 }
+
+// iso3166Set is iso3166 by letters.
+var iso3166Set = func() (set [26][26]bool) {
+	for i := 0; i+2 <= len(iso3166); i += 3 {
+		set[iso3166[i]-'A'][iso3166[i+1]-'A'] = true
+	}
+	return set
+}()
 
 // NormalizeEmail validates a bare e-mail address (no display name) and returns it
 // trimmed and lower-cased: e-mail matching in orderhub is case-insensitive.
@@ -39,9 +45,11 @@ func NormalizeEmail(s string) (string, bool) {
 	if len(s) < 3 || len(s) > 254 || strings.ContainsAny(s, " <>\"") {
 		return s, false
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return s, false
+	if !simpleAddress(s) {
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s || a.Name != "" {
+			return s, false
+		}
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") {
@@ -50,12 +58,48 @@ func NormalizeEmail(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
+// simpleAddress reports whether s is an address that mail.ParseAddress takes as it
+// is, without a name: a dot-atom of ASCII atext, @, and a domain of letters, digits
+// and hyphens in dot-separated labels (no leading, trailing or double dot). Other
+// addresses go through mail.ParseAddress.
+func simpleAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at < 1 || at == len(s)-1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	return dotAtom(local, "!#$%&'*+-/=?^_`{|}~") && dotAtom(domain, "-")
+}
+
+// dotAtom reports whether s is ASCII letters, digits and the bytes of extra in runs
+// separated by single dots, with no dot first or last.
+func dotAtom(s, extra string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case strings.IndexByte(extra, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // NormalizePhone validates a phone number: an optional leading +, then digits with
 // optional spaces, dashes, dots and parentheses; 6 to 15 digits in all (E.164 allows
 // at most 15). It returns the number with the separators removed.
 func NormalizePhone(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	var b strings.Builder
+	b.Grow(len(s))
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':

@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -635,4 +636,160 @@ func isJSONNumber(s []byte) bool {
 		}
 	}
 	return i == len(s)
+}
+
+// vendorOrderJSON appends json.Marshal(o) to dst — the bytes of an order's
+// fingerprint — when every string of o is written by encoding/json as it is (no
+// character it escapes) and every raw value is compact with nothing to escape;
+// else it reports false and the caller marshals o. The fields and their order are
+// VendorOrder's, Person's and Address's (TestVendorOrderJSON and
+// FuzzParseVendorOrderFingerprint compare it with json.Marshal).
+func vendorOrderJSON(dst []byte, o *VendorOrder) ([]byte, bool) {
+	e := plainEncoder{b: dst, ok: true}
+	e.b = append(e.b, '{')
+	e.str(`"vendorId":`, o.VendorID, false)
+	e.str(`,"promoCode":`, o.PromoCode, false)
+	e.str(`,"externalOrderId":`, o.ExternalOrderID, false)
+	e.b = append(e.b, `,"quantity":`...)
+	e.b = strconv.AppendInt(e.b, int64(o.Quantity), 10)
+	e.str(`,"paymentMethod":`, o.PaymentMethod, false)
+	e.str(`,"paymentProvider":`, o.PaymentProvider, false)
+	e.str(`,"startDate":`, o.StartDate, true)
+	e.b = append(e.b, `,"user":`...)
+	e.person(&o.User)
+	if o.Owner != nil {
+		e.b = append(e.b, `,"owner":`...)
+		e.person(o.Owner)
+	}
+	e.raw(`,"ownerData":`, o.OwnerData)
+	e.raw(`,"vendorData":`, o.VendorData)
+	e.b = append(e.b, '}')
+	return e.b, e.ok
+}
+
+type plainEncoder struct {
+	b  []byte
+	ok bool
+}
+
+// str appends key (with its comma) and s as a JSON string; with omitEmpty nothing
+// when s is empty.
+func (e *plainEncoder) str(key, s string, omitEmpty bool) {
+	if omitEmpty && s == "" {
+		return
+	}
+	if !plainText(s) {
+		e.ok = false
+	}
+	e.b = append(e.b, key...)
+	e.b = append(e.b, '"')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, '"')
+}
+
+// field appends an omitempty string field (key: `"name":`) of an object being
+// written, after a comma unless it is the object's first.
+func (e *plainEncoder) field(first *bool, key, s string) {
+	if s == "" {
+		return
+	}
+	if !*first {
+		e.b = append(e.b, ',')
+	}
+	*first = false
+	e.str(key, s, false)
+}
+
+func (e *plainEncoder) person(p *Person) {
+	e.b = append(e.b, '{')
+	first := true
+	e.field(&first, `"email":`, p.Email)
+	e.field(&first, `"fullName":`, p.FullName)
+	e.field(&first, `"phone":`, p.Phone)
+	if a := p.Address; a != nil {
+		if !first {
+			e.b = append(e.b, ',')
+		}
+		first = false
+		e.b = append(e.b, `"address":{`...)
+		af := true
+		e.field(&af, `"firstName":`, a.FirstName)
+		e.field(&af, `"lastName":`, a.LastName)
+		e.field(&af, `"co":`, a.Co)
+		e.field(&af, `"street":`, a.Street)
+		e.field(&af, `"street2":`, a.Street2)
+		e.field(&af, `"zip":`, a.Zip)
+		e.field(&af, `"city":`, a.City)
+		e.field(&af, `"state":`, a.State)
+		e.field(&af, `"country":`, a.Country)
+		e.b = append(e.b, '}')
+	}
+	if len(p.Extra) > 0 {
+		if !first {
+			e.b = append(e.b, ',')
+		}
+		e.raw(`"extraData":`, p.Extra)
+	}
+	e.b = append(e.b, '}')
+}
+
+// raw appends key and an omitempty raw value, which must be compact with nothing
+// encoding/json would escape in it.
+func (e *plainEncoder) raw(key string, v json.RawMessage) {
+	if len(v) == 0 {
+		return
+	}
+	if !compactPlain(v) {
+		e.ok = false
+	}
+	e.b = append(e.b, key...)
+	e.b = append(e.b, v...)
+}
+
+// plainText reports whether encoding/json writes s between quotes as it is: valid
+// UTF-8 without ", \, control characters, <, >, &, U+2028 and U+2029.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
+			return false
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+				return false
+			}
+			i += n - 1
+		}
+	}
+	return true
+}
+
+// compactPlain reports whether the JSON value v has no white space between its
+// tokens and nothing in its strings that encoding/json's compaction escapes (<, >,
+// &, U+2028, U+2029): json.Marshal then writes it as it is.
+func compactPlain(v []byte) bool {
+	in := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if in {
+			switch {
+			case c == '\\':
+				i++
+			case c == '"':
+				in = false
+			case c == '<' || c == '>' || c == '&':
+				return false
+			case c == 0xE2 && i+2 < len(v) && v[i+1] == 0x80 && (v[i+2] == 0xA8 || v[i+2] == 0xA9):
+				return false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			in = true
+		case ' ', '\t', '\n', '\r':
+			return false
+		}
+	}
+	return !in
 }

@@ -1,10 +1,13 @@
 package orderhub
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub/internal/seedexample"
 )
@@ -160,4 +163,105 @@ func FuzzCanonicalJSON(f *testing.F) {
 	f.Add([]byte(`{"seller":"tm-team","promoCode":"PROMOCODE","SMNO":"123"}`))
 	f.Add([]byte(`{"flowyCustomerNumber":"987654321","seller":"Jane Smith","n":[1,2.5,-0,1e9],"o":{"b":null,"a":true}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) { checkCanonical(t, raw) })
+}
+
+// checkVendorOrderJSON fails when vendorOrderJSON writes o otherwise than
+// json.Marshal; it reports whether vendorOrderJSON wrote it.
+func checkVendorOrderJSON(t *testing.T, o *VendorOrder) bool {
+	t.Helper()
+	fast, ok := vendorOrderJSON(nil, o)
+	if !ok {
+		return false
+	}
+	full, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(fast) != string(full) {
+		t.Fatalf("vendorOrderJSON wrote\n%s\njson.Marshal\n%s", fast, full)
+	}
+	return true
+}
+
+func TestVendorOrderJSON(t *testing.T) {
+	full := &VendorOrder{
+		VendorID: "acme", PromoCode: "P", ExternalOrderID: "E-1", Quantity: 12, PaymentMethod: "CARD",
+		PaymentProvider: "STRIPE", StartDate: "2025-01-08",
+		User: Person{Email: "a@b.se", FullName: "Åsa Öberg", Phone: "+4670", Extra: json.RawMessage(`{"a":[1,"x y"]}`),
+			Address: &Address{FirstName: "F", LastName: "L", Co: "C", Street: "S", Street2: "S2", Zip: "Z", City: "C", State: "St", Country: "SE"}},
+		Owner:     &Person{Address: &Address{}},
+		OwnerData: json.RawMessage(`{"email":"o@b.se"}`), VendorData: json.RawMessage(`{"seller":"x"}`),
+		Delayed: true, Confirm: true, Fingerprint: "x",
+	}
+	for _, c := range []struct {
+		o    *VendorOrder
+		fast bool
+	}{
+		{full, true},
+		{&VendorOrder{}, true},
+		{&VendorOrder{User: Person{Phone: "1", Extra: json.RawMessage(`{}`)}}, true},
+		{&VendorOrder{User: Person{Extra: json.RawMessage(`{}`)}, Owner: &Person{FullName: "x"}}, true},
+		{&VendorOrder{ExternalOrderID: "a<b"}, false},
+		{&VendorOrder{ExternalOrderID: `a"b`}, false},
+		{&VendorOrder{ExternalOrderID: "a\u2028b"}, false},
+		{&VendorOrder{ExternalOrderID: "a\xffb"}, false},
+		{&VendorOrder{User: Person{Extra: json.RawMessage(`{"a": 1}`)}}, false},
+		{&VendorOrder{VendorData: json.RawMessage(`{"a":"<"}`)}, false},
+		{&VendorOrder{VendorData: json.RawMessage(`{"a":"\u003c\"x"}`)}, true},
+	} {
+		if got := checkVendorOrderJSON(t, c.o); got != c.fast {
+			t.Errorf("%+v: fast %v, want %v", c.o, got, c.fast)
+		}
+	}
+}
+
+// FuzzParseVendorOrderFingerprint: the fingerprint of every order ParseVendorOrder
+// accepts is the SHA-256 of json.Marshal of the order, as it always was.
+func FuzzParseVendorOrderFingerprint(f *testing.F) {
+	f.Add([]byte(seedexample.VendorOrder), true)
+	f.Add([]byte(`{"externalOrderId":"A<1>","quantity":3,"paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"a@b.se","address":{"street":"G 1","country":"se"}},"ownerData":{"email":"o@b.se","fullName":"O"},"vendorData":{"SMNO":"12","b":[1, 2]}}`), false)
+	f.Fuzz(func(t *testing.T, body []byte, confirm bool) {
+		o, err := ParseVendorOrder("acme", "PROMO", confirm, body, time.Date(2025, 1, 7, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return
+		}
+		full, _ := json.Marshal(o)
+		sum := sha256.Sum256(full)
+		if o.Fingerprint != hex.EncodeToString(sum[:]) {
+			t.Fatalf("%q: fingerprint %s is not that of %s", body, o.Fingerprint, full)
+		}
+		checkVendorOrderJSON(t, o)
+	})
+}
+
+// TestVendorOrderFingerprintsKept: fingerprints stored before the fast paths match
+// the same orders now (computed with the code before them).
+func TestVendorOrderFingerprintsKept(t *testing.T) {
+	today := time.Date(2025, 1, 7, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ body, fingerprint string }{
+		{seedexample.VendorOrder, "680410e726763ae0781fd4188c78450f6ba582f5d9a66b1b9d002a123a187830"},
+		{`{"externalOrderId":"B-x-1","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u1@bench.example","fullName":"Bench User 1"},"vendorData":{"seller":"bench"}}`,
+			"b3ba9df8cef5f60209d6c2080c32816eddd93c4d9fdd10febfc94adf4968731f"},
+		{`{"externalOrderId":"A<1>","quantity":3,"paymentMethod":"CARD","paymentProvider":"STRIPE","userData":{"email":"A@B.se","phone":"070-123 45 67","address":{"street":"G 1","country":"se"},"extraData":{"z":1,"a":{"y":"<&>","b":[1.50,-0]}}},"ownerData":{"email":"o@b.se","fullName":"O"},"vendorData":{"SMNO":12,"b":[1, 2]}}`,
+			"6e9b1833e8db2811400da7eb83c04672f264f6b6c4fce0a82aa3d89a74a613d1"},
+	} {
+		o, err := ParseVendorOrder("acme", "PROMOCODE", true, []byte(c.body), today)
+		if err != nil || o.Fingerprint != c.fingerprint {
+			t.Errorf("%s: fingerprint %v (%v), want %s", c.body, o, err, c.fingerprint)
+		}
+	}
+}
+
+// BenchmarkParseVendorOrder parses the body BenchmarkVendorOrders sends.
+func BenchmarkParseVendorOrder(b *testing.B) {
+	body := []byte(`{"externalOrderId":"B-1-1","paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","startDate":"2025-01-08",` +
+		`"userData":{"email":"c1-1@example.com","fullName":"John Doe","phone":"+46701234567","address":{"firstName":"John","lastName":"Doe","street":"Example Street 123","zip":"12345","city":"Stockholm","country":"SE"}},` +
+		`"vendorData":{"promoCode":"PROMOCODE","seller":"tm-team"}}`)
+	today := time.Date(2025, 1, 7, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseVendorOrder("acme", "PROMOCODE", true, body, today); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -188,9 +188,15 @@ func ParseVendorOrder(vendorID, promoCode string, confirm bool, body []byte, tod
 		o.VendorData = canonicalJSON(w.VendorData)
 	}
 
-	fp, _ := json.Marshal(o)
+	var buf [512]byte
+	fp, ok := vendorOrderJSON(buf[:0], o)
+	if !ok {
+		fp, _ = json.Marshal(o)
+	}
 	sum := sha256.Sum256(fp)
-	o.Fingerprint = hex.EncodeToString(sum[:])
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	o.Fingerprint = string(h[:])
 	return o, nil
 }
 
