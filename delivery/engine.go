@@ -423,7 +423,18 @@ func (d *dispatcher) loop(ctx context.Context) {
 				if full := w.limit > 0 && len(w.claimed) >= w.limit; full {
 					need = true
 				} else {
-					resetTimer(timer, d.untilNextDue(ctx))
+					select {
+					case <-e.wake:
+						// Commits came while the write ran: claim again at once.
+						// The next due time (a read of its own, on PostgreSQL a
+						// round trip and a scan, before the next write) matters
+						// only once nothing wakes the dispatcher; under load it
+						// is skipped, and the timer keeps its last setting (at
+						// most one poll).
+						need = true
+					default:
+						resetTimer(timer, d.untilNextDue(ctx))
+					}
 				}
 			}
 		}

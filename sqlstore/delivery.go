@@ -909,18 +909,37 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*orderhub.ClaimedDelivery) e
 	const chunk = 200
 	for start := 0; start < len(cs); start += chunk {
 		part := cs[start:min(start+chunk, len(cs))]
-		var b strings.Builder
-		args := make([]any, 0, len(part))
-		for i, c := range part {
-			if i > 0 {
-				b.WriteString(", ")
+		var rows *sql.Rows
+		var err error
+		if db.d.kind() == Postgres {
+			// One look-up by primary key per delivery, its event and its endpoint
+			// (LATERAL … LIMIT 1 keeps them look-ups): the join of the IN list was
+			// planned as sequential scans of deliveries and events with hash joins on
+			// a queue that grew faster than its statistics, 1.5-4 ms per claim
+			// between the claim's commit and the first send (issue 20).
+			ids := make([]string, len(part))
+			for i, c := range part {
+				ids[i] = c.ID
 			}
-			b.WriteString("$" + strconv.Itoa(i+1))
-			args = append(args, c.ID)
+			rows, err = db.read.QueryContext(ctx, `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
+				FROM unnest($1::text[]) AS k(id)
+				CROSS JOIN LATERAL (SELECT id, event_id, endpoint_id FROM deliveries WHERE id = k.id LIMIT 1) d
+				CROSS JOIN LATERAL (SELECT data, created_at FROM events WHERE id = d.event_id LIMIT 1) e
+				CROSS JOIN LATERAL (SELECT url, kind, secret, prev_secret, prev_secret_until FROM endpoints WHERE id = d.endpoint_id LIMIT 1) p`, ids)
+		} else {
+			var b strings.Builder
+			args := make([]any, 0, len(part))
+			for i, c := range part {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("$" + strconv.Itoa(i+1))
+				args = append(args, c.ID)
+			}
+			rows, err = db.read.QueryContext(ctx, `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
+				FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
+				WHERE d.id IN (`+b.String()+`)`, args...)
 		}
-		rows, err := db.read.QueryContext(ctx, `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
-			FROM deliveries d JOIN events e ON e.id = d.event_id JOIN endpoints p ON p.id = d.endpoint_id
-			WHERE d.id IN (`+b.String()+`)`, args...)
 		if err != nil {
 			return err
 		}
