@@ -157,6 +157,10 @@ func under(err error, seg string) error {
 
 var errBadJSON = errors.New("malformed JSON")
 
+// manyKeys is the number of keys from which the walker keeps an object's keys in a
+// map rather than comparing each new key with those before it.
+const manyKeys = 32
+
 type jsonWalker struct{ b []byte }
 
 func (w *jsonWalker) space(i int) int {
@@ -207,6 +211,7 @@ func (w *jsonWalker) object(i int, t reflect.Type) (int, error) {
 	fields, elem, check := jsonTarget(t)
 	var seen [24][2]int // the keys so far (spans of w.b, quotes excluded)
 	keys := seen[:0]
+	var many map[string]struct{} // the keys so far by text, once there are manyKeys
 	i = w.space(i + 1)
 	if i < len(w.b) && w.b[i] == '}' {
 		return i + 1, nil
@@ -220,12 +225,27 @@ func (w *jsonWalker) object(i int, t reflect.Type) (int, error) {
 			return 0, err
 		}
 		k := [2]int{i + 1, end - 1}
-		for _, prev := range keys {
-			if w.sameKey(prev, k) {
-				return 0, &jsonKeyError{path: w.keyText(k)}
+		if many != nil {
+			// A large object: its keys by text, so that checking each new key does not
+			// compare it with every key before it (quadratic in the keys of a body).
+			t := w.keyText(k)
+			if _, dup := many[t]; dup {
+				return 0, &jsonKeyError{path: t}
+			}
+			many[t] = struct{}{}
+		} else {
+			for _, prev := range keys {
+				if w.sameKey(prev, k) {
+					return 0, &jsonKeyError{path: w.keyText(k)}
+				}
+			}
+			if keys = append(keys, k); len(keys) == manyKeys {
+				many = make(map[string]struct{}, 2*manyKeys)
+				for _, prev := range keys {
+					many[w.keyText(prev)] = struct{}{}
+				}
 			}
 		}
-		keys = append(keys, k)
 		child := elem
 		if check {
 			f, ok := fieldFor(fields, w.keyText(k))
