@@ -72,9 +72,9 @@ func (tx *Tx) contractByExternalID(vendorID, ext string) (*contractRow, error) {
 // order id by another process makes the request run again (and see that contract).
 func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 	if tx.pg.bulkOn() {
-		// The batch's cache said no such contract, and nobody else writes under the
-		// writer lock; should it be wrong, the bulk insert fails and the batch runs
-		// again on the careful path.
+		// The batch's cache said no such contract, and nobody else writes the
+		// vendor's rows while the batch holds its writer lock slot; should it be
+		// wrong, the bulk insert fails and the batch runs again on the careful path.
 		tx.pg.bulkContract(c, fingerprint)
 		tx.pg.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 		return nil

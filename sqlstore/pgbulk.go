@@ -25,10 +25,12 @@ import (
 // Requests that declare what they will read (writeReq.hint: PlaceVendorOrder) can run
 // optimistically instead:
 //
-//  1. after BEGIN and the writer lock, one round trip reads everything the batch's
+//  1. after BEGIN, one round trip takes the vendors' writer lock slots (unless the
+//     batch holds the global lock exclusively) and reads everything the batch's
 //     hints name: the vendors' event sequences (locked), the contracts of the
 //     external order ids, the customers of the e-mails, the vendors' endpoints.
-//     Under the writer lock nobody else writes, so these answers stay true for the
+//     Under those locks nobody else writes the vendors' rows (postgres.go), so
+//     these answers stay true for the
 //     rest of the transaction; every write of an optimistic request updates them;
 //  2. the requests run without savepoints. Their inserts (customers, contracts,
 //     events, deliveries) are collected per table and written as one INSERT …
