@@ -1,7 +1,6 @@
 package orderhub_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -18,22 +17,7 @@ var testNow = time.Date(2022, 11, 8, 10, 0, 0, 0, time.UTC)
 // with returns the seed payload with fields replaced (nil deletes a field).
 func with(t *testing.T, changes map[string]any) []byte {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(seedPurchase), &m); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range changes {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return seedexample.PurchaseWith(changes)
 }
 
 func TestParsePurchaseSeedSample(t *testing.T) {

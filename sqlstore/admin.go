@@ -85,6 +85,19 @@ func (q *query) add(cond string, args ...any) {
 	q.conds = append(q.conds, b.String())
 }
 
+// given adds cond (as add, each ? bound to v) when the filter value v is given
+// (not empty).
+func (q *query) given(v, cond string) {
+	if v == "" {
+		return
+	}
+	args := make([]any, strings.Count(cond, "?"))
+	for i := range args {
+		args[i] = v
+	}
+	q.add(cond, args...)
+}
+
 func (q *query) where() string {
 	if len(q.conds) == 0 {
 		return ""
@@ -144,6 +157,18 @@ func readPage[T any](ctx context.Context, db *DB, sqlText string, args []any, li
 	return out, nil
 }
 
+// readOne scans the row a reader query returns; when there is none, it answers
+// the orderhub error of code with the message of format and fargs instead.
+func readOne[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), q string, args []any,
+	code, format string, fargs ...any) (T, error) {
+	v, err := scan(db.read.QueryRowContext(ctx, q, args...))
+	if err != nil {
+		var zero T
+		return zero, notFound(err, code, format, fargs...)
+	}
+	return v, nil
+}
+
 // scanPart makes of scan a scanner that returns what part picks of each row (a
 // record without what only the store reads: a fingerprint, a secret hash).
 func scanPart[R, T any](scan func(interface{ Scan(...any) error }) (R, error), part func(R) T) func(interface{ Scan(...any) error }) (T, error) {
@@ -189,9 +214,7 @@ func (sub Admin) AdminListVendors(ctx context.Context, p orderhub.Page) (*orderh
 // Filter: VendorID, Status (active | revoked).
 func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Client], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
 	switch f.Status {
 	case "":
 	case "active":
@@ -209,9 +232,7 @@ func (sub Admin) AdminListClients(ctx context.Context, f orderhub.AdminFilter, p
 // AdminListPromoCodes lists promo codes, newest first. Filter: VendorID.
 func (sub Admin) AdminListPromoCodes(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.PromoCode], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
 	q.timeRange("created_at", f)
 	// The key is (vendor, code): vendor ids are slugs (no spaces), so "vendor code"
 	// orders like the pair.
@@ -232,9 +253,7 @@ func normalizedEmail(s string) string {
 // AdminListCustomers lists customers, newest first. Filter: VendorID, Email, From, To.
 func (sub Admin) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Customer], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
 	if f.Email != "" {
 		q.add("email = ?", normalizedEmail(f.Email))
 	}
@@ -247,21 +266,13 @@ func (sub Admin) AdminListCustomers(ctx context.Context, f orderhub.AdminFilter,
 // customer's), ExternalOrderID, Status, From, To.
 func (sub Admin) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Order], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
-	if f.CustomerID != "" {
-		q.add("customer_id = ?", f.CustomerID)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
+	q.given(f.CustomerID, "customer_id = ?")
 	if f.Email != "" {
 		q.add("customer_id IN (SELECT id FROM customers WHERE email = ?)", normalizedEmail(f.Email))
 	}
-	if f.ExternalOrderID != "" {
-		q.add("external_order_id = ?", f.ExternalOrderID)
-	}
-	if f.Status != "" {
-		q.add("status = ?", strings.ToUpper(f.Status))
-	}
+	q.given(f.ExternalOrderID, "external_order_id = ?")
+	q.given(strings.ToUpper(f.Status), "status = ?")
 	q.timeRange("created_at", f)
 	return listPage(ctx, sub.db, "orders", `SELECT `+orderColumns+` FROM orders`, q, "created_at", "id", p,
 		scanOrder, func(o *orderhub.Order) cursor { return cursor{T: micros(o.CreatedAt), K: o.ID} })
@@ -271,22 +282,14 @@ func (sub Admin) AdminListOrders(ctx context.Context, f orderhub.AdminFilter, p 
 // user or payer), Email (the user's or the payer's), ExternalOrderID, Status, From, To.
 func (sub Admin) AdminListContracts(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Contract], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("c.vendor_id = ?", f.VendorID)
-	}
-	if f.CustomerID != "" {
-		q.add("(c.user_id = ? OR c.payer_id = ?)", f.CustomerID, f.CustomerID)
-	}
+	q.given(f.VendorID, "c.vendor_id = ?")
+	q.given(f.CustomerID, "(c.user_id = ? OR c.payer_id = ?)")
 	if f.Email != "" {
 		e := normalizedEmail(f.Email)
 		q.add("(c.user_id IN (SELECT id FROM customers WHERE email = ?) OR c.payer_id IN (SELECT id FROM customers WHERE email = ?))", e, e)
 	}
-	if f.ExternalOrderID != "" {
-		q.add("c.external_order_id = ?", f.ExternalOrderID)
-	}
-	if f.Status != "" {
-		q.add("c.status = ?", strings.ToUpper(f.Status))
-	}
+	q.given(f.ExternalOrderID, "c.external_order_id = ?")
+	q.given(strings.ToUpper(f.Status), "c.status = ?")
 	q.timeRange("c.created_at", f)
 	return listPage(ctx, sub.db, "contracts", `SELECT `+contractColumns+contractFrom, q, "c.created_at", "c.id", p,
 		scanPublicContract, func(c *orderhub.Contract) cursor { return cursor{T: micros(c.CreatedAt), K: c.ID} })
@@ -310,15 +313,9 @@ func scanEvent(sc interface{ Scan(...any) error }) (*orderhub.Event, error) {
 // OrderingKey, From, To.
 func (sub Admin) AdminListEvents(ctx context.Context, f orderhub.AdminFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.Event], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
-	if f.Type != "" {
-		q.add("type = ?", f.Type)
-	}
-	if f.OrderingKey != "" {
-		q.add("ordering_key = ?", f.OrderingKey)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
+	q.given(f.Type, "type = ?")
+	q.given(f.OrderingKey, "ordering_key = ?")
 	q.timeRange("created_at", f)
 	// Events are ordered by their commit position: a vendor's by its seq (unique per
 	// vendor; the (vendor_id, seq) indexes give the order), everyone's by pos. The
@@ -363,38 +360,26 @@ type eventWithPos struct {
 
 // AdminGetCustomer returns a customer by id.
 func (sub Admin) AdminGetCustomer(ctx context.Context, id string) (*orderhub.Customer, error) {
-	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
-	}
-	return c, nil
+	return readOne(ctx, sub.db, scanCustomer, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, []any{id},
+		orderhub.ENotFound, "Customer %q not found.", id)
 }
 
 // AdminGetOrder returns an order by id.
 func (sub Admin) AdminGetOrder(ctx context.Context, id string) (*orderhub.Order, error) {
-	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
-	}
-	return o, nil
+	return readOne(ctx, sub.db, scanOrder, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, []any{id},
+		orderhub.ENotFound, "Order %q not found.", id)
 }
 
 // AdminGetContract returns a contract by id.
 func (sub Admin) AdminGetContract(ctx context.Context, id string) (*orderhub.Contract, error) {
-	c, err := scanPublicContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
-	}
-	return c, nil
+	return readOne(ctx, sub.db, scanPublicContract, `SELECT `+contractColumns+contractFrom+` WHERE c.id = $1`, []any{id},
+		orderhub.EContractNotFound, "Contract %q not found.", id)
 }
 
 // AdminGetEvent returns an event by id.
 func (sub Admin) AdminGetEvent(ctx context.Context, id string) (*orderhub.Event, error) {
-	ev, err := scanEvent(sub.db.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Event %q not found.", id)
-	}
-	return ev, nil
+	return readOne(ctx, sub.db, scanEvent, `SELECT `+eventColumns+` FROM events WHERE id = $1`, []any{id},
+		orderhub.ENotFound, "Event %q not found.", id)
 }
 
 // ---- customer timeline ----

@@ -273,24 +273,16 @@ func (sub Admin) CompleteAuditEntry(ctx context.Context, entryID, resourceID, ve
 // ListAudit lists audit entries, newest first.
 func (sub Admin) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderhub.Page) (*orderhub.PageOf[*orderhub.AuditEntry], error) {
 	q := &query{}
-	if f.VendorID != "" {
-		q.add("vendor_id = ?", f.VendorID)
-	}
-	if f.Actor != "" {
-		q.add("(actor_id = ? OR actor_name = ?)", f.Actor, f.Actor)
-	}
+	q.given(f.VendorID, "vendor_id = ?")
+	q.given(f.Actor, "(actor_id = ? OR actor_name = ?)")
 	if strings.HasSuffix(f.Action, ".") {
 		q.add("action LIKE ?", strings.NewReplacer("%", "", "_", "\\_").Replace(f.Action)+"%")
 		q.conds[len(q.conds)-1] += ` ESCAPE '\'`
 	} else if f.Action != "" {
 		q.add("action = ?", f.Action)
 	}
-	if f.ResourceType != "" {
-		q.add("resource_type = ?", f.ResourceType)
-	}
-	if f.ResourceID != "" {
-		q.add("resource_id = ?", f.ResourceID)
-	}
+	q.given(f.ResourceType, "resource_type = ?")
+	q.given(f.ResourceID, "resource_id = ?")
 	q.timeRange("at", orderhub.AdminFilter{From: f.From, To: f.To})
 	return listPage(ctx, sub.db, "audit", `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log`,
 		q, "at", "id", p, scanAudit, func(e *orderhub.AuditEntry) cursor { return cursor{T: micros(e.At), K: e.ID} })
@@ -298,11 +290,8 @@ func (sub Admin) ListAudit(ctx context.Context, f orderhub.AuditFilter, p orderh
 
 // GetAudit returns one audit entry.
 func (sub Admin) GetAudit(ctx context.Context, id string) (*orderhub.AuditEntry, error) {
-	e, err := scanAudit(sub.db.read.QueryRowContext(ctx, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Audit entry %q not found.", id)
-	}
-	return e, nil
+	return readOne(ctx, sub.db, scanAudit, `SELECT id, at, actor_kind, actor_id, actor_name, via, action, resource_type, resource_id, vendor_id, before_json, after_json FROM audit_log WHERE id = $1`, []any{id},
+		orderhub.ENotFound, "Audit entry %q not found.", id)
 }
 
 func scanAudit(sc interface{ Scan(...any) error }) (*orderhub.AuditEntry, error) {

@@ -19,6 +19,28 @@ func (tx *Tx) requireVendor(vendorID string) error {
 	return nil
 }
 
+// requireVendorQuota answers ENotFound when the vendor does not exist, and the
+// quota error when one more of quota would exceed the vendor's limit.
+func (tx *Tx) requireVendorQuota(vendorID, quota string) error {
+	if err := tx.requireVendor(vendorID); err != nil {
+		return err
+	}
+	return tx.checkQuota(vendorID, quota, "")
+}
+
+// changed runs a statement meant to change a row; when it changes none, it answers
+// none instead.
+func (tx *Tx) changed(none error, q string, args ...any) error {
+	res, err := tx.exec(q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return none
+	}
+	return nil
+}
+
 // getProduct returns a vendor's product or ProductNotFound.
 func (tx *Tx) getProduct(vendorID, id string) (*orderhub.Product, error) {
 	p, err := scanProduct(tx.queryRow(`SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
@@ -49,32 +71,20 @@ func (sub Catalog) CreateProduct(ctx context.Context, p *orderhub.Product) error
 		p.ID = orderhub.NewID("prd")
 	}
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		if err := tx.requireVendor(p.VendorID); err != nil {
-			return err
-		}
-		if err := tx.checkQuota(p.VendorID, orderhub.QuotaProducts, ""); err != nil {
+		if err := tx.requireVendorQuota(p.VendorID, orderhub.QuotaProducts); err != nil {
 			return err
 		}
 		p.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO products (vendor_id, id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (vendor_id, id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "Product %q exists already for vendor %q.", p.ID, p.VendorID),
+			`INSERT INTO products (vendor_id, id, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (vendor_id, id) DO NOTHING`,
 			p.VendorID, p.ID, p.Name, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "Product %q exists already for vendor %q.", p.ID, p.VendorID)
-		}
-		return nil
 	})
 }
 
 // GetProduct returns one product of a vendor.
 func (sub Catalog) GetProduct(ctx context.Context, vendorID, id string) (*orderhub.Product, error) {
-	p, err := scanProduct(sub.db.read.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
-	}
-	return p, nil
+	return readOne(ctx, sub.db, scanProduct, `SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
 }
 
 // ListProducts returns the products of a vendor (all vendors when vendorID is empty).
@@ -89,13 +99,11 @@ func (sub Catalog) UpdateProduct(ctx context.Context, vendorID, id, name string)
 	}
 	var p *orderhub.Product
 	err := sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE products SET name = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, name)
-		if err != nil {
+		if err := tx.changed(orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID),
+			`UPDATE products SET name = $3 WHERE vendor_id = $1 AND id = $2`, vendorID, id, name); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
-		}
+		var err error
 		p, err = scanProduct(tx.queryRow(`SELECT `+productColumns+` FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id))
 		return err
 	})
@@ -115,15 +123,9 @@ func (sub Catalog) DeleteProduct(ctx context.Context, vendorID, id string) error
 		if _, err := tx.exec(`DELETE FROM purchase_options WHERE vendor_id = $1 AND product_id = $2`, vendorID, id); err != nil {
 			return err
 		}
-		res, err := tx.exec(`DELETE FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			// Nothing else was deleted either: the product's rows cannot exist without it.
-			return orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID)
-		}
-		return nil
+		// Nothing else was deleted either: the product's rows cannot exist without it.
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Product %q not found for vendor %q.", id, vendorID),
+			`DELETE FROM products WHERE vendor_id = $1 AND id = $2`, vendorID, id)
 	})
 }
 
@@ -168,15 +170,9 @@ func (sub Catalog) CreatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 			return err
 		}
 		o.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO purchase_options (`+optionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (vendor_id, id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "Purchase option %q exists already for vendor %q.", o.ID, o.VendorID),
+			`INSERT INTO purchase_options (`+optionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (vendor_id, id) DO NOTHING`,
 			o.VendorID, o.ID, o.ProductID, o.Name, price, o.Currency, o.BillingPeriod, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "Purchase option %q exists already for vendor %q.", o.ID, o.VendorID)
-		}
-		return nil
 	})
 }
 
@@ -189,11 +185,8 @@ func (sub Catalog) ListPurchaseOptions(ctx context.Context, vendorID, productID 
 
 // GetPurchaseOption returns one purchase option of a vendor.
 func (sub Catalog) GetPurchaseOption(ctx context.Context, vendorID, id string) (*orderhub.PurchaseOption, error) {
-	o, err := scanOption(sub.db.read.QueryRowContext(ctx, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
-	}
-	return o, nil
+	return readOne(ctx, sub.db, scanOption, `SELECT `+optionColumns+` FROM purchase_options WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
 }
 
 // UpdatePurchaseOption changes the name, price, currency and billing period of the
@@ -209,15 +202,9 @@ func (sub Catalog) UpdatePurchaseOption(ctx context.Context, o *orderhub.Purchas
 		price = sql.NullInt64{Int64: minor, Valid: true}
 	}
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE purchase_options SET name = $3, price_minor = $4, currency = $5, billing_period = $6 WHERE vendor_id = $1 AND id = $2`,
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", o.ID, o.VendorID),
+			`UPDATE purchase_options SET name = $3, price_minor = $4, currency = $5, billing_period = $6 WHERE vendor_id = $1 AND id = $2`,
 			o.VendorID, o.ID, o.Name, price, o.Currency, o.BillingPeriod)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", o.ID, o.VendorID)
-		}
-		return nil
 	})
 }
 
@@ -233,14 +220,8 @@ func (sub Catalog) DeletePurchaseOption(ctx context.Context, vendorID, id string
 		case err != sql.ErrNoRows:
 			return err
 		}
-		res, err := tx.exec(`DELETE FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Purchase option %q not found for vendor %q.", id, vendorID),
+			`DELETE FROM purchase_options WHERE vendor_id = $1 AND id = $2`, vendorID, id)
 	})
 }
 
@@ -307,15 +288,9 @@ func (sub Catalog) CreateProductMapping(ctx context.Context, m *orderhub.Product
 			return err
 		}
 		m.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO product_mappings (`+mappingColumns+`) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (vendor_id, sku, po_id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "sku %q, poId %q is mapped already for vendor %q; delete that mapping first.", m.SKU, m.POID, m.VendorID),
+			`INSERT INTO product_mappings (`+mappingColumns+`) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (vendor_id, sku, po_id) DO NOTHING`,
 			m.VendorID, m.SKU, m.POID, m.ProductID, nullString(m.PurchaseOptionID), micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "sku %q, poId %q is mapped already for vendor %q; delete that mapping first.", m.SKU, m.POID, m.VendorID)
-		}
-		return nil
 	})
 }
 
@@ -352,25 +327,16 @@ func (sub Catalog) UpdateProductMapping(ctx context.Context, m *orderhub.Product
 
 // GetProductMapping returns the mapping of (sku, poId) of a vendor.
 func (sub Catalog) GetProductMapping(ctx context.Context, vendorID, sku, poID string) (*orderhub.ProductMapping, error) {
-	m, err := scanMapping(sub.db.read.QueryRowContext(ctx, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
-	}
-	return m, nil
+	return readOne(ctx, sub.db, scanMapping, `SELECT `+mappingColumns+` FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, []any{vendorID, sku, poID},
+		orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
 }
 
 // DeleteProductMapping deletes the mapping of (sku, poId).
 func (sub Catalog) DeleteProductMapping(ctx context.Context, vendorID, sku, poID string) error {
 	mappingChange(ctx, vendorID, sku, poID)
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "No product mapping for sku %q, poId %q of vendor %q.", sku, poID, vendorID),
+			`DELETE FROM product_mappings WHERE vendor_id = $1 AND sku = $2 AND po_id = $3`, vendorID, sku, poID)
 	})
 }
 
@@ -398,22 +364,13 @@ func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret
 	}
 	secret = orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	err = sub.db.Write(ctx, func(tx *Tx) error {
-		if err := tx.requireVendor(s.VendorID); err != nil {
-			return err
-		}
-		if err := tx.checkQuota(s.VendorID, orderhub.QuotaSources, ""); err != nil {
+		if err := tx.requireVendorQuota(s.VendorID, orderhub.QuotaSources); err != nil {
 			return err
 		}
 		s.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO sources (id, vendor_id, type, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "A source with id %q exists (or existed) already; choose another id.", s.ID),
+			`INSERT INTO sources (id, vendor_id, type, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
 			s.ID, s.VendorID, s.Type, s.Name, orderhub.HashSecret(secret), micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "A source with id %q exists (or existed) already; choose another id.", s.ID)
-		}
-		return nil
 	})
 	if err != nil {
 		return "", err
@@ -423,11 +380,8 @@ func (sub Catalog) CreateSource(ctx context.Context, s *orderhub.Source) (secret
 
 // GetSource returns a live (not deleted) source.
 func (sub Catalog) GetSource(ctx context.Context, id string) (*orderhub.Source, error) {
-	s, err := scanSource(sub.db.read.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Source %q not found.", id)
-	}
-	return s, nil
+	return readOne(ctx, sub.db, scanSource, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND deleted_at IS NULL`, []any{id},
+		orderhub.ENotFound, "Source %q not found.", id)
 }
 
 // SourceBySecret returns the live source whose secret is secret, or Unauthorized.
@@ -453,13 +407,11 @@ func (sub Catalog) UpdateSource(ctx context.Context, vendorID, id, name string) 
 	}
 	var s *orderhub.Source
 	err := sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE sources SET name = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, name)
-		if err != nil {
+		if err := tx.changed(orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id),
+			`UPDATE sources SET name = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, name); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
-		}
+		var err error
 		s, err = scanSource(tx.queryRow(`SELECT `+sourceColumns+` FROM sources WHERE id = $1`, id))
 		return err
 	})
@@ -476,13 +428,11 @@ func (sub Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) 
 	secret := orderhub.NewSecret(orderhub.SourceSecretPrefix)
 	var s *orderhub.Source
 	err := sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, orderhub.HashSecret(secret))
-		if err != nil {
+		if err := tx.changed(orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id),
+			`UPDATE sources SET secret_hash = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`, id, vendorID, orderhub.HashSecret(secret)); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
-		}
+		var err error
 		s, err = scanSource(tx.queryRow(`SELECT `+sourceColumns+` FROM sources WHERE id = $1`, id))
 		return err
 	})
@@ -497,13 +447,7 @@ func (sub Catalog) RotateSourceSecret(ctx context.Context, vendorID, id string) 
 // stays taken.
 func (sub Catalog) DeleteSource(ctx context.Context, vendorID, id string) error {
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE sources SET deleted_at = $3 WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Source %q not found.", id),
+			`UPDATE sources SET deleted_at = $3 WHERE id = $1 AND ($2 = '' OR vendor_id = $2) AND deleted_at IS NULL`, id, vendorID, micros(tx.now))
 	})
 }

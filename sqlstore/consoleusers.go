@@ -71,11 +71,8 @@ func (tx *Tx) consoleUserID(username string) (string, error) {
 
 // GetConsoleUser returns a console user by username (never its password hash).
 func (sub Admin) GetConsoleUser(ctx context.Context, username string) (*orderhub.ConsoleUser, error) {
-	u, err := scanConsoleUser(sub.db.read.QueryRowContext(ctx, `SELECT `+consoleUserColumns+` FROM console_users WHERE username = $1`, username))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Console user %q not found.", username)
-	}
-	return u, nil
+	return readOne(ctx, sub.db, scanConsoleUser, `SELECT `+consoleUserColumns+` FROM console_users WHERE username = $1`, []any{username},
+		orderhub.ENotFound, "Console user %q not found.", username)
 }
 
 // consoleUserColumns are what scanConsoleUser reads (never the password hash).

@@ -101,11 +101,8 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 
 // GetContract returns one contract of a vendor.
 func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {
-	c, err := scanPublicContract(sub.db.read.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.EContractNotFound, "Contract %q not found.", id)
-	}
-	return c, nil
+	return readOne(ctx, sub.db, scanPublicContract, `SELECT `+contractColumns+contractFrom+` WHERE c.vendor_id = $1 AND c.id = $2`, []any{vendorID, id},
+		orderhub.EContractNotFound, "Contract %q not found.", id)
 }
 
 // ListContracts returns a vendor's contracts, newest first.

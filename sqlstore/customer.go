@@ -18,14 +18,7 @@ func scanCustomer(sc interface{ Scan(...any) error }) (*orderhub.Customer, error
 		return nil, err
 	}
 	c.Email, c.PublisherUserID = email.String, pub.String
-	if addr.Valid {
-		c.Address = &orderhub.Address{}
-		_ = json.Unmarshal([]byte(addr.String), c.Address)
-	}
-	if bill.Valid {
-		c.BillingAddress = &orderhub.Address{}
-		_ = json.Unmarshal([]byte(bill.String), c.BillingAddress)
-	}
+	c.Address, c.BillingAddress = addressOf(addr), addressOf(bill)
 	if extra.Valid {
 		c.ExtraData = json.RawMessage(extra.String)
 	}
@@ -96,21 +89,25 @@ func (tx *Tx) updateCustomer(prev, next *orderhub.Customer) error {
 	return nil
 }
 
+// addressOf decodes a stored address (NULL: none).
+func addressOf(s sql.NullString) *orderhub.Address {
+	if !s.Valid {
+		return nil
+	}
+	a := &orderhub.Address{}
+	_ = json.Unmarshal([]byte(s.String), a)
+	return a
+}
+
 // GetCustomer returns one customer of a vendor.
 func (sub Orders) GetCustomer(ctx context.Context, vendorID, id string) (*orderhub.Customer, error) {
-	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Customer %q not found.", id)
-	}
-	return c, nil
+	return readOne(ctx, sub.db, scanCustomer, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Customer %q not found.", id)
 }
 
 // FindCustomerByEmail returns a vendor's customer with that e-mail (case-insensitive).
 func (sub Orders) FindCustomerByEmail(ctx context.Context, vendorID, email string) (*orderhub.Customer, error) {
 	e, _ := orderhub.NormalizeEmail(email)
-	c, err := scanCustomer(sub.db.read.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, vendorID, e))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "No customer with e-mail %q.", email)
-	}
-	return c, nil
+	return readOne(ctx, sub.db, scanCustomer, `SELECT `+customerColumns+` FROM customers WHERE vendor_id = $1 AND email = $2`, []any{vendorID, e},
+		orderhub.ENotFound, "No customer with e-mail %q.", email)
 }

@@ -34,11 +34,8 @@ func (tx *Tx) updateShipping(s *orderhub.Shipping) error {
 
 // GetShipping returns one shipment of a vendor.
 func (sub Orders) GetShipping(ctx context.Context, vendorID, id string) (*orderhub.Shipping, error) {
-	s, err := scanShipping(sub.db.read.QueryRowContext(ctx, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Shipping %q not found.", id)
-	}
-	return s, nil
+	return readOne(ctx, sub.db, scanShipping, `SELECT `+shippingColumns+` FROM shippings WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Shipping %q not found.", id)
 }
 
 // ListShippings returns a vendor's shipments, newest first.

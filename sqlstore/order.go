@@ -27,14 +27,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 	// Derived, never trusted from the row: rows written before the subtotal was
 	// derived in one place (Yespo-event orders) hold 0.
 	o.Subtotal = orderhub.ItemsSubtotal(o.Items)
-	if bill.Valid {
-		o.BillingAddress = &orderhub.Address{}
-		_ = json.Unmarshal([]byte(bill.String), o.BillingAddress)
-	}
-	if ship.Valid {
-		o.ShippingAddress = &orderhub.Address{}
-		_ = json.Unmarshal([]byte(ship.String), o.ShippingAddress)
-	}
+	o.BillingAddress, o.ShippingAddress = addressOf(bill), addressOf(ship)
 	if meta.Valid {
 		o.Metadata = json.RawMessage(meta.String)
 	}
@@ -60,20 +53,14 @@ func (tx *Tx) updateOrder(o *orderhub.Order) error {
 
 // GetOrder returns one order of a vendor by id.
 func (sub Orders) GetOrder(ctx context.Context, vendorID, id string) (*orderhub.Order, error) {
-	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", id)
-	}
-	return o, nil
+	return readOne(ctx, sub.db, scanOrder, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Order %q not found.", id)
 }
 
 // GetOrderByExternalID returns the vendor's order with an external order id.
 func (sub Orders) GetOrderByExternalID(ctx context.Context, vendorID, externalOrderID string) (*orderhub.Order, error) {
-	o, err := scanOrder(sub.db.read.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, vendorID, externalOrderID))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Order %q not found.", externalOrderID)
-	}
-	return o, nil
+	return readOne(ctx, sub.db, scanOrder, `SELECT `+orderColumns+` FROM orders WHERE vendor_id = $1 AND external_order_id = $2`, []any{vendorID, externalOrderID},
+		orderhub.ENotFound, "Order %q not found.", externalOrderID)
 }
 
 func listLimit(f orderhub.ListFilter) int {

@@ -76,11 +76,8 @@ func (tx *Tx) insertPurchase(r *orderhub.PurchaseResult, p *orderhub.Purchase) e
 
 // GetPurchase returns one purchase of a vendor.
 func (sub Orders) GetPurchase(ctx context.Context, vendorID, id string) (*orderhub.PurchaseResult, error) {
-	p, err := scanPublicPurchase(sub.db.read.QueryRowContext(ctx, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Purchase %q not found.", id)
-	}
-	return p, nil
+	return readOne(ctx, sub.db, scanPublicPurchase, `SELECT `+purchaseColumns+` FROM purchases WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Purchase %q not found.", id)
 }
 
 // ListPurchases returns a vendor's purchases, newest first.

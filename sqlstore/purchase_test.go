@@ -10,20 +10,9 @@ import (
 
 	"orderhub"
 	"orderhub/hub"
+	"orderhub/internal/seedexample"
 	"orderhub/sqlstore"
 )
-
-const samplePurchase = `{
-    "source": "sesamy-source-id-1234", "vendorId": "vendor-id-1234", "publisherPurchaseId": "purchase-id-1234",
-    "sku": "1234", "poId": "1234", "startsAt": "2022-11-08T12:49:11.190Z", "endsAt": "2022-12-08T12:49:11.190Z",
-    "firstName": "John", "lastName": "James", "email": "zapier@sesamy.com", "userId": "1234",
-    "publisherUserId": "user-id-1234", "notes": "Note..", "productId": "product-1234",
-    "deliveryAddressFirstName": "John", "deliveryAddressLastName": "James", "deliveryAddressCo": "",
-    "deliveryAddressStreet": "Sveavägen 59", "deliveryAddressCity": "Stockholm", "deliveryAddressZip": "113 59",
-    "deliveryAddressCountry": "SE", "billingAddressFirstName": "John", "billingAddressLastName": "James",
-    "billingAddressCo": "", "billingAddressStreet": "Sveavägen 59", "billingAddressCity": "Stockholm",
-    "billingAddressZip": "113 59", "billingAddressCountry": "SE"
-}`
 
 // catalogFixture creates the vendor, source, product, options and mapping that the
 // seed's sample purchase names, plus a second vendor with its own source.
@@ -55,19 +44,7 @@ func catalogFixture(t *testing.T, db *sqlstore.DB) (sourceSecret string) {
 
 func parsePurchase(t *testing.T, changes map[string]any) *orderhub.Purchase {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(samplePurchase), &m); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range changes {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	b, _ := json.Marshal(m)
-	p, err := orderhub.ParsePurchase(b, time.Date(2022, 11, 8, 10, 0, 0, 0, time.UTC))
+	p, err := orderhub.ParsePurchase(seedexample.PurchaseWith(changes), time.Date(2022, 11, 8, 10, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

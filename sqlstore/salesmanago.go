@@ -87,13 +87,7 @@ func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub
 	}
 	err = sub.db.Write(ctx, func(tx *Tx) error {
 		var exists int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, in.VendorID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", in.VendorID)
-		}
-		if err := tx.checkQuota(in.VendorID, orderhub.QuotaSalesmanagoAccounts, ""); err != nil {
+		if err := tx.requireVendorQuota(in.VendorID, orderhub.QuotaSalesmanagoAccounts); err != nil {
 			return err
 		}
 		if err := tx.checkQuota(in.VendorID, orderhub.QuotaEndpoints, ""); err != nil {
@@ -115,14 +109,11 @@ func (sub Connectors) CreateSalesmanagoAccount(ctx context.Context, in *orderhub
 			return err
 		}
 		tx.endpointsChanged()
-		res, err := tx.exec(`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
+		if err := tx.changed(orderhub.FieldError(orderhub.EConflict, "id", "An account or endpoint with id %q exists already.", in.ID),
+			`INSERT INTO endpoints (id, vendor_id, kind, url, description, event_types, secret, enabled, created_at, updated_at, from_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
-			in.ID, in.VendorID, orderhub.EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from)
-		if err != nil {
+			in.ID, in.VendorID, orderhub.EndpointSalesmanago, in.BaseURL, "SALESmanago account "+in.GroupKey, smEventTypes(m), secret, now, from); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.FieldError(orderhub.EConflict, "id", "An account or endpoint with id %q exists already.", in.ID)
 		}
 		_, err = tx.exec(`INSERT INTO salesmanago_accounts (id, vendor_id, group_key, name, base_url, v3_base_url, client_id, api_secret, owner_email,
 			api_key, catalog_id, mapping, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
@@ -181,13 +172,10 @@ func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id
 		return nil, err
 	}
 	err = sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE salesmanago_accounts SET mapping = $3, updated_at = $4 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
-			id, vendorID, string(mapping), micros(tx.now))
-		if err != nil {
+		if err := tx.changed(smNotFound(id),
+			`UPDATE salesmanago_accounts SET mapping = $3, updated_at = $4 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
+			id, vendorID, string(mapping), micros(tx.now)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return smNotFound(id)
 		}
 		tx.endpointsChanged()
 		_, err = tx.exec(`UPDATE endpoints SET event_types = $2, updated_at = $3 WHERE id = $1`, id, smEventTypes(m), micros(tx.now))
@@ -203,13 +191,10 @@ func (sub Connectors) UpdateSalesmanagoMapping(ctx context.Context, vendorID, id
 // again, and its active deliveries are canceled (the history is kept).
 func (sub Connectors) DeleteSalesmanagoAccount(ctx context.Context, vendorID, id string) error {
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE salesmanago_accounts SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
-			id, vendorID, micros(tx.now))
-		if err != nil {
+		if err := tx.changed(smNotFound(id),
+			`UPDATE salesmanago_accounts SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
+			id, vendorID, micros(tx.now)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return smNotFound(id)
 		}
 		return tx.deleteEndpoint(id, "SALESmanago account deleted")
 	})
@@ -246,17 +231,14 @@ func (sub Connectors) GetSalesmanagoRequestEvent(ctx context.Context, vendorID, 
 func (sub Connectors) UpdateSalesmanagoAccount(ctx context.Context, vendorID, id string, in *orderhub.SalesmanagoAccountInput, sealedSecret, sealedAPIKey *string) (*orderhub.SalesmanagoAccountRecord, error) {
 	err := sub.db.Write(ctx, func(tx *Tx) error {
 		now := micros(tx.now)
-		res, err := tx.exec(`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,
+		if err := tx.changed(smNotFound(id),
+			`UPDATE salesmanago_accounts SET name = $3, base_url = $4, v3_base_url = $5, client_id = $6, owner_email = $7, catalog_id = $8,
 			api_secret = COALESCE($9, api_secret), api_key = COALESCE($10, api_key), updated_at = $11
 			WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL`,
-			id, vendorID, in.Name, in.BaseURL, in.V3BaseURL, in.ClientID, in.Owner, in.CatalogID, sealedSecret, sealedAPIKey, now)
-		if err != nil {
+			id, vendorID, in.Name, in.BaseURL, in.V3BaseURL, in.ClientID, in.Owner, in.CatalogID, sealedSecret, sealedAPIKey, now); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return smNotFound(id)
-		}
-		_, err = tx.exec(`UPDATE endpoints SET url = $2, updated_at = $3 WHERE id = $1`, id, in.BaseURL, now)
+		_, err := tx.exec(`UPDATE endpoints SET url = $2, updated_at = $3 WHERE id = $1`, id, in.BaseURL, now)
 		return err
 	})
 	if err != nil {

@@ -26,15 +26,9 @@ func (sub Tenants) CreateVendor(ctx context.Context, v *orderhub.Vendor) error {
 	v.Name = name
 	return sub.db.Write(ctx, func(tx *Tx) error {
 		v.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO vendors (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "A vendor with id %q exists already.", v.ID),
+			`INSERT INTO vendors (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
 			v.ID, v.Name, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "A vendor with id %q exists already.", v.ID)
-		}
-		return nil
 	})
 }
 
@@ -54,11 +48,8 @@ func validSlug(what, s string) error {
 
 // GetVendor returns one vendor.
 func (sub Tenants) GetVendor(ctx context.Context, id string) (*orderhub.Vendor, error) {
-	v, err := scanVendor(sub.db.read.QueryRowContext(ctx, `SELECT `+vendorColumns+` FROM vendors WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Vendor %q not found.", id)
-	}
-	return v, nil
+	return readOne(ctx, sub.db, scanVendor, `SELECT `+vendorColumns+` FROM vendors WHERE id = $1`, []any{id},
+		orderhub.ENotFound, "Vendor %q not found.", id)
 }
 
 const vendorColumns = `id, name, created_at`
@@ -103,26 +94,13 @@ func (sub Tenants) CreateClient(ctx context.Context, c *orderhub.Client) (secret
 	}
 	secret = orderhub.NewSecret("ohs_")
 	err = sub.db.Write(ctx, func(tx *Tx) error {
-		var exists int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, c.VendorID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", c.VendorID)
-		}
-		if err := tx.checkQuota(c.VendorID, orderhub.QuotaOAuthClients, ""); err != nil {
+		if err := tx.requireVendorQuota(c.VendorID, orderhub.QuotaOAuthClients); err != nil {
 			return err
 		}
 		c.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO oauth_clients (id, vendor_id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "A client with id %q exists already.", c.ID),
+			`INSERT INTO oauth_clients (id, vendor_id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
 			c.ID, c.VendorID, c.Name, orderhub.HashSecret(secret), strings.Join(c.Scopes, " "), micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "A client with id %q exists already.", c.ID)
-		}
-		return nil
 	})
 	if err != nil {
 		return "", err
@@ -166,14 +144,8 @@ func (sub Tenants) ListClients(ctx context.Context, vendorID string) ([]*orderhu
 // RevokeClient revokes a client: its secret stops working and its tokens are refused.
 func (sub Tenants) RevokeClient(ctx context.Context, id string) error {
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Client %q not found.", id),
+			`UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 	})
 }
 
@@ -184,27 +156,14 @@ func (sub Tenants) CreatePromoCode(ctx context.Context, p *orderhub.PromoCode) e
 	}
 	minor, _ := orderhub.ParseDecimal(p.Price)
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		var exists int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, p.VendorID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", p.VendorID)
-		}
-		if err := tx.checkQuota(p.VendorID, orderhub.QuotaPromoCodes, ""); err != nil {
+		if err := tx.requireVendorQuota(p.VendorID, orderhub.QuotaPromoCodes); err != nil {
 			return err
 		}
 		p.CreatedAt, p.Active, p.DeactivatedAt = tx.now, true, nil
-		res, err := tx.exec(`INSERT INTO promo_codes (vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at)
+		return tx.changed(orderhub.Errorf(orderhub.EConflict, "Promo code %q exists already for vendor %q.", p.Code, p.VendorID),
+			`INSERT INTO promo_codes (vendor_id, code, product_name, price_minor, currency, billing_period, binding_months, delivery, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (vendor_id, code) DO NOTHING`,
 			p.VendorID, p.Code, p.ProductName, minor, p.Currency, p.BillingPeriod, p.BindingMonths, p.Delivery, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.EConflict, "Promo code %q exists already for vendor %q.", p.Code, p.VendorID)
-		}
-		return nil
 	})
 }
 
@@ -334,14 +293,8 @@ func (sub Tenants) ListAdminTokens(ctx context.Context) ([]*orderhub.AdminToken,
 // RevokeAdminToken revokes an admin token by id.
 func (sub Tenants) RevokeAdminToken(ctx context.Context, id string) error {
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Admin token %q not found.", id)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Admin token %q not found.", id),
+			`UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, micros(tx.now))
 	})
 }
 

@@ -157,14 +157,7 @@ func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, s
 		if sealedKey == "" {
 			return orderhub.FieldError(orderhub.EInvalidRequest, "apiKey", "apiKey is required.")
 		}
-		var exists int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, vendorID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", vendorID)
-		}
-		if err := tx.checkQuota(vendorID, orderhub.QuotaEndpoints, ""); err != nil {
+		if err := tx.requireVendorQuota(vendorID, orderhub.QuotaEndpoints); err != nil {
 			return err
 		}
 		epID := orderhub.NewID("ep")
@@ -193,11 +186,8 @@ func (sub Connectors) SaveYespoAccount(ctx context.Context, vendorID, baseURL, s
 
 // GetYespoAccount returns a vendor's Yespo account.
 func (sub Connectors) GetYespoAccount(ctx context.Context, vendorID string) (*orderhub.YespoAccount, error) {
-	a, err := scanYespo(sub.db.read.QueryRowContext(ctx, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, vendorID))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)
-	}
-	return a, nil
+	return readOne(ctx, sub.db, scanYespo, `SELECT `+yespoColumns+` FROM yespo_accounts WHERE vendor_id = $1`, []any{vendorID},
+		orderhub.ENotFound, "Vendor %q has no Yespo account.", vendorID)
 }
 
 // YespoAccountByEndpoint returns the Yespo account delivered through an endpoint.

@@ -77,14 +77,7 @@ func (sub Catalog) CreateZapierUser(ctx context.Context, u *orderhub.ZapierUser,
 		u.ID = orderhub.NewUUID()
 	}
 	return sub.db.Write(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM vendors WHERE id = $1`, u.VendorID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Vendor %q not found.", u.VendorID)
-		}
-		if err := tx.checkQuota(u.VendorID, orderhub.QuotaZapierUsers, ""); err != nil {
+		if err := tx.requireVendorQuota(u.VendorID, orderhub.QuotaZapierUsers); err != nil {
 			return err
 		}
 		u.CreatedAt = tx.now
@@ -124,11 +117,8 @@ func (sub Catalog) ListZapierUsers(ctx context.Context, vendorID string) ([]*ord
 
 // GetZapierUser returns one Zapier user of a vendor.
 func (sub Catalog) GetZapierUser(ctx context.Context, vendorID, id string) (*orderhub.ZapierUser, error) {
-	u, err := scanZapierUser(sub.db.read.QueryRowContext(ctx, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Zapier user %q not found.", id)
-	}
-	return u, nil
+	return readOne(ctx, sub.db, scanZapierUser, `SELECT `+zapierUserColumns+` FROM zapier_users WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Zapier user %q not found.", id)
 }
 
 // DeleteZapierUser deletes a Zapier user and ends their sessions at once. Their
@@ -138,14 +128,8 @@ func (sub Catalog) DeleteZapierUser(ctx context.Context, vendorID, id string) er
 		if _, err := tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID); err != nil {
 			return err
 		}
-		res, err := tx.exec(`DELETE FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Zapier user %q not found.", id)
-		}
-		return nil
+		return tx.changed(orderhub.Errorf(orderhub.ENotFound, "Zapier user %q not found.", id),
+			`DELETE FROM zapier_users WHERE vendor_id = $1 AND id = $2`, vendorID, id)
 	})
 }
 
@@ -212,12 +196,9 @@ func (sub Catalog) SetZapierUserPassword(ctx context.Context, vendorID, id, pass
 		return nil, err
 	}
 	err = sub.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE zapier_users SET password_hash = $3, updated_at = $4 WHERE vendor_id = $1 AND id = $2`, vendorID, id, string(hash), micros(tx.now))
-		if err != nil {
+		if err := tx.changed(orderhub.Errorf(orderhub.ENotFound, "Zapier user %q not found.", id),
+			`UPDATE zapier_users SET password_hash = $3, updated_at = $4 WHERE vendor_id = $1 AND id = $2`, vendorID, id, string(hash), micros(tx.now)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return orderhub.Errorf(orderhub.ENotFound, "Zapier user %q not found.", id)
 		}
 		_, err = tx.exec(`DELETE FROM zapier_sessions WHERE user_id = $1 AND vendor_id = $2`, id, vendorID)
 		return err
@@ -454,12 +435,9 @@ func scanZapierChannel(sc interface{ Scan(...any) error }) (*orderhub.ZapierChan
 // GetZapierChannel returns a live channel of a vendor (a deleted one — unsubscribed,
 // or removed after a 410 Gone — is not found).
 func (sub Catalog) GetZapierChannel(ctx context.Context, vendorID, id string) (*orderhub.ZapierChannel, error) {
-	ch, err := scanZapierChannel(sub.db.read.QueryRowContext(ctx, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
-		WHERE c.vendor_id = $1 AND c.id = $2 AND e.deleted_at IS NULL`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Channel %q not found.", id)
-	}
-	return ch, nil
+	return readOne(ctx, sub.db, scanZapierChannel, `SELECT `+zapierChannelColumns+` FROM zapier_channels c JOIN endpoints e ON e.id = c.id
+		WHERE c.vendor_id = $1 AND c.id = $2 AND e.deleted_at IS NULL`, []any{vendorID, id},
+		orderhub.ENotFound, "Channel %q not found.", id)
 }
 
 // ListZapierChannels returns a vendor's live channels, oldest first.
@@ -502,9 +480,6 @@ func (sub Catalog) CustomerStats(ctx context.Context, vendorID, customerID strin
 
 // GetTransaction returns one transaction of a vendor.
 func (sub Catalog) GetTransaction(ctx context.Context, vendorID, id string) (*orderhub.Transaction, error) {
-	t, err := scanTransaction(sub.db.read.QueryRowContext(ctx, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND id = $2`, vendorID, id))
-	if err != nil {
-		return nil, notFound(err, orderhub.ENotFound, "Transaction %q not found.", id)
-	}
-	return t, nil
+	return readOne(ctx, sub.db, scanTransaction, `SELECT `+transactionColumns+` FROM transactions WHERE vendor_id = $1 AND id = $2`, []any{vendorID, id},
+		orderhub.ENotFound, "Transaction %q not found.", id)
 }

@@ -93,15 +93,22 @@ func memBed(t *testing.T, key string) (*deliverytest.Queue, *memStore, *fake.Ser
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second, BreakAfter: -1,
 		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
 	})
+	runEngine(t, eng, f.Close)
+	return q, st, f
+}
+
+// runEngine runs eng until the test ends, then calls each of closers.
+func runEngine(t *testing.T, eng *delivery.Engine, closers ...func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		f.Close()
+		for _, c := range closers {
+			c()
+		}
 	})
-	return q, st, f
 }
 
 func yespoDelivery(t *testing.T, typ, key string, data any) orderhub.ClaimedDelivery {

@@ -115,7 +115,7 @@ type bed struct {
 
 func newBed(t *testing.T) *bed {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "y.db"), sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,14 +147,7 @@ func newBed(t *testing.T) *bed {
 		Jitter:   -1, Poll: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond, Timeout: time.Second,
 		Senders: map[string]delivery.Sender{orderhub.EndpointYespo: snd},
 	})
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		f.Close()
-		db.Close()
-	})
+	runEngine(t, eng, f.Close, func() { db.Close() })
 	return &bed{db: db, fake: f, conn: conn}
 }
 

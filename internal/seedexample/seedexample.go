@@ -3,6 +3,29 @@
 // sends the same bytes.
 package seedexample
 
+import "encoding/json"
+
+// PurchaseWith returns Purchase with fields replaced (a nil value deletes the
+// field), as JSON. It panics if a value cannot be encoded (a test's mistake).
+func PurchaseWith(changes map[string]any) []byte {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(Purchase), &m); err != nil {
+		panic(err)
+	}
+	for k, v := range changes {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // Purchase is seed 000's "Sample hook payload" as JSON (the seed writes it as a
 // JavaScript object literal: single quotes, unquoted keys, a trailing comma).
 const Purchase = `{
