@@ -1092,7 +1092,13 @@ func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.Complet
 	}
 	flush()
 
-	if err := tx.inChunks(release, func(in string, args []any) error {
+	if tx.onPG() {
+		if len(release) > 0 {
+			if _, err := tx.exec(`UPDATE deliveries d SET locked_by = NULL, locked_until = NULL FROM unnest($1::text[]) AS k(id) WHERE d.id = k.id`, release); err != nil {
+				return err
+			}
+		}
+	} else if err := tx.inChunks(release, func(in string, args []any) error {
 		_, err := tx.exec(`UPDATE deliveries SET locked_by = NULL, locked_until = NULL WHERE id IN (`+in+`)`, args...)
 		return err
 	}); err != nil {
@@ -1107,6 +1113,14 @@ func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.Complet
 		var lastStatus sql.NullInt64
 		if code != 0 {
 			lastStatus = sql.NullInt64{Int64: int64(code), Valid: true}
+		}
+		if tx.onPG() {
+			if _, err := tx.exec(`UPDATE deliveries d SET status = 'delivered', ready = 0, attempts = d.attempts + 1, locked_by = NULL, locked_until = NULL,
+				last_status = $1, last_error = '', delivered_at = $2, updated_at = $2 FROM unnest($3::text[]) AS k(id) WHERE d.id = k.id`,
+				lastStatus, now, delivered[code]); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := tx.inChunks(delivered[code], func(in string, args []any) error {
 			_, err := tx.exec(`UPDATE deliveries SET status = 'delivered', ready = 0, attempts = attempts + 1, locked_by = NULL, locked_until = NULL,
@@ -1226,11 +1240,11 @@ type lease struct {
 // The rows are found by primary key alone and the rest is checked here: with
 // "status IN (…)" in the query PostgreSQL may read them through the partial
 // deliveries_key index instead — every active delivery, 17,000 index entries for 64
-// ids on a queue that grew faster than its statistics (issue 20).
+// ids on a queue that grew faster than its statistics (issue 20). On PostgreSQL the
+// ids are one array (onPG).
 func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 	held := make(map[string]lease, len(ids))
-	err := tx.inChunks(ids, func(in string, args []any) error {
-		rows, err := tx.query(`SELECT id, status, locked_by, locked_until FROM deliveries WHERE id IN (`+in+`)`, args...)
+	read := func(rows *sql.Rows, err error) error {
 		if err != nil {
 			return err
 		}
@@ -1251,9 +1265,22 @@ func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 			}
 		}
 		return rows.Err()
+	}
+	if tx.onPG() {
+		return held, read(tx.query(`SELECT d.id, d.status, d.locked_by, d.locked_until FROM unnest($1::text[]) AS k(id) JOIN deliveries d ON d.id = k.id`, ids))
+	}
+	err := tx.inChunks(ids, func(in string, args []any) error {
+		return read(tx.query(`SELECT id, status, locked_by, locked_until FROM deliveries WHERE id IN (`+in+`)`, args...))
 	})
 	return held, err
 }
+
+// onPG reports whether the transaction is on PostgreSQL. There the statements over
+// a list of delivery ids (a completion's) take the ids as one text array joined by
+// primary key: an IN list of 64-500 ids was planned as a sequential scan of the
+// whole table (each id's default selectivity) while the queue grew faster than its
+// statistics, so every completion read every delivery (issue 20).
+func (tx queue) onPG() bool { return tx.w.d.kind() == Postgres }
 
 // insertAttempts records the attempts of results (the released ones are none).
 func (tx queue) insertAttempts(results []*orderhub.AttemptResult) error {
