@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 
 	"orderhub"
 )
@@ -63,7 +64,12 @@ func PlaceVendorOrder(tx orderhub.OrderTx, o *orderhub.VendorOrder, promo *order
 	if err := tx.InsertContract(c, o.Fingerprint); err != nil {
 		return nil, err
 	}
-	if _, err := tx.AppendEvent(o.VendorID, orderhub.EventContractCreated, user.ID, c); err != nil {
+	// contract-created and contract-confirmed carry the same contract: encode it once.
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.AppendEvent(o.VendorID, orderhub.EventContractCreated, user.ID, json.RawMessage(data)); err != nil {
 		return nil, err
 	}
 	unit, _ := orderhub.ParseDecimal(promo.Price) // the promo code's price, validated when it was saved
@@ -72,7 +78,7 @@ func PlaceVendorOrder(tx orderhub.OrderTx, o *orderhub.VendorOrder, promo *order
 	}
 	res := &orderhub.VendorOrderResult{ContractID: c.ID, ResponseKey: orderhub.ResponseCreated, DelayedContractStartsAt: c.DelayedContractStartsAt}
 	if o.Confirm {
-		if _, err := tx.AppendEvent(o.VendorID, orderhub.EventContractConfirmed, user.ID, c); err != nil {
+		if _, err := tx.AppendEvent(o.VendorID, orderhub.EventContractConfirmed, user.ID, json.RawMessage(data)); err != nil {
 			return nil, err
 		}
 		res.ResponseKey = orderhub.ResponseCreatedConfirmed

@@ -83,21 +83,38 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 	if c.ConfirmedAt != nil {
 		confirmed = sql.NullInt64{Int64: micros(*c.ConfirmedAt), Valid: true}
 	}
-	var id string
-	err := tx.queryRow(`INSERT INTO contracts (`+contractInsertColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-		ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING RETURNING id`,
-		c.ID, c.VendorID, nullString(c.ExternalOrderID), nullString(c.PromoCode), c.ProductName, c.Status, c.Origin, nullString(c.SourceID), c.Quantity,
+	args := []any{c.ID, c.VendorID, nullString(c.ExternalOrderID), nullString(c.PromoCode), c.ProductName, c.Status, c.Origin, nullString(c.SourceID), c.Quantity,
 		c.PaymentMethod, c.PaymentProvider, c.StartDate, c.DelayedContractStartsAt, c.EndsAt, c.UserID, c.PayerID, fingerprint,
-		nullString(string(c.ExtraData)), nullString(string(c.OwnerData)), nullString(string(c.VendorData)), micros(c.CreatedAt), confirmed).Scan(&id)
-	if err == sql.ErrNoRows {
-		return errRetry
+		nullString(string(c.ExtraData)), nullString(string(c.OwnerData)), nullString(string(c.VendorData)), micros(c.CreatedAt), confirmed}
+	var err error
+	if tx.w.d.kind() == SQLite {
+		// In process the count of inserted rows is at hand: no RETURNING (which
+		// makes SQLite keep the returned rows in a temporary table, and the driver
+		// set up a result set, for every contract).
+		var res sql.Result
+		if res, err = tx.exec(insertContractSQL, args...); err == nil {
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errRetry
+			}
+		}
+	} else {
+		var id string
+		err = tx.queryRow(insertContractSQL+` RETURNING id`, args...).Scan(&id)
+		if err == sql.ErrNoRows {
+			return errRetry
+		}
 	}
 	if err == nil {
 		tx.pg.cacheContract(&contractRow{Contract: *c, fingerprint: fingerprint})
 	}
 	return err
 }
+
+// insertContractSQL inserts a contract, or nothing when its external order id is
+// taken.
+const insertContractSQL = `INSERT INTO contracts (` + contractInsertColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		ON CONFLICT (vendor_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING`
 
 // GetContract returns one contract of a vendor.
 func (sub Orders) GetContract(ctx context.Context, vendorID, id string) (*orderhub.Contract, error) {

@@ -95,10 +95,7 @@ func (sqliteDialect) schemaSQL() string {
 	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '` + goose.DefaultTablename + `'`
 }
 
-func (sqliteDialect) begin(w *writer) error {
-	_, err := w.conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
-	return err
-}
+func (sqliteDialect) begin(w *writer) error { return w.execPrepared("BEGIN IMMEDIATE") }
 
 func (sqliteDialect) start(w *writer, batch []*writeReq, _ time.Time) ([]*writeReq, bool, bool) {
 	return batch, false, false
@@ -107,7 +104,7 @@ func (sqliteDialect) start(w *writer, batch []*writeReq, _ time.Time) ([]*writeR
 func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) (err error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		if !single {
-			if _, err := w.conn.ExecContext(tx.ctx, "SAVEPOINT req"); err != nil {
+			if err := w.execPrepared("SAVEPOINT req"); err != nil {
 				return err
 			}
 		}
@@ -115,7 +112,7 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 		err = safeCall(fn, tx)
 		if err == nil {
 			if !single {
-				if _, err := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); err != nil {
+				if err := w.execPrepared("RELEASE SAVEPOINT req"); err != nil {
 					return err
 				}
 			}
@@ -136,10 +133,10 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 			}
 			return err
 		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "ROLLBACK TO SAVEPOINT req"); rerr != nil {
+		if rerr := w.execPrepared("ROLLBACK TO SAVEPOINT req"); rerr != nil {
 			return rerr
 		}
-		if _, rerr := w.conn.ExecContext(tx.ctx, "RELEASE SAVEPOINT req"); rerr != nil {
+		if rerr := w.execPrepared("RELEASE SAVEPOINT req"); rerr != nil {
 			return rerr
 		}
 		if !errorsIsRetry(err) {
@@ -149,10 +146,7 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 	return retryConflict(err)
 }
 
-func (sqliteDialect) commit(w *writer, _ *Tx) error {
-	_, err := w.conn.ExecContext(context.Background(), "COMMIT")
-	return err
-}
+func (sqliteDialect) commit(w *writer, _ *Tx) error { return w.execPrepared("COMMIT") }
 
 // alive: modernc SQLite cannot tell, and is taken at its word.
 func (sqliteDialect) alive(dc any) bool {

@@ -404,6 +404,18 @@ func (w *writer) observe(n int, start time.Time, err error) {
 	}
 }
 
+// execPrepared runs a statement without arguments (BEGIN, SAVEPOINT, COMMIT …)
+// prepared once on the writer's connection: SQLite would otherwise parse it every
+// time, several times per request.
+func (w *writer) execPrepared(q string) error {
+	s, err := w.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(context.Background())
+	return err
+}
+
 func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[q]; ok {
 		return s, nil
