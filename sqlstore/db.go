@@ -66,6 +66,11 @@ type DB struct {
 	fanExpanded            atomic.Int64
 	fanWriter              atomic.Int64 // ns the expander's steps held the writer
 
+	// WAL checkpoints off the writer (sqlite_checkpoint.go; SQLite only).
+	ckWake         chan struct{}
+	ckQuit, ckDone chan struct{}
+	ckTail         atomic.Bool // the writer should checkpoint the log's rest (checkpointTail)
+
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 
@@ -163,6 +168,10 @@ func sqliteDSN(path string, readOnly bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+	} else {
+		// The writer never checkpoints in a COMMIT: a goroutine of its own does
+		// (sqlite_checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return "file:" + uriPath(path) + "?" + q.Encode()
 }
@@ -249,6 +258,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	}
 	db.w = newWriter(db, conn, opt.MaxBatch)
 	go db.w.loop()
+	if dialect == SQLite {
+		db.startCheckpointer()
+	}
 	if !opt.NoFanoutExpander {
 		db.startFanout()
 	}
@@ -257,7 +269,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 
 func (db *DB) checkPragmas(ctx context.Context) error {
 	for _, c := range []struct{ pragma, want string }{
-		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"synchronous", "2"}, {"busy_timeout", "10000"}, {"temp_store", "2"},
+		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"synchronous", "2"}, {"busy_timeout", "10000"}, {"temp_store", "2"}, {"wal_autocheckpoint", "0"},
 	} {
 		var got string
 		if err := db.wdb.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
@@ -347,6 +359,7 @@ func (db *DB) Close() error {
 	if db.w != nil {
 		db.w.stop()
 	}
+	db.stopCheckpointer()
 	return db.closeConns()
 }
 

@@ -98,6 +98,7 @@ func (sqliteDialect) schemaSQL() string {
 func (sqliteDialect) begin(w *writer) error { return w.execPrepared("BEGIN IMMEDIATE") }
 
 func (sqliteDialect) start(w *writer, batch []*writeReq, _ time.Time) ([]*writeReq, bool, bool) {
+	w.checkpointTail()
 	return batch, false, false
 }
 

@@ -263,6 +263,7 @@ func (w *writer) run(batch []*writeReq) {
 	if !batch[0].started.IsZero() {
 		batch[0].commit = time.Since(commitStart)
 	}
+	w.db.wakeCheckpointer()
 	if tx.events > 0 {
 		w.db.committed()
 	}

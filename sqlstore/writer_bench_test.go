@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func BenchmarkWriterVendorOrders(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var cpu time.Duration
+	var took []time.Duration // each batch's time
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		b.StopTimer()
@@ -61,8 +63,9 @@ func BenchmarkWriterVendorOrders(b *testing.B) {
 			}})
 		}
 		b.StartTimer()
-		c0 := threadCPU()
+		c0, t0 := threadCPU(), time.Now()
 		db.w.run(batch)
+		took = append(took, time.Since(t0))
 		cpu += threadCPU() - c0
 		for _, r := range batch {
 			if err := <-r.done; err != nil {
@@ -72,6 +75,10 @@ func BenchmarkWriterVendorOrders(b *testing.B) {
 		done += len(batch)
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu_us/order")
+	// The slowest batches (a checkpoint in a COMMIT shows here).
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "batch_p99_ms")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "batch_max_ms")
 }
 
 // threadCPU is the CPU time of the calling thread (Linux).
