@@ -71,6 +71,8 @@ type DB struct {
 	ckQuit, ckDone chan struct{}
 	ckTail         atomic.Bool // the writer should checkpoint the log's rest (checkpointTail)
 
+	unsavedReruns atomic.Int64 // batches without savepoints run again with them (sqlite_batch.go)
+
 	observer  atomic.Pointer[func(size int, dur time.Duration, err error)]
 	fallbacks atomic.Int64 // optimistic batches run again on the careful path
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"slices"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -97,8 +98,11 @@ func (sqliteDialect) schemaSQL() string {
 
 func (sqliteDialect) begin(w *writer) error { return w.execPrepared("BEGIN IMMEDIATE") }
 
-func (sqliteDialect) start(w *writer, batch []*writeReq, _ time.Time) ([]*writeReq, bool, bool) {
+func (sqliteDialect) start(w *writer, batch []*writeReq, at time.Time) ([]*writeReq, bool, bool) {
 	w.checkpointTail()
+	if len(batch) > 1 && slices.ContainsFunc(batch, unsaved) && w.runUnsavedBatch(batch, at) {
+		return batch, false, true
+	}
 	return batch, false, false
 }
 
@@ -158,6 +162,7 @@ func (sqliteDialect) alive(dc any) bool {
 }
 
 func (sqliteDialect) exec(tx *Tx, q string, args []any) (sql.Result, error) {
+	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return nil, err
@@ -166,6 +171,7 @@ func (sqliteDialect) exec(tx *Tx, q string, args []any) (sql.Result, error) {
 }
 
 func (sqliteDialect) query(tx *Tx, q string, args []any) (*sql.Rows, error) {
+	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return nil, err
@@ -174,6 +180,7 @@ func (sqliteDialect) query(tx *Tx, q string, args []any) (*sql.Rows, error) {
 }
 
 func (sqliteDialect) queryRow(tx *Tx, q string, args []any) row {
+	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {
 		return row{err: err}

@@ -21,7 +21,10 @@ var errRetry = errors.New("sqlstore: retry")
 type writeReq struct {
 	fn   func(*Tx) error
 	hint *writeHint // what fn will look up (optimistic batches on PostgreSQL), or nil
-	done chan error
+	// audited: fn records a change in the audit log (wrapChange), once: it must not
+	// run again after a rolled-back attempt that recorded it (sqlite_batch.go).
+	audited bool
+	done    chan error
 	// Background requests (fan-out expander steps): when it was queued, and how
 	// long its transaction held the writer (set before done is answered).
 	queued, started time.Time
@@ -96,12 +99,13 @@ func (w *writer) background(ctx context.Context, fn func(*Tx) error) (took, comm
 // submit queues a request and waits for its outcome; it returns the request once it
 // ran.
 func (w *writer) submit(ctx context.Context, fn func(*Tx) error, hint *writeHint, bg bool) (*writeReq, error) {
-	if c := orderhub.ChangeFrom(ctx); c != nil {
+	c := orderhub.ChangeFrom(ctx)
+	if c != nil {
 		// A change to audit (WithChange), not yet recorded: fn records it in its
 		// savepoint (audit.go).
 		fn = wrapChange(c, fn)
 	}
-	r := &writeReq{fn: fn, hint: hint, done: make(chan error, 1)}
+	r := &writeReq{fn: fn, hint: hint, audited: c != nil, done: make(chan error, 1)}
 	q := w.reqs
 	if bg {
 		q, r.queued = w.bg, time.Now()
@@ -243,6 +247,13 @@ func (w *writer) run(batch []*writeReq) {
 			return
 		}
 	}
+	w.finish(tx, batch, errs, start)
+}
+
+// finish ends a batch whose requests ran: writes the counted sequences back,
+// commits, and answers each request with its outcome (errs) — or all of them with
+// the failure to commit.
+func (w *writer) finish(tx *Tx, batch []*writeReq, errs []error, start time.Time) {
 	if err := (outbox{tx}).flushSeqs(); err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("event sequence: %w", err), start)
@@ -447,6 +458,9 @@ type Tx struct {
 	// targets caches each vendor's fan-out targets (liveEndpoints) for the rest
 	// of the transaction; every write that changes them calls endpointsChanged.
 	targets map[string][]endpointTarget
+	// mayHaveWritten: a statement other than a SELECT ran since it was last
+	// cleared (SQLite: a request run without a savepoint, sqlite_batch.go).
+	mayHaveWritten bool
 	// pg is the PostgreSQL state of the transaction (pgpipeline.go, pgbulk.go);
 	// unused on SQLite.
 	pg pgTx

@@ -57,7 +57,9 @@ func BenchmarkWriterVendorOrders(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			batch = append(batch, &writeReq{done: make(chan error, 1), fn: func(tx *Tx) error {
+			// Hinted as hub.Orders.PlaceVendorOrder hints it (sqlstore.DB.WriteTx).
+			hint := &writeHint{vendorID: o.VendorID, externalOrderIDs: []string{o.ExternalOrderID}, emails: []string{o.User.Email}}
+			batch = append(batch, &writeReq{hint: hint, done: make(chan error, 1), fn: func(tx *Tx) error {
 				_, err := hub.PlaceVendorOrder((*orderTx)(tx), o, promo)
 				return err
 			}})
