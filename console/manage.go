@@ -36,6 +36,16 @@ func (c *console) manageRoutes() {
 	(&vendorForms{c}).manageVendorRoutes() // manage_vendor.go: vendor, quota, promo code and portal link forms
 }
 
+// openForm reads what a form edits: a read-only session is refused first, then
+// load reads it (and answers the request itself when it cannot).
+func openForm[T any](c *console, w http.ResponseWriter, r *http.Request, load func(http.ResponseWriter, *http.Request) (T, bool)) (T, bool) {
+	if c.readOnly(w, r) {
+		var zero T
+		return zero, false
+	}
+	return load(w, r)
+}
+
 // mayChange reports whether the session's role may use the forms.
 func mayChange(r *http.Request) bool {
 	s := session(r)
@@ -162,10 +172,7 @@ func (c *console) managedEndpoint(w http.ResponseWriter, r *http.Request) (*orde
 }
 
 func (c *endpointForms) handleEditEndpoint(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	e, ok := c.managedEndpoint(w, r)
+	e, ok := openForm(c.console, w, r, c.managedEndpoint)
 	if !ok {
 		return
 	}

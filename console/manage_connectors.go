@@ -198,10 +198,7 @@ func smFormOf(rec *orderhub.SalesmanagoAccountRecord) *smForm {
 }
 
 func (c *connectorForms) handleEditSM(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	rec, ok := c.managedSM(w, r)
+	rec, ok := openForm(c.console, w, r, c.managedSM)
 	if !ok {
 		return
 	}

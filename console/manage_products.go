@@ -102,10 +102,7 @@ func (c *catalogForms) managedProduct(w http.ResponseWriter, r *http.Request) (*
 }
 
 func (c *catalogForms) handleEditProduct(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	p, ok := c.managedProduct(w, r)
+	p, ok := openForm(c.console, w, r, c.managedProduct)
 	if !ok {
 		return
 	}
@@ -167,10 +164,7 @@ func (c *catalogForms) queryVendor(w http.ResponseWriter, r *http.Request) (stri
 }
 
 func (c *catalogForms) handleNewOption(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vendor, ok := c.queryVendor(w, r)
+	vendor, ok := openForm(c.console, w, r, c.queryVendor)
 	if !ok {
 		return
 	}
@@ -204,10 +198,7 @@ func (c *catalogForms) managedOption(w http.ResponseWriter, r *http.Request) (*o
 }
 
 func (c *catalogForms) handleEditOption(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	o, ok := c.managedOption(w, r)
+	o, ok := openForm(c.console, w, r, c.managedOption)
 	if !ok {
 		return
 	}
@@ -270,10 +261,7 @@ func (c *catalogForms) mappingPage(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (c *catalogForms) handleNewMapping(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	vendor, ok := c.queryVendor(w, r)
+	vendor, ok := openForm(c.console, w, r, c.queryVendor)
 	if !ok {
 		return
 	}

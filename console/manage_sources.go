@@ -84,10 +84,7 @@ func (c *catalogForms) managedSource(w http.ResponseWriter, r *http.Request) (*o
 }
 
 func (c *catalogForms) handleEditSource(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	src, ok := c.managedSource(w, r)
+	src, ok := openForm(c.console, w, r, c.managedSource)
 	if !ok {
 		return
 	}

@@ -152,10 +152,7 @@ func (c *vendorForms) managedPromo(w http.ResponseWriter, r *http.Request) (*ord
 }
 
 func (c *vendorForms) handleEditPromo(w http.ResponseWriter, r *http.Request) {
-	if c.readOnly(w, r) {
-		return
-	}
-	p, ok := c.managedPromo(w, r)
+	p, ok := openForm(c.console, w, r, c.managedPromo)
 	if !ok {
 		return
 	}
