@@ -78,6 +78,22 @@ type placed struct {
 	err error
 }
 
+// placeInOneBatch places the orders (with promo) as requests of one batch and
+// returns what each was answered, in order.
+func placeInOneBatch(t *testing.T, db *DB, promo *orderhub.PromoCode, orders ...*orderhub.VendorOrder) []placed {
+	t.Helper()
+	out := make([]placed, len(orders))
+	fns := make([]func() error, len(orders))
+	for i, o := range orders {
+		fns[i] = func() error {
+			out[i].res, out[i].err = hub.NewOrders(db).PlaceVendorOrder(context.Background(), o, promo)
+			return out[i].err
+		}
+	}
+	holdCalls(t, db, fns...)
+	return out
+}
+
 // One batch of vendor orders of every kind: new orders, several for the same new
 // customer, the same new order three times, replays that confirm, skip or conflict,
 // an existing customer whose name changes, and an owner who pays. Every answer is
@@ -256,15 +272,7 @@ func TestOptimisticBatchFallsBack(t *testing.T) {
 				bulkOrder(t, "ghost", "G-1", "g@example.com", "G", true),
 				bulkOrder(t, "acme", "A-2", "a2@example.com", "A", false),
 			}
-			out := make([]placed, len(orders))
-			var fns []func() error
-			for i, o := range orders {
-				fns = append(fns, func() error {
-					out[i].res, out[i].err = hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
-					return out[i].err
-				})
-			}
-			holdCalls(t, db, fns...)
+			out := placeInOneBatch(t, db, promo, orders...)
 			if out[0].err != nil || out[0].res.ResponseKey != orderhub.ResponseCreatedConfirmed {
 				t.Errorf("A-1: %+v %v", out[0].res, out[0].err)
 			}

@@ -19,18 +19,7 @@ func TestUnsavedBatchOfVendorOrders(t *testing.T) {
 	if _, err := hub.NewOrders(db).PlaceVendorOrder(ctx, bulkOrder(t, "acme", "OLD", "old@example.com", "Old", true), promo); err != nil {
 		t.Fatal(err)
 	}
-	place := func(orders ...*orderhub.VendorOrder) []placed {
-		out := make([]placed, len(orders))
-		var fns []func() error
-		for i, o := range orders {
-			fns = append(fns, func() error {
-				out[i].res, out[i].err = hub.NewOrders(db).PlaceVendorOrder(ctx, o, promo)
-				return out[i].err
-			})
-		}
-		holdCalls(t, db, fns...)
-		return out
-	}
+	place := func(orders ...*orderhub.VendorOrder) []placed { return placeInOneBatch(t, db, promo, orders...) }
 
 	reruns := db.unsavedReruns.Load()
 	out := place(
