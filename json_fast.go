@@ -40,10 +40,15 @@ type fastField struct {
 	kind  fastKind
 	typ   reflect.Type // the field's type
 	sub   *fastPlan    // fastStruct, fastStructPtr
+	slot  int          // a *string field: its string in the object's block, else -1
 }
 
-// fastPlan is how readJSONFast decodes a struct type.
-type fastPlan struct{ fields []fastField }
+// fastPlan is how readJSONFast decodes a struct type. The strings of its *string
+// fields (exactly *string) are allocated together, one block of slots per object.
+type fastPlan struct {
+	fields []fastField
+	slots  int
+}
 
 // fastPlans caches the plan of each type ReadJSON was given: reflect.Type →
 // *fastPlan, or nil when the type has none.
@@ -52,6 +57,7 @@ var fastPlans sync.Map
 var (
 	rawMessageType      = reflect.TypeFor[json.RawMessage]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	stringType          = reflect.TypeFor[string]()
 )
 
 // fastPlanFor is the plan of the struct *T that t is, or nil.
@@ -108,7 +114,7 @@ func makeFastPlan(t reflect.Type, seen map[reflect.Type]bool) *fastPlan {
 		if !plainName(name) {
 			return nil
 		}
-		f := fastField{name: name, index: i, typ: sf.Type}
+		f := fastField{name: name, index: i, typ: sf.Type, slot: -1}
 		ft := sf.Type
 		switch {
 		case ft == rawMessageType:
@@ -117,6 +123,10 @@ func makeFastPlan(t reflect.Type, seen map[reflect.Type]bool) *fastPlan {
 			f.kind = fastString
 		case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.String && !decodesItself(ft) && !decodesItself(ft.Elem()):
 			f.kind = fastStringPtr
+			if ft.Elem() == stringType {
+				f.slot = p.slots
+				p.slots++
+			}
 		case ft.Kind() == reflect.Struct:
 			if f.sub = makeFastPlan(ft, seen); f.sub == nil {
 				return nil
@@ -317,6 +327,7 @@ func (d *fastDecoder) object(i int, p *fastPlan, rv reflect.Value) (int, bool) {
 	b := d.w.b
 	var seen [24][2]int
 	keys := seen[:0]
+	var block []string // the strings of the *string fields, made at the first
 	i = d.w.space(i + 1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, true
@@ -354,7 +365,7 @@ func (d *fastDecoder) object(i int, p *fastPlan, rv reflect.Value) (int, bool) {
 		if !known {
 			i, ok = d.skip(i)
 		} else {
-			i, ok = d.value(i, f, rv.Field(f.index))
+			i, ok = d.value(i, f, rv.Field(f.index), p, &block)
 		}
 		if !ok {
 			return 0, false
@@ -374,8 +385,9 @@ func (d *fastDecoder) object(i int, p *fastPlan, rv reflect.Value) (int, bool) {
 	}
 }
 
-// value decodes the value at i into field f (fv).
-func (d *fastDecoder) value(i int, f *fastField, fv reflect.Value) (int, bool) {
+// value decodes the value at i into field f (fv) of an object of plan p, whose
+// block of strings is *block.
+func (d *fastDecoder) value(i int, f *fastField, fv reflect.Value, p *fastPlan, block *[]string) (int, bool) {
 	b := d.w.b
 	switch f.kind {
 	case fastRaw:
@@ -401,9 +413,16 @@ func (d *fastDecoder) value(i int, f *fastField, fv reflect.Value) (int, bool) {
 			return 0, false
 		}
 		s := string(b[i+1 : end-1])
-		if f.kind == fastString {
+		switch {
+		case f.kind == fastString:
 			fv.SetString(s)
-		} else {
+		case f.slot >= 0:
+			if *block == nil {
+				*block = make([]string, p.slots)
+			}
+			(*block)[f.slot] = s
+			fv.Set(reflect.ValueOf(&(*block)[f.slot]))
+		default:
 			pv := reflect.New(f.typ.Elem())
 			pv.Elem().SetString(s)
 			fv.Set(pv)

@@ -121,9 +121,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.Reset()
 		buf.WriteString(`{"error":"InternalError","message":"Internal error."}` + "\n")
 	}
+	// Both headers' values in one allocation (each its own slice, capacity 1).
+	hv := make([]string, 2)
+	hv[0], hv[1] = "application/json", strconv.Itoa(buf.Len())
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Type"], h["Content-Length"] = hv[0:1:1], hv[1:2:2]
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 	if buf.Cap() <= 64<<10 {
