@@ -921,11 +921,7 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*orderhub.ClaimedDelivery) e
 			for i, c := range part {
 				ids[i] = c.ID
 			}
-			rows, err = db.read.QueryContext(ctx, `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
-				FROM unnest($1::text[]) AS k(id)
-				CROSS JOIN LATERAL (SELECT id, event_id, endpoint_id FROM deliveries WHERE id = k.id LIMIT 1) d
-				CROSS JOIN LATERAL (SELECT data, created_at FROM events WHERE id = d.event_id LIMIT 1) e
-				CROSS JOIN LATERAL (SELECT url, kind, secret, prev_secret, prev_secret_until FROM endpoints WHERE id = d.endpoint_id LIMIT 1) p`, ids)
+			rows, err = db.read.QueryContext(ctx, pgLoadClaimedSQL, ids)
 		} else {
 			var b strings.Builder
 			args := make([]any, 0, len(part))
@@ -983,6 +979,13 @@ func (db *DB) loadClaimed(ctx context.Context, cs []*orderhub.ClaimedDelivery) e
 	}
 	return nil
 }
+
+// pgLoadClaimedSQL is loadClaimed's query on PostgreSQL.
+const pgLoadClaimedSQL = `SELECT d.id, e.data, e.created_at, p.url, p.kind, p.secret, p.prev_secret, p.prev_secret_until
+	FROM unnest($1::text[]) AS k(id)
+	CROSS JOIN LATERAL (SELECT id, event_id, endpoint_id FROM deliveries WHERE id = k.id LIMIT 1) d
+	CROSS JOIN LATERAL (SELECT data, created_at FROM events WHERE id = d.event_id LIMIT 1) e
+	CROSS JOIN LATERAL (SELECT url, kind, secret, prev_secret, prev_secret_until FROM endpoints WHERE id = d.endpoint_id LIMIT 1) p`
 
 // receiverText makes text from a receiver storable in both engines: valid UTF-8
 // without NUL (which PostgreSQL refuses in text), so that one odd response can never
@@ -1094,7 +1097,7 @@ func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.Complet
 
 	if tx.onPG() {
 		if len(release) > 0 {
-			if _, err := tx.exec(`UPDATE deliveries d SET locked_by = NULL, locked_until = NULL FROM unnest($1::text[]) AS k(id) WHERE d.id = k.id`, release); err != nil {
+			if _, err := tx.exec(pgReleaseSQL, release); err != nil {
 				return err
 			}
 		}
@@ -1115,9 +1118,7 @@ func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.Complet
 			lastStatus = sql.NullInt64{Int64: int64(code), Valid: true}
 		}
 		if tx.onPG() {
-			if _, err := tx.exec(`UPDATE deliveries d SET status = 'delivered', ready = 0, attempts = d.attempts + 1, locked_by = NULL, locked_until = NULL,
-				last_status = $1, last_error = '', delivered_at = $2, updated_at = $2 FROM unnest($3::text[]) AS k(id) WHERE d.id = k.id`,
-				lastStatus, now, delivered[code]); err != nil {
+			if _, err := tx.exec(pgDeliveredSQL, lastStatus, now, delivered[code]); err != nil {
 				return err
 			}
 			continue
@@ -1267,7 +1268,7 @@ func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 		return rows.Err()
 	}
 	if tx.onPG() {
-		return held, read(tx.query(`SELECT d.id, d.status, d.locked_by, d.locked_until FROM unnest($1::text[]) AS k(id) JOIN deliveries d ON d.id = k.id`, ids))
+		return held, read(tx.query(pgHeldSQL, ids))
 	}
 	err := tx.inChunks(ids, func(in string, args []any) error {
 		return read(tx.query(`SELECT id, status, locked_by, locked_until FROM deliveries WHERE id IN (`+in+`)`, args...))
@@ -1276,11 +1277,24 @@ func (tx queue) heldDeliveries(ids []string) (map[string]lease, error) {
 }
 
 // onPG reports whether the transaction is on PostgreSQL. There the statements over
-// a list of delivery ids (a completion's) take the ids as one text array joined by
+// a list of delivery ids (a completion's) take the ids as one text array read by
 // primary key: an IN list of 64-500 ids was planned as a sequential scan of the
-// whole table (each id's default selectivity) while the queue grew faster than its
-// statistics, so every completion read every delivery (issue 20).
+// whole table while the queue grew faster than its statistics, so every completion
+// read every delivery (issue 20).
 func (tx queue) onPG() bool { return tx.w.d.kind() == Postgres }
+
+// The completion's statements over delivery ids on PostgreSQL (onPG). The array
+// goes through a sub-SELECT (an InitPlan) so that the planner does not see its
+// length: for a custom plan of "id = ANY(500 ids)" (or a join with their unnest) it
+// estimated most of a table it believed small and scanned it whole; for an array
+// it cannot see it estimates a few rows and reads the primary key, whatever the
+// statistics (TestPostgresDeliveryPlansStayLookups).
+const (
+	pgHeldSQL      = `SELECT id, status, locked_by, locked_until FROM deliveries WHERE id = ANY(CAST((SELECT $1::text[]) AS text[]))`
+	pgReleaseSQL   = `UPDATE deliveries SET locked_by = NULL, locked_until = NULL WHERE id = ANY(CAST((SELECT $1::text[]) AS text[]))`
+	pgDeliveredSQL = `UPDATE deliveries SET status = 'delivered', ready = 0, attempts = attempts + 1, locked_by = NULL, locked_until = NULL,
+		last_status = $1, last_error = '', delivered_at = $2, updated_at = $2 WHERE id = ANY(CAST((SELECT $3::text[]) AS text[]))`
+)
 
 // insertAttempts records the attempts of results (the released ones are none).
 func (tx queue) insertAttempts(results []*orderhub.AttemptResult) error {
