@@ -23,7 +23,6 @@ import (
 // refills with time.
 func TestTokenEndpointRateLimitPerAddress(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	good := []byte(url.Values{"grant_type": {"client_credentials"}, "client_id": {h.ClientID}, "client_secret": {h.Secret}}.Encode())
 	other := []byte(url.Values{"grant_type": {"client_credentials"}, "client_id": {h.Other.ClientID}, "client_secret": {h.Other.Secret}}.Encode())
 	for i := range 30 {

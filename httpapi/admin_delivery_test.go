@@ -13,7 +13,6 @@ import (
 
 func TestAdminDeliveryAPI(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	const base = "/admin/v1/vendors/acme"
 
 	h.jsonReq("GET", base+"/endpoints", "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)

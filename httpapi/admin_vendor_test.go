@@ -15,7 +15,6 @@ import (
 // shares the rule.
 func TestAdminUpdateVendor(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	ctx := context.Background()
 	const path = "/admin/v1/vendors/acme"
 	res := h.jsonReq("PATCH", path, h.Admin, map[string]any{"name": "Acme Media AB", "frameAncestors": []string{"shop.acme.example"}}).expect(400, orderhub.EInvalidRequest)
@@ -85,7 +84,6 @@ func TestAdminUpdateVendor(t *testing.T) {
 // on its own vendor's codes only.
 func TestAdminPromoCodeChanges(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	ctx := context.Background()
 	const path = "/admin/v1/vendors/acme/promo-codes/"
 	h.jsonReq("POST", "/admin/v1/promo-codes", h.Admin, map[string]any{"vendorId": "acme", "code": "SPRING", "productName": "Digital 3 months",
@@ -168,7 +166,6 @@ func TestAdminPromoCodeChanges(t *testing.T) {
 // completion; a refused lifetime records nothing.
 func TestAdminPortalLinkAudited(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	ctx := context.Background()
 	h.jsonReq("POST", "/admin/v1/vendors/acme/portal-links", h.Admin, map[string]any{"access": "manage", "ttlSeconds": 30}).expect(400, orderhub.EInvalidRequest)
 	var link struct{ URL, Access string }

@@ -15,7 +15,6 @@ import (
 // the secret.
 func TestAdminRotateClientSecret(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	ctx := context.Background()
 	path := "/admin/v1/clients/" + h.ClientID + "/rotate-secret"
 	type rotated struct {

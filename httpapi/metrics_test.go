@@ -26,7 +26,6 @@ func TestMetricsToken(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	h.URL = ts.URL
-	h.ValidateSpec = true
 	h.jsonReq("GET", "/metrics", "", nil).expect(401, orderhub.EUnauthorized)
 	h.jsonReq("GET", "/metrics", "s3cret-metric", nil).expect(401, orderhub.EUnauthorized)
 	h.jsonReq("GET", "/metrics", h.token(orderhub.ScopeEvents), nil).expect(401, orderhub.EUnauthorized)

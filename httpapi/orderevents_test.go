@@ -68,7 +68,6 @@ type yespoHub struct {
 
 func newYespoHub(t *testing.T) *yespoHub {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	return &yespoHub{testHub: h, tok: h.token(orderhub.ScopeEvents)}
 }
 

@@ -68,7 +68,6 @@ func createEndpoint(h *testHub, vendor string, i int) *response {
 
 func TestQuotaWebhookEndpoints(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 
 	var q orderhub.VendorQuotas
 	h.jsonReq("GET", "/admin/v1/vendors/acme/quotas", h.Admin, nil).expect(http.StatusOK, "").JSON(&q)
@@ -127,7 +126,6 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 
 func TestQuotaAdminAPIRefusesBadInput(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	const p = "/admin/v1/vendors/acme/quotas"
 	h.jsonReq("GET", p, "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
 	h.jsonReq("PUT", p, "", map[string]any{"products": 1}).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
@@ -162,7 +160,6 @@ func TestQuotaAdminAPIRefusesBadInput(t *testing.T) {
 // the next create is refused, for acme only.
 func TestQuotaEveryCreatePath(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	creates := []struct {
 		quota  string
 		create func(vendor string, i int) *response
@@ -341,7 +338,6 @@ func secondInstance(t *testing.T, dsn string) string {
 // override; an override still wins.
 func TestQuotaServerDefault(t *testing.T) {
 	h := newTestHub(t)
-	h.ValidateSpec = true
 	if err := h.DB.Tenants().SetQuotaDefaults(map[string]int{orderhub.QuotaWebhookEndpoints: 1}); err != nil {
 		t.Fatal(err)
 	}
