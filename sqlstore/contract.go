@@ -92,7 +92,7 @@ func (tx *Tx) insertContract(c *orderhub.Contract, fingerprint string) error {
 		// makes SQLite keep the returned rows in a temporary table, and the driver
 		// set up a result set, for every contract).
 		var res sql.Result
-		if res, err = tx.exec(insertContractSQL, args...); err == nil {
+		if res, err = tx.execBeside(insertContractSQL, args...); err == nil {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errRetry
 			}

@@ -29,7 +29,7 @@ func (tx *Tx) insertOrder(o *orderhub.Order) error {
 		tx.pg.bulkOrder(o)
 		return nil
 	}
-	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+	_, err = tx.execBeside(`INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
 		$16, $17, $18, $19, $20, $21, $22, $23)`, orderArgs(o)...)
 	return err
 }

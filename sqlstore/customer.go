@@ -68,7 +68,7 @@ func (tx *Tx) findCustomer(vendorID string, m orderhub.CustomerMatch) (*orderhub
 func (tx *Tx) insertCustomer(c *orderhub.Customer) error {
 	if tx.pg.bulkOn() {
 		tx.pg.bulkCustomer(c)
-	} else if _, err := tx.exec(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	} else if _, err := tx.execBeside(`INSERT INTO customers (`+customerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, c.VendorID, nullString(c.Email), c.FullName, c.FirstName, c.LastName, c.Phone, nullString(c.PublisherUserID),
 		addressJSON(c.Address), addressJSON(c.BillingAddress), nullString(string(c.ExtraData)), micros(c.CreatedAt), micros(c.UpdatedAt)); err != nil {
 		return err

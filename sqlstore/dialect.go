@@ -116,6 +116,12 @@ func (sqliteDialect) runOne(w *writer, tx *Tx, fn func(*Tx) error, single bool) 
 		events, seqs := tx.events, outbox{tx}.saveSeqs()
 		err = safeCall(fn, tx)
 		if err == nil {
+			err = tx.flushEvents()
+		}
+		if err != nil {
+			tx.dropEvents()
+		}
+		if err == nil {
 			if !single {
 				if err := w.execPrepared("RELEASE SAVEPOINT req"); err != nil {
 					return err
@@ -162,6 +168,11 @@ func (sqliteDialect) alive(dc any) bool {
 }
 
 func (sqliteDialect) exec(tx *Tx, q string, args []any) (sql.Result, error) {
+	if len(tx.evArgs) > 0 && !tx.beside {
+		if err := tx.flushEvents(); err != nil {
+			return nil, err
+		}
+	}
 	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {
@@ -171,6 +182,11 @@ func (sqliteDialect) exec(tx *Tx, q string, args []any) (sql.Result, error) {
 }
 
 func (sqliteDialect) query(tx *Tx, q string, args []any) (*sql.Rows, error) {
+	if len(tx.evArgs) > 0 {
+		if err := tx.flushEvents(); err != nil {
+			return nil, err
+		}
+	}
 	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {
@@ -180,6 +196,11 @@ func (sqliteDialect) query(tx *Tx, q string, args []any) (*sql.Rows, error) {
 }
 
 func (sqliteDialect) queryRow(tx *Tx, q string, args []any) row {
+	if len(tx.evArgs) > 0 {
+		if err := tx.flushEvents(); err != nil {
+			return row{err: err}
+		}
+	}
 	tx.noteStatement(q)
 	s, err := tx.w.stmt(q)
 	if err != nil {

@@ -31,6 +31,10 @@ func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhu
 	ev.Seq = seq
 	if tx.pg.bulkOn() {
 		tx.pg.bulkEvent(ev)
+	} else if tx.w.d.kind() == SQLite {
+		if err := tx.pendEvent(ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
+			return nil, err
+		}
 	} else if _, err := tx.exec(`INSERT INTO events (`+eventInsertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		ev.ID, vendorID, ev.Seq, typ, orderingKey, string(raw), micros(tx.now)); err != nil {
 		return nil, err

@@ -73,8 +73,12 @@ func runUnsaved(tx *Tx, fn func(*Tx) error) (err error, clean bool) {
 	tx.mayHaveWritten = false
 	err = safeCall(fn, tx)
 	if err == nil {
+		err = tx.flushEvents()
+	}
+	if err == nil {
 		return nil, true
 	}
+	tx.dropEvents()
 	var domain *orderhub.Error
 	if tx.mayHaveWritten || errors.Is(err, errRetry) || !errors.As(err, &domain) {
 		return err, false

@@ -254,7 +254,11 @@ func (w *writer) run(batch []*writeReq) {
 // commits, and answers each request with its outcome (errs) — or all of them with
 // the failure to commit.
 func (w *writer) finish(tx *Tx, batch []*writeReq, errs []error, start time.Time) {
-	if err := (outbox{tx}).flushSeqs(); err != nil {
+	err := tx.flushEvents() // (none pending: each request writes its own)
+	if err == nil {
+		err = outbox{tx}.flushSeqs()
+	}
+	if err != nil {
 		w.rollback()
 		w.fail(batch, fmt.Errorf("event sequence: %w", err), start)
 		if !w.healthy() {
@@ -461,6 +465,11 @@ type Tx struct {
 	// mayHaveWritten: a statement other than a SELECT ran since it was last
 	// cleared (SQLite: a request run without a savepoint, sqlite_batch.go).
 	mayHaveWritten bool
+	// evArgs holds the rows of events appended but not yet inserted, seven
+	// arguments a row (SQLite, sqlite_events.go); beside: the running statement
+	// leaves them pending (execBeside).
+	evArgs []any
+	beside bool
 	// pg is the PostgreSQL state of the transaction (pgpipeline.go, pgbulk.go);
 	// unused on SQLite.
 	pg pgTx
