@@ -1,0 +1,5 @@
+//go:build !race
+
+package orderhub
+
+const raceEnabled = false
