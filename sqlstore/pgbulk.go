@@ -25,10 +25,9 @@ import (
 // Requests that declare what they will read (writeReq.hint: PlaceVendorOrder) can run
 // optimistically instead:
 //
-//  1. after BEGIN, one round trip takes the vendors' writer lock slots (unless the
-//     batch holds the global lock exclusively) and reads everything the batch's
-//     hints name: the vendors' event sequences (locked), the contracts of the
-//     external order ids, the customers of the e-mails, the vendors' endpoints.
+//  1. after BEGIN and the writer locks, one round trip reads everything the
+//     batch's hints name: the vendors' event sequences (locked), the contracts of
+//     the external order ids, the customers of the e-mails, the vendors' endpoints.
 //     Under those locks nobody else writes the vendors' rows (postgres.go), so
 //     these answers stay true for the
 //     rest of the transaction; every write of an optimistic request updates them;
@@ -384,11 +383,6 @@ func (p *pgTx) prefetch(batch []*writeReq) error {
 	// ever after. Equality on every column of a unique index is then an index look-up
 	// whatever the statistics say. Planning costs a few hundred µs per batch.
 	b := &pgx.Batch{}
-	// The batch's writer lock slots first, before any row lock (postgres.go).
-	for _, s := range tx.w.pgSlots {
-		b.Queue(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, int32(pgSlotClass), int32(s))
-	}
-	tx.w.pgSlots = nil
 	b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
 	for _, v := range vendors {
 		k := byVendor[v]

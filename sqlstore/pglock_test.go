@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,18 +182,86 @@ func TestPostgresBatchLocks(t *testing.T) {
 	if s := pgSlotsOf(many); s != nil {
 		t.Fatalf("%d vendors: slots %v, want the global lock", len(many), s)
 	}
-	// What queued after a per-vendor batch began: the per-vendor requests join it
-	// (up to pgMaxSlots slots), the others run after it.
-	plain, bg := &writeReq{}, &writeReq{hint: &writeHint{vendorID: "acme"}, started: time.Now()}
-	own, rest := pgSplit([]*writeReq{batch[0], plain, batch[1], bg, many[0]})
-	if len(own) != 3 || own[0] != batch[0] || own[1] != batch[1] || own[2] != many[0] || len(rest) != 2 || rest[0] != plain || rest[1] != bg {
-		t.Fatalf("split: %d own, %d rest", len(own), len(rest))
-	}
-	own, rest = pgSplit(many)
-	if len(pgSlotsOf(own)) != pgMaxSlots || len(own)+len(rest) != len(many) || len(rest) == 0 {
-		t.Fatalf("split of %d vendors: %d own in %d slots, %d rest", len(many), len(own), len(pgSlotsOf(own)), len(rest))
+	// What queued after a per-vendor batch began: the vendor orders of its slots
+	// join it, the others run after it.
+	plain, bg, other := &writeReq{}, &writeReq{hint: &writeHint{vendorID: "acme"}, started: time.Now()}, req("hooli")
+	own, rest := pgCovered([]*writeReq{batch[0], plain, batch[1], bg, other, batch[3]}, slots)
+	if len(own) != 3 || own[0] != batch[0] || own[1] != batch[1] || own[2] != batch[3] || len(rest) != 3 || rest[0] != plain || rest[1] != bg || rest[2] != other {
+		t.Fatalf("covered: %d own, %d rest", len(own), len(rest))
 	}
 	if pgBeginOf(nil) != pgBeginGlobal {
 		t.Fatal("no slots: not the global lock")
+	}
+}
+
+// Vendor orders that queued after a batch began with its slots join it when their
+// slots can be had without breaking the ascending order: above every held slot by
+// waiting, below only when free (a try that does not wait); the others run after.
+func TestPostgresMoreSlots(t *testing.T) {
+	dsn := pgtest.Start(t)
+	ctx := context.Background()
+	db, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const held = 500
+	vendorOf := func(lo, hi int, not ...string) string { // a vendor whose slot is in [lo, hi)
+		for i := 0; ; i++ {
+			v := fmt.Sprintf("v%d", i)
+			if s := pgSlot(v); s >= lo && s < hi && !slices.Contains(not, v) {
+				return v
+			}
+		}
+	}
+	above, belowFree := vendorOf(held+1, pgSlots), vendorOf(0, held)
+	belowTaken := vendorOf(0, held, belowFree)
+	other, err := db.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.ExecContext(ctx, "SELECT pg_advisory_lock($1::int, $2::int)", int32(pgSlotClass), int32(pgSlot(belowTaken))); err != nil {
+		t.Fatal(err)
+	}
+	req := func(v string) *writeReq { return &writeReq{hint: &writeHint{vendorID: v}} }
+	first, plain := req(vendorOf(held, held+1)), &writeReq{}
+	rest := []*writeReq{req(above), plain, req(belowTaken), req(belowFree), req(above)}
+	var own []*writeReq
+	err = db.Write(ctx, func(tx *Tx) error {
+		var err error
+		own, rest, err = tx.w.moreSlots([]int{held}, []*writeReq{first}, rest)
+		if err != nil {
+			return err
+		}
+		var mine []int
+		rows, err := db.read.QueryContext(ctx, `SELECT l.objid FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+			WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND a.application_name = 'orderhub-writer' ORDER BY 1`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s int
+			if err := rows.Scan(&s); err != nil {
+				return err
+			}
+			mine = append(mine, s)
+		}
+		want := []int{pgSlot(belowFree), pgSlot(above)}
+		slices.Sort(want)
+		if !slices.Equal(mine, want) {
+			t.Errorf("the writer holds slots %v, want %v", mine, want)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own) != 4 || own[0] != first || own[1].hint.vendorID != above || own[2].hint.vendorID != belowFree || own[3].hint.vendorID != above {
+		t.Fatalf("own: %d requests", len(own))
+	}
+	if len(rest) != 2 || rest[0] != plain || rest[1].hint.vendorID != belowTaken {
+		t.Fatalf("rest: %d requests", len(rest))
 	}
 }

@@ -28,7 +28,7 @@ import (
 //   - per-vendor batches — every request hinted with its vendor (vendor orders,
 //     writeHint), which writes rows of that vendor only — then take the slot lock of
 //     each vendor they write (pgSlotClass, a hash of the vendor id into pgSlots slots),
-//     exclusive, in ascending slot order.
+//     exclusive, in ascending slot order, in the same statement.
 //
 // So a global batch runs alone, as every batch did before, and per-vendor batches of
 // different instances whose vendors hash to different slots commit in parallel. What
@@ -75,87 +75,151 @@ const (
 // simple protocol, which allows several statements, run in order).
 var pgBeginGlobal = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", pgWriterLock)
 
-// pgBeginShared begins a per-vendor batch: the global lock shared; the batch's
-// slots follow at the head of its prefetch (startPG).
-var pgBeginShared = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(%d)", pgWriterLock)
-
 // startPG begins a batch's transaction with the writer locks it needs and runs it
 // when it can (dialect.start).
 //
-// A batch that is not per vendor (pgSlotsOf is nil) begins with the global lock
-// exclusive and then takes in what queued meanwhile: with several instances the
-// wait is when a queue fills, and a bigger batch costs little more to commit. A
-// batch with hinted requests then runs optimistically.
+// The batch (with what is waiting, up to the batch limit) begins with its locks,
+// in one round trip: the global lock exclusive, or for a batch of vendor orders
+// the global lock shared and its vendors' slots in ascending order (pgBeginOf).
+// Then it takes in what queued meanwhile — with several instances the wait for a
+// lock is when a queue fills, and a bigger batch costs little more to commit.
+// After the global lock everything joins. After slots, the vendor orders of those
+// vendors join; those of other vendors join if their slots can be had without
+// breaking the order (moreSlots: one more round trip); the rest (other vendors, or
+// writes that are not per vendor) run right after the batch commits, as a batch
+// of their own. A batch with hinted requests runs optimistically.
 //
-// A per-vendor batch begins with the global lock shared, takes in what queued
-// during that round trip (under load, the stragglers of the last batch's answers:
-// without them the next batch would be half as big), and runs its per-vendor
-// requests optimistically, taking their slots in ascending order at the head of the
-// prefetch's round trip, before any row lock. Requests that queued meanwhile and
-// are not per vendor (or whose vendors would take the batch over pgMaxSlots) cannot
-// join it — upgrading the shared global lock could deadlock — and run after it
-// commits, in a transaction of their own.
+// Deadlock freedom rests on one rule: a writer waits only for a lock that comes
+// after every lock it holds, in the order global < slot 0 < … < slot 1023
+// (pg_try_advisory_xact_lock never waits).
 func (w *writer) startPG(batch []*writeReq, at time.Time) ([]*writeReq, bool, bool) {
 	fg := batch[0].started.IsZero() // a background request runs alone
 	if fg {
 		batch = w.fill(batch)
 	}
-	if pgSlotsOf(batch) == nil {
-		w.pgBegin = pgBeginGlobal
-		if err := w.beginOrReconnect(); err != nil {
-			w.fail(batch, errBegin(err), at)
-			return batch, false, true
-		}
-		if fg {
-			batch = w.fill(batch)
-		}
-		if hinted(batch) {
-			if w.runPGOptimistic(batch, at) {
-				return batch, false, true
-			}
-			return batch, false, false // rolled back: run it again request by request
-		}
-		return batch, true, false
-	}
-	w.pgBegin = pgBeginShared
+	slots := pgSlotsOf(batch)
+	w.pgBegin = pgBeginOf(slots)
 	if err := w.beginOrReconnect(); err != nil {
 		w.fail(batch, errBegin(err), at)
 		return batch, false, true
 	}
-	own, rest := pgSplit(w.fill(batch))
-	w.pgSlots = pgSlotsOf(own)
-	ok := w.runPGOptimistic(own, at)
-	w.pgSlots = nil
-	if !ok {
-		// Rolled back: every request runs again request by request, in a
-		// transaction that takes all its locks when it begins.
+	if !fg {
+		return w.runBegun(batch, at)
+	}
+	if slots == nil {
+		return w.runBegun(w.fill(batch), at)
+	}
+	own, rest := pgCovered(w.fill(batch), slots)
+	if len(rest) > 0 {
+		var err error
+		if own, rest, err = w.moreSlots(slots, own, rest); err != nil {
+			// The transaction is aborted (a lock_timeout, say): all of them run
+			// again request by request, beginning with all their locks.
+			w.db.log.Debug("writer lock slots: running the batch on the careful path", "err", err)
+			w.rollback()
+			if !w.healthy() {
+				_ = w.reconnect()
+			}
+			all := append(own, rest...)
+			w.pgBegin = pgBeginOf(pgSlotsOf(all))
+			return all, false, false
+		}
+	}
+	if len(rest) == 0 {
+		return w.runBegun(own, at)
+	}
+	if !w.runPGOptimistic(own, at) {
+		// Rolled back: all of them run again request by request, in a transaction
+		// that takes all their locks when it begins.
 		all := append(own, rest...)
 		w.pgBegin = pgBeginOf(pgSlotsOf(all))
 		return all, false, false
 	}
-	if len(rest) == 0 {
-		return own, false, true
-	}
+	at = time.Now() // the metrics time each transaction on its own
 	w.pgBegin = pgBeginOf(pgSlotsOf(rest))
-	return rest, false, false
+	if err := w.beginOrReconnect(); err != nil {
+		w.fail(rest, errBegin(err), at)
+		return rest, false, true
+	}
+	return w.runBegun(rest, at)
 }
 
-// pgSplit splits a batch into the per-vendor requests that fit pgMaxSlots slots
-// and the others, each in its order.
-func pgSplit(batch []*writeReq) (own, rest []*writeReq) {
-	var slots []int
-	for _, r := range batch {
-		if r.hint != nil && r.hint.vendorID != "" && r.started.IsZero() {
-			s := pgSlot(r.hint.vendorID)
-			if slices.Contains(slots, s) || len(slots) < pgMaxSlots {
-				if !slices.Contains(slots, s) {
-					slots = append(slots, s)
-				}
-				own = append(own, r)
-				continue
-			}
+// runBegun runs a batch whose transaction has begun: optimistically when it has
+// hinted requests (falling back to the careful path, which begins again with
+// w.pgBegin), else on the careful path in this transaction.
+func (w *writer) runBegun(batch []*writeReq, at time.Time) ([]*writeReq, bool, bool) {
+	if !hinted(batch) {
+		return batch, true, false
+	}
+	if w.runPGOptimistic(batch, at) {
+		return batch, false, true
+	}
+	return batch, false, false // rolled back: run it again request by request
+}
+
+// moreSlots takes, in one round trip, the slots of the vendor orders in rest that
+// queued after the batch began with slots held: those above every held slot
+// waiting for them (the order stays ascending), those below only if free
+// (pg_try_advisory_xact_lock, which does not wait). It returns own with the vendor
+// orders whose slots it now holds, and the rest.
+func (w *writer) moreSlots(held []int, own, rest []*writeReq) ([]*writeReq, []*writeReq, error) {
+	top := held[len(held)-1]
+	var tries, waits []int
+	for _, r := range rest {
+		if r.hint == nil || r.hint.vendorID == "" || !r.started.IsZero() {
+			continue
 		}
-		rest = append(rest, r)
+		s := pgSlot(r.hint.vendorID)
+		if s > top && !slices.Contains(waits, s) && len(held)+len(waits)+len(tries) < pgMaxSlots {
+			waits = append(waits, s)
+		} else if s < top && !slices.Contains(tries, s) && len(held)+len(waits)+len(tries) < pgMaxSlots {
+			tries = append(tries, s)
+		}
+	}
+	if len(tries)+len(waits) == 0 {
+		return own, rest, nil
+	}
+	slices.Sort(waits)
+	got := append([]int(nil), waits...)
+	b := &pgx.Batch{}
+	if len(tries) > 0 {
+		b.Queue(`SELECT s FROM unnest($1::int[]) AS u(s) WHERE pg_try_advisory_xact_lock($2::int, s)`, tries, int32(pgSlotClass)).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var s int
+				if err := rows.Scan(&s); err != nil {
+					return err
+				}
+				got = append(got, s)
+			}
+			return rows.Err()
+		})
+	}
+	for _, s := range waits {
+		b.Queue(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, int32(pgSlotClass), int32(s))
+	}
+	err := w.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: the writer's connection is a %T, not pgx", dc)
+		}
+		return sc.Conn().SendBatch(context.Background(), b).Close()
+	})
+	if err != nil {
+		return own, rest, err
+	}
+	own2, rest2 := pgCovered(rest, got)
+	return append(own, own2...), rest2, nil
+}
+
+// pgCovered splits a batch into the vendor orders whose vendors' slots are among
+// slots and the others, each in its order.
+func pgCovered(batch []*writeReq, slots []int) (own, rest []*writeReq) {
+	for _, r := range batch {
+		if r.hint != nil && r.hint.vendorID != "" && r.started.IsZero() && slices.Contains(slots, pgSlot(r.hint.vendorID)) {
+			own = append(own, r)
+		} else {
+			rest = append(rest, r)
+		}
 	}
 	return own, rest
 }

@@ -51,11 +51,9 @@ type writer struct {
 	stmts map[string]*sql.Stmt
 	quit  chan struct{}
 	done  chan struct{}
-	// PostgreSQL (postgres.go): the statement beginning the running batch's
-	// transaction with the writer locks it needs, and the lock slots an optimistic
-	// batch takes with its prefetch.
+	// pgBegin is the statement beginning the running batch's transaction on
+	// PostgreSQL, with the writer locks it needs (postgres.go).
 	pgBegin string
-	pgSlots []int
 }
 
 // bgMaxWait bounds how long a background request waits for a writer that always

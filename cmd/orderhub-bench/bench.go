@@ -87,6 +87,7 @@ type benchConfig struct {
 	// connections (pgdelay.go).
 	instances, vendors int
 	pgDelay            time.Duration
+	anyHub             bool // orders go to any hub, not to their vendor's
 }
 
 const benchVendor = "bench"
@@ -118,6 +119,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&c.attackRaiseQuotas, "attack-raise-quotas", false, "noisy-neighbour: raise the attacker's quotas to fit --attack-endpoints and --attack-channels")
 	fs.IntVar(&c.instances, "instances", 1, "spawn this many hubs on the one database --db (PostgreSQL) and spread the load over them; orders go to their vendor's hub (vendor i to hub i mod instances)")
 	fs.IntVar(&c.vendors, "vendors", 1, "orders: spread the orders over this many vendors (each with its client and promo code), round robin; with --instances, a multiple of it")
+	fs.BoolVar(&c.anyHub, "any-hub", false, "with --instances: send each vendor's orders to every hub in turn instead of to the vendor's own hub (a load balancer that does not route by vendor)")
 	fs.DurationVar(&c.pgDelay, "pg-delay", 0, "hold every chunk of bytes between the spawned hubs and PostgreSQL this long in each direction (a TCP proxy in this process: 500us adds a 1 ms round trip)")
 	if err := parseFlags(fs, args, stderr); errors.Is(err, flag.ErrHelp) {
 		return nil // the flags were printed
@@ -588,6 +590,11 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 	}
 	if c.vendors > 1 {
 		rep.engine += fmt.Sprintf(", orders of %d vendors", c.vendors)
+		if c.instances > 1 && c.anyHub {
+			rep.engine += " on every hub"
+		} else if c.instances > 1 {
+			rep.engine += ", each on its own hub"
+		}
 	}
 	hubs, stopHub, err := benchTargets(c)
 	if err != nil {
@@ -660,10 +667,15 @@ func bench(ctx context.Context, c benchConfig, stderr io.Writer) (*benchReport, 
 			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
 			req, _ = http.NewRequest("POST", base+"/_bench/"+c.ceilingToken+"/payments/vendor/"+benchVendor+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
 		case "orders":
-			// Vendor n mod vendors, on its hub.
+			// Vendor n mod vendors, on its hub (--any-hub: the next hub every round
+			// of the vendors).
 			vi = int(n % int64(len(toks)))
+			hi := vi % len(hubs)
+			if c.anyHub {
+				hi = int(n/int64(len(toks))) % len(hubs)
+			}
 			body := fmt.Sprintf(`{"externalOrderId":"B-%s-%d","quantity":1,"paymentMethod":"INVOICE","paymentProvider":"BILLOGRAM","userData":{"email":"u%d@bench.example","fullName":"Bench User %d"},"vendorData":{"seller":"bench"}}`, runID, n, n%50000, n%50000)
-			req, _ = http.NewRequest("POST", hubs[vi%len(hubs)].url+"/payments/vendor/"+fx.vendors[vi].id+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
+			req, _ = http.NewRequest("POST", hubs[hi].url+"/payments/vendor/"+fx.vendors[vi].id+"/promos/code/PROMOCODE?confirm=true", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+toks[vi])
 		case "purchases":
 			body := fmt.Sprintf(`{"source":%q,"vendorId":%q,"publisherPurchaseId":"P-%s-%d","productId":%q,"startsAt":"2026-01-01T00:00:00Z","firstName":"Bench","lastName":"User","email":"p%d@bench.example","publisherUserId":"pu-%d","deliveryAddressStreet":"Sveavägen 59","deliveryAddressCity":"Stockholm","deliveryAddressZip":"113 59","deliveryAddressCountry":"SE"}`,
