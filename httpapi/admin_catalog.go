@@ -85,16 +85,54 @@ func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 	return orderhub.ReadJSON(body, v, orderhub.JSONOptions{})
 }
 
+// adminAnswer is the shape of most admin calls on a vendor's records: the vendor of
+// the path must exist, then read (nil: nothing more) checks the rest of the path and
+// reads the body, then change runs; what it returns is answered with status, or the
+// first error is returned (404 for the path before 400 for the body).
+func adminAnswer[T any](b *base, w http.ResponseWriter, r *http.Request, status int, read func() error, change func(vendorID string) (T, error)) error {
+	vendorID, err := b.adminVendor(r)
+	if err == nil && read != nil {
+		err = read()
+	}
+	var out T
+	if err == nil {
+		out, err = change(vendorID)
+	}
+	return answer(w, status, out, err)
+}
+
+// body is a read for adminAnswer: decode (decodeAdmin, decodeOptional, decodeSMAdmin)
+// of the request's JSON body into in.
+func body(decode func(http.ResponseWriter, *http.Request, any) error, w http.ResponseWriter, r *http.Request, in any) func() error {
+	return func() error { return decode(w, r, in) }
+}
+
+// pathThen is a read for adminAnswer: the path value name into id (pathID, so an
+// unknown one is a 404 before the body is read), then next (nil: nothing more).
+func pathThen(r *http.Request, name, what string, id *string, next func() error) func() error {
+	return func() (err error) {
+		if *id, err = pathID(r, name, what); err == nil && next != nil {
+			err = next()
+		}
+		return err
+	}
+}
+
+// noStore marks an answer that shows a secret once as not to be cached (an
+// Idempotency-Key keeps it sealed), unless err says there is no answer; it returns err.
+func noStore(w http.ResponseWriter, err error) error {
+	if err == nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	return err
+}
+
 // adminSlicePage answers one page (?cursor=, limit; next_cursor) of a vendor's list
 // that the store reads whole, from list(vendorID) in the order key follows
 // (orderhub.PageSlice): the catalog lists, endpoints, Zapier users and channels.
 // Other query parameters are the handler's.
 func adminSlicePage[T any](b *base, w http.ResponseWriter, r *http.Request, listing string, key func(T) orderhub.PageKey, list func(vendorID string) ([]T, error)) error {
-	vendorID, err := b.adminVendor(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageParams(r.URL.Query())
+	vendorID, p, err := b.adminVendorPage(r)
 	if err != nil {
 		return err
 	}
@@ -108,6 +146,17 @@ func adminSlicePage[T any](b *base, w http.ResponseWriter, r *http.Request, list
 	}
 	writeJSON(w, http.StatusOK, pg)
 	return nil
+}
+
+// adminVendorPage returns the vendor of the path (adminVendor) and the page the query
+// asks for (pageParams).
+func (b *base) adminVendorPage(r *http.Request) (string, orderhub.Page, error) {
+	vendorID, err := b.adminVendor(r)
+	if err != nil {
+		return "", orderhub.Page{}, err
+	}
+	p, err := pageParams(r.URL.Query())
+	return vendorID, p, err
 }
 
 // pageParams reads the cursor and limit query parameters (AdminQuery's rules and
@@ -152,19 +201,10 @@ func (s *adminCatalogAPI) handleAdminCreateProduct(w http.ResponseWriter, r *htt
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
-	if err == nil {
-		err = s.manage().Catalog().CreateProduct(r.Context(), p)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
+		p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
+		return p, s.manage().Catalog().CreateProduct(r.Context(), p)
+	})
 }
 
 // nameUpdate is the body of the renames (products, sources): nil name, unchanged.
@@ -174,19 +214,9 @@ type nameUpdate struct {
 
 func (s *adminCatalogAPI) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
-	var p *orderhub.Product
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	if err == nil {
-		p, err = s.manage().Catalog().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
+		return s.manage().Catalog().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminDeleteProduct(w http.ResponseWriter, r *http.Request) error {
@@ -216,19 +246,10 @@ func (s *adminCatalogAPI) handleAdminCreateOption(w http.ResponseWriter, r *http
 		Currency      string `json:"currency"`
 		BillingPeriod string `json:"billingPeriod"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
-	if err == nil {
-		err = s.manage().Catalog().CreatePurchaseOption(r.Context(), o)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, o)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
+		o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
+		return o, s.manage().Catalog().CreatePurchaseOption(r.Context(), o)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminUpdateOption(w http.ResponseWriter, r *http.Request) error {
@@ -238,19 +259,9 @@ func (s *adminCatalogAPI) handleAdminUpdateOption(w http.ResponseWriter, r *http
 		Currency      *string `json:"currency"`
 		BillingPeriod *string `json:"billingPeriod"`
 	}
-	var o *orderhub.PurchaseOption
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	if err == nil {
-		o, err = s.manage().Catalog().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
+		return s.manage().Catalog().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminDeleteOption(w http.ResponseWriter, r *http.Request) error {
@@ -272,19 +283,10 @@ func (s *adminCatalogAPI) handleAdminCreateMapping(w http.ResponseWriter, r *htt
 		ProductID        string `json:"productId"`
 		PurchaseOptionID string `json:"purchaseOptionId"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
-	if err == nil {
-		err = s.manage().Catalog().CreateProductMapping(r.Context(), m)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
+		m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
+		return m, s.manage().Catalog().CreateProductMapping(r.Context(), m)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminUpdateMapping(w http.ResponseWriter, r *http.Request) error {
@@ -293,19 +295,9 @@ func (s *adminCatalogAPI) handleAdminUpdateMapping(w http.ResponseWriter, r *htt
 		PurchaseOptionID *string `json:"purchaseOptionId"`
 	}
 	q := r.URL.Query()
-	var m *orderhub.ProductMapping
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	if err == nil {
-		m, err = s.manage().Catalog().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
+		return s.manage().Catalog().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminDeleteMapping(w http.ResponseWriter, r *http.Request) error {
@@ -338,60 +330,28 @@ func (s *adminCatalogAPI) handleAdminCreateSource(w http.ResponseWriter, r *http
 		Name string `json:"name"`
 		Type string `json:"type"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
-	var secret string
-	if err == nil {
-		secret, err = s.manage().Catalog().CreateSource(r.Context(), src)
-	}
-	if err != nil {
-		return err
-	}
-	// A one-time secret: not cached, and kept sealed by an Idempotency-Key.
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, CreatedSource{Source: src, Secret: secret})
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (CreatedSource, error) {
+		src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
+		secret, err := s.manage().Catalog().CreateSource(r.Context(), src)
+		return CreatedSource{Source: src, Secret: secret}, noStore(w, err)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
-	var src *orderhub.Source
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	if err == nil {
-		src, err = s.manage().Catalog().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, src)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Source, error) {
+		return s.manage().Catalog().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
+	})
 }
 
 // handleAdminRotateSource gives a source a new secret (shown in this answer only);
 // the old one stops working at once. No body.
 func (s *adminCatalogAPI) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) error {
-	var src *orderhub.Source
-	var secret string
 	var in struct{} // no fields; a body, if sent, must be a JSON object within the size limit
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeOptional(w, r, &in)
-	}
-	if err == nil {
-		src, secret, err = s.manage().Catalog().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, CreatedSource{Source: src, Secret: secret})
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeOptional, w, r, &in), func(vendorID string) (CreatedSource, error) {
+		src, secret, err := s.manage().Catalog().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
+		return CreatedSource{Source: src, Secret: secret}, noStore(w, err)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminDeleteSource(w http.ResponseWriter, r *http.Request) error {
@@ -403,11 +363,7 @@ func (s *adminCatalogAPI) handleAdminDeleteSource(w http.ResponseWriter, r *http
 // handleAdminListPurchases pages the vendor's purchases, newest first, with the keyset
 // cursor of the other lists (?cursor=, limit 1..500; 100 a page unless limit says).
 func (s *adminCatalogAPI) handleAdminListPurchases(w http.ResponseWriter, r *http.Request) error {
-	vendorID, err := s.adminVendor(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageParams(r.URL.Query())
+	vendorID, p, err := s.adminVendorPage(r)
 	if err != nil {
 		return err
 	}

@@ -87,15 +87,10 @@ func (s *adminDeliveryAPI) handleAdminCreateEndpoint(w http.ResponseWriter, r *h
 		EventTypes  []string `json:"eventTypes"`
 		Secret      string   `json:"secret"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	ep := &orderhub.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
-	if err == nil {
-		err = s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
-	}
-	return answer(w, http.StatusCreated, ep, err)
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Endpoint, error) {
+		ep := &orderhub.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
+		return ep, s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
+	})
 }
 
 // manage is the service the admin API and the console's forms share (package manage).
@@ -228,19 +223,14 @@ func (s *adminDeliveryAPI) handleAdminReplayEndpoint(w http.ResponseWriter, r *h
 
 func (s *adminDeliveryAPI) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request) error {
 	var in replayRequest
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	var t time.Time
-	if err == nil {
-		t, err = in.since()
-	}
-	n := 0
-	if err == nil {
-		n, err = s.manage().Endpoints().ReplaySince(r.Context(), vendorID, "", t)
-	}
-	return answer(w, http.StatusOK, Replayed{Queued: n}, err)
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (Replayed, error) {
+		t, err := in.since()
+		n := 0
+		if err == nil {
+			n, err = s.manage().Endpoints().ReplaySince(r.Context(), vendorID, "", t)
+		}
+		return Replayed{Queued: n}, err
+	})
 }
 
 // onlyParams refuses query parameters other than the allowed ones (a misspelt filter

@@ -50,20 +50,11 @@ func (s *adminCatalogAPI) handleAdminCreateZapierUser(w http.ResponseWriter, r *
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
-	var generated string
-	if err == nil {
-		generated, err = s.manage().Connectors().CreateZapierUser(r.Context(), u, in.Password)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, ZapierUserCredentials{u, generated})
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (ZapierUserCredentials, error) {
+		u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
+		generated, err := s.manage().Connectors().CreateZapierUser(r.Context(), u, in.Password)
+		return ZapierUserCredentials{u, generated}, err
+	})
 }
 
 // handleAdminUpdateZapierUser serves PATCH …/zapier-users/{userId} {email?, name?}.
@@ -72,43 +63,21 @@ func (s *adminCatalogAPI) handleAdminUpdateZapierUser(w http.ResponseWriter, r *
 		Email *string `json:"email"`
 		Name  *string `json:"name"`
 	}
-	vendorID, err := s.adminVendor(r)
 	var id string
-	if err == nil {
-		id, err = pathID(r, "userId", "Zapier user")
-	}
-	if err == nil {
-		err = decodeSMAdmin(w, r, &in) // strict: a misspelt field is an error, not a no-op
-	}
-	var u *orderhub.ZapierUser
-	if err == nil {
-		u, err = s.manage().Connectors().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	// decodeSMAdmin: strict, a misspelt field is an error, not a no-op
+	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, body(decodeSMAdmin, w, r, &in)), func(vendorID string) (*orderhub.ZapierUser, error) {
+		return s.manage().Connectors().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
+	})
 }
 
 // handleAdminSetZapierUserEnabled serves POST …/zapier-users/{userId}/disable and
 // …/enable (no body): the user as it is then.
 func (s *adminCatalogAPI) handleAdminSetZapierUserEnabled(enabled bool) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		vendorID, err := s.adminVendor(r)
 		var id string
-		if err == nil {
-			id, err = pathID(r, "userId", "Zapier user")
-		}
-		var u *orderhub.ZapierUser
-		if err == nil {
-			u, err = s.manage().Connectors().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, u)
-		return nil
+		return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, nil), func(vendorID string) (*orderhub.ZapierUser, error) {
+			return s.manage().Connectors().SetZapierUserEnabled(r.Context(), vendorID, id, enabled)
+		})
 	}
 }
 
@@ -126,24 +95,11 @@ func (s *adminCatalogAPI) handleAdminResetZapierPassword(w http.ResponseWriter, 
 	var in struct {
 		Password string `json:"password"`
 	}
-	vendorID, err := s.adminVendor(r)
 	var id string
-	if err == nil {
-		id, err = pathID(r, "userId", "Zapier user")
-	}
-	if err == nil {
-		err = decodeOptional(w, r, &in)
-	}
-	var u *orderhub.ZapierUser
-	var generated string
-	if err == nil {
-		u, generated, err = s.manage().Connectors().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ZapierUserCredentials{u, generated})
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, body(decodeOptional, w, r, &in)), func(vendorID string) (ZapierUserCredentials, error) {
+		u, generated, err := s.manage().Connectors().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
+		return ZapierUserCredentials{u, generated}, err
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminDeleteZapierUser(w http.ResponseWriter, r *http.Request) error {
@@ -169,23 +125,11 @@ func (s *adminCatalogAPI) handleAdminCreateShipping(w http.ResponseWriter, r *ht
 		TrackingURL    string `json:"trackingUrl"`
 		ExternalID     string `json:"externalId"`
 	}
-	vendorID, err := s.adminVendor(r)
 	var orderID string
-	if err == nil {
-		orderID, err = pathID(r, "orderId", "Order")
-	}
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID, Carrier: in.Carrier, TrackingNumber: in.TrackingNumber, TrackingURL: in.TrackingURL, ExternalID: in.ExternalID}
-	if err == nil {
-		err = s.manage().Connectors().CreateShipping(r.Context(), sh)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, sh)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, pathThen(r, "orderId", "Order", &orderID, body(decodeAdmin, w, r, &in)), func(vendorID string) (*orderhub.Shipping, error) {
+		sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID, Carrier: in.Carrier, TrackingNumber: in.TrackingNumber, TrackingURL: in.TrackingURL, ExternalID: in.ExternalID}
+		return sh, s.manage().Connectors().CreateShipping(r.Context(), sh)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminRecordTransaction(w http.ResponseWriter, r *http.Request) error {
@@ -200,20 +144,11 @@ func (s *adminCatalogAPI) handleAdminRecordTransaction(w http.ResponseWriter, r 
 		ExternalID string          `json:"externalId"`
 		Message    string          `json:"message"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency, CustomerID: in.CustomerID, OrderID: in.OrderID,
-		ContractID: in.ContractID, Provider: in.Provider, ExternalID: in.ExternalID, Message: in.Message}
-	if err == nil {
-		err = s.manage().Connectors().RecordTransaction(r.Context(), t, in.Amount)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, t)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Transaction, error) {
+		t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency, CustomerID: in.CustomerID, OrderID: in.OrderID,
+			ContractID: in.ContractID, Provider: in.Provider, ExternalID: in.ExternalID, Message: in.Message}
+		return t, s.manage().Connectors().RecordTransaction(r.Context(), t, in.Amount)
+	})
 }
 
 func (s *adminCatalogAPI) handleAdminCreateSurvey(w http.ResponseWriter, r *http.Request) error {
@@ -229,19 +164,10 @@ func (s *adminCatalogAPI) handleAdminCreateSurvey(w http.ResponseWriter, r *http
 		LeadCapture     string          `json:"leadCapture"`
 		Metadata        json.RawMessage `json:"metadata"`
 	}
-	vendorID, err := s.adminVendor(r)
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	sv := &orderhub.Survey{VendorID: vendorID, Title: in.Title, Description: in.Description, Take: in.Take, LeadCapture: in.LeadCapture,
-		CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status,
-		StartQuestionID: in.StartQuestionID, Metadata: in.Metadata}
-	if err == nil {
-		err = s.manage().Connectors().CreateSurvey(r.Context(), sv)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, sv)
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Survey, error) {
+		sv := &orderhub.Survey{VendorID: vendorID, Title: in.Title, Description: in.Description, Take: in.Take, LeadCapture: in.LeadCapture,
+			CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status,
+			StartQuestionID: in.StartQuestionID, Metadata: in.Metadata}
+		return sv, s.manage().Connectors().CreateSurvey(r.Context(), sv)
+	})
 }

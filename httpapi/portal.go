@@ -29,25 +29,15 @@ type portalAPI struct {
 }
 
 func (s *portalAPI) handleCreatePortalLink(w http.ResponseWriter, r *http.Request) error {
-	vendorID, err := s.adminVendor(r)
 	var in struct {
 		Access     string `json:"access"`
 		TTLSeconds int64  `json:"ttlSeconds"`
 	}
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	var link *manage.PortalLink
-	if err == nil {
+	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*manage.PortalLink, error) {
 		// Audited as portal-link.create without the link (manage.CreatePortalLink).
-		link, err = s.manage().Vendors().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, link)
-	return nil
+		link, err := s.manage().Vendors().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
+		return link, noStore(w, err)
+	})
 }
 
 // PortalSettings are a vendor's portal settings.
@@ -57,37 +47,25 @@ type PortalSettings struct {
 }
 
 func (s *portalAPI) handleGetPortal(w http.ResponseWriter, r *http.Request) error {
-	vendorID, err := s.adminVendor(r)
-	var fa []string
-	if err == nil {
-		fa, err = s.store.Tenants.PortalFrameAncestors(r.Context(), vendorID)
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: fa})
-	return nil
+	return adminAnswer(s.base, w, r, http.StatusOK, nil, func(vendorID string) (PortalSettings, error) {
+		fa, err := s.store.Tenants.PortalFrameAncestors(r.Context(), vendorID)
+		return PortalSettings{VendorID: vendorID, FrameAncestors: fa}, err
+	})
 }
 
 func (s *portalAPI) handlePutPortal(w http.ResponseWriter, r *http.Request) error {
-	vendorID, err := s.adminVendor(r)
 	var in struct {
 		FrameAncestors []string `json:"frameAncestors"`
 	}
-	if err == nil {
-		err = decodeAdmin(w, r, &in)
-	}
-	var v *manage.VendorSettings
-	if err == nil {
+	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (PortalSettings, error) {
 		fa := in.FrameAncestors
 		if fa == nil {
 			fa = []string{}
 		}
-		v, err = s.manage().Vendors().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, PortalSettings{VendorID: vendorID, FrameAncestors: v.FrameAncestors})
-	return nil
+		v, err := s.manage().Vendors().UpdateVendor(r.Context(), vendorID, manage.VendorUpdate{FrameAncestors: &fa})
+		if err != nil {
+			return PortalSettings{}, err
+		}
+		return PortalSettings{VendorID: vendorID, FrameAncestors: v.FrameAncestors}, nil
+	})
 }
