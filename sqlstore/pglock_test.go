@@ -265,3 +265,97 @@ func TestPostgresMoreSlots(t *testing.T) {
 		t.Fatalf("rest: %d requests", len(rest))
 	}
 }
+
+// A batch of vendor orders that waited for its slot takes in what queued meanwhile:
+// a vendor order of a free slot joins it; one whose slot is busy, and a write that
+// is not per vendor, run right after it as a batch of their own.
+func TestPostgresSplitBatch(t *testing.T) {
+	dsn := pgtest.Start(t)
+	ctx := context.Background()
+	db, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	vendorOf := func(lo, hi int) string {
+		for i := 0; ; i++ {
+			if v := fmt.Sprintf("v%d", i); pgSlot(v) >= lo && pgSlot(v) < hi {
+				return v
+			}
+		}
+	}
+	// y's slot is above x's and z's: x's is busy (tried, not waited for), z's free.
+	x, z, y := vendorOf(0, 300), vendorOf(300, 600), vendorOf(600, pgSlots)
+	for _, v := range []string{x, y, z} {
+		if err := db.Tenants().CreateVendor(ctx, &orderhub.Vendor{ID: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var sizes []int
+	db.Ops().SetBatchObserver(func(size int, _ time.Duration, err error) {
+		mu.Lock()
+		sizes = append(sizes, size)
+		mu.Unlock()
+	})
+	other, err := db.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for _, v := range []string{x, y} {
+		if _, err := other.ExecContext(ctx, "SELECT pg_advisory_lock($1::int, $2::int)", int32(pgSlotClass), int32(pgSlot(v))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne := func(vendor string) func(*Tx) error {
+		return func(tx *Tx) error {
+			_, err := tx.appendEvent(vendor, "test", "k", map[string]string{"v": vendor})
+			return err
+		}
+	}
+	errs := make(chan error, 4)
+	go func() { errs <- db.w.doHinted(ctx, appendOne(y), &writeHint{vendorID: y}) }()
+	// The batch waits for y's slot; then the others queue.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the batch does not wait for its slot")
+		}
+	}
+	go func() { errs <- db.w.doHinted(ctx, appendOne(x), &writeHint{vendorID: x}) }()
+	go func() { errs <- db.w.doHinted(ctx, appendOne(z), &writeHint{vendorID: z}) }()
+	go func() { errs <- db.Write(ctx, appendOne(z)) }()
+	for deadline := time.Now().Add(10 * time.Second); len(db.w.reqs) < 3; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writes did not queue")
+		}
+	}
+	mu.Lock()
+	sizes = nil
+	mu.Unlock()
+	if _, err := other.ExecContext(ctx, "SELECT pg_advisory_unlock($1::int, $2::int)", int32(pgSlotClass), int32(pgSlot(y))); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a write did not finish")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(sizes, []int{2, 2}) {
+		t.Fatalf("batches of %v, want [2 2]: y and z, then x and the global write", sizes)
+	}
+}

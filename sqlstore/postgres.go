@@ -103,10 +103,10 @@ func (w *writer) startPG(batch []*writeReq, at time.Time) ([]*writeReq, bool, bo
 		w.fail(batch, errBegin(err), at)
 		return batch, false, true
 	}
-	if !fg {
+	switch {
+	case !fg, w.pgRest: // the rest of a split batch takes in nothing more
 		return w.runBegun(batch, at)
-	}
-	if slots == nil {
+	case slots == nil:
 		return w.runBegun(w.fill(batch), at)
 	}
 	own, rest := pgCovered(w.fill(batch), slots)
@@ -135,13 +135,12 @@ func (w *writer) startPG(batch []*writeReq, at time.Time) ([]*writeReq, bool, bo
 		w.pgBegin = pgBeginOf(pgSlotsOf(all))
 		return all, false, false
 	}
-	at = time.Now() // the metrics time each transaction on its own
-	w.pgBegin = pgBeginOf(pgSlotsOf(rest))
-	if err := w.beginOrReconnect(); err != nil {
-		w.fail(rest, errBegin(err), at)
-		return rest, false, true
-	}
-	return w.runBegun(rest, at)
+	// The rest: a batch of its own, run (and timed in the metrics) as any batch,
+	// with what queued meanwhile.
+	w.pgRest = true
+	w.run(rest)
+	w.pgRest = false
+	return own, false, true
 }
 
 // runBegun runs a batch whose transaction has begun: optimistically when it has

@@ -52,8 +52,10 @@ type writer struct {
 	quit  chan struct{}
 	done  chan struct{}
 	// pgBegin is the statement beginning the running batch's transaction on
-	// PostgreSQL, with the writer locks it needs (postgres.go).
+	// PostgreSQL, with the writer locks it needs; pgRest is set while the rest of
+	// a split batch runs (postgres.go).
 	pgBegin string
+	pgRest  bool
 }
 
 // bgMaxWait bounds how long a background request waits for a writer that always
