@@ -101,9 +101,9 @@ func adminAnswer[T any](b *base, w http.ResponseWriter, r *http.Request, status 
 	return answer(w, status, out, err)
 }
 
-// body is a read for adminAnswer: decode (decodeAdmin, decodeOptional, decodeSMAdmin)
+// bodyInto is a read for adminAnswer: decode (decodeAdmin, decodeOptional, decodeSMAdmin)
 // of the request's JSON body into in.
-func body(decode func(http.ResponseWriter, *http.Request, any) error, w http.ResponseWriter, r *http.Request, in any) func() error {
+func bodyInto(decode func(http.ResponseWriter, *http.Request, any) error, w http.ResponseWriter, r *http.Request, in any) func() error {
 	return func() error { return decode(w, r, in) }
 }
 
@@ -201,7 +201,7 @@ func (s *adminCatalogAPI) handleAdminCreateProduct(w http.ResponseWriter, r *htt
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
 		p := &orderhub.Product{VendorID: vendorID, ID: in.ID, Name: in.Name}
 		return p, s.manage().Catalog().CreateProduct(r.Context(), p)
 	})
@@ -214,7 +214,7 @@ type nameUpdate struct {
 
 func (s *adminCatalogAPI) handleAdminUpdateProduct(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Product, error) {
 		return s.manage().Catalog().UpdateProduct(r.Context(), vendorID, r.PathValue("productId"), in.Name)
 	})
 }
@@ -246,7 +246,7 @@ func (s *adminCatalogAPI) handleAdminCreateOption(w http.ResponseWriter, r *http
 		Currency      string `json:"currency"`
 		BillingPeriod string `json:"billingPeriod"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
 		o := &orderhub.PurchaseOption{VendorID: vendorID, ID: in.ID, ProductID: in.ProductID, Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod}
 		return o, s.manage().Catalog().CreatePurchaseOption(r.Context(), o)
 	})
@@ -259,7 +259,7 @@ func (s *adminCatalogAPI) handleAdminUpdateOption(w http.ResponseWriter, r *http
 		Currency      *string `json:"currency"`
 		BillingPeriod *string `json:"billingPeriod"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.PurchaseOption, error) {
 		return s.manage().Catalog().UpdatePurchaseOption(r.Context(), vendorID, r.PathValue("optionId"), manage.OptionUpdate{Name: in.Name, Price: in.Price, Currency: in.Currency, BillingPeriod: in.BillingPeriod})
 	})
 }
@@ -283,7 +283,7 @@ func (s *adminCatalogAPI) handleAdminCreateMapping(w http.ResponseWriter, r *htt
 		ProductID        string `json:"productId"`
 		PurchaseOptionID string `json:"purchaseOptionId"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
 		m := &orderhub.ProductMapping{VendorID: vendorID, SKU: in.SKU, POID: in.POID, ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID}
 		return m, s.manage().Catalog().CreateProductMapping(r.Context(), m)
 	})
@@ -295,7 +295,7 @@ func (s *adminCatalogAPI) handleAdminUpdateMapping(w http.ResponseWriter, r *htt
 		PurchaseOptionID *string `json:"purchaseOptionId"`
 	}
 	q := r.URL.Query()
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.ProductMapping, error) {
 		return s.manage().Catalog().UpdateProductMapping(r.Context(), vendorID, q.Get("sku"), q.Get("poId"), manage.MappingUpdate{ProductID: in.ProductID, PurchaseOptionID: in.PurchaseOptionID})
 	})
 }
@@ -330,7 +330,7 @@ func (s *adminCatalogAPI) handleAdminCreateSource(w http.ResponseWriter, r *http
 		Name string `json:"name"`
 		Type string `json:"type"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (CreatedSource, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (CreatedSource, error) {
 		src := &orderhub.Source{VendorID: vendorID, ID: in.ID, Name: in.Name, Type: in.Type}
 		secret, err := s.manage().Catalog().CreateSource(r.Context(), src)
 		return CreatedSource{Source: src, Secret: secret}, noStore(w, err)
@@ -339,7 +339,7 @@ func (s *adminCatalogAPI) handleAdminCreateSource(w http.ResponseWriter, r *http
 
 func (s *adminCatalogAPI) handleAdminUpdateSource(w http.ResponseWriter, r *http.Request) error {
 	var in nameUpdate
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Source, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Source, error) {
 		return s.manage().Catalog().UpdateSource(r.Context(), vendorID, r.PathValue("sourceId"), in.Name)
 	})
 }
@@ -348,7 +348,7 @@ func (s *adminCatalogAPI) handleAdminUpdateSource(w http.ResponseWriter, r *http
 // the old one stops working at once. No body.
 func (s *adminCatalogAPI) handleAdminRotateSource(w http.ResponseWriter, r *http.Request) error {
 	var in struct{} // no fields; a body, if sent, must be a JSON object within the size limit
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeOptional, w, r, &in), func(vendorID string) (CreatedSource, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeOptional, w, r, &in), func(vendorID string) (CreatedSource, error) {
 		src, secret, err := s.manage().Catalog().RotateSourceSecret(r.Context(), vendorID, r.PathValue("sourceId"))
 		return CreatedSource{Source: src, Secret: secret}, noStore(w, err)
 	})

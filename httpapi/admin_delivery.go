@@ -87,7 +87,7 @@ func (s *adminDeliveryAPI) handleAdminCreateEndpoint(w http.ResponseWriter, r *h
 		EventTypes  []string `json:"eventTypes"`
 		Secret      string   `json:"secret"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Endpoint, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Endpoint, error) {
 		ep := &orderhub.Endpoint{ID: in.ID, VendorID: vendorID, URL: in.URL, Kind: in.Kind, Description: in.Description, EventTypes: in.EventTypes, Secret: in.Secret}
 		return ep, s.manage().Endpoints().CreateEndpoint(r.Context(), ep)
 	})
@@ -223,7 +223,7 @@ func (s *adminDeliveryAPI) handleAdminReplayEndpoint(w http.ResponseWriter, r *h
 
 func (s *adminDeliveryAPI) handleAdminReplayVendor(w http.ResponseWriter, r *http.Request) error {
 	var in replayRequest
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (Replayed, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (Replayed, error) {
 		t, err := in.since()
 		n := 0
 		if err == nil {

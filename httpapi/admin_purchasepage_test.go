@@ -17,11 +17,7 @@ func TestAdminPurchasesPageWithCursor(t *testing.T) {
 	for i := range 5 {
 		h.hook(h.AcmeSecret, acmePurchase(map[string]any{"publisherPurchaseId": "P-" + strconv.Itoa(i)})).expect(201, "")
 	}
-	all := walkPages(t, h.testHub, list, 500)
-	if len(all) != 5 {
-		t.Fatalf("whole list: %v", all)
-	}
-	samePages(t, h.testHub, list, all)
+	wholeList(t, h.testHub, list, 500, 5)
 	var first struct {
 		NextCursor string `json:"next_cursor"`
 	}

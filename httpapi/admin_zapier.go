@@ -50,7 +50,7 @@ func (s *adminCatalogAPI) handleAdminCreateZapierUser(w http.ResponseWriter, r *
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (ZapierUserCredentials, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (ZapierUserCredentials, error) {
 		u := &orderhub.ZapierUser{VendorID: vendorID, Email: in.Email, Name: in.Name}
 		generated, err := s.manage().Connectors().CreateZapierUser(r.Context(), u, in.Password)
 		return ZapierUserCredentials{u, generated}, err
@@ -65,7 +65,7 @@ func (s *adminCatalogAPI) handleAdminUpdateZapierUser(w http.ResponseWriter, r *
 	}
 	var id string
 	// decodeSMAdmin: strict, a misspelt field is an error, not a no-op
-	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, body(decodeSMAdmin, w, r, &in)), func(vendorID string) (*orderhub.ZapierUser, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, bodyInto(decodeSMAdmin, w, r, &in)), func(vendorID string) (*orderhub.ZapierUser, error) {
 		return s.manage().Connectors().UpdateZapierUser(r.Context(), vendorID, id, in.Email, in.Name)
 	})
 }
@@ -96,7 +96,7 @@ func (s *adminCatalogAPI) handleAdminResetZapierPassword(w http.ResponseWriter, 
 		Password string `json:"password"`
 	}
 	var id string
-	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, body(decodeOptional, w, r, &in)), func(vendorID string) (ZapierUserCredentials, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, pathThen(r, "userId", "Zapier user", &id, bodyInto(decodeOptional, w, r, &in)), func(vendorID string) (ZapierUserCredentials, error) {
 		u, generated, err := s.manage().Connectors().ResetZapierPassword(r.Context(), vendorID, id, in.Password)
 		return ZapierUserCredentials{u, generated}, err
 	})
@@ -126,7 +126,7 @@ func (s *adminCatalogAPI) handleAdminCreateShipping(w http.ResponseWriter, r *ht
 		ExternalID     string `json:"externalId"`
 	}
 	var orderID string
-	return adminAnswer(s.base, w, r, http.StatusCreated, pathThen(r, "orderId", "Order", &orderID, body(decodeAdmin, w, r, &in)), func(vendorID string) (*orderhub.Shipping, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, pathThen(r, "orderId", "Order", &orderID, bodyInto(decodeAdmin, w, r, &in)), func(vendorID string) (*orderhub.Shipping, error) {
 		sh := &orderhub.Shipping{VendorID: vendorID, OrderID: orderID, Carrier: in.Carrier, TrackingNumber: in.TrackingNumber, TrackingURL: in.TrackingURL, ExternalID: in.ExternalID}
 		return sh, s.manage().Connectors().CreateShipping(r.Context(), sh)
 	})
@@ -144,7 +144,7 @@ func (s *adminCatalogAPI) handleAdminRecordTransaction(w http.ResponseWriter, r 
 		ExternalID string          `json:"externalId"`
 		Message    string          `json:"message"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Transaction, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Transaction, error) {
 		t := &orderhub.Transaction{VendorID: vendorID, Status: in.Status, Currency: in.Currency, CustomerID: in.CustomerID, OrderID: in.OrderID,
 			ContractID: in.ContractID, Provider: in.Provider, ExternalID: in.ExternalID, Message: in.Message}
 		return t, s.manage().Connectors().RecordTransaction(r.Context(), t, in.Amount)
@@ -164,7 +164,7 @@ func (s *adminCatalogAPI) handleAdminCreateSurvey(w http.ResponseWriter, r *http
 		LeadCapture     string          `json:"leadCapture"`
 		Metadata        json.RawMessage `json:"metadata"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Survey, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*orderhub.Survey, error) {
 		sv := &orderhub.Survey{VendorID: vendorID, Title: in.Title, Description: in.Description, Take: in.Take, LeadCapture: in.LeadCapture,
 			CaptureName: in.CaptureName, CapturePhone: in.CapturePhone, CaptureAtEnd: in.CaptureAtEnd, Status: in.Status == nil || *in.Status,
 			StartQuestionID: in.StartQuestionID, Metadata: in.Metadata}

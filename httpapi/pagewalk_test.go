@@ -74,3 +74,14 @@ func samePages(t *testing.T, h *testHub, path string, all []string) {
 		}
 	}
 }
+
+// wholeList walks path in one page of up to limit, expects n records, and checks
+// that every smaller limit pages the same records in the same order (samePages).
+func wholeList(t *testing.T, h *testHub, path string, limit, n int) {
+	t.Helper()
+	all := walkPages(t, h, path, limit)
+	if len(all) != n {
+		t.Fatalf("%s whole list: %v", path, all)
+	}
+	samePages(t, h, path, all)
+}

@@ -33,7 +33,7 @@ func (s *portalAPI) handleCreatePortalLink(w http.ResponseWriter, r *http.Reques
 		Access     string `json:"access"`
 		TTLSeconds int64  `json:"ttlSeconds"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusCreated, body(decodeAdmin, w, r, &in), func(vendorID string) (*manage.PortalLink, error) {
+	return adminAnswer(s.base, w, r, http.StatusCreated, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (*manage.PortalLink, error) {
 		// Audited as portal-link.create without the link (manage.CreatePortalLink).
 		link, err := s.manage().Vendors().CreatePortalLink(r.Context(), vendorID, in.Access, in.TTLSeconds, s.now())
 		return link, noStore(w, err)
@@ -57,7 +57,7 @@ func (s *portalAPI) handlePutPortal(w http.ResponseWriter, r *http.Request) erro
 	var in struct {
 		FrameAncestors []string `json:"frameAncestors"`
 	}
-	return adminAnswer(s.base, w, r, http.StatusOK, body(decodeAdmin, w, r, &in), func(vendorID string) (PortalSettings, error) {
+	return adminAnswer(s.base, w, r, http.StatusOK, bodyInto(decodeAdmin, w, r, &in), func(vendorID string) (PortalSettings, error) {
 		fa := in.FrameAncestors
 		if fa == nil {
 			fa = []string{}

@@ -330,54 +330,25 @@ func (s *zapierAPI) handleZapierList(w http.ResponseWriter, r *http.Request) err
 func (s *zapierAPI) zapierList(ctx context.Context, vendorID, name, kind string, limit int) ([]any, error) {
 	f := orderhub.ListFilter{VendorID: vendorID, Limit: limit}
 	var records []any
-	collect := func(n int, at func(int) any) {
-		for i := range n {
-			records = append(records, at(i))
-		}
-	}
+	var err error
 	switch name {
 	case "customers":
-		l, err := s.store.Orders.ListCustomers(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListCustomers(ctx, f))
 	case "orders":
-		l, err := s.store.Orders.ListOrders(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListOrders(ctx, f))
 	case "shippings":
-		l, err := s.store.Orders.ListShippings(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListShippings(ctx, f))
 	case "subscriptions":
-		l, err := s.store.Orders.ListContracts(ctx, orderhub.ContractFilter{VendorID: vendorID, Limit: limit})
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListContracts(ctx, orderhub.ContractFilter{VendorID: vendorID, Limit: limit}))
 	case "surveys":
-		l, err := s.store.Orders.ListSurveys(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListSurveys(ctx, f))
 	case "transactions":
-		l, err := s.store.Orders.ListTransactions(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListTransactions(ctx, f))
 	case "transaction-histories":
-		l, err := s.store.Orders.ListTransactionHistories(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		collect(len(l), func(i int) any { return l[i] })
+		records, err = recordsOf(s.store.Orders.ListTransactionHistories(ctx, f))
+	}
+	if err != nil {
+		return nil, err
 	}
 	out := make([]any, 0, len(records))
 	for _, rec := range records {
@@ -390,6 +361,18 @@ func (s *zapierAPI) zapierList(ctx context.Context, vendorID, name, kind string,
 	return out, nil
 }
 
+// recordsOf returns what a store list answered as records of any type.
+func recordsOf[T any](l []T, err error) ([]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	records := make([]any, len(l))
+	for i, rec := range l {
+		records[i] = rec
+	}
+	return records, nil
+}
+
 // zapierItem maps one record through its JSON, as the delivery of its event does.
 func (s *zapierAPI) zapierItem(ctx context.Context, vendorID, kind string, rec any) (any, error) {
 	b, err := json.Marshal(rec)
@@ -397,6 +380,12 @@ func (s *zapierAPI) zapierItem(ctx context.Context, vendorID, kind string, rec a
 		return nil, err
 	}
 	return s.zapier.mapper.Item(ctx, vendorID, kind, b)
+}
+
+// answerItem answers rec as the kind's item (zapierItem).
+func (s *zapierAPI) answerItem(w http.ResponseWriter, r *http.Request, vendorID, kind string, rec any) error {
+	it, err := s.zapierItem(r.Context(), vendorID, kind, rec)
+	return answer(w, http.StatusOK, it, err)
 }
 
 // ---- actions ----
@@ -500,8 +489,7 @@ func (s *zapierAPI) handleZapierStoreLead(w http.ResponseWriter, r *http.Request
 }
 
 func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request) error {
-	c := zapierFrom(r)
-	vendorID := c.session.VendorID
+	vendorID := zapierFrom(r).session.VendorID
 	id, err := pathID(r, "shipping_uuid", "Shipping")
 	if err != nil {
 		return err
@@ -542,17 +530,11 @@ func (s *zapierAPI) handleZapierTracking(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindShipping, sh)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, it)
-	return nil
+	return s.answerItem(w, r, vendorID, zapier.KindShipping, sh)
 }
 
 func (s *zapierAPI) handleZapierCancel(w http.ResponseWriter, r *http.Request) error {
-	c := zapierFrom(r)
-	vendorID := c.session.VendorID
+	vendorID := zapierFrom(r).session.VendorID
 	id, err := pathID(r, "subscription_uuid", "Subscription")
 	if err != nil {
 		return err
@@ -573,10 +555,5 @@ func (s *zapierAPI) handleZapierCancel(w http.ResponseWriter, r *http.Request) e
 		}
 		return err
 	}
-	it, err := s.zapierItem(r.Context(), vendorID, zapier.KindSubscription, ct)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, it)
-	return nil
+	return s.answerItem(w, r, vendorID, zapier.KindSubscription, ct)
 }
