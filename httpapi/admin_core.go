@@ -63,6 +63,20 @@ func (s *Server) adminCoreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /favicon.ico", console.Favicon)
 }
 
+// wholeParam reads the whole-number query parameter name, from lo to hi; def when
+// it is not given.
+func wholeParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, orderhub.FieldError(orderhub.EInvalidRequest, name, "%s must be a whole number from %d to %d, got %q.", name, lo, hi, v)
+	}
+	return n, nil
+}
+
 // AdminQuery parses the paging and filter parameters of an admin listing; allowed
 // names the filters the listing takes (cursor and limit are always allowed). The
 // console uses it too.
@@ -84,12 +98,9 @@ func AdminQuery(q url.Values, allowed ...string) (orderhub.AdminFilter, orderhub
 		}
 	}
 	p.Cursor = q.Get("cursor")
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > orderhub.MaxPageLimit {
-			return f, p, orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to %d, got %q.", orderhub.MaxPageLimit, v)
-		}
-		p.Limit = n
+	var err error
+	if p.Limit, err = wholeParam(q, "limit", 0, 1, orderhub.MaxPageLimit); err != nil {
+		return f, p, err
 	}
 	f.VendorID = q.Get("vendor")
 	f.Email = q.Get("email")
@@ -285,13 +296,9 @@ type Timeline struct {
 }
 
 func (s *adminCoreAPI) handleAdminCustomerTimeline(w http.ResponseWriter, r *http.Request) error {
-	limit := 200
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return orderhub.FieldError(orderhub.EInvalidRequest, "limit", "limit must be a whole number from 1 to 1000, got %q.", v)
-		}
-		limit = n
+	limit, err := wholeParam(r.URL.Query(), "limit", 200, 1, 1000)
+	if err != nil {
+		return err
 	}
 	return adminGet(w, r, "customerId", "Customer", func(id string) (*Timeline, error) {
 		c, err := s.store.Admin.AdminGetCustomer(r.Context(), id)
@@ -337,13 +344,9 @@ func (s *adminCoreAPI) handleAdminGetEvent(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *adminCoreAPI) handleAdminDashboard(w http.ResponseWriter, r *http.Request, dash *orderhub.DashboardCache) error {
-	minutes := 15
-	if v := r.URL.Query().Get("minutes"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 120 {
-			return orderhub.FieldError(orderhub.EInvalidRequest, "minutes", "minutes must be a whole number from 1 to 120, got %q.", v)
-		}
-		minutes = n
+	minutes, err := wholeParam(r.URL.Query(), "minutes", 15, 1, 120)
+	if err != nil {
+		return err
 	}
 	d, err := dash.Get(r.Context(), minutes)
 	if err != nil {
