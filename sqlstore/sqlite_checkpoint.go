@@ -43,6 +43,9 @@ const walRestartFrames = 2048
 func (db *DB) startCheckpointer() {
 	db.ckWake = make(chan struct{}, 1)
 	db.ckQuit, db.ckDone = make(chan struct{}), make(chan struct{})
+	// Once at start: what the migrations, or a process that did not close its
+	// connections, left in the log.
+	db.ckWake <- struct{}{}
 	go db.checkpointLoop()
 }
 
