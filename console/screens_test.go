@@ -2,16 +2,11 @@ package console_test
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +16,7 @@ import (
 	"orderhub"
 	"orderhub/console"
 	"orderhub/hub"
+	"orderhub/internal/routescan"
 )
 
 // TestEveryPageInABrowser walks the console in a real browser as an operator and as
@@ -203,63 +199,15 @@ func shotName(pattern string) string {
 // package's source: a ServeMux cannot list its patterns.
 func consolePages(t *testing.T) *pageSet {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
 	s := &pageSet{mux: http.NewServeMux()}
-	consts := map[string]string{"Prefix": console.Prefix, "p": console.Prefix}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+	for _, pat := range routescan.Patterns(t, "*.go") {
+		if strings.HasPrefix(pat, "GET "+console.Prefix+"/") {
+			s.patterns = append(s.patterns, pat)
+			s.mux.HandleFunc(pat, func(http.ResponseWriter, *http.Request) {})
 		}
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 2 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "HandleFunc" && sel.Sel.Name != "Handle" {
-				return true
-			}
-			pat, ok := constString(call.Args[0], consts)
-			if !ok {
-				if strings.Contains(fset.Position(call.Pos()).Filename, "portal") {
-					return true
-				}
-				t.Errorf("%s: a console route this test cannot read", fset.Position(call.Pos()))
-				return true
-			}
-			if strings.HasPrefix(pat, "GET "+console.Prefix+"/") {
-				s.patterns = append(s.patterns, pat)
-				s.mux.HandleFunc(pat, func(http.ResponseWriter, *http.Request) {})
-			}
-			return true
-		})
 	}
 	if len(s.patterns) < 20 {
 		t.Fatalf("only %d console pages found: is the extraction broken?", len(s.patterns))
 	}
 	return s
-}
-
-func constString(e ast.Expr, consts map[string]string) (string, bool) {
-	switch x := e.(type) {
-	case *ast.BasicLit:
-		s, err := strconv.Unquote(x.Value)
-		return s, err == nil && x.Kind == token.STRING
-	case *ast.Ident:
-		v, ok := consts[x.Name]
-		return v, ok
-	case *ast.BinaryExpr:
-		a, ok1 := constString(x.X, consts)
-		b, ok2 := constString(x.Y, consts)
-		return a + b, ok1 && ok2 && x.Op == token.ADD
-	}
-	return "", false
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"orderhub"
+	"orderhub/internal/routescan"
 )
 
 // The isolation matrix: every route registered in package httpapi is called with
@@ -166,7 +167,7 @@ var consoleExempt = map[string]string{
 // (behind httpapi's one /console/ route), scanned like registeredRoutes.
 func consoleRoutes(t testing.TB) []string {
 	t.Helper()
-	return routesIn(t, "../console/*.go")
+	return routescan.Patterns(t, "../console/*.go")
 }
 
 // checkConsoleCoverage fails for every console route that no path of
