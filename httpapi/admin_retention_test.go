@@ -65,10 +65,7 @@ func TestAdminVendorRetention(t *testing.T) {
 func TestAdminVendorRetentionRefusesBadInput(t *testing.T) {
 	h := newTestHub(t)
 	const p = "/admin/v1/vendors/acme/retention"
-	h.jsonReq("GET", p, "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
-	h.jsonReq("PUT", p, "", map[string]any{"deadSeconds": 1}).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
-	h.jsonReq("GET", "/admin/v1/vendors/nope/retention", h.Admin, nil).expect(http.StatusNotFound, orderhub.ENotFound)
-	h.jsonReq("PUT", "/admin/v1/vendors/nope/retention", h.Admin, map[string]any{"deadSeconds": 1}).expect(http.StatusNotFound, orderhub.ENotFound)
+	checkVendorSettingsGuards(h, "retention", map[string]any{"deadSeconds": 1})
 	for body, field := range map[string]string{
 		`{"deadSeconds": -1}`:               "deadSeconds",
 		`{"deadSeconds": 3153600001}`:       "deadSeconds",

@@ -127,10 +127,7 @@ func TestQuotaWebhookEndpoints(t *testing.T) {
 func TestQuotaAdminAPIRefusesBadInput(t *testing.T) {
 	h := newTestHub(t)
 	const p = "/admin/v1/vendors/acme/quotas"
-	h.jsonReq("GET", p, "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
-	h.jsonReq("PUT", p, "", map[string]any{"products": 1}).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
-	h.jsonReq("GET", "/admin/v1/vendors/nope/quotas", h.Admin, nil).expect(http.StatusNotFound, orderhub.ENotFound)
-	h.jsonReq("PUT", "/admin/v1/vendors/nope/quotas", h.Admin, map[string]any{"products": 1}).expect(http.StatusNotFound, orderhub.ENotFound)
+	checkVendorSettingsGuards(h, "quotas", map[string]any{"products": 1})
 	for _, body := range []string{`{"nope": 1}`, `{"products": -1}`, `{"products": 1000001}`, `{"products": 1.5}`, `{"products": "10"}`,
 		`[1]`, `null`, `"x"`, `{"products": 1`, ``} {
 		res := h.jsonReq("PUT", p, h.Admin, body).expect(http.StatusBadRequest, orderhub.EInvalidRequest)

@@ -317,3 +317,15 @@ func (r *response) expect(status int, code string) *response {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// checkVendorSettingsGuards checks that GET and PUT /admin/v1/vendors/{vendorId}/name
+// (a vendor's settings: quotas, retention) need an admin token (401) and a vendor
+// that exists (404); put is a valid PUT body.
+func checkVendorSettingsGuards(h *testHub, name string, put map[string]any) {
+	h.t.Helper()
+	p := "/admin/v1/vendors/acme/" + name
+	h.jsonReq("GET", p, "", nil).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
+	h.jsonReq("PUT", p, "", put).expect(http.StatusUnauthorized, orderhub.EUnauthorized)
+	h.jsonReq("GET", "/admin/v1/vendors/nope/"+name, h.Admin, nil).expect(http.StatusNotFound, orderhub.ENotFound)
+	h.jsonReq("PUT", "/admin/v1/vendors/nope/"+name, h.Admin, put).expect(http.StatusNotFound, orderhub.ENotFound)
+}
