@@ -126,10 +126,7 @@ func TestResponseKeysAndReplays(t *testing.T) {
 		})
 	}
 	h.jsonReq("POST", "/payments/vendor/acme/promos/code/BUNDLE?confirm=true", tok, body(nil)).expect(409, "ConflictError")
-	n, _ := h.DB.Orders().CountContracts(context.Background(), "acme", "ORD-1")
-	if n != 1 {
-		t.Fatalf("%d contracts", n)
-	}
+	expectOneContract(t, h, "ORD-1")
 }
 
 func TestDelayedStartAndDefaults(t *testing.T) {
@@ -364,10 +361,7 @@ func TestConcurrentIdenticalOrdersMakeOneContract(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d requests created the contract", created)
 	}
-	n, _ := h.DB.Orders().CountContracts(context.Background(), "acme", "ORDER-2025-001234")
-	if n != 1 {
-		t.Fatalf("%d contracts", n)
-	}
+	expectOneContract(t, h, "ORDER-2025-001234")
 }
 
 func TestDataSurvivesRestart(t *testing.T) {
@@ -434,5 +428,13 @@ func TestVendorOrderKeyTwice(t *testing.T) {
 	evs, _ := h.DB.Orders().ListEvents(context.Background(), orderhub.EventFilter{VendorID: "acme"})
 	if len(evs) != 0 {
 		t.Fatalf("refused requests wrote %d events", len(evs))
+	}
+}
+
+// expectOneContract checks that acme has exactly one contract for the external order.
+func expectOneContract(t *testing.T, h *testHub, externalOrderID string) {
+	t.Helper()
+	if n, _ := h.DB.Orders().CountContracts(context.Background(), "acme", externalOrderID); n != 1 {
+		t.Fatalf("%s: %d contracts", externalOrderID, n)
 	}
 }
