@@ -342,7 +342,13 @@ func (p *pgTx) writeOut() {
 		add(bulkEventsSQL, e.id, e.vendor, e.seq, e.typ, e.key, e.data, e.at)
 	}
 	if d := &b.dlv; len(d.id) > 0 {
+		// Planned for the table as it is each time: a generic plan cached while
+		// deliveries was a few pages read the head look-up through the
+		// (endpoint_id, seq) key, every delivery of the endpoint per row, for ever
+		// after (40-60 ms a statement with one endpoint receiving everything).
+		add(`SET LOCAL plan_cache_mode = force_custom_plan`)
 		add(bulkDeliveriesSQL, d.id, d.vendor, d.endpoint, d.event, d.typ, d.key, d.seq, d.at, d.first)
+		add(`SET LOCAL plan_cache_mode TO DEFAULT`)
 	}
 	heads := b.heads
 	*b = pgBulk{heads: heads} // the slices now belong to the queued statements
