@@ -461,11 +461,33 @@ func (tx queue) insertDelivery(endpointID, vendorID, eventID, eventType, key str
 		return nil
 	}
 	now := micros(tx.now)
-	_, err := tx.exec(`INSERT INTO deliveries (`+deliveryInsertColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
-			CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
-			$8, $8, $8)`,
-		sortableID("dlv", tx.now), vendorID, endpointID, eventID, eventType, key, seq, now)
+	return tx.plannedNow(func() error {
+		_, err := tx.exec(`INSERT INTO deliveries (`+deliveryInsertColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending',
+				CASE WHEN $6 = '' OR NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = $3 AND ordering_key = $6 AND status IN ('pending', 'failed')) THEN 1 ELSE 0 END,
+				$8, $8, $8)`,
+			sortableID("dlv", tx.now), vendorID, endpointID, eventID, eventType, key, seq, now)
+		return err
+	})
+}
+
+// plannedNow runs f's statements on PostgreSQL with plan_cache_mode =
+// force_custom_plan: planned for the deliveries table as it is each time, not by
+// a generic plan the writer's connection cached while the table was a few pages (a
+// new database before its first ANALYZE), which would read a queue's head through
+// the (endpoint_id, seq) key or scan the table for ever after (see complete).
+// SET LOCAL ends with the transaction, or with the request's savepoint when f fails.
+func (tx queue) plannedNow(f func() error) error {
+	if !tx.onPG() {
+		return f()
+	}
+	if _, err := tx.exec(`SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+		return err
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	_, err := tx.exec(`SET LOCAL plan_cache_mode TO DEFAULT`)
 	return err
 }
 
@@ -1002,25 +1024,14 @@ func (sub Deliveries) CompleteDeliveries(ctx context.Context, results []*orderhu
 }
 
 func (tx queue) complete(results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {
-	if !tx.onPG() {
-		return tx.completeRows(results, opt, rep)
-	}
 	// On PostgreSQL the completion's statements are planned for the table as it is
 	// each time (as pgbulk's look-ups are): the writer's connection caches a generic
 	// plan after five executions, and one made while deliveries was a few pages (a
 	// new database, before autovacuum's first ANALYZE) reads the id lists by
 	// sequential scan for ever after — seen as 40–60 ms per held read and delivered
-	// UPDATE, the writer falling to 130–280 orders/s for a minute, in 2 of 6 runs of
-	// the 1,000/s webhook bench. SET LOCAL ends with the transaction, or with the
-	// request's savepoint when it fails.
-	if _, err := tx.exec(`SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
-		return err
-	}
-	if err := tx.completeRows(results, opt, rep); err != nil {
-		return err
-	}
-	_, err := tx.exec(`SET LOCAL plan_cache_mode TO DEFAULT`)
-	return err
+	// UPDATE, the writer falling to 130–280 orders/s for a minute, in 2 of 4 runs of
+	// the 1,000/s webhook bench.
+	return tx.plannedNow(func() error { return tx.completeRows(results, opt, rep) })
 }
 
 func (tx queue) completeRows(results []*orderhub.AttemptResult, opt orderhub.CompleteOptions, rep *orderhub.CompleteReport) error {

@@ -419,8 +419,10 @@ func (b *expandBulk) done() error {
 	if len(b.id) == 0 {
 		return nil
 	}
-	_, err := b.tx.exec(expandBulkSQL, b.id, b.vendorID, micros(b.tx.now), b.endpoint, b.event, b.typ, b.key, b.seq, b.first)
-	return err
+	return queue{b.tx}.plannedNow(func() error { // the head look-up as bulkDeliveriesSQL's
+		_, err := b.tx.exec(expandBulkSQL, b.id, b.vendorID, micros(b.tx.now), b.endpoint, b.event, b.typ, b.key, b.seq, b.first)
+		return err
+	})
 }
 
 func (b *expandBulk) add(endpointID string, ev *orderhub.Event) error {
