@@ -198,13 +198,8 @@ func TestPostgresBatchLocks(t *testing.T) {
 // slots can be had without breaking the ascending order: above every held slot by
 // waiting, below only when free (a try that does not wait); the others run after.
 func TestPostgresMoreSlots(t *testing.T) {
-	dsn := pgtest.Start(t)
+	db := openEngine(t, "postgres")
 	ctx := context.Background()
-	db, err := Open(ctx, dsn, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	const held = 500
 	vendorOf := func(lo, hi int, not ...string) string { // a vendor whose slot is in [lo, hi)
 		for i := 0; ; i++ {
@@ -270,13 +265,8 @@ func TestPostgresMoreSlots(t *testing.T) {
 // a vendor order of a free slot joins it; one whose slot is busy, and a write that
 // is not per vendor, run right after it as a batch of their own.
 func TestPostgresSplitBatch(t *testing.T) {
-	dsn := pgtest.Start(t)
+	db := openEngine(t, "postgres")
 	ctx := context.Background()
-	db, err := Open(ctx, dsn, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	vendorOf := func(lo, hi int) string {
 		for i := 0; ; i++ {
 			if v := fmt.Sprintf("v%d", i); pgSlot(v) >= lo && pgSlot(v) < hi {
