@@ -126,6 +126,10 @@ func (w *writer) startPG(batch []*writeReq, at time.Time) ([]*writeReq, bool, bo
 		}
 	}
 	if len(rest) == 0 {
+		// own may now hold vendor orders whose slots moreSlots took after BEGIN: if
+		// the optimistic run rolls back, the careful run must begin with their slots
+		// too, not only with the ones this transaction began with.
+		w.pgBegin = pgBeginOf(pgSlotsOf(own))
 		return w.runBegun(own, at)
 	}
 	if !w.runPGOptimistic(own, at) {
