@@ -23,6 +23,9 @@ import (
 // maxEventRows bounds the rows of one events INSERT.
 const maxEventRows = 8
 
+// eventRowArgs is the number of arguments of one event row (its columns).
+var eventRowArgs = strings.Count(eventInsertColumns, ",") + 1
+
 // eventsInsertSQL[n] inserts n event rows.
 var eventsInsertSQL = func() (qs [maxEventRows + 1]string) {
 	for n := 1; n <= maxEventRows; n++ {
@@ -32,8 +35,14 @@ var eventsInsertSQL = func() (qs [maxEventRows + 1]string) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			k := 7 * i
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
+			b.WriteByte('(')
+			for j := range eventRowArgs {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", eventRowArgs*i+j+1)
+			}
+			b.WriteByte(')')
 		}
 		qs[n] = b.String()
 	}
@@ -43,7 +52,7 @@ var eventsInsertSQL = func() (qs [maxEventRows + 1]string) {
 // pendEvent keeps an event row for flushEvents.
 func (tx *Tx) pendEvent(args ...any) error {
 	tx.evArgs = append(tx.evArgs, args...)
-	if len(tx.evArgs) >= 7*maxEventRows {
+	if len(tx.evArgs) >= eventRowArgs*maxEventRows {
 		return tx.flushEvents()
 	}
 	return nil
@@ -57,7 +66,7 @@ func (tx *Tx) flushEvents() error {
 	args := tx.evArgs
 	tx.evArgs = tx.evArgs[:0]
 	tx.mayHaveWritten = true
-	s, err := tx.w.stmt(eventsInsertSQL[len(args)/7])
+	s, err := tx.w.stmt(eventsInsertSQL[len(args)/eventRowArgs])
 	if err != nil {
 		return err
 	}
