@@ -436,7 +436,11 @@ func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := w.conn.PrepareContext(context.Background(), q)
+	pq := q
+	if w.d.kind() == SQLite {
+		pq = sqlitePositional(q)
+	}
+	s, err := w.conn.PrepareContext(context.Background(), pq)
 	if err != nil {
 		return nil, fmt.Errorf("prepare %q: %w", q, err)
 	}
