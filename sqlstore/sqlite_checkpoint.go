@@ -39,6 +39,13 @@ const checkpointEvery = 200 * time.Millisecond
 // checkpoints the rest so that the log starts over (8 MB of 4 KiB pages).
 const walRestartFrames = 2048
 
+// checkpointWait is how long the goroutine waits for a reader connection and its
+// checkpoint. When every reader connection is held (long reads) or the checkpoint
+// fails, the writer checkpoints before its next transaction instead, as it did
+// before the goroutine existed, so the log cannot grow unchecked. A variable for
+// tests.
+var checkpointWait = 2 * time.Second
+
 // startCheckpointer starts the checkpoint goroutine (SQLite only).
 func (db *DB) startCheckpointer() {
 	db.ckWake = make(chan struct{}, 1)
@@ -88,9 +95,12 @@ func (db *DB) checkpointLoop() {
 			return
 		case <-time.After(checkpointEvery):
 		}
-		logFrames, err := db.checkpoint(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), checkpointWait)
+		logFrames, err := db.checkpoint(ctx)
+		cancel()
 		if err != nil {
-			db.log.Warn("WAL checkpoint failed; retrying after the next commit", "err", err)
+			db.log.Warn("WAL checkpoint off the writer failed; the writer checkpoints before its next transaction", "err", err)
+			db.ckTail.Store(true)
 			continue
 		}
 		if logFrames >= walRestartFrames {
