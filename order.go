@@ -244,13 +244,9 @@ func ContractOrder(c *Contract, unit Money, currency string) Order {
 		unit, total = 0, 0
 	}
 	item := OrderItem{ExternalItemID: c.PromoCode, Name: c.ProductName, Quantity: q, Cost: unit}
-	meta := map[string]string{"contractId": c.ID, "origin": c.Origin}
-	for k, v := range map[string]string{"externalOrderId": c.ExternalOrderID, "promoCode": c.PromoCode, "startDate": c.StartDate} {
-		if v != "" {
-			meta[k] = v
-		}
-	}
-	b, _ := json.Marshal(meta)
+	// The metadata: {contractId, origin} and the non-empty of externalOrderId,
+	// promoCode and startDate, as json.Marshal writes such a map[string]string.
+	b := contractOrderMetadata(c)
 	return Order{
 		VendorID: c.VendorID, CustomerID: c.UserID, Source: c.Origin, Status: ContractOrderStatus(c.Status), Currency: currency,
 		Subtotal: total, Total: total, Items: []OrderItem{item}, PaymentMethod: c.PaymentMethod,

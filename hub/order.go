@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 
 	"orderhub"
 )
@@ -88,7 +87,7 @@ func upsertOrder(tx orderhub.OrderTx, in *orderhub.OrderInput) (o *orderhub.Orde
 func normalizedOrder(o *orderhub.Order) string {
 	c := *o
 	c.UpdatedAt = c.CreatedAt
-	b, _ := json.Marshal(&c)
+	b, _ := orderhub.MarshalOrderJSON(&c) // json.Marshal(&c)'s bytes
 	return string(b)
 }
 

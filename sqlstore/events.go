@@ -16,12 +16,24 @@ import (
 // request, an endpoint's test event) gets no fan-out, its caller writes its one
 // delivery; any other is fanned out.
 func (tx *Tx) appendEvent(vendorID, typ, orderingKey string, data any) (*orderhub.Event, error) {
-	raw, ok := data.(json.RawMessage)
-	if !ok {
-		var err error
-		if raw, err = json.Marshal(data); err != nil {
-			return nil, fmt.Errorf("marshal %s event: %w", typ, err)
-		}
+	var raw json.RawMessage
+	var err error
+	// The payloads of a vendor order (issue 20) are written by orderhub's
+	// appenders: the bytes of json.Marshal, without its reflection and compaction.
+	switch v := data.(type) {
+	case json.RawMessage:
+		raw = v
+	case *orderhub.Customer:
+		raw, err = orderhub.MarshalCustomerJSON(v)
+	case *orderhub.Contract:
+		raw, err = orderhub.MarshalContractJSON(v)
+	case *orderhub.Order:
+		raw, err = orderhub.MarshalOrderJSON(v)
+	default:
+		raw, err = json.Marshal(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s event: %w", typ, err)
 	}
 	ev := &orderhub.Event{ID: orderhub.NewID("evt"), VendorID: vendorID, Type: typ, OrderingKey: orderingKey, Data: raw, CreatedAt: tx.now}
 	seq, err := outbox{tx}.nextSeq(vendorID)

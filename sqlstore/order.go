@@ -36,7 +36,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (*orderhub.Order, error) {
 }
 
 func orderArgs(o *orderhub.Order) []any {
-	items, _ := json.Marshal(o.Items)
+	items, _ := orderhub.MarshalOrderItemsJSON(o.Items) // json.Marshal(o.Items)'s bytes
 	return []any{o.ID, o.VendorID, o.Number, nullString(o.ExternalOrderID), o.CustomerID, o.Source, o.Status, o.Currency, o.Date,
 		int64(o.Subtotal), int64(o.Shipping), int64(o.Taxes), int64(o.Discount), int64(o.Total), string(items),
 		addressJSON(o.BillingAddress), addressJSON(o.ShippingAddress), o.PaymentMethod, o.DeliveryMethod,

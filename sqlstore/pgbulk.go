@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -169,7 +168,7 @@ func (p *pgTx) bulkContract(c *orderhub.Contract, fingerprint string) {
 // bulkOrder collects an order, column by column as orderArgs gives them.
 func (p *pgTx) bulkOrder(o *orderhub.Order) {
 	b := &p.bulk.ord
-	items, _ := json.Marshal(o.Items)
+	items, _ := orderhub.MarshalOrderItemsJSON(o.Items) // json.Marshal(o.Items)'s bytes
 	b.id = append(b.id, o.ID)
 	b.vendor = append(b.vendor, o.VendorID)
 	b.number = append(b.number, o.Number)
