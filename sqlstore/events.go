@@ -130,14 +130,15 @@ func (tx outbox) currentCount(key, column string) (int64, error) {
 
 // seqState is what a savepoint keeps of the counted sequences.
 type seqState struct {
-	seqs map[string]int64
-	fan  map[string]fanPos
+	seqs  map[string]int64
+	fan   map[string]fanPos
+	quiet int
 }
 
 // saveSeqs and restoreSeqs keep the counted sequences (and fan-out positions) in
 // step with a savepoint.
 func (tx outbox) saveSeqs() seqState {
-	var s seqState
+	s := seqState{quiet: tx.quiet}
 	if len(tx.seqs) > 0 {
 		s.seqs = maps.Clone(tx.seqs)
 	}
@@ -148,6 +149,7 @@ func (tx outbox) saveSeqs() seqState {
 }
 
 func (tx outbox) restoreSeqs(saved seqState) {
+	tx.quiet = saved.quiet
 	if len(tx.seqs) > 0 || saved.seqs != nil {
 		tx.seqs = saved.seqs
 		if tx.seqs == nil {

@@ -102,6 +102,7 @@ func fanOut(tx *Tx, ev *orderhub.Event) error {
 			return err
 		}
 		if len(eps) <= k {
+			made := 0
 			for _, ep := range eps {
 				if !typeMatches(ep.types, ev.Type) {
 					continue
@@ -109,8 +110,12 @@ func fanOut(tx *Tx, ev *orderhub.Event) error {
 				if err := (queue{tx}).insertDelivery(ep.id, ev.VendorID, ev.ID, ev.Type, ev.OrderingKey, ev.Seq); err != nil {
 					return err
 				}
+				made++
 			}
 			fanout{tx}.setFan(ev.VendorID, fanPos{seq: ev.Seq})
+			if made == 0 {
+				tx.quiet++
+			}
 			return nil
 		}
 	}

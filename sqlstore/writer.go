@@ -279,7 +279,7 @@ func (w *writer) finish(tx *Tx, batch []*writeReq, errs []error, start time.Time
 		batch[0].commit = time.Since(commitStart)
 	}
 	w.db.wakeCheckpointer()
-	if tx.events > 0 {
+	if tx.events > tx.quiet {
 		w.db.committed()
 	}
 	if tx.deferred {
@@ -455,6 +455,11 @@ type Tx struct {
 	ctx    context.Context
 	now    time.Time
 	events int
+	// quiet counts the events among them that made no delivery and left none for
+	// the expander (no endpoint of their vendor takes them): a commit whose events
+	// are all quiet has nothing new for the delivery engine, and does not wake it
+	// (its wake-up reads the reader pool for due work, beside the writer).
+	quiet int
 	// seqs holds each vendor's event sequence as this transaction advanced it;
 	// seqBase the value read from the database. flushSeqs writes them back once
 	// per vendor before COMMIT (instead of an UPDATE per event).
