@@ -17,9 +17,9 @@
 //     none while its circuit is open (health.go), so one vendor's bad receivers
 //     cannot hold the workers another vendor's deliveries need.
 //
-// A commit that wrote events wakes the dispatcher at once (DB.OnCommit); a slow poll
-// catches other processes' writes, and a timer set to the next due retry fires
-// retries on time.
+// A commit that made deliveries wakes the dispatcher at once (DB.OnCommit; events
+// that no endpoint takes do not); a slow poll catches other processes' writes, and a
+// timer set to the next due retry fires retries on time.
 package delivery
 
 import (
