@@ -13,7 +13,8 @@ import (
 // tests without a database.
 type DeliveryQueue interface {
 	// OnCommit registers f to be called (without blocking) after every commit
-	// that wrote an event.
+	// that made deliveries or made some due again (not after one whose events no
+	// endpoint takes; a slow poll catches the rest).
 	OnCommit(f func())
 	// CompleteAndClaim records results and, when claim is not nil, leases the next
 	// due heads (and their followers) to the claimer, in one write.

@@ -339,7 +339,9 @@ func (sub Ops) Ping(ctx context.Context) error {
 }
 
 // OnCommit registers f to be called (in the writer goroutine, so it must not block)
-// after every commit that wrote at least one event. Delivery uses it to wake workers.
+// after every commit that made deliveries, left events for the fan-out expander, or
+// made deliveries due again (a replay) — not after one whose events no endpoint
+// takes. Delivery uses it to wake workers.
 func (sub Ops) OnCommit(f func()) {
 	sub.db.mu.Lock()
 	sub.db.onCommit = append(sub.db.onCommit, f)

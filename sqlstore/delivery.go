@@ -1454,6 +1454,7 @@ func (sub Deliveries) ReplayDelivery(ctx context.Context, vendorID, id string) (
 			return err
 		}
 		now := micros(tx.now)
+		tx.wake = true // due now: the engine need not wait for its poll
 		switch status {
 		case orderhub.DeliveryPending, orderhub.DeliveryFailed:
 			_, err := tx.exec(`UPDATE deliveries SET next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND locked_by IS NULL`, id, now)
@@ -1544,6 +1545,7 @@ func (sub Deliveries) ReplayDead(ctx context.Context, vendorID, endpointID strin
 			if err := (queue{tx}).replayableEndpoint(endpointID); err != nil {
 				return err
 			}
+			tx.wake = true
 			rows, err := tx.query(`UPDATE deliveries SET status = 'pending', ready = CASE WHEN ordering_key = '' THEN 1 ELSE 0 END, attempts = 0,
 				next_attempt_at = $4, last_error = '', updated_at = $4 WHERE endpoint_id = $1 AND status = 'dead' AND seq BETWEEN $2 AND $3
 				RETURNING ordering_key`, endpointID, from, to, micros(tx.now))
@@ -1703,6 +1705,7 @@ func (db *DB) replayEndpointSince(ctx context.Context, vendorID, endpointID stri
 func (tx queue) replayWindowSince(vendorID, endpointID string, since time.Time, from, to int64) (int, error) {
 	n := 0
 	now := micros(tx.now)
+	tx.wake = true
 	var types string
 	if err := tx.queryRow(`SELECT event_types FROM endpoints WHERE id = $1`, endpointID).Scan(&types); err != nil {
 		return 0, err

@@ -11,7 +11,8 @@ import (
 
 // A commit wakes the delivery engine only when its events may have made deliveries:
 // orders of a vendor without endpoints do not (the engine's wake-up reads the reader
-// pool beside the writer), the same orders once an endpoint takes their events do.
+// pool beside the writer), the same orders once an endpoint takes their events do,
+// and so does a replay (due again, without an event).
 func TestCommitWakesDeliveryOnlyForDeliveries(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
@@ -39,6 +40,18 @@ func TestCommitWakesDeliveryOnlyForDeliveries(t *testing.T) {
 			place("Q-4")
 			if wakes.Load() == before {
 				t.Error("an order whose event an endpoint takes did not wake the engine")
+			}
+			// A replay makes a delivery due without an event: it wakes the engine too.
+			ds, err := db.Deliveries().ListDeliveries(ctx, orderhub.DeliveryFilter{VendorID: "acme"})
+			if err != nil || len(ds) == 0 {
+				t.Fatalf("deliveries %v, %v", ds, err)
+			}
+			before = wakes.Load()
+			if _, err := db.Deliveries().ReplayDelivery(ctx, "acme", ds[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if wakes.Load() == before {
+				t.Error("a replayed delivery did not wake the engine")
 			}
 		})
 	}

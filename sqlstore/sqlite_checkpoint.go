@@ -39,11 +39,11 @@ const checkpointEvery = 200 * time.Millisecond
 // checkpoints the rest so that the log starts over (8 MB of 4 KiB pages).
 const walRestartFrames = 2048
 
-// checkpointWait is how long the goroutine waits for a reader connection and its
-// checkpoint. When every reader connection is held (long reads) or the checkpoint
-// fails, the writer checkpoints before its next transaction instead, as it did
-// before the goroutine existed, so the log cannot grow unchecked. A variable for
-// tests.
+// checkpointWait is how long the goroutine waits for a reader connection (not for
+// the checkpoint itself, which an interrupt would undo). When every reader
+// connection is held (long reads) or the checkpoint fails, the writer checkpoints
+// before its next transaction instead, as it did before the goroutine existed, so
+// the log cannot grow unchecked. A variable for tests.
 var checkpointWait = 2 * time.Second
 
 // startCheckpointer starts the checkpoint goroutine (SQLite only).
@@ -95,9 +95,7 @@ func (db *DB) checkpointLoop() {
 			return
 		case <-time.After(checkpointEvery):
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), checkpointWait)
-		logFrames, err := db.checkpoint(ctx)
-		cancel()
+		logFrames, err := db.checkpoint()
 		if err != nil {
 			db.log.Warn("WAL checkpoint off the writer failed; the writer checkpoints before its next transaction", "err", err)
 			db.ckTail.Store(true)
@@ -111,9 +109,16 @@ func (db *DB) checkpointLoop() {
 
 // checkpoint copies the log's committed pages into the database file (PASSIVE:
 // as far as no reader still needs them) and returns the log's length in pages.
-func (db *DB) checkpoint(ctx context.Context) (int64, error) {
+func (db *DB) checkpoint() (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointWait)
+	conn, err := db.read.Conn(ctx)
+	cancel()
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
 	var busy, logFrames, done int64
-	err := db.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+	err = conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
 	return logFrames, err
 }
 

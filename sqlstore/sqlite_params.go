@@ -39,16 +39,19 @@ func sqlitePositional(q string) string {
 			}
 			b = append(b, q[i:i+j+4]...)
 			i += j + 3
-		case c == '?' || c == ':' || c == '@':
-			return q
+		case c == '?' || c == ':' || c == '@' || c == '[' || c == '`':
+			return q // another kind of parameter, or quoting this does not follow
 		case c == '$':
+			if i > 0 && isIdentByte(q[i-1]) {
+				return q // inside a name (a$1)
+			}
 			j := i + 1
 			n := 0
 			for j < len(q) && q[j] >= '0' && q[j] <= '9' && n <= len(q) { // (n stops growing past any parameter count)
 				n = n*10 + int(q[j]-'0')
 				j++
 			}
-			if j == i+1 || q[i+1] == '0' || j < len(q) && isIdentByte(q[j]) || n != next {
+			if j == i+1 || q[i+1] == '0' || j < len(q) && (isIdentByte(q[j]) || q[j] == '(') || n != next {
 				return q
 			}
 			next++

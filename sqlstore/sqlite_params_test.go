@@ -22,6 +22,10 @@ func TestSQLitePositional(t *testing.T) {
 		{`SELECT '$1`, `SELECT '$1`},
 		{`SELECT $1 /* open`, `SELECT $1 /* open`},
 		{`SELECT $01`, `SELECT $01`},
+		{`SELECT [a$1] FROM t WHERE a = $1`, `SELECT [a$1] FROM t WHERE a = $1`},
+		{"SELECT `a$1` FROM t WHERE a = $1", "SELECT `a$1` FROM t WHERE a = $1"},
+		{`SELECT a$1 FROM t WHERE a = $1`, `SELECT a$1 FROM t WHERE a = $1`},
+		{`SELECT $1(x)`, `SELECT $1(x)`},
 	} {
 		if got := sqlitePositional(c.in); got != c.want {
 			t.Errorf("sqlitePositional(%q) = %q, want %q", c.in, got, c.want)

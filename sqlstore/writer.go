@@ -279,7 +279,7 @@ func (w *writer) finish(tx *Tx, batch []*writeReq, errs []error, start time.Time
 		batch[0].commit = time.Since(commitStart)
 	}
 	w.db.wakeCheckpointer()
-	if tx.events > tx.quiet {
+	if tx.events > tx.quiet || tx.wake {
 		w.db.committed()
 	}
 	if tx.deferred {
@@ -460,6 +460,9 @@ type Tx struct {
 	// are all quiet has nothing new for the delivery engine, and does not wake it
 	// (its wake-up reads the reader pool for due work, beside the writer).
 	quiet int
+	// wake: the transaction made deliveries due without appending events (a
+	// replay); its commit wakes the delivery engine all the same.
+	wake bool
 	// seqs holds each vendor's event sequence as this transaction advanced it;
 	// seqBase the value read from the database. flushSeqs writes them back once
 	// per vendor before COMMIT (instead of an UPDATE per event).
