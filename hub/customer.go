@@ -1,9 +1,7 @@
 package hub
 
 import (
-	"bytes"
 	"context"
-	"time"
 
 	"orderhub"
 )
@@ -76,28 +74,9 @@ func UpsertCustomer(tx orderhub.OrderTx, vendorID string, m orderhub.CustomerMat
 }
 
 // customersEqual reports whether a and b have the same JSON encoding (that is
-// what a customer-updated event would show as changed). Customers whose fields are
-// identical have; any other pair is compared by its encodings, since different
-// fields can encode alike (invalid UTF-8, a raw value's white space, a time in
-// another location with the same offset).
+// what a customer-updated event would show as changed).
 func customersEqual(a, b *orderhub.Customer) bool {
-	if a.ID == b.ID && a.VendorID == b.VendorID && a.Email == b.Email && a.FullName == b.FullName &&
-		a.FirstName == b.FirstName && a.LastName == b.LastName && a.Phone == b.Phone &&
-		a.PublisherUserID == b.PublisherUserID && sameAddress(a.Address, b.Address) &&
-		sameAddress(a.BillingAddress, b.BillingAddress) && bytes.Equal(a.ExtraData, b.ExtraData) &&
-		sameTime(a.CreatedAt, b.CreatedAt) && sameTime(a.UpdatedAt, b.UpdatedAt) {
-		return true
-	}
 	ja, _ := orderhub.MarshalCustomerJSON(a)
 	jb, _ := orderhub.MarshalCustomerJSON(b)
 	return string(ja) == string(jb)
 }
-
-// sameAddress reports whether a and b are both nil or both set to the same fields.
-func sameAddress(a, b *orderhub.Address) bool {
-	return a == b || a != nil && b != nil && *a == *b
-}
-
-// sameTime reports whether a and b are the same instant in the same location (so
-// written alike).
-func sameTime(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() }

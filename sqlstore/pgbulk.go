@@ -592,7 +592,7 @@ func (w *writer) runPGOptimistic(batch []*writeReq, start time.Time) bool {
 		w.fail(batch, fmt.Errorf("commit: %w", err), start)
 		return true
 	}
-	if tx.events > tx.quiet || tx.wake {
+	if tx.wakesDelivery() {
 		w.db.committed()
 	}
 	if tx.deferred {

@@ -279,7 +279,7 @@ func (w *writer) finish(tx *Tx, batch []*writeReq, errs []error, start time.Time
 		batch[0].commit = time.Since(commitStart)
 	}
 	w.db.wakeCheckpointer()
-	if tx.events > tx.quiet || tx.wake {
+	if tx.wakesDelivery() {
 		w.db.committed()
 	}
 	if tx.deferred {
@@ -513,6 +513,10 @@ func (r row) Scan(dest ...any) error {
 }
 
 func (tx *Tx) queryRow(q string, args ...any) row { return tx.w.d.queryRow(tx, q, args) }
+
+// wakesDelivery reports whether the transaction's commit has news for the delivery
+// engine: an event that was not quiet, or deliveries made due again (wake).
+func (tx *Tx) wakesDelivery() bool { return tx.events > tx.quiet || tx.wake }
 
 // Write runs fn as one write request (see writer.do).
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error { return db.w.do(ctx, fn) }
