@@ -219,6 +219,13 @@ func TestEngineKeepsPerKeyOrder(t *testing.T) {
 // that they are claimable again at once, not after their lease.
 func TestEngineReleasesFollowersAtShutdown(t *testing.T) {
 	q := deliverytest.New()
+	// All five are queued before the engine starts, so that its first claim takes
+	// the head with its followers (added one by one under a running engine, a claim
+	// could come between two adds: seen once in CI under -race).
+	var ds []*deliverytest.Delivery
+	for range 5 {
+		ds = append(ds, q.Add(fakeDelivery("ep1", "k")))
+	}
 	arrived, gate := make(chan struct{}, 8), make(chan struct{})
 	stop := runEngine(t, q, delivery.Config{Timeout: 10 * time.Second},
 		func(ctx context.Context, c *orderhub.ClaimedDelivery) delivery.SendResult {
@@ -226,10 +233,6 @@ func TestEngineReleasesFollowersAtShutdown(t *testing.T) {
 			<-gate
 			return delivery.SendResult{StatusCode: 200}
 		})
-	var ds []*deliverytest.Delivery
-	for range 5 {
-		ds = append(ds, q.Add(fakeDelivery("ep1", "k")))
-	}
 	select {
 	case <-arrived:
 	case <-time.After(20 * time.Second):
